@@ -1,0 +1,101 @@
+import { ACMClient } from '@aws-sdk/client-acm';
+import { BackupClient } from '@aws-sdk/client-backup';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { Route53Client } from '@aws-sdk/client-route-53';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { STSClient } from '@aws-sdk/client-sts';
+import type { MiddlewareStack } from '@smithy/types';
+import { InterruptedError } from '../errors.js';
+
+/** What every call passes through: used to stop new calls after Ctrl-C, to log calls, and by tests and the benchmark. */
+export interface CallInfo {
+  service: string;
+  operation: string;
+}
+export type CallHook = {
+  /** Before the call is sent; throwing here means it never starts. */
+  before?(call: CallInfo): void;
+  /** After AWS answered (`error` set when it refused). */
+  after?(call: CallInfo, durationMs: number, error?: unknown): void;
+};
+
+export interface ClientOptions {
+  region: string;
+  signal?: AbortSignal;
+  hooks?: CallHook[];
+}
+
+/** Retries with client-side rate limiting: throttling waits instead of failing the run. */
+const RETRY = { retryMode: 'adaptive', maxAttempts: 8 } as const;
+
+type AnyClient = { middlewareStack: MiddlewareStack<any, any>; destroy(): void };
+
+/**
+ * The SDK clients, each built on first use with the config's region, the default credential chain,
+ * adaptive retries and `AWS_ENDPOINT_URL` (read by the SDK itself). IAM, STS and Route 53 are
+ * global, but signing them with the config's region works for the global endpoints too.
+ */
+export class AwsClients {
+  private readonly built = new Map<string, AnyClient>();
+
+  constructor(private readonly options: ClientOptions) {}
+
+  get ec2() { return this.client('ec2', () => new EC2Client({ region: this.options.region, ...RETRY })); }
+  get sts() { return this.client('sts', () => new STSClient({ region: this.options.region, maxAttempts: 3 })); }
+  get iam() { return this.client('iam', () => new IAMClient({ region: this.options.region, ...RETRY })); }
+  get secrets() { return this.client('secretsmanager', () => new SecretsManagerClient({ region: this.options.region, ...RETRY })); }
+  get elbv2() { return this.client('elbv2', () => new ElasticLoadBalancingV2Client({ region: this.options.region, ...RETRY })); }
+  get acm() { return this.client('acm', () => new ACMClient({ region: this.options.region, ...RETRY })); }
+  get route53() { return this.client('route53', () => new Route53Client({ region: this.options.region, ...RETRY })); }
+  get logs() { return this.client('logs', () => new CloudWatchLogsClient({ region: this.options.region, ...RETRY })); }
+  get cloudwatch() { return this.client('cloudwatch', () => new CloudWatchClient({ region: this.options.region, ...RETRY })); }
+  get backup() { return this.client('backup', () => new BackupClient({ region: this.options.region, ...RETRY })); }
+
+  get region(): string {
+    return this.options.region;
+  }
+
+  destroy(): void {
+    for (const c of this.built.values()) c.destroy();
+    this.built.clear();
+  }
+
+  private client<T extends AnyClient>(service: string, make: () => T): T {
+    let client = this.built.get(service) as T | undefined;
+    if (!client) {
+      client = make();
+      this.instrument(client, service);
+      this.built.set(service, client);
+    }
+    return client;
+  }
+
+  private instrument(client: AnyClient, service: string): void {
+    const { signal, hooks = [] } = this.options;
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const call = { service, operation: String(context.commandName ?? '').replace(/Command$/, '') };
+        if (signal?.aborted) throw new InterruptedError();
+        for (const h of hooks) h.before?.(call);
+        const started = performance.now();
+        let result;
+        try {
+          result = await next(args);
+        } catch (err) {
+          for (const h of hooks) h.after?.(call, performance.now() - started, err);
+          throw err;
+        }
+        for (const h of hooks) h.after?.(call, performance.now() - started);
+        return result;
+      },
+      { step: 'initialize', name: 'devenvCallHooks', priority: 'high' },
+    );
+  }
+}
+
+/** Read calls start with one of these verbs; everything else changes something. */
+export const isMutating = (operation: string): boolean => !/^(Describe|Get|List|Head)/.test(operation);

@@ -1,0 +1,77 @@
+/**
+ * AWS error codes, matched on the SDK's `name` and, for the query-protocol services (ELBv2, IAM,
+ * CloudWatch), the wire `Code` too: there `name` is the class name (`NoSuchEntityException`)
+ * and `Code` the code (`NoSuchEntity`). EC2 has no modeled errors, so its `name` is the raw code.
+ */
+export const Ec2Code = {
+  vpcNotFound: 'InvalidVpcID.NotFound',
+  subnetNotFound: 'InvalidSubnetID.NotFound',
+  groupNotFound: 'InvalidGroup.NotFound',
+  groupIdMalformed: 'InvalidGroupId.Malformed',
+  instanceNotFound: 'InvalidInstanceID.NotFound',
+  volumeNotFound: 'InvalidVolume.NotFound',
+  keyPairNotFound: 'InvalidKeyPair.NotFound',
+  igwNotFound: 'InvalidInternetGatewayID.NotFound',
+  routeTableNotFound: 'InvalidRouteTableID.NotFound',
+  associationNotFound: 'InvalidAssociationID.NotFound',
+  routeNotFound: 'InvalidRoute.NotFound',
+  permissionNotFound: 'InvalidPermission.NotFound',
+  amiNotFound: 'InvalidAMIID.NotFound',
+  groupDuplicate: 'InvalidGroup.Duplicate',
+  permissionDuplicate: 'InvalidPermission.Duplicate',
+  keyPairDuplicate: 'InvalidKeyPair.Duplicate',
+  dependencyViolation: 'DependencyViolation',
+  incorrectState: 'IncorrectState',
+  idempotentParameterMismatch: 'IdempotentParameterMismatch',
+  invalidParameterValue: 'InvalidParameterValue',
+  gatewayNotAttached: 'Gateway.NotAttached',
+} as const;
+
+export const IamCode = {
+  noSuchEntity: 'NoSuchEntity',
+  alreadyExists: 'EntityAlreadyExists',
+  deleteConflict: 'DeleteConflict',
+  limitExceeded: 'LimitExceeded',
+} as const;
+
+export const SecretsCode = {
+  notFound: 'ResourceNotFoundException',
+  exists: 'ResourceExistsException',
+  invalidRequest: 'InvalidRequestException',
+} as const;
+
+export const Route53Code = {
+  noSuchHostedZone: 'NoSuchHostedZone',
+  invalidChangeBatch: 'InvalidChangeBatch',
+} as const;
+
+const THROTTLING = new Set(['Throttling', 'ThrottlingException', 'RequestLimitExceeded', 'TooManyRequestsException', 'PriorRequestNotComplete']);
+
+/** Every code an error carries: `name`, and `Code` with and without the `Exception` suffix. */
+export function errorCodes(err: unknown): string[] {
+  if (err === null || typeof err !== 'object') return [];
+  const e = err as { name?: unknown; Code?: unknown; code?: unknown };
+  const codes = [e.name, e.Code, e.code].filter((c): c is string => typeof c === 'string');
+  return codes.flatMap((c) => (c.endsWith('Exception') ? [c, c.slice(0, -'Exception'.length)] : [c]));
+}
+
+export function hasCode(err: unknown, ...codes: string[]): boolean {
+  const own = errorCodes(err);
+  return codes.some((c) => own.includes(c));
+}
+
+/** A NotFound of any service we use. */
+export function isNotFound(err: unknown): boolean {
+  return errorCodes(err).some(
+    (c) => c.endsWith('.NotFound') || c.endsWith('NotFound') || c === 'NoSuchEntity' || c === 'ResourceNotFound' || c === 'NoSuchHostedZone',
+  );
+}
+
+export const isThrottling = (err: unknown): boolean => errorCodes(err).some((c) => THROTTLING.has(c));
+export const isDependencyViolation = (err: unknown): boolean => hasCode(err, Ec2Code.dependencyViolation);
+
+/** `err.message` when the error carries a matching code and (optionally) a stable substring of AWS's message. */
+export function matches(err: unknown, code: string, messagePart?: string): boolean {
+  if (!hasCode(err, code)) return false;
+  return messagePart === undefined || String((err as Error).message ?? '').includes(messagePart);
+}

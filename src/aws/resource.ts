@@ -1,0 +1,163 @@
+import { createHash } from 'node:crypto';
+import { AmbiguousResourceError } from '../errors.js';
+import type { Change, Context, Row } from '../phases/types.js';
+import type { ResourceRecord } from '../state/schema.js';
+import { isNotFound } from './errors.js';
+
+/**
+ * How to find, describe and create one AWS resource. Phases describe their resources with
+ * this and let `ensureResource` apply the resource rule (DESIGN.md), so no phase writes it again.
+ */
+export interface ResourceSpec<T> {
+  /** State key and `devenv:resource` tag: `vpc`, `subnet/a`, `tg/alice` … */
+  logicalId: string;
+  /** For people: "VPC", "security group". */
+  kind: string;
+  developer?: string;
+  /** The live resource with this id, or `undefined` when AWS says it does not exist (or it is being deleted). */
+  describe(id: string): Promise<T | undefined>;
+  /** Every live resource carrying this resource's devenv tags or deterministic name. */
+  find(): Promise<T[]>;
+  /** Creates it with its tags in the same call; `token` is the idempotency token for APIs that take one. */
+  create(token: string): Promise<T>;
+  idOf(resource: T): string;
+  /** Facts worth keeping in the state (a public IP, a DNS name). */
+  attrs?(resource: T): ResourceRecord['attrs'];
+}
+
+export type Outcome = 'kept' | 'adopted' | 'created';
+
+/** `phase` and `state` of a Context: all the resource rule needs. */
+type RuleContext = Pick<Context, 'state' | 'report'> & { phase: string };
+
+/**
+ * The resource rule: known → find by tags or name → create tagged, recording the id before the
+ * next call. A known id that describes as missing is forgotten only after the tag search also
+ * misses (AWS is eventually consistent); two matches stop the run and name both.
+ */
+export async function ensureResource<T>(ctx: RuleContext, spec: ResourceSpec<T>): Promise<{ resource: T; outcome: Outcome }> {
+  const known = ctx.state.resource(spec.logicalId);
+  if (known?.id) {
+    const live = await describeOrUndefined(spec, known.id);
+    if (live) {
+      await recordAttrs(ctx, spec, known, live);
+      return { resource: live, outcome: 'kept' };
+    }
+  }
+  const found = await findOne(spec);
+  if (found) {
+    const id = spec.idOf(found);
+    await ctx.state.setResource(spec.logicalId, { ...baseRecord(ctx, spec, known), id, ...attrsOf(spec, found) });
+    ctx.report.step(`adopted ${spec.kind} ${id}${known?.id && known.id !== id ? ` (the recorded ${known.id} is gone)` : ''}`);
+    return { resource: found, outcome: 'adopted' };
+  }
+  if (known?.id) ctx.report.warn(`${spec.kind} ${known.id} no longer exists (deleted outside devenv?); creating a new one`);
+
+  const record = { ...baseRecord(ctx, spec, known), id: undefined };
+  record.token ??= deriveToken(ctx, spec.logicalId, record.generation ?? 0);
+  await ctx.state.setResource(spec.logicalId, record); // the token is saved before the call that uses it
+  const created = await spec.create(record.token);
+  const id = spec.idOf(created);
+  await ctx.state.setResource(spec.logicalId, { ...record, id, ...attrsOf(spec, created) });
+  ctx.report.step(`created ${spec.kind} ${id}`);
+  return { resource: created, outcome: 'created' };
+}
+
+/** What `ensureResource` would do, without doing it: for `devenv plan`. */
+export async function probeResource<T>(ctx: RuleContext, spec: ResourceSpec<T>): Promise<{ action: 'keep' | 'adopt' | 'create'; resource?: T; id?: string }> {
+  const known = ctx.state.resource(spec.logicalId);
+  if (known?.id) {
+    const live = await describeOrUndefined(spec, known.id);
+    if (live) return { action: 'keep', resource: live, id: known.id };
+  }
+  const found = await findOne(spec);
+  if (found) return { action: 'adopt', resource: found, id: spec.idOf(found) };
+  return { action: 'create' };
+}
+
+/** A plan line for a resource, from `probeResource`. */
+export async function planResource<T>(ctx: RuleContext, spec: ResourceSpec<T>, name?: string): Promise<Change & { resource?: T }> {
+  const p = await probeResource(ctx, spec);
+  return { phase: ctx.phase as Change['phase'], action: p.action, logicalId: spec.logicalId, kind: spec.kind, name, id: p.id, resource: p.resource };
+}
+
+/** A status row for a resource: the recorded one if it is live, else whatever the tags find. */
+export async function statusOf<T>(ctx: RuleContext, spec: ResourceSpec<T>, stateOf: (r: T) => string, detail?: (r: T) => string | undefined): Promise<Row> {
+  const p = await probeResource(ctx, spec);
+  const row: Row = { phase: ctx.phase as Row['phase'], logicalId: spec.logicalId, kind: spec.kind, id: p.id, state: 'missing' };
+  if (!p.resource) return row;
+  return { ...row, state: p.action === 'adopt' ? `${stateOf(p.resource)} (not in state)` : stateOf(p.resource), detail: detail?.(p.resource) };
+}
+
+/**
+ * Deletes a resource: the recorded id and anything else its tags find (so a lost state file
+ * leaves nothing behind). NotFound counts as done. The record is forgotten once all are gone.
+ */
+export async function removeResource<T>(ctx: RuleContext, spec: ResourceSpec<T>, remove: (id: string, resource?: T) => Promise<void>): Promise<string[]> {
+  const known = ctx.state.resource(spec.logicalId);
+  const found = await spec.find();
+  const targets = new Map<string, T | undefined>(found.map((r) => [spec.idOf(r), r]));
+  if (known?.id && !targets.has(known.id)) targets.set(known.id, undefined);
+  for (const [id, resource] of targets) {
+    try {
+      await remove(id, resource);
+      ctx.report.step(`deleted ${spec.kind} ${id}`);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+  if (known) await ctx.state.forget(spec.logicalId);
+  return [...targets.keys()];
+}
+
+async function describeOrUndefined<T>(spec: ResourceSpec<T>, id: string): Promise<T | undefined> {
+  try {
+    return await spec.describe(id);
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+async function findOne<T>(spec: ResourceSpec<T>): Promise<T | undefined> {
+  const found = await spec.find();
+  if (found.length > 1) throw new AmbiguousResourceError(spec.kind, found.map((r) => spec.idOf(r)));
+  return found[0];
+}
+
+function baseRecord(ctx: RuleContext, spec: ResourceSpec<unknown>, known?: ResourceRecord): ResourceRecord {
+  return {
+    kind: spec.kind,
+    phase: ctx.phase,
+    ...(spec.developer ? { developer: spec.developer } : {}),
+    ...(known?.token ? { token: known.token } : {}),
+    ...(known?.generation ? { generation: known.generation } : {}),
+  };
+}
+
+function attrsOf<T>(spec: ResourceSpec<T>, resource: T): Pick<ResourceRecord, 'attrs'> {
+  const attrs = spec.attrs?.(resource);
+  return attrs && Object.keys(attrs).length > 0 ? { attrs } : {};
+}
+
+async function recordAttrs<T>(ctx: RuleContext, spec: ResourceSpec<T>, known: ResourceRecord, live: T): Promise<void> {
+  const { attrs } = attrsOf(spec, live);
+  if (attrs && JSON.stringify(attrs) !== JSON.stringify(known.attrs)) await ctx.state.setResource(spec.logicalId, { ...known, attrs });
+}
+
+/**
+ * A stable idempotency token: the same project, account, region, resource and generation give
+ * the same token on every run (the SDK's own token covers only its own retries, not a rerun
+ * after a crash). 32 hex characters fit every API: ACM's `\w{1,32}` and Secrets Manager's 32–64.
+ */
+export function deriveToken(ctx: Pick<Context, 'state'>, logicalId: string, generation: number): string {
+  const { project, region, account = '' } = ctx.state.data;
+  return createHash('sha256').update([project, account, region, logicalId, String(generation)].join('\0')).digest('hex').slice(0, 32);
+}
+
+/** Starts a fresh generation of a resource (a replaced host): the next create gets a new token. */
+export async function bumpGeneration(ctx: RuleContext, logicalId: string): Promise<void> {
+  const known = ctx.state.resource(logicalId);
+  const generation = (known?.generation ?? 0) + 1;
+  await ctx.state.setResource(logicalId, { kind: known?.kind ?? logicalId, phase: ctx.phase, generation });
+}

@@ -1,0 +1,41 @@
+import type { Model } from '../config/model.js';
+import { resourceName } from '../config/model.js';
+
+export const TAG = {
+  project: 'devenv:project',
+  resource: 'devenv:resource',
+  developer: 'devenv:developer',
+} as const;
+
+export type Tags = Record<string, string>;
+
+/** The tags every resource gets: Name, Project, Environment, ManagedBy, the devenv keys, and the config's extra tags. */
+export function tagsFor(model: Model, logicalId: string, developer?: string): Tags {
+  return {
+    ...model.config.tags,
+    Name: resourceName(model, logicalId),
+    Project: model.project,
+    Environment: model.config.environment,
+    ManagedBy: 'devenv',
+    [TAG.project]: model.project,
+    [TAG.resource]: logicalId,
+    ...(developer ? { [TAG.developer]: developer } : {}),
+  };
+}
+
+export const tagList = (tags: Tags): { Key: string; Value: string }[] => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+
+/** EC2 `TagSpecifications` for a create call. */
+export const tagSpecifications = <T extends string>(resourceType: T, tags: Tags) => [{ ResourceType: resourceType, Tags: tagList(tags) }];
+
+/** EC2 `Filters` that find a resource by its devenv tags. */
+export function tagFilters(model: Pick<Model, 'project'>, logicalId?: string): { Name: string; Values: string[] }[] {
+  return [
+    { Name: `tag:${TAG.project}`, Values: [model.project] },
+    ...(logicalId ? [{ Name: `tag:${TAG.resource}`, Values: [logicalId] }] : []),
+  ];
+}
+
+export function tagValue(tags: { Key?: string; Value?: string }[] | undefined, key: string): string | undefined {
+  return tags?.find((t) => t.Key === key)?.Value;
+}

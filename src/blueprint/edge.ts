@@ -1,0 +1,44 @@
+import type { Model } from '../config/model.js';
+import { awsResource, type PlannedResource } from './types.js';
+
+export const TLS_POLICY = 'ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09';
+
+export function certBlueprint(model: Model): PlannedResource[] {
+  const domain = model.config.baseDomain;
+  return [
+    awsResource(model, 'cert', 'ACM certificate', { domain: `*.${domain}`, alternativeNames: [domain], validation: 'DNS' }),
+    { ...awsResource(model, 'cert/validation', 'DNS record', { type: 'CNAME', zone: model.config.hostedZoneId }), tags: {} },
+  ];
+}
+
+export function albBlueprint(model: Model): PlannedResource[] {
+  return [
+    awsResource(model, 'alb', 'load balancer', { scheme: 'internet-facing', subnets: ['subnet/a', 'subnet/b'], securityGroup: 'sg/alb', idleTimeoutSeconds: 3600, preserveHostHeader: true }),
+    ...model.developers.flatMap((d) => [
+      awsResource(model, `tg/${d.name}`, 'target group', { port: d.port, healthCheck: '/healthz (200)', target: 'instance' }, d.name),
+      awsResource(model, `rule/${d.name}`, 'listener rule', { host: d.hostname, priority: d.priority, forwardTo: `tg/${d.name}` }, d.name),
+    ]),
+    awsResource(model, 'listener/https', 'listener', { port: 443, certificate: 'cert', sslPolicy: TLS_POLICY, default: '404' }),
+    awsResource(model, 'listener/http', 'listener', { port: 80, default: 'redirect to HTTPS' }),
+  ];
+}
+
+export function dnsBlueprint(model: Model): PlannedResource[] {
+  return model.developers.map((d) => ({
+    ...awsResource(model, `record/${d.name}`, 'DNS record', { type: 'A (alias to alb)', zone: model.config.hostedZoneId }, d.name),
+    name: d.hostname,
+    tags: {},
+  }));
+}
+
+export function monitoringBlueprint(model: Model): PlannedResource[] {
+  const logs = [`/aws/ec2/${model.project}/system`, `/aws/ec2/${model.project}/docker`, ...model.developers.map((d) => `/aws/ec2/${model.project}/containers/${d.name}`)];
+  return [
+    ...logs.map((name) => ({ ...awsResource(model, `logs${name.slice(`/aws/ec2/${model.project}`.length)}`, 'log group', { retentionDays: 30 }), name })),
+    awsResource(model, 'alarm/cpu', 'CloudWatch alarm', { metric: 'CPUUtilization > 80% for 10 min' }),
+    awsResource(model, 'backup/role', 'IAM role', { trust: 'backup.amazonaws.com' }),
+    awsResource(model, 'backup/vault', 'backup vault', {}),
+    awsResource(model, 'backup/plan', 'backup plan', { schedule: 'daily 02:00 UTC', keepDays: 30 }),
+    awsResource(model, 'backup/selection', 'backup selection', { resources: ['volume/data'] }),
+  ];
+}

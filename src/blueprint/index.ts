@@ -1,0 +1,26 @@
+import type { Model } from '../config/model.js';
+import type { PhaseName } from '../phases/types.js';
+import { containersBlueprint, ec2Blueprint, storageBlueprint } from './compute.js';
+import { albBlueprint, certBlueprint, dnsBlueprint, monitoringBlueprint } from './edge.js';
+import { iamBlueprint, secretsBlueprint } from './identity.js';
+import { sgBlueprint, vpcBlueprint } from './network.js';
+import type { PlannedResource } from './types.js';
+
+const none = (): PlannedResource[] => [];
+
+/** What each phase creates, from the config alone. */
+export const blueprints: Record<PhaseName, (model: Model) => PlannedResource[]> = {
+  validate: none,
+  vpc: vpcBlueprint,
+  sg: sgBlueprint,
+  iam: iamBlueprint,
+  secrets: secretsBlueprint,
+  ec2: ec2Blueprint,
+  storage: storageBlueprint,
+  containers: containersBlueprint,
+  cert: certBlueprint,
+  alb: albBlueprint,
+  dns: dnsBlueprint,
+  monitoring: monitoringBlueprint,
+  test: none,
+};

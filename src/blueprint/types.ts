@@ -1,0 +1,31 @@
+import type { Tags } from '../aws/tags.js';
+import { tagsFor } from '../aws/tags.js';
+import { resourceName, type Model } from '../config/model.js';
+
+export type PropertyValue = string | number | boolean | string[];
+
+/**
+ * One resource a phase will own, derived from the config alone. Phases take names, tags and
+ * settings from here, so `plan --offline` shows exactly what `up` creates.
+ */
+export interface PlannedResource {
+  logicalId: string;
+  kind: string;
+  name: string;
+  developer?: string;
+  properties: Record<string, PropertyValue>;
+  /** Empty for things that are not AWS resources (a container, a directory on the host). */
+  tags: Tags;
+}
+
+/** A planned AWS resource with devenv's name and tags. */
+export function awsResource(model: Model, logicalId: string, kind: string, properties: Record<string, PropertyValue>, developer?: string): PlannedResource {
+  return { logicalId, kind, name: resourceName(model, logicalId), developer, properties, tags: tagsFor(model, logicalId, developer) };
+}
+
+/** Finds a planned resource by logical id; a missing one is a programming error. */
+export function pick(resources: PlannedResource[], logicalId: string): PlannedResource {
+  const r = resources.find((p) => p.logicalId === logicalId);
+  if (!r) throw new Error(`blueprint has no resource ${logicalId}`);
+  return r;
+}

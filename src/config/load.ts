@@ -1,0 +1,95 @@
+import { readFile } from 'node:fs/promises';
+import type { z } from 'zod';
+import { configError } from '../errors.js';
+import { cidrContains, cidrsOverlap, parseCidr } from './cidr.js';
+import { configSchema, type Config } from './schema.js';
+import { developerNames } from './model.js';
+
+export const DEFAULT_CONFIG_PATH = 'devenv.config.json';
+
+/** Reads, parses and validates a config file; every problem is reported at once, with its key path. */
+export async function loadConfig(path: string): Promise<Config> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
+    throw configError(
+      missing ? `${path}: no such config file` : `${path}: cannot read (${(err as Error).message})`,
+      missing ? 'create one with `devenv init` (or `devenv init --from-env .env`), or pass --config <file>' : undefined,
+    );
+  }
+  return parseConfig(text, path);
+}
+
+export function parseConfig(text: string, path = DEFAULT_CONFIG_PATH): Config {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw configError(`${path}: not valid JSON (${(err as Error).message})`, 'fix the syntax; `devenv init` writes a valid example');
+  }
+  const result = configSchema.safeParse(raw);
+  const problems = result.success ? crossFieldProblems(result.data) : result.error.issues.map((i) => describeIssue(i, raw));
+  if (problems.length > 0) {
+    throw configError(`${path} is not a valid devenv config:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+      'fix the keys above; `devenv init` writes a complete example with every key');
+  }
+  return (result as { data: Config }).data;
+}
+
+function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
+  const path = formatPath(issue.path);
+  if (issue.code === 'unrecognized_keys') {
+    return `${path || '(top level)'}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  }
+  const value = valueAt(raw, issue.path);
+  if (value === undefined) return `${path}: is required (${issue.message})`;
+  const shown = JSON.stringify(value);
+  const message = issue.message.startsWith('Invalid input') ? issue.message.replace(/^Invalid input: /, '') : issue.message;
+  return `${path}: ${shown.length > 60 ? `${shown.slice(0, 57)}...` : shown} ${message}`;
+}
+
+function formatPath(path: PropertyKey[]): string {
+  return path.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), '');
+}
+
+function valueAt(raw: unknown, path: PropertyKey[]): unknown {
+  return path.reduce<unknown>((v, key) => (v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[key] : undefined), raw);
+}
+
+/** Rules that span several keys, which the schema alone cannot express. */
+function crossFieldProblems(config: Config): string[] {
+  const problems: string[] = [];
+  const names = developerNames(config);
+  const seen = new Set<string>();
+  names.forEach((name, i) => {
+    if (seen.has(name)) problems.push(`developers[${i}]: "${name}" appears twice (names must be unique)`);
+    seen.add(name);
+  });
+
+  const hostAz = config.availabilityZone ?? `${config.region}a`;
+  const albAz = config.albAvailabilityZone ?? `${config.region}b`;
+  for (const [key, az] of [['availabilityZone', hostAz], ['albAvailabilityZone', albAz]] as const) {
+    if (!az.startsWith(config.region)) problems.push(`${key}: "${az}" is not in region ${config.region}`);
+  }
+  if (hostAz === albAz) problems.push(`albAvailabilityZone: "${albAz}" equals availabilityZone (an ALB needs two different zones)`);
+
+  const vpc = parseCidr(config.network.vpcCidr)!;
+  const [a, b] = config.network.subnetCidrs.map((c) => parseCidr(c)!);
+  config.network.subnetCidrs.forEach((text, i) => {
+    if (!cidrContains(vpc, [a, b][i])) problems.push(`network.subnetCidrs[${i}]: "${text}" is not inside vpcCidr ${config.network.vpcCidr}`);
+  });
+  if (cidrsOverlap(a, b)) problems.push(`network.subnetCidrs: "${config.network.subnetCidrs.join('" and "')}" overlap`);
+
+  if (config.ssh.adminCidr === '0.0.0.0/0' && !config.ssh.allowSshFromAnywhere) {
+    problems.push('ssh.adminCidr: "0.0.0.0/0" opens SSH to the whole internet (use your own address, e.g. 203.0.113.7/32, or set ssh.allowSshFromAnywhere: true)');
+  }
+
+  const c = config.containers;
+  if (c.cpuReservation > c.cpuLimit) problems.push(`containers.cpuReservation: ${c.cpuReservation} is above cpuLimit ${c.cpuLimit}`);
+  if (c.memoryReservationMiB > c.memoryLimitMiB) {
+    problems.push(`containers.memoryReservationMiB: ${c.memoryReservationMiB} is above memoryLimitMiB ${c.memoryLimitMiB}`);
+  }
+  return problems;
+}

@@ -1,0 +1,125 @@
+import { z } from 'zod';
+import { isValidCidr } from './cidr.js';
+
+/** The most developers one environment serves: an ALB holds 100 rules and 100 target groups; keep headroom. */
+export const MAX_DEVELOPERS = 90;
+
+const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+
+const dnsLabel = z
+  .string()
+  .regex(DNS_LABEL, { message: 'is not a DNS label (use a-z, 0-9 and -, at most 63 characters, not starting or ending with -)' });
+
+const cidr = z.string().refine(isValidCidr, { message: 'is not an IPv4 CIDR block such as 203.0.113.7/32' });
+
+const keySource = z
+  .union([
+    z.object({ file: z.string().min(1).describe('path of a file holding the key') }).strict(),
+    z.object({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).describe('environment variable holding the key') }).strict(),
+  ])
+  .describe('where devenv reads an Anthropic API key: {"file": "..."} or {"env": "VAR"}; never the key itself');
+
+const resources = {
+  cpuLimit: z.number().positive().max(64).describe('CPUs the container may use at most'),
+  memoryLimitMiB: z.number().int().min(512).describe('memory the container may use at most, MiB'),
+  cpuReservation: z.number().positive().max(64).describe('CPUs reserved for the container'),
+  memoryReservationMiB: z.number().int().min(256).describe('memory reserved for the container, MiB'),
+};
+
+const developerObject = z
+  .object({
+    name: dnsLabel.describe('developer name: becomes <name>.<baseDomain>'),
+    anthropicApiKey: keySource.optional(),
+    ...Object.fromEntries(Object.entries(resources).map(([k, v]) => [k, v.optional()])),
+  })
+  .strict() as z.ZodType<DeveloperEntry>;
+
+export interface DeveloperEntry {
+  name: string;
+  anthropicApiKey?: KeySource;
+  cpuLimit?: number;
+  memoryLimitMiB?: number;
+  cpuReservation?: number;
+  memoryReservationMiB?: number;
+}
+export type KeySource = { file: string } | { env: string };
+
+const developers = z
+  .union([
+    z.number().int().min(1).max(MAX_DEVELOPERS),
+    z.array(z.union([dnsLabel, developerObject])).min(1).max(MAX_DEVELOPERS),
+  ])
+  .describe(`developer names (["alice","bob"], or objects with per-developer limits) or a count (8 → dev1…dev8); at most ${MAX_DEVELOPERS}`);
+
+export const configSchema = z
+  .object({
+    project: dnsLabel
+      .max(28, { message: 'is longer than 28 characters (AWS name limits)' })
+      .describe('project name: prefixes every resource name and tags everything'),
+    environment: z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/).default('production').describe('environment tag value'),
+    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { message: 'is not an AWS region such as ap-southeast-7' }).default('ap-southeast-7'),
+    availabilityZone: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/).optional().describe("the host's availability zone (default <region>a)"),
+    albAvailabilityZone: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/).optional().describe('second availability zone, for the ALB (default <region>b)'),
+    accountId: z.string().regex(/^\d{12}$/, { message: 'is not a 12-digit AWS account id' }).optional()
+      .describe('expected AWS account id: when set, a run against any other account is refused'),
+    baseDomain: z.string().regex(DOMAIN, { message: 'is not a domain name such as dev.example.com' }).describe('developers get https://<name>.<baseDomain>'),
+    hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, { message: 'is not a Route 53 hosted zone id such as Z1234567890ABC' }),
+    network: z
+      .object({
+        vpcCidr: cidr.default('10.0.0.0/16'),
+        subnetCidrs: z.tuple([cidr, cidr]).default(['10.0.1.0/24', '10.0.2.0/24']).describe('[host subnet, second ALB subnet]'),
+      })
+      .strict()
+      .prefault({}),
+    instance: z
+      .object({
+        type: z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { message: 'is not an EC2 instance type such as t3.2xlarge' }).default('t3.2xlarge'),
+        amiId: z.string().regex(/^ami-[0-9a-f]{8,17}$/, { message: 'is not an AMI id such as ami-0123456789abcdef0' }).optional()
+          .describe('AMI override; default: the newest Canonical Ubuntu 22.04 amd64 image'),
+        keyName: z.string().regex(/^[A-Za-z0-9._-]{1,255}$/).default('code-server-admin-key').describe('EC2 key pair name'),
+        privateKeyPath: z.string().min(1).optional().describe('where the private key is kept (default ~/.ssh/<keyName>.pem)'),
+        rootVolumeGiB: z.number().int().min(8).max(16384).default(50),
+        dataVolumeGiB: z.number().int().min(1).max(16384).default(500),
+      })
+      .strict()
+      .prefault({}),
+    ssh: z
+      .object({
+        adminCidr: cidr.describe('the only source allowed to reach port 22'),
+        allowSshFromAnywhere: z.boolean().default(false).describe('must be true to allow adminCidr 0.0.0.0/0'),
+      })
+      .strict(),
+    developers,
+    containers: z
+      .object({
+        basePort: z.number().int().min(1024).max(65000).default(8443).describe('first host port; one port per developer'),
+        image: z
+          .string()
+          .regex(/^[a-z0-9./_-]+:[A-Za-z0-9._-]+$/, { message: 'must name a pinned tag, such as codercom/code-server:4.96.4' })
+          .refine((s) => !s.endsWith(':latest'), { message: 'must be pinned to a version, not latest' })
+          .default('codercom/code-server:4.96.4'),
+        cpuLimit: resources.cpuLimit.default(1.5),
+        memoryLimitMiB: resources.memoryLimitMiB.default(4096),
+        cpuReservation: resources.cpuReservation.default(1),
+        memoryReservationMiB: resources.memoryReservationMiB.default(3072),
+      })
+      .strict()
+      .prefault({}),
+    secrets: z
+      .object({
+        recoveryWindowDays: z.number().int().min(7).max(30).default(7)
+          .describe("days a removed developer's secrets can still be restored"),
+        anthropicApiKey: keySource.optional().describe('one Anthropic API key shared by every developer without their own'),
+      })
+      .strict()
+      .prefault({}),
+    tags: z
+      .record(z.string().regex(/^(?!aws:)(?!devenv:)[\w.:/=+@ -]{1,128}$/), z.string().max(256))
+      .default({})
+      .describe('extra tags on every resource'),
+  })
+  .strict();
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type Config = z.output<typeof configSchema>;

@@ -1,0 +1,78 @@
+import { blueprints } from '../blueprint/index.js';
+import type { PlannedResource } from '../blueprint/types.js';
+import type { Model } from '../config/model.js';
+import { PHASE_NAMES, type Phase, type PhaseName } from './types.js';
+
+/**
+ * The registry: every phase's name, what it needs and what it creates. Implementations are
+ * loaded on demand, so `--help` and `plan --offline` never load the AWS SDK.
+ */
+export interface PhaseInfo {
+  name: PhaseName;
+  title: string;
+  needs: PhaseName[];
+  blueprint(model: Model): PlannedResource[];
+  /** Absent while the phase is not built yet. */
+  load?: () => Promise<Phase>;
+}
+
+const phase = (name: PhaseName, title: string, needs: PhaseName[], load?: () => Promise<{ default: Phase }>): PhaseInfo => ({
+  name,
+  title,
+  needs,
+  blueprint: blueprints[name],
+  ...(load ? { load: async () => (await load()).default } : {}),
+});
+
+export const PHASES: readonly PhaseInfo[] = [
+  phase('validate', 'check account, region, zones, hosted zone, AMI and instance size', [], () => import('./validate.js')),
+  phase('vpc', 'VPC, two public subnets, internet gateway, routes', ['validate'], () => import('./vpc.js')),
+  phase('sg', 'security groups for the ALB and the host', ['validate', 'vpc'], () => import('./sg.js')),
+  phase('iam', "the host's role, least-privilege policy and instance profile", ['validate']),
+  phase('secrets', "developers' passwords and API keys in Secrets Manager", ['validate']),
+  phase('ec2', 'key pair, data volume and the host instance', ['validate', 'vpc', 'sg', 'iam']),
+  phase('storage', 'data volume formatted, mounted, one directory per developer', ['ec2']),
+  phase('containers', 'one code-server container per developer', ['storage', 'secrets']),
+  phase('cert', 'ACM certificate for *.<baseDomain>, validated through Route 53', ['validate']),
+  phase('alb', 'load balancer, target group and host rule per developer, listeners', ['vpc', 'sg', 'ec2', 'cert']),
+  phase('dns', 'Route 53 alias record per developer', ['alb']),
+  phase('monitoring', 'log groups, alarms and AWS Backup of the data volume', ['ec2', 'alb']),
+  phase('test', 'end-to-end checks of every developer URL', ['containers', 'dns', 'monitoring']),
+];
+
+export const phaseInfo = (name: PhaseName): PhaseInfo => PHASES.find((p) => p.name === name)!;
+
+export const isPhaseName = (name: string): name is PhaseName => (PHASE_NAMES as readonly string[]).includes(name);
+
+/** Every phase `name` needs, directly or not. */
+export function allNeeds(name: PhaseName): Set<PhaseName> {
+  const out = new Set<PhaseName>();
+  const visit = (n: PhaseName) => {
+    for (const need of phaseInfo(n).needs) {
+      if (!out.has(need)) {
+        out.add(need);
+        visit(need);
+      }
+    }
+  };
+  visit(name);
+  return out;
+}
+
+/** Phases in an order where each comes after what it needs; throws naming the cycle if there is one. */
+export function topologicalOrder(phases: readonly PhaseInfo[] = PHASES): PhaseName[] {
+  const order: PhaseName[] = [];
+  const state = new Map<PhaseName, 'visiting' | 'done'>();
+  const visit = (name: PhaseName, path: PhaseName[]) => {
+    if (state.get(name) === 'done') return;
+    if (state.get(name) === 'visiting') throw new Error(`phase dependency cycle: ${[...path, name].join(' → ')}`);
+    state.set(name, 'visiting');
+    const info = phases.find((p) => p.name === name);
+    if (!info) throw new Error(`phase ${path.at(-1)} needs unknown phase ${name}`);
+    for (const need of info.needs) visit(need, [...path, name]);
+    state.set(name, 'done');
+    order.push(name);
+  };
+  for (const p of phases) visit(p.name, []);
+  return order;
+}

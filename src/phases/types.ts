@@ -1,0 +1,68 @@
+import type { AwsClients } from '../aws/clients.js';
+import type { Clock } from '../aws/wait.js';
+import type { Config } from '../config/schema.js';
+import type { Model } from '../config/model.js';
+import type { StateStore } from '../state/store.js';
+import type { PhaseReporter } from '../ui/events.js';
+
+export const PHASE_NAMES = [
+  'validate', 'vpc', 'sg', 'iam', 'secrets', 'ec2', 'storage', 'containers', 'cert', 'alb', 'dns', 'monitoring', 'test',
+] as const;
+export type PhaseName = (typeof PHASE_NAMES)[number];
+
+/** Flags of `up`, `phase` and `destroy` that change what a phase may do. */
+export interface RunOptions {
+  /** `up --replace-host`: allow replacing an instance whose type or AMI changed. */
+  replaceHost?: boolean;
+  /** `destroy --delete-data`: delete the data volume too. */
+  deleteData?: boolean;
+  /** `destroy --no-final-snapshot`: with --delete-data, skip the snapshot. */
+  noFinalSnapshot?: boolean;
+  /** `destroy --force-delete-secrets`: delete secrets without a recovery window. */
+  forceDeleteSecrets?: boolean;
+}
+
+export interface Context {
+  config: Config;
+  model: Model;
+  state: StateStore;
+  aws: AwsClients;
+  report: PhaseReporter;
+  signal: AbortSignal;
+  clock: Clock;
+  options: RunOptions;
+  /** Environment variables the config may name (API key sources); phases never read process.env. */
+  env: Record<string, string | undefined>;
+}
+
+export type ChangeAction = 'create' | 'adopt' | 'update' | 'replace' | 'delete' | 'keep';
+
+/** One line of `devenv plan`. */
+export interface Change {
+  phase: PhaseName;
+  action: ChangeAction;
+  logicalId: string;
+  kind: string;
+  name?: string;
+  id?: string;
+  detail?: string;
+}
+
+/** One line of `devenv status`. */
+export interface Row {
+  phase: PhaseName;
+  logicalId: string;
+  kind: string;
+  id?: string;
+  /** Live state as AWS reports it (`available`, `running`, `missing` …). */
+  state: string;
+  detail?: string;
+}
+
+export interface Phase {
+  name: PhaseName;
+  apply(ctx: Context): Promise<void>;
+  destroy(ctx: Context): Promise<void>;
+  plan(ctx: Context): Promise<Change[]>;
+  status(ctx: Context): Promise<Row[]>;
+}
