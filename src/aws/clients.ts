@@ -17,8 +17,8 @@ export interface CallInfo {
   operation: string;
 }
 export type CallHook = {
-  /** Before the call is sent; throwing here means it never starts. */
-  before?(call: CallInfo): void;
+  /** Before the call is sent; throwing here means it never starts. May delay it (the benchmark's simulated latency). */
+  before?(call: CallInfo): void | Promise<void>;
   /** After AWS answered (`error` set when it refused). */
   after?(call: CallInfo, durationMs: number, error?: unknown): void;
 };
@@ -80,7 +80,7 @@ export class AwsClients {
       (next, context) => async (args) => {
         const call = { service, operation: String(context.commandName ?? '').replace(/Command$/, '') };
         if (signal?.aborted) throw new InterruptedError();
-        for (const h of hooks) h.before?.(call);
+        for (const h of hooks) await h.before?.(call);
         const started = performance.now();
         let result;
         try {

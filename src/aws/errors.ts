@@ -45,6 +45,33 @@ export const Route53Code = {
   invalidChangeBatch: 'InvalidChangeBatch',
 } as const;
 
+/** Any service: the credentials are missing, wrong or expired (EC2 says AuthFailure; STS InvalidClientTokenId). */
+export const CredentialsCode = {
+  authFailure: 'AuthFailure',
+  unrecognizedClient: 'UnrecognizedClientException',
+  invalidClientTokenId: 'InvalidClientTokenId',
+  expiredToken: 'ExpiredToken',
+  requestExpired: 'RequestExpired',
+  signatureDoesNotMatch: 'SignatureDoesNotMatch',
+  incompleteSignature: 'IncompleteSignature',
+  missingAuthenticationToken: 'MissingAuthenticationToken',
+  /** Thrown by the SDK itself when no credential provider had any. */
+  noCredentials: 'CredentialsProviderError',
+} as const;
+
+/** Any service: the caller lacks an IAM permission (EC2 says UnauthorizedOperation), or the account lacks the service. */
+export const AccessCode = {
+  accessDenied: 'AccessDenied',
+  accessDeniedException: 'AccessDeniedException',
+  unauthorizedOperation: 'UnauthorizedOperation',
+  optInRequired: 'OptInRequired',
+} as const;
+
+export const Ec2LookupCode = {
+  invalidInstanceType: 'InvalidInstanceType',
+  amiMalformed: 'InvalidAMIID.Malformed',
+} as const;
+
 const THROTTLING = new Set(['Throttling', 'ThrottlingException', 'RequestLimitExceeded', 'TooManyRequestsException', 'PriorRequestNotComplete']);
 
 /** Every code an error carries: `name`, and `Code` with and without the `Exception` suffix. */

@@ -40,7 +40,7 @@ const show = (rules: IngressRule[]) => rules.map((r) => `tcp ${r.fromPort === r.
 export function sgBlueprint(model: Model): PlannedResource[] {
   const rules = ingressRules(model);
   return [
-    awsResource(model, 'sg/alb', 'security group', { description: 'devenv ALB: HTTP and HTTPS from anywhere', ingress: show(rules.alb) }),
-    awsResource(model, 'sg/host', 'security group', { description: 'devenv host: code-server from the ALB, SSH from the admin network', ingress: show(rules.host) }),
+    awsResource(model, 'sg/alb', 'security group', { description: 'devenv ALB: HTTP and HTTPS from anywhere', ingress: show(rules.alb) }, undefined, `${model.project}-alb-sg`),
+    awsResource(model, 'sg/host', 'security group', { description: 'devenv host: code-server from the ALB, SSH from the admin network', ingress: show(rules.host) }, undefined, `${model.project}-host-sg`),
   ];
 }

@@ -18,9 +18,11 @@ export interface PlannedResource {
   tags: Tags;
 }
 
-/** A planned AWS resource with devenv's name and tags. */
-export function awsResource(model: Model, logicalId: string, kind: string, properties: Record<string, PropertyValue>, developer?: string): PlannedResource {
-  return { logicalId, kind, name: resourceName(model, logicalId), developer, properties, tags: tagsFor(model, logicalId, developer) };
+/** A planned AWS resource with devenv's name (`<project>-<logical id>` unless given) and tags. */
+export function awsResource(
+  model: Model, logicalId: string, kind: string, properties: Record<string, PropertyValue>, developer?: string, name = resourceName(model, logicalId),
+): PlannedResource {
+  return { logicalId, kind, name, developer, properties, tags: { ...tagsFor(model, logicalId, developer), Name: name } };
 }
 
 /** Finds a planned resource by logical id; a missing one is a programming error. */

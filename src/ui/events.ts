@@ -6,7 +6,8 @@ export type UiEvent =
   | { type: 'phase-blocked'; phase: string; reason: string }
   | { type: 'step'; phase?: string; message: string }
   | { type: 'progress'; phase?: string; message: string }
-  | { type: 'warn'; phase?: string; message: string };
+  | { type: 'warn'; phase?: string; message: string }
+  | { type: 'aws-call'; service: string; operation: string; durationMs: number; error?: string };
 
 export interface Renderer {
   render(event: UiEvent): void;

@@ -1,0 +1,184 @@
+import { Command, CommanderError, Option } from 'commander';
+import type { CallHook } from './aws/clients.js';
+import { DEFAULT_CONFIG_PATH } from './config/load.js';
+import { DevenvError, ExitCode, exitCodeFor, messageOf } from './errors.js';
+import { isPhaseName } from './phases/index.js';
+import { PHASE_NAMES, type PhaseName, type RunOptions } from './phases/types.js';
+import { DEFAULT_STATE_PATH } from './state/store.js';
+import { Reporter } from './ui/events.js';
+import { chooseRendererKind, createRenderer } from './ui/renderers.js';
+
+/** Where the CLI reads and writes: the process by default, buffers in tests. */
+export interface Io {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  env: Record<string, string | undefined>;
+  isTTY: boolean;
+  /** Hooks on every AWS call: the benchmark's counter, the tests' crash injector. */
+  hooks?: CallHook[];
+  /** Where Ctrl-C comes from; `process` by default. */
+  signals?: NodeJS.EventEmitter;
+}
+
+interface GlobalFlags {
+  config: string;
+  state: string;
+  json: boolean;
+  verbose: boolean;
+  yes: boolean;
+}
+
+const processIo = (): Io => ({
+  stdout: process.stdout,
+  stderr: process.stderr,
+  stdin: process.stdin,
+  env: process.env,
+  isTTY: Boolean(process.stderr.isTTY),
+  signals: process,
+});
+
+/** Runs the CLI and returns the exit code; never calls process.exit. */
+export async function run(argv: string[], io: Io = processIo()): Promise<number> {
+  let exitCode: number = ExitCode.ok;
+  const program = buildProgram(io, (code) => (exitCode = code));
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : ExitCode.badInput;
+    throw err;
+  }
+  return exitCode;
+}
+
+function buildProgram(io: Io, setExit: (code: number) => void): Command {
+  const program = new Command('devenv')
+    .description('Stand up, check and tear down a multi-developer code-server environment on AWS')
+    .option('--config <file>', 'config file', DEFAULT_CONFIG_PATH)
+    .option('--state <file>', 'state file', DEFAULT_STATE_PATH)
+    .option('--json', 'machine-readable output (JSON lines)', false)
+    .option('--verbose', 'log every AWS call', false)
+    .option('--yes', 'do not ask for confirmation', false)
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+
+  const action = (fn: (flags: GlobalFlags, reporter: Reporter, signal: AbortSignal) => Promise<void>) => async () => {
+    const flags = program.opts<GlobalFlags>();
+    const color = !('NO_COLOR' in io.env) && io.isTTY;
+    const kind = chooseRendererKind({ json: flags.json, isTTY: io.isTTY, ci: io.env.CI === 'true', verbose: flags.verbose });
+    const reporter = new Reporter(createRenderer(io, { kind, verbose: flags.verbose, color }));
+    const interrupt = interruptHandler(io, reporter);
+    try {
+      await fn(flags, reporter, interrupt.signal);
+    } catch (err) {
+      setExit(exitCodeFor(err));
+      reportError(io, flags, err);
+    } finally {
+      interrupt.dispose();
+      reporter.close();
+    }
+  };
+  const session = async (flags: GlobalFlags, reporter: Reporter, signal: AbortSignal, command: string, lock: boolean, runOptions?: RunOptions) => {
+    const { Session } = await import('./commands/session.js');
+    return Session.open({ configPath: flags.config, statePath: flags.state, lock, command, reporter, signal, env: io.env, runOptions, hooks: io.hooks });
+  };
+
+  program
+    .command('init')
+    .description('write a starting devenv.config.json, or convert the shell scripts\' .env')
+    .option('--from-env <file>', 'convert this .env file (section 0.2 of the shell scripts)')
+    .option('--output <file>', 'where to write the config', DEFAULT_CONFIG_PATH)
+    .option('--force', 'overwrite an existing file', false)
+    .action(async (o: { fromEnv?: string; output: string; force: boolean }) =>
+      action(async () => {
+        const { init } = await import('./commands/init.js');
+        for (const note of await init(o)) io.stderr.write(`${note}\n`);
+      })());
+
+  program
+    .command('plan')
+    .description('show what `up` would create, adopt, change or delete (read-only)')
+    .option('--offline', 'render the plan from the config alone: no AWS credentials, no calls', false)
+    .action(async (o: { offline: boolean }) =>
+      action(async (flags, reporter, signal) => {
+        if (o.offline) {
+          const { offlinePlan } = await import('./commands/plan.js');
+          io.stdout.write(`${await offlinePlan(flags.config, flags.json)}\n`);
+          return;
+        }
+        const { onlinePlan } = await import('./commands/read.js');
+        io.stdout.write(`${await onlinePlan(await session(flags, reporter, signal, 'plan', false), flags.json)}\n`);
+      })());
+
+  program
+    .command('up')
+    .description('converge every phase in dependency order, resuming from the state file')
+    .option('--replace-host', 'allow replacing the host when its instance type or AMI changed (the data volume moves over)', false)
+    .action(async (o: { replaceHost: boolean }) =>
+      action(async (flags, reporter, signal) => {
+        const { converge } = await import('./commands/write.js');
+        await converge(await session(flags, reporter, signal, 'up', true, { replaceHost: o.replaceHost }), reporter, [...PHASE_NAMES], signal);
+      })());
+
+  program
+    .command('phase')
+    .description(`converge one phase: ${PHASE_NAMES.join(', ')}`)
+    .argument('<name>', 'phase name')
+    .option('--replace-host', 'allow replacing the host when its instance type or AMI changed', false)
+    .action(async (name: string, o: { replaceHost: boolean }) =>
+      action(async (flags, reporter, signal) => {
+        if (!isPhaseName(name)) throw new DevenvError('config', `unknown phase "${name}"`, { remedy: `use one of: ${PHASE_NAMES.join(', ')}` });
+        const { converge } = await import('./commands/write.js');
+        await converge(await session(flags, reporter, signal, `phase ${name}`, true, { replaceHost: o.replaceHost }), reporter, [name as PhaseName], signal);
+      })());
+
+  program
+    .command('status')
+    .description('live table of every resource and every developer')
+    .action(async () =>
+      action(async (flags, reporter, signal) => {
+        const { status } = await import('./commands/read.js');
+        io.stdout.write(`${await status(await session(flags, reporter, signal, 'status', false), flags.json)}\n`);
+      })());
+
+  program
+    .command('destroy')
+    .description('remove everything devenv created, in reverse order')
+    .option('--delete-data', 'also delete the data volume (a final snapshot is taken first)', false)
+    .addOption(new Option('--no-final-snapshot', 'with --delete-data: skip the final snapshot'))
+    .option('--force-delete-secrets', 'delete secrets at once, without the recovery window', false)
+    .action(async (o: { deleteData: boolean; finalSnapshot: boolean; forceDeleteSecrets: boolean }) =>
+      action(async (flags, reporter, signal) => {
+        const { destroy } = await import('./commands/write.js');
+        const runOptions = { deleteData: o.deleteData, noFinalSnapshot: !o.finalSnapshot, forceDeleteSecrets: o.forceDeleteSecrets };
+        await destroy(() => session(flags, reporter, signal, 'destroy', true, runOptions), reporter, signal, { io, yes: flags.yes });
+      })());
+
+  return program;
+}
+
+/** First Ctrl-C: no new AWS call starts, the one in flight finishes, the state is saved. Second: quit at once. */
+function interruptHandler(io: Io, reporter: Reporter): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (controller.signal.aborted) process.exit(ExitCode.interrupted);
+    reporter.emit({ type: 'warn', message: 'interrupted: finishing the AWS call in flight and saving the state; press Ctrl-C again to quit at once' });
+    controller.abort();
+  };
+  io.signals?.on('SIGINT', onSigint);
+  return { signal: controller.signal, dispose: () => io.signals?.off('SIGINT', onSigint) };
+}
+
+function reportError(io: Io, flags: GlobalFlags, err: unknown): void {
+  const remedy = err instanceof DevenvError ? err.remedy : undefined;
+  if (flags.json) {
+    io.stdout.write(`${JSON.stringify({ type: 'error', message: messageOf(err), remedy, exitCode: exitCodeFor(err) })}\n`);
+    return;
+  }
+  io.stderr.write(`error: ${messageOf(err)}\n`);
+  if (remedy) io.stderr.write(`  fix: ${remedy}\n`);
+  if (!(err instanceof DevenvError)) {
+    io.stderr.write(flags.verbose && err instanceof Error ? `${err.stack}\n` : '  (run with --verbose for details)\n');
+  }
+}

@@ -1,0 +1,88 @@
+import { AwsClients, type CallHook } from '../aws/clients.js';
+import { errorCodes } from '../aws/errors.js';
+import { systemClock } from '../aws/wait.js';
+import { allocate, buildModel, type Model } from '../config/model.js';
+import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { phaseInfo } from '../phases/index.js';
+import type { Context, PhaseName, RunOptions } from '../phases/types.js';
+import { acquireLock, type Lock } from '../state/lock.js';
+import { StateStore } from '../state/store.js';
+import type { Reporter } from '../ui/events.js';
+
+export interface SessionOptions {
+  configPath: string;
+  statePath: string;
+  /** Commands that change anything hold the lock; plan and status only read. */
+  lock: boolean;
+  command: string;
+  reporter: Reporter;
+  signal: AbortSignal;
+  env: Record<string, string | undefined>;
+  runOptions?: RunOptions;
+  /** Extra hooks on every AWS call (the benchmark's counter, the tests' crash injector). */
+  hooks?: CallHook[];
+}
+
+/** Everything a command needs: config, lock, state, clients. Built in this order, so bad input fails before any AWS call. */
+export class Session {
+  private constructor(
+    readonly config: Config,
+    readonly state: StateStore,
+    readonly aws: AwsClients,
+    private readonly lock: Lock | undefined,
+    private readonly o: SessionOptions,
+  ) {}
+
+  static async open(o: SessionOptions): Promise<Session> {
+    const config = await loadConfig(o.configPath);
+    const lock = o.lock ? await acquireLock(o.statePath, o.command) : undefined;
+    try {
+      const state = await StateStore.open(o.statePath, { project: config.project, region: config.region, account: config.accountId });
+      const reportCalls: CallHook = {
+        after: (call, durationMs, error) =>
+          o.reporter.emit({ type: 'aws-call', ...call, durationMs, ...(error ? { error: errorCodes(error)[0] ?? 'error' } : {}) }),
+      };
+      const aws = new AwsClients({ region: config.region, signal: o.signal, hooks: [reportCalls, ...(o.hooks ?? [])] });
+      return new Session(config, state, aws, lock, o);
+    } catch (err) {
+      await lock?.release();
+      throw err;
+    }
+  }
+
+  /** Gives new developers their port and priority (kept forever after) and saves them when anything changed. */
+  async allocateDevelopers(): Promise<void> {
+    const next = allocate(this.config, this.state.data.allocations);
+    if (JSON.stringify(next) === JSON.stringify(this.state.data.allocations)) return;
+    this.state.data.allocations = next;
+    if (this.o.lock) await this.state.save();
+  }
+
+  get model(): Model {
+    return buildModel(this.config, allocate(this.config, this.state.data.allocations));
+  }
+
+  context(phase: PhaseName): Context {
+    return {
+      config: this.config,
+      model: this.model,
+      state: this.state,
+      aws: this.aws,
+      report: this.o.reporter.forPhase(phase),
+      signal: this.o.signal,
+      clock: systemClock,
+      options: this.o.runOptions ?? {},
+      env: this.o.env,
+    };
+  }
+
+  async loadPhase(name: PhaseName) {
+    return phaseInfo(name).load?.();
+  }
+
+  async close(): Promise<void> {
+    this.aws.destroy();
+    await this.lock?.release();
+  }
+}

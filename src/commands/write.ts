@@ -1,0 +1,49 @@
+import { unlink } from 'node:fs/promises';
+import { createInterface } from 'node:readline/promises';
+import type { Io } from '../cli.js';
+import { DevenvError } from '../errors.js';
+import type { PhaseName } from '../phases/types.js';
+import type { Reporter } from '../ui/events.js';
+import { applyPhases, checkNeeds, destroyPhases, summarize } from './converge.js';
+import type { Session } from './session.js';
+
+/** `up` (all phases) and `phase <name>` (one, once its needs have completed). */
+export async function converge(session: Session, reporter: Reporter, names: PhaseName[], signal: AbortSignal): Promise<void> {
+  try {
+    if (names.length === 1) checkNeeds(session, names[0]);
+    summarize(await applyPhases(session, reporter, names, signal), reporter, 'converged');
+  } finally {
+    await session.close();
+  }
+}
+
+/** `destroy`: confirm by typing the project name (unless --yes), delete in reverse order, say what was kept. */
+export async function destroy(open: () => Promise<Session>, reporter: Reporter, signal: AbortSignal, o: { io: Io; yes: boolean }): Promise<void> {
+  const session = await open();
+  try {
+    if (!o.yes) await confirm(o.io, session.config.project);
+    summarize(await destroyPhases(session, reporter, signal), reporter, 'destroyed');
+    const kept = Object.entries(session.state.data.resources);
+    if (kept.length === 0) {
+      await unlink(session.state.path).catch(() => undefined);
+      reporter.emit({ type: 'step', message: `nothing of ${session.config.project} is left; removed ${session.state.path}` });
+    } else {
+      reporter.emit({ type: 'step', message: `kept: ${kept.map(([id, r]) => `${r.kind} ${r.id ?? id}`).join(', ')} (recorded in ${session.state.path})` });
+    }
+  } finally {
+    await session.close();
+  }
+}
+
+async function confirm(io: Io, project: string): Promise<void> {
+  if (!io.stdin.isTTY) {
+    throw new DevenvError('phase', `destroy asks you to type the project name, but stdin is not a terminal`, { remedy: 'pass --yes to destroy without asking' });
+  }
+  const rl = createInterface({ input: io.stdin, output: io.stderr });
+  try {
+    const answer = await rl.question(`This deletes every AWS resource of "${project}". Type the project name to confirm: `);
+    if (answer.trim() !== project) throw new DevenvError('phase', 'destroy cancelled: the name did not match; nothing was deleted');
+  } finally {
+    rl.close();
+  }
+}

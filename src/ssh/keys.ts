@@ -1,0 +1,83 @@
+import { createRequire } from 'node:module';
+import { chmod, mkdir, open, readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { configError } from '../errors.js';
+
+/** The part of `ssh2` (a dependency of node-ssh, shipped without types) that devenv uses. */
+interface ParsedKey {
+  type: string;
+  isPrivateKey(): boolean;
+  getPublicSSH(): Buffer;
+}
+interface Ssh2Utils {
+  generateKeyPairSync(type: 'ed25519', opts?: { comment?: string }): { private: string; public: string };
+  parseKey(data: string | Buffer, passphrase?: string): ParsedKey | ParsedKey[] | Error;
+}
+const { utils } = createRequire(import.meta.url)('ssh2') as { utils: Ssh2Utils };
+
+/** An OpenSSH key pair: the private key file's text and the `authorized_keys` line. */
+export interface SshKeyPair {
+  privateKey: string;
+  publicKey: string;
+}
+
+export function generateEd25519(comment: string): SshKeyPair {
+  const k = utils.generateKeyPairSync('ed25519', { comment });
+  return { privateKey: k.private, publicKey: k.public.trim() };
+}
+
+/** `<type> <base64>` of a private or public key in any format ssh2 reads (OpenSSH, PEM, PPK); throws on anything else. */
+export function publicKeyOf(keyText: string | Buffer): string {
+  const parsed = utils.parseKey(keyText);
+  if (parsed instanceof Error) throw parsed;
+  const key = Array.isArray(parsed) ? parsed[0] : parsed;
+  if (!key) throw new Error('no key found');
+  return `${key.type} ${key.getPublicSSH().toString('base64')}`;
+}
+
+/** Whether two `authorized_keys`-style lines hold the same key: type and key data, comments ignored. */
+export function samePublicKey(a: string, b: string): boolean {
+  const strip = (line: string) => line.trim().split(/\s+/).slice(0, 2).join(' ');
+  return strip(a) === strip(b);
+}
+
+/** A private key on disk, with its public half. */
+export interface LocalKey {
+  path: string;
+  publicKey: string;
+}
+
+/** Reads the private key at `path`; `undefined` when there is none. A file devenv cannot use is a config error. */
+export async function readLocalKey(path: string): Promise<LocalKey | undefined> {
+  let text: Buffer;
+  try {
+    text = await readFile(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw configError(`cannot read the private key ${path}: ${(err as Error).message}`);
+  }
+  const parsed = utils.parseKey(text);
+  const key = Array.isArray(parsed) ? parsed[0] : parsed;
+  if (!key || key instanceof Error || !key.isPrivateKey()) {
+    const why = key instanceof Error ? key.message : 'it is not a private key';
+    throw configError(`${path} is not a private key devenv can use (${why})`,
+      'point instance.privateKeyPath at an unencrypted OpenSSH or PEM private key, or at a path where devenv may create one');
+  }
+  return { path, publicKey: `${key.type} ${key.getPublicSSH().toString('base64')}` };
+}
+
+/**
+ * Writes a private key with mode 0600, creating its folder with mode 0700 when missing (an existing
+ * folder is left as it is: it may be ~/.ssh or /tmp). Refuses to replace an existing file.
+ */
+export async function writePrivateKey(path: string, privateKey: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  const handle = await open(path, 'wx', 0o600);
+  try {
+    await handle.writeFile(privateKey);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await chmod(path, 0o600);
+}
