@@ -1,12 +1,9 @@
 import { Command, CommanderError, Option } from 'commander';
 import type { CallHook } from './aws/clients.js';
-import { DEFAULT_CONFIG_PATH } from './config/load.js';
+import { DEFAULT_CONFIG_PATH, DEFAULT_STATE_PATH } from './defaults.js';
 import { DevenvError, ExitCode, exitCodeFor, messageOf } from './errors.js';
-import { isPhaseName } from './phases/index.js';
 import { PHASE_NAMES, type PhaseName, type RunOptions } from './phases/types.js';
-import { DEFAULT_STATE_PATH } from './state/store.js';
 import { Reporter } from './ui/events.js';
-import { chooseRendererKind, createRenderer } from './ui/renderers.js';
 
 /** Where the CLI reads and writes: the process by default, buffers in tests. */
 export interface Io {
@@ -65,6 +62,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
 
   const action = (fn: (flags: GlobalFlags, reporter: Reporter, signal: AbortSignal) => Promise<void>) => async () => {
     const flags = program.opts<GlobalFlags>();
+    const { chooseRendererKind, createRenderer } = await import('./ui/renderers.js'); // ora is heavy: not for --help
     const color = !('NO_COLOR' in io.env) && io.isTTY;
     const kind = chooseRendererKind({ json: flags.json, isTTY: io.isTTY, ci: io.env.CI === 'true', verbose: flags.verbose });
     const reporter = new Reporter(createRenderer(io, { kind, verbose: flags.verbose, color }));
@@ -128,7 +126,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--replace-host', 'allow replacing the host when its instance type or AMI changed', false)
     .action(async (name: string, o: { replaceHost: boolean }) =>
       action(async (flags, reporter, signal) => {
-        if (!isPhaseName(name)) throw new DevenvError('config', `unknown phase "${name}"`, { remedy: `use one of: ${PHASE_NAMES.join(', ')}` });
+        if (!(PHASE_NAMES as readonly string[]).includes(name)) throw new DevenvError('config', `unknown phase "${name}"`, { remedy: `use one of: ${PHASE_NAMES.join(', ')}` });
         const { converge } = await import('./commands/write.js');
         await converge(await session(flags, reporter, signal, `phase ${name}`, true, { replaceHost: o.replaceHost }), reporter, [name as PhaseName], signal);
       })());

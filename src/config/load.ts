@@ -1,11 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
+import { DEFAULT_CONFIG_PATH } from '../defaults.js';
 import { configError } from '../errors.js';
 import { cidrContains, cidrsOverlap, parseCidr } from './cidr.js';
 import { configSchema, type Config } from './schema.js';
 import { developerNames } from './model.js';
 
-export const DEFAULT_CONFIG_PATH = 'devenv.config.json';
+
 
 /** Reads, parses and validates a config file; every problem is reported at once, with its key path. */
 export async function loadConfig(path: string): Promise<Config> {

@@ -1,7 +1,7 @@
 import { blueprints } from '../blueprint/index.js';
 import type { PlannedResource } from '../blueprint/types.js';
 import type { Model } from '../config/model.js';
-import { PHASE_NAMES, type Phase, type PhaseName } from './types.js';
+import type { Phase, PhaseName } from './types.js';
 
 /**
  * The registry: every phase's name, what it needs and what it creates. Implementations are
@@ -41,8 +41,6 @@ export const PHASES: readonly PhaseInfo[] = [
 ];
 
 export const phaseInfo = (name: PhaseName): PhaseInfo => PHASES.find((p) => p.name === name)!;
-
-export const isPhaseName = (name: string): name is PhaseName => (PHASE_NAMES as readonly string[]).includes(name);
 
 /** Every phase `name` needs, directly or not. */
 export function allNeeds(name: PhaseName): Set<PhaseName> {

@@ -4,7 +4,6 @@ import { stateError } from '../errors.js';
 import { migrate } from './migrations.js';
 import { STATE_SCHEMA_VERSION, stateSchema, type PhaseRecord, type ResourceRecord, type State } from './schema.js';
 
-export const DEFAULT_STATE_PATH = 'devenv.state.json';
 
 export interface Binding {
   project: string;

@@ -1,0 +1,89 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ExitCode } from '../../src/errors.js';
+import { cli } from '../helpers/cli.js';
+import { baseConfig } from '../helpers/context.js';
+
+const root = new URL('../..', import.meta.url).pathname;
+const example = join(root, 'devenv.config.example.json');
+const tmp = () => mkdtempSync(join(tmpdir(), 'devenv-cli-'));
+
+function node(args: string[]) {
+  return spawnSync('node', ['--import', join(root, 'test/helpers/forbid-sdk.mjs'), join(root, 'bin/devenv.js'), ...args], { encoding: 'utf8', cwd: tmp(), env: { ...process.env, AWS_ENDPOINT_URL: 'http://127.0.0.1:9' } });
+}
+
+describe('cli', () => {
+  it('--help and plan --offline never load the AWS SDK', () => {
+    const help = node(['--help']);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('Usage: devenv');
+    const plan = node(['plan', '--offline', '--config', example]);
+    expect(plan.stderr).toBe('');
+    expect(plan.status).toBe(0);
+    // the guard works: a command that talks to AWS trips it
+    const status = node(['status', '--config', example, '--verbose']);
+    expect(status.stderr).toContain('AWS SDK loaded');
+  });
+
+  it('plan --offline renders every resource with names, CIDRs, ports, hostnames and tags', async () => {
+    const r = await cli(['plan', '--offline', '--config', example]);
+    expect(r.code).toBe(0);
+    for (const text of ['10.0.0.0/16', '10.0.1.0/24', 'tcp 8443-8445 from sg/alb', 'https://alice.dev.example.com', 'code-server-multi-dev-alb-sg',
+      'devenv:resource=tg/bob', 'ManagedBy=devenv', 'listener rule', 'record/carol', 'ap-southeast-7b']) {
+      expect(r.stdout).toContain(text);
+    }
+    const json = JSON.parse((await cli(['plan', '--offline', '--json', '--config', example])).stdout);
+    const resources = json.phases.flatMap((p: { resources: { logicalId: string; tags: Record<string, string> }[] }) => p.resources);
+    expect(resources.find((x: { logicalId: string }) => x.logicalId === 'subnet/b').tags['devenv:project']).toBe('code-server-multi-dev');
+  });
+
+  it('a malformed config exits 2 and names the key', async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'c.json'), JSON.stringify({ ...baseConfig, developers: ['ok', 'Not_OK'] }));
+    const r = await cli(['plan', '--offline', '--config', join(dir, 'c.json')]);
+    expect(r.code).toBe(ExitCode.badInput);
+    expect(r.stderr).toContain('developers[1]: "Not_OK" is not a DNS label');
+    expect(r.stderr).toContain('fix:');
+  });
+
+  it('a missing config says how to make one', async () => {
+    const r = await cli(['plan', '--offline', '--config', join(tmp(), 'nope.json')]);
+    expect(r.code).toBe(ExitCode.badInput);
+    expect(r.stderr).toContain('devenv init');
+  });
+
+  it('an unknown phase or flag exits 2', async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'c.json'), JSON.stringify(baseConfig));
+    const r = await cli(['phase', 'dns-stuff', '--config', join(dir, 'c.json')]);
+    expect(r.code).toBe(ExitCode.badInput);
+    expect(r.stderr).toContain('unknown phase "dns-stuff"');
+    expect((await cli(['up', '--frobnicate'])).code).toBe(ExitCode.badInput);
+  });
+
+  it('init writes a valid config, converts a .env, and never overwrites without --force', async () => {
+    const dir = tmp();
+    const output = join(dir, 'devenv.config.json');
+    expect((await cli(['init', '--output', output])).code).toBe(0);
+    expect((await cli(['plan', '--offline', '--config', output])).code).toBe(0);
+    const again = await cli(['init', '--output', output]);
+    expect(again.code).toBe(ExitCode.badInput);
+    expect(again.stderr).toContain('--force');
+    writeFileSync(join(dir, '.env'), 'PROJECT_NAME=team\nBASE_DOMAIN=dev.example.org\nROUTE53_HOSTED_ZONE_ID=Z9\nADMIN_SSH_IP=1.2.3.4\nNUM_DEVELOPERS=2\n');
+    expect((await cli(['init', '--from-env', join(dir, '.env'), '--output', output, '--force'])).code).toBe(0);
+    expect(JSON.parse(readFileSync(output, 'utf8'))).toMatchObject({ project: 'team', developers: 2, ssh: { adminCidr: '1.2.3.4/32' } });
+  });
+
+  it('destroy without a terminal asks for --yes and deletes nothing', async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'c.json'), JSON.stringify(baseConfig));
+    const calls: string[] = [];
+    const r = await cli(['destroy', '--config', join(dir, 'c.json'), '--state', join(dir, 's.json')], { hooks: [{ before: (c) => { calls.push(c.operation); } }] });
+    expect(r.code).toBe(ExitCode.phaseFailed);
+    expect(r.stderr).toContain('--yes');
+    expect(calls).toEqual([]);
+  });
+});

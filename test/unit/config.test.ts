@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/load.js';
+import { allocate, buildModel } from '../../src/config/model.js';
+import { DevenvError, ExitCode } from '../../src/errors.js';
+import { baseConfig } from '../helpers/context.js';
+
+const parse = (overrides: Record<string, unknown>) => parseConfig(JSON.stringify({ ...baseConfig, ...overrides }), 'test.json');
+
+function problems(overrides: Record<string, unknown>): string {
+  try {
+    parse(overrides);
+  } catch (err) {
+    expect(err).toBeInstanceOf(DevenvError);
+    expect((err as DevenvError).exitCode).toBe(ExitCode.badInput);
+    return (err as Error).message;
+  }
+  throw new Error('config was accepted');
+}
+
+describe('config', () => {
+  it('fills the defaults of the seed .env', () => {
+    const c = parseConfig(JSON.stringify({ project: 'p', baseDomain: 'dev.example.com', hostedZoneId: 'Z1', ssh: { adminCidr: '1.2.3.4/32' }, developers: 8 }));
+    expect(c.region).toBe('ap-southeast-7');
+    expect(c.instance.type).toBe('t3.2xlarge');
+    expect(c.containers.basePort).toBe(8443);
+    expect(c.containers.image).toMatch(/^codercom\/code-server:\d+\.\d+\.\d+$/);
+    expect(c.network.vpcCidr).toBe('10.0.0.0/16');
+  });
+
+  it('names the key, the bad value and what is allowed', () => {
+    const message = problems({ developers: ['alice', 'Bob'] });
+    expect(message).toContain('developers[1]: "Bob" is not a DNS label (use a-z, 0-9 and -');
+  });
+
+  it('reports every problem at once, and unknown keys by name', () => {
+    const message = problems({ region: 'mars', hostedZoneId: 'nope', colour: 'blue' });
+    expect(message).toContain('region: "mars" is not an AWS region');
+    expect(message).toContain('hostedZoneId: "nope"');
+    expect(message).toContain('unknown key "colour"');
+  });
+
+  it('refuses duplicate developers and more than 90', () => {
+    expect(problems({ developers: ['alice', 'alice'] })).toContain('developers[1]: "alice" appears twice');
+    expect(problems({ developers: 91 })).toContain('developers: 91');
+    expect(problems({ developers: Array.from({ length: 91 }, (_, i) => `d${i}`) })).toContain('developers');
+  });
+
+  it('refuses SSH from anywhere unless asked for', () => {
+    expect(problems({ ssh: { adminCidr: '0.0.0.0/0' } })).toContain('ssh.allowSshFromAnywhere');
+    expect(parse({ ssh: { adminCidr: '0.0.0.0/0', allowSshFromAnywhere: true } }).ssh.adminCidr).toBe('0.0.0.0/0');
+    expect(problems({ ssh: { adminCidr: '1.2.3.4/33' } })).toContain('ssh.adminCidr: "1.2.3.4/33" is not an IPv4 CIDR');
+  });
+
+  it('refuses a latest or unpinned image', () => {
+    expect(problems({ containers: { image: 'codercom/code-server:latest' } })).toContain('pinned');
+    expect(problems({ containers: { image: 'codercom/code-server' } })).toContain('pinned tag');
+  });
+
+  it('checks zones and subnets against the region and the VPC', () => {
+    expect(problems({ availabilityZone: 'eu-west-1a' })).toContain('availabilityZone: "eu-west-1a" is not in region us-east-1');
+    expect(problems({ availabilityZone: 'us-east-1a', albAvailabilityZone: 'us-east-1a' })).toContain('two different zones');
+    expect(problems({ network: { subnetCidrs: ['10.1.0.0/24', '10.0.2.0/24'] } })).toContain('not inside vpcCidr');
+  });
+
+  it('says a file is not JSON', () => {
+    expect(() => parseConfig('{"project": ', 'broken.json')).toThrow(/broken.json: not valid JSON/);
+  });
+});
+
+describe('developers', () => {
+  it('turns a count into dev1…devN with ports from the base port', () => {
+    const model = buildModel(parse({ developers: 3 }));
+    expect(model.developers.map((d) => [d.name, d.port, d.priority, d.url])).toEqual([
+      ['dev1', 8443, 1, 'https://dev1.dev.example.com'],
+      ['dev2', 8444, 2, 'https://dev2.dev.example.com'],
+      ['dev3', 8445, 3, 'https://dev3.dev.example.com'],
+    ]);
+    expect(model.portRange).toEqual({ from: 8443, to: 8445 });
+  });
+
+  it('never renumbers a developer when another is removed or added', () => {
+    const before = allocate(parse({ developers: ['alice', 'bob', 'carol'] }), {});
+    const after = allocate(parse({ developers: ['alice', 'carol', 'dave'] }), before);
+    expect(after.carol).toEqual(before.carol);
+    expect(after.alice).toEqual(before.alice);
+    expect(after.dave).toEqual(before.bob); // bob's freed port and priority are reused
+    expect(after.bob).toBeUndefined();
+  });
+
+  it('applies per-developer limits over the defaults', () => {
+    const model = buildModel(parse({ developers: ['alice', { name: 'bob', memoryLimitMiB: 8192 }] }));
+    expect(model.developers.map((d) => d.memoryLimitMiB)).toEqual([4096, 8192]);
+  });
+});

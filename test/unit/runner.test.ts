@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { PHASES, topologicalOrder } from '../../src/phases/index.js';
+import { reverseGraph, runGraph, Unavailable, type Node } from '../../src/runner.js';
+
+const graph: Node[] = [
+  { name: 'validate', needs: [] },
+  { name: 'vpc', needs: ['validate'] },
+  { name: 'cert', needs: ['validate'] },
+  { name: 'sg', needs: ['vpc'] },
+  { name: 'alb', needs: ['sg', 'cert'] },
+];
+
+describe('runner', () => {
+  it('runs independent nodes at once and each only after its needs', async () => {
+    const log: string[] = [];
+    let running = 0;
+    let peak = 0;
+    await runGraph(graph, {
+      concurrency: 4,
+      run: async (name) => {
+        running++;
+        peak = Math.max(peak, running);
+        log.push(`start ${name}`);
+        await new Promise((r) => setTimeout(r, name === 'cert' ? 30 : 5));
+        log.push(`end ${name}`);
+        running--;
+      },
+    });
+    expect(peak).toBeGreaterThanOrEqual(2); // vpc and cert overlap
+    for (const n of graph) for (const need of n.needs) expect(log.indexOf(`end ${need}`)).toBeLessThan(log.indexOf(`start ${n.name}`));
+  });
+
+  it('on failure starts nothing new, lets running nodes finish, reports the first error', async () => {
+    const finished: string[] = [];
+    const result = await runGraph(graph, {
+      concurrency: 4,
+      run: async (name) => {
+        if (name === 'vpc') throw new Error('vpc broke');
+        await new Promise((r) => setTimeout(r, 20));
+        finished.push(name);
+      },
+    });
+    expect((result.firstError as Error).message).toBe('vpc broke');
+    expect(finished).toEqual(['validate', 'cert']);
+    expect(result.outcomes.find((o) => o.name === 'alb')?.result).toBe('blocked');
+  });
+
+  it('an unavailable node blocks only what needs it', async () => {
+    const result = await runGraph(graph, {
+      concurrency: 4,
+      run: async (name) => {
+        if (name === 'cert') throw new Unavailable('is not implemented yet');
+      },
+    });
+    expect(result.firstError).toBeUndefined();
+    expect(Object.fromEntries(result.outcomes.map((o) => [o.name, o.result]))).toEqual({
+      validate: 'done', vpc: 'done', cert: 'unavailable', sg: 'done', alb: 'blocked',
+    });
+  });
+
+  it('starts nothing once aborted', async () => {
+    const controller = new AbortController();
+    const started: string[] = [];
+    const result = await runGraph(graph, {
+      concurrency: 4,
+      signal: controller.signal,
+      run: async (name) => {
+        started.push(name);
+        controller.abort();
+      },
+    });
+    expect(started).toEqual(['validate']);
+    expect((result.firstError as Error).name).toBe('DevenvError');
+  });
+
+  it('destroy walks the arrows backwards', () => {
+    const reversed = reverseGraph(graph);
+    expect(reversed.find((n) => n.name === 'validate')?.needs.sort()).toEqual(['cert', 'vpc']);
+    expect(reversed.find((n) => n.name === 'alb')?.needs).toEqual([]);
+  });
+
+  it('the phase registry has no cycle and puts validate first', () => {
+    const order = topologicalOrder();
+    expect(order[0]).toBe('validate');
+    expect(order).toHaveLength(PHASES.length);
+    expect(() => topologicalOrder([
+      { ...PHASES[0], name: 'vpc', needs: ['sg'] },
+      { ...PHASES[0], name: 'sg', needs: ['vpc'] },
+    ])).toThrow('phase dependency cycle: vpc → sg → vpc');
+  });
+});
