@@ -17,7 +17,7 @@ export interface RenderOptions {
 
 /** A live spinner on a terminal, plain lines in CI and pipes, JSON lines for machines. */
 export function createRenderer(out: Output, o: RenderOptions): Renderer {
-  if (o.kind === 'json') return jsonRenderer(out);
+  if (o.kind === 'json') return jsonRenderer(out, o);
   if (o.kind === 'tty') return ttyRenderer(out, o);
   return plainRenderer(out, o);
 }
@@ -53,9 +53,11 @@ function plainRenderer(out: Output, o: RenderOptions): Renderer {
   };
 }
 
-function jsonRenderer(out: Output): Renderer {
+function jsonRenderer(out: Output, o: RenderOptions): Renderer {
   return {
-    render: (e) => out.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...e })}\n`),
+    render: (e) => {
+      if (e.type !== 'aws-call' || o.verbose) out.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...e })}\n`);
+    },
     close: () => undefined,
   };
 }

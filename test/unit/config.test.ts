@@ -92,3 +92,17 @@ describe('developers', () => {
     expect(model.developers.map((d) => d.memoryLimitMiB)).toEqual([4096, 8192]);
   });
 });
+
+describe('README', () => {
+  it('documents every config key', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { configSchema } = await import('../../src/config/schema.js');
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const keys = Object.entries(configSchema.shape).flatMap(([key, value]) => {
+      const inner = (value as { unwrap?: () => unknown; def?: { innerType?: { shape?: object } } }).def?.innerType?.shape ?? (value as { shape?: object }).shape;
+      return inner && key !== 'tags' ? Object.keys(inner).map((k) => `${key}.${k}`) : [key];
+    });
+    expect(keys).toContain('instance.amiId');
+    expect(keys.filter((k) => !readme.includes(`\`${k}\``))).toEqual([]);
+  });
+});
