@@ -1,0 +1,72 @@
+import {
+  DescribeSecretCommand, GetSecretValueCommand, paginateListSecrets, type DescribeSecretCommandOutput, type SecretListEntry, type SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { hasCode, isNotFound, matches, SecretsCode } from '../errors.js';
+import { TAG, tagValue } from '../tags.js';
+
+export type SecretInfo = DescribeSecretCommandOutput | SecretListEntry;
+
+/** A secret by name or ARN, including one scheduled for deletion (`DeletedDate` set); `undefined` when there is none. */
+export async function findSecret(sm: SecretsManagerClient, secretId: string): Promise<SecretInfo | undefined> {
+  try {
+    return await sm.send(new DescribeSecretCommand({ SecretId: secretId }));
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Every secret tagged as this project's. ListSecrets hides secrets scheduled for deletion unless
+ * asked, and is eventually consistent: use it to sweep, and DescribeSecret to decide about one name.
+ */
+export async function listProjectSecrets(sm: SecretsManagerClient, project: string, includePlannedDeletion: boolean): Promise<SecretListEntry[]> {
+  const out: SecretListEntry[] = [];
+  const filters = [{ Key: 'tag-key' as const, Values: [TAG.project] }, { Key: 'tag-value' as const, Values: [project] }];
+  for await (const page of paginateListSecrets({ client: sm }, { Filters: filters, IncludePlannedDeletion: includePlannedDeletion })) {
+    // The two filters match independently (any key, any value), so check the pair here.
+    out.push(...(page.SecretList ?? []).filter((s) => tagValue(s.Tags, TAG.project) === project));
+  }
+  return out;
+}
+
+/**
+ * CreateSecret refused the name because an earlier secret of that name still holds it. AWS says
+ * InvalidRequestException "…already scheduled for deletion"; moto says ResourceExistsException.
+ */
+export const isNameTaken = (err: unknown): boolean =>
+  hasCode(err, SecretsCode.exists) || matches(err, SecretsCode.invalidRequest, 'scheduled for deletion');
+
+/**
+ * Removes a secret value from an error before it goes anywhere (a message, a log, a cause):
+ * we never build messages with values, but a service might echo what it was sent.
+ */
+export function scrubValue<E>(err: E, value: string): E {
+  if (err && typeof err === 'object' && value) {
+    const e = err as Record<string, unknown>;
+    for (const key of Object.getOwnPropertyNames(e)) {
+      if (typeof e[key] === 'string' && (e[key] as string).includes(value)) e[key] = (e[key] as string).split(value).join('[REDACTED]');
+    }
+    delete e.$response; // the raw HTTP response, body included
+  }
+  return err;
+}
+
+/** A call that carries a secret value: whatever it throws is passed on without the value. */
+export async function sendWithValue<T>(call: () => Promise<T>, value: string): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    throw scrubValue(err, value);
+  }
+}
+
+/** The only value devenv reads back (an API key, to notice a change at its source); `undefined` when it has none. */
+export async function readSecretValue(sm: SecretsManagerClient, secretId: string): Promise<string | undefined> {
+  try {
+    return (await sm.send(new GetSecretValueCommand({ SecretId: secretId }))).SecretString;
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}

@@ -1,0 +1,182 @@
+import {
+  AddRoleToInstanceProfileCommand, CreateInstanceProfileCommand, CreateRoleCommand, DeleteInstanceProfileCommand, DeleteRoleCommand,
+  DeleteRolePolicyCommand, ListAttachedRolePoliciesCommand, ListInstanceProfilesForRoleCommand, ListRolePoliciesCommand, PutRolePolicyCommand,
+  RemoveRoleFromInstanceProfileCommand, UpdateAssumeRolePolicyCommand, type IAMClient, type InstanceProfile, type Role,
+} from '@aws-sdk/client-iam';
+import { hasCode, IamCode, isNotFound } from '../aws/errors.js';
+import { findInlinePolicy, findInstanceProfile, findRole, nameFromArn, parsePolicyDocument, requireProjectTag, samePolicy } from '../aws/find/iam.js';
+import { ensureResource, planResource, removeResource, statusOf, type ResourceSpec } from '../aws/resource.js';
+import { tagList } from '../aws/tags.js';
+import { ec2TrustPolicy, hostPolicy, iamBlueprint } from '../blueprint/identity.js';
+import { pick, type PlannedResource } from '../blueprint/types.js';
+import { DevenvError, messageOf } from '../errors.js';
+import type { Change, Context, Phase, Row } from './types.js';
+
+const rule = (ctx: Context) => ({ state: ctx.state, report: ctx.report, phase: 'iam' });
+
+function planned(ctx: Context) {
+  const resources = iamBlueprint(ctx.model);
+  return { role: pick(resources, 'iam/role'), policy: pick(resources, 'iam/policy'), profile: pick(resources, 'iam/profile') };
+}
+
+function accountOf(ctx: Context): string {
+  const account = ctx.state.data.account;
+  if (!account) throw new DevenvError('state', 'iam: the AWS account is not known yet, so the policy cannot name its resources', { remedy: 'run `devenv phase validate` first' });
+  return account;
+}
+
+/** Found by name (IAM names are unique per account), created with its tags in the same call. */
+function iamSpec<T extends Role | InstanceProfile>(ctx: Context, p: PlannedResource, get: (name: string) => Promise<T | undefined>, create: () => Promise<T>): ResourceSpec<T> {
+  const owned = async (name: string) => {
+    const found = await get(name);
+    if (found) requireProjectTag(ctx.model.project, found.Tags, `${p.kind} ${name}`);
+    return found;
+  };
+  return {
+    logicalId: p.logicalId,
+    kind: p.kind,
+    describe: (arn) => owned(nameFromArn(arn)),
+    find: async () => [await owned(p.name)].filter((r): r is T => r !== undefined),
+    create: async () => {
+      try {
+        return await create();
+      } catch (err) {
+        // Made by a run that did not live to record it, and not yet visible to the find.
+        const existing = hasCode(err, IamCode.alreadyExists) ? await owned(p.name) : undefined;
+        if (!existing) throw err;
+        return existing;
+      }
+    },
+    idOf: (r) => r.Arn!,
+    attrs: () => ({ name: p.name }),
+  };
+}
+
+function roleSpec(ctx: Context, p: PlannedResource): ResourceSpec<Role> {
+  const iam = ctx.aws.iam;
+  return iamSpec(ctx, p, (name) => findRole(iam, name), async () => {
+    const input = { RoleName: p.name, AssumeRolePolicyDocument: JSON.stringify(ec2TrustPolicy()), Tags: tagList(p.tags) };
+    return (await iam.send(new CreateRoleCommand({ ...input, Description: `devenv ${ctx.model.project}: the code-server host` }))).Role!;
+  });
+}
+
+function profileSpec(ctx: Context, p: PlannedResource): ResourceSpec<InstanceProfile> {
+  const iam = ctx.aws.iam;
+  return iamSpec(ctx, p, (name) => findInstanceProfile(iam, name), async () =>
+    (await iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: p.name, Tags: tagList(p.tags) }))).InstanceProfile!);
+}
+
+const trustDiffers = (role: Role) => !samePolicy(parsePolicyDocument(role.AssumeRolePolicyDocument), ec2TrustPolicy());
+const otherRoles = (profile: InstanceProfile, roleName: string) => (profile.Roles ?? []).map((r) => r.RoleName!).filter((n) => n !== roleName);
+const holdsRole = (profile: InstanceProfile, roleName: string) => (profile.Roles ?? []).some((r) => r.RoleName === roleName);
+
+async function converge(ctx: Context): Promise<void> {
+  const iam = ctx.aws.iam;
+  const p = planned(ctx);
+  const desiredPolicy = hostPolicy(ctx.model, accountOf(ctx));
+
+  const { resource: role, outcome } = await ensureResource(rule(ctx), roleSpec(ctx, p.role));
+  if (outcome !== 'created' && trustDiffers(role)) {
+    await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: p.role.name, PolicyDocument: JSON.stringify(ec2TrustPolicy()) }));
+    ctx.report.step(`reset the trust policy of role ${p.role.name}: only ec2.amazonaws.com may assume it`);
+  }
+
+  const current = await findInlinePolicy(iam, p.role.name, p.policy.name);
+  if (!samePolicy(current, desiredPolicy)) {
+    await iam.send(new PutRolePolicyCommand({ RoleName: p.role.name, PolicyName: p.policy.name, PolicyDocument: JSON.stringify(desiredPolicy) }));
+    ctx.report.step(current === undefined ? `put inline policy ${p.policy.name} on role ${p.role.name}` : `rewrote inline policy ${p.policy.name}: it differed from the least-privilege policy`);
+  }
+  if (!ctx.state.resource(p.policy.logicalId)) await ctx.state.setResource(p.policy.logicalId, { kind: p.policy.kind, phase: 'iam', id: p.policy.name, attrs: { role: p.role.name } });
+
+  const { resource: profile } = await ensureResource(rule(ctx), profileSpec(ctx, p.profile));
+  for (const other of otherRoles(profile, p.role.name)) {
+    // A profile holds one role, so a stranger in it would leave no room for ours.
+    await iam.send(new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: p.profile.name, RoleName: other }));
+    ctx.report.warn(`removed role ${other} from instance profile ${p.profile.name}: it must hold ${p.role.name} only`);
+  }
+  if (!holdsRole(profile, p.role.name)) {
+    await iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: p.profile.name, RoleName: p.role.name }));
+    ctx.report.step(`added role ${p.role.name} to instance profile ${p.profile.name}`);
+  }
+  await ctx.state.setOutputs('iam', { roleName: p.role.name, roleArn: role.Arn!, instanceProfileName: p.profile.name, instanceProfileArn: profile.Arn! });
+}
+
+async function remove(ctx: Context): Promise<void> {
+  const iam = ctx.aws.iam;
+  const p = planned(ctx);
+  await removeResource(rule(ctx), profileSpec(ctx, p.profile), async (arn, found) => {
+    const name = nameFromArn(arn);
+    const profile = found ?? (await findInstanceProfile(iam, name));
+    for (const r of profile?.Roles ?? []) await done(iam.send(new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: name, RoleName: r.RoleName })));
+    await iam.send(new DeleteInstanceProfileCommand({ InstanceProfileName: name })).catch((err) => {
+      if (!hasCode(err, IamCode.deleteConflict)) throw err;
+      throw new DevenvError('aws', `cannot delete instance profile ${name}: ${messageOf(err)}`, {
+        remedy: 'destroy the host first (`devenv destroy` removes the ec2 phase before iam), or remove the role AWS names from the profile', cause: err,
+      });
+    });
+  });
+  await removeResource(rule(ctx), roleSpec(ctx, p.role), async (arn) => {
+    const name = nameFromArn(arn);
+    if (await done(iam.send(new DeleteRolePolicyCommand({ RoleName: name, PolicyName: p.policy.name })))) ctx.report.step(`deleted inline policy ${p.policy.name}`);
+    await iam.send(new DeleteRoleCommand({ RoleName: name })).catch(async (err) => {
+      throw hasCode(err, IamCode.deleteConflict) ? await explainRoleConflict(iam, name, err) : err;
+    });
+  });
+  if (ctx.state.resource(p.policy.logicalId)) await ctx.state.forget(p.policy.logicalId);
+}
+
+/** DeleteConflict only says "must remove policies first": name what still holds the role. */
+async function explainRoleConflict(iam: IAMClient, roleName: string, cause: unknown): Promise<DevenvError> {
+  const [inline, attached, profiles] = await Promise.all([
+    iam.send(new ListRolePoliciesCommand({ RoleName: roleName })),
+    iam.send(new ListAttachedRolePoliciesCommand({ RoleName: roleName })),
+    iam.send(new ListInstanceProfilesForRoleCommand({ RoleName: roleName })),
+  ]);
+  const holders = [
+    ...(inline.PolicyNames ?? []).map((n) => `inline policy ${n}`),
+    ...(attached.AttachedPolicies ?? []).map((a) => `managed policy ${a.PolicyArn}`),
+    ...(profiles.InstanceProfiles ?? []).map((ip) => `instance profile ${ip.InstanceProfileName}`),
+  ];
+  return new DevenvError('aws', `cannot delete IAM role ${roleName}: ${holders.length ? `it still has ${holders.join(', ')}, added outside devenv` : messageOf(cause)}`, {
+    remedy: `remove them (aws iam delete-role-policy / detach-role-policy / remove-role-from-instance-profile), then run \`devenv destroy\` again`, cause,
+  });
+}
+
+/** Runs a delete; NotFound counts as done. True when it deleted something. */
+async function done(call: Promise<unknown>): Promise<boolean> {
+  try {
+    await call;
+    return true;
+  } catch (err) {
+    if (isNotFound(err)) return false;
+    throw err;
+  }
+}
+
+async function plan(ctx: Context): Promise<Change[]> {
+  const p = planned(ctx);
+  const { resource: role, ...roleChange } = await planResource(rule(ctx), roleSpec(ctx, p.role), p.role.name);
+  const changes: Change[] = [roleChange];
+  if (role && trustDiffers(role)) changes.push({ ...roleChange, action: 'update', detail: 'trust policy: only ec2.amazonaws.com may assume it' });
+  const current = role ? await findInlinePolicy(ctx.aws.iam, p.role.name, p.policy.name) : undefined;
+  const policyAction = current === undefined ? 'create' : samePolicy(current, hostPolicy(ctx.model, accountOf(ctx))) ? 'keep' : 'update';
+  changes.push({ phase: 'iam', action: policyAction, logicalId: p.policy.logicalId, kind: p.policy.kind, name: p.policy.name, ...(policyAction === 'update' ? { detail: 'differs from the least-privilege policy' } : {}) });
+  const { resource: profile, ...profileChange } = await planResource(rule(ctx), profileSpec(ctx, p.profile), p.profile.name);
+  changes.push(profile ? profileChange : { ...profileChange, detail: `holding role ${p.role.name}` });
+  if (profile && (!holdsRole(profile, p.role.name) || otherRoles(profile, p.role.name).length > 0)) {
+    changes.push({ ...profileChange, action: 'update', detail: `make it hold role ${p.role.name} only` });
+  }
+  return changes;
+}
+
+async function status(ctx: Context): Promise<Row[]> {
+  const p = planned(ctx);
+  const role = await statusOf(rule(ctx), roleSpec(ctx, p.role), (r) => (trustDiffers(r) ? 'trust policy differs' : 'exists'));
+  const current = role.state === 'missing' ? undefined : await findInlinePolicy(ctx.aws.iam, p.role.name, p.policy.name);
+  const policyState = current === undefined ? 'missing' : samePolicy(current, hostPolicy(ctx.model, accountOf(ctx))) ? 'in sync' : 'differs from the least-privilege policy';
+  const profile = await statusOf(rule(ctx), profileSpec(ctx, p.profile), () => 'exists', (ip) => `roles: ${(ip.Roles ?? []).map((r) => r.RoleName).join(', ') || 'none'}`);
+  return [role, { phase: 'iam', logicalId: p.policy.logicalId, kind: p.policy.kind, id: p.policy.name, state: policyState }, profile];
+}
+
+const phase: Phase = { name: 'iam', apply: converge, destroy: remove, plan, status };
+export default phase;

@@ -1,0 +1,181 @@
+import { CreateSecretCommand, DeleteSecretCommand, PutSecretValueCommand, RestoreSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { isNotFound } from '../aws/errors.js';
+import { requireProjectTag } from '../aws/find/iam.js';
+import { findSecret, isNameTaken, listProjectSecrets, readSecretValue, sendWithValue, type SecretInfo } from '../aws/find/secrets.js';
+import { ensureResource, planResource, statusOf, type ResourceSpec } from '../aws/resource.js';
+import { TAG, tagList, tagValue } from '../aws/tags.js';
+import { secretsBlueprint } from '../blueprint/identity.js';
+import type { PlannedResource } from '../blueprint/types.js';
+import type { Developer } from '../config/model.js';
+import { DevenvError } from '../errors.js';
+import { ApiKeyReader } from '../secrets/api-keys.js';
+import { generatePassword } from '../secrets/password.js';
+import type { Change, Context, Phase, Row } from './types.js';
+
+const rule = (ctx: Context) => ({ state: ctx.state, report: ctx.report, phase: 'secrets' });
+const day = (d: Date | undefined) => d?.toISOString().slice(0, 10) ?? 'an unknown date';
+const isOurs = (s: SecretInfo) => tagValue(s.Tags, TAG.resource)?.startsWith('secret/') ?? false;
+
+/** A secret the config asks for, and where its value comes from. */
+interface Wanted {
+  planned: PlannedResource;
+  developer: Developer;
+  isApiKey: boolean;
+}
+
+function wanted(ctx: Context): Wanted[] {
+  return secretsBlueprint(ctx.model).map((planned) => ({
+    planned,
+    developer: ctx.model.developers.find((d) => d.name === planned.developer)!,
+    isApiKey: planned.logicalId.endsWith('/anthropic-api-key'),
+  }));
+}
+
+/**
+ * Found by its name with DescribeSecret, which (unlike ListSecrets) is consistent and also shows
+ * a secret scheduled for deletion: such a one is returned with `DeletedDate`, to be restored.
+ */
+function secretSpec(ctx: Context, w: Wanted, value: () => Promise<string>): ResourceSpec<SecretInfo> {
+  const sm = ctx.aws.secrets;
+  const p = w.planned;
+  const owned = async (id: string) => {
+    const found = await findSecret(sm, id);
+    if (found) requireProjectTag(ctx.model.project, found.Tags, `secret ${p.name}`);
+    return found;
+  };
+  return {
+    logicalId: p.logicalId,
+    kind: p.kind,
+    developer: w.developer.name,
+    describe: owned,
+    find: async () => [await owned(p.name)].filter((s): s is SecretInfo => s !== undefined),
+    create: async (token) => {
+      const secret = await value();
+      const description = `devenv ${ctx.model.project}: ${w.isApiKey ? 'Anthropic API key' : 'code-server password'} of ${w.developer.name}`;
+      const input = { Name: p.name, SecretString: secret, ClientRequestToken: token, Description: description, Tags: tagList(p.tags) };
+      return sendWithValue(() => sm.send(new CreateSecretCommand(input)), secret);
+    },
+    idOf: (s) => s.ARN!,
+    attrs: () => ({ name: p.name }),
+  };
+}
+
+async function ensureSecret(ctx: Context, w: Wanted, keys: ApiKeyReader): Promise<void> {
+  const spec = secretSpec(ctx, w, async () => (w.isApiKey ? keys.read(w.developer) : generatePassword()));
+  let result;
+  try {
+    result = await ensureResource(rule(ctx), spec);
+  } catch (err) {
+    if (!isNameTaken(err)) throw err;
+    // The name is held by a secret the find did not see yet (DescribeSecret lagging a delete or a create).
+    const holder = await findSecret(ctx.aws.secrets, w.planned.name);
+    if (!holder) throw new DevenvError('aws', `secret ${w.planned.name} is still being deleted`, { remedy: 'run again in a minute: force deletion is asynchronous', cause: err });
+    result = await ensureResource(rule(ctx), spec);
+  }
+  const secret = result.resource;
+  if (secret.DeletedDate) {
+    await ctx.aws.secrets.send(new RestoreSecretCommand({ SecretId: secret.ARN }));
+    ctx.report.step(`restored secret ${w.planned.name}: it was scheduled for deletion on ${day(secret.DeletedDate)}`);
+  }
+  if (w.isApiKey && result.outcome !== 'created') await syncApiKey(ctx, w, secret.ARN!, await keys.read(w.developer));
+}
+
+async function syncApiKey(ctx: Context, w: Wanted, arn: string, value: string): Promise<void> {
+  if ((await readSecretValue(ctx.aws.secrets, arn)) === value) return;
+  await sendWithValue(() => ctx.aws.secrets.send(new PutSecretValueCommand({ SecretId: arn, SecretString: value })), value);
+  ctx.report.step(`updated secret ${w.planned.name}: the key at its source changed`);
+}
+
+/**
+ * This project's secrets that no wanted secret accounts for: the tag sweep, plus state records
+ * and extra names ListSecrets may not show yet (it is eventually consistent).
+ */
+async function unwanted(ctx: Context, keep: Set<string>, extraIds: string[], includeDeleted: boolean): Promise<SecretInfo[]> {
+  const listed = (await listProjectSecrets(ctx.aws.secrets, ctx.model.project, includeDeleted)).filter(isOurs);
+  const seen = new Set(listed.flatMap((s) => [s.ARN, s.Name]));
+  const extra: SecretInfo[] = [];
+  for (const id of extraIds) {
+    if (seen.has(id)) continue;
+    const s = await findSecret(ctx.aws.secrets, id);
+    if (!s || seen.has(s.ARN) || !isOurs(s) || tagValue(s.Tags, TAG.project) !== ctx.model.project || (s.DeletedDate && !includeDeleted)) continue;
+    seen.add(s.ARN).add(s.Name);
+    extra.push(s);
+  }
+  return [...listed, ...extra].filter((s) => !keep.has(tagValue(s.Tags, TAG.resource)!));
+}
+
+/** How a user gets a secret back that apply or destroy scheduled for deletion. */
+function restoreHint(ctx: Context, s: SecretInfo, destroying: boolean): string {
+  const developer = tagValue(s.Tags, TAG.developer);
+  if (destroying) return 'by running `devenv up`';
+  if (developer && ctx.model.developers.some((d) => d.name === developer)) return `by giving ${developer} an anthropicApiKey again and running \`devenv up\``;
+  return `by adding ${developer ?? 'its developer'} back to the config and running \`devenv up\``;
+}
+
+async function deleteSecret(ctx: Context, s: SecretInfo, force: boolean, destroying: boolean): Promise<void> {
+  const days = ctx.config.secrets.recoveryWindowDays;
+  try {
+    const input = force ? { SecretId: s.ARN, ForceDeleteWithoutRecovery: true } : { SecretId: s.ARN, RecoveryWindowInDays: days };
+    const out = await ctx.aws.secrets.send(new DeleteSecretCommand(input));
+    ctx.report.step(force
+      ? `deleted secret ${s.Name} without recovery (--force-delete-secrets)`
+      : `scheduled secret ${s.Name} for deletion in ${days} days: restorable until ${day(out.DeletionDate)} ${restoreHint(ctx, s, destroying)}`);
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+  const logicalId = tagValue(s.Tags, TAG.resource);
+  if (logicalId && ctx.state.resource(logicalId)) await ctx.state.forget(logicalId);
+}
+
+async function converge(ctx: Context): Promise<void> {
+  const keys = new ApiKeyReader(ctx.config, ctx.env);
+  const all = wanted(ctx);
+  for (const w of all) if (w.isApiKey) await keys.read(w.developer); // a missing key source fails before anything changes
+  for (const w of all) await ensureSecret(ctx, w, keys);
+  const keep = new Set(all.map((w) => w.planned.logicalId));
+  const stale = ctx.state.resourcesOf('secrets').filter(([id, r]) => !keep.has(id) && r.id).map(([, r]) => r.id!);
+  for (const s of await unwanted(ctx, keep, stale, false)) await deleteSecret(ctx, s, false, false);
+}
+
+async function remove(ctx: Context): Promise<void> {
+  const force = ctx.options.forceDeleteSecrets === true;
+  const records = ctx.state.resourcesOf('secrets');
+  const extraIds = [...records.map(([, r]) => r.id).filter((id): id is string => !!id), ...wanted(ctx).map((w) => w.planned.name)];
+  // Forcing also purges secrets an earlier destroy scheduled, so their names are free at once.
+  for (const s of await unwanted(ctx, new Set(), extraIds, force)) await deleteSecret(ctx, s, force, true);
+  for (const [logicalId] of records) if (ctx.state.resource(logicalId)) await ctx.state.forget(logicalId);
+}
+
+async function plan(ctx: Context): Promise<Change[]> {
+  const keys = new ApiKeyReader(ctx.config, ctx.env);
+  const all = wanted(ctx);
+  const changes: Change[] = [];
+  for (const w of all) {
+    const { resource, ...change } = await planResource(rule(ctx), secretSpec(ctx, w, async () => ''), w.planned.name);
+    if (resource?.DeletedDate) changes.push({ ...change, action: 'update', detail: `restore (scheduled for deletion on ${day(resource.DeletedDate)})` });
+    else if (resource && w.isApiKey && (await readSecretValue(ctx.aws.secrets, resource.ARN!)) !== (await keys.read(w.developer))) {
+      changes.push({ ...change, action: 'update', detail: 'new value from the key source' });
+    } else changes.push(change);
+  }
+  const days = ctx.config.secrets.recoveryWindowDays;
+  for (const s of await unwanted(ctx, new Set(all.map((w) => w.planned.logicalId)), [], false)) {
+    changes.push({ phase: 'secrets', action: 'delete', logicalId: tagValue(s.Tags, TAG.resource)!, kind: 'secret', name: s.Name, id: s.ARN, detail: `${days}-day recovery` });
+  }
+  return changes;
+}
+
+const secretState = (s: SecretInfo) => (s.DeletedDate ? 'scheduled for deletion' : 'exists');
+const secretDetail = (s: SecretInfo) => (s.DeletedDate ? `deletion date ${day(s.DeletedDate)}` : `last changed ${day(s.LastChangedDate ?? s.CreatedDate)}`);
+
+async function status(ctx: Context): Promise<Row[]> {
+  const all = wanted(ctx);
+  const rows: Row[] = [];
+  for (const w of all) rows.push(await statusOf(rule(ctx), secretSpec(ctx, w, async () => ''), secretState, secretDetail));
+  for (const s of await unwanted(ctx, new Set(all.map((w) => w.planned.logicalId)), [], true)) {
+    rows.push({ phase: 'secrets', logicalId: tagValue(s.Tags, TAG.resource)!, kind: 'secret', id: s.ARN, state: secretState(s), detail: `${s.Name}: not in the config; ${secretDetail(s)}` });
+  }
+  return rows;
+}
+
+const phase: Phase = { name: 'secrets', apply: converge, destroy: remove, plan, status };
+export default phase;

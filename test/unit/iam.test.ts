@@ -1,0 +1,228 @@
+import {
+  AddRoleToInstanceProfileCommand, CreateInstanceProfileCommand, CreateRoleCommand, DeleteConflictException, DeleteInstanceProfileCommand,
+  DeleteRoleCommand, DeleteRolePolicyCommand, EntityAlreadyExistsException, GetInstanceProfileCommand, GetRoleCommand, GetRolePolicyCommand,
+  IAMClient, ListAttachedRolePoliciesCommand, ListInstanceProfilesForRoleCommand, ListRolePoliciesCommand, NoSuchEntityException,
+  PutRolePolicyCommand, RemoveRoleFromInstanceProfileCommand, UpdateAssumeRolePolicyCommand, type InstanceProfile, type Role,
+} from '@aws-sdk/client-iam';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { isMutating } from '../../src/aws/clients.js';
+import { DevenvError } from '../../src/errors.js';
+import iam from '../../src/phases/iam.js';
+import { testContext } from '../helpers/context.js';
+
+const ACCOUNT = '123456789012';
+const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/demo-ec2-role`;
+const PROFILE_ARN = `arn:aws:iam::${ACCOUNT}:instance-profile/demo-ec2-profile`;
+const ourTags = (logicalId: string) => [{ Key: 'devenv:project', Value: 'demo' }, { Key: 'devenv:resource', Value: logicalId }];
+const noSuchEntity = () => new NoSuchEntityException({ message: 'not found', $metadata: {} });
+
+const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }] };
+const leastPrivilege = {
+  Version: '2012-10-17',
+  Statement: [
+    { Sid: 'ReadOwnSecrets', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:demo/*` },
+    { Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'], Resource: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/ec2/demo/*` },
+    { Sid: 'PutAgentMetrics', Effect: 'Allow', Action: 'cloudwatch:PutMetricData', Resource: '*', Condition: { StringEquals: { 'cloudwatch:namespace': 'CWAgent' } } },
+  ],
+};
+/** The same grants as AWS hands them back: URL-encoded, keys and lists in another order, one-element lists. */
+const asAwsReturnsIt = (doc: typeof leastPrivilege | typeof trust) =>
+  encodeURIComponent(JSON.stringify({ Statement: [...doc.Statement].reverse().map((s) => ({ ...s, Action: [s.Action].flat().reverse() })), Version: doc.Version }, null, 2));
+
+const role = (over: Partial<Role> = {}): Role => ({
+  RoleName: 'demo-ec2-role', Arn: ROLE_ARN, Path: '/', RoleId: 'AROA1', CreateDate: new Date(), AssumeRolePolicyDocument: asAwsReturnsIt(trust), Tags: ourTags('iam/role'), ...over,
+});
+const profile = (over: Partial<InstanceProfile> = {}): InstanceProfile => ({
+  InstanceProfileName: 'demo-ec2-profile', Arn: PROFILE_ARN, Path: '/', InstanceProfileId: 'AIPA1', CreateDate: new Date(),
+  Roles: [role()], Tags: ourTags('iam/profile'), ...over,
+});
+
+const mock = mockClient(IAMClient);
+const operations = () => mock.calls().map((c) => (c.args[0] as object).constructor.name.replace(/Command$/, ''));
+const mutations = () => operations().filter(isMutating);
+
+/** Everything in place and as it should be. */
+function converged() {
+  mock.on(GetRoleCommand).resolves({ Role: role() });
+  mock.on(GetRolePolicyCommand).resolves({ RoleName: 'demo-ec2-role', PolicyName: 'demo-ec2-policy', PolicyDocument: asAwsReturnsIt(leastPrivilege) });
+  mock.on(GetInstanceProfileCommand).resolves({ InstanceProfile: profile() });
+}
+
+beforeEach(() => {
+  mock.reset();
+  mock.onAnyCommand().rejects(new Error('unmocked IAM call'));
+});
+
+describe('iam apply', () => {
+  it('creates the role, its policy and the profile, tagged in the create calls, when nothing exists', async () => {
+    const ctx = await testContext('iam');
+    mock.on(GetRoleCommand).rejects(noSuchEntity()).on(GetInstanceProfileCommand).rejects(noSuchEntity());
+    mock.on(GetRolePolicyCommand).rejects(noSuchEntity());
+    mock.on(CreateRoleCommand).resolves({ Role: role() });
+    mock.on(PutRolePolicyCommand).resolves({});
+    mock.on(CreateInstanceProfileCommand).resolves({ InstanceProfile: profile({ Roles: [] }) });
+    mock.on(AddRoleToInstanceProfileCommand).resolves({});
+
+    await iam.apply(ctx);
+
+    expect(mutations()).toEqual(['CreateRole', 'PutRolePolicy', 'CreateInstanceProfile', 'AddRoleToInstanceProfile']);
+    const createRole = mock.commandCalls(CreateRoleCommand)[0]!.args[0].input;
+    expect(createRole.RoleName).toBe('demo-ec2-role');
+    expect(JSON.parse(createRole.AssumeRolePolicyDocument!)).toEqual(trust);
+    expect(createRole.Tags).toEqual(expect.arrayContaining([...ourTags('iam/role'), { Key: 'Name', Value: 'demo-ec2-role' }, { Key: 'ManagedBy', Value: 'devenv' }]));
+    const createProfile = mock.commandCalls(CreateInstanceProfileCommand)[0]!.args[0].input;
+    expect(createProfile).toMatchObject({ InstanceProfileName: 'demo-ec2-profile' });
+    expect(createProfile.Tags).toEqual(expect.arrayContaining(ourTags('iam/profile')));
+    expect(mock.commandCalls(AddRoleToInstanceProfileCommand)[0]!.args[0].input).toEqual({ InstanceProfileName: 'demo-ec2-profile', RoleName: 'demo-ec2-role' });
+    expect(JSON.parse(mock.commandCalls(PutRolePolicyCommand)[0]!.args[0].input.PolicyDocument!)).toEqual(leastPrivilege);
+
+    expect(ctx.state.resource('iam/role')).toMatchObject({ id: ROLE_ARN, phase: 'iam' });
+    expect(ctx.state.resource('iam/profile')).toMatchObject({ id: PROFILE_ARN, attrs: { name: 'demo-ec2-profile' } });
+    expect(ctx.state.phase('iam')?.outputs).toEqual({ roleName: 'demo-ec2-role', roleArn: ROLE_ARN, instanceProfileName: 'demo-ec2-profile', instanceProfileArn: PROFILE_ARN });
+  });
+
+  it('makes no mutating call when everything exists and the policies grant the same', async () => {
+    const ctx = await testContext('iam');
+    converged();
+    await iam.apply(ctx);
+    expect(mutations()).toEqual([]);
+    expect(ctx.state.resource('iam/role')?.id).toBe(ROLE_ARN); // adopted by name
+
+    mock.resetHistory();
+    await iam.apply(ctx);
+    expect(operations()).toEqual(['GetRole', 'GetRolePolicy', 'GetInstanceProfile']);
+  });
+
+  it('rewrites a drifted policy with exactly one PutRolePolicy scoped to this project', async () => {
+    const ctx = await testContext('iam');
+    converged();
+    const widened = { ...leastPrivilege, Statement: [{ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: '*' }] };
+    mock.on(GetRolePolicyCommand).resolves({ PolicyDocument: encodeURIComponent(JSON.stringify(widened)) });
+    mock.on(PutRolePolicyCommand).resolves({});
+
+    await iam.apply(ctx);
+
+    expect(mutations()).toEqual(['PutRolePolicy']);
+    const put = mock.commandCalls(PutRolePolicyCommand)[0]!.args[0].input;
+    expect(put).toMatchObject({ RoleName: 'demo-ec2-role', PolicyName: 'demo-ec2-policy' });
+    const doc = JSON.parse(put.PolicyDocument!) as typeof leastPrivilege;
+    expect(doc).toEqual(leastPrivilege);
+    for (const s of doc.Statement) {
+      if (s.Resource === '*') expect(s).toMatchObject({ Action: 'cloudwatch:PutMetricData', Condition: { StringEquals: { 'cloudwatch:namespace': 'CWAgent' } } });
+      else expect(s.Resource).toMatch(/:(secret:demo\/\*|log-group:\/aws\/ec2\/demo\/\*)$/);
+    }
+    expect(JSON.stringify(doc)).not.toMatch(/logs:CreateLogGroup|secretsmanager:\*|"logs:\*"/);
+    expect(ctx.events.map((e) => 'message' in e && e.message)).toContain('rewrote inline policy demo-ec2-policy: it differed from the least-privilege policy');
+  });
+
+  it('resets a trust policy that lets anything but EC2 assume the role', async () => {
+    const ctx = await testContext('iam');
+    converged();
+    const wider = { ...trust, Statement: [...trust.Statement, { Effect: 'Allow', Principal: { AWS: '*' }, Action: 'sts:AssumeRole' }] };
+    mock.on(GetRoleCommand).resolves({ Role: role({ AssumeRolePolicyDocument: encodeURIComponent(JSON.stringify(wider)) }) });
+    mock.on(UpdateAssumeRolePolicyCommand).resolves({});
+    await iam.apply(ctx);
+    expect(mutations()).toEqual(['UpdateAssumeRolePolicy']);
+    expect(JSON.parse(mock.commandCalls(UpdateAssumeRolePolicyCommand)[0]!.args[0].input.PolicyDocument!)).toEqual(trust);
+  });
+
+  it('adds the role to a profile that holds none, and swaps out a stranger', async () => {
+    const ctx = await testContext('iam');
+    converged();
+    mock.on(GetInstanceProfileCommand).resolves({ InstanceProfile: profile({ Roles: [] }) });
+    mock.on(AddRoleToInstanceProfileCommand).resolves({});
+    await iam.apply(ctx);
+    expect(mutations()).toEqual(['AddRoleToInstanceProfile']);
+
+    mock.resetHistory();
+    mock.on(GetInstanceProfileCommand).resolves({ InstanceProfile: profile({ Roles: [role({ RoleName: 'someone-else' })] }) });
+    mock.on(RemoveRoleFromInstanceProfileCommand).resolves({});
+    await iam.apply(ctx);
+    expect(mutations()).toEqual(['RemoveRoleFromInstanceProfile', 'AddRoleToInstanceProfile']);
+    expect(mock.commandCalls(RemoveRoleFromInstanceProfileCommand)[0]!.args[0].input.RoleName).toBe('someone-else');
+  });
+
+  it('adopts a role another run created but did not record (EntityAlreadyExists)', async () => {
+    const ctx = await testContext('iam');
+    converged();
+    mock.on(GetRoleCommand).rejectsOnce(noSuchEntity()).resolves({ Role: role() });
+    mock.on(CreateRoleCommand).rejects(new EntityAlreadyExistsException({ message: 'exists', $metadata: {} }));
+    await iam.apply(ctx);
+    expect(mutations()).toEqual(['CreateRole']);
+    expect(ctx.state.resource('iam/role')?.id).toBe(ROLE_ARN);
+  });
+
+  it('refuses a role of the same name that devenv did not make', async () => {
+    const ctx = await testContext('iam');
+    converged();
+    mock.on(GetRoleCommand).resolves({ Role: role({ Tags: [] }) });
+    await expect(iam.apply(ctx)).rejects.toThrow(/IAM role demo-ec2-role already exists but is not devenv's/);
+    expect(mutations()).toEqual([]);
+  });
+
+  it('needs the account that validate records', async () => {
+    const ctx = await testContext('iam');
+    delete ctx.state.data.account;
+    converged();
+    await expect(iam.apply(ctx)).rejects.toSatisfy((e: DevenvError) => e.kind === 'state' && /devenv phase validate/.test(e.remedy ?? ''));
+  });
+});
+
+describe('iam destroy', () => {
+  it('empties and deletes the profile, then the policy, then the role; a second run finds nothing', async () => {
+    const ctx = await testContext('iam');
+    converged();
+    await iam.apply(ctx);
+    mock.resetHistory();
+    for (const c of [RemoveRoleFromInstanceProfileCommand, DeleteInstanceProfileCommand, DeleteRolePolicyCommand, DeleteRoleCommand]) mock.on(c).resolves({});
+
+    await iam.destroy(ctx);
+    expect(mutations()).toEqual(['RemoveRoleFromInstanceProfile', 'DeleteInstanceProfile', 'DeleteRolePolicy', 'DeleteRole']);
+    expect(ctx.state.resourcesOf('iam')).toEqual([]);
+
+    mock.reset();
+    mock.onAnyCommand().rejects(noSuchEntity()); // every get and delete: already gone
+    await iam.destroy(ctx);
+    expect(mutations()).toEqual([]);
+  });
+
+  it('explains a DeleteConflict by naming what still holds the role', async () => {
+    const ctx = await testContext('iam');
+    mock.on(GetInstanceProfileCommand).rejects(noSuchEntity()).on(DeleteRolePolicyCommand).rejects(noSuchEntity());
+    mock.on(GetRoleCommand).resolves({ Role: role() });
+    mock.on(DeleteRoleCommand).rejects(new DeleteConflictException({ message: 'Cannot delete entity, must detach all policies first.', $metadata: {} }));
+    mock.on(ListRolePoliciesCommand).resolves({ PolicyNames: [] });
+    mock.on(ListAttachedRolePoliciesCommand).resolves({ AttachedPolicies: [{ PolicyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' }] });
+    mock.on(ListInstanceProfilesForRoleCommand).resolves({ InstanceProfiles: [] });
+    const err = await iam.destroy(ctx).catch((e: DevenvError) => e);
+    expect(err).toBeInstanceOf(DevenvError);
+    expect((err as DevenvError).message).toBe('cannot delete IAM role demo-ec2-role: it still has managed policy arn:aws:iam::aws:policy/ReadOnlyAccess, added outside devenv');
+    expect((err as DevenvError).remedy).toMatch(/detach-role-policy/);
+  });
+});
+
+describe('iam plan and status', () => {
+  it('plans creates when nothing exists and reads only', async () => {
+    const ctx = await testContext('iam');
+    mock.on(GetRoleCommand).rejects(noSuchEntity()).on(GetInstanceProfileCommand).rejects(noSuchEntity());
+    const changes = await iam.plan(ctx);
+    expect(changes.map((c) => `${c.action} ${c.kind} ${c.name}`)).toEqual([
+      'create IAM role demo-ec2-role', 'create IAM inline policy demo-ec2-policy', 'create instance profile demo-ec2-profile',
+    ]);
+    expect(mutations()).toEqual([]);
+  });
+
+  it('plans an update for a drifted policy and reports live rows', async () => {
+    const ctx = await testContext('iam');
+    converged();
+    mock.on(GetRolePolicyCommand).resolves({ PolicyDocument: encodeURIComponent('{"Version":"2012-10-17","Statement":[]}') });
+    expect((await iam.plan(ctx)).map((c) => c.action)).toEqual(['adopt', 'update', 'adopt']);
+    const rows = await iam.status(ctx);
+    expect(rows.map((r) => [r.logicalId, r.state])).toEqual([
+      ['iam/role', 'exists (not in state)'], ['iam/policy', 'differs from the least-privilege policy'], ['iam/profile', 'exists (not in state)'],
+    ]);
+    expect(rows[2]!.detail).toBe('roles: demo-ec2-role');
+    expect(mutations()).toEqual([]);
+  });
+});
