@@ -64,7 +64,7 @@ export const configSchema = z
     accountId: z.string().regex(/^\d{12}$/, { message: 'is not a 12-digit AWS account id' }).optional()
       .describe('expected AWS account id: when set, a run against any other account is refused'),
     baseDomain: z.string().regex(DOMAIN, { message: 'is not a domain name such as dev.example.com' }).describe('developers get https://<name>.<baseDomain>'),
-    hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, { message: 'is not a Route 53 hosted zone id such as Z1234567890ABC' }),
+    hostedZoneId: z.string().regex(/^[A-Z0-9]{1,32}$/, { message: 'is not a Route 53 hosted zone id such as Z1234567890ABC' }),
     network: z
       .object({
         vpcCidr: cidr.default('10.0.0.0/16'),
