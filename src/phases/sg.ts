@@ -1,7 +1,158 @@
-import type { Phase } from './types.js';
+import { CreateSecurityGroupCommand, type SecurityGroup } from '@aws-sdk/client-ec2';
+import { Ec2Code, hasCode } from '../aws/errors.js';
+import {
+  deleteSecurityGroup, ec2Resource, ensureEc2Resource, filter, findByTags, ingressRulesOf, planChange, revokeRules, ruleFixes, runFixes,
+  SECURITY_GROUPS, tagFixes, type Fix, type WantedRule,
+} from '../aws/find/ec2.js';
+import { planResource, probeResource, removeResource } from '../aws/resource.js';
+import { tagSpecifications } from '../aws/tags.js';
+import { ingressRules, sgBlueprint } from '../blueprint/network.js';
+import { pick, type PlannedResource } from '../blueprint/types.js';
+import { DevenvError } from '../errors.js';
+import type { Change, Context, Phase, Row } from './types.js';
 
-const notYet = async (): Promise<never> => {
-  throw new Error('sg: being written');
-};
-const phase: Phase = { name: 'sg', apply: notYet, destroy: notYet, plan: notYet, status: notYet };
+const PHASE = 'sg';
+const GROUPS = ['sg/alb', 'sg/host'] as const;
+type GroupLogicalId = (typeof GROUPS)[number];
+
+const ruleContext = (ctx: Context) => ({ state: ctx.state, report: ctx.report, phase: PHASE });
+const planned = (ctx: Context, logicalId: GroupLogicalId) => pick(sgBlueprint(ctx.model), logicalId);
+const recordedVpcId = (ctx: Context) => ctx.state.resource('vpc')?.id;
+
+// --- the groups --------------------------------------------------------------------------------
+
+/** A group is found by devenv's tags; failing that by its name, which is unique per VPC (a group the seed scripts made, say). */
+function groupSpec(ctx: Context, logicalId: GroupLogicalId, vpcId?: string) {
+  const p = planned(ctx, logicalId);
+  const spec = ec2Resource(ctx, SECURITY_GROUPS, p, () => createGroup(ctx, p, vpcId));
+  const find = async () => {
+    const tagged = await findByTags(ctx.aws.ec2, SECURITY_GROUPS, ctx.model, logicalId);
+    return tagged.length > 0 || !vpcId ? tagged : findByName(ctx, p, vpcId);
+  };
+  return { ...spec, find };
+}
+
+const findByName = (ctx: Context, p: PlannedResource, vpcId: string) =>
+  SECURITY_GROUPS.list(ctx.aws.ec2, { filters: [filter('group-name', p.name), filter('vpc-id', vpcId)] });
+
+async function createGroup(ctx: Context, p: PlannedResource, vpcId: string | undefined): Promise<SecurityGroup> {
+  if (!vpcId) throw new Error('sg: the VPC id is needed to create a security group');
+  try {
+    const out = await ctx.aws.ec2.send(new CreateSecurityGroupCommand({
+      GroupName: p.name,
+      Description: String(p.properties.description),
+      VpcId: vpcId,
+      TagSpecifications: tagSpecifications('security-group', p.tags),
+    }));
+    return { GroupId: out.GroupId, GroupName: p.name, VpcId: vpcId };
+  } catch (err) {
+    // The name is taken although the search just before missed it: EC2's describe lags behind
+    // a create (of a run killed before it saved the id). The group is ours by name: use it.
+    if (!hasCode(err, Ec2Code.groupDuplicate)) throw err;
+    const [existing] = await findByName(ctx, p, vpcId);
+    if (!existing) throw err;
+    ctx.report.warn(`security group ${p.name} already exists in ${vpcId} as ${existing.GroupId}; using it`);
+    return existing;
+  }
+}
+
+function mustBeIn(group: SecurityGroup, vpcId: string): void {
+  if (group.VpcId === vpcId) return;
+  throw new DevenvError('aws', `security group ${group.GroupId} (${group.GroupName}) is in ${group.VpcId}, but devenv's VPC is ${vpcId}`, {
+    remedy: `delete that group (aws ec2 delete-security-group --group-id ${group.GroupId}), then run again`,
+  });
+}
+
+// --- the rules ---------------------------------------------------------------------------------
+
+/** The blueprint's rules of a group, with `sg/alb` resolved to the ALB group's id. */
+function wantedRules(ctx: Context, logicalId: GroupLogicalId, albGroupId: string): WantedRule[] {
+  const rules = ingressRules(ctx.model)[logicalId === 'sg/alb' ? 'alb' : 'host'];
+  return rules.map((r) => (r.source === 'sg/alb' ? { ...r, groupId: albGroupId } : { ...r, cidr: r.source }));
+}
+
+async function fixesOf(ctx: Context, logicalId: GroupLogicalId, group: SecurityGroup, albGroupId: string): Promise<Fix[]> {
+  const p = planned(ctx, logicalId);
+  const groupId = group.GroupId!;
+  const live = await ingressRulesOf(ctx.aws.ec2, groupId);
+  const names = { [albGroupId]: 'sg/alb' };
+  return [...tagFixes(ctx.aws.ec2, groupId, group.Tags, p), ...ruleFixes(ctx.aws.ec2, groupId, wantedRules(ctx, logicalId, albGroupId), live, p.tags, names)];
+}
+
+// --- the phase ---------------------------------------------------------------------------------
+
+async function apply(ctx: Context): Promise<void> {
+  const vpcId = recordedVpcId(ctx);
+  if (!vpcId) throw new DevenvError('phase', 'sg needs the VPC, but the state records none', { remedy: 'run `devenv phase vpc` (or `devenv up`) first' });
+  const groups = new Map<GroupLogicalId, SecurityGroup>();
+  for (const logicalId of GROUPS) {
+    const group = await ensureEc2Resource(ctx, PHASE, groupSpec(ctx, logicalId, vpcId));
+    mustBeIn(group, vpcId);
+    groups.set(logicalId, group);
+  }
+  const albGroupId = groups.get('sg/alb')!.GroupId!;
+  for (const [logicalId, group] of groups) await runFixes(ctx, await fixesOf(ctx, logicalId, group, albGroupId), `${logicalId} ${group.GroupId}`);
+  await ctx.state.setOutputs(PHASE, { albGroupId, hostGroupId: groups.get('sg/host')!.GroupId! });
+}
+
+async function plan(ctx: Context): Promise<Change[]> {
+  const vpcId = recordedVpcId(ctx);
+  const probed = [];
+  for (const logicalId of GROUPS) probed.push(await planResource(ruleContext(ctx), groupSpec(ctx, logicalId, vpcId), planned(ctx, logicalId).name));
+  // `plan` never runs a fix, so a group still to be created can stand in for its id.
+  const albGroupId = probed[0]!.id ?? 'sg/alb (to be created)';
+  const changes: Change[] = [];
+  for (const [i, logicalId] of GROUPS.entries()) {
+    const c = probed[i]!;
+    changes.push(planChange(c, planned(ctx, logicalId), c.resource ? await fixesOf(ctx, logicalId, c.resource, albGroupId) : []));
+  }
+  return changes;
+}
+
+async function status(ctx: Context): Promise<Row[]> {
+  const vpcId = recordedVpcId(ctx);
+  const found = [];
+  for (const logicalId of GROUPS) found.push(await probeResource(ruleContext(ctx), groupSpec(ctx, logicalId, vpcId)));
+  const albGroupId = found[0]!.id ?? 'sg/alb (missing)';
+  const rows: Row[] = [];
+  for (const [i, logicalId] of GROUPS.entries()) {
+    const { action, id, resource } = found[i]!;
+    const row: Row = { phase: PHASE, logicalId, kind: 'security group', id, state: 'missing' };
+    if (!resource) {
+      rows.push(row);
+      continue;
+    }
+    const drift = (await fixesOf(ctx, logicalId, resource, albGroupId)).map((f) => f.description);
+    const state = drift.length ? 'drifted' : 'in sync';
+    rows.push({ ...row, state: action === 'adopt' ? `${state} (not in state)` : state, detail: drift.join('; ') || resource.GroupName });
+  }
+  return rows;
+}
+
+/**
+ * Host group first, and its rules that name the ALB group before that: while a rule references
+ * the ALB group, AWS refuses to delete it (DependencyViolation) [sg-delete].
+ */
+async function destroy(ctx: Context): Promise<void> {
+  const rc = ruleContext(ctx);
+  const vpcId = recordedVpcId(ctx);
+  const albGroupId = ctx.state.resource('sg/alb')?.id;
+  const names = albGroupId ? { [albGroupId]: 'sg/alb' } : {};
+  for (const groupId of await hostGroupIds(ctx, vpcId)) {
+    const referencing = (await ingressRulesOf(ctx.aws.ec2, groupId)).filter((r) => r.ReferencedGroupInfo?.GroupId);
+    await runFixes(ctx, revokeRules(ctx.aws.ec2, groupId, referencing, names), `sg/host ${groupId}`);
+  }
+  for (const logicalId of [...GROUPS].reverse()) {
+    await removeResource(rc, groupSpec(ctx, logicalId, vpcId), (id) => deleteSecurityGroup(ctx, id));
+  }
+}
+
+/** The recorded host group and any other its tags (or name) find: what destroy deletes. */
+async function hostGroupIds(ctx: Context, vpcId: string | undefined): Promise<Set<string>> {
+  const known = ctx.state.resource('sg/host')?.id;
+  const found = (await groupSpec(ctx, 'sg/host', vpcId).find()).map((g) => g.GroupId!);
+  return new Set([...(known ? [known] : []), ...found]);
+}
+
+const phase: Phase = { name: PHASE, apply, destroy, plan, status };
 export default phase;

@@ -1,7 +1,163 @@
-import type { Phase } from './types.js';
+import { CreateInternetGatewayCommand, CreateRouteTableCommand, CreateSubnetCommand, CreateVpcCommand, type Subnet, type Vpc } from '@aws-sdk/client-ec2';
+import {
+  associatedSubnets, attachedVpcs, attachmentFixes, DEFAULT_ROUTE, defaultRoute, deleteInternetGateway, deleteRouteTable, deleteSubnet, deleteVpc,
+  dnsFixes, ec2Resource, ensureEc2Resource, INTERNET_GATEWAYS, planChange, publicIpFixes, ROUTE_TABLES, routeFixes, runFixes, SUBNETS, VPCS,
+} from '../aws/find/ec2.js';
+import { planResource, removeResource, statusOf } from '../aws/resource.js';
+import { tagSpecifications } from '../aws/tags.js';
+import { vpcBlueprint } from '../blueprint/network.js';
+import { pick, type PlannedResource } from '../blueprint/types.js';
+import type { Change, Context, Phase, Row } from './types.js';
 
-const notYet = async (): Promise<never> => {
-  throw new Error('vpc: being written');
-};
-const phase: Phase = { name: 'vpc', apply: notYet, destroy: notYet, plan: notYet, status: notYet };
+const PHASE = 'vpc';
+const SUBNET_IDS = ['subnet/a', 'subnet/b'] as const;
+
+const ruleContext = (ctx: Context) => ({ state: ctx.state, report: ctx.report, phase: PHASE });
+const planned = (ctx: Context, logicalId: string) => pick(vpcBlueprint(ctx.model), logicalId);
+const property = (p: PlannedResource, key: string) => String(p.properties[key]);
+const isAvailable = (r: Vpc | Subnet) => r.State === 'available';
+
+function required(vpcId: string | undefined): string {
+  if (!vpcId) throw new Error('vpc: the VPC id is needed to create this resource');
+  return vpcId;
+}
+
+// --- the resources -----------------------------------------------------------------------------
+
+function vpcSpec(ctx: Context) {
+  const p = planned(ctx, 'vpc');
+  return ec2Resource(ctx, VPCS, p, async () => {
+    const out = await ctx.aws.ec2.send(new CreateVpcCommand({ CidrBlock: property(p, 'cidr'), TagSpecifications: tagSpecifications('vpc', p.tags) }));
+    return out.Vpc!;
+  });
+}
+
+function subnetSpec(ctx: Context, logicalId: string, vpcId?: string) {
+  const p = planned(ctx, logicalId);
+  return ec2Resource(ctx, SUBNETS, p, async () => {
+    const out = await ctx.aws.ec2.send(new CreateSubnetCommand({
+      VpcId: required(vpcId),
+      CidrBlock: property(p, 'cidr'),
+      AvailabilityZone: property(p, 'availabilityZone'),
+      TagSpecifications: tagSpecifications('subnet', p.tags),
+    }));
+    return out.Subnet!;
+  });
+}
+
+function internetGatewaySpec(ctx: Context) {
+  const p = planned(ctx, 'igw');
+  return ec2Resource(ctx, INTERNET_GATEWAYS, p, async () => {
+    const out = await ctx.aws.ec2.send(new CreateInternetGatewayCommand({ TagSpecifications: tagSpecifications('internet-gateway', p.tags) }));
+    return out.InternetGateway!;
+  });
+}
+
+function routeTableSpec(ctx: Context, vpcId?: string) {
+  const p = planned(ctx, 'rtb');
+  return ec2Resource(ctx, ROUTE_TABLES, p, async (token) => {
+    const VpcId = required(vpcId);
+    const out = await ctx.aws.ec2.send(new CreateRouteTableCommand({
+      VpcId,
+      // The VPC id in the token: after destroy and up, the token would otherwise come back with
+      // a new VPC id, which EC2 refuses as IdempotentParameterMismatch (≤64 characters: 32 + 1 + 21).
+      ClientToken: `${token}-${VpcId}`,
+      TagSpecifications: tagSpecifications('route-table', p.tags),
+    }));
+    return out.RouteTable!;
+  });
+}
+
+/** A VPC's or subnet's CIDR and zone cannot change in place: say so instead of pretending. */
+function fixedSettingsDrift(p: PlannedResource, live: Vpc | Subnet): string[] {
+  const zone = 'AvailabilityZone' in live ? live.AvailabilityZone : undefined;
+  const drift = [
+    live.CidrBlock !== p.properties.cidr ? `CIDR is ${live.CidrBlock}, config says ${p.properties.cidr}` : undefined,
+    p.properties.availabilityZone !== undefined && zone !== p.properties.availabilityZone ? `zone is ${zone}, config says ${p.properties.availabilityZone}` : undefined,
+  ].filter((d): d is string => d !== undefined);
+  return drift.length ? [`${drift.join(', ')}: cannot change in place (devenv destroy, then devenv up, rebuilds it)`] : [];
+}
+
+function warnDrift(ctx: Context, p: PlannedResource, live: Vpc | Subnet): void {
+  for (const note of fixedSettingsDrift(p, live)) ctx.report.warn(`${p.logicalId}: ${note}`);
+}
+
+// --- the phase ---------------------------------------------------------------------------------
+
+async function apply(ctx: Context): Promise<void> {
+  const ec2 = ctx.aws.ec2;
+  const vpc = await ensureEc2Resource(ctx, PHASE, vpcSpec(ctx), isAvailable);
+  const vpcId = vpc.VpcId!;
+  warnDrift(ctx, planned(ctx, 'vpc'), vpc);
+  await runFixes(ctx, await dnsFixes(ec2, vpcId));
+
+  const subnetIds: string[] = [];
+  for (const logicalId of SUBNET_IDS) {
+    const subnet = await ensureEc2Resource(ctx, PHASE, subnetSpec(ctx, logicalId, vpcId), isAvailable);
+    warnDrift(ctx, planned(ctx, logicalId), subnet);
+    await runFixes(ctx, publicIpFixes(ec2, subnet));
+    subnetIds.push(subnet.SubnetId!);
+  }
+
+  const igw = await ensureEc2Resource(ctx, PHASE, internetGatewaySpec(ctx));
+  const igwId = igw.InternetGatewayId!;
+  await runFixes(ctx, attachmentFixes(ec2, igw, vpcId));
+
+  const table = await ensureEc2Resource(ctx, PHASE, routeTableSpec(ctx, vpcId));
+  await runFixes(ctx, routeFixes(ec2, table, igwId, subnetIds));
+
+  await ctx.state.setOutputs(PHASE, { vpcId, subnetAId: subnetIds[0]!, subnetBId: subnetIds[1]!, internetGatewayId: igwId, routeTableId: table.RouteTableId! });
+}
+
+/** Stands for an id `apply` only learns by creating the resource (`plan` never runs a fix). */
+const toBeCreated = (logicalId: string) => `${logicalId} (to be created)`;
+
+async function plan(ctx: Context): Promise<Change[]> {
+  const rc = ruleContext(ctx);
+  const ec2 = ctx.aws.ec2;
+  const p = (logicalId: string) => planned(ctx, logicalId);
+
+  const vpc = await planResource(rc, vpcSpec(ctx), p('vpc').name);
+  const vpcId = vpc.id ?? toBeCreated('vpc');
+  const changes = [planChange(vpc, p('vpc'), vpc.resource ? await dnsFixes(ec2, vpcId) : [], vpc.resource ? fixedSettingsDrift(p('vpc'), vpc.resource) : [])];
+
+  const subnetIds: string[] = [];
+  for (const logicalId of SUBNET_IDS) {
+    const subnet = await planResource(rc, subnetSpec(ctx, logicalId), p(logicalId).name);
+    const live = subnet.resource;
+    changes.push(planChange(subnet, p(logicalId), live ? publicIpFixes(ec2, live) : [], live ? fixedSettingsDrift(p(logicalId), live) : []));
+    subnetIds.push(subnet.id ?? toBeCreated(logicalId));
+  }
+
+  const igw = await planResource(rc, internetGatewaySpec(ctx), p('igw').name);
+  changes.push(planChange(igw, p('igw'), igw.resource ? attachmentFixes(ec2, igw.resource, vpcId) : []));
+
+  const table = await planResource(rc, routeTableSpec(ctx), p('rtb').name);
+  changes.push(planChange(table, p('rtb'), table.resource ? routeFixes(ec2, table.resource, igw.id ?? toBeCreated('igw'), subnetIds) : []));
+  return changes;
+}
+
+async function status(ctx: Context): Promise<Row[]> {
+  const rc = ruleContext(ctx);
+  const rows = [await statusOf(rc, vpcSpec(ctx), (v) => v.State ?? 'unknown', (v) => v.CidrBlock)];
+  for (const logicalId of SUBNET_IDS) {
+    rows.push(await statusOf(rc, subnetSpec(ctx, logicalId), (s) => s.State ?? 'unknown',
+      (s) => `${s.CidrBlock} in ${s.AvailabilityZone}, public IPs at launch ${s.MapPublicIpOnLaunch ? 'on' : 'OFF'}`));
+  }
+  rows.push(await statusOf(rc, internetGatewaySpec(ctx), (g) => (attachedVpcs(g).length ? 'attached' : 'detached'), (g) => attachedVpcs(g).join(', ') || undefined));
+  rows.push(await statusOf(rc, routeTableSpec(ctx), (t) => (defaultRoute(t) ? `route ${defaultRoute(t)!.State ?? 'present'}` : 'no default route'),
+    (t) => `${DEFAULT_ROUTE} → ${defaultRoute(t)?.GatewayId ?? 'none'}; subnets ${associatedSubnets(t).filter(Boolean).join(', ') || 'none'}`));
+  return rows;
+}
+
+/** Reverse order of apply; each step also sweeps what the tags find, so a lost state leaves nothing. */
+async function destroy(ctx: Context): Promise<void> {
+  const rc = ruleContext(ctx);
+  await removeResource(rc, routeTableSpec(ctx), (id, table) => deleteRouteTable(ctx, id, table));
+  await removeResource(rc, internetGatewaySpec(ctx), (id, igw) => deleteInternetGateway(ctx, id, igw));
+  for (const logicalId of [...SUBNET_IDS].reverse()) await removeResource(rc, subnetSpec(ctx, logicalId), (id) => deleteSubnet(ctx, id));
+  await removeResource(rc, vpcSpec(ctx), (id) => deleteVpc(ctx, id));
+}
+
+const phase: Phase = { name: PHASE, apply, destroy, plan, status };
 export default phase;
