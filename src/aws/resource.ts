@@ -91,7 +91,8 @@ export async function statusOf<T>(ctx: RuleContext, spec: ResourceSpec<T>, state
 
 /**
  * Deletes a resource: the recorded id and anything else its tags find (so a lost state file
- * leaves nothing behind). NotFound counts as done. The record is forgotten once all are gone.
+ * leaves nothing behind). NotFound counts as done. Once all are gone the record keeps only its
+ * next generation, so creating it again later never reuses a token AWS may still remember.
  */
 export async function removeResource<T>(ctx: RuleContext, spec: ResourceSpec<T>, remove: (id: string, resource?: T) => Promise<void>): Promise<string[]> {
   const known = ctx.state.resource(spec.logicalId);
@@ -106,7 +107,7 @@ export async function removeResource<T>(ctx: RuleContext, spec: ResourceSpec<T>,
       if (!isNotFound(err)) throw err;
     }
   }
-  if (known) await ctx.state.forget(spec.logicalId);
+  if (known?.id || known?.token || targets.size > 0) await bumpGeneration(ctx, spec.logicalId);
   return [...targets.keys()];
 }
 
@@ -146,18 +147,20 @@ async function recordAttrs<T>(ctx: RuleContext, spec: ResourceSpec<T>, known: Re
 }
 
 /**
- * A stable idempotency token: the same project, account, region, resource and generation give
- * the same token on every run (the SDK's own token covers only its own retries, not a rerun
- * after a crash). 32 hex characters fit every API: ACM's `\w{1,32}` and Secrets Manager's 32–64.
+ * A stable idempotency token: the same state file, resource and generation give the same token on
+ * every run (the SDK's own token covers only its own retries, not a rerun after a crash). The
+ * state's creation time and the generation make a resource created again after a destroy get a
+ * new token: AWS remembers a RunInstances token for 24 h after termination and would answer with
+ * the dead instance. 32 hex characters fit every API: ACM's `\w{1,32}`, Secrets Manager's 32–64.
  */
 export function deriveToken(ctx: Pick<Context, 'state'>, logicalId: string, generation: number): string {
-  const { project, region, account = '' } = ctx.state.data;
-  return createHash('sha256').update([project, account, region, logicalId, String(generation)].join('\0')).digest('hex').slice(0, 32);
+  const { project, region, account = '', createdAt } = ctx.state.data;
+  return createHash('sha256').update([project, account, region, createdAt, logicalId, String(generation)].join('\0')).digest('hex').slice(0, 32);
 }
 
 /** Starts a fresh generation of a resource (a replaced host): the next create gets a new token. */
 export async function bumpGeneration(ctx: RuleContext, logicalId: string): Promise<void> {
   const known = ctx.state.resource(logicalId);
   const generation = (known?.generation ?? 0) + 1;
-  await ctx.state.setResource(logicalId, { kind: known?.kind ?? logicalId, phase: ctx.phase, generation });
+  await ctx.state.setResource(logicalId, { kind: known?.kind ?? logicalId, phase: ctx.phase, ...(known?.developer ? { developer: known.developer } : {}), generation });
 }

@@ -23,7 +23,7 @@ export async function destroy(open: () => Promise<Session>, reporter: Reporter, 
   try {
     if (!o.yes) await confirm(o.io, session.config.project);
     summarize(await destroyPhases(session, reporter, signal), reporter, 'destroyed');
-    const kept = Object.entries(session.state.data.resources);
+    const kept = session.state.existing();
     if (kept.length === 0) {
       await unlink(session.state.path).catch(() => undefined);
       reporter.emit({ type: 'step', message: `nothing of ${session.config.project} is left; removed ${session.state.path}` });

@@ -61,8 +61,13 @@ export function configFromEnv(text: string, source: string): { config: ConfigInp
   try {
     parseConfig(JSON.stringify(config), source);
   } catch (err) {
-    const hint = Object.entries(ENV_KEYS).map(([env, { key }]) => `${env} → ${key}`).join(', ');
-    throw configError(`${(err as Error).message}\n(converted from ${source}: ${hint})`, `fix the variable in ${source} and run \`devenv init --from-env ${source}\` again`);
+    // Name the .env variable, not only the config key it became: "NUM_DEVELOPERS (developers): …".
+    const lines = (err as Error).message.split('\n').slice(1).map((line) => {
+      const entry = Object.entries(ENV_KEYS).find(([, { key }]) => line.startsWith(`  - ${key}:`));
+      return entry ? line.replace(`  - ${entry[1].key}:`, `  - ${entry[0]} (${entry[1].key}):`) : line;
+    });
+    throw configError(`${source} does not convert to a valid devenv config:\n${lines.join('\n')}`,
+      `fix the variable in ${source} and run \`devenv init --from-env ${source}\` again`);
   }
   return { config, ignored };
 }

@@ -1,3 +1,4 @@
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { chmod, mkdir, open, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -10,7 +11,6 @@ interface ParsedKey {
   getPublicSSH(): Buffer;
 }
 interface Ssh2Utils {
-  generateKeyPairSync(type: 'ed25519', opts?: { comment?: string }): { private: string; public: string };
   parseKey(data: string | Buffer, passphrase?: string): ParsedKey | ParsedKey[] | Error;
 }
 const { utils } = createRequire(import.meta.url)('ssh2') as { utils: Ssh2Utils };
@@ -21,9 +21,46 @@ export interface SshKeyPair {
   publicKey: string;
 }
 
+const ED25519 = 'ssh-ed25519';
+
+/** An SSH wire `string`: uint32 length, then the bytes. */
+const sshString = (data: Buffer | string): Buffer => {
+  const bytes = Buffer.from(data);
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(bytes.length);
+  return Buffer.concat([length, bytes]);
+};
+const uint32 = (n: number): Buffer => {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(n);
+  return b;
+};
+
+/**
+ * A new ed25519 key pair in OpenSSH formats, built here from node:crypto's raw key: ssh2's own
+ * generateKeyPairSync('ed25519') strips leading zero bytes of the public key, so about one key
+ * in 256 comes out malformed (mscdex/ssh2#1390, #1513).
+ */
 export function generateEd25519(comment: string): SshKeyPair {
-  const k = utils.generateKeyPairSync('ed25519', { comment });
-  return { privateKey: k.private, publicKey: k.public.trim() };
+  const jwk = generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' });
+  const pub = Buffer.from(jwk.x!, 'base64url');
+  const seed = Buffer.from(jwk.d!, 'base64url');
+  const publicBlob = Buffer.concat([sshString(ED25519), sshString(pub)]);
+  const check = randomBytes(4);
+  // PROTOCOL.key: checkint twice, the key (private part = seed || public), comment, then padding 1, 2, 3 … to 8 bytes.
+  const body = Buffer.concat([check, check, sshString(ED25519), sshString(pub), sshString(Buffer.concat([seed, pub])), sshString(comment)]);
+  const padding = Buffer.from(Array.from({ length: (8 - (body.length % 8)) % 8 }, (_, i) => i + 1));
+  const container = Buffer.concat([
+    Buffer.from('openssh-key-v1\0'),
+    sshString('none'), sshString('none'), sshString(''), uint32(1),
+    sshString(publicBlob),
+    sshString(Buffer.concat([body, padding])),
+  ]);
+  const lines = container.toString('base64').match(/.{1,70}/g)!;
+  return {
+    privateKey: ['-----BEGIN OPENSSH PRIVATE KEY-----', ...lines, '-----END OPENSSH PRIVATE KEY-----', ''].join('\n'),
+    publicKey: `${ED25519} ${publicBlob.toString('base64')} ${comment}`,
+  };
 }
 
 /** `<type> <base64>` of a private or public key in any format ssh2 reads (OpenSSH, PEM, PPK); throws on anything else. */

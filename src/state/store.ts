@@ -61,6 +61,11 @@ export class StateStore {
     return this.save();
   }
 
+  /** Resources that exist (have an id); the others only remember the generation of something deleted. */
+  existing(): [string, ResourceRecord][] {
+    return Object.entries(this.data.resources).filter(([, r]) => r.id !== undefined);
+  }
+
   /** Resources a phase owns, newest first (the order to delete them in). */
   resourcesOf(phase: string): [string, ResourceRecord][] {
     return Object.entries(this.data.resources).filter(([, r]) => r.phase === phase).reverse();

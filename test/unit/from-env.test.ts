@@ -60,7 +60,7 @@ describe('init --from-env', () => {
   });
 
   it('names the variable at fault', () => {
-    expect(() => configFromEnv(seedEnv.replace('NUM_DEVELOPERS=8', 'NUM_DEVELOPERS=eight'), 'team.env')).toThrow(/developers: "eight"[\s\S]*NUM_DEVELOPERS → developers/);
+    expect(() => configFromEnv(seedEnv.replace('NUM_DEVELOPERS=8', 'NUM_DEVELOPERS=eight'), 'team.env')).toThrow('NUM_DEVELOPERS (developers): "eight"');
     expect(() => parseDotenv('AWS_REGION=x\nthis is not an assignment\n')).toThrow(/line 2/);
   });
 

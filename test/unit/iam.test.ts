@@ -179,7 +179,7 @@ describe('iam destroy', () => {
 
     await iam.destroy(ctx);
     expect(mutations()).toEqual(['RemoveRoleFromInstanceProfile', 'DeleteInstanceProfile', 'DeleteRolePolicy', 'DeleteRole']);
-    expect(ctx.state.resourcesOf('iam')).toEqual([]);
+    expect(ctx.state.existing()).toEqual([]);
 
     mock.reset();
     mock.onAnyCommand().rejects(noSuchEntity()); // every get and delete: already gone

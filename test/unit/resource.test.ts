@@ -136,6 +136,13 @@ describe('the resource rule', () => {
       if (id === 'vpc-4') throw Object.assign(new Error('gone'), { name: 'InvalidVpcID.NotFound' });
     });
     expect(removed.sort()).toEqual(['vpc-4', 'vpc-5']);
-    expect(ctx.state.resource('vpc')).toBeUndefined();
+    expect(ctx.state.resource('vpc')?.id).toBeUndefined();
+    // the record remembers the next generation: creating it again uses a new token
+    expect(ctx.state.resource('vpc')?.generation).toBe(1);
+    await removeResource(ctx, aws.spec({ find: async () => [] }), async () => undefined);
+    expect(ctx.state.resource('vpc')?.generation).toBe(1); // nothing was there: no new generation
+    const { outcome } = await ensureResource(ctx, aws.spec({ find: async () => [] }));
+    expect(outcome).toBe('created');
+    expect(aws.calls).toContain(`create ${deriveToken(ctx, 'vpc', 1)}`);
   });
 });

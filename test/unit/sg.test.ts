@@ -405,7 +405,7 @@ describe('sg destroy', () => {
       { op: 'DeleteSecurityGroup', input: { GroupId: alb } },
     ]);
     expect(world.groups).toEqual([]);
-    expect(ctx.state.resource('sg/alb')).toBeUndefined();
+    expect(ctx.state.resource('sg/alb')?.id).toBeUndefined();
 
     ec2.resetHistory();
     await sgPhase.destroy(ctx);
@@ -425,8 +425,8 @@ describe('sg destroy', () => {
 
     await sgPhase.destroy(ctx);
     expect(mutatingOps()).toEqual(['DeleteSecurityGroup', 'DeleteSecurityGroup']);
-    expect(ctx.state.resource('sg/alb')).toBeUndefined();
-    expect(ctx.state.resource('sg/host')).toBeUndefined();
+    expect(ctx.state.resource('sg/alb')?.id).toBeUndefined();
+    expect(ctx.state.resource('sg/host')?.id).toBeUndefined();
   });
 
   it('retries a group still used by a terminating instance until AWS releases it', async () => {

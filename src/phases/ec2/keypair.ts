@@ -1,0 +1,128 @@
+import { DeleteKeyPairCommand, DescribeKeyPairsCommand, ImportKeyPairCommand, type KeyPairInfo } from '@aws-sdk/client-ec2';
+import { ensureResource, planResource, removeResource, statusOf, type ResourceSpec } from '../../aws/resource.js';
+import { TAG, tagSpecifications, tagValue } from '../../aws/tags.js';
+import { ec2Blueprint } from '../../blueprint/compute.js';
+import { pick } from '../../blueprint/types.js';
+import { DevenvError, messageOf } from '../../errors.js';
+import { generateEd25519, readLocalKey, samePublicKey, writePrivateKey, type LocalKey } from '../../ssh/keys.js';
+import type { Change, Context, Row } from '../types.js';
+import { rule } from './common.js';
+
+export const KEYPAIR = 'keypair';
+
+const planned = (ctx: Context) => pick(ec2Blueprint(ctx.model), KEYPAIR);
+
+async function describeKeyPairs(ctx: Context, by: { id?: string; name?: string }): Promise<KeyPairInfo[]> {
+  const Filters = by.id ? [{ Name: 'key-pair-id', Values: [by.id] }] : [{ Name: 'key-name', Values: [by.name!] }];
+  // A filter, not KeyNames: an unknown name is an empty list instead of InvalidKeyPair.NotFound.
+  return (await ctx.aws.ec2.send(new DescribeKeyPairsCommand({ Filters, IncludePublicKey: true }))).KeyPairs ?? [];
+}
+
+/**
+ * The key pair, found by its id or its name (key pair names are unique per region). `verify`
+ * runs on whatever is found before the resource rule may keep or adopt it.
+ */
+function keyPairSpec(ctx: Context, verify: (kp: KeyPairInfo) => KeyPairInfo = (kp) => kp, create?: () => Promise<KeyPairInfo>): ResourceSpec<KeyPairInfo> {
+  const p = planned(ctx);
+  return {
+    logicalId: KEYPAIR,
+    kind: p.kind,
+    describe: async (id) => {
+      const [kp] = await describeKeyPairs(ctx, id.startsWith('key-') ? { id } : { name: id });
+      return kp && verify(kp);
+    },
+    find: async () => (await describeKeyPairs(ctx, { name: p.name })).map(verify),
+    create: create ?? (() => Promise.reject(new Error('planning never creates'))),
+    idOf: (kp) => kp.KeyPairId ?? kp.KeyName!,
+    attrs: (kp) => ({ name: kp.KeyName ?? p.name }),
+  };
+}
+
+type Verdict = { ok: true } | { ok: false; problem: string };
+
+/** Whether devenv may use this AWS key pair: only with the matching private key at hand. */
+function judge(kp: KeyPairInfo, local: LocalKey | undefined, path: string): Verdict {
+  if (!local) return { ok: false, problem: `its private key is not at ${path}` };
+  if (!kp.PublicKey) return { ok: false, problem: `AWS did not return its public key, so devenv cannot check it matches ${path}` };
+  if (!samePublicKey(kp.PublicKey, local.publicKey)) return { ok: false, problem: `it does not match the private key ${path}` };
+  return { ok: true };
+}
+
+function mismatchError(name: string, problem: string): DevenvError {
+  return new DevenvError('config', `key pair "${name}" exists in AWS, but ${problem}`, {
+    remedy: `point instance.privateKeyPath at the private key of key pair "${name}" (or set instance.keyName to another name); `
+      + `or delete the AWS key pair (aws ec2 delete-key-pair --key-name ${name}) and run again, and devenv imports the local key `
+      + `(an instance already running keeps the key it was launched with)`,
+  });
+}
+
+/** The public half to import: the local key's, or a new ed25519 key's, written to disk before AWS hears of it. */
+async function publicKeyToImport(ctx: Context, local: LocalKey | undefined): Promise<string> {
+  if (local) return local.publicKey;
+  const path = ctx.model.privateKeyPath;
+  const generated = generateEd25519(planned(ctx).name);
+  // Written first: a run killed after the import would otherwise leave an AWS key pair nobody holds the key to.
+  await writePrivateKey(path, generated.privateKey);
+  ctx.report.step(`wrote a new ed25519 private key to ${path} (mode 0600)`);
+  return generated.publicKey;
+}
+
+/**
+ * Ensures the EC2 key pair: keeps or adopts one whose public key matches the local private key,
+ * otherwise imports the local key's public half (generating the key first when there is none).
+ */
+export async function ensureKeyPair(ctx: Context): Promise<KeyPairInfo> {
+  const p = planned(ctx);
+  const local = await readLocalKey(ctx.model.privateKeyPath);
+  const verify = (kp: KeyPairInfo) => {
+    const verdict = judge(kp, local, ctx.model.privateKeyPath);
+    if (!verdict.ok) throw mismatchError(p.name, verdict.problem);
+    return kp;
+  };
+  const create = async (): Promise<KeyPairInfo> => {
+    const publicKey = await publicKeyToImport(ctx, local);
+    const out = await ctx.aws.ec2.send(new ImportKeyPairCommand({
+      KeyName: p.name,
+      PublicKeyMaterial: Buffer.from(publicKey),
+      TagSpecifications: tagSpecifications('key-pair', p.tags),
+    }));
+    return { KeyPairId: out.KeyPairId, KeyName: out.KeyName ?? p.name, KeyFingerprint: out.KeyFingerprint, PublicKey: publicKey };
+  };
+  return (await ensureResource(rule(ctx), keyPairSpec(ctx, verify, create))).resource;
+}
+
+/** Deletes the key pair in AWS (ours only: recorded, or tagged with this project); the local private key stays. */
+export async function removeKeyPair(ctx: Context): Promise<void> {
+  const known = ctx.state.resource(KEYPAIR)?.id;
+  const base = keyPairSpec(ctx);
+  const ours = (kp: KeyPairInfo) => kp.KeyPairId === known || tagValue(kp.Tags, TAG.project) === ctx.model.project;
+  const spec: ResourceSpec<KeyPairInfo> = { ...base, find: async () => (await base.find()).filter(ours) };
+  await removeResource(rule(ctx), spec, async (id, kp) => {
+    await ctx.aws.ec2.send(new DeleteKeyPairCommand(kp?.KeyName ? { KeyName: kp.KeyName } : { KeyPairId: id }));
+  });
+  const local = await readLocalKey(ctx.model.privateKeyPath).catch(() => undefined);
+  if (local) ctx.report.step(`left the private key ${local.path} on this machine; delete it when you no longer need it`);
+}
+
+async function localKeyNote(ctx: Context): Promise<{ local?: LocalKey; note: string }> {
+  const path = ctx.model.privateKeyPath;
+  try {
+    const local = await readLocalKey(path);
+    return { local, note: local ? `private key ${path}` : `no private key at ${path}` };
+  } catch (err) {
+    return { note: messageOf(err) };
+  }
+}
+
+export async function planKeyPair(ctx: Context): Promise<Change> {
+  const { local, note } = await localKeyNote(ctx);
+  const { resource, ...change } = await planResource(rule(ctx), keyPairSpec(ctx), planned(ctx).name);
+  if (!resource) return { ...change, detail: local ? `import the public half of ${local.path}` : `generate an ed25519 key; private half to ${ctx.model.privateKeyPath}` };
+  const verdict = judge(resource, local, ctx.model.privateKeyPath);
+  return { ...change, detail: verdict.ok ? `matches ${note}` : `${verdict.problem}: up will stop` };
+}
+
+export async function keyPairStatus(ctx: Context): Promise<Row> {
+  const { local, note } = await localKeyNote(ctx);
+  return statusOf(rule(ctx), keyPairSpec(ctx), (kp) => (judge(kp, local, ctx.model.privateKeyPath).ok ? 'present' : 'present, private key does not match'), () => note);
+}

@@ -1,0 +1,167 @@
+import {
+  AttachVolumeCommand, CreateSnapshotCommand, CreateVolumeCommand, DeleteVolumeCommand, DescribeSnapshotsCommand, DetachVolumeCommand,
+  waitUntilSnapshotCompleted, waitUntilVolumeAvailable, type Instance, type Volume,
+} from '@aws-sdk/client-ec2';
+import { describeById, filter, findByTags } from '../../aws/find/ec2.js';
+import { ensureResource, planResource, probeResource, removeResource, statusOf, type ResourceSpec } from '../../aws/resource.js';
+import { tagFilters, tagSpecifications, tagsFor } from '../../aws/tags.js';
+import { formatDuration, waitFor } from '../../aws/wait.js';
+import { ec2Blueprint } from '../../blueprint/compute.js';
+import { pick } from '../../blueprint/types.js';
+import { DevenvError } from '../../errors.js';
+import type { Change, Context, Row } from '../types.js';
+import { DATA_DEVICE, rule, VOLUMES } from './common.js';
+import { sdkWait, WAIT_S } from './waiters.js';
+
+export const DATA_VOLUME = 'volume/data';
+const FINAL_SNAPSHOT = 'snapshot/data-final';
+const LIVE_STATES = ['creating', 'available', 'in-use', 'error'];
+
+const planned = (ctx: Context) => pick(ec2Blueprint(ctx.model), DATA_VOLUME);
+
+export function volumeSpec(ctx: Context): ResourceSpec<Volume> {
+  const p = planned(ctx);
+  const { instance } = ctx.config;
+  return {
+    logicalId: DATA_VOLUME,
+    kind: p.kind,
+    describe: async (id) => {
+      const v = await describeById(ctx.aws.ec2, VOLUMES, id);
+      return v && LIVE_STATES.includes(v.State ?? '') ? v : undefined;
+    },
+    find: () => findByTags(ctx.aws.ec2, VOLUMES, ctx.model, DATA_VOLUME, [filter('status', ...LIVE_STATES)]),
+    create: async (token) => {
+      const out = await ctx.aws.ec2.send(new CreateVolumeCommand({
+        AvailabilityZone: ctx.model.hostAz,
+        Size: instance.dataVolumeGiB,
+        VolumeType: 'gp3',
+        Encrypted: true,
+        ClientToken: token,
+        TagSpecifications: tagSpecifications('volume', p.tags),
+      }));
+      return out as Volume;
+    },
+    idOf: (v) => v.VolumeId!,
+    attrs: (v) => ({ availabilityZone: v.AvailabilityZone ?? ctx.model.hostAz, sizeGiB: v.Size ?? instance.dataVolumeGiB }),
+  };
+}
+
+const waitAvailable = (ctx: Context, volumeId: string, why = '') =>
+  sdkWait(ctx, `data volume ${volumeId} to be available${why}`, WAIT_S.volumeAvailable, (w) => waitUntilVolumeAvailable(w, { VolumeIds: [volumeId] }));
+
+/** Ensures the encrypted gp3 data volume in the host's zone, and waits until it can be attached. */
+export async function ensureDataVolume(ctx: Context): Promise<Volume> {
+  const { resource: volume } = await ensureResource(rule(ctx), volumeSpec(ctx));
+  if (volume.AvailabilityZone && volume.AvailabilityZone !== ctx.model.hostAz) {
+    throw new DevenvError('config', `data volume ${volume.VolumeId} is in ${volume.AvailabilityZone}, but the host's zone is ${ctx.model.hostAz}: an EBS volume attaches only in its own zone`, {
+      remedy: `set availabilityZone back to ${volume.AvailabilityZone}, or move the data (snapshot, then a volume from it in ${ctx.model.hostAz})`,
+    });
+  }
+  if (volume.State === 'creating') await waitAvailable(ctx, volume.VolumeId!);
+  return volume;
+}
+
+const attachmentTo = (v: Volume | undefined, instanceId: string) => v?.Attachments?.find((a) => a.InstanceId === instanceId);
+
+/** Attaches the data volume to the host at /dev/sdf unless it already is, and waits until the attachment is `attached`. */
+export async function attachDataVolume(ctx: Context, volumeId: string, host: Instance): Promise<void> {
+  const instanceId = host.InstanceId!;
+  const volume = await describeById(ctx.aws.ec2, VOLUMES, volumeId);
+  if (attachmentTo(volume, instanceId)?.State === 'attached') return;
+  const other = volume?.Attachments?.find((a) => a.InstanceId !== instanceId && a.State !== 'detached');
+  if (other) {
+    throw new DevenvError('phase', `data volume ${volumeId} is attached to ${other.InstanceId}, not to the host ${instanceId}`, {
+      remedy: `detach it (aws ec2 detach-volume --volume-id ${volumeId}) after stopping what uses it, then run again`,
+    });
+  }
+  const hostAz = host.Placement?.AvailabilityZone;
+  if (hostAz && volume?.AvailabilityZone && hostAz !== volume.AvailabilityZone) {
+    throw new DevenvError('config', `the host ${instanceId} is in ${hostAz}, but data volume ${volumeId} is in ${volume.AvailabilityZone}`, {
+      remedy: 'subnet/a must be in the host\'s availabilityZone: check the vpc phase and the config',
+    });
+  }
+  if (!attachmentTo(volume, instanceId)) {
+    await ctx.aws.ec2.send(new AttachVolumeCommand({ VolumeId: volumeId, InstanceId: instanceId, Device: DATA_DEVICE }));
+    ctx.report.step(`attached data volume ${volumeId} to ${instanceId} at ${DATA_DEVICE}`);
+  }
+  // VolumeInUse only looks at the volume's state; the attachment itself can still be `attaching`.
+  await waitFor(async () => {
+    const v = await describeById(ctx.aws.ec2, VOLUMES, volumeId);
+    const state = attachmentTo(v, instanceId)?.State ?? 'no attachment';
+    return { done: v?.State === 'in-use' && state === 'attached', value: undefined, seen: `volume ${v?.State ?? 'missing'}, attachment ${state}` };
+  }, {
+    what: `data volume ${volumeId} to be attached to ${instanceId}`,
+    timeoutMs: WAIT_S.volumeAvailable * 1000,
+    intervalMs: 5_000,
+    clock: ctx.clock,
+    signal: ctx.signal,
+    onWait: (elapsed, seen) => ctx.report.progress(`waiting for data volume ${volumeId} to be attached (${formatDuration(elapsed)}; ${seen})`),
+  });
+}
+
+/** Detaches the data volume from `instanceId` (if attached there) and waits until it is available. */
+export async function detachDataVolume(ctx: Context, volumeId: string, instanceId: string): Promise<void> {
+  const volume = await describeById(ctx.aws.ec2, VOLUMES, volumeId);
+  const attachment = attachmentTo(volume, instanceId);
+  if (!attachment || attachment.State === 'detached') return;
+  if (attachment.State !== 'detaching') {
+    await ctx.aws.ec2.send(new DetachVolumeCommand({ VolumeId: volumeId, InstanceId: instanceId }));
+    ctx.report.step(`detached data volume ${volumeId} from ${instanceId}`);
+  }
+  await waitAvailable(ctx, volumeId, ` (detached from ${instanceId})`);
+}
+
+/** The final snapshot of a volume: one a killed run already started, or a new one; waits until it is complete. */
+async function finalSnapshot(ctx: Context, volumeId: string): Promise<string> {
+  const existing = await ctx.aws.ec2.send(new DescribeSnapshotsCommand({
+    OwnerIds: ['self'],
+    Filters: [...tagFilters(ctx.model, FINAL_SNAPSHOT), filter('volume-id', volumeId)],
+  }));
+  let snapshotId = existing.Snapshots?.find((s) => s.State !== 'error')?.SnapshotId;
+  if (!snapshotId) {
+    const out = await ctx.aws.ec2.send(new CreateSnapshotCommand({
+      VolumeId: volumeId,
+      Description: `devenv ${ctx.model.project}: final snapshot of the data volume ${volumeId}`,
+      TagSpecifications: tagSpecifications('snapshot', tagsFor(ctx.model, FINAL_SNAPSHOT)),
+    }));
+    snapshotId = out.SnapshotId!;
+    ctx.report.step(`started final snapshot ${snapshotId} of data volume ${volumeId}`);
+  }
+  await sdkWait(ctx, `snapshot ${snapshotId} to complete`, WAIT_S.snapshotCompleted, (w) => waitUntilSnapshotCompleted(w, { SnapshotIds: [snapshotId] }));
+  return snapshotId;
+}
+
+/**
+ * Keeps the data volume (its record too, so a later `up` attaches it again), or with
+ * `--delete-data` deletes it, after a final snapshot unless `--no-final-snapshot`.
+ */
+export async function removeOrKeepDataVolume(ctx: Context): Promise<void> {
+  const spec = volumeSpec(ctx);
+  if (!ctx.options.deleteData) {
+    const { id } = await probeResource(rule(ctx), spec);
+    if (id) ctx.report.step(`kept data volume ${id}; delete it with \`devenv destroy --delete-data\``);
+    return;
+  }
+  await removeResource(rule(ctx), spec, async (id, found) => {
+    const volume = found ?? (await describeById(ctx.aws.ec2, VOLUMES, id));
+    if (volume && !ctx.options.noFinalSnapshot) {
+      const snapshotId = await finalSnapshot(ctx, id);
+      ctx.report.step(`kept final snapshot ${snapshotId} of data volume ${id} (restore: aws ec2 create-volume --snapshot-id ${snapshotId} --availability-zone ${volume.AvailabilityZone})`);
+    }
+    // A just-terminated host lets go of the volume a little after it is gone.
+    if (volume && volume.State !== 'available') await waitAvailable(ctx, id, ' (released by the terminated host)');
+    await ctx.aws.ec2.send(new DeleteVolumeCommand({ VolumeId: id })); // gone already: NotFound, which counts as done
+  });
+}
+
+const describeVolume = (v: Volume) => {
+  const attachment = v.Attachments?.find((a) => a.State !== 'detached');
+  return `${v.Size} GiB ${v.VolumeType}${v.Encrypted ? ', encrypted' : ', NOT encrypted'}${attachment ? `; ${attachment.State} to ${attachment.InstanceId} at ${attachment.Device}` : '; not attached'}`;
+};
+
+export async function planDataVolume(ctx: Context): Promise<Change> {
+  const { resource, ...change } = await planResource(rule(ctx), volumeSpec(ctx), planned(ctx).name);
+  return { ...change, detail: resource ? describeVolume(resource) : `${ctx.config.instance.dataVolumeGiB} GiB gp3, encrypted, in ${ctx.model.hostAz}` };
+}
+
+export const dataVolumeStatus = (ctx: Context): Promise<Row> => statusOf(rule(ctx), volumeSpec(ctx), (v) => v.State ?? 'unknown', describeVolume);

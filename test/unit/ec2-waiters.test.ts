@@ -1,0 +1,54 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { DevenvError, InterruptedError } from '../../src/errors.js';
+import { sdkWait } from '../../src/phases/ec2/waiters.js';
+import { testContext } from '../helpers/context.js';
+
+const verdict = (name: string, result: object) => Object.assign(new Error(JSON.stringify(result)), { name });
+
+describe('sdkWait', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('turns a waiter that ran out of time into one sentence saying what was last seen', async () => {
+    const ctx = await testContext('ec2');
+    const timeout = verdict('TimeoutError', { state: 'TIMEOUT', reason: 'Waiter has timed out', observedResponses: { '200: OK': 40 } });
+    const err = (await sdkWait(ctx, 'instance i-1 to be running', 600, () => Promise.reject(timeout)).catch((e: unknown) => e)) as DevenvError;
+    expect(err).toBeInstanceOf(DevenvError);
+    expect(err.message).toBe('timed out after 10m00s waiting for instance i-1 to be running (last seen: 200: OK)');
+    expect(err.remedy).toMatch(/run the same command again/);
+  });
+
+  it('says so when the resource reached a state it cannot leave', async () => {
+    const ctx = await testContext('ec2');
+    const failure = verdict('Error', { state: 'FAILURE', reason: { Reservations: [] }, observedResponses: { '200: OK': 1 } });
+    await expect(sdkWait(ctx, 'instance i-1 to be running', 600, () => Promise.reject(failure))).rejects.toThrow(/waiting for instance i-1 to be running: it reached a state it cannot leave/);
+  });
+
+  it('reports an abort as an interruption and passes API errors through', async () => {
+    const ctx = await testContext('ec2');
+    await expect(sdkWait(ctx, 'x', 60, () => Promise.reject(verdict('AbortError', { state: 'ABORTED' })))).rejects.toBeInstanceOf(InterruptedError);
+    const denied = Object.assign(new Error('not authorized'), { name: 'UnauthorizedOperation' });
+    await expect(sdkWait(ctx, 'x', 60, () => Promise.reject(denied))).rejects.toBe(denied);
+  });
+
+  it('passes the bound and the run signal to the waiter, and reports progress while it waits', async () => {
+    vi.useFakeTimers();
+    const ctx = await testContext('ec2');
+    let params: { maxWaitTime: number; abortSignal: AbortSignal } | undefined;
+    const waiting = sdkWait(ctx, 'snapshot snap-1 to complete', 3600, (p) => {
+      params = p;
+      return new Promise((resolve) => setTimeout(resolve, 64_000));
+    });
+    await vi.advanceTimersByTimeAsync(64_000);
+    await waiting;
+    expect(params).toMatchObject({ maxWaitTime: 3600, abortSignal: ctx.signal });
+    expect(ctx.events.filter((e) => e.type === 'progress')).toHaveLength(3); // at 3 s, 33 s, 63 s
+  });
+
+  it('stays silent when the first poll already succeeds', async () => {
+    const ctx = await testContext('ec2');
+    await sdkWait(ctx, 'instance i-1 to pass its status checks', 900, () => Promise.resolve());
+    expect(ctx.events).toEqual([]);
+  });
+});
