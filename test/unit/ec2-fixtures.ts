@@ -11,7 +11,6 @@ import {
   StopInstancesCommand, TerminateInstancesCommand, type Filter, type Instance, type KeyPairInfo, type Snapshot, type Tag, type Volume,
 } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
-import { isMutating } from '../../src/aws/clients.js';
 import { tagList, tagsFor } from '../../src/aws/tags.js';
 import type { TestContext } from '../helpers/context.js';
 import { testContext } from '../helpers/context.js';
@@ -20,6 +19,7 @@ import type { RunOptions } from '../../src/phases/types.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { mutatingOperations } from '../helpers/calls.js';
 
 export const ec2 = mockClient(EC2Client);
 
@@ -193,8 +193,7 @@ export function existingResources(ctx: TestContext, world: World, publicKey: str
 }
 
 /** Names of the mutating EC2 calls made so far, in order. */
-export const mutatingCalls = (): string[] =>
-  ec2.calls().map((c) => (c.args[0] as { constructor: { name: string } }).constructor.name.replace(/Command$/, '')).filter(isMutating);
+export const mutatingCalls = (): string[] => mutatingOperations(ec2);
 
 export const inputsOf = <T extends abstract new (...args: never[]) => { input: object }>(command: T): InstanceType<T>['input'][] =>
   ec2.commandCalls(command as never).map((c) => (c.args[0] as { input: InstanceType<T>['input'] }).input);

@@ -6,10 +6,10 @@ import {
 } from '@aws-sdk/client-iam';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { isMutating } from '../../src/aws/clients.js';
 import { DevenvError } from '../../src/errors.js';
 import iam from '../../src/phases/iam.js';
 import { testContext } from '../helpers/context.js';
+import { mutatingOperations, operations as operationsOf } from '../helpers/calls.js';
 
 const ACCOUNT = '123456789012';
 const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/demo-ec2-role`;
@@ -39,8 +39,7 @@ const profile = (over: Partial<InstanceProfile> = {}): InstanceProfile => ({
 });
 
 const mock = mockClient(IAMClient);
-const operations = () => mock.calls().map((c) => (c.args[0] as object).constructor.name.replace(/Command$/, ''));
-const mutations = () => operations().filter(isMutating);
+const mutations = () => mutatingOperations(mock);
 
 /** Everything in place and as it should be. */
 function converged() {
@@ -91,7 +90,7 @@ describe('iam apply', () => {
 
     mock.resetHistory();
     await iam.apply(ctx);
-    expect(operations()).toEqual(['GetRole', 'GetRolePolicy', 'GetInstanceProfile']);
+    expect(operationsOf(mock)).toEqual(['GetRole', 'GetRolePolicy', 'GetInstanceProfile']);
   });
 
   it('rewrites a drifted policy with exactly one PutRolePolicy scoped to this project', async () => {
@@ -175,7 +174,7 @@ describe('iam destroy', () => {
     converged();
     await iam.apply(ctx);
     mock.resetHistory();
-    for (const c of [RemoveRoleFromInstanceProfileCommand, DeleteInstanceProfileCommand, DeleteRolePolicyCommand, DeleteRoleCommand]) mock.on(c).resolves({});
+    for (const c of [RemoveRoleFromInstanceProfileCommand, DeleteInstanceProfileCommand, DeleteRolePolicyCommand, DeleteRoleCommand]) mock.on(c as typeof DeleteRoleCommand).resolves({});
 
     await iam.destroy(ctx);
     expect(mutations()).toEqual(['RemoveRoleFromInstanceProfile', 'DeleteInstanceProfile', 'DeleteRolePolicy', 'DeleteRole']);

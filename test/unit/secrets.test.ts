@@ -8,12 +8,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { isMutating } from '../../src/aws/clients.js';
 import { deriveToken } from '../../src/aws/resource.js';
 import { DevenvError } from '../../src/errors.js';
 import secrets from '../../src/phases/secrets.js';
 import { generatePassword, PASSWORD_ALPHABET } from '../../src/secrets/password.js';
 import { testContext } from '../helpers/context.js';
+import { mutatingOperations, operations as operationsOf } from '../helpers/calls.js';
 
 vi.mock('node:crypto', async (original) => {
   const real = await original<typeof import('node:crypto')>();
@@ -68,8 +68,7 @@ class FakeSecretsManager {
 
 const mock = mockClient(SecretsManagerClient);
 let fake: FakeSecretsManager;
-const operations = () => mock.calls().map((c) => (c.args[0] as object).constructor.name.replace(/Command$/, ''));
-const mutations = () => operations().filter(isMutating);
+const mutations = () => mutatingOperations(mock);
 const messages = (ctx: { events: unknown[] }) => ctx.events.map((e) => (e as { message?: string }).message ?? '');
 
 beforeEach(() => {
@@ -134,7 +133,7 @@ describe('secrets apply', () => {
     mock.resetHistory();
     await secrets.apply(ctx);
     expect(mutations()).toEqual([]);
-    expect(operations()).not.toContain('CreateSecret');
+    expect(operationsOf(mock)).not.toContain('CreateSecret');
 
     const fresh = await testContext('secrets', { developers: [{ name: 'alice', anthropicApiKey: { env: 'ALICE_KEY' } }, 'bob'] });
     fresh.env = { ALICE_KEY: API_KEY };

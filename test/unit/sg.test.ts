@@ -18,6 +18,7 @@ import { pick } from '../../src/blueprint/types.js';
 import { DevenvError } from '../../src/errors.js';
 import sgPhase from '../../src/phases/sg.js';
 import { fakeClock, testContext, type TestContext } from '../helpers/context.js';
+import { sentCalls } from '../helpers/calls.js';
 
 const VPC_ID = 'vpc-0000cafe';
 const ADMIN = '203.0.113.7/32';
@@ -141,10 +142,7 @@ function fakeEc2(): void {
 
 // --- helpers -----------------------------------------------------------------------------------
 
-const sent = () => ec2.calls().map((c) => {
-  const command = c.args[0] as unknown as { constructor: { name: string }; input: Record<string, unknown> };
-  return { op: command.constructor.name.replace(/Command$/, ''), input: command.input };
-});
+const sent = () => sentCalls(ec2);
 const mutations = () => sent().filter((c) => isMutating(c.op));
 const mutatingOps = () => mutations().map((c) => c.op);
 const inputsOf = (op: string) => sent().filter((c) => c.op === op).map((c) => c.input);

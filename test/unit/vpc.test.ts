@@ -21,6 +21,7 @@ import { pick } from '../../src/blueprint/types.js';
 import { DevenvError } from '../../src/errors.js';
 import vpcPhase from '../../src/phases/vpc.js';
 import { fakeClock, testContext, type TestContext } from '../helpers/context.js';
+import { sentCalls } from '../helpers/calls.js';
 
 // --- a small EC2 -------------------------------------------------------------------------------
 
@@ -210,10 +211,7 @@ function fakeEc2(): void {
 
 // --- helpers -----------------------------------------------------------------------------------
 
-const sent = () => ec2.calls().map((c) => {
-  const command = c.args[0] as unknown as { constructor: { name: string }; input: Record<string, unknown> };
-  return { op: command.constructor.name.replace(/Command$/, ''), input: command.input };
-});
+const sent = () => sentCalls(ec2);
 const mutations = () => sent().filter((c) => isMutating(c.op));
 const mutatingOps = () => mutations().map((c) => c.op);
 const inputOf = (op: string) => sent().filter((c) => c.op === op).map((c) => c.input);
