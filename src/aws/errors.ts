@@ -102,3 +102,12 @@ export function matches(err: unknown, code: string, messagePart?: string): boole
   if (!hasCode(err, code)) return false;
   return messagePart === undefined || String((err as Error).message ?? '').includes(messagePart);
 }
+
+/** Runs a call whose expected failure (a NotFound on delete, say) means there is nothing to do. */
+export async function ignoring(isExpected: (err: unknown) => boolean, call: () => Promise<unknown>): Promise<void> {
+  try {
+    await call();
+  } catch (err) {
+    if (!isExpected(err)) throw err;
+  }
+}

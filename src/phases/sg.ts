@@ -1,9 +1,10 @@
 import { CreateSecurityGroupCommand, type SecurityGroup } from '@aws-sdk/client-ec2';
 import { Ec2Code, hasCode } from '../aws/errors.js';
-import {
-  deleteSecurityGroup, ec2Resource, ensureEc2Resource, filter, findByTags, ingressRulesOf, planChange, revokeRules, ruleFixes, runFixes,
-  SECURITY_GROUPS, tagFixes, type Fix, type WantedRule,
-} from '../aws/find/ec2.js';
+import { filter, findByTags, SECURITY_GROUPS } from '../aws/ec2/collections.js';
+import { deleteSecurityGroup } from '../aws/ec2/delete.js';
+import { planChange, runFixes, tagFixes, type Fix } from '../aws/ec2/fixes.js';
+import { ec2Resource, ensureEc2Resource } from '../aws/ec2/resource.js';
+import { ingressRulesOf, revokeRules, ruleFixes, type WantedRule } from '../aws/ec2/rules.js';
 import { planResource, probeResource, removeResource } from '../aws/resource.js';
 import { tagSpecifications } from '../aws/tags.js';
 import { ingressRules, sgBlueprint } from '../blueprint/network.js';

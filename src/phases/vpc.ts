@@ -1,8 +1,8 @@
 import { CreateInternetGatewayCommand, CreateRouteTableCommand, CreateSubnetCommand, CreateVpcCommand, type Subnet, type Vpc } from '@aws-sdk/client-ec2';
-import {
-  associatedSubnets, attachedVpcs, attachmentFixes, DEFAULT_ROUTE, defaultRoute, deleteInternetGateway, deleteRouteTable, deleteSubnet, deleteVpc,
-  dnsFixes, ec2Resource, ensureEc2Resource, INTERNET_GATEWAYS, planChange, publicIpFixes, ROUTE_TABLES, routeFixes, runFixes, SUBNETS, VPCS,
-} from '../aws/find/ec2.js';
+import { INTERNET_GATEWAYS, ROUTE_TABLES, SUBNETS, VPCS } from '../aws/ec2/collections.js';
+import { deleteInternetGateway, deleteRouteTable, deleteSubnet, deleteVpc } from '../aws/ec2/delete.js';
+import { associatedSubnets, attachedVpcs, attachmentFixes, DEFAULT_ROUTE, defaultRoute, dnsFixes, planChange, publicIpFixes, routeFixes, runFixes } from '../aws/ec2/fixes.js';
+import { ec2Resource, ensureEc2Resource } from '../aws/ec2/resource.js';
 import { planResource, removeResource, statusOf } from '../aws/resource.js';
 import { tagSpecifications } from '../aws/tags.js';
 import { vpcBlueprint } from '../blueprint/network.js';

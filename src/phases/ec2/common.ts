@@ -1,5 +1,5 @@
 import { paginateDescribeInstances, paginateDescribeVolumes, type Instance, type Volume } from '@aws-sdk/client-ec2';
-import type { Ec2Collection } from '../../aws/find/ec2.js';
+import type { Ec2Collection } from '../../aws/ec2/collections.js';
 import type { Context } from '../types.js';
 
 /** What the resource rule needs of a Context, for the ec2 phase. */

@@ -3,7 +3,7 @@ import {
   waitUntilInstanceRunning, waitUntilInstanceStatusOk, waitUntilInstanceStopped, type _InstanceType, type Instance, type RunInstancesCommandInput,
 } from '@aws-sdk/client-ec2';
 import { Ec2Code, matches } from '../../aws/errors.js';
-import { describeById, filter, findByTags } from '../../aws/find/ec2.js';
+import { describeById, filter, findByTags } from '../../aws/ec2/collections.js';
 import { describeImage } from '../../aws/find/images.js';
 import { bumpGeneration, ensureResource, type ResourceSpec } from '../../aws/resource.js';
 import { IAM_PROPAGATION, retryWithin } from '../../aws/retry.js';

@@ -2,7 +2,7 @@ import {
   AttachVolumeCommand, CreateSnapshotCommand, CreateVolumeCommand, DeleteVolumeCommand, DescribeSnapshotsCommand, DetachVolumeCommand,
   waitUntilSnapshotCompleted, waitUntilVolumeAvailable, type Instance, type Volume,
 } from '@aws-sdk/client-ec2';
-import { describeById, filter, findByTags } from '../../aws/find/ec2.js';
+import { describeById, filter, findByTags } from '../../aws/ec2/collections.js';
 import { ensureResource, planResource, probeResource, removeResource, statusOf, type ResourceSpec } from '../../aws/resource.js';
 import { tagFilters, tagSpecifications, tagsFor } from '../../aws/tags.js';
 import { formatDuration, waitFor } from '../../aws/wait.js';

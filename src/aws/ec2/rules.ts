@@ -1,0 +1,99 @@
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  RevokeSecurityGroupIngressCommand,
+  type EC2Client,
+  type IpPermission,
+  type SecurityGroupRule,
+} from '@aws-sdk/client-ec2';
+import { Ec2Code, hasCode, ignoring, isNotFound } from '../errors.js';
+import { tagSpecifications, type Tags } from '../tags.js';
+import { SECURITY_GROUP_RULES, filter } from './collections.js';
+import { Fix } from './fixes.js';
+
+// ---------------------------------------------------------------------------------------------
+// Security group rules.
+
+/** An ingress rule devenv wants: TCP ports from a CIDR or from another security group. */
+export interface WantedRule {
+  fromPort: number;
+  toPort: number;
+  cidr?: string;
+  groupId?: string;
+  description: string;
+}
+
+/** Shows ids by the names people know them by: `{ 'sg-0ab…': 'sg/alb' }`. */
+export type Names = Record<string, string>;
+
+/** A group's ingress rules, each with its own id (egress rules are left out). */
+export async function ingressRulesOf(ec2: EC2Client, groupId: string): Promise<SecurityGroupRule[]> {
+  const rules = await SECURITY_GROUP_RULES.list(ec2, { filters: [filter('group-id', groupId)] });
+  return rules.filter((r) => !r.IsEgress);
+}
+
+const sourceOf = (r: SecurityGroupRule) => r.CidrIpv4 ?? r.CidrIpv6 ?? r.PrefixListId ?? r.ReferencedGroupInfo?.GroupId ?? 'unknown';
+const liveKey = (r: SecurityGroupRule) => `${r.IpProtocol} ${r.FromPort}-${r.ToPort} ${sourceOf(r)}`;
+const wantedKey = (w: WantedRule) => `tcp ${w.fromPort}-${w.toPort} ${w.cidr ?? w.groupId}`;
+
+function showRule(protocol: string | undefined, from: number | undefined, to: number | undefined, source: string, names: Names): string {
+  const ports = protocol === '-1' ? 'all traffic' : `${protocol} ${from === to ? from : `${from}-${to}`}`;
+  return `${ports} from ${names[source] ?? source}`;
+}
+const showLive = (r: SecurityGroupRule, names: Names) => showRule(r.IpProtocol, r.FromPort, r.ToPort, sourceOf(r), names);
+const showWanted = (w: WantedRule, names: Names) => showRule('tcp', w.fromPort, w.toPort, (w.cidr ?? w.groupId)!, names);
+
+const toPermission = (w: WantedRule): IpPermission => ({
+  IpProtocol: 'tcp',
+  FromPort: w.fromPort,
+  ToPort: w.toPort,
+  ...(w.groupId ? { UserIdGroupPairs: [{ GroupId: w.groupId, Description: w.description }] } : { IpRanges: [{ CidrIp: w.cidr, Description: w.description }] }),
+});
+
+/**
+ * What brings a group's ingress rules to `wanted`: authorize the missing ones, then revoke the
+ * stale ones (in that order, so a changed port range or CIDR never leaves a moment without
+ * access). A rule matches on protocol, ports and source; matching rules are left alone, their
+ * descriptions included (moto 5.2.1 drops the description of a rule that names a group), and
+ * egress is never touched.
+ */
+export function ruleFixes(ec2: EC2Client, groupId: string, wanted: WantedRule[], live: SecurityGroupRule[], tags: Tags, names: Names): Fix[] {
+  const liveKeys = new Set(live.map(liveKey));
+  const wantedKeys = new Set(wanted.map(wantedKey));
+  const missing = wanted.filter((w) => !liveKeys.has(wantedKey(w)));
+  const stale = live.filter((r) => !wantedKeys.has(liveKey(r)));
+  return [...authorizeRules(ec2, groupId, missing, tags, names), ...revokeRules(ec2, groupId, stale, names)];
+}
+
+function authorizeRules(ec2: EC2Client, groupId: string, rules: WantedRule[], tags: Tags, names: Names): Fix[] {
+  if (rules.length === 0) return [];
+  const authorize = (some: WantedRule[]) =>
+    ec2.send(new AuthorizeSecurityGroupIngressCommand({
+      GroupId: groupId,
+      IpPermissions: some.map(toPermission),
+      TagSpecifications: tagSpecifications('security-group-rule', tags),
+    }));
+  const run = async () => {
+    try {
+      await authorize(rules);
+    } catch (err) {
+      // The call is all or nothing: one rule that exists already (a describe lagging behind an
+      // earlier authorize) fails them all. Add them one at a time, skipping the duplicate.
+      if (!hasCode(err, Ec2Code.permissionDuplicate)) throw err;
+      for (const rule of rules) await ignoring((e) => hasCode(e, Ec2Code.permissionDuplicate), () => authorize([rule]));
+    }
+  };
+  return [{ description: `authorize ${rules.map((r) => showWanted(r, names)).join(', ')}`, run }];
+}
+
+/**
+ * Revokes exactly these rules, by rule id: revoking by IpPermissions that do not match exactly
+ * is no error in AWS, it just revokes nothing. A rule (or group) already gone is what we wanted.
+ */
+export function revokeRules(ec2: EC2Client, groupId: string, rules: SecurityGroupRule[], names: Names): Fix[] {
+  if (rules.length === 0) return [];
+  const SecurityGroupRuleIds = rules.map((r) => r.SecurityGroupRuleId!);
+  return [{
+    description: `revoke ${rules.map((r) => showLive(r, names)).join(', ')}`,
+    run: () => ignoring(isNotFound, () => ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: groupId, SecurityGroupRuleIds }))),
+  }];
+}
