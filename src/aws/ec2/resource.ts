@@ -2,7 +2,7 @@ import type { PlannedResource } from '../../blueprint/types.js';
 import type { Context, PhaseName } from '../../phases/types.js';
 import { ensureResource, type ResourceSpec } from '../resource.js';
 import { formatDuration, waitFor } from '../wait.js';
-import { Ec2Collection, describeById, findByTags } from './collections.js';
+import { describeById, findByTags, type Ec2Collection } from './collections.js';
 
 // ---------------------------------------------------------------------------------------------
 // The resource rule for EC2 resources.
