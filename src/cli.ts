@@ -31,7 +31,8 @@ const processIo = (): Io => ({
   stderr: process.stderr,
   stdin: process.stdin,
   env: process.env,
-  isTTY: Boolean(process.stderr.isTTY),
+  // A terminal that reports no width (some pseudo-terminals) makes a spinner's redraw misbehave: treat it as a pipe.
+  isTTY: Boolean(process.stderr.isTTY) && (process.stderr.columns ?? 0) > 0,
   signals: process,
 });
 
@@ -156,16 +157,19 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
   return program;
 }
 
-/** First Ctrl-C: no new AWS call starts, the one in flight finishes, the state is saved. Second: quit at once. */
+/**
+ * First Ctrl-C (or SIGTERM): no new AWS call starts, the one in flight finishes, the state is
+ * saved. Second: quit at once.
+ */
 function interruptHandler(io: Io, reporter: Reporter): { signal: AbortSignal; dispose(): void } {
   const controller = new AbortController();
-  const onSigint = () => {
+  const onSignal = () => {
     if (controller.signal.aborted) process.exit(ExitCode.interrupted);
     reporter.emit({ type: 'warn', message: 'interrupted: finishing the AWS call in flight and saving the state; press Ctrl-C again to quit at once' });
     controller.abort();
   };
-  io.signals?.on('SIGINT', onSigint);
-  return { signal: controller.signal, dispose: () => io.signals?.off('SIGINT', onSigint) };
+  for (const name of ['SIGINT', 'SIGTERM']) io.signals?.on(name, onSignal);
+  return { signal: controller.signal, dispose: () => ['SIGINT', 'SIGTERM'].forEach((name) => io.signals?.off(name, onSignal)) };
 }
 
 function reportError(io: Io, flags: GlobalFlags, err: unknown): void {
