@@ -1,0 +1,127 @@
+/**
+ * `npm run bench`: AWS calls (mutating / read) and wall time of each command against a fresh moto
+ * server, at 8 and 50 developers, without and with a simulated per-call latency (a `before` hook
+ * that sleeps), the latter showing what running independent phases at once saves. Prints markdown.
+ *
+ * Not a test (it asserts nothing but that the commands succeed). Run it with tsx, as package.json's
+ * "bench" script does: `npm run build && node --import tsx test/bench/bench.ts [--latency 50]`.
+ */
+import type { CallHook } from '../../src/aws/clients.js';
+import { converged, describeResult, motoAvailable, MotoServer, newWorkspace, INSTALL_HINT, type CliResult } from '../integration/moto.js';
+
+// The SDK's Node-version notice is not part of the measurement (bin/devenv.js drops it the same way).
+process.removeAllListeners('warning');
+
+const args = process.argv.slice(2);
+const LATENCY_MS = Number(args[args.indexOf('--latency') + 1] ?? 50) || 50;
+const SIZES = [8, 50];
+
+interface Row {
+  developers: number;
+  latency: number;
+  command: string;
+  mutating: number;
+  read: number;
+  ms: number;
+  phases?: Record<string, number>;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const latencyHook = (ms: number): CallHook => ({ before: () => sleep(ms) });
+
+function ok(command: string, r: CliResult): void {
+  const fine = command.startsWith('up') ? converged(r) : r.code === 0;
+  if (!fine) throw new Error(`${command} failed: ${describeResult(r)}`);
+}
+
+/** Phase → duration, from the JSON lines of a `--json` run. */
+function phaseTimes(stdout: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const line of stdout.split('\n')) {
+    let e: { type?: string; phase?: string; durationMs?: number };
+    try {
+      e = JSON.parse(line);
+    } catch {
+      continue; // `status --json` prints one indented document, not event lines
+    }
+    if (e.type === 'phase-done' && e.phase) out[e.phase] = e.durationMs ?? 0;
+  }
+  return out;
+}
+
+async function scenario(moto: MotoServer, developers: number, latency: number): Promise<Row[]> {
+  const ws = await newWorkspace(moto, {
+    developers,
+    project: 'bench',
+    // 50 developers on one t3.2xlarge (8 vCPUs, 32 GiB): validate checks the reservations fit, so keep them small.
+    patch: (c) => (c.containers = { ...c.containers, cpuReservation: 0.1, memoryReservationMiB: 256, cpuLimit: 1, memoryLimitMiB: 1024 }),
+  });
+  const hooks = latency > 0 ? [latencyHook(latency)] : [];
+  const rows: Row[] = [];
+  const measure = async (command: string, argv: string[]) => {
+    const r = await ws.cli([...argv, '--json'], { hooks });
+    ok(command, r);
+    rows.push({ developers, latency, command, mutating: r.calls.mutating.length, read: r.calls.read.length, ms: r.ms, phases: phaseTimes(r.stdout) });
+  };
+  await measure('up (fresh)', ['up']);
+  await measure('up (converged)', ['up']);
+  await measure('status', ['status']);
+  await measure('destroy', ['destroy', '--yes']);
+  await ws.remove();
+  return rows;
+}
+
+function table(rows: Row[]): string {
+  const lines = [
+    '| developers | latency per call | command | mutating calls | read calls | wall time | calls × latency (one at a time) |',
+    '| ---: | ---: | --- | ---: | ---: | ---: | ---: |',
+  ];
+  for (const r of rows) {
+    const serial = r.latency ? `${((r.mutating + r.read) * r.latency / 1000).toFixed(1)} s` : '–';
+    lines.push(`| ${r.developers} | ${r.latency ? `${r.latency} ms` : 'none (moto)'} | ${r.command} | ${r.mutating} | ${r.read} | ${(r.ms / 1000).toFixed(2)} s | ${serial} |`);
+  }
+  return lines.join('\n');
+}
+
+function phaseTable(rows: Row[]): string {
+  const fresh = rows.filter((r) => r.command === 'up (fresh)' && r.latency > 0);
+  const names = [...new Set(fresh.flatMap((r) => Object.keys(r.phases ?? {})))];
+  const lines = [
+    `| developers | ${names.join(' | ')} | sum of phases | wall time |`,
+    `| ---: | ${names.map(() => '---:').join(' | ')} | ---: | ---: |`,
+  ];
+  for (const r of fresh) {
+    const p = r.phases ?? {};
+    const sum = Object.values(p).reduce((a, b) => a + b, 0);
+    lines.push(`| ${r.developers} | ${names.map((n) => (p[n] === undefined ? '–' : `${(p[n] / 1000).toFixed(1)} s`)).join(' | ')} | ${(sum / 1000).toFixed(1)} s | ${(r.ms / 1000).toFixed(1)} s |`);
+  }
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const available = motoAvailable();
+  if (!available.ok) {
+    console.error(`${INSTALL_HINT} (${available.why})`);
+    process.exitCode = 1;
+    return;
+  }
+  const started = performance.now();
+  const moto = await MotoServer.start();
+  moto.useFromThisProcess();
+  const rows: Row[] = [];
+  try {
+    for (const latency of [0, LATENCY_MS]) for (const n of SIZES) rows.push(...(await scenario(moto, n, latency)));
+  } finally {
+    await moto.stop();
+  }
+  const { PHASES } = await import('../../src/phases/index.js');
+  const builtPhases = PHASES.filter((p) => p.load).map((p) => p.name);
+  console.log(`## devenv benchmark against moto server (phases built: ${builtPhases.join(', ')})\n`);
+  console.log(table(rows));
+  console.log(`\nPhase durations of a fresh \`up\` at ${LATENCY_MS} ms per call (phases whose needs are met run at once, so the wall time is less than their sum):\n`);
+  console.log(phaseTable(rows));
+  console.log(`\n"calls × latency" is what the calls would take one after another; the wall time below it is the gain of concurrent phases.`);
+  console.log(`\`destroy\` is \`destroy --yes\` (keeps the data volume, schedules the secrets for deletion). Total ${((performance.now() - started) / 1000).toFixed(0)} s, Node ${process.version}.`);
+}
+
+await main();

@@ -1,0 +1,183 @@
+/**
+ * Bad config, bad state and locks against a live emulator: each gives its clear error and its exit
+ * code, changes nothing, and — where devenv can tell before calling AWS — makes no AWS call at all.
+ */
+import { spawn } from 'node:child_process';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { afterAll, expect, it } from 'vitest';
+import { expectConverged, expectNoAwsCalls, expectNoMutatingCalls, expectSameInventory } from './expect.js';
+import { describeResult, newWorkspace, type Workspace } from './moto.js';
+import { describeMoto } from './suite.js';
+
+const children: { kill(): void }[] = [];
+afterAll(() => children.forEach((c) => c.kill()));
+
+/** A live process of this host that is not devenv: the holder of a lock. */
+function liveProcess(): number {
+  const child = spawn('sleep', ['300'], { stdio: 'ignore' });
+  children.push(child);
+  return child.pid!;
+}
+
+/** The pid of a process that has exited. */
+async function deadPid(): Promise<number> {
+  const child = spawn('true', { stdio: 'ignore' });
+  await new Promise((r) => child.once('exit', r));
+  return child.pid!;
+}
+
+const exists = (path: string) => stat(path).then(() => true, () => false);
+
+describeMoto('bad input, bad state, locks', (moto) => {
+  const fresh = (developers = ['alice']) => newWorkspace(moto.server, { developers });
+
+  async function convergedWorkspace(): Promise<Workspace> {
+    const ws = await fresh();
+    expectConverged(await ws.cli(['up']));
+    return ws;
+  }
+
+  it.each([
+    ['a value of the wrong type', (c: Record<string, any>) => (c.instance.rootVolumeGiB = 'fifty'), /instance\.rootVolumeGiB/],
+    ['an unknown key', (c: Record<string, any>) => (c.developer = ['alice']), /unknown key "developer"/],
+    ['a developer name that is not a DNS label', (c: Record<string, any>) => (c.developers = ['alice', 'Bob_Smith']), /developers\[1\]/],
+    ['SSH open to the world', (c: Record<string, any>) => (c.ssh.adminCidr = '0.0.0.0/0'), /ssh\.adminCidr/],
+  ])('a config with %s: exit 2, the message names the key, no AWS call', async (_what, change, key) => {
+    const ws = await fresh();
+    await ws.editConfig(change);
+    for (const command of [['up'], ['destroy', '--yes'], ['status']]) {
+      const r = await ws.cli(command);
+      expect(r.code, `${command.join(' ')}: ${describeResult(r)}`).toBe(2);
+      expect(r.stderr).toMatch(key);
+      expect(r.stderr).toContain(ws.configPath);
+      expectNoAwsCalls(r);
+    }
+    expect(await exists(ws.statePath), 'a state file was written for a bad config').toBe(false);
+  });
+
+  it('a config that is not JSON: exit 2, names the file, no AWS call', async () => {
+    const ws = await fresh();
+    await writeFile(ws.configPath, '{ "project": "itest", ');
+    const r = await ws.cli(['up']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${ws.configPath}: not valid JSON`);
+    expectNoAwsCalls(r);
+  });
+
+  it('a truncated state file: exit 2, names the file, no AWS call, and the file is left as it was', async () => {
+    const ws = await convergedWorkspace();
+    const whole = await readFile(ws.statePath, 'utf8');
+    const truncated = whole.slice(0, Math.floor(whole.length / 2));
+    await writeFile(ws.statePath, truncated);
+    for (const command of [['up'], ['status'], ['destroy', '--yes'], ['plan']]) {
+      const r = await ws.cli(command);
+      expect(r.code, `${command.join(' ')}: ${describeResult(r)}`).toBe(2);
+      expect(r.stderr).toContain(ws.statePath);
+      expect(r.stderr).toMatch(/not valid JSON|truncated/);
+      expectNoAwsCalls(r);
+    }
+    expect(await readFile(ws.statePath, 'utf8'), 'the truncated state was overwritten (a silent reset)').toBe(truncated);
+  });
+
+  it('a state file that is JSON but not a devenv state: exit 2, names the file, no AWS call', async () => {
+    const ws = await fresh();
+    await writeFile(ws.statePath, JSON.stringify({ hello: 'world' }));
+    const r = await ws.cli(['up']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${ws.statePath} is not a devenv state file`);
+    expectNoAwsCalls(r);
+  });
+
+  it('a state of another account, with accountId in the config: exit 2 naming both accounts, no AWS call', async () => {
+    const ws = await convergedWorkspace();
+    const state = await ws.state();
+    state.account = '999999999999';
+    await writeFile(ws.statePath, JSON.stringify(state, null, 2));
+    expect((await ws.config()).accountId).toBe('123456789012'); // from the .env's AWS_ACCOUNT_ID
+    for (const command of [['up'], ['destroy', '--yes']]) {
+      const r = await ws.cli(command);
+      expect(r.code, `${command.join(' ')}: ${describeResult(r)}`).toBe(2);
+      expect(r.stderr).toMatch(/999999999999/);
+      expect(r.stderr).toMatch(/123456789012/);
+      expect(r.stderr).toContain(ws.statePath);
+      expectNoAwsCalls(r);
+    }
+  });
+
+  it('a state of another account, without accountId in the config: exit 2 after asking AWS who we are, nothing changed', async () => {
+    const ws = await convergedWorkspace();
+    const before = (await ws.inventory()).items;
+    await ws.editConfig((c) => delete c.accountId);
+    const state = await ws.state();
+    state.account = '999999999999';
+    await writeFile(ws.statePath, JSON.stringify(state, null, 2));
+    const r = await ws.cli(['up']);
+    expect(r.code, describeResult(r)).toBe(2);
+    expect(r.stderr).toMatch(/999999999999/);
+    expect(r.stderr).toMatch(/123456789012/);
+    expectNoMutatingCalls(r, 'up with a foreign state');
+    // Only validate's read calls: no phase that owns resources started.
+    expect(r.stderr).not.toMatch(/\[(vpc|sg|iam|secrets|ec2)\] started/);
+    expectSameInventory((await ws.inventory()).items, before, 'after up with a foreign state');
+    expect((await ws.state()).account, 'the foreign state was rebound').toBe('999999999999');
+  });
+
+  it('a state of another region or project: exit 2, no AWS call', async () => {
+    const ws = await convergedWorkspace();
+    const state = await ws.state();
+    await writeFile(ws.statePath, JSON.stringify({ ...state, region: 'eu-west-1' }));
+    let r = await ws.cli(['up']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/region "eu-west-1"/);
+    expectNoAwsCalls(r);
+    await writeFile(ws.statePath, JSON.stringify({ ...state, project: 'someone-else' }));
+    r = await ws.cli(['up']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/project "someone-else"/);
+    expectNoAwsCalls(r);
+  });
+
+  it('a lock held by a live process: exit 3 naming its pid and host, no AWS call; status still reads', async () => {
+    const ws = await convergedWorkspace();
+    const pid = liveProcess();
+    const lock = JSON.stringify({ pid, host: hostname(), startedAt: new Date().toISOString(), command: 'up' });
+    await writeFile(`${ws.statePath}.lock`, lock);
+    for (const command of [['up'], ['destroy', '--yes'], ['phase', 'vpc']]) {
+      const r = await ws.cli(command);
+      expect(r.code, `${command.join(' ')}: ${describeResult(r)}`).toBe(3);
+      expect(r.stderr).toContain(`pid ${pid}`);
+      expect(r.stderr).toContain(hostname());
+      expectNoAwsCalls(r);
+    }
+    expect(await readFile(`${ws.statePath}.lock`, 'utf8'), 'the lock of a live run was touched').toBe(lock);
+    const status = await ws.cli(['status']);
+    expect(status.code, `status only reads and takes no lock: ${describeResult(status)}`).toBe(0);
+    expectNoMutatingCalls(status, 'status');
+  });
+
+  it('a lock from another host: exit 3 naming that host, no AWS call', async () => {
+    const ws = await fresh();
+    await writeFile(`${ws.statePath}.lock`, JSON.stringify({ pid: 1, host: 'build-box-7', startedAt: new Date().toISOString(), command: 'up' }));
+    const r = await ws.cli(['up']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('build-box-7');
+    expect(r.stderr).toContain('pid 1');
+    expectNoAwsCalls(r);
+  });
+
+  it('a stale lock (its pid is dead) or a half-written one is taken over', async () => {
+    const ws = await fresh();
+    const pid = await deadPid();
+    await writeFile(`${ws.statePath}.lock`, JSON.stringify({ pid, host: hostname(), startedAt: '2026-01-01T00:00:00Z', command: 'up' }));
+    const r = await ws.cli(['up']);
+    expectConverged(r, 'up over a stale lock');
+    expect(await exists(`${ws.statePath}.lock`), 'the lock was not released').toBe(false);
+
+    await writeFile(`${ws.statePath}.lock`, ''); // a run killed while writing its lock
+    const again = await ws.cli(['up']);
+    expectConverged(again, 'up over a half-written lock');
+    expectNoMutatingCalls(again, 'a converged up');
+    expect(await exists(`${ws.statePath}.lock`)).toBe(false);
+  });
+});

@@ -1,0 +1,225 @@
+/**
+ * Everything devenv could have made in moto, by kind, each item named by its `devenv:resource`
+ * tag (its logical id) and its relations to other items by their logical ids — never AWS ids, so
+ * two runs' inventories compare structurally: same kinds, same logical ids, same counts, same
+ * wiring. Things moto has before anyone calls it (the default VPC, its subnets, route table and
+ * security group, the AMI snapshots) are left out; anything else is listed, tagged or not, so an
+ * untagged orphan shows up as `untagged(<Name or id>)`.
+ */
+import {
+  DescribeAddressesCommand, DescribeInstancesCommand, DescribeInternetGatewaysCommand, DescribeKeyPairsCommand, DescribeRouteTablesCommand,
+  DescribeSecurityGroupsCommand, DescribeSnapshotsCommand, DescribeSubnetsCommand, DescribeVolumesCommand, DescribeVpcAttributeCommand, DescribeVpcsCommand,
+  type IpPermission, type Tag,
+} from '@aws-sdk/client-ec2';
+import { ListAttachedRolePoliciesCommand, ListInstanceProfilesCommand, ListRolePoliciesCommand, ListRolesCommand } from '@aws-sdk/client-iam';
+import { ListSecretsCommand } from '@aws-sdk/client-secrets-manager';
+import { ListResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
+import { DescribeListenersCommand, DescribeLoadBalancersCommand, DescribeRulesCommand, DescribeTargetGroupsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { ListCertificatesCommand } from '@aws-sdk/client-acm';
+import { DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { MOTO_ACCOUNT, type TestClients } from './moto.js';
+
+/** kind → sorted items. Kinds with nothing in them are left out, so "nothing" is `{}`. */
+export type Inventory = Record<string, string[]>;
+
+/** The tags every resource devenv makes must carry (DESIGN.md, the resource rule). */
+export const REQUIRED_TAGS = ['Name', 'Project', 'Environment', 'ManagedBy', 'devenv:project', 'devenv:resource'];
+
+export interface InventoryResult {
+  items: Inventory;
+  /** `<kind> <logical id>: missing <tags>` for every EC2 resource lacking one of REQUIRED_TAGS. */
+  tagProblems: string[];
+  /** Logical id of every AWS id seen (for messages). */
+  ids: Map<string, string>;
+}
+
+const tag = (tags: Tag[] | undefined, key: string) => tags?.find((t) => t.Key === key)?.Value;
+
+export async function takeInventory(aws: TestClients, zoneId: string): Promise<InventoryResult> {
+  const ids = new Map<string, string>();
+  const tagProblems: string[] = [];
+  const items: Inventory = {};
+  const add = (kind: string, item: string) => (items[kind] ??= []).push(item);
+  /** The logical id of an EC2 resource, recorded for the relations of the others. */
+  const name = (kind: string, id: string, tags: Tag[] | undefined): string => {
+    const logical = tag(tags, 'devenv:resource') ?? `untagged(${tag(tags, 'Name') ?? id})`;
+    ids.set(id, logical);
+    const missing = REQUIRED_TAGS.filter((k) => tag(tags, k) === undefined);
+    if (missing.length) tagProblems.push(`${kind} ${logical}: missing ${missing.join(', ')}`);
+    return logical;
+  };
+  const ref = (id: string | undefined) => (id === undefined ? '-' : ids.get(id) ?? `foreign(${id})`);
+
+  await Promise.all([ec2Part(), iamPart(), otherPart()]);
+  for (const list of Object.values(items)) list.sort();
+  tagProblems.sort();
+  return { items, tagProblems, ids };
+
+  async function ec2Part(): Promise<void> {
+    const [vpcs, subnets, igws, rtbs, sgs, instances, volumes, snapshots, keys, addresses] = await Promise.all([
+      aws.ec2.send(new DescribeVpcsCommand({})),
+      aws.ec2.send(new DescribeSubnetsCommand({})),
+      aws.ec2.send(new DescribeInternetGatewaysCommand({})),
+      aws.ec2.send(new DescribeRouteTablesCommand({})),
+      aws.ec2.send(new DescribeSecurityGroupsCommand({})),
+      aws.ec2.send(new DescribeInstancesCommand({})),
+      aws.ec2.send(new DescribeVolumesCommand({})),
+      // moto ignores OwnerIds=self and lists its 1,177 AMI snapshots (1.3 s); the owner-id filter works.
+      aws.ec2.send(new DescribeSnapshotsCommand({ Filters: [{ Name: 'owner-id', Values: [MOTO_ACCOUNT] }] })),
+      aws.ec2.send(new DescribeKeyPairsCommand({})),
+      aws.ec2.send(new DescribeAddressesCommand({})),
+    ]);
+
+    const defaultVpcs = new Set((vpcs.Vpcs ?? []).filter((v) => v.IsDefault).map((v) => v.VpcId!));
+    for (const v of vpcs.Vpcs ?? []) {
+      if (v.IsDefault) continue;
+      const [hostnames, support] = await Promise.all((['enableDnsHostnames', 'enableDnsSupport'] as const).map((Attribute) =>
+        aws.ec2.send(new DescribeVpcAttributeCommand({ VpcId: v.VpcId, Attribute }))));
+      add('vpc', `${name('vpc', v.VpcId!, v.Tags)} ${v.CidrBlock} dnsHostnames=${hostnames.EnableDnsHostnames?.Value} dnsSupport=${support.EnableDnsSupport?.Value}`);
+    }
+    for (const s of subnets.Subnets ?? []) {
+      if (defaultVpcs.has(s.VpcId!)) continue;
+      add('subnet', `${name('subnet', s.SubnetId!, s.Tags)} vpc=${ref(s.VpcId)} ${s.AvailabilityZone} ${s.CidrBlock} publicIp=${s.MapPublicIpOnLaunch}`);
+    }
+    for (const g of igws.InternetGateways ?? []) {
+      if (g.Attachments?.some((a) => defaultVpcs.has(a.VpcId!))) continue;
+      const attached = (g.Attachments ?? []).map((a) => ref(a.VpcId)).sort().join(',') || 'none';
+      add('internet gateway', `${name('internet gateway', g.InternetGatewayId!, g.Tags)} attached=${attached}`);
+    }
+    // Security groups before route tables and instances, whose items refer to them.
+    const groups = (sgs.SecurityGroups ?? []).filter((g) => g.GroupName !== 'default');
+    for (const g of groups) add('security group', `${name('security group', g.GroupId!, g.Tags)} vpc=${ref(g.VpcId)} name=${g.GroupName}`);
+    const rules = (sg: string, dir: string, perms: IpPermission[] | undefined) => {
+      for (const p of perms ?? []) {
+        const ports = p.IpProtocol === '-1' ? 'all' : `${p.IpProtocol} ${p.FromPort}${p.ToPort !== p.FromPort ? `-${p.ToPort}` : ''}`;
+        const sources = [
+          ...(p.IpRanges ?? []).map((r) => r.CidrIp!),
+          ...(p.Ipv6Ranges ?? []).map((r) => r.CidrIpv6!),
+          ...(p.UserIdGroupPairs ?? []).map((u) => ref(u.GroupId)),
+          ...(p.PrefixListIds ?? []).map((l) => l.PrefixListId!),
+        ];
+        for (const s of sources) add('security group rule', `${sg} ${dir} ${ports} ${dir === 'ingress' ? 'from' : 'to'} ${s}`);
+      }
+    };
+    for (const g of groups) {
+      rules(ref(g.GroupId), 'ingress', g.IpPermissions);
+      rules(ref(g.GroupId), 'egress', g.IpPermissionsEgress);
+    }
+    for (const t of rtbs.RouteTables ?? []) {
+      if (defaultVpcs.has(t.VpcId!) || t.Associations?.some((a) => a.Main)) continue;
+      const id = name('route table', t.RouteTableId!, t.Tags);
+      add('route table', `${id} vpc=${ref(t.VpcId)}`);
+      for (const r of t.Routes ?? []) {
+        if (r.GatewayId === 'local') continue;
+        add('route', `${id} ${r.DestinationCidrBlock ?? r.DestinationIpv6CidrBlock} → ${ref(r.GatewayId ?? r.NatGatewayId ?? r.InstanceId)}`);
+      }
+      for (const a of t.Associations ?? []) add('route table association', `${id} → ${ref(a.SubnetId ?? a.GatewayId)}`);
+    }
+    for (const k of keys.KeyPairs ?? []) {
+      ids.set(k.KeyPairId!, k.KeyName!);
+      add('key pair', k.KeyName!);
+    }
+    const live = (instances.Reservations ?? []).flatMap((r) => r.Instances ?? []).filter((i) => i.State?.Name !== 'terminated');
+    for (const i of live) name('instance', i.InstanceId!, i.Tags);
+    for (const i of live) {
+      const sgIds = (i.SecurityGroups ?? []).map((g) => ref(g.GroupId)).sort().join(',');
+      const profile = i.IamInstanceProfile?.Arn?.split('/').at(-1) ?? '-';
+      add('instance', `${ref(i.InstanceId)} ${i.State?.Name} ${i.InstanceType} subnet=${ref(i.SubnetId)} sg=${sgIds} profile=${profile} key=${i.KeyName ?? '-'}`);
+    }
+    for (const v of volumes.Volumes ?? []) {
+      const attached = (v.Attachments ?? []).map((a) => `${ref(a.InstanceId)}:${a.Device}`).join(',') || 'none';
+      const root = (v.Attachments ?? []).find((a) => /^\/dev\/(sda1|xvda)$/.test(a.Device ?? ''));
+      // A root volume is the instance's: named after it, not required to carry devenv's tags (RunInstances may tag it, or not).
+      const logical = tag(v.Tags, 'devenv:resource') ?? (root ? `root-of(${ref(root.InstanceId)})` : name('volume', v.VolumeId!, v.Tags));
+      ids.set(v.VolumeId!, logical);
+      add('volume', `${logical} ${v.VolumeType} ${v.Size}GiB encrypted=${v.Encrypted} ${v.AvailabilityZone} attached=${attached}`);
+    }
+    for (const s of snapshots.Snapshots ?? []) {
+      if ((s.Description ?? '').startsWith('Auto-created snapshot for AMI')) continue; // moto's own, one per built-in AMI
+      add('snapshot', `${name('snapshot', s.SnapshotId!, s.Tags)} of=${ids.get(s.VolumeId ?? '') ?? 'a deleted volume'} ${s.VolumeSize}GiB`);
+    }
+    for (const a of addresses.Addresses ?? []) add('elastic ip', `${name('elastic ip', a.AllocationId!, a.Tags)} → ${ref(a.InstanceId)}`);
+  }
+
+  // IAM: names are devenv's deterministic ones; list everything (moto starts with none).
+  async function iamPart(): Promise<void> {
+    const roles = (await aws.iam.send(new ListRolesCommand({}))).Roles ?? [];
+    await Promise.all(roles.map(async (r) => {
+      add('iam role', r.RoleName!);
+      const [inline, attached] = await Promise.all([
+        aws.iam.send(new ListRolePoliciesCommand({ RoleName: r.RoleName })),
+        aws.iam.send(new ListAttachedRolePoliciesCommand({ RoleName: r.RoleName })),
+      ]);
+      for (const p of inline.PolicyNames ?? []) add('iam inline policy', `${r.RoleName}/${p}`);
+      for (const p of attached.AttachedPolicies ?? []) add('iam attached policy', `${r.RoleName} ← ${p.PolicyArn}`);
+    }));
+    for (const p of (await aws.iam.send(new ListInstanceProfilesCommand({}))).InstanceProfiles ?? []) {
+      add('instance profile', `${p.InstanceProfileName} roles=${(p.Roles ?? []).map((r) => r.RoleName).sort().join(',') || 'none'}`);
+    }
+  }
+
+  async function otherPart(): Promise<void> {
+    const [secrets, records, lbs, tgs, certs, logGroups] = await Promise.all([
+      listAll((token) => aws.secrets.send(new ListSecretsCommand({ IncludePlannedDeletion: true, NextToken: token })), (o) => o.SecretList),
+      aws.route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId })),
+      aws.elbv2.send(new DescribeLoadBalancersCommand({})),
+      aws.elbv2.send(new DescribeTargetGroupsCommand({})),
+      aws.acm.send(new ListCertificatesCommand({})),
+      aws.logs.send(new DescribeLogGroupsCommand({})),
+    ]);
+    for (const s of secrets) add('secret', `${s.Name}${s.DeletedDate ? ' (scheduled for deletion)' : ''}`);
+    for (const r of records.ResourceRecordSets ?? []) {
+      const apex = r.Name!.replace(/\.$/, '') === zoneApex(records.ResourceRecordSets ?? []);
+      if (apex && (r.Type === 'SOA' || r.Type === 'NS')) continue; // the zone's own
+      add('dns record', `${r.Name} ${r.Type}${r.AliasTarget ? ' alias' : ''}`);
+    }
+    for (const lb of lbs.LoadBalancers ?? []) {
+      add('load balancer', `${lb.LoadBalancerName} ${lb.Scheme}`);
+      const listeners = (await aws.elbv2.send(new DescribeListenersCommand({ LoadBalancerArn: lb.LoadBalancerArn }))).Listeners ?? [];
+      for (const l of listeners) {
+        add('listener', `${lb.LoadBalancerName}:${l.Port} ${l.Protocol}`);
+        const r = (await aws.elbv2.send(new DescribeRulesCommand({ ListenerArn: l.ListenerArn }))).Rules ?? [];
+        for (const rule of r) if (!rule.IsDefault) add('listener rule', `${lb.LoadBalancerName}:${l.Port} priority=${rule.Priority}`);
+      }
+    }
+    for (const t of tgs.TargetGroups ?? []) add('target group', `${t.TargetGroupName} port=${t.Port}`);
+    for (const c of certs.CertificateSummaryList ?? []) add('certificate', `${c.DomainName}`);
+    for (const g of logGroups.logGroups ?? []) add('log group', g.logGroupName!);
+  }
+}
+
+function zoneApex(records: { Name?: string; Type?: string }[]): string | undefined {
+  return records.find((r) => r.Type === 'SOA')?.Name?.replace(/\.$/, '');
+}
+
+async function listAll<O, T>(call: (token?: string) => Promise<O & { NextToken?: string }>, pick: (o: O) => T[] | undefined): Promise<T[]> {
+  const out: T[] = [];
+  let token: string | undefined;
+  do {
+    const page = await call(token);
+    out.push(...(pick(page) ?? []));
+    token = page.NextToken;
+  } while (token);
+  return out;
+}
+
+/** `kind: n` lines, for messages and the benchmark. */
+export function countByKind(inv: Inventory): Record<string, number> {
+  return Object.fromEntries(Object.entries(inv).map(([k, v]) => [k, v.length]));
+}
+
+/** Every item whose count differs between two inventories, e.g. `+ subnet subnet/a …` (extra) or `- vpc vpc …` (missing). */
+export function diffInventory(expected: Inventory, actual: Inventory): string[] {
+  const out: string[] = [];
+  for (const kind of new Set([...Object.keys(expected), ...Object.keys(actual)])) {
+    const count = (list: string[] | undefined) => (list ?? []).reduce((m, i) => m.set(i, (m.get(i) ?? 0) + 1), new Map<string, number>());
+    const e = count(expected[kind]);
+    const a = count(actual[kind]);
+    for (const item of new Set([...e.keys(), ...a.keys()])) {
+      const d = (a.get(item) ?? 0) - (e.get(item) ?? 0);
+      if (d > 0) out.push(`+${d > 1 ? d : ''} ${kind}: ${item}`);
+      if (d < 0) out.push(`-${-d > 1 ? -d : ''} ${kind}: ${item}`);
+    }
+  }
+  return out;
+}
