@@ -46,6 +46,25 @@ describe('sdkWait', () => {
     expect(ctx.events.filter((e) => e.type === 'progress')).toHaveLength(3); // at 3 s, 33 s, 63 s
   });
 
+  it('stops at the first error no later poll can fix, instead of polling until the bound', async () => {
+    const ctx = await testContext('ec2');
+    const expired = Object.assign(new Error('The security token included in the request is expired'), { name: 'RequestExpired', $fault: 'client' });
+    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'RequestLimitExceeded', $fault: 'client' });
+    const answers = [throttled, Object.assign(new Error('gone'), { name: 'InvalidInstanceID.NotFound' }), expired];
+    let polls = 0;
+    vi.spyOn(ctx.aws.ec2, 'send').mockImplementation(async () => {
+      throw answers[polls++];
+    });
+    // A waiter in the SDK's manner: every error is a reason to poll again, until the signal aborts.
+    const pollForever = async ({ client, abortSignal }: { client: { send(c: never): Promise<unknown> }; abortSignal: AbortSignal }) => {
+      while (!abortSignal.aborted) await client.send({} as never).catch(() => undefined);
+      throw verdict('AbortError', { state: 'ABORTED' });
+    };
+    const err = await sdkWait(ctx, 'instance i-1 to terminate', 600, pollForever).catch((e: unknown) => e);
+    expect(err).toBe(expired);
+    expect(polls).toBe(3); // throttling and NotFound were polled through; the expired token stopped it
+  });
+
   it('stays silent when the first poll already succeeds', async () => {
     const ctx = await testContext('ec2');
     await sdkWait(ctx, 'instance i-1 to pass its status checks', 900, () => Promise.resolve());

@@ -1,5 +1,6 @@
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { DevenvError, InterruptedError } from '../../errors.js';
+import { isNotFound, isThrottling } from '../../aws/errors.js';
 import { formatDuration } from '../../aws/wait.js';
 import type { Context } from '../types.js';
 
@@ -39,14 +40,47 @@ export async function sdkWait(
     tell();
     ticker = setInterval(tell, PROGRESS_EVERY_MS).unref();
   }, FIRST_PROGRESS_MS).unref();
+  const stop = stopOnLastingError(ctx.aws.ec2, ctx.signal);
   try {
-    await wait({ client: ctx.aws.ec2, maxWaitTime, abortSignal: ctx.signal });
+    await wait({ client: stop.client, maxWaitTime, abortSignal: stop.signal });
   } catch (err) {
-    throw waiterError(err, what, ctx.clock.now() - started, maxWaitTime);
+    throw stop.error ?? waiterError(err, what, ctx.clock.now() - started, maxWaitTime);
   } finally {
     clearTimeout(first);
     clearInterval(ticker);
   }
+}
+
+/** Errors a later poll can outlive: throttling, a 5xx, a NotFound just after a create. */
+const isPassing = (err: unknown) => isThrottling(err) || isNotFound(err) || (err as { $fault?: string }).$fault === 'server';
+
+/**
+ * The SDK's waiters retry every error their acceptors do not name (AWS-NOTES §1), so expired
+ * credentials or an AccessDenied would poll until the bound, up to hours. This client stops the
+ * waiter at the first error no later poll can fix, and keeps it to throw instead.
+ */
+function stopOnLastingError(ec2: EC2Client, runSignal: AbortSignal): { client: EC2Client; signal: AbortSignal; error?: unknown } {
+  const lasting = new AbortController();
+  const stop: { client: EC2Client; signal: AbortSignal; error?: unknown } = {
+    signal: AbortSignal.any([runSignal, lasting.signal]),
+    client: new Proxy(ec2, {
+      get(target, prop, receiver) {
+        if (prop !== 'send') return Reflect.get(target, prop, receiver);
+        return async (...args: Parameters<EC2Client['send']>) => {
+          try {
+            return await target.send(...args);
+          } catch (err) {
+            if (!isPassing(err)) {
+              stop.error = err;
+              lasting.abort();
+            }
+            throw err;
+          }
+        };
+      },
+    }),
+  };
+  return stop;
 }
 
 function waiterError(err: unknown, what: string, elapsedMs: number, maxWaitTime: number): Error {
