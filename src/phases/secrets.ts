@@ -1,4 +1,5 @@
 import { CreateSecretCommand, DeleteSecretCommand, PutSecretValueCommand, RestoreSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { PER_DEVELOPER_CONCURRENCY, mapLimit } from '../aws/concurrency.js';
 import { isNotFound } from '../aws/errors.js';
 import { requireProjectTag } from '../aws/find/iam.js';
 import { findSecret, isNameTaken, listProjectSecrets, readSecretValue, sendWithValue, type SecretInfo } from '../aws/find/secrets.js';
@@ -131,10 +132,10 @@ async function converge(ctx: Context): Promise<void> {
   const keys = new ApiKeyReader(ctx.config, ctx.env);
   const all = wanted(ctx);
   for (const w of all) if (w.isApiKey) await keys.read(w.developer); // a missing key source fails before anything changes
-  for (const w of all) await ensureSecret(ctx, w, keys);
+  await mapLimit(all, PER_DEVELOPER_CONCURRENCY, (w) => ensureSecret(ctx, w, keys));
   const keep = new Set(all.map((w) => w.planned.logicalId));
   const stale = ctx.state.resourcesOf('secrets').filter(([id, r]) => !keep.has(id) && r.id).map(([, r]) => r.id!);
-  for (const s of await unwanted(ctx, keep, stale, false)) await deleteSecret(ctx, s, false, false);
+  await mapLimit(await unwanted(ctx, keep, stale, false), PER_DEVELOPER_CONCURRENCY, (s) => deleteSecret(ctx, s, false, false));
 }
 
 async function remove(ctx: Context): Promise<void> {
@@ -142,21 +143,21 @@ async function remove(ctx: Context): Promise<void> {
   const records = ctx.state.resourcesOf('secrets');
   const extraIds = [...records.map(([, r]) => r.id).filter((id): id is string => !!id), ...wanted(ctx).map((w) => w.planned.name)];
   // Forcing also purges secrets an earlier destroy scheduled, so their names are free at once.
-  for (const s of await unwanted(ctx, new Set(), extraIds, force)) await deleteSecret(ctx, s, force, true);
+  await mapLimit(await unwanted(ctx, new Set(), extraIds, force), PER_DEVELOPER_CONCURRENCY, (s) => deleteSecret(ctx, s, force, true));
   for (const [logicalId] of records) if (ctx.state.resource(logicalId)) await ctx.state.forget(logicalId);
 }
 
 async function plan(ctx: Context): Promise<Change[]> {
   const keys = new ApiKeyReader(ctx.config, ctx.env);
   const all = wanted(ctx);
-  const changes: Change[] = [];
-  for (const w of all) {
+  const changes: Change[] = await mapLimit(all, PER_DEVELOPER_CONCURRENCY, async (w): Promise<Change> => {
     const { resource, ...change } = await planResource(rule(ctx), secretSpec(ctx, w, async () => ''), w.planned.name);
-    if (resource?.DeletedDate) changes.push({ ...change, action: 'update', detail: `restore (scheduled for deletion on ${day(resource.DeletedDate)})` });
-    else if (resource && w.isApiKey && (await readSecretValue(ctx.aws.secrets, resource.ARN!)) !== (await keys.read(w.developer))) {
-      changes.push({ ...change, action: 'update', detail: 'new value from the key source' });
-    } else changes.push(change);
-  }
+    if (resource?.DeletedDate) return { ...change, action: 'update', detail: `restore (scheduled for deletion on ${day(resource.DeletedDate)})` };
+    if (resource && w.isApiKey && (await readSecretValue(ctx.aws.secrets, resource.ARN!)) !== (await keys.read(w.developer))) {
+      return { ...change, action: 'update', detail: 'new value from the key source' };
+    }
+    return change;
+  });
   const days = ctx.config.secrets.recoveryWindowDays;
   for (const s of await unwanted(ctx, new Set(all.map((w) => w.planned.logicalId)), [], false)) {
     changes.push({ phase: 'secrets', action: 'delete', logicalId: tagValue(s.Tags, TAG.resource)!, kind: 'secret', name: s.Name, id: s.ARN, detail: `${days}-day recovery` });
@@ -169,8 +170,7 @@ const secretDetail = (s: SecretInfo) => (s.DeletedDate ? `deletion date ${day(s.
 
 async function status(ctx: Context): Promise<Row[]> {
   const all = wanted(ctx);
-  const rows: Row[] = [];
-  for (const w of all) rows.push(await statusOf(rule(ctx), secretSpec(ctx, w, async () => ''), secretState, secretDetail));
+  const rows: Row[] = await mapLimit(all, PER_DEVELOPER_CONCURRENCY, (w) => statusOf(rule(ctx), secretSpec(ctx, w, async () => ''), secretState, secretDetail));
   for (const s of await unwanted(ctx, new Set(all.map((w) => w.planned.logicalId)), [], true)) {
     rows.push({ phase: 'secrets', logicalId: tagValue(s.Tags, TAG.resource)!, kind: 'secret', id: s.ARN, state: secretState(s), detail: `${s.Name}: not in the config; ${secretDetail(s)}` });
   }
