@@ -61,7 +61,8 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
 
-  const action = (fn: (flags: GlobalFlags, reporter: Reporter, signal: AbortSignal) => Promise<void>) => async () => {
+  /** Runs a command with its renderer and Ctrl-C handling, and turns its error into output and an exit code. */
+  const action = async (fn: (flags: GlobalFlags, reporter: Reporter, signal: AbortSignal) => Promise<void>): Promise<void> => {
     const flags = program.opts<GlobalFlags>();
     const { chooseRendererKind, createRenderer } = await import('./ui/renderers.js'); // ora is heavy: not for --help
     const color = !('NO_COLOR' in io.env) && io.isTTY;
@@ -93,7 +94,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       action(async () => {
         const { init } = await import('./commands/init.js');
         for (const note of await init(o)) io.stderr.write(`${note}\n`);
-      })());
+      }));
 
   program
     .command('plan')
@@ -108,7 +109,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
         }
         const { onlinePlan } = await import('./commands/read.js');
         io.stdout.write(`${await onlinePlan(await session(flags, reporter, signal, 'plan', false), flags.json)}\n`);
-      })());
+      }));
 
   program
     .command('up')
@@ -118,7 +119,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       action(async (flags, reporter, signal) => {
         const { converge } = await import('./commands/write.js');
         await converge(await session(flags, reporter, signal, 'up', true, { replaceHost: o.replaceHost }), reporter, [...PHASE_NAMES], signal);
-      })());
+      }));
 
   program
     .command('phase')
@@ -130,7 +131,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
         if (!(PHASE_NAMES as readonly string[]).includes(name)) throw new DevenvError('config', `unknown phase "${name}"`, { remedy: `use one of: ${PHASE_NAMES.join(', ')}` });
         const { converge } = await import('./commands/write.js');
         await converge(await session(flags, reporter, signal, `phase ${name}`, true, { replaceHost: o.replaceHost }), reporter, [name as PhaseName], signal);
-      })());
+      }));
 
   program
     .command('status')
@@ -139,7 +140,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       action(async (flags, reporter, signal) => {
         const { status } = await import('./commands/read.js');
         io.stdout.write(`${await status(await session(flags, reporter, signal, 'status', false), flags.json)}\n`);
-      })());
+      }));
 
   program
     .command('destroy')
@@ -152,7 +153,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
         const { destroy } = await import('./commands/write.js');
         const runOptions = { deleteData: o.deleteData, noFinalSnapshot: !o.finalSnapshot, forceDeleteSecrets: o.forceDeleteSecrets };
         await destroy(() => session(flags, reporter, signal, 'destroy', true, runOptions), reporter, signal, { io, yes: flags.yes });
-      })());
+      }));
 
   return program;
 }

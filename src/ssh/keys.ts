@@ -1,8 +1,9 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { chmod, mkdir, open, readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { configError } from '../errors.js';
+import { writeOwnerOnlyFile } from '../files.js';
 
 /** The part of `ssh2` (a dependency of node-ssh, shipped without types) that devenv uses. */
 interface ParsedKey {
@@ -109,12 +110,5 @@ export async function readLocalKey(path: string): Promise<LocalKey | undefined> 
  */
 export async function writePrivateKey(path: string, privateKey: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  const handle = await open(path, 'wx', 0o600);
-  try {
-    await handle.writeFile(privateKey);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await chmod(path, 0o600);
+  await writeOwnerOnlyFile(path, privateKey, 'wx');
 }

@@ -1,6 +1,7 @@
-import { chmod, open, readFile, rename, unlink } from 'node:fs/promises';
+import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { stateError } from '../errors.js';
+import { writeOwnerOnlyFile } from '../files.js';
 import { migrate } from './migrations.js';
 import { STATE_SCHEMA_VERSION, stateSchema, type PhaseRecord, type ResourceRecord, type State } from './schema.js';
 
@@ -145,15 +146,8 @@ let tmpCounter = 0;
 
 async function writeAtomic(path: string, content: string): Promise<void> {
   const tmp = `${path}.tmp-${process.pid}-${tmpCounter++}`;
-  const handle = await open(tmp, 'w', 0o600);
   try {
-    await handle.writeFile(content);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await chmod(tmp, 0o600); // the umask cannot widen it, but an existing file's mode could differ
+    await writeOwnerOnlyFile(tmp, content, 'wx');
     await rename(tmp, path);
   } catch (err) {
     await unlink(tmp).catch(() => undefined);
