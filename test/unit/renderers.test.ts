@@ -1,0 +1,49 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import type { UiEvent } from '../../src/ui/events.js';
+import { chooseRendererKind, createRenderer, type RenderOptions } from '../../src/ui/renderers.js';
+
+function render(events: UiEvent[], o: RenderOptions) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const sink = (into: string[]) => new Writable({ write: (c, _e, done) => { into.push(String(c)); done(); } });
+  const renderer = createRenderer({ stdout: sink(out), stderr: sink(err) }, o);
+  for (const e of events) renderer.render(e);
+  renderer.close();
+  return { stdout: out.join(''), stderr: err.join('') };
+}
+
+const run: UiEvent[] = [
+  { type: 'phase-start', phase: 'vpc' },
+  { type: 'step', phase: 'vpc', message: 'created VPC vpc-1' },
+  { type: 'aws-call', service: 'ec2', operation: 'CreateVpc', durationMs: 12 },
+  { type: 'phase-done', phase: 'vpc', durationMs: 2500 },
+  { type: 'phase-failed', phase: 'sg', durationMs: 61_000, message: 'AccessDenied' },
+];
+
+describe('renderers', () => {
+  it('plain: one line per step on stderr, calls only with --verbose, no colour codes', () => {
+    const quiet = render(run, { kind: 'plain', verbose: false, color: false });
+    expect(quiet.stdout).toBe('');
+    expect(quiet.stderr.split('\n').filter(Boolean)).toEqual([
+      '[vpc] started', '[vpc] created VPC vpc-1', '✔ vpc done in 3s', '✘ sg failed after 1m01s: AccessDenied',
+    ]);
+    expect(render(run, { kind: 'plain', verbose: true, color: false }).stderr).toContain('aws ec2 CreateVpc 12ms');
+    expect(render(run, { kind: 'plain', verbose: false, color: true }).stderr).toContain('\u001b[32m✔');
+  });
+
+  it('json: one parseable event per line on stdout', () => {
+    const { stdout, stderr } = render(run, { kind: 'json', verbose: false, color: false });
+    expect(stderr).toBe('');
+    const events = stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(events.map((e) => e.type)).toEqual(['phase-start', 'step', 'phase-done', 'phase-failed']);
+    expect(events[1]).toMatchObject({ phase: 'vpc', message: 'created VPC vpc-1' });
+  });
+
+  it('spinners only on an interactive terminal outside CI and --verbose', () => {
+    expect(chooseRendererKind({ json: false, isTTY: true, ci: false, verbose: false })).toBe('tty');
+    expect(chooseRendererKind({ json: false, isTTY: true, ci: true, verbose: false })).toBe('plain');
+    expect(chooseRendererKind({ json: false, isTTY: false, ci: false, verbose: false })).toBe('plain');
+    expect(chooseRendererKind({ json: true, isTTY: true, ci: false, verbose: false })).toBe('json');
+  });
+});
