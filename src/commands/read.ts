@@ -7,6 +7,7 @@ import type { Session } from './session.js';
 /** `plan`: each built phase probes AWS (read-only); phases not built yet show their blueprint as creates. */
 export async function onlinePlan(session: Session, json: boolean): Promise<string> {
   try {
+    await session.verifyAccount();
     const changes: Change[] = [];
     for (const name of topologicalOrder()) {
       const phase = await session.loadPhase(name);
@@ -26,6 +27,7 @@ export async function onlinePlan(session: Session, json: boolean): Promise<strin
 /** `status`: every built phase's live rows, and every developer's URL. */
 export async function status(session: Session, json: boolean): Promise<string> {
   try {
+    await session.verifyAccount();
     const built = PHASES.filter((p) => p.load);
     const rows: Row[] = (await Promise.all(built.map(async (p) => (await session.loadPhase(p.name))!.status(session.context(p.name))))).flat();
     const developers = session.model.developers.map((d) => ({ name: d.name, url: d.url, port: d.port, priority: d.priority }));

@@ -2,6 +2,7 @@ import { AwsClients, type CallHook } from '../aws/clients.js';
 import { errorCodes } from '../aws/errors.js';
 import { systemClock } from '../aws/wait.js';
 import { allocate, buildModel, type Model } from '../config/model.js';
+import { configError } from '../errors.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { phaseInfo } from '../phases/index.js';
@@ -49,6 +50,24 @@ export class Session {
       await lock?.release();
       throw err;
     }
+  }
+
+  /**
+   * Whose credentials these are, checked before any phase runs: the account the config expects
+   * and the one the state describes (a foreign state is bad input, exit 2). Without this, a
+   * single phase or a destroy run with the wrong profile would act on another account.
+   */
+  async verifyAccount(): Promise<string> {
+    const { GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
+    const who = await this.aws.sts.send(new GetCallerIdentityCommand({}));
+    const account = who.Account ?? '';
+    const expected = this.config.accountId;
+    if (expected && account !== expected) {
+      throw configError(`these credentials are for AWS account ${account} (${who.Arn}), but the config expects ${expected}`,
+        `use credentials of account ${expected} (AWS_PROFILE …), or change accountId in ${this.o.configPath}`);
+    }
+    this.state.bindAccount(account);
+    return account;
   }
 
   /** Gives new developers their port and priority (kept forever after) and saves them when anything changed. */

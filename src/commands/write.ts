@@ -11,6 +11,7 @@ import type { Session } from './session.js';
 export async function converge(session: Session, reporter: Reporter, names: PhaseName[], signal: AbortSignal): Promise<void> {
   try {
     if (names.length === 1) checkNeeds(session, names[0]);
+    await session.verifyAccount();
     summarize(await applyPhases(session, reporter, names, signal), reporter, 'converged');
   } finally {
     await session.close();
@@ -21,7 +22,11 @@ export async function converge(session: Session, reporter: Reporter, names: Phas
 export async function destroy(open: () => Promise<Session>, reporter: Reporter, signal: AbortSignal, o: { io: Io; yes: boolean }): Promise<void> {
   const session = await open();
   try {
-    if (!o.yes) await confirm(o.io, session.config.project);
+    if (!o.yes && !o.io.stdin.isTTY) {
+      throw new DevenvError('phase', 'destroy asks you to type the project name, but stdin is not a terminal', { remedy: 'pass --yes to destroy without asking' });
+    }
+    const account = await session.verifyAccount();
+    if (!o.yes) await confirm(o.io, `every AWS resource of "${session.config.project}" in account ${account}, ${session.config.region}`, session.config.project);
     summarize(await destroyPhases(session, reporter, signal), reporter, 'destroyed');
     const kept = session.state.existing();
     if (kept.length === 0) {
@@ -35,13 +40,10 @@ export async function destroy(open: () => Promise<Session>, reporter: Reporter, 
   }
 }
 
-async function confirm(io: Io, project: string): Promise<void> {
-  if (!io.stdin.isTTY) {
-    throw new DevenvError('phase', `destroy asks you to type the project name, but stdin is not a terminal`, { remedy: 'pass --yes to destroy without asking' });
-  }
+async function confirm(io: Io, what: string, project: string): Promise<void> {
   const rl = createInterface({ input: io.stdin, output: io.stderr });
   try {
-    const answer = await rl.question(`This deletes every AWS resource of "${project}". Type the project name to confirm: `);
+    const answer = await rl.question(`This deletes ${what}. Type the project name to confirm: `);
     if (answer.trim() !== project) throw new DevenvError('phase', 'destroy cancelled: the name did not match; nothing was deleted');
   } finally {
     rl.close();

@@ -105,21 +105,24 @@ describeMoto('bad input, bad state, locks', (moto) => {
     }
   });
 
-  it('a state of another account, without accountId in the config: exit 2 after asking AWS who we are, nothing changed', async () => {
+  it('a state of another account, without accountId in the config: up, phase, destroy and status exit 2 after asking AWS who we are, nothing changed', async () => {
     const ws = await convergedWorkspace();
     const before = (await ws.inventory()).items;
     await ws.editConfig((c) => delete c.accountId);
     const state = await ws.state();
     state.account = '999999999999';
     await writeFile(ws.statePath, JSON.stringify(state, null, 2));
-    const r = await ws.cli(['up']);
-    expect(r.code, describeResult(r)).toBe(2);
-    expect(r.stderr).toMatch(/999999999999/);
-    expect(r.stderr).toMatch(/123456789012/);
-    expectNoMutatingCalls(r, 'up with a foreign state');
-    // Only validate's read calls: no phase that owns resources started.
-    expect(r.stderr).not.toMatch(/\[(vpc|sg|iam|secrets|ec2)\] started/);
-    expectSameInventory((await ws.inventory()).items, before, 'after up with a foreign state');
+    // Every command that acts on AWS asks who we are first: a single phase or destroy must not act on another account.
+    for (const command of [['up'], ['phase', 'vpc'], ['destroy', '--yes'], ['status']]) {
+      const r = await ws.cli(command);
+      expect(r.code, `${command.join(' ')}: ${describeResult(r)}`).toBe(2);
+      expect(r.stderr).toMatch(/999999999999/);
+      expect(r.stderr).toMatch(/123456789012/);
+      expect(r.calls.read, `${command.join(' ')} asked only who we are`).toEqual(['sts:GetCallerIdentity']);
+      expectNoMutatingCalls(r, `${command.join(' ')} with a foreign state`);
+      expect(r.stderr).not.toMatch(/\] started/);
+    }
+    expectSameInventory((await ws.inventory()).items, before, 'after commands with a foreign state');
     expect((await ws.state()).account, 'the foreign state was rebound').toBe('999999999999');
   });
 
