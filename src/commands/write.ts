@@ -30,8 +30,8 @@ export async function destroy(open: () => Promise<Session>, reporter: Reporter, 
     summarize(await destroyPhases(session, reporter, signal), reporter, 'destroyed');
     const kept = session.state.existing();
     if (kept.length === 0) {
-      await unlink(session.state.path).catch(() => undefined);
-      reporter.emit({ type: 'step', message: `nothing of ${session.config.project} is left; removed ${session.state.path}` });
+      const removed = await unlink(session.state.path).then(() => true, () => false);
+      reporter.emit({ type: 'step', message: `nothing of ${session.config.project} is left${removed ? `; removed ${session.state.path}` : ''}` });
     } else {
       reporter.emit({ type: 'step', message: `kept: ${kept.map(([id, r]) => `${r.kind} ${r.id ?? id}`).join(', ')} (recorded in ${session.state.path})` });
     }

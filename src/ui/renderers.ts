@@ -34,7 +34,8 @@ function line(e: UiEvent, o: RenderOptions): string | undefined {
   switch (e.type) {
     case 'phase-start': return `${prefix}started`;
     case 'phase-done': return `${mark(o.color, 32, '✔')} ${e.phase} done in ${formatDuration(e.durationMs)}`;
-    case 'phase-failed': return `${mark(o.color, 31, '✘')} ${e.phase} failed after ${formatDuration(e.durationMs)}: ${e.message}`;
+    // The first line only: the command ends by printing the whole error with its fix.
+    case 'phase-failed': return `${mark(o.color, 31, '✘')} ${e.phase} failed after ${formatDuration(e.durationMs)}: ${e.message.split('\n')[0]}`;
     case 'phase-blocked': return `${mark(o.color, 33, '-')} ${e.phase} not run: ${e.reason}`;
     case 'step': case 'progress': return `${prefix}${e.message}`;
     case 'warn': return `${prefix}${mark(o.color, 33, 'warning:')} ${e.message}`;

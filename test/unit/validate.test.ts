@@ -355,8 +355,19 @@ describe('instance type', () => {
 
   it('says when the type is offered nowhere in the region', async () => {
     offeredIn();
+    ec2.on(DescribeInstanceTypeOfferingsCommand, { Filters: [{ Name: 'location', Values: ['us-east-1a'] }] }).resolves({
+      InstanceTypeOfferings: [{ InstanceType: 'm5.large', LocationType: 'availability-zone', Location: 'us-east-1a' }],
+    });
     const err = await failure(await testContext('validate'));
     expect(err.message).toContain('t3.2xlarge is not offered in us-east-1a (it is offered in no zone of us-east-1)');
+  });
+
+  it('warns, not fails, when the zone lists no offerings at all (the API has no data, as in an emulator)', async () => {
+    offeredIn();
+    const ctx = await testContext('validate');
+    await validate.apply(ctx);
+    expect(warnings(ctx)).toEqual(['us-east-1 lists no instance type offerings at all for us-east-1a: could not confirm that t3.2xlarge is offered there']);
+    expect(ctx.state.phase('validate')?.outputs?.vcpus).toBe(8);
   });
 
   it('refuses a type that does not exist', async () => {

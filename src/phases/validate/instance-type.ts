@@ -1,4 +1,4 @@
-import { DescribeInstanceTypesCommand, paginateDescribeInstanceTypeOfferings, type _InstanceType, type InstanceTypeInfo } from '@aws-sdk/client-ec2';
+import { DescribeInstanceTypeOfferingsCommand, DescribeInstanceTypesCommand, paginateDescribeInstanceTypeOfferings, type _InstanceType, type InstanceTypeInfo } from '@aws-sdk/client-ec2';
 import { Ec2LookupCode, hasCode } from '../../aws/errors.js';
 import type { Developer } from '../../config/model.js';
 import type { Context } from '../types.js';
@@ -30,7 +30,11 @@ export function checkInstanceType(ctx: Context): Promise<CheckResult> {
   return guarded('instance type', region, async () => {
     const [info, zones] = await Promise.all([describeType(ctx, type), offeredIn(ctx, type)]);
     if (!info) return fail('instance type', `instance type ${type} does not exist: set instance.type to an EC2 instance type such as t3.2xlarge`, { id: type });
-    if (!zones.includes(hostAz)) {
+    // Every zone of a real region offers some types; a zone with none at all means the API has no
+    // data (an emulator such as moto lists no offerings for ap-southeast-7), not that t3 is missing.
+    const unknown = zones.length === 0 && !(await anyOfferingIn(ctx, hostAz));
+    const warnings = unknown ? [`${region} lists no instance type offerings at all for ${hostAz}: could not confirm that ${type} is offered there`] : [];
+    if (!unknown && !zones.includes(hostAz)) {
       const where = zones.length > 0 ? `it is offered in ${zones.join(', ')}` : `it is offered in no zone of ${region}`;
       const fix = zones.length > 0 ? 'set availabilityZone to one of them, or choose another instance.type' : 'choose another instance.type';
       return fail('instance type', `${type} is not offered in ${hostAz} (${where}): ${fix}`, { id: type });
@@ -54,6 +58,7 @@ export function checkInstanceType(ctx: Context): Promise<CheckResult> {
     }
     return pass('instance type', `${has} in ${hostAz}; ${reserve}, room for ${fit.fitting}`, {
       id: type,
+      warnings,
       outputs: { instanceType: type, vcpus, memoryMiB },
     });
   });
@@ -80,6 +85,15 @@ async function offeredIn(ctx: Context, type: string): Promise<string[]> {
     for await (const page of pages) for (const o of page.InstanceTypeOfferings ?? []) if (o.Location) zones.push(o.Location);
   })());
   return zones.sort();
+}
+
+async function anyOfferingIn(ctx: Context, az: string): Promise<boolean> {
+  const out = await needs('ec2:DescribeInstanceTypeOfferings', ctx.aws.ec2.send(new DescribeInstanceTypeOfferingsCommand({
+    LocationType: 'availability-zone',
+    Filters: [{ Name: 'location', Values: [az] }],
+    MaxResults: 5,
+  })));
+  return (out.InstanceTypeOfferings ?? []).length > 0;
 }
 
 const round = (n: number): number => Math.round(n * 1000) / 1000;
