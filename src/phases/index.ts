@@ -42,21 +42,6 @@ export const PHASES: readonly PhaseInfo[] = [
 
 export const phaseInfo = (name: PhaseName): PhaseInfo => PHASES.find((p) => p.name === name)!;
 
-/** Every phase `name` needs, directly or not. */
-export function allNeeds(name: PhaseName): Set<PhaseName> {
-  const out = new Set<PhaseName>();
-  const visit = (n: PhaseName) => {
-    for (const need of phaseInfo(n).needs) {
-      if (!out.has(need)) {
-        out.add(need);
-        visit(need);
-      }
-    }
-  };
-  visit(name);
-  return out;
-}
-
 /** Phases in an order where each comes after what it needs; throws naming the cycle if there is one. */
 export function topologicalOrder(phases: readonly PhaseInfo[] = PHASES): PhaseName[] {
   const order: PhaseName[] = [];
