@@ -51,9 +51,13 @@ export async function ensureResource<T>(ctx: RuleContext, spec: ResourceSpec<T>)
     ctx.report.step(`adopted ${spec.kind} ${id}${known?.id && known.id !== id ? ` (the recorded ${known.id} is gone)` : ''}`);
     return { resource: found, outcome: 'adopted' };
   }
-  if (known?.id) ctx.report.warn(`${spec.kind} ${known.id} no longer exists (deleted outside devenv?); creating a new one`);
-
   const record = { ...baseRecord(ctx, spec, known), id: undefined };
+  if (known?.id) {
+    ctx.report.warn(`${spec.kind} ${known.id} no longer exists (deleted outside devenv?); creating a new one`);
+    // Its token made the resource that is gone: reusing it would return that one, or be refused.
+    record.generation = (known.generation ?? 0) + 1;
+    delete record.token;
+  }
   record.token ??= deriveToken(ctx, spec.logicalId, record.generation ?? 0);
   await ctx.state.setResource(spec.logicalId, record); // the token is saved before the call that uses it
   const created = await spec.create(record.token);

@@ -59,9 +59,7 @@ function routeTableSpec(ctx: Context, vpcId?: string) {
     const VpcId = required(vpcId);
     const out = await ctx.aws.ec2.send(new CreateRouteTableCommand({
       VpcId,
-      // The VPC id in the token: after destroy and up, the token would otherwise come back with
-      // a new VPC id, which EC2 refuses as IdempotentParameterMismatch (≤64 characters: 32 + 1 + 21).
-      ClientToken: `${token}-${VpcId}`,
+      ClientToken: token,
       TagSpecifications: tagSpecifications('route-table', p.tags),
     }));
     return out.RouteTable!;

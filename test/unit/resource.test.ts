@@ -93,6 +93,7 @@ describe('the resource rule', () => {
     aws.live.clear(); // now it is really gone
     const { outcome, resource } = await ensureResource(ctx, aws.spec());
     expect(outcome).toBe('created');
+    expect(aws.calls).toContain(`create ${deriveToken(ctx, 'vpc', 1)}`); // the old token made the one that is gone
     expect(ctx.state.resource('vpc')?.id).toBe(resource.id);
     expect(ctx.events.some((e) => e.type === 'warn' && e.message.includes('vpc-3 no longer exists'))).toBe(true);
   });
