@@ -12,7 +12,7 @@ export const STARTER_CONFIG: ConfigInput = {
   albAvailabilityZone: 'ap-southeast-7b',
   baseDomain: 'dev.example.com',
   hostedZoneId: 'Z1234567890ABC',
-  instance: { type: 't3.2xlarge', keyName: 'code-server-admin-key', rootVolumeGiB: 50, dataVolumeGiB: 500 },
+  instance: { type: 't3.2xlarge', rootVolumeGiB: 50, dataVolumeGiB: 500 },
   ssh: { adminCidr: '203.0.113.7/32' },
   developers: ['alice', 'bob', 'carol'],
   containers: { basePort: 8443, image: 'codercom/code-server:4.96.4', cpuLimit: 1.5, memoryLimitMiB: 4096, cpuReservation: 1, memoryReservationMiB: 3072 },

@@ -30,6 +30,7 @@ export interface Model {
   developers: Developer[];
   /** The host's inbound port range for the containers (one security-group rule covers them all). */
   portRange: { from: number; to: number };
+  keyName: string;
   privateKeyPath: string;
 }
 
@@ -82,6 +83,7 @@ export function buildModel(config: Config, allocations: Allocations = allocate(c
     };
   });
   const ports = developers.map((d) => d.port);
+  const keyName = config.instance.keyName ?? `${config.project}-admin-key`;
   return {
     config,
     project: config.project,
@@ -90,9 +92,13 @@ export function buildModel(config: Config, allocations: Allocations = allocate(c
     albAz: config.albAvailabilityZone ?? `${config.region}b`,
     developers,
     portRange: { from: Math.min(...ports), to: Math.max(...ports) },
-    privateKeyPath: config.instance.privateKeyPath ?? join(homedir(), '.ssh', `${config.instance.keyName}.pem`),
+    keyName,
+    privateKeyPath: expandHome(config.instance.privateKeyPath ?? join('~', '.ssh', `${keyName}.pem`)),
   };
 }
+
+/** `~/x` → `<home>/x`: a path in the config may start with `~`, as it would in a shell. */
+export const expandHome = (path: string): string => (path === '~' || path.startsWith('~/') ? join(homedir(), path.slice(1)) : path);
 
 /** `<project>-<logical id>` with `/` turned into `-`: the Name of every resource devenv makes. */
 export const resourceName = (model: Pick<Model, 'project'>, logicalId: string): string =>

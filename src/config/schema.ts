@@ -77,7 +77,7 @@ export const configSchema = z
         type: z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { message: 'is not an EC2 instance type such as t3.2xlarge' }).default('t3.2xlarge'),
         amiId: z.string().regex(/^ami-[0-9a-f]{8,17}$/, { message: 'is not an AMI id such as ami-0123456789abcdef0' }).optional()
           .describe('AMI override; default: the newest Canonical Ubuntu 22.04 amd64 image'),
-        keyName: z.string().regex(/^[A-Za-z0-9._-]{1,255}$/).default('code-server-admin-key').describe('EC2 key pair name'),
+        keyName: z.string().regex(/^[A-Za-z0-9._-]{1,255}$/).optional().describe('EC2 key pair name (default <project>-admin-key: key pair names are per region, so two projects must not share one)'),
         privateKeyPath: z.string().min(1).optional().describe('where the private key is kept (default ~/.ssh/<keyName>.pem)'),
         rootVolumeGiB: z.number().int().min(8).max(16384).default(50),
         dataVolumeGiB: z.number().int().min(1).max(16384).default(500),

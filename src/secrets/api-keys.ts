@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
-import type { Developer } from '../config/model.js';
+import { resolve } from 'node:path';
+import { expandHome, type Developer } from '../config/model.js';
 import type { Config, KeySource } from '../config/schema.js';
 import { DevenvError } from '../errors.js';
 
@@ -62,7 +61,7 @@ export class ApiKeyReader {
 }
 
 async function fromFile(path: string, owner: string): Promise<string> {
-  const full = path.startsWith('~/') ? join(homedir(), path.slice(2)) : resolve(path);
+  const full = resolve(expandHome(path));
   try {
     return await readFile(full, 'utf8');
   } catch (err) {

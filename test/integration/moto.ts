@@ -206,6 +206,8 @@ export interface WorkspaceOptions {
   /** Changes to the config after `init --from-env` wrote it. */
   patch?: (config: Record<string, any>) => void;
   project?: string;
+  /** Keep what moto holds (another project's environment) instead of resetting it. */
+  shareWorld?: boolean;
 }
 
 /** One test's world: a hosted zone in moto, a temp dir with the config, the state and the private key. */
@@ -364,7 +366,7 @@ export async function newWorkspace(moto: MotoServer, o: WorkspaceOptions = {}): 
   const { CreateHostedZoneCommand, DeleteHostedZoneCommand } = await import('@aws-sdk/client-route-53');
   const { DescribeImagesCommand } = await import('@aws-sdk/client-ec2');
   const aws = await moto.clients();
-  await moto.reset();
+  if (!o.shareWorld) await moto.reset();
   let zoneId = '';
   for (let tries = 0; tries < 400; tries++) {
     await moto.seed(zoneSeed);

@@ -174,7 +174,7 @@ export async function ec2Context(overrides: Partial<ConfigInput> = {}, options: 
 export function existingResources(ctx: TestContext, world: World, publicKey: string, opts: { ami?: string; type?: string } = {}): { keyPairId: string; volumeId: string; instanceId: string } {
   const model = ctx.model;
   const keyPairId = nextId('key');
-  world.keyPairs.push({ KeyPairId: keyPairId, KeyName: ctx.config.instance.keyName, PublicKey: `${publicKey} ${ctx.config.instance.keyName}`, Tags: tagList(tagsFor(model, 'keypair')) });
+  world.keyPairs.push({ KeyPairId: keyPairId, KeyName: ctx.model.keyName, PublicKey: `${publicKey} ${ctx.model.keyName}`, Tags: tagList(tagsFor(model, 'keypair')) });
   const instance = launched({
     ImageId: opts.ami ?? AMI,
     InstanceType: (opts.type ?? ctx.config.instance.type) as 't3.2xlarge',

@@ -158,9 +158,19 @@ describe('ec2 destroy', () => {
     expect(mutatingCalls()).toEqual(['TerminateInstances', 'DeleteVolume', 'DeleteKeyPair']);
   });
 
+  it("leaves another project's key pair even when this state recorded it", async () => {
+    const ctx = await ec2Context();
+    world.keyPairs.push({ KeyPairId: 'key-0alpha', KeyName: ctx.model.keyName, Tags: [{ Key: 'devenv:project', Value: 'alpha' }] });
+    await ctx.state.setResource('keypair', { kind: 'key pair', phase: 'ec2', id: 'key-0alpha' });
+    await ec2Phase.destroy(ctx);
+    expect(mutatingCalls()).toEqual([]);
+    expect(world.keyPairs).toHaveLength(1);
+    expect(ctx.events.some((e) => e.type === 'warn' && e.message.includes('belongs to devenv project "alpha"'))).toBe(true);
+  });
+
   it('leaves a key pair of the same name that devenv neither recorded nor tagged', async () => {
     const ctx = await ec2Context();
-    world.keyPairs.push({ KeyPairId: 'key-0foreign', KeyName: ctx.config.instance.keyName, Tags: [] });
+    world.keyPairs.push({ KeyPairId: 'key-0foreign', KeyName: ctx.model.keyName, Tags: [] });
     await ec2Phase.destroy(ctx);
     expect(mutatingCalls()).toEqual([]);
     expect(world.keyPairs).toHaveLength(1);

@@ -24,7 +24,7 @@ describe('ec2 apply: nothing exists', () => {
     expect(mutatingCalls()).toEqual(['ImportKeyPair', 'CreateVolume', 'RunInstances', 'AttachVolume']);
 
     const [kp] = inputsOf(ImportKeyPairCommand);
-    expect(kp.KeyName).toBe('code-server-admin-key');
+    expect(kp.KeyName).toBe('demo-admin-key');
     expect(Buffer.from(kp.PublicKeyMaterial!).toString()).toMatch(/^ssh-ed25519 AAAA/);
     expect(kp.TagSpecifications?.[0]?.ResourceType).toBe('key-pair');
 
@@ -38,7 +38,7 @@ describe('ec2 apply: nothing exists', () => {
     expect(run.ClientToken).toBe(deriveToken(ctx, 'instance', 0));
     expect(run.MetadataOptions).toEqual({ HttpTokens: 'required', HttpPutResponseHopLimit: 1, HttpEndpoint: 'enabled' });
     expect(run.BlockDeviceMappings).toEqual([{ DeviceName: '/dev/sda1', Ebs: { VolumeSize: 50, VolumeType: 'gp3', Encrypted: true, DeleteOnTermination: true } }]);
-    expect(run).toMatchObject({ ImageId: AMI, InstanceType: 't3.2xlarge', KeyName: 'code-server-admin-key', SubnetId: 'subnet-0aaa', SecurityGroupIds: ['sg-0host'], IamInstanceProfile: { Arn: PROFILE_ARN } });
+    expect(run).toMatchObject({ ImageId: AMI, InstanceType: 't3.2xlarge', KeyName: 'demo-admin-key', SubnetId: 'subnet-0aaa', SecurityGroupIds: ['sg-0host'], IamInstanceProfile: { Arn: PROFILE_ARN } });
     expect(run.TagSpecifications?.map((t) => t.ResourceType)).toEqual(['instance', 'volume']);
     const userData = Buffer.from(run.UserData!, 'base64').toString();
     expect(userData).toContain('set -euo pipefail');
@@ -171,11 +171,22 @@ describe('ec2 apply: the local key and the AWS key pair', () => {
     await writePrivateKey(ctx.model.privateKeyPath, generateEd25519('mine').privateKey);
     existingResources(ctx, world, generateEd25519('theirs').publicKey);
     const err = (await ec2Phase.apply(ctx).catch((e: unknown) => e)) as DevenvError;
-    expect(err.message).toBe(`key pair "code-server-admin-key" exists in AWS, but it does not match the private key ${ctx.model.privateKeyPath}`);
+    expect(err.message).toBe(`key pair "demo-admin-key" exists in AWS, but it does not match the private key ${ctx.model.privateKeyPath}`);
     expect(err.remedy).toMatch(/instance\.privateKeyPath/);
-    expect(err.remedy).toMatch(/aws ec2 delete-key-pair --key-name code-server-admin-key/);
+    expect(err.remedy).toMatch(/aws ec2 delete-key-pair --key-name demo-admin-key/);
     expect(mutatingCalls()).toEqual([]);
     expect(ctx.state.resource('keypair')).toBeUndefined();
+  });
+
+  it("refuses another devenv project's key pair of the same name, even with the matching private key", async () => {
+    const ctx = await ec2Context();
+    const mine = generateEd25519('shared');
+    await writePrivateKey(ctx.model.privateKeyPath, mine.privateKey);
+    world.keyPairs.push({ KeyPairId: 'key-0alpha', KeyName: ctx.model.keyName, PublicKey: mine.publicKey, Tags: [{ Key: 'devenv:project', Value: 'alpha' }] });
+    const err = (await ec2Phase.apply(ctx).catch((e: unknown) => e)) as DevenvError;
+    expect(err.message).toBe(`key pair "demo-admin-key" exists in AWS, but it belongs to devenv project "alpha"`);
+    expect(err.remedy).toMatch(/instance\.keyName/);
+    expect(mutatingCalls()).toEqual([]);
   });
 
   it('stops when AWS has the key pair but the private key is not here, and writes no new key', async () => {

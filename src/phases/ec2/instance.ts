@@ -74,7 +74,7 @@ async function launchInput(ctx: Context, token: string, amiId: string): Promise<
     InstanceType: instance.type as _InstanceType,
     MinCount: 1,
     MaxCount: 1,
-    KeyName: instance.keyName,
+    KeyName: ctx.model.keyName,
     SubnetId: prerequisite(ctx, 'subnet/a', 'vpc'),
     SecurityGroupIds: [prerequisite(ctx, 'sg/host', 'sg')],
     IamInstanceProfile: profile.startsWith('arn:') ? { Arn: profile } : { Name: profile },

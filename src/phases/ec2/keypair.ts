@@ -40,8 +40,20 @@ function keyPairSpec(ctx: Context, verify: (kp: KeyPairInfo) => KeyPairInfo = (k
 
 type Verdict = { ok: true } | { ok: false; problem: string };
 
-/** Whether devenv may use this AWS key pair: only with the matching private key at hand. */
-function judge(kp: KeyPairInfo, local: LocalKey | undefined, path: string): Verdict {
+/** Another devenv project's key pair: never ours to adopt or delete, whatever key we hold. */
+const ownerElsewhere = (ctx: Context, kp: KeyPairInfo): string | undefined => {
+  const owner = tagValue(kp.Tags, TAG.project);
+  return owner && owner !== ctx.model.project ? owner : undefined;
+};
+
+/**
+ * Whether devenv may use this AWS key pair: only with the matching private key at hand, and not
+ * when another project owns it. (An untagged one, such as the shell scripts made, may be adopted.)
+ */
+function judge(ctx: Context, kp: KeyPairInfo, local: LocalKey | undefined): Verdict {
+  const path = ctx.model.privateKeyPath;
+  const owner = ownerElsewhere(ctx, kp);
+  if (owner) return { ok: false, problem: `it belongs to devenv project "${owner}"` };
   if (!local) return { ok: false, problem: `its private key is not at ${path}` };
   if (!kp.PublicKey) return { ok: false, problem: `AWS did not return its public key, so devenv cannot check it matches ${path}` };
   if (!samePublicKey(kp.PublicKey, local.publicKey)) return { ok: false, problem: `it does not match the private key ${path}` };
@@ -75,7 +87,7 @@ export async function ensureKeyPair(ctx: Context): Promise<KeyPairInfo> {
   const p = planned(ctx);
   const local = await readLocalKey(ctx.model.privateKeyPath);
   const verify = (kp: KeyPairInfo) => {
-    const verdict = judge(kp, local, ctx.model.privateKeyPath);
+    const verdict = judge(ctx, kp, local);
     if (!verdict.ok) throw mismatchError(p.name, verdict.problem);
     return kp;
   };
@@ -94,8 +106,14 @@ export async function ensureKeyPair(ctx: Context): Promise<KeyPairInfo> {
 /** Deletes the key pair in AWS (ours only: recorded, or tagged with this project); the local private key stays. */
 export async function removeKeyPair(ctx: Context): Promise<void> {
   const known = ctx.state.resource(KEYPAIR)?.id;
+  const [recorded] = known ? await describeKeyPairs(ctx, known.startsWith('key-') ? { id: known } : { name: known }) : [];
+  if (recorded && ownerElsewhere(ctx, recorded)) {
+    // Recorded by a devenv that did not yet check the owner: not ours to delete.
+    ctx.report.warn(`left key pair ${recorded.KeyName}: it belongs to devenv project "${ownerElsewhere(ctx, recorded)}"`);
+    await ctx.state.forget(KEYPAIR);
+  }
   const base = keyPairSpec(ctx);
-  const ours = (kp: KeyPairInfo) => kp.KeyPairId === known || tagValue(kp.Tags, TAG.project) === ctx.model.project;
+  const ours = (kp: KeyPairInfo) => !ownerElsewhere(ctx, kp) && (kp.KeyPairId === known || tagValue(kp.Tags, TAG.project) === ctx.model.project);
   const spec: ResourceSpec<KeyPairInfo> = { ...base, find: async () => (await base.find()).filter(ours) };
   await removeResource(rule(ctx), spec, async (id, kp) => {
     await ctx.aws.ec2.send(new DeleteKeyPairCommand(kp?.KeyName ? { KeyName: kp.KeyName } : { KeyPairId: id }));
@@ -118,11 +136,11 @@ export async function planKeyPair(ctx: Context): Promise<Change> {
   const { local, note } = await localKeyNote(ctx);
   const { resource, ...change } = await planResource(rule(ctx), keyPairSpec(ctx), planned(ctx).name);
   if (!resource) return { ...change, detail: local ? `import the public half of ${local.path}` : `generate an ed25519 key; private half to ${ctx.model.privateKeyPath}` };
-  const verdict = judge(resource, local, ctx.model.privateKeyPath);
+  const verdict = judge(ctx, resource, local);
   return { ...change, detail: verdict.ok ? `matches ${note}` : `${verdict.problem}: up will stop` };
 }
 
 export async function keyPairStatus(ctx: Context): Promise<Row> {
   const { local, note } = await localKeyNote(ctx);
-  return statusOf(rule(ctx), keyPairSpec(ctx), (kp) => (judge(kp, local, ctx.model.privateKeyPath).ok ? 'present' : 'present, private key does not match'), () => note);
+  return statusOf(rule(ctx), keyPairSpec(ctx), (kp) => (judge(ctx, kp, local).ok ? 'present' : 'present, private key does not match'), () => note);
 }

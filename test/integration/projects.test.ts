@@ -1,0 +1,35 @@
+/**
+ * Several environments in one account and region (DESIGN.md: larger teams run one project each):
+ * one project's runs must never adopt, change or delete another's resources.
+ */
+import { expect, it } from 'vitest';
+import { expectNoMutatingCalls } from './expect.js';
+import { converged, describeResult, newWorkspace } from './moto.js';
+import { describeMoto } from './suite.js';
+
+describeMoto('two projects in one account', (moto) => {
+  it("neither adopts nor destroys the other's resources, even a key pair of the same name", async () => {
+    const alpha = await newWorkspace(moto.server, { project: 'alpha', developers: ['alice'], patch: (c) => (c.instance.keyName = 'team-admin-key') });
+    expect(converged(await alpha.cli(['up'])), 'alpha up').toBe(true);
+
+    // beta names the same key pair and even holds the same private key: still not its to use.
+    const beta = await newWorkspace(moto.server, {
+      project: 'beta', developers: ['bob'], shareWorld: true,
+      patch: (c) => { c.instance.keyName = 'team-admin-key'; c.instance.privateKeyPath = alpha.keyPath; },
+    });
+    const refused = await beta.cli(['up']);
+    expect(refused.code, describeResult(refused)).toBe(2); // the config names a key pair it may not use
+    expect(refused.stderr).toContain('key pair "team-admin-key" exists in AWS, but it belongs to devenv project "alpha"');
+
+    await beta.editConfig((c) => { delete c.instance.keyName; delete c.instance.privateKeyPath; c.instance.privateKeyPath = beta.keyPath; });
+    expect(converged(await beta.cli(['up'])), 'beta up with its own key pair').toBe(true);
+    const destroyed = await beta.cli(['destroy', '--yes', '--force-delete-secrets', '--delete-data', '--no-final-snapshot']);
+    expect(destroyed.code, describeResult(destroyed)).toBe(0);
+
+    const again = await alpha.cli(['up']);
+    expect(converged(again), describeResult(again)).toBe(true);
+    expectNoMutatingCalls(again, "alpha's up after beta's destroy");
+    const status = JSON.parse((await alpha.cli(['status', '--json'])).stdout) as { resources: { logicalId: string; state: string }[] };
+    expect(status.resources.filter((r) => r.state === 'missing' || r.state.includes('not in state'))).toEqual([]);
+  });
+});
