@@ -3,7 +3,7 @@
  * code, changes nothing, and — where devenv can tell before calling AWS — makes no AWS call at all.
  */
 import { spawn } from 'node:child_process';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { afterAll, expect, it } from 'vitest';
 import { expectConverged, expectNoAwsCalls, expectNoMutatingCalls, expectSameInventory } from './expect.js';
@@ -177,10 +177,26 @@ describeMoto('bad input, bad state, locks', (moto) => {
     expectConverged(r, 'up over a stale lock');
     expect(await exists(`${ws.statePath}.lock`), 'the lock was not released').toBe(false);
 
-    await writeFile(`${ws.statePath}.lock`, ''); // a run killed while writing its lock
+    // devenv creates its lock whole (a hard link of a finished file), so an unreadable one is not
+    // devenv's: refused while it may still be being written, taken over once it is old.
+    await writeFile(`${ws.statePath}.lock`, '');
+    const refused = await ws.cli(['up']);
+    expect(refused.code, describeResult(refused)).toBe(3);
+    expect(refused.stderr).toContain('is not a devenv lock file');
+    expectNoAwsCalls(refused);
+    const aMinuteAgo = new Date(Date.now() - 60_000);
+    await utimes(`${ws.statePath}.lock`, aMinuteAgo, aMinuteAgo);
     const again = await ws.cli(['up']);
-    expectConverged(again, 'up over a half-written lock');
+    expectConverged(again, 'up over an old unreadable lock');
     expectNoMutatingCalls(again, 'a converged up');
     expect(await exists(`${ws.statePath}.lock`)).toBe(false);
+  });
+
+  it('a state file in a folder that does not exist: exit 2 naming the folder', async () => {
+    const ws = await fresh();
+    const r = await ws.cli(['up', '--config', ws.configPath, '--state', `${ws.dir}/no-such-folder/devenv.state.json`], { bare: true });
+    expect(r.code, describeResult(r)).toBe(2);
+    expect(r.stderr).toContain(`${ws.dir}/no-such-folder: no such folder for the state file`);
+    expectNoAwsCalls(r);
   });
 });
