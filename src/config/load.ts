@@ -4,7 +4,7 @@ import { DEFAULT_CONFIG_PATH } from '../defaults.js';
 import { configError } from '../errors.js';
 import { cidrContains, cidrsOverlap, parseCidr } from './cidr.js';
 import { configSchema, type Config } from './schema.js';
-import { developerNames } from './model.js';
+import { buildModel, developerNames } from './model.js';
 
 
 
@@ -40,9 +40,9 @@ export function parseConfig(text: string, path = DEFAULT_CONFIG_PATH): Config {
 }
 
 function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
-  const path = formatPath(issue.path);
+  const path = formatPath(issue.path) || '(top level)';
   if (issue.code === 'unrecognized_keys') {
-    return `${path || '(top level)'}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+    return `${path}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
   }
   const value = valueAt(raw, issue.path);
   if (value === undefined) return `${path}: is required (${issue.message})`;
@@ -87,10 +87,15 @@ function crossFieldProblems(config: Config): string[] {
     problems.push('ssh.adminCidr: "0.0.0.0/0" opens SSH to the whole internet (use your own address, e.g. 203.0.113.7/32, or set ssh.allowSshFromAnywhere: true)');
   }
 
-  const c = config.containers;
-  if (c.cpuReservation > c.cpuLimit) problems.push(`containers.cpuReservation: ${c.cpuReservation} is above cpuLimit ${c.cpuLimit}`);
-  if (c.memoryReservationMiB > c.memoryLimitMiB) {
-    problems.push(`containers.memoryReservationMiB: ${c.memoryReservationMiB} is above memoryLimitMiB ${c.memoryLimitMiB}`);
-  }
-  return problems;
+  // Each developer's resolved limits; a problem is blamed on the developer who overrides the values, else on containers.
+  buildModel(config).developers.forEach((d, i) => {
+    const entry = Array.isArray(config.developers) ? config.developers[i] : undefined;
+    const own = (keys: string[]) => typeof entry === 'object' && keys.some((k) => k in entry);
+    const where = (keys: string[]) => (own(keys) ? `developers[${i}] (${d.name})` : 'containers');
+    if (d.cpuReservation > d.cpuLimit) problems.push(`${where(['cpuReservation', 'cpuLimit'])}: cpuReservation ${d.cpuReservation} is above cpuLimit ${d.cpuLimit}`);
+    if (d.memoryReservationMiB > d.memoryLimitMiB) {
+      problems.push(`${where(['memoryReservationMiB', 'memoryLimitMiB'])}: memoryReservationMiB ${d.memoryReservationMiB} is above memoryLimitMiB ${d.memoryLimitMiB}`);
+    }
+  });
+  return [...new Set(problems)];
 }

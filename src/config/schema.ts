@@ -49,7 +49,7 @@ const developers = z
   .union([
     z.number().int().min(1).max(MAX_DEVELOPERS),
     z.array(z.union([dnsLabel, developerObject])).min(1).max(MAX_DEVELOPERS),
-  ])
+  ], { message: `must be a count from 1 to ${MAX_DEVELOPERS}, or a list of developer names` })
   .describe(`developer names (["alice","bob"], or objects with per-developer limits) or a count (8 → dev1…dev8); at most ${MAX_DEVELOPERS}`);
 
 export const configSchema = z

@@ -2,6 +2,8 @@ import { z } from 'zod';
 
 export const STATE_SCHEMA_VERSION = 1;
 
+const unique = (values: number[]) => new Set(values).size === values.length;
+
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
 
 /** One AWS resource devenv owns, keyed in the state by its logical id (`vpc`, `subnet/a`, `sg/host` …). */
@@ -35,7 +37,11 @@ export const stateSchema = z
     createdAt: z.string(),
     updatedAt: z.string(),
     phases: z.record(z.string(), phaseRecordSchema),
-    allocations: z.record(z.string(), z.object({ port: z.number().int(), priority: z.number().int() }).strict()),
+    allocations: z
+      .record(z.string(), z.object({ port: z.number().int(), priority: z.number().int() }).strict())
+      .refine((a) => unique(Object.values(a).map((x) => x.port)) && unique(Object.values(a).map((x) => x.priority)), {
+        message: 'two developers share a port or a rule priority',
+      }),
     resources: z.record(z.string(), resourceRecordSchema),
   })
   .strict();

@@ -51,6 +51,16 @@ describe('config', () => {
     expect(problems({ ssh: { adminCidr: '1.2.3.4/33' } })).toContain('ssh.adminCidr: "1.2.3.4/33" is not an IPv4 CIDR');
   });
 
+  it('checks each developer\'s reservations against their limits', () => {
+    expect(problems({ developers: ['alice', { name: 'bob', cpuReservation: 4, cpuLimit: 1 }] })).toContain('developers[1] (bob): cpuReservation 4 is above cpuLimit 1');
+    expect(problems({ containers: { memoryReservationMiB: 8192 } })).toContain('containers: memoryReservationMiB 8192 is above memoryLimitMiB 4096');
+  });
+
+  it('says what developers may be when it is neither a count nor a list', () => {
+    expect(problems({ developers: 'abc' })).toContain('developers: "abc" must be a count from 1 to 90, or a list of developer names');
+    expect(() => parseConfig('null', 'null.json')).toThrow('(top level)');
+  });
+
   it('refuses a latest or unpinned image', () => {
     expect(problems({ containers: { image: 'codercom/code-server:latest' } })).toContain('pinned');
     expect(problems({ containers: { image: 'codercom/code-server' } })).toContain('pinned tag');

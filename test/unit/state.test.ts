@@ -58,6 +58,14 @@ describe('state store', () => {
     expect((await rejection(StateStore.open(path, { ...binding, account: '222222222222' }))).message).toContain('account 111111111111');
   });
 
+  it('refuses a state in which two developers share a port', async () => {
+    const path = tempState();
+    const store = await StateStore.open(path, binding);
+    store.data.allocations = { alice: { port: 8443, priority: 1 }, bob: { port: 8443, priority: 2 } };
+    await store.save();
+    expect((await rejection(StateStore.open(path, binding))).message).toContain('two developers share a port or a rule priority');
+  });
+
   it('refuses a state written by a newer devenv', async () => {
     const path = tempState();
     writeFileSync(path, JSON.stringify({ schemaVersion: 99 }));
