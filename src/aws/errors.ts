@@ -4,45 +4,26 @@
  * and `Code` the code (`NoSuchEntity`). EC2 has no modeled errors, so its `name` is the raw code.
  */
 export const Ec2Code = {
-  vpcNotFound: 'InvalidVpcID.NotFound',
-  subnetNotFound: 'InvalidSubnetID.NotFound',
-  groupNotFound: 'InvalidGroup.NotFound',
-  groupIdMalformed: 'InvalidGroupId.Malformed',
-  instanceNotFound: 'InvalidInstanceID.NotFound',
-  volumeNotFound: 'InvalidVolume.NotFound',
-  keyPairNotFound: 'InvalidKeyPair.NotFound',
-  igwNotFound: 'InvalidInternetGatewayID.NotFound',
-  routeTableNotFound: 'InvalidRouteTableID.NotFound',
-  associationNotFound: 'InvalidAssociationID.NotFound',
-  routeNotFound: 'InvalidRoute.NotFound',
-  permissionNotFound: 'InvalidPermission.NotFound',
-  amiNotFound: 'InvalidAMIID.NotFound',
   groupDuplicate: 'InvalidGroup.Duplicate',
   permissionDuplicate: 'InvalidPermission.Duplicate',
-  keyPairDuplicate: 'InvalidKeyPair.Duplicate',
   dependencyViolation: 'DependencyViolation',
-  incorrectState: 'IncorrectState',
   idempotentParameterMismatch: 'IdempotentParameterMismatch',
   invalidParameterValue: 'InvalidParameterValue',
   gatewayNotAttached: 'Gateway.NotAttached',
 } as const;
 
 export const IamCode = {
-  noSuchEntity: 'NoSuchEntity',
   alreadyExists: 'EntityAlreadyExists',
   deleteConflict: 'DeleteConflict',
-  limitExceeded: 'LimitExceeded',
 } as const;
 
 export const SecretsCode = {
-  notFound: 'ResourceNotFoundException',
   exists: 'ResourceExistsException',
   invalidRequest: 'InvalidRequestException',
 } as const;
 
 export const Route53Code = {
   noSuchHostedZone: 'NoSuchHostedZone',
-  invalidChangeBatch: 'InvalidChangeBatch',
 } as const;
 
 /** Any service: the credentials are missing, wrong or expired (EC2 says AuthFailure; STS InvalidClientTokenId). */
@@ -69,7 +50,6 @@ export const AccessCode = {
 
 export const Ec2LookupCode = {
   invalidInstanceType: 'InvalidInstanceType',
-  amiMalformed: 'InvalidAMIID.Malformed',
 } as const;
 
 const THROTTLING = new Set(['Throttling', 'ThrottlingException', 'RequestLimitExceeded', 'TooManyRequestsException', 'PriorRequestNotComplete']);
@@ -87,7 +67,10 @@ export function hasCode(err: unknown, ...codes: string[]): boolean {
   return codes.some((c) => own.includes(c));
 }
 
-/** A NotFound of any service we use. */
+/**
+ * A NotFound of any service we use: EC2's `Invalid<Thing>ID.NotFound`, ELBv2's `<Thing>NotFound`,
+ * IAM's `NoSuchEntity`, Secrets Manager's and ACM's `ResourceNotFound`, Route 53's `NoSuchHostedZone`.
+ */
 export function isNotFound(err: unknown): boolean {
   return errorCodes(err).some(
     (c) => c.endsWith('.NotFound') || c.endsWith('NotFound') || c === 'NoSuchEntity' || c === 'ResourceNotFound' || c === 'NoSuchHostedZone',
@@ -103,11 +86,16 @@ export function matches(err: unknown, code: string, messagePart?: string): boole
   return messagePart === undefined || String((err as Error).message ?? '').includes(messagePart);
 }
 
-/** Runs a call whose expected failure (a NotFound on delete, say) means there is nothing to do. */
-export async function ignoring(isExpected: (err: unknown) => boolean, call: () => Promise<unknown>): Promise<void> {
+/**
+ * Runs a call whose expected failure (a NotFound on delete, say) means there is nothing to do.
+ * True when the call did something.
+ */
+export async function ignoring(isExpected: (err: unknown) => boolean, call: () => Promise<unknown>): Promise<boolean> {
   try {
     await call();
+    return true;
   } catch (err) {
     if (!isExpected(err)) throw err;
+    return false;
   }
 }

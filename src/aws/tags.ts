@@ -1,4 +1,5 @@
 import type { Model } from '../config/model.js';
+import { DevenvError } from '../errors.js';
 import { resourceName } from '../config/model.js';
 
 export const TAG = {
@@ -38,4 +39,16 @@ export function tagFilters(model: Pick<Model, 'project'>, logicalId?: string): {
 
 export function tagValue(tags: { Key?: string; Value?: string }[] | undefined, key: string): string | undefined {
   return tags?.find((t) => t.Key === key)?.Value;
+}
+
+/**
+ * Refuses to adopt a resource that only shares devenv's name: its policy would be overwritten
+ * and `destroy` would delete it.
+ */
+export function requireProjectTag(project: string, tags: { Key?: string; Value?: string }[] | undefined, what: string): void {
+  const owner = tagValue(tags, TAG.project);
+  if (owner === project) return;
+  throw new DevenvError('aws', `${what} already exists but is not devenv's for project ${project} (its ${TAG.project} tag is ${owner ? `"${owner}"` : 'missing'})`, {
+    remedy: `delete or rename it if nothing uses it, or tag it ${TAG.project}=${project} to let devenv manage (and later delete) it`,
+  });
 }

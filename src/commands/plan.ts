@@ -17,7 +17,7 @@ export async function offlinePlan(configPath: string, json: boolean): Promise<st
     const info = PHASES.find((p) => p.name === name)!;
     return { phase: name, title: info.title, needs: info.needs, built: Boolean(info.load), resources: info.blueprint(model) };
   });
-  if (json) return JSON.stringify({ project: model.project, region: model.region, developers: model.developers, phases }, null, 2);
+  if (json) return JSON.stringify({ project: model.project, region: model.region, developers: model.developers, phases });
 
   const common = Object.entries(phases.flatMap((p) => p.resources).find((r) => Object.keys(r.tags).length)?.tags ?? {})
     .filter(([k]) => k !== 'Name' && k !== TAG.resource && k !== TAG.developer);

@@ -18,7 +18,7 @@ export async function onlinePlan(session: Session, json: boolean): Promise<strin
       const info = PHASES.find((p) => p.name === name)!;
       changes.push(...info.blueprint(session.model).map((r): Change => ({ phase: name, action: 'create', logicalId: r.logicalId, kind: r.kind, name: r.name, detail: 'phase not built yet' })));
     }
-    return json ? JSON.stringify({ changes }, null, 2) : renderChanges(changes);
+    return json ? JSON.stringify({ changes }) : renderChanges(changes);
   } finally {
     await session.close();
   }
@@ -32,7 +32,7 @@ export async function status(session: Session, json: boolean): Promise<string> {
     const rows: Row[] = (await Promise.all(built.map(async (p) => (await session.loadPhase(p.name))!.status(session.context(p.name))))).flat();
     const developers = session.model.developers.map((d) => ({ name: d.name, url: d.url, port: d.port, priority: d.priority }));
     const phases = PHASES.map((p) => ({ name: p.name, status: p.load ? (session.state.phase(p.name)?.status ?? 'not run') : 'not built yet' }));
-    if (json) return JSON.stringify({ project: session.config.project, region: session.config.region, account: session.state.data.account, phases, developers, resources: rows }, null, 2);
+    if (json) return JSON.stringify({ project: session.config.project, region: session.config.region, account: session.state.data.account, phases, developers, resources: rows });
     return [
       `${session.config.project} in ${session.config.region}${session.state.data.account ? ` (account ${session.state.data.account})` : ''}`,
       '',

@@ -3,10 +3,10 @@ import {
   DeleteRolePolicyCommand, ListAttachedRolePoliciesCommand, ListInstanceProfilesForRoleCommand, ListRolePoliciesCommand, PutRolePolicyCommand,
   RemoveRoleFromInstanceProfileCommand, UpdateAssumeRolePolicyCommand, type IAMClient, type InstanceProfile, type Role,
 } from '@aws-sdk/client-iam';
-import { hasCode, IamCode, isNotFound } from '../aws/errors.js';
-import { findInlinePolicy, findInstanceProfile, findRole, nameFromArn, parsePolicyDocument, requireProjectTag, samePolicy } from '../aws/find/iam.js';
+import { hasCode, IamCode, ignoring, isNotFound } from '../aws/errors.js';
+import { findInlinePolicy, findInstanceProfile, findRole, nameFromArn, parsePolicyDocument, samePolicy } from '../aws/find/iam.js';
 import { ensureResource, planResource, removeResource, statusOf, type ResourceSpec } from '../aws/resource.js';
-import { tagList } from '../aws/tags.js';
+import { requireProjectTag, tagList } from '../aws/tags.js';
 import { ec2TrustPolicy, hostPolicy, iamBlueprint } from '../blueprint/identity.js';
 import { pick, type PlannedResource } from '../blueprint/types.js';
 import { DevenvError, messageOf } from '../errors.js';
@@ -107,7 +107,7 @@ async function remove(ctx: Context): Promise<void> {
   await removeResource(rule(ctx), profileSpec(ctx, p.profile), async (arn, found) => {
     const name = nameFromArn(arn);
     const profile = found ?? (await findInstanceProfile(iam, name));
-    for (const r of profile?.Roles ?? []) await done(iam.send(new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: name, RoleName: r.RoleName })));
+    for (const r of profile?.Roles ?? []) await ignoring(isNotFound, () => iam.send(new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: name, RoleName: r.RoleName })));
     await iam.send(new DeleteInstanceProfileCommand({ InstanceProfileName: name })).catch((err) => {
       if (!hasCode(err, IamCode.deleteConflict)) throw err;
       throw new DevenvError('aws', `cannot delete instance profile ${name}: ${messageOf(err)}`, {
@@ -117,7 +117,7 @@ async function remove(ctx: Context): Promise<void> {
   });
   await removeResource(rule(ctx), roleSpec(ctx, p.role), async (arn) => {
     const name = nameFromArn(arn);
-    if (await done(iam.send(new DeleteRolePolicyCommand({ RoleName: name, PolicyName: p.policy.name })))) ctx.report.step(`deleted inline policy ${p.policy.name}`);
+    if (await ignoring(isNotFound, () => iam.send(new DeleteRolePolicyCommand({ RoleName: name, PolicyName: p.policy.name })))) ctx.report.step(`deleted inline policy ${p.policy.name}`);
     await iam.send(new DeleteRoleCommand({ RoleName: name })).catch(async (err) => {
       throw hasCode(err, IamCode.deleteConflict) ? await explainRoleConflict(iam, name, err) : err;
     });
@@ -142,16 +142,6 @@ async function explainRoleConflict(iam: IAMClient, roleName: string, cause: unkn
   });
 }
 
-/** Runs a delete; NotFound counts as done. True when it deleted something. */
-async function done(call: Promise<unknown>): Promise<boolean> {
-  try {
-    await call;
-    return true;
-  } catch (err) {
-    if (isNotFound(err)) return false;
-    throw err;
-  }
-}
 
 async function plan(ctx: Context): Promise<Change[]> {
   const p = planned(ctx);

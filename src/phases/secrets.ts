@@ -1,10 +1,9 @@
 import { CreateSecretCommand, DeleteSecretCommand, PutSecretValueCommand, RestoreSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { PER_DEVELOPER_CONCURRENCY, mapLimit } from '../aws/concurrency.js';
 import { isNotFound } from '../aws/errors.js';
-import { requireProjectTag } from '../aws/find/iam.js';
 import { findSecret, isNameTaken, listProjectSecrets, readSecretValue, sendWithValue, type SecretInfo } from '../aws/find/secrets.js';
-import { ensureResource, planResource, statusOf, type ResourceSpec } from '../aws/resource.js';
-import { TAG, tagList, tagValue } from '../aws/tags.js';
+import { bumpGeneration, ensureResource, planResource, statusOf, type ResourceSpec } from '../aws/resource.js';
+import { requireProjectTag, TAG, tagList, tagValue } from '../aws/tags.js';
 import { secretsBlueprint } from '../blueprint/identity.js';
 import type { PlannedResource } from '../blueprint/types.js';
 import type { Developer } from '../config/model.js';
@@ -125,7 +124,7 @@ async function deleteSecret(ctx: Context, s: SecretInfo, force: boolean, destroy
     if (!isNotFound(err)) throw err;
   }
   const logicalId = tagValue(s.Tags, TAG.resource);
-  if (logicalId && ctx.state.resource(logicalId)) await ctx.state.forget(logicalId);
+  if (logicalId && ctx.state.resource(logicalId)) await bumpGeneration(rule(ctx), logicalId);
 }
 
 async function converge(ctx: Context): Promise<void> {
@@ -144,7 +143,7 @@ async function remove(ctx: Context): Promise<void> {
   const extraIds = [...records.map(([, r]) => r.id).filter((id): id is string => !!id), ...wanted(ctx).map((w) => w.planned.name)];
   // Forcing also purges secrets an earlier destroy scheduled, so their names are free at once.
   await mapLimit(await unwanted(ctx, new Set(), extraIds, force), PER_DEVELOPER_CONCURRENCY, (s) => deleteSecret(ctx, s, force, true));
-  for (const [logicalId] of records) if (ctx.state.resource(logicalId)) await ctx.state.forget(logicalId);
+  for (const [logicalId, r] of records) if (r.id) await bumpGeneration(rule(ctx), logicalId);
 }
 
 async function plan(ctx: Context): Promise<Change[]> {

@@ -1,19 +1,23 @@
 import {
+  paginateDescribeInstances,
   paginateDescribeInternetGateways,
   paginateDescribeNetworkInterfaces,
   paginateDescribeRouteTables,
   paginateDescribeSecurityGroupRules,
   paginateDescribeSecurityGroups,
   paginateDescribeSubnets,
+  paginateDescribeVolumes,
   paginateDescribeVpcs,
   type EC2Client,
   type Filter,
+  type Instance,
   type InternetGateway,
   type NetworkInterface,
   type RouteTable,
   type SecurityGroup,
   type SecurityGroupRule,
   type Subnet,
+  type Volume,
   type Vpc,
 } from '@aws-sdk/client-ec2';
 import type { Context } from '../../phases/types.js';
@@ -65,6 +69,19 @@ export const ROUTE_TABLES: Ec2Collection<RouteTable> = {
   kind: 'route table',
   list: (client, q) => collect(paginateDescribeRouteTables({ client }, { RouteTableIds: q.ids, Filters: q.filters }), (p) => p.RouteTables),
   idOf: (r) => r.RouteTableId!,
+};
+
+export const VOLUMES: Ec2Collection<Volume> = {
+  kind: 'EBS volume',
+  list: (client, q) => collect(paginateDescribeVolumes({ client }, { VolumeIds: q.ids, Filters: q.filters }), (p) => p.Volumes),
+  idOf: (v) => v.VolumeId!,
+};
+
+export const INSTANCES: Ec2Collection<Instance> = {
+  kind: 'EC2 instance',
+  list: (client, q) =>
+    collect(paginateDescribeInstances({ client }, { InstanceIds: q.ids, Filters: q.filters }), (p) => p.Reservations?.flatMap((r) => r.Instances ?? [])),
+  idOf: (i) => i.InstanceId!,
 };
 
 export const SECURITY_GROUPS: Ec2Collection<SecurityGroup> = {

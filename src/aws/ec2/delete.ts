@@ -139,5 +139,3 @@ export async function deleteSecurityGroup(ctx: Pick<Context, 'aws' | 'clock' | '
     securityGroupDependents(ec2, id),
   );
 }
-
-/** Runs `call`; an error `isExpected` accepts means there was nothing to do. */

@@ -1,7 +1,5 @@
 import { GetInstanceProfileCommand, GetRoleCommand, GetRolePolicyCommand, type IAMClient, type InstanceProfile, type Role } from '@aws-sdk/client-iam';
-import { DevenvError } from '../../errors.js';
 import { isNotFound } from '../errors.js';
-import { TAG, tagValue } from '../tags.js';
 
 /** IAM names are unique in an account, so a name finds at most one: `undefined` when there is none. */
 export async function findRole(iam: IAMClient, roleName: string): Promise<Role | undefined> {
@@ -49,18 +47,6 @@ function canonical(value: unknown): unknown {
 }
 
 export const nameFromArn = (arn: string): string => arn.slice(arn.lastIndexOf('/') + 1);
-
-/**
- * Refuses to adopt a resource that only shares devenv's name: its policy would be overwritten
- * and `destroy` would delete it.
- */
-export function requireProjectTag(project: string, tags: { Key?: string; Value?: string }[] | undefined, what: string): void {
-  const owner = tagValue(tags, TAG.project);
-  if (owner === project) return;
-  throw new DevenvError('aws', `${what} already exists but is not devenv's for project ${project} (its ${TAG.project} tag is ${owner ? `"${owner}"` : 'missing'})`, {
-    remedy: `delete or rename it if nothing uses it, or tag it ${TAG.project}=${project} to let devenv manage (and later delete) it`,
-  });
-}
 
 async function orUndefined<T>(get: () => Promise<T>): Promise<T | undefined> {
   try {

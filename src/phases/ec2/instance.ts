@@ -1,9 +1,9 @@
 import {
-  DescribeInstancesCommand, ModifyInstanceMetadataOptionsCommand, RunInstancesCommand, StartInstancesCommand,
+  ModifyInstanceMetadataOptionsCommand, RunInstancesCommand, StartInstancesCommand,
   waitUntilInstanceRunning, waitUntilInstanceStatusOk, waitUntilInstanceStopped, type _InstanceType, type Instance, type RunInstancesCommandInput,
 } from '@aws-sdk/client-ec2';
 import { Ec2Code, matches } from '../../aws/errors.js';
-import { describeById, filter, findByTags } from '../../aws/ec2/collections.js';
+import { describeById, filter, findByTags, INSTANCES } from '../../aws/ec2/collections.js';
 import { describeImage } from '../../aws/find/images.js';
 import { bumpGeneration, ensureResource, type ResourceSpec } from '../../aws/resource.js';
 import { IAM_PROPAGATION, retryWithin } from '../../aws/retry.js';
@@ -13,7 +13,7 @@ import { pick } from '../../blueprint/types.js';
 import { DevenvError, messageOf } from '../../errors.js';
 import { loadUserDataTemplate, renderUserData } from '../../remote/user-data.js';
 import type { Context } from '../types.js';
-import { INSTANCES, rule } from './common.js';
+import { rule } from './common.js';
 import { sdkWait, WAIT_S } from './waiters.js';
 
 export const INSTANCE = 'instance';
@@ -145,11 +145,6 @@ async function ensureInstance(ctx: Context): Promise<Instance> {
   }
 }
 
-async function describeHost(ctx: Context, id: string): Promise<Instance> {
-  const out = await ctx.aws.ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }));
-  return out.Reservations?.[0]?.Instances?.[0] ?? { InstanceId: id };
-}
-
 /**
  * Ensures the host: kept, adopted or launched; started when stopped; then waits until it runs and
  * passes its status checks, records its address, and puts IMDS back to v2-only if it drifted.
@@ -164,7 +159,7 @@ export async function ensureHost(ctx: Context): Promise<Instance> {
   }
   if (stateOf(host) !== 'running') {
     await sdkWait(ctx, `instance ${id} to be running`, WAIT_S.instanceRunning, (w) => waitUntilInstanceRunning(w, { InstanceIds: [id] }));
-    host = await describeHost(ctx, id); // the public address exists only once it runs
+    host = (await describeById(ctx.aws.ec2, INSTANCES, id)) ?? host; // the public address exists only once it runs
   }
   await sdkWait(ctx, `instance ${id} to pass its status checks`, WAIT_S.instanceStatusOk, (w) => waitUntilInstanceStatusOk(w, { InstanceIds: [id] }));
   await recordAttrs(ctx, host);

@@ -2,7 +2,7 @@ import {
   AttachVolumeCommand, CreateSnapshotCommand, CreateVolumeCommand, DeleteVolumeCommand, DescribeSnapshotsCommand, DetachVolumeCommand,
   waitUntilSnapshotCompleted, waitUntilVolumeAvailable, type Instance, type Volume,
 } from '@aws-sdk/client-ec2';
-import { describeById, filter, findByTags } from '../../aws/ec2/collections.js';
+import { describeById, filter, findByTags, VOLUMES } from '../../aws/ec2/collections.js';
 import { ensureResource, planResource, probeResource, removeResource, statusOf, type ResourceSpec } from '../../aws/resource.js';
 import { tagFilters, tagSpecifications, tagsFor } from '../../aws/tags.js';
 import { formatDuration, waitFor } from '../../aws/wait.js';
@@ -10,7 +10,7 @@ import { ec2Blueprint } from '../../blueprint/compute.js';
 import { pick } from '../../blueprint/types.js';
 import { DevenvError } from '../../errors.js';
 import type { Change, Context, Row } from '../types.js';
-import { DATA_DEVICE, rule, VOLUMES } from './common.js';
+import { DATA_DEVICE, rule } from './common.js';
 import { sdkWait, WAIT_S } from './waiters.js';
 
 export const DATA_VOLUME = 'volume/data';
