@@ -27,8 +27,8 @@ export interface ResourceSpec<T> {
 
 export type Outcome = 'kept' | 'adopted' | 'created';
 
-/** `phase` and `state` of a Context: all the resource rule needs. */
-type RuleContext = Pick<Context, 'state' | 'report'> & { phase: string };
+/** What the resource rule needs of a Context. */
+type RuleContext = Pick<Context, 'state' | 'report' | 'phase'>;
 
 /**
  * The resource rule: known → find by tags or name → create tagged, recording the id before the

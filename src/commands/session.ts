@@ -84,6 +84,7 @@ export class Session {
 
   context(phase: PhaseName): Context {
     return {
+      phase,
       config: this.config,
       model: this.model,
       state: this.state,

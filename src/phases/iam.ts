@@ -12,7 +12,6 @@ import { pick, type PlannedResource } from '../blueprint/types.js';
 import { DevenvError, messageOf } from '../errors.js';
 import type { Change, Context, Phase, Row } from './types.js';
 
-const rule = (ctx: Context) => ({ state: ctx.state, report: ctx.report, phase: 'iam' });
 
 function planned(ctx: Context) {
   const resources = iamBlueprint(ctx.model);
@@ -75,7 +74,7 @@ async function converge(ctx: Context): Promise<void> {
   const p = planned(ctx);
   const desiredPolicy = hostPolicy(ctx.model, accountOf(ctx));
 
-  const { resource: role, outcome } = await ensureResource(rule(ctx), roleSpec(ctx, p.role));
+  const { resource: role, outcome } = await ensureResource(ctx, roleSpec(ctx, p.role));
   if (outcome !== 'created' && trustDiffers(role)) {
     await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: p.role.name, PolicyDocument: JSON.stringify(ec2TrustPolicy()) }));
     ctx.report.step(`reset the trust policy of role ${p.role.name}: only ec2.amazonaws.com may assume it`);
@@ -88,7 +87,7 @@ async function converge(ctx: Context): Promise<void> {
   }
   if (!ctx.state.resource(p.policy.logicalId)) await ctx.state.setResource(p.policy.logicalId, { kind: p.policy.kind, phase: 'iam', id: p.policy.name, attrs: { role: p.role.name } });
 
-  const { resource: profile } = await ensureResource(rule(ctx), profileSpec(ctx, p.profile));
+  const { resource: profile } = await ensureResource(ctx, profileSpec(ctx, p.profile));
   for (const other of otherRoles(profile, p.role.name)) {
     // A profile holds one role, so a stranger in it would leave no room for ours.
     await iam.send(new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: p.profile.name, RoleName: other }));
@@ -104,7 +103,7 @@ async function converge(ctx: Context): Promise<void> {
 async function remove(ctx: Context): Promise<void> {
   const iam = ctx.aws.iam;
   const p = planned(ctx);
-  await removeResource(rule(ctx), profileSpec(ctx, p.profile), async (arn, found) => {
+  await removeResource(ctx, profileSpec(ctx, p.profile), async (arn, found) => {
     const name = nameFromArn(arn);
     const profile = found ?? (await findInstanceProfile(iam, name));
     for (const r of profile?.Roles ?? []) await ignoring(isNotFound, () => iam.send(new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: name, RoleName: r.RoleName })));
@@ -115,7 +114,7 @@ async function remove(ctx: Context): Promise<void> {
       });
     });
   });
-  await removeResource(rule(ctx), roleSpec(ctx, p.role), async (arn) => {
+  await removeResource(ctx, roleSpec(ctx, p.role), async (arn) => {
     const name = nameFromArn(arn);
     if (await ignoring(isNotFound, () => iam.send(new DeleteRolePolicyCommand({ RoleName: name, PolicyName: p.policy.name })))) ctx.report.step(`deleted inline policy ${p.policy.name}`);
     await iam.send(new DeleteRoleCommand({ RoleName: name })).catch(async (err) => {
@@ -145,13 +144,13 @@ async function explainRoleConflict(iam: IAMClient, roleName: string, cause: unkn
 
 async function plan(ctx: Context): Promise<Change[]> {
   const p = planned(ctx);
-  const { resource: role, ...roleChange } = await planResource(rule(ctx), roleSpec(ctx, p.role), p.role.name);
+  const { resource: role, ...roleChange } = await planResource(ctx, roleSpec(ctx, p.role), p.role.name);
   const changes: Change[] = [roleChange];
   if (role && trustDiffers(role)) changes.push({ ...roleChange, action: 'update', detail: 'trust policy: only ec2.amazonaws.com may assume it' });
   const current = role ? await findInlinePolicy(ctx.aws.iam, p.role.name, p.policy.name) : undefined;
   const policyAction = current === undefined ? 'create' : samePolicy(current, hostPolicy(ctx.model, accountOf(ctx))) ? 'keep' : 'update';
   changes.push({ phase: 'iam', action: policyAction, logicalId: p.policy.logicalId, kind: p.policy.kind, name: p.policy.name, ...(policyAction === 'update' ? { detail: 'differs from the least-privilege policy' } : {}) });
-  const { resource: profile, ...profileChange } = await planResource(rule(ctx), profileSpec(ctx, p.profile), p.profile.name);
+  const { resource: profile, ...profileChange } = await planResource(ctx, profileSpec(ctx, p.profile), p.profile.name);
   changes.push(profile ? profileChange : { ...profileChange, detail: `holding role ${p.role.name}` });
   if (profile && (!holdsRole(profile, p.role.name) || otherRoles(profile, p.role.name).length > 0)) {
     changes.push({ ...profileChange, action: 'update', detail: `make it hold role ${p.role.name} only` });
@@ -161,10 +160,10 @@ async function plan(ctx: Context): Promise<Change[]> {
 
 async function status(ctx: Context): Promise<Row[]> {
   const p = planned(ctx);
-  const role = await statusOf(rule(ctx), roleSpec(ctx, p.role), (r) => (trustDiffers(r) ? 'trust policy differs' : 'exists'));
+  const role = await statusOf(ctx, roleSpec(ctx, p.role), (r) => (trustDiffers(r) ? 'trust policy differs' : 'exists'));
   const current = role.state === 'missing' ? undefined : await findInlinePolicy(ctx.aws.iam, p.role.name, p.policy.name);
   const policyState = current === undefined ? 'missing' : samePolicy(current, hostPolicy(ctx.model, accountOf(ctx))) ? 'in sync' : 'differs from the least-privilege policy';
-  const profile = await statusOf(rule(ctx), profileSpec(ctx, p.profile), () => 'exists', (ip) => `roles: ${(ip.Roles ?? []).map((r) => r.RoleName).join(', ') || 'none'}`);
+  const profile = await statusOf(ctx, profileSpec(ctx, p.profile), () => 'exists', (ip) => `roles: ${(ip.Roles ?? []).map((r) => r.RoleName).join(', ') || 'none'}`);
   return [role, { phase: 'iam', logicalId: p.policy.logicalId, kind: p.policy.kind, id: p.policy.name, state: policyState }, profile];
 }
 

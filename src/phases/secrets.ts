@@ -12,7 +12,6 @@ import { ApiKeyReader } from '../secrets/api-keys.js';
 import { generatePassword } from '../secrets/password.js';
 import type { Change, Context, Phase, Row } from './types.js';
 
-const rule = (ctx: Context) => ({ state: ctx.state, report: ctx.report, phase: 'secrets' });
 const day = (d: Date | undefined) => d?.toISOString().slice(0, 10) ?? 'an unknown date';
 const isOurs = (s: SecretInfo) => tagValue(s.Tags, TAG.resource)?.startsWith('secret/') ?? false;
 
@@ -64,13 +63,13 @@ async function ensureSecret(ctx: Context, w: Wanted, keys: ApiKeyReader): Promis
   const spec = secretSpec(ctx, w, async () => (w.isApiKey ? keys.read(w.developer) : generatePassword()));
   let result;
   try {
-    result = await ensureResource(rule(ctx), spec);
+    result = await ensureResource(ctx, spec);
   } catch (err) {
     if (!isNameTaken(err)) throw err;
     // The name is held by a secret the find did not see yet (DescribeSecret lagging a delete or a create).
     const holder = await findSecret(ctx.aws.secrets, w.planned.name);
     if (!holder) throw new DevenvError('aws', `secret ${w.planned.name} is still being deleted`, { remedy: 'run again in a minute: force deletion is asynchronous', cause: err });
-    result = await ensureResource(rule(ctx), spec);
+    result = await ensureResource(ctx, spec);
   }
   const secret = result.resource;
   if (secret.DeletedDate) {
@@ -124,7 +123,7 @@ async function deleteSecret(ctx: Context, s: SecretInfo, force: boolean, destroy
     if (!isNotFound(err)) throw err;
   }
   const logicalId = tagValue(s.Tags, TAG.resource);
-  if (logicalId && ctx.state.resource(logicalId)) await bumpGeneration(rule(ctx), logicalId);
+  if (logicalId && ctx.state.resource(logicalId)) await bumpGeneration(ctx, logicalId);
 }
 
 async function converge(ctx: Context): Promise<void> {
@@ -143,14 +142,14 @@ async function remove(ctx: Context): Promise<void> {
   const extraIds = [...records.map(([, r]) => r.id).filter((id): id is string => !!id), ...wanted(ctx).map((w) => w.planned.name)];
   // Forcing also purges secrets an earlier destroy scheduled, so their names are free at once.
   await mapLimit(await unwanted(ctx, new Set(), extraIds, force), PER_DEVELOPER_CONCURRENCY, (s) => deleteSecret(ctx, s, force, true));
-  for (const [logicalId, r] of records) if (r.id) await bumpGeneration(rule(ctx), logicalId);
+  for (const [logicalId, r] of records) if (r.id) await bumpGeneration(ctx, logicalId);
 }
 
 async function plan(ctx: Context): Promise<Change[]> {
   const keys = new ApiKeyReader(ctx.config, ctx.env);
   const all = wanted(ctx);
   const changes: Change[] = await mapLimit(all, PER_DEVELOPER_CONCURRENCY, async (w): Promise<Change> => {
-    const { resource, ...change } = await planResource(rule(ctx), secretSpec(ctx, w, async () => ''), w.planned.name);
+    const { resource, ...change } = await planResource(ctx, secretSpec(ctx, w, async () => ''), w.planned.name);
     if (resource?.DeletedDate) return { ...change, action: 'update', detail: `restore (scheduled for deletion on ${day(resource.DeletedDate)})` };
     if (resource && w.isApiKey && (await readSecretValue(ctx.aws.secrets, resource.ARN!)) !== (await keys.read(w.developer))) {
       return { ...change, action: 'update', detail: 'new value from the key source' };
@@ -169,7 +168,7 @@ const secretDetail = (s: SecretInfo) => (s.DeletedDate ? `deletion date ${day(s.
 
 async function status(ctx: Context): Promise<Row[]> {
   const all = wanted(ctx);
-  const rows: Row[] = await mapLimit(all, PER_DEVELOPER_CONCURRENCY, (w) => statusOf(rule(ctx), secretSpec(ctx, w, async () => ''), secretState, secretDetail));
+  const rows: Row[] = await mapLimit(all, PER_DEVELOPER_CONCURRENCY, (w) => statusOf(ctx, secretSpec(ctx, w, async () => ''), secretState, secretDetail));
   for (const s of await unwanted(ctx, new Set(all.map((w) => w.planned.logicalId)), [], true)) {
     rows.push({ phase: 'secrets', logicalId: tagValue(s.Tags, TAG.resource)!, kind: 'secret', id: s.ARN, state: secretState(s), detail: `${s.Name}: not in the config; ${secretDetail(s)}` });
   }

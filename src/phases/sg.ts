@@ -16,7 +16,6 @@ const PHASE = 'sg';
 const GROUPS = ['sg/alb', 'sg/host'] as const;
 type GroupLogicalId = (typeof GROUPS)[number];
 
-const ruleContext = (ctx: Context) => ({ state: ctx.state, report: ctx.report, phase: PHASE });
 const planned = (ctx: Context, logicalId: GroupLogicalId) => pick(sgBlueprint(ctx.model), logicalId);
 const recordedVpcId = (ctx: Context) => ctx.state.resource('vpc')?.id;
 
@@ -87,7 +86,7 @@ async function apply(ctx: Context): Promise<void> {
   if (!vpcId) throw new DevenvError('phase', 'sg needs the VPC, but the state records none', { remedy: 'run `devenv phase vpc` (or `devenv up`) first' });
   const groups = new Map<GroupLogicalId, SecurityGroup>();
   for (const logicalId of GROUPS) {
-    const group = await ensureEc2Resource(ctx, PHASE, groupSpec(ctx, logicalId, vpcId));
+    const group = await ensureEc2Resource(ctx, groupSpec(ctx, logicalId, vpcId));
     mustBeIn(group, vpcId);
     groups.set(logicalId, group);
   }
@@ -99,7 +98,7 @@ async function apply(ctx: Context): Promise<void> {
 async function plan(ctx: Context): Promise<Change[]> {
   const vpcId = recordedVpcId(ctx);
   const probed = [];
-  for (const logicalId of GROUPS) probed.push(await planResource(ruleContext(ctx), groupSpec(ctx, logicalId, vpcId), planned(ctx, logicalId).name));
+  for (const logicalId of GROUPS) probed.push(await planResource(ctx, groupSpec(ctx, logicalId, vpcId), planned(ctx, logicalId).name));
   // `plan` never runs a fix, so a group still to be created can stand in for its id.
   const albGroupId = probed[0]!.id ?? 'sg/alb (to be created)';
   const changes: Change[] = [];
@@ -113,7 +112,7 @@ async function plan(ctx: Context): Promise<Change[]> {
 async function status(ctx: Context): Promise<Row[]> {
   const vpcId = recordedVpcId(ctx);
   const found = [];
-  for (const logicalId of GROUPS) found.push(await probeResource(ruleContext(ctx), groupSpec(ctx, logicalId, vpcId)));
+  for (const logicalId of GROUPS) found.push(await probeResource(ctx, groupSpec(ctx, logicalId, vpcId)));
   const albGroupId = found[0]!.id ?? 'sg/alb (missing)';
   const rows: Row[] = [];
   for (const [i, logicalId] of GROUPS.entries()) {
@@ -135,7 +134,6 @@ async function status(ctx: Context): Promise<Row[]> {
  * the ALB group, AWS refuses to delete it (DependencyViolation) [sg-delete].
  */
 async function destroy(ctx: Context): Promise<void> {
-  const rc = ruleContext(ctx);
   const vpcId = recordedVpcId(ctx);
   const albGroupId = ctx.state.resource('sg/alb')?.id;
   const names = albGroupId ? { [albGroupId]: 'sg/alb' } : {};
@@ -144,7 +142,7 @@ async function destroy(ctx: Context): Promise<void> {
     await runFixes(ctx, revokeRules(ctx.aws.ec2, groupId, referencing, names), `sg/host ${groupId}`);
   }
   for (const logicalId of [...GROUPS].reverse()) {
-    await removeResource(rc, groupSpec(ctx, logicalId, vpcId), (id) => deleteSecurityGroup(ctx, id));
+    await removeResource(ctx, groupSpec(ctx, logicalId, vpcId), (id) => deleteSecurityGroup(ctx, id));
   }
 }
 

@@ -23,6 +23,8 @@ export interface RunOptions {
 }
 
 export interface Context {
+  /** The phase this context was made for: what its resources are recorded under. */
+  phase: PhaseName;
   config: Config;
   model: Model;
   state: StateStore;

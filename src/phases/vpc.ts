@@ -12,7 +12,6 @@ import type { Change, Context, Phase, Row } from './types.js';
 const PHASE = 'vpc';
 const SUBNET_IDS = ['subnet/a', 'subnet/b'] as const;
 
-const ruleContext = (ctx: Context) => ({ state: ctx.state, report: ctx.report, phase: PHASE });
 const planned = (ctx: Context, logicalId: string) => pick(vpcBlueprint(ctx.model), logicalId);
 const property = (p: PlannedResource, key: string) => String(p.properties[key]);
 const isAvailable = (r: Vpc | Subnet) => r.State === 'available';
@@ -84,24 +83,24 @@ function warnDrift(ctx: Context, p: PlannedResource, live: Vpc | Subnet): void {
 
 async function apply(ctx: Context): Promise<void> {
   const ec2 = ctx.aws.ec2;
-  const vpc = await ensureEc2Resource(ctx, PHASE, vpcSpec(ctx), isAvailable);
+  const vpc = await ensureEc2Resource(ctx, vpcSpec(ctx), isAvailable);
   const vpcId = vpc.VpcId!;
   warnDrift(ctx, planned(ctx, 'vpc'), vpc);
   await runFixes(ctx, await dnsFixes(ec2, vpcId));
 
   const subnetIds: string[] = [];
   for (const logicalId of SUBNET_IDS) {
-    const subnet = await ensureEc2Resource(ctx, PHASE, subnetSpec(ctx, logicalId, vpcId), isAvailable);
+    const subnet = await ensureEc2Resource(ctx, subnetSpec(ctx, logicalId, vpcId), isAvailable);
     warnDrift(ctx, planned(ctx, logicalId), subnet);
     await runFixes(ctx, publicIpFixes(ec2, subnet));
     subnetIds.push(subnet.SubnetId!);
   }
 
-  const igw = await ensureEc2Resource(ctx, PHASE, internetGatewaySpec(ctx));
+  const igw = await ensureEc2Resource(ctx, internetGatewaySpec(ctx));
   const igwId = igw.InternetGatewayId!;
   await runFixes(ctx, attachmentFixes(ec2, igw, vpcId));
 
-  const table = await ensureEc2Resource(ctx, PHASE, routeTableSpec(ctx, vpcId));
+  const table = await ensureEc2Resource(ctx, routeTableSpec(ctx, vpcId));
   await runFixes(ctx, routeFixes(ec2, table, igwId, subnetIds));
 
   await ctx.state.setOutputs(PHASE, { vpcId, subnetAId: subnetIds[0]!, subnetBId: subnetIds[1]!, internetGatewayId: igwId, routeTableId: table.RouteTableId! });
@@ -111,50 +110,47 @@ async function apply(ctx: Context): Promise<void> {
 const toBeCreated = (logicalId: string) => `${logicalId} (to be created)`;
 
 async function plan(ctx: Context): Promise<Change[]> {
-  const rc = ruleContext(ctx);
   const ec2 = ctx.aws.ec2;
   const p = (logicalId: string) => planned(ctx, logicalId);
 
-  const vpc = await planResource(rc, vpcSpec(ctx), p('vpc').name);
+  const vpc = await planResource(ctx, vpcSpec(ctx), p('vpc').name);
   const vpcId = vpc.id ?? toBeCreated('vpc');
   const changes = [planChange(vpc, p('vpc'), vpc.resource ? await dnsFixes(ec2, vpcId) : [], vpc.resource ? fixedSettingsDrift(p('vpc'), vpc.resource) : [])];
 
   const subnetIds: string[] = [];
   for (const logicalId of SUBNET_IDS) {
-    const subnet = await planResource(rc, subnetSpec(ctx, logicalId), p(logicalId).name);
+    const subnet = await planResource(ctx, subnetSpec(ctx, logicalId), p(logicalId).name);
     const live = subnet.resource;
     changes.push(planChange(subnet, p(logicalId), live ? publicIpFixes(ec2, live) : [], live ? fixedSettingsDrift(p(logicalId), live) : []));
     subnetIds.push(subnet.id ?? toBeCreated(logicalId));
   }
 
-  const igw = await planResource(rc, internetGatewaySpec(ctx), p('igw').name);
+  const igw = await planResource(ctx, internetGatewaySpec(ctx), p('igw').name);
   changes.push(planChange(igw, p('igw'), igw.resource ? attachmentFixes(ec2, igw.resource, vpcId) : []));
 
-  const table = await planResource(rc, routeTableSpec(ctx), p('rtb').name);
+  const table = await planResource(ctx, routeTableSpec(ctx), p('rtb').name);
   changes.push(planChange(table, p('rtb'), table.resource ? routeFixes(ec2, table.resource, igw.id ?? toBeCreated('igw'), subnetIds) : []));
   return changes;
 }
 
 async function status(ctx: Context): Promise<Row[]> {
-  const rc = ruleContext(ctx);
-  const rows = [await statusOf(rc, vpcSpec(ctx), (v) => v.State ?? 'unknown', (v) => v.CidrBlock)];
+  const rows = [await statusOf(ctx, vpcSpec(ctx), (v) => v.State ?? 'unknown', (v) => v.CidrBlock)];
   for (const logicalId of SUBNET_IDS) {
-    rows.push(await statusOf(rc, subnetSpec(ctx, logicalId), (s) => s.State ?? 'unknown',
+    rows.push(await statusOf(ctx, subnetSpec(ctx, logicalId), (s) => s.State ?? 'unknown',
       (s) => `${s.CidrBlock} in ${s.AvailabilityZone}, public IPs at launch ${s.MapPublicIpOnLaunch ? 'on' : 'OFF'}`));
   }
-  rows.push(await statusOf(rc, internetGatewaySpec(ctx), (g) => (attachedVpcs(g).length ? 'attached' : 'detached'), (g) => attachedVpcs(g).join(', ') || undefined));
-  rows.push(await statusOf(rc, routeTableSpec(ctx), (t) => (defaultRoute(t) ? `route ${defaultRoute(t)!.State ?? 'present'}` : 'no default route'),
+  rows.push(await statusOf(ctx, internetGatewaySpec(ctx), (g) => (attachedVpcs(g).length ? 'attached' : 'detached'), (g) => attachedVpcs(g).join(', ') || undefined));
+  rows.push(await statusOf(ctx, routeTableSpec(ctx), (t) => (defaultRoute(t) ? `route ${defaultRoute(t)!.State ?? 'present'}` : 'no default route'),
     (t) => `${DEFAULT_ROUTE} → ${defaultRoute(t)?.GatewayId ?? 'none'}; subnets ${associatedSubnets(t).filter(Boolean).join(', ') || 'none'}`));
   return rows;
 }
 
 /** Reverse order of apply; each step also sweeps what the tags find, so a lost state leaves nothing. */
 async function destroy(ctx: Context): Promise<void> {
-  const rc = ruleContext(ctx);
-  await removeResource(rc, routeTableSpec(ctx), (id, table) => deleteRouteTable(ctx, id, table));
-  await removeResource(rc, internetGatewaySpec(ctx), (id, igw) => deleteInternetGateway(ctx, id, igw));
-  for (const logicalId of [...SUBNET_IDS].reverse()) await removeResource(rc, subnetSpec(ctx, logicalId), (id) => deleteSubnet(ctx, id));
-  await removeResource(rc, vpcSpec(ctx), (id) => deleteVpc(ctx, id));
+  await removeResource(ctx, routeTableSpec(ctx), (id, table) => deleteRouteTable(ctx, id, table));
+  await removeResource(ctx, internetGatewaySpec(ctx), (id, igw) => deleteInternetGateway(ctx, id, igw));
+  for (const logicalId of [...SUBNET_IDS].reverse()) await removeResource(ctx, subnetSpec(ctx, logicalId), (id) => deleteSubnet(ctx, id));
+  await removeResource(ctx, vpcSpec(ctx), (id) => deleteVpc(ctx, id));
 }
 
 const phase: Phase = { name: PHASE, apply, destroy, plan, status };

@@ -49,6 +49,7 @@ export async function testContext(phase: PhaseName, overrides: Partial<ConfigInp
   const events: UiEvent[] = [];
   const reporter = new Reporter({ render: (e) => events.push(e), close: () => undefined });
   return {
+    phase,
     config,
     model: buildModel(config, state.data.allocations),
     state,

@@ -1,5 +1,5 @@
 import type { PlannedResource } from '../../blueprint/types.js';
-import type { Context, PhaseName } from '../../phases/types.js';
+import type { Context } from '../../phases/types.js';
 import { ensureResource, type ResourceSpec } from '../resource.js';
 import { formatDuration, waitFor } from '../wait.js';
 import { describeById, findByTags, type Ec2Collection } from './collections.js';
@@ -40,11 +40,10 @@ const NEW_RESOURCE_POLL_MS = 2_000;
  */
 export async function ensureEc2Resource<T>(
   ctx: Context,
-  phase: PhaseName,
   spec: Ec2ResourceSpec<T>,
   isReady: (resource: T) => boolean = () => true,
 ): Promise<T> {
-  const { resource, outcome } = await ensureResource({ state: ctx.state, report: ctx.report, phase }, spec);
+  const { resource, outcome } = await ensureResource(ctx, spec);
   if (outcome !== 'created' && isReady(resource)) return resource;
   const id = spec.idOf(resource);
   return waitFor(

@@ -6,7 +6,6 @@ import { ec2Blueprint } from '../../blueprint/compute.js';
 import { pick } from '../../blueprint/types.js';
 import { DevenvError } from '../../errors.js';
 import type { Change, Context, Row } from '../types.js';
-import { rule } from './common.js';
 import { desiredAmi, INSTANCE, instanceSpec, stateOf } from './instance.js';
 import { detachDataVolume } from './volume.js';
 import { sdkWait, WAIT_S } from './waiters.js';
@@ -42,7 +41,7 @@ export function mustReplace(ctx: Context, host: Instance, drift = hostDrift(ctx,
 
 /** The host as it stands (recorded, or found by its tags); `undefined` when there is none. */
 export async function currentHost(ctx: Context): Promise<Instance | undefined> {
-  return (await probeResource(rule(ctx), instanceSpec(ctx))).resource;
+  return (await probeResource(ctx, instanceSpec(ctx))).resource;
 }
 
 /**
@@ -65,7 +64,7 @@ export async function replaceHost(ctx: Context, host: Instance, dataVolumeId: st
 
 async function terminate(ctx: Context, id: string): Promise<void> {
   await ctx.aws.ec2.send(new TerminateInstancesCommand({ InstanceIds: [id] }));
-  await bumpGeneration(rule(ctx), INSTANCE);
+  await bumpGeneration(ctx, INSTANCE);
   await sdkWait(ctx, `instance ${id} to terminate`, WAIT_S.instanceTerminated, (w) => waitUntilInstanceTerminated(w, { InstanceIds: [id] }));
 }
 
@@ -75,7 +74,7 @@ async function terminate(ctx: Context, id: string): Promise<void> {
  * would return the dead instance.
  */
 export async function terminateHost(ctx: Context): Promise<void> {
-  await removeResource(rule(ctx), instanceSpec(ctx), async (id) => {
+  await removeResource(ctx, instanceSpec(ctx), async (id) => {
     await ctx.aws.ec2.send(new TerminateInstancesCommand({ InstanceIds: [id] }));
     await sdkWait(ctx, `instance ${id} to terminate`, WAIT_S.instanceTerminated, (w) => waitUntilInstanceTerminated(w, { InstanceIds: [id] }));
   });
@@ -85,7 +84,7 @@ const describeHostLine = (i: Instance) =>
   `${i.InstanceType} ${i.ImageId}; ${i.PublicIpAddress ?? 'no public IP'}${i.PublicDnsName ? ` (${i.PublicDnsName})` : ''}`;
 
 export async function planHost(ctx: Context): Promise<Change> {
-  const { resource: host, ...change } = await planResource(rule(ctx), instanceSpec(ctx), pick(ec2Blueprint(ctx.model), INSTANCE).name);
+  const { resource: host, ...change } = await planResource(ctx, instanceSpec(ctx), pick(ec2Blueprint(ctx.model), INSTANCE).name);
   const { type, rootVolumeGiB } = ctx.config.instance;
   if (!host) {
     return { ...change, detail: `${type} from ${desiredAmi(ctx) ?? 'the AMI validate resolves'}; ${rootVolumeGiB} GiB encrypted gp3 root; IMDSv2 only, hop limit 1` };
@@ -99,4 +98,4 @@ export async function planHost(ctx: Context): Promise<Change> {
   return { ...change, detail: `${stateOf(host)}, ${describeHostLine(host)}${note}` };
 }
 
-export const hostStatus = (ctx: Context): Promise<Row> => statusOf(rule(ctx), instanceSpec(ctx), stateOf, describeHostLine);
+export const hostStatus = (ctx: Context): Promise<Row> => statusOf(ctx, instanceSpec(ctx), stateOf, describeHostLine);

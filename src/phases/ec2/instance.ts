@@ -13,7 +13,6 @@ import { pick } from '../../blueprint/types.js';
 import { DevenvError, messageOf } from '../../errors.js';
 import { loadUserDataTemplate, renderUserData } from '../../remote/user-data.js';
 import type { Context } from '../types.js';
-import { rule } from './common.js';
 import { sdkWait, WAIT_S } from './waiters.js';
 
 export const INSTANCE = 'instance';
@@ -134,13 +133,13 @@ async function ensureInstance(ctx: Context): Promise<Instance> {
     const saved = record && !record.id && typeof record.attrs?.amiId === 'string' ? record.attrs.amiId : undefined;
     try {
       const spec = instanceSpec(ctx, (token) => launch(ctx, token, saved));
-      return (await ensureResource(rule(ctx), spec)).resource;
+      return (await ensureResource(ctx, spec)).resource;
     } catch (err) {
       // Any live instance with the old token carries our tags, so the find just before would have kept it.
       const retryable = err instanceof StaleTokenError || matches(err, Ec2Code.idempotentParameterMismatch);
       if (!retryable || attempt >= 3) throw err;
       ctx.report.warn(`${messageOf(err)}; launching with a new token`);
-      await bumpGeneration(rule(ctx), INSTANCE);
+      await bumpGeneration(ctx, INSTANCE);
     }
   }
 }

@@ -6,7 +6,6 @@ import { pick } from '../../blueprint/types.js';
 import { DevenvError, messageOf } from '../../errors.js';
 import { generateEd25519, readLocalKey, samePublicKey, writePrivateKey, type LocalKey } from '../../ssh/keys.js';
 import type { Change, Context, Row } from '../types.js';
-import { rule } from './common.js';
 
 export const KEYPAIR = 'keypair';
 
@@ -100,7 +99,7 @@ export async function ensureKeyPair(ctx: Context): Promise<KeyPairInfo> {
     }));
     return { KeyPairId: out.KeyPairId, KeyName: out.KeyName ?? p.name, KeyFingerprint: out.KeyFingerprint, PublicKey: publicKey };
   };
-  return (await ensureResource(rule(ctx), keyPairSpec(ctx, verify, create))).resource;
+  return (await ensureResource(ctx, keyPairSpec(ctx, verify, create))).resource;
 }
 
 /** Deletes the key pair in AWS (ours only: recorded, or tagged with this project); the local private key stays. */
@@ -115,7 +114,7 @@ export async function removeKeyPair(ctx: Context): Promise<void> {
   const base = keyPairSpec(ctx);
   const ours = (kp: KeyPairInfo) => !ownerElsewhere(ctx, kp) && (kp.KeyPairId === known || tagValue(kp.Tags, TAG.project) === ctx.model.project);
   const spec: ResourceSpec<KeyPairInfo> = { ...base, find: async () => (await base.find()).filter(ours) };
-  await removeResource(rule(ctx), spec, async (id, kp) => {
+  await removeResource(ctx, spec, async (id, kp) => {
     await ctx.aws.ec2.send(new DeleteKeyPairCommand(kp?.KeyName ? { KeyName: kp.KeyName } : { KeyPairId: id }));
   });
   const local = await readLocalKey(ctx.model.privateKeyPath).catch(() => undefined);
@@ -134,7 +133,7 @@ async function localKeyNote(ctx: Context): Promise<{ local?: LocalKey; note: str
 
 export async function planKeyPair(ctx: Context): Promise<Change> {
   const { local, note } = await localKeyNote(ctx);
-  const { resource, ...change } = await planResource(rule(ctx), keyPairSpec(ctx), planned(ctx).name);
+  const { resource, ...change } = await planResource(ctx, keyPairSpec(ctx), planned(ctx).name);
   if (!resource) return { ...change, detail: local ? `import the public half of ${local.path}` : `generate an ed25519 key; private half to ${ctx.model.privateKeyPath}` };
   const verdict = judge(ctx, resource, local);
   return { ...change, detail: verdict.ok ? `matches ${note}` : `${verdict.problem}: up will stop` };
@@ -142,5 +141,5 @@ export async function planKeyPair(ctx: Context): Promise<Change> {
 
 export async function keyPairStatus(ctx: Context): Promise<Row> {
   const { local, note } = await localKeyNote(ctx);
-  return statusOf(rule(ctx), keyPairSpec(ctx), (kp) => (judge(ctx, kp, local).ok ? 'present' : 'present, private key does not match'), () => note);
+  return statusOf(ctx, keyPairSpec(ctx), (kp) => (judge(ctx, kp, local).ok ? 'present' : 'present, private key does not match'), () => note);
 }

@@ -10,8 +10,10 @@ import { ec2Blueprint } from '../../blueprint/compute.js';
 import { pick } from '../../blueprint/types.js';
 import { DevenvError } from '../../errors.js';
 import type { Change, Context, Row } from '../types.js';
-import { DATA_DEVICE, rule } from './common.js';
 import { sdkWait, WAIT_S } from './waiters.js';
+
+/** The data volume's device name on the host (an NVMe device on Nitro; the storage phase finds it by serial). */
+const DATA_DEVICE = '/dev/sdf';
 
 export const DATA_VOLUME = 'volume/data';
 const FINAL_SNAPSHOT = 'snapshot/data-final';
@@ -51,7 +53,7 @@ const waitAvailable = (ctx: Context, volumeId: string, why = '') =>
 
 /** Ensures the encrypted gp3 data volume in the host's zone, and waits until it can be attached. */
 export async function ensureDataVolume(ctx: Context): Promise<Volume> {
-  const { resource: volume } = await ensureResource(rule(ctx), volumeSpec(ctx));
+  const { resource: volume } = await ensureResource(ctx, volumeSpec(ctx));
   if (volume.AvailabilityZone && volume.AvailabilityZone !== ctx.model.hostAz) {
     throw new DevenvError('config', `data volume ${volume.VolumeId} is in ${volume.AvailabilityZone}, but the host's zone is ${ctx.model.hostAz}: an EBS volume attaches only in its own zone`, {
       remedy: `set availabilityZone back to ${volume.AvailabilityZone}, or move the data (snapshot, then a volume from it in ${ctx.model.hostAz})`,
@@ -138,11 +140,11 @@ async function finalSnapshot(ctx: Context, volumeId: string): Promise<string> {
 export async function removeOrKeepDataVolume(ctx: Context): Promise<void> {
   const spec = volumeSpec(ctx);
   if (!ctx.options.deleteData) {
-    const { id } = await probeResource(rule(ctx), spec);
+    const { id } = await probeResource(ctx, spec);
     if (id) ctx.report.step(`kept data volume ${id}; delete it with \`devenv destroy --delete-data\``);
     return;
   }
-  await removeResource(rule(ctx), spec, async (id, found) => {
+  await removeResource(ctx, spec, async (id, found) => {
     const volume = found ?? (await describeById(ctx.aws.ec2, VOLUMES, id));
     if (volume && !ctx.options.noFinalSnapshot) {
       const snapshotId = await finalSnapshot(ctx, id);
@@ -160,8 +162,8 @@ const describeVolume = (v: Volume) => {
 };
 
 export async function planDataVolume(ctx: Context): Promise<Change> {
-  const { resource, ...change } = await planResource(rule(ctx), volumeSpec(ctx), planned(ctx).name);
+  const { resource, ...change } = await planResource(ctx, volumeSpec(ctx), planned(ctx).name);
   return { ...change, detail: resource ? describeVolume(resource) : `${ctx.config.instance.dataVolumeGiB} GiB gp3, encrypted, in ${ctx.model.hostAz}` };
 }
 
-export const dataVolumeStatus = (ctx: Context): Promise<Row> => statusOf(rule(ctx), volumeSpec(ctx), (v) => v.State ?? 'unknown', describeVolume);
+export const dataVolumeStatus = (ctx: Context): Promise<Row> => statusOf(ctx, volumeSpec(ctx), (v) => v.State ?? 'unknown', describeVolume);
