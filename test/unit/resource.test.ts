@@ -43,10 +43,7 @@ function fakeAws(initial: Thing[] = []) {
   return aws;
 }
 
-const ruleContext = async () => {
-  const ctx = await testContext('vpc');
-  return Object.assign(ctx, { phase: 'vpc' });
-};
+const ruleContext = () => testContext('vpc');
 
 describe('the resource rule', () => {
   it('creates with a token saved before the call, and records the id', async () => {
