@@ -99,12 +99,12 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
   program
     .command('plan')
     .description('show what `up` would create, adopt, change or delete (read-only)')
-    .option('--offline', 'render the plan from the config alone: no AWS credentials, no calls', false)
+    .option('--offline', 'render the plan from the config (and the state file, for the ports): no AWS credentials, no calls', false)
     .action(async (o: { offline: boolean }) =>
       action(async (flags, reporter, signal) => {
         if (o.offline) {
           const { offlinePlan } = await import('./commands/plan.js');
-          io.stdout.write(`${await offlinePlan(flags.config, flags.json)}\n`);
+          io.stdout.write(`${await offlinePlan(flags.config, flags.state, flags.json)}\n`);
           return;
         }
         const { onlinePlan } = await import('./commands/read.js');

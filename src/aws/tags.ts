@@ -1,4 +1,4 @@
-import type { Model } from '../config/model.js';
+import type { Allocation, Model } from '../config/model.js';
 import { DevenvError } from '../errors.js';
 import { resourceName } from '../config/model.js';
 
@@ -6,6 +6,8 @@ export const TAG = {
   project: 'devenv:project',
   resource: 'devenv:resource',
   developer: 'devenv:developer',
+  port: 'devenv:port',
+  priority: 'devenv:priority',
 } as const;
 
 export type Tags = Record<string, string>;
@@ -51,4 +53,18 @@ export function requireProjectTag(project: string, tags: { Key?: string; Value?:
   throw new DevenvError('aws', `${what} already exists but is not devenv's for project ${project} (its ${TAG.project} tag is ${owner ? `"${owner}"` : 'missing'})`, {
     remedy: `delete or rename it if nothing uses it, or tag it ${TAG.project}=${project} to let devenv manage (and later delete) it`,
   });
+}
+
+/** A developer's allocation as tags on a resource they own: what recovers it when the state is lost. */
+export const allocationTags = (a: Allocation): Tags => ({ [TAG.port]: String(a.port), [TAG.priority]: String(a.priority) });
+
+/** The allocation a resource's tags record; `undefined` when they record none (or a malformed one). */
+export function allocationFromTags(tags: { Key?: string; Value?: string }[] | undefined): Allocation | undefined {
+  const number = (key: string) => {
+    const value = tagValue(tags, key);
+    return value !== undefined && /^[1-9]\d{0,4}$/.test(value) ? Number(value) : undefined;
+  };
+  const port = number(TAG.port);
+  const priority = number(TAG.priority);
+  return port !== undefined && priority !== undefined ? { port, priority } : undefined;
 }

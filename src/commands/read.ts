@@ -8,6 +8,7 @@ import type { Session } from './session.js';
 export async function onlinePlan(session: Session, json: boolean): Promise<string> {
   try {
     await session.verifyAccount();
+    await session.allocateDevelopers(); // what `up` would give: recovered from the secrets' tags when the state lacks someone
     const changes: Change[] = [];
     for (const name of topologicalOrder()) {
       const phase = await session.loadPhase(name);
@@ -28,6 +29,7 @@ export async function onlinePlan(session: Session, json: boolean): Promise<strin
 export async function status(session: Session, json: boolean): Promise<string> {
   try {
     await session.verifyAccount();
+    await session.allocateDevelopers(); // what `up` would give: recovered from the secrets' tags when the state lacks someone
     const built = PHASES.filter((p) => p.load);
     const rows: Row[] = (await Promise.all(built.map(async (p) => (await session.loadPhase(p.name))!.status(session.context(p.name))))).flat();
     const developers = session.model.developers.map((d) => ({ name: d.name, url: d.url, port: d.port, priority: d.priority }));

@@ -1,7 +1,7 @@
 import { AwsClients, type CallHook } from '../aws/clients.js';
 import { errorCodes } from '../aws/errors.js';
 import { systemClock } from '../aws/wait.js';
-import { allocate, buildModel, type Model } from '../config/model.js';
+import { allocate, buildModel, needsRecordedAllocations, type Model, type RecordedAllocations } from '../config/model.js';
 import { configError } from '../errors.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
@@ -34,6 +34,9 @@ export class Session {
     private readonly lock: Lock | undefined,
     private readonly o: SessionOptions,
   ) {}
+
+  /** What the secrets' tags record, once read by `allocateDevelopers`. */
+  private recorded: RecordedAllocations | undefined;
 
   static async open(o: SessionOptions): Promise<Session> {
     const config = await loadConfig(o.configPath);
@@ -70,16 +73,31 @@ export class Session {
     return account;
   }
 
-  /** Gives new developers their port and priority (kept forever after) and saves them when anything changed. */
+  /**
+   * Gives every developer their port and priority: the state's, else the one their secrets' tags
+   * record (a lost state, a developer back within the recovery window), else the lowest one nobody
+   * holds. AWS is asked only when the state lacks a current developer, so it needs verified
+   * credentials then. Saved when anything changed and this command holds the lock; `plan` and
+   * `status` only show the result.
+   */
   async allocateDevelopers(): Promise<void> {
-    const next = allocate(this.config, this.state.data.allocations);
-    if (JSON.stringify(next) === JSON.stringify(this.state.data.allocations)) return;
-    this.state.data.allocations = next;
+    const state = this.state.data;
+    if (!this.recorded && needsRecordedAllocations(this.config, state)) {
+      const { recordedAllocations } = await import('../aws/find/secrets.js');
+      this.recorded = await recordedAllocations(this.aws.secrets, this.config.project);
+    }
+    const next = allocate(this.config, state, this.recorded);
+    if (JSON.stringify(next) === JSON.stringify({ allocations: state.allocations, reserved: state.reserved })) return;
+    const fromTags = (name: string) => JSON.stringify(this.recorded?.get(name)) === JSON.stringify(next.allocations[name]);
+    const recovered = Object.keys(next.allocations).filter((name) => !state.allocations[name] && !state.reserved[name] && fromTags(name));
+    if (recovered.length > 0) this.o.reporter.emit({ type: 'step', message: `recovered the ports and priorities of ${recovered.join(', ')} from their secrets' tags` });
+    state.allocations = next.allocations;
+    state.reserved = next.reserved;
     if (this.o.lock) await this.state.save();
   }
 
   get model(): Model {
-    return buildModel(this.config, allocate(this.config, this.state.data.allocations));
+    return buildModel(this.config, allocate(this.config, this.state.data, this.recorded).allocations);
   }
 
   context(phase: PhaseName): Context {

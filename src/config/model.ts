@@ -2,12 +2,28 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Config, DeveloperEntry, KeySource } from './schema.js';
 
-/** A developer's port and listener-rule priority: allocated once, kept in the state, never renumbered. */
+/** A developer's port and listener-rule priority: allocated once, never renumbered. */
 export interface Allocation {
   port: number;
   priority: number;
 }
 export type Allocations = Record<string, Allocation>;
+
+/**
+ * The allocations the state keeps: the current developers', and those of removed developers,
+ * held back while their secrets are kept, so nobody else gets them and a returning developer
+ * gets them back.
+ */
+export interface AllocationBook {
+  allocations: Allocations;
+  reserved: Allocations;
+}
+
+/**
+ * What AWS records (the tags on the developers' secrets): every developer who still has a secret,
+ * in its recovery window included, and the allocation those tags carry (none on an untagged one).
+ */
+export type RecordedAllocations = Map<string, Allocation | undefined>;
 
 export interface Developer extends Allocation {
   name: string;
@@ -43,28 +59,46 @@ function entries(config: Config): DeveloperEntry[] {
 export const developerNames = (config: Config): string[] => entries(config).map((e) => e.name);
 
 /**
- * Keeps every existing allocation of a current developer and gives each new developer the lowest
- * free port and priority, so adding or removing one developer never moves another.
+ * Keeps every allocation the state or AWS knows, and gives each new developer the lowest port and
+ * priority nobody holds, so adding or removing a developer never moves another. A removed
+ * developer's allocation is moved to `reserved`; it is released only once `recorded` (what AWS
+ * says, when it was asked) shows none of their secrets left. When two sources disagree, the state
+ * wins over AWS, and current developers over removed ones.
  */
-export function allocate(config: Config, existing: Allocations): Allocations {
+export function allocate(config: Config, book: Partial<AllocationBook>, recorded?: RecordedAllocations): AllocationBook {
   const names = developerNames(config);
-  const kept: Allocations = {};
-  for (const name of names) if (existing[name]) kept[name] = existing[name];
-  const usedPorts = new Set(Object.values(kept).map((a) => a.port));
-  const usedPriorities = new Set(Object.values(kept).map((a) => a.priority));
-  const next = (used: Set<number>, from: number) => {
+  const current = new Set(names);
+  const ports = new Set<number>();
+  const priorities = new Set<number>();
+  const take = (into: Allocations, name: string, a: Allocation | undefined) => {
+    if (!a || into[name] || ports.has(a.port) || priorities.has(a.priority)) return;
+    into[name] = a;
+    ports.add(a.port);
+    priorities.add(a.priority);
+  };
+  const chosen: Allocations = {};
+  const reserved: Allocations = {};
+  const stillKept = (name: string) => !recorded || recorded.has(name);
+  for (const name of names) take(chosen, name, book.allocations?.[name] ?? book.reserved?.[name]);
+  for (const [name, a] of Object.entries({ ...book.reserved, ...book.allocations })) if (!current.has(name) && stillKept(name)) take(reserved, name, a);
+  for (const name of names) take(chosen, name, recorded?.get(name));
+  for (const [name, a] of recorded ?? []) if (!current.has(name)) take(reserved, name, a);
+  const lowestFree = (used: Set<number>, from: number) => {
     let n = from;
     while (used.has(n)) n++;
     used.add(n);
     return n;
   };
-  for (const name of names) {
-    if (!kept[name]) kept[name] = { port: next(usedPorts, config.containers.basePort), priority: next(usedPriorities, 1) };
-  }
-  return kept;
+  for (const name of names) chosen[name] ??= { port: lowestFree(ports, config.containers.basePort), priority: lowestFree(priorities, 1) };
+  const sorted = (a: Allocations, order: string[]) => Object.fromEntries(order.filter((n) => a[n]).map((n) => [n, a[n]]));
+  return { allocations: sorted(chosen, names), reserved: sorted(reserved, Object.keys(reserved).sort()) };
 }
 
-export function buildModel(config: Config, allocations: Allocations = allocate(config, {})): Model {
+/** True when a current developer has no allocation in the state: the only time AWS's record is worth a call. */
+export const needsRecordedAllocations = (config: Config, book: Partial<AllocationBook>): boolean =>
+  developerNames(config).some((name) => !book.allocations?.[name] && !book.reserved?.[name]);
+
+export function buildModel(config: Config, allocations: Allocations = allocate(config, {}).allocations): Model {
   const c = config.containers;
   const developers = entries(config).map((e): Developer => {
     const hostname = `${e.name}.${config.baseDomain}`;

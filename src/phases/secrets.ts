@@ -1,9 +1,9 @@
-import { CreateSecretCommand, DeleteSecretCommand, PutSecretValueCommand, RestoreSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { CreateSecretCommand, DeleteSecretCommand, PutSecretValueCommand, RestoreSecretCommand, TagResourceCommand } from '@aws-sdk/client-secrets-manager';
 import { PER_DEVELOPER_CONCURRENCY, mapLimit } from '../aws/concurrency.js';
 import { isNotFound } from '../aws/errors.js';
 import { findSecret, isNameTaken, listProjectSecrets, readSecretValue, sendWithValue, type SecretInfo } from '../aws/find/secrets.js';
 import { bumpGeneration, ensureResource, planResource, statusOf, type ResourceSpec } from '../aws/resource.js';
-import { requireProjectTag, TAG, tagList, tagValue } from '../aws/tags.js';
+import { allocationTags, requireProjectTag, TAG, tagList, tagValue } from '../aws/tags.js';
 import { secretsBlueprint } from '../blueprint/identity.js';
 import type { PlannedResource } from '../blueprint/types.js';
 import type { Developer } from '../config/model.js';
@@ -22,12 +22,21 @@ interface Wanted {
   isApiKey: boolean;
 }
 
+/** Each secret also records its developer's port and priority in its tags: the copy that outlives a lost state. */
 function wanted(ctx: Context): Wanted[] {
-  return secretsBlueprint(ctx.model).map((planned) => ({
-    planned,
-    developer: ctx.model.developers.find((d) => d.name === planned.developer)!,
-    isApiKey: planned.logicalId.endsWith('/anthropic-api-key'),
-  }));
+  return secretsBlueprint(ctx.model).map((planned) => {
+    const developer = ctx.model.developers.find((d) => d.name === planned.developer)!;
+    return {
+      planned: { ...planned, tags: { ...planned.tags, ...allocationTags(developer) } },
+      developer,
+      isApiKey: planned.logicalId.endsWith('/anthropic-api-key'),
+    };
+  });
+}
+
+/** The allocation tags a secret lacks or carries with another value; empty when it records the allocation already. */
+function staleAllocationTags(w: Wanted, s: SecretInfo): { Key: string; Value: string }[] {
+  return tagList(allocationTags(w.developer)).filter((t) => tagValue(s.Tags, t.Key) !== t.Value);
 }
 
 /**
@@ -75,6 +84,12 @@ async function ensureSecret(ctx: Context, w: Wanted, keys: ApiKeyReader): Promis
   if (secret.DeletedDate) {
     await ctx.aws.secrets.send(new RestoreSecretCommand({ SecretId: secret.ARN }));
     ctx.report.step(`restored secret ${w.planned.name}: it was scheduled for deletion on ${day(secret.DeletedDate)}`);
+  }
+  const stale = staleAllocationTags(w, secret);
+  if (stale.length > 0) {
+    // After any restore: a secret scheduled for deletion cannot be tagged.
+    await ctx.aws.secrets.send(new TagResourceCommand({ SecretId: secret.ARN, Tags: stale }));
+    ctx.report.step(`tagged secret ${w.planned.name} with ${w.developer.name}'s port ${w.developer.port} and priority ${w.developer.priority}`);
   }
   if (w.isApiKey && result.outcome !== 'created') await syncApiKey(ctx, w, secret.ARN!, await keys.read(w.developer));
 }
@@ -151,6 +166,7 @@ async function plan(ctx: Context): Promise<Change[]> {
   const changes: Change[] = await mapLimit(all, PER_DEVELOPER_CONCURRENCY, async (w): Promise<Change> => {
     const { resource, ...change } = await planResource(ctx, secretSpec(ctx, w, async () => ''), w.planned.name);
     if (resource?.DeletedDate) return { ...change, action: 'update', detail: `restore (scheduled for deletion on ${day(resource.DeletedDate)})` };
+    if (resource && staleAllocationTags(w, resource).length > 0) return { ...change, action: 'update', detail: `tag port ${w.developer.port}, priority ${w.developer.priority}` };
     if (resource && w.isApiKey && (await readSecretValue(ctx.aws.secrets, resource.ARN!)) !== (await keys.read(w.developer))) {
       return { ...change, action: 'update', detail: 'new value from the key source' };
     }

@@ -2,7 +2,10 @@ import { stateError } from '../errors.js';
 import { STATE_SCHEMA_VERSION } from './schema.js';
 
 /** One step per schema version: `steps[n]` turns a version-n state into version n+1. */
-const steps: Record<number, (state: Record<string, unknown>) => Record<string, unknown>> = {};
+const steps: Record<number, (state: Record<string, unknown>) => Record<string, unknown>> = {
+  // 2 keeps removed developers' allocations apart; a version-1 state held only the current developers'.
+  1: (state) => ({ ...state, schemaVersion: 2, reserved: {} }),
+};
 
 /** Brings an older state file up to the current schema; a newer one is refused rather than guessed at. */
 export function migrate(raw: unknown, path: string): unknown {

@@ -1,8 +1,11 @@
 import { z } from 'zod';
 
-export const STATE_SCHEMA_VERSION = 1;
+export const STATE_SCHEMA_VERSION = 2;
 
-const unique = (values: number[]) => new Set(values).size === values.length;
+const allocationSchema = z.object({ port: z.number().int(), priority: z.number().int() }).strict();
+
+const unique = (all: { port: number; priority: number }[]) =>
+  new Set(all.map((a) => a.port)).size === all.length && new Set(all.map((a) => a.priority)).size === all.length;
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
 
@@ -37,14 +40,15 @@ export const stateSchema = z
     createdAt: z.string(),
     updatedAt: z.string(),
     phases: z.record(z.string(), phaseRecordSchema),
-    allocations: z
-      .record(z.string(), z.object({ port: z.number().int(), priority: z.number().int() }).strict())
-      .refine((a) => unique(Object.values(a).map((x) => x.port)) && unique(Object.values(a).map((x) => x.priority)), {
-        message: 'two developers share a port or a rule priority',
-      }),
+    allocations: z.record(z.string(), allocationSchema).describe("the current developers' ports and rule priorities"),
+    reserved: z.record(z.string(), allocationSchema).describe("removed developers' allocations, held while their secrets are kept"),
     resources: z.record(z.string(), resourceRecordSchema),
   })
-  .strict();
+  .strict()
+  .refine((s) => unique([...Object.values(s.allocations), ...Object.values(s.reserved)]), {
+    message: 'two developers share a port or a rule priority',
+    path: ['allocations'],
+  });
 
 export type State = z.infer<typeof stateSchema>;
 export type ResourceRecord = z.infer<typeof resourceRecordSchema>;

@@ -23,12 +23,15 @@ export class StateStore {
   private constructor(
     readonly path: string,
     readonly data: State,
+    /** False for a state started empty because the file does not exist (yet). */
+    readonly onDisk: boolean,
   ) {}
 
   /** Loads `path`, or starts an empty state when it does not exist. Refuses a state of another project, region or account. */
   static async open(path: string, binding: Binding): Promise<StateStore> {
-    const data = (await readState(path)) ?? emptyState(binding);
-    const store = new StateStore(path, data);
+    const saved = await readState(path);
+    const store = new StateStore(path, saved ?? emptyState(binding), saved !== undefined);
+    const data = store.data;
     for (const key of ['project', 'region'] as const) {
       if (data[key] !== binding[key]) {
         throw stateError(`${path} belongs to ${key} "${data[key]}", but the config says "${binding[key]}"`,
@@ -115,6 +118,7 @@ export function emptyState(binding: Binding): State {
     updatedAt: now,
     phases: {},
     allocations: {},
+    reserved: {},
     resources: {},
   };
 }

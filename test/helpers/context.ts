@@ -45,7 +45,7 @@ export async function testContext(phase: PhaseName, overrides: Partial<ConfigInp
   const config = parseConfig(JSON.stringify({ ...baseConfig, ...overrides }));
   const dir = mkdtempSync(join(tmpdir(), 'devenv-unit-'));
   const state = await StateStore.open(join(dir, 'state.json'), { project: config.project, region: config.region, account: config.accountId });
-  state.data.allocations = allocate(config, state.data.allocations);
+  Object.assign(state.data, allocate(config, state.data));
   const events: UiEvent[] = [];
   const reporter = new Reporter({ render: (e) => events.push(e), close: () => undefined });
   return {

@@ -88,13 +88,49 @@ describe('developers', () => {
     expect(model.portRange).toEqual({ from: 8443, to: 8445 });
   });
 
-  it('never renumbers a developer when another is removed or added', () => {
+  it('never renumbers a developer when another is removed or added, and holds the removed one\'s port and priority', () => {
     const before = allocate(parse({ developers: ['alice', 'bob', 'carol'] }), {});
     const after = allocate(parse({ developers: ['alice', 'carol', 'dave'] }), before);
-    expect(after.carol).toEqual(before.carol);
-    expect(after.alice).toEqual(before.alice);
-    expect(after.dave).toEqual(before.bob); // bob's freed port and priority are reused
-    expect(after.bob).toBeUndefined();
+    expect(after.allocations).toEqual({ alice: before.allocations.alice, carol: before.allocations.carol, dave: { port: 8446, priority: 4 } });
+    expect(after.reserved, 'bob\'s secrets are still kept: nobody else gets his port').toEqual({ bob: { port: 8444, priority: 2 } });
+    const back = allocate(parse({ developers: ['alice', 'bob', 'carol', 'dave'] }), after);
+    expect(back.allocations.bob, 'a returning developer gets the old allocation back').toEqual({ port: 8444, priority: 2 });
+    expect(back.reserved).toEqual({});
+  });
+
+  it('releases a removed developer\'s allocation only once AWS shows none of their secrets left', () => {
+    const book = { allocations: { alice: { port: 8443, priority: 1 } }, reserved: { bob: { port: 8444, priority: 2 } } };
+    const config = parse({ developers: ['alice', 'dave'] });
+    const inWindow = allocate(config, book, new Map([['alice', { port: 8443, priority: 1 }], ['bob', { port: 8444, priority: 2 }]]));
+    expect(inWindow.allocations.dave).toEqual({ port: 8445, priority: 3 });
+    expect(inWindow.reserved).toEqual({ bob: { port: 8444, priority: 2 } });
+    const gone = allocate(config, book, new Map([['alice', undefined]]));
+    expect(gone.allocations.dave, 'bob\'s secrets are gone: his port is free again').toEqual({ port: 8444, priority: 2 });
+    expect(gone.reserved).toEqual({});
+  });
+
+  it('with no state, takes back what the secrets\' tags record, for current and removed developers alike', () => {
+    const recorded = new Map([
+      ['carol', { port: 8445, priority: 3 }],
+      ['bob', { port: 8444, priority: 2 }], // removed: his secrets are in their recovery window
+      ['dave', { port: 8446, priority: 4 }],
+      ['alice', undefined], // a secret made before devenv tagged allocations
+    ]);
+    const book = allocate(parse({ developers: ['alice', 'carol', 'dave', 'erin'] }), {}, recorded);
+    expect(book.allocations).toEqual({
+      alice: { port: 8443, priority: 1 },
+      carol: { port: 8445, priority: 3 },
+      dave: { port: 8446, priority: 4 },
+      erin: { port: 8447, priority: 5 },
+    });
+    expect(book.reserved).toEqual({ bob: { port: 8444, priority: 2 } });
+  });
+
+  it('the state wins when the secrets\' tags disagree with it, and nobody ends up sharing a port or a priority', () => {
+    const book = { allocations: { alice: { port: 8443, priority: 1 } }, reserved: {} };
+    const recorded = new Map([['alice', { port: 8450, priority: 9 }], ['bob', { port: 8443, priority: 1 }]]);
+    const out = allocate(parse({ developers: ['alice', 'bob'] }), book, recorded);
+    expect(out.allocations).toEqual({ alice: { port: 8443, priority: 1 }, bob: { port: 8444, priority: 2 } });
   });
 
   it('applies per-developer limits over the defaults', () => {

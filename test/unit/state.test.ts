@@ -66,6 +66,26 @@ describe('state store', () => {
     expect((await rejection(StateStore.open(path, binding))).message).toContain('two developers share a port or a rule priority');
   });
 
+  it('refuses a state in which a removed developer\'s held priority is given to another', async () => {
+    const path = tempState();
+    const store = await StateStore.open(path, binding);
+    store.data.allocations = { alice: { port: 8443, priority: 1 } };
+    store.data.reserved = { bob: { port: 8444, priority: 1 } };
+    await store.save();
+    expect((await rejection(StateStore.open(path, binding))).message).toContain('two developers share a port or a rule priority');
+  });
+
+  it('reads a version-1 state: its allocations kept, nothing held for removed developers yet', async () => {
+    const path = tempState();
+    const now = new Date().toISOString();
+    const v1 = { schemaVersion: 1, ...binding, createdAt: now, updatedAt: now, phases: {}, allocations: { alice: { port: 8443, priority: 1 } }, resources: {} };
+    writeFileSync(path, JSON.stringify(v1));
+    const store = await StateStore.open(path, binding);
+    expect(store.data.schemaVersion).toBe(2);
+    expect(store.data.allocations).toEqual(v1.allocations);
+    expect(store.data.reserved).toEqual({});
+  });
+
   it('refuses a state written by a newer devenv', async () => {
     const path = tempState();
     writeFileSync(path, JSON.stringify({ schemaVersion: 99 }));

@@ -2,7 +2,8 @@ import {
   DescribeSecretCommand, GetSecretValueCommand, paginateListSecrets, type DescribeSecretCommandOutput, type SecretListEntry, type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { hasCode, isNotFound, matches, SecretsCode } from '../errors.js';
-import { TAG, tagValue } from '../tags.js';
+import type { RecordedAllocations } from '../../config/model.js';
+import { allocationFromTags, TAG, tagValue } from '../tags.js';
 
 export type SecretInfo = DescribeSecretCommandOutput | SecretListEntry;
 
@@ -28,6 +29,20 @@ export async function listProjectSecrets(sm: SecretsManagerClient, project: stri
     out.push(...(page.SecretList ?? []).filter((s) => tagValue(s.Tags, TAG.project) === project));
   }
   return out;
+}
+
+/**
+ * Every developer who still has a secret of this project (one in its recovery window included)
+ * and the allocation its tags record: one paginated ListSecrets. A developer's secrets all carry
+ * the same allocation; the first one tagged is taken.
+ */
+export async function recordedAllocations(sm: SecretsManagerClient, project: string): Promise<RecordedAllocations> {
+  const recorded: RecordedAllocations = new Map();
+  for (const s of await listProjectSecrets(sm, project, true)) {
+    const developer = tagValue(s.Tags, TAG.developer);
+    if (developer && !recorded.get(developer)) recorded.set(developer, allocationFromTags(s.Tags));
+  }
+  return recorded;
 }
 
 /**
