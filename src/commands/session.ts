@@ -90,10 +90,11 @@ export class Session {
     if (JSON.stringify(next) === JSON.stringify({ allocations: state.allocations, reserved: state.reserved })) return;
     const fromTags = (name: string) => JSON.stringify(this.recorded?.get(name)) === JSON.stringify(next.allocations[name]);
     const recovered = Object.keys(next.allocations).filter((name) => !state.allocations[name] && !state.reserved[name] && fromTags(name));
-    if (recovered.length > 0) this.o.reporter.emit({ type: 'step', message: `recovered the ports and priorities of ${recovered.join(', ')} from their secrets' tags` });
     state.allocations = next.allocations;
     state.reserved = next.reserved;
-    if (this.o.lock) await this.state.save();
+    if (!this.o.lock) return;
+    if (recovered.length > 0) this.o.reporter.emit({ type: 'step', message: `recovered the ports and priorities of ${recovered.join(', ')} from their secrets' tags` });
+    await this.state.save();
   }
 
   get model(): Model {

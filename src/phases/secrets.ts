@@ -85,7 +85,7 @@ async function ensureSecret(ctx: Context, w: Wanted, keys: ApiKeyReader): Promis
     await ctx.aws.secrets.send(new RestoreSecretCommand({ SecretId: secret.ARN }));
     ctx.report.step(`restored secret ${w.planned.name}: it was scheduled for deletion on ${day(secret.DeletedDate)}`);
   }
-  const stale = staleAllocationTags(w, secret);
+  const stale = result.outcome === 'created' ? [] : staleAllocationTags(w, secret); // created with them
   if (stale.length > 0) {
     // After any restore: a secret scheduled for deletion cannot be tagged.
     await ctx.aws.secrets.send(new TagResourceCommand({ SecretId: secret.ARN, Tags: stale }));

@@ -1,6 +1,6 @@
 import {
   CreateSecretCommand, DeleteSecretCommand, DescribeSecretCommand, GetSecretValueCommand, InvalidRequestException, ListSecretsCommand,
-  PutSecretValueCommand, ResourceExistsException, ResourceNotFoundException, RestoreSecretCommand, SecretsManagerClient, type Tag,
+  PutSecretValueCommand, ResourceExistsException, ResourceNotFoundException, RestoreSecretCommand, SecretsManagerClient, TagResourceCommand, type Tag,
 } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import * as crypto from 'node:crypto';
@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { recordedAllocations } from '../../src/aws/find/secrets.js';
 import { deriveToken } from '../../src/aws/resource.js';
 import { DevenvError } from '../../src/errors.js';
 import secrets from '../../src/phases/secrets.js';
@@ -82,6 +83,10 @@ beforeEach(() => {
   mock.on(RestoreSecretCommand).callsFake(({ SecretId }) => void delete fake.lookup(SecretId).DeletedDate);
   mock.on(GetSecretValueCommand).callsFake(({ SecretId }) => ({ SecretString: fake.lookup(SecretId).value }));
   mock.on(PutSecretValueCommand).callsFake(({ SecretId, SecretString }) => void (fake.lookup(SecretId).value = SecretString));
+  mock.on(TagResourceCommand).callsFake(({ SecretId, Tags }: { SecretId: string; Tags: Tag[] }) => {
+    const s = fake.lookup(SecretId);
+    s.Tags = [...s.Tags.filter((t) => !Tags.some((n) => n.Key === t.Key)), ...Tags];
+  });
 });
 
 describe('generatePassword', () => {
@@ -241,6 +246,50 @@ describe('secrets apply', () => {
 
     const withFile = await testContext('secrets', { secrets: { anthropicApiKey: { file: '/nonexistent/team.key' } } });
     await expect(secrets.apply(withFile)).rejects.toThrow(/shared Anthropic API key .* file \/nonexistent\/team\.key, which does not exist/);
+  });
+});
+
+describe('allocations in the secrets\' tags', () => {
+  const allocationTagsOf = (name: string) => fake.secrets.get(name)!.Tags.filter((t) => t.Key === 'devenv:port' || t.Key === 'devenv:priority');
+
+  it('each secret records its developer\'s port and priority when it is created', async () => {
+    const ctx = await testContext('secrets');
+    await secrets.apply(ctx);
+    expect(allocationTagsOf('demo/alice/password')).toEqual([{ Key: 'devenv:port', Value: '8443' }, { Key: 'devenv:priority', Value: '1' }]);
+    expect(allocationTagsOf('demo/bob/password')).toEqual([{ Key: 'devenv:port', Value: '8444' }, { Key: 'devenv:priority', Value: '2' }]);
+  });
+
+  it('a secret without them (made before devenv recorded them) is tagged once, and plan says so first', async () => {
+    const ctx = await testContext('secrets');
+    await secrets.apply(ctx);
+    const alice = fake.secrets.get('demo/alice/password')!;
+    alice.Tags = alice.Tags.filter((t) => t.Key !== 'devenv:port' && t.Key !== 'devenv:priority');
+    mock.resetHistory();
+
+    const changes = await secrets.plan(ctx);
+    expect(changes.filter((c) => c.action !== 'keep')).toEqual([expect.objectContaining({ action: 'update', logicalId: 'secret/alice/password', detail: 'tag port 8443, priority 1' })]);
+    expect(mutations()).toEqual([]);
+
+    await secrets.apply(ctx);
+    expect(mutations()).toEqual(['TagResource']);
+    expect(mock.commandCalls(TagResourceCommand)[0]!.args[0].input).toEqual({ SecretId: alice.ARN, Tags: [{ Key: 'devenv:port', Value: '8443' }, { Key: 'devenv:priority', Value: '1' }] });
+    mock.resetHistory();
+    await secrets.apply(ctx);
+    expect(mutations()).toEqual([]);
+  });
+
+  it('are read back with one listing that includes secrets in their recovery window', async () => {
+    const ctx = await testContext('secrets', { developers: ['alice', 'bob', 'carol'] });
+    await secrets.apply(ctx);
+    fake.delete({ SecretId: 'demo/bob/password', RecoveryWindowInDays: 7 });
+    const carol = fake.secrets.get('demo/carol/password')!;
+    carol.Tags = carol.Tags.filter((t) => t.Key !== 'devenv:priority');
+    mock.resetHistory();
+
+    const recorded = await recordedAllocations(ctx.aws.secrets, 'demo');
+    expect(Object.fromEntries(recorded)).toEqual({ alice: { port: 8443, priority: 1 }, bob: { port: 8444, priority: 2 }, carol: undefined });
+    expect(operationsOf(mock)).toEqual(['ListSecrets']);
+    expect(mock.commandCalls(ListSecretsCommand)[0]!.args[0].input.IncludePlannedDeletion).toBe(true);
   });
 });
 
