@@ -40,6 +40,34 @@ describe('cli', () => {
     expect(resources.find((x: { logicalId: string }) => x.logicalId === 'subnet/b').tags['devenv:project']).toBe('code-server-multi-dev');
   });
 
+  it('plan --offline shows the ports the state file holds, read only; a corrupt state file exits 2', async () => {
+    const dir = tmp();
+    const config = join(dir, 'c.json');
+    const state = join(dir, 'state.json');
+    writeFileSync(config, JSON.stringify({ ...baseConfig, developers: ['alice', 'carol', 'dave'] }));
+    const now = '2026-11-23T17:29:42.409Z';
+    const saved = JSON.stringify({
+      schemaVersion: 2, project: baseConfig.project, region: baseConfig.region, account: baseConfig.accountId, createdAt: now, updatedAt: now, phases: {},
+      allocations: { alice: { port: 8443, priority: 1 }, carol: { port: 8445, priority: 3 } }, reserved: { bob: { port: 8444, priority: 2 } }, resources: {},
+    });
+    writeFileSync(state, saved);
+    const r = await cli(['plan', '--offline', '--json', '--config', config, '--state', state]);
+    expect(r.code, r.stderr).toBe(0);
+    const plan = JSON.parse(r.stdout) as { developers: { name: string; port: number; priority: number }[]; reserved: Record<string, unknown> };
+    expect(plan.developers.map((d) => [d.name, d.port, d.priority])).toEqual([['alice', 8443, 1], ['carol', 8445, 3], ['dave', 8446, 4]]);
+    expect(plan.reserved).toEqual({ bob: { port: 8444, priority: 2 } });
+    const text = await cli(['plan', '--offline', '--config', config, '--state', state]);
+    expect(text.stdout).toContain(`offline: from ${config} and ${state}`);
+    expect(text.stdout).toContain('held for bob (removed) while their secrets are kept: port 8444, rule priority 2');
+    expect(readFileSync(state, 'utf8'), 'plan --offline wrote the state file').toBe(saved);
+
+    writeFileSync(state, saved.slice(0, 40));
+    const corrupt = await cli(['plan', '--offline', '--config', config, '--state', state]);
+    expect(corrupt.code).toBe(ExitCode.badInput);
+    expect(corrupt.stderr).toContain(`${state} is not valid JSON`);
+    expect(corrupt.stdout).toBe('');
+  });
+
   it('a malformed config exits 2 and names the key', async () => {
     const dir = tmp();
     writeFileSync(join(dir, 'c.json'), JSON.stringify({ ...baseConfig, developers: ['ok', 'Not_OK'] }));
