@@ -79,6 +79,7 @@ export function allocate(config: Config, book: Partial<AllocationBook>, recorded
   const chosen: Allocations = {};
   const reserved: Allocations = {};
   const stillKept = (name: string) => !recorded || recorded.has(name);
+  // In order of trust: the state's (current, then removed developers), then the secrets' tags.
   for (const name of names) take(chosen, name, book.allocations?.[name] ?? book.reserved?.[name]);
   for (const [name, a] of Object.entries({ ...book.reserved, ...book.allocations })) if (!current.has(name) && stillKept(name)) take(reserved, name, a);
   for (const name of names) take(chosen, name, recorded?.get(name));
