@@ -8,7 +8,7 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { STSClient } from '@aws-sdk/client-sts';
-import type { MiddlewareStack } from '@smithy/types';
+import type { MiddlewareStack, RetryStrategy, RetryStrategyV2 } from '@smithy/types';
 import { InterruptedError } from '../errors.js';
 
 /** What every call passes through: used to stop new calls after Ctrl-C, to log calls, and by tests and the benchmark. */
@@ -32,6 +32,25 @@ export interface ClientOptions {
 /** Retries with client-side rate limiting: throttling waits instead of failing the run. */
 const RETRY = { retryMode: 'adaptive', maxAttempts: 8 } as const;
 
+/**
+ * `shared`'s retries (its backoff, attempts and rate limiter), for throttling only. For creates
+ * that take no idempotency token (CreateVpc, CreateSecurityGroup …): a throttled request was
+ * refused, so sending it again is safe, but one that timed out or got a 5xx may have been carried
+ * out, and sending it again would make a second resource. The resource rule looks for the first
+ * one by its tags instead (ResourceSpec.idempotent).
+ */
+function throttlingRetriesOf(shared: () => Promise<RetryStrategyV2 | RetryStrategy>): RetryStrategyV2 {
+  const strategy = async () => (await shared()) as RetryStrategyV2;
+  return {
+    acquireInitialRetryToken: async (scope) => (await strategy()).acquireInitialRetryToken(scope),
+    refreshRetryTokenForRetry: async (token, info) => {
+      if (info.errorType !== 'THROTTLING') throw info.error; // the SDK then gives up and throws the request's error
+      return (await strategy()).refreshRetryTokenForRetry(token, info);
+    },
+    recordSuccess: (token) => void strategy().then((s) => s.recordSuccess(token)),
+  };
+}
+
 type AnyClient = { middlewareStack: MiddlewareStack<any, any>; destroy(): void };
 
 /**
@@ -45,6 +64,10 @@ export class AwsClients {
   constructor(private readonly options: ClientOptions) {}
 
   get ec2() { return this.client('ec2', () => new EC2Client({ region: this.options.region, ...RETRY })); }
+  /** EC2 for the creates that take no ClientToken: retried by the SDK only when throttled. */
+  get ec2Untokened() {
+    return this.client('ec2', () => new EC2Client({ region: this.options.region, retryStrategy: throttlingRetriesOf(() => this.ec2.config.retryStrategy()) }), 'ec2-untokened');
+  }
   get sts() { return this.client('sts', () => new STSClient({ region: this.options.region, maxAttempts: 3 })); }
   get iam() { return this.client('iam', () => new IAMClient({ region: this.options.region, ...RETRY })); }
   get secrets() { return this.client('secretsmanager', () => new SecretsManagerClient({ region: this.options.region, ...RETRY })); }
@@ -64,12 +87,12 @@ export class AwsClients {
     this.built.clear();
   }
 
-  private client<T extends AnyClient>(service: string, make: () => T): T {
-    let client = this.built.get(service) as T | undefined;
+  private client<T extends AnyClient>(service: string, make: () => T, key = service): T {
+    let client = this.built.get(key) as T | undefined;
     if (!client) {
       client = make();
       this.instrument(client, service);
-      this.built.set(service, client);
+      this.built.set(key, client);
     }
     return client;
   }

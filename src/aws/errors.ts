@@ -5,6 +5,7 @@
  */
 export const Ec2Code = {
   groupDuplicate: 'InvalidGroup.Duplicate',
+  keyPairDuplicate: 'InvalidKeyPair.Duplicate',
   permissionDuplicate: 'InvalidPermission.Duplicate',
   dependencyViolation: 'DependencyViolation',
   idempotentParameterMismatch: 'IdempotentParameterMismatch',
@@ -14,6 +15,7 @@ export const Ec2Code = {
 
 export const IamCode = {
   alreadyExists: 'EntityAlreadyExists',
+  noSuchEntity: 'NoSuchEntity',
   deleteConflict: 'DeleteConflict',
 } as const;
 
@@ -78,6 +80,19 @@ export function isNotFound(err: unknown): boolean {
 }
 
 export const isThrottling = (err: unknown): boolean => errorCodes(err).some((c) => THROTTLING.has(c));
+
+/** A request that timed out or whose connection failed (the SDK's and Node's codes). */
+const CUT_OFF = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
+
+/**
+ * A failure that does not say whether AWS carried the request out: a 5xx other than throttling,
+ * a timeout, a connection cut. (A throttled request was refused; a client error was answered.)
+ */
+export function isInconclusive(err: unknown): boolean {
+  if (isThrottling(err)) return false;
+  const e = err as { $fault?: string; $metadata?: { httpStatusCode?: number } } | undefined;
+  return e?.$fault === 'server' || (e?.$metadata?.httpStatusCode ?? 0) >= 500 || errorCodes(err).some((c) => CUT_OFF.has(c));
+}
 export const isDependencyViolation = (err: unknown): boolean => hasCode(err, Ec2Code.dependencyViolation);
 
 /** `err.message` when the error carries a matching code and (optionally) a stable substring of AWS's message. */

@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
-import { AmbiguousResourceError } from '../errors.js';
+import { AmbiguousResourceError, DevenvError, messageOf } from '../errors.js';
 import type { Change, Context, Row } from '../phases/types.js';
 import type { ResourceRecord } from '../state/schema.js';
-import { isNotFound } from './errors.js';
+import { isInconclusive, isNotFound } from './errors.js';
+import { CREATE_VISIBILITY, retryWithin } from './retry.js';
+import { formatDuration } from './wait.js';
 
 /**
  * How to find, describe and create one AWS resource. Phases describe their resources with
@@ -20,6 +22,15 @@ export interface ResourceSpec<T> {
   find(): Promise<T[]>;
   /** Creates it with its tags in the same call; `token` is the idempotency token for APIs that take one. */
   create(token: string): Promise<T>;
+  /**
+   * `false` for a create that takes no idempotency token (CreateVpc, CreateSecurityGroup …):
+   * `create` sends it on a client the SDK retries only when throttled (`ctx.aws.ec2Untokened`),
+   * and after a failure that may have been carried out (a timeout, a 5xx) the rule looks for
+   * what the call may have made before creating again.
+   */
+  idempotent?: false;
+  /** The create's error that means "it exists already" (a name taken): look for it again and adopt it. */
+  alreadyExists?(err: unknown): boolean;
   idOf(resource: T): string;
   /** Facts worth keeping in the state (a public IP, a DNS name). */
   attrs?(resource: T): ResourceRecord['attrs'];
@@ -28,7 +39,7 @@ export interface ResourceSpec<T> {
 export type Outcome = 'kept' | 'adopted' | 'created';
 
 /** What the resource rule needs of a Context. */
-type RuleContext = Pick<Context, 'state' | 'report' | 'phase'>;
+type RuleContext = Pick<Context, 'state' | 'report' | 'phase' | 'clock' | 'signal'>;
 
 /**
  * The resource rule: known → find by tags or name → create tagged, recording the id before the
@@ -60,11 +71,70 @@ export async function ensureResource<T>(ctx: RuleContext, spec: ResourceSpec<T>)
   }
   record.token ??= deriveToken(ctx, spec.logicalId, record.generation ?? 0);
   await ctx.state.setResource(spec.logicalId, record); // the token is saved before the call that uses it
-  const created = await spec.create(record.token);
-  const id = spec.idOf(created);
-  await ctx.state.setResource(spec.logicalId, { ...record, id, ...attrsOf(spec, created) });
-  ctx.report.step(`created ${spec.kind} ${id}`);
-  return { resource: created, outcome: 'created' };
+  const made = await createOrFind(ctx, spec, record.token);
+  const id = spec.idOf(made.resource);
+  await ctx.state.setResource(spec.logicalId, { ...record, id, ...attrsOf(spec, made.resource) });
+  ctx.report.step(`${made.outcome} ${spec.kind} ${id}`);
+  return made;
+}
+
+/** Creates of a resource without a token, each after the last one's tag search found nothing. */
+const UNTOKENED_CREATES = 3;
+
+/**
+ * `spec.create`, and what a failed create may mean: with `alreadyExists`, that the resource is
+ * there to adopt; for a create without a token (`idempotent: false`) after a timeout or a 5xx,
+ * that AWS may have made it anyway, so it is looked for (by `find`, for a bounded time) before
+ * being created again. Exported for creates outside the rule (a final snapshot).
+ */
+export async function createOrFind<T>(
+  ctx: Pick<RuleContext, 'report' | 'clock' | 'signal'>,
+  spec: Pick<ResourceSpec<T>, 'kind' | 'find' | 'create' | 'idOf' | 'idempotent' | 'alreadyExists'>,
+  token: string,
+): Promise<{ resource: T; outcome: 'created' | 'adopted' }> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return { resource: await spec.create(token), outcome: 'created' };
+    } catch (err) {
+      if (spec.alreadyExists?.(err)) {
+        const existing = await lookAgain(ctx, spec);
+        if (!existing) throw notFoundAfter(spec, err, `AWS says the ${spec.kind} already exists (${messageOf(err)})`);
+        ctx.report.warn(`${spec.kind} already exists (${messageOf(err)}): using ${spec.idOf(existing)}`);
+        return { resource: existing, outcome: 'adopted' };
+      }
+      if (spec.idempotent !== false || !isInconclusive(err)) throw err;
+      const made = await lookAgain(ctx, spec);
+      if (made) {
+        ctx.report.warn(`creating the ${spec.kind} failed (${messageOf(err)}), but AWS made it: using ${spec.idOf(made)}`);
+        return { resource: made, outcome: 'adopted' };
+      }
+      if (attempt >= UNTOKENED_CREATES) throw notFoundAfter(spec, err, `creating the ${spec.kind} failed ${attempt} times (last: ${messageOf(err)})`);
+      ctx.report.warn(`creating the ${spec.kind} failed (${messageOf(err)}) and no ${spec.kind} it may have made showed up; creating it again`);
+    }
+  }
+}
+
+class NotFoundYet extends Error {}
+
+/** `find`, again and again within CREATE_VISIBILITY until it shows something; `undefined` if it never does. */
+async function lookAgain<T>(ctx: Pick<RuleContext, 'report' | 'clock' | 'signal'>, spec: Pick<ResourceSpec<T>, 'kind' | 'find' | 'idOf'>): Promise<T | undefined> {
+  try {
+    return await retryWithin(CREATE_VISIBILITY, (err) => err instanceof NotFoundYet, async () => {
+      const found = await findOne(spec);
+      if (!found) throw new NotFoundYet(`no ${spec.kind} found by its tags yet`);
+      return found;
+    }, { clock: ctx.clock, signal: ctx.signal, onRetry: (message) => ctx.report.progress(`looking for the ${spec.kind}: ${message}`) });
+  } catch (err) {
+    if (err instanceof NotFoundYet) return undefined;
+    throw err;
+  }
+}
+
+function notFoundAfter(spec: Pick<ResourceSpec<unknown>, 'kind'>, cause: unknown, what: string): DevenvError {
+  return new DevenvError('aws', `${what}, and looking for it by its tags or name for ${formatDuration(CREATE_VISIBILITY.windowMs)} found none`, {
+    remedy: `run the same command again in a few minutes: by then AWS's searches have caught up, and a ${spec.kind} devenv made is found by its tags and adopted, not made twice`,
+    cause,
+  });
 }
 
 /** What `ensureResource` would do, without doing it: for `devenv plan`. */
@@ -124,7 +194,7 @@ async function describeOrUndefined<T>(spec: ResourceSpec<T>, id: string): Promis
   }
 }
 
-async function findOne<T>(spec: ResourceSpec<T>): Promise<T | undefined> {
+async function findOne<T>(spec: Pick<ResourceSpec<T>, 'kind' | 'find' | 'idOf'>): Promise<T | undefined> {
   const found = await spec.find();
   if (found.length > 1) throw new AmbiguousResourceError(spec.kind, found.map((r) => spec.idOf(r)));
   return found[0];

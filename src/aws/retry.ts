@@ -8,8 +8,13 @@ export interface ConsistencyWindow {
   intervalMs: number;
 }
 
-/** A new instance profile can be refused by RunInstances for a while (Terraform retries 2 minutes). */
+/** A new role or instance profile can be unknown to IAM's next call, or refused by RunInstances, for a while (Terraform retries 2 minutes). */
 export const IAM_PROPAGATION: ConsistencyWindow = { name: 'IAM propagation', windowMs: 2 * 60_000, intervalMs: 5_000 };
+/**
+ * A create without a token that failed in transit may still have made its resource, which a
+ * search by tags shows only after a while (EC2 describe calls are eventually consistent [ec2-ec]).
+ */
+export const CREATE_VISIBILITY: ConsistencyWindow = { name: 'the resource a failed create may have made to show up', windowMs: 60_000, intervalMs: 5_000 };
 /** A resource just deleted can still be referenced for a while (ENIs of an ALB, a terminating instance). */
 export const DEPENDENCY_RELEASE: ConsistencyWindow = { name: 'dependent resources to be released', windowMs: 5 * 60_000, intervalMs: 10_000 };
 

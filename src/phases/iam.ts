@@ -6,6 +6,7 @@ import {
 import { hasCode, IamCode, ignoring, isNotFound } from '../aws/errors.js';
 import { findInlinePolicy, findInstanceProfile, findRole, nameFromArn, parsePolicyDocument, samePolicy } from '../aws/find/iam.js';
 import { ensureResource, planResource, removeResource, statusOf, type ResourceSpec } from '../aws/resource.js';
+import { IAM_PROPAGATION, retryWithin } from '../aws/retry.js';
 import { requireProjectTag, tagList } from '../aws/tags.js';
 import { ec2TrustPolicy, hostPolicy, iamBlueprint } from '../blueprint/identity.js';
 import { pick, type PlannedResource } from '../blueprint/types.js';
@@ -36,16 +37,9 @@ function iamSpec<T extends Role | InstanceProfile>(ctx: Context, p: PlannedResou
     kind: p.kind,
     describe: (arn) => owned(nameFromArn(arn)),
     find: async () => [await owned(p.name)].filter((r): r is T => r !== undefined),
-    create: async () => {
-      try {
-        return await create();
-      } catch (err) {
-        // Made by a run that did not live to record it, and not yet visible to the find.
-        const existing = hasCode(err, IamCode.alreadyExists) ? await owned(p.name) : undefined;
-        if (!existing) throw err;
-        return existing;
-      }
-    },
+    create,
+    // Made by a run that did not live to record it, and not yet visible to the find.
+    alreadyExists: (err) => hasCode(err, IamCode.alreadyExists),
     idOf: (r) => r.Arn!,
     attrs: () => ({ name: p.name }),
   };
@@ -69,6 +63,28 @@ const trustDiffers = (role: Role) => !samePolicy(parsePolicyDocument(role.Assume
 const otherRoles = (profile: InstanceProfile, roleName: string) => (profile.Roles ?? []).map((r) => r.RoleName!).filter((n) => n !== roleName);
 const holdsRole = (profile: InstanceProfile, roleName: string) => (profile.Roles ?? []).some((r) => r.RoleName === roleName);
 
+const isNoSuchEntity = (err: unknown) => hasCode(err, IamCode.noSuchEntity);
+
+/**
+ * A role or profile IAM has just made can be unknown to the next call for seconds (IAM is
+ * eventually consistent [iam-ec]): that call's NoSuchEntity is retried within IAM_PROPAGATION.
+ */
+async function afterPropagation<T>(ctx: Context, what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await retryWithin(IAM_PROPAGATION, isNoSuchEntity, call, {
+      clock: ctx.clock,
+      signal: ctx.signal,
+      onRetry: (message) => ctx.report.progress(`${what}: ${message}`),
+    });
+  } catch (err) {
+    if (!isNoSuchEntity(err)) throw err;
+    throw new DevenvError('aws', `${what} failed: IAM does not know the role or profile: ${messageOf(err)}`, {
+      remedy: 'check that both exist (aws iam get-role / get-instance-profile) and were not deleted meanwhile, then run `devenv up` again',
+      cause: err,
+    });
+  }
+}
+
 async function converge(ctx: Context): Promise<void> {
   const iam = ctx.aws.iam;
   const p = planned(ctx);
@@ -82,7 +98,8 @@ async function converge(ctx: Context): Promise<void> {
 
   const current = await findInlinePolicy(iam, p.role.name, p.policy.name);
   if (!samePolicy(current, desiredPolicy)) {
-    await iam.send(new PutRolePolicyCommand({ RoleName: p.role.name, PolicyName: p.policy.name, PolicyDocument: JSON.stringify(desiredPolicy) }));
+    await afterPropagation(ctx, `putting inline policy ${p.policy.name} on role ${p.role.name}`, () =>
+      iam.send(new PutRolePolicyCommand({ RoleName: p.role.name, PolicyName: p.policy.name, PolicyDocument: JSON.stringify(desiredPolicy) })));
     ctx.report.step(current === undefined ? `put inline policy ${p.policy.name} on role ${p.role.name}` : `rewrote inline policy ${p.policy.name}: it differed from the least-privilege policy`);
   }
   if (!ctx.state.resource(p.policy.logicalId)) await ctx.state.setResource(p.policy.logicalId, { kind: p.policy.kind, phase: 'iam', id: p.policy.name, attrs: { role: p.role.name } });
@@ -94,7 +111,8 @@ async function converge(ctx: Context): Promise<void> {
     ctx.report.warn(`removed role ${other} from instance profile ${p.profile.name}: it must hold ${p.role.name} only`);
   }
   if (!holdsRole(profile, p.role.name)) {
-    await iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: p.profile.name, RoleName: p.role.name }));
+    await afterPropagation(ctx, `adding role ${p.role.name} to instance profile ${p.profile.name}`, () =>
+      iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: p.profile.name, RoleName: p.role.name })));
     ctx.report.step(`added role ${p.role.name} to instance profile ${p.profile.name}`);
   }
   await ctx.state.setOutputs('iam', { roleName: p.role.name, roleArn: role.Arn!, instanceProfileName: p.profile.name, instanceProfileArn: profile.Arn! });

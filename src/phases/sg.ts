@@ -29,7 +29,8 @@ function groupSpec(ctx: Context, logicalId: GroupLogicalId, vpcId?: string) {
     const tagged = await findByTags(ctx.aws.ec2, SECURITY_GROUPS, ctx.model, logicalId);
     return tagged.length > 0 || !vpcId ? tagged : findByName(ctx, p, vpcId);
   };
-  return { ...spec, find };
+  // A taken name (a group a killed run made, not yet in EC2's describe) is found again by name: it is ours by name.
+  return { ...spec, find, idempotent: false as const, alreadyExists: (err: unknown) => hasCode(err, Ec2Code.groupDuplicate) };
 }
 
 const findByName = (ctx: Context, p: PlannedResource, vpcId: string) =>
@@ -37,23 +38,13 @@ const findByName = (ctx: Context, p: PlannedResource, vpcId: string) =>
 
 async function createGroup(ctx: Context, p: PlannedResource, vpcId: string | undefined): Promise<SecurityGroup> {
   if (!vpcId) throw new Error('sg: the VPC id is needed to create a security group');
-  try {
-    const out = await ctx.aws.ec2.send(new CreateSecurityGroupCommand({
-      GroupName: p.name,
-      Description: String(p.properties.description),
-      VpcId: vpcId,
-      TagSpecifications: tagSpecifications('security-group', p.tags),
-    }));
-    return { GroupId: out.GroupId, GroupName: p.name, VpcId: vpcId };
-  } catch (err) {
-    // The name is taken although the search just before missed it: EC2's describe lags behind
-    // a create (of a run killed before it saved the id). The group is ours by name: use it.
-    if (!hasCode(err, Ec2Code.groupDuplicate)) throw err;
-    const [existing] = await findByName(ctx, p, vpcId);
-    if (!existing) throw err;
-    ctx.report.warn(`security group ${p.name} already exists in ${vpcId} as ${existing.GroupId}; using it`);
-    return existing;
-  }
+  const out = await ctx.aws.ec2Untokened.send(new CreateSecurityGroupCommand({
+    GroupName: p.name,
+    Description: String(p.properties.description),
+    VpcId: vpcId,
+    TagSpecifications: tagSpecifications('security-group', p.tags),
+  }));
+  return { GroupId: out.GroupId, GroupName: p.name, VpcId: vpcId };
 }
 
 function mustBeIn(group: SecurityGroup, vpcId: string): void {

@@ -25,31 +25,34 @@ function required(vpcId: string | undefined): string {
 
 function vpcSpec(ctx: Context) {
   const p = planned(ctx, 'vpc');
-  return ec2Resource(ctx, VPCS, p, async () => {
-    const out = await ctx.aws.ec2.send(new CreateVpcCommand({ CidrBlock: property(p, 'cidr'), TagSpecifications: tagSpecifications('vpc', p.tags) }));
+  const create = async () => {
+    const out = await ctx.aws.ec2Untokened.send(new CreateVpcCommand({ CidrBlock: property(p, 'cidr'), TagSpecifications: tagSpecifications('vpc', p.tags) }));
     return out.Vpc!;
-  });
+  };
+  return { ...ec2Resource(ctx, VPCS, p, create), idempotent: false as const };
 }
 
 function subnetSpec(ctx: Context, logicalId: string, vpcId?: string) {
   const p = planned(ctx, logicalId);
-  return ec2Resource(ctx, SUBNETS, p, async () => {
-    const out = await ctx.aws.ec2.send(new CreateSubnetCommand({
+  const create = async () => {
+    const out = await ctx.aws.ec2Untokened.send(new CreateSubnetCommand({
       VpcId: required(vpcId),
       CidrBlock: property(p, 'cidr'),
       AvailabilityZone: property(p, 'availabilityZone'),
       TagSpecifications: tagSpecifications('subnet', p.tags),
     }));
     return out.Subnet!;
-  });
+  };
+  return { ...ec2Resource(ctx, SUBNETS, p, create), idempotent: false as const };
 }
 
 function internetGatewaySpec(ctx: Context) {
   const p = planned(ctx, 'igw');
-  return ec2Resource(ctx, INTERNET_GATEWAYS, p, async () => {
-    const out = await ctx.aws.ec2.send(new CreateInternetGatewayCommand({ TagSpecifications: tagSpecifications('internet-gateway', p.tags) }));
+  const create = async () => {
+    const out = await ctx.aws.ec2Untokened.send(new CreateInternetGatewayCommand({ TagSpecifications: tagSpecifications('internet-gateway', p.tags) }));
     return out.InternetGateway!;
-  });
+  };
+  return { ...ec2Resource(ctx, INTERNET_GATEWAYS, p, create), idempotent: false as const };
 }
 
 function routeTableSpec(ctx: Context, vpcId?: string) {

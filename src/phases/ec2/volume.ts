@@ -3,7 +3,7 @@ import {
   waitUntilSnapshotCompleted, waitUntilVolumeAvailable, type Instance, type Volume,
 } from '@aws-sdk/client-ec2';
 import { describeById, filter, findByTags, VOLUMES } from '../../aws/ec2/collections.js';
-import { ensureResource, planResource, probeResource, removeResource, statusOf, type ResourceSpec } from '../../aws/resource.js';
+import { createOrFind, ensureResource, planResource, probeResource, removeResource, statusOf, type ResourceSpec } from '../../aws/resource.js';
 import { tagFilters, tagSpecifications, tagsFor } from '../../aws/tags.js';
 import { formatDuration, waitFor } from '../../aws/wait.js';
 import { ec2Blueprint } from '../../blueprint/compute.js';
@@ -115,20 +115,25 @@ export async function detachDataVolume(ctx: Context, volumeId: string, instanceI
 
 /** The final snapshot of a volume: one a killed run already started, or a new one; waits until it is complete. */
 async function finalSnapshot(ctx: Context, volumeId: string): Promise<string> {
-  const existing = await ctx.aws.ec2.send(new DescribeSnapshotsCommand({
-    OwnerIds: ['self'],
-    Filters: [...tagFilters(ctx.model, FINAL_SNAPSHOT), filter('volume-id', volumeId)],
-  }));
-  let snapshotId = existing.Snapshots?.find((s) => s.State !== 'error')?.SnapshotId;
-  if (!snapshotId) {
-    const out = await ctx.aws.ec2.send(new CreateSnapshotCommand({
+  const find = async () => {
+    const existing = await ctx.aws.ec2.send(new DescribeSnapshotsCommand({
+      OwnerIds: ['self'],
+      Filters: [...tagFilters(ctx.model, FINAL_SNAPSHOT), filter('volume-id', volumeId)],
+    }));
+    return (existing.Snapshots ?? []).filter((s) => s.State !== 'error').slice(0, 1);
+  };
+  let [snapshot] = await find();
+  if (!snapshot) {
+    // CreateSnapshot takes no token: sent once, and after a timeout looked for before another is started.
+    const create = async () => (await ctx.aws.ec2Untokened.send(new CreateSnapshotCommand({
       VolumeId: volumeId,
       Description: `devenv ${ctx.model.project}: final snapshot of the data volume ${volumeId}`,
       TagSpecifications: tagSpecifications('snapshot', tagsFor(ctx.model, FINAL_SNAPSHOT)),
-    }));
-    snapshotId = out.SnapshotId!;
-    ctx.report.step(`started final snapshot ${snapshotId} of data volume ${volumeId}`);
+    })));
+    ({ resource: snapshot } = await createOrFind(ctx, { kind: 'final snapshot', find, create, idOf: (s) => s.SnapshotId!, idempotent: false }, ''));
+    ctx.report.step(`started final snapshot ${snapshot.SnapshotId} of data volume ${volumeId}`);
   }
+  const snapshotId = snapshot.SnapshotId!;
   await sdkWait(ctx, `snapshot ${snapshotId} to complete`, WAIT_S.snapshotCompleted, (w) => waitUntilSnapshotCompleted(w, { SnapshotIds: [snapshotId] }));
   return snapshotId;
 }
