@@ -8,7 +8,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DevenvError } from '../../src/errors.js';
 import iam from '../../src/phases/iam.js';
-import { testContext } from '../helpers/context.js';
+import { IAM_PROPAGATION } from '../../src/aws/retry.js';
+import { fakeClock, testContext } from '../helpers/context.js';
 import { mutatingOperations, operations as operationsOf } from '../helpers/calls.js';
 
 const ACCOUNT = '123456789012';
@@ -165,6 +166,56 @@ describe('iam apply', () => {
     delete ctx.state.data.account;
     converged();
     await expect(iam.apply(ctx)).rejects.toSatisfy((e: DevenvError) => e.kind === 'state' && /devenv phase validate/.test(e.remedy ?? ''));
+  });
+});
+
+describe('iam apply: a just-created role is not known everywhere yet (IAM propagation)', () => {
+  /** Nothing exists: the role and profile are created, and the two calls that name them are answered by `answers`. */
+  function freshRole(answers: { put?: Error[]; add?: Error[] }) {
+    mock.on(GetRoleCommand).rejects(noSuchEntity()).on(GetInstanceProfileCommand).rejects(noSuchEntity()).on(GetRolePolicyCommand).rejects(noSuchEntity());
+    mock.on(CreateRoleCommand).resolves({ Role: role() });
+    mock.on(CreateInstanceProfileCommand).resolves({ InstanceProfile: profile({ Roles: [] }) });
+    let put = mock.on(PutRolePolicyCommand);
+    for (const err of answers.put ?? []) put = put.rejectsOnce(err);
+    put.resolves({});
+    let add = mock.on(AddRoleToInstanceProfileCommand);
+    for (const err of answers.add ?? []) add = add.rejectsOnce(err);
+    add.resolves({});
+  }
+  const calls = (command: typeof PutRolePolicyCommand | typeof AddRoleToInstanceProfileCommand) => mock.commandCalls(command as never).length;
+  const roleNotFound = () => new NoSuchEntityException({ message: 'The role with name demo-ec2-role cannot be found.', $metadata: {} });
+
+  it('retries NoSuchEntity on PutRolePolicy and AddRoleToInstanceProfile until IAM knows the role, saying so', async () => {
+    const ctx = await testContext('iam');
+    freshRole({ put: [roleNotFound(), roleNotFound()], add: [roleNotFound(), roleNotFound()] });
+    await iam.apply(ctx);
+    expect(calls(PutRolePolicyCommand)).toBe(3);
+    expect(calls(AddRoleToInstanceProfileCommand)).toBe(3);
+    expect((ctx.clock as ReturnType<typeof fakeClock>).slept).toEqual(Array(4).fill(IAM_PROPAGATION.intervalMs));
+    const progress = ctx.events.filter((e) => e.type === 'progress').map((e) => (e as { message: string }).message);
+    expect(progress).toContainEqual(expect.stringMatching(/^putting inline policy demo-ec2-policy on role demo-ec2-role: waiting for IAM propagation \(\d+s\)/));
+    expect(progress).toContainEqual(expect.stringMatching(/^adding role demo-ec2-role to instance profile demo-ec2-profile: waiting for IAM propagation/));
+    expect(ctx.state.phase('iam')?.outputs?.instanceProfileArn).toBe(PROFILE_ARN);
+  });
+
+  it('gives up after the propagation window with what failed, how long it waited, and what to do', async () => {
+    const ctx = await testContext('iam');
+    freshRole({ add: Array(100).fill(roleNotFound()) });
+    const err = (await iam.apply(ctx).catch((e: unknown) => e)) as DevenvError;
+    expect(err).toBeInstanceOf(DevenvError);
+    expect(err.message).toMatch(/^adding role demo-ec2-role to instance profile demo-ec2-profile failed: IAM does not know the role or profile: .*cannot be found\. \(still failing after 2m00s of waiting for IAM propagation\)/);
+    expect(err.remedy).toMatch(/aws iam get-role.*devenv up/);
+    const tries = calls(AddRoleToInstanceProfileCommand);
+    expect(tries).toBe(IAM_PROPAGATION.windowMs / IAM_PROPAGATION.intervalMs + 1); // at 0s, 5s, … 120s
+  });
+
+  it('does not retry another error', async () => {
+    const ctx = await testContext('iam');
+    const limit = Object.assign(new Error('Cannot exceed quota for InstanceSessionsPerInstanceProfile: 1'), { name: 'LimitExceededException', $metadata: {} });
+    freshRole({ add: [limit] });
+    await expect(iam.apply(ctx)).rejects.toThrow('Cannot exceed quota');
+    expect(calls(AddRoleToInstanceProfileCommand)).toBe(1);
+    expect((ctx.clock as ReturnType<typeof fakeClock>).slept).toEqual([]);
   });
 });
 

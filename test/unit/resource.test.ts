@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { deriveToken, ensureResource, removeResource, type ResourceSpec } from '../../src/aws/resource.js';
-import { AmbiguousResourceError } from '../../src/errors.js';
-import { testContext } from '../helpers/context.js';
+import { CREATE_VISIBILITY } from '../../src/aws/retry.js';
+import { AmbiguousResourceError, DevenvError } from '../../src/errors.js';
+import { fakeClock, testContext } from '../helpers/context.js';
 
 interface Thing {
   id: string;
@@ -142,5 +143,112 @@ describe('the resource rule', () => {
     const { outcome } = await ensureResource(ctx, aws.spec({ find: async () => [] }));
     expect(outcome).toBe('created');
     expect(aws.calls).toContain(`create ${deriveToken(ctx, 'vpc', 1)}`);
+  });
+});
+
+describe('the resource rule for a create without a token (idempotent: false)', () => {
+  /** What the SDK throws when a request timed out: AWS may or may not have carried it out. */
+  const timedOut = () => Object.assign(new Error('socket hang up'), { name: 'TimeoutError', $metadata: {} });
+  const serverError = () => Object.assign(new Error('We encountered an internal error'), { name: 'InternalError', $fault: 'server', $metadata: { httpStatusCode: 500 } });
+
+  /** A create whose first `failures` calls fail with `error()`; `madeAnyway` says whether AWS made the resource before failing. */
+  function failingCreate(aws: ReturnType<typeof fakeAws>, failures: number, error: () => Error, madeAnyway: boolean) {
+    let calls = 0;
+    const base = aws.spec();
+    return {
+      count: () => calls,
+      spec: aws.spec({
+        idempotent: false,
+        create: async (token) => {
+          calls++;
+          if (calls > failures) return base.create(token);
+          if (madeAnyway) await base.create(token);
+          throw error();
+        },
+      }),
+    };
+  }
+
+  it('adopts what a timed-out create made once its tags find it, and does not create it twice', async () => {
+    const ctx = await ruleContext();
+    const aws = fakeAws();
+    const create = failingCreate(aws, 1, timedOut, true);
+    let looks = 0;
+    const spec = { ...create.spec, find: async () => (++looks < 3 ? [] : [...aws.live.values()]) }; // the tag search lags
+    const { outcome, resource } = await ensureResource(ctx, spec);
+    expect(outcome).toBe('adopted');
+    expect(create.count()).toBe(1);
+    expect(aws.live.size).toBe(1);
+    expect(ctx.state.resource('vpc')?.id).toBe(resource.id);
+    expect((ctx.clock as ReturnType<typeof fakeClock>).slept).toEqual([CREATE_VISIBILITY.intervalMs]);
+    expect(ctx.events).toContainEqual(expect.objectContaining({ type: 'warn', message: expect.stringContaining(`but AWS made it: using ${resource.id}`) }));
+  });
+
+  it('creates once more when a 5xx create made nothing and the tags find nothing within the window', async () => {
+    const ctx = await ruleContext();
+    const aws = fakeAws();
+    const create = failingCreate(aws, 1, serverError, false);
+    const { outcome } = await ensureResource(ctx, create.spec);
+    expect(outcome).toBe('created');
+    expect(create.count()).toBe(2);
+    expect(aws.live.size).toBe(1);
+    const waited = (ctx.clock as ReturnType<typeof fakeClock>).slept.reduce((a, b) => a + b, 0);
+    expect(waited).toBeGreaterThan(CREATE_VISIBILITY.windowMs - 2 * CREATE_VISIBILITY.intervalMs);
+    expect(waited).toBeLessThanOrEqual(CREATE_VISIBILITY.windowMs);
+    expect(ctx.events).toContainEqual(expect.objectContaining({ type: 'progress', message: expect.stringContaining('looking for the VPC') }));
+  });
+
+  it('stops with a clear error after three creates that failed and made nothing it could find', async () => {
+    const ctx = await ruleContext();
+    const aws = fakeAws();
+    const create = failingCreate(aws, 99, timedOut, false);
+    const err = (await ensureResource(ctx, create.spec).catch((e: unknown) => e)) as DevenvError;
+    expect(err).toBeInstanceOf(DevenvError);
+    expect(err.message).toMatch(/creating the VPC failed 3 times \(last: socket hang up\), and looking for it by its tags or name for 1m00s found none/);
+    expect(err.remedy).toMatch(/run the same command again/);
+    expect(create.count()).toBe(3);
+  });
+
+  it('does not look again after an answered error or throttling: it is the answer', async () => {
+    for (const error of [() => Object.assign(new Error('bad cidr'), { name: 'InvalidParameterValue', $fault: 'client' }), () => Object.assign(new Error('Rate exceeded'), { name: 'RequestLimitExceeded', $metadata: { httpStatusCode: 503 } })]) {
+      const ctx = await ruleContext();
+      const aws = fakeAws();
+      const create = failingCreate(aws, 1, error, false);
+      await expect(ensureResource(ctx, create.spec)).rejects.toThrow(error().message);
+      expect(create.count()).toBe(1);
+      expect(aws.calls.filter((c) => c === 'find')).toHaveLength(1); // the search before the create, none after
+    }
+  });
+
+  it('a create that takes a token is not second-guessed: its timeout is thrown (the SDK retried it with the same token)', async () => {
+    const ctx = await ruleContext();
+    const aws = fakeAws();
+    const create = failingCreate(aws, 1, timedOut, true);
+    await expect(ensureResource(ctx, { ...create.spec, idempotent: undefined })).rejects.toThrow('socket hang up');
+    expect(create.count()).toBe(1);
+  });
+});
+
+describe('the resource rule when the create says it already exists', () => {
+  const duplicate = () => Object.assign(new Error("The security group 'demo-alb-sg' already exists"), { name: 'InvalidGroup.Duplicate' });
+  const isDuplicate = (err: unknown) => (err as Error).name === 'InvalidGroup.Duplicate';
+
+  it('finds it again (the search lags) and adopts it', async () => {
+    const ctx = await ruleContext();
+    const aws = fakeAws([{ id: 'sg-1' }]);
+    let looks = 0;
+    const spec = aws.spec({ find: async () => (++looks < 3 ? [] : [...aws.live.values()]), create: async () => { throw duplicate(); }, alreadyExists: isDuplicate });
+    const { outcome } = await ensureResource(ctx, spec);
+    expect(outcome).toBe('adopted');
+    expect(ctx.state.resource('vpc')?.id).toBe('sg-1');
+  });
+
+  it('stops with a clear error when it never shows up', async () => {
+    const ctx = await ruleContext();
+    const aws = fakeAws();
+    const spec = aws.spec({ create: async () => { throw duplicate(); }, alreadyExists: isDuplicate });
+    const err = (await ensureResource(ctx, spec).catch((e: unknown) => e)) as DevenvError;
+    expect(err).toBeInstanceOf(DevenvError);
+    expect(err.message).toMatch(/AWS says the VPC already exists \(The security group 'demo-alb-sg' already exists\), and looking for it .* for 1m00s found none/);
   });
 });

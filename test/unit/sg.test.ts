@@ -346,6 +346,32 @@ describe('sg apply', () => {
     expect(ctx.events).toContainEqual(expect.objectContaining({ type: 'warn', message: expect.stringContaining('already exists') }));
   });
 
+  it('adopts a group whose CreateSecurityGroup timed out after EC2 made it, sent once, not made twice', async () => {
+    const ctx = await sgContext();
+    ec2.on(CreateSecurityGroupCommand, { GroupName: 'demo-alb-sg' }).callsFakeOnce((i: CreateSecurityGroupCommand['input']) => {
+      world.groups.push({ GroupId: 'sg-0000made', GroupName: i.GroupName, VpcId: i.VpcId, Tags: i.TagSpecifications?.[0]?.Tags ?? [] });
+      throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError', $metadata: {} });
+    });
+
+    await sgPhase.apply(ctx);
+    expect(inputsOf('CreateSecurityGroup').map((i) => i.GroupName)).toEqual(['demo-alb-sg', 'demo-host-sg']);
+    expect(world.groups.filter((g) => g.GroupName === 'demo-alb-sg')).toHaveLength(1);
+    expect(ctx.state.resource('sg/alb')!.id).toBe('sg-0000made');
+    expect(ec2.commandCalls(CreateSecurityGroupCommand).map((c) => c.thisValue)).toEqual([ctx.aws.ec2Untokened, ctx.aws.ec2Untokened]);
+  });
+
+  it('stops, saying so, when the name is taken but no search finds the group within the window', async () => {
+    const ctx = await sgContext();
+    world.groups.push({ GroupId: 'sg-0000ghost', GroupName: 'demo-alb-sg', VpcId: VPC_ID, Tags: ourTags(ctx, 'sg/alb') });
+    world.unlisted.add('sg-0000ghost'); // EC2's describe never catches up in this test
+
+    const failure = (await sgPhase.apply(ctx).catch((e: unknown) => e)) as DevenvError;
+    expect(failure).toBeInstanceOf(DevenvError);
+    expect(failure.message).toMatch(/AWS says the security group already exists \(The security group 'demo-alb-sg' already exists for VPC 'vpc-0000cafe'\)/);
+    expect(failure.remedy).toMatch(/run the same command again/);
+    expect(inputsOf('CreateSecurityGroup')).toHaveLength(1);
+  });
+
   it('adds the rest one by one when an authorize fails as a duplicate of a rule Describe did not show', async () => {
     const ctx = await sgContext();
     const { alb, host } = await converged(ctx);

@@ -14,7 +14,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { isMutating } from '../../src/aws/clients.js';
-import { DEPENDENCY_RELEASE } from '../../src/aws/retry.js';
+import { CREATE_VISIBILITY, DEPENDENCY_RELEASE } from '../../src/aws/retry.js';
 import { tagList } from '../../src/aws/tags.js';
 import { vpcBlueprint } from '../../src/blueprint/network.js';
 import { pick } from '../../src/blueprint/types.js';
@@ -75,8 +75,18 @@ function find<T>(items: T[], match: (t: T) => boolean, notFound: string): T {
   return item;
 }
 
+/** Ops whose next call times out in transit; `made`: EC2 carried it out before the answer was lost. */
+let lost: Record<string, { made: boolean }> = {};
+const timedOut = () => Object.assign(new Error('socket hang up'), { name: 'TimeoutError', $metadata: {} });
+
 function mutating<I, O>(op: string, change: (input: I) => O): (input: I) => O {
   return (input) => {
+    const fault = lost[op];
+    if (fault) {
+      delete lost[op];
+      if (fault.made) change(input);
+      throw timedOut();
+    }
     const output = change(input);
     mutatingCalls++;
     if (crash.afterOp === op || crash.afterCall === mutatingCalls) throw new Error(`crash after ${op}`);
@@ -233,6 +243,7 @@ beforeEach(() => {
   ec2.reset();
   world = emptyWorld();
   crash = {};
+  lost = {};
   mutatingCalls = 0;
   fakeEc2();
 });
@@ -410,6 +421,37 @@ describe('vpc apply', () => {
 });
 
 // --- plan and status ---------------------------------------------------------------------------
+
+describe('vpc apply: creates without a token (CreateVpc, CreateSubnet, CreateInternetGateway)', () => {
+  const creates = ['CreateVpc', 'CreateSubnet', 'CreateInternetGateway'];
+  const oneOfEach = () => [world.vpcs.length, world.subnets.length, world.gateways.length, world.tables.length];
+
+  it.each(creates)('%s that timed out after EC2 made it: found by its tags and adopted, not made twice', async (op) => {
+    const ctx = await testContext('vpc');
+    lost[op] = { made: true };
+    await vpcPhase.apply(ctx);
+    expect(oneOfEach()).toEqual([1, 2, 1, 1]);
+    expect(mutatingOps().filter((o) => o === op)).toHaveLength(op === 'CreateSubnet' ? 2 : 1); // one per subnet: the lost one was not sent again
+    expect(ctx.events).toContainEqual(expect.objectContaining({ type: 'warn', message: expect.stringContaining('but AWS made it') }));
+  });
+
+  it.each(creates)('%s that timed out before EC2 made anything: looked for, then sent once more', async (op) => {
+    const ctx = await testContext('vpc');
+    lost[op] = { made: false };
+    await vpcPhase.apply(ctx);
+    expect(oneOfEach()).toEqual([1, 2, 1, 1]);
+    expect(mutatingOps().filter((o) => o === op)).toHaveLength(op === 'CreateSubnet' ? 3 : 2);
+    expect((ctx.clock as ReturnType<typeof fakeClock>).slept.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(CREATE_VISIBILITY.windowMs - CREATE_VISIBILITY.intervalMs);
+  });
+
+  it('sends them on the client the SDK retries only when throttled; the route table (it takes a ClientToken) on the retrying one', async () => {
+    const ctx = await testContext('vpc');
+    await vpcPhase.apply(ctx);
+    const clientOf = (op: string) => ec2.calls().filter((c) => (c.args[0] as object).constructor.name === `${op}Command`).map((c) => c.thisValue as unknown);
+    for (const op of creates) expect(new Set(clientOf(op))).toEqual(new Set([ctx.aws.ec2Untokened]));
+    expect(clientOf('CreateRouteTable')).toEqual([ctx.aws.ec2]);
+  });
+});
 
 describe('vpc plan and status', () => {
   it('plans five creates from the config when nothing exists, and changes nothing', async () => {
