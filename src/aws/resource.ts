@@ -90,7 +90,7 @@ const UNTOKENED_CREATES = 3;
 export async function createOrFind<T>(
   ctx: Pick<RuleContext, 'report' | 'clock' | 'signal'>,
   spec: Pick<ResourceSpec<T>, 'kind' | 'find' | 'create' | 'idOf' | 'idempotent' | 'alreadyExists'>,
-  token: string,
+  token = '',
 ): Promise<{ resource: T; outcome: 'created' | 'adopted' }> {
   for (let attempt = 1; ; attempt++) {
     try {

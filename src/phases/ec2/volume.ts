@@ -130,7 +130,7 @@ async function finalSnapshot(ctx: Context, volumeId: string): Promise<string> {
       Description: `devenv ${ctx.model.project}: final snapshot of the data volume ${volumeId}`,
       TagSpecifications: tagSpecifications('snapshot', tagsFor(ctx.model, FINAL_SNAPSHOT)),
     })));
-    ({ resource: snapshot } = await createOrFind(ctx, { kind: 'final snapshot', find, create, idOf: (s) => s.SnapshotId!, idempotent: false }, ''));
+    snapshot = (await createOrFind(ctx, { kind: 'final snapshot', find, create, idOf: (s) => s.SnapshotId!, idempotent: false })).resource;
     ctx.report.step(`started final snapshot ${snapshot.SnapshotId} of data volume ${volumeId}`);
   }
   const snapshotId = snapshot.SnapshotId!;
