@@ -1,4 +1,5 @@
 import type { Model } from '../config/model.js';
+import { awsName } from './names.js';
 import { awsResource, type PlannedResource } from './types.js';
 
 export const DATA_MOUNT = '/mnt/ebs-data';
@@ -6,7 +7,7 @@ export const DATA_MOUNT = '/mnt/ebs-data';
 export function ec2Blueprint(model: Model): PlannedResource[] {
   const i = model.config.instance;
   return [
-    { ...awsResource(model, 'keypair', 'key pair', { type: 'ed25519', privateKey: model.privateKeyPath }), name: model.keyName },
+    { ...awsResource(model, 'keypair', 'key pair', { type: 'ed25519', privateKey: model.privateKeyPath }), name: awsName('key pair', model.keyName) },
     awsResource(model, 'volume/data', 'EBS volume', { type: 'gp3', sizeGiB: i.dataVolumeGiB, encrypted: true, availabilityZone: model.hostAz }),
     awsResource(model, 'instance', 'EC2 instance', {
       type: i.type,

@@ -1,4 +1,5 @@
 import type { Model } from '../config/model.js';
+import { awsName } from './names.js';
 import { awsResource, type PlannedResource } from './types.js';
 
 export const TLS_POLICY = 'ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09';
@@ -34,7 +35,7 @@ export function dnsBlueprint(model: Model): PlannedResource[] {
 export function monitoringBlueprint(model: Model): PlannedResource[] {
   const logs = [`/aws/ec2/${model.project}/system`, `/aws/ec2/${model.project}/docker`, ...model.developers.map((d) => `/aws/ec2/${model.project}/containers/${d.name}`)];
   return [
-    ...logs.map((name) => ({ ...awsResource(model, `logs${name.slice(`/aws/ec2/${model.project}`.length)}`, 'log group', { retentionDays: 30 }), name })),
+    ...logs.map((name) => ({ ...awsResource(model, `logs${name.slice(`/aws/ec2/${model.project}`.length)}`, 'log group', { retentionDays: 30 }), name: awsName('log group', name) })),
     awsResource(model, 'alarm/cpu', 'CloudWatch alarm', { metric: 'CPUUtilization > 80% for 10 min' }),
     awsResource(model, 'backup/role', 'IAM role', { trust: 'backup.amazonaws.com' }),
     awsResource(model, 'backup/vault', 'backup vault', {}),

@@ -14,11 +14,16 @@ export const iamNames = (model: Pick<Model, 'project'>) => ({
 /** The CloudWatch agent's default namespace: the only one the host may put metrics into. */
 export const METRICS_NAMESPACE = 'CWAgent';
 
-export const partitionOf = (region: string) => (region.startsWith('cn-') ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws');
+/** The AWS partition of a region: ARNs and some service principals differ between them. */
+export const partitionOf = (region: string): 'aws' | 'aws-cn' | 'aws-us-gov' =>
+  (region.startsWith('cn-') ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws');
 
-export const ec2TrustPolicy = () => ({
+/** EC2's service principal: `ec2.amazonaws.com.cn` in the China Regions, `ec2.amazonaws.com` elsewhere. */
+export const ec2ServicePrincipal = (region: string): string => (partitionOf(region) === 'aws-cn' ? 'ec2.amazonaws.com.cn' : 'ec2.amazonaws.com');
+
+export const ec2TrustPolicy = (region: string) => ({
   Version: '2012-10-17',
-  Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+  Statement: [{ Effect: 'Allow', Principal: { Service: ec2ServicePrincipal(region) }, Action: 'sts:AssumeRole' }],
 });
 
 /** The host role's inline policy: this project's secrets and log groups only. */
@@ -46,26 +51,24 @@ export function hostPolicy(model: Pick<Model, 'project' | 'region'>, account: st
   };
 }
 
-/** A planned resource whose AWS name (and Name tag) is not `<project>-<logical id>`. */
-const named = (resource: PlannedResource, name: string): PlannedResource => ({ ...resource, name, tags: { ...resource.tags, Name: name } });
-
 export function iamBlueprint(model: Model): PlannedResource[] {
   const names = iamNames(model);
   const account = model.config.accountId ?? '<account>';
+  const role = awsResource(model, 'iam/role', 'IAM role', { trust: ec2ServicePrincipal(model.region) }, undefined, names.role);
   return [
-    named(awsResource(model, 'iam/role', 'IAM role', { trust: 'ec2.amazonaws.com' }), names.role),
-    named(awsResource(model, 'iam/policy', 'IAM inline policy', {
+    role,
+    awsResource(model, 'iam/policy', 'IAM inline policy', {
       allows: hostPolicy(model, account).Statement.map((s) => `${[s.Action].flat().join(', ')} on ${s.Resource}`),
-    }), names.policy),
-    named(awsResource(model, 'iam/profile', 'instance profile', { role: names.role }), names.profile),
+    }, undefined, names.policy),
+    awsResource(model, 'iam/profile', 'instance profile', { role: role.name }, undefined, names.profile),
   ];
 }
 
 export function secretsBlueprint(model: Model): PlannedResource[] {
   return model.developers.flatMap((d) => [
-    named(awsResource(model, `secret/${d.name}/password`, 'secret', { generated: 'random, 24 letters and digits' }, d.name), secretName(model, d.name, 'password')),
+    awsResource(model, `secret/${d.name}/password`, 'secret', { generated: 'random, 24 letters and digits' }, d.name, secretName(model, d.name, 'password')),
     ...(d.anthropicApiKey
-      ? [named(awsResource(model, `secret/${d.name}/anthropic-api-key`, 'secret', { from: 'file' in d.anthropicApiKey ? `file ${d.anthropicApiKey.file}` : `$${d.anthropicApiKey.env}` }, d.name), secretName(model, d.name, 'anthropic-api-key'))]
+      ? [awsResource(model, `secret/${d.name}/anthropic-api-key`, 'secret', { from: 'file' in d.anthropicApiKey ? `file ${d.anthropicApiKey.file}` : `$${d.anthropicApiKey.env}` }, d.name, secretName(model, d.name, 'anthropic-api-key'))]
       : []),
   ]);
 }

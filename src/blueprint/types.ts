@@ -1,6 +1,7 @@
 import type { Tags } from '../aws/tags.js';
 import { tagsFor } from '../aws/tags.js';
 import { resourceName, type Model } from '../config/model.js';
+import { awsName, type AwsKind } from './names.js';
 
 export type PropertyValue = string | number | boolean | string[];
 
@@ -18,11 +19,14 @@ export interface PlannedResource {
   tags: Tags;
 }
 
-/** A planned AWS resource with devenv's name (`<project>-<logical id>` unless given) and tags. */
+/**
+ * A planned AWS resource with devenv's tags and its full name (`<project>-<logical id>` unless
+ * given) in the Name tag; its AWS name is the full name made valid for its kind's API (awsName).
+ */
 export function awsResource(
-  model: Model, logicalId: string, kind: string, properties: Record<string, PropertyValue>, developer?: string, name = resourceName(model, logicalId),
+  model: Model, logicalId: string, kind: AwsKind, properties: Record<string, PropertyValue>, developer?: string, fullName = resourceName(model, logicalId),
 ): PlannedResource {
-  return { logicalId, kind, name, developer, properties, tags: { ...tagsFor(model, logicalId, developer), Name: name } };
+  return { logicalId, kind, name: awsName(kind, fullName), developer, properties, tags: { ...tagsFor(model, logicalId, developer), Name: fullName } };
 }
 
 /** Finds a planned resource by logical id; a missing one is a programming error. */

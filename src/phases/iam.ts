@@ -8,7 +8,7 @@ import { findInlinePolicy, findInstanceProfile, findRole, nameFromArn, parsePoli
 import { ensureResource, planResource, removeResource, statusOf, type ResourceSpec } from '../aws/resource.js';
 import { IAM_PROPAGATION, retryWithin } from '../aws/retry.js';
 import { requireProjectTag, tagList } from '../aws/tags.js';
-import { ec2TrustPolicy, hostPolicy, iamBlueprint } from '../blueprint/identity.js';
+import { ec2ServicePrincipal, ec2TrustPolicy, hostPolicy, iamBlueprint } from '../blueprint/identity.js';
 import { pick, type PlannedResource } from '../blueprint/types.js';
 import { DevenvError, messageOf } from '../errors.js';
 import type { Change, Context, Phase, Row } from './types.js';
@@ -48,7 +48,7 @@ function iamSpec<T extends Role | InstanceProfile>(ctx: Context, p: PlannedResou
 function roleSpec(ctx: Context, p: PlannedResource): ResourceSpec<Role> {
   const iam = ctx.aws.iam;
   return iamSpec(ctx, p, (name) => findRole(iam, name), async () => {
-    const input = { RoleName: p.name, AssumeRolePolicyDocument: JSON.stringify(ec2TrustPolicy()), Tags: tagList(p.tags) };
+    const input = { RoleName: p.name, AssumeRolePolicyDocument: JSON.stringify(ec2TrustPolicy(ctx.model.region)), Tags: tagList(p.tags) };
     return (await iam.send(new CreateRoleCommand({ ...input, Description: `devenv ${ctx.model.project}: the code-server host` }))).Role!;
   });
 }
@@ -59,7 +59,7 @@ function profileSpec(ctx: Context, p: PlannedResource): ResourceSpec<InstancePro
     (await iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: p.name, Tags: tagList(p.tags) }))).InstanceProfile!);
 }
 
-const trustDiffers = (role: Role) => !samePolicy(parsePolicyDocument(role.AssumeRolePolicyDocument), ec2TrustPolicy());
+const trustDiffers = (ctx: Context, role: Role) => !samePolicy(parsePolicyDocument(role.AssumeRolePolicyDocument), ec2TrustPolicy(ctx.model.region));
 const otherRoles = (profile: InstanceProfile, roleName: string) => (profile.Roles ?? []).map((r) => r.RoleName!).filter((n) => n !== roleName);
 const holdsRole = (profile: InstanceProfile, roleName: string) => (profile.Roles ?? []).some((r) => r.RoleName === roleName);
 
@@ -91,9 +91,9 @@ async function converge(ctx: Context): Promise<void> {
   const desiredPolicy = hostPolicy(ctx.model, accountOf(ctx));
 
   const { resource: role, outcome } = await ensureResource(ctx, roleSpec(ctx, p.role));
-  if (outcome !== 'created' && trustDiffers(role)) {
-    await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: p.role.name, PolicyDocument: JSON.stringify(ec2TrustPolicy()) }));
-    ctx.report.step(`reset the trust policy of role ${p.role.name}: only ec2.amazonaws.com may assume it`);
+  if (outcome !== 'created' && trustDiffers(ctx, role)) {
+    await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: p.role.name, PolicyDocument: JSON.stringify(ec2TrustPolicy(ctx.model.region)) }));
+    ctx.report.step(`reset the trust policy of role ${p.role.name}: only ${ec2ServicePrincipal(ctx.model.region)} may assume it`);
   }
 
   const current = await findInlinePolicy(iam, p.role.name, p.policy.name);
@@ -164,7 +164,7 @@ async function plan(ctx: Context): Promise<Change[]> {
   const p = planned(ctx);
   const { resource: role, ...roleChange } = await planResource(ctx, roleSpec(ctx, p.role), p.role.name);
   const changes: Change[] = [roleChange];
-  if (role && trustDiffers(role)) changes.push({ ...roleChange, action: 'update', detail: 'trust policy: only ec2.amazonaws.com may assume it' });
+  if (role && trustDiffers(ctx, role)) changes.push({ ...roleChange, action: 'update', detail: `trust policy: only ${ec2ServicePrincipal(ctx.model.region)} may assume it` });
   const current = role ? await findInlinePolicy(ctx.aws.iam, p.role.name, p.policy.name) : undefined;
   const policyAction = current === undefined ? 'create' : samePolicy(current, hostPolicy(ctx.model, accountOf(ctx))) ? 'keep' : 'update';
   changes.push({ phase: 'iam', action: policyAction, logicalId: p.policy.logicalId, kind: p.policy.kind, name: p.policy.name, ...(policyAction === 'update' ? { detail: 'differs from the least-privilege policy' } : {}) });
@@ -178,7 +178,7 @@ async function plan(ctx: Context): Promise<Change[]> {
 
 async function status(ctx: Context): Promise<Row[]> {
   const p = planned(ctx);
-  const role = await statusOf(ctx, roleSpec(ctx, p.role), (r) => (trustDiffers(r) ? 'trust policy differs' : 'exists'));
+  const role = await statusOf(ctx, roleSpec(ctx, p.role), (r) => (trustDiffers(ctx, r) ? 'trust policy differs' : 'exists'));
   const current = role.state === 'missing' ? undefined : await findInlinePolicy(ctx.aws.iam, p.role.name, p.policy.name);
   const policyState = current === undefined ? 'missing' : samePolicy(current, hostPolicy(ctx.model, accountOf(ctx))) ? 'in sync' : 'differs from the least-privilege policy';
   const profile = await statusOf(ctx, profileSpec(ctx, p.profile), () => 'exists', (ip) => `roles: ${(ip.Roles ?? []).map((r) => r.RoleName).join(', ') || 'none'}`);
