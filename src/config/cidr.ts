@@ -4,21 +4,37 @@ export interface Cidr {
   prefix: number;
 }
 
-export function parseCidr(text: string): Cidr | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(text);
+const ADDRESS = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+function parseAddress(text: string): number | undefined {
+  const m = ADDRESS.exec(text);
   if (!m) return undefined;
   const octets = m.slice(1, 5).map(Number);
-  const prefix = Number(m[5]);
-  if (octets.some((o) => o > 255) || prefix > 32) return undefined;
-  const base = octets.reduce((acc, o) => acc * 256 + o, 0);
-  const size = 2 ** (32 - prefix);
-  if (base % size !== 0) return undefined; // host bits set: 10.0.0.1/16 is a typo, not a network
-  return { base, prefix };
+  return octets.some((o) => o > 255) ? undefined : octets.reduce((acc, o) => acc * 256 + o, 0);
 }
 
-export const isValidCidr = (text: string): boolean => parseCidr(text) !== undefined;
+const formatAddress = (n: number): string => [24, 16, 8, 0].map((shift) => Math.floor(n / 2 ** shift) % 256).join('.');
+const size = (prefix: number) => 2 ** (32 - prefix);
 
-const end = (c: Cidr) => c.base + 2 ** (32 - c.prefix) - 1;
+/** What is wrong with a CIDR block, in words with the likely fix; `undefined` when it is a network such as 10.0.0.0/16. */
+export function cidrProblem(text: string): string | undefined {
+  if (parseAddress(text) !== undefined) return `is an address, not a CIDR block: did you mean ${text}/32?`;
+  const [address, prefixText, ...rest] = text.split('/');
+  const base = parseAddress(address);
+  const prefix = /^\d{1,2}$/.test(prefixText ?? '') ? Number(prefixText) : NaN;
+  if (base === undefined || rest.length > 0 || !(prefix <= 32)) return 'is not an IPv4 CIDR block such as 203.0.113.7/32';
+  const network = base - (base % size(prefix));
+  if (network !== base) return `has host bits set; did you mean ${formatAddress(network)}/${prefix}?`;
+  return undefined;
+}
+
+export function parseCidr(text: string): Cidr | undefined {
+  if (cidrProblem(text) !== undefined) return undefined;
+  const [address, prefix] = text.split('/');
+  return { base: parseAddress(address)!, prefix: Number(prefix) };
+}
+
+const end = (c: Cidr) => c.base + size(c.prefix) - 1;
 
 export function cidrContains(outer: Cidr, inner: Cidr): boolean {
   return inner.base >= outer.base && end(inner) <= end(outer);

@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import type { z } from 'zod';
 import { DEFAULT_CONFIG_PATH } from '../defaults.js';
 import { configError } from '../errors.js';
 import { cidrContains, cidrsOverlap, parseCidr } from './cidr.js';
 import { configSchema, type Config } from './schema.js';
+import { describeIssue, humanMessage, jsonSyntaxError } from './issues.js';
+import { awsLimitProblems } from './limits.js';
 import { buildModel, developerNames } from './model.js';
-
-
+import { adminCidrProblem } from './ssh.js';
 
 /** Reads, parses and validates a config file; every problem is reported at once, with its key path. */
 export async function loadConfig(path: string): Promise<Config> {
@@ -28,35 +28,15 @@ export function parseConfig(text: string, path = DEFAULT_CONFIG_PATH): Config {
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw configError(`${path}: not valid JSON (${(err as Error).message})`, 'fix the syntax; `devenv init` writes a valid example');
+    throw configError(`${path}: not valid JSON at ${jsonSyntaxError(text, err as Error)}`, 'fix the syntax; `devenv init` writes a valid example');
   }
-  const result = configSchema.safeParse(raw);
-  const problems = result.success ? crossFieldProblems(result.data) : result.error.issues.map((i) => describeIssue(i, raw));
+  const result = configSchema.safeParse(raw, { error: humanMessage });
+  const problems = result.success ? crossFieldProblems(result.data) : result.error.issues.flatMap((i) => describeIssue(i, raw, configSchema));
   if (problems.length > 0) {
     throw configError(`${path} is not a valid devenv config:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
       'fix the keys above; `devenv init` writes a complete example with every key');
   }
   return (result as { data: Config }).data;
-}
-
-function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
-  const path = formatPath(issue.path) || '(top level)';
-  if (issue.code === 'unrecognized_keys') {
-    return `${path}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-  }
-  const value = valueAt(raw, issue.path);
-  if (value === undefined) return `${path}: is required (${issue.message})`;
-  const shown = JSON.stringify(value);
-  const message = issue.message.startsWith('Invalid input') ? issue.message.replace(/^Invalid input: /, '') : issue.message;
-  return `${path}: ${shown.length > 60 ? `${shown.slice(0, 57)}...` : shown} ${message}`;
-}
-
-function formatPath(path: PropertyKey[]): string {
-  return path.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), '');
-}
-
-function valueAt(raw: unknown, path: PropertyKey[]): unknown {
-  return path.reduce<unknown>((v, key) => (v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[key] : undefined), raw);
 }
 
 /** Rules that span several keys, which the schema alone cannot express. */
@@ -83,9 +63,8 @@ function crossFieldProblems(config: Config): string[] {
   });
   if (cidrsOverlap(a, b)) problems.push(`network.subnetCidrs: "${config.network.subnetCidrs.join('" and "')}" overlap`);
 
-  if (config.ssh.adminCidr === '0.0.0.0/0' && !config.ssh.allowSshFromAnywhere) {
-    problems.push('ssh.adminCidr: "0.0.0.0/0" opens SSH to the whole internet (use your own address, e.g. 203.0.113.7/32, or set ssh.allowSshFromAnywhere: true)');
-  }
+  const ssh = adminCidrProblem(config.ssh);
+  if (ssh) problems.push(`ssh.adminCidr: ${ssh}`);
 
   // Each developer's resolved limits; a problem is blamed on the developer who overrides the values, else on containers.
   buildModel(config).developers.forEach((d, i) => {
@@ -97,5 +76,5 @@ function crossFieldProblems(config: Config): string[] {
       problems.push(`${where(['memoryReservationMiB', 'memoryLimitMiB'])}: memoryReservationMiB ${d.memoryReservationMiB} is above memoryLimitMiB ${d.memoryLimitMiB}`);
     }
   });
-  return [...new Set(problems)];
+  return [...new Set([...problems, ...awsLimitProblems(config)])];
 }

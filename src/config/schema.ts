@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isValidCidr } from './cidr.js';
+import { cidrProblem } from './cidr.js';
 
 /** The most developers one environment serves: an ALB holds 100 rules and 100 target groups; keep headroom. */
 export const MAX_DEVELOPERS = 90;
@@ -11,20 +11,49 @@ const dnsLabel = z
   .string()
   .regex(DNS_LABEL, { message: 'is not a DNS label (use a-z, 0-9 and -, at most 63 characters, not starting or ending with -)' });
 
-const cidr = z.string().refine(isValidCidr, { message: 'is not an IPv4 CIDR block such as 203.0.113.7/32' });
+const cidr = z.string().superRefine((text, ctx) => {
+  const problem = cidrProblem(text);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+/** A whole number in a range, with its unit in every message ("must be at least 8 GiB"). */
+const whole = (min: number, max: number, unit: string) => z.number()
+  .int({ message: `must be a whole number of ${unit}` })
+  .min(min, { message: `must be at least ${min} ${unit}` })
+  .max(max, { message: `must be at most ${max} ${unit}` });
+
+const cpus = z.number().positive({ message: 'must be more than 0 CPUs' }).max(64, { message: 'must be at most 64 CPUs' });
+
+/** Characters AWS allows in tag keys and values (the same in every service that takes tags). */
+const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+const tagValue = z.string()
+  .max(256, { message: 'is longer than 256 characters (the AWS limit for a tag value)' })
+  .regex(TAG_TEXT, { message: 'may hold only letters, digits, spaces and _ . : / = + - @ (AWS tag rules)' });
+const tags = z.record(z.string(), tagValue).superRefine((record, ctx) => {
+  for (const key of Object.keys(record)) {
+    const problem = key.length === 0 || key.length > 128 ? 'must be 1 to 128 characters long (the AWS limit for a tag key)'
+      : !TAG_TEXT.test(key) ? 'may hold only letters, digits, spaces and _ . : / = + - @ (AWS tag rules)'
+        : /^aws:/i.test(key) ? 'starts with aws:, which AWS reserves for its own tags'
+          : /^devenv:/i.test(key) ? 'starts with devenv:, which devenv reserves for its own tags' : undefined;
+    if (problem) ctx.addIssue({ code: 'custom', path: [key], message: `(a tag key) ${problem}`, input: key });
+  }
+});
 
 const keySource = z
   .union([
-    z.object({ file: z.string().min(1).describe('path of a file holding the key') }).strict(),
-    z.object({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).describe('environment variable holding the key') }).strict(),
-  ])
+    z.object({ file: z.string().min(1, { message: 'must be the path of a file holding the key' }).describe('path of a file holding the key') }).strict(),
+    z.object({
+      env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'is not an environment variable name such as ANTHROPIC_API_KEY' })
+        .describe('environment variable holding the key'),
+    }).strict(),
+  ], { message: 'must be {"file": "<path of a file holding the key>"} or {"env": "<ENVIRONMENT_VARIABLE>"}' })
   .describe('where devenv reads an Anthropic API key: {"file": "..."} or {"env": "VAR"}; never the key itself');
 
 const resources = {
-  cpuLimit: z.number().positive().max(64).describe('CPUs the container may use at most'),
-  memoryLimitMiB: z.number().int().min(512).describe('memory the container may use at most, MiB'),
-  cpuReservation: z.number().positive().max(64).describe('CPUs reserved for the container'),
-  memoryReservationMiB: z.number().int().min(256).describe('memory reserved for the container, MiB'),
+  cpuLimit: cpus.describe('CPUs the container may use at most'),
+  memoryLimitMiB: whole(512, 1048576, 'MiB').describe('memory the container may use at most, MiB'),
+  cpuReservation: cpus.describe('CPUs reserved for the container'),
+  memoryReservationMiB: whole(256, 1048576, 'MiB').describe('memory reserved for the container, MiB'),
 };
 
 const developerObject = z
@@ -47,8 +76,12 @@ export type KeySource = { file: string } | { env: string };
 
 const developers = z
   .union([
-    z.number().int().min(1).max(MAX_DEVELOPERS),
-    z.array(z.union([dnsLabel, developerObject])).min(1).max(MAX_DEVELOPERS),
+    z.number().int({ message: 'must be a whole number of developers' })
+      .min(1, { message: 'must be at least 1 developer' })
+      .max(MAX_DEVELOPERS, { message: `must be at most ${MAX_DEVELOPERS} developers (an ALB holds 100 rules; run a second project for more)` }),
+    z.array(z.union([dnsLabel, developerObject], { message: 'must be a developer name such as "alice", or an object such as {"name": "alice"}' }))
+      .min(1, { message: 'must list at least 1 developer' })
+      .max(MAX_DEVELOPERS, { message: `must list at most ${MAX_DEVELOPERS} developers (an ALB holds 100 rules; run a second project for more)` }),
   ], { message: `must be a count from 1 to ${MAX_DEVELOPERS}, or a list of developer names` })
   .describe(`developer names (["alice","bob"], or objects with per-developer limits) or a count (8 → dev1…dev8); at most ${MAX_DEVELOPERS}`);
 
@@ -57,10 +90,10 @@ export const configSchema = z
     project: dnsLabel
       .max(28, { message: 'is longer than 28 characters (AWS name limits)' })
       .describe('project name: prefixes every resource name and tags everything'),
-    environment: z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/).default('production').describe('environment tag value'),
+    environment: z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/, { message: 'must be 1 to 32 letters, digits, _ . or -' }).default('production').describe('environment tag value'),
     region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { message: 'is not an AWS region such as ap-southeast-7' }).default('ap-southeast-7'),
-    availabilityZone: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/).optional().describe("the host's availability zone (default <region>a)"),
-    albAvailabilityZone: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/).optional().describe('second availability zone, for the ALB (default <region>b)'),
+    availabilityZone: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, { message: 'is not an availability zone such as ap-southeast-7a' }).optional().describe("the host's availability zone (default <region>a)"),
+    albAvailabilityZone: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, { message: 'is not an availability zone such as ap-southeast-7a' }).optional().describe('second availability zone, for the ALB (default <region>b)'),
     accountId: z.string().regex(/^\d{12}$/, { message: 'is not a 12-digit AWS account id' }).optional()
       .describe('expected AWS account id: when set, a run against any other account is refused'),
     baseDomain: z.string().regex(DOMAIN, { message: 'is not a domain name such as dev.example.com' }).describe('developers get https://<name>.<baseDomain>'),
@@ -77,10 +110,10 @@ export const configSchema = z
         type: z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { message: 'is not an EC2 instance type such as t3.2xlarge' }).default('t3.2xlarge'),
         amiId: z.string().regex(/^ami-[0-9a-f]{8,17}$/, { message: 'is not an AMI id such as ami-0123456789abcdef0' }).optional()
           .describe('AMI override; default: the newest Canonical Ubuntu 22.04 amd64 image'),
-        keyName: z.string().regex(/^[A-Za-z0-9._-]{1,255}$/).optional().describe('EC2 key pair name (default <project>-admin-key: key pair names are per region, so two projects must not share one)'),
-        privateKeyPath: z.string().min(1).optional().describe('where the private key is kept (default ~/.ssh/<keyName>.pem)'),
-        rootVolumeGiB: z.number().int().min(8).max(16384).default(50),
-        dataVolumeGiB: z.number().int().min(1).max(16384).default(500),
+        keyName: z.string().regex(/^[A-Za-z0-9._-]{1,255}$/, { message: 'must be 1 to 255 letters, digits, . _ or -' }).optional().describe('EC2 key pair name (default <project>-admin-key: key pair names are per region, so two projects must not share one)'),
+        privateKeyPath: z.string().min(1, { message: 'must not be empty' }).optional().describe('where the private key is kept (default ~/.ssh/<keyName>.pem)'),
+        rootVolumeGiB: whole(8, 16384, 'GiB').default(50),
+        dataVolumeGiB: whole(1, 16384, 'GiB').default(500),
       })
       .strict()
       .prefault({}),
@@ -93,7 +126,7 @@ export const configSchema = z
     developers,
     containers: z
       .object({
-        basePort: z.number().int().min(1024).max(65000).default(8443).describe('first host port; one port per developer'),
+        basePort: z.number().int({ message: 'must be a port number from 1024 to 65000' }).min(1024, { message: 'must be a port number from 1024 to 65000' }).max(65000, { message: 'must be a port number from 1024 to 65000' }).default(8443).describe('first host port; one port per developer'),
         image: z
           .string()
           .regex(/^[a-z0-9./_-]+:[A-Za-z0-9._-]+$/, { message: 'must name a pinned tag, such as codercom/code-server:4.96.4' })
@@ -108,14 +141,13 @@ export const configSchema = z
       .prefault({}),
     secrets: z
       .object({
-        recoveryWindowDays: z.number().int().min(7).max(30).default(7)
+        recoveryWindowDays: whole(7, 30, 'days').default(7)
           .describe("days a removed developer's secrets can still be restored"),
         anthropicApiKey: keySource.optional().describe('one Anthropic API key shared by every developer without their own'),
       })
       .strict()
       .prefault({}),
-    tags: z
-      .record(z.string().regex(/^(?!aws:)(?!devenv:)[\w.:/=+@ -]{1,128}$/), z.string().max(256))
+    tags: tags
       .default({})
       .describe('extra tags on every resource'),
   })

@@ -415,7 +415,7 @@ describe('instance type', () => {
 
 describe('admin CIDR', () => {
   it('loading the config refuses SSH from anywhere unless allowed', async () => {
-    await expect(testContext('validate', { ssh: { adminCidr: '0.0.0.0/0' } })).rejects.toThrow(/ssh\.adminCidr: "0\.0\.0\.0\/0" opens SSH to the whole internet/);
+    await expect(testContext('validate', { ssh: { adminCidr: '0.0.0.0/0' } })).rejects.toThrow(/ssh\.adminCidr: "0\.0\.0\.0\/0" opens SSH \(port 22\) to the whole internet/);
   });
 
   it('warns when SSH from anywhere was allowed on purpose', async () => {
@@ -428,7 +428,7 @@ describe('admin CIDR', () => {
     const ctx = await testContext('validate');
     ctx.config.ssh.adminCidr = '0.0.0.0/0';
     const err = await failure(ctx);
-    expect(err.message).toContain('admin CIDR: ssh.adminCidr 0.0.0.0/0 opens SSH (port 22) to the whole internet');
+    expect(err.message).toContain('admin CIDR: ssh.adminCidr "0.0.0.0/0" opens SSH (port 22) to the whole internet');
   });
 });
 
