@@ -72,8 +72,93 @@ describe('config', () => {
     expect(problems({ network: { subnetCidrs: ['10.1.0.0/24', '10.0.2.0/24'] } })).toContain('not inside vpcCidr');
   });
 
-  it('says a file is not JSON', () => {
-    expect(() => parseConfig('{"project": ', 'broken.json')).toThrow(/broken.json: not valid JSON/);
+});
+
+describe('config messages', () => {
+  it('word range errors with their unit, never in zod\'s words', () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ developers: 0 }, 'developers: 0 must be at least 1 developer'],
+      [{ developers: [] }, 'developers: [] must list at least 1 developer'],
+      [{ developers: 1.5 }, 'developers: 1.5 must be a whole number of developers'],
+      [{ instance: { rootVolumeGiB: 4 } }, 'instance.rootVolumeGiB: 4 must be at least 8 GiB'],
+      [{ containers: { basePort: 80 } }, 'containers.basePort: 80 must be a port number from 1024 to 65000'],
+      [{ containers: { cpuLimit: 0 } }, 'containers.cpuLimit: 0 must be more than 0 CPUs'],
+      [{ secrets: { recoveryWindowDays: 3 } }, 'secrets.recoveryWindowDays: 3 must be at least 7 days'],
+      [{ containers: { memoryLimitMiB: 'lots' } }, 'containers.memoryLimitMiB: "lots" must be a number'],
+      [{ ssh: { adminCidr: 5 } }, 'ssh.adminCidr: 5 must be text in quotes'],
+      [{ network: [] }, 'network: [] must be an object'],
+      [{ developers: ['alice', 5] }, 'developers[1]: 5 must be a developer name such as "alice"'],
+      [{ secrets: { anthropicApiKey: 'sk-123' } }, 'secrets.anthropicApiKey: "sk-123" must be {"file": "<path of a file holding the key>"} or {"env": "<ENVIRONMENT_VARIABLE>"}'],
+      [{ environment: 'a b' }, 'environment: "a b" must be 1 to 32 letters, digits, _ . or -'],
+      [{ ssh: undefined }, 'ssh: is required'],
+    ];
+    for (const [overrides, expected] of cases) {
+      const message = problems(overrides);
+      expect(message).toContain(expected);
+      expect(message).not.toMatch(/Invalid input|expected \w+, received|Too (small|big)|>=|<=|Unrecognized/);
+    }
+  });
+
+  it('suggests the key a mistyped one meant', () => {
+    expect(problems({ ssh: { adminCIDR: '203.0.113.7/32' } })).toContain('ssh: unknown key "adminCIDR" (did you mean "adminCidr"?)');
+    expect(problems({ regoin: 'us-east-1' })).toContain('unknown key "regoin" (did you mean "region"?)');
+    expect(problems({ developers: [{ nmae: 'alice' }] })).toContain('developers[0]: unknown key "nmae" (did you mean "name"?)');
+    expect(problems({ colour: 'blue' })).toMatch(/unknown key "colour"$/m);
+  });
+
+  it('says a CIDR has host bits set, and that a bare address wants /32', () => {
+    expect(problems({ ssh: { adminCidr: '10.0.0.1/16' } })).toContain('ssh.adminCidr: "10.0.0.1/16" has host bits set; did you mean 10.0.0.0/16?');
+    expect(problems({ ssh: { adminCidr: '203.0.113.7' } })).toContain('ssh.adminCidr: "203.0.113.7" is an address, not a CIDR block: did you mean 203.0.113.7/32?');
+    expect(problems({ network: { vpcCidr: '10.0.3.0/16' } })).toContain('network.vpcCidr: "10.0.3.0/16" has host bits set; did you mean 10.0.0.0/16?');
+  });
+
+  it('gives the line and column of a JSON syntax error', () => {
+    expect(() => parseConfig('{\n  "project": "demo",\n}', 'trailing.json')).toThrow('trailing.json: not valid JSON at line 3, column 1: expected double-quoted property name');
+    expect(() => parseConfig('{\n  "project": }', 'value.json')).toThrow("value.json: not valid JSON at line 2, column 14: unexpected token '}'");
+    expect(() => parseConfig('{"project": ', 'broken.json')).toThrow('broken.json: not valid JSON at line 1, column 13: unexpected end of JSON input');
+  });
+});
+
+describe('AWS limits, checked before any call', () => {
+  const manyTags = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`tag${i}`, 'x']));
+
+  it('keeps every resource within 50 tags: devenv adds 7 to a developer\'s resources', () => {
+    expect(parse({ tags: manyTags(43) }).tags).toHaveProperty('tag42');
+    expect(problems({ tags: manyTags(44) })).toContain("tags: 44 tags plus devenv's 7 make 51 on a developer's resources; AWS allows 50 per resource: remove at least 1");
+  });
+
+  it('checks tag keys and values against AWS\'s rules and refuses the tags devenv sets', () => {
+    const message = problems({ tags: { 'aws:owner': 'x', 'devenv:x': 'y', 'k#': 'v', [`k${'x'.repeat(128)}`]: 'v', long: 'v'.repeat(257), Project: 'other', ok: 'a#b' } });
+    expect(message).toContain('tags.aws:owner: "x" (a tag key) starts with aws:, which AWS reserves');
+    expect(message).toContain('tags.devenv:x: "y" (a tag key) starts with devenv:');
+    expect(message).toContain('tags.k#: "v" (a tag key) may hold only letters, digits, spaces and _ . : / = + - @');
+    expect(message).toContain('(a tag key) must be 1 to 128 characters long');
+    expect(message).toContain('tags.long: "vvvv');
+    expect(message).toContain('is longer than 256 characters');
+    expect(message).toContain('tags.ok: "a#b" may hold only letters');
+    expect(problems({ tags: { Project: 'other' } })).toContain('tags.Project: devenv sets the Project tag itself on every resource');
+    expect(parse({ tags: { 'Cost Center': 'R&D'.replace('&', ' and ') } }).tags).toEqual({ 'Cost Center': 'R and D' });
+  });
+
+  it('keeps *.<baseDomain> within ACM\'s 64 characters and each hostname within a host rule\'s 128', () => {
+    const domain = (length: number) => `${'a'.repeat(length - 12)}.example.com`;
+    expect(parse({ baseDomain: domain(62) }).baseDomain).toHaveLength(62);
+    expect(problems({ baseDomain: domain(63) })).toContain(`baseDomain: "${domain(63)}" is 63 characters; the certificate's name *.${domain(63)} may have at most 64 (ACM), so baseDomain at most 62`);
+  });
+
+  it('wants subnets of /27 or larger and a VPC that holds both', () => {
+    expect(problems({ network: { vpcCidr: '10.0.0.0/16', subnetCidrs: ['10.0.1.0/28', '10.0.2.0/24'] } }))
+      .toContain('network.subnetCidrs[0]: "10.0.1.0/28" is smaller than /27: a load balancer needs 8 free addresses in each subnet');
+    expect(parse({ network: { vpcCidr: '10.0.0.0/26', subnetCidrs: ['10.0.0.0/27', '10.0.0.32/27'] } }).network.vpcCidr).toBe('10.0.0.0/26');
+    expect(problems({ network: { vpcCidr: '10.0.0.0/27', subnetCidrs: ['10.0.0.0/27', '10.0.0.0/27'] } })).toContain('network.vpcCidr: "10.0.0.0/27" cannot hold two /27 subnets');
+    expect(problems({ network: { vpcCidr: '10.0.0.0/8', subnetCidrs: ['10.0.1.0/24', '10.0.2.0/24'] } })).toContain('network.vpcCidr: "10.0.0.0/8" is larger than AWS allows for a VPC (/16 to /28)');
+  });
+
+  it('treats an admin CIDR broader than /8 like 0.0.0.0/0', () => {
+    expect(problems({ ssh: { adminCidr: '10.0.0.0/7' } })).toContain('ssh.adminCidr: "10.0.0.0/7" opens SSH (port 22) to 33,554,432 addresses (10.0.0.0/7)');
+    expect(problems({ ssh: { adminCidr: '10.0.0.0/7' } })).toContain('ssh.allowSshFromAnywhere: true');
+    expect(parse({ ssh: { adminCidr: '10.0.0.0/8' } }).ssh.adminCidr).toBe('10.0.0.0/8');
+    expect(parse({ ssh: { adminCidr: '10.0.0.0/7', allowSshFromAnywhere: true } }).ssh.adminCidr).toBe('10.0.0.0/7');
   });
 });
 

@@ -430,6 +430,15 @@ describe('admin CIDR', () => {
     const err = await failure(ctx);
     expect(err.message).toContain('admin CIDR: ssh.adminCidr "0.0.0.0/0" opens SSH (port 22) to the whole internet');
   });
+
+  it('applies the loader\'s rule to a CIDR broader than /8 too', async () => {
+    const ctx = await testContext('validate');
+    ctx.config.ssh.adminCidr = '64.0.0.0/2';
+    expect((await failure(ctx)).message).toContain('admin CIDR: ssh.adminCidr "64.0.0.0/2" opens SSH (port 22) to 1,073,741,824 addresses (64.0.0.0/2)');
+    ctx.config.ssh.allowSshFromAnywhere = true;
+    await validate.apply(ctx);
+    expect(warnings(ctx)).toEqual([expect.stringContaining('SSH (port 22) is open to 1,073,741,824 addresses (64.0.0.0/2)')]);
+  });
 });
 
 describe('plan, status, destroy', () => {
