@@ -1,5 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { configFromEnv } from '../config/from-env.js';
+import { configFromEnv, ENV_KEYS } from '../config/from-env.js';
+import { didYouMean } from '../config/issues.js';
 import type { ConfigInput } from '../config/schema.js';
 import { configError } from '../errors.js';
 
@@ -36,7 +37,11 @@ export async function init(o: InitOptions): Promise<string[]> {
     });
     const converted = configFromEnv(text, o.fromEnv);
     config = converted.config;
-    if (converted.ignored.length) notes.push(`ignored ${converted.ignored.join(', ')} (no devenv setting)`);
+    for (const name of converted.ignored) {
+      const guess = didYouMean(name, Object.keys(ENV_KEYS));
+      notes.push(`warning: ignored ${name}: devenv has no setting for it${guess ? ` (did you mean ${guess}?)` : ''}`);
+    }
+    notes.push(...converted.placeholders.map((p) => `warning: ${p}`));
   }
   try {
     await writeFile(o.output, `${JSON.stringify(config, null, 2)}\n`, { flag: o.force ? 'w' : 'wx' });

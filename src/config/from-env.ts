@@ -44,8 +44,28 @@ export const ENV_KEYS: Record<string, { key: string; set: Setter }> = {
   ENVIRONMENT: { key: 'environment', set: (c, v) => (c.environment = v) },
 };
 
+/** Values the seed's `.env` (section 0.2) ships as examples, and documentation-only values of the same kind. */
+const PLACEHOLDERS: { variable: string; test: (value: string) => boolean; why: string }[] = [
+  { variable: 'AWS_ACCOUNT_ID', test: (v) => v === '123456789012', why: "the example account id from the scripts' documentation" },
+  { variable: 'ROUTE53_HOSTED_ZONE_ID', test: (v) => v === 'Z1234567890ABC', why: "the example hosted zone id from the scripts' documentation" },
+  { variable: 'BASE_DOMAIN', test: (v) => /(^|\.)(example\.(com|net|org)|example|test|invalid|localhost)$/i.test(v), why: 'a domain reserved for examples (RFC 2606)' },
+  {
+    variable: 'ADMIN_SSH_IP',
+    test: (v) => /^1\.2\.3\.4(\/32)?$/.test(v) || /^(192\.0\.2|198\.51\.100|203\.0\.113)\./.test(v),
+    why: 'an example address, not yours (find yours with `curl https://checkip.amazonaws.com`)',
+  },
+];
+
+export interface Converted {
+  config: ConfigInput;
+  /** Variables with no devenv setting. */
+  ignored: string[];
+  /** Example values to replace before `devenv up`. */
+  placeholders: string[];
+}
+
 /** Converts the seed's `.env` into a devenv config; the result is validated like any config, naming the .env variable at fault. */
-export function configFromEnv(text: string, source: string): { config: ConfigInput; ignored: string[] } {
+export function configFromEnv(text: string, source: string): Converted {
   const vars = parseDotenv(text);
   const config = {} as ConfigInput;
   const ignored: string[] = [];
@@ -61,13 +81,25 @@ export function configFromEnv(text: string, source: string): { config: ConfigInp
   try {
     parseConfig(JSON.stringify(config), source);
   } catch (err) {
-    // Name the .env variable, not only the config key it became: "NUM_DEVELOPERS (developers): …".
-    const lines = (err as Error).message.split('\n').slice(1).map((line) => {
-      const entry = Object.entries(ENV_KEYS).find(([, { key }]) => line.startsWith(`  - ${key}:`));
-      return entry ? line.replace(`  - ${entry[1].key}:`, `  - ${entry[0]} (${entry[1].key}):`) : line;
-    });
+    const lines = (err as Error).message.split('\n').slice(1).map((line) => inEnvTerms(line, source));
     throw configError(`${source} does not convert to a valid devenv config:\n${lines.join('\n')}`,
       `fix the variable in ${source} and run \`devenv init --from-env ${source}\` again`);
   }
-  return { config, ignored };
+  const placeholders = PLACEHOLDERS.flatMap(({ variable, test, why }) => {
+    const value = vars.get(variable);
+    return value && test(value.value) ? [`${variable}=${value.value} (line ${value.line}) is ${why}: replace it in the config (${ENV_KEYS[variable].key})`] : [];
+  });
+  return { config, ignored, placeholders };
+}
+
+/** "  - developers: …" → "  - NUM_DEVELOPERS (developers): …"; a required key that is absent names the variable to add. */
+function inEnvTerms(line: string, source: string): string {
+  const m = /^ {2}- ([^:]+): (.*)$/.exec(line);
+  if (!m) return line;
+  const [, path, problem] = m;
+  const missing = problem === 'is required';
+  const entry = Object.entries(ENV_KEYS).find(([, { key }]) => key === path || (missing && key.startsWith(`${path}.`)));
+  if (!entry) return line;
+  const [variable, { key }] = entry;
+  return missing ? `  - ${variable} (${key}): missing from ${source}: add ${variable}=…` : `  - ${variable} (${key}): ${problem}`;
 }
