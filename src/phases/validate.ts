@@ -5,11 +5,12 @@ import { checkHostedZone } from './validate/hosted-zone.js';
 import { checkAmi } from './validate/image.js';
 import { checkInstanceType } from './validate/instance-type.js';
 import type { CheckResult } from './validate/outcome.js';
+import { checkPrivateKey } from './validate/private-key.js';
 import { checkAdminCidr } from './validate/ssh.js';
 
 /**
  * validate: checks, before anything is created, that the credentials, region, zones, hosted zone,
- * AMI and instance type can carry the config. Only read calls; it owns no resources. Every check
+ * AMI and instance type can carry the config, and that the SSH private key is usable. Only read calls; it owns no resources. Every check
  * runs at once, and every failure is reported together, each with what was found and the fix.
  */
 
@@ -22,6 +23,7 @@ export async function runChecks(ctx: Context): Promise<CheckResult[]> {
     checkAmi(ctx),
     checkInstanceType(ctx),
     Promise.resolve(checkAdminCidr(ctx)),
+    checkPrivateKey(ctx),
   ]);
 }
 
@@ -30,10 +32,12 @@ export function failureOf(results: CheckResult[]): DevenvError | undefined {
   const failed = results.filter((r) => !r.ok);
   if (failed.length === 0) return undefined;
   // Refused credentials or no network fail every AWS check the same way: say each once.
-  const shown = failed.filter((r, i) => !r.cause || failed.findIndex((f) => f.cause === r.cause) === i);
+  const shared = (r: CheckResult) => r.cause === 'credentials' || r.cause === 'network';
+  const shown = failed.filter((r, i) => !shared(r) || failed.findIndex((f) => f.cause === r.cause) === i);
   const lines = shown.map((r) => `  - ${r.check}: ${r.detail}`).join('\n');
   const count = shown.length === 1 ? 'a problem' : `${shown.length} problems`;
-  return new DevenvError('phase', `validate found ${count}; nothing was created:\n${lines}`, {
+  const kind = failed.every((r) => r.cause === 'config') ? 'config' : 'phase';
+  return new DevenvError(kind, `validate found ${count}; nothing was created:\n${lines}`, {
     remedy: 'fix each problem above, then run `devenv up` (or `devenv phase validate`) again',
   });
 }

@@ -1,6 +1,6 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { configError } from '../errors.js';
 import { writeOwnerOnlyFile } from '../files.js';
@@ -85,6 +85,18 @@ export interface LocalKey {
   publicKey: string;
 }
 
+/**
+ * Refuses a private key that the group or others may read, as OpenSSH does for a key file its user
+ * owns ("UNPROTECTED PRIVATE KEY FILE"): ssh would refuse it later, on the host's first connection.
+ */
+async function requireOwnerOnly(path: string): Promise<void> {
+  const { mode, uid } = await stat(path);
+  if (uid !== process.getuid?.() || (mode & 0o077) === 0) return;
+  const who = [mode & 0o070 ? 'its group' : '', mode & 0o007 ? 'everyone' : ''].filter(Boolean).join(' and ');
+  throw configError(`the private key ${path} can be read by ${who} (mode ${(mode & 0o777).toString(8).padStart(4, '0')}): ssh refuses a key that is not private`,
+    `chmod 600 ${path}`);
+}
+
 /** Reads the private key at `path`; `undefined` when there is none. A file devenv cannot use is a config error. */
 export async function readLocalKey(path: string): Promise<LocalKey | undefined> {
   let text: Buffer;
@@ -94,6 +106,7 @@ export async function readLocalKey(path: string): Promise<LocalKey | undefined> 
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw configError(`cannot read the private key ${path}: ${(err as Error).message}`);
   }
+  await requireOwnerOnly(path);
   const parsed = utils.parseKey(text);
   const key = Array.isArray(parsed) ? parsed[0] : parsed;
   if (!key || key instanceof Error || !key.isPrivateKey()) {

@@ -52,8 +52,8 @@ describe('ssh keys', () => {
   it('reads a local key, reports none as undefined, and refuses a public key as the private one', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'devenv-keys-'));
     const k = generateEd25519('demo');
-    writeFileSync(join(dir, 'id'), k.privateKey);
-    writeFileSync(join(dir, 'id.pub'), k.publicKey);
+    writeFileSync(join(dir, 'id'), k.privateKey, { mode: 0o600 });
+    writeFileSync(join(dir, 'id.pub'), k.publicKey, { mode: 0o600 });
     expect((await readLocalKey(join(dir, 'id')))?.publicKey).toBe(k.publicKey.split(' ').slice(0, 2).join(' '));
     expect(await readLocalKey(join(dir, 'missing'))).toBeUndefined();
     await expect(readLocalKey(join(dir, 'id.pub'))).rejects.toThrow(/not a private key/);

@@ -3,6 +3,7 @@ import {
   DescribeImagesCommand,
   DescribeInstanceTypeOfferingsCommand,
   DescribeInstanceTypesCommand,
+  DescribeKeyPairsCommand,
   EC2Client,
   EC2ServiceException,
   type Image,
@@ -10,7 +11,10 @@ import {
 import { GetHostedZoneCommand, NoSuchHostedZone, Route53Client, Route53ServiceException } from '@aws-sdk/client-route-53';
 import { GetCallerIdentityCommand, STSClient, STSServiceException } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
-import { readFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateEd25519 } from '../../src/ssh/keys.js';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DevenvError, InterruptedError } from '../../src/errors.js';
 import validate from '../../src/phases/validate.js';
@@ -48,6 +52,7 @@ function healthyAws(): void {
     InstanceTypes: [{ InstanceType: 't3.2xlarge', VCpuInfo: { DefaultVCpus: 8 }, MemoryInfo: { SizeInMiB: 32768 }, ProcessorInfo: { SupportedArchitectures: ['x86_64'] } }],
   });
   offeredIn('us-east-1a', 'us-east-1b', 'us-east-1c');
+  ec2.on(DescribeKeyPairsCommand).resolves({ KeyPairs: [] });
   route53.on(GetHostedZoneCommand).resolves({
     HostedZone: { Id: '/hostedzone/Z1234567890ABC', Name: 'example.com.', CallerReference: 'x', Config: { PrivateZone: false } },
   });
@@ -59,13 +64,13 @@ function offeredIn(...zones: string[]): void {
   });
 }
 
-/** Runs apply and returns the error the user would see. */
-async function failure(ctx: TestContext): Promise<DevenvError> {
+/** Runs apply and returns the error the user would see: a failed phase (exit 1), or bad config or files (exit 2). */
+async function failure(ctx: TestContext, kind: 'phase' | 'config' = 'phase'): Promise<DevenvError> {
   const err = await validate.apply(ctx).then(() => undefined, (e: unknown) => e);
   expect(err).toBeInstanceOf(DevenvError);
   const error = err as DevenvError;
-  expect(error.kind).toBe('phase');
-  expect(error.exitCode).toBe(1);
+  expect(error.kind).toBe(kind);
+  expect(error.exitCode).toBe(kind === 'phase' ? 1 : 2);
   expect(error.message).not.toMatch(/\n\s+at /); // no stack trace in what the user reads
   return error;
 }
@@ -87,6 +92,7 @@ describe('validate apply', () => {
       `${AMI} ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-amd64-server-20240501 (2024-05-01)`,
       't3.2xlarge has 8 vCPUs and 32768 MiB in us-east-1a; 2 developers reserve 2 vCPUs and 6144 MiB (+ 1024 MiB for the host), room for 8',
       'SSH (port 22) only from 203.0.113.7/32',
+      expect.stringMatching(/^key pair demo-admin-key(: a new ed25519 key will be written to| will be imported from) \/tmp\/devenv-test-key\.pem$/),
     ]);
     const saved = JSON.parse(readFileSync(ctx.state.path, 'utf8'));
     expect(saved.account).toBe(ACCOUNT);
@@ -427,17 +433,61 @@ describe('admin CIDR', () => {
   it('refuses SSH from anywhere in a config that skipped loading', async () => {
     const ctx = await testContext('validate');
     ctx.config.ssh.adminCidr = '0.0.0.0/0';
-    const err = await failure(ctx);
+    const err = await failure(ctx, 'config');
     expect(err.message).toContain('admin CIDR: ssh.adminCidr "0.0.0.0/0" opens SSH (port 22) to the whole internet');
   });
 
   it('applies the loader\'s rule to a CIDR broader than /8 too', async () => {
     const ctx = await testContext('validate');
     ctx.config.ssh.adminCidr = '64.0.0.0/2';
-    expect((await failure(ctx)).message).toContain('admin CIDR: ssh.adminCidr "64.0.0.0/2" opens SSH (port 22) to 1,073,741,824 addresses (64.0.0.0/2)');
+    expect((await failure(ctx, 'config')).message).toContain('admin CIDR: ssh.adminCidr "64.0.0.0/2" opens SSH (port 22) to 1,073,741,824 addresses (64.0.0.0/2)');
     ctx.config.ssh.allowSshFromAnywhere = true;
     await validate.apply(ctx);
     expect(warnings(ctx)).toEqual([expect.stringContaining('SSH (port 22) is open to 1,073,741,824 addresses (64.0.0.0/2)')]);
+  });
+});
+
+describe('private key', () => {
+  const keyAt = (content: string, mode = 0o600) => {
+    const path = join(mkdtempSync(join(tmpdir(), 'devenv-validate-key-')), 'admin.pem');
+    writeFileSync(path, content);
+    chmodSync(path, mode);
+    return path;
+  };
+  const withKey = (privateKeyPath: string) => testContext('validate', { instance: { ...baseConfig.instance, privateKeyPath } });
+
+  it('refuses a file that is not a private key, in plan and before up creates anything (exit 2)', async () => {
+    const path = keyAt('not a key\n');
+    const ctx = await withKey(path);
+    await expect(validate.plan(ctx)).rejects.toThrow(`private key: ${path} is not a private key devenv can use`);
+    expect((await failure(ctx, 'config')).message).toContain(`${path} is not a private key devenv can use`);
+  });
+
+  it('refuses a key others can read, as ssh does, and gives the chmod', async () => {
+    const path = keyAt(generateEd25519('demo').privateKey, 0o644);
+    const err = await failure(await withKey(path), 'config');
+    expect(err.message).toContain(`private key: the private key ${path} can be read by its group and everyone (mode 0644): ssh refuses a key that is not private: chmod 600 ${path}`);
+  });
+
+  it('refuses a key that does not match the key pair of that name in AWS', async () => {
+    const path = keyAt(generateEd25519('demo').privateKey);
+    ec2.on(DescribeKeyPairsCommand).resolves({ KeyPairs: [{ KeyName: 'demo-admin-key', KeyPairId: 'key-0abc', PublicKey: generateEd25519('other').publicKey }] });
+    const err = await failure(await withKey(path), 'config');
+    expect(err.message).toContain(`private key: key pair "demo-admin-key" exists in AWS, but it does not match the private key ${path}: point instance.privateKeyPath at`);
+  });
+
+  it('passes a key that matches, and a missing key devenv will write', async () => {
+    const key = generateEd25519('demo');
+    const path = keyAt(key.privateKey);
+    ec2.on(DescribeKeyPairsCommand).resolves({ KeyPairs: [{ KeyName: 'demo-admin-key', KeyPairId: 'key-0abc', PublicKey: key.publicKey }] });
+    const matching = await withKey(path);
+    await validate.apply(matching);
+    expect(steps(matching)).toContain(`key pair demo-admin-key matches ${path}`);
+
+    ec2.on(DescribeKeyPairsCommand).resolves({ KeyPairs: [] });
+    const missing = await withKey(join(path, '..', 'new.pem'));
+    await validate.apply(missing);
+    expect(steps(missing)).toContain(`key pair demo-admin-key: a new ed25519 key will be written to ${join(path, '..', 'new.pem')}`);
   });
 });
 
@@ -447,7 +497,7 @@ describe('plan, status, destroy', () => {
     const changes = await validate.plan(ctx);
     expect(changes.map((c) => [c.action, c.kind, c.logicalId])).toEqual([
       ['keep', 'check', 'check/account'], ['keep', 'check', 'check/region'], ['keep', 'check', 'check/hosted-zone'],
-      ['keep', 'check', 'check/ami'], ['keep', 'check', 'check/instance-type'], ['keep', 'check', 'check/admin-cidr'],
+      ['keep', 'check', 'check/ami'], ['keep', 'check', 'check/instance-type'], ['keep', 'check', 'check/admin-cidr'], ['keep', 'check', 'check/private-key'],
     ]);
     expect(changes.find((c) => c.logicalId === 'check/ami')?.detail).toContain(AMI);
     expect(ctx.state.data.account).toBeUndefined();

@@ -12,7 +12,7 @@ export const KEYPAIR = 'keypair';
 
 const planned = (ctx: Context) => pick(ec2Blueprint(ctx.model), KEYPAIR);
 
-async function describeKeyPairs(ctx: Context, by: { id?: string; name?: string }): Promise<KeyPairInfo[]> {
+export async function describeKeyPairs(ctx: Context, by: { id?: string; name?: string }): Promise<KeyPairInfo[]> {
   const Filters = by.id ? [{ Name: 'key-pair-id', Values: [by.id] }] : [{ Name: 'key-name', Values: [by.name!] }];
   // A filter, not KeyNames: an unknown name is an empty list instead of InvalidKeyPair.NotFound.
   return (await ctx.aws.ec2.send(new DescribeKeyPairsCommand({ Filters, IncludePublicKey: true }))).KeyPairs ?? [];
@@ -52,7 +52,7 @@ const ownerElsewhere = (ctx: Context, kp: KeyPairInfo): string | undefined => {
  * Whether devenv may use this AWS key pair: only with the matching private key at hand, and not
  * when another project owns it. (An untagged one, such as the shell scripts made, may be adopted.)
  */
-function judge(ctx: Context, kp: KeyPairInfo, local: LocalKey | undefined): Verdict {
+export function judge(ctx: Context, kp: KeyPairInfo, local: LocalKey | undefined): Verdict {
   const path = ctx.model.privateKeyPath;
   const owner = ownerElsewhere(ctx, kp);
   if (owner) return { ok: false, problem: `it belongs to devenv project "${owner}"` };
@@ -62,7 +62,7 @@ function judge(ctx: Context, kp: KeyPairInfo, local: LocalKey | undefined): Verd
   return { ok: true };
 }
 
-function mismatchError(name: string, problem: string): DevenvError {
+export function mismatchError(name: string, problem: string): DevenvError {
   return new DevenvError('config', `key pair "${name}" exists in AWS, but ${problem}`, {
     remedy: `point instance.privateKeyPath at the private key of key pair "${name}" (or set instance.keyName to another name); `
       + `or delete the AWS key pair (aws ec2 delete-key-pair --key-name ${name}) and run again, and devenv imports the local key `
@@ -124,19 +124,20 @@ export async function removeKeyPair(ctx: Context): Promise<void> {
   if (local) ctx.report.step(`left the private key ${local.path} on this machine; delete it when you no longer need it`);
 }
 
-async function localKeyNote(ctx: Context): Promise<{ local?: LocalKey; note: string }> {
+async function localKeyNote(ctx: Context): Promise<{ local?: LocalKey; note: string; unusable?: true }> {
   const path = ctx.model.privateKeyPath;
   try {
     const local = await readLocalKey(path);
     return { local, note: local ? `private key ${path}` : `no private key at ${path}` };
   } catch (err) {
-    return { note: messageOf(err) };
+    return { note: messageOf(err), unusable: true };
   }
 }
 
 export async function planKeyPair(ctx: Context): Promise<Change> {
-  const { local, note } = await localKeyNote(ctx);
+  const { local, note, unusable } = await localKeyNote(ctx);
   const { resource, ...change } = await planResource(ctx, keyPairSpec(ctx), planned(ctx).name);
+  if (unusable) return { ...change, detail: `${note}: up will stop` };
   if (!resource) return { ...change, detail: local ? `import the public half of ${local.path}` : `generate an ed25519 key; private half to ${ctx.model.privateKeyPath}` };
   const verdict = judge(ctx, resource, local);
   return { ...change, detail: verdict.ok ? `matches ${note}` : `${verdict.problem}: up will stop` };

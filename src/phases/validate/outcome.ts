@@ -1,7 +1,7 @@
 import { AccessCode, CredentialsCode, errorCodes, hasCode, isThrottling } from '../../aws/errors.js';
 import { DevenvError, messageOf } from '../../errors.js';
 
-export type CheckName = 'account' | 'region' | 'hosted zone' | 'AMI' | 'instance type' | 'admin CIDR';
+export type CheckName = 'account' | 'region' | 'hosted zone' | 'AMI' | 'instance type' | 'admin CIDR' | 'private key';
 type Scalar = string | number | boolean;
 
 /** What one check found. */
@@ -15,11 +15,14 @@ export interface CheckResult {
   warnings?: string[];
   /** Facts later phases use, recorded by `apply` as the phase's outputs. */
   outputs?: Record<string, Scalar>;
-  /** Failed for a reason every AWS check shares (refused credentials, no network): the report says it once. */
-  cause?: 'credentials' | 'network';
+  /**
+   * Failed for a reason every AWS check shares (refused credentials, no network): the report says
+   * it once. `config`: the fix is in the config or the files it names (exit 2 when all failures are).
+   */
+  cause?: 'credentials' | 'network' | 'config';
 }
 
-type Extra = Partial<Pick<CheckResult, 'id' | 'warnings' | 'outputs'>>;
+type Extra = Partial<Pick<CheckResult, 'id' | 'warnings' | 'outputs' | 'cause'>>;
 export const pass = (check: CheckName, detail: string, extra: Extra = {}): CheckResult => ({ check, ok: true, detail, ...extra });
 export const fail = (check: CheckName, detail: string, extra: Extra = {}): CheckResult => ({ check, ok: false, detail, ...extra });
 
