@@ -3,8 +3,10 @@
  * code, changes nothing, and — where devenv can tell before calling AWS — makes no AWS call at all.
  */
 import { spawn } from 'node:child_process';
-import { readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import { dirname } from 'node:path';
+import { generateEd25519 } from '../../src/ssh/keys.js';
 import { afterAll, expect, it } from 'vitest';
 import { expectConverged, expectNoAwsCalls, expectNoMutatingCalls, expectSameInventory } from './expect.js';
 import { describeResult, newWorkspace, type Workspace } from './moto.js';
@@ -54,6 +56,25 @@ describeMoto('bad input, bad state, locks', (moto) => {
       expectNoAwsCalls(r);
     }
     expect(await exists(ws.statePath), 'a state file was written for a bad config').toBe(false);
+  });
+
+  it('an unusable private key: plan and up stop before creating anything, exit 2, with the fix', async () => {
+    const ws = await fresh();
+    await mkdir(dirname(ws.keyPath), { recursive: true });
+    await writeFile(ws.keyPath, 'not a key\n', { mode: 0o600 });
+    for (const command of [['plan'], ['up']]) {
+      const r = await ws.cli(command);
+      expect(r.code, `${command.join(' ')}: ${describeResult(r)}`).toBe(2);
+      expect(r.stderr).toContain(`${ws.keyPath} is not a private key devenv can use`);
+      expectNoMutatingCalls(r, command.join(' '));
+    }
+    await writeFile(ws.keyPath, generateEd25519('itest').privateKey);
+    await chmod(ws.keyPath, 0o644);
+    const r = await ws.cli(['up']);
+    expect(r.code, describeResult(r)).toBe(2);
+    expect(r.stderr).toContain("can be read by its group and everyone (mode 0644): ssh refuses a key that is not private");
+    expect(r.stderr).toContain(`chmod 600 ${ws.keyPath}`);
+    expectNoMutatingCalls(r, 'up with a key others can read');
   });
 
   it('a config that is not JSON: exit 2, names the file, no AWS call', async () => {
