@@ -1,4 +1,4 @@
-import { tagsFor } from '../aws/tags.js';
+import { allocationTags, tagsFor } from '../aws/tags.js';
 import { parseCidr } from './cidr.js';
 import { buildModel } from './model.js';
 import type { Config } from './schema.js';
@@ -21,14 +21,15 @@ export function awsLimitProblems(config: Config): string[] {
 
 function tagProblems(config: Config): string[] {
   const model = buildModel(config);
-  const developer = model.developers[0].name;
-  // A developer's resources carry the most tags: devenv's own (with devenv:developer) plus the config's.
-  const own = Object.keys(tagsFor({ ...model, config: { ...config, tags: {} } }, 'x', developer));
+  const developer = model.developers[0];
+  // A developer's secrets carry the most tags: devenv's own, with devenv:developer and the developer's allocation, plus the config's.
+  const mostTagged = (m: typeof model) => ({ ...tagsFor(m, 'x', developer.name), ...allocationTags(developer) });
+  const own = Object.keys(mostTagged({ ...model, config: { ...config, tags: {} } }));
   const problems = Object.keys(config.tags).filter((k) => own.includes(k))
-    .map((k) => `tags.${k}: devenv sets the ${k} tag itself on every resource (remove it from tags)`);
-  const total = Object.keys(tagsFor(model, 'x', developer)).length;
+    .map((k) => `tags.${k}: devenv sets the ${k} tag itself (remove it from tags)`);
+  const total = Object.keys(mostTagged(model)).length;
   if (total > MAX_TAGS) {
-    problems.push(`tags: ${Object.keys(config.tags).length} tags plus devenv's ${own.length} make ${total} on a developer's resources; `
+    problems.push(`tags: ${Object.keys(config.tags).length} tags plus devenv's ${own.length} make ${total} on a developer's secrets; `
       + `AWS allows ${MAX_TAGS} per resource: remove at least ${total - MAX_TAGS}`);
   }
   return problems;

@@ -122,9 +122,9 @@ describe('config messages', () => {
 describe('AWS limits, checked before any call', () => {
   const manyTags = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`tag${i}`, 'x']));
 
-  it('keeps every resource within 50 tags: devenv adds 7 to a developer\'s resources', () => {
-    expect(parse({ tags: manyTags(43) }).tags).toHaveProperty('tag42');
-    expect(problems({ tags: manyTags(44) })).toContain("tags: 44 tags plus devenv's 7 make 51 on a developer's resources; AWS allows 50 per resource: remove at least 1");
+  it('keeps every resource within 50 tags: devenv puts 9 on a developer\'s secrets', () => {
+    expect(parse({ tags: manyTags(41) }).tags).toHaveProperty('tag40');
+    expect(problems({ tags: manyTags(42) })).toContain("tags: 42 tags plus devenv's 9 make 51 on a developer's secrets; AWS allows 50 per resource: remove at least 1");
   });
 
   it('checks tag keys and values against AWS\'s rules and refuses the tags devenv sets', () => {
@@ -136,7 +136,7 @@ describe('AWS limits, checked before any call', () => {
     expect(message).toContain('tags.long: "vvvv');
     expect(message).toContain('is longer than 256 characters');
     expect(message).toContain('tags.ok: "a#b" may hold only letters');
-    expect(problems({ tags: { Project: 'other' } })).toContain('tags.Project: devenv sets the Project tag itself on every resource');
+    expect(problems({ tags: { Project: 'other' } })).toContain('tags.Project: devenv sets the Project tag itself');
     expect(parse({ tags: { 'Cost Center': 'R&D'.replace('&', ' and ') } }).tags).toEqual({ 'Cost Center': 'R and D' });
   });
 
