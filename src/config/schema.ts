@@ -101,7 +101,7 @@ export const configSchema = z
     network: z
       .object({
         vpcCidr: cidr.default('10.0.0.0/16'),
-        subnetCidrs: z.tuple([cidr, cidr]).default(['10.0.1.0/24', '10.0.2.0/24']).describe('[host subnet, second ALB subnet]'),
+        subnetCidrs: z.tuple([cidr, cidr], { message: 'must be a list of two CIDR blocks: [host subnet, second ALB subnet]' }).default(['10.0.1.0/24', '10.0.2.0/24']).describe('[host subnet, second ALB subnet]'),
       })
       .strict()
       .prefault({}),

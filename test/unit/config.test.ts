@@ -91,6 +91,9 @@ describe('config messages', () => {
       [{ secrets: { anthropicApiKey: 'sk-123' } }, 'secrets.anthropicApiKey: "sk-123" must be {"file": "<path of a file holding the key>"} or {"env": "<ENVIRONMENT_VARIABLE>"}'],
       [{ environment: 'a b' }, 'environment: "a b" must be 1 to 32 letters, digits, _ . or -'],
       [{ ssh: undefined }, 'ssh: is required'],
+      [{ network: { subnetCidrs: ['10.0.1.0/24'] } }, 'network.subnetCidrs: ["10.0.1.0/24"] must be a list of two CIDR blocks: [host subnet, second ALB subnet]'],
+      [{ ssh: { adminCidr: '203.0.113.7/32', allowSshFromAnywhere: 'yes' } }, 'ssh.allowSshFromAnywhere: "yes" must be true or false'],
+      [{ developers: [{ name: 'bob', memoryLimitMiB: 100 }] }, 'developers[0].memoryLimitMiB: 100 must be at least 512 MiB'],
     ];
     for (const [overrides, expected] of cases) {
       const message = problems(overrides);
