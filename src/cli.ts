@@ -26,6 +26,23 @@ interface GlobalFlags {
   yes: boolean;
 }
 
+/** The host and data-volume flags of `up` and `phase`. */
+interface HostOptions {
+  replaceHost: boolean;
+  adoptDataVolume?: string;
+  newDataVolume: boolean;
+}
+
+function hostRunOptions(o: HostOptions): RunOptions {
+  if (o.adoptDataVolume !== undefined && o.newDataVolume) {
+    throw new DevenvError('config', '--adopt-data-volume and --new-data-volume exclude each other', { remedy: 'adopt a restored volume, or accept an empty one: pass one of the two' });
+  }
+  if (o.adoptDataVolume !== undefined && !/^vol-[0-9a-f]{8,17}$/.test(o.adoptDataVolume)) {
+    throw new DevenvError('config', `--adopt-data-volume: "${o.adoptDataVolume}" is not an EBS volume id`, { remedy: 'pass an id like vol-0123456789abcdef0 (aws ec2 describe-volumes lists them)' });
+  }
+  return { replaceHost: o.replaceHost, adoptDataVolume: o.adoptDataVolume, newDataVolume: o.newDataVolume };
+}
+
 const processIo = (): Io => ({
   stdout: process.stdout,
   stderr: process.stderr,
@@ -114,11 +131,13 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
   program
     .command('up')
     .description('converge every phase in dependency order, resuming from the state file')
-    .option('--replace-host', 'allow replacing the host when its instance type or AMI changed (the data volume moves over)', false)
-    .action(async (o: { replaceHost: boolean }) =>
+    .option('--replace-host', 'allow replacing the host when its instance type or AMI changed (the data volume moves over; the old host goes once the new one works)', false)
+    .option('--adopt-data-volume <vol-id>', 'take this volume (restored from a backup) as the data volume in place of a missing one')
+    .option('--new-data-volume', 'accept an empty data volume in place of a missing one', false)
+    .action(async (o: HostOptions) =>
       action(async (flags, reporter, signal) => {
         const { converge } = await import('./commands/write.js');
-        await converge(await session(flags, reporter, signal, 'up', true, { replaceHost: o.replaceHost }), reporter, [...PHASE_NAMES], signal);
+        await converge(await session(flags, reporter, signal, 'up', true, hostRunOptions(o)), reporter, [...PHASE_NAMES], signal);
       }));
 
   program
@@ -126,11 +145,13 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .description(`converge one phase: ${PHASE_NAMES.join(', ')}`)
     .argument('<name>', 'phase name')
     .option('--replace-host', 'allow replacing the host when its instance type or AMI changed', false)
-    .action(async (name: string, o: { replaceHost: boolean }) =>
+    .option('--adopt-data-volume <vol-id>', 'take this volume (restored from a backup) as the data volume in place of a missing one')
+    .option('--new-data-volume', 'accept an empty data volume in place of a missing one', false)
+    .action(async (name: string, o: HostOptions) =>
       action(async (flags, reporter, signal) => {
         if (!(PHASE_NAMES as readonly string[]).includes(name)) throw new DevenvError('config', `unknown phase "${name}"`, { remedy: `use one of: ${PHASE_NAMES.join(', ')}` });
         const { converge } = await import('./commands/write.js');
-        await converge(await session(flags, reporter, signal, `phase ${name}`, true, { replaceHost: o.replaceHost }), reporter, [name as PhaseName], signal);
+        await converge(await session(flags, reporter, signal, `phase ${name}`, true, hostRunOptions(o)), reporter, [name as PhaseName], signal);
       }));
 
   program

@@ -34,6 +34,11 @@ export interface ResourceSpec<T> {
   idOf(resource: T): string;
   /** Facts worth keeping in the state (a public IP, a DNS name). */
   attrs?(resource: T): ResourceRecord['attrs'];
+  /**
+   * Called when the recorded resource is gone and the tag search finds none either, before a new
+   * one is made in its place. Throw to stop instead: a data volume is never silently replaced by an empty one.
+   */
+  onVanished?(knownId: string): Promise<void>;
 }
 
 export type Outcome = 'kept' | 'adopted' | 'created';
@@ -64,6 +69,7 @@ export async function ensureResource<T>(ctx: RuleContext, spec: ResourceSpec<T>)
   }
   const record = { ...baseRecord(ctx, spec, known), id: undefined };
   if (known?.id) {
+    await spec.onVanished?.(known.id);
     ctx.report.warn(`${spec.kind} ${known.id} no longer exists (deleted outside devenv?); creating a new one`);
     // Its token made the resource that is gone: reusing it would return that one, or be refused.
     record.generation = (known.generation ?? 0) + 1;

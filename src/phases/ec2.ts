@@ -1,4 +1,4 @@
-import { hostDrift, currentHost, hostStatus, mustReplace, planHost, replaceHost, terminateHost } from './ec2/host.js';
+import { currentHost, finishReplacement, hostBeingReplaced, hostStatus, mustReplace, planHost, replaceHost, terminateHost } from './ec2/host.js';
 import { ensureHost } from './ec2/instance.js';
 import { ensureKeyPair, keyPairStatus, planKeyPair, removeKeyPair } from './ec2/keypair.js';
 import { attachDataVolume, dataVolumeStatus, ensureDataVolume, planDataVolume, removeOrKeepDataVolume } from './ec2/volume.js';
@@ -7,15 +7,18 @@ import type { Change, Context, Phase, Row } from './types.js';
 /**
  * The host: key pair, encrypted data volume, and the instance with the volume at /dev/sdf.
  * A host whose type or AMI the config changed is replaced only with `--replace-host`, because
- * it holds the developers' work; the data volume moves to the new host.
+ * it holds the developers' work; the data volume moves to the new host, and the old host is
+ * terminated only once the new one works. A replacement a killed run left half done is finished first.
  */
 async function apply(ctx: Context): Promise<void> {
   await ensureKeyPair(ctx);
-  const volume = await ensureDataVolume(ctx);
+  const volumeId = (await ensureDataVolume(ctx)).VolumeId!;
+  const previous = await hostBeingReplaced(ctx);
+  if (previous) return finishReplacement(ctx, previous, volumeId);
   const existing = await currentHost(ctx);
-  if (existing && mustReplace(ctx, existing, hostDrift(ctx, existing))) await replaceHost(ctx, existing, volume.VolumeId!);
+  if (existing && mustReplace(ctx, existing)) return replaceHost(ctx, existing, volumeId);
   const host = await ensureHost(ctx);
-  await attachDataVolume(ctx, volume.VolumeId!, host);
+  await attachDataVolume(ctx, volumeId, host);
 }
 
 /** Terminates the host, keeps the data volume unless `--delete-data`, deletes the AWS key pair (the local private key stays). */

@@ -14,6 +14,10 @@ export type PhaseName = (typeof PHASE_NAMES)[number];
 export interface RunOptions {
   /** `up --replace-host`: allow replacing an instance whose type or AMI changed. */
   replaceHost?: boolean;
+  /** `up --adopt-data-volume <vol-id>`: take this volume (one restored from a backup) as the data volume. */
+  adoptDataVolume?: string;
+  /** `up --new-data-volume`: accept an empty data volume in place of a recorded one that is gone. */
+  newDataVolume?: boolean;
   /** `destroy --delete-data`: delete the data volume too. */
   deleteData?: boolean;
   /** `destroy --no-final-snapshot`: with --delete-data, skip the snapshot. */

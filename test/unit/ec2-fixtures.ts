@@ -5,7 +5,7 @@
  * so the SDK waiters succeed on their first poll and no test sleeps.
  */
 import {
-  AttachVolumeCommand, CreateSnapshotCommand, CreateVolumeCommand, DeleteKeyPairCommand, DeleteVolumeCommand, DescribeImagesCommand,
+  AttachVolumeCommand, CreateSnapshotCommand, CreateTagsCommand, CreateVolumeCommand, DeleteKeyPairCommand, DeleteVolumeCommand, DescribeImagesCommand,
   DescribeInstancesCommand, DescribeInstanceStatusCommand, DescribeKeyPairsCommand, DescribeSnapshotsCommand, DescribeVolumesCommand,
   DetachVolumeCommand, EC2Client, ImportKeyPairCommand, ModifyInstanceMetadataOptionsCommand, RunInstancesCommand, StartInstancesCommand,
   StopInstancesCommand, TerminateInstancesCommand, type Filter, type Instance, type KeyPairInfo, type Snapshot, type Tag, type Volume,
@@ -33,6 +33,8 @@ export interface World {
   snapshots: Snapshot[];
   /** Answers RunInstances instead of the world when set (faults). */
   runInstances?: (input: RunInstancesCommand['input']) => Promise<unknown> | unknown;
+  /** A running instance's status checks; `ok` unless set. */
+  statusChecks?: (instanceId: string) => 'ok' | 'impaired' | 'initializing';
 }
 
 export const newWorld = (): World => ({ keyPairs: [], volumes: [], instances: [], snapshots: [] });
@@ -117,7 +119,7 @@ export function serve(world: World): void {
   }));
   ec2.on(DescribeInstanceStatusCommand).callsFake((input) => ({
     InstanceStatuses: world.instances.filter((i) => input.InstanceIds?.includes(i.InstanceId!) && i.State?.Name === 'running')
-      .map((i) => ({ InstanceId: i.InstanceId, InstanceStatus: { Status: 'ok' }, SystemStatus: { Status: 'ok' } })),
+      .map((i) => ({ InstanceId: i.InstanceId, InstanceStatus: { Status: world.statusChecks?.(i.InstanceId!) ?? 'ok' }, SystemStatus: { Status: 'ok' } })),
   }));
   ec2.on(RunInstancesCommand).callsFake(async (input) => {
     if (world.runInstances) return world.runInstances(input);
@@ -130,6 +132,14 @@ export function serve(world: World): void {
   ec2.on(TerminateInstancesCommand).callsFake((input) => {
     for (const v of world.volumes) if (v.Attachments?.some((a) => input.InstanceIds!.includes(a.InstanceId!))) Object.assign(v, { State: 'available', Attachments: [] });
     return setState(world, input.InstanceIds!, 'terminated');
+  });
+  ec2.on(CreateTagsCommand).callsFake((input) => {
+    for (const id of input.Resources!) {
+      const item: { Tags?: Tag[] } | undefined = world.instances.find((i) => i.InstanceId === id) ?? world.volumes.find((v) => v.VolumeId === id);
+      if (!item) throw notFound(id.startsWith('vol-') ? 'InvalidVolume.NotFound' : 'InvalidInstanceID.NotFound', id);
+      item.Tags = [...(item.Tags ?? []).filter((t) => !input.Tags!.some((n) => n.Key === t.Key)), ...input.Tags!];
+    }
+    return {};
   });
   ec2.on(ModifyInstanceMetadataOptionsCommand).callsFake((input) => {
     const i = world.instances.find((x) => x.InstanceId === input.InstanceId)!;

@@ -1,4 +1,4 @@
-import { AttachVolumeCommand, CreateSnapshotCommand, DeleteVolumeCommand, DetachVolumeCommand, RunInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
+import { AttachVolumeCommand, CreateSnapshotCommand, CreateTagsCommand, DeleteVolumeCommand, DetachVolumeCommand, RunInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { deriveToken } from '../../src/aws/resource.js';
 import { DevenvError } from '../../src/errors.js';
@@ -64,13 +64,15 @@ describe('ec2: the config asks for another AMI or instance type', () => {
     expect(mutatingCalls()).toEqual([]);
   });
 
-  it('with --replace-host: stops, detaches, terminates, launches with a new token and reattaches the same volume', async () => {
+  it('with --replace-host: sets the old host aside, stops it, moves the volume to a new host launched with a new token, and only then terminates the old one', async () => {
     const ctx = await ec2Context({ instance: { amiId: NEW_AMI } }, { replaceHost: true });
     const { instanceId, volumeId } = await converged(ctx, { ami: AMI });
 
     await ec2Phase.apply(ctx);
 
-    expect(mutatingCalls()).toEqual(['StopInstances', 'DetachVolume', 'TerminateInstances', 'RunInstances', 'AttachVolume']);
+    expect(mutatingCalls()).toEqual(['CreateTags', 'StopInstances', 'DetachVolume', 'RunInstances', 'AttachVolume', 'TerminateInstances']);
+    expect(inputsOf(CreateTagsCommand)[0]).toMatchObject({ Resources: [instanceId], Tags: expect.arrayContaining([{ Key: 'devenv:resource', Value: 'instance/previous' }]) });
+    expect(ctx.state.resource('instance/previous')).toBeUndefined();
     expect(inputsOf(DetachVolumeCommand)[0]).toEqual({ VolumeId: volumeId, InstanceId: instanceId });
     expect(inputsOf(TerminateInstancesCommand)[0]).toEqual({ InstanceIds: [instanceId] });
     const [run] = inputsOf(RunInstancesCommand);
@@ -138,6 +140,8 @@ describe('ec2 destroy', () => {
     expect(snap.TagSpecifications?.[0]?.Tags).toEqual(expect.arrayContaining([{ Key: 'devenv:resource', Value: 'snapshot/data-final' }]));
     expect(inputsOf(DeleteVolumeCommand)[0]).toEqual({ VolumeId: volumeId });
     expect(messages(ctx, 'step').some((m) => m.startsWith(`kept final snapshot ${world.snapshots[0]!.SnapshotId} of data volume ${volumeId}`))).toBe(true);
+    // Recorded, so destroy's summary names it and a later destroy finds it.
+    expect(ctx.state.resource('snapshot/data-final')).toMatchObject({ id: world.snapshots[0]!.SnapshotId, attrs: { volumeId } });
     expect(world.volumes).toEqual([]);
     expect(ctx.state.resource('volume/data')?.id).toBeUndefined();
   });

@@ -5,6 +5,7 @@ import {
   paginateDescribeRouteTables,
   paginateDescribeSecurityGroupRules,
   paginateDescribeSecurityGroups,
+  paginateDescribeSnapshots,
   paginateDescribeSubnets,
   paginateDescribeVolumes,
   paginateDescribeVpcs,
@@ -16,6 +17,7 @@ import {
   type RouteTable,
   type SecurityGroup,
   type SecurityGroupRule,
+  type Snapshot,
   type Subnet,
   type Volume,
   type Vpc,
@@ -75,6 +77,13 @@ export const VOLUMES: Ec2Collection<Volume> = {
   kind: 'EBS volume',
   list: (client, q) => collect(paginateDescribeVolumes({ client }, { VolumeIds: q.ids, Filters: q.filters }), (p) => p.Volumes),
   idOf: (v) => v.VolumeId!,
+};
+
+/** This account's snapshots only: without OwnerIds, DescribeSnapshots lists every public one too. */
+export const SNAPSHOTS: Ec2Collection<Snapshot> = {
+  kind: 'EBS snapshot',
+  list: (client, q) => collect(paginateDescribeSnapshots({ client }, { OwnerIds: ['self'], SnapshotIds: q.ids, Filters: q.filters }), (p) => p.Snapshots),
+  idOf: (s) => s.SnapshotId!,
 };
 
 export const INSTANCES: Ec2Collection<Instance> = {

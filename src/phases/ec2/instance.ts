@@ -1,6 +1,5 @@
 import {
-  ModifyInstanceMetadataOptionsCommand, RunInstancesCommand, StartInstancesCommand,
-  waitUntilInstanceRunning, waitUntilInstanceStatusOk, waitUntilInstanceStopped, type _InstanceType, type Instance, type RunInstancesCommandInput,
+  ModifyInstanceMetadataOptionsCommand, RunInstancesCommand, StartInstancesCommand, type _InstanceType, type Instance, type RunInstancesCommandInput,
 } from '@aws-sdk/client-ec2';
 import { Ec2Code, matches } from '../../aws/errors.js';
 import { describeById, filter, findByTags, INSTANCES } from '../../aws/ec2/collections.js';
@@ -13,11 +12,13 @@ import { pick } from '../../blueprint/types.js';
 import { DevenvError, messageOf } from '../../errors.js';
 import { loadUserDataTemplate, renderUserData } from '../../remote/user-data.js';
 import type { Context } from '../types.js';
-import { sdkWait, WAIT_S } from './waiters.js';
+import { waitForInstance, waitForStatusChecks } from './waiters.js';
 
 export const INSTANCE = 'instance';
+/** The host a `--replace-host` run set aside (stopped, retagged) until the new one works. */
+export const PREVIOUS = 'instance/previous';
 /** States of an instance that is on its way out: the resource rule treats them as gone. */
-const GONE = ['shutting-down', 'terminated'];
+export const GONE = ['shutting-down', 'terminated'];
 const LIVE = ['pending', 'running', 'stopping', 'stopped'];
 
 /** IMDSv2 only, one hop: a container (one hop further) gets no token, so it cannot borrow the host's role. */
@@ -25,15 +26,20 @@ export const METADATA_OPTIONS = { HttpTokens: 'required', HttpPutResponseHopLimi
 
 export const stateOf = (i: Instance): string => i.State?.Name ?? 'unknown';
 
-export function instanceSpec(ctx: Context, create: (token: string) => Promise<Instance> = () => Promise.reject(new Error('planning never creates'))): ResourceSpec<Instance> {
+const neverCreates = () => Promise.reject(new Error('planning never creates'));
+
+/** The host (`instance`), or with `logicalId` PREVIOUS the one being replaced. */
+export function instanceSpec(ctx: Context, create: (token: string) => Promise<Instance> = neverCreates, logicalId = INSTANCE): ResourceSpec<Instance> {
+  // Until a replaced host is retagged it still carries `instance`: the id recorded as PREVIOUS is never the host.
+  const setAside = logicalId === INSTANCE ? ctx.state.resource(PREVIOUS)?.id : undefined;
   return {
-    logicalId: INSTANCE,
+    logicalId,
     kind: pick(ec2Blueprint(ctx.model), INSTANCE).kind,
     describe: async (id) => {
       const i = await describeById(ctx.aws.ec2, INSTANCES, id);
       return i && !GONE.includes(stateOf(i)) ? i : undefined;
     },
-    find: () => findByTags(ctx.aws.ec2, INSTANCES, ctx.model, INSTANCE, [filter('instance-state-name', ...LIVE)]),
+    find: async () => (await findByTags(ctx.aws.ec2, INSTANCES, ctx.model, logicalId, [filter('instance-state-name', ...LIVE)])).filter((i) => i.InstanceId !== setAside),
     create,
     idOf: (i) => i.InstanceId!,
     attrs: instanceAttrs,
@@ -151,16 +157,16 @@ async function ensureInstance(ctx: Context): Promise<Instance> {
 export async function ensureHost(ctx: Context): Promise<Instance> {
   let host = await ensureInstance(ctx);
   const id = host.InstanceId!;
-  if (stateOf(host) === 'stopping') await sdkWait(ctx, `instance ${id} to stop before starting it again`, WAIT_S.instanceStopped, (w) => waitUntilInstanceStopped(w, { InstanceIds: [id] }));
+  if (stateOf(host) === 'stopping') await waitForInstance(ctx, id, 'stopped');
   if (['stopping', 'stopped'].includes(stateOf(host))) {
     await ctx.aws.ec2.send(new StartInstancesCommand({ InstanceIds: [id] }));
     ctx.report.step(`started instance ${id} (it was stopped)`);
   }
   if (stateOf(host) !== 'running') {
-    await sdkWait(ctx, `instance ${id} to be running`, WAIT_S.instanceRunning, (w) => waitUntilInstanceRunning(w, { InstanceIds: [id] }));
+    await waitForInstance(ctx, id, 'running');
     host = (await describeById(ctx.aws.ec2, INSTANCES, id)) ?? host; // the public address exists only once it runs
   }
-  await sdkWait(ctx, `instance ${id} to pass its status checks`, WAIT_S.instanceStatusOk, (w) => waitUntilInstanceStatusOk(w, { InstanceIds: [id] }));
+  await waitForStatusChecks(ctx, id);
   await recordAttrs(ctx, host);
   await enforceMetadataOptions(ctx, host);
   return host;

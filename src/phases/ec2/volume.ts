@@ -1,15 +1,16 @@
 import {
-  AttachVolumeCommand, CreateSnapshotCommand, CreateVolumeCommand, DeleteVolumeCommand, DescribeSnapshotsCommand, DetachVolumeCommand,
-  waitUntilSnapshotCompleted, waitUntilVolumeAvailable, type Instance, type Volume,
+  AttachVolumeCommand, CreateSnapshotCommand, CreateTagsCommand, CreateVolumeCommand, DeleteVolumeCommand, DescribeSnapshotsCommand, DetachVolumeCommand,
+  waitUntilSnapshotCompleted, waitUntilVolumeAvailable, type Instance, type Snapshot, type Volume,
 } from '@aws-sdk/client-ec2';
-import { describeById, filter, findByTags, VOLUMES } from '../../aws/ec2/collections.js';
+import { describeById, filter, findByTags, INSTANCES, SNAPSHOTS, VOLUMES } from '../../aws/ec2/collections.js';
 import { createOrFind, ensureResource, planResource, probeResource, removeResource, statusOf, type ResourceSpec } from '../../aws/resource.js';
-import { tagFilters, tagSpecifications, tagsFor } from '../../aws/tags.js';
+import { tagFilters, tagList, tagSpecifications, tagsFor } from '../../aws/tags.js';
 import { formatDuration, waitFor } from '../../aws/wait.js';
 import { ec2Blueprint } from '../../blueprint/compute.js';
 import { pick } from '../../blueprint/types.js';
 import { DevenvError } from '../../errors.js';
 import type { Change, Context, Row } from '../types.js';
+import { GONE, INSTANCE, PREVIOUS, stateOf } from './instance.js';
 import { sdkWait, WAIT_S } from './waiters.js';
 
 /** The data volume's device name on the host (an NVMe device on Nitro; the storage phase finds it by serial). */
@@ -45,7 +46,66 @@ export function volumeSpec(ctx: Context): ResourceSpec<Volume> {
     },
     idOf: (v) => v.VolumeId!,
     attrs: (v) => ({ availabilityZone: v.AvailabilityZone ?? ctx.model.hostAz, sizeGiB: v.Size ?? instance.dataVolumeGiB }),
+    onVanished: (id) => (ctx.options.newDataVolume ? Promise.resolve() : refuseEmptyVolume(ctx, id)),
   };
+}
+
+/** The newest snapshot of a volume (devenv's final one, AWS Backup's, anyone's in this account), if there is one. */
+async function newestSnapshotOf(ctx: Context, volumeId: string): Promise<Snapshot | undefined> {
+  const snapshots = await SNAPSHOTS.list(ctx.aws.ec2, { filters: [filter('volume-id', volumeId)] });
+  return snapshots.filter((s) => s.State !== 'error').sort((a, b) => (b.StartTime?.getTime() ?? 0) - (a.StartTime?.getTime() ?? 0))[0];
+}
+
+/** The recorded data volume is gone: `storage` would format an empty one, so stop and say how to go on. */
+async function refuseEmptyVolume(ctx: Context, volumeId: string): Promise<never> {
+  const snapshot = await newestSnapshotOf(ctx, volumeId);
+  const az = ctx.model.hostAz;
+  const restore = snapshot
+    ? `to restore it: aws ec2 create-volume --snapshot-id ${snapshot.SnapshotId} --availability-zone ${az} --volume-type gp3 --encrypted, then \`devenv up --adopt-data-volume <the new vol-id>\``
+    : 'to use a volume restored from a backup: `devenv up --adopt-data-volume <vol-id>`';
+  throw new DevenvError('phase', `data volume ${volumeId} recorded in the state no longer exists (deleted, being deleted, or not visible yet) and no other volume carries its tags; `
+    + `devenv does not put an empty volume in its place. ${snapshot ? `Its newest snapshot: ${snapshot.SnapshotId} (${snapshot.State}${snapshot.StartTime ? `, ${snapshot.StartTime.toISOString()}` : ''})` : 'No snapshot of it was found'}`, {
+    remedy: `if it was created moments ago, run again in a minute; ${restore}; to start with an empty data volume: \`devenv up --new-data-volume\``,
+  });
+}
+
+/**
+ * `--adopt-data-volume`: makes `volumeId` (a volume restored from a backup) the data volume: tags
+ * it as devenv's and records it. Refuses a volume in another zone, attached to an instance that is
+ * not the host, or while another data volume of this project exists.
+ */
+async function adoptDataVolume(ctx: Context, volumeId: string): Promise<void> {
+  const volume = await describeById(ctx.aws.ec2, VOLUMES, volumeId);
+  const flag = `--adopt-data-volume ${volumeId}`;
+  if (!volume || !LIVE_STATES.includes(volume.State ?? '')) {
+    throw new DevenvError('config', `${flag}: volume ${volumeId} does not exist in ${ctx.model.region}${volume ? ` (it is ${volume.State})` : ''}`, { remedy: 'check the id with `aws ec2 describe-volumes`' });
+  }
+  if (volume.AvailabilityZone !== ctx.model.hostAz) {
+    throw new DevenvError('config', `${flag}: volume ${volumeId} is in ${volume.AvailabilityZone}, but the host's zone is ${ctx.model.hostAz}`, {
+      remedy: `snapshot it and create the volume from the snapshot in ${ctx.model.hostAz}, then adopt that one`,
+    });
+  }
+  const ours = [ctx.state.resource(INSTANCE)?.id, ctx.state.resource(PREVIOUS)?.id];
+  const elsewhere = volume.Attachments?.find((a) => a.State !== 'detached' && !ours.includes(a.InstanceId));
+  if (elsewhere) {
+    throw new DevenvError('config', `${flag}: volume ${volumeId} is attached to ${elsewhere.InstanceId}, which is not this project's host`, {
+      remedy: `detach it first: aws ec2 detach-volume --volume-id ${volumeId}`,
+    });
+  }
+  const { id: current } = await probeResource(ctx, volumeSpec(ctx));
+  if (current && current !== volumeId) {
+    throw new DevenvError('config', `${flag}: this project's data volume ${current} still exists; devenv adopts a volume only in place of a missing one`, {
+      remedy: `to switch, delete or untag ${current} first (its data goes with it), or leave out ${flag}`,
+    });
+  }
+  if (current === volumeId && ctx.state.resource(DATA_VOLUME)?.id === volumeId) return; // adopted already
+  await ctx.aws.ec2.send(new CreateTagsCommand({ Resources: [volumeId], Tags: tagList(planned(ctx).tags) }));
+  const known = ctx.state.resource(DATA_VOLUME);
+  await ctx.state.setResource(DATA_VOLUME, {
+    kind: planned(ctx).kind, phase: ctx.phase, id: volumeId, ...(known?.generation ? { generation: known.generation } : {}),
+    attrs: { availabilityZone: volume.AvailabilityZone, sizeGiB: volume.Size ?? 0 },
+  });
+  ctx.report.step(`adopted volume ${volumeId} as the data volume (${flag})`);
 }
 
 const waitAvailable = (ctx: Context, volumeId: string, why = '') =>
@@ -53,6 +113,7 @@ const waitAvailable = (ctx: Context, volumeId: string, why = '') =>
 
 /** Ensures the encrypted gp3 data volume in the host's zone, and waits until it can be attached. */
 export async function ensureDataVolume(ctx: Context): Promise<Volume> {
+  if (ctx.options.adoptDataVolume) await adoptDataVolume(ctx, ctx.options.adoptDataVolume);
   const { resource: volume } = await ensureResource(ctx, volumeSpec(ctx));
   if (volume.AvailabilityZone && volume.AvailabilityZone !== ctx.model.hostAz) {
     throw new DevenvError('config', `data volume ${volume.VolumeId} is in ${volume.AvailabilityZone}, but the host's zone is ${ctx.model.hostAz}: an EBS volume attaches only in its own zone`, {
@@ -72,9 +133,14 @@ export async function attachDataVolume(ctx: Context, volumeId: string, host: Ins
   if (attachmentTo(volume, instanceId)?.State === 'attached') return;
   const other = volume?.Attachments?.find((a) => a.InstanceId !== instanceId && a.State !== 'detached');
   if (other) {
-    throw new DevenvError('phase', `data volume ${volumeId} is attached to ${other.InstanceId}, not to the host ${instanceId}`, {
-      remedy: `detach it (aws ec2 detach-volume --volume-id ${volumeId}) after stopping what uses it, then run again`,
-    });
+    const holder = await describeById(ctx.aws.ec2, INSTANCES, other.InstanceId!);
+    // A terminating instance lets go of its volumes a little after it is gone.
+    if (holder && !GONE.includes(stateOf(holder))) {
+      throw new DevenvError('phase', `data volume ${volumeId} is attached to ${other.InstanceId} (${stateOf(holder)}), not to the host ${instanceId}`, {
+        remedy: `detach it (aws ec2 detach-volume --volume-id ${volumeId}) after stopping what uses it, then run again`,
+      });
+    }
+    await waitAvailable(ctx, volumeId, ` (released by ${other.InstanceId}, ${holder ? stateOf(holder) : 'gone'})`);
   }
   const hostAz = host.Placement?.AvailabilityZone;
   if (hostAz && volume?.AvailabilityZone && hostAz !== volume.AvailabilityZone) {
@@ -134,6 +200,8 @@ async function finalSnapshot(ctx: Context, volumeId: string): Promise<string> {
     ctx.report.step(`started final snapshot ${snapshot.SnapshotId} of data volume ${volumeId}`);
   }
   const snapshotId = snapshot.SnapshotId!;
+  // Recorded, so destroy's summary names it and a later destroy or sweep finds it.
+  await ctx.state.setResource(FINAL_SNAPSHOT, { kind: 'EBS snapshot', phase: ctx.phase, id: snapshotId, attrs: { volumeId } });
   await sdkWait(ctx, `snapshot ${snapshotId} to complete`, WAIT_S.snapshotCompleted, (w) => waitUntilSnapshotCompleted(w, { SnapshotIds: [snapshotId] }));
   return snapshotId;
 }
@@ -168,7 +236,11 @@ const describeVolume = (v: Volume) => {
 
 export async function planDataVolume(ctx: Context): Promise<Change> {
   const { resource, ...change } = await planResource(ctx, volumeSpec(ctx), planned(ctx).name);
-  return { ...change, detail: resource ? describeVolume(resource) : `${ctx.config.instance.dataVolumeGiB} GiB gp3, encrypted, in ${ctx.model.hostAz}` };
+  if (resource) return { ...change, detail: describeVolume(resource) };
+  const gone = ctx.state.resource(DATA_VOLUME)?.id;
+  const empty = `${ctx.config.instance.dataVolumeGiB} GiB gp3, encrypted, in ${ctx.model.hostAz}`;
+  if (!gone || ctx.options.newDataVolume) return { ...change, detail: empty };
+  return { ...change, detail: `the recorded ${gone} is gone: up stops unless run with --adopt-data-volume <vol-id> or --new-data-volume (${empty})` };
 }
 
 export const dataVolumeStatus = (ctx: Context): Promise<Row> => statusOf(ctx, volumeSpec(ctx), (v) => v.State ?? 'unknown', describeVolume);
