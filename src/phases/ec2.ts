@@ -14,7 +14,8 @@ async function apply(ctx: Context): Promise<void> {
   await ensureKeyPair(ctx);
   const volumeId = (await ensureDataVolume(ctx)).VolumeId!;
   const previous = await hostBeingReplaced(ctx);
-  if (previous) return finishReplacement(ctx, previous, volumeId);
+  // Ends with the new host, or (a roll-back was interrupted) the old one: then it is judged below like any host.
+  if (previous) await finishReplacement(ctx, previous, volumeId);
   const existing = await currentHost(ctx);
   if (existing && mustReplace(ctx, existing)) return replaceHost(ctx, existing, volumeId);
   const host = await ensureHost(ctx);

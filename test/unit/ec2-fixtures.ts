@@ -20,6 +20,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mutatingOperations } from '../helpers/calls.js';
+import { deriveToken } from '../../src/aws/resource.js';
+import { generateEd25519, writePrivateKey } from '../../src/ssh/keys.js';
 
 export const ec2 = mockClient(EC2Client);
 
@@ -137,7 +139,7 @@ export function serve(world: World): void {
     for (const id of input.Resources!) {
       const item: { Tags?: Tag[] } | undefined = world.instances.find((i) => i.InstanceId === id) ?? world.volumes.find((v) => v.VolumeId === id);
       if (!item) throw notFound(id.startsWith('vol-') ? 'InvalidVolume.NotFound' : 'InvalidInstanceID.NotFound', id);
-      item.Tags = [...(item.Tags ?? []).filter((t) => !input.Tags!.some((n) => n.Key === t.Key)), ...input.Tags!];
+      item.Tags = [...(item.Tags ?? []).filter((t) => !input.Tags!.some((n: Tag) => n.Key === t.Key)), ...input.Tags!];
     }
     return {};
   });
@@ -200,6 +202,18 @@ export function existingResources(ctx: TestContext, world: World, publicKey: str
     Tags: tagList(tagsFor(model, 'volume/data')),
   });
   return { keyPairId, volumeId, instanceId: instance.InstanceId! };
+}
+
+/** A converged environment: AWS has the three resources, the state records them. */
+export async function convergedWorld(ctx: TestContext, world: World, opts: { ami?: string; type?: string } = {}) {
+  const key = generateEd25519('test');
+  await writePrivateKey(ctx.model.privateKeyPath, key.privateKey);
+  const ids = existingResources(ctx, world, key.publicKey, opts);
+  await ctx.state.setResource('keypair', { kind: 'key pair', phase: 'ec2', id: ids.keyPairId });
+  await ctx.state.setResource('volume/data', { kind: 'EBS volume', phase: 'ec2', id: ids.volumeId, token: deriveToken(ctx, 'volume/data', 0) });
+  await ctx.state.setResource('instance', { kind: 'EC2 instance', phase: 'ec2', id: ids.instanceId, token: deriveToken(ctx, 'instance', 0), attrs: { amiId: opts.ami ?? AMI } });
+  ec2.resetHistory();
+  return ids;
 }
 
 /** Names of the mutating EC2 calls made so far, in order. */

@@ -3,9 +3,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { deriveToken } from '../../src/aws/resource.js';
 import { DevenvError } from '../../src/errors.js';
 import ec2Phase from '../../src/phases/ec2.js';
-import { generateEd25519, writePrivateKey } from '../../src/ssh/keys.js';
 import type { TestContext } from '../helpers/context.js';
-import { AMI, ec2, ec2Context, existingResources, inputsOf, messages, mutatingCalls, newWorld, serve, type World } from './ec2-fixtures.js';
+import { AMI, convergedWorld, ec2, ec2Context, inputsOf, messages, mutatingCalls, newWorld, serve, type World } from './ec2-fixtures.js';
 
 const NEW_AMI = 'ami-0fedcba9876543210';
 
@@ -15,17 +14,7 @@ beforeEach(() => {
   serve(world);
 });
 
-/** A converged environment: AWS has the three resources, the state records them. */
-async function converged(ctx: TestContext, opts: { ami?: string; type?: string } = {}) {
-  const key = generateEd25519('test');
-  await writePrivateKey(ctx.model.privateKeyPath, key.privateKey);
-  const ids = existingResources(ctx, world, key.publicKey, opts);
-  await ctx.state.setResource('keypair', { kind: 'key pair', phase: 'ec2', id: ids.keyPairId });
-  await ctx.state.setResource('volume/data', { kind: 'EBS volume', phase: 'ec2', id: ids.volumeId, token: deriveToken(ctx, 'volume/data', 0) });
-  await ctx.state.setResource('instance', { kind: 'EC2 instance', phase: 'ec2', id: ids.instanceId, token: deriveToken(ctx, 'instance', 0), attrs: { amiId: opts.ami ?? AMI } });
-  ec2.resetHistory();
-  return ids;
-}
+const converged = (ctx: TestContext, opts: { ami?: string; type?: string } = {}) => convergedWorld(ctx, world, opts);
 
 describe('ec2: the config asks for another AMI or instance type', () => {
   it('plan shows a replace; apply stops naming --replace-host and changes nothing', async () => {

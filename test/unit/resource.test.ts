@@ -96,6 +96,31 @@ describe('the resource rule', () => {
     expect(ctx.events.some((e) => e.type === 'warn' && e.message.includes('vpc-3 no longer exists'))).toBe(true);
   });
 
+  it('a spec with onVanished can stop the rule from replacing a recorded resource that is gone; the record stays as it was', async () => {
+    const ctx = await ruleContext();
+    const aws = fakeAws();
+    await ctx.state.setResource('vpc', { kind: 'VPC', phase: 'vpc', id: 'vpc-gone', token: deriveToken(ctx, 'vpc', 0) });
+    const before = ctx.state.resource('vpc');
+    const vanished: string[] = [];
+    const refuse = aws.spec({ onVanished: async (id) => { vanished.push(id); throw new Error(`${id} is gone`); } });
+    await expect(ensureResource(ctx, refuse)).rejects.toThrow('vpc-gone is gone');
+    expect(vanished).toEqual(['vpc-gone']);
+    expect(aws.calls.filter((c) => c.startsWith('create'))).toEqual([]);
+    expect(ctx.state.resource('vpc')).toEqual(before);
+
+    // A hook that lets it through: created with the next generation's token, as without one.
+    const allow = aws.spec({ onVanished: async () => undefined });
+    expect((await ensureResource(ctx, allow)).outcome).toBe('created');
+    expect(aws.calls).toContain(`create ${deriveToken(ctx, 'vpc', 1)}`);
+  });
+
+  it('onVanished is not asked on a first create (nothing recorded)', async () => {
+    const ctx = await ruleContext();
+    const aws = fakeAws();
+    const spec = aws.spec({ onVanished: async () => { throw new Error('must not be called'); } });
+    expect((await ensureResource(ctx, spec)).outcome).toBe('created');
+  });
+
   it('reuses the saved token after a crash during the create call', async () => {
     const ctx = await ruleContext();
     const aws = fakeAws();

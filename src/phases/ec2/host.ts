@@ -143,7 +143,7 @@ async function rollBack(ctx: Context, old: Instance, volumeId: string, cause: un
       remedy: 'run the same command again: it resumes putting the old host back', cause: err,
     });
   }
-  throw new DevenvError('aws', `could not replace the host: ${messageOf(cause)}. The old host ${oldId} is serving again, with data volume ${volumeId}`, {
+  throw new DevenvError('aws', `could not replace the host: ${messageOf(cause)}; the old host ${oldId} is serving again, with data volume ${volumeId}`, {
     remedy: 'nothing was lost; try `devenv up --replace-host` again later, or another instance type or AMI (InsufficientInstanceCapacity: another size or zone; VcpuLimitExceeded: ask for a higher vCPU quota)',
     cause,
   });
