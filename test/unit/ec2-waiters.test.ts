@@ -1,7 +1,11 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { DescribeInstancesCommand, DescribeInstanceStatusCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DevenvError, InterruptedError } from '../../src/errors.js';
-import { sdkWait } from '../../src/phases/ec2/waiters.js';
+import { sdkWait, waitForInstance, waitForStatusChecks } from '../../src/phases/ec2/waiters.js';
 import { testContext } from '../helpers/context.js';
+
+const ec2 = mockClient(EC2Client);
 
 const verdict = (name: string, result: object) => Object.assign(new Error(JSON.stringify(result)), { name });
 
@@ -69,5 +73,85 @@ describe('sdkWait', () => {
     const ctx = await testContext('ec2');
     await sdkWait(ctx, 'instance i-1 to pass its status checks', 900, () => Promise.resolve());
     expect(ctx.events).toEqual([]);
+  });
+});
+
+describe('waitForInstance', () => {
+  beforeEach(() => {
+    ec2.reset();
+  });
+
+  /** DescribeInstances answers these states in turn (the last one from then on); `undefined` is NotFound. */
+  function states(...names: (string | undefined)[]) {
+    let i = 0;
+    ec2.on(DescribeInstancesCommand).callsFake(() => {
+      const name = names[Math.min(i++, names.length - 1)];
+      if (name === undefined) throw Object.assign(new Error("The instance ID 'i-1' does not exist"), { name: 'InvalidInstanceID.NotFound' });
+      return { Reservations: [{ Instances: [{ InstanceId: 'i-1', State: { Name: name } }] }] };
+    });
+  }
+
+  it('waits through pending and stopping until stopped (the SDK waiter fails at once on pending), with progress naming the state', async () => {
+    const ctx = await testContext('ec2');
+    states('pending', 'running', 'stopping', 'stopped');
+    await waitForInstance(ctx, 'i-1', 'stopped');
+    const progress = ctx.events.filter((e) => e.type === 'progress').map((e) => (e as { message: string }).message);
+    expect(progress).toEqual([
+      'waiting for instance i-1 to be stopped (0s; pending)',
+      'waiting for instance i-1 to be stopped (5s; running)',
+      'waiting for instance i-1 to be stopped (10s; stopping)',
+    ]);
+  });
+
+  it('counts an instance that is gone as terminated, and waits through running and shutting-down first', async () => {
+    const ctx = await testContext('ec2');
+    states('running', 'shutting-down', undefined);
+    await waitForInstance(ctx, 'i-1', 'terminated');
+    expect(ec2.commandCalls(DescribeInstancesCommand)).toHaveLength(3);
+  });
+
+  it('waits while a just-launched instance is not visible yet', async () => {
+    const ctx = await testContext('ec2');
+    states(undefined, 'pending', 'running');
+    await waitForInstance(ctx, 'i-1', 'running');
+    expect(ec2.commandCalls(DescribeInstancesCommand)).toHaveLength(3);
+  });
+
+  it('names the state last seen when the bound runs out', async () => {
+    const ctx = await testContext('ec2');
+    states('stopping');
+    await expect(waitForInstance(ctx, 'i-1', 'stopped')).rejects.toThrow('timed out after 10m00s waiting for instance i-1 to be stopped (last seen: stopping)');
+  });
+
+  it('stops at once when the instance can no longer get there', async () => {
+    const ctx = await testContext('ec2');
+    states('pending', 'terminated');
+    await expect(waitForInstance(ctx, 'i-1', 'running')).rejects.toThrow('instance i-1 is terminated: it will not become running');
+    expect(ec2.commandCalls(DescribeInstancesCommand)).toHaveLength(2);
+  });
+});
+
+describe('waitForStatusChecks', () => {
+  const statuses = (...list: [string, string][]) => {
+    let i = 0;
+    ec2.on(DescribeInstanceStatusCommand).callsFake(() => {
+      const [system, instance] = list[Math.min(i++, list.length - 1)]!;
+      return { InstanceStatuses: [{ InstanceId: 'i-1', SystemStatus: { Status: system }, InstanceStatus: { Status: instance } }] };
+    });
+  };
+
+  it('waits while the checks initialize, until both say ok', async () => {
+    ec2.reset();
+    const ctx = await testContext('ec2');
+    statuses(['initializing', 'initializing'], ['ok', 'initializing'], ['ok', 'ok']);
+    await waitForStatusChecks(ctx, 'i-1');
+    expect(ec2.commandCalls(DescribeInstanceStatusCommand)).toHaveLength(3);
+  });
+
+  it('fails at once when a check says impaired, naming both', async () => {
+    ec2.reset();
+    const ctx = await testContext('ec2');
+    statuses(['initializing', 'initializing'], ['impaired', 'ok']);
+    await expect(waitForStatusChecks(ctx, 'i-1')).rejects.toThrow('instance i-1 failed its status checks (system impaired, instance ok)');
   });
 });
