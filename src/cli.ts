@@ -173,7 +173,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       action(async (flags, reporter, signal) => {
         const { destroy } = await import('./commands/write.js');
         const runOptions = { deleteData: o.deleteData, noFinalSnapshot: !o.finalSnapshot, forceDeleteSecrets: o.forceDeleteSecrets };
-        await destroy(() => session(flags, reporter, signal, 'destroy', true, runOptions), reporter, signal, { io, yes: flags.yes });
+        await destroy(() => session(flags, reporter, signal, 'destroy', true, runOptions), reporter, signal, { io, yes: flags.yes, options: runOptions });
       }));
 
   return program;

@@ -2,9 +2,10 @@ import { unlink } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
 import type { Io } from '../cli.js';
 import { DevenvError } from '../errors.js';
-import type { PhaseName } from '../phases/types.js';
+import type { PhaseName, RunOptions } from '../phases/types.js';
 import type { Reporter } from '../ui/events.js';
 import { applyPhases, checkNeeds, destroyPhases, summarize } from './converge.js';
+import { destroyPreview, keptAfterDestroy } from './destroy-summary.js';
 import type { Session } from './session.js';
 
 /** `up` (all phases) and `phase <name>` (one, once its needs have completed). */
@@ -19,22 +20,22 @@ export async function converge(session: Session, reporter: Reporter, names: Phas
 }
 
 /** `destroy`: confirm by typing the project name (unless --yes), delete in reverse order, say what was kept. */
-export async function destroy(open: () => Promise<Session>, reporter: Reporter, signal: AbortSignal, o: { io: Io; yes: boolean }): Promise<void> {
+export async function destroy(open: () => Promise<Session>, reporter: Reporter, signal: AbortSignal, o: { io: Io; yes: boolean; options: RunOptions }): Promise<void> {
   const session = await open();
   try {
     if (!o.yes && !o.io.stdin.isTTY) {
       throw new DevenvError('phase', 'destroy asks you to type the project name, but stdin is not a terminal', { remedy: 'pass --yes to destroy without asking' });
     }
     const account = await session.verifyAccount();
+    const preview = destroyPreview(session.state, session.config, o.options);
+    reporter.emit({ type: 'step', message: `will delete: ${preview.deleted}` });
+    reporter.emit({ type: 'step', message: `will keep: ${preview.kept.join('; ') || 'nothing'}` });
     if (!o.yes) await confirm(o.io, `every AWS resource of "${session.config.project}" in account ${account}, ${session.config.region}`, session.config.project);
     summarize(await destroyPhases(session, reporter, signal), reporter, 'destroyed');
-    const kept = session.state.existing();
-    if (kept.length === 0) {
-      const removed = await unlink(session.state.path).then(() => true, () => false);
-      reporter.emit({ type: 'step', message: `nothing of ${session.config.project} is left${removed ? `; removed ${session.state.path}` : ''}` });
-    } else {
-      reporter.emit({ type: 'step', message: `kept: ${kept.map(([id, r]) => `${r.kind} ${r.id ?? id}`).join(', ')} (recorded in ${session.state.path})` });
-    }
+    const removed = session.state.existing().length === 0 && (await unlink(session.state.path).then(() => true, () => false));
+    const where = removed ? `; removed ${session.state.path}` : ` (recorded in ${session.state.path})`;
+    const kept = keptAfterDestroy(session.state, session.config, o.options, preview);
+    reporter.emit({ type: 'step', message: kept ? `${kept}${where}` : `nothing of ${session.config.project} is left${removed ? `; removed ${session.state.path}` : ''}` });
   } finally {
     await session.close();
   }

@@ -1,0 +1,61 @@
+import type { Config } from '../config/schema.js';
+import type { RunOptions } from '../phases/types.js';
+import type { ResourceRecord } from '../state/schema.js';
+import type { StateStore } from '../state/store.js';
+
+/**
+ * What `destroy` deletes and what it keeps, from the state and the flags: said before asking, and
+ * again (what is really left) as its last line, so "nothing is left" is never said while a data
+ * volume, a snapshot or a secret in its recovery window remains.
+ */
+
+const DATA_VOLUME = 'volume/data';
+const isSnapshot = (id: string) => id.startsWith('snapshot/');
+
+/** "EBS volume vol-1", or "3 secrets" for a kind with several. */
+function describeAll(records: [string, ResourceRecord][]): string {
+  const byKind = new Map<string, string[]>();
+  for (const [logicalId, r] of records) byKind.set(r.kind, [...(byKind.get(r.kind) ?? []), r.id ?? logicalId]);
+  return [...byKind].map(([kind, ids]) => (ids.length === 1 ? `${kind} ${ids[0]}` : `${ids.length} ${kind}s`)).join(', ');
+}
+
+const secretsOf = (state: StateStore) => state.existing().filter(([, r]) => r.phase === 'secrets');
+
+/** Secrets go into their recovery window (unless forced): still in AWS, restorable, so kept for now. */
+function secretsKept(config: Config, options: RunOptions, count: number): string[] {
+  if (options.forceDeleteSecrets || count === 0) return [];
+  const days = config.secrets.recoveryWindowDays;
+  return [`${count === 1 ? '1 secret' : `${count} secrets`} in a ${days}-day recovery window (\`devenv up\` restores them; --force-delete-secrets deletes them at once)`];
+}
+
+export interface DestroyPreview {
+  deleted: string;
+  kept: string[];
+  /** Secrets the state recorded before destroy: they leave the state but stay in AWS for their window. */
+  secrets: number;
+}
+
+export function destroyPreview(state: StateStore, config: Config, options: RunOptions): DestroyPreview {
+  const existing = state.existing();
+  const secrets = secretsOf(state).length;
+  const keptIds = new Set(existing.filter(([id]) => isSnapshot(id) || (id === DATA_VOLUME && !options.deleteData)).map(([id]) => id));
+  const deleted = describeAll(existing.filter(([id, r]) => !keptIds.has(id) && !(r.phase === 'secrets' && !options.forceDeleteSecrets)));
+  const kept = [
+    ...existing.filter(([id]) => keptIds.has(id)).map(([id, r]) => keptLine(id, r)),
+    ...(options.deleteData && !options.noFinalSnapshot && state.resource(DATA_VOLUME)?.id ? [`a final snapshot of data volume ${state.resource(DATA_VOLUME)!.id} (--no-final-snapshot skips it)`] : []),
+    ...secretsKept(config, options, secrets),
+  ];
+  return { deleted: deleted || 'nothing the state records (destroy also deletes whatever carries this project\'s devenv tags)', kept, secrets };
+}
+
+function keptLine(logicalId: string, r: ResourceRecord): string {
+  if (logicalId === DATA_VOLUME) return `data volume ${r.id} (--delete-data deletes it, after a final snapshot)`;
+  const of = typeof r.attrs?.volumeId === 'string' ? ` of ${r.attrs.volumeId}` : '';
+  return `${r.kind} ${r.id}${of}`;
+}
+
+/** destroy's last line: what is still in AWS, or that nothing is. */
+export function keptAfterDestroy(state: StateStore, config: Config, options: RunOptions, before: DestroyPreview): string | undefined {
+  const kept = [...state.existing().map(([id, r]) => keptLine(id, r)), ...secretsKept(config, options, before.secrets)];
+  return kept.length > 0 ? `kept: ${kept.join('; ')}` : undefined;
+}

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { destroyPreview, keptAfterDestroy } from '../../src/commands/destroy-summary.js';
+import { testContext } from '../helpers/context.js';
+
+/** A state as `up` leaves it: network, host, data volume, two developers' secrets. */
+async function convergedState() {
+  const ctx = await testContext('ec2');
+  const set = (id: string, kind: string, phase: string, rid: string) => ctx.state.setResource(id, { kind, phase, id: rid });
+  await set('vpc', 'VPC', 'vpc', 'vpc-1');
+  await set('subnet/a', 'subnet', 'vpc', 'subnet-a');
+  await set('subnet/b', 'subnet', 'vpc', 'subnet-b');
+  await set('instance', 'EC2 instance', 'ec2', 'i-1');
+  await set('volume/data', 'EBS volume', 'ec2', 'vol-1');
+  await set('secret/alice/password', 'secret', 'secrets', 'arn:alice');
+  await set('secret/bob/password', 'secret', 'secrets', 'arn:bob');
+  return ctx;
+}
+
+describe('destroy says what it deletes and what it keeps', () => {
+  it('by default: keeps the data volume and the secrets in their recovery window', async () => {
+    const ctx = await convergedState();
+    const p = destroyPreview(ctx.state, ctx.config, {});
+    expect(p.deleted).toBe('VPC vpc-1, 2 subnets, EC2 instance i-1');
+    expect(p.kept).toEqual([
+      'data volume vol-1 (--delete-data deletes it, after a final snapshot)',
+      '2 secrets in a 7-day recovery window (`devenv up` restores them; --force-delete-secrets deletes them at once)',
+    ]);
+  });
+
+  it('with --delete-data --force-delete-secrets: deletes the volume and the secrets, keeps a final snapshot', async () => {
+    const ctx = await convergedState();
+    const p = destroyPreview(ctx.state, ctx.config, { deleteData: true, forceDeleteSecrets: true });
+    expect(p.deleted).toBe('VPC vpc-1, 2 subnets, EC2 instance i-1, EBS volume vol-1, 2 secrets');
+    expect(p.kept).toEqual(['a final snapshot of data volume vol-1 (--no-final-snapshot skips it)']);
+    expect(destroyPreview(ctx.state, ctx.config, { deleteData: true, noFinalSnapshot: true, forceDeleteSecrets: true }).kept).toEqual([]);
+  });
+
+  it('the last line names the final snapshot still in AWS, never "nothing is left"', async () => {
+    const ctx = await convergedState();
+    const before = destroyPreview(ctx.state, ctx.config, { deleteData: true });
+    for (const id of ['vpc', 'subnet/a', 'subnet/b', 'instance', 'volume/data', 'secret/alice/password', 'secret/bob/password']) {
+      await ctx.state.setResource(id, { kind: ctx.state.resource(id)!.kind, phase: ctx.state.resource(id)!.phase, generation: 1 });
+    }
+    await ctx.state.setResource('snapshot/data-final', { kind: 'EBS snapshot', phase: 'ec2', id: 'snap-1', attrs: { volumeId: 'vol-1' } });
+    expect(keptAfterDestroy(ctx.state, ctx.config, { deleteData: true }, before))
+      .toBe('kept: EBS snapshot snap-1 of vol-1; 2 secrets in a 7-day recovery window (`devenv up` restores them; --force-delete-secrets deletes them at once)');
+    await ctx.state.forget('snapshot/data-final');
+    expect(keptAfterDestroy(ctx.state, ctx.config, { deleteData: true, forceDeleteSecrets: true }, before)).toBeUndefined();
+  });
+});
