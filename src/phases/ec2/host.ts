@@ -67,7 +67,6 @@ export async function hostBeingReplaced(ctx: Context): Promise<Instance | undefi
 export async function replaceHost(ctx: Context, old: Instance, volumeId: string): Promise<void> {
   const drift = hostDrift(ctx, old);
   ctx.report.step(`replacing host ${old.InstanceId} (--replace-host): ${[...drift.required, ...drift.optional].join('; ')}`);
-  await setAside(ctx, old);
   await finishReplacement(ctx, old, volumeId);
 }
 
@@ -75,8 +74,8 @@ export async function replaceHost(ctx: Context, old: Instance, volumeId: string)
 export async function finishReplacement(ctx: Context, old: Instance, volumeId: string): Promise<void> {
   const oldId = old.InstanceId!;
   // Set aside, the old host is no longer `instance`; only a roll-back makes it that again while it is still PREVIOUS.
-  if (ctx.state.resource(INSTANCE)?.id === oldId) return finishRollBack(ctx, old, volumeId);
-  await setAside(ctx, old); // a crash may have come before the retag
+  if (ctx.state.resource(PREVIOUS)?.id === oldId && ctx.state.resource(INSTANCE)?.id === oldId) return finishRollBack(ctx, old, volumeId);
+  await setAside(ctx, old);
   await stop(ctx, old);
   await detachDataVolume(ctx, volumeId, oldId);
   let host: Instance;
