@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import type { CallHook } from './aws/clients.js';
 import { DEFAULT_CONFIG_PATH, DEFAULT_STATE_PATH } from './defaults.js';
@@ -69,6 +70,7 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
 function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command('devenv')
     .description('Stand up, check and tear down a multi-developer code-server environment on AWS')
+    .version(packageVersion(), '--version', 'print the version of devenv')
     .option('--config <file>', 'config file', DEFAULT_CONFIG_PATH)
     .option('--state <file>', 'state file', DEFAULT_STATE_PATH)
     .option('--json', 'machine-readable output (JSON lines)', false)
@@ -177,6 +179,12 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       }));
 
   return program;
+}
+
+/** The version in package.json (one folder up from src/ and dist/ alike); read here so --version never loads the SDK. */
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
 }
 
 /**

@@ -7,11 +7,12 @@ export const ExitCode = {
   interrupted: 130,
 } as const;
 
-export type ErrorKind = 'config' | 'state' | 'locked' | 'phase' | 'aws' | 'interrupted' | 'not-implemented';
+export type ErrorKind = 'config' | 'state' | 'credentials' | 'locked' | 'phase' | 'aws' | 'interrupted' | 'not-implemented';
 
 const exitCodeOf: Record<ErrorKind, number> = {
   config: ExitCode.badInput,
   state: ExitCode.badInput,
+  credentials: ExitCode.badInput,
   locked: ExitCode.locked,
   phase: ExitCode.phaseFailed,
   aws: ExitCode.phaseFailed,

@@ -1,4 +1,5 @@
 import { AwsClients, type CallHook } from '../aws/clients.js';
+import { explainAccessError } from '../aws/credentials.js';
 import { errorCodes } from '../aws/errors.js';
 import { systemClock } from '../aws/wait.js';
 import { allocate, buildModel, needsRecordedAllocations, type Model, type RecordedAllocations } from '../config/model.js';
@@ -58,11 +59,15 @@ export class Session {
   /**
    * Whose credentials these are, checked before any phase runs: the account the config expects
    * and the one the state describes (a foreign state is bad input, exit 2). Without this, a
-   * single phase or a destroy run with the wrong profile would act on another account.
+   * single phase or a destroy run with the wrong profile would act on another account. As the
+   * first call of every AWS command, it is also where missing credentials or an unreachable
+   * endpoint are told apart from everything else.
    */
   async verifyAccount(): Promise<string> {
     const { GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
-    const who = await this.aws.sts.send(new GetCallerIdentityCommand({}));
+    const who = await this.aws.sts.send(new GetCallerIdentityCommand({})).catch((err: unknown) => {
+      throw explainAccessError(err, this.o.env) ?? err;
+    });
     const account = who.Account ?? '';
     const expected = this.config.accountId;
     if (expected && account !== expected) {
