@@ -44,6 +44,9 @@ function hostRunOptions(o: HostOptions): RunOptions {
   return { replaceHost: o.replaceHost, adoptDataVolume: o.adoptDataVolume, newDataVolume: o.newDataVolume };
 }
 
+/** `plan --detailed-exitcode` with changes to make (as terraform's); every error then exits 1. */
+const DETAILED_EXIT_CHANGES = 2;
+
 const processIo = (): Io => ({
   stdout: process.stdout,
   stderr: process.stderr,
@@ -81,7 +84,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
 
   /** Runs a command with its renderer and Ctrl-C handling, and turns its error into output and an exit code. */
-  const action = async (fn: (flags: GlobalFlags, reporter: Reporter, signal: AbortSignal) => Promise<void>): Promise<void> => {
+  const action = async (fn: (flags: GlobalFlags, reporter: Reporter, signal: AbortSignal) => Promise<void>, o: { errorExit?: number } = {}): Promise<void> => {
     const flags = program.opts<GlobalFlags>();
     const { chooseRendererKind, createRenderer } = await import('./ui/renderers.js'); // ora is heavy: not for --help
     const color = !('NO_COLOR' in io.env) && io.isTTY;
@@ -91,7 +94,8 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     try {
       await fn(flags, reporter, interrupt.signal);
     } catch (err) {
-      setExit(exitCodeFor(err));
+      const code = exitCodeFor(err);
+      setExit(o.errorExit !== undefined && code !== ExitCode.interrupted ? o.errorExit : code);
       reportError(io, flags, err);
     } finally {
       interrupt.dispose();
@@ -119,16 +123,16 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .command('plan')
     .description('show what `up` would create, adopt, change or delete (read-only)')
     .option('--offline', 'render the plan from the config (and the state file, for the ports): no AWS credentials, no calls', false)
-    .action(async (o: { offline: boolean }) =>
+    .option('--detailed-exitcode', 'exit 0 when there is nothing to change, 2 when there is, 1 on any error (for CI drift checks)', false)
+    .action(async (o: { offline: boolean; detailedExitcode: boolean }) =>
       action(async (flags, reporter, signal) => {
-        if (o.offline) {
-          const { offlinePlan } = await import('./commands/plan.js');
-          io.stdout.write(`${await offlinePlan(flags.config, flags.state, flags.json)}\n`);
-          return;
-        }
+        const { hasChanges, offlinePlan } = await import('./commands/plan.js');
         const { onlinePlan } = await import('./commands/read.js');
-        io.stdout.write(`${await onlinePlan(await session(flags, reporter, signal, 'plan', false), flags.json)}\n`);
-      }));
+        const result = o.offline ? await offlinePlan(flags.config, flags.state, flags.json) : await onlinePlan(await session(flags, reporter, signal, 'plan', false), flags.json);
+        io.stdout.write(`${result.output}\n`);
+        if ('failure' in result && result.failure) throw result.failure;
+        if (o.detailedExitcode && hasChanges(result.summary!)) setExit(DETAILED_EXIT_CHANGES);
+      }, o.detailedExitcode ? { errorExit: ExitCode.phaseFailed } : {}));
 
   program
     .command('up')
@@ -162,7 +166,9 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .action(async () =>
       action(async (flags, reporter, signal) => {
         const { status } = await import('./commands/read.js');
-        io.stdout.write(`${await status(await session(flags, reporter, signal, 'status', false), flags.json)}\n`);
+        const result = await status(await session(flags, reporter, signal, 'status', false), flags.json);
+        io.stdout.write(`${result.output}\n`);
+        if (result.failure) throw result.failure;
       }));
 
   program

@@ -25,20 +25,22 @@ export interface GraphOptions {
   /** How many nodes may run at once. */
   concurrency: number;
   signal?: AbortSignal;
+  /** After a failure, go on with every node that does not need the failed one (destroy: delete what can be deleted). */
+  keepGoing?: boolean;
   run(name: string): Promise<void>;
   onBlocked?(name: string, reason: string): void;
 }
 
 /**
  * Runs every node whose needs are done, several at once. On a failure (or Ctrl-C) nothing new
- * starts, the running nodes finish, and the first error is reported; nodes behind an
- * unavailable one are blocked while the rest of the graph goes on.
+ * starts, the running nodes finish, and the first error is reported; with `keepGoing`, a failure
+ * only blocks the nodes behind it, as an unavailable node does, and the rest of the graph goes on.
  */
 export async function runGraph(nodes: Node[], o: GraphOptions): Promise<GraphResult> {
   const outcomes = new Map<string, Outcome>();
   const running = new Map<string, Promise<void>>();
   let firstError: unknown;
-  const stopped = () => firstError !== undefined || o.signal?.aborted === true;
+  const stopped = () => (firstError !== undefined && !o.keepGoing) || o.signal?.aborted === true;
 
   const settle = (outcome: Outcome) => {
     outcomes.set(outcome.name, outcome);

@@ -57,6 +57,7 @@ export async function ensureResource<T>(ctx: RuleContext, spec: ResourceSpec<T>)
     const live = await describeOrUndefined(spec, known.id);
     if (live) {
       await recordAttrs(ctx, spec, known, live);
+      ctx.report.resource({ action: 'kept', logicalId: spec.logicalId, kind: spec.kind, resourceId: known.id });
       return { resource: live, outcome: 'kept' };
     }
   }
@@ -64,7 +65,8 @@ export async function ensureResource<T>(ctx: RuleContext, spec: ResourceSpec<T>)
   if (found) {
     const id = spec.idOf(found);
     await ctx.state.setResource(spec.logicalId, { ...baseRecord(ctx, spec, known), id, ...attrsOf(spec, found) });
-    ctx.report.step(`adopted ${spec.kind} ${id}${known?.id && known.id !== id ? ` (the recorded ${known.id} is gone)` : ''}`);
+    ctx.report.resource({ action: 'adopted', logicalId: spec.logicalId, kind: spec.kind, resourceId: id,
+      message: `adopted ${spec.kind} ${id}${known?.id && known.id !== id ? ` (the recorded ${known.id} is gone)` : ''}` });
     return { resource: found, outcome: 'adopted' };
   }
   const record = { ...baseRecord(ctx, spec, known), id: undefined };
@@ -80,7 +82,7 @@ export async function ensureResource<T>(ctx: RuleContext, spec: ResourceSpec<T>)
   const made = await createOrFind(ctx, spec, record.token);
   const id = spec.idOf(made.resource);
   await ctx.state.setResource(spec.logicalId, { ...record, id, ...attrsOf(spec, made.resource) });
-  ctx.report.step(`${made.outcome} ${spec.kind} ${id}`);
+  ctx.report.resource({ action: made.outcome, logicalId: spec.logicalId, kind: spec.kind, resourceId: id, message: `${made.outcome} ${spec.kind} ${id}` });
   return made;
 }
 
@@ -182,7 +184,7 @@ export async function removeResource<T>(ctx: RuleContext, spec: ResourceSpec<T>,
   for (const [id, resource] of targets) {
     try {
       await remove(id, resource);
-      ctx.report.step(`deleted ${spec.kind} ${id}`);
+      ctx.report.resource({ action: 'deleted', logicalId: spec.logicalId, kind: spec.kind, resourceId: id, message: `deleted ${spec.kind} ${id}` });
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }

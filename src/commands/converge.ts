@@ -1,4 +1,4 @@
-import { DevenvError, messageOf } from '../errors.js';
+import { DevenvError, InterruptedError, messageOf } from '../errors.js';
 import { PHASES, phaseInfo } from '../phases/index.js';
 import type { Phase, PhaseName } from '../phases/types.js';
 import { missingNeedsError, reverseGraph, runGraph, Unavailable, type GraphResult, type Node } from '../runner.js';
@@ -31,7 +31,8 @@ async function implementation(session: Session, name: PhaseName): Promise<Phase>
 
 /** `up` and `phase`: converge phases in dependency order, recording each phase's status in the state. */
 export async function applyPhases(session: Session, reporter: Reporter, names: PhaseName[], signal: AbortSignal): Promise<GraphResult> {
-  await session.allocateDevelopers();
+  // New developers get their port and priority once validate has passed: a failed validate changes no allocation.
+  if (!names.includes('validate')) await session.allocateDevelopers();
   return runGraph(graphOf(names), {
     concurrency: CONCURRENCY,
     signal,
@@ -51,17 +52,24 @@ export async function applyPhases(session: Session, reporter: Reporter, names: P
           throw err;
         }
         await session.state.setPhase(name, 'complete');
+        if (name === 'validate') await session.allocateDevelopers();
       });
     },
   });
 }
 
-/** `destroy`: every built phase, in reverse dependency order; each deletes what it owns and sweeps by tag. */
+/**
+ * `destroy`: every built phase, in reverse dependency order; each deletes what it owns and sweeps
+ * by tag. A phase that fails holds back only the phases that must wait for it; everything else is
+ * still deleted, and the error then names what is left and why.
+ */
 export async function destroyPhases(session: Session, reporter: Reporter, signal: AbortSignal): Promise<GraphResult> {
   const built = PHASES.filter((p) => p.load).map((p) => p.name);
-  return runGraph(reverseGraph(graphOf(built)), {
+  const result = await runGraph(reverseGraph(graphOf(built)), {
     concurrency: CONCURRENCY,
     signal,
+    keepGoing: true,
+    onBlocked: (phase, reason) => reporter.emit({ type: 'phase-blocked', phase, reason }),
     run: async (name) => {
       const phaseName = name as PhaseName;
       const phase = await implementation(session, phaseName);
@@ -71,6 +79,21 @@ export async function destroyPhases(session: Session, reporter: Reporter, signal
       });
     },
   });
+  if (result.firstError === undefined || result.firstError instanceof InterruptedError) return result;
+  return { ...result, firstError: leftAfterDestroy(session, result) };
+}
+
+/** What a destroy that failed somewhere left behind, phase by phase, and why. */
+function leftAfterDestroy(session: Session, result: GraphResult): DevenvError {
+  const notDone = result.outcomes.filter((o) => o.result === 'failed' || o.result === 'blocked');
+  const why = notDone.map((o) => (o.result === 'failed' ? `${o.name} failed: ${messageOf(o.error).split('\n')[0]}` : `${o.name} not run: ${o.reason}`));
+  const left = notDone.flatMap((o) => session.state.resourcesOf(o.name).filter(([, r]) => r.id).map(([id, r]) => `${r.kind} ${r.id ?? id} (${o.name})`));
+  const failed = notDone.filter((o) => o.result === 'failed').map((o) => o.name);
+  const remedies = notDone.flatMap((o) => (o.result === 'failed' && o.error instanceof DevenvError && o.error.remedy ? [o.error.remedy] : []));
+  return new DevenvError('phase',
+    `destroy deleted everything else, but not ${notDone.map((o) => o.name).join(', ')}: ${why.join('; ')}\n` +
+    `left: ${left.length ? left.join(', ') : `nothing recorded in the state; phase${failed.length > 1 ? 's' : ''} ${failed.join(', ')} may still find resources by tag`}`,
+    { remedy: [...remedies, 'then run `devenv destroy` again'].join('; '), cause: result.firstError });
 }
 
 /** `devenv phase <name>` refuses when a phase it needs has not completed. */
@@ -81,6 +104,7 @@ export function checkNeeds(session: Session, name: PhaseName): void {
 
 /** Turns a graph result into the command's outcome: the first error, or a summary error when phases could not run. */
 export function summarize(result: GraphResult, reporter: Reporter, verb: string): void {
+  reportTally(reporter, verb);
   if (result.firstError !== undefined) throw result.firstError;
   const unavailable = result.outcomes.filter((o) => o.result === 'unavailable').map((o) => o.name);
   const blocked = result.outcomes.filter((o) => o.result === 'blocked').map((o) => o.name);
@@ -91,4 +115,14 @@ export function summarize(result: GraphResult, reporter: Reporter, verb: string)
       remedy: `everything that could run has converged; run \`devenv phase <name>\` for the built phases, or \`devenv plan --offline\` to see what the rest will create`,
     });
   }
+}
+
+/** The resources the run touched, counted from the resource events: `up` ends with what it created, changed and kept. */
+function reportTally(reporter: Reporter, verb: string): void {
+  const t = reporter.tally();
+  const parts = verb === 'destroyed'
+    ? [`${t.deleted} deleted`]
+    : [`${t.created} created`, `${t.updated} changed`, `${t.kept} kept`, ...(t.adopted ? [`${t.adopted} adopted`] : []),
+      ...(t.replaced ? [`${t.replaced} replaced`] : []), ...(t.deleted ? [`${t.deleted} deleted`] : [])];
+  reporter.emit({ type: 'summary', command: verb, counts: t, message: `resources: ${parts.join(', ')}` });
 }

@@ -5,6 +5,7 @@ import { PHASES, topologicalOrder } from '../phases/index.js';
 import type { Change } from '../phases/types.js';
 import { TAG } from '../aws/tags.js';
 import { StateStore } from '../state/store.js';
+import { messageOf } from '../errors.js';
 import { table } from '../ui/table.js';
 
 const showValue = (v: PropertyValue) => (Array.isArray(v) ? v.join(', ') : String(v));
@@ -14,7 +15,7 @@ const showProps = (p: PlannedResource['properties']) => Object.entries(p).map(([
  * `plan --offline`: every resource of every phase, from the config, with the ports and priorities
  * the state file holds (read only, never locked or written). No credentials, no SDK.
  */
-export async function offlinePlan(configPath: string, statePath: string, json: boolean): Promise<string> {
+export async function offlinePlan(configPath: string, statePath: string, json: boolean): Promise<{ output: string; summary: PlanSummary }> {
   const config = await loadConfig(configPath);
   const state = await StateStore.open(statePath, { project: config.project, region: config.region, account: config.accountId });
   const { allocations, reserved } = allocate(config, state.data);
@@ -23,7 +24,11 @@ export async function offlinePlan(configPath: string, statePath: string, json: b
     const info = PHASES.find((p) => p.name === name)!;
     return { phase: name, title: info.title, needs: info.needs, built: Boolean(info.load), resources: info.blueprint(model) };
   });
-  if (json) return JSON.stringify({ project: model.project, region: model.region, developers: model.developers, reserved, phases });
+  // Offline, nothing is known to exist: every resource of a built phase is a create.
+  const summary = countChanges(phases.flatMap((p) => p.resources.map((r): Change => ({
+    phase: p.phase, action: 'create', logicalId: r.logicalId, kind: r.kind, ...(p.built ? {} : { detail: NOT_BUILT }),
+  }))));
+  if (json) return { output: JSON.stringify({ project: model.project, region: model.region, developers: model.developers, reserved, phases, summary }), summary };
 
   const common = Object.entries(phases.flatMap((p) => p.resources).find((r) => Object.keys(r.tags).length)?.tags ?? {})
     .filter(([k]) => k !== 'Name' && k !== TAG.resource && k !== TAG.developer);
@@ -43,13 +48,58 @@ export async function offlinePlan(configPath: string, statePath: string, json: b
       if (tags.length) lines.push(`      tags: Name=${r.tags.Name}, ${tags.join(', ')}`);
     }
   }
-  return lines.join('\n');
+  lines.push('', summaryLine(summary, true));
+  return { output: lines.join('\n'), summary };
+}
+
+/** A phase whose plan or status could not be read: its rows show the error, the other phases are still shown. */
+export interface PhaseFailure {
+  phase: string;
+  error: unknown;
+}
+
+/**
+ * What `up` would do. `create`…`delete` change AWS; `adopt` only records in the state what its
+ * tags found; `notBuilt` are the creates of phases not built yet, which `up` does not reach.
+ */
+export interface PlanSummary {
+  create: number;
+  update: number;
+  replace: number;
+  delete: number;
+  adopt: number;
+  notBuilt: number;
+  failedPhases: number;
+}
+
+export const hasChanges = (s: PlanSummary): boolean => s.create + s.update + s.replace + s.delete > 0;
+
+const NOT_BUILT = 'phase not built yet';
+
+export function countChanges(changes: Change[], failures: PhaseFailure[] = []): PlanSummary {
+  const built = changes.filter((c) => c.detail !== NOT_BUILT);
+  const count = (action: Change['action']) => built.filter((c) => c.action === action).length;
+  return {
+    create: count('create'), update: count('update'), replace: count('replace'), delete: count('delete'), adopt: count('adopt'),
+    notBuilt: changes.length - built.length, failedPhases: failures.length,
+  };
+}
+
+/** The plan's last line: `Plan: 2 to create, 1 to update, 0 to replace, 0 to delete (and 3 to adopt: …).` */
+export function summaryLine(s: PlanSummary, offline = false): string {
+  const extra = [
+    ...(s.adopt ? [`${s.adopt} to adopt: found by their tags, they are only recorded in the state`] : []),
+    ...(s.notBuilt ? [`${s.notBuilt} more in phases not built yet, which \`up\` does not reach`] : []),
+    ...(s.failedPhases ? [`${s.failedPhases} phase${s.failedPhases > 1 ? 's' : ''} could not be planned`] : []),
+  ];
+  return `Plan${offline ? ' (offline: as if nothing existed yet)' : ''}: ${s.create} to create, ${s.update} to update, ${s.replace} to replace, ${s.delete} to delete` +
+    `${extra.length ? ` (and ${extra.join('; ')})` : ''}.`;
 }
 
 const SYMBOL: Record<Change['action'], string> = { create: '+', adopt: '~', update: '~', replace: '!', delete: '-', keep: '=' };
 
-export function renderChanges(changes: Change[]): string {
+export function renderChanges(changes: Change[], failures: PhaseFailure[], summary: PlanSummary): string {
   const rows = changes.map((c) => [SYMBOL[c.action], c.action, c.phase, c.kind, c.name ?? c.logicalId, c.id ?? '', c.detail ?? '']);
-  const counts = ['create', 'adopt', 'update', 'replace', 'delete'].map((a) => `${changes.filter((c) => c.action === a).length} to ${a}`);
-  return `${table(['', 'action', 'phase', 'kind', 'name', 'id', 'detail'], rows)}\n\nPlan: ${counts.join(', ')}.`;
+  rows.push(...failures.map((f) => ['!', 'error', f.phase, '-', '-', '', `error: ${messageOf(f.error).split('\n')[0]}`]));
+  return `${table(['', 'action', 'phase', 'kind', 'name', 'id', 'detail'], rows)}\n\n${summaryLine(summary)}`;
 }

@@ -1,50 +1,118 @@
+import { DevenvError, messageOf } from '../errors.js';
 import { PHASES, topologicalOrder } from '../phases/index.js';
-import type { Change, Row } from '../phases/types.js';
+import type { Change, Context, Phase, PhaseName, Row } from '../phases/types.js';
 import { table } from '../ui/table.js';
-import { renderChanges } from './plan.js';
+import { countChanges, renderChanges, type PhaseFailure, type PlanSummary } from './plan.js';
 import type { Session } from './session.js';
 
+/** What `plan` and `status` print, and the error they exit with after printing it (a phase that could not be read, drift). */
+export interface ReadResult {
+  output: string;
+  failure?: DevenvError;
+  /** `plan`: the counts `--detailed-exitcode` decides on. */
+  summary?: PlanSummary;
+}
+
+/**
+ * Reads every built phase with `read`. A phase that fails (a same-named resource devenv does not
+ * own, a refused call) becomes a failure of that phase and the others are still read.
+ */
+async function readPhases<T>(session: Session, names: PhaseName[], read: (phase: Phase, ctx: Context) => Promise<T[]>): Promise<{ items: Map<PhaseName, T[]>; failures: PhaseFailure[] }> {
+  const items = new Map<PhaseName, T[]>();
+  const failures: PhaseFailure[] = [];
+  await Promise.all(names.map(async (name) => {
+    const phase = (await session.loadPhase(name))!;
+    try {
+      items.set(name, await read(phase, session.context(name)));
+    } catch (error) {
+      failures.push({ phase: name, error });
+    }
+  }));
+  return { items, failures };
+}
+
+const builtPhases = (): PhaseName[] => topologicalOrder().filter((name) => PHASES.find((p) => p.name === name)!.load);
+
+const remediesOf = (failures: PhaseFailure[]): string[] => failures.flatMap((f) => (f.error instanceof DevenvError && f.error.remedy ? [f.error.remedy] : []));
+
+/** One error for the phases that could not be read: their messages, and their fixes. */
+function phaseFailure(verb: string, failures: PhaseFailure[]): DevenvError | undefined {
+  if (failures.length === 0) return undefined;
+  const remedies = remediesOf(failures);
+  const names = failures.map((f) => f.phase).join(', ');
+  return new DevenvError('phase', `could not ${verb} phase${failures.length > 1 ? 's' : ''} ${names} (the others are shown above): ` +
+    failures.map((f) => `${f.phase}: ${messageOf(f.error).split('\n')[0]}`).join('; '), { remedy: remedies.join('; ') || undefined, cause: failures[0].error });
+}
+
 /** `plan`: each built phase probes AWS (read-only); phases not built yet show their blueprint as creates. */
-export async function onlinePlan(session: Session, json: boolean): Promise<string> {
+export async function onlinePlan(session: Session, json: boolean): Promise<ReadResult> {
   try {
     await session.verifyAccount();
     await session.allocateDevelopers(); // what `up` would give: recovered from the secrets' tags when the state lacks someone
+    const { items, failures } = await readPhases(session, builtPhases(), (phase, ctx) => phase.plan(ctx));
     const changes: Change[] = [];
     for (const name of topologicalOrder()) {
-      const phase = await session.loadPhase(name);
-      if (phase) {
-        changes.push(...(await phase.plan(session.context(name))));
-        continue;
-      }
       const info = PHASES.find((p) => p.name === name)!;
-      changes.push(...info.blueprint(session.model).map((r): Change => ({ phase: name, action: 'create', logicalId: r.logicalId, kind: r.kind, name: r.name, detail: 'phase not built yet' })));
+      if (info.load) changes.push(...(items.get(name) ?? []));
+      else changes.push(...info.blueprint(session.model).map((r): Change => ({ phase: name, action: 'create', logicalId: r.logicalId, kind: r.kind, name: r.name, detail: 'phase not built yet' })));
     }
-    return json ? JSON.stringify({ changes }) : renderChanges(changes);
+    const summary = countChanges(changes, failures);
+    const output = json
+      ? JSON.stringify({ changes, errors: failures.map((f) => ({ phase: f.phase, message: messageOf(f.error) })), summary })
+      : renderChanges(changes, failures, summary);
+    return { output, summary, failure: phaseFailure('plan', failures) };
   } finally {
     await session.close();
   }
 }
 
-/** `status`: every built phase's live rows, and every developer's URL. */
-export async function status(session: Session, json: boolean): Promise<string> {
+/**
+ * `status`: every built phase's live rows and every developer's URL, then whether all of it is as
+ * planned. Anything `up` would still create, change or delete, and any phase that could not be
+ * read, is a problem: the command then exits 1, naming them.
+ */
+export async function status(session: Session, json: boolean): Promise<ReadResult> {
   try {
     await session.verifyAccount();
     await session.allocateDevelopers(); // what `up` would give: recovered from the secrets' tags when the state lacks someone
-    const built = PHASES.filter((p) => p.load);
-    const rows: Row[] = (await Promise.all(built.map(async (p) => (await session.loadPhase(p.name))!.status(session.context(p.name))))).flat();
+    const names = builtPhases();
+    const live = await readPhases(session, names, (phase, ctx) => phase.status(ctx));
+    const planned = await readPhases(session, names.filter((n) => !live.failures.some((f) => f.phase === n)), (phase, ctx) => phase.plan(ctx));
+    const failures = [...live.failures, ...planned.failures];
+    const rows: Row[] = names.flatMap((name) => {
+      const failure = failures.find((f) => f.phase === name);
+      return failure
+        ? [{ phase: name, logicalId: '-', kind: '-', state: `error: ${messageOf(failure.error).split('\n')[0]}` }]
+        : live.items.get(name) ?? [];
+    });
+    const problems = [
+      ...failures.map((f) => `${f.phase} could not be read (${messageOf(f.error).split('\n')[0]})`),
+      ...[...planned.items.values()].flat().filter((c) => ['create', 'update', 'replace', 'delete'].includes(c.action)).map(describeProblem),
+    ];
     const developers = session.model.developers.map((d) => ({ name: d.name, url: d.url, port: d.port, priority: d.priority }));
     const phases = PHASES.map((p) => ({ name: p.name, status: p.load ? (session.state.phase(p.name)?.status ?? 'not run') : 'not built yet' }));
-    if (json) return JSON.stringify({ project: session.config.project, region: session.config.region, account: session.state.data.account, phases, developers, resources: rows });
-    return [
-      `${session.config.project} in ${session.config.region}${session.state.data.account ? ` (account ${session.state.data.account})` : ''}`,
-      '',
-      table(['phase', 'status'], phases.map((p) => [p.name, p.status])),
-      '',
-      table(['phase', 'resource', 'kind', 'id', 'state', 'detail'], rows.map((r) => [r.phase, r.logicalId, r.kind, r.id ?? '-', r.state, r.detail ?? ''])),
-      '',
-      table(['developer', 'url', 'port', 'priority'], developers.map((d) => [d.name, d.url, String(d.port), String(d.priority)])),
-    ].join('\n');
+    const output = json
+      ? JSON.stringify({ project: session.config.project, region: session.config.region, account: session.state.data.account, phases, developers, resources: rows, problems })
+      : [
+        `${session.config.project} in ${session.config.region}${session.state.data.account ? ` (account ${session.state.data.account})` : ''}`,
+        '',
+        table(['phase', 'status'], phases.map((p) => [p.name, p.status])),
+        '',
+        table(['phase', 'resource', 'kind', 'id', 'state', 'detail'], rows.map((r) => [r.phase, r.logicalId, r.kind, r.id ?? '-', r.state, r.detail ?? ''])),
+        '',
+        table(['developer', 'url', 'port', 'priority'], developers.map((d) => [d.name, d.url, String(d.port), String(d.priority)])),
+      ].join('\n');
+    const drift = problems.length === 0 ? undefined : new DevenvError('phase', `${problems.length} problem${problems.length > 1 ? 's' : ''}: ${problems.join('; ')}`, {
+      remedy: [...remediesOf(failures), '`devenv plan` shows what `devenv up` would do about the rest'].join('; '),
+    });
+    return { output, failure: drift };
   } finally {
     await session.close();
   }
+}
+
+const PROBLEM: Record<string, string> = { create: 'missing', update: 'differs from the config', replace: 'must be replaced', delete: 'is left over' };
+
+function describeProblem(c: Change): string {
+  return `${c.phase} ${c.kind} ${c.name ?? c.id ?? c.logicalId} ${PROBLEM[c.action]}${c.action !== 'create' && c.detail ? ` (${c.detail.split('\n')[0]})` : ''}`;
 }

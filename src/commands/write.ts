@@ -1,9 +1,9 @@
 import { unlink } from 'node:fs/promises';
-import { createInterface } from 'node:readline/promises';
 import type { Io } from '../cli.js';
 import { DevenvError } from '../errors.js';
 import type { PhaseName, RunOptions } from '../phases/types.js';
 import type { Reporter } from '../ui/events.js';
+import { ask } from '../ui/prompt.js';
 import { applyPhases, checkNeeds, destroyPhases, summarize } from './converge.js';
 import { destroyPreview, keptAfterDestroy } from './destroy-summary.js';
 import type { Session } from './session.js';
@@ -42,11 +42,6 @@ export async function destroy(open: () => Promise<Session>, reporter: Reporter, 
 }
 
 async function confirm(io: Io, what: string, project: string): Promise<void> {
-  const rl = createInterface({ input: io.stdin, output: io.stderr });
-  try {
-    const answer = await rl.question(`This deletes ${what}. Type the project name to confirm: `);
-    if (answer.trim() !== project) throw new DevenvError('phase', 'destroy cancelled: the name did not match; nothing was deleted');
-  } finally {
-    rl.close();
-  }
+  const answer = await ask(io, `This deletes ${what}. Type the project name to confirm: `, 'destroy');
+  if (answer.trim() !== project) throw new DevenvError('phase', 'destroy cancelled: the name did not match; nothing was deleted');
 }

@@ -83,7 +83,7 @@ async function ensureSecret(ctx: Context, w: Wanted, keys: ApiKeyReader): Promis
   const secret = result.resource;
   if (secret.DeletedDate) {
     await ctx.aws.secrets.send(new RestoreSecretCommand({ SecretId: secret.ARN }));
-    ctx.report.step(`restored secret ${w.planned.name}: it was scheduled for deletion on ${day(secret.DeletedDate)}`);
+    ctx.report.resource({ action: 'updated', logicalId: spec.logicalId, kind: spec.kind, resourceId: secret.ARN, message: `restored secret ${w.planned.name}: it was scheduled for deletion on ${day(secret.DeletedDate)}` });
   }
   const stale = result.outcome === 'created' ? [] : staleAllocationTags(w, secret); // created with them
   if (stale.length > 0) {
@@ -97,7 +97,7 @@ async function ensureSecret(ctx: Context, w: Wanted, keys: ApiKeyReader): Promis
 async function syncApiKey(ctx: Context, w: Wanted, arn: string, value: string): Promise<void> {
   if ((await readSecretValue(ctx.aws.secrets, arn)) === value) return;
   await sendWithValue(() => ctx.aws.secrets.send(new PutSecretValueCommand({ SecretId: arn, SecretString: value })), value);
-  ctx.report.step(`updated secret ${w.planned.name}: the key at its source changed`);
+  ctx.report.resource({ action: 'updated', logicalId: w.planned.logicalId, kind: w.planned.kind, resourceId: arn, message: `updated secret ${w.planned.name}: the key at its source changed` });
 }
 
 /**

@@ -1,3 +1,4 @@
+import { unlinkSync } from 'node:fs';
 import { link, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
@@ -70,7 +71,7 @@ export async function acquireLock(statePath: string, command: string): Promise<L
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       await createLock(path, me);
-      return { path, release: () => unlink(path).catch(() => undefined) };
+      return heldLock(path);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') throw stateError(`${dirname(statePath)}: no such folder for the state file ${statePath}`, 'create the folder, or choose another path with --state');
@@ -85,6 +86,28 @@ export async function acquireLock(statePath: string, command: string): Promise<L
     await unlink(path).catch(() => undefined); // stale: its process is gone
   }
   throw new DevenvError('locked', `could not take the lock ${path}`, { remedy: `delete ${path} if no devenv run is active` });
+}
+
+/**
+ * The lock we hold. A second Ctrl-C ends the process at once (process.exit): the 'exit' handler
+ * removes the lock file synchronously then, so the next run is not refused.
+ */
+function heldLock(path: string): Lock {
+  const onExit = () => {
+    try {
+      unlinkSync(path);
+    } catch {
+      // already gone
+    }
+  };
+  process.once('exit', onExit);
+  return {
+    path,
+    release: async () => {
+      process.off('exit', onExit);
+      await unlink(path).catch(() => undefined);
+    },
+  };
 }
 
 function lockedError(statePath: string, path: string, holder: LockInfo, myHost: string): DevenvError {

@@ -4,10 +4,26 @@ export type UiEvent =
   | { type: 'phase-done'; phase: string; durationMs: number }
   | { type: 'phase-failed'; phase: string; durationMs: number; message: string }
   | { type: 'phase-blocked'; phase: string; reason: string }
+  | ResourceEvent
   | { type: 'step'; phase?: string; message: string }
   | { type: 'progress'; phase?: string; message: string }
   | { type: 'warn'; phase?: string; message: string }
+  | { type: 'summary'; command: string; message: string; counts: Record<string, number> }
   | { type: 'aws-call'; service: string; operation: string; durationMs: number; error?: string };
+
+/** What happened to one AWS resource; `up` and `destroy` end with these counted. */
+export type ResourceAction = 'created' | 'adopted' | 'kept' | 'updated' | 'replaced' | 'deleted';
+
+export interface ResourceEvent {
+  type: 'resource';
+  phase: string;
+  action: ResourceAction;
+  logicalId?: string;
+  kind?: string;
+  resourceId?: string;
+  /** The line a person reads; a kept resource has none (it is only counted). */
+  message?: string;
+}
 
 export interface Renderer {
   render(event: UiEvent): void;
@@ -16,26 +32,38 @@ export interface Renderer {
 
 /** A phase's view of the reporter: every line it emits is tagged with the phase. */
 export interface PhaseReporter {
-  /** Something happened: "created VPC vpc-0ab (demo-vpc)". */
+  /** Something happened: "wrote a new private key to …". */
   step(message: string): void;
+  /** Something happened to a resource: "created VPC vpc-0ab", an in-place fix (`updated`), or nothing (`kept`). */
+  resource(e: Omit<ResourceEvent, 'type' | 'phase'>): void;
   /** Still working: "waiting for instance i-0ab to be running (1m10s)". */
   progress(message: string): void;
   warn(message: string): void;
 }
 
 export class Reporter {
+  private readonly counts = new Map<ResourceAction, number>();
+
   constructor(private readonly renderer: Renderer) {}
 
   emit(event: UiEvent): void {
+    if (event.type === 'resource') this.counts.set(event.action, (this.counts.get(event.action) ?? 0) + 1);
     this.renderer.render(event);
   }
 
   forPhase(phase: string): PhaseReporter {
     return {
       step: (message) => this.emit({ type: 'step', phase, message }),
+      resource: (e) => this.emit({ type: 'resource', phase, ...e }),
       progress: (message) => this.emit({ type: 'progress', phase, message }),
       warn: (message) => this.emit({ type: 'warn', phase, message }),
     };
+  }
+
+  /** How many resources each action touched so far. */
+  tally(): Record<ResourceAction, number> {
+    const actions: ResourceAction[] = ['created', 'adopted', 'kept', 'updated', 'replaced', 'deleted'];
+    return Object.fromEntries(actions.map((a) => [a, this.counts.get(a) ?? 0])) as Record<ResourceAction, number>;
   }
 
   close(): void {

@@ -37,7 +37,8 @@ function line(e: UiEvent, o: RenderOptions): string | undefined {
     // The first line only: the command ends by printing the whole error with its fix.
     case 'phase-failed': return `${mark(o.color, 31, '✘')} ${e.phase} failed after ${formatDuration(e.durationMs)}: ${e.message.split('\n')[0]}`;
     case 'phase-blocked': return `${mark(o.color, 33, '-')} ${e.phase} not run: ${e.reason}`;
-    case 'step': case 'progress': return `${prefix}${e.message}`;
+    case 'resource': return e.message === undefined ? undefined : `${prefix}${e.message}`;
+    case 'step': case 'progress': case 'summary': return `${prefix}${e.message}`;
     case 'warn': return `${prefix}${mark(o.color, 33, 'warning:')} ${e.message}`;
     case 'aws-call':
       return o.verbose ? `  aws ${e.service} ${e.operation} ${Math.round(e.durationMs)}ms${e.error ? ` → ${e.error}` : ''}` : undefined;

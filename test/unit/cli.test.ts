@@ -2,7 +2,13 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { EventEmitter } from 'node:events';
+import { existsSync } from 'node:fs';
+import { PassThrough, Writable } from 'node:stream';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
+import { run } from '../../src/cli.js';
 import { ExitCode } from '../../src/errors.js';
 import { cli } from '../helpers/cli.js';
 import { baseConfig } from '../helpers/context.js';
@@ -26,6 +32,26 @@ describe('cli', () => {
     // the guard works: a command that talks to AWS trips it
     const status = node(['status', '--config', example, '--verbose']);
     expect(status.stderr).toContain('AWS SDK loaded');
+  });
+
+  it('--version prints the version of package.json without loading the SDK', () => {
+    const r = node(['--version']);
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version);
+  });
+
+  it('plan --offline ends with what up would do; --detailed-exitcode exits 2 for changes and 1 for errors', async () => {
+    const r = await cli(['plan', '--offline', '--config', example]);
+    expect(r.code).toBe(0);
+    const last = r.stdout.trim().split('\n').at(-1);
+    expect(last).toMatch(/^Plan \(offline: as if nothing existed yet\): \d+ to create, 0 to update, 0 to replace, 0 to delete \(and \d+ more in phases not built yet/);
+    const json = JSON.parse((await cli(['plan', '--offline', '--json', '--config', example])).stdout);
+    expect(json.summary.create).toBeGreaterThan(0);
+    expect(last).toContain(`${json.summary.create} to create`);
+    expect((await cli(['plan', '--offline', '--detailed-exitcode', '--config', example])).code).toBe(2);
+    const bad = await cli(['plan', '--offline', '--detailed-exitcode', '--config', join(tmp(), 'nope.json')]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('devenv init');
   });
 
   it('plan --offline renders every resource with names, CIDRs, ports, hostnames and tags', async () => {
@@ -113,5 +139,43 @@ describe('cli', () => {
     expect(r.code).toBe(ExitCode.phaseFailed);
     expect(r.stderr).toContain('--yes');
     expect(calls).toEqual([]);
+  });
+});
+
+describe('the destroy prompt', () => {
+  const sts = mockClient(STSClient);
+
+  /** `destroy` at a terminal, with what the user does at the prompt. */
+  async function destroyAtPrompt(user: (stdin: PassThrough, signals: EventEmitter) => void) {
+    sts.reset();
+    sts.on(GetCallerIdentityCommand).resolves({ Account: baseConfig.accountId, Arn: 'arn:aws:iam::123456789012:user/me' });
+    const dir = tmp();
+    writeFileSync(join(dir, 'c.json'), JSON.stringify(baseConfig));
+    const stdin = Object.assign(new PassThrough(), { isTTY: true });
+    const signals = new EventEmitter();
+    const err: string[] = [];
+    const sink = new Writable({ write: (c, _e, done) => { err.push(String(c)); if (String(c).includes('Type the project name')) user(stdin, signals); done(); } });
+    const code = await run(['destroy', '--config', join(dir, 'c.json'), '--state', join(dir, 's.json')],
+      { stdout: new PassThrough(), stderr: sink, stdin, env: { CI: 'true' }, isTTY: false, signals });
+    return { code, stderr: err.join(''), lockLeft: existsSync(join(dir, 's.json.lock')), stateWritten: existsSync(join(dir, 's.json')) };
+  }
+
+  for (const [what, user] of [
+    ['Ctrl-D', (stdin: PassThrough) => stdin.end()],
+    ['Ctrl-C', (_: PassThrough, signals: EventEmitter) => signals.emit('SIGINT')],
+  ] as const) {
+    it(`${what} at the prompt says nothing changed, exits 130 and releases the lock`, async () => {
+      const r = await destroyAtPrompt(user);
+      expect(r.code, r.stderr).toBe(ExitCode.interrupted);
+      expect(r.stderr).toContain('destroy cancelled at the prompt: nothing changed');
+      expect(r.lockLeft).toBe(false);
+      expect(r.stateWritten).toBe(false);
+    });
+  }
+
+  it('a wrong name deletes nothing', async () => {
+    const r = await destroyAtPrompt((stdin) => stdin.write('other\n'));
+    expect(r.code).toBe(ExitCode.phaseFailed);
+    expect(r.stderr).toContain('the name did not match; nothing was deleted');
   });
 });

@@ -40,6 +40,19 @@ describe('renderers', () => {
     expect(events[1]).toMatchObject({ phase: 'vpc', message: 'created VPC vpc-1' });
   });
 
+  it('a resource event is one line for people and structured fields for machines; a kept resource is only counted', () => {
+    const events: UiEvent[] = [
+      { type: 'resource', phase: 'vpc', action: 'created', logicalId: 'subnet/a', kind: 'subnet', resourceId: 'subnet-1', message: 'created subnet subnet-1' },
+      { type: 'resource', phase: 'vpc', action: 'kept', logicalId: 'vpc', kind: 'VPC', resourceId: 'vpc-1' },
+    ];
+    expect(render(events, { kind: 'plain', verbose: false, color: false }).stderr).toBe('[vpc] created subnet subnet-1\n');
+    const lines = render(events, { kind: 'json', verbose: false, color: false }).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatchObject({ type: 'resource', phase: 'vpc', action: 'created', logicalId: 'subnet/a', resourceId: 'subnet-1' });
+    expect(lines[1]).toMatchObject({ action: 'kept', logicalId: 'vpc', resourceId: 'vpc-1' });
+    expect(Date.parse(lines[0].time)).not.toBeNaN();
+  });
+
   it('spinners only on an interactive terminal outside CI and --verbose', () => {
     expect(chooseRendererKind({ json: false, isTTY: true, ci: false, verbose: false })).toBe('tty');
     expect(chooseRendererKind({ json: false, isTTY: true, ci: true, verbose: false })).toBe('plain');

@@ -45,6 +45,24 @@ describe('runner', () => {
     expect(result.outcomes.find((o) => o.name === 'alb')?.result).toBe('blocked');
   });
 
+  it('with keepGoing, a failure blocks only what needs it: destroy deletes everything else', async () => {
+    const reversed = reverseGraph(graph);
+    const finished: string[] = [];
+    const result = await runGraph(reversed, {
+      concurrency: 4,
+      keepGoing: true,
+      run: async (name) => {
+        if (name === 'cert') throw new Error('cert broke');
+        finished.push(name);
+      },
+    });
+    expect((result.firstError as Error).message).toBe('cert broke');
+    expect(finished.sort()).toEqual(['alb', 'sg', 'vpc']);
+    expect(Object.fromEntries(result.outcomes.map((o) => [o.name, o.result]))).toEqual({
+      validate: 'blocked', vpc: 'done', cert: 'failed', sg: 'done', alb: 'done',
+    });
+  });
+
   it('an unavailable node blocks only what needs it', async () => {
     const result = await runGraph(graph, {
       concurrency: 4,

@@ -30,7 +30,7 @@ export interface Fix {
 export async function runFixes(ctx: Pick<Context, 'report'>, fixes: Fix[], subject?: string): Promise<void> {
   for (const fix of fixes) {
     await fix.run();
-    ctx.report.step(subject ? `${subject}: ${fix.description}` : fix.description);
+    ctx.report.resource({ action: 'updated', message: subject ? `${subject}: ${fix.description}` : fix.description });
   }
 }
 
