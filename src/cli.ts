@@ -195,7 +195,7 @@ function packageVersion(): string {
 
 /**
  * First Ctrl-C (or SIGTERM): no new AWS call starts, the one in flight finishes, the state is
- * saved. Second: quit at once.
+ * saved. Second: quit at once (the lock file is removed on the way out: see state/lock.ts).
  */
 function interruptHandler(io: Io, reporter: Reporter): { signal: AbortSignal; dispose(): void } {
   const controller = new AbortController();

@@ -1,7 +1,7 @@
 import { DevenvError, InterruptedError, messageOf } from '../errors.js';
 import { PHASES, phaseInfo } from '../phases/index.js';
 import type { Phase, PhaseName } from '../phases/types.js';
-import { missingNeedsError, reverseGraph, runGraph, Unavailable, type GraphResult, type Node } from '../runner.js';
+import { missingNeedsError, reverseGraph, runGraph, Unavailable, type GraphResult, type Node, type Outcome } from '../runner.js';
 import type { Reporter } from '../ui/events.js';
 import type { Session } from './session.js';
 
@@ -85,7 +85,9 @@ export async function destroyPhases(session: Session, reporter: Reporter, signal
 
 /** What a destroy that failed somewhere left behind, phase by phase, and why. */
 function leftAfterDestroy(session: Session, result: GraphResult): DevenvError {
-  const notDone = result.outcomes.filter((o) => o.result === 'failed' || o.result === 'blocked');
+  const owns = (phase: string) => session.state.resourcesOf(phase).some(([, r]) => r.id);
+  // A phase held back that owns nothing (validate) leaves nothing: not worth a line.
+  const notDone = result.outcomes.filter((o): o is Exclude<Outcome, { result: 'done' }> => o.result === 'failed' || (o.result !== 'done' && owns(o.name)));
   const why = notDone.map((o) => (o.result === 'failed' ? `${o.name} failed: ${messageOf(o.error).split('\n')[0]}` : `${o.name} not run: ${o.reason}`));
   const left = notDone.flatMap((o) => session.state.resourcesOf(o.name).filter(([, r]) => r.id).map(([id, r]) => `${r.kind} ${r.id ?? id} (${o.name})`));
   const failed = notDone.filter((o) => o.result === 'failed').map((o) => o.name);

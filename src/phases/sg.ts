@@ -82,7 +82,7 @@ async function apply(ctx: Context): Promise<void> {
     groups.set(logicalId, group);
   }
   const albGroupId = groups.get('sg/alb')!.GroupId!;
-  for (const [logicalId, group] of groups) await runFixes(ctx, await fixesOf(ctx, logicalId, group, albGroupId), `${logicalId} ${group.GroupId}`);
+  for (const [logicalId, group] of groups) await runFixes(ctx, await fixesOf(ctx, logicalId, group, albGroupId), { logicalId, subject: `${logicalId} ${group.GroupId}` });
   await ctx.state.setOutputs(PHASE, { albGroupId, hostGroupId: groups.get('sg/host')!.GroupId! });
 }
 
@@ -130,7 +130,7 @@ async function destroy(ctx: Context): Promise<void> {
   const names = albGroupId ? { [albGroupId]: 'sg/alb' } : {};
   for (const groupId of await hostGroupIds(ctx, vpcId)) {
     const referencing = (await ingressRulesOf(ctx.aws.ec2, groupId)).filter((r) => r.ReferencedGroupInfo?.GroupId);
-    await runFixes(ctx, revokeRules(ctx.aws.ec2, groupId, referencing, names), `sg/host ${groupId}`);
+    await runFixes(ctx, revokeRules(ctx.aws.ec2, groupId, referencing, names), { logicalId: 'sg/host', subject: `sg/host ${groupId}` });
   }
   for (const logicalId of [...GROUPS].reverse()) {
     await removeResource(ctx, groupSpec(ctx, logicalId, vpcId), (id) => deleteSecurityGroup(ctx, id));

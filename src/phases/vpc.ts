@@ -89,22 +89,22 @@ async function apply(ctx: Context): Promise<void> {
   const vpc = await ensureEc2Resource(ctx, vpcSpec(ctx), isAvailable);
   const vpcId = vpc.VpcId!;
   warnDrift(ctx, planned(ctx, 'vpc'), vpc);
-  await runFixes(ctx, await dnsFixes(ec2, vpcId));
+  await runFixes(ctx, await dnsFixes(ec2, vpcId), { logicalId: 'vpc' });
 
   const subnetIds: string[] = [];
   for (const logicalId of SUBNET_IDS) {
     const subnet = await ensureEc2Resource(ctx, subnetSpec(ctx, logicalId, vpcId), isAvailable);
     warnDrift(ctx, planned(ctx, logicalId), subnet);
-    await runFixes(ctx, publicIpFixes(ec2, subnet));
+    await runFixes(ctx, publicIpFixes(ec2, subnet), { logicalId });
     subnetIds.push(subnet.SubnetId!);
   }
 
   const igw = await ensureEc2Resource(ctx, internetGatewaySpec(ctx));
   const igwId = igw.InternetGatewayId!;
-  await runFixes(ctx, attachmentFixes(ec2, igw, vpcId));
+  await runFixes(ctx, attachmentFixes(ec2, igw, vpcId), { logicalId: 'igw' });
 
   const table = await ensureEc2Resource(ctx, routeTableSpec(ctx, vpcId));
-  await runFixes(ctx, routeFixes(ec2, table, igwId, subnetIds));
+  await runFixes(ctx, routeFixes(ec2, table, igwId, subnetIds), { logicalId: 'rtb' });
 
   await ctx.state.setOutputs(PHASE, { vpcId, subnetAId: subnetIds[0]!, subnetBId: subnetIds[1]!, internetGatewayId: igwId, routeTableId: table.RouteTableId! });
 }

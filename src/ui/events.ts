@@ -42,12 +42,13 @@ export interface PhaseReporter {
 }
 
 export class Reporter {
-  private readonly counts = new Map<ResourceAction, number>();
+  /** Every resource event so far, for the closing count. */
+  private readonly seen: ResourceEvent[] = [];
 
   constructor(private readonly renderer: Renderer) {}
 
   emit(event: UiEvent): void {
-    if (event.type === 'resource') this.counts.set(event.action, (this.counts.get(event.action) ?? 0) + 1);
+    if (event.type === 'resource') this.seen.push(event);
     this.renderer.render(event);
   }
 
@@ -60,10 +61,21 @@ export class Reporter {
     };
   }
 
-  /** How many resources each action touched so far. */
+  /**
+   * How many resources each action touched so far, each resource once, by its strongest action: a
+   * resource fixed right after it was created counts as created; one kept and fixed, as updated.
+   */
   tally(): Record<ResourceAction, number> {
-    const actions: ResourceAction[] = ['created', 'adopted', 'kept', 'updated', 'replaced', 'deleted'];
-    return Object.fromEntries(actions.map((a) => [a, this.counts.get(a) ?? 0])) as Record<ResourceAction, number>;
+    const rank: ResourceAction[] = ['kept', 'adopted', 'updated', 'replaced', 'created', 'deleted'];
+    const byResource = new Map<string, ResourceAction>();
+    this.seen.forEach((e, i) => {
+      const key = e.logicalId ? `${e.phase}\0${e.logicalId}` : String(i);
+      const before = byResource.get(key);
+      if (!before || rank.indexOf(e.action) > rank.indexOf(before)) byResource.set(key, e.action);
+    });
+    const counts = Object.fromEntries(rank.map((a) => [a, 0])) as Record<ResourceAction, number>;
+    for (const action of byResource.values()) counts[action]++;
+    return counts;
   }
 
   close(): void {

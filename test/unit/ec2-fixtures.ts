@@ -222,5 +222,7 @@ export const mutatingCalls = (): string[] => mutatingOperations(ec2);
 export const inputsOf = <T extends abstract new (...args: never[]) => { input: object }>(command: T): InstanceType<T>['input'][] =>
   ec2.commandCalls(command as never).map((c) => (c.args[0] as { input: InstanceType<T>['input'] }).input);
 
+/** The lines a user reads, of one type; `step` includes what happened to each resource (created, adopted …). */
 export const messages = (ctx: TestContext, type?: string): string[] =>
-  ctx.events.filter((e) => 'message' in e && (!type || e.type === type)).map((e) => (e as { message: string }).message);
+  ctx.events.filter((e) => 'message' in e && e.message !== undefined && (!type || e.type === type || (type === 'step' && e.type === 'resource')))
+    .map((e) => (e as { message: string }).message);

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import type { UiEvent } from '../../src/ui/events.js';
+import { Reporter, type UiEvent } from '../../src/ui/events.js';
 import { chooseRendererKind, createRenderer, type RenderOptions } from '../../src/ui/renderers.js';
 
 function render(events: UiEvent[], o: RenderOptions) {
@@ -51,6 +51,18 @@ describe('renderers', () => {
     expect(lines[0]).toMatchObject({ type: 'resource', phase: 'vpc', action: 'created', logicalId: 'subnet/a', resourceId: 'subnet-1' });
     expect(lines[1]).toMatchObject({ action: 'kept', logicalId: 'vpc', resourceId: 'vpc-1' });
     expect(Date.parse(lines[0].time)).not.toBeNaN();
+  });
+
+  it('the closing count names each resource once, by what mattered most: fixed right after creation is created', () => {
+    const reporter = new Reporter({ render: () => undefined, close: () => undefined });
+    const vpc = reporter.forPhase('vpc');
+    vpc.resource({ action: 'created', logicalId: 'vpc', message: 'created VPC vpc-1' });
+    vpc.resource({ action: 'updated', logicalId: 'vpc', message: 'enabled DNS hostnames' });
+    vpc.resource({ action: 'kept', logicalId: 'igw' });
+    vpc.resource({ action: 'updated', logicalId: 'igw', message: 'attached' });
+    vpc.resource({ action: 'updated', logicalId: 'igw', message: 'tagged' });
+    vpc.resource({ action: 'kept', logicalId: 'rtb' });
+    expect(reporter.tally()).toMatchObject({ created: 1, updated: 1, kept: 1, adopted: 0, deleted: 0 });
   });
 
   it('spinners only on an interactive terminal outside CI and --verbose', () => {

@@ -287,7 +287,7 @@ describe('sg apply', () => {
     await sgPhase.apply(grown);
     expect(mutatingOps()).toEqual(['AuthorizeSecurityGroupIngress', 'RevokeSecurityGroupIngress']);
     expect(rulesOf(host, { [alb]: 'sg/alb' })).toEqual([`tcp 22-22 from ${ADMIN}`, 'tcp 8443-8445 from sg/alb']);
-    expect(grown.events).toContainEqual(expect.objectContaining({ type: 'step', message: `sg/host ${host}: revoke tcp 8443-8444 from sg/alb` }));
+    expect(grown.events).toContainEqual(expect.objectContaining({ type: 'resource', action: 'updated', logicalId: 'sg/host', message: `sg/host ${host}: revoke tcp 8443-8444 from sg/alb` }));
   });
 
   it('revokes an inbound rule added by hand, and leaves egress alone', async () => {

@@ -234,7 +234,8 @@ async function convergedWorld(ctx: TestContext): Promise<void> {
 
 /** The tags the blueprint gives a resource: what every create call must carry. */
 const ourTags = (ctx: TestContext, logicalId: string) => tagList(pick(vpcBlueprint(ctx.model), logicalId).tags);
-const steps = (ctx: TestContext) => ctx.events.filter((e) => e.type === 'step').map((e) => (e as { message: string }).message);
+/** What the user reads as done: steps, and what happened to each resource. */
+const steps = (ctx: TestContext) => ctx.events.flatMap((e) => (e.type === 'step' || (e.type === 'resource' && e.message) ? [e.message!] : []));
 const progress = (ctx: TestContext) => ctx.events.filter((e) => e.type === 'progress').map((e) => (e as { message: string }).message);
 
 const emptyWorld = (): World => ({ vpcs: [], subnets: [], gateways: [], tables: [], interfaces: [], dns: {}, tokens: {} });

@@ -26,11 +26,11 @@ export interface Fix {
   run(): Promise<unknown>;
 }
 
-/** Runs each fix and reports it, prefixed with `subject` when the description does not name the resource. */
-export async function runFixes(ctx: Pick<Context, 'report'>, fixes: Fix[], subject?: string): Promise<void> {
+/** Runs each fix of one resource and reports it, prefixed with `subject` when the description does not name the resource. */
+export async function runFixes(ctx: Pick<Context, 'report'>, fixes: Fix[], target: { logicalId: string; subject?: string }): Promise<void> {
   for (const fix of fixes) {
     await fix.run();
-    ctx.report.resource({ action: 'updated', message: subject ? `${subject}: ${fix.description}` : fix.description });
+    ctx.report.resource({ action: 'updated', logicalId: target.logicalId, message: target.subject ? `${target.subject}: ${fix.description}` : fix.description });
   }
 }
 

@@ -1,0 +1,49 @@
+/**
+ * A second Ctrl-C ends devenv at once, and the lock file goes with it: the next run is not
+ * refused. The AWS call in flight is held by an endpoint that accepts and never answers, so the
+ * first Ctrl-C cannot finish the run by itself.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ExitCode } from '../../src/errors.js';
+import { baseConfig } from '../helpers/context.js';
+
+const BIN = new URL('../../bin/devenv.js', import.meta.url).pathname;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('a second Ctrl-C', () => {
+  const sockets: Socket[] = [];
+  let server: Server;
+  afterAll(() => {
+    sockets.forEach((s) => s.destroy());
+    server?.close();
+  });
+
+  it('quits at once and still removes the lock file', async () => {
+    server = createServer((s) => sockets.push(s)); // accepts, never answers
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    const dir = mkdtempSync(join(tmpdir(), 'devenv-sigint-'));
+    writeFileSync(join(dir, 'c.json'), JSON.stringify(baseConfig));
+    const lock = join(dir, 's.json.lock');
+    const child = spawn(process.execPath, [BIN, 'up', '--config', join(dir, 'c.json'), '--state', join(dir, 's.json')], {
+      env: { PATH: process.env.PATH, HOME: dir, AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE', AWS_SECRET_ACCESS_KEY: 'x', AWS_ENDPOINT_URL: `http://127.0.0.1:${port}` },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    for (let i = 0; i < 200 && !(existsSync(lock) && sockets.length > 0); i++) await sleep(50);
+    expect(existsSync(lock), 'devenv took the lock and is waiting on AWS').toBe(true);
+    child.kill('SIGINT');
+    for (let i = 0; i < 100 && !stderr.includes('press Ctrl-C again'); i++) await sleep(50);
+    expect(existsSync(lock), 'after the first Ctrl-C it still waits for the call in flight').toBe(true);
+    child.kill('SIGINT');
+    expect(await exited).toBe(ExitCode.interrupted);
+    expect(existsSync(lock), stderr).toBe(false);
+  }, 30_000);
+});
