@@ -94,7 +94,7 @@ function leftAfterDestroy(session: Session, result: GraphResult): DevenvError {
   const remedies = notDone.flatMap((o) => (o.result === 'failed' && o.error instanceof DevenvError && o.error.remedy ? [o.error.remedy] : []));
   return new DevenvError('phase',
     `destroy deleted everything else, but not ${notDone.map((o) => o.name).join(', ')}: ${why.join('; ')}\n` +
-    `left: ${left.length ? left.join(', ') : `nothing recorded in the state; phase${failed.length > 1 ? 's' : ''} ${failed.join(', ')} may still find resources by tag`}`,
+    `left: ${left.length ? left.join(', ') : `nothing devenv recorded in the state for ${failed.join(', ')}`}`,
     { remedy: [...remedies, 'then run `devenv destroy` again'].join('; '), cause: result.firstError });
 }
 
