@@ -93,14 +93,18 @@ async function converge(ctx: Context): Promise<void> {
   const { resource: role, outcome } = await ensureResource(ctx, roleSpec(ctx, p.role));
   if (outcome !== 'created' && trustDiffers(ctx, role)) {
     await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: p.role.name, PolicyDocument: JSON.stringify(ec2TrustPolicy(ctx.model.region)) }));
-    ctx.report.step(`reset the trust policy of role ${p.role.name}: only ${ec2ServicePrincipal(ctx.model.region)} may assume it`);
+    ctx.report.resource({ action: 'updated', logicalId: p.role.logicalId, message: `reset the trust policy of role ${p.role.name}: only ${ec2ServicePrincipal(ctx.model.region)} may assume it` });
   }
 
   const current = await findInlinePolicy(iam, p.role.name, p.policy.name);
   if (!samePolicy(current, desiredPolicy)) {
     await afterPropagation(ctx, `putting inline policy ${p.policy.name} on role ${p.role.name}`, () =>
       iam.send(new PutRolePolicyCommand({ RoleName: p.role.name, PolicyName: p.policy.name, PolicyDocument: JSON.stringify(desiredPolicy) })));
-    ctx.report.step(current === undefined ? `put inline policy ${p.policy.name} on role ${p.role.name}` : `rewrote inline policy ${p.policy.name}: it differed from the least-privilege policy`);
+    ctx.report.resource(current === undefined
+      ? { action: 'created', logicalId: p.policy.logicalId, kind: p.policy.kind, resourceId: p.policy.name, message: `put inline policy ${p.policy.name} on role ${p.role.name}` }
+      : { action: 'updated', logicalId: p.policy.logicalId, kind: p.policy.kind, resourceId: p.policy.name, message: `rewrote inline policy ${p.policy.name}: it differed from the least-privilege policy` });
+  } else {
+    ctx.report.resource({ action: 'kept', logicalId: p.policy.logicalId, kind: p.policy.kind, resourceId: p.policy.name });
   }
   if (!ctx.state.resource(p.policy.logicalId)) await ctx.state.setResource(p.policy.logicalId, { kind: p.policy.kind, phase: 'iam', id: p.policy.name, attrs: { role: p.role.name } });
 
@@ -113,7 +117,7 @@ async function converge(ctx: Context): Promise<void> {
   if (!holdsRole(profile, p.role.name)) {
     await afterPropagation(ctx, `adding role ${p.role.name} to instance profile ${p.profile.name}`, () =>
       iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: p.profile.name, RoleName: p.role.name })));
-    ctx.report.step(`added role ${p.role.name} to instance profile ${p.profile.name}`);
+    ctx.report.resource({ action: 'updated', logicalId: p.profile.logicalId, message: `added role ${p.role.name} to instance profile ${p.profile.name}` });
   }
   await ctx.state.setOutputs('iam', { roleName: p.role.name, roleArn: role.Arn!, instanceProfileName: p.profile.name, instanceProfileArn: profile.Arn! });
 }

@@ -89,7 +89,7 @@ async function ensureSecret(ctx: Context, w: Wanted, keys: ApiKeyReader): Promis
   if (stale.length > 0) {
     // After any restore: a secret scheduled for deletion cannot be tagged.
     await ctx.aws.secrets.send(new TagResourceCommand({ SecretId: secret.ARN, Tags: stale }));
-    ctx.report.step(`tagged secret ${w.planned.name} with ${w.developer.name}'s port ${w.developer.port} and priority ${w.developer.priority}`);
+    ctx.report.resource({ action: 'updated', logicalId: w.planned.logicalId, message: `tagged secret ${w.planned.name} with ${w.developer.name}'s port ${w.developer.port} and priority ${w.developer.priority}` });
   }
   if (w.isApiKey && result.outcome !== 'created') await syncApiKey(ctx, w, secret.ARN!, await keys.read(w.developer));
 }
