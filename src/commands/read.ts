@@ -1,4 +1,4 @@
-import { DevenvError, messageOf } from '../errors.js';
+import { DevenvError, ExitCode, messageOf, type ErrorKind } from '../errors.js';
 import { PHASES, topologicalOrder } from '../phases/index.js';
 import type { Change, Context, Phase, PhaseName, Row } from '../phases/types.js';
 import { table } from '../ui/table.js';
@@ -35,13 +35,17 @@ const builtPhases = (): PhaseName[] => topologicalOrder().filter((name) => PHASE
 
 const remediesOf = (failures: PhaseFailure[]): string[] => failures.flatMap((f) => (f.error instanceof DevenvError && f.error.remedy ? [f.error.remedy] : []));
 
+/** Bad input (a private key devenv cannot use, say) stays bad input, exit 2, though other phases could be read. */
+const kindOf = (failures: PhaseFailure[]): ErrorKind =>
+  failures.map((f) => f.error).find((e): e is DevenvError => e instanceof DevenvError && e.exitCode === ExitCode.badInput)?.kind ?? 'phase';
+
 /** One error for the phases that could not be read: their messages, and their fixes. */
 function phaseFailure(verb: string, failures: PhaseFailure[]): DevenvError | undefined {
   if (failures.length === 0) return undefined;
   const remedies = remediesOf(failures);
   const names = failures.map((f) => f.phase).join(', ');
-  return new DevenvError('phase', `could not ${verb} phase${failures.length > 1 ? 's' : ''} ${names} (the others are shown above): ` +
-    failures.map((f) => `${f.phase}: ${messageOf(f.error).split('\n')[0]}`).join('; '), { remedy: remedies.join('; ') || undefined, cause: failures[0].error });
+  return new DevenvError(kindOf(failures), `could not ${verb} phase${failures.length > 1 ? 's' : ''} ${names} (the others are shown above): ` +
+    failures.map((f) => `${f.phase}: ${messageOf(f.error)}`).join('; '), { remedy: remedies.join('; ') || undefined, cause: failures[0].error });
 }
 
 /** `plan`: each built phase probes AWS (read-only); phases not built yet show their blueprint as creates. */
@@ -86,7 +90,7 @@ export async function status(session: Session, json: boolean): Promise<ReadResul
         : live.items.get(name) ?? [];
     });
     const problems = [
-      ...failures.map((f) => `${f.phase} could not be read (${messageOf(f.error).split('\n')[0]})`),
+      ...failures.map((f) => `${f.phase} could not be read: ${messageOf(f.error)}`),
       ...[...planned.items.values()].flat().filter((c) => ['create', 'update', 'replace', 'delete'].includes(c.action)).map(describeProblem),
     ];
     const developers = session.model.developers.map((d) => ({ name: d.name, url: d.url, port: d.port, priority: d.priority }));
@@ -102,7 +106,7 @@ export async function status(session: Session, json: boolean): Promise<ReadResul
         '',
         table(['developer', 'url', 'port', 'priority'], developers.map((d) => [d.name, d.url, String(d.port), String(d.priority)])),
       ].join('\n');
-    const drift = problems.length === 0 ? undefined : new DevenvError('phase', `${problems.length} problem${problems.length > 1 ? 's' : ''}: ${problems.join('; ')}`, {
+    const drift = problems.length === 0 ? undefined : new DevenvError(kindOf(failures), `${problems.length} problem${problems.length > 1 ? 's' : ''}: ${problems.join('; ')}`, {
       remedy: [...remediesOf(failures), '`devenv plan` shows what `devenv up` would do about the rest'].join('; '),
     });
     return { output, failure: drift };
