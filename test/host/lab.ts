@@ -1,0 +1,242 @@
+/**
+ * The host lab: a fake EC2 host built on this machine, reached by devenv over SSH exactly as a real
+ * one would be (`ssh.host`). It has its own network namespace (a veth pair on a private /30 made
+ * here), its own mount namespace (private /dev, /etc, /home, /mnt, /run, /tmp: the machine's own
+ * are never touched), OpenSSH's sshd with a throw-away host key, a user with passwordless sudo,
+ * dockerd, Compose v1 behind the `docker compose` plugin name, the AWS CLI pointed at the test's
+ * moto, a sparse-file loop device presented as the data volume's NVMe by-id name, and the
+ * code-server image built by ./image/build.sh (cached between runs in CACHE_DIR).
+ *
+ * Names carry a random suffix, so labs of several test runs on one machine never meet. `stop()`
+ * removes everything `start()` made, in reverse order.
+ */
+import { execFile, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const here = new URL('.', import.meta.url).pathname;
+
+/** code-server 4.100.3: the newest release whose npm package runs on Node 20 (the lab builds its image from npm). */
+export const CODE_SERVER_VERSION = '4.100.3';
+export const LAB_IMAGE = `codercom/code-server:${CODE_SERVER_VERSION}`;
+/** Where the built image is kept between runs on one machine (CI machines start without it). */
+export const CACHE_DIR = process.env.DEVENV_LAB_CACHE ?? '/var/cache/devenv-host-lab';
+export const HOST_USER = 'ubuntu';
+
+const REQUIRED = ['sshd', 'ssh-keygen', 'dockerd', 'docker', 'docker-compose', 'losetup', 'mkfs.ext4', 'blkid', 'ip', 'nsenter', 'unshare', 'sudo', 'argon2', 'aws', 'debootstrap'];
+
+/** Why the lab cannot run here, or undefined when it can. */
+export function labUnavailable(): string | undefined {
+  if (process.getuid?.() !== 0) return 'the host lab needs root (namespaces, loop devices, dockerd)';
+  const missing = REQUIRED.filter((cmd) => spawnSync('sh', ['-c', `command -v ${cmd} || test -x /usr/sbin/${cmd}`]).status !== 0);
+  if (missing.length) return `missing commands: ${missing.join(', ')} (.ci/run installs them: apt-get install openssh-server docker.io docker-compose debootstrap awscli argon2 sudo …)`;
+  return undefined;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return;
+    await sleep(200);
+  }
+  throw new Error(`host lab: timed out after ${timeoutMs / 1000}s waiting for ${what}`);
+}
+
+const tcpOpen = (host: string, port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = connect({ host, port, timeout: 1000 });
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => (socket.destroy(), resolve(false)));
+  });
+
+/** A /30 in 10.213.0.0/16 that no interface of this machine uses yet. */
+async function freeSubnet(): Promise<{ gateway: string; host: string }> {
+  const { stdout } = await run('ip', ['-4', '-o', 'addr']);
+  for (let tries = 0; tries < 50; tries++) {
+    const third = randomBytes(1)[0]!;
+    const fourth = (randomBytes(1)[0]! % 64) * 4;
+    const gateway = `10.213.${third}.${fourth + 1}`;
+    const host = `10.213.${third}.${fourth + 2}`;
+    if (!stdout.includes(`10.213.${third}.${fourth + 1}/`) && !stdout.includes(`10.213.${third}.${fourth + 2}/`)) return { gateway, host };
+  }
+  throw new Error('host lab: no free /30 in 10.213.0.0/16');
+}
+
+/** Builds the image tarball once per machine (a few minutes: debootstrap, code-server from npm). */
+export async function ensureImageTar(log: (line: string) => void = () => undefined): Promise<string> {
+  const tar = join(CACHE_DIR, `code-server-${CODE_SERVER_VERSION}.tar`);
+  if (existsSync(tar)) return tar;
+  await mkdir(CACHE_DIR, { recursive: true });
+  log(`building the lab's code-server image into ${tar} (debootstrap and npm: a few minutes, once per machine)`);
+  const r = spawnSync(join(here, 'image/build.sh'), [tar, CODE_SERVER_VERSION], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`host lab: image build failed (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
+  return tar;
+}
+
+export class Lab {
+  private sshdPid?: number;
+  private stopped = false;
+
+  private constructor(
+    /** Lab folder: docker data, sshd files, logs (removed by stop). */
+    readonly dir: string,
+    readonly netns: string,
+    private readonly veth: string,
+    /** This machine's side of the veth: where the host reaches the test's servers (moto). */
+    readonly gateway: string,
+    /** The fake host's address: `ssh.host`. */
+    readonly host: string,
+    readonly loopDevice: string,
+    private anchorPid: number,
+  ) {}
+
+  readonly sshPort = 22;
+
+  static async start(log: (line: string) => void = () => undefined): Promise<Lab> {
+    const problem = labUnavailable();
+    if (problem) throw new Error(`host lab: ${problem}`);
+    const imageTar = await ensureImageTar(log);
+    const id = randomBytes(3).toString('hex');
+    const netns = `devenv-lab-${id}`;
+    const veth = `dvl${id}`;
+    const { gateway, host } = await freeSubnet();
+    const dir = await mkdtemp('/var/tmp/devenv-lab-');
+    await writeFile(join(dir, 'owner'), `${process.pid} ${netns}\n`);
+
+    await run('ip', ['netns', 'add', netns]);
+    await run('ip', ['link', 'add', `${veth}a`, 'type', 'veth', 'peer', 'name', `${veth}b`]);
+    await run('ip', ['link', 'set', `${veth}b`, 'netns', netns]);
+    await run('ip', ['addr', 'add', `${gateway}/30`, 'dev', `${veth}a`]);
+    await run('ip', ['link', 'set', `${veth}a`, 'up']);
+    for (const args of [['addr', 'add', `${host}/30`, 'dev', `${veth}b`], ['link', 'set', `${veth}b`, 'up'], ['link', 'set', 'lo', 'up'], ['route', 'add', 'default', 'via', gateway]]) {
+      await run('ip', ['-n', netns, ...args]);
+    }
+
+    const volumeFile = join(dir, 'data-volume.img');
+    await run('truncate', ['-s', '4G', volumeFile]);
+    const loopDevice = (await run('losetup', ['--find', '--show', volumeFile])).stdout.trim();
+
+    const child = spawn('nsenter', [`--net=/run/netns/${netns}`, 'unshare', '--mount', '--propagation', 'private',
+      'bash', join(here, 'lab/host-setup.sh'), dir, loopDevice, HOST_USER], { detached: true, stdio: 'ignore' });
+    child.unref();
+    const lab = new Lab(dir, netns, veth, gateway, host, loopDevice, child.pid!);
+    try {
+      await until('the host namespace', 15_000, async () => existsSync(join(dir, 'anchor.pid')));
+      lab.anchorPid = Number(await readFile(join(dir, 'anchor.pid'), 'utf8'));
+      await until('dockerd', 60_000, async () => (await lab.exec('docker info --format "{{.ServerVersion}}"'), true));
+      await lab.exec(`docker image inspect ${LAB_IMAGE} >/dev/null 2>&1 || docker import `
+        + `--change 'USER coder' --change 'WORKDIR /home/coder' --change 'ENV HOME=/home/coder' --change 'EXPOSE 8080' `
+        + `--change 'ENTRYPOINT ["/usr/bin/dumb-init", "/usr/bin/code-server", "--bind-addr", "0.0.0.0:8080", "."]' `
+        + `${imageTar} ${LAB_IMAGE} >/dev/null`);
+      await mkdir(join(dir, 'sshd'), { mode: 0o700 });
+      await lab.newHostKey();
+      await writeFile(join(dir, 'sshd/sshd_config'), sshdConfig(dir, host));
+      await lab.startSshd();
+    } catch (err) {
+      await lab.stop();
+      throw err;
+    }
+    return lab;
+  }
+
+  /** Runs a shell command as root on the fake host (not over SSH): for setting up and for checking. */
+  async exec(command: string): Promise<string> {
+    const { stdout } = await run('nsenter', ['--target', String(this.anchorPid), '--mount', '--net', '--', 'bash', '-c', command], { maxBuffer: 64 << 20 });
+    return stdout;
+  }
+
+  /** The fake AWS CLI of the host: Debian's, with the test's moto as its endpoint (the credentials stand in for the instance role). */
+  async useAws(endpoint: string): Promise<void> {
+    await mkdir(join(this.dir, 'bin'), { recursive: true });
+    const path = join(this.dir, 'bin/aws');
+    await writeFile(path, `#!/bin/sh\nexport AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_EC2_METADATA_DISABLED=true\nexec /usr/bin/aws --endpoint-url '${endpoint}' "$@"\n`);
+    await chmod(path, 0o755);
+  }
+
+  /** Lets this public key log in as the host user. */
+  async authorize(publicKey: string): Promise<void> {
+    await this.exec(`echo '${publicKey.trim()}' >> /home/${HOST_USER}/.ssh/authorized_keys`);
+  }
+
+  /** Presents the loop device as the EBS volume's NVMe name, as udev does on a Nitro instance. */
+  async attachVolume(volumeId: string): Promise<void> {
+    const name = `nvme-Amazon_Elastic_Block_Store_${volumeId.replace('-', '')}`;
+    await this.exec(`ln -sfn ../../${this.loopDevice.replace('/dev/', '')} /dev/disk/by-id/${name}`);
+  }
+
+  /** A new host key: what a replaced (or impersonated) host shows. Takes effect on the next sshd start. */
+  async newHostKey(): Promise<void> {
+    const key = join(this.dir, 'sshd/hostkey_ed25519');
+    await rm(key, { force: true });
+    await rm(`${key}.pub`, { force: true });
+    await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
+  }
+
+  async startSshd(): Promise<void> {
+    const child = spawn('nsenter', ['--target', String(this.anchorPid), '--mount', '--net', '--',
+      '/usr/sbin/sshd', '-D', '-f', join(this.dir, 'sshd/sshd_config'), '-E', join(this.dir, 'sshd.log')], { detached: true, stdio: 'ignore' });
+    child.unref();
+    this.sshdPid = child.pid;
+    await until(`sshd on ${this.host}:22`, 15_000, () => tcpOpen(this.host, this.sshPort));
+  }
+
+  async stopSshd(): Promise<void> {
+    if (this.sshdPid === undefined) return;
+    killTree(this.sshdPid);
+    this.sshdPid = undefined;
+    await until('sshd to stop', 10_000, async () => !(await tcpOpen(this.host, this.sshPort)));
+  }
+
+  /** Everything `start` made, in reverse: containers, dockerd, sshd, the namespaces' processes, the loop device, the veth and netns, the folder. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    const quiet = (p: Promise<unknown>) => p.catch(() => undefined);
+    await quiet(this.stopSshd());
+    await quiet(this.exec('ids=$(docker ps -aq); [ -z "$ids" ] || docker rm -f $ids >/dev/null; kill "$(cat /run/docker.pid)"; '
+      + 'for i in $(seq 50); do [ -e /run/docker.pid ] || break; sleep 0.2; done'));
+    // Whatever still runs in the lab's network namespace is the lab's.
+    const pids = (await quiet(run('ip', ['netns', 'pids', this.netns])))?.stdout.split(/\s+/).filter(Boolean) ?? [];
+    for (const pid of [...pids, String(this.anchorPid)]) killTree(Number(pid));
+    await sleep(500);
+    await quiet(run('losetup', ['-d', this.loopDevice]));
+    await quiet(run('ip', ['link', 'del', `${this.veth}a`]));
+    await quiet(run('ip', ['netns', 'del', this.netns]));
+    await quiet(rm(this.dir, { recursive: true, force: true }));
+  }
+}
+
+function killTree(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL'); // the process group of a detached child
+  } catch {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+const sshdConfig = (dir: string, host: string) => `ListenAddress ${host}
+Port 22
+HostKey ${dir}/sshd/hostkey_ed25519
+PidFile ${dir}/sshd.pid
+AuthorizedKeysFile .ssh/authorized_keys
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PubkeyAuthentication yes
+PermitRootLogin no
+UsePAM no
+StrictModes yes
+Subsystem sftp /usr/lib/openssh/sftp-server
+LogLevel VERBOSE
+`;
