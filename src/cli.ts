@@ -32,6 +32,8 @@ interface HostOptions {
   replaceHost: boolean;
   adoptDataVolume?: string;
   newDataVolume: boolean;
+  acceptNewHostKey: boolean;
+  purgeRemoved: boolean;
 }
 
 function hostRunOptions(o: HostOptions): RunOptions {
@@ -41,7 +43,10 @@ function hostRunOptions(o: HostOptions): RunOptions {
   if (o.adoptDataVolume !== undefined && !/^vol-[0-9a-f]{8,17}$/.test(o.adoptDataVolume)) {
     throw new DevenvError('config', `--adopt-data-volume: "${o.adoptDataVolume}" is not an EBS volume id`, { remedy: 'pass an id like vol-0123456789abcdef0 (aws ec2 describe-volumes lists them)' });
   }
-  return { replaceHost: o.replaceHost, adoptDataVolume: o.adoptDataVolume, newDataVolume: o.newDataVolume };
+  return {
+    replaceHost: o.replaceHost, adoptDataVolume: o.adoptDataVolume, newDataVolume: o.newDataVolume,
+    acceptNewHostKey: o.acceptNewHostKey, purgeRemoved: o.purgeRemoved,
+  };
 }
 
 /** `plan --detailed-exitcode` with changes to make (as terraform's); every error then exits 1. */
@@ -140,6 +145,8 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--replace-host', 'allow replacing the host when its instance type or AMI changed (the data volume moves over; the old host goes once the new one works)', false)
     .option('--adopt-data-volume <vol-id>', 'take this volume (restored from a backup) as the data volume in place of a missing one')
     .option('--new-data-volume', 'accept an empty data volume in place of a missing one', false)
+    .option('--accept-new-host-key', "trust the host's SSH key although it changed since devenv recorded it", false)
+    .option('--purge-removed', 'delete the data folders of developers removed from the config', false)
     .action(async (o: HostOptions) =>
       action(async (flags, reporter, signal) => {
         const { converge } = await import('./commands/write.js');
@@ -153,6 +160,8 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--replace-host', 'allow replacing the host when its instance type or AMI changed', false)
     .option('--adopt-data-volume <vol-id>', 'take this volume (restored from a backup) as the data volume in place of a missing one')
     .option('--new-data-volume', 'accept an empty data volume in place of a missing one', false)
+    .option('--accept-new-host-key', "trust the host's SSH key although it changed since devenv recorded it", false)
+    .option('--purge-removed', 'delete the data folders of developers removed from the config', false)
     .action(async (name: string, o: HostOptions) =>
       action(async (flags, reporter, signal) => {
         if (!(PHASE_NAMES as readonly string[]).includes(name)) throw new DevenvError('config', `unknown phase "${name}"`, { remedy: `use one of: ${PHASE_NAMES.join(', ')}` });

@@ -16,7 +16,7 @@ export const STARTER_CONFIG: ConfigInput = {
   instance: { type: 't3.2xlarge', rootVolumeGiB: 50, dataVolumeGiB: 500 },
   ssh: { adminCidr: '203.0.113.7/32' },
   developers: ['alice', 'bob', 'carol'],
-  containers: { basePort: 8443, image: 'codercom/code-server:4.96.4', cpuLimit: 1.5, memoryLimitMiB: 4096, cpuReservation: 1, memoryReservationMiB: 3072 },
+  containers: { basePort: 8443, image: 'codercom/code-server:4.100.3', cpuLimit: 1.5, memoryLimitMiB: 4096, cpuReservation: 1, memoryReservationMiB: 3072 },
   secrets: { recoveryWindowDays: 7 },
   tags: { CostCenter: 'engineering' },
 };

@@ -8,6 +8,7 @@ import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { phaseInfo } from '../phases/index.js';
 import type { Context, PhaseName, RunOptions } from '../phases/types.js';
+import type { RemoteHost } from '../remote/host.js';
 import { acquireLock, type Lock } from '../state/lock.js';
 import { StateStore } from '../state/store.js';
 import type { Reporter } from '../ui/events.js';
@@ -28,6 +29,9 @@ export interface SessionOptions {
 
 /** Everything a command needs: config, lock, state, clients. Built in this order, so bad input fails before any AWS call. */
 export class Session {
+  /** The SSH session of this run: opened by the first phase that needs the host, shared by the rest. */
+  private remote?: Promise<RemoteHost>;
+
   private constructor(
     readonly config: Config,
     readonly state: StateStore,
@@ -107,7 +111,7 @@ export class Session {
   }
 
   context(phase: PhaseName): Context {
-    return {
+    const ctx: Context = {
       phase,
       config: this.config,
       model: this.model,
@@ -118,7 +122,14 @@ export class Session {
       clock: systemClock,
       options: this.o.runOptions ?? {},
       env: this.o.env,
+      ssh: () => (this.remote ??= this.openRemote(ctx)),
     };
+    return ctx;
+  }
+
+  private async openRemote(ctx: Context): Promise<RemoteHost> {
+    const { openRemoteHost } = await import('../remote/connect.js');
+    return openRemoteHost(ctx, (line) => this.o.reporter.emit({ type: 'remote-output', line }));
   }
 
   async loadPhase(name: PhaseName) {
@@ -126,6 +137,7 @@ export class Session {
   }
 
   async close(): Promise<void> {
+    (await this.remote?.catch(() => undefined))?.close();
     this.aws.destroy();
     await this.lock?.release();
   }

@@ -121,6 +121,11 @@ export const configSchema = z
       .object({
         adminCidr: cidr.describe('the only source allowed to reach port 22'),
         allowSshFromAnywhere: z.boolean().default(false).describe('must be true to allow adminCidr 0.0.0.0/0'),
+        user: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, { message: 'is not a Linux user name such as ubuntu' }).default('ubuntu')
+          .describe("the host's login user (passwordless sudo)"),
+        host: z.string().regex(/^[A-Za-z0-9.:-]{1,253}$/, { message: 'is not a host name or IP address' }).optional()
+          .describe("log in here instead of the host's public IP (a bastion's forwarded port, a tunnel, a test host)"),
+        port: z.number().int().min(1).max(65535).default(22).describe('SSH port'),
       })
       .strict(),
     developers,
@@ -129,13 +134,16 @@ export const configSchema = z
         basePort: z.number().int({ message: 'must be a port number from 1024 to 65000' }).min(1024, { message: 'must be a port number from 1024 to 65000' }).max(65000, { message: 'must be a port number from 1024 to 65000' }).default(8443).describe('first host port; one port per developer'),
         image: z
           .string()
-          .regex(/^[a-z0-9./_-]+:[A-Za-z0-9._-]+$/, { message: 'must name a pinned tag, such as codercom/code-server:4.96.4' })
+          .regex(/^[a-z0-9./_-]+:[A-Za-z0-9._-]+$/, { message: 'must name a pinned tag, such as codercom/code-server:4.100.3' })
           .refine((s) => !s.endsWith(':latest'), { message: 'must be pinned to a version, not latest' })
-          .default('codercom/code-server:4.96.4'),
+          .default('codercom/code-server:4.100.3'),
         cpuLimit: resources.cpuLimit.default(1.5),
         memoryLimitMiB: resources.memoryLimitMiB.default(4096),
         cpuReservation: resources.cpuReservation.default(1),
         memoryReservationMiB: resources.memoryReservationMiB.default(3072),
+        extensions: z.array(z.string().regex(/^([A-Za-z0-9-]+\.[A-Za-z0-9.-]+(@[A-Za-z0-9.-]+)?|\/[^'"\\\s]+\.vsix)$/, {
+          message: 'is not a VS Code extension id (publisher.name, optionally @version) nor an absolute .vsix path on the host',
+        })).default([]).describe("extensions installed once into each developer's container (kept on the data volume)"),
       })
       .strict()
       .prefault({}),

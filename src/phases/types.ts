@@ -3,6 +3,7 @@ import type { Clock } from '../aws/wait.js';
 import type { Config } from '../config/schema.js';
 import type { Model } from '../config/model.js';
 import type { StateStore } from '../state/store.js';
+import type { RemoteHost } from '../remote/host.js';
 import type { PhaseReporter } from '../ui/events.js';
 
 export const PHASE_NAMES = [
@@ -24,6 +25,10 @@ export interface RunOptions {
   noFinalSnapshot?: boolean;
   /** `destroy --force-delete-secrets`: delete secrets without a recovery window. */
   forceDeleteSecrets?: boolean;
+  /** `up --accept-new-host-key`: trust the host's SSH key although it changed. */
+  acceptNewHostKey?: boolean;
+  /** `up --purge-removed`: delete the folders of developers no longer in the config. */
+  purgeRemoved?: boolean;
 }
 
 export interface Context {
@@ -39,6 +44,8 @@ export interface Context {
   options: RunOptions;
   /** Environment variables the config may name (API key sources); phases never read process.env. */
   env: Record<string, string | undefined>;
+  /** The host over SSH: connected on first use, one session per run shared by the phases. */
+  ssh(): Promise<RemoteHost>;
 }
 
 export type ChangeAction = 'create' | 'adopt' | 'update' | 'replace' | 'delete' | 'keep';

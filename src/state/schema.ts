@@ -43,6 +43,11 @@ export const stateSchema = z
     allocations: z.record(z.string(), allocationSchema).describe("the current developers' ports and rule priorities"),
     reserved: z.record(z.string(), allocationSchema).describe("removed developers' allocations, held while their secrets are kept"),
     resources: z.record(z.string(), resourceRecordSchema),
+    hostKey: z
+      .object({ instanceId: z.string(), fingerprint: z.string().regex(/^SHA256:[A-Za-z0-9+/]+$/) })
+      .strict()
+      .optional()
+      .describe("the host's SSH key, trusted on first connection; a new instance starts a new pin"),
   })
   .strict()
   .refine((s) => unique([...Object.values(s.allocations), ...Object.values(s.reserved)]), {

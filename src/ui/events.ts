@@ -9,7 +9,9 @@ export type UiEvent =
   | { type: 'progress'; phase?: string; message: string }
   | { type: 'warn'; phase?: string; message: string }
   | { type: 'summary'; command: string; message: string; counts: Record<string, number> }
-  | { type: 'aws-call'; service: string; operation: string; durationMs: number; error?: string };
+  | { type: 'aws-call'; service: string; operation: string; durationMs: number; error?: string }
+  /** A line the host printed while running a command over SSH (shown with --verbose). */
+  | { type: 'remote-output'; line: string };
 
 /** What happened to one AWS resource; `up` and `destroy` end with these counted. */
 export type ResourceAction = 'created' | 'adopted' | 'kept' | 'updated' | 'replaced' | 'deleted';

@@ -42,6 +42,7 @@ function line(e: UiEvent, o: RenderOptions): string | undefined {
     case 'warn': return `${prefix}${mark(o.color, 33, 'warning:')} ${e.message}`;
     case 'aws-call':
       return o.verbose ? `  aws ${e.service} ${e.operation} ${Math.round(e.durationMs)}ms${e.error ? ` → ${e.error}` : ''}` : undefined;
+    case 'remote-output': return o.verbose ? `  host: ${e.line}` : undefined;
   }
 }
 
@@ -58,7 +59,7 @@ function plainRenderer(out: Output, o: RenderOptions): Renderer {
 function jsonRenderer(out: Output, o: RenderOptions): Renderer {
   return {
     render: (e) => {
-      if (e.type !== 'aws-call' || o.verbose) out.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...e })}\n`);
+      if ((e.type !== 'aws-call' && e.type !== 'remote-output') || o.verbose) out.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...e })}\n`);
     },
     close: () => undefined,
   };

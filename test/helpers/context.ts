@@ -59,6 +59,7 @@ export async function testContext(phase: PhaseName, overrides: Partial<ConfigInp
     clock: fakeClock(),
     options,
     env: {},
+    ssh: () => Promise.reject(new Error('this unit test has no host: give the context an ssh() of its own')),
     events,
   };
 }

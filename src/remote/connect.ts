@@ -1,0 +1,79 @@
+import { readFile } from 'node:fs/promises';
+import { describeById, INSTANCES } from '../aws/ec2/collections.js';
+import { DevenvError } from '../errors.js';
+import { INSTANCE, stateOf } from '../phases/ec2/instance.js';
+import type { Context } from '../phases/types.js';
+import { RemoteHost } from './host.js';
+import { connectWithRetry, type SshTarget } from './ssh.js';
+
+/** cloud-init's first boot installs Docker, the AWS CLI and the agent: a few minutes, with headroom. */
+const FIRST_BOOT_TIMEOUT_S = 20 * 60;
+
+/**
+ * Where to log in: `ssh.host`/`ssh.port` when the config names them (a bastion, a tunnel, a test
+ * host), else the host's public address, described now (it changes on stop/start and replacement).
+ */
+export async function sshTarget(ctx: Pick<Context, 'config' | 'model' | 'state' | 'aws'>): Promise<SshTarget> {
+  const instanceId = ctx.state.resource(INSTANCE)?.id;
+  if (!instanceId) throw new DevenvError('phase', 'the state has no host to log in to', { remedy: 'run `devenv up` (or `devenv phase ec2`) first' });
+  const host = await describeById(ctx.aws.ec2, INSTANCES, instanceId);
+  const state = host ? stateOf(host) : 'missing';
+  if (!host || state !== 'running') {
+    throw new DevenvError('phase', `the host ${instanceId} is ${state}, so devenv cannot log in to it`, { remedy: 'run `devenv up`: the ec2 phase starts a stopped host or replaces a missing one' });
+  }
+  const { ssh } = ctx.config;
+  const address = ssh.host ?? host.PublicIpAddress;
+  if (!address) throw new DevenvError('phase', `the host ${instanceId} has no public IP address`, { remedy: 'set ssh.host to an address that reaches it (a bastion or a tunnel)' });
+  const privateKey = await readFile(ctx.model.privateKeyPath, 'utf8').catch((err: Error) => {
+    throw new DevenvError('config', `cannot read the SSH private key ${ctx.model.privateKeyPath}: ${err.message}`, { remedy: 'point instance.privateKeyPath at the key of the host\'s key pair' });
+  });
+  return { host: address, port: ssh.port, user: ssh.user, privateKey, instanceId };
+}
+
+/**
+ * Logs in to the host (retrying while it boots, checking the pinned host key) and waits until its
+ * first-boot setup has finished. `output` receives the host's output, line by line.
+ */
+export async function openRemoteHost(ctx: Context, output: (line: string) => void): Promise<RemoteHost> {
+  const target = await sshTarget(ctx);
+  const ssh = await connectWithRetry(target, {
+    clock: ctx.clock,
+    signal: ctx.signal,
+    pin: ctx.state.data.hostKey,
+    acceptNewHostKey: ctx.options.acceptNewHostKey ?? false,
+    savePin: async (pin, why) => {
+      ctx.state.data.hostKey = pin;
+      await ctx.state.save();
+      ctx.report.step(`trusting the SSH host key of ${target.instanceId} (${why}): ${pin.fingerprint}`);
+    },
+    progress: (message) => ctx.report.progress(message),
+  });
+  const remote = new RemoteHost(ssh, target.host, output);
+  try {
+    await waitForFirstBoot(ctx, remote);
+  } catch (err) {
+    remote.close();
+    throw err;
+  }
+  return remote;
+}
+
+/**
+ * `cloud-init status --wait`: 0 done, 2 done with warnings (recoverable errors), 1 failed.
+ * A host without cloud-init (a test host, a hand-built one) goes straight on.
+ */
+async function waitForFirstBoot(ctx: Context, remote: RemoteHost): Promise<void> {
+  ctx.report.progress('waiting for the host\'s first-boot setup (cloud-init) to finish');
+  const r = await remote.sudo('command -v cloud-init >/dev/null || exit 100; cloud-init status --wait >/dev/null', { timeoutS: FIRST_BOOT_TIMEOUT_S });
+  if (r.code === 0 || r.code === 100) return;
+  if (r.code === 2) {
+    ctx.report.warn('cloud-init finished with recoverable errors; see /var/log/cloud-init-output.log on the host');
+    return;
+  }
+  const log = await remote.sudo('tail -n 25 /var/log/cloud-init-output.log', { timeoutS: 30 });
+  const why = r.code === 124 ? `did not finish within ${FIRST_BOOT_TIMEOUT_S / 60} minutes` : `failed (cloud-init status exit ${r.code})`;
+  throw new DevenvError('phase', `the host's first-boot setup ${why}; the end of /var/log/cloud-init-output.log:\n${log.stdout.trimEnd()}`, {
+    remedy: 'log in to the host and read the whole log; once the cause is fixed (a mirror or a download that failed is often passing), '
+      + 'run `sudo cloud-init clean --logs --reboot` there to run the setup again, then run this command again',
+  });
+}
