@@ -142,7 +142,7 @@ export const configSchema = z
         cpuReservation: resources.cpuReservation.default(1),
         memoryReservationMiB: resources.memoryReservationMiB.default(3072),
         extensions: z.array(z.string().regex(/^([A-Za-z0-9-]+\.[A-Za-z0-9.-]+(@[A-Za-z0-9.-]+)?|\/[^'"\\\s]+\.vsix)$/, {
-          message: 'is not a VS Code extension id (publisher.name, optionally @version) nor an absolute .vsix path on the host',
+          message: 'is not a VS Code extension id (publisher.name, optionally @version) nor the absolute path of a .vsix file inside the container',
         })).default([]).describe("extensions installed once into each developer's container (kept on the data volume)"),
       })
       .strict()

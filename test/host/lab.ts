@@ -204,7 +204,8 @@ export class Lab {
     await quiet(this.exec('ids=$(docker ps -aq); [ -z "$ids" ] || docker rm -f $ids >/dev/null; kill "$(cat /run/docker.pid)"; '
       + 'for i in $(seq 50); do [ -e /run/docker.pid ] || break; sleep 0.2; done'));
     // Whatever still runs in the lab's network namespace is the lab's.
-    const pids = (await quiet(run('ip', ['netns', 'pids', this.netns])))?.stdout.split(/\s+/).filter(Boolean) ?? [];
+    const listed = await run('ip', ['netns', 'pids', this.netns]).catch(() => ({ stdout: '' }));
+    const pids = listed.stdout.split(/\s+/).filter(Boolean);
     for (const pid of [...pids, String(this.anchorPid)]) killTree(Number(pid));
     await sleep(500);
     await quiet(run('losetup', ['-d', this.loopDevice]));

@@ -35,12 +35,12 @@ export function motoAvailable(): { ok: boolean; why?: string } {
   return r.status === 0 ? { ok: true } : { ok: false, why: r.stderr.trim().split('\n').at(-1) };
 }
 
-async function freePort(): Promise<number> {
+async function freePort(host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.unref();
     srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
+    srv.listen(0, host, () => {
       const { port } = srv.address() as { port: number };
       srv.close(() => resolve(port));
     });
@@ -49,7 +49,7 @@ async function freePort(): Promise<number> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** One `python3 -m moto.server` on a free 127.0.0.1 port. */
+/** One `python3 -m moto.server` on a free port of 127.0.0.1 (or of `host`: the host lab's gateway, which its fake host can reach). */
 export class MotoServer {
   private constructor(
     readonly endpoint: string,
@@ -57,19 +57,19 @@ export class MotoServer {
     private readonly log: () => string,
   ) {}
 
-  static async start(): Promise<MotoServer> {
+  static async start(host = '127.0.0.1'): Promise<MotoServer> {
     let lastError: unknown;
     for (let attempt = 0; attempt < 3; attempt++) {
-      const port = await freePort();
+      const port = await freePort(host);
       let output = '';
-      const child = spawn('python3', ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
+      const child = spawn('python3', ['-m', 'moto.server', '-H', host, '-p', String(port)], {
         stdio: ['ignore', 'pipe', 'pipe'],
         // MOTO_AMIS_PATH must stay unset: with it, a reset answers HTTP 500 (AWS-NOTES §9).
         env: { ...process.env, MOTO_AMIS_PATH: undefined, PYTHONUNBUFFERED: '1' },
       });
       child.stdout!.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
       child.stderr!.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
-      const server = new MotoServer(`http://127.0.0.1:${port}`, child, () => output);
+      const server = new MotoServer(`http://${host}:${port}`, child, () => output);
       // A test process that dies without afterAll must not leave a moto server behind.
       process.once('exit', () => child.kill('SIGKILL'));
       try {

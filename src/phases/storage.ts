@@ -1,0 +1,73 @@
+import { DATA_MOUNT, storageBlueprint } from '../blueprint/compute.js';
+import type { Model } from '../config/model.js';
+import { DevenvError } from '../errors.js';
+import { DEVELOPER_UID } from '../remote/compose.js';
+import { loadTemplate } from '../remote/templates.js';
+import { renderTemplate } from '../remote/user-data.js';
+import { DATA_VOLUME } from './ec2/volume.js';
+import type { Change, Context, Phase, Row } from './types.js';
+
+/** Waiting for the device, making a filesystem on a large volume, and the folders: minutes at most. */
+const STORAGE_TIMEOUT_S = 15 * 60;
+
+/** The storage script for this volume and these developers: pure, given the template. */
+export function renderStorageScript(template: string, model: Pick<Model, 'developers'>, volumeId: string): string {
+  return renderTemplate(template, {
+    VOLUME_ID: volumeId,
+    DATA_MOUNT,
+    DEVELOPERS: model.developers.map((d) => d.name).join(' '),
+    DEVELOPER_UID: String(DEVELOPER_UID),
+  });
+}
+
+function dataVolumeId(ctx: Context): string {
+  const id = ctx.state.resource(DATA_VOLUME)?.id;
+  if (!id) throw new DevenvError('phase', 'storage: the state has no data volume', { remedy: 'run `devenv phase ec2` (or `devenv up`) first' });
+  return id;
+}
+
+/**
+ * On the host, over SSH: finds the data volume by its id, makes a filesystem only when it has none,
+ * mounts it by UUID (one fstab line, nofail), makes Docker wait for the mount, and gives every
+ * developer their folders. Records the filesystem's UUID.
+ */
+async function apply(ctx: Context): Promise<void> {
+  const volumeId = dataVolumeId(ctx);
+  const host = await ctx.ssh();
+  const script = renderStorageScript(await loadTemplate('storage.sh'), ctx.model, volumeId);
+  const out = await host.runScript('storage.sh', script, [], { timeoutS: STORAGE_TIMEOUT_S });
+  const [, uuid, type] = /^filesystem (\S+) (\S+)$/m.exec(out) ?? [];
+  if (!uuid || !type) throw new DevenvError('phase', `storage: the host's script did not report the filesystem it mounted:\n${out.trim().split('\n').slice(-5).join('\n')}`);
+  await ctx.state.setOutputs('storage', { volumeId, filesystemUuid: uuid, filesystemType: type, developers: ctx.model.developers.map((d) => d.name).join(' ') });
+  ctx.report.step(`data volume ${volumeId} mounted at ${DATA_MOUNT} (${type}, UUID ${uuid}); folders for ${ctx.model.developers.length} developers`);
+}
+
+/** Nothing to delete here: the filesystem lives on the data volume, which the ec2 phase keeps or deletes. */
+async function destroy(): Promise<void> {}
+
+function recorded(ctx: Context) {
+  const outputs = ctx.state.phase('storage')?.outputs ?? {};
+  const developers = typeof outputs.developers === 'string' ? outputs.developers.split(' ') : [];
+  return { outputs, developers };
+}
+
+/** From the state alone (no SSH for a read-only command): new developers' folders are created, the rest kept. */
+async function plan(ctx: Context): Promise<Change[]> {
+  const { outputs, developers } = recorded(ctx);
+  return storageBlueprint(ctx.model).map((r) => {
+    const known = r.developer ? developers.includes(r.developer) : typeof outputs.filesystemUuid === 'string';
+    return { phase: 'storage', action: known ? 'keep' : 'create', logicalId: r.logicalId, kind: r.kind, name: r.name, detail: known || r.developer ? undefined : 'formatted only if the volume holds no filesystem' };
+  });
+}
+
+async function status(ctx: Context): Promise<Row[]> {
+  const { outputs, developers } = recorded(ctx);
+  return storageBlueprint(ctx.model).map((r) => {
+    const known = r.developer ? developers.includes(r.developer) : typeof outputs.filesystemUuid === 'string';
+    const detail = !r.developer && known ? `${outputs.filesystemType} UUID ${outputs.filesystemUuid}` : undefined;
+    return { phase: 'storage', logicalId: r.logicalId, kind: r.kind, id: r.name, state: known ? 'set up' : 'not set up', detail };
+  });
+}
+
+const phase: Phase = { name: 'storage', apply, destroy, plan, status };
+export default phase;

@@ -1,0 +1,97 @@
+import { formatDuration, waitFor, type Clock } from '../aws/wait.js';
+import { DevenvError } from '../errors.js';
+import { COMPOSE_PROJECT, containerName, developerDir } from './compose.js';
+import type { RemoteHost } from './host.js';
+import { shellQuote } from './user-data.js';
+
+export interface ContainerState {
+  id: string;
+  /** Docker's: created, running, restarting, exited … */
+  status: string;
+  /** The healthcheck's: starting, healthy, unhealthy; empty without one. */
+  health: string;
+}
+
+/** Every devenv container on the host, by developer. */
+export async function containerStates(host: RemoteHost, developers: string[]): Promise<Map<string, ContainerState>> {
+  const format = '{{index .Config.Labels "devenv.developer"}} {{.Id}} {{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}';
+  const out = await host.check('listing the containers',
+    `ids=$(docker ps -aq --filter label=com.docker.compose.project=${COMPOSE_PROJECT}); [ -z "$ids" ] || docker inspect --format ${shellQuote(format)} $ids`,
+    { timeoutS: 60 });
+  const states = new Map<string, ContainerState>();
+  for (const line of out.split('\n')) {
+    const [name, id, status, health = ''] = line.trim().split(/\s+/);
+    if (name && id && status && developers.includes(name)) states.set(name, { id, status, health });
+  }
+  return states;
+}
+
+export interface HealthWait {
+  clock: Clock;
+  signal: AbortSignal;
+  progress(message: string): void;
+  timeoutMs?: number;
+}
+
+/** A container that will not get healthy by waiting longer. */
+const broken = (s: ContainerState | undefined) => !s || s.health === 'unhealthy' || ['exited', 'dead'].includes(s.status);
+
+/**
+ * Waits until every developer's container is healthy (bounded, with progress). One that is
+ * unhealthy, stopped or still not healthy at the end fails the wait, naming the developer and
+ * showing the last lines of its log.
+ */
+export async function waitUntilHealthy(host: RemoteHost, developers: string[], o: HealthWait): Promise<Map<string, ContainerState>> {
+  let last = new Map<string, ContainerState>();
+  const started = o.clock.now();
+  try {
+    return await waitFor(async () => {
+      last = await containerStates(host, developers);
+      const notHealthy = developers.filter((d) => last.get(d)?.health !== 'healthy');
+      const failed = developers.filter((d) => broken(last.get(d)) && o.clock.now() - started > 10_000);
+      if (failed.length > 0) throw await unhealthyError(host, failed, last);
+      return { done: notHealthy.length === 0, value: last, seen: `${notHealthy.length} of ${developers.length} not healthy yet (${notHealthy.slice(0, 5).join(', ')})` };
+    }, {
+      what: 'the containers to be healthy',
+      timeoutMs: o.timeoutMs ?? 5 * 60_000,
+      intervalMs: 2_000,
+      clock: o.clock,
+      signal: o.signal,
+      onWait: (elapsed, seen) => o.progress(`waiting for the containers to be healthy (${formatDuration(elapsed)}): ${seen}`),
+    });
+  } catch (err) {
+    if (err instanceof DevenvError && err.kind === 'aws' && err.message.startsWith('timed out')) {
+      throw await unhealthyError(host, developers.filter((d) => last.get(d)?.health !== 'healthy'), last);
+    }
+    throw err;
+  }
+}
+
+async function unhealthyError(host: RemoteHost, developers: string[], states: Map<string, ContainerState>): Promise<DevenvError> {
+  const parts: string[] = [];
+  for (const d of developers) {
+    const s = states.get(d);
+    const log = await host.sudo(`docker logs --tail 15 ${containerName(d)} 2>&1`, { timeoutS: 30 });
+    parts.push(`${d}: container ${containerName(d)} is ${s ? `${s.status}${s.health ? `, ${s.health}` : ''}` : 'missing'}; its last log lines:\n${log.stdout.trimEnd() || '(none)'}`);
+  }
+  return new DevenvError('phase', `the code-server container of ${developers.join(', ')} did not become healthy:\n${parts.join('\n')}`, {
+    remedy: 'fix what the log says (the image, memory limits, the data volume), then run `devenv up` again; `docker compose -p devenv ps` on the host shows the state',
+  });
+}
+
+/**
+ * Installs the configured extensions into each developer's container once: what was installed is
+ * remembered on the data volume, next to the extensions themselves.
+ */
+export async function installExtensions(host: RemoteHost, developers: string[], extensions: string[], step: (m: string) => void): Promise<void> {
+  for (const d of developers) {
+    const marker = `${developerDir(d)}/data/.devenv-extensions`;
+    const installed = (await host.sudo(`cat ${shellQuote(marker)} 2>/dev/null`, { timeoutS: 30 })).stdout.split('\n');
+    const missing = extensions.filter((e) => !installed.includes(e));
+    for (const e of missing) {
+      await host.check(`installing extension ${e} for ${d}`, `docker exec ${containerName(d)} code-server --install-extension ${shellQuote(e)}`, { timeoutS: 300 });
+      await host.check(`recording extension ${e} for ${d}`, `echo ${shellQuote(e)} >> ${shellQuote(marker)}`, { timeoutS: 30 });
+    }
+    if (missing.length) step(`${d}: installed ${missing.join(', ')}`);
+  }
+}

@@ -1,0 +1,58 @@
+#!/bin/bash
+# devenv containers: converges the host's code-server containers to docker-compose.yml.
+# Rendered by src/phases/containers.ts and run as root over SSH, after the compose file and the
+# developers' env files are in place. Compose recreates only the services whose configuration
+# changed, so a rerun restarts nothing and adding a developer starts only theirs.
+#
+# Only what Compose v1.29 and v2 both do (no `up --wait`, no `ps --format json`): waiting for the
+# containers to be healthy is the caller's job.
+set -euo pipefail
+
+COMPOSE_PROJECT={{COMPOSE_PROJECT}}
+COMPOSE_FILE={{COMPOSE_FILE}}
+SECRETS_DIR={{SECRETS_DIR}}
+DATA_MOUNT={{DATA_MOUNT}}
+DEVELOPERS={{DEVELOPERS}}
+PURGE_REMOVED={{PURGE_REMOVED}}
+
+log() { echo "containers: $*"; }
+
+is_current() {
+  local name
+  for name in ${DEVELOPERS}; do [ "${name}" = "$1" ] && return 0; done
+  return 1
+}
+
+# Developers removed from the config: their container and network go first, so a new developer
+# given the same network number in this run does not collide with the old network.
+for name in $(docker ps -a --filter "label=com.docker.compose.project=${COMPOSE_PROJECT}" --format '{{.Label "devenv.developer"}}' | sort -u); do
+  is_current "${name}" && continue
+  log "removing the container of ${name} (no longer in the config)"
+  docker rm -f "code-server-${name}" >/dev/null
+done
+for network in $(docker network ls -q --filter "label=com.docker.compose.project=${COMPOSE_PROJECT}"); do
+  name="$(docker network inspect --format '{{index .Labels "devenv.developer"}}' "${network}")"
+  if [ -n "${name}" ] && ! is_current "${name}"; then
+    docker network rm "${network}" >/dev/null
+  fi
+done
+for env_file in "${SECRETS_DIR}"/*.env; do
+  [ -e "${env_file}" ] || continue
+  name="$(basename "${env_file}" .env)"
+  is_current "${name}" || rm -f "${env_file}" "${SECRETS_DIR}/${name}.sha256"
+done
+
+docker compose -p "${COMPOSE_PROJECT}" -f "${COMPOSE_FILE}" up -d --remove-orphans
+
+# A removed developer's folder is kept unless the user asked for it to go (--purge-removed).
+for dir in "${DATA_MOUNT}"/*/; do
+  name="$(basename "${dir}")"
+  [ -d "${dir}/workspace" ] || continue
+  is_current "${name}" && continue
+  if [ "${PURGE_REMOVED}" = true ]; then
+    log "deleting the folder of ${name} (--purge-removed)"
+    rm -rf --one-file-system "${dir:?}"
+  else
+    log "kept the folder of ${name}, who is no longer in the config: ${dir}"
+  fi
+done

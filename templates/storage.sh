@@ -1,0 +1,145 @@
+#!/bin/bash
+# devenv storage: the data volume, mounted for good, and one folder per developer.
+# Rendered by src/phases/storage.ts (each placeholder, a NAME in double braces, becomes a
+# shell-quoted value) and run as root over SSH on every `devenv up`: every step checks first
+# and changes only what differs, so a rerun changes nothing.
+#
+# Never formats a device that holds anything blkid recognises: a data volume moved from another
+# host, restored from a snapshot, or formatted by hand keeps its data.
+set -euo pipefail
+
+VOLUME_ID={{VOLUME_ID}}
+DATA_MOUNT={{DATA_MOUNT}}
+DEVELOPERS={{DEVELOPERS}}
+DEVELOPER_UID={{DEVELOPER_UID}}
+
+FSTAB=/etc/fstab
+DOCKER_DROP_IN=/etc/systemd/system/docker.service.d/10-devenv-data-volume.conf
+DEVICE_WAIT_S=180
+
+log() { echo "storage: $*"; }
+fail() { echo "storage: $*" >&2; exit 1; }
+
+# The volume by its id: Nitro instances expose EBS volumes as NVMe devices that udev links under
+# the volume id (without its dash); Xen instances show /dev/sdf as /dev/xvdf.
+find_device() {
+  local candidate
+  for candidate in "/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_${VOLUME_ID//-/}" /dev/xvdf; do
+    if [ -b "${candidate}" ]; then
+      readlink -f "${candidate}"
+      return 0
+    fi
+  done
+  return 1
+}
+
+wait_for_device() {
+  local waited=0 device
+  until device="$(find_device)"; do
+    if [ "${waited}" -ge "${DEVICE_WAIT_S}" ]; then
+      fail "volume ${VOLUME_ID} did not appear as a block device within ${DEVICE_WAIT_S}s (is it attached to this instance?)"
+    fi
+    if [ $((waited % 15)) -eq 0 ]; then log "waiting for volume ${VOLUME_ID} to appear (${waited}s)"; fi
+    sleep 1
+    waited=$((waited + 1))
+  done
+  echo "${device}"
+}
+
+# blkid -p probes the device itself (no cache): exit 0 it found a signature, 2 it found none.
+# Anything found (a filesystem of any type, a partition table, RAID or LVM members) means data.
+ensure_filesystem() {
+  local device=$1 found rc
+  set +e
+  found="$(blkid -p -o export "${device}")"
+  rc=$?
+  set -e
+  case "${rc}" in
+    2)
+      log "no filesystem on ${device}: making an ext4 filesystem"
+      mkfs.ext4 -q -L devenv-data "${device}" </dev/null
+      ;;
+    0)
+      if ! grep -q '^TYPE=' <<<"${found}"; then
+        fail "${device} holds no filesystem but other data ($(tr '\n' ' ' <<<"${found}")): refusing to format it; check the volume by hand"
+      fi
+      log "${device} already holds a filesystem ($(grep '^TYPE=' <<<"${found}")): keeping it"
+      ;;
+    *)
+      fail "blkid -p ${device} could not tell whether it holds data (exit ${rc}): refusing to format it"
+      ;;
+  esac
+}
+
+# Exactly one fstab line for the mount point, by UUID, with nofail (a missing volume must not stop
+# the boot). Lines for the same mount point or UUID are replaced; the file is written only when it changes.
+ensure_fstab() {
+  local uuid=$1 fstype=$2 wanted tmp
+  wanted="UUID=${uuid} ${DATA_MOUNT} ${fstype} defaults,nofail 0 2"
+  tmp="$(mktemp)"
+  awk -v mp="${DATA_MOUNT}" -v id="UUID=${uuid}" '$2 != mp && $1 != id' "${FSTAB}" >"${tmp}"
+  echo "${wanted}" >>"${tmp}"
+  if cmp -s "${tmp}" "${FSTAB}"; then
+    rm -f "${tmp}"
+    return 0
+  fi
+  log "fstab: ${wanted}"
+  chmod 644 "${tmp}"
+  mv -f "${tmp}" "${FSTAB}"
+}
+
+ensure_mounted() {
+  local device=$1 source
+  mkdir -p "${DATA_MOUNT}"
+  if mountpoint -q "${DATA_MOUNT}"; then
+    source="$(readlink -f "$(findmnt -n -o SOURCE --target "${DATA_MOUNT}")")"
+    [ "${source}" = "${device}" ] || fail "${DATA_MOUNT} has ${source} mounted, not volume ${VOLUME_ID} (${device})"
+    return 0
+  fi
+  log "mounting ${device} at ${DATA_MOUNT}"
+  mount "${DATA_MOUNT}"
+}
+
+# Docker must not start the containers onto an empty mount point when the volume is missing at boot.
+ensure_docker_waits_for_volume() {
+  local wanted
+  wanted="$(printf '[Unit]\nRequiresMountsFor=%s\n' "${DATA_MOUNT}")"
+  if [ -f "${DOCKER_DROP_IN}" ] && [ "$(cat "${DOCKER_DROP_IN}")" = "${wanted}" ]; then return 0; fi
+  mkdir -p "$(dirname "${DOCKER_DROP_IN}")"
+  echo "${wanted}" >"${DOCKER_DROP_IN}"
+  log "docker.service now requires ${DATA_MOUNT}"
+  if [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
+}
+
+# Each developer's home parts: workspace, config, code-server's data (extensions, settings), ~/.ssh, ~/.gitconfig.
+ensure_developer_folders() {
+  local name base
+  for name in ${DEVELOPERS}; do
+    base="${DATA_MOUNT}/${name}"
+    install -d -m 0755 -o "${DEVELOPER_UID}" -g "${DEVELOPER_UID}" "${base}" "${base}/workspace" "${base}/config" "${base}/data"
+    install -d -m 0700 -o "${DEVELOPER_UID}" -g "${DEVELOPER_UID}" "${base}/ssh"
+    if [ ! -e "${base}/gitconfig" ]; then install -m 0644 -o "${DEVELOPER_UID}" -g "${DEVELOPER_UID}" /dev/null "${base}/gitconfig"; fi
+    # Without a config file code-server writes one holding a random password; the container's
+    # password comes from its env file (a hash) instead.
+    if [ ! -e "${base}/config/code-server/config.yaml" ]; then
+      install -d -m 0755 -o "${DEVELOPER_UID}" -g "${DEVELOPER_UID}" "${base}/config/code-server"
+      printf 'bind-addr: 0.0.0.0:8080\nauth: password\ncert: false\n' >"${base}/config/code-server/config.yaml"
+      chown "${DEVELOPER_UID}:${DEVELOPER_UID}" "${base}/config/code-server/config.yaml"
+    fi
+  done
+}
+
+device="$(wait_for_device)"
+log "volume ${VOLUME_ID} is ${device}"
+if findmnt -n -S "${device}" -o TARGET | grep -qvx "${DATA_MOUNT}"; then
+  fail "${device} is mounted somewhere other than ${DATA_MOUNT}: $(findmnt -n -S "${device}" -o TARGET | tr '\n' ' ')"
+fi
+ensure_filesystem "${device}"
+uuid="$(blkid -p -o value -s UUID "${device}")"
+fstype="$(blkid -p -o value -s TYPE "${device}")"
+[ -n "${uuid}" ] || fail "the filesystem on ${device} has no UUID"
+ensure_fstab "${uuid}" "${fstype}"
+ensure_mounted "${device}"
+ensure_docker_waits_for_volume
+ensure_developer_folders
+echo "filesystem ${uuid} ${fstype}"
