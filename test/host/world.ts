@@ -1,0 +1,128 @@
+/**
+ * A host-lab world for one test file: the fake host (./lab.ts), a moto server on the lab's gateway
+ * (the host's AWS CLI reaches it there), and a devenv workspace whose config points `ssh.host` at
+ * the lab. `provision()` runs the AWS phases through ec2 one by one, then shows the moto data
+ * volume to the host under its NVMe name and lets devenv's key log in: what EC2 and cloud-init do
+ * for a real host.
+ */
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { request } from 'node:http';
+import { readLocalKey } from '../../src/ssh/keys.js';
+import { converged, describeResult, MotoServer, newWorkspace, removeWorkspaces, type CliResult, type Workspace, type WorkspaceOptions } from '../integration/moto.js';
+import { Lab, LAB_IMAGE } from './lab.js';
+
+export class World {
+  private constructor(
+    readonly lab: Lab,
+    readonly moto: MotoServer,
+  ) {}
+
+  static async start(): Promise<World> {
+    const lab = await Lab.start((line) => console.log(`[host lab] ${line}`));
+    try {
+      const moto = await MotoServer.start(lab.gateway);
+      moto.useFromThisProcess();
+      await lab.useAws(moto.endpoint);
+      return new World(lab, moto);
+    } catch (err) {
+      await lab.stop();
+      throw err;
+    }
+  }
+
+  async workspace(developers: string[], o: Pick<WorkspaceOptions, 'patch'> = {}): Promise<Workspace> {
+    return newWorkspace(this.moto, {
+      developers,
+      patch: (c) => {
+        c.ssh.host = this.lab.host;
+        c.ssh.port = this.lab.sshPort;
+        c.containers.image = LAB_IMAGE;
+        // Small limits: several code-servers share this machine's 2 cores with other tests.
+        Object.assign(c.containers, { cpuLimit: 1, cpuReservation: 0.1, memoryLimitMiB: 1024, memoryReservationMiB: 256 });
+        c.instance.type = 't3.large';
+        o.patch?.(c);
+      },
+    });
+  }
+
+  /** The AWS phases through ec2, then what EC2 and cloud-init would do for a real host: the volume's device and the login key. */
+  async provision(ws: Workspace): Promise<void> {
+    for (const phase of ['validate', 'vpc', 'sg', 'iam', 'secrets', 'ec2']) {
+      const r = await ws.cli(['phase', phase]);
+      if (r.code !== 0) throw new Error(`devenv phase ${phase}: ${describeResult(r)}`);
+    }
+    const state = await ws.state();
+    await this.lab.attachVolume(state.resources['volume/data'].id);
+    const key = await readLocalKey(ws.keyPath);
+    await this.lab.authorize(key!.publicKey);
+  }
+
+  /** `devenv up`, which must converge as far as the built phases go. */
+  async up(ws: Workspace, args: string[] = []): Promise<CliResult> {
+    const r = await ws.cli(['up', ...args]);
+    if (!converged(r)) throw new Error(`devenv up did not converge: ${describeResult(r)}`);
+    return r;
+  }
+
+  async password(ws: Workspace, developer: string): Promise<string> {
+    const { secrets } = await this.moto.clients();
+    const name = `${(await ws.config()).project}/${developer}/password`;
+    return (await secrets.send(new GetSecretValueCommand({ SecretId: name }))).SecretString!;
+  }
+
+  /** Container ids by name, as the host's Docker sees them. */
+  async containerIds(): Promise<Record<string, string>> {
+    const out = await this.lab.exec('ids=$(docker ps -aq); [ -z "$ids" ] || docker inspect --format "{{.Name}} {{.Id}}" $ids');
+    return Object.fromEntries(out.trim().split('\n').filter(Boolean).map((l) => l.replace(/^\//, '').split(' ') as [string, string]));
+  }
+
+  /** `POST /login` on a developer's port, as a browser would. */
+  async login(port: number, password: string): Promise<{ status: number; cookie?: string }> {
+    const res = await fetch(`http://${this.lab.host}:${port}/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ password }).toString(),
+    });
+    const cookie = res.headers.get('set-cookie')?.match(/code-server-session=[^;]+/)?.[0];
+    await res.arrayBuffer();
+    return { status: res.status, cookie };
+  }
+
+  /** A websocket upgrade to a developer's code-server with this Origin; resolves the HTTP status it answers. */
+  websocketStatus(port: number, origin: string, cookie?: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const req = request({
+        host: this.lab.host,
+        port,
+        path: '/?reconnectionToken=devenv-lab&reconnection=false&skipWebSocketFrames=false',
+        headers: {
+          Host: `${this.lab.host}:${port}`,
+          Origin: origin,
+          Connection: 'Upgrade',
+          Upgrade: 'websocket',
+          'Sec-WebSocket-Version': '13',
+          'Sec-WebSocket-Key': Buffer.from('devenv-host-lab!').toString('base64'),
+          ...(cookie ? { Cookie: cookie } : {}),
+        },
+      });
+      req.on('upgrade', (res, socket) => {
+        socket.destroy();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.setTimeout(15_000, () => req.destroy(new Error('websocket upgrade timed out')));
+      req.end();
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.moto?.stop();
+    await removeWorkspaces();
+    await this.lab.stop();
+  }
+}
