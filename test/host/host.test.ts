@@ -44,4 +44,117 @@ describe.skipIf(unavailable !== undefined)('devenv on a real host over SSH', () 
     expect((await ws.state()).phases.storage.outputs.filesystemUuid).toBe(uuid);
     expect(await world.lab.exec('stat -c "%u:%g %a" /mnt/ebs-data/alice/workspace /mnt/ebs-data/bob/ssh')).toBe('1000:1000 755\n1000:1000 700\n');
   }, 600_000);
+
+  it('runs each container with its limits, its own network, capped logs and no-new-privileges', async () => {
+    const inspect = JSON.parse(await world.lab.exec('docker inspect code-server-alice code-server-bob'));
+    for (const c of inspect) {
+      expect(c.HostConfig.NanoCpus).toBe(1e9);
+      expect(c.HostConfig.Memory).toBe(1024 * 2 ** 20);
+      expect(c.HostConfig.MemoryReservation).toBe(256 * 2 ** 20);
+      expect(c.HostConfig.SecurityOpt).toContain('no-new-privileges:true');
+      expect(c.HostConfig.RestartPolicy.Name).toBe('unless-stopped');
+      expect(c.HostConfig.LogConfig).toEqual({ Type: 'json-file', Config: { 'max-file': '3', 'max-size': '10m' } });
+      expect(c.HostConfig.NetworkMode).not.toBe('host');
+      expect(Object.keys(c.NetworkSettings.Networks)).toHaveLength(1);
+    }
+    expect(Object.keys(inspect[0].NetworkSettings.Networks)).not.toEqual(Object.keys(inspect[1].NetworkSettings.Networks));
+  });
+
+  it('a second up restarts nothing, keeps one fstab line and does not format the volume again', async () => {
+    await world.lab.exec('docker exec code-server-alice sh -c "echo precious > /home/coder/workspace/keep.txt"');
+    const uuid = (await world.lab.exec(`blkid -p -o value -s UUID ${world.lab.loopDevice}`)).trim();
+    const ids = await world.containerIds();
+    const r = await world.up(ws);
+    expect(r.stderr).toContain('none restarted');
+    expect(await world.containerIds()).toEqual(ids);
+    expect(await fstabLines()).toHaveLength(1);
+    expect((await world.lab.exec(`blkid -p -o value -s UUID ${world.lab.loopDevice}`)).trim()).toBe(uuid);
+    expect(await world.lab.exec('cat /mnt/ebs-data/alice/workspace/keep.txt')).toBe('precious\n');
+  }, 600_000);
+
+  it('accepts a websocket whose Origin matches Host and refuses a foreign one', async () => {
+    const p = await port('alice');
+    const { cookie } = await world.login(p, await world.password(ws, 'alice'));
+    expect(await world.websocketStatus(p, 'https://evil.example.com', cookie)).toBe(403);
+    expect(await world.websocketStatus(p, `http://${world.lab.host}:${p}`, cookie)).toBe(101);
+  }, 60_000);
+
+  it('a password rotated in Secrets Manager reaches the container on the next up', async () => {
+    const { secrets } = await world.moto.clients();
+    const { PutSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
+    const old = await world.password(ws, 'bob');
+    await secrets.send(new PutSecretValueCommand({ SecretId: `${(await ws.config()).project}/bob/password`, SecretString: 'Rotated0123456789abcdefXY' }));
+    const ids = await world.containerIds();
+    await world.up(ws);
+    const now = await world.containerIds();
+    expect(now['code-server-alice']).toBe(ids['code-server-alice']);
+    expect(now['code-server-bob']).not.toBe(ids['code-server-bob']);
+    expect((await world.login(await port('bob'), 'Rotated0123456789abcdefXY')).status).toBe(302);
+    expect((await world.login(await port('bob'), old)).status).toBe(200);
+  }, 600_000);
+
+  it('adding carol and removing alice changes only their containers and keeps alice\'s folder', async () => {
+    const ids = await world.containerIds();
+    await ws.editConfig((c) => (c.developers = ['bob', 'carol']));
+    const r = await world.up(ws);
+    expect(r.stderr).toContain('started carol');
+    const now = await world.containerIds();
+    expect(now['code-server-bob']).toBe(ids['code-server-bob']);
+    expect(now['code-server-alice']).toBeUndefined();
+    expect(now['code-server-carol']).toBeDefined();
+    expect(await world.lab.exec('cat /mnt/ebs-data/alice/workspace/keep.txt')).toBe('precious\n');
+    expect((await world.login(await port('carol'), await world.password(ws, 'carol'))).status).toBe(302);
+  }, 600_000);
+
+  it('never shows a secret: not in what devenv printed or wrote, not in docker inspect', async () => {
+    const secrets = [await world.password(ws, 'bob'), await world.password(ws, 'carol'), 'Rotated0123456789abcdefXY'];
+    const inspect = await world.lab.exec('docker inspect $(docker ps -aq)');
+    const hostFiles = await world.lab.exec('cat /etc/devenv/docker-compose.yml /etc/devenv/secrets/*.env; ls -l /etc/devenv/secrets');
+    const written = [...ws.transcript, JSON.stringify(await ws.state()), inspect, hostFiles].join('\n');
+    for (const secret of secrets) expect(written.includes(secret), 'a password appears').toBe(false);
+    expect(inspect).toMatch(/HASHED_PASSWORD=\$argon2id\$/);
+    expect(hostFiles).toMatch(/^-rw------- 1 root root .* bob\.env$/m);
+  });
+});
+
+describe.skipIf(unavailable !== undefined)('SSH to the host', () => {
+  let world: World;
+  let ws: Workspace;
+
+  beforeAll(async () => {
+    world = await World.start();
+    ws = await world.workspace(['dana']);
+    await world.provision(ws);
+  }, 600_000);
+
+  afterAll(async () => {
+    await world?.stop();
+  }, 120_000);
+
+  it('keeps trying while sshd is not up yet, then pins the host key', async () => {
+    await world.lab.stopSshd();
+    const up = world.up(ws);
+    await new Promise((r) => setTimeout(r, 4000));
+    await world.lab.startSshd();
+    const r = await up;
+    expect(r.stderr).toMatch(/waiting for SSH on ubuntu@[\d.]+:22/);
+    const fingerprint = (await world.lab.exec(`ssh-keygen -lf ${world.lab.dir}/sshd/hostkey_ed25519.pub`)).split(' ')[1];
+    expect((await ws.state()).hostKey).toEqual({ instanceId: (await ws.state()).resources.instance.id, fingerprint });
+  }, 600_000);
+
+  it('refuses a host whose key changed, and trusts it with --accept-new-host-key', async () => {
+    await world.lab.stopSshd();
+    await world.lab.newHostKey();
+    await world.lab.startSshd();
+    const pinned = (await ws.state()).hostKey;
+    const refused = await ws.cli(['phase', 'storage']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('host key');
+    expect(refused.stderr).toContain('--accept-new-host-key');
+    expect((await ws.state()).hostKey).toEqual(pinned);
+    const accepted = await ws.cli(['phase', 'storage', '--accept-new-host-key']);
+    expect(accepted.code, accepted.stderr).toBe(0);
+    const fingerprint = (await world.lab.exec(`ssh-keygen -lf ${world.lab.dir}/sshd/hostkey_ed25519.pub`)).split(' ')[1];
+    expect((await ws.state()).hostKey.fingerprint).toBe(fingerprint);
+  }, 600_000);
 });
