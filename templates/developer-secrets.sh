@@ -18,7 +18,7 @@ log() { echo "secrets: $*"; }
 fail() { echo "secrets: $*" >&2; exit 1; }
 
 umask 077
-install -d -m 0700 -o root -g root "${SECRETS_DIR}"
+install -d -m 0700 "${SECRETS_DIR}"
 
 changed=0
 while read -r name secret_id; do

@@ -39,7 +39,8 @@ done
 
 log "installing Docker Engine and the compose plugin from Docker's apt repository"
 retry apt_get update
-retry apt_get install ca-certificates curl unzip
+# argon2: the containers phase hashes each password on the host (code-server takes HASHED_PASSWORD).
+retry apt_get install ca-certificates curl unzip argon2
 install -m 0755 -d /etc/apt/keyrings
 retry curl -fsSL https://download.docker.com/linux/ubuntu/gpg -o /etc/apt/keyrings/docker.asc
 chmod a+r /etc/apt/keyrings/docker.asc

@@ -1,0 +1,95 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { allocate, buildModel } from '../../src/config/model.js';
+import { parseConfig } from '../../src/config/load.js';
+import { renderCompose } from '../../src/remote/compose.js';
+import { baseConfig } from '../helpers/context.js';
+
+const modelFor = (developers: number | string[], allocations = {}) => {
+  const config = parseConfig(JSON.stringify({ ...baseConfig, developers }));
+  return buildModel(config, allocate(config, allocations));
+};
+
+const hasCompose = spawnSync('docker-compose', ['version']).status === 0;
+const underCi = process.env.CI === 'true';
+
+/** The rendered file as YAML. */
+function parse(yaml: string): any {
+  const py = spawnSync('python3', ['-c', 'import json,sys,yaml; print(json.dumps(yaml.safe_load(sys.stdin)))'], { input: yaml, encoding: 'utf8' });
+  if (py.status !== 0) throw new Error(py.stderr);
+  return JSON.parse(py.stdout);
+}
+
+/** `docker-compose config` (v1.29, the strictest of the Composes devenv meets) on the file, with its env files present. */
+function composeV1Check(yaml: string): { status: number | null; stderr: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'devenv-compose-'));
+  const local = yaml.replaceAll('/etc/devenv/secrets/', `${dir}/`);
+  for (const [, file] of local.matchAll(/"([^"]+\.env)"/g)) writeFileSync(file!, 'HASHED_PASSWORD=x\n');
+  writeFileSync(join(dir, 'docker-compose.yml'), local);
+  return spawnSync('docker-compose', ['-f', join(dir, 'docker-compose.yml'), 'config', '-q'], { encoding: 'utf8' });
+}
+
+describe('docker-compose.yml', () => {
+  it.each([2, 8, 50])('gives each of %i developers one isolated, limited, health-checked code-server at its port', (count) => {
+    const model = modelFor(count);
+    const doc = parse(renderCompose(model));
+    expect(Object.keys(doc.services)).toHaveLength(count);
+    const subnets = new Set<string>();
+    for (const d of model.developers) {
+      const s = doc.services[`code-server-${d.name}`];
+      expect(s.image).toBe('codercom/code-server:4.100.3');
+      expect(s.container_name).toBe(`code-server-${d.name}`);
+      expect(JSON.stringify(s.ports)).toContain(String(d.port));
+      expect(s.restart).toBe('unless-stopped');
+      expect(s.security_opt).toEqual(['no-new-privileges:true']);
+      expect(s.network_mode).toBeUndefined();
+      expect(s.networks).toEqual([`dev-${d.name}`]);
+      expect(s.env_file).toEqual([`/etc/devenv/secrets/${d.name}.env`]);
+      expect(s.environment ?? {}).toEqual({});
+      expect(s.deploy.resources.limits).toMatchObject({ cpus: '1.5' });
+      expect(s.deploy.resources.reservations).toMatchObject({ cpus: '1' });
+      expect(s.deploy.resources.limits.memory).toBe('4096M');
+      expect(s.healthcheck.test).toEqual(['CMD', 'curl', '-fsS', '-o', '/dev/null', 'http://127.0.0.1:8080/healthz']);
+      expect(s.logging).toEqual({ driver: 'json-file', options: { 'max-size': '10m', 'max-file': '3' } });
+      const volumes = JSON.stringify(s.volumes);
+      for (const part of ['workspace', 'config', 'data', 'ssh', 'gitconfig']) expect(volumes).toContain(`/mnt/ebs-data/${d.name}/${part}`);
+      expect(volumes).not.toMatch(new RegExp(`/mnt/ebs-data/(?!${d.name}/)`));
+      subnets.add(doc.networks[`dev-${d.name}`].ipam.config[0].subnet);
+    }
+    expect(subnets.size).toBe(count);
+  });
+
+  it('is the same text for the same developers in any order, so a rerun changes nothing', () => {
+    const allocations = allocate(parseConfig(JSON.stringify({ ...baseConfig, developers: ['alice', 'bob'] })), {});
+    expect(renderCompose(modelFor(['bob', 'alice'], allocations))).toBe(renderCompose(modelFor(['alice', 'bob'], allocations)));
+  });
+
+  it('keeps a developer\'s port and network when another is removed', () => {
+    const three = modelFor(['alice', 'bob', 'carol']);
+    const allocations = Object.fromEntries(three.developers.map((d) => [d.name, { port: d.port, priority: d.priority }]));
+    const before = parse(renderCompose(three));
+    const after = parse(renderCompose(modelFor(['alice', 'carol'], allocations)));
+    expect(after.services['code-server-carol']).toEqual(before.services['code-server-carol']);
+    expect(after.networks['dev-carol']).toEqual(before.networks['dev-carol']);
+    expect(after.services['code-server-bob']).toBeUndefined();
+  });
+
+  it('uses per-developer limits', () => {
+    const config = parseConfig(JSON.stringify({ ...baseConfig, developers: ['alice', { name: 'bob', memoryLimitMiB: 8192, cpuLimit: 3 }] }));
+    const doc = parse(renderCompose(buildModel(config, allocate(config, {}))));
+    expect(doc.services['code-server-bob'].deploy.resources.limits.cpus).toBe('3');
+    expect(doc.services['code-server-bob'].deploy.resources.limits.memory).toBe('8192M');
+    expect(doc.services['code-server-alice'].deploy.resources.limits.cpus).toBe('1.5');
+  });
+
+  it.skipIf(!hasCompose && !underCi)('is accepted by Compose v1.29 for 2 and 50 developers (skipped: docker-compose is not installed; CI installs it)', () => {
+    for (const count of [2, 50]) {
+      const r = composeV1Check(renderCompose(modelFor(count)));
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+    }
+  });
+});
