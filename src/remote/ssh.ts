@@ -89,6 +89,9 @@ async function connectOnce(target: SshTarget, o: ConnectOptions): Promise<NodeSS
         remedy: 'if you know why the key changed (the host was rebuilt by hand), run again with --accept-new-host-key to trust the new key',
       });
     }
+    if (/Cannot parse privateKey/.test(messageOf(err))) {
+      throw new DevenvError('config', `the SSH private key cannot be used: ${messageOf(err)}`, { remedy: 'point instance.privateKeyPath at an unencrypted OpenSSH or PEM private key' });
+    }
     throw err;
   }
   if (verdict !== 'pinned' && seen) {
