@@ -1,0 +1,128 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { allocate, buildModel } from '../../src/config/model.js';
+import { parseConfig } from '../../src/config/load.js';
+import { renderContainersScript, renderSecretsScript } from '../../src/phases/containers.js';
+import { renderStorageScript } from '../../src/phases/storage.js';
+import { loadTemplate } from '../../src/remote/templates.js';
+import { renderTemplate } from '../../src/remote/user-data.js';
+import { baseConfig } from '../helpers/context.js';
+
+const config = parseConfig(JSON.stringify({ ...baseConfig, developers: ['alice', 'bob'] }));
+const model = buildModel(config, allocate(config, {}));
+const hasShellcheck = spawnSync('shellcheck', ['--version']).status === 0;
+const hasArgon2 = spawnSync('sh', ['-c', 'command -v argon2']).status === 0;
+const underCi = process.env.CI === 'true';
+
+const scripts = async () => ({
+  'storage.sh': renderStorageScript(await loadTemplate('storage.sh'), model, 'vol-0123456789abcdef0'),
+  'developer-secrets.sh': renderSecretsScript(await loadTemplate('developer-secrets.sh'), model),
+  'containers.sh': renderContainersScript(await loadTemplate('containers.sh'), model, false),
+});
+
+describe('on-host scripts', () => {
+  it('are rendered with every value shell-quoted', async () => {
+    const s = await scripts();
+    expect(s['storage.sh']).toContain("VOLUME_ID='vol-0123456789abcdef0'");
+    expect(s['storage.sh']).toContain("DEVELOPERS='alice bob'");
+    expect(s['storage.sh']).toContain('nvme-Amazon_Elastic_Block_Store_${VOLUME_ID//-/}');
+    expect(s['developer-secrets.sh']).toContain("DEVELOPER_SECRETS='alice demo/alice/password\nbob demo/bob/password'");
+    expect(s['developer-secrets.sh']).toContain("AWS_REGION='us-east-1'");
+    expect(s['containers.sh']).toContain("PURGE_REMOVED='false'");
+    for (const text of Object.values(s)) expect(text).not.toMatch(/\{\{[A-Z0-9_]+\}\}/);
+  });
+
+  it.skipIf(!hasShellcheck && !underCi)('pass shellcheck (skipped: shellcheck is not installed; CI installs it)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'devenv-scripts-'));
+    for (const [name, text] of Object.entries(await scripts())) {
+      writeFileSync(join(dir, name), text);
+      const run = spawnSync('shellcheck', ['--severity=style', '--shell=bash', join(dir, name)], { encoding: 'utf8' });
+      expect(run.stdout, name).toBe('');
+      expect(run.status, name).toBe(0);
+    }
+  });
+
+  it('formats only a device on which blkid -p finds nothing at all', async () => {
+    const s = (await scripts())['storage.sh'];
+    const decision = s.slice(s.indexOf('ensure_filesystem() {'), s.indexOf('# Exactly one fstab line'));
+    // The function alone, with blkid and mkfs.ext4 replaced by stubs: exit code of blkid → what happens.
+    const run = (blkidExit: number, blkidOut: string) => spawnSync('bash', ['-c', `set -euo pipefail
+log() { echo "log: $*"; }; fail() { echo "fail: $*"; exit 1; }
+blkid() { printf '%s' '${blkidOut}'; return ${blkidExit}; }
+mkfs.ext4() { echo "mkfs.ext4 $*"; }
+${decision}
+ensure_filesystem /dev/nvme1n1`], { encoding: 'utf8' });
+    expect(run(2, '').stdout).toContain('mkfs.ext4 -q -L devenv-data /dev/nvme1n1');
+    for (const [exit, out] of [[0, 'TYPE=ext4\nUUID=1'], [0, 'TYPE=xfs\nUUID=2'], [0, 'TYPE=vfat'], [0, 'PTTYPE=gpt'], [8, ''], [4, '']] as const) {
+      const r = run(exit, out);
+      expect(r.stdout, `blkid exit ${exit}, ${out}`).not.toContain('mkfs.ext4');
+      if (out.startsWith('TYPE=')) expect(r.status).toBe(0);
+      else expect(r.status, `refuses on blkid exit ${exit}, ${out}`).toBe(1);
+    }
+  });
+
+  it('keeps exactly one fstab line for the mount point, by UUID, with nofail, however often it runs', async () => {
+    const s = (await scripts())['storage.sh'];
+    const dir = mkdtempSync(join(tmpdir(), 'devenv-fstab-'));
+    const fstab = join(dir, 'fstab');
+    writeFileSync(fstab, 'UUID=root / ext4 defaults 0 1\n/dev/nvme1n1 /mnt/ebs-data ext4 defaults 0 2\nUUID=old /mnt/ebs-data ext4 defaults,nofail 0 2\n');
+    const fn = s.slice(s.indexOf('ensure_fstab() {'), s.indexOf('ensure_mounted() {'));
+    const run = () => spawnSync('bash', ['-c', `set -euo pipefail\nlog() { :; }\nDATA_MOUNT=/mnt/ebs-data\nFSTAB=${fstab}\n${fn}\nensure_fstab 1234-abcd ext4`], { encoding: 'utf8' });
+    for (let i = 0; i < 3; i++) expect(run().status).toBe(0);
+    expect(readFileSync(fstab, 'utf8')).toBe('UUID=root / ext4 defaults 0 1\nUUID=1234-abcd /mnt/ebs-data ext4 defaults,nofail 0 2\n');
+    const mtime = statSync(fstab).mtimeMs;
+    run();
+    expect(statSync(fstab).mtimeMs).toBe(mtime);
+  });
+
+  it.skipIf(!hasArgon2 && !underCi)('hash each password on the host and rewrite an env file only when the password changed (skipped: argon2 is not installed)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'devenv-secrets-'));
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    // The AWS CLI stub answers with the password in <dir>/<secret id with / as _>.
+    writeFileSync(join(bin, 'aws'), `#!/bin/sh\nwhile [ "$1" != --secret-id ]; do shift; done\ncat "${dir}/$(echo "$2" | tr / _)"\n`);
+    chmodSync(join(bin, 'aws'), 0o755);
+    const template = await loadTemplate('developer-secrets.sh');
+    const script = renderTemplate(template, { AWS_REGION: 'us-east-1', SECRETS_DIR: join(dir, 'secrets'), DEVELOPER_SECRETS: 'alice demo/alice/password\nbob demo/bob/password' });
+    const setPassword = (who: string, pw: string) => writeFileSync(join(dir, `demo_${who}_password`), pw);
+    const run = () => spawnSync('bash', ['-c', script], { encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
+    const env = (who: string) => readFileSync(join(dir, 'secrets', `${who}.env`), 'utf8');
+
+    setPassword('alice', 'AlicePassw0rd1234567890x');
+    setPassword('bob', 'BobPassw0rd1234567890xyz');
+    const first = run();
+    expect(first.status, first.stderr).toBe(0);
+    expect(env('alice')).toMatch(/^HASHED_PASSWORD='\$argon2id\$v=19\$m=65536,t=3,p=1\$[^']+'\n$/);
+    expect(statSync(join(dir, 'secrets', 'alice.env')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dir, 'secrets')).mode & 0o777).toBe(0o700);
+    const before = { alice: env('alice'), bob: env('bob') };
+
+    setPassword('bob', 'NewBobPassw0rd1234567890');
+    const second = run();
+    expect(second.status).toBe(0);
+    expect(env('alice')).toBe(before.alice);
+    expect(env('bob')).not.toBe(before.bob);
+    const everything = [first.stdout, first.stderr, second.stdout, second.stderr, env('alice'), env('bob')].join('\n');
+    for (const pw of ['AlicePassw0rd1234567890x', 'BobPassw0rd1234567890xyz', 'NewBobPassw0rd1234567890']) expect(everything).not.toContain(pw);
+    // The hash verifies the password (what code-server does with HASHED_PASSWORD).
+    const hash = env('bob').match(/'(.*)'/)![1]!;
+    const salt = hash.split('$')[4]!;
+    const again = spawnSync('argon2', [Buffer.from(salt, 'base64').toString(), '-id', '-t', '3', '-m', '16', '-p', '1', '-e'], { input: 'NewBobPassw0rd1234567890', encoding: 'utf8' });
+    expect(again.stdout.trim()).toBe(hash);
+  });
+
+  it('fails, naming the secret, when the instance role cannot read it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'devenv-secrets-'));
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'aws'), '#!/bin/sh\necho "An error occurred (AccessDeniedException)" >&2\nexit 254\n');
+    chmodSync(join(bin, 'aws'), 0o755);
+    const script = renderTemplate(await loadTemplate('developer-secrets.sh'), { AWS_REGION: 'us-east-1', SECRETS_DIR: join(dir, 'secrets'), DEVELOPER_SECRETS: 'alice demo/alice/password' });
+    const r = spawnSync('bash', ['-c', script], { encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('could not read secret demo/alice/password with the instance role');
+  });
+});
