@@ -129,7 +129,8 @@ export class Session {
 
   private async openRemote(ctx: Context): Promise<RemoteHost> {
     const { openRemoteHost } = await import('../remote/connect.js');
-    return openRemoteHost(ctx, (line) => this.o.reporter.emit({ type: 'remote-output', line }));
+    // plan and status hold no lock: they may log in, but never record a host key.
+    return openRemoteHost(ctx, (line) => this.o.reporter.emit({ type: 'remote-output', line }), { recordPin: this.o.lock });
   }
 
   async loadPhase(name: PhaseName) {

@@ -34,7 +34,7 @@ export async function sshTarget(ctx: Pick<Context, 'config' | 'model' | 'state' 
  * Logs in to the host (retrying while it boots, checking the pinned host key) and waits until its
  * first-boot setup has finished. `output` receives the host's output, line by line.
  */
-export async function openRemoteHost(ctx: Context, output: (line: string) => void): Promise<RemoteHost> {
+export async function openRemoteHost(ctx: Context, output: (line: string) => void, o: { recordPin: boolean }): Promise<RemoteHost> {
   const target = await sshTarget(ctx);
   const ssh = await connectWithRetry(target, {
     clock: ctx.clock,
@@ -42,6 +42,7 @@ export async function openRemoteHost(ctx: Context, output: (line: string) => voi
     pin: ctx.state.data.hostKey,
     acceptNewHostKey: ctx.options.acceptNewHostKey ?? false,
     savePin: async (pin, why) => {
+      if (!o.recordPin) return;
       ctx.state.data.hostKey = pin;
       await ctx.state.save();
       ctx.report.step(`trusting the SSH host key of ${target.instanceId} (${why}): ${pin.fingerprint}`);

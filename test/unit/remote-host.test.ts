@@ -31,7 +31,7 @@ describe('RemoteHost', () => {
   it('fails on a non-zero exit even when nothing went to stderr, showing the last lines, and says when the time limit hit', async () => {
     const { ssh } = fakeSsh([{ code: 3, stdout: Array.from({ length: 30 }, (_, i) => `line ${i}`).join('\n') }, { code: 124 }]);
     const host = new RemoteHost(ssh, '203.0.113.9', () => undefined);
-    const err = await host.check('storage.sh', 'x', { timeoutS: 60 }).catch((e: Error) => e);
+    const err = (await host.check('storage.sh', 'x', { timeoutS: 60 }).catch((e: unknown) => e)) as Error;
     expect(err.message).toMatch(/^on the host 203\.0\.113\.9: storage\.sh failed with exit code 3:\nline 10\n/);
     expect(err.message).toContain('line 29');
     expect(err.message).not.toContain('line 9\n');
