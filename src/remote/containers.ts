@@ -10,18 +10,20 @@ export interface ContainerState {
   status: string;
   /** The healthcheck's: starting, healthy, unhealthy; empty without one. */
   health: string;
+  /** How often Docker restarted it (restart: unless-stopped): a slow first start under load is restarted, a broken one keeps being. */
+  restarts: number;
 }
 
 /** Every devenv container on the host, by developer. */
 export async function containerStates(host: RemoteHost, developers: string[]): Promise<Map<string, ContainerState>> {
-  const format = '{{index .Config.Labels "devenv.developer"}} {{.Id}} {{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}';
+  const format = '{{index .Config.Labels "devenv.developer"}} {{.Id}} {{.RestartCount}} {{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}';
   const out = await host.check('listing the containers',
     `ids=$(docker ps -aq --filter label=com.docker.compose.project=${COMPOSE_PROJECT}); [ -z "$ids" ] || docker inspect --format ${shellQuote(format)} $ids`,
     { timeoutS: 60 });
   const states = new Map<string, ContainerState>();
   for (const line of out.split('\n')) {
-    const [name, id, status, health = ''] = line.trim().split(/\s+/);
-    if (name && id && status && developers.includes(name)) states.set(name, { id, status, health });
+    const [name, id, restarts, status, health = ''] = line.trim().split(/\s+/);
+    if (name && id && status && developers.includes(name)) states.set(name, { id, status, health, restarts: Number(restarts) });
   }
   return states;
 }
@@ -33,8 +35,8 @@ export interface HealthWait {
   timeoutMs?: number;
 }
 
-/** A container that will not get healthy by waiting longer. */
-const broken = (s: ContainerState | undefined) => !s || s.health === 'unhealthy' || ['exited', 'dead'].includes(s.status);
+/** A container that will not get healthy by waiting longer: gone, stopped for good, or crashing again and again. */
+const broken = (s: ContainerState | undefined) => !s || ['exited', 'dead'].includes(s.status) || s.restarts >= 5;
 
 /**
  * Waits until every developer's container is healthy (bounded, with progress). One that is

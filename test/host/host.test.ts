@@ -117,13 +117,19 @@ describe.skipIf(unavailable !== undefined)('devenv on a real host over SSH', () 
   });
 });
 
-describe.skipIf(unavailable !== undefined)('SSH to the host', () => {
+describe.skipIf(unavailable !== undefined)('8 developers, a volume that already holds data, and SSH', () => {
   let world: World;
   let ws: Workspace;
+  const developers = Array.from({ length: 8 }, (_, i) => `dev${i + 1}`);
+  let uuid: string;
 
   beforeAll(async () => {
     world = await World.start();
-    ws = await world.workspace(['dana']);
+    ws = await world.workspace(developers);
+    // A volume moved from another host: it has a filesystem and someone's work on it.
+    const loop = world.lab.loopDevice;
+    await world.lab.exec(`mkfs.ext4 -q ${loop} && mkdir -p /tmp/old && mount ${loop} /tmp/old && mkdir -p /tmp/old/dev3/workspace && echo older > /tmp/old/dev3/workspace/notes.txt && umount /tmp/old`);
+    uuid = (await world.lab.exec(`blkid -p -o value -s UUID ${loop}`)).trim();
     await world.provision(ws);
   }, 600_000);
 
@@ -131,15 +137,21 @@ describe.skipIf(unavailable !== undefined)('SSH to the host', () => {
     await world?.stop();
   }, 120_000);
 
-  it('keeps trying while sshd is not up yet, then pins the host key', async () => {
+  it('keeps trying while sshd is not up yet, then pins the host key; never formats a volume that holds a filesystem', async () => {
     await world.lab.stopSshd();
     const up = world.up(ws);
     await new Promise((r) => setTimeout(r, 4000));
     await world.lab.startSshd();
     const r = await up;
     expect(r.stderr).toMatch(/waiting for SSH on ubuntu@[\d.]+:22/);
+    const state = await ws.state();
     const fingerprint = (await world.lab.exec(`ssh-keygen -lf ${world.lab.dir}/sshd/hostkey_ed25519.pub`)).split(' ')[1];
-    expect((await ws.state()).hostKey).toEqual({ instanceId: (await ws.state()).resources.instance.id, fingerprint });
+    expect(state.hostKey).toEqual({ instanceId: state.resources.instance.id, fingerprint });
+    expect((await world.lab.exec(`blkid -p -o value -s UUID ${world.lab.loopDevice}`)).trim()).toBe(uuid);
+    expect(await world.lab.exec('cat /mnt/ebs-data/dev3/workspace/notes.txt')).toBe('older\n');
+    for (const d of developers) {
+      expect((await world.login(state.allocations[d].port, await world.password(ws, d))).status, d).toBe(302);
+    }
   }, 600_000);
 
   it('refuses a host whose key changed, and trusts it with --accept-new-host-key', async () => {
@@ -149,7 +161,7 @@ describe.skipIf(unavailable !== undefined)('SSH to the host', () => {
     const pinned = (await ws.state()).hostKey;
     const refused = await ws.cli(['phase', 'storage']);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain('host key');
+    expect(refused.stderr).toMatch(/SSH host key of [\d.]+ \(instance i-\w+\) changed/);
     expect(refused.stderr).toContain('--accept-new-host-key');
     expect((await ws.state()).hostKey).toEqual(pinned);
     const accepted = await ws.cli(['phase', 'storage', '--accept-new-host-key']);
