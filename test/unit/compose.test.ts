@@ -10,7 +10,7 @@ import { baseConfig } from '../helpers/context.js';
 
 const modelFor = (developers: number | string[], allocations = {}) => {
   const config = parseConfig(JSON.stringify({ ...baseConfig, developers }));
-  return buildModel(config, allocate(config, allocations));
+  return buildModel(config, allocate(config, { allocations }).allocations);
 };
 
 const hasCompose = spawnSync('docker-compose', ['version']).status === 0;
@@ -63,7 +63,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('is the same text for the same developers in any order, so a rerun changes nothing', () => {
-    const allocations = allocate(parseConfig(JSON.stringify({ ...baseConfig, developers: ['alice', 'bob'] })), {});
+    const { allocations } = allocate(parseConfig(JSON.stringify({ ...baseConfig, developers: ["alice", "bob"] })), {});
     expect(renderCompose(modelFor(['bob', 'alice'], allocations))).toBe(renderCompose(modelFor(['alice', 'bob'], allocations)));
   });
 
@@ -79,7 +79,7 @@ describe('docker-compose.yml', () => {
 
   it('uses per-developer limits', () => {
     const config = parseConfig(JSON.stringify({ ...baseConfig, developers: ['alice', { name: 'bob', memoryLimitMiB: 8192, cpuLimit: 3 }] }));
-    const doc = parse(renderCompose(buildModel(config, allocate(config, {}))));
+    const doc = parse(renderCompose(buildModel(config)));
     expect(doc.services['code-server-bob'].deploy.resources.limits.cpus).toBe('3');
     expect(doc.services['code-server-bob'].deploy.resources.limits.memory).toBe('8192M');
     expect(doc.services['code-server-alice'].deploy.resources.limits.cpus).toBe('1.5');

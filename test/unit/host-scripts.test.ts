@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { allocate, buildModel } from '../../src/config/model.js';
+import { buildModel } from '../../src/config/model.js';
 import { parseConfig } from '../../src/config/load.js';
 import { renderContainersScript, renderSecretsScript } from '../../src/phases/containers.js';
 import { renderStorageScript } from '../../src/phases/storage.js';
@@ -12,7 +12,7 @@ import { renderTemplate } from '../../src/remote/user-data.js';
 import { baseConfig } from '../helpers/context.js';
 
 const config = parseConfig(JSON.stringify({ ...baseConfig, developers: ['alice', 'bob'] }));
-const model = buildModel(config, allocate(config, {}));
+const model = buildModel(config);
 const hasShellcheck = spawnSync('shellcheck', ['--version']).status === 0;
 const hasArgon2 = spawnSync('sh', ['-c', 'command -v argon2']).status === 0;
 const underCi = process.env.CI === 'true';
