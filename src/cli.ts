@@ -147,10 +147,13 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--new-data-volume', 'accept an empty data volume in place of a missing one', false)
     .option('--accept-new-host-key', "trust the host's SSH key although it changed since devenv recorded it", false)
     .option('--purge-removed', 'delete the data folders of developers removed from the config', false)
-    .action(async (o: HostOptions) =>
+    .option('--skip <phases>', 'comma-separated phases not to run this time, with the phases that need them (storage,containers: no SSH to the host)')
+    .action(async (o: HostOptions & { skip?: string }) =>
       action(async (flags, reporter, signal) => {
         const { converge } = await import('./commands/write.js');
-        await converge(await session(flags, reporter, signal, 'up', true, hostRunOptions(o)), reporter, [...PHASE_NAMES], signal);
+        const { phasesWithout } = await import('./commands/converge.js');
+        const names = o.skip ? phasesWithout(o.skip.split(',').map((s) => s.trim()).filter(Boolean), reporter) : [...PHASE_NAMES];
+        await converge(await session(flags, reporter, signal, 'up', true, hostRunOptions(o)), reporter, names, signal);
       }));
 
   program

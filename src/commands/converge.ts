@@ -98,6 +98,19 @@ function leftAfterDestroy(session: Session, result: GraphResult): DevenvError {
     { remedy: [...remedies, 'then run `devenv destroy` again'].join('; '), cause: result.firstError });
 }
 
+/**
+ * `up --skip a,b`: every phase but these and the ones that need them (directly or not), which
+ * are reported as not run. An unknown name is bad input.
+ */
+export function phasesWithout(skip: string[], reporter: Reporter): PhaseName[] {
+  const unknown = skip.filter((s) => !PHASES.some((p) => p.name === s));
+  if (unknown.length > 0) throw new DevenvError('config', `--skip: unknown phase ${unknown.join(', ')}`, { remedy: `use phase names: ${PHASES.map((p) => p.name).join(', ')}` });
+  const skipped = new Set<string>(skip);
+  for (const p of PHASES) if (p.needs.some((n) => skipped.has(n))) skipped.add(p.name); // PHASES lists needs first
+  for (const name of skipped) reporter.emit({ type: 'phase-blocked', phase: name, reason: skip.includes(name) ? 'skipped (--skip)' : `needs a skipped phase` });
+  return PHASES.map((p) => p.name).filter((n) => !skipped.has(n));
+}
+
 /** `devenv phase <name>` refuses when a phase it needs has not completed. */
 export function checkNeeds(session: Session, name: PhaseName): void {
   const missing = phaseInfo(name).needs.filter((n) => session.state.phase(n)?.status !== 'complete');

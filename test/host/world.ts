@@ -33,6 +33,7 @@ export class World {
   async workspace(developers: string[], o: Pick<WorkspaceOptions, 'patch'> = {}): Promise<Workspace> {
     return newWorkspace(this.moto, {
       developers,
+      hasHost: true,
       patch: (c) => {
         c.ssh.host = this.lab.host;
         c.ssh.port = this.lab.sshPort;

@@ -208,6 +208,8 @@ export interface WorkspaceOptions {
   project?: string;
   /** Keep what moto holds (another project's environment) instead of resetting it. */
   shareWorld?: boolean;
+  /** A host answers over SSH (the host lab): `up` runs storage and containers too. */
+  hasHost?: boolean;
 }
 
 /** One test's world: a hosted zone in moto, a temp dir with the config, the state and the private key. */
@@ -223,6 +225,8 @@ export class Workspace {
     readonly moto: MotoServer,
     readonly zoneId: string,
     readonly amiId: string,
+    /** Whether a host answers over SSH (the host lab); without one, `up` skips the phases that log in to it. */
+    readonly hasHost = false,
   ) {
     this.configPath = join(dir, 'devenv.config.json');
     this.statePath = join(dir, 'devenv.state.json');
@@ -250,7 +254,8 @@ export class Workspace {
     let err = '';
     stdout.on('data', (d: Buffer) => (out += d.toString()));
     stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const argv = o.bare ? args : [...args, '--config', this.configPath, '--state', this.statePath];
+    const withoutHost = !this.hasHost && args[0] === 'up' ? ['--skip', 'storage,containers'] : [];
+    const argv = o.bare ? args : [...args, ...withoutHost, '--config', this.configPath, '--state', this.statePath];
     const started = performance.now();
     const code = await run(argv, {
       stdout,
@@ -389,7 +394,7 @@ export async function newWorkspace(moto: MotoServer, o: WorkspaceOptions = {}): 
 
   const dir = await mkdtemp(join(tmpdir(), 'devenv-it-'));
   await mkdir(join(dir, 'keys'), { mode: 0o700 });
-  const ws = new Workspace(dir, moto, zoneId, amiId);
+  const ws = new Workspace(dir, moto, zoneId, amiId, o.hasHost);
   workspaces.push(ws);
   const project = o.project ?? PROJECT;
   const envFile = join(dir, '.env');
