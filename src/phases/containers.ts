@@ -1,7 +1,6 @@
 import { containersBlueprint, DATA_MOUNT } from '../blueprint/compute.js';
 import { secretName } from '../blueprint/identity.js';
 import type { Model } from '../config/model.js';
-import { DevenvError } from '../errors.js';
 import { COMPOSE_FILE, COMPOSE_PROJECT, containerName, renderCompose, SECRETS_DIR } from '../remote/compose.js';
 import { containerStates, installExtensions, waitUntilHealthy } from '../remote/containers.js';
 import { loadTemplate } from '../remote/templates.js';
@@ -57,30 +56,29 @@ async function apply(ctx: Context): Promise<void> {
 /** `devenv destroy` terminates the host; the containers go with it. Nothing else to delete. */
 async function destroy(): Promise<void> {}
 
+function runningDevelopers(ctx: Context): string[] {
+  const record = ctx.state.phase('containers');
+  return record?.status === 'complete' && typeof record.outputs?.developers === 'string' ? record.outputs.developers.split(' ') : [];
+}
+
 async function plan(ctx: Context): Promise<Change[]> {
-  const done = ctx.state.phase('containers')?.status === 'complete';
-  const running = done && typeof ctx.state.phase('containers')?.outputs?.developers === 'string'
-    ? String(ctx.state.phase('containers')!.outputs!.developers).split(' ') : [];
+  const running = runningDevelopers(ctx);
   return containersBlueprint(ctx.model).map((r) => ({
     phase: 'containers', action: running.includes(r.developer!) ? 'keep' : 'create', logicalId: r.logicalId, kind: r.kind, name: r.name,
     detail: `${ctx.config.containers.image} on port ${ctx.model.developers.find((d) => d.name === r.developer)!.port}`,
   }));
 }
 
-/** Live: the containers as Docker reports them (this logs in to the host). */
+/**
+ * From the state (a read-only command does not log in to the host, which may be booting or out of
+ * reach): the developers whose containers the last `up` left healthy.
+ */
 async function status(ctx: Context): Promise<Row[]> {
-  const names = ctx.model.developers.map((d) => d.name);
-  let states;
-  try {
-    states = await containerStates(await ctx.ssh(), names);
-  } catch (err) {
-    if (!(err instanceof DevenvError)) throw err;
-    return names.map((n) => ({ phase: 'containers', logicalId: `container/${n}`, kind: 'container', id: containerName(n), state: 'unknown', detail: err.message.split('\n')[0] }));
-  }
-  return names.map((n) => {
-    const s = states.get(n);
-    return { phase: 'containers', logicalId: `container/${n}`, kind: 'container', id: containerName(n), state: s ? s.health || s.status : 'missing' };
-  });
+  const running = runningDevelopers(ctx);
+  return ctx.model.developers.map((d) => ({
+    phase: 'containers', logicalId: `container/${d.name}`, kind: 'container', id: containerName(d.name),
+    state: running.includes(d.name) ? 'healthy at the last up' : 'not started', detail: `port ${d.port}`,
+  }));
 }
 
 const phase: Phase = { name: 'containers', apply, destroy, plan, status };

@@ -106,6 +106,13 @@ describe.skipIf(unavailable !== undefined)('devenv on a real host over SSH', () 
     expect((await world.login(await port('carol'), await world.password(ws, 'carol'))).status).toBe(302);
   }, 600_000);
 
+  it('--purge-removed deletes the removed developer\'s folder only', async () => {
+    const ids = await world.containerIds();
+    await world.up(ws, ['--purge-removed']);
+    expect(await world.lab.exec('ls /mnt/ebs-data')).toBe('bob\ncarol\nlost+found\n');
+    expect(await world.containerIds()).toEqual(ids);
+  }, 600_000);
+
   it('never shows a secret: not in what devenv printed or wrote, not in docker inspect', async () => {
     const secrets = [await world.password(ws, 'bob'), await world.password(ws, 'carol'), 'Rotated0123456789abcdefXY'];
     const inspect = await world.lab.exec('docker inspect $(docker ps -aq)');

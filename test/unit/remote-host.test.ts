@@ -1,5 +1,6 @@
 import type { NodeSSH, SSHExecCommandOptions } from 'node-ssh';
 import { describe, expect, it } from 'vitest';
+import { installExtensions } from '../../src/remote/containers.js';
 import { RemoteHost } from '../../src/remote/host.js';
 
 /** A NodeSSH that records commands and answers with the given results. */
@@ -47,5 +48,18 @@ describe('RemoteHost', () => {
     expect(commands[0]!.command).toContain('0644');
     expect(commands[0]!.command).toContain('root:root');
     expect(commands[0]!.command).toContain('/etc/devenv/docker-compose.yml');
+  });
+
+  it('installs each configured extension once per developer, remembering it on the data volume', async () => {
+    const { ssh, commands } = fakeSsh([{ code: 0, stdout: 'ms-python.python\n' }]);
+    const steps: string[] = [];
+    await installExtensions(new RemoteHost(ssh, 'h', () => undefined), ['alice'], ['ms-python.python', 'esbenp.prettier-vscode'], (m) => steps.push(m));
+    const run = commands.map((c) => c.command).join('\n');
+    expect(run).toContain('/mnt/ebs-data/alice/data/.devenv-extensions');
+    expect(run).toContain('docker exec code-server-alice code-server --install-extension');
+    expect(run).toContain('esbenp.prettier-vscode');
+    expect(run).not.toMatch(/--install-extension '\\''ms-python/);
+    expect(run.match(/--install-extension/g)).toHaveLength(1);
+    expect(steps).toEqual(['alice: installed esbenp.prettier-vscode']);
   });
 });
