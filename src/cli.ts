@@ -153,7 +153,8 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
         const { converge } = await import('./commands/write.js');
         const { phasesWithout } = await import('./commands/converge.js');
         const names = o.skip ? phasesWithout(o.skip.split(',').map((s) => s.trim()).filter(Boolean), reporter) : [...PHASE_NAMES];
-        await converge(await session(flags, reporter, signal, 'up', true, hostRunOptions(o)), reporter, names, signal);
+        const skipped = PHASE_NAMES.filter((n) => !names.includes(n));
+        await converge(await session(flags, reporter, signal, 'up', true, hostRunOptions(o)), reporter, names, signal, skipped);
       }));
 
   program

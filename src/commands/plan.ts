@@ -69,6 +69,8 @@ export interface PlanSummary {
   delete: number;
   adopt: number;
   notBuilt: number;
+  /** Changes in phases the last `up --skip` left out: shown, but not counted as changes. */
+  skipped: number;
   failedPhases: number;
 }
 
@@ -76,12 +78,14 @@ export const hasChanges = (s: PlanSummary): boolean => s.create + s.update + s.r
 
 const NOT_BUILT = 'phase not built yet';
 
-export function countChanges(changes: Change[], failures: PhaseFailure[] = []): PlanSummary {
+export function countChanges(changes: Change[], failures: PhaseFailure[] = [], skippedPhases: string[] = []): PlanSummary {
   const built = changes.filter((c) => c.detail !== NOT_BUILT);
-  const count = (action: Change['action']) => built.filter((c) => c.action === action).length;
+  const counted = built.filter((c) => !skippedPhases.includes(c.phase));
+  const count = (action: Change['action']) => counted.filter((c) => c.action === action).length;
   return {
     create: count('create'), update: count('update'), replace: count('replace'), delete: count('delete'), adopt: count('adopt'),
-    notBuilt: changes.length - built.length, failedPhases: failures.length,
+    notBuilt: changes.length - built.length, skipped: built.filter((c) => skippedPhases.includes(c.phase) && c.action !== 'keep').length,
+    failedPhases: failures.length,
   };
 }
 
@@ -90,6 +94,7 @@ export function summaryLine(s: PlanSummary, offline = false): string {
   const extra = [
     ...(s.adopt ? [`${s.adopt} to adopt: found by their tags, they are only recorded in the state`] : []),
     ...(s.notBuilt ? [`${s.notBuilt} more in phases not built yet, which \`up\` does not reach`] : []),
+    ...(s.skipped ? [`${s.skipped} more in phases left out by \`up --skip\``] : []),
     ...(s.failedPhases ? [`${s.failedPhases} phase${s.failedPhases > 1 ? 's' : ''} could not be planned`] : []),
   ];
   return `Plan${offline ? ' (offline: as if nothing existed yet)' : ''}: ${s.create} to create, ${s.update} to update, ${s.replace} to replace, ${s.delete} to delete` +

@@ -1,6 +1,6 @@
 import { DevenvError, ExitCode, messageOf, type ErrorKind } from '../errors.js';
 import { PHASES, topologicalOrder } from '../phases/index.js';
-import type { Change, Context, Phase, PhaseName, Row } from '../phases/types.js';
+import { PHASE_NAMES, type Change, type Context, type Phase, type PhaseName, type Row } from '../phases/types.js';
 import { table } from '../ui/table.js';
 import { countChanges, renderChanges, type PhaseFailure, type PlanSummary } from './plan.js';
 import type { Session } from './session.js';
@@ -31,6 +31,9 @@ async function readPhases<T>(session: Session, names: PhaseName[], read: (phase:
   return { items, failures };
 }
 
+/** Phases the last `up --skip` left out (and that had not completed before). */
+const skippedPhases = (session: Session): PhaseName[] => PHASE_NAMES.filter((n) => session.state.phase(n)?.status === 'skipped');
+
 const builtPhases = (): PhaseName[] => topologicalOrder().filter((name) => PHASES.find((p) => p.name === name)!.load);
 
 const remediesOf = (failures: PhaseFailure[]): string[] => failures.flatMap((f) => (f.error instanceof DevenvError && f.error.remedy ? [f.error.remedy] : []));
@@ -60,7 +63,7 @@ export async function onlinePlan(session: Session, json: boolean): Promise<ReadR
       if (info.load) changes.push(...(items.get(name) ?? []));
       else changes.push(...info.blueprint(session.model).map((r): Change => ({ phase: name, action: 'create', logicalId: r.logicalId, kind: r.kind, name: r.name, detail: 'phase not built yet' })));
     }
-    const summary = countChanges(changes, failures);
+    const summary = countChanges(changes, failures, skippedPhases(session));
     const output = json
       ? JSON.stringify({ changes, errors: failures.map((f) => ({ phase: f.phase, message: messageOf(f.error) })), summary })
       : renderChanges(changes, failures, summary);
@@ -89,9 +92,10 @@ export async function status(session: Session, json: boolean): Promise<ReadResul
         ? [{ phase: name, logicalId: '-', kind: '-', state: `error: ${messageOf(failure.error).split('\n')[0]}` }]
         : live.items.get(name) ?? [];
     });
+    const skipped = (c: Change) => skippedPhases(session).includes(c.phase);
     const problems = [
       ...failures.map((f) => `${f.phase} could not be read: ${messageOf(f.error)}`),
-      ...[...planned.items.values()].flat().filter((c) => ['create', 'update', 'replace', 'delete'].includes(c.action)).map(describeProblem),
+      ...[...planned.items.values()].flat().filter((c) => ['create', 'update', 'replace', 'delete'].includes(c.action) && !skipped(c)).map(describeProblem),
     ];
     const developers = session.model.developers.map((d) => ({ name: d.name, url: d.url, port: d.port, priority: d.priority }));
     const phases = PHASES.map((p) => ({ name: p.name, status: p.load ? (session.state.phase(p.name)?.status ?? 'not run') : 'not built yet' }));

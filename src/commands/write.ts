@@ -9,10 +9,12 @@ import { destroyPreview, keptAfterDestroy } from './destroy-summary.js';
 import type { Session } from './session.js';
 
 /** `up` (all phases) and `phase <name>` (one, once its needs have completed). */
-export async function converge(session: Session, reporter: Reporter, names: PhaseName[], signal: AbortSignal): Promise<void> {
+export async function converge(session: Session, reporter: Reporter, names: PhaseName[], signal: AbortSignal, skipped: PhaseName[] = []): Promise<void> {
   try {
     if (names.length === 1) checkNeeds(session, names[0]);
     await session.verifyAccount();
+    // Recorded so that `status` does not count what the user chose not to build as missing.
+    for (const name of skipped) if (session.state.phase(name)?.status !== 'complete') await session.state.setPhase(name, 'skipped');
     summarize(await applyPhases(session, reporter, names, signal), reporter, 'converged');
   } finally {
     await session.close();

@@ -24,7 +24,7 @@ export const resourceRecordSchema = z
 
 export const phaseRecordSchema = z
   .object({
-    status: z.enum(['running', 'complete', 'failed']),
+    status: z.enum(['running', 'complete', 'failed', 'skipped']).describe('skipped: left out by `up --skip` and not complete from an earlier run'),
     updatedAt: z.string(),
     error: z.string().optional(),
     outputs: z.record(z.string(), scalar).optional(),

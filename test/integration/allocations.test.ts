@@ -18,7 +18,8 @@ const byName = (developers: { name: string; port: number; priority: number }[]):
 async function statusAllocations(ws: Workspace): Promise<Allocations> {
   const r = await ws.cli(['status', '--json']);
   expect(r.stdout, describeResult(r)).toMatch(/^\{/);
-  return byName(JSON.parse(r.stdout).developers);
+  // JSON lines: the status document first; after a lost state an error line may follow (the host phases' state is unknown).
+  return byName(JSON.parse(r.stdout.split('\n')[0]).developers);
 }
 
 async function offlineAllocations(ws: Workspace): Promise<{ developers: Allocations; reserved: Allocations }> {
