@@ -147,14 +147,15 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--new-data-volume', 'accept an empty data volume in place of a missing one', false)
     .option('--accept-new-host-key', "trust the host's SSH key although it changed since devenv recorded it", false)
     .option('--purge-removed', 'delete the data folders of developers removed from the config', false)
+    .option('--take-over-dns', "overwrite a developer's DNS record that devenv did not make", false)
     .option('--skip <phases>', 'comma-separated phases not to run this time, with the phases that need them (storage,containers: no SSH to the host)')
-    .action(async (o: HostOptions & { skip?: string }) =>
+    .action(async (o: HostOptions & { skip?: string; takeOverDns: boolean }) =>
       action(async (flags, reporter, signal) => {
         const { converge } = await import('./commands/write.js');
         const { phasesWithout } = await import('./commands/converge.js');
         const names = o.skip ? phasesWithout(o.skip.split(',').map((s) => s.trim()).filter(Boolean), reporter) : [...PHASE_NAMES];
         const skipped = PHASE_NAMES.filter((n) => !names.includes(n));
-        await converge(await session(flags, reporter, signal, 'up', true, hostRunOptions(o)), reporter, names, signal, skipped);
+        await converge(await session(flags, reporter, signal, 'up', true, { ...hostRunOptions(o), takeOverDns: o.takeOverDns }), reporter, names, signal, skipped);
       }));
 
   program
@@ -166,11 +167,12 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--new-data-volume', 'accept an empty data volume in place of a missing one', false)
     .option('--accept-new-host-key', "trust the host's SSH key although it changed since devenv recorded it", false)
     .option('--purge-removed', 'delete the data folders of developers removed from the config', false)
-    .action(async (name: string, o: HostOptions) =>
+    .option('--take-over-dns', "overwrite a developer's DNS record that devenv did not make", false)
+    .action(async (name: string, o: HostOptions & { takeOverDns: boolean }) =>
       action(async (flags, reporter, signal) => {
         if (!(PHASE_NAMES as readonly string[]).includes(name)) throw new DevenvError('config', `unknown phase "${name}"`, { remedy: `use one of: ${PHASE_NAMES.join(', ')}` });
         const { converge } = await import('./commands/write.js');
-        await converge(await session(flags, reporter, signal, `phase ${name}`, true, hostRunOptions(o)), reporter, [name as PhaseName], signal);
+        await converge(await session(flags, reporter, signal, `phase ${name}`, true, { ...hostRunOptions(o), takeOverDns: o.takeOverDns }), reporter, [name as PhaseName], signal);
       }));
 
   program

@@ -28,6 +28,18 @@ export const Route53Code = {
   noSuchHostedZone: 'NoSuchHostedZone',
 } as const;
 
+/** ELBv2 and ACM: `name` is the class name; hasCode also matches it without the `Exception` suffix. */
+export const ElbCode = {
+  duplicateTargetGroupName: 'DuplicateTargetGroupName',
+  certificateNotFound: 'CertificateNotFound',
+  resourceInUse: 'ResourceInUse',
+  invalidTarget: 'InvalidTarget',
+} as const;
+
+export const AcmCode = {
+  resourceInUse: 'ResourceInUseException',
+} as const;
+
 /** Any service: the credentials are missing, wrong or expired (EC2 says AuthFailure; STS InvalidClientTokenId). */
 export const CredentialsCode = {
   authFailure: 'AuthFailure',

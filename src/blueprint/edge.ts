@@ -2,25 +2,29 @@ import type { Model } from '../config/model.js';
 import { awsName } from './names.js';
 import { awsResource, type PlannedResource } from './types.js';
 
-export const TLS_POLICY = 'ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09';
-
 export function certBlueprint(model: Model): PlannedResource[] {
   const domain = model.config.baseDomain;
   return [
     awsResource(model, 'cert', 'ACM certificate', { domain: `*.${domain}`, alternativeNames: [domain], validation: 'DNS' }),
-    { ...awsResource(model, 'cert/validation', 'DNS record', { type: 'CNAME', zone: model.config.hostedZoneId }), tags: {} },
+    // Route 53 records carry no tags; ACM gives the names once the certificate is requested.
+    { ...awsResource(model, 'cert/validation', 'DNS record', { type: 'CNAME (ACM validation, kept for renewal)', zone: model.config.hostedZoneId }), tags: {} },
   ];
 }
 
 export function albBlueprint(model: Model): PlannedResource[] {
   return [
-    awsResource(model, 'alb', 'load balancer', { scheme: 'internet-facing', subnets: ['subnet/a', 'subnet/b'], securityGroup: 'sg/alb', idleTimeoutSeconds: 3600, preserveHostHeader: true }),
+    awsResource(model, 'alb', 'load balancer', {
+      scheme: 'internet-facing', subnets: ['subnet/a', 'subnet/b'], securityGroup: 'sg/alb',
+      idleTimeoutSeconds: model.config.alb.idleTimeoutSeconds, http2: true, dropInvalidHeaderFields: true, preserveHostHeader: true,
+    }),
     ...model.developers.flatMap((d) => [
-      awsResource(model, `tg/${d.name}`, 'target group', { port: d.port, healthCheck: '/healthz (200)', target: 'instance' }, d.name),
+      awsResource(model, `tg/${d.name}`, 'target group', {
+        port: d.port, protocol: 'HTTP', healthCheck: '/healthz (200) every 30 s, timeout 5 s, healthy 2, unhealthy 3', deregistrationDelaySeconds: 30, target: 'instance',
+      }, d.name),
       awsResource(model, `rule/${d.name}`, 'listener rule', { host: d.hostname, priority: d.priority, forwardTo: `tg/${d.name}` }, d.name),
     ]),
-    awsResource(model, 'listener/https', 'listener', { port: 443, certificate: 'cert', sslPolicy: TLS_POLICY, default: '404' }),
-    awsResource(model, 'listener/http', 'listener', { port: 80, default: 'redirect to HTTPS' }),
+    awsResource(model, 'listener/https', 'listener', { port: 443, certificate: 'cert', sslPolicy: model.config.alb.sslPolicy, default: 'fixed 404' }),
+    awsResource(model, 'listener/http', 'listener', { port: 80, default: 'redirect to HTTPS (301)' }),
   ];
 }
 

@@ -155,6 +155,17 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    alb: z
+      .object({
+        idleTimeoutSeconds: z.number().int().min(60).max(4000).default(3600)
+          .describe("seconds the load balancer keeps an idle connection open; code-server's websockets need long ones (the AWS default of 60 drops idle editors)"),
+        sslPolicy: z.string()
+          .regex(/^ELBSecurityPolicy-(TLS13-|TLS-1-2-|FS-1-2-)/, { message: 'must be an ELBSecurityPolicy that allows TLS 1.2 and newer only, such as ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09 (the API default ELBSecurityPolicy-2016-08 allows TLS 1.0)' })
+          .default('ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09')
+          .describe('TLS policy of the HTTPS listener (`aws elbv2 describe-ssl-policies` lists them)'),
+      })
+      .strict()
+      .prefault({}),
     tags: tags
       .default({})
       .describe('extra tags on every resource'),

@@ -33,9 +33,9 @@ export const PHASES: readonly PhaseInfo[] = [
   phase('ec2', 'key pair, data volume and the host instance', ['validate', 'vpc', 'sg', 'iam'], () => import('./ec2.js')),
   phase('storage', 'data volume formatted, mounted, one directory per developer', ['ec2'], () => import('./storage.js')),
   phase('containers', 'one code-server container per developer', ['storage', 'secrets'], () => import('./containers.js')),
-  phase('cert', 'ACM certificate for *.<baseDomain>, validated through Route 53', ['validate']),
-  phase('alb', 'load balancer, target group and host rule per developer, listeners', ['vpc', 'sg', 'ec2', 'cert']),
-  phase('dns', 'Route 53 alias record per developer', ['alb']),
+  phase('cert', 'ACM certificate for *.<baseDomain>, validated through Route 53', ['validate'], () => import('./cert.js')),
+  phase('alb', 'load balancer, target group and host rule per developer, listeners', ['vpc', 'sg', 'ec2', 'cert'], () => import('./alb.js')),
+  phase('dns', 'Route 53 alias record per developer', ['alb'], () => import('./dns.js')),
   phase('monitoring', 'log groups, alarms and AWS Backup of the data volume', ['ec2', 'alb']),
   phase('test', 'end-to-end checks of every developer URL', ['containers', 'dns', 'monitoring']),
 ];

@@ -19,6 +19,8 @@ export interface RunOptions {
   adoptDataVolume?: string;
   /** `up --new-data-volume`: accept an empty data volume in place of a recorded one that is gone. */
   newDataVolume?: boolean;
+  /** `up --take-over-dns`: overwrite a developer's DNS record that devenv did not make. */
+  takeOverDns?: boolean;
   /** `destroy --delete-data`: delete the data volume too. */
   deleteData?: boolean;
   /** `destroy --no-final-snapshot`: with --delete-data, skip the snapshot. */

@@ -57,7 +57,11 @@ export class MotoServer {
     private readonly log: () => string,
   ) {}
 
-  static async start(host = '127.0.0.1'): Promise<MotoServer> {
+  /**
+   * `acmValidationWaitSeconds`: how long moto keeps a requested certificate PENDING_VALIDATION before
+   * it turns ISSUED (MOTO_ACM_VALIDATION_WAIT; moto's own default is 60 s). 0 unless a test needs the wait.
+   */
+  static async start(host = '127.0.0.1', o: { acmValidationWaitSeconds?: number } = {}): Promise<MotoServer> {
     let lastError: unknown;
     for (let attempt = 0; attempt < 3; attempt++) {
       const port = await freePort(host);
@@ -65,7 +69,7 @@ export class MotoServer {
       const child = spawn('python3', ['-m', 'moto.server', '-H', host, '-p', String(port)], {
         stdio: ['ignore', 'pipe', 'pipe'],
         // MOTO_AMIS_PATH must stay unset: with it, a reset answers HTTP 500 (AWS-NOTES §9).
-        env: { ...process.env, MOTO_AMIS_PATH: undefined, PYTHONUNBUFFERED: '1' },
+        env: { ...process.env, MOTO_AMIS_PATH: undefined, PYTHONUNBUFFERED: '1', MOTO_ACM_VALIDATION_WAIT: String(o.acmValidationWaitSeconds ?? 0) },
       });
       child.stdout!.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
       child.stderr!.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));

@@ -13,7 +13,7 @@ export interface MotoHandle {
 
 const availability = motoAvailable();
 
-export function describeMoto(name: string, body: (moto: MotoHandle) => void): void {
+export function describeMoto(name: string, body: (moto: MotoHandle) => void, server: Parameters<typeof MotoServer.start>[1] = {}): void {
   if (!availability.ok) {
     if (process.env.CI === 'true') {
       describe(name, () => {
@@ -32,7 +32,7 @@ export function describeMoto(name: string, body: (moto: MotoHandle) => void): vo
   const handle = {} as MotoHandle;
   describe(name, () => {
     beforeAll(async () => {
-      handle.server = await MotoServer.start();
+      handle.server = await MotoServer.start(undefined, server);
       handle.server.useFromThisProcess();
     }, 30_000);
     afterAll(async () => {

@@ -1,0 +1,132 @@
+import {
+  CreateListenerCommand, CreateRuleCommand, DeleteListenerCommand, DeleteRuleCommand, DescribeListenersCommand, DescribeRulesCommand, ModifyListenerCommand, ModifyRuleCommand,
+  SetRulePrioritiesCommand, type Action, type Listener, type Rule,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { PlannedResource } from '../../blueprint/types.js';
+import type { Context } from '../../phases/types.js';
+import type { Fix } from '../ec2/fixes.js';
+import { ElbCode, hasCode } from '../errors.js';
+import type { ResourceSpec } from '../resource.js';
+import { retryWithin, type ConsistencyWindow } from '../retry.js';
+import { tagList } from '../tags.js';
+
+// ---------------------------------------------------------------------------------------------
+// Listeners (443 with the certificate, 80 redirecting) and one host rule per developer. Both are
+// found on devenv's own load balancer (by port, by host name): being there makes them devenv's.
+
+type Elb = Pick<Context, 'aws' | 'clock' | 'signal' | 'report'>;
+
+export const listListeners = async (ctx: Pick<Context, 'aws'>, lbArn: string): Promise<Listener[]> =>
+  (await ctx.aws.elbv2.send(new DescribeListenersCommand({ LoadBalancerArn: lbArn }))).Listeners ?? [];
+
+/** A rule of a listener: one call for all of them (a listener holds at most 100). */
+export const listRules = async (ctx: Pick<Context, 'aws'>, listenerArn: string): Promise<Rule[]> =>
+  (await ctx.aws.elbv2.send(new DescribeRulesCommand({ ListenerArn: listenerArn, PageSize: 400 }))).Rules ?? [];
+
+/** CreateListener/ModifyListener can refuse a just-issued certificate for a while (AWS-NOTES §10; Terraform retries). */
+const CERTIFICATE_PROPAGATION: ConsistencyWindow = { name: 'the new certificate to reach the load balancer', windowMs: 2 * 60_000, intervalMs: 5_000 };
+
+const retryingCertificate = <T>(ctx: Elb, call: () => Promise<T>) =>
+  retryWithin(CERTIFICATE_PROPAGATION, (err) => hasCode(err, ElbCode.certificateNotFound), call, {
+    clock: ctx.clock, signal: ctx.signal, onRetry: (message) => ctx.report.progress(message),
+  });
+
+export const NOT_FOUND_ACTION: Action = { Type: 'fixed-response', FixedResponseConfig: { StatusCode: '404', ContentType: 'text/plain', MessageBody: 'No workspace at this address' } };
+export const REDIRECT_ACTION: Action = { Type: 'redirect', RedirectConfig: { Protocol: 'HTTPS', Port: '443', StatusCode: 'HTTP_301' } };
+
+/** What a listener should be: port, protocol, default action and, for HTTPS, the TLS policy and certificate. */
+export interface ListenerWant {
+  port: number;
+  protocol: 'HTTP' | 'HTTPS';
+  defaultAction: Action;
+  sslPolicy?: string;
+  certificateArn?: string;
+  /** Runs before a call that hands AWS the certificate (AWS refuses one that is not issued yet). */
+  beforeCertificateUse?: () => Promise<void>;
+}
+
+export function listenerSpec(ctx: Elb, planned: PlannedResource, listed: Listener[], lbArn: string | undefined, want: ListenerWant): ResourceSpec<Listener> {
+  return {
+    logicalId: planned.logicalId,
+    kind: planned.kind,
+    describe: async (arn) => listed.find((l) => l.ListenerArn === arn),
+    find: async () => listed.filter((l) => l.Port === want.port),
+    create: async () => {
+      await want.beforeCertificateUse?.();
+      const out = await retryingCertificate(ctx, () => ctx.aws.elbv2.send(new CreateListenerCommand({
+        LoadBalancerArn: lbArn, Port: want.port, Protocol: want.protocol, DefaultActions: [want.defaultAction], Tags: tagList(planned.tags),
+        ...(want.sslPolicy ? { SslPolicy: want.sslPolicy } : {}),
+        ...(want.certificateArn ? { Certificates: [{ CertificateArn: want.certificateArn }] } : {}),
+      })));
+      return out.Listeners![0]!;
+    },
+    idOf: (l) => l.ListenerArn!,
+  };
+}
+
+const sameAction = (a: Action | undefined, b: Action) =>
+  a?.Type === b.Type
+  && (b.Type !== 'fixed-response' || a?.FixedResponseConfig?.StatusCode === b.FixedResponseConfig?.StatusCode)
+  && (b.Type !== 'redirect' || (a?.RedirectConfig?.Protocol === b.RedirectConfig?.Protocol && a?.RedirectConfig?.Port === b.RedirectConfig?.Port && a?.RedirectConfig?.StatusCode === b.RedirectConfig?.StatusCode));
+
+/** One ModifyListener for whatever drifted: TLS policy, certificate, default action. */
+export function listenerFixes(ctx: Elb, listener: Listener, want: ListenerWant): Fix[] {
+  const changes: string[] = [];
+  if (want.sslPolicy && listener.SslPolicy !== want.sslPolicy) changes.push(`TLS policy ${listener.SslPolicy ?? 'none'} → ${want.sslPolicy}`);
+  const certificate = listener.Certificates?.[0]?.CertificateArn;
+  if (want.certificateArn && certificate !== want.certificateArn) changes.push(`certificate ${certificate ?? 'none'} → ${want.certificateArn}`);
+  if (!sameAction(listener.DefaultActions?.[0], want.defaultAction) || (listener.DefaultActions?.length ?? 0) !== 1) changes.push(`default action → ${want.defaultAction.Type}`);
+  if (!changes.length) return [];
+  return [{
+    description: `listener ${want.port}: ${changes.join(', ')}`,
+    run: async () => {
+      if (want.certificateArn && certificate !== want.certificateArn) await want.beforeCertificateUse?.();
+      return retryingCertificate(ctx, () => ctx.aws.elbv2.send(new ModifyListenerCommand({
+        ListenerArn: listener.ListenerArn, DefaultActions: [want.defaultAction],
+        ...(want.sslPolicy ? { SslPolicy: want.sslPolicy } : {}),
+        ...(want.certificateArn ? { Certificates: [{ CertificateArn: want.certificateArn }] } : {}),
+      })));
+    },
+  }];
+}
+
+export const hostOf = (rule: Rule): string | undefined =>
+  rule.Conditions?.find((c) => c.Field === 'host-header')?.HostHeaderConfig?.Values?.[0] ?? rule.Conditions?.find((c) => c.Field === 'host-header')?.Values?.[0];
+export const forwardsTo = (rule: Rule): string | undefined => rule.Actions?.find((a) => a.Type === 'forward')?.TargetGroupArn;
+
+export interface RuleWant {
+  host: string;
+  priority: number;
+  targetGroupArn?: string;
+}
+
+export function ruleSpec(ctx: Elb, planned: PlannedResource, listed: Rule[], listenerArn: string | undefined, want: RuleWant): ResourceSpec<Rule> {
+  return {
+    logicalId: planned.logicalId,
+    kind: planned.kind,
+    developer: planned.developer,
+    describe: async (arn) => listed.find((r) => r.RuleArn === arn),
+    find: async () => listed.filter((r) => !r.IsDefault && hostOf(r) === want.host),
+    create: async () => (await ctx.aws.elbv2.send(new CreateRuleCommand({
+      ListenerArn: listenerArn, Priority: want.priority, Tags: tagList(planned.tags),
+      Conditions: [{ Field: 'host-header', HostHeaderConfig: { Values: [want.host] } }],
+      Actions: [{ Type: 'forward', TargetGroupArn: want.targetGroupArn }],
+    }))).Rules![0]!,
+    idOf: (r) => r.RuleArn!,
+  };
+}
+
+export function ruleFixes(ctx: Pick<Context, 'aws'>, rule: Rule, want: RuleWant): Fix[] {
+  const fixes: Fix[] = [];
+  if (Number(rule.Priority) !== want.priority) {
+    fixes.push({ description: `priority ${rule.Priority} → ${want.priority}`, run: () => ctx.aws.elbv2.send(new SetRulePrioritiesCommand({ RulePriorities: [{ RuleArn: rule.RuleArn, Priority: want.priority }] })) });
+  }
+  if (want.targetGroupArn && (forwardsTo(rule) !== want.targetGroupArn || rule.Actions?.length !== 1)) {
+    fixes.push({ description: `forward to ${want.targetGroupArn}`, run: () => ctx.aws.elbv2.send(new ModifyRuleCommand({ RuleArn: rule.RuleArn, Actions: [{ Type: 'forward', TargetGroupArn: want.targetGroupArn }] })) });
+  }
+  return fixes;
+}
+
+export const deleteRule = (ctx: Pick<Context, 'aws'>, arn: string) => ctx.aws.elbv2.send(new DeleteRuleCommand({ RuleArn: arn }));
+
+export const deleteListener = (ctx: Pick<Context, 'aws'>, arn: string) => ctx.aws.elbv2.send(new DeleteListenerCommand({ ListenerArn: arn }));

@@ -1,0 +1,65 @@
+import type { LoadBalancer, Listener, Rule, TargetGroup } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { describeCertificate } from '../../aws/acm/certificate.js';
+import { listListeners, listRules, NOT_FOUND_ACTION, REDIRECT_ACTION, type ListenerWant, type RuleWant } from '../../aws/elbv2/listeners.js';
+import { loadBalancerSpec } from '../../aws/elbv2/load-balancer.js';
+import { listTargetGroups } from '../../aws/elbv2/target-groups.js';
+import { albBlueprint } from '../../blueprint/edge.js';
+import { pick, type PlannedResource } from '../../blueprint/types.js';
+import type { Developer } from '../../config/model.js';
+import { DevenvError } from '../../errors.js';
+import type { Context } from '../types.js';
+
+/**
+ * What the alb phase reads before it decides anything, in as few calls as the APIs allow: the
+ * load balancer, its listeners, every rule of the HTTPS listener and every target group, each
+ * listed once for all developers. The resource specs then look things up here.
+ */
+export interface AlbWorld {
+  lb?: LoadBalancer;
+  listeners: Listener[];
+  rules: Rule[];
+  groups: TargetGroup[];
+}
+
+export const planned = (ctx: Context, logicalId: string): PlannedResource => pick(albBlueprint(ctx.model), logicalId);
+export const lbSpec = (ctx: Context, placement?: Parameters<typeof loadBalancerSpec>[2]) => loadBalancerSpec(ctx, planned(ctx, 'alb'), placement);
+
+export const httpsListener = (world: AlbWorld) => world.listeners.find((l) => l.Port === 443);
+
+export async function readWorld(ctx: Context, lb: LoadBalancer | undefined, fresh = false): Promise<AlbWorld> {
+  const listeners = lb && !fresh ? await listListeners(ctx, lb.LoadBalancerArn!) : [];
+  const https = listeners.find((l) => l.Port === 443);
+  return { lb, listeners, rules: https ? await listRules(ctx, https.ListenerArn!) : [], groups: await listTargetGroups(ctx) };
+}
+
+/** An id another phase recorded; its absence means that phase has not run. */
+export function recorded(ctx: Context, logicalId: string, phase: string): string {
+  const id = ctx.state.resource(logicalId)?.id;
+  if (!id) throw new DevenvError('phase', `alb needs ${logicalId}, which the ${phase} phase creates, but the state records none`, { remedy: `run \`devenv phase ${phase}\` (or \`devenv up\`) first` });
+  return id;
+}
+
+export const certificateArn = (ctx: Context): string | undefined => {
+  const arn = ctx.state.phase('cert')?.outputs?.certificateArn ?? ctx.state.resource('cert')?.id;
+  return typeof arn === 'string' ? arn : undefined;
+};
+
+/** AWS refuses an HTTPS listener with a certificate that is not issued yet (moto accepts it: AWS-NOTES §9). */
+export async function requireIssued(ctx: Context, arn: string): Promise<void> {
+  const cert = await describeCertificate(ctx, arn);
+  if (cert?.Status === 'ISSUED') return;
+  throw new DevenvError('phase', `the HTTPS listener needs certificate ${arn} to be ISSUED, but it is ${cert?.Status ?? 'missing'}`, {
+    remedy: 'run `devenv phase cert` (it waits for the validation), then `devenv up` again',
+  });
+}
+
+export function httpsWant(ctx: Context, certArn: string | undefined): ListenerWant {
+  return {
+    port: 443, protocol: 'HTTPS', defaultAction: NOT_FOUND_ACTION, sslPolicy: ctx.config.alb.sslPolicy, certificateArn: certArn,
+    beforeCertificateUse: certArn ? () => requireIssued(ctx, certArn) : undefined,
+  };
+}
+
+export const httpWant: ListenerWant = { port: 80, protocol: 'HTTP', defaultAction: REDIRECT_ACTION };
+
+export const ruleWant = (d: Developer, targetGroupArn?: string): RuleWant => ({ host: d.hostname, priority: d.priority, targetGroupArn });

@@ -1,0 +1,125 @@
+import type { CertificateDetail, ResourceRecord } from '@aws-sdk/client-acm';
+import type { ResourceRecordSet } from '@aws-sdk/client-route-53';
+import {
+  anyStatus, certificateSpec, deleteCertificate, describeCertificate, hasAllValidationRecords, validationRecords,
+} from '../aws/acm/certificate.js';
+import { AcmCode, hasCode } from '../aws/errors.js';
+import { ensureResource, planResource, removeResource, statusOf } from '../aws/resource.js';
+import { retryWithin, type ConsistencyWindow } from '../aws/retry.js';
+import { changeRecords, deletion, normalName, recordsUnder, upsert } from '../aws/route53/records.js';
+import { formatDuration, waitFor } from '../aws/wait.js';
+import { certBlueprint } from '../blueprint/edge.js';
+import { pick } from '../blueprint/types.js';
+import { DevenvError } from '../errors.js';
+import type { Change, Context, Phase, Row } from './types.js';
+
+/**
+ * cert: the ACM certificate of *.<baseDomain> (and the apex), validated through Route 53. It needs
+ * only validate, so the runner starts it at once and its wait (minutes) overlaps the network and
+ * the host. The validation CNAMEs stay while the certificate exists: ACM's renewal needs them.
+ */
+
+const VALIDATION = 'cert/validation';
+const planned = (ctx: Context) => pick(certBlueprint(ctx.model), 'cert');
+
+/** ACM validates in minutes, sometimes over an hour; Terraform waits 45 minutes [tf-9338]. */
+export const ISSUE_WAIT = { timeoutMs: 45 * 60_000, intervalMs: 10_000 };
+/** ACM writes the validation records a few seconds after the request [acm-req]. */
+const RECORDS_WAIT = { timeoutMs: 2 * 60_000, intervalMs: 2_000 };
+/** DeleteCertificate answers ResourceInUseException for a while after its listener is gone (Terraform retries 20 minutes). */
+export const CERT_RELEASE: ConsistencyWindow = { name: 'the load balancer to release the certificate', windowMs: 20 * 60_000, intervalMs: 15_000 };
+
+const asRecordSet = (r: ResourceRecord): ResourceRecordSet => ({ Name: r.Name, Type: 'CNAME', TTL: 300, ResourceRecords: [{ Value: r.Value }] });
+const describeRecords = (records: ResourceRecord[]) => records.map((r) => `${normalName(r.Name!)} CNAME ${normalName(r.Value!)}`).join(', ');
+
+async function withValidationRecords(ctx: Context, cert: CertificateDetail): Promise<CertificateDetail> {
+  if (hasAllValidationRecords(cert)) return cert;
+  const arn = cert.CertificateArn!;
+  return waitFor(async () => {
+    const live = (await describeCertificate(ctx, arn)) ?? cert;
+    return { done: hasAllValidationRecords(live), value: live, seen: 'no validation records yet' };
+  }, { what: `ACM to give the validation records of ${arn}`, ...RECORDS_WAIT, clock: ctx.clock, signal: ctx.signal });
+}
+
+/** The validation records that are missing from the zone or hold another value. */
+async function missingValidationRecords(ctx: Context, cert: CertificateDetail): Promise<ResourceRecord[]> {
+  const live = await recordsUnder(ctx, ctx.config.hostedZoneId, ctx.config.baseDomain);
+  const value = (r: ResourceRecordSet) => normalName(r.ResourceRecords?.[0]?.Value ?? '');
+  return validationRecords(cert).filter((want) => !live.some((r) => r.Type === 'CNAME' && normalName(r.Name!) === normalName(want.Name!) && value(r) === normalName(want.Value!)));
+}
+
+function notIssued(ctx: Context, cert: CertificateDetail, what: string): DevenvError {
+  const records = describeRecords(validationRecords(cert));
+  return new DevenvError('aws', `certificate ${cert.CertificateArn} for ${cert.DomainName} ${what}`, {
+    remedy: `check that ${records || 'its validation CNAME'} resolves publicly (\`dig CNAME <name>\`). Likely causes: a CAA record on ${ctx.config.baseDomain} or a parent that does not allow amazon.com; `
+      + `hosted zone ${ctx.config.hostedZoneId} is not the delegated one (its name servers differ from the domain's public NS records). Fix that, then run \`devenv up\` again`,
+  });
+}
+
+async function waitUntilIssued(ctx: Context, cert: CertificateDetail): Promise<CertificateDetail> {
+  const arn = cert.CertificateArn!;
+  try {
+    return await waitFor(async () => {
+      const live = (await describeCertificate(ctx, arn)) ?? cert;
+      if (live.Status === 'ISSUED') return { done: true, value: live, seen: 'ISSUED' };
+      if (live.Status !== 'PENDING_VALIDATION') throw notIssued(ctx, live, `is ${live.Status}${live.FailureReason ? ` (${live.FailureReason})` : ''}: ACM will not issue it`);
+      return { done: false, value: live, seen: live.Status };
+    }, {
+      what: `certificate ${arn} to be issued`, ...ISSUE_WAIT, clock: ctx.clock, signal: ctx.signal,
+      onWait: (elapsed) => ctx.report.progress(`waiting for ACM to validate ${cert.DomainName} (${formatDuration(elapsed)} of at most ${formatDuration(ISSUE_WAIT.timeoutMs)})`),
+    });
+  } catch (err) {
+    if (err instanceof DevenvError && err.message.startsWith('timed out')) throw notIssued(ctx, cert, `is still PENDING_VALIDATION after ${formatDuration(ISSUE_WAIT.timeoutMs)}`);
+    throw err;
+  }
+}
+
+async function apply(ctx: Context): Promise<void> {
+  const { resource } = await ensureResource(ctx, certificateSpec(ctx, planned(ctx)));
+  const cert = await withValidationRecords(ctx, resource);
+  const missing = await missingValidationRecords(ctx, cert);
+  await changeRecords(ctx, ctx.config.hostedZoneId, missing.map((r) => upsert(asRecordSet(r))), `devenv ${ctx.model.project}: ACM validation`);
+  const names = validationRecords(cert).map((r) => normalName(r.Name!));
+  await ctx.state.setResource(VALIDATION, { kind: 'DNS record', phase: 'cert', id: names.join(' '), attrs: { names } });
+  if (missing.length) ctx.report.step(`wrote ${describeRecords(missing)}`);
+  const issued = cert.Status === 'ISSUED' ? cert : await waitUntilIssued(ctx, cert);
+  await ctx.state.setOutputs('cert', { certificateArn: issued.CertificateArn! });
+}
+
+async function plan(ctx: Context): Promise<Change[]> {
+  const { resource: cert, ...change } = await planResource(ctx, certificateSpec(ctx, planned(ctx)), String(planned(ctx).properties.domain));
+  const certChange: Change = { ...change, detail: cert ? `${cert.Status}${expiry(cert)}` : `DNS-validated, ${ctx.config.baseDomain} as a second name` };
+  const missing = cert && hasAllValidationRecords(cert) ? await missingValidationRecords(ctx, cert) : undefined;
+  const recordAction = missing === undefined || missing.length > 0 ? 'create' : 'keep';
+  return [certChange, { phase: 'cert', action: recordAction, logicalId: VALIDATION, kind: 'DNS record', detail: missing?.length ? describeRecords(missing) : 'validation CNAME(s) in the hosted zone' }];
+}
+
+const expiry = (c: CertificateDetail) => (c.NotAfter ? `, expires ${c.NotAfter.toISOString().slice(0, 10)}` : '');
+
+async function status(ctx: Context): Promise<Row[]> {
+  const row = await statusOf(ctx, anyStatus(ctx, planned(ctx)), (c) => c.Status ?? 'unknown', (c) => `${c.DomainName}${expiry(c)}${c.FailureReason ? `; ${c.FailureReason}` : ''}`);
+  return [row];
+}
+
+/**
+ * Deletes the certificate (every one of this project's, in any state) once no listener uses it,
+ * then its validation records, which the seed's cleanup left behind.
+ */
+async function destroy(ctx: Context): Promise<void> {
+  const names = new Set((ctx.state.resource(VALIDATION)?.attrs?.names as string[] | undefined) ?? []);
+  await removeResource(ctx, anyStatus(ctx, planned(ctx)), async (arn, found) => {
+    const cert = found ?? (await describeCertificate(ctx, arn));
+    for (const r of cert ? validationRecords(cert) : []) names.add(normalName(r.Name!));
+    await retryWithin(CERT_RELEASE, (err) => hasCode(err, AcmCode.resourceInUse), () => deleteCertificate(ctx, arn), {
+      clock: ctx.clock, signal: ctx.signal, onRetry: (message) => ctx.report.progress(`deleting certificate ${arn}: ${message}`),
+    });
+  });
+  const live = await recordsUnder(ctx, ctx.config.hostedZoneId, ctx.config.baseDomain);
+  const stale = live.filter((r) => r.Type === 'CNAME' && names.has(normalName(r.Name!)));
+  await changeRecords(ctx, ctx.config.hostedZoneId, stale.map(deletion), `devenv ${ctx.model.project}: ACM validation removed`);
+  for (const r of stale) ctx.report.step(`deleted DNS record ${normalName(r.Name!)} CNAME`);
+  if (ctx.state.resource(VALIDATION)) await ctx.state.forget(VALIDATION);
+}
+
+const phase: Phase = { name: 'cert', apply, destroy, plan, status };
+export default phase;

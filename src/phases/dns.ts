@@ -1,0 +1,145 @@
+import type { ResourceRecordSet, Change as RecordChange } from '@aws-sdk/client-route-53';
+import { probeResource } from '../aws/resource.js';
+import { changeRecords, deletion, describeTarget, normalName, recordsNamed, recordsUnder, upsert } from '../aws/route53/records.js';
+import type { Developer } from '../config/model.js';
+import { DevenvError } from '../errors.js';
+import { lbSpec } from './alb/world.js';
+import type { Change, Context, Phase, Row } from './types.js';
+
+/**
+ * dns: one alias A record per developer to the load balancer, all written in one batch. Records
+ * carry no tags: a record is devenv's when it aliases this load balancer or the state records it.
+ * Any other record of a developer's name is left alone unless `--take-over-dns`.
+ */
+
+interface AliasTarget {
+  dnsName: string;
+  zoneId: string;
+}
+
+type Decision =
+  | { developer: Developer; action: 'keep'; live: ResourceRecordSet }
+  | { developer: Developer; action: 'create' }
+  /** `live`: what holds the name now; replaced (ours) or taken over (not ours, with --take-over-dns). */
+  | { developer: Developer; action: 'update' | 'foreign'; live: ResourceRecordSet[] };
+
+const PHASE = 'dns';
+const recordId = (name: string) => `record/${name}`;
+/** `dualstack.` is how AWS sometimes writes an ALB's alias name. */
+const aliasName = (r: ResourceRecordSet) => normalName(r.AliasTarget?.DNSName ?? '').replace(/^dualstack\./, '');
+const aliasesTo = (r: ResourceRecordSet, to: AliasTarget) => r.Type === 'A' && aliasName(r) === normalName(to.dnsName);
+/** The record types that can share a name with devenv's A record only by replacing it. */
+const CLASHING = new Set(['A', 'AAAA', 'CNAME']);
+
+function recordedTarget(ctx: Context): AliasTarget | undefined {
+  const attrs = ctx.state.resource('alb')?.attrs;
+  return attrs?.dnsName ? { dnsName: String(attrs.dnsName), zoneId: String(attrs.canonicalHostedZoneId) } : undefined;
+}
+
+/** The load balancer the records point to: as the alb phase recorded it, or found by its name (a lost state). */
+async function aliasTarget(ctx: Context): Promise<AliasTarget | undefined> {
+  const recordedOne = recordedTarget(ctx);
+  if (recordedOne) return recordedOne;
+  const lb = (await probeResource(ctx, lbSpec(ctx))).resource;
+  return lb ? { dnsName: lb.DNSName!, zoneId: lb.CanonicalHostedZoneId! } : undefined;
+}
+
+const aliasRecord = (d: Developer, to: AliasTarget): ResourceRecordSet => ({
+  Name: d.hostname, Type: 'A', AliasTarget: { DNSName: to.dnsName, HostedZoneId: to.zoneId, EvaluateTargetHealth: true },
+});
+
+function decide(ctx: Context, d: Developer, live: ResourceRecordSet[], to: AliasTarget): Decision {
+  const here = recordsNamed(live, d.hostname).filter((r) => CLASHING.has(r.Type!));
+  if (here.length === 0) return { developer: d, action: 'create' };
+  const ours = here.find((r) => aliasesTo(r, to));
+  if (ours && here.length === 1 && ours.AliasTarget?.EvaluateTargetHealth && ours.AliasTarget.HostedZoneId === to.zoneId) return { developer: d, action: 'keep', live: ours };
+  const mine = ours !== undefined || ctx.state.resource(recordId(d.name)) !== undefined;
+  return { developer: d, action: mine ? 'update' : 'foreign', live: here };
+}
+
+/** Records of developers no longer in the config: named in the state, or aliasing this load balancer under baseDomain. */
+function removedRecords(ctx: Context, live: ResourceRecordSet[], to: AliasTarget | undefined): ResourceRecordSet[] {
+  const current = new Set(ctx.model.developers.map((d) => normalName(d.hostname)));
+  const recordedNames = new Set(ctx.state.resourcesOf(PHASE).map(([, r]) => normalName(r.id ?? '')));
+  return live.filter((r) => r.Type === 'A' && !current.has(normalName(r.Name!)) && ((to && aliasesTo(r, to)) || (recordedNames.has(normalName(r.Name!)) && r.AliasTarget)));
+}
+
+function foreignError(foreign: Decision[]): DevenvError {
+  const lines = foreign.map((f) => `${f.developer.hostname} (${'live' in f && Array.isArray(f.live) ? f.live.map(describeTarget).join('; ') : ''})`);
+  return new DevenvError('phase', `DNS records devenv did not make already hold ${lines.join(', ')}; nothing was changed`, {
+    remedy: 'check that nothing else serves these names; then run `devenv up --take-over-dns` to replace them with aliases to the load balancer, or remove those developers',
+  });
+}
+
+function changesFor(decisions: Decision[], to: AliasTarget, removed: ResourceRecordSet[]): RecordChange[] {
+  const changes: RecordChange[] = [];
+  for (const d of decisions) {
+    if (d.action === 'keep') continue;
+    // An UPSERT of an A record cannot replace a CNAME or an AAAA of the same name: those are deleted in the same batch.
+    if (d.action !== 'create') changes.push(...d.live.filter((r) => r.Type !== 'A').map(deletion));
+    changes.push(upsert(aliasRecord(d.developer, to)));
+  }
+  return [...changes, ...removed.map(deletion)];
+}
+
+async function apply(ctx: Context): Promise<void> {
+  const to = recordedTarget(ctx);
+  if (!to) throw new DevenvError('phase', 'dns needs the load balancer, but the state records none', { remedy: 'run `devenv phase alb` (or `devenv up`) first' });
+  const live = await recordsUnder(ctx, ctx.config.hostedZoneId, ctx.config.baseDomain);
+  const decisions = ctx.model.developers.map((d) => decide(ctx, d, live, to));
+  const foreign = decisions.filter((d) => d.action === 'foreign');
+  if (foreign.length && !ctx.options.takeOverDns) throw foreignError(foreign);
+  const removed = removedRecords(ctx, live, to);
+  await changeRecords(ctx, ctx.config.hostedZoneId, changesFor(decisions, to, removed), `devenv ${ctx.model.project}: developer records`);
+  for (const d of decisions) if (d.action !== 'keep') ctx.report.step(`${d.action === 'create' ? 'created' : 'replaced'} ${d.developer.hostname} → ${to.dnsName}`);
+  for (const r of removed) ctx.report.step(`deleted ${normalName(r.Name!)} (no longer a developer)`);
+  for (const d of decisions) await recordDecision(ctx, d, to);
+  for (const [logicalId, r] of ctx.state.resourcesOf(PHASE)) if (!ctx.model.developers.some((d) => recordId(d.name) === logicalId) || !r.id) await ctx.state.forget(logicalId);
+}
+
+async function recordDecision(ctx: Context, d: Decision, to: AliasTarget): Promise<void> {
+  const logicalId = recordId(d.developer.name);
+  const record = { kind: 'DNS record', phase: PHASE, developer: d.developer.name, id: d.developer.hostname, attrs: { target: to.dnsName } };
+  if (JSON.stringify(ctx.state.resource(logicalId)) !== JSON.stringify(record)) await ctx.state.setResource(logicalId, record);
+}
+
+async function plan(ctx: Context): Promise<Change[]> {
+  const to = await aliasTarget(ctx);
+  const live = await recordsUnder(ctx, ctx.config.hostedZoneId, ctx.config.baseDomain);
+  const target = to ?? { dnsName: 'the load balancer (to be created)', zoneId: '' };
+  const changes = ctx.model.developers.map((d): Change => {
+    const decision = decide(ctx, d, live, target);
+    const base = { phase: PHASE, logicalId: recordId(d.name), kind: 'DNS record', name: d.hostname } as const;
+    if (decision.action === 'create') return { ...base, action: 'create', detail: `A alias → ${target.dnsName}` };
+    if (decision.action === 'keep') return { ...base, action: 'keep', id: d.hostname, detail: describeTarget(decision.live) };
+    const now = decision.live.map(describeTarget).join('; ');
+    if (decision.action === 'update') return { ...base, action: 'update', id: d.hostname, detail: `${now} → A alias ${target.dnsName}` };
+    return { ...base, action: ctx.options.takeOverDns ? 'replace' : 'keep', id: d.hostname, detail: `not devenv's: ${now}; ${ctx.options.takeOverDns ? 'taken over' : 'up refuses to overwrite it without --take-over-dns'}` };
+  });
+  const removed = removedRecords(ctx, live, to).map((r): Change => ({ phase: PHASE, action: 'delete', logicalId: `record/${normalName(r.Name!).split('.')[0]}`, kind: 'DNS record', name: normalName(r.Name!), detail: describeTarget(r) }));
+  return [...changes, ...removed];
+}
+
+async function status(ctx: Context): Promise<Row[]> {
+  const to = await aliasTarget(ctx);
+  const live = await recordsUnder(ctx, ctx.config.hostedZoneId, ctx.config.baseDomain);
+  return ctx.model.developers.map((d): Row => {
+    const here = recordsNamed(live, d.hostname).filter((r) => CLASHING.has(r.Type!));
+    const state = here.length === 0 ? 'missing' : here.some((r) => to && aliasesTo(r, to)) ? 'in sync' : 'points elsewhere';
+    return { phase: PHASE, logicalId: recordId(d.name), kind: 'DNS record', id: here.length ? d.hostname : undefined, state, detail: here.map(describeTarget).join('; ') || d.hostname };
+  });
+}
+
+/** Every developer record of this load balancer (current or removed developers), in one batch. */
+async function destroy(ctx: Context): Promise<void> {
+  const to = await aliasTarget(ctx);
+  const live = await recordsUnder(ctx, ctx.config.hostedZoneId, ctx.config.baseDomain);
+  const recordedNames = new Set(ctx.state.resourcesOf(PHASE).map(([, r]) => normalName(r.id ?? '')));
+  const ours = live.filter((r) => r.Type === 'A' && ((to && aliasesTo(r, to)) || (recordedNames.has(normalName(r.Name!)) && r.AliasTarget && to === undefined)));
+  await changeRecords(ctx, ctx.config.hostedZoneId, ours.map(deletion), `devenv ${ctx.model.project}: developer records removed`);
+  for (const r of ours) ctx.report.step(`deleted DNS record ${normalName(r.Name!)}`);
+  for (const [logicalId] of ctx.state.resourcesOf(PHASE)) await ctx.state.forget(logicalId);
+}
+
+const phase: Phase = { name: PHASE, apply, destroy, plan, status };
+export default phase;
