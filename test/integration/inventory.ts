@@ -14,8 +14,11 @@ import {
 import { ListAttachedRolePoliciesCommand, ListInstanceProfilesCommand, ListRolePoliciesCommand, ListRolesCommand } from '@aws-sdk/client-iam';
 import { ListSecretsCommand } from '@aws-sdk/client-secrets-manager';
 import { ListResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
-import { DescribeListenersCommand, DescribeLoadBalancersCommand, DescribeRulesCommand, DescribeTargetGroupsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { ListCertificatesCommand } from '@aws-sdk/client-acm';
+import {
+  DescribeListenersCommand, DescribeLoadBalancerAttributesCommand, DescribeLoadBalancersCommand, DescribeRulesCommand, DescribeTagsCommand, DescribeTargetGroupsCommand,
+  DescribeTargetHealthCommand,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DescribeCertificateCommand, ListCertificatesCommand, ListTagsForCertificateCommand } from '@aws-sdk/client-acm';
 import { DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { MOTO_ACCOUNT, type TestClients } from './moto.js';
 
@@ -50,7 +53,9 @@ export async function takeInventory(aws: TestClients, zoneId: string): Promise<I
   };
   const ref = (id: string | undefined) => (id === undefined ? '-' : ids.get(id) ?? `foreign(${id})`);
 
-  await Promise.all([ec2Part(), iamPart(), otherPart()]);
+  // EC2 first: the other parts name the subnets, groups and instances they refer to by the ids it records.
+  await ec2Part();
+  await Promise.all([iamPart(), otherPart()]);
   for (const list of Object.values(items)) list.sort();
   tagProblems.sort();
   return { items, tagProblems, ids };
@@ -159,32 +164,78 @@ export async function takeInventory(aws: TestClients, zoneId: string): Promise<I
   }
 
   async function otherPart(): Promise<void> {
-    const [secrets, records, lbs, tgs, certs, logGroups] = await Promise.all([
+    const [secrets, records, certs, logGroups] = await Promise.all([
       listAll((token) => aws.secrets.send(new ListSecretsCommand({ IncludePlannedDeletion: true, NextToken: token })), (o) => o.SecretList),
       aws.route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId })),
-      aws.elbv2.send(new DescribeLoadBalancersCommand({})),
-      aws.elbv2.send(new DescribeTargetGroupsCommand({})),
       aws.acm.send(new ListCertificatesCommand({})),
       aws.logs.send(new DescribeLogGroupsCommand({})),
     ]);
     for (const s of secrets) add('secret', `${s.Name}${s.DeletedDate ? ' (scheduled for deletion)' : ''}`);
+    for (const c of certs.CertificateSummaryList ?? []) {
+      const [{ Tags }, { Certificate: d }] = await Promise.all([
+        aws.acm.send(new ListTagsForCertificateCommand({ CertificateArn: c.CertificateArn })),
+        aws.acm.send(new DescribeCertificateCommand({ CertificateArn: c.CertificateArn })),
+      ]);
+      add('certificate', `${tag(Tags, 'devenv:resource') ?? 'untagged'} ${c.DomainName} +${(d?.SubjectAlternativeNames ?? []).filter((n) => n !== c.DomainName).join(',')} ${d?.Status}`);
+    }
+    const lbNames = await elbv2Part();
     for (const r of records.ResourceRecordSets ?? []) {
       const apex = r.Name!.replace(/\.$/, '') === zoneApex(records.ResourceRecordSets ?? []);
       if (apex && (r.Type === 'SOA' || r.Type === 'NS')) continue; // the zone's own
-      add('dns record', `${r.Name} ${r.Type}${r.AliasTarget ? ' alias' : ''}`);
+      const alias = r.AliasTarget ? ` alias → ${lbNames.get(r.AliasTarget.DNSName!.replace(/\.$/, '').toLowerCase()) ?? `foreign(${r.AliasTarget.DNSName})`} evaluateHealth=${r.AliasTarget.EvaluateTargetHealth}` : '';
+      add('dns record', `${r.Name} ${r.Type}${alias}`);
     }
-    for (const lb of lbs.LoadBalancers ?? []) {
-      add('load balancer', `${lb.LoadBalancerName} ${lb.Scheme}`);
-      const listeners = (await aws.elbv2.send(new DescribeListenersCommand({ LoadBalancerArn: lb.LoadBalancerArn }))).Listeners ?? [];
-      for (const l of listeners) {
-        add('listener', `${lb.LoadBalancerName}:${l.Port} ${l.Protocol}`);
-        const r = (await aws.elbv2.send(new DescribeRulesCommand({ ListenerArn: l.ListenerArn }))).Rules ?? [];
-        for (const rule of r) if (!rule.IsDefault) add('listener rule', `${lb.LoadBalancerName}:${l.Port} priority=${rule.Priority}`);
-      }
-    }
-    for (const t of tgs.TargetGroups ?? []) add('target group', `${t.TargetGroupName} port=${t.Port}`);
-    for (const c of certs.CertificateSummaryList ?? []) add('certificate', `${c.DomainName}`);
     for (const g of logGroups.logGroups ?? []) add('log group', g.logGroupName!);
+  }
+
+  /**
+   * Load balancers, listeners, rules and target groups, by their devenv:resource tags, with what
+   * a user would check: the attributes devenv sets, the TLS policy, the rules' hosts and targets,
+   * each target group's registered targets. Returns the logical id of each load balancer's DNS name.
+   */
+  async function elbv2Part(): Promise<Map<string, string>> {
+    const [lbs, tgs] = await Promise.all([aws.elbv2.send(new DescribeLoadBalancersCommand({})), aws.elbv2.send(new DescribeTargetGroupsCommand({}))]);
+    const arns = [...(lbs.LoadBalancers ?? []).map((l) => l.LoadBalancerArn!), ...(tgs.TargetGroups ?? []).map((t) => t.TargetGroupArn!)];
+    const listeners = (await Promise.all((lbs.LoadBalancers ?? []).map((lb) => aws.elbv2.send(new DescribeListenersCommand({ LoadBalancerArn: lb.LoadBalancerArn }))))).flatMap((o) => o.Listeners ?? []);
+    const rules = (await Promise.all(listeners.map((l) => aws.elbv2.send(new DescribeRulesCommand({ ListenerArn: l.ListenerArn }))))).flatMap((o) => o.Rules ?? []);
+    const all = [...arns, ...listeners.map((l) => l.ListenerArn!), ...rules.filter((r) => !r.IsDefault).map((r) => r.RuleArn!)];
+    const tags = new Map<string, Tag[]>();
+    for (let i = 0; i < all.length; i += 20) {
+      const out = await aws.elbv2.send(new DescribeTagsCommand({ ResourceArns: all.slice(i, i + 20) }));
+      for (const d of out.TagDescriptions ?? []) tags.set(d.ResourceArn!, d.Tags ?? []);
+    }
+    const logical = (arn: string) => {
+      const id = tag(tags.get(arn), 'devenv:resource') ?? `untagged(${arn.split('/').slice(-2).join('/')})`;
+      ids.set(arn, id);
+      return id;
+    };
+    const dnsNames = new Map<string, string>();
+    for (const lb of lbs.LoadBalancers ?? []) {
+      const id = logical(lb.LoadBalancerArn!);
+      dnsNames.set(lb.DNSName!.toLowerCase(), id);
+      const attrs = (await aws.elbv2.send(new DescribeLoadBalancerAttributesCommand({ LoadBalancerArn: lb.LoadBalancerArn }))).Attributes ?? [];
+      const attr = (k: string) => attrs.find((a) => a.Key === k)?.Value ?? 'unset';
+      const subnets = (lb.AvailabilityZones ?? []).map((z) => ref(z.SubnetId)).sort().join(',');
+      add('load balancer', `${id} ${lb.LoadBalancerName} ${lb.Scheme} subnets=${subnets} sg=${(lb.SecurityGroups ?? []).map(ref).join(',')} idleTimeout=${attr('idle_timeout.timeout_seconds')} http2=${attr('routing.http2.enabled')} dropInvalidHeaders=${attr('routing.http.drop_invalid_header_fields.enabled')} preserveHost=${attr('routing.http.preserve_host_header.enabled')}`);
+    }
+    for (const t of tgs.TargetGroups ?? []) {
+      const id = logical(t.TargetGroupArn!);
+      const health = (await aws.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: t.TargetGroupArn }))).TargetHealthDescriptions ?? [];
+      const targets = health.map((h) => `${ref(h.Target?.Id)}:${h.Target?.Port}`).sort().join(',') || 'none';
+      add('target group', `${id} ${t.TargetGroupName} ${t.Protocol} port=${t.Port} health=${t.HealthCheckPath} ${t.HealthCheckIntervalSeconds}/${t.HealthCheckTimeoutSeconds}/${t.HealthyThresholdCount}/${t.UnhealthyThresholdCount} targets=${targets}`);
+    }
+    for (const l of listeners) {
+      const id = logical(l.ListenerArn!);
+      const action = l.DefaultActions?.[0];
+      const what = action?.Type === 'redirect' ? `redirect ${action.RedirectConfig?.Protocol}:${action.RedirectConfig?.Port} ${action.RedirectConfig?.StatusCode}` : `${action?.Type} ${action?.FixedResponseConfig?.StatusCode ?? ''}`.trim();
+      const cert = l.Certificates?.[0]?.CertificateArn ? ' cert' : '';
+      add('listener', `${id} ${ref(l.LoadBalancerArn)}:${l.Port} ${l.Protocol}${l.Protocol === 'HTTPS' ? ` ${l.SslPolicy}` : ''}${cert} default=${what}`);
+    }
+    for (const r of rules.filter((r) => !r.IsDefault)) {
+      const host = r.Conditions?.find((c) => c.Field === 'host-header')?.HostHeaderConfig?.Values?.join(',') ?? r.Conditions?.[0]?.Values?.join(',');
+      add('listener rule', `${logical(r.RuleArn!)} priority=${r.Priority} host=${host} → ${ref(r.Actions?.[0]?.TargetGroupArn)}`);
+    }
+    return dnsNames;
   }
 }
 

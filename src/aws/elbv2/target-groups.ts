@@ -1,5 +1,5 @@
 import {
-  CreateTargetGroupCommand, DeleteTargetGroupCommand, DeregisterTargetsCommand, DescribeTargetGroupsCommand, DescribeTargetHealthCommand,
+  CreateTargetGroupCommand, DeleteTargetGroupCommand, DeregisterTargetsCommand, DescribeTargetGroupAttributesCommand, DescribeTargetGroupsCommand, DescribeTargetHealthCommand,
   ModifyTargetGroupAttributesCommand, ModifyTargetGroupCommand, paginateDescribeTargetGroups, RegisterTargetsCommand,
   type TargetGroup, type TargetHealthDescription,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -71,18 +71,28 @@ export function healthCheckFixes(ctx: Pick<Context, 'aws'>, group: TargetGroup):
 }
 
 /**
- * The deregistration delay is an attribute, which CreateTargetGroup cannot set. It is set once and
- * remembered in the state (`attrs.deregistrationDelay`), so a converged run reads no attributes.
+ * The deregistration delay is an attribute, which CreateTargetGroup cannot set. Once set (or found
+ * set) it is remembered in the state (`attrs.deregistrationDelay`), so a converged run reads no
+ * attributes; a group just created has AWS's default and is not read either.
  */
-export function attributeFixes(ctx: Pick<Context, 'aws' | 'state'>, logicalId: string, arn: string): Fix[] {
-  const record = ctx.state.resource(logicalId);
-  if (record?.attrs?.deregistrationDelay === DEREGISTRATION_DELAY) return [];
+export async function attributeFixes(ctx: Pick<Context, 'aws' | 'state'>, logicalId: string, arn: string, created: boolean): Promise<Fix[]> {
+  if (ctx.state.resource(logicalId)?.attrs?.deregistrationDelay === DEREGISTRATION_DELAY) return [];
+  const remember = async () => {
+    const now = ctx.state.resource(logicalId)!;
+    await ctx.state.setResource(logicalId, { ...now, attrs: { ...now.attrs, deregistrationDelay: DEREGISTRATION_DELAY } });
+  };
+  if (!created) {
+    const live = (await ctx.aws.elbv2.send(new DescribeTargetGroupAttributesCommand({ TargetGroupArn: arn }))).Attributes ?? [];
+    if (live.find((a) => a.Key === 'deregistration_delay.timeout_seconds')?.Value === DEREGISTRATION_DELAY) {
+      await remember();
+      return [];
+    }
+  }
   return [{
     description: `deregistration delay ${DEREGISTRATION_DELAY} s`,
     run: async () => {
       await ctx.aws.elbv2.send(new ModifyTargetGroupAttributesCommand({ TargetGroupArn: arn, Attributes: [{ Key: 'deregistration_delay.timeout_seconds', Value: DEREGISTRATION_DELAY }] }));
-      const now = ctx.state.resource(logicalId)!;
-      await ctx.state.setResource(logicalId, { ...now, attrs: { ...now.attrs, deregistrationDelay: DEREGISTRATION_DELAY } });
+      await remember();
     },
   }];
 }

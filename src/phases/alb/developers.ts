@@ -28,7 +28,8 @@ export async function ensureTargetGroup(ctx: Context, d: Developer, world: AlbWo
   const { resource: group, outcome } = await ensureResource(ctx, targetGroupSpec(ctx, p, world.groups, vpcId));
   const arn = group.TargetGroupArn!;
   const live = outcome === 'created' ? [] : await targetHealth(ctx, arn);
-  await runFixes(ctx, [...healthCheckFixes(ctx, group), ...attributeFixes(ctx, p.logicalId, arn), ...targetFixes(ctx, arn, live, instanceId, d.port)], `target group ${group.TargetGroupName}`);
+  const attributes = await attributeFixes(ctx, p.logicalId, arn, outcome === 'created');
+  await runFixes(ctx, [...healthCheckFixes(ctx, group), ...attributes, ...targetFixes(ctx, arn, live, instanceId, d.port)], `target group ${group.TargetGroupName}`);
   return arn;
 }
 
