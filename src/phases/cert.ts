@@ -97,8 +97,13 @@ async function plan(ctx: Context): Promise<Change[]> {
 const expiry = (c: CertificateDetail) => (c.NotAfter ? `, expires ${c.NotAfter.toISOString().slice(0, 10)}` : '');
 
 async function status(ctx: Context): Promise<Row[]> {
-  const row = await statusOf(ctx, anyStatus(ctx, planned(ctx)), (c) => c.Status ?? 'unknown', (c) => `${c.DomainName}${expiry(c)}${c.FailureReason ? `; ${c.FailureReason}` : ''}`);
-  return [row];
+  const spec = anyStatus(ctx, planned(ctx));
+  const row = await statusOf(ctx, spec, (c) => c.Status ?? 'unknown', (c) => `${c.DomainName}${expiry(c)}${c.FailureReason ? `; ${c.FailureReason}` : ''}`);
+  const cert = row.id ? await spec.describe(row.id) : undefined;
+  if (!cert || !hasAllValidationRecords(cert)) return [row];
+  const missing = await missingValidationRecords(ctx, cert);
+  const records = validationRecords(cert);
+  return [row, { phase: 'cert', logicalId: VALIDATION, kind: 'DNS record', id: records.map((r) => normalName(r.Name!)).join(' '), state: missing.length ? 'missing' : 'in zone', detail: describeRecords(missing.length ? missing : records) }];
 }
 
 /**

@@ -226,8 +226,12 @@ describeMoto('an environment from up to destroy', (moto) => {
     expectConverged(removed, 'up without bob');
     expect(await ports(), 'carol was renumbered').toEqual({ alice: 8443, carol: 8445 });
     if (built('secrets')) {
-      expect(removed.calls.changed, 'removing bob changed more than his secret').toEqual(['secretsmanager:DeleteSecret']);
-      const expected = { ...baseline.items, secret: baseline.items.secret!.map((s) => (s.startsWith('itest/bob/') ? `${s} (scheduled for deletion)` : s)).sort() };
+      // His secret, and at the edge his rule, then his target group, then his record.
+      const edge = built('alb') ? ['elbv2:DeleteRule', 'elbv2:DeleteTargetGroup', 'route53:ChangeResourceRecordSets'] : [];
+      expect(removed.calls.changed.sort(), 'removing bob changed more than his resources').toEqual(['secretsmanager:DeleteSecret', ...edge].sort());
+      const notBob = (kind: string) => (baseline.items[kind] ?? []).filter((i) => !/\bbob\b/.test(i));
+      const edgeKinds = built('alb') ? Object.fromEntries(['target group', 'listener rule', 'dns record'].map((k) => [k, notBob(k)])) : {};
+      const expected = { ...baseline.items, ...edgeKinds, secret: baseline.items.secret!.map((s) => (s.startsWith('itest/bob/') ? `${s} (scheduled for deletion)` : s)).sort() };
       expectSameInventory((await ws.inventory()).items, expected, 'after removing bob');
     }
 

@@ -8,6 +8,7 @@ import {
   EC2ServiceException,
   type Image,
 } from '@aws-sdk/client-ec2';
+import { DescribeRulesCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { GetHostedZoneCommand, NoSuchHostedZone, Route53Client, Route53ServiceException } from '@aws-sdk/client-route-53';
 import { GetCallerIdentityCommand, STSClient, STSServiceException } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -93,6 +94,7 @@ describe('validate apply', () => {
       't3.2xlarge has 8 vCPUs and 32768 MiB in us-east-1a; 2 developers reserve 2 vCPUs and 6144 MiB (+ 1024 MiB for the host), room for 8',
       'SSH (port 22) only from 203.0.113.7/32',
       expect.stringMatching(/^key pair demo-admin-key(: a new ed25519 key will be written to| will be imported from) \/tmp\/devenv-test-key\.pem$/),
+      "2 developers use 2 of the load balancer's 100 target groups and 2 of its 100 rules",
     ]);
     const saved = JSON.parse(readFileSync(ctx.state.path, 'utf8'));
     expect(saved.account).toBe(ACCOUNT);
@@ -419,6 +421,31 @@ describe('instance type', () => {
   });
 });
 
+describe('load balancer capacity', () => {
+  const elb = mockClient(ElasticLoadBalancingV2Client);
+  const hostRule = (host: string, i: number) => ({ RuleArn: `arn:rule/${i}`, Priority: String(i + 1), IsDefault: false, Conditions: [{ Field: 'host-header', HostHeaderConfig: { Values: [host] } }] });
+  /** 90 small developers: the most the config allows; they fit a t3.2xlarge only with tiny reservations. */
+  const ninety = { developers: 90, containers: { cpuReservation: 0.05, memoryReservationMiB: 256, cpuLimit: 0.1, memoryLimitMiB: 512 } };
+
+  it('counts one target group and one rule per developer against the load balancer\'s 100', async () => {
+    const ctx = await testContext('validate', ninety);
+    await validate.apply(ctx);
+    expect(steps(ctx)).toContain("90 developers use 90 of the load balancer's 100 target groups and 90 of its 100 rules");
+  });
+
+  it('refuses, before anything changes, when other rules on the listener leave no room for every developer', async () => {
+    elb.reset();
+    const ctx = await testContext('validate', ninety);
+    await ctx.state.setResource('listener/https', { kind: 'listener', phase: 'alb', id: 'arn:listener/https' });
+    const developers = ctx.model.developers.map((d, i) => hostRule(d.hostname, i));
+    const others = Array.from({ length: 15 }, (_, i) => hostRule(`sso-${i}.example.org`, 100 + i));
+    elb.on(DescribeRulesCommand).resolves({ Rules: [...developers, ...others, { RuleArn: 'arn:default', IsDefault: true, Priority: 'default' }] });
+    const err = await failure(ctx);
+    expect(err.message).toContain('load balancer: 90 developers need 90 listener rules besides the 15 other rules on arn:listener/https, but a load balancer holds at most 100');
+    expect(err.message).toMatch(/remove developers or those other rules, or split the team over two environments/);
+  });
+});
+
 describe('admin CIDR', () => {
   it('loading the config refuses SSH from anywhere unless allowed', async () => {
     await expect(testContext('validate', { ssh: { adminCidr: '0.0.0.0/0' } })).rejects.toThrow(/ssh\.adminCidr: "0\.0\.0\.0\/0" opens SSH \(port 22\) to the whole internet/);
@@ -497,7 +524,7 @@ describe('plan, status, destroy', () => {
     const changes = await validate.plan(ctx);
     expect(changes.map((c) => [c.action, c.kind, c.logicalId])).toEqual([
       ['keep', 'check', 'check/account'], ['keep', 'check', 'check/region'], ['keep', 'check', 'check/hosted-zone'],
-      ['keep', 'check', 'check/ami'], ['keep', 'check', 'check/instance-type'], ['keep', 'check', 'check/admin-cidr'], ['keep', 'check', 'check/private-key'],
+      ['keep', 'check', 'check/ami'], ['keep', 'check', 'check/instance-type'], ['keep', 'check', 'check/admin-cidr'], ['keep', 'check', 'check/private-key'], ['keep', 'check', 'check/load-balancer'],
     ]);
     expect(changes.find((c) => c.logicalId === 'check/ami')?.detail).toContain(AMI);
     expect(ctx.state.data.account).toBeUndefined();

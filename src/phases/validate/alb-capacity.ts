@@ -1,0 +1,27 @@
+import { listRules, hostOf } from '../../aws/elbv2/listeners.js';
+import type { Context } from '../types.js';
+import { fail, guarded, pass, type CheckResult } from './outcome.js';
+
+/** Fixed per ALB: target groups 100; rules (all listeners, defaults excluded) 100 unless AWS raised the quota [alb-quotas]. */
+export const ALB_LIMITS = { targetGroups: 100, rules: 100 } as const;
+
+/**
+ * The developers fit one load balancer: one target group and one host rule each. Rules someone
+ * added to devenv's HTTPS listener outside devenv count against the same 100, so when the listener
+ * exists they are counted too (one call).
+ */
+export function checkAlbCapacity(ctx: Context): Promise<CheckResult> {
+  const developers = ctx.model.developers.length;
+  return guarded('load balancer', ctx.model.region, async () => {
+    const listenerArn = ctx.state.resource('listener/https')?.id;
+    const ours = new Set(ctx.model.developers.map((d) => d.hostname));
+    const others = listenerArn ? (await listRules(ctx, listenerArn)).filter((r) => !r.IsDefault && !ours.has(hostOf(r) ?? '')).length : 0;
+    const rules = developers + others;
+    const problems = [
+      ...(developers > ALB_LIMITS.targetGroups ? [`${developers} developers need ${developers} target groups, but a load balancer holds at most ${ALB_LIMITS.targetGroups}`] : []),
+      ...(rules > ALB_LIMITS.rules ? [`${developers} developers need ${developers} listener rules${others ? ` besides the ${others} other rules on ${listenerArn}` : ''}, but a load balancer holds at most ${ALB_LIMITS.rules}`] : []),
+    ];
+    if (problems.length) return fail('load balancer', `${problems.join('; ')}: remove developers${others ? ' or those other rules' : ''}, or split the team over two environments (two project names)`);
+    return pass('load balancer', `${developers} developers use ${developers} of the load balancer's ${ALB_LIMITS.targetGroups} target groups and ${rules} of its ${ALB_LIMITS.rules} rules`);
+  });
+}

@@ -1,0 +1,204 @@
+/**
+ * The alb phase against a small in-memory ELBv2 behind aws-sdk-client-mock, which behaves as AWS's
+ * docs say where moto does not (AWS-NOTES §9, §10): an HTTPS listener needs an ISSUED certificate
+ * and may answer CertificateNotFound just after issuance; RegisterTargets refuses a stopped instance.
+ */
+import { ACMClient, DescribeCertificateCommand } from '@aws-sdk/client-acm';
+import {
+  CreateListenerCommand, CreateLoadBalancerCommand, CreateRuleCommand, CreateTargetGroupCommand, DeleteRuleCommand, DeleteTargetGroupCommand,
+  DeregisterTargetsCommand, DescribeListenersCommand, DescribeLoadBalancerAttributesCommand, DescribeLoadBalancersCommand, DescribeRulesCommand,
+  DescribeTagsCommand, DescribeTargetGroupAttributesCommand, DescribeTargetGroupsCommand, DescribeTargetHealthCommand, ElasticLoadBalancingV2Client,
+  ElasticLoadBalancingV2ServiceException, ModifyListenerCommand, ModifyLoadBalancerAttributesCommand, ModifyTargetGroupAttributesCommand,
+  RegisterTargetsCommand, type Listener, type LoadBalancer, type Rule, type Tag, type TargetDescription, type TargetGroup,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { DevenvError } from '../../src/errors.js';
+import alb from '../../src/phases/alb.js';
+import { mutatingOperations, sentCalls } from '../helpers/calls.js';
+import { testContext, type TestContext } from '../helpers/context.js';
+
+const elb = mockClient(ElasticLoadBalancingV2Client);
+const acm = mockClient(ACMClient);
+const CERT = 'arn:aws:acm:us-east-1:123456789012:certificate/c1';
+
+interface World {
+  lbs: LoadBalancer[];
+  attributes: Map<string, Record<string, string>>;
+  listeners: Listener[];
+  rules: Rule[];
+  groups: TargetGroup[];
+  targets: Map<string, TargetDescription[]>;
+  tags: Map<string, Tag[]>;
+  certStatus: string;
+  /** CreateListener answers CertificateNotFound this many times first. */
+  certNotFoundFor: number;
+}
+let world: World;
+let n = 0;
+const arn = (kind: string) => `arn:aws:elasticloadbalancing:us-east-1:123456789012:${kind}/${++n}`;
+const elbError = (name: string, message = name) => new ElasticLoadBalancingV2ServiceException({ name, $fault: 'client', $metadata: {}, message });
+
+function fakeElb(): void {
+  elb.reset();
+  acm.reset();
+  elb.onAnyCommand().rejects(new Error('ELBv2 call not faked'));
+  acm.on(DescribeCertificateCommand).callsFake(() => ({ Certificate: { CertificateArn: CERT, Status: world.certStatus } }));
+  elb.on(DescribeLoadBalancersCommand).callsFake((i) => {
+    const found = world.lbs.filter((l) => (i.Names ?? []).includes(l.LoadBalancerName!) || (i.LoadBalancerArns ?? []).includes(l.LoadBalancerArn!));
+    if (!found.length) throw elbError('LoadBalancerNotFoundException', 'One or more load balancers not found');
+    return { LoadBalancers: structuredClone(found) };
+  });
+  elb.on(CreateLoadBalancerCommand).callsFake((i) => {
+    const lb: LoadBalancer = { LoadBalancerArn: arn('loadbalancer/app'), LoadBalancerName: i.Name, DNSName: `${i.Name}-1.us-east-1.elb.amazonaws.com`, CanonicalHostedZoneId: 'Z35SXDOTRQ7X7K', SecurityGroups: i.SecurityGroups, State: { Code: 'provisioning' } };
+    world.lbs.push({ ...lb, State: { Code: 'active' } });
+    world.attributes.set(lb.LoadBalancerArn!, { 'idle_timeout.timeout_seconds': '60', 'routing.http2.enabled': 'true' });
+    world.tags.set(lb.LoadBalancerArn!, i.Tags);
+    return { LoadBalancers: [lb] };
+  });
+  elb.on(DescribeLoadBalancerAttributesCommand).callsFake((i) => ({ Attributes: Object.entries(world.attributes.get(i.LoadBalancerArn)!).map(([Key, Value]) => ({ Key, Value })) }));
+  elb.on(ModifyLoadBalancerAttributesCommand).callsFake((i) => {
+    for (const a of i.Attributes) world.attributes.get(i.LoadBalancerArn)![a.Key] = a.Value;
+    return {};
+  });
+  elb.on(DescribeListenersCommand).callsFake((i) => ({ Listeners: structuredClone(world.listeners.filter((l) => l.LoadBalancerArn === i.LoadBalancerArn)) }));
+  elb.on(CreateListenerCommand).callsFake((i) => {
+    if (i.Protocol === 'HTTPS' && world.certStatus !== 'ISSUED') throw elbError('UnsupportedCertificateException', 'The certificate must be issued');
+    if (i.Protocol === 'HTTPS' && world.certNotFoundFor-- > 0) throw elbError('CertificateNotFoundException', 'Certificate not found');
+    const l: Listener = { ListenerArn: arn('listener/app'), LoadBalancerArn: i.LoadBalancerArn, Port: i.Port, Protocol: i.Protocol, SslPolicy: i.SslPolicy, Certificates: i.Certificates, DefaultActions: i.DefaultActions };
+    world.listeners.push(l);
+    return { Listeners: [l] };
+  });
+  elb.on(ModifyListenerCommand).callsFake((i) => {
+    Object.assign(world.listeners.find((l) => l.ListenerArn === i.ListenerArn)!, { SslPolicy: i.SslPolicy, DefaultActions: i.DefaultActions, Certificates: i.Certificates });
+    return {};
+  });
+  elb.on(DescribeRulesCommand).callsFake((i) => ({ Rules: structuredClone(world.rules.filter((r) => (r as { listener?: string }).listener === i.ListenerArn)) }));
+  elb.on(CreateRuleCommand).callsFake((i) => {
+    const r = { RuleArn: arn('listener-rule/app'), Priority: String(i.Priority), Conditions: i.Conditions, Actions: i.Actions, IsDefault: false, listener: i.ListenerArn };
+    world.rules.push(r);
+    return { Rules: [r] };
+  });
+  elb.on(DeleteRuleCommand).callsFake((i) => {
+    world.rules = world.rules.filter((r) => r.RuleArn !== i.RuleArn);
+    return {};
+  });
+  elb.on(DescribeTargetGroupsCommand).callsFake((i) => ({ TargetGroups: structuredClone(i.Names ? world.groups.filter((g) => i.Names.includes(g.TargetGroupName)) : world.groups) }));
+  elb.on(CreateTargetGroupCommand).callsFake((i) => {
+    const { Tags, Name, ...rest } = i;
+    const g: TargetGroup = { ...rest, TargetGroupName: Name, TargetGroupArn: arn('targetgroup') };
+    world.groups.push(g);
+    world.targets.set(g.TargetGroupArn!, []);
+    world.tags.set(g.TargetGroupArn!, Tags);
+    return { TargetGroups: [g] };
+  });
+  elb.on(DeleteTargetGroupCommand).callsFake((i) => {
+    world.groups = world.groups.filter((g) => g.TargetGroupArn !== i.TargetGroupArn);
+    return {};
+  });
+  elb.on(DescribeTargetGroupAttributesCommand).resolves({ Attributes: [{ Key: 'deregistration_delay.timeout_seconds', Value: '300' }] });
+  elb.on(ModifyTargetGroupAttributesCommand).resolves({});
+  elb.on(DescribeTargetHealthCommand).callsFake((i) => ({ TargetHealthDescriptions: world.targets.get(i.TargetGroupArn)!.map((Target) => ({ Target, TargetHealth: { State: 'healthy' } })) }));
+  elb.on(RegisterTargetsCommand).callsFake((i) => {
+    world.targets.get(i.TargetGroupArn)!.push(...i.Targets);
+    return {};
+  });
+  elb.on(DeregisterTargetsCommand).callsFake((i) => {
+    world.targets.set(i.TargetGroupArn, world.targets.get(i.TargetGroupArn)!.filter((t) => !i.Targets.some((x: TargetDescription) => x.Id === t.Id)));
+    return {};
+  });
+  elb.on(DescribeTagsCommand).callsFake((i) => ({ TagDescriptions: i.ResourceArns.map((a: string) => ({ ResourceArn: a, Tags: world.tags.get(a) ?? [] })) }));
+}
+
+let ctx: TestContext;
+async function record(c: TestContext, instance = 'i-0001'): Promise<void> {
+  for (const [id, value] of Object.entries({ vpc: 'vpc-1', 'subnet/a': 'subnet-a', 'subnet/b': 'subnet-b', 'sg/alb': 'sg-alb', instance, cert: CERT })) {
+    await c.state.setResource(id, { kind: id, phase: 'test', id: value });
+  }
+}
+
+beforeEach(async () => {
+  world = { lbs: [], attributes: new Map(), listeners: [], rules: [], groups: [], targets: new Map(), tags: new Map(), certStatus: 'ISSUED', certNotFoundFor: 0 };
+  fakeElb();
+  ctx = await testContext('alb');
+  await record(ctx);
+});
+
+const ops = () => mutatingOperations(elb);
+
+describe('alb', () => {
+  it('builds the load balancer with its attributes, both listeners, and a target group and rule per developer; a rerun changes nothing', async () => {
+    await alb.apply(ctx);
+    expect(ops()).toEqual([
+      'CreateLoadBalancer', 'ModifyLoadBalancerAttributes', 'CreateListener', 'CreateListener',
+      'CreateTargetGroup', 'ModifyTargetGroupAttributes', 'RegisterTargets', 'CreateRule',
+      'CreateTargetGroup', 'ModifyTargetGroupAttributes', 'RegisterTargets', 'CreateRule',
+    ]);
+    expect(world.attributes.get(world.lbs[0]!.LoadBalancerArn!)).toMatchObject({
+      'idle_timeout.timeout_seconds': '3600', 'routing.http.preserve_host_header.enabled': 'true', 'routing.http.drop_invalid_header_fields.enabled': 'true',
+    });
+    const https = world.listeners.find((l) => l.Port === 443)!;
+    expect(https.SslPolicy).toBe('ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09');
+    expect(https.DefaultActions![0]).toMatchObject({ Type: 'fixed-response', FixedResponseConfig: { StatusCode: '404' } });
+    expect(world.listeners.find((l) => l.Port === 80)!.DefaultActions![0]).toMatchObject({ Type: 'redirect', RedirectConfig: { Protocol: 'HTTPS', StatusCode: 'HTTP_301' } });
+    expect(world.groups.map((g) => [g.TargetGroupName, g.Port, g.HealthCheckPath, g.HealthCheckIntervalSeconds, g.HealthCheckTimeoutSeconds, g.HealthyThresholdCount, g.UnhealthyThresholdCount])).toEqual([
+      ['demo-tg-alice', 8443, '/healthz', 30, 5, 2, 3], ['demo-tg-bob', 8444, '/healthz', 30, 5, 2, 3],
+    ]);
+    elb.resetHistory();
+    await alb.apply(ctx);
+    expect(ops()).toEqual([]);
+  });
+
+  it('refuses to create the HTTPS listener while the certificate is pending (AWS refuses it; moto accepts it)', async () => {
+    world.certStatus = 'PENDING_VALIDATION';
+    const err = await alb.apply(ctx).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DevenvError);
+    expect((err as Error).message).toMatch(/HTTPS listener needs certificate .* to be ISSUED, but it is PENDING_VALIDATION/);
+    expect(sentCalls(elb).filter((c) => c.op === 'CreateListener')).toEqual([]);
+  });
+
+  it('retries CertificateNotFound for a just-issued certificate, then creates the listener', async () => {
+    world.certNotFoundFor = 2;
+    await alb.apply(ctx);
+    expect(sentCalls(elb).filter((c) => c.op === 'CreateListener' && c.input.Protocol === 'HTTPS')).toHaveLength(3);
+    expect(world.listeners.filter((l) => l.Port === 443)).toHaveLength(1);
+  });
+
+  it('a changed TLS policy and idle timeout are updated in place, nothing else', async () => {
+    await alb.apply(ctx);
+    elb.resetHistory();
+    const changed = await testContext('alb', { alb: { idleTimeoutSeconds: 900, sslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06' } });
+    changed.state.data.resources = ctx.state.data.resources;
+    await alb.apply(changed);
+    expect(ops()).toEqual(['ModifyLoadBalancerAttributes', 'ModifyListener']);
+    expect(world.listeners.find((l) => l.Port === 443)!.SslPolicy).toBe('ELBSecurityPolicy-TLS13-1-2-2021-06');
+    expect(world.attributes.get(world.lbs[0]!.LoadBalancerArn!)!['idle_timeout.timeout_seconds']).toBe('900');
+  });
+
+  it('a replaced host is registered on every target group and the old instance deregistered', async () => {
+    await alb.apply(ctx);
+    elb.resetHistory();
+    await ctx.state.setResource('instance', { kind: 'instance', phase: 'ec2', id: 'i-0002' });
+    await alb.apply(ctx);
+    expect(ops()).toEqual(['RegisterTargets', 'DeregisterTargets', 'RegisterTargets', 'DeregisterTargets']);
+    for (const targets of world.targets.values()) expect(targets.map((t) => t.Id)).toEqual(['i-0002']);
+  });
+
+  it('a developer removed loses their rule, then their target group; the other developer is not touched', async () => {
+    await alb.apply(ctx);
+    elb.resetHistory();
+    const fewer = await testContext('alb', { developers: ['alice'] });
+    fewer.state.data.resources = ctx.state.data.resources;
+    await alb.apply(fewer);
+    expect(ops()).toEqual(['DeleteRule', 'DeleteTargetGroup']);
+    expect(world.groups.map((g) => g.TargetGroupName)).toEqual(['demo-tg-alice']);
+    expect(fewer.state.resource('tg/bob')).toBeUndefined();
+  });
+
+  it('will not adopt a load balancer of the same name that another project owns', async () => {
+    world.lbs.push({ LoadBalancerArn: 'arn:lb/other', LoadBalancerName: 'demo-alb', State: { Code: 'active' } });
+    world.tags.set('arn:lb/other', [{ Key: 'devenv:project', Value: 'other' }]);
+    await expect(alb.apply(ctx)).rejects.toThrow(/load balancer demo-alb already exists but is not devenv's for project demo/);
+    expect(ops()).toEqual([]);
+  });
+});
