@@ -7,13 +7,15 @@
  * "bench" script does: `npm run build && node --import tsx test/bench/bench.ts [--latency 50]`.
  */
 import type { CallHook } from '../../src/aws/clients.js';
-import { converged, describeResult, motoAvailable, MotoServer, newWorkspace, INSTALL_HINT, type CliResult } from '../integration/moto.js';
+import { converged, describeResult, motoAvailable, MotoServer, newWorkspace, phaseSpans, INSTALL_HINT, type CliResult } from '../integration/moto.js';
 
 // The SDK's Node-version notice is not part of the measurement (bin/devenv.js drops it the same way).
 process.removeAllListeners('warning');
 
 const args = process.argv.slice(2);
 const LATENCY_MS = Number(args[args.indexOf('--latency') + 1] ?? 50) || 50;
+/** Seconds moto keeps a new certificate PENDING_VALIDATION (MOTO_ACM_VALIDATION_WAIT), standing in for ACM's minutes. */
+const CERT_WAIT_S = args.includes('--cert-wait') ? Number(args[args.indexOf('--cert-wait') + 1]) : 5;
 const SIZES = [8, 50];
 
 interface Row {
@@ -24,6 +26,7 @@ interface Row {
   read: number;
   ms: number;
   phases?: Record<string, number>;
+  spans?: ReturnType<typeof phaseSpans>;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -61,7 +64,7 @@ async function scenario(moto: MotoServer, developers: number, latency: number): 
   const measure = async (command: string, argv: string[]) => {
     const r = await ws.cli([...argv, '--json'], { hooks });
     ok(command, r);
-    rows.push({ developers, latency, command, mutating: r.calls.mutating.length, read: r.calls.read.length, ms: r.ms, phases: phaseTimes(r.stdout) });
+    rows.push({ developers, latency, command, mutating: r.calls.mutating.length, read: r.calls.read.length, ms: r.ms, phases: phaseTimes(r.stdout), spans: phaseSpans(r.stdout) });
   };
   await measure('up (fresh)', ['up']);
   await measure('up (converged)', ['up']);
@@ -98,6 +101,21 @@ function phaseTable(rows: Row[]): string {
   return lines.join('\n');
 }
 
+/** When the cert phase (waiting for ACM) and the ec2 phase ran in each fresh `up`, and how long both ran at once. */
+function overlapTable(rows: Row[]): string {
+  const s = (ms?: number) => (ms === undefined ? '–' : `${(ms / 1000).toFixed(1)} s`);
+  const lines = [
+    '| developers | latency per call | cert (start → end) | ec2 (start → end) | both running | alb starts |',
+    '| ---: | ---: | --- | --- | ---: | ---: |',
+  ];
+  for (const r of rows.filter((x) => x.command === 'up (fresh)')) {
+    const { cert, ec2, alb } = r.spans ?? {};
+    const overlap = cert?.end !== undefined && ec2?.end !== undefined ? Math.max(0, Math.min(cert.end, ec2.end) - Math.max(cert.start, ec2.start)) : undefined;
+    lines.push(`| ${r.developers} | ${r.latency ? `${r.latency} ms` : 'none'} | ${s(cert?.start)} → ${s(cert?.end)} | ${s(ec2?.start)} → ${s(ec2?.end)} | ${s(overlap)} | ${s(alb?.start)} |`);
+  }
+  return lines.join('\n');
+}
+
 async function main(): Promise<void> {
   const available = motoAvailable();
   if (!available.ok) {
@@ -106,7 +124,7 @@ async function main(): Promise<void> {
     return;
   }
   const started = performance.now();
-  const moto = await MotoServer.start();
+  const moto = await MotoServer.start({ acmValidationWaitSeconds: CERT_WAIT_S });
   moto.useFromThisProcess();
   const rows: Row[] = [];
   try {
@@ -120,6 +138,8 @@ async function main(): Promise<void> {
   console.log(table(rows));
   console.log(`\nPhase durations of a fresh \`up\` at ${LATENCY_MS} ms per call (phases whose needs are met run at once, so the wall time is less than their sum):\n`);
   console.log(phaseTable(rows));
+  console.log(`\nThe certificate wait (moto issues a certificate ${CERT_WAIT_S} s after the request; devenv polls every 10 s) against the host, in each fresh \`up\` (seconds from its first event):\n`);
+  console.log(overlapTable(rows));
   console.log(`\n"calls × latency" is what the calls would take one after another; the wall time below it is the gain of concurrent phases.`);
   console.log(`\`destroy\` is \`destroy --yes\` (keeps the data volume, schedules the secrets for deletion). Total ${((performance.now() - started) / 1000).toFixed(0)} s, Node ${process.version}.`);
 }

@@ -414,6 +414,26 @@ export async function newWorkspace(moto: MotoServer, o: WorkspaceOptions = {}): 
   return ws;
 }
 
+/** When each phase started and ended (ms since the first event), from the timed events of a `--json` run. */
+export function phaseSpans(stdout: string): Record<string, { start: number; end?: number }> {
+  const spans: Record<string, { start: number; end?: number }> = {};
+  let first: number | undefined;
+  for (const line of stdout.split('\n')) {
+    let e: { type?: string; phase?: string; time?: string };
+    try {
+      e = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    if (!e.time || !e.phase) continue;
+    const at = Date.parse(e.time);
+    first ??= at;
+    if (e.type === 'phase-start') spans[e.phase] = { start: at - first };
+    if ((e.type === 'phase-done' || e.type === 'phase-failed') && spans[e.phase]) spans[e.phase]!.end = at - first;
+  }
+  return spans;
+}
+
 /** `up` converged as far as the built phases go: exit 0, or exit 1 only because later phases are not built yet. */
 export function converged(r: { code: number; stderr: string; stdout?: string }): boolean {
   if (r.code === 0) return true;
