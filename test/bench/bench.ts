@@ -4,7 +4,7 @@
  * that sleeps), the latter showing what running independent phases at once saves. Prints markdown.
  *
  * Not a test (it asserts nothing but that the commands succeed). Run it with tsx, as package.json's
- * "bench" script does: `npm run build && node --import tsx test/bench/bench.ts [--latency 50]`.
+ * "bench" script does: `npm run build && node --import tsx test/bench/bench.ts [--latency 50] [--cert-wait 5]`.
  */
 import type { CallHook } from '../../src/aws/clients.js';
 import { converged, describeResult, motoAvailable, MotoServer, newWorkspace, phaseSpans, INSTALL_HINT, type CliResult } from '../integration/moto.js';
