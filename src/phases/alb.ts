@@ -7,7 +7,7 @@ import { tagsOf } from '../aws/elbv2/tags.js';
 import { ignoring, isNotFound } from '../aws/errors.js';
 import { ensureResource, planResource, probeResource, removeResource } from '../aws/resource.js';
 import { TAG, tagValue } from '../aws/tags.js';
-import { ensureRule, ensureTargetGroup, forgetRemoved, removedDevelopers, ruleRemovals, targetGroupRemovals } from './alb/developers.js';
+import { ensureRule, ensureTargetGroup, forgetRemoved, ruleRemovals, targetGroupRemovals } from './alb/developers.js';
 import { certificateArn, httpsListener, httpsWant, httpWant, lbSpec, planned, readWorld, recorded, ruleWant, type AlbWorld } from './alb/world.js';
 import type { Change, Context, Phase, Row } from './types.js';
 
@@ -68,7 +68,7 @@ async function plan(ctx: Context): Promise<Change[]> {
     changes.push(planChange(r, rulePlanned, rule ? ruleFixes(ctx, rule, ruleWant(d, group?.TargetGroupArn)) : []));
   }
   const removals = [...ruleRemovals(ctx, world), ...targetGroupRemovals(ctx, world)];
-  return [...changes, ...removals.map((f): Change => ({ phase: 'alb', action: 'delete', logicalId: removedDevelopers(ctx).join(', ') || 'rule', kind: 'listener rule or target group', detail: f.description }))];
+  return [...changes, ...removals.map(({ logicalId, kind, id, description }): Change => ({ phase: 'alb', action: 'delete', logicalId, kind, id, detail: description }))];
 }
 
 async function status(ctx: Context): Promise<Row[]> {

@@ -20,8 +20,10 @@ interface AliasTarget {
 type Decision =
   | { developer: Developer; action: 'keep'; live: ResourceRecordSet }
   | { developer: Developer; action: 'create' }
-  /** `live`: what holds the name now; replaced (ours) or taken over (not ours, with --take-over-dns). */
-  | { developer: Developer; action: 'update' | 'foreign'; live: ResourceRecordSet[] };
+  /** `live`: what holds the name now: replaced (ours), or taken over (not ours, with --take-over-dns). */
+  | { developer: Developer; action: 'update'; live: ResourceRecordSet[] }
+  | Foreign;
+type Foreign = { developer: Developer; action: 'foreign'; live: ResourceRecordSet[] };
 
 const PHASE = 'dns';
 const recordId = (name: string) => `record/${name}`;
@@ -64,8 +66,8 @@ function removedRecords(ctx: Context, live: ResourceRecordSet[], to: AliasTarget
   return live.filter((r) => r.Type === 'A' && !current.has(normalName(r.Name!)) && ((to && aliasesTo(r, to)) || (recordedNames.has(normalName(r.Name!)) && r.AliasTarget)));
 }
 
-function foreignError(foreign: Decision[]): DevenvError {
-  const lines = foreign.map((f) => `${f.developer.hostname} (${'live' in f && Array.isArray(f.live) ? f.live.map(describeTarget).join('; ') : ''})`);
+function foreignError(foreign: Foreign[]): DevenvError {
+  const lines = foreign.map((f) => `${f.developer.hostname} (${f.live.map(describeTarget).join('; ')})`);
   return new DevenvError('phase', `DNS records devenv did not make already hold ${lines.join(', ')}; nothing was changed`, {
     remedy: 'check that nothing else serves these names; then run `devenv up --take-over-dns` to replace them with aliases to the load balancer, or remove those developers',
   });
@@ -87,7 +89,7 @@ async function apply(ctx: Context): Promise<void> {
   if (!to) throw new DevenvError('phase', 'dns needs the load balancer, but the state records none', { remedy: 'run `devenv phase alb` (or `devenv up`) first' });
   const live = await recordsUnder(ctx, ctx.config.hostedZoneId, ctx.config.baseDomain);
   const decisions = ctx.model.developers.map((d) => decide(ctx, d, live, to));
-  const foreign = decisions.filter((d) => d.action === 'foreign');
+  const foreign = decisions.filter((d): d is Foreign => d.action === 'foreign');
   if (foreign.length && !ctx.options.takeOverDns) throw foreignError(foreign);
   const removed = removedRecords(ctx, live, to);
   await changeRecords(ctx, ctx.config.hostedZoneId, changesFor(decisions, to, removed), `devenv ${ctx.model.project}: developer records`);

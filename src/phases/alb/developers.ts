@@ -39,22 +39,35 @@ export async function ensureRule(ctx: Context, d: Developer, world: AlbWorld, li
   await runFixes(ctx, ruleFixes(ctx, rule, want), `rule for ${d.hostname}`);
 }
 
+/** Deleting what a developer no longer in the config had: `plan` shows it, `apply` runs it. */
+export interface Removal extends Fix {
+  logicalId: string;
+  kind: string;
+  id: string;
+}
+
 /** Deleting a removed developer's rule: before any new rule (it may hold the priority a new developer gets). */
-export function ruleRemovals(ctx: Context, world: AlbWorld): Fix[] {
+export function ruleRemovals(ctx: Context, world: AlbWorld): Removal[] {
   const stale = new Map(staleRules(ctx, world).map((r) => [r.RuleArn!, hostOf(r)!]));
   for (const name of removedDevelopers(ctx)) {
     const arn = ctx.state.resource(`rule/${name}`)?.id;
     if (arn && !stale.has(arn) && world.rules.some((r) => r.RuleArn === arn)) stale.set(arn, `${name}.${ctx.config.baseDomain}`);
   }
-  return [...stale].map(([arn, host]) => ({ description: `delete the rule for ${host} (no longer a developer)`, run: () => ignoring(isNotFound, () => deleteRule(ctx, arn)) }));
+  return [...stale].map(([arn, host]) => ({
+    logicalId: `rule/${host.split('.')[0]}`, kind: 'listener rule', id: arn,
+    description: `delete the rule for ${host} (no longer a developer)`, run: () => ignoring(isNotFound, () => deleteRule(ctx, arn)),
+  }));
 }
 
 /** Deleting a removed developer's target group: after its rule is gone (AWS refuses one in use). */
-export function targetGroupRemovals(ctx: Context, world: AlbWorld): Fix[] {
+export function targetGroupRemovals(ctx: Context, world: AlbWorld): Removal[] {
   return removedDevelopers(ctx).flatMap((name) => {
     const arn = ctx.state.resource(`tg/${name}`)?.id;
     if (!arn || !world.groups.some((g) => g.TargetGroupArn === arn)) return [];
-    return [{ description: `delete the target group of ${name} (no longer a developer)`, run: () => ignoring(isNotFound, () => deleteTargetGroup(ctx, arn)) }];
+    return [{
+      logicalId: `tg/${name}`, kind: 'target group', id: arn,
+      description: `delete the target group of ${name} (no longer a developer)`, run: () => ignoring(isNotFound, () => deleteTargetGroup(ctx, arn)),
+    }];
   });
 }
 
