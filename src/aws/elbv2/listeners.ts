@@ -107,6 +107,8 @@ export function ruleSpec(ctx: Elb, planned: PlannedResource, listed: Rule[], lis
     developer: planned.developer,
     describe: async (arn) => listed.find((r) => r.RuleArn === arn),
     find: async () => listed.filter((r) => !r.IsDefault && hostOf(r) === want.host),
+    // No token, but a priority is unique per listener: an SDK retry of a create that AWS carried out
+    // answers PriorityInUse and makes nothing twice; the next run finds the rule by its host.
     create: async () => (await ctx.aws.elbv2.send(new CreateRuleCommand({
       ListenerArn: listenerArn, Priority: want.priority, Tags: tagList(planned.tags),
       Conditions: [{ Field: 'host-header', HostHeaderConfig: { Values: [want.host] } }],
