@@ -1,4 +1,5 @@
 import type { LoadBalancer } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { mapLimit, PER_DEVELOPER_CONCURRENCY } from '../aws/concurrency.js';
 import { runFixes, planChange } from '../aws/ec2/fixes.js';
 import { deleteListener, deleteRule, listenerFixes, listenerSpec, ruleFixes, ruleSpec, type ListenerWant } from '../aws/elbv2/listeners.js';
 import { deleteLoadBalancer, loadBalancerFixes, waitUntilActive } from '../aws/elbv2/load-balancer.js';
@@ -42,10 +43,10 @@ async function apply(ctx: Context): Promise<void> {
   await ensureListeners(ctx, world);
   await runFixes(ctx, ruleRemovals(ctx, world));
   const listenerArn = httpsListener(world)!.ListenerArn!;
-  for (const d of ctx.model.developers) {
+  await mapLimit(ctx.model.developers, PER_DEVELOPER_CONCURRENCY, async (d) => {
     const targetGroupArn = await ensureTargetGroup(ctx, d, world, vpcId, instanceId);
     await ensureRule(ctx, d, world, listenerArn, targetGroupArn);
-  }
+  });
   await runFixes(ctx, targetGroupRemovals(ctx, world));
   await forgetRemoved(ctx);
   await waitUntilActive(ctx, lb);

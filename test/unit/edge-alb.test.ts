@@ -129,11 +129,13 @@ const ops = () => mutatingOperations(elb);
 describe('alb', () => {
   it('builds the load balancer with its attributes, both listeners, and a target group and rule per developer; a rerun changes nothing', async () => {
     await alb.apply(ctx);
-    expect(ops()).toEqual([
-      'CreateLoadBalancer', 'ModifyLoadBalancerAttributes', 'CreateListener', 'CreateListener',
-      'CreateTargetGroup', 'ModifyTargetGroupAttributes', 'RegisterTargets', 'CreateRule',
-      'CreateTargetGroup', 'ModifyTargetGroupAttributes', 'RegisterTargets', 'CreateRule',
-    ]);
+    // The developers' target groups and rules are made several at once, so only the order within one developer is fixed.
+    expect(ops().slice(0, 4)).toEqual(['CreateLoadBalancer', 'ModifyLoadBalancerAttributes', 'CreateListener', 'CreateListener']);
+    expect(ops().slice(4).sort()).toEqual(['CreateRule', 'CreateRule', 'CreateTargetGroup', 'CreateTargetGroup', 'ModifyTargetGroupAttributes', 'ModifyTargetGroupAttributes', 'RegisterTargets', 'RegisterTargets']);
+    for (const name of ['alice', 'bob']) {
+      const own = sentCalls(elb).filter((c) => JSON.stringify(c.input).includes(`demo-tg-${name}`) || (c.op === 'CreateRule' && JSON.stringify(c.input).includes(`${name}.dev.example.com`)));
+      expect(own.map((c) => c.op)).toEqual(['CreateTargetGroup', 'CreateRule']);
+    }
     expect(world.attributes.get(world.lbs[0]!.LoadBalancerArn!)).toMatchObject({
       'idle_timeout.timeout_seconds': '3600', 'routing.http.preserve_host_header.enabled': 'true', 'routing.http.drop_invalid_header_fields.enabled': 'true',
     });
@@ -180,7 +182,7 @@ describe('alb', () => {
     elb.resetHistory();
     await ctx.state.setResource('instance', { kind: 'instance', phase: 'ec2', id: 'i-0002' });
     await alb.apply(ctx);
-    expect(ops()).toEqual(['RegisterTargets', 'DeregisterTargets', 'RegisterTargets', 'DeregisterTargets']);
+    expect(ops().sort()).toEqual(['DeregisterTargets', 'DeregisterTargets', 'RegisterTargets', 'RegisterTargets']);
     for (const targets of world.targets.values()) expect(targets.map((t) => t.Id)).toEqual(['i-0002']);
   });
 
