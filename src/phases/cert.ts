@@ -1,7 +1,7 @@
 import type { CertificateDetail, ResourceRecord } from '@aws-sdk/client-acm';
 import type { ResourceRecordSet } from '@aws-sdk/client-route-53';
 import {
-  anyStatus, certificateSpec, deleteCertificate, describeCertificate, hasAllValidationRecords, validationRecords,
+  anyStatus, certificateSpec, deleteCertificate, describeCertificate, hasAllValidationRecords, validationNamesInUse, validationRecords,
 } from '../aws/acm/certificate.js';
 import { AcmCode, hasCode } from '../aws/errors.js';
 import { ensureResource, planResource, removeResource, statusOf } from '../aws/resource.js';
@@ -108,17 +108,21 @@ async function status(ctx: Context): Promise<Row[]> {
 
 /**
  * Deletes the certificate (every one of this project's, in any state) once no listener uses it,
- * then its validation records, which the seed's cleanup left behind.
+ * then its validation records, which the seed's cleanup left behind, unless another certificate
+ * for the same domain in the account (another project's) validates with the same record.
  */
 async function destroy(ctx: Context): Promise<void> {
   const names = new Set((ctx.state.resource(VALIDATION)?.attrs?.names as string[] | undefined) ?? []);
-  await removeResource(ctx, anyStatus(ctx, planned(ctx)), async (arn, found) => {
+  const p = planned(ctx);
+  const deleted = await removeResource(ctx, anyStatus(ctx, p), async (arn, found) => {
     const cert = found ?? (await describeCertificate(ctx, arn));
     for (const r of cert ? validationRecords(cert) : []) names.add(normalName(r.Name!));
     await retryWithin(CERT_RELEASE, (err) => hasCode(err, AcmCode.resourceInUse), () => deleteCertificate(ctx, arn), {
       clock: ctx.clock, signal: ctx.signal, onRetry: (message) => ctx.report.progress(`deleting certificate ${arn}: ${message}`),
     });
   });
+  const shared = [...(await validationNamesInUse(ctx, [String(p.properties.domain)], new Set(deleted)))].map(normalName);
+  for (const name of shared) if (names.delete(name)) ctx.report.step(`kept DNS record ${name}: another certificate for ${p.properties.domain} in this account validates with it`);
   const live = await recordsUnder(ctx, ctx.config.hostedZoneId, ctx.config.baseDomain);
   const stale = live.filter((r) => r.Type === 'CNAME' && names.has(normalName(r.Name!)));
   await changeRecords(ctx, ctx.config.hostedZoneId, stale.map(deletion), `devenv ${ctx.model.project}: ACM validation removed`);

@@ -376,8 +376,12 @@ export async function newWorkspace(moto: MotoServer, o: WorkspaceOptions = {}): 
   const { DescribeImagesCommand } = await import('@aws-sdk/client-ec2');
   const aws = await moto.clients();
   if (!o.shareWorld) await moto.reset();
-  let zoneId = '';
-  for (let tries = 0; tries < 400; tries++) {
+  // A second project in the same world uses the zone that is there: creating it again would reuse
+  // the seeded id, and moto would replace the first project's zone, records and all, by an empty one.
+  const { ListHostedZonesByNameCommand } = await import('@aws-sdk/client-route-53');
+  const existing = o.shareWorld ? (await aws.route53.send(new ListHostedZonesByNameCommand({ DNSName: BASE_DOMAIN }))).HostedZones?.find((z) => z.Name === `${BASE_DOMAIN}.`) : undefined;
+  let zoneId = existing?.Id?.replace('/hostedzone/', '') ?? '';
+  for (let tries = 0; tries < 400 && !existing; tries++) {
     await moto.seed(zoneSeed);
     const zone = await aws.route53.send(new CreateHostedZoneCommand({ Name: BASE_DOMAIN, CallerReference: `itest-${zoneSeed}-${tries}` }));
     zoneId = zone.HostedZone!.Id!.replace('/hostedzone/', '');

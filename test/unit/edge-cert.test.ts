@@ -136,6 +136,16 @@ describe('cert', () => {
     expect(waited).toBeGreaterThan(ISSUE_WAIT.timeoutMs - 2 * ISSUE_WAIT.intervalMs);
   });
 
+  it("destroy keeps the validation CNAME while another project's certificate for the same domain still validates with it", async () => {
+    world.statuses = ['ISSUED'];
+    await cert.apply(ctx);
+    world.certs.push({ CertificateArn: `${ARN}-beta`, DomainName: '*.dev.example.com', Status: 'ISSUED', DomainValidationOptions: [{ DomainName: '*.dev.example.com', ResourceRecord: RECORD }], Tags: [{ Key: 'devenv:project', Value: 'beta' }] });
+    await cert.destroy(ctx);
+    expect(world.certs.map((c) => c.CertificateArn)).toEqual([`${ARN}-beta`]);
+    expect(world.records.map((r) => r.Name)).toEqual([RECORD.Name]);
+    expect(ctx.events.some((e) => e.type === 'step' && /kept DNS record _abc\.dev\.example\.com: another certificate/.test(e.message))).toBe(true);
+  });
+
   it('destroy retries ResourceInUseException while the load balancer lets go of the certificate, then removes the validation CNAME', async () => {
     world.statuses = ['ISSUED'];
     await cert.apply(ctx);

@@ -86,6 +86,22 @@ export function validationRecords(cert: CertificateDetail): ResourceRecord[] {
   return [...byName.values()];
 }
 
+/**
+ * Validation records other certificates of the account still need: ACM gives every certificate
+ * for a name in one account the same CNAME, so another project on the same domain shares it.
+ */
+export async function validationNamesInUse(ctx: Pick<Context, 'aws'>, domains: string[], except: Set<string>): Promise<Set<string>> {
+  const names = new Set<string>();
+  for await (const page of paginateListCertificates({ client: ctx.aws.acm }, { CertificateStatuses: USABLE })) {
+    for (const c of page.CertificateSummaryList ?? []) {
+      if (!c.CertificateArn || except.has(c.CertificateArn) || !domains.includes(c.DomainName ?? '')) continue;
+      const cert = await describeCertificate(ctx, c.CertificateArn);
+      for (const r of cert ? validationRecords(cert) : []) names.add(r.Name!);
+    }
+  }
+  return names;
+}
+
 /** Every name of the certificate has its validation record. */
 export const hasAllValidationRecords = (cert: CertificateDetail): boolean =>
   (cert.DomainValidationOptions?.length ?? 0) > 0 && cert.DomainValidationOptions!.every((o) => o.ResourceRecord?.Name);
