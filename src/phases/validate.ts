@@ -1,7 +1,6 @@
 import { DevenvError } from '../errors.js';
 import type { Change, Context, Phase, Row } from './types.js';
 import { checkAlbCapacity } from './validate/alb-capacity.js';
-import { checkCertificateName } from './validate/certificate-name.js';
 import { checkAccount, checkRegion } from './validate/identity.js';
 import { checkHostedZone } from './validate/hosted-zone.js';
 import { checkAmi } from './validate/image.js';
@@ -12,7 +11,7 @@ import { checkAdminCidr } from './validate/ssh.js';
 
 /**
  * validate: checks, before anything is created, that the credentials, region, zones, hosted zone,
- * AMI, instance type, load balancer and certificate can carry the config, and that the SSH private key is usable. Only read calls; it owns no resources. Every check
+ * AMI, instance type and load balancer can carry the config, and that the SSH private key is usable. Only read calls; it owns no resources. Every check
  * runs at once, and every failure is reported together, each with what was found and the fix.
  */
 
@@ -27,7 +26,6 @@ export async function runChecks(ctx: Context): Promise<CheckResult[]> {
     Promise.resolve(checkAdminCidr(ctx)),
     checkPrivateKey(ctx),
     checkAlbCapacity(ctx),
-    Promise.resolve(checkCertificateName(ctx)),
   ]);
 }
 
