@@ -197,6 +197,16 @@ describe('alb', () => {
     expect(fewer.state.resource('tg/bob')).toBeUndefined();
   });
 
+  it('names fit ELB limits for the longest project and developer names (32 characters, letters, digits and -)', async () => {
+    const long = await testContext('alb', { project: `p${'x'.repeat(26)}q`, developers: [`d${'y'.repeat(61)}z`, `d${'y'.repeat(61)}w`] });
+    await record(long);
+    await alb.apply(long);
+    const names = [...sentCalls(elb).filter((c) => c.op === 'CreateLoadBalancer' || c.op === 'CreateTargetGroup').map((c) => String(c.input.Name))];
+    expect(names).toHaveLength(3);
+    for (const name of names) expect(name).toMatch(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?$/);
+    expect(new Set(names).size, 'two developers share a target group name').toBe(3);
+  });
+
   it('will not adopt a load balancer of the same name that another project owns', async () => {
     world.lbs.push({ LoadBalancerArn: 'arn:lb/other', LoadBalancerName: 'demo-alb', State: { Code: 'active' } });
     world.tags.set('arn:lb/other', [{ Key: 'devenv:project', Value: 'other' }]);
