@@ -8,7 +8,7 @@ import { tagsOf } from '../aws/elbv2/tags.js';
 import { ignoring, isNotFound } from '../aws/errors.js';
 import { ensureResource, planResource, probeResource, removeResource } from '../aws/resource.js';
 import { TAG, tagValue } from '../aws/tags.js';
-import { ensureRule, ensureTargetGroup, forgetRemoved, ruleRemovals, targetGroupRemovals } from './alb/developers.js';
+import { ensureRule, ensureTargetGroup, forgetRemoved, ruleRemovals, runRemovals, targetGroupRemovals } from './alb/developers.js';
 import { certificateArn, httpsListener, httpsWant, httpWant, lbSpec, planned, readWorld, recorded, ruleWant, type AlbWorld } from './alb/world.js';
 import type { Change, Context, Phase, Row } from './types.js';
 
@@ -28,7 +28,7 @@ async function ensureListeners(ctx: Context, world: AlbWorld): Promise<void> {
     const w = want(ctx);
     const { resource, outcome } = await ensureResource(ctx, listenerSpec(ctx, planned(ctx, logicalId), world.listeners, world.lb!.LoadBalancerArn, w));
     if (outcome === 'created') world.listeners.push(resource);
-    else await runFixes(ctx, listenerFixes(ctx, resource, w));
+    else await runFixes(ctx, listenerFixes(ctx, resource, w), { logicalId });
   }
 }
 
@@ -38,16 +38,16 @@ async function apply(ctx: Context): Promise<void> {
   const instanceId = recorded(ctx, 'instance', 'ec2');
   if (!certificateArn(ctx)) recorded(ctx, 'cert', 'cert');
   const { resource: lb, outcome } = await ensureResource(ctx, lbSpec(ctx, placement));
-  await runFixes(ctx, await loadBalancerFixes(ctx, lb, planned(ctx, 'alb'), placement.securityGroupId), `load balancer ${lb.LoadBalancerName}`);
+  await runFixes(ctx, await loadBalancerFixes(ctx, lb, planned(ctx, 'alb'), placement.securityGroupId), { logicalId: 'alb', subject: `load balancer ${lb.LoadBalancerName}` });
   const world = await readWorld(ctx, lb, outcome === 'created');
   await ensureListeners(ctx, world);
-  await runFixes(ctx, ruleRemovals(ctx, world));
+  await runRemovals(ctx, ruleRemovals(ctx, world));
   const listenerArn = httpsListener(world)!.ListenerArn!;
   await mapLimit(ctx.model.developers, PER_DEVELOPER_CONCURRENCY, async (d) => {
     const targetGroupArn = await ensureTargetGroup(ctx, d, world, vpcId, instanceId);
     await ensureRule(ctx, d, world, listenerArn, targetGroupArn);
   });
-  await runFixes(ctx, targetGroupRemovals(ctx, world));
+  await runRemovals(ctx, targetGroupRemovals(ctx, world));
   await forgetRemoved(ctx);
   await waitUntilActive(ctx, lb);
 }
@@ -107,7 +107,10 @@ async function destroy(ctx: Context): Promise<void> {
   const tags = await tagsOf(ctx, groups.map((g) => g.TargetGroupArn!));
   const recordedArns = new Set(ctx.state.resourcesOf('alb').map(([, r]) => r.id));
   const ours = groups.filter((g) => recordedArns.has(g.TargetGroupArn) || (tagValue(tags.get(g.TargetGroupArn!), TAG.project) === ctx.model.project && tagValue(tags.get(g.TargetGroupArn!), TAG.resource)?.startsWith('tg/')));
-  for (const g of ours) if (await ignoring(isNotFound, () => deleteTargetGroup(ctx, g.TargetGroupArn!))) ctx.report.step(`deleted target group ${g.TargetGroupName}`);
+  for (const g of ours) {
+    const logicalId = tagValue(tags.get(g.TargetGroupArn!), TAG.resource) ?? g.TargetGroupName!;
+    if (await ignoring(isNotFound, () => deleteTargetGroup(ctx, g.TargetGroupArn!))) ctx.report.resource({ action: 'deleted', logicalId, kind: 'target group', resourceId: g.TargetGroupArn, message: `deleted target group ${g.TargetGroupName}` });
+  }
   for (const [logicalId] of ctx.state.resourcesOf('alb')) await ctx.state.forget(logicalId);
 }
 

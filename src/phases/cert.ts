@@ -81,7 +81,7 @@ async function apply(ctx: Context): Promise<void> {
   await changeRecords(ctx, ctx.config.hostedZoneId, missing.map((r) => upsert(asRecordSet(r))), `devenv ${ctx.model.project}: ACM validation`);
   const names = validationRecords(cert).map((r) => normalName(r.Name!));
   await ctx.state.setResource(VALIDATION, { kind: 'DNS record', phase: 'cert', id: names.join(' '), attrs: { names } });
-  if (missing.length) ctx.report.step(`wrote ${describeRecords(missing)}`);
+  ctx.report.resource(missing.length ? { action: 'created', logicalId: VALIDATION, kind: 'DNS record', resourceId: names.join(' '), message: `wrote ${describeRecords(missing)}` } : { action: 'kept', logicalId: VALIDATION, kind: 'DNS record', resourceId: names.join(' ') });
   const issued = cert.Status === 'ISSUED' ? cert : await waitUntilIssued(ctx, cert);
   await ctx.state.setOutputs('cert', { certificateArn: issued.CertificateArn! });
 }
@@ -126,7 +126,7 @@ async function destroy(ctx: Context): Promise<void> {
   const live = await recordsUnder(ctx, ctx.config.hostedZoneId, ctx.config.baseDomain);
   const stale = live.filter((r) => r.Type === 'CNAME' && names.has(normalName(r.Name!)));
   await changeRecords(ctx, ctx.config.hostedZoneId, stale.map(deletion), `devenv ${ctx.model.project}: ACM validation removed`);
-  for (const r of stale) ctx.report.step(`deleted DNS record ${normalName(r.Name!)} CNAME`);
+  for (const r of stale) ctx.report.resource({ action: 'deleted', logicalId: VALIDATION, kind: 'DNS record', resourceId: normalName(r.Name!), message: `deleted DNS record ${normalName(r.Name!)} CNAME` });
   if (ctx.state.resource(VALIDATION)) await ctx.state.forget(VALIDATION);
 }
 

@@ -93,8 +93,12 @@ async function apply(ctx: Context): Promise<void> {
   if (foreign.length && !ctx.options.takeOverDns) throw foreignError(foreign);
   const removed = removedRecords(ctx, live, to);
   await changeRecords(ctx, ctx.config.hostedZoneId, changesFor(decisions, to, removed), `devenv ${ctx.model.project}: developer records`);
-  for (const d of decisions) if (d.action !== 'keep') ctx.report.step(`${d.action === 'create' ? 'created' : 'replaced'} ${d.developer.hostname} → ${to.dnsName}`);
-  for (const r of removed) ctx.report.step(`deleted ${normalName(r.Name!)} (no longer a developer)`);
+  for (const d of decisions) {
+    const base = { logicalId: recordId(d.developer.name), kind: 'DNS record', resourceId: d.developer.hostname };
+    if (d.action === 'keep') ctx.report.resource({ action: 'kept', ...base });
+    else ctx.report.resource({ action: d.action === 'create' ? 'created' : 'updated', ...base, message: `${d.action === 'create' ? 'created' : 'replaced'} ${d.developer.hostname} → ${to.dnsName}` });
+  }
+  for (const r of removed) ctx.report.resource({ action: 'deleted', logicalId: `record/${normalName(r.Name!).split('.')[0]}`, kind: 'DNS record', resourceId: normalName(r.Name!), message: `deleted ${normalName(r.Name!)} (no longer a developer)` });
   for (const d of decisions) await recordDecision(ctx, d, to);
   for (const [logicalId, r] of ctx.state.resourcesOf(PHASE)) if (!ctx.model.developers.some((d) => recordId(d.name) === logicalId) || !r.id) await ctx.state.forget(logicalId);
 }
@@ -139,7 +143,7 @@ async function destroy(ctx: Context): Promise<void> {
   const recordedNames = new Set(ctx.state.resourcesOf(PHASE).map(([, r]) => normalName(r.id ?? '')));
   const ours = live.filter((r) => r.Type === 'A' && ((to && aliasesTo(r, to)) || (recordedNames.has(normalName(r.Name!)) && r.AliasTarget && to === undefined)));
   await changeRecords(ctx, ctx.config.hostedZoneId, ours.map(deletion), `devenv ${ctx.model.project}: developer records removed`);
-  for (const r of ours) ctx.report.step(`deleted DNS record ${normalName(r.Name!)}`);
+  for (const r of ours) ctx.report.resource({ action: 'deleted', logicalId: `record/${normalName(r.Name!).split('.')[0]}`, kind: 'DNS record', resourceId: normalName(r.Name!), message: `deleted DNS record ${normalName(r.Name!)}` });
   for (const [logicalId] of ctx.state.resourcesOf(PHASE)) await ctx.state.forget(logicalId);
 }
 

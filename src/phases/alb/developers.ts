@@ -29,14 +29,14 @@ export async function ensureTargetGroup(ctx: Context, d: Developer, world: AlbWo
   const arn = group.TargetGroupArn!;
   const live = outcome === 'created' ? [] : await targetHealth(ctx, arn);
   const attributes = await attributeFixes(ctx, p.logicalId, arn, outcome === 'created');
-  await runFixes(ctx, [...healthCheckFixes(ctx, group), ...attributes, ...targetFixes(ctx, arn, live, instanceId, d.port)], `target group ${group.TargetGroupName}`);
+  await runFixes(ctx, [...healthCheckFixes(ctx, group), ...attributes, ...targetFixes(ctx, arn, live, instanceId, d.port)], { logicalId: p.logicalId, subject: `target group ${group.TargetGroupName}` });
   return arn;
 }
 
 export async function ensureRule(ctx: Context, d: Developer, world: AlbWorld, listenerArn: string, targetGroupArn: string): Promise<void> {
   const want = ruleWant(d, targetGroupArn);
   const { resource: rule } = await ensureResource(ctx, ruleSpec(ctx, planned(ctx, `rule/${d.name}`), world.rules, listenerArn, want));
-  await runFixes(ctx, ruleFixes(ctx, rule, want), `rule for ${d.hostname}`);
+  await runFixes(ctx, ruleFixes(ctx, rule, want), { logicalId: `rule/${d.name}`, subject: `rule for ${d.hostname}` });
 }
 
 /** Deleting what a developer no longer in the config had: `plan` shows it, `apply` runs it. */
@@ -69,6 +69,13 @@ export function targetGroupRemovals(ctx: Context, world: AlbWorld): Removal[] {
       description: `delete the target group of ${name} (no longer a developer)`, run: () => ignoring(isNotFound, () => deleteTargetGroup(ctx, arn)),
     }];
   });
+}
+
+export async function runRemovals(ctx: Context, removals: Removal[]): Promise<void> {
+  for (const r of removals) {
+    await r.run();
+    ctx.report.resource({ action: 'deleted', logicalId: r.logicalId, kind: r.kind, resourceId: r.id, message: r.description });
+  }
 }
 
 /** Forgets the records of removed developers once their resources are gone. */
