@@ -124,7 +124,7 @@ async function main(): Promise<void> {
     return;
   }
   const started = performance.now();
-  const moto = await MotoServer.start({ acmValidationWaitSeconds: CERT_WAIT_S });
+  const moto = await MotoServer.start(undefined, { acmValidationWaitSeconds: CERT_WAIT_S });
   moto.useFromThisProcess();
   const rows: Row[] = [];
   try {
