@@ -28,15 +28,25 @@ interface GlobalFlags {
 }
 
 /** The host and data-volume flags of `up` and `phase`. */
-interface HostOptions {
+/** The flags `up` and `phase` share: what a phase may do this run. */
+interface ConvergeFlags {
   replaceHost: boolean;
   adoptDataVolume?: string;
   newDataVolume: boolean;
   acceptNewHostKey: boolean;
   purgeRemoved: boolean;
+  takeOverDns: boolean;
 }
 
-function hostRunOptions(o: HostOptions): RunOptions {
+const withConvergeFlags = (command: Command): Command => command
+  .option('--replace-host', 'allow replacing the host when its instance type or AMI changed (the data volume moves over; the old host goes once the new one works)', false)
+  .option('--adopt-data-volume <vol-id>', 'take this volume (restored from a backup) as the data volume in place of a missing one')
+  .option('--new-data-volume', 'accept an empty data volume in place of a missing one', false)
+  .option('--accept-new-host-key', "trust the host's SSH key although it changed since devenv recorded it", false)
+  .option('--purge-removed', 'delete the data folders of developers removed from the config', false)
+  .option('--take-over-dns', "overwrite a developer's DNS record that devenv did not make", false);
+
+function convergeRunOptions(o: ConvergeFlags): RunOptions {
   if (o.adoptDataVolume !== undefined && o.newDataVolume) {
     throw new DevenvError('config', '--adopt-data-volume and --new-data-volume exclude each other', { remedy: 'adopt a restored volume, or accept an empty one: pass one of the two' });
   }
@@ -45,7 +55,7 @@ function hostRunOptions(o: HostOptions): RunOptions {
   }
   return {
     replaceHost: o.replaceHost, adoptDataVolume: o.adoptDataVolume, newDataVolume: o.newDataVolume,
-    acceptNewHostKey: o.acceptNewHostKey, purgeRemoved: o.purgeRemoved,
+    acceptNewHostKey: o.acceptNewHostKey, purgeRemoved: o.purgeRemoved, takeOverDns: o.takeOverDns,
   };
 }
 
@@ -139,40 +149,28 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
         if (o.detailedExitcode && hasChanges(result.summary!)) setExit(DETAILED_EXIT_CHANGES);
       }, o.detailedExitcode ? { errorExit: ExitCode.phaseFailed } : {}));
 
-  program
+  withConvergeFlags(program
     .command('up')
-    .description('converge every phase in dependency order, resuming from the state file')
-    .option('--replace-host', 'allow replacing the host when its instance type or AMI changed (the data volume moves over; the old host goes once the new one works)', false)
-    .option('--adopt-data-volume <vol-id>', 'take this volume (restored from a backup) as the data volume in place of a missing one')
-    .option('--new-data-volume', 'accept an empty data volume in place of a missing one', false)
-    .option('--accept-new-host-key', "trust the host's SSH key although it changed since devenv recorded it", false)
-    .option('--purge-removed', 'delete the data folders of developers removed from the config', false)
-    .option('--take-over-dns', "overwrite a developer's DNS record that devenv did not make", false)
+    .description('converge every phase in dependency order, resuming from the state file'))
     .option('--skip <phases>', 'comma-separated phases not to run this time, with the phases that need them (storage,containers: no SSH to the host)')
-    .action(async (o: HostOptions & { skip?: string; takeOverDns: boolean }) =>
+    .action(async (o: ConvergeFlags & { skip?: string }) =>
       action(async (flags, reporter, signal) => {
         const { converge } = await import('./commands/write.js');
         const { phasesWithout } = await import('./commands/converge.js');
         const names = o.skip ? phasesWithout(o.skip.split(',').map((s) => s.trim()).filter(Boolean), reporter) : [...PHASE_NAMES];
         const skipped = PHASE_NAMES.filter((n) => !names.includes(n));
-        await converge(await session(flags, reporter, signal, 'up', true, { ...hostRunOptions(o), takeOverDns: o.takeOverDns }), reporter, names, signal, skipped);
+        await converge(await session(flags, reporter, signal, 'up', true, convergeRunOptions(o)), reporter, names, signal, skipped);
       }));
 
-  program
+  withConvergeFlags(program
     .command('phase')
     .description(`converge one phase: ${PHASE_NAMES.join(', ')}`)
-    .argument('<name>', 'phase name')
-    .option('--replace-host', 'allow replacing the host when its instance type or AMI changed', false)
-    .option('--adopt-data-volume <vol-id>', 'take this volume (restored from a backup) as the data volume in place of a missing one')
-    .option('--new-data-volume', 'accept an empty data volume in place of a missing one', false)
-    .option('--accept-new-host-key', "trust the host's SSH key although it changed since devenv recorded it", false)
-    .option('--purge-removed', 'delete the data folders of developers removed from the config', false)
-    .option('--take-over-dns', "overwrite a developer's DNS record that devenv did not make", false)
-    .action(async (name: string, o: HostOptions & { takeOverDns: boolean }) =>
+    .argument('<name>', 'phase name'))
+    .action(async (name: string, o: ConvergeFlags) =>
       action(async (flags, reporter, signal) => {
         if (!(PHASE_NAMES as readonly string[]).includes(name)) throw new DevenvError('config', `unknown phase "${name}"`, { remedy: `use one of: ${PHASE_NAMES.join(', ')}` });
         const { converge } = await import('./commands/write.js');
-        await converge(await session(flags, reporter, signal, `phase ${name}`, true, { ...hostRunOptions(o), takeOverDns: o.takeOverDns }), reporter, [name as PhaseName], signal);
+        await converge(await session(flags, reporter, signal, `phase ${name}`, true, convergeRunOptions(o)), reporter, [name as PhaseName], signal);
       }));
 
   program
