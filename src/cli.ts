@@ -3,7 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import type { CallHook } from './aws/clients.js';
 import { DEFAULT_CONFIG_PATH, DEFAULT_STATE_PATH } from './defaults.js';
 import { DevenvError, ExitCode, exitCodeFor, messageOf } from './errors.js';
-import { PHASE_NAMES, type PhaseName, type RunOptions } from './phases/types.js';
+import { PHASE_NAMES, type Context, type PhaseName, type RunOptions } from './phases/types.js';
 import { Reporter } from './ui/events.js';
 
 /** Where the CLI reads and writes: the process by default, buffers in tests. */
@@ -17,6 +17,8 @@ export interface Io {
   hooks?: CallHook[];
   /** Where Ctrl-C comes from; `process` by default. */
   signals?: NodeJS.EventEmitter;
+  /** Public DNS lookups; the system's resolver by default (an emulator's zones are on no public DNS). */
+  dns?: Context['dns'];
 }
 
 interface GlobalFlags {
@@ -119,7 +121,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
   };
   const session = async (flags: GlobalFlags, reporter: Reporter, signal: AbortSignal, command: string, lock: boolean, runOptions?: RunOptions) => {
     const { Session } = await import('./commands/session.js');
-    return Session.open({ configPath: flags.config, statePath: flags.state, lock, command, reporter, signal, env: io.env, runOptions, hooks: io.hooks });
+    return Session.open({ configPath: flags.config, statePath: flags.state, lock, command, reporter, signal, env: io.env, runOptions, hooks: io.hooks, dns: io.dns });
   };
 
   program

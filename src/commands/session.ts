@@ -1,3 +1,4 @@
+import { Resolver } from 'node:dns/promises';
 import { AwsClients, type CallHook } from '../aws/clients.js';
 import { explainAccessError } from '../aws/credentials.js';
 import { errorCodes } from '../aws/errors.js';
@@ -13,6 +14,9 @@ import { acquireLock, type Lock } from '../state/lock.js';
 import { StateStore } from '../state/store.js';
 import type { Reporter } from '../ui/events.js';
 
+/** The resolver the system is configured with; a lookup gives up after about 6 s rather than the default minute. */
+const publicDns: Context['dns'] = { resolveNs: (name) => new Resolver({ timeout: 3_000, tries: 2 }).resolveNs(name) };
+
 export interface SessionOptions {
   configPath: string;
   statePath: string;
@@ -25,6 +29,8 @@ export interface SessionOptions {
   runOptions?: RunOptions;
   /** Extra hooks on every AWS call (the benchmark's counter, the tests' crash injector). */
   hooks?: CallHook[];
+  /** Public DNS lookups; the system's resolver when absent. */
+  dns?: Context['dns'];
 }
 
 /** Everything a command needs: config, lock, state, clients. Built in this order, so bad input fails before any AWS call. */
@@ -123,6 +129,7 @@ export class Session {
       options: this.o.runOptions ?? {},
       env: this.o.env,
       ssh: () => (this.remote ??= this.openRemote(ctx)),
+      dns: this.o.dns ?? publicDns,
     };
     return ctx;
   }

@@ -48,6 +48,8 @@ export interface Context {
   env: Record<string, string | undefined>;
   /** The host over SSH: connected on first use, one session per run shared by the phases. */
   ssh(): Promise<RemoteHost>;
+  /** Public DNS, for what AWS cannot answer: is the hosted zone the one its domain is delegated to? */
+  dns: { resolveNs(name: string): Promise<string[]> };
 }
 
 export type ChangeAction = 'create' | 'adopt' | 'update' | 'replace' | 'delete' | 'keep';

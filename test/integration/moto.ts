@@ -21,6 +21,9 @@ import { PassThrough } from 'node:stream';
 import type { CallHook, CallInfo } from '../../src/aws/clients.js';
 import type { InventoryResult } from './inventory.js';
 
+/** moto's hosted zones are on no public DNS: every lookup fails at once, as it would on a machine offline (validate then only warns). */
+const NO_PUBLIC_DNS = { resolveNs: (name: string) => Promise.reject(Object.assign(new Error(`queryNs ENOTFOUND ${name}`), { code: 'ENOTFOUND' })) };
+
 export const REGION = 'us-east-1';
 /** moto's account: every resource it makes belongs to it. */
 export const MOTO_ACCOUNT = '123456789012';
@@ -269,6 +272,7 @@ export class Workspace {
       isTTY: false,
       hooks: [counter.hook, ...(o.hooks ?? [])],
       signals: o.signals ?? new EventEmitter(),
+      dns: NO_PUBLIC_DNS,
     });
     const ms = performance.now() - started;
     await new Promise((r) => setImmediate(r));

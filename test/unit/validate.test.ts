@@ -279,6 +279,37 @@ describe('hosted zone', () => {
     expect(err.message).toContain('hosted zone Z1234567890ABC (example.com.) is private');
     expect(err.message).toContain('public DNS');
   });
+
+  describe('delegation: the public NS records of the zone name the hosted zone', () => {
+    const ZONE_NS = ['ns-1.awsdns-01.org', 'ns-2.awsdns-02.com'];
+    beforeEach(() => {
+      route53.on(GetHostedZoneCommand).resolves({
+        HostedZone: { Id: '/hostedzone/Z1234567890ABC', Name: 'example.com.', CallerReference: 'x', Config: { PrivateZone: false } },
+        DelegationSet: { NameServers: ZONE_NS },
+      });
+    });
+    const withDns = async (resolveNs: (name: string) => Promise<string[]>) => Object.assign(await testContext('validate'), { dns: { resolveNs } });
+
+    it('passes when the domain is delegated to the zone (case and trailing dots aside)', async () => {
+      const asked: string[] = [];
+      const ctx = await withDns(async (name) => { asked.push(name); return ['NS-2.awsdns-02.com.', 'ns-9.elsewhere.net']; });
+      await validate.apply(ctx);
+      expect(asked).toEqual(['example.com']);
+      expect(warnings(ctx)).toEqual([]);
+    });
+
+    it("refuses a zone the domain is not delegated to, naming both sets of name servers and the fix", async () => {
+      const err = await failure(await withDns(async () => ['dns1.registrar.example', 'dns2.registrar.example']));
+      expect(err.message).toContain('example.com is delegated to dns1.registrar.example, dns2.registrar.example, not to hosted zone Z1234567890ABC (ns-1.awsdns-01.org, ns-2.awsdns-02.com)');
+      expect(err.message).toContain("Set example.com's NS records at its registrar (or in the parent zone) to ns-1.awsdns-01.org, ns-2.awsdns-02.com");
+    });
+
+    it('only warns when the public NS records cannot be read (no network, NXDOMAIN)', async () => {
+      const ctx = await withDns(() => Promise.reject(Object.assign(new Error('queryNs ENOTFOUND example.com'), { code: 'ENOTFOUND' })));
+      await validate.apply(ctx);
+      expect(warnings(ctx)).toEqual([expect.stringContaining('could not read the public NS records of example.com (ENOTFOUND): make sure its registrar (or parent zone) delegates it to hosted zone Z1234567890ABC')]);
+    });
+  });
 });
 
 describe('AMI', () => {
