@@ -92,7 +92,8 @@ export async function status(session: Session, json: boolean): Promise<ReadResul
         ? [{ phase: name, logicalId: '-', kind: '-', state: `error: ${messageOf(failure.error).split('\n')[0]}` }]
         : live.items.get(name) ?? [];
     });
-    const skipped = (c: Change) => skippedPhases(session).includes(c.phase);
+    const skippedNow = skippedPhases(session);
+    const skipped = (c: Change) => skippedNow.includes(c.phase);
     const problems = [
       ...failures.map((f) => `${f.phase} could not be read: ${messageOf(f.error)}`),
       ...[...planned.items.values()].flat().filter((c) => ['create', 'update', 'replace', 'delete'].includes(c.action) && !skipped(c)).map(describeProblem),

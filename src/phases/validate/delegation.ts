@@ -1,6 +1,5 @@
+import { normalName } from '../../aws/route53/records.js';
 import type { Context } from '../types.js';
-
-const bare = (name: string) => name.toLowerCase().replace(/\.$/, '');
 
 export interface Delegation {
   /** The domain is served by other name servers: ACM cannot validate, nobody reaches the URLs. */
@@ -15,12 +14,12 @@ export interface Delegation {
  * the validation record and the certificate waits until it times out.
  */
 export async function checkDelegation(ctx: Pick<Context, 'dns'>, zoneId: string, zoneName: string, zoneServers: string[]): Promise<Delegation> {
-  const domain = bare(zoneName);
-  const own = zoneServers.map(bare);
+  const domain = normalName(zoneName);
+  const own = zoneServers.map(normalName);
   if (own.length === 0) return {};
   let published: string[];
   try {
-    published = (await ctx.dns.resolveNs(domain)).map(bare);
+    published = (await ctx.dns.resolveNs(domain)).map(normalName);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
     return { warning: `could not read the public NS records of ${domain} (${code}): make sure its registrar (or parent zone) delegates it to hosted zone ${zoneId}'s name servers ${own.join(', ')}, or ACM cannot validate the certificate` };

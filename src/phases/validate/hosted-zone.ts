@@ -1,13 +1,14 @@
 import { GetHostedZoneCommand } from '@aws-sdk/client-route-53';
 import { hasCode, Route53Code } from '../../aws/errors.js';
+import { normalName } from '../../aws/route53/records.js';
 import type { Context } from '../types.js';
 import { checkDelegation } from './delegation.js';
 import { fail, guarded, needs, pass, type CheckResult } from './outcome.js';
 
 /** `example.com.` covers `example.com` and every name under it. Route 53 zone names end with a dot. */
 export function zoneCovers(zoneName: string, domain: string): boolean {
-  const zone = zoneName.toLowerCase().replace(/\.$/, '');
-  const name = domain.toLowerCase().replace(/\.$/, '');
+  const zone = normalName(zoneName);
+  const name = normalName(domain);
   return name === zone || name.endsWith(`.${zone}`);
 }
 
