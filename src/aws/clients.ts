@@ -7,6 +7,7 @@ import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balan
 import { IAMClient } from '@aws-sdk/client-iam';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { MiddlewareStack, RetryStrategy, RetryStrategyV2 } from '@smithy/types';
 import { InterruptedError } from '../errors.js';
@@ -76,6 +77,7 @@ export class AwsClients {
   get route53() { return this.client('route53', () => new Route53Client({ region: this.options.region, ...RETRY })); }
   get logs() { return this.client('logs', () => new CloudWatchLogsClient({ region: this.options.region, ...RETRY })); }
   get cloudwatch() { return this.client('cloudwatch', () => new CloudWatchClient({ region: this.options.region, ...RETRY })); }
+  get sns() { return this.client('sns', () => new SNSClient({ region: this.options.region, ...RETRY })); }
   get backup() { return this.client('backup', () => new BackupClient({ region: this.options.region, ...RETRY })); }
 
   get region(): string {
