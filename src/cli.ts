@@ -4,6 +4,7 @@ import type { CallHook } from './aws/clients.js';
 import { DEFAULT_CONFIG_PATH, DEFAULT_STATE_PATH } from './defaults.js';
 import { DevenvError, ExitCode, exitCodeFor, messageOf } from './errors.js';
 import { PHASE_NAMES, type Context, type PhaseName, type RunOptions } from './phases/types.js';
+import { CREDENTIAL_FORMATS, type CredentialFormat } from './secrets/credential-files.js';
 import { Reporter } from './ui/events.js';
 
 /** Where the CLI reads and writes: the process by default, buffers in tests. */
@@ -197,6 +198,31 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
         const { destroy } = await import('./commands/write.js');
         const runOptions = { deleteData: o.deleteData, noFinalSnapshot: !o.finalSnapshot, forceDeleteSecrets: o.forceDeleteSecrets };
         await destroy(() => session(flags, reporter, signal, 'destroy', true, runOptions), reporter, signal, { io, yes: flags.yes, options: runOptions });
+      }));
+
+  const credentials = program
+    .command('credentials')
+    .description("the developers' code-server logins: export them, rotate a password");
+  credentials
+    .command('export')
+    .description("write each developer's URL and password (files 0600 in a 0700 folder) and a combined CSV, or print one developer's")
+    .option('--out <dir>', 'the folder to write to (default: ./credentials, created 0700)')
+    .option('--force', 'replace files that exist', false)
+    .option('--developer <name>', "print this developer's login to stdout instead of writing files")
+    .addOption(new Option('--format <format>', 'the format of each login').choices(CREDENTIAL_FORMATS).default('txt'))
+    .action(async (o: { out?: string; force: boolean; developer?: string; format: CredentialFormat }) =>
+      action(async (flags, reporter, signal) => {
+        const { exportCredentials } = await import('./commands/credentials.js');
+        await exportCredentials(await session(flags, reporter, signal, 'credentials export', false), o, io.stdout, reporter);
+      }));
+  credentials
+    .command('rotate')
+    .description("give a developer a new password and restart their container with it (the old one stops working)")
+    .argument('<developer>', "the developer's name")
+    .action(async (developer: string) =>
+      action(async (flags, reporter, signal) => {
+        const { rotatePassword } = await import('./commands/credentials-rotate.js');
+        await rotatePassword(await session(flags, reporter, signal, 'credentials rotate', true), developer, reporter);
       }));
 
   return program;

@@ -123,4 +123,4 @@ export class AwsClients {
 }
 
 /** Read calls start with one of these verbs; everything else changes something. */
-export const isMutating = (operation: string): boolean => !/^(Describe|Get|List|Head)/.test(operation);
+export const isMutating = (operation: string): boolean => !/^(Describe|Get|List|Head|BatchGet)/.test(operation);

@@ -1,6 +1,7 @@
 import { containersBlueprint, DATA_MOUNT } from '../blueprint/compute.js';
 import { secretName } from '../blueprint/identity.js';
 import type { Model } from '../config/model.js';
+import type { RemoteHost } from '../remote/host.js';
 import { COMPOSE_FILE, COMPOSE_PROJECT, containerName, renderCompose, SECRETS_DIR } from '../remote/compose.js';
 import { containerStates, installExtensions, waitUntilHealthy } from '../remote/containers.js';
 import { loadTemplate } from '../remote/templates.js';
@@ -18,6 +19,15 @@ export function renderSecretsScript(template: string, model: Pick<Model, 'projec
     SECRETS_DIR,
     DEVELOPER_SECRETS: model.developers.map((d) => `${d.name} ${secretName(model, d.name, 'password')}`).join('\n'),
   });
+}
+
+/**
+ * On the host: each developer's env file holding the argon2 hash of their current password, read
+ * there from Secrets Manager. Only a changed password rewrites a file, and Compose recreates only
+ * the containers whose env file changed. `up` passes every developer, `credentials rotate` one.
+ */
+export async function writePasswordHashes(host: RemoteHost, model: Pick<Model, 'project' | 'region' | 'developers'>): Promise<void> {
+  await host.runScript('developer-secrets.sh', renderSecretsScript(await loadTemplate('developer-secrets.sh'), model), [], { timeoutS: SECRETS_TIMEOUT_S });
 }
 
 export function renderContainersScript(template: string, model: Pick<Model, 'developers'>, purgeRemoved: boolean): string {
@@ -40,7 +50,7 @@ async function apply(ctx: Context): Promise<void> {
   const host = await ctx.ssh();
   const names = ctx.model.developers.map((d) => d.name);
   const before = await containerStates(host, names);
-  await host.runScript('developer-secrets.sh', renderSecretsScript(await loadTemplate('developer-secrets.sh'), ctx.model), [], { timeoutS: SECRETS_TIMEOUT_S });
+  await writePasswordHashes(host, ctx.model);
   await host.upload(COMPOSE_FILE, renderCompose(ctx.model), { mode: '0644', owner: 'root:root' });
   const script = renderContainersScript(await loadTemplate('containers.sh'), ctx.model, ctx.options.purgeRemoved ?? false);
   await host.runScript('containers.sh', script, [], { timeoutS: UP_TIMEOUT_S });
@@ -56,7 +66,8 @@ async function apply(ctx: Context): Promise<void> {
 /** `devenv destroy` terminates the host; the containers go with it. Nothing else to delete. */
 async function destroy(): Promise<void> {}
 
-function runningDevelopers(ctx: Context): string[] {
+/** The developers whose containers the last completed run of this phase started (from the state). */
+export function runningDevelopers(ctx: Pick<Context, 'state'>): string[] {
   const record = ctx.state.phase('containers');
   return record?.status === 'complete' && typeof record.outputs?.developers === 'string' ? record.outputs.developers.split(' ') : [];
 }

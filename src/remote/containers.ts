@@ -1,6 +1,6 @@
 import { formatDuration, waitFor, type Clock } from '../aws/wait.js';
 import { DevenvError } from '../errors.js';
-import { COMPOSE_PROJECT, containerName, developerDir } from './compose.js';
+import { COMPOSE_FILE, COMPOSE_PROJECT, containerName, developerDir } from './compose.js';
 import type { RemoteHost } from './host.js';
 import { shellQuote } from './user-data.js';
 
@@ -26,6 +26,15 @@ export async function containerStates(host: RemoteHost, developers: string[]): P
     if (name && id && status && developers.includes(name)) states.set(name, { id, status, health, restarts: Number(restarts) });
   }
   return states;
+}
+
+/**
+ * Recreates one developer's container from the compose file the last `up` wrote, so it reads its
+ * env file again (a new password hash); the other developers' containers are not touched.
+ */
+export async function recreateContainer(host: RemoteHost, developer: string): Promise<void> {
+  await host.check(`restarting ${containerName(developer)}`,
+    `docker compose -p ${COMPOSE_PROJECT} -f ${COMPOSE_FILE} up -d --no-deps --force-recreate ${containerName(developer)}`, { timeoutS: 300 });
 }
 
 export interface HealthWait {

@@ -1,5 +1,5 @@
 import {
-  DescribeSecretCommand, GetSecretValueCommand, paginateListSecrets, type DescribeSecretCommandOutput, type SecretListEntry, type SecretsManagerClient,
+  BatchGetSecretValueCommand, DescribeSecretCommand, GetSecretValueCommand, paginateListSecrets, type DescribeSecretCommandOutput, type SecretListEntry, type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { hasCode, isNotFound, matches, SecretsCode } from '../errors.js';
 import type { RecordedAllocations } from '../../config/model.js';
@@ -84,4 +84,36 @@ export async function readSecretValue(sm: SecretsManagerClient, secretId: string
     if (isNotFound(err)) return undefined;
     throw err;
   }
+}
+
+/** BatchGetSecretValue takes at most 20 secret ids per call. */
+const BATCH_SIZE = 20;
+
+/** What Secrets Manager answered for one secret it could not return (`ErrorCode`, `Message`: never a value). */
+export interface SecretReadError {
+  code: string;
+  message: string;
+}
+
+/**
+ * The current values of these secrets (names or ARNs, each answered under the id asked for), 20
+ * per BatchGetSecretValue call. A secret that is missing, scheduled for deletion or unreadable is
+ * in `errors` with the code Secrets Manager gave, not thrown: the caller says what it means.
+ */
+export async function readSecretValues(sm: SecretsManagerClient, secretIds: string[]): Promise<{ values: Map<string, string>; errors: Map<string, SecretReadError> }> {
+  const values = new Map<string, string>();
+  const errors = new Map<string, SecretReadError>();
+  for (let i = 0; i < secretIds.length; i += BATCH_SIZE) {
+    const ids = secretIds.slice(i, i + BATCH_SIZE);
+    const out = await sm.send(new BatchGetSecretValueCommand({ SecretIdList: ids }));
+    for (const v of out.SecretValues ?? []) {
+      const id = ids.find((x) => x === v.Name || x === v.ARN);
+      if (id !== undefined && v.SecretString !== undefined) values.set(id, v.SecretString);
+    }
+    for (const e of out.Errors ?? []) {
+      const id = ids.find((x) => x === e.SecretId) ?? e.SecretId;
+      if (id !== undefined) errors.set(id, { code: e.ErrorCode ?? 'unknown error', message: e.Message ?? '' });
+    }
+  }
+  return { values, errors };
 }
