@@ -1,7 +1,8 @@
 /**
  * `devenv credentials export` and `rotate` against a real host (./lab.ts) with moto for AWS: every
  * exported password logs in to its own developer's code-server, and after `rotate` the new one
- * does, the old one no longer does, and no other container was restarted.
+ * does, the old one no longer does, and no other container was restarted; a restart that fails
+ * leaves a stored password that `devenv phase containers` brings to the container.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -66,5 +67,23 @@ describe.skipIf(unavailable !== undefined)('credentials on a real host', () => {
     const now = await world.containerIds();
     expect(now['code-server-alice']).not.toBe(ids['code-server-alice']);
     expect(now['code-server-bob']).toBe(ids['code-server-bob']);
+  }, 300_000);
+
+  it('a restart that fails says the new password is stored, and `phase containers` finishes the job', async () => {
+    const old = exported.get('bob')!;
+    await world.lab.exec('mv /etc/devenv/docker-compose.yml /etc/devenv/docker-compose.yml.away');
+    const r = await ws.cli(['credentials', 'rotate', 'bob']);
+    await world.lab.exec('mv /etc/devenv/docker-compose.yml.away /etc/devenv/docker-compose.yml');
+    expect(r.code, describeResult(r)).toBe(1);
+    expect(r.stderr).toContain("bob's new password is in Secrets Manager, but their container still takes the old one");
+    expect(r.stderr).toContain('`devenv phase containers`');
+    const rotated = await world.password(ws, 'bob');
+    expect(rotated).not.toBe(old);
+    expect((await world.login(await port('bob'), old)).status, 'the container still takes the old password').toBe(302);
+
+    const fixed = await ws.cli(['phase', 'containers']);
+    expect(fixed.code, describeResult(fixed)).toBe(0);
+    expect((await world.login(await port('bob'), rotated)).status, 'bob with the new password').toBe(302);
+    expect((await world.login(await port('bob'), old)).status, 'bob with the old password').toBe(200);
   }, 300_000);
 });

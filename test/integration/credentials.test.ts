@@ -179,6 +179,21 @@ describeMoto('credentials export and rotate', (moto) => {
     expectNoSecretIn(r.stdout + r.stderr, 'rotate\'s output');
   });
 
+  it('rotate logs in to the host before changing the password: a host it cannot reach changes nothing', async () => {
+    // As after an `up` that started the containers: rotate must then restart one, so it needs the host.
+    const state = await ws.state();
+    state.phases.containers = { status: 'complete', updatedAt: new Date().toISOString(), outputs: { developers: DEVELOPERS.join(' ') } };
+    await writeFile(ws.statePath, JSON.stringify(state));
+    const before = await password('alice');
+    const r = await ws.cli(['credentials', 'rotate', 'alice']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('the state has no host to log in to');
+    expect(r.calls.mutating).toEqual([]);
+    expect(await password('alice')).toBe(before);
+    delete state.phases.containers;
+    await writeFile(ws.statePath, JSON.stringify(state));
+  });
+
   it('a developer without a password secret is named, with `devenv up` as the fix; nothing is written', async () => {
     await ws.editConfig((c) => (c.developers = [...DEVELOPERS, 'dave']));
     const { secrets } = await moto.server.clients();
