@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { findSecret, sendWithValue } from '../aws/find/secrets.js';
+import { waitFor } from '../aws/wait.js';
 import { requireProjectTag } from '../aws/tags.js';
 import { secretName } from '../blueprint/identity.js';
+import type { Model } from '../config/model.js';
 import { DevenvError, InterruptedError, messageOf } from '../errors.js';
 import { runningDevelopers, writePasswordHashes } from '../phases/containers.js';
 import { containerName } from '../remote/compose.js';
-import { recreateContainer, waitUntilHealthy } from '../remote/containers.js';
+import { hostHasPassword, recreateContainer, waitUntilHealthy, type HealthWait } from '../remote/containers.js';
+import type { RemoteHost } from '../remote/host.js';
 import { generatePassword } from '../secrets/password.js';
 import type { Reporter } from '../ui/events.js';
 import { developerNamed } from './credentials.js';
@@ -38,13 +41,11 @@ export async function rotatePassword(session: Session, name: string, reporter: R
     reporter.emit({ type: 'step', message: `stored a new password for ${name} in Secrets Manager (${secretId})` });
     const handOver = `give ${name} the new password: \`devenv credentials export --developer ${name}\``;
     if (!host) {
-      reporter.emit({ type: 'warn', message: `no container of ${name} has been started yet: \`devenv up\` starts it with the new password; then ${handOver}` });
+      reporter.emit({ type: 'warn', message: `the containers phase has not started ${name}'s container, so none was restarted: \`devenv up\` (or \`devenv phase containers\`) gives it the new password; then ${handOver}` });
       return;
     }
     try {
-      await writePasswordHashes(host, { ...session.model, developers: [developer] });
-      await recreateContainer(host, name);
-      await waitUntilHealthy(host, [name], { clock: ctx.clock, signal: ctx.signal, progress: (m) => ctx.report.progress(m) });
+      await restartWithPassword(host, { ...session.model, developers: [developer] }, password, { clock: ctx.clock, signal: ctx.signal, progress: (m) => ctx.report.progress(m) });
     } catch (err) {
       if (err instanceof InterruptedError) throw err;
       throw new DevenvError('phase', `${name}'s new password is in Secrets Manager, but their container still takes the old one: ${messageOf(err)}`, {
@@ -56,4 +57,23 @@ export async function rotatePassword(session: Session, name: string, reporter: R
   } finally {
     await session.close();
   }
+}
+
+/** How long the host may go on reading the previous version of a secret just written. */
+const NEW_VERSION_TIMEOUT_MS = 60_000;
+
+/**
+ * On the host, for the one developer in `model`: their env file rewritten from the password the
+ * host reads in Secrets Manager, then their container recreated and healthy. The host reads the
+ * secret itself, and until it reads the new version a restart would bring the old password back:
+ * so the hash is written again until the host's digest matches the new password.
+ */
+export async function restartWithPassword(host: RemoteHost, model: Pick<Model, 'project' | 'region' | 'developers'>, password: string, o: HealthWait): Promise<void> {
+  const [{ name }] = model.developers;
+  await waitFor(async () => {
+    await writePasswordHashes(host, model);
+    return { done: await hostHasPassword(host, name, password), value: undefined, seen: 'the host still reads the previous version of the secret' };
+  }, { what: `the host to read ${name}'s new password`, timeoutMs: NEW_VERSION_TIMEOUT_MS, intervalMs: 5_000, clock: o.clock, signal: o.signal });
+  await recreateContainer(host, name);
+  await waitUntilHealthy(host, [name], o);
 }

@@ -12,6 +12,8 @@ export const DEVELOPER_UID = 1000;
 
 export const containerName = (developer: string) => `code-server-${developer}`;
 export const envFile = (developer: string) => `${SECRETS_DIR}/${developer}.env`;
+/** The SHA-256 of the password the env file was made from (templates/developer-secrets.sh writes it). */
+export const passwordDigestFile = (developer: string) => `${SECRETS_DIR}/${developer}.sha256`;
 export const developerDir = (developer: string) => `${DATA_MOUNT}/${developer}`;
 
 /**

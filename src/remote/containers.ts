@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import { formatDuration, waitFor, type Clock } from '../aws/wait.js';
 import { DevenvError } from '../errors.js';
-import { COMPOSE_FILE, COMPOSE_PROJECT, containerName, developerDir } from './compose.js';
+import { COMPOSE_FILE, COMPOSE_PROJECT, containerName, developerDir, passwordDigestFile } from './compose.js';
 import type { RemoteHost } from './host.js';
 import { shellQuote } from './user-data.js';
 
@@ -26,6 +27,16 @@ export async function containerStates(host: RemoteHost, developers: string[]): P
     if (name && id && status && developers.includes(name)) states.set(name, { id, status, health, restarts: Number(restarts) });
   }
   return states;
+}
+
+/**
+ * Whether the developer's env file on the host was made from this password: its digest, handed
+ * over on stdin (never on a command line, never printed), against the one the host recorded.
+ */
+export async function hostHasPassword(host: RemoteHost, developer: string, password: string): Promise<boolean> {
+  const digest = createHash('sha256').update(password).digest('hex');
+  const r = await host.sudo(`read -r want; [ "$(cat ${shellQuote(passwordDigestFile(developer))} 2>/dev/null)" = "$want" ]`, { timeoutS: 30, stdin: `${digest}\n` });
+  return r.code === 0;
 }
 
 /**

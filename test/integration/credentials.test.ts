@@ -174,7 +174,7 @@ describeMoto('credentials export and rotate', (moto) => {
     const versions = (await secrets.send(new ListSecretVersionIdsCommand({ SecretId: `${PROJECT}/carol/password` }))).Versions ?? [];
     expect(versions).toHaveLength(2);
     // Without a host (the containers phase never ran), the container gets it from the next up.
-    expect(r.stderr).toContain('no container of carol has been started yet: `devenv up` starts it with the new password');
+    expect(r.stderr).toContain("the containers phase has not started carol's container, so none was restarted: `devenv up` (or `devenv phase containers`) gives it the new password");
     expect(r.stderr).toContain('devenv credentials export --developer carol');
     expectNoSecretIn(r.stdout + r.stderr, 'rotate\'s output');
   });
