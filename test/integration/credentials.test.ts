@@ -8,7 +8,7 @@
  * restarted with it and the old password stops working is proven on a real host in
  * test/host/credentials.test.ts.
  */
-import { ListSecretVersionIdsCommand, PutSecretValueCommand, DeleteSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { DeleteSecretCommand, ListSecretVersionIdsCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
