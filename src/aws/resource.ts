@@ -163,12 +163,12 @@ export async function planResource<T>(ctx: RuleContext, spec: ResourceSpec<T>, n
   return { phase: ctx.phase as Change['phase'], action: p.action, logicalId: spec.logicalId, kind: spec.kind, name, id: p.id, resource: p.resource };
 }
 
-/** A status row for a resource: the recorded one if it is live, else whatever the tags find. */
-export async function statusOf<T>(ctx: RuleContext, spec: ResourceSpec<T>, stateOf: (r: T) => string, detail?: (r: T) => string | undefined): Promise<Row> {
-  const p = await probeResource(ctx, spec);
-  const row: Row = { phase: ctx.phase as Row['phase'], logicalId: spec.logicalId, kind: spec.kind, id: p.id, state: 'missing' };
-  if (!p.resource) return row;
-  return { ...row, state: p.action === 'adopt' ? `${stateOf(p.resource)} (not in state)` : stateOf(p.resource), detail: detail?.(p.resource) };
+/** A status row for a resource from what `planResource` read (no second read): its live state, or `missing`. */
+export function rowOf<T>(probed: Change & { resource?: T }, stateOf: (r: T) => string, detail?: (r: T) => string | undefined): Row {
+  const row: Row = { phase: probed.phase, logicalId: probed.logicalId, kind: probed.kind, id: probed.id, state: 'missing' };
+  const live = probed.resource;
+  if (!live) return row;
+  return { ...row, state: probed.action === 'adopt' ? `${stateOf(live)} (not in state)` : stateOf(live), detail: detail?.(live) };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { DevenvError, ExitCode, messageOf, type ErrorKind } from '../errors.js';
 import { PHASES, topologicalOrder } from '../phases/index.js';
 import { PHASE_NAMES, type Change, type Context, type Phase, type PhaseName, type Row } from '../phases/types.js';
+import { problemOf } from '../phases/inspection.js';
 import { table } from '../ui/table.js';
 import { countChanges, renderChanges, type PhaseFailure, type PlanSummary } from './plan.js';
 import type { Session } from './session.js';
@@ -74,54 +75,84 @@ export async function onlinePlan(session: Session, json: boolean): Promise<ReadR
 }
 
 /**
- * `status`: every built phase's live rows and every developer's URL, then whether all of it is as
- * planned. Anything `up` would still create, change or delete, and any phase that could not be
- * read, is a problem: the command then exits 1, naming them.
+ * `status`: every built phase's live rows (one read per phase: a phase's `status` shares its `plan`'s
+ * read and marks on its rows what `plan` would change), a row per developer, and whether all of it is
+ * live and as planned. A row with a problem (missing, drifted, unhealthy) outside a phase the last
+ * `up --skip` left out, and a phase that could not be read, make the command exit 1, naming them.
  */
 export async function status(session: Session, json: boolean): Promise<ReadResult> {
   try {
     await session.verifyAccount();
     await session.allocateDevelopers(); // what `up` would give: recovered from the secrets' tags when the state lacks someone
     const names = builtPhases();
-    const live = await readPhases(session, names, (phase, ctx) => phase.status(ctx));
-    const planned = await readPhases(session, names.filter((n) => !live.failures.some((f) => f.phase === n)), (phase, ctx) => phase.plan(ctx));
-    const failures = [...live.failures, ...planned.failures];
-    const rows: Row[] = names.flatMap((name) => {
-      const failure = failures.find((f) => f.phase === name);
-      return failure
-        ? [{ phase: name, logicalId: '-', kind: '-', state: `error: ${messageOf(failure.error).split('\n')[0]}` }]
-        : live.items.get(name) ?? [];
-    });
+    const { items, failures } = await readPhases(session, names, (phase, ctx) => phase.status(ctx));
     const skippedNow = skippedPhases(session);
-    const skipped = (c: Change) => skippedNow.includes(c.phase);
+    const owners = developerOwners(session.model);
+    const resources: Row[] = names.flatMap((name): Row[] => {
+      const failure = failures.find((f) => f.phase === name);
+      if (failure) return [{ phase: name, logicalId: '-', kind: '-', state: `error: ${messageOf(failure.error).split('\n')[0]}` }];
+      return (items.get(name) ?? []).map((row) => {
+        const { problem: _asRead, ...rest } = row;
+        const problem = skippedNow.includes(name) ? undefined : problemOf(row);
+        const developer = row.developer ?? owners.get(row.logicalId);
+        return { ...rest, ...(developer ? { developer } : {}), ...(problem ? { problem } : {}) };
+      });
+    });
     const problems = [
       ...failures.map((f) => `${f.phase} could not be read: ${messageOf(f.error)}`),
-      ...[...planned.items.values()].flat().filter((c) => ['create', 'update', 'replace', 'delete'].includes(c.action) && !skipped(c)).map(describeProblem),
+      ...resources.flatMap((r) => (r.problem ? [r.problem.message] : [])),
     ];
-    const developers = session.model.developers.map((d) => ({ name: d.name, url: d.url, port: d.port, priority: d.priority }));
+    const developers = developerRows(session, resources);
     const phases = PHASES.map((p) => ({ name: p.name, status: p.load ? (session.state.phase(p.name)?.status ?? 'not run') : 'not built yet' }));
     const output = json
-      ? JSON.stringify({ project: session.config.project, region: session.config.region, account: session.state.data.account, phases, developers, resources: rows, problems })
+      ? JSON.stringify({ project: session.config.project, region: session.config.region, account: session.state.data.account, ok: problems.length === 0, phases, developers, resources, problems })
       : [
         `${session.config.project} in ${session.config.region}${session.state.data.account ? ` (account ${session.state.data.account})` : ''}`,
         '',
         table(['phase', 'status'], phases.map((p) => [p.name, p.status])),
         '',
-        table(['phase', 'resource', 'kind', 'id', 'state', 'detail'], rows.map((r) => [r.phase, r.logicalId, r.kind, r.id ?? '-', r.state, r.detail ?? ''])),
+        table(['phase', 'resource', 'kind', 'id', 'state', 'verdict', 'detail'], resources.map((r) => [r.phase, r.logicalId, r.kind, r.id ?? '-', r.state, verdictOf(r, skippedNow), r.detail ?? ''])),
         '',
-        table(['developer', 'url', 'port', 'priority'], developers.map((d) => [d.name, d.url, String(d.port), String(d.priority)])),
+        table(['developer', 'url', 'port', 'container', 'target', 'dns', 'verdict'], developers.map((d) => [d.name, d.url, String(d.port), d.container, d.target, d.dns, d.problems.length ? d.problems.join('; ') : 'ok'])),
       ].join('\n');
-    const drift = problems.length === 0 ? undefined : new DevenvError(kindOf(failures), `${problems.length} problem${problems.length > 1 ? 's' : ''}: ${problems.join('; ')}`, {
-      remedy: [...remediesOf(failures), '`devenv plan` shows what `devenv up` would do about the rest'].join('; '),
+    const failure = problems.length === 0 ? undefined : new DevenvError(kindOf(failures), `${problems.length} problem${problems.length > 1 ? 's' : ''}: ${problems.join('; ')}`, {
+      remedy: [...remediesOf(failures), '`devenv plan` shows what `devenv up` would do about them'].join('; '),
     });
-    return { output, failure: drift };
+    return { output, failure };
   } finally {
     await session.close();
   }
 }
 
-const PROBLEM: Record<string, string> = { create: 'missing', update: 'differs from the config', replace: 'must be replaced', delete: 'is left over' };
+const verdictOf = (r: Row, skipped: PhaseName[]) => r.problem?.verdict ?? (skipped.includes(r.phase) ? 'skipped' : r.logicalId === '-' ? 'error' : 'ok');
 
-function describeProblem(c: Change): string {
-  return `${c.phase} ${c.kind} ${c.name ?? c.id ?? c.logicalId} ${PROBLEM[c.action]}${c.action !== 'create' && c.detail ? ` (${c.detail.split('\n')[0]})` : ''}`;
+/** Which developer each logical id belongs to, from every phase's blueprint (a phase's rows need not say). */
+function developerOwners(model: Session['model']): Map<string, string> {
+  return new Map(PHASES.flatMap((p) => p.blueprint(model)).flatMap((r) => (r.developer ? [[r.logicalId, r.developer] as [string, string]] : [])));
+}
+
+/** What `status` shows of one developer: where they log in, and the live state of what serves them. */
+export interface DeveloperStatus {
+  name: string;
+  url: string;
+  port: number;
+  priority: number;
+  /** The state of their container, target group (its target's health) and DNS record; `-` when no phase shows one. */
+  container: string;
+  target: string;
+  dns: string;
+  /** `<verdict> <kind>` of each of their resources with a problem (their rule, secret, log group … too). */
+  problems: string[];
+}
+
+function developerRows(session: Session, resources: Row[]): DeveloperStatus[] {
+  return session.model.developers.map((d) => {
+    const mine = resources.filter((r) => r.developer === d.name);
+    const stateOf = (kind: string) => mine.find((r) => r.kind === kind)?.state ?? '-';
+    return {
+      name: d.name, url: d.url, port: d.port, priority: d.priority,
+      container: stateOf('container'), target: stateOf('target group'), dns: stateOf('DNS record'),
+      problems: mine.flatMap((r) => (r.problem ? [`${r.problem.verdict} ${r.kind}`] : [])),
+    };
+  });
 }

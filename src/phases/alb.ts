@@ -1,16 +1,18 @@
-import type { LoadBalancer } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { LoadBalancer, TargetHealthDescription } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { mapLimit, PER_DEVELOPER_CONCURRENCY } from '../aws/concurrency.js';
 import { runFixes, planChange } from '../aws/ec2/fixes.js';
 import { deleteListener, deleteRule, listenerFixes, listenerSpec, ruleFixes, ruleSpec, type ListenerWant } from '../aws/elbv2/listeners.js';
 import { deleteLoadBalancer, loadBalancerFixes, waitUntilActive } from '../aws/elbv2/load-balancer.js';
-import { deleteTargetGroup, healthCheckFixes, listTargetGroups, targetGroupSpec, targetHealth } from '../aws/elbv2/target-groups.js';
+import { deleteTargetGroup, healthCheckFixes, listTargetGroups, targetFixes, targetGroupSpec, targetHealth } from '../aws/elbv2/target-groups.js';
 import { tagsOf } from '../aws/elbv2/tags.js';
 import { ignoring, isNotFound } from '../aws/errors.js';
-import { ensureResource, planResource, probeResource, removeResource } from '../aws/resource.js';
+import { ensureResource, planResource, probeResource, removeResource, rowOf } from '../aws/resource.js';
 import { TAG, tagValue } from '../aws/tags.js';
 import { ensureRule, ensureTargetGroup, forgetRemoved, ruleRemovals, runRemovals, targetGroupRemovals } from './alb/developers.js';
 import { certificateArn, httpsListener, httpsWant, httpWant, lbSpec, planned, readWorld, recorded, ruleWant, type AlbWorld } from './alb/world.js';
-import type { Change, Context, Phase, Row } from './types.js';
+import type { Developer } from '../config/model.js';
+import { fromInspection, joinInspections } from './inspection.js';
+import type { Change, Context, Inspection, Phase } from './types.js';
 
 /**
  * alb: the internet-facing load balancer, one target group and one host rule per developer, the
@@ -52,43 +54,51 @@ async function apply(ctx: Context): Promise<void> {
   await waitUntilActive(ctx, lb);
 }
 
-async function plan(ctx: Context): Promise<Change[]> {
-  const { resource: lb, ...lbChange } = await planResource(ctx, lbSpec(ctx), planned(ctx, 'alb').name);
+/**
+ * One read for `plan` and `status`: the load balancer, its listeners, rules and target groups (each
+ * listed once), and each developer's target health, the one call per developer. A target that is
+ * not registered is drift (`up` registers it); one registered but not healthy is unhealthy.
+ */
+async function inspect(ctx: Context): Promise<Inspection> {
+  const lbProbe = await planResource(ctx, lbSpec(ctx), planned(ctx, 'alb').name);
+  const lb = lbProbe.resource;
   const world = await readWorld(ctx, lb);
-  const changes = [planChange(lbChange, planned(ctx, 'alb'), lb ? await loadBalancerFixes(ctx, lb, planned(ctx, 'alb')) : [])];
+  const lbRow = rowOf(lbProbe, (l) => l.State?.Code ?? 'unknown', (l) => l.DNSName);
+  if (lb && lb.State?.Code !== 'active') lbRow.problem = { verdict: 'unhealthy', message: `alb load balancer ${lb.LoadBalancerName} is ${lb.State?.Code}` };
+  const parts: Inspection[] = [{ changes: [planChange(lbProbe, planned(ctx, 'alb'), lb ? await loadBalancerFixes(ctx, lb, planned(ctx, 'alb')) : [])], rows: [lbRow] }];
   for (const [logicalId, want] of LISTENERS) {
-    const { resource, ...c } = await planResource(ctx, listenerSpec(ctx, planned(ctx, logicalId), world.listeners, lb?.LoadBalancerArn, want(ctx)));
-    changes.push(planChange(c, planned(ctx, logicalId), resource ? listenerFixes(ctx, resource, want(ctx)) : []));
+    const probe = await planResource(ctx, listenerSpec(ctx, planned(ctx, logicalId), world.listeners, lb?.LoadBalancerArn, want(ctx)));
+    const change = planChange(probe, planned(ctx, logicalId), probe.resource ? listenerFixes(ctx, probe.resource, want(ctx)) : []);
+    parts.push({ changes: [change], rows: [rowOf(probe, (l) => `${l.Protocol} ${l.Port}`, (l) => l.SslPolicy)] });
   }
-  for (const d of ctx.model.developers) {
-    const tgPlanned = planned(ctx, `tg/${d.name}`);
-    const { resource: group, ...tg } = await planResource(ctx, targetGroupSpec(ctx, tgPlanned, world.groups), tgPlanned.name);
-    changes.push(planChange(tg, tgPlanned, group ? healthCheckFixes(ctx, group) : []));
-    const rulePlanned = planned(ctx, `rule/${d.name}`);
-    const { resource: rule, ...r } = await planResource(ctx, ruleSpec(ctx, rulePlanned, world.rules, undefined, ruleWant(d)), d.hostname);
-    changes.push(planChange(r, rulePlanned, rule ? ruleFixes(ctx, rule, ruleWant(d, group?.TargetGroupArn)) : []));
-  }
+  const instanceId = ctx.state.resource('instance')?.id;
+  parts.push(...await mapLimit(ctx.model.developers, PER_DEVELOPER_CONCURRENCY, (d) => inspectDeveloper(ctx, d, world, instanceId)));
   const removals = [...ruleRemovals(ctx, world), ...targetGroupRemovals(ctx, world)];
-  return [...changes, ...removals.map(({ logicalId, kind, id, description }): Change => ({ phase: 'alb', action: 'delete', logicalId, kind, id, detail: description }))];
+  parts.push({ changes: removals.map(({ logicalId, kind, id, description }): Change => ({ phase: 'alb', action: 'delete', logicalId, kind, id, detail: description })), rows: [] });
+  return joinInspections(parts);
 }
 
-async function status(ctx: Context): Promise<Row[]> {
-  const { resource: lb, id, action } = await probeResource(ctx, lbSpec(ctx));
-  const lbRow: Row = { phase: 'alb', logicalId: 'alb', kind: 'load balancer', id, state: lb ? `${lb.State?.Code}${action === 'adopt' ? ' (not in state)' : ''}` : 'missing', detail: lb?.DNSName };
-  if (!lb) return [lbRow];
-  const world = await readWorld(ctx, lb);
-  const listenerRows = world.listeners.map((l): Row => ({ phase: 'alb', logicalId: `listener/${l.Protocol?.toLowerCase()}`, kind: 'listener', id: l.ListenerArn, state: `${l.Protocol} ${l.Port}`, detail: l.SslPolicy }));
-  const developerRows: Row[] = [];
-  for (const d of ctx.model.developers) {
-    const group = (await probeResource(ctx, targetGroupSpec(ctx, planned(ctx, `tg/${d.name}`), world.groups))).resource;
-    const health = group ? await targetHealth(ctx, group.TargetGroupArn!) : [];
-    const targets = health.map((h) => `${h.Target?.Id}:${h.Target?.Port} ${h.TargetHealth?.State}${h.TargetHealth?.Reason ? ` (${h.TargetHealth.Reason})` : ''}`);
-    developerRows.push({ phase: 'alb', logicalId: `tg/${d.name}`, kind: 'target group', id: group?.TargetGroupArn, state: group ? (health[0]?.TargetHealth?.State ?? 'no target') : 'missing', detail: targets.join(', ') || undefined });
-    const rule = (await probeResource(ctx, ruleSpec(ctx, planned(ctx, `rule/${d.name}`), world.rules, undefined, ruleWant(d)))).resource;
-    developerRows.push({ phase: 'alb', logicalId: `rule/${d.name}`, kind: 'listener rule', id: rule?.RuleArn, state: rule ? `priority ${rule.Priority}` : 'missing', detail: d.hostname });
-  }
-  return [lbRow, ...listenerRows, ...developerRows];
+async function inspectDeveloper(ctx: Context, d: Developer, world: AlbWorld, instanceId: string | undefined): Promise<Inspection> {
+  const tgPlanned = planned(ctx, `tg/${d.name}`);
+  const tg = await planResource(ctx, targetGroupSpec(ctx, tgPlanned, world.groups), tgPlanned.name);
+  const group = tg.resource;
+  const health = group ? await targetHealth(ctx, group.TargetGroupArn!) : [];
+  const registration = group && instanceId ? targetFixes(ctx, group.TargetGroupArn!, health, instanceId, d.port) : [];
+  const tgRow = rowOf(tg, () => health[0]?.TargetHealth?.State ?? 'no target', () => health.map(describeTarget).join(', ') || undefined);
+  const sick = health.filter((h) => h.TargetHealth?.State !== 'healthy');
+  if (sick.length) tgRow.problem = { verdict: 'unhealthy', message: `alb target group ${group!.TargetGroupName} of ${d.name}: ${sick.map(describeTarget).join(', ')}` };
+  const rulePlanned = planned(ctx, `rule/${d.name}`);
+  const rule = await planResource(ctx, ruleSpec(ctx, rulePlanned, world.rules, undefined, ruleWant(d)), d.hostname);
+  return {
+    changes: [
+      planChange(tg, tgPlanned, group ? [...healthCheckFixes(ctx, group), ...registration] : []),
+      planChange(rule, rulePlanned, rule.resource ? ruleFixes(ctx, rule.resource, ruleWant(d, group?.TargetGroupArn)) : []),
+    ],
+    rows: [tgRow, rowOf(rule, (r) => `priority ${r.Priority}`, () => d.hostname)],
+  };
 }
+
+const describeTarget = (h: TargetHealthDescription) => `${h.Target?.Id}:${h.Target?.Port} ${h.TargetHealth?.State}${h.TargetHealth?.Reason ? ` (${h.TargetHealth.Reason})` : ''}`;
 
 /**
  * Rules and listeners first, then the load balancer (waited on until gone, so the sg phase can
@@ -114,5 +124,5 @@ async function destroy(ctx: Context): Promise<void> {
   for (const [logicalId] of ctx.state.resourcesOf('alb')) await ctx.state.forget(logicalId);
 }
 
-const phase: Phase = { name: 'alb', apply, destroy, plan, status };
+const phase: Phase = { name: 'alb', apply, destroy, ...fromInspection(inspect) };
 export default phase;

@@ -4,14 +4,15 @@ import {
   anyStatus, certificateSpec, deleteCertificate, describeCertificate, hasAllValidationRecords, validationNamesInUse, validationRecords,
 } from '../aws/acm/certificate.js';
 import { AcmCode, hasCode } from '../aws/errors.js';
-import { ensureResource, planResource, removeResource, statusOf } from '../aws/resource.js';
+import { ensureResource, planResource, removeResource, rowOf } from '../aws/resource.js';
 import { retryWithin, type ConsistencyWindow } from '../aws/retry.js';
 import { changeRecords, deletion, normalName, recordsUnder, upsert } from '../aws/route53/records.js';
 import { formatDuration, waitFor } from '../aws/wait.js';
 import { certBlueprint } from '../blueprint/edge.js';
 import { pick } from '../blueprint/types.js';
 import { DevenvError } from '../errors.js';
-import type { Change, Context, Phase, Row } from './types.js';
+import { fromInspection } from './inspection.js';
+import type { Change, Context, Inspection, Phase } from './types.js';
 
 /**
  * cert: the ACM certificate of *.<baseDomain> (and the apex), validated through Route 53. It needs
@@ -86,25 +87,26 @@ async function apply(ctx: Context): Promise<void> {
   await ctx.state.setOutputs('cert', { certificateArn: issued.CertificateArn! });
 }
 
-async function plan(ctx: Context): Promise<Change[]> {
-  const { resource: cert, ...change } = await planResource(ctx, certificateSpec(ctx, planned(ctx)), String(planned(ctx).properties.domain));
+/**
+ * One read for `plan` and `status`: the usable certificate (or, when there is none, whatever failed
+ * one is left, for the status row) and the zone's records. A certificate not issued yet is unhealthy.
+ */
+async function inspect(ctx: Context): Promise<Inspection> {
+  const usable = await planResource(ctx, certificateSpec(ctx, planned(ctx)), String(planned(ctx).properties.domain));
+  const { resource: cert, ...change } = usable;
   const certChange: Change = { ...change, detail: cert ? `${cert.Status}${expiry(cert)}` : `DNS-validated, ${ctx.config.baseDomain} as a second name` };
+  const shown = cert ? usable : await planResource(ctx, anyStatus(ctx, planned(ctx)));
+  const row = rowOf(shown, (c) => c.Status ?? 'unknown', (c) => `${c.DomainName}${expiry(c)}${c.FailureReason ? `; ${c.FailureReason}` : ''}`);
+  if (shown.resource && shown.resource.Status !== 'ISSUED') row.problem = { verdict: 'unhealthy', message: `cert certificate ${shown.id} is ${shown.resource.Status}, not ISSUED` };
   const missing = cert && hasAllValidationRecords(cert) ? await missingValidationRecords(ctx, cert) : undefined;
   const recordAction = missing === undefined || missing.length > 0 ? 'create' : 'keep';
-  return [certChange, { phase: 'cert', action: recordAction, logicalId: VALIDATION, kind: 'DNS record', detail: missing?.length ? describeRecords(missing) : 'validation CNAME(s) in the hosted zone' }];
+  const changes: Change[] = [certChange, { phase: 'cert', action: recordAction, logicalId: VALIDATION, kind: 'DNS record', detail: missing?.length ? describeRecords(missing) : 'validation CNAME(s) in the hosted zone' }];
+  if (!cert || missing === undefined) return { changes, rows: [row] };
+  const records = validationRecords(cert);
+  return { changes, rows: [row, { phase: 'cert', logicalId: VALIDATION, kind: 'DNS record', id: records.map((r) => normalName(r.Name!)).join(' '), state: missing.length ? 'missing' : 'in zone', detail: describeRecords(missing.length ? missing : records) }] };
 }
 
 const expiry = (c: CertificateDetail) => (c.NotAfter ? `, expires ${c.NotAfter.toISOString().slice(0, 10)}` : '');
-
-async function status(ctx: Context): Promise<Row[]> {
-  const spec = anyStatus(ctx, planned(ctx));
-  const row = await statusOf(ctx, spec, (c) => c.Status ?? 'unknown', (c) => `${c.DomainName}${expiry(c)}${c.FailureReason ? `; ${c.FailureReason}` : ''}`);
-  const cert = row.id ? await spec.describe(row.id) : undefined;
-  if (!cert || !hasAllValidationRecords(cert)) return [row];
-  const missing = await missingValidationRecords(ctx, cert);
-  const records = validationRecords(cert);
-  return [row, { phase: 'cert', logicalId: VALIDATION, kind: 'DNS record', id: records.map((r) => normalName(r.Name!)).join(' '), state: missing.length ? 'missing' : 'in zone', detail: describeRecords(missing.length ? missing : records) }];
-}
 
 /**
  * Deletes the certificate (every one of this project's, in any state) once no listener uses it,
@@ -130,5 +132,5 @@ async function destroy(ctx: Context): Promise<void> {
   if (ctx.state.resource(VALIDATION)) await ctx.state.forget(VALIDATION);
 }
 
-const phase: Phase = { name: 'cert', apply, destroy, plan, status };
+const phase: Phase = { name: 'cert', apply, destroy, ...fromInspection(inspect) };
 export default phase;

@@ -6,7 +6,8 @@ import { COMPOSE_FILE, COMPOSE_PROJECT, containerName, renderCompose, SECRETS_DI
 import { containerStates, installExtensions, waitUntilHealthy } from '../remote/containers.js';
 import { loadTemplate } from '../remote/templates.js';
 import { renderTemplate } from '../remote/user-data.js';
-import type { Change, Context, Phase, Row } from './types.js';
+import { fromInspection } from './inspection.js';
+import type { Change, Context, Inspection, Phase, Row } from './types.js';
 
 /** Pulling an image the first time can take minutes. */
 const UP_TIMEOUT_S = 20 * 60;
@@ -72,25 +73,22 @@ export function runningDevelopers(ctx: Pick<Context, 'state'>): string[] {
   return record?.status === 'complete' && typeof record.outputs?.developers === 'string' ? record.outputs.developers.split(' ') : [];
 }
 
-async function plan(ctx: Context): Promise<Change[]> {
+/**
+ * From the state (a read-only command does not log in to the host, which may be booting or out of
+ * reach): the developers whose containers the last `up` left healthy. The test phase checks them live.
+ */
+async function inspect(ctx: Context): Promise<Inspection> {
   const running = runningDevelopers(ctx);
-  return containersBlueprint(ctx.model).map((r) => ({
+  const changes = containersBlueprint(ctx.model).map((r): Change => ({
     phase: 'containers', action: running.includes(r.developer!) ? 'keep' : 'create', logicalId: r.logicalId, kind: r.kind, name: r.name,
     detail: `${ctx.config.containers.image} on port ${ctx.model.developers.find((d) => d.name === r.developer)!.port}`,
   }));
-}
-
-/**
- * From the state (a read-only command does not log in to the host, which may be booting or out of
- * reach): the developers whose containers the last `up` left healthy.
- */
-async function status(ctx: Context): Promise<Row[]> {
-  const running = runningDevelopers(ctx);
-  return ctx.model.developers.map((d) => ({
+  const rows = ctx.model.developers.map((d): Row => ({
     phase: 'containers', logicalId: `container/${d.name}`, kind: 'container', id: containerName(d.name),
     state: running.includes(d.name) ? 'healthy at the last up' : 'not started', detail: `port ${d.port}`,
   }));
+  return { changes, rows };
 }
 
-const phase: Phase = { name: 'containers', apply, destroy, plan, status };
+const phase: Phase = { name: 'containers', apply, destroy, ...fromInspection(inspect) };
 export default phase;

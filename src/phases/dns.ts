@@ -4,7 +4,8 @@ import { changeRecords, deletion, describeTarget, normalName, recordsNamed, reco
 import type { Developer } from '../config/model.js';
 import { DevenvError } from '../errors.js';
 import { lbSpec } from './alb/world.js';
-import type { Change, Context, Phase, Row } from './types.js';
+import { fromInspection } from './inspection.js';
+import type { Change, Context, Inspection, Phase, Row } from './types.js';
 
 /**
  * dns: one alias A record per developer to the load balancer, all written in one batch. Records
@@ -109,7 +110,8 @@ async function recordDecision(ctx: Context, d: Decision, to: AliasTarget): Promi
   if (JSON.stringify(ctx.state.resource(logicalId)) !== JSON.stringify(record)) await ctx.state.setResource(logicalId, record);
 }
 
-async function plan(ctx: Context): Promise<Change[]> {
+/** One read for `plan` and `status`: the load balancer's alias target and every record under the base domain, in one listing. */
+async function inspect(ctx: Context): Promise<Inspection> {
   const to = await aliasTarget(ctx);
   const live = await recordsUnder(ctx, ctx.config.hostedZoneId, ctx.config.baseDomain);
   const target = to ?? { dnsName: 'the load balancer (to be created)', zoneId: '' };
@@ -123,17 +125,13 @@ async function plan(ctx: Context): Promise<Change[]> {
     return { ...base, action: ctx.options.takeOverDns ? 'replace' : 'keep', id: d.hostname, detail: `not devenv's: ${now}; ${ctx.options.takeOverDns ? 'taken over' : 'up refuses to overwrite it without --take-over-dns'}` };
   });
   const removed = removedRecords(ctx, live, to).map((r): Change => ({ phase: PHASE, action: 'delete', logicalId: `record/${normalName(r.Name!).split('.')[0]}`, kind: 'DNS record', name: normalName(r.Name!), detail: describeTarget(r) }));
-  return [...changes, ...removed];
-}
-
-async function status(ctx: Context): Promise<Row[]> {
-  const to = await aliasTarget(ctx);
-  const live = await recordsUnder(ctx, ctx.config.hostedZoneId, ctx.config.baseDomain);
-  return ctx.model.developers.map((d): Row => {
+  const rows = ctx.model.developers.map((d): Row => {
     const here = recordsNamed(live, d.hostname).filter((r) => CLASHING.has(r.Type!));
     const state = here.length === 0 ? 'missing' : here.some((r) => to && aliasesTo(r, to)) ? 'in sync' : 'points elsewhere';
-    return { phase: PHASE, logicalId: recordId(d.name), kind: 'DNS record', id: here.length ? d.hostname : undefined, state, detail: here.map(describeTarget).join('; ') || d.hostname };
+    const row: Row = { phase: PHASE, logicalId: recordId(d.name), kind: 'DNS record', id: here.length ? d.hostname : undefined, state, detail: here.map(describeTarget).join('; ') || d.hostname };
+    return state === 'points elsewhere' ? { ...row, problem: { verdict: 'drifted', message: `dns DNS record ${d.hostname} does not point at the load balancer (${row.detail})` } } : row;
   });
+  return { changes: [...changes, ...removed], rows };
 }
 
 /** Every developer record of this load balancer (current or removed developers), in one batch. */
@@ -147,5 +145,5 @@ async function destroy(ctx: Context): Promise<void> {
   for (const [logicalId] of ctx.state.resourcesOf(PHASE)) await ctx.state.forget(logicalId);
 }
 
-const phase: Phase = { name: PHASE, apply, destroy, plan, status };
+const phase: Phase = { name: PHASE, apply, destroy, ...fromInspection(inspect) };
 export default phase;

@@ -1,8 +1,9 @@
-import { currentHost, finishReplacement, hostBeingReplaced, hostStatus, mustReplace, planHost, replaceHost, terminateHost } from './ec2/host.js';
+import { currentHost, finishReplacement, hostBeingReplaced, inspectHost, mustReplace, replaceHost, terminateHost } from './ec2/host.js';
 import { ensureHost } from './ec2/instance.js';
-import { ensureKeyPair, keyPairStatus, planKeyPair, removeKeyPair } from './ec2/keypair.js';
-import { attachDataVolume, dataVolumeStatus, ensureDataVolume, planDataVolume, removeOrKeepDataVolume } from './ec2/volume.js';
-import type { Change, Context, Phase, Row } from './types.js';
+import { ensureKeyPair, inspectKeyPair, removeKeyPair } from './ec2/keypair.js';
+import { attachDataVolume, ensureDataVolume, inspectDataVolume, removeOrKeepDataVolume } from './ec2/volume.js';
+import { fromInspection, joinInspections } from './inspection.js';
+import type { Context, Inspection, Phase } from './types.js';
 
 /**
  * The host: key pair, encrypted data volume, and the instance with the volume at /dev/sdf.
@@ -29,13 +30,8 @@ async function destroy(ctx: Context): Promise<void> {
   await removeKeyPair(ctx);
 }
 
-async function plan(ctx: Context): Promise<Change[]> {
-  return [await planKeyPair(ctx), await planDataVolume(ctx), await planHost(ctx)];
-}
+/** One read for `plan` and `status`. */
+const inspect = async (ctx: Context): Promise<Inspection> => joinInspections([await inspectKeyPair(ctx), await inspectDataVolume(ctx), await inspectHost(ctx)]);
 
-async function status(ctx: Context): Promise<Row[]> {
-  return [await keyPairStatus(ctx), await dataVolumeStatus(ctx), await hostStatus(ctx)];
-}
-
-const phase: Phase = { name: 'ec2', apply, destroy, plan, status };
+const phase: Phase = { name: 'ec2', apply, destroy, ...fromInspection(inspect) };
 export default phase;

@@ -5,13 +5,14 @@ import {
 } from '@aws-sdk/client-iam';
 import { hasCode, IamCode, ignoring, isNotFound } from '../aws/errors.js';
 import { findInlinePolicy, findInstanceProfile, findRole, nameFromArn, parsePolicyDocument, samePolicy } from '../aws/find/iam.js';
-import { ensureResource, planResource, removeResource, statusOf, type ResourceSpec } from '../aws/resource.js';
+import { ensureResource, planResource, removeResource, rowOf, type ResourceSpec } from '../aws/resource.js';
 import { IAM_PROPAGATION, retryWithin } from '../aws/retry.js';
 import { requireProjectTag, tagList } from '../aws/tags.js';
 import { ec2ServicePrincipal, ec2TrustPolicy, hostPolicy, iamBlueprint } from '../blueprint/identity.js';
 import { pick, type PlannedResource } from '../blueprint/types.js';
 import { DevenvError, messageOf } from '../errors.js';
-import type { Change, Context, Phase, Row } from './types.js';
+import { fromInspection } from './inspection.js';
+import type { Change, Context, Inspection, Phase, Row } from './types.js';
 
 
 function planned(ctx: Context) {
@@ -164,30 +165,30 @@ async function explainRoleConflict(iam: IAMClient, roleName: string, cause: unkn
 }
 
 
-async function plan(ctx: Context): Promise<Change[]> {
+/** One read for `plan` and `status`: the role, its inline policy and the profile, each read once. */
+async function inspect(ctx: Context): Promise<Inspection> {
   const p = planned(ctx);
-  const { resource: role, ...roleChange } = await planResource(ctx, roleSpec(ctx, p.role), p.role.name);
+  const roleProbe = await planResource(ctx, roleSpec(ctx, p.role), p.role.name);
+  const { resource: role, ...roleChange } = roleProbe;
   const changes: Change[] = [roleChange];
   if (role && trustDiffers(ctx, role)) changes.push({ ...roleChange, action: 'update', detail: `trust policy: only ${ec2ServicePrincipal(ctx.model.region)} may assume it` });
   const current = role ? await findInlinePolicy(ctx.aws.iam, p.role.name, p.policy.name) : undefined;
   const policyAction = current === undefined ? 'create' : samePolicy(current, hostPolicy(ctx.model, accountOf(ctx))) ? 'keep' : 'update';
   changes.push({ phase: 'iam', action: policyAction, logicalId: p.policy.logicalId, kind: p.policy.kind, name: p.policy.name, ...(policyAction === 'update' ? { detail: 'differs from the least-privilege policy' } : {}) });
-  const { resource: profile, ...profileChange } = await planResource(ctx, profileSpec(ctx, p.profile), p.profile.name);
+  const profileProbe = await planResource(ctx, profileSpec(ctx, p.profile), p.profile.name);
+  const { resource: profile, ...profileChange } = profileProbe;
   changes.push(profile ? profileChange : { ...profileChange, detail: `holding role ${p.role.name}` });
   if (profile && (!holdsRole(profile, p.role.name) || otherRoles(profile, p.role.name).length > 0)) {
     changes.push({ ...profileChange, action: 'update', detail: `make it hold role ${p.role.name} only` });
   }
-  return changes;
+  const policyState = { create: 'missing', keep: 'in sync', update: 'differs from the least-privilege policy' }[policyAction];
+  const rows: Row[] = [
+    rowOf(roleProbe, (r) => (trustDiffers(ctx, r) ? 'trust policy differs' : 'exists')),
+    { phase: 'iam', logicalId: p.policy.logicalId, kind: p.policy.kind, id: p.policy.name, state: policyState },
+    rowOf(profileProbe, () => 'exists', (ip) => `roles: ${(ip.Roles ?? []).map((r) => r.RoleName).join(', ') || 'none'}`),
+  ];
+  return { changes, rows };
 }
 
-async function status(ctx: Context): Promise<Row[]> {
-  const p = planned(ctx);
-  const role = await statusOf(ctx, roleSpec(ctx, p.role), (r) => (trustDiffers(ctx, r) ? 'trust policy differs' : 'exists'));
-  const current = role.state === 'missing' ? undefined : await findInlinePolicy(ctx.aws.iam, p.role.name, p.policy.name);
-  const policyState = current === undefined ? 'missing' : samePolicy(current, hostPolicy(ctx.model, accountOf(ctx))) ? 'in sync' : 'differs from the least-privilege policy';
-  const profile = await statusOf(ctx, profileSpec(ctx, p.profile), () => 'exists', (ip) => `roles: ${(ip.Roles ?? []).map((r) => r.RoleName).join(', ') || 'none'}`);
-  return [role, { phase: 'iam', logicalId: p.policy.logicalId, kind: p.policy.kind, id: p.policy.name, state: policyState }, profile];
-}
-
-const phase: Phase = { name: 'iam', apply: converge, destroy: remove, plan, status };
+const phase: Phase = { name: 'iam', apply: converge, destroy: remove, ...fromInspection(inspect) };
 export default phase;

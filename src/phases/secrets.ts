@@ -2,7 +2,7 @@ import { CreateSecretCommand, DeleteSecretCommand, PutSecretValueCommand, Restor
 import { PER_DEVELOPER_CONCURRENCY, mapLimit } from '../aws/concurrency.js';
 import { isNotFound } from '../aws/errors.js';
 import { findSecret, isNameTaken, listProjectSecrets, readSecretValue, sendWithValue, type SecretInfo } from '../aws/find/secrets.js';
-import { bumpGeneration, ensureResource, planResource, statusOf, type ResourceSpec } from '../aws/resource.js';
+import { bumpGeneration, ensureResource, planResource, rowOf, type ResourceSpec } from '../aws/resource.js';
 import { allocationTags, requireProjectTag, TAG, tagList, tagValue } from '../aws/tags.js';
 import { secretsBlueprint } from '../blueprint/identity.js';
 import type { PlannedResource } from '../blueprint/types.js';
@@ -10,7 +10,8 @@ import type { Developer } from '../config/model.js';
 import { DevenvError } from '../errors.js';
 import { ApiKeyReader } from '../secrets/api-keys.js';
 import { generatePassword } from '../secrets/password.js';
-import type { Change, Context, Phase, Row } from './types.js';
+import { fromInspection, type Purpose } from './inspection.js';
+import type { Change, Context, Inspection, Phase } from './types.js';
 
 const day = (d: Date | undefined) => d?.toISOString().slice(0, 10) ?? 'an unknown date';
 const isOurs = (s: SecretInfo) => tagValue(s.Tags, TAG.resource)?.startsWith('secret/') ?? false;
@@ -160,36 +161,55 @@ async function remove(ctx: Context): Promise<void> {
   for (const [logicalId, r] of records) if (r.id) await bumpGeneration(ctx, logicalId);
 }
 
-async function plan(ctx: Context): Promise<Change[]> {
+/**
+ * The spec `plan` and `status` probe with: each secret looked up in one listing of the project's
+ * secrets (so reading them costs one paginated call, not one per developer), and with DescribeSecret
+ * only when the listing lacks it (ListSecrets lags a create; a same-named secret of no project is refused).
+ */
+function listedSecretSpec(ctx: Context, w: Wanted, listed: SecretInfo[]): ResourceSpec<SecretInfo> {
+  const spec = secretSpec(ctx, w, async () => '');
+  const inList = (id: string) => listed.find((s) => s.ARN === id || s.Name === id);
+  return {
+    ...spec,
+    describe: async (id) => inList(id) ?? spec.describe(id),
+    find: async () => {
+      const hit = inList(w.planned.name);
+      return hit ? [hit] : spec.find();
+    },
+  };
+}
+
+/**
+ * One read for `plan` and `status`: a single ListSecrets (those in their recovery window too).
+ * Only `plan` compares an API key with its source, which reads each key's value: `status` reads no secret value.
+ */
+async function inspect(ctx: Context, purpose: Purpose): Promise<Inspection> {
   const keys = new ApiKeyReader(ctx.config, ctx.env);
   const all = wanted(ctx);
-  const changes: Change[] = await mapLimit(all, PER_DEVELOPER_CONCURRENCY, async (w): Promise<Change> => {
-    const { resource, ...change } = await planResource(ctx, secretSpec(ctx, w, async () => ''), w.planned.name);
+  const listed = await listProjectSecrets(ctx.aws.secrets, ctx.model.project, true);
+  const probed = await mapLimit(all, PER_DEVELOPER_CONCURRENCY, async (w) => ({ w, probe: await planResource(ctx, listedSecretSpec(ctx, w, listed), w.planned.name) }));
+  const changes: Change[] = await mapLimit(probed, PER_DEVELOPER_CONCURRENCY, async ({ w, probe }): Promise<Change> => {
+    const { resource, ...change } = probe;
     if (resource?.DeletedDate) return { ...change, action: 'update', detail: `restore (scheduled for deletion on ${day(resource.DeletedDate)})` };
     if (resource && staleAllocationTags(w, resource).length > 0) return { ...change, action: 'update', detail: `tag port ${w.developer.port}, priority ${w.developer.priority}` };
-    if (resource && w.isApiKey && (await readSecretValue(ctx.aws.secrets, resource.ARN!)) !== (await keys.read(w.developer))) {
+    if (purpose === 'plan' && resource && w.isApiKey && (await readSecretValue(ctx.aws.secrets, resource.ARN!)) !== (await keys.read(w.developer))) {
       return { ...change, action: 'update', detail: 'new value from the key source' };
     }
     return change;
   });
+  const rows = probed.map(({ probe }) => rowOf(probe, secretState, secretDetail));
+  const keep = new Set(all.map((w) => w.planned.logicalId));
   const days = ctx.config.secrets.recoveryWindowDays;
-  for (const s of await unwanted(ctx, new Set(all.map((w) => w.planned.logicalId)), [], false)) {
-    changes.push({ phase: 'secrets', action: 'delete', logicalId: tagValue(s.Tags, TAG.resource)!, kind: 'secret', name: s.Name, id: s.ARN, detail: `${days}-day recovery` });
+  for (const s of listed.filter(isOurs).filter((s) => !keep.has(tagValue(s.Tags, TAG.resource)!))) {
+    const logicalId = tagValue(s.Tags, TAG.resource)!;
+    if (!s.DeletedDate) changes.push({ phase: 'secrets', action: 'delete', logicalId, kind: 'secret', name: s.Name, id: s.ARN, detail: `${days}-day recovery` });
+    rows.push({ phase: 'secrets', logicalId, kind: 'secret', id: s.ARN, state: secretState(s), detail: `${s.Name}: not in the config; ${secretDetail(s)}` });
   }
-  return changes;
+  return { changes, rows };
 }
 
 const secretState = (s: SecretInfo) => (s.DeletedDate ? 'scheduled for deletion' : 'exists');
 const secretDetail = (s: SecretInfo) => (s.DeletedDate ? `deletion date ${day(s.DeletedDate)}` : `last changed ${day(s.LastChangedDate ?? s.CreatedDate)}`);
 
-async function status(ctx: Context): Promise<Row[]> {
-  const all = wanted(ctx);
-  const rows: Row[] = await mapLimit(all, PER_DEVELOPER_CONCURRENCY, (w) => statusOf(ctx, secretSpec(ctx, w, async () => ''), secretState, secretDetail));
-  for (const s of await unwanted(ctx, new Set(all.map((w) => w.planned.logicalId)), [], true)) {
-    rows.push({ phase: 'secrets', logicalId: tagValue(s.Tags, TAG.resource)!, kind: 'secret', id: s.ARN, state: secretState(s), detail: `${s.Name}: not in the config; ${secretDetail(s)}` });
-  }
-  return rows;
-}
-
-const phase: Phase = { name: 'secrets', apply: converge, destroy: remove, plan, status };
+const phase: Phase = { name: 'secrets', apply: converge, destroy: remove, ...fromInspection(inspect) };
 export default phase;

@@ -5,12 +5,13 @@ import { deleteSecurityGroup } from '../aws/ec2/delete.js';
 import { planChange, runFixes, tagFixes, type Fix } from '../aws/ec2/fixes.js';
 import { ec2Resource, ensureEc2Resource } from '../aws/ec2/resource.js';
 import { ingressRulesOf, revokeRules, ruleFixes, type WantedRule } from '../aws/ec2/rules.js';
-import { planResource, probeResource, removeResource } from '../aws/resource.js';
+import { planResource, removeResource, rowOf } from '../aws/resource.js';
 import { tagSpecifications } from '../aws/tags.js';
 import { ingressRules, sgBlueprint } from '../blueprint/network.js';
 import { pick, type PlannedResource } from '../blueprint/types.js';
 import { DevenvError } from '../errors.js';
-import type { Change, Context, Phase, Row } from './types.js';
+import { fromInspection } from './inspection.js';
+import type { Change, Context, Inspection, Phase, Row } from './types.js';
 
 const PHASE = 'sg';
 const GROUPS = ['sg/alb', 'sg/host'] as const;
@@ -86,38 +87,23 @@ async function apply(ctx: Context): Promise<void> {
   await ctx.state.setOutputs(PHASE, { albGroupId, hostGroupId: groups.get('sg/host')!.GroupId! });
 }
 
-async function plan(ctx: Context): Promise<Change[]> {
+/** One read for `plan` and `status`: each group probed once, its rules read once. */
+async function inspect(ctx: Context): Promise<Inspection> {
   const vpcId = recordedVpcId(ctx);
   const probed = [];
   for (const logicalId of GROUPS) probed.push(await planResource(ctx, groupSpec(ctx, logicalId, vpcId), planned(ctx, logicalId).name));
   // `plan` never runs a fix, so a group still to be created can stand in for its id.
   const albGroupId = probed[0]!.id ?? 'sg/alb (to be created)';
   const changes: Change[] = [];
-  for (const [i, logicalId] of GROUPS.entries()) {
-    const c = probed[i]!;
-    changes.push(planChange(c, planned(ctx, logicalId), c.resource ? await fixesOf(ctx, logicalId, c.resource, albGroupId) : []));
-  }
-  return changes;
-}
-
-async function status(ctx: Context): Promise<Row[]> {
-  const vpcId = recordedVpcId(ctx);
-  const found = [];
-  for (const logicalId of GROUPS) found.push(await probeResource(ctx, groupSpec(ctx, logicalId, vpcId)));
-  const albGroupId = found[0]!.id ?? 'sg/alb (missing)';
   const rows: Row[] = [];
   for (const [i, logicalId] of GROUPS.entries()) {
-    const { action, id, resource } = found[i]!;
-    const row: Row = { phase: PHASE, logicalId, kind: 'security group', id, state: 'missing' };
-    if (!resource) {
-      rows.push(row);
-      continue;
-    }
-    const drift = (await fixesOf(ctx, logicalId, resource, albGroupId)).map((f) => f.description);
-    const state = drift.length ? 'drifted' : 'in sync';
-    rows.push({ ...row, state: action === 'adopt' ? `${state} (not in state)` : state, detail: drift.join('; ') || resource.GroupName });
+    const c = probed[i]!;
+    const fixes = c.resource ? await fixesOf(ctx, logicalId, c.resource, albGroupId) : [];
+    changes.push(planChange(c, planned(ctx, logicalId), fixes));
+    const drift = fixes.map((f) => f.description).join('; ');
+    rows.push(rowOf(c, () => (drift ? 'drifted' : 'in sync'), (g) => drift || g.GroupName));
   }
-  return rows;
+  return { changes, rows };
 }
 
 /**
@@ -144,5 +130,5 @@ async function hostGroupIds(ctx: Context, vpcId: string | undefined): Promise<Se
   return new Set([...(known ? [known] : []), ...found]);
 }
 
-const phase: Phase = { name: PHASE, apply, destroy, plan, status };
+const phase: Phase = { name: PHASE, apply, destroy, ...fromInspection(inspect) };
 export default phase;

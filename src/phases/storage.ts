@@ -5,7 +5,8 @@ import { DEVELOPER_UID } from '../remote/compose.js';
 import { loadTemplate } from '../remote/templates.js';
 import { renderTemplate } from '../remote/user-data.js';
 import { DATA_VOLUME } from './ec2/volume.js';
-import type { Change, Context, Phase, Row } from './types.js';
+import { fromInspection } from './inspection.js';
+import type { Change, Context, Inspection, Phase, Row } from './types.js';
 
 /** Waiting for the device, making a filesystem on a large volume, and the folders: minutes at most. */
 const STORAGE_TIMEOUT_S = 15 * 60;
@@ -52,22 +53,18 @@ function recorded(ctx: Context) {
 }
 
 /** From the state alone (no SSH for a read-only command): new developers' folders are created, the rest kept. */
-async function plan(ctx: Context): Promise<Change[]> {
+async function inspect(ctx: Context): Promise<Inspection> {
   const { outputs, developers } = recorded(ctx);
-  return storageBlueprint(ctx.model).map((r) => {
+  const changes: Change[] = [];
+  const rows: Row[] = [];
+  for (const r of storageBlueprint(ctx.model)) {
     const known = r.developer ? developers.includes(r.developer) : typeof outputs.filesystemUuid === 'string';
-    return { phase: 'storage', action: known ? 'keep' : 'create', logicalId: r.logicalId, kind: r.kind, name: r.name, detail: known || r.developer ? undefined : 'formatted only if the volume holds no filesystem' };
-  });
-}
-
-async function status(ctx: Context): Promise<Row[]> {
-  const { outputs, developers } = recorded(ctx);
-  return storageBlueprint(ctx.model).map((r) => {
-    const known = r.developer ? developers.includes(r.developer) : typeof outputs.filesystemUuid === 'string';
+    changes.push({ phase: 'storage', action: known ? 'keep' : 'create', logicalId: r.logicalId, kind: r.kind, name: r.name, detail: known || r.developer ? undefined : 'formatted only if the volume holds no filesystem' });
     const detail = !r.developer && known ? `${outputs.filesystemType} UUID ${outputs.filesystemUuid}` : undefined;
-    return { phase: 'storage', logicalId: r.logicalId, kind: r.kind, id: r.name, state: known ? 'set up' : 'not set up', detail };
-  });
+    rows.push({ phase: 'storage', logicalId: r.logicalId, kind: r.kind, id: r.name, state: known ? 'set up' : 'not set up', detail });
+  }
+  return { changes, rows };
 }
 
-const phase: Phase = { name: 'storage', apply, destroy, plan, status };
+const phase: Phase = { name: 'storage', apply, destroy, ...fromInspection(inspect) };
 export default phase;

@@ -74,6 +74,25 @@ export interface Row {
   /** Live state as AWS reports it (`available`, `running`, `missing` …). */
   state: string;
   detail?: string;
+  /** The developer it serves, when one does; else the blueprint's owner of `logicalId`, if any. */
+  developer?: string;
+  /** What is wrong with it, when something is: `status` exits 1 on any. A row with state `missing` and none is missing. */
+  problem?: Problem;
+}
+
+/** Missing: in the state or the config, not in AWS. Drifted: differs from what `up` makes (or left over). Unhealthy: there, as planned, not working. */
+export type Verdict = 'missing' | 'drifted' | 'unhealthy';
+
+export interface Problem {
+  verdict: Verdict;
+  /** A sentence naming the resource: `sg security group itest-alb differs from the config (…)`. */
+  message: string;
+}
+
+/** One live read of a phase's resources, shared by `plan` (its changes) and `status` (its rows). */
+export interface Inspection {
+  changes: Change[];
+  rows: Row[];
 }
 
 export interface Phase {

@@ -93,6 +93,7 @@ const phase: Phase = {
       ...(r.id ? { id: r.id } : {}),
       state: r.ok ? 'ok' : 'failed',
       detail: r.detail,
+      ...(r.ok ? {} : { problem: { verdict: 'unhealthy' as const, message: `validate ${r.check} check failed: ${r.detail}` } }),
     }));
   },
 

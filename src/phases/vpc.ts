@@ -3,11 +3,12 @@ import { INTERNET_GATEWAYS, ROUTE_TABLES, SUBNETS, VPCS } from '../aws/ec2/colle
 import { deleteInternetGateway, deleteRouteTable, deleteSubnet, deleteVpc } from '../aws/ec2/delete.js';
 import { associatedSubnets, attachedVpcs, attachmentFixes, DEFAULT_ROUTE, defaultRoute, dnsFixes, planChange, publicIpFixes, routeFixes, runFixes } from '../aws/ec2/fixes.js';
 import { ec2Resource, ensureEc2Resource } from '../aws/ec2/resource.js';
-import { planResource, removeResource, statusOf } from '../aws/resource.js';
+import { planResource, removeResource, rowOf } from '../aws/resource.js';
 import { tagSpecifications } from '../aws/tags.js';
 import { vpcBlueprint } from '../blueprint/network.js';
 import { pick, type PlannedResource } from '../blueprint/types.js';
-import type { Change, Context, Phase, Row } from './types.js';
+import { fromInspection } from './inspection.js';
+import type { Context, Inspection, Phase } from './types.js';
 
 const PHASE = 'vpc';
 const SUBNET_IDS = ['subnet/a', 'subnet/b'] as const;
@@ -112,40 +113,34 @@ async function apply(ctx: Context): Promise<void> {
 /** Stands for an id `apply` only learns by creating the resource (`plan` never runs a fix). */
 const toBeCreated = (logicalId: string) => `${logicalId} (to be created)`;
 
-async function plan(ctx: Context): Promise<Change[]> {
+/** One read for `plan` and `status`: each resource probed once, its fixes and its row from that. */
+async function inspect(ctx: Context): Promise<Inspection> {
   const ec2 = ctx.aws.ec2;
   const p = (logicalId: string) => planned(ctx, logicalId);
 
   const vpc = await planResource(ctx, vpcSpec(ctx), p('vpc').name);
   const vpcId = vpc.id ?? toBeCreated('vpc');
   const changes = [planChange(vpc, p('vpc'), vpc.resource ? await dnsFixes(ec2, vpcId) : [], vpc.resource ? fixedSettingsDrift(p('vpc'), vpc.resource) : [])];
+  const rows = [rowOf(vpc, (v) => v.State ?? 'unknown', (v) => v.CidrBlock)];
 
   const subnetIds: string[] = [];
   for (const logicalId of SUBNET_IDS) {
     const subnet = await planResource(ctx, subnetSpec(ctx, logicalId), p(logicalId).name);
     const live = subnet.resource;
     changes.push(planChange(subnet, p(logicalId), live ? publicIpFixes(ec2, live) : [], live ? fixedSettingsDrift(p(logicalId), live) : []));
+    rows.push(rowOf(subnet, (s) => s.State ?? 'unknown', (s) => `${s.CidrBlock} in ${s.AvailabilityZone}, public IPs at launch ${s.MapPublicIpOnLaunch ? 'on' : 'OFF'}`));
     subnetIds.push(subnet.id ?? toBeCreated(logicalId));
   }
 
   const igw = await planResource(ctx, internetGatewaySpec(ctx), p('igw').name);
   changes.push(planChange(igw, p('igw'), igw.resource ? attachmentFixes(ec2, igw.resource, vpcId) : []));
+  rows.push(rowOf(igw, (g) => (attachedVpcs(g).length ? 'attached' : 'detached'), (g) => attachedVpcs(g).join(', ') || undefined));
 
   const table = await planResource(ctx, routeTableSpec(ctx), p('rtb').name);
   changes.push(planChange(table, p('rtb'), table.resource ? routeFixes(ec2, table.resource, igw.id ?? toBeCreated('igw'), subnetIds) : []));
-  return changes;
-}
-
-async function status(ctx: Context): Promise<Row[]> {
-  const rows = [await statusOf(ctx, vpcSpec(ctx), (v) => v.State ?? 'unknown', (v) => v.CidrBlock)];
-  for (const logicalId of SUBNET_IDS) {
-    rows.push(await statusOf(ctx, subnetSpec(ctx, logicalId), (s) => s.State ?? 'unknown',
-      (s) => `${s.CidrBlock} in ${s.AvailabilityZone}, public IPs at launch ${s.MapPublicIpOnLaunch ? 'on' : 'OFF'}`));
-  }
-  rows.push(await statusOf(ctx, internetGatewaySpec(ctx), (g) => (attachedVpcs(g).length ? 'attached' : 'detached'), (g) => attachedVpcs(g).join(', ') || undefined));
-  rows.push(await statusOf(ctx, routeTableSpec(ctx), (t) => (defaultRoute(t) ? `route ${defaultRoute(t)!.State ?? 'present'}` : 'no default route'),
+  rows.push(rowOf(table, (t) => (defaultRoute(t) ? `route ${defaultRoute(t)!.State ?? 'present'}` : 'no default route'),
     (t) => `${DEFAULT_ROUTE} → ${defaultRoute(t)?.GatewayId ?? 'none'}; subnets ${associatedSubnets(t).filter(Boolean).join(', ') || 'none'}`));
-  return rows;
+  return { changes, rows };
 }
 
 /** Reverse order of apply; each step also sweeps what the tags find, so a lost state leaves nothing. */
@@ -156,5 +151,5 @@ async function destroy(ctx: Context): Promise<void> {
   await removeResource(ctx, vpcSpec(ctx), (id) => deleteVpc(ctx, id));
 }
 
-const phase: Phase = { name: PHASE, apply, destroy, plan, status };
+const phase: Phase = { name: PHASE, apply, destroy, ...fromInspection(inspect) };
 export default phase;

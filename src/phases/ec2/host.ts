@@ -1,12 +1,12 @@
 import { CreateTagsCommand, StopInstancesCommand, TerminateInstancesCommand, type Instance } from '@aws-sdk/client-ec2';
 import { ignoring, isNotFound } from '../../aws/errors.js';
-import { bumpGeneration, planResource, probeResource, removeResource, statusOf } from '../../aws/resource.js';
+import { bumpGeneration, planResource, probeResource, removeResource, rowOf } from '../../aws/resource.js';
 import { TAG, tagList, tagValue } from '../../aws/tags.js';
 import { ec2Blueprint } from '../../blueprint/compute.js';
 import { pick } from '../../blueprint/types.js';
 import { resourceName } from '../../config/model.js';
 import { DevenvError, messageOf } from '../../errors.js';
-import type { Change, Context, Row } from '../types.js';
+import type { Change, Context, Inspection } from '../types.js';
 import { desiredAmi, ensureHost, INSTANCE, instanceSpec, PREVIOUS, stateOf } from './instance.js';
 import { attachDataVolume, detachDataVolume } from './volume.js';
 import { waitForInstance } from './waiters.js';
@@ -175,8 +175,16 @@ export async function terminateHost(ctx: Context): Promise<void> {
 const describeHostLine = (i: Instance) =>
   `${i.InstanceType} ${i.ImageId}; ${i.PublicIpAddress ?? 'no public IP'}${i.PublicDnsName ? ` (${i.PublicDnsName})` : ''}`;
 
-export async function planHost(ctx: Context): Promise<Change> {
-  const { resource: host, ...change } = await planResource(ctx, instanceSpec(ctx), pick(ec2Blueprint(ctx.model), INSTANCE).name);
+/** The host's plan line and status row, from one read; a host that is not running is unhealthy. */
+export async function inspectHost(ctx: Context): Promise<Inspection> {
+  const probed = await planResource(ctx, instanceSpec(ctx), pick(ec2Blueprint(ctx.model), INSTANCE).name);
+  const row = rowOf(probed, stateOf, describeHostLine);
+  if (probed.resource && stateOf(probed.resource) !== 'running') row.problem = { verdict: 'unhealthy', message: `ec2 host ${probed.id} is ${stateOf(probed.resource)} (up starts it)` };
+  return { changes: [hostChange(ctx, probed)], rows: [row] };
+}
+
+function hostChange(ctx: Context, probed: Change & { resource?: Instance }): Change {
+  const { resource: host, ...change } = probed;
   const { type, rootVolumeGiB } = ctx.config.instance;
   if (!host) {
     return { ...change, detail: `${type} from ${desiredAmi(ctx) ?? 'the AMI validate resolves'}; ${rootVolumeGiB} GiB encrypted gp3 root; IMDSv2 only, hop limit 1` };
@@ -190,4 +198,3 @@ export async function planHost(ctx: Context): Promise<Change> {
   return { ...change, detail: `${stateOf(host)}, ${describeHostLine(host)}${note}` };
 }
 
-export const hostStatus = (ctx: Context): Promise<Row> => statusOf(ctx, instanceSpec(ctx), stateOf, describeHostLine);

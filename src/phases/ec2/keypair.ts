@@ -1,12 +1,12 @@
 import { DeleteKeyPairCommand, DescribeKeyPairsCommand, ImportKeyPairCommand, type KeyPairInfo } from '@aws-sdk/client-ec2';
 import { Ec2Code, hasCode } from '../../aws/errors.js';
-import { ensureResource, planResource, removeResource, statusOf, type ResourceSpec } from '../../aws/resource.js';
+import { ensureResource, planResource, removeResource, rowOf, type ResourceSpec } from '../../aws/resource.js';
 import { TAG, tagSpecifications, tagValue } from '../../aws/tags.js';
 import { ec2Blueprint } from '../../blueprint/compute.js';
 import { pick } from '../../blueprint/types.js';
 import { DevenvError, messageOf } from '../../errors.js';
 import { generateEd25519, readLocalKey, samePublicKey, writePrivateKey, type LocalKey } from '../../ssh/keys.js';
-import type { Change, Context, Row } from '../types.js';
+import type { Context, Inspection } from '../types.js';
 
 export const KEYPAIR = 'keypair';
 
@@ -134,16 +134,16 @@ async function localKeyNote(ctx: Context): Promise<{ local?: LocalKey; note: str
   }
 }
 
-export async function planKeyPair(ctx: Context): Promise<Change> {
+/** The key pair's plan line and status row, from one read. */
+export async function inspectKeyPair(ctx: Context): Promise<Inspection> {
   const { local, note, unusable } = await localKeyNote(ctx);
-  const { resource, ...change } = await planResource(ctx, keyPairSpec(ctx), planned(ctx).name);
-  if (unusable) return { ...change, detail: `${note}: up will stop` };
-  if (!resource) return { ...change, detail: local ? `import the public half of ${local.path}` : `generate an ed25519 key; private half to ${ctx.model.privateKeyPath}` };
-  const verdict = judge(ctx, resource, local);
-  return { ...change, detail: verdict.ok ? `matches ${note}` : `${verdict.problem}: up will stop` };
-}
-
-export async function keyPairStatus(ctx: Context): Promise<Row> {
-  const { local, note } = await localKeyNote(ctx);
-  return statusOf(ctx, keyPairSpec(ctx), (kp) => (judge(ctx, kp, local).ok ? 'present' : 'present, private key does not match'), () => note);
+  const probed = await planResource(ctx, keyPairSpec(ctx), planned(ctx).name);
+  const { resource, ...change } = probed;
+  const verdict = resource && judge(ctx, resource, local);
+  const row = rowOf(probed, () => (verdict && verdict.ok ? 'present' : 'present, private key does not match'), () => note);
+  if (verdict && !verdict.ok) row.problem = { verdict: 'drifted', message: `ec2 key pair ${change.id}: ${verdict.problem}` };
+  const detail = unusable ? `${note}: up will stop`
+    : !verdict ? (local ? `import the public half of ${local.path}` : `generate an ed25519 key; private half to ${ctx.model.privateKeyPath}`)
+    : verdict.ok ? `matches ${note}` : `${verdict.problem}: up will stop`;
+  return { changes: [{ ...change, detail }], rows: [row] };
 }

@@ -3,13 +3,13 @@ import {
   waitUntilSnapshotCompleted, waitUntilVolumeAvailable, type Instance, type Snapshot, type Volume,
 } from '@aws-sdk/client-ec2';
 import { describeById, filter, findByTags, INSTANCES, SNAPSHOTS, VOLUMES } from '../../aws/ec2/collections.js';
-import { createOrFind, ensureResource, planResource, probeResource, removeResource, statusOf, type ResourceSpec } from '../../aws/resource.js';
+import { createOrFind, ensureResource, planResource, probeResource, removeResource, rowOf, type ResourceSpec } from '../../aws/resource.js';
 import { tagFilters, tagList, tagSpecifications, tagsFor } from '../../aws/tags.js';
 import { formatDuration, waitFor } from '../../aws/wait.js';
 import { ec2Blueprint } from '../../blueprint/compute.js';
 import { pick } from '../../blueprint/types.js';
 import { DevenvError } from '../../errors.js';
-import type { Change, Context, Row } from '../types.js';
+import type { Context, Inspection } from '../types.js';
 import { GONE, INSTANCE, PREVIOUS, stateOf } from './instance.js';
 import { sdkWait, WAIT_S } from './waiters.js';
 
@@ -234,13 +234,18 @@ const describeVolume = (v: Volume) => {
   return `${v.Size} GiB ${v.VolumeType}${v.Encrypted ? ', encrypted' : ', NOT encrypted'}${attachment ? `; ${attachment.State} to ${attachment.InstanceId} at ${attachment.Device}` : '; not attached'}`;
 };
 
-export async function planDataVolume(ctx: Context): Promise<Change> {
-  const { resource, ...change } = await planResource(ctx, volumeSpec(ctx), planned(ctx).name);
-  if (resource) return { ...change, detail: describeVolume(resource) };
-  const gone = ctx.state.resource(DATA_VOLUME)?.id;
-  const empty = `${ctx.config.instance.dataVolumeGiB} GiB gp3, encrypted, in ${ctx.model.hostAz}`;
-  if (!gone || ctx.options.newDataVolume) return { ...change, detail: empty };
-  return { ...change, detail: `the recorded ${gone} is gone: up stops unless run with --adopt-data-volume <vol-id> or --new-data-volume (${empty})` };
+/** The data volume's plan line and status row, from one read; a volume attached to no host is unhealthy. */
+export async function inspectDataVolume(ctx: Context): Promise<Inspection> {
+  const probed = await planResource(ctx, volumeSpec(ctx), planned(ctx).name);
+  const { resource, ...change } = probed;
+  const row = rowOf(probed, (v) => v.State ?? 'unknown', describeVolume);
+  if (resource && resource.State !== 'in-use') row.problem = { verdict: 'unhealthy', message: `ec2 data volume ${change.id} is ${resource.State}, attached to no host (up attaches it)` };
+  return { changes: [{ ...change, detail: resource ? describeVolume(resource) : volumeToCreate(ctx) }], rows: [row] };
 }
 
-export const dataVolumeStatus = (ctx: Context): Promise<Row> => statusOf(ctx, volumeSpec(ctx), (v) => v.State ?? 'unknown', describeVolume);
+function volumeToCreate(ctx: Context): string {
+  const gone = ctx.state.resource(DATA_VOLUME)?.id;
+  const empty = `${ctx.config.instance.dataVolumeGiB} GiB gp3, encrypted, in ${ctx.model.hostAz}`;
+  if (!gone || ctx.options.newDataVolume) return empty;
+  return `the recorded ${gone} is gone: up stops unless run with --adopt-data-volume <vol-id> or --new-data-volume (${empty})`;
+}
