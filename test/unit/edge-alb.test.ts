@@ -186,6 +186,29 @@ describe('alb', () => {
     for (const targets of world.targets.values()) expect(targets.map((t) => t.Id)).toEqual(['i-0002']);
   });
 
+  it('status: a target failing its health check is unhealthy; a deregistered one is drift that plan shows as a registration; one DescribeTargetHealth per developer', async () => {
+    await alb.apply(ctx);
+    const alice = world.groups.find((g) => g.TargetGroupName === 'demo-tg-alice')!.TargetGroupArn!;
+    const bob = world.groups.find((g) => g.TargetGroupName === 'demo-tg-bob')!.TargetGroupArn!;
+    elb.on(DescribeTargetHealthCommand).callsFake((i) => ({
+      TargetHealthDescriptions: world.targets.get(i.TargetGroupArn)!.map((Target) => ({
+        Target, TargetHealth: i.TargetGroupArn === alice ? { State: 'unhealthy', Reason: 'Target.ResponseCodeMismatch' } : { State: 'healthy' },
+      })),
+    }));
+    world.targets.set(bob, []);
+    elb.resetHistory();
+    const rows = await alb.status(ctx);
+    expect(sentCalls(elb).filter((c) => c.op === 'DescribeTargetHealth')).toHaveLength(2);
+    const row = (id: string) => rows.find((r) => r.logicalId === id)!;
+    expect(row('tg/alice')).toMatchObject({ state: 'unhealthy', problem: { verdict: 'unhealthy', message: expect.stringMatching(/demo-tg-alice of alice: i-\w+:8443 unhealthy \(Target.ResponseCodeMismatch\)/) } });
+    expect(row('tg/bob')).toMatchObject({ state: 'no target', problem: { verdict: 'drifted', message: expect.stringMatching(/differs from the config \(register i-\w+:8444\)/) } });
+    expect(rows.filter((r) => r.problem).map((r) => r.logicalId)).toEqual(['tg/alice', 'tg/bob']);
+    const plan = await alb.plan(ctx);
+    expect(plan.find((c) => c.logicalId === 'tg/bob')).toMatchObject({ action: 'update', detail: expect.stringMatching(/^register i-\w+:8444$/) });
+    expect(plan.find((c) => c.logicalId === 'tg/alice')).toMatchObject({ action: 'keep' });
+    expect(ops()).toEqual([]);
+  });
+
   it('a developer removed loses their rule, then their target group; the other developer is not touched', async () => {
     await alb.apply(ctx);
     elb.resetHistory();
