@@ -116,6 +116,41 @@ function overlapTable(rows: Row[]): string {
   return lines.join('\n');
 }
 
+/**
+ * The critical path of a fresh `up`: the chain of phases, each after what it needs, whose durations
+ * add up to the most. No scheduler can finish `up` sooner; the wall time minus it is what the runner
+ * loses (start-up, the account check, waiting for a slot), the sum of phases minus the wall time what concurrency saves.
+ */
+function criticalPath(durations: Record<string, number>, graph: readonly { name: string; needs: readonly string[] }[]): { path: string[]; ms: number } {
+  const memo = new Map<string, { path: string[]; ms: number }>();
+  const longest = (name: string): { path: string[]; ms: number } => {
+    const known = memo.get(name);
+    if (known) return known;
+    const needs = graph.find((p) => p.name === name)!.needs.map(longest);
+    const before = needs.reduce((a, b) => (b.ms > a.ms ? b : a), { path: [] as string[], ms: 0 });
+    const own = durations[name];
+    const result = own === undefined ? before : { path: [...before.path, name], ms: before.ms + own };
+    memo.set(name, result);
+    return result;
+  };
+  return graph.map((p) => longest(p.name)).reduce((a, b) => (b.ms > a.ms ? b : a));
+}
+
+function criticalPathTable(rows: Row[], graph: Parameters<typeof criticalPath>[1]): string {
+  const lines = [
+    '| developers | latency per call | critical path (phases) | critical path | wall time | wall − critical path | sum of phases |',
+    '| ---: | ---: | --- | ---: | ---: | ---: | ---: |',
+  ];
+  for (const r of rows.filter((x) => x.command === 'up (fresh)')) {
+    const p = r.phases ?? {};
+    const cp = criticalPath(p, graph);
+    const sum = Object.values(p).reduce((a, b) => a + b, 0);
+    const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+    lines.push(`| ${r.developers} | ${r.latency ? `${r.latency} ms` : 'none'} | ${cp.path.join(' → ')} | ${s(cp.ms)} | ${s(r.ms)} | ${s(r.ms - cp.ms)} | ${s(sum)} |`);
+  }
+  return lines.join('\n');
+}
+
 async function main(): Promise<void> {
   const available = motoAvailable();
   if (!available.ok) {
@@ -138,6 +173,8 @@ async function main(): Promise<void> {
   console.log(table(rows));
   console.log(`\nPhase durations of a fresh \`up\` at ${LATENCY_MS} ms per call (phases whose needs are met run at once, so the wall time is less than their sum):\n`);
   console.log(phaseTable(rows));
+  console.log(`\nThe critical path of each fresh \`up\` (the longest chain of phases through the dependency graph, from the measured phase durations) against its wall time:\n`);
+  console.log(criticalPathTable(rows, PHASES));
   console.log(`\nThe certificate wait (moto issues a certificate ${CERT_WAIT_S} s after the request; devenv polls every 10 s) against the host, in each fresh \`up\` (seconds from its first event):\n`);
   console.log(overlapTable(rows));
   console.log(`\n"calls × latency" is what the calls would take one after another; the wall time below it is the gain of concurrent phases.`);
