@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: AWS calls (mutating / read) and wall time of each command against a fresh moto
  * server, at 8 and 50 developers, without and with a simulated per-call latency (a `before` hook
- * that sleeps), the latter showing what running independent phases at once saves. Prints markdown.
+ * that sleeps), the latter showing what running independent phases at once saves, and the critical
+ * path of a fresh `up` (the longest chain of phases) against its wall time. Prints markdown.
  *
  * Not a test (it asserts nothing but that the commands succeed). Run it with tsx, as package.json's
  * "bench" script does: `npm run build && node --import tsx test/bench/bench.ts [--latency 50] [--cert-wait 5]`.
