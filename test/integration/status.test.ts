@@ -87,7 +87,7 @@ describeMoto('status', (moto) => {
       // AWS refuses to delete a group an instance uses (moto does not): a group deleted after the host was gone, say.
       await aws.ec2.send(new DeleteSecurityGroupCommand({ GroupId: (await state())['sg/host']!.id }));
     }, { logicalId: 'sg/host', verdict: 'missing', says: /sg security group \S+ missing/ });
-  });
+  }, 240_000); // five `up`s, or an `up` at 50 developers: minutes on a busy machine
 
   it('reads AWS at most once more per developer: 8 and 50 developers', async () => {
     const reads = new Map<number, number>();
@@ -105,5 +105,5 @@ describeMoto('status', (moto) => {
     const growth = reads.get(50)! - reads.get(8)!;
     expect(growth, `status read ${reads.get(8)} times at 8 developers, ${reads.get(50)} at 50`).toBeLessThanOrEqual(50 - 8);
     console.log(`[status] AWS reads: ${reads.get(8)} at 8 developers, ${reads.get(50)} at 50 (+${growth} for 42 more)`);
-  });
+  }, 240_000); // five `up`s, or an `up` at 50 developers: minutes on a busy machine
 });
