@@ -23,4 +23,5 @@ export const blueprints: Record<PhaseName, (model: Model) => PlannedResource[]> 
   dns: dnsBlueprint,
   monitoring: monitoringBlueprint,
   test: none,
+  teardown: none,
 };

@@ -3,6 +3,7 @@ import { PHASES, phaseInfo } from '../phases/index.js';
 import type { Phase, PhaseName } from '../phases/types.js';
 import { missingNeedsError, reverseGraph, runGraph, Unavailable, type GraphResult, type Node, type Outcome } from '../runner.js';
 import type { Reporter } from '../ui/events.js';
+import { notDeleted, type Leftover } from '../aws/sweep/report.js';
 import type { Session } from './session.js';
 
 /** Phases that may run at once: enough to overlap certificate validation with the network and the host. */
@@ -58,12 +59,19 @@ export async function applyPhases(session: Session, reporter: Reporter, names: P
   });
 }
 
+/** What `destroy` did: the phases' outcomes (firstError: what the command exits on), and what is still in AWS. */
+export interface DestroyResult {
+  result: GraphResult;
+  left: Leftover[];
+}
+
 /**
- * `destroy`: every built phase, in reverse dependency order; each deletes what it owns and sweeps
- * by tag. A phase that fails holds back only the phases that must wait for it; everything else is
- * still deleted, and the error then names what is left and why.
+ * `destroy`: every built phase, in reverse dependency order; each deletes what it owns. A phase
+ * that fails holds back only the phases that must wait for it; everything else is still deleted.
+ * Then the teardown sweep deletes whatever else carries the project's tag, and says what is left
+ * (kept data alone is no failure); the error then names what is left and why.
  */
-export async function destroyPhases(session: Session, reporter: Reporter, signal: AbortSignal): Promise<GraphResult> {
+export async function destroyPhases(session: Session, reporter: Reporter, signal: AbortSignal): Promise<DestroyResult> {
   const built = PHASES.filter((p) => p.load).map((p) => p.name);
   const result = await runGraph(reverseGraph(graphOf(built)), {
     concurrency: CONCURRENCY,
@@ -79,23 +87,35 @@ export async function destroyPhases(session: Session, reporter: Reporter, signal
       });
     },
   });
-  if (result.firstError === undefined || result.firstError instanceof InterruptedError) return result;
-  return { ...result, firstError: leftAfterDestroy(session, result) };
+  if (result.firstError instanceof InterruptedError || signal.aborted) return { result, left: [] };
+  const { teardown } = await import('../phases/teardown.js');
+  let left: Leftover[] = [];
+  let sweepError: unknown;
+  await timed(reporter, 'teardown', async () => {
+    left = await teardown(session.context('teardown'));
+    const undeleted = notDeleted(left);
+    if (undeleted.length > 0) throw new DevenvError('phase', `still present: ${undeleted.join('; ')}`);
+  }).catch((err: unknown) => (sweepError = err));
+  if (sweepError instanceof InterruptedError) return { result: { ...result, firstError: sweepError }, left };
+  if (result.firstError === undefined && sweepError === undefined) return { result, left };
+  return { result: { ...result, firstError: leftAfterDestroy(session, result, left, sweepError) }, left };
 }
 
-/** What a destroy that failed somewhere left behind, phase by phase, and why. */
-function leftAfterDestroy(session: Session, result: GraphResult): DevenvError {
+/** What a destroy that failed somewhere left behind, and why: the phases that failed, and what the sweep still found. */
+function leftAfterDestroy(session: Session, result: GraphResult, left: Leftover[], sweepError: unknown): DevenvError {
   const owns = (phase: string) => session.state.resourcesOf(phase).some(([, r]) => r.id);
   // A phase held back that owns nothing (validate) leaves nothing: not worth a line.
   const notDone = result.outcomes.filter((o): o is Exclude<Outcome, { result: 'done' }> => o.result === 'failed' || (o.result !== 'done' && owns(o.name)));
   const why = notDone.map((o) => (o.result === 'failed' ? `${o.name} failed: ${messageOf(o.error).split('\n')[0]}` : `${o.name} not run: ${o.reason}`));
-  const left = notDone.flatMap((o) => session.state.resourcesOf(o.name).filter(([, r]) => r.id).map(([id, r]) => `${r.kind} ${r.id ?? id} (${o.name})`));
-  const failed = notDone.filter((o) => o.result === 'failed').map((o) => o.name);
+  const undeleted = notDeleted(left);
+  // The sweep itself broke (not "something is still there", which `undeleted` says): say how.
+  const broken = sweepError !== undefined && undeleted.length === 0 ? [`the teardown sweep failed: ${messageOf(sweepError).split('\n')[0]}`] : [];
   const remedies = notDone.flatMap((o) => (o.result === 'failed' && o.error instanceof DevenvError && o.error.remedy ? [o.error.remedy] : []));
+  const head = notDone.length ? `destroy deleted everything else, but not ${notDone.map((o) => o.name).join(', ')}: ${why.join('; ')}` : 'destroy could not delete everything';
   return new DevenvError('phase',
-    `destroy deleted everything else, but not ${notDone.map((o) => o.name).join(', ')}: ${why.join('; ')}\n` +
-    `left: ${left.length ? left.join(', ') : `nothing devenv recorded in the state for ${failed.join(', ')}`}`,
-    { remedy: [...remedies, 'then run `devenv destroy` again'].join('; '), cause: result.firstError });
+    `${[head, ...broken].join('; ')}\n` +
+    `left: ${undeleted.length ? undeleted.join('; ') : `nothing else carries the tag devenv:project=${session.config.project}`}`,
+    { remedy: [...remedies, 'then run `devenv destroy` again'].join('; '), cause: result.firstError ?? sweepError });
 }
 
 /**

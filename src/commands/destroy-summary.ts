@@ -4,9 +4,8 @@ import type { ResourceRecord } from '../state/schema.js';
 import type { StateStore } from '../state/store.js';
 
 /**
- * What `destroy` deletes and what it keeps, from the state and the flags: said before asking, and
- * again (what is really left) as its last line, so "nothing is left" is never said while a data
- * volume, a snapshot or a secret in its recovery window remains.
+ * What `destroy` deletes and what it keeps, from the state and the flags: said before asking.
+ * What is really left is what the teardown sweep finds at the end (src/aws/sweep/report.ts).
  */
 
 const DATA_VOLUME = 'volume/data';
@@ -31,21 +30,21 @@ function secretsKept(config: Config, options: RunOptions, count: number): string
 export interface DestroyPreview {
   deleted: string;
   kept: string[];
-  /** Secrets the state recorded before destroy: they leave the state but stay in AWS for their window. */
-  secrets: number;
 }
 
 export function destroyPreview(state: StateStore, config: Config, options: RunOptions): DestroyPreview {
   const existing = state.existing();
   const secrets = secretsOf(state).length;
-  const keptIds = new Set(existing.filter(([id]) => isSnapshot(id) || (id === DATA_VOLUME && !options.deleteData)).map(([id]) => id));
+  // Final snapshots are data too: deleted only with --delete-data --no-final-snapshot.
+  const dataGoes = options.deleteData === true;
+  const keptIds = new Set(existing.filter(([id]) => (isSnapshot(id) && !(dataGoes && options.noFinalSnapshot)) || (id === DATA_VOLUME && !dataGoes)).map(([id]) => id));
   const deleted = describeAll(existing.filter(([id, r]) => !keptIds.has(id) && !(r.phase === 'secrets' && !options.forceDeleteSecrets)));
   const kept = [
     ...existing.filter(([id]) => keptIds.has(id)).map(([id, r]) => keptLine(id, r)),
     ...(options.deleteData && !options.noFinalSnapshot && state.resource(DATA_VOLUME)?.id ? [`a final snapshot of data volume ${state.resource(DATA_VOLUME)!.id} (--no-final-snapshot skips it)`] : []),
     ...secretsKept(config, options, secrets),
   ];
-  return { deleted: deleted || 'nothing the state records (destroy also deletes whatever carries this project\'s devenv tags)', kept, secrets };
+  return { deleted: deleted || 'nothing the state records (destroy also deletes whatever carries this project\'s devenv tags)', kept };
 }
 
 function keptLine(logicalId: string, r: ResourceRecord): string {
@@ -54,8 +53,3 @@ function keptLine(logicalId: string, r: ResourceRecord): string {
   return `${r.kind} ${r.id}${of}`;
 }
 
-/** destroy's last line: what is still in AWS, or that nothing is. */
-export function keptAfterDestroy(state: StateStore, config: Config, options: RunOptions, before: DestroyPreview): string | undefined {
-  const kept = [...state.existing().map(([id, r]) => keptLine(id, r)), ...secretsKept(config, options, before.secrets)];
-  return kept.length > 0 ? `kept: ${kept.join('; ')}` : undefined;
-}

@@ -5,7 +5,8 @@ import type { PhaseName, RunOptions } from '../phases/types.js';
 import type { Reporter } from '../ui/events.js';
 import { ask } from '../ui/prompt.js';
 import { applyPhases, checkNeeds, destroyPhases, summarize } from './converge.js';
-import { destroyPreview, keptAfterDestroy } from './destroy-summary.js';
+import { keptSummary } from '../aws/sweep/report.js';
+import { destroyPreview } from './destroy-summary.js';
 import type { Session } from './session.js';
 
 /** `up` (all phases) and `phase <name>` (one, once its needs have completed). */
@@ -33,10 +34,11 @@ export async function destroy(open: () => Promise<Session>, reporter: Reporter, 
     reporter.emit({ type: 'step', message: `will delete: ${preview.deleted}` });
     reporter.emit({ type: 'step', message: `will keep: ${preview.kept.join('; ') || 'nothing'}` });
     if (!o.yes) await confirm(o.io, `every AWS resource of "${session.config.project}" in account ${account}, ${session.config.region}`, session.config.project);
-    summarize(await destroyPhases(session, reporter, signal), reporter, 'destroyed');
+    const { result, left } = await destroyPhases(session, reporter, signal);
+    summarize(result, reporter, 'destroyed');
     const removed = session.state.existing().length === 0 && (await unlink(session.state.path).then(() => true, () => false));
     const where = removed ? `; removed ${session.state.path}` : ` (recorded in ${session.state.path})`;
-    const kept = keptAfterDestroy(session.state, session.config, o.options, preview);
+    const kept = keptSummary(left);
     reporter.emit({ type: 'step', message: kept ? `${kept}${where}` : `nothing of ${session.config.project} is left${removed ? `; removed ${session.state.path}` : ''}` });
   } finally {
     await session.close();

@@ -20,7 +20,7 @@ import type { Change, Context, Inspection, Phase } from './types.js';
  * the host. The validation CNAMEs stay while the certificate exists: ACM's renewal needs them.
  */
 
-const VALIDATION = 'cert/validation';
+export const VALIDATION = 'cert/validation';
 const planned = (ctx: Context) => pick(certBlueprint(ctx.model), 'cert');
 
 /** ACM validates in minutes, sometimes over an hour; Terraform waits 45 minutes [tf-9338]. */
@@ -119,17 +119,33 @@ async function destroy(ctx: Context): Promise<void> {
   const deleted = await removeResource(ctx, anyStatus(ctx, p), async (arn, found) => {
     const cert = found ?? (await describeCertificate(ctx, arn));
     for (const r of cert ? validationRecords(cert) : []) names.add(normalName(r.Name!));
-    await retryWithin(CERT_RELEASE, (err) => hasCode(err, AcmCode.resourceInUse), () => deleteCertificate(ctx, arn), {
-      clock: ctx.clock, signal: ctx.signal, onRetry: (message) => ctx.report.progress(`deleting certificate ${arn}: ${message}`),
-    });
+    await deleteWhenReleased(ctx, arn);
   });
-  const shared = [...(await validationNamesInUse(ctx, [String(p.properties.domain)], new Set(deleted)))].map(normalName);
-  for (const name of shared) if (names.delete(name)) ctx.report.step(`kept DNS record ${name}: another certificate for ${p.properties.domain} in this account validates with it`);
+  await deleteValidationRecords(ctx, names, String(p.properties.domain), new Set(deleted));
+  if (ctx.state.resource(VALIDATION)) await ctx.state.forget(VALIDATION);
+}
+
+/** Deletes a certificate, retrying while the load balancer that used it has not let go of it yet. */
+export async function deleteWhenReleased(ctx: Pick<Context, 'aws' | 'clock' | 'signal' | 'report'>, arn: string): Promise<void> {
+  await retryWithin(CERT_RELEASE, (err) => hasCode(err, AcmCode.resourceInUse), () => deleteCertificate(ctx, arn), {
+    clock: ctx.clock, signal: ctx.signal, onRetry: (message) => ctx.report.progress(`deleting certificate ${arn}: ${message}`),
+  });
+}
+
+/**
+ * Deletes the validation CNAMEs of these names from the hosted zone, except those another
+ * certificate for `domain` in the account (another project's) still validates with: ACM gives
+ * every certificate for a name in one account the same record. Also the teardown sweep's.
+ */
+export async function deleteValidationRecords(ctx: Pick<Context, 'aws' | 'config' | 'model' | 'report' | 'signal'>, names: Set<string>, domain: string, deletedArns: Set<string>): Promise<void> {
+  if (names.size === 0) return;
+  const wanted = new Set([...names].map(normalName));
+  const shared = [...(await validationNamesInUse(ctx, [domain], deletedArns))].map(normalName);
+  for (const name of shared) if (wanted.delete(name)) ctx.report.step(`kept DNS record ${name}: another certificate for ${domain} in this account validates with it`);
   const live = await recordsUnder(ctx, ctx.config.hostedZoneId, ctx.config.baseDomain);
-  const stale = live.filter((r) => r.Type === 'CNAME' && names.has(normalName(r.Name!)));
+  const stale = live.filter((r) => r.Type === 'CNAME' && wanted.has(normalName(r.Name!)));
   await changeRecords(ctx, ctx.config.hostedZoneId, stale.map(deletion), `devenv ${ctx.model.project}: ACM validation removed`);
   for (const r of stale) ctx.report.resource({ action: 'deleted', logicalId: VALIDATION, kind: 'DNS record', resourceId: normalName(r.Name!), message: `deleted DNS record ${normalName(r.Name!)} CNAME` });
-  if (ctx.state.resource(VALIDATION)) await ctx.state.forget(VALIDATION);
 }
 
 const phase: Phase = { name: 'cert', apply, destroy, ...fromInspection(inspect) };

@@ -9,7 +9,8 @@ import type { PhaseReporter } from '../ui/events.js';
 export const PHASE_NAMES = [
   'validate', 'vpc', 'sg', 'iam', 'secrets', 'ec2', 'storage', 'containers', 'cert', 'alb', 'dns', 'monitoring', 'test',
 ] as const;
-export type PhaseName = (typeof PHASE_NAMES)[number];
+/** `teardown` is no step of `up`: it is what `destroy` ends with (src/phases/teardown.ts). */
+export type PhaseName = (typeof PHASE_NAMES)[number] | 'teardown';
 
 /** Flags of `up`, `phase` and `destroy` that change what a phase may do. */
 export interface RunOptions {

@@ -42,7 +42,8 @@ export interface Ec2Collection<T> {
   idOf(resource: T): string;
 }
 
-async function collect<P, T>(pages: AsyncIterable<P>, itemsOf: (page: P) => T[] | undefined): Promise<T[]> {
+/** Every item of every page. */
+export async function collect<P, T>(pages: AsyncIterable<P>, itemsOf: (page: P) => T[] | undefined): Promise<T[]> {
   const items: T[] = [];
   for await (const page of pages) items.push(...(itemsOf(page) ?? []));
   return items;

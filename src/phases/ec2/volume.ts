@@ -17,7 +17,7 @@ import { sdkWait, WAIT_S } from './waiters.js';
 const DATA_DEVICE = '/dev/sdf';
 
 export const DATA_VOLUME = 'volume/data';
-const FINAL_SNAPSHOT = 'snapshot/data-final';
+export const FINAL_SNAPSHOT = 'snapshot/data-final';
 const LIVE_STATES = ['creating', 'available', 'in-use', 'error'];
 
 const planned = (ctx: Context) => pick(ec2Blueprint(ctx.model), DATA_VOLUME);
@@ -217,16 +217,21 @@ export async function removeOrKeepDataVolume(ctx: Context): Promise<void> {
     if (id) ctx.report.step(`kept data volume ${id}; delete it with \`devenv destroy --delete-data\``);
     return;
   }
-  await removeResource(ctx, spec, async (id, found) => {
-    const volume = found ?? (await describeById(ctx.aws.ec2, VOLUMES, id));
-    if (volume && !ctx.options.noFinalSnapshot) {
-      const snapshotId = await finalSnapshot(ctx, id);
-      ctx.report.step(`kept final snapshot ${snapshotId} of data volume ${id} (restore: aws ec2 create-volume --snapshot-id ${snapshotId} --availability-zone ${volume.AvailabilityZone})`);
-    }
-    // A just-terminated host lets go of the volume a little after it is gone.
-    if (volume && volume.State !== 'available') await waitAvailable(ctx, id, ' (released by the terminated host)');
-    await ctx.aws.ec2.send(new DeleteVolumeCommand({ VolumeId: id })); // gone already: NotFound, which counts as done
-  });
+  await removeResource(ctx, spec, (id, found) => deleteVolume(ctx, id, found, { finalSnapshot: !ctx.options.noFinalSnapshot }));
+}
+
+/**
+ * Deletes a volume once a just-terminated host has let go of it, after a final snapshot (for the
+ * data volume, unless `--no-final-snapshot`). Gone already: NotFound, which counts as done.
+ */
+export async function deleteVolume(ctx: Context, id: string, found: Volume | undefined, o: { finalSnapshot: boolean }): Promise<void> {
+  const volume = found ?? (await describeById(ctx.aws.ec2, VOLUMES, id));
+  if (volume && o.finalSnapshot) {
+    const snapshotId = await finalSnapshot(ctx, id);
+    ctx.report.step(`kept final snapshot ${snapshotId} of data volume ${id} (restore: aws ec2 create-volume --snapshot-id ${snapshotId} --availability-zone ${volume.AvailabilityZone})`);
+  }
+  if (volume && volume.State !== 'available') await waitAvailable(ctx, id, ' (released by the terminated host)');
+  await ctx.aws.ec2.send(new DeleteVolumeCommand({ VolumeId: id }));
 }
 
 const describeVolume = (v: Volume) => {

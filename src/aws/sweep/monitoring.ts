@@ -1,0 +1,147 @@
+import {
+  DeleteBackupPlanCommand, DeleteBackupSelectionCommand, DeleteBackupVaultCommand, DeleteRecoveryPointCommand, ListTagsCommand, paginateListBackupPlans,
+  paginateListBackupSelections, paginateListBackupVaults, paginateListRecoveryPointsByBackupVault, type BackupPlansListMember, type BackupVaultListMember,
+  type RecoveryPointByBackupVault,
+} from '@aws-sdk/client-backup';
+import { DeleteAlarmsCommand, ListTagsForResourceCommand as ListAlarmTagsCommand, paginateDescribeAlarms, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import { DeleteLogGroupCommand, ListTagsForResourceCommand as ListLogGroupTagsCommand, paginateDescribeLogGroups, type LogGroup } from '@aws-sdk/client-cloudwatch-logs';
+import { DeleteTopicCommand, ListTagsForResourceCommand as ListTopicTagsCommand, paginateListTopics, type Topic } from '@aws-sdk/client-sns';
+import { logGroupPrefix } from '../../blueprint/identity.js';
+import { collect } from '../ec2/collections.js';
+import { hasCode, ignoring } from '../errors.js';
+import { retryWithin, type ConsistencyWindow } from '../retry.js';
+import { TAG, tagValue } from '../tags.js';
+import { mayBeNamedFor, sweeper, type Found, type SweepContext, type Sweeper } from './types.js';
+
+// ---------------------------------------------------------------------------------------------
+// Monitoring: log groups, alarms, the alarm topic, and AWS Backup's plan (with its selection),
+// recovery points and vault. Each service lists without tags, so each candidate's tags are read.
+
+const isOurs = (ctx: SweepContext, project: string | undefined) => project === ctx.model.project;
+
+/** Candidates whose tags say they are this project's; `tagsOf` gives the value of the devenv:project tag. */
+async function withProjectTag<T>(ctx: SweepContext, candidates: T[], projectTagOf: (c: T) => Promise<string | undefined>): Promise<T[]> {
+  const out: T[] = [];
+  for (const c of candidates) if (isOurs(ctx, await projectTagOf(c))) out.push(c);
+  return out;
+}
+
+const logGroups = sweeper<LogGroup>({
+  name: 'log-groups',
+  // A host still running would write on.
+  needs: ['instances'],
+  list: async (ctx) => {
+    const prefix = `${logGroupPrefix(ctx.model)}/`;
+    const all = await collect(paginateDescribeLogGroups({ client: ctx.aws.logs }, { logGroupNamePrefix: prefix }), (p) => p.logGroups);
+    const found = await withProjectTag(ctx, all, async (g) => {
+      const { tags } = await ctx.aws.logs.send(new ListLogGroupTagsCommand({ resourceArn: g.logGroupArn ?? g.arn!.replace(/:\*$/, '') }));
+      return tags?.[TAG.project];
+    });
+    return found.map((g) => ({ kind: 'log group', id: g.logGroupName!, resource: g }));
+  },
+  remove: async (ctx, f) => void (await ctx.aws.logs.send(new DeleteLogGroupCommand({ logGroupName: f.id }))),
+});
+
+const alarms = sweeper<MetricAlarm>({
+  name: 'alarms',
+  needs: [],
+  list: async (ctx) => {
+    const input = { AlarmNamePrefix: ctx.model.project.slice(0, 40) };
+    const all = await collect(paginateDescribeAlarms({ client: ctx.aws.cloudwatch }, input), (p) => p.MetricAlarms);
+    const found = await withProjectTag(ctx, all, async (a) => tagValue((await ctx.aws.cloudwatch.send(new ListAlarmTagsCommand({ ResourceARN: a.AlarmArn }))).Tags, TAG.project));
+    return found.map((a) => ({ kind: 'CloudWatch alarm', id: a.AlarmName!, resource: a }));
+  },
+  remove: async (ctx, f) => void (await ctx.aws.cloudwatch.send(new DeleteAlarmsCommand({ AlarmNames: [f.id] }))),
+});
+
+const topicName = (t: Topic) => t.TopicArn!.slice(t.TopicArn!.lastIndexOf(':') + 1);
+
+/** The alarm e-mail topic; deleting it deletes its subscriptions. */
+const topics = sweeper<Topic>({
+  name: 'topics',
+  needs: ['alarms'],
+  list: async (ctx) => {
+    const all = (await collect(paginateListTopics({ client: ctx.aws.sns }, {}), (p) => p.Topics)).filter((t) => mayBeNamedFor(ctx.model.project, topicName(t)));
+    const found = await withProjectTag(ctx, all, async (t) => tagValue((await ctx.aws.sns.send(new ListTopicTagsCommand({ ResourceArn: t.TopicArn }))).Tags, TAG.project));
+    return found.map((t) => ({ kind: 'SNS topic', id: t.TopicArn!, resource: t }));
+  },
+  remove: async (ctx, f) => void (await ctx.aws.sns.send(new DeleteTopicCommand({ TopicArn: f.id }))),
+});
+
+const backupTag = async (ctx: SweepContext, arn: string) => (await ctx.aws.backup.send(new ListTagsCommand({ ResourceArn: arn }))).Tags?.[TAG.project];
+
+/** A selection AWS no longer has answers InvalidParameterValueException, not a NotFound (AWS-NOTES §10). */
+const isSelectionGone = (err: unknown) => hasCode(err, 'InvalidParameterValueException', 'ResourceNotFoundException');
+
+/** The plan, after its selections (a plan with selections cannot be deleted). */
+const backupPlans = sweeper<BackupPlansListMember>({
+  name: 'backup-plans',
+  needs: [],
+  list: async (ctx) => {
+    const all = await collect(paginateListBackupPlans({ client: ctx.aws.backup }, {}), (p) => p.BackupPlansList);
+    const found = await withProjectTag(ctx, all, (p) => backupTag(ctx, p.BackupPlanArn!));
+    return found.map((p) => ({ kind: 'backup plan', id: p.BackupPlanId!, label: `${p.BackupPlanName} (${p.BackupPlanId})`, resource: p }));
+  },
+  remove: async (ctx, f) => {
+    const backup = ctx.aws.backup;
+    for (const s of await collect(paginateListBackupSelections({ client: backup }, { BackupPlanId: f.id }), (p) => p.BackupSelectionsList)) {
+      await ignoring(isSelectionGone, () => backup.send(new DeleteBackupSelectionCommand({ BackupPlanId: f.id, SelectionId: s.SelectionId })));
+      ctx.report.step(`deleted backup selection ${s.SelectionName} of plan ${f.resource.BackupPlanName}`);
+    }
+    await backup.send(new DeleteBackupPlanCommand({ BackupPlanId: f.id }));
+  },
+});
+
+const projectVaults = (ctx: SweepContext): Promise<BackupVaultListMember[]> =>
+  ctx.once('backup-vaults', async () => {
+    const all = await collect(paginateListBackupVaults({ client: ctx.aws.backup }, {}), (p) => p.BackupVaultList);
+    return withProjectTag(ctx, all, (v) => backupTag(ctx, v.BackupVaultArn!));
+  });
+
+/** Recovery points still there (one being deleted is on its way out). */
+async function pointsIn(ctx: SweepContext, vault: string): Promise<RecoveryPointByBackupVault[]> {
+  const all = await collect(paginateListRecoveryPointsByBackupVault({ client: ctx.aws.backup }, { BackupVaultName: vault }), (p) => p.RecoveryPoints);
+  return all.filter((p) => p.Status !== 'DELETING');
+}
+
+const KEEP_RECOVERY_POINT = 'a backup of the data volume; `destroy --delete-data` deletes it';
+
+/** Backups of the data volume are data: deleted only with --delete-data. */
+const recoveryPoints = sweeper<RecoveryPointByBackupVault>({
+  name: 'recovery-points',
+  needs: ['backup-plans'],
+  list: async (ctx) => {
+    const found: Found<RecoveryPointByBackupVault>[] = [];
+    for (const v of await projectVaults(ctx)) {
+      for (const p of await pointsIn(ctx, v.BackupVaultName!)) {
+        found.push({ kind: 'recovery point', id: p.RecoveryPointArn!, label: `${p.RecoveryPointArn} of ${p.ResourceArn}`, resource: p, ...(ctx.options.deleteData ? {} : { kept: KEEP_RECOVERY_POINT }) });
+      }
+    }
+    return found;
+  },
+  remove: async (ctx, f) => void (await ctx.aws.backup.send(new DeleteRecoveryPointCommand({ BackupVaultName: f.resource.BackupVaultName, RecoveryPointArn: f.id }))),
+});
+
+/** Recovery points are deleted asynchronously: the vault refuses to go while one is still there. */
+const POINTS_DELETION: ConsistencyWindow = { name: 'the vault\'s recovery points to be deleted', windowMs: 10 * 60_000, intervalMs: 15_000 };
+const holdsPoints = (err: unknown) => hasCode(err, 'InvalidRequestException') && /recovery points/i.test((err as Error).message ?? '');
+
+const backupVaults = sweeper<BackupVaultListMember>({
+  name: 'backup-vaults',
+  needs: ['recovery-points'],
+  list: async (ctx) => {
+    const found: Found<BackupVaultListMember>[] = [];
+    for (const v of await projectVaults(ctx)) {
+      const kept = ctx.options.deleteData ? 0 : (await pointsIn(ctx, v.BackupVaultName!)).length;
+      found.push({ kind: 'backup vault', id: v.BackupVaultName!, resource: v, ...(kept ? { kept: `holds ${kept} recovery point${kept > 1 ? 's' : ''} of the data volume` } : {}) });
+    }
+    return found;
+  },
+  remove: async (ctx, f) => {
+    await retryWithin(POINTS_DELETION, holdsPoints, () => ctx.aws.backup.send(new DeleteBackupVaultCommand({ BackupVaultName: f.id })), {
+      clock: ctx.clock, signal: ctx.signal, onRetry: (message) => ctx.report.progress(`deleting backup vault ${f.id}: ${message}`),
+    });
+  },
+});
+
+export const MONITORING_SWEEPERS: Sweeper[] = [logGroups, alarms, topics, backupPlans, recoveryPoints, backupVaults];
