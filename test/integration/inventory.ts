@@ -20,6 +20,9 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DescribeCertificateCommand, ListCertificatesCommand, ListTagsForCertificateCommand } from '@aws-sdk/client-acm';
 import { DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { ListTopicsCommand } from '@aws-sdk/client-sns';
+import { ListBackupPlansCommand, ListBackupVaultsCommand } from '@aws-sdk/client-backup';
 import { MOTO_ACCOUNT, type TestClients } from './moto.js';
 
 /** kind → sorted items. Kinds with nothing in them are left out, so "nothing" is `{}`. */
@@ -164,12 +167,20 @@ export async function takeInventory(aws: TestClients, zoneId: string): Promise<I
   }
 
   async function otherPart(): Promise<void> {
-    const [secrets, records, certs, logGroups] = await Promise.all([
+    const [secrets, records, certs, logGroups, alarms, topics, vaults, plans] = await Promise.all([
       listAll((token) => aws.secrets.send(new ListSecretsCommand({ IncludePlannedDeletion: true, NextToken: token })), (o) => o.SecretList),
       aws.route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId })),
       aws.acm.send(new ListCertificatesCommand({})),
       aws.logs.send(new DescribeLogGroupsCommand({})),
+      aws.cloudwatch.send(new DescribeAlarmsCommand({})),
+      aws.sns.send(new ListTopicsCommand({})),
+      aws.backup.send(new ListBackupVaultsCommand({})),
+      aws.backup.send(new ListBackupPlansCommand({})),
     ]);
+    for (const a of alarms.MetricAlarms ?? []) add('alarm', a.AlarmName!);
+    for (const t of topics.Topics ?? []) add('sns topic', t.TopicArn!.split(':').at(-1)!);
+    for (const v of vaults.BackupVaultList ?? []) add('backup vault', v.BackupVaultName!);
+    for (const p of plans.BackupPlansList ?? []) add('backup plan', p.BackupPlanName!);
     for (const s of secrets) add('secret', `${s.Name}${s.DeletedDate ? ' (scheduled for deletion)' : ''}`);
     for (const c of certs.CertificateSummaryList ?? []) {
       const [{ Tags }, { Certificate: d }] = await Promise.all([

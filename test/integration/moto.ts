@@ -348,10 +348,12 @@ ENVIRONMENT=production
 
 /** Small SDK clients of the test itself (not devenv's), for setting up and taking inventory. */
 export async function testClients(endpoint: string) {
-  const [{ EC2Client }, { Route53Client }, { IAMClient }, { SecretsManagerClient }, { ElasticLoadBalancingV2Client }, { ACMClient }, { CloudWatchLogsClient }] =
+  const [{ EC2Client }, { Route53Client }, { IAMClient }, { SecretsManagerClient }, { ElasticLoadBalancingV2Client }, { ACMClient }, { CloudWatchLogsClient },
+    { CloudWatchClient }, { SNSClient }, { BackupClient }] =
     await Promise.all([
       import('@aws-sdk/client-ec2'), import('@aws-sdk/client-route-53'), import('@aws-sdk/client-iam'), import('@aws-sdk/client-secrets-manager'),
       import('@aws-sdk/client-elastic-load-balancing-v2'), import('@aws-sdk/client-acm'), import('@aws-sdk/client-cloudwatch-logs'),
+      import('@aws-sdk/client-cloudwatch'), import('@aws-sdk/client-sns'), import('@aws-sdk/client-backup'),
     ]);
   const o = { region: REGION, endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 2 };
   return {
@@ -362,6 +364,9 @@ export async function testClients(endpoint: string) {
     elbv2: new ElasticLoadBalancingV2Client(o),
     acm: new ACMClient(o),
     logs: new CloudWatchLogsClient(o),
+    cloudwatch: new CloudWatchClient(o),
+    sns: new SNSClient(o),
+    backup: new BackupClient(o),
   };
 }
 export type TestClients = Awaited<ReturnType<typeof testClients>>;

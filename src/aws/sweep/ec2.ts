@@ -74,7 +74,8 @@ const keyPairs = sweeper<KeyPairInfo>({
     const out = await ctx.aws.ec2.send(new DescribeKeyPairsCommand({ Filters: tagFilters(ctx.model) }));
     return (out.KeyPairs ?? []).map((k) => ({ kind: 'key pair', id: k.KeyPairId!, label: k.KeyName, resource: k }));
   },
-  remove: async (ctx, f) => void (await ctx.aws.ec2.send(new DeleteKeyPairCommand({ KeyPairId: f.id }))),
+  // By name, as the ec2 phase does: moto 5.2.1 ignores a KeyPairId here.
+  remove: async (ctx, f) => void (await ctx.aws.ec2.send(new DeleteKeyPairCommand(f.label ? { KeyName: f.label } : { KeyPairId: f.id }))),
 });
 
 /** Rules that name another group go first: while one does, AWS refuses to delete the group it names [sg-delete]. */
