@@ -172,7 +172,7 @@ describeMoto('the host and its data volume', (moto) => {
     expect(lines.findIndex((l) => /terminat|deleted/.test(l))).toBeGreaterThan(willDelete);
     const snapshotId = (await ws.state()).resources['snapshot/data-final'].id;
     expect(snapshotId).toMatch(/^snap-/);
-    expect(lines.at(-1)).toMatch(new RegExp(`kept: EBS snapshot ${snapshotId} of ${volumeId}; 1 secret in a 7-day recovery window`));
+    expect(lines.at(-1)).toMatch(new RegExp(`kept: EBS snapshot ${snapshotId} of ${volumeId} \\(final snapshot of the data volume; .*\\); secret itest/alice/password \\(in a 7-day recovery window`));
     expect(r.stderr).not.toMatch(/nothing of itest is left/);
   }, 120_000);
 });
