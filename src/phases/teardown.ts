@@ -59,7 +59,7 @@ export async function teardown(ctx: Context, sweepers: Sweeper[] = SWEEPERS): Pr
   return sweepers.flatMap((s) => left.get(s.name) ?? []);
 }
 
-const unlisted = (s: Sweeper, err: unknown): Leftover => ({ kind: s.name, id: '?', why: `could not list them: ${messageOf(err).split('\n')[0]}`, kept: false });
+const unlisted = (s: Sweeper, err: unknown): Leftover => ({ kind: s.name.replaceAll('-', ' '), id: '', label: '(not listed)', why: `could not list them: ${messageOf(err).split('\n')[0]}`, kept: false });
 
 /** Lists one kind and deletes what is not kept; returns what is still there. */
 async function sweep(ctx: SweepContext, s: Sweeper): Promise<Leftover[]> {
