@@ -1,9 +1,9 @@
+import { notDeleted, type Leftover } from '../aws/sweep/report.js';
 import { DevenvError, InterruptedError, messageOf } from '../errors.js';
 import { PHASES, phaseInfo } from '../phases/index.js';
 import type { Phase, PhaseName } from '../phases/types.js';
 import { missingNeedsError, reverseGraph, runGraph, Unavailable, type GraphResult, type Node, type Outcome } from '../runner.js';
 import type { Reporter } from '../ui/events.js';
-import { notDeleted, type Leftover } from '../aws/sweep/report.js';
 import type { Session } from './session.js';
 
 /** Phases that may run at once: enough to overlap certificate validation with the network and the host. */

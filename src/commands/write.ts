@@ -1,11 +1,11 @@
 import { unlink } from 'node:fs/promises';
+import { keptSummary } from '../aws/sweep/report.js';
 import type { Io } from '../cli.js';
 import { DevenvError } from '../errors.js';
 import type { PhaseName, RunOptions } from '../phases/types.js';
 import type { Reporter } from '../ui/events.js';
 import { ask } from '../ui/prompt.js';
 import { applyPhases, checkNeeds, destroyPhases, summarize } from './converge.js';
-import { keptSummary } from '../aws/sweep/report.js';
 import { destroyPreview } from './destroy-summary.js';
 import type { Session } from './session.js';
 
