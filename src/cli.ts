@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { Command, CommanderError, Option } from 'commander';
 import type { CallHook } from './aws/clients.js';
 import { DEFAULT_CONFIG_PATH, DEFAULT_STATE_PATH } from './defaults.js';
@@ -39,6 +40,7 @@ interface ConvergeFlags {
   acceptNewHostKey: boolean;
   purgeRemoved: boolean;
   takeOverDns: boolean;
+  resolve?: string;
 }
 
 const withConvergeFlags = (command: Command): Command => command
@@ -47,7 +49,8 @@ const withConvergeFlags = (command: Command): Command => command
   .option('--new-data-volume', 'accept an empty data volume in place of a missing one', false)
   .option('--accept-new-host-key', "trust the host's SSH key although it changed since devenv recorded it", false)
   .option('--purge-removed', 'delete the data folders of developers removed from the config', false)
-  .option('--take-over-dns', "overwrite a developer's DNS record that devenv did not make", false);
+  .option('--take-over-dns', "overwrite a developer's DNS record that devenv did not make", false)
+  .option('--resolve <ip>', "test phase: connect to the load balancer at this address (as curl's --resolve), before public DNS has the names");
 
 function convergeRunOptions(o: ConvergeFlags): RunOptions {
   if (o.adoptDataVolume !== undefined && o.newDataVolume) {
@@ -56,9 +59,12 @@ function convergeRunOptions(o: ConvergeFlags): RunOptions {
   if (o.adoptDataVolume !== undefined && !/^vol-[0-9a-f]{8,17}$/.test(o.adoptDataVolume)) {
     throw new DevenvError('config', `--adopt-data-volume: "${o.adoptDataVolume}" is not an EBS volume id`, { remedy: 'pass an id like vol-0123456789abcdef0 (aws ec2 describe-volumes lists them)' });
   }
+  if (o.resolve !== undefined && !isIP(o.resolve)) {
+    throw new DevenvError('config', `--resolve: "${o.resolve}" is not an IP address`, { remedy: 'pass one of the load balancer\'s addresses, e.g. from `dig +short <its DNS name>`' });
+  }
   return {
     replaceHost: o.replaceHost, adoptDataVolume: o.adoptDataVolume, newDataVolume: o.newDataVolume,
-    acceptNewHostKey: o.acceptNewHostKey, purgeRemoved: o.purgeRemoved, takeOverDns: o.takeOverDns,
+    acceptNewHostKey: o.acceptNewHostKey, purgeRemoved: o.purgeRemoved, takeOverDns: o.takeOverDns, resolve: o.resolve,
   };
 }
 

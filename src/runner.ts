@@ -4,6 +4,8 @@ import { DevenvError, InterruptedError } from './errors.js';
 export interface Node {
   name: string;
   needs: string[];
+  /** Nodes to wait for, whatever their outcome: an order, not a need. */
+  after?: string[];
 }
 
 export type Outcome =
@@ -57,7 +59,7 @@ export async function runGraph(nodes: Node[], o: GraphOptions): Promise<GraphRes
         o.onBlocked?.(node.name, reason);
         continue;
       }
-      const ready = node.needs.every((n) => outcomes.get(n)?.result === 'done');
+      const ready = node.needs.every((n) => outcomes.get(n)?.result === 'done') && (node.after ?? []).every((n) => outcomes.has(n));
       if (!ready || stopped() || running.size >= o.concurrency) continue;
       running.set(
         node.name,

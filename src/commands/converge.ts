@@ -10,7 +10,7 @@ import type { Session } from './session.js';
 const CONCURRENCY = 4;
 
 const graphOf = (names: PhaseName[]): Node[] =>
-  names.map((name) => ({ name, needs: phaseInfo(name).needs.filter((n) => names.includes(n)) }));
+  names.map((name) => ({ name, needs: phaseInfo(name).needs.filter((n) => names.includes(n)), after: phaseInfo(name).after?.filter((n) => names.includes(n)) }));
 
 async function timed(reporter: Reporter, name: PhaseName, work: () => Promise<void>): Promise<void> {
   const started = Date.now();

@@ -1,4 +1,4 @@
-import { Resolver } from 'node:dns/promises';
+import { lookup, Resolver } from 'node:dns/promises';
 import { AwsClients, type CallHook } from '../aws/clients.js';
 import { explainAccessError } from '../aws/credentials.js';
 import { errorCodes } from '../aws/errors.js';
@@ -15,7 +15,10 @@ import { StateStore } from '../state/store.js';
 import type { Reporter } from '../ui/events.js';
 
 /** The resolver the system is configured with; a lookup gives up after about 6 s rather than the default minute. */
-const publicDns: Context['dns'] = { resolveNs: (name) => new Resolver({ timeout: 3_000, tries: 2 }).resolveNs(name) };
+const publicDns: Context['dns'] = {
+  resolveNs: (name) => new Resolver({ timeout: 3_000, tries: 2 }).resolveNs(name),
+  lookup: async (name) => (await lookup(name, { all: true })).map((a) => a.address),
+};
 
 export interface SessionOptions {
   configPath: string;

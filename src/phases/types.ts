@@ -32,6 +32,8 @@ export interface RunOptions {
   acceptNewHostKey?: boolean;
   /** `up --purge-removed`: delete the folders of developers no longer in the config. */
   purgeRemoved?: boolean;
+  /** `--resolve <ip>`: the test phase connects to this address (as curl's --resolve), keeping each hostname for SNI and Host. */
+  resolve?: string;
 }
 
 export interface Context {
@@ -49,8 +51,11 @@ export interface Context {
   env: Record<string, string | undefined>;
   /** The host over SSH: connected on first use, one session per run shared by the phases. */
   ssh(): Promise<RemoteHost>;
-  /** Public DNS, for what AWS cannot answer: is the hosted zone the one its domain is delegated to? */
-  dns: { resolveNs(name: string): Promise<string[]> };
+  /**
+   * Public DNS, for what AWS cannot answer: is the hosted zone the one its domain is delegated to?
+   * Where does a developer's hostname lead from here (`lookup`: the addresses an HTTPS client would connect to)?
+   */
+  dns: { resolveNs(name: string): Promise<string[]>; lookup(name: string): Promise<string[]> };
 }
 
 export type ChangeAction = 'create' | 'adopt' | 'update' | 'replace' | 'delete' | 'keep';

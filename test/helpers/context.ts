@@ -60,7 +60,10 @@ export async function testContext(phase: PhaseName, overrides: Partial<ConfigInp
     options,
     env: {},
     ssh: () => Promise.reject(new Error('this unit test has no host: give the context an ssh() of its own')),
-    dns: { resolveNs: () => Promise.reject(new Error('this unit test has no DNS: give the context a dns of its own')) },
+    dns: {
+      resolveNs: () => Promise.reject(new Error('this unit test has no DNS: give the context a dns of its own')),
+      lookup: () => Promise.reject(new Error('this unit test has no DNS: give the context a dns of its own')),
+    },
     events,
   };
 }

@@ -22,7 +22,10 @@ import type { CallHook, CallInfo } from '../../src/aws/clients.js';
 import type { InventoryResult } from './inventory.js';
 
 /** moto's hosted zones are on no public DNS: every lookup fails at once, as it would on a machine offline (validate then only warns). */
-const NO_PUBLIC_DNS = { resolveNs: (name: string) => Promise.reject(Object.assign(new Error(`queryNs ENOTFOUND ${name}`), { code: 'ENOTFOUND' })) };
+const NO_PUBLIC_DNS = {
+  resolveNs: (name: string) => Promise.reject(Object.assign(new Error(`queryNs ENOTFOUND ${name}`), { code: 'ENOTFOUND' })),
+  lookup: (name: string) => Promise.reject(Object.assign(new Error(`getaddrinfo ENOTFOUND ${name}`), { code: 'ENOTFOUND' })),
+};
 
 export const REGION = 'us-east-1';
 /** moto's account: every resource it makes belongs to it. */
@@ -261,7 +264,7 @@ export class Workspace {
     let err = '';
     stdout.on('data', (d: Buffer) => (out += d.toString()));
     stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const withoutHost = !this.hasHost && args[0] === 'up' ? ['--skip', 'storage,containers'] : [];
+    const withoutHost = !this.hasHost && args[0] === 'up' ? ['--skip', 'storage,containers,test'] : [];
     const argv = o.bare ? args : [...args, ...withoutHost, '--config', this.configPath, '--state', this.statePath];
     const started = performance.now();
     const code = await run(argv, {
