@@ -28,13 +28,13 @@ export const LAB_IMAGE = `codercom/code-server:${CODE_SERVER_VERSION}`;
 export const CACHE_DIR = process.env.DEVENV_LAB_CACHE ?? '/var/cache/devenv-host-lab';
 export const HOST_USER = 'ubuntu';
 
-const REQUIRED = ['sshd', 'ssh-keygen', 'dockerd', 'docker', 'docker-compose', 'losetup', 'mkfs.ext4', 'blkid', 'ip', 'nsenter', 'unshare', 'sudo', 'argon2', 'aws', 'debootstrap'];
+const REQUIRED = ['sshd', 'ssh-keygen', 'dockerd', 'docker', 'docker-compose', 'losetup', 'mkfs.ext4', 'blkid', 'ip', 'nsenter', 'unshare', 'sudo', 'argon2', 'aws', 'debootstrap', 'nginx', 'openssl'];
 
 /** Why the lab cannot run here, or undefined when it can. */
 export function labUnavailable(): string | undefined {
   if (process.getuid?.() !== 0) return 'the host lab needs root (namespaces, loop devices, dockerd)';
   const missing = REQUIRED.filter((cmd) => spawnSync('sh', ['-c', `command -v ${cmd} || test -x /usr/sbin/${cmd}`]).status !== 0);
-  if (missing.length) return `missing commands: ${missing.join(', ')} (.ci/run installs them: apt-get install openssh-server docker.io docker-compose debootstrap awscli argon2 sudo …)`;
+  if (missing.length) return `missing commands: ${missing.join(', ')} (.ci/run installs them: apt-get install openssh-server docker.io docker-compose debootstrap awscli argon2 sudo nginx …)`;
   return undefined;
 }
 

@@ -6,12 +6,18 @@
  * for a real host.
  */
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { readLocalKey } from '../../src/ssh/keys.js';
-import { converged, describeResult, MotoServer, newWorkspace, removeWorkspaces, type CliResult, type Workspace, type WorkspaceOptions } from '../integration/moto.js';
+import { childEnv, converged, describeResult, MotoServer, newWorkspace, removeWorkspaces, type CliResult, type Workspace, type WorkspaceOptions } from '../integration/moto.js';
+import { EdgeProxy } from './edge.js';
 import { Lab, LAB_IMAGE } from './lab.js';
 
+const BIN = new URL('../../bin/devenv.js', import.meta.url).pathname;
+
 export class World {
+  private edge?: EdgeProxy;
+
   private constructor(
     readonly lab: Lab,
     readonly moto: MotoServer,
@@ -121,7 +127,41 @@ export class World {
     });
   }
 
+  /**
+   * The lab's load balancer (./edge.ts) for the developers the state allocated: run it after
+   * `provision` (validate gives out the ports).
+   */
+  async startEdge(ws: Workspace): Promise<EdgeProxy> {
+    const [config, state] = [await ws.config(), await ws.state()];
+    const routes = Object.entries(state.allocations as Record<string, { port: number }>).map(([name, a]) => ({ hostname: `${name}.${config.baseDomain}`, port: a.port }));
+    this.edge = await EdgeProxy.start({ netns: this.lab.netns, address: this.lab.host, baseDomain: config.baseDomain, routes });
+    return this.edge;
+  }
+
+  /**
+   * `node bin/devenv.js <args>` as a child, as a user runs it: Node reads NODE_EXTRA_CA_CERTS (the
+   * edge's test CA) only when a process starts, and the system's resolver answers DNS.
+   */
+  devenv(ws: Workspace, args: string[], env: Record<string, string> = {}): Promise<Omit<CliResult, 'calls'>> {
+    const started = performance.now();
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [BIN, ...args, '--config', ws.configPath, '--state', ws.statePath], {
+        cwd: ws.dir, env: { ...childEnv(ws.endpoint), ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => {
+        ws.transcript.push(stdout, stderr);
+        resolve({ code: code ?? 1, stdout, stderr, ms: performance.now() - started });
+      });
+    });
+  }
+
   async stop(): Promise<void> {
+    await this.edge?.stop();
     await this.moto?.stop();
     await removeWorkspaces();
     await this.lab.stop();
