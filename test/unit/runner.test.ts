@@ -76,6 +76,24 @@ describe('runner', () => {
     });
   });
 
+  it('a node runs after the nodes it follows, even when they could not run', async () => {
+    const log: string[] = [];
+    const ordered: Node[] = [...graph, { name: 'test', needs: ['alb'], after: ['monitoring'] }, { name: 'monitoring', needs: ['alb'] }];
+    for (const monitoring of ['slow', 'unavailable'] as const) {
+      log.length = 0;
+      const result = await runGraph(ordered, {
+        concurrency: 4,
+        run: async (name) => {
+          if (name === 'monitoring' && monitoring === 'unavailable') throw new Unavailable('is not implemented yet');
+          if (name === 'monitoring') await new Promise((r) => setTimeout(r, 20));
+          log.push(name);
+        },
+      });
+      expect(result.outcomes.find((o) => o.name === 'test')?.result, monitoring).toBe('done');
+      expect(log.at(-1), monitoring).toBe('test');
+    }
+  });
+
   it('starts nothing once aborted', async () => {
     const controller = new AbortController();
     const started: string[] = [];

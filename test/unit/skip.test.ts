@@ -16,6 +16,12 @@ describe('up --skip', () => {
     expect(events).toContainEqual({ type: 'phase-blocked', phase: 'containers', reason: 'needs a skipped phase' });
   });
 
+  it('still tests when monitoring is skipped: the test phase runs after it but does not need it', () => {
+    const names = phasesWithout(['monitoring'], reporter([]));
+    expect(names).not.toContain('monitoring');
+    expect(names).toContain('test');
+  });
+
   it('refuses an unknown phase name as bad input', () => {
     expect(() => phasesWithout(['storge'], reporter([]))).toThrow(expect.objectContaining({ kind: 'config', message: '--skip: unknown phase storge' }));
   });
