@@ -29,7 +29,7 @@ export interface HttpAnswer {
 }
 
 const BODY_LIMIT = 256 * 1024;
-const DEFAULT_TIMEOUT_MS = 15_000;
+const DEFAULT_TIMEOUT_MS = 30_000;
 
 function connectOptions(e: Endpoint, scheme: 'http' | 'https') {
   const port = scheme === 'https' ? (e.httpsPort ?? 443) : (e.httpPort ?? 80);

@@ -102,7 +102,9 @@ export async function webChecks(e: Endpoint, o: { developer: string; container: 
   const results: CheckResult[] = [];
   const [certificate, redirect] = await Promise.all([attempt(peerCertificate(e)), attempt(fetchPage(e, { scheme: 'http', path: '/' }))]);
   results.push(certificateVerdict(certificate, e.hostname, o.now), redirectVerdict(redirect, e.hostname));
-  const root = await attempt(fetchPage(e, { scheme: 'https', path: '/' }));
+  // A code-server that has just started can take its time over the first request: one more try.
+  const first = () => attempt(fetchPage(e, { scheme: 'https', path: '/' }));
+  const root = await first().then((r) => (failed(r) && (r as { code?: string }).code === 'ETIMEDOUT' ? first() : r));
   const page = failed(root) ? root : await attempt(fetchPage(e, { scheme: 'https', path: '/login' }));
   const loginPage = loginPageVerdict(root, page, o.container);
   results.push(loginPage);

@@ -22,10 +22,12 @@ const LB = { dnsName: 'demo-alb-1.us-east-1.elb.amazonaws.com' };
 const alice = { name: 'alice', port: 8443, hostname: 'alice.dev.example.com' };
 
 beforeEach(() => {
-  for (const m of [ec2, elbv2, route53]) {
-    m.reset();
-    m.onAnyCommand().rejects(new Error('call not faked'));
-  }
+  ec2.reset();
+  elbv2.reset();
+  route53.reset();
+  ec2.onAnyCommand().rejects(new Error('EC2 call not faked'));
+  elbv2.onAnyCommand().rejects(new Error('ELB call not faked'));
+  route53.onAnyCommand().rejects(new Error('Route 53 call not faked'));
 });
 
 describe('host and container', () => {
