@@ -76,10 +76,11 @@ export function fetchPage(e: Endpoint, o: RequestOptions): Promise<HttpAnswer> {
 }
 
 /** A websocket upgrade: resolves the status the server answered (101 when it switched protocols). */
-export function upgradeStatus(e: Endpoint, o: { path: string; headers: Record<string, string> }): Promise<number> {
+export function upgradeStatus(e: Endpoint, o: { path: string; headers: Record<string, string>; scheme?: 'http' | 'https' }): Promise<number> {
+  const scheme = o.scheme ?? 'https';
   return new Promise((resolve, reject) => {
-    const req = httpsRequest({
-      ...connectOptions(e, 'https'),
+    const req = (scheme === 'https' ? httpsRequest : httpRequest)({
+      ...connectOptions(e, scheme),
       path: o.path,
       headers: {
         Host: e.hostname,

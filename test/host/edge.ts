@@ -13,9 +13,9 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { tcpOpen } from './lab.js';
 
 const run = promisify(execFile);
 
@@ -25,14 +25,6 @@ export interface Route {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-const listening = (host: string, port: number) =>
-  new Promise<boolean>((resolve) => {
-    const socket = connect({ host, port, timeout: 1000 });
-    socket.once('connect', () => (socket.destroy(), resolve(true)));
-    socket.once('error', () => resolve(false));
-    socket.once('timeout', () => (socket.destroy(), resolve(false)));
-  });
 
 /** A CA and a certificate for `*.<domain>` (and `<domain>`) signed by it, valid for `days`. */
 export async function makeCertificates(dir: string, domain: string, days = 90): Promise<{ caFile: string; certFile: string; keyFile: string }> {
@@ -115,7 +107,7 @@ export class EdgeProxy {
       { detached: true, stdio: 'ignore' });
     const edge = new EdgeProxy(dir, o.address, cert.caFile, child);
     for (let i = 0; i < 100 && child.exitCode === null; i++) {
-      if (await listening(o.address, 443)) return edge;
+      if (await tcpOpen(o.address, 443)) return edge;
       await sleep(100);
     }
     const log = await readFile(join(dir, 'error.log'), 'utf8').catch(() => '');

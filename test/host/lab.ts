@@ -49,7 +49,7 @@ async function until(what: string, timeoutMs: number, check: () => Promise<boole
   throw new Error(`host lab: timed out after ${timeoutMs / 1000}s waiting for ${what}`);
 }
 
-const tcpOpen = (host: string, port: number) =>
+export const tcpOpen = (host: string, port: number) =>
   new Promise<boolean>((resolve) => {
     const socket = connect({ host, port, timeout: 1000 });
     socket.once('connect', () => (socket.destroy(), resolve(true)));

@@ -7,7 +7,7 @@
  */
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { spawn } from 'node:child_process';
-import { request } from 'node:http';
+import { upgradeStatus } from '../../src/checks/probe.js';
 import { readLocalKey } from '../../src/ssh/keys.js';
 import { childEnv, converged, describeResult, MotoServer, newWorkspace, removeWorkspaces, type CliResult, type Workspace, type WorkspaceOptions } from '../integration/moto.js';
 import { EdgeProxy } from './edge.js';
@@ -98,32 +98,10 @@ export class World {
 
   /** A websocket upgrade to a developer's code-server with this Origin; resolves the HTTP status it answers. */
   websocketStatus(port: number, origin: string, cookie?: string): Promise<number> {
-    return new Promise((resolve, reject) => {
-      const req = request({
-        host: this.lab.host,
-        port,
-        path: '/?reconnectionToken=devenv-lab&reconnection=false&skipWebSocketFrames=false',
-        headers: {
-          Host: `${this.lab.host}:${port}`,
-          Origin: origin,
-          Connection: 'Upgrade',
-          Upgrade: 'websocket',
-          'Sec-WebSocket-Version': '13',
-          'Sec-WebSocket-Key': Buffer.from('devenv-host-lab!').toString('base64'),
-          ...(cookie ? { Cookie: cookie } : {}),
-        },
-      });
-      req.on('upgrade', (res, socket) => {
-        socket.destroy();
-        resolve(res.statusCode ?? 0);
-      });
-      req.on('response', (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
-      req.on('error', reject);
-      req.setTimeout(15_000, () => req.destroy(new Error('websocket upgrade timed out')));
-      req.end();
+    return upgradeStatus({ hostname: this.lab.host, httpPort: port }, {
+      scheme: 'http',
+      path: '/?reconnectionToken=devenv-lab&reconnection=false&skipWebSocketFrames=false',
+      headers: { Host: `${this.lab.host}:${port}`, Origin: origin, ...(cookie ? { Cookie: cookie } : {}) },
     });
   }
 
