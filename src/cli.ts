@@ -45,7 +45,7 @@ interface ConvergeFlags {
 
 const withConvergeFlags = (command: Command): Command => command
   .option('--replace-host', 'allow replacing the host when its instance type or AMI changed (the data volume moves over; the old host goes once the new one works)', false)
-  .option('--adopt-data-volume <vol-id>', 'take this volume (restored from a backup) as the data volume in place of a missing one')
+  .option('--adopt-data-volume <vol-id>', 'take this volume (restored from a backup) as the data volume; the current one is detached and kept')
   .option('--new-data-volume', 'accept an empty data volume in place of a missing one', false)
   .option('--accept-new-host-key', "trust the host's SSH key although it changed since devenv recorded it", false)
   .option('--purge-removed', 'delete the data folders of developers removed from the config', false)

@@ -86,6 +86,9 @@ ensure_fstab() {
   log "fstab: ${wanted}"
   chmod 644 "${tmp}"
   mv -f "${tmp}" "${FSTAB}"
+  # systemd's mount unit still names the old UUID until reloaded, and would unmount the new mount
+  # at once (its old device is gone).
+  if [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
 }
 
 ensure_mounted() {
@@ -96,8 +99,10 @@ ensure_mounted() {
     [ "${source}" = "${device}" ] || fail "${DATA_MOUNT} has ${source} mounted, not volume ${VOLUME_ID} (${device})"
     return 0
   fi
+  # The device itself, not fstab's UUID: a volume restored from a snapshot has the same UUID as the
+  # volume it was taken from, and that one may still be attached.
   log "mounting ${device} at ${DATA_MOUNT}"
-  mount "${DATA_MOUNT}"
+  mount "${device}" "${DATA_MOUNT}"
 }
 
 # Docker must not start the containers onto an empty mount point when the volume is missing at boot.

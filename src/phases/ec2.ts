@@ -1,3 +1,4 @@
+import { adoptDataVolume, finishVolumeSwap, removeOrKeepPreviousDataVolume } from './ec2/adopt-volume.js';
 import { currentHost, finishReplacement, hostBeingReplaced, inspectHost, mustReplace, replaceHost, terminateHost } from './ec2/host.js';
 import { ensureHost } from './ec2/instance.js';
 import { ensureKeyPair, inspectKeyPair, removeKeyPair } from './ec2/keypair.js';
@@ -7,13 +8,16 @@ import type { Context, Inspection, Phase } from './types.js';
 
 /**
  * The host: key pair, encrypted data volume, and the instance with the volume at /dev/sdf.
+ * `--adopt-data-volume` swaps a restored volume in for the live one, which is kept (adopt-volume.ts).
  * A host whose type or AMI the config changed is replaced only with `--replace-host`, because
  * it holds the developers' work; the data volume moves to the new host, and the old host is
  * terminated only once the new one works. A replacement a killed run left half done is finished first.
  */
 async function apply(ctx: Context): Promise<void> {
   await ensureKeyPair(ctx);
+  if (ctx.options.adoptDataVolume) await adoptDataVolume(ctx, ctx.options.adoptDataVolume);
   const volumeId = (await ensureDataVolume(ctx)).VolumeId!;
+  await finishVolumeSwap(ctx, volumeId);
   const previous = await hostBeingReplaced(ctx);
   // Ends with the new host, or (a roll-back was interrupted) the old one: then it is judged below like any host.
   if (previous) await finishReplacement(ctx, previous, volumeId);
@@ -27,6 +31,7 @@ async function apply(ctx: Context): Promise<void> {
 async function destroy(ctx: Context): Promise<void> {
   await terminateHost(ctx);
   await removeOrKeepDataVolume(ctx);
+  await removeOrKeepPreviousDataVolume(ctx);
   await removeKeyPair(ctx);
 }
 

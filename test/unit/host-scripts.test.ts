@@ -7,6 +7,7 @@ import { buildModel } from '../../src/config/model.js';
 import { parseConfig } from '../../src/config/load.js';
 import { renderContainersScript, renderSecretsScript } from '../../src/phases/containers.js';
 import { renderStorageScript } from '../../src/phases/storage.js';
+import { renderReleaseScript } from '../../src/remote/release.js';
 import { loadTemplate } from '../../src/remote/templates.js';
 import { renderTemplate } from '../../src/remote/user-data.js';
 import { baseConfig } from '../helpers/context.js';
@@ -21,6 +22,7 @@ const scripts = async () => ({
   'storage.sh': renderStorageScript(await loadTemplate('storage.sh'), model, 'vol-0123456789abcdef0'),
   'developer-secrets.sh': renderSecretsScript(await loadTemplate('developer-secrets.sh'), model),
   'containers.sh': renderContainersScript(await loadTemplate('containers.sh'), model, false),
+  'release-data-volume.sh': renderReleaseScript(await loadTemplate('release-data-volume.sh'), 'vol-0123456789abcdef0'),
 });
 
 describe('on-host scripts', () => {
@@ -70,7 +72,7 @@ ensure_filesystem /dev/nvme1n1`], { encoding: 'utf8' });
     const fstab = join(dir, 'fstab');
     writeFileSync(fstab, 'UUID=root / ext4 defaults 0 1\n/dev/nvme1n1 /mnt/ebs-data ext4 defaults 0 2\nUUID=old /mnt/ebs-data ext4 defaults,nofail 0 2\n');
     const fn = s.slice(s.indexOf('ensure_fstab() {'), s.indexOf('ensure_mounted() {'));
-    const run = () => spawnSync('bash', ['-c', `set -euo pipefail\nlog() { :; }\nDATA_MOUNT=/mnt/ebs-data\nFSTAB=${fstab}\n${fn}\nensure_fstab 1234-abcd ext4`], { encoding: 'utf8' });
+    const run = () => spawnSync('bash', ['-c', `set -euo pipefail\nlog() { :; }\nsystemctl() { :; }\nDATA_MOUNT=/mnt/ebs-data\nFSTAB=${fstab}\n${fn}\nensure_fstab 1234-abcd ext4`], { encoding: 'utf8' });
     for (let i = 0; i < 3; i++) expect(run().status).toBe(0);
     expect(readFileSync(fstab, 'utf8')).toBe('UUID=root / ext4 defaults 0 1\nUUID=1234-abcd /mnt/ebs-data ext4 defaults,nofail 0 2\n');
     const mtime = statSync(fstab).mtimeMs;

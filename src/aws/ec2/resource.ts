@@ -1,6 +1,9 @@
+import { CreateTagsCommand, type Tag } from '@aws-sdk/client-ec2';
 import type { PlannedResource } from '../../blueprint/types.js';
+import { resourceName } from '../../config/model.js';
 import type { Context } from '../../phases/types.js';
 import { ensureResource, type ResourceSpec } from '../resource.js';
+import { TAG, tagList, tagValue } from '../tags.js';
 import { formatDuration, waitFor } from '../wait.js';
 import { describeById, findByTags, type Ec2Collection } from './collections.js';
 
@@ -60,4 +63,16 @@ export async function ensureEc2Resource<T>(
       onWait: (elapsed) => ctx.report.progress(`waiting for ${spec.kind} ${id} to be available (${formatDuration(elapsed)})`),
     },
   );
+}
+
+/**
+ * Points an EC2 resource's `devenv:resource` tag (and its Name) at another logical id, unless it
+ * already is: a host or a data volume set aside (`instance/previous`, `volume/data-previous`).
+ */
+export async function retag(ctx: Pick<Context, 'aws' | 'model'>, id: string, tags: Tag[] | undefined, logicalId: string): Promise<void> {
+  if (tagValue(tags, TAG.resource) === logicalId) return;
+  await ctx.aws.ec2.send(new CreateTagsCommand({
+    Resources: [id],
+    Tags: tagList({ Name: resourceName(ctx.model, logicalId), [TAG.resource]: logicalId }),
+  }));
 }

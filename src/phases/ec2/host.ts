@@ -1,10 +1,9 @@
-import { CreateTagsCommand, StopInstancesCommand, TerminateInstancesCommand, type Instance } from '@aws-sdk/client-ec2';
+import { StopInstancesCommand, TerminateInstancesCommand, type Instance } from '@aws-sdk/client-ec2';
 import { ignoring, isNotFound } from '../../aws/errors.js';
 import { bumpGeneration, planResource, probeResource, removeResource, rowOf } from '../../aws/resource.js';
-import { TAG, tagList, tagValue } from '../../aws/tags.js';
+import { retag } from '../../aws/ec2/resource.js';
 import { ec2Blueprint } from '../../blueprint/compute.js';
 import { pick } from '../../blueprint/types.js';
-import { resourceName } from '../../config/model.js';
 import { DevenvError, messageOf } from '../../errors.js';
 import type { Change, Context, Inspection } from '../types.js';
 import { desiredAmi, ensureHost, INSTANCE, instanceSpec, PREVIOUS, stateOf } from './instance.js';
@@ -100,16 +99,7 @@ async function setAside(ctx: Context, old: Instance): Promise<void> {
   const id = old.InstanceId!;
   if (ctx.state.resource(PREVIOUS)?.id !== id) await ctx.state.setResource(PREVIOUS, { kind: instanceSpec(ctx).kind, phase: ctx.phase, id });
   if (ctx.state.resource(INSTANCE)?.id === id) await bumpGeneration(ctx, INSTANCE);
-  await retag(ctx, old, PREVIOUS);
-}
-
-/** Points the `devenv:resource` tag (and Name) at another logical id, unless it already is. */
-async function retag(ctx: Context, host: Instance, logicalId: string): Promise<void> {
-  if (tagValue(host.Tags, TAG.resource) === logicalId) return;
-  await ctx.aws.ec2.send(new CreateTagsCommand({
-    Resources: [host.InstanceId!],
-    Tags: tagList({ Name: resourceName(ctx.model, logicalId), [TAG.resource]: logicalId }),
-  }));
+  await retag(ctx, old.InstanceId!, old.Tags, PREVIOUS);
 }
 
 /** Stops a host (so its OS lets go of the data volume cleanly) and waits until it is stopped. */
@@ -150,7 +140,7 @@ async function rollBack(ctx: Context, old: Instance, volumeId: string, cause: un
 
 /** The old host is `instance` again: tagged so, no longer set aside, started and holding the data volume. */
 async function finishRollBack(ctx: Context, old: Instance, volumeId: string): Promise<void> {
-  await retag(ctx, old, INSTANCE);
+  await retag(ctx, old.InstanceId!, old.Tags, INSTANCE);
   await ctx.state.forget(PREVIOUS);
   const host = await ensureHost(ctx);
   await attachDataVolume(ctx, volumeId, host);

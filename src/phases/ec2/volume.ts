@@ -1,26 +1,27 @@
 import {
-  AttachVolumeCommand, CreateSnapshotCommand, CreateTagsCommand, CreateVolumeCommand, DeleteVolumeCommand, DescribeSnapshotsCommand, DetachVolumeCommand,
+  AttachVolumeCommand, CreateSnapshotCommand, CreateVolumeCommand, DeleteVolumeCommand, DescribeSnapshotsCommand, DetachVolumeCommand,
   waitUntilSnapshotCompleted, waitUntilVolumeAvailable, type Instance, type Snapshot, type Volume,
 } from '@aws-sdk/client-ec2';
 import { describeById, filter, findByTags, INSTANCES, SNAPSHOTS, VOLUMES } from '../../aws/ec2/collections.js';
 import { createOrFind, ensureResource, planResource, probeResource, removeResource, rowOf, type ResourceSpec } from '../../aws/resource.js';
-import { tagFilters, tagList, tagSpecifications, tagsFor } from '../../aws/tags.js';
+import { tagFilters, tagSpecifications, tagsFor } from '../../aws/tags.js';
 import { formatDuration, waitFor } from '../../aws/wait.js';
 import { ec2Blueprint } from '../../blueprint/compute.js';
 import { pick } from '../../blueprint/types.js';
 import { DevenvError } from '../../errors.js';
 import type { Context, Inspection } from '../types.js';
-import { GONE, INSTANCE, PREVIOUS, stateOf } from './instance.js';
+import { GONE, stateOf } from './instance.js';
 import { sdkWait, WAIT_S } from './waiters.js';
 
 /** The data volume's device name on the host (an NVMe device on Nitro; the storage phase finds it by serial). */
-const DATA_DEVICE = '/dev/sdf';
+export const DATA_DEVICE = '/dev/sdf';
 
 export const DATA_VOLUME = 'volume/data';
 export const FINAL_SNAPSHOT = 'snapshot/data-final';
-const LIVE_STATES = ['creating', 'available', 'in-use', 'error'];
+export const LIVE_STATES = ['creating', 'available', 'in-use', 'error'];
 
-const planned = (ctx: Context) => pick(ec2Blueprint(ctx.model), DATA_VOLUME);
+export const plannedDataVolume = (ctx: Pick<Context, 'model'>) => pick(ec2Blueprint(ctx.model), DATA_VOLUME);
+const planned = plannedDataVolume;
 
 export function volumeSpec(ctx: Context): ResourceSpec<Volume> {
   const p = planned(ctx);
@@ -69,51 +70,11 @@ async function refuseEmptyVolume(ctx: Context, volumeId: string): Promise<never>
   });
 }
 
-/**
- * `--adopt-data-volume`: makes `volumeId` (a volume restored from a backup) the data volume: tags
- * it as devenv's and records it. Refuses a volume in another zone, attached to an instance that is
- * not the host, or while another data volume of this project exists.
- */
-async function adoptDataVolume(ctx: Context, volumeId: string): Promise<void> {
-  const volume = await describeById(ctx.aws.ec2, VOLUMES, volumeId);
-  const flag = `--adopt-data-volume ${volumeId}`;
-  if (!volume || !LIVE_STATES.includes(volume.State ?? '')) {
-    throw new DevenvError('config', `${flag}: volume ${volumeId} does not exist in ${ctx.model.region}${volume ? ` (it is ${volume.State})` : ''}`, { remedy: 'check the id with `aws ec2 describe-volumes`' });
-  }
-  if (volume.AvailabilityZone !== ctx.model.hostAz) {
-    throw new DevenvError('config', `${flag}: volume ${volumeId} is in ${volume.AvailabilityZone}, but the host's zone is ${ctx.model.hostAz}`, {
-      remedy: `snapshot it and create the volume from the snapshot in ${ctx.model.hostAz}, then adopt that one`,
-    });
-  }
-  const ours = [ctx.state.resource(INSTANCE)?.id, ctx.state.resource(PREVIOUS)?.id];
-  const elsewhere = volume.Attachments?.find((a) => a.State !== 'detached' && !ours.includes(a.InstanceId));
-  if (elsewhere) {
-    throw new DevenvError('config', `${flag}: volume ${volumeId} is attached to ${elsewhere.InstanceId}, which is not this project's host`, {
-      remedy: `detach it first: aws ec2 detach-volume --volume-id ${volumeId}`,
-    });
-  }
-  const { id: current } = await probeResource(ctx, volumeSpec(ctx));
-  if (current && current !== volumeId) {
-    throw new DevenvError('config', `${flag}: this project's data volume ${current} still exists; devenv adopts a volume only in place of a missing one`, {
-      remedy: `to switch, delete or untag ${current} first (its data goes with it), or leave out ${flag}`,
-    });
-  }
-  if (current === volumeId && ctx.state.resource(DATA_VOLUME)?.id === volumeId) return; // adopted already
-  await ctx.aws.ec2.send(new CreateTagsCommand({ Resources: [volumeId], Tags: tagList(planned(ctx).tags) }));
-  const known = ctx.state.resource(DATA_VOLUME);
-  await ctx.state.setResource(DATA_VOLUME, {
-    kind: planned(ctx).kind, phase: ctx.phase, id: volumeId, ...(known?.generation ? { generation: known.generation } : {}),
-    attrs: { availabilityZone: volume.AvailabilityZone, sizeGiB: volume.Size ?? 0 },
-  });
-  ctx.report.step(`adopted volume ${volumeId} as the data volume (${flag})`);
-}
-
-const waitAvailable = (ctx: Context, volumeId: string, why = '') =>
+export const waitAvailable = (ctx: Context, volumeId: string, why = '') =>
   sdkWait(ctx, `data volume ${volumeId} to be available${why}`, WAIT_S.volumeAvailable, (w) => waitUntilVolumeAvailable(w, { VolumeIds: [volumeId] }));
 
 /** Ensures the encrypted gp3 data volume in the host's zone, and waits until it can be attached. */
 export async function ensureDataVolume(ctx: Context): Promise<Volume> {
-  if (ctx.options.adoptDataVolume) await adoptDataVolume(ctx, ctx.options.adoptDataVolume);
   const { resource: volume } = await ensureResource(ctx, volumeSpec(ctx));
   if (volume.AvailabilityZone && volume.AvailabilityZone !== ctx.model.hostAz) {
     throw new DevenvError('config', `data volume ${volume.VolumeId} is in ${volume.AvailabilityZone}, but the host's zone is ${ctx.model.hostAz}: an EBS volume attaches only in its own zone`, {
