@@ -20,6 +20,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mutatingOperations } from '../helpers/calls.js';
+import { isMutating } from '../../src/aws/clients.js';
 import { deriveToken } from '../../src/aws/resource.js';
 import { generateEd25519, writePrivateKey } from '../../src/ssh/keys.js';
 
@@ -226,3 +227,33 @@ export const inputsOf = <T extends abstract new (...args: never[]) => { input: o
 export const messages = (ctx: TestContext, type?: string): string[] =>
   ctx.events.filter((e) => 'message' in e && e.message !== undefined && (!type || e.type === type || (type === 'step' && e.type === 'resource')))
     .map((e) => (e as { message: string }).message);
+
+/**
+ * Kills the run right after its k-th mutating call succeeded (AWS did it, devenv never heard):
+ * the call throws and the run's signal is aborted, as the crash injector of the moto suite does.
+ */
+export function crashAfter(ctx: TestContext, k: number): { crashed: () => boolean } {
+  const client = ctx.aws.ec2 as EC2Client & { send: EC2Client['send'] };
+  const send = client.send.bind(client) as (command: unknown) => Promise<unknown>;
+  const controller = new AbortController();
+  ctx.signal = controller.signal;
+  let n = 0;
+  let crashed = false;
+  (client as { send: unknown }).send = async (command: { constructor: { name: string } }) => {
+    if (crashed) throw new Error('the process is dead');
+    const out = await send(command);
+    if (isMutating(command.constructor.name.replace(/Command$/, '')) && ++n === k) {
+      crashed = true;
+      controller.abort();
+      throw new Error(`crash after mutating call #${k}`);
+    }
+    return out;
+  };
+  return { crashed: () => crashed };
+}
+
+/** The context of the rerun after `crashAfter`: the mocked client's own send, a fresh signal. */
+export function rerunContext(ctx: TestContext): void {
+  delete (ctx.aws.ec2 as { send?: unknown }).send; // the prototype's (mocked) send again
+  ctx.signal = new AbortController().signal;
+}

@@ -3,14 +3,13 @@
  * launch or failed status checks put the old host back with the data volume, and a run killed
  * after any mutating call of either path is finished by a rerun.
  */
-import { DescribeVolumesCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeVolumesCommand } from '@aws-sdk/client-ec2';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { isMutating } from '../../src/aws/clients.js';
 import { DevenvError } from '../../src/errors.js';
 import ec2Phase from '../../src/phases/ec2.js';
 import { attachDataVolume } from '../../src/phases/ec2/volume.js';
 import type { TestContext } from '../helpers/context.js';
-import { convergedWorld, ec2, ec2Context, messages, mutatingCalls, newWorld, serve, type World } from './ec2-fixtures.js';
+import { convergedWorld, crashAfter, ec2, ec2Context, messages, mutatingCalls, newWorld, rerunContext, serve, type World } from './ec2-fixtures.js';
 
 let world: World;
 beforeEach(() => {
@@ -98,35 +97,6 @@ describe('--replace-host when the new host fails', () => {
     expect(world.instances.find((i) => i.InstanceId === instanceId)?.State?.Name).toBe('terminated');
   });
 });
-
-/**
- * Kills the run right after its k-th mutating call succeeded (AWS did it, devenv never heard):
- * the call throws and the run's signal is aborted, as the crash injector of the moto suite does.
- */
-function crashAfter(ctx: TestContext, k: number): { crashed: () => boolean } {
-  const client = ctx.aws.ec2 as EC2Client & { send: EC2Client['send'] };
-  const send = client.send.bind(client) as (command: unknown) => Promise<unknown>;
-  const controller = new AbortController();
-  ctx.signal = controller.signal;
-  let n = 0;
-  let crashed = false;
-  (client as { send: unknown }).send = async (command: { constructor: { name: string } }) => {
-    if (crashed) throw new Error('the process is dead');
-    const out = await send(command);
-    if (isMutating(command.constructor.name.replace(/Command$/, '')) && ++n === k) {
-      crashed = true;
-      controller.abort();
-      throw new Error(`crash after mutating call #${k}`);
-    }
-    return out;
-  };
-  return { crashed: () => crashed };
-}
-
-function rerunContext(ctx: TestContext): void {
-  delete (ctx.aws.ec2 as { send?: unknown }).send; // the prototype's (mocked) send again
-  ctx.signal = new AbortController().signal;
-}
 
 describe('--replace-host killed after every mutating call, then run again', () => {
   it('a replacement that works: the rerun ends with the new host holding the volume and the old one terminated', async () => {

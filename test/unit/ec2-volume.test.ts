@@ -115,15 +115,6 @@ describe('ec2: the recorded data volume is gone', () => {
     expect(ctx.state.resource('volume/data')?.id).toBe(volumeId);
   });
 
-  it('--adopt-data-volume refuses while the project\'s data volume still exists', async () => {
-    const ctx = await ec2Context();
-    const { volumeId } = await convergedWorld(ctx, world);
-    const restored = restoredVolume();
-    ctx.options = { adoptDataVolume: restored };
-    await expect(ec2Phase.apply(ctx)).rejects.toThrow(`this project's data volume ${volumeId} still exists`);
-    expect(mutatingCalls()).toEqual([]);
-  });
-
   it('a first run (nothing recorded, nothing found) creates the data volume without asking', async () => {
     const ctx = await ec2Context();
     await ec2Phase.apply(ctx);
