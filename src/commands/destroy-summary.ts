@@ -9,6 +9,9 @@ import type { StateStore } from '../state/store.js';
  */
 
 const DATA_VOLUME = 'volume/data';
+/** The data volume a restore (`up --adopt-data-volume`) set aside: data too, kept unless --delete-data. */
+const PREVIOUS_DATA_VOLUME = 'volume/data-previous';
+const isDataVolume = (id: string) => id === DATA_VOLUME || id === PREVIOUS_DATA_VOLUME;
 const isSnapshot = (id: string) => id.startsWith('snapshot/');
 
 /** "EBS volume vol-1", or "3 secrets" for a kind with several. */
@@ -37,7 +40,7 @@ export function destroyPreview(state: StateStore, config: Config, options: RunOp
   const secrets = secretsOf(state).length;
   // Final snapshots are data too: deleted only with --delete-data --no-final-snapshot.
   const dataGoes = options.deleteData === true;
-  const keptIds = new Set(existing.filter(([id]) => (isSnapshot(id) && !(dataGoes && options.noFinalSnapshot)) || (id === DATA_VOLUME && !dataGoes)).map(([id]) => id));
+  const keptIds = new Set(existing.filter(([id]) => (isSnapshot(id) && !(dataGoes && options.noFinalSnapshot)) || (isDataVolume(id) && !dataGoes)).map(([id]) => id));
   const deleted = describeAll(existing.filter(([id, r]) => !keptIds.has(id) && !(r.phase === 'secrets' && !options.forceDeleteSecrets)));
   const kept = [
     ...existing.filter(([id]) => keptIds.has(id)).map(([id, r]) => keptLine(id, r)),
@@ -49,6 +52,7 @@ export function destroyPreview(state: StateStore, config: Config, options: RunOp
 
 function keptLine(logicalId: string, r: ResourceRecord): string {
   if (logicalId === DATA_VOLUME) return `data volume ${r.id} (--delete-data deletes it, after a final snapshot)`;
+  if (logicalId === PREVIOUS_DATA_VOLUME) return `previous data volume ${r.id}, set aside by a restore (--delete-data deletes it)`;
   const of = typeof r.attrs?.volumeId === 'string' ? ` of ${r.attrs.volumeId}` : '';
   return `${r.kind} ${r.id}${of}`;
 }
