@@ -5,7 +5,8 @@
  * are never touched), OpenSSH's sshd with a throw-away host key, a user with passwordless sudo,
  * dockerd, Compose v1 behind the `docker compose` plugin name, the AWS CLI pointed at the test's
  * moto, a sparse-file loop device presented as the data volume's NVMe by-id name, and the
- * code-server image built by ./image/build.sh (cached between runs in CACHE_DIR).
+ * code-server image built by ./image/build.sh (cached between runs in CACHE_DIR). More volumes and
+ * their "snapshots" are files copied onto new loop devices (./world.ts keeps them in step with moto).
  *
  * Names carry a random suffix, so labs of several test runs on one machine never meet. `stop()`
  * removes everything `start()` made, in reverse order.
@@ -166,10 +167,47 @@ export class Lab {
     await this.exec(`echo '${publicKey.trim()}' >> /home/${HOST_USER}/.ssh/authorized_keys`);
   }
 
-  /** Presents the loop device as the EBS volume's NVMe name, as udev does on a Nitro instance. */
+  /** The lab's disks by EBS volume id: a loop device and its backing file (the first volume attached gets `loopDevice`). */
+  private readonly disks = new Map<string, { loop: string; file: string }>();
+  /** "Snapshots": copies of a disk's backing file, by snapshot id. */
+  private readonly snapshots = new Map<string, string>();
+
+  hasVolume = (volumeId: string): boolean => this.disks.has(volumeId);
+  hasSnapshot = (snapshotId: string): boolean => this.snapshots.has(snapshotId);
+  /** The loop device standing in for this volume. */
+  deviceOf = (volumeId: string): string | undefined => this.disks.get(volumeId)?.loop;
+
+  /** Presents the volume's loop device as the EBS volume's NVMe name, as udev does on a Nitro instance. */
   async attachVolume(volumeId: string): Promise<void> {
-    const name = `nvme-Amazon_Elastic_Block_Store_${volumeId.replace('-', '')}`;
-    await this.exec(`ln -sfn ../../${this.loopDevice.replace('/dev/', '')} /dev/disk/by-id/${name}`);
+    if (!this.disks.has(volumeId)) this.disks.set(volumeId, { loop: this.loopDevice, file: join(this.dir, 'data-volume.img') });
+    await this.exec(`ln -sfn ../../${this.disks.get(volumeId)!.loop.replace('/dev/', '')} ${byIdName(volumeId)}`);
+  }
+
+  /** The volume's NVMe name goes away, as when EBS detaches it (the loop device itself stays, as the volume does). */
+  async detachVolume(volumeId: string): Promise<void> {
+    await this.exec(`rm -f ${byIdName(volumeId)}`);
+  }
+
+  /** An EBS snapshot: a copy of the volume's backing file, taken after the host flushed its writes (crash-consistent, as EBS's). */
+  async snapshotVolume(volumeId: string, snapshotId: string): Promise<void> {
+    const disk = this.disks.get(volumeId);
+    if (!disk) throw new Error(`host lab: no disk for volume ${volumeId}`);
+    await this.exec('sync');
+    const file = join(this.dir, `${snapshotId}.img`);
+    await run('cp', ['--sparse=always', disk.file, file]);
+    this.snapshots.set(snapshotId, file);
+  }
+
+  /** A new volume: a copy of a snapshot's file, or an empty sparse file, on a new loop device the host can see (not attached yet). */
+  async createVolume(volumeId: string, o: { snapshotId?: string; sizeGiB?: number } = {}): Promise<void> {
+    const file = join(this.dir, `${volumeId}.img`);
+    if (o.snapshotId) await run('cp', ['--sparse=always', this.snapshots.get(o.snapshotId)!, file]);
+    else await run('truncate', ['-s', `${o.sizeGiB ?? 4}G`, file]);
+    const loop = (await run('losetup', ['--find', '--show', file])).stdout.trim();
+    this.disks.set(volumeId, { loop, file });
+    // The host's /dev is its own tmpfs: the new loop device's node is made there.
+    const [major, minor] = (await run('stat', ['-c', '%t %T', loop])).stdout.trim().split(' ').map((h) => parseInt(h, 16));
+    await this.exec(`[ -b ${loop} ] || mknod ${loop} b ${major} ${minor}`);
   }
 
   /** A new host key: what a replaced (or impersonated) host shows. Takes effect on the next sshd start. */
@@ -208,12 +246,14 @@ export class Lab {
     const pids = listed.stdout.split(/\s+/).filter(Boolean);
     for (const pid of [...pids, String(this.anchorPid)]) killTree(Number(pid));
     await sleep(500);
-    await quiet(run('losetup', ['-d', this.loopDevice]));
+    for (const loop of new Set([this.loopDevice, ...[...this.disks.values()].map((d) => d.loop)])) await quiet(run('losetup', ['-d', loop]));
     await quiet(run('ip', ['link', 'del', `${this.veth}a`]));
     await quiet(run('ip', ['netns', 'del', this.netns]));
     await quiet(rm(this.dir, { recursive: true, force: true }));
   }
 }
+
+const byIdName = (volumeId: string) => `/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_${volumeId.replace('-', '')}`;
 
 function killTree(pid: number): void {
   try {

@@ -5,6 +5,7 @@
  * volume to the host under its NVMe name and lets devenv's key log in: what EC2 and cloud-init do
  * for a real host.
  */
+import { DescribeSnapshotsCommand, DescribeVolumesCommand } from '@aws-sdk/client-ec2';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { spawn } from 'node:child_process';
 import { upgradeStatus } from '../../src/checks/probe.js';
@@ -62,6 +63,41 @@ export class World {
     await this.lab.attachVolume(state.resources['volume/data'].id);
     const key = await readLocalKey(ws.keyPath);
     await this.lab.authorize(key!.publicKey);
+  }
+
+  /**
+   * Keeps the lab's disks in step with moto, as EBS and udev would: a new snapshot of a lab volume
+   * copies its file at once, a volume created from such a snapshot gets a copy of it, and each lab
+   * volume shows on the host under its NVMe name exactly while moto has it attached to `instanceId`.
+   */
+  async syncVolumes(instanceId: string): Promise<void> {
+    const { ec2 } = await this.moto.clients();
+    const snapshots = (await ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'] }))).Snapshots ?? [];
+    for (const s of snapshots) {
+      if (!this.lab.hasSnapshot(s.SnapshotId!) && this.lab.hasVolume(s.VolumeId!)) await this.lab.snapshotVolume(s.VolumeId!, s.SnapshotId!);
+    }
+    for (const v of (await ec2.send(new DescribeVolumesCommand({}))).Volumes ?? []) {
+      const id = v.VolumeId!;
+      if (!this.lab.hasVolume(id) && v.SnapshotId && this.lab.hasSnapshot(v.SnapshotId)) await this.lab.createVolume(id, { snapshotId: v.SnapshotId });
+      if (!this.lab.hasVolume(id)) continue;
+      const attached = v.Attachments?.some((a) => a.InstanceId === instanceId && ['attaching', 'attached'].includes(a.State ?? ''));
+      await (attached ? this.lab.attachVolume(id) : this.lab.detachVolume(id));
+    }
+  }
+
+  /** `syncVolumes` every half second until the returned function is called (while devenv attaches and detaches). */
+  followVolumes(instanceId: string): () => Promise<void> {
+    let stopped = false;
+    const loop = (async () => {
+      while (!stopped) {
+        await this.syncVolumes(instanceId);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    })();
+    return async () => {
+      stopped = true;
+      await loop;
+    };
   }
 
   /** `devenv up`, which must converge as far as the built phases go. */
