@@ -39,7 +39,8 @@ wait_for_device() {
     if [ "${waited}" -ge "${DEVICE_WAIT_S}" ]; then
       fail "volume ${VOLUME_ID} did not appear as a block device within ${DEVICE_WAIT_S}s (is it attached to this instance?)"
     fi
-    if [ $((waited % 15)) -eq 0 ]; then log "waiting for volume ${VOLUME_ID} to appear (${waited}s)"; fi
+    # To stderr: the caller reads the device from this function's stdout.
+    if [ $((waited % 15)) -eq 0 ]; then log "waiting for volume ${VOLUME_ID} to appear (${waited}s)" >&2; fi
     sleep 1
     waited=$((waited + 1))
   done
@@ -135,6 +136,7 @@ ensure_developer_folders() {
 }
 
 device="$(wait_for_device)"
+[ -b "${device}" ] || fail "\"${device}\" is not a block device: refusing to look for a filesystem on it"
 log "volume ${VOLUME_ID} is ${device}"
 if findmnt -n -S "${device}" -o TARGET | grep -qvx "${DATA_MOUNT}"; then
   fail "${device} is mounted somewhere other than ${DATA_MOUNT}: $(findmnt -n -S "${device}" -o TARGET | tr '\n' ' ')"

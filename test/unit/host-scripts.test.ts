@@ -47,6 +47,23 @@ describe('on-host scripts', () => {
     }
   });
 
+  it('reads the device from the wait alone: its progress lines go to stderr', async () => {
+    const s = (await scripts())['storage.sh'];
+    const wait = s.slice(s.indexOf('find_device() {'), s.indexOf('# blkid -p probes'));
+    // The device appears on the third look (counted in a file: each look runs in a subshell); `find_device` and `sleep` are stubs.
+    const run = spawnSync('bash', ['-c', `set -euo pipefail
+log() { echo "storage: $*"; }; fail() { echo "fail: $*"; exit 1; }
+${wait}
+looks="$(mktemp)"
+find_device() { echo >>"$looks"; [ "$(wc -l <"$looks")" -ge 3 ] && echo /dev/nvme1n1; }
+sleep() { :; }
+VOLUME_ID=vol-1 DEVICE_WAIT_S=180
+device="$(wait_for_device)"
+echo "device=[$device]"`], { encoding: 'utf8' });
+    expect(run.stdout).toBe('device=[/dev/nvme1n1]\n');
+    expect(run.stderr).toContain('storage: waiting for volume vol-1 to appear (0s)');
+  });
+
   it('formats only a device on which blkid -p finds nothing at all', async () => {
     const s = (await scripts())['storage.sh'];
     const decision = s.slice(s.indexOf('ensure_filesystem() {'), s.indexOf('# Exactly one fstab line'));
