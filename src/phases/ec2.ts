@@ -1,4 +1,4 @@
-import { adoptDataVolume, finishVolumeSwap, removeOrKeepPreviousDataVolume } from './ec2/adopt-volume.js';
+import { adoptDataVolume, finishVolumeSwap, inspectPreviousDataVolume, removeOrKeepPreviousDataVolume } from './ec2/adopt-volume.js';
 import { currentHost, finishReplacement, hostBeingReplaced, inspectHost, mustReplace, replaceHost, terminateHost } from './ec2/host.js';
 import { ensureHost } from './ec2/instance.js';
 import { ensureKeyPair, inspectKeyPair, removeKeyPair } from './ec2/keypair.js';
@@ -36,7 +36,7 @@ async function destroy(ctx: Context): Promise<void> {
 }
 
 /** One read for `plan` and `status`. */
-const inspect = async (ctx: Context): Promise<Inspection> => joinInspections([await inspectKeyPair(ctx), await inspectDataVolume(ctx), await inspectHost(ctx)]);
+const inspect = async (ctx: Context): Promise<Inspection> => joinInspections([await inspectKeyPair(ctx), await inspectDataVolume(ctx), await inspectPreviousDataVolume(ctx), await inspectHost(ctx)]);
 
 const phase: Phase = { name: 'ec2', apply, destroy, ...fromInspection(inspect) };
 export default phase;

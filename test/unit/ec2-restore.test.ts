@@ -175,6 +175,23 @@ describe('up --adopt-data-volume killed after every mutating call, then run agai
   }
 });
 
+describe('the kept previous data volume afterwards', () => {
+  it('status shows it while it exists; once the user deletes it, status drops the row and up forgets it', async () => {
+    const { ctx, volumeId } = await restoring();
+    await ec2Phase.apply(ctx);
+    ctx.options = {};
+    const row = (await ec2Phase.status(ctx)).find((r) => r.logicalId === 'volume/data-previous');
+    expect(row).toMatchObject({ id: volumeId, state: 'available' });
+    expect(row?.detail).toContain(`aws ec2 delete-volume --volume-id ${volumeId}`);
+
+    world.volumes = world.volumes.filter((v) => v.VolumeId !== volumeId);
+    expect((await ec2Phase.status(ctx)).map((r) => r.logicalId)).toEqual(['keypair', 'volume/data', 'instance']);
+    await ec2Phase.apply(ctx);
+    expect(ctx.state.resource('volume/data-previous')).toBeUndefined();
+    expect(messages(ctx, 'step')).toContain(`the previous data volume ${volumeId} has been deleted: no longer recorded`);
+  });
+});
+
 describe('destroy after a restore', () => {
   it('keeps the previous data volume and says so; --delete-data deletes it', async () => {
     const { ctx, volumeId } = await restoring();

@@ -6,7 +6,7 @@ import { probeResource } from '../../aws/resource.js';
 import { TAG, tagList, tagValue } from '../../aws/tags.js';
 import { DevenvError } from '../../errors.js';
 import { releaseDataVolume } from '../../remote/release.js';
-import type { Context } from '../types.js';
+import type { Context, Inspection } from '../types.js';
 import { INSTANCE, PREVIOUS, stateOf } from './instance.js';
 import { DATA_DEVICE, DATA_VOLUME, detachDataVolume, LIVE_STATES, plannedDataVolume, volumeSpec, waitAvailable } from './volume.js';
 import { waitForInstance } from './waiters.js';
@@ -97,13 +97,14 @@ async function beginSwap(ctx: Context, currentId: string, volume: Volume): Promi
  */
 export async function finishVolumeSwap(ctx: Context, volumeId: string): Promise<void> {
   const record = ctx.state.resource(PREVIOUS_DATA_VOLUME);
+  if (record?.id && record.attrs?.swapped === true) return forgetIfDeleted(ctx, record.id);
   if (!record?.id || record.attrs?.swapped !== false || record.attrs.replacedBy !== volumeId) return;
   const next = await describeById(ctx.aws.ec2, VOLUMES, volumeId);
   if (next && tagValue(next.Tags, TAG.resource) !== DATA_VOLUME) {
     await ctx.aws.ec2.send(new CreateTagsCommand({ Resources: [volumeId], Tags: tagList(plannedDataVolume(ctx).tags) }));
   }
-  const previous = await describeById(ctx.aws.ec2, VOLUMES, record.id);
-  if (!previous || !LIVE_STATES.includes(previous.State ?? '')) {
+  const previous = await livePrevious(ctx, record.id);
+  if (!previous) {
     ctx.report.warn(`the previous data volume ${record.id} is gone (deleted outside devenv?); nothing to keep`);
     await ctx.state.forget(PREVIOUS_DATA_VOLUME);
     return;
@@ -117,6 +118,35 @@ export async function finishVolumeSwap(ctx: Context, volumeId: string): Promise<
     action: 'kept', logicalId: PREVIOUS_DATA_VOLUME, kind: record.kind, resourceId: record.id,
     message: `kept the previous data volume ${record.id} (detached, tagged ${PREVIOUS_DATA_VOLUME}); once the restored data is right, delete it: aws ec2 delete-volume --volume-id ${record.id}`,
   });
+}
+
+/** The user deleted the kept volume, as the swap told them they may: the state forgets it. */
+async function forgetIfDeleted(ctx: Context, volumeId: string): Promise<void> {
+  if (await livePrevious(ctx, volumeId)) return;
+  await ctx.state.forget(PREVIOUS_DATA_VOLUME);
+  ctx.report.step(`the previous data volume ${volumeId} has been deleted: no longer recorded`);
+}
+
+const livePrevious = async (ctx: Context, volumeId: string): Promise<Volume | undefined> => {
+  const volume = await describeById(ctx.aws.ec2, VOLUMES, volumeId);
+  return volume && LIVE_STATES.includes(volume.State ?? '') ? volume : undefined;
+};
+
+/**
+ * For `plan` and `status`: a row for the kept previous data volume while it exists, and no change
+ * (`up` does nothing to it). Once the user deletes it there is no row: that is expected, not missing.
+ */
+export async function inspectPreviousDataVolume(ctx: Context): Promise<Inspection> {
+  const id = ctx.state.resource(PREVIOUS_DATA_VOLUME)?.id;
+  const volume = id ? await livePrevious(ctx, id) : undefined;
+  if (!id || !volume) return { changes: [], rows: [] };
+  return {
+    changes: [],
+    rows: [{
+      phase: 'ec2', logicalId: PREVIOUS_DATA_VOLUME, kind: 'EBS volume', id, state: volume.State ?? 'unknown',
+      detail: `replaced by a restore; kept until you delete it (aws ec2 delete-volume --volume-id ${id})`,
+    }],
+  };
 }
 
 /**
@@ -144,8 +174,8 @@ async function releaseOnHost(ctx: Context, instanceId: string, volumeId: string)
 export async function removeOrKeepPreviousDataVolume(ctx: Context): Promise<void> {
   const record = ctx.state.resource(PREVIOUS_DATA_VOLUME);
   if (!record?.id) return;
-  const volume = await describeById(ctx.aws.ec2, VOLUMES, record.id);
-  if (!volume || !LIVE_STATES.includes(volume.State ?? '')) return ctx.state.forget(PREVIOUS_DATA_VOLUME);
+  const volume = await livePrevious(ctx, record.id);
+  if (!volume) return ctx.state.forget(PREVIOUS_DATA_VOLUME);
   if (!ctx.options.deleteData) {
     ctx.report.step(`kept the previous data volume ${record.id} (set aside by a restore); delete it with \`devenv destroy --delete-data\` or aws ec2 delete-volume --volume-id ${record.id}`);
     return;
