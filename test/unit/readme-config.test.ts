@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
+import { parseConfig } from '../../src/config/load.js';
 import { configSchema } from '../../src/config/schema.js';
 
 interface Key {
@@ -50,8 +51,9 @@ function schemaKeys(schema: z.ZodType, prefix = ''): Key[] {
 }
 
 /** The rows of the README's configuration reference: key, type, default cells. */
+const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+
 function readmeRows(): Map<string, { type: string; default: string }> {
-  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
   const section = readme.slice(readme.indexOf('## Configuration reference'));
   const table = section.slice(0, section.indexOf('\n## '));
   const rows = new Map<string, { type: string; default: string }>();
@@ -92,5 +94,11 @@ describe('README configuration reference', () => {
     const wrong = keys.filter((k) => k.kind !== 'mixed' && !rows.get(k.key)?.type.startsWith(k.kind))
       .map((k) => `${k.key}: README says ${rows.get(k.key)?.type}, the schema takes a ${k.kind}`);
     expect(wrong).toEqual([]);
+  });
+
+  it('the quick start\'s minimal config is a valid config', () => {
+    const example = /A minimal `devenv.config.json`[^\n]*\n\n```json\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(example).toBeDefined();
+    expect(parseConfig(example!).developers).toEqual(['alice', 'bob', 'carol']);
   });
 });
