@@ -219,6 +219,21 @@ describe('teardown: the sweep by the project tag', () => {
       + 'backup vault demo-backup-vault (holds 1 recovery point of the data volume)');
   });
 
+  it('keeps the data volume a restore set aside (volume/data-previous) unless --delete-data', async () => {
+    ec2.on(DescribeVolumesCommand).resolves({ Volumes: [
+      { VolumeId: 'vol-d', State: 'available', Tags: ours('volume/data') },
+      { VolumeId: 'vol-p', State: 'available', Tags: ours('volume/data-previous') },
+      { VolumeId: 'vol-r', State: 'available', Tags: ours('volume/root') },
+    ] });
+    const kept = await sweep({});
+    expect(kept.calls.filter((c) => c.op === 'DeleteVolume').map((c) => c.input.VolumeId)).toEqual(['vol-r']);
+    expect(keptSummary(kept.left)).toContain('previous data volume vol-p (the data volume a restore replaced; --delete-data deletes it)');
+
+    ec2.resetHistory();
+    const deleted = await sweep({ deleteData: true, noFinalSnapshot: true });
+    expect(deleted.calls.filter((c) => c.op === 'DeleteVolume').map((c) => c.input.VolumeId).sort()).toEqual(['vol-d', 'vol-p', 'vol-r']);
+  });
+
   it('--force-delete-secrets deletes every secret at once, one already scheduled too', async () => {
     const { left, calls } = await sweep({ forceDeleteSecrets: true });
     expect(calls.filter((c) => c.op === 'DeleteSecret').map((c) => c.input)).toEqual([

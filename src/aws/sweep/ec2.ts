@@ -1,5 +1,6 @@
 import { DeleteKeyPairCommand, DeleteSnapshotCommand, DescribeKeyPairsCommand, TerminateInstancesCommand, type KeyPairInfo, type Snapshot, type Tag } from '@aws-sdk/client-ec2';
 import { DATA_VOLUME, deleteVolume, FINAL_SNAPSHOT } from '../../phases/ec2/volume.js';
+import { PREVIOUS_DATA_VOLUME } from '../../phases/ec2/adopt-volume.js';
 import { waitForInstance } from '../../phases/ec2/waiters.js';
 import { filter, INSTANCES, INTERNET_GATEWAYS, ROUTE_TABLES, SECURITY_GROUPS, SNAPSHOTS, SUBNETS, VOLUMES, VPCS, type Ec2Collection } from '../ec2/collections.js';
 import { deleteInternetGateway, deleteRouteTable, deleteSecurityGroup, deleteSubnet, deleteVpc } from '../ec2/delete.js';
@@ -34,14 +35,23 @@ const instances = sweeper({
 });
 
 const KEEP_DATA_VOLUME = '--delete-data deletes it, after a final snapshot';
+const KEEP_PREVIOUS_DATA_VOLUME = 'the data volume a restore replaced; --delete-data deletes it';
 
-/** The data volume stays unless --delete-data; any other volume of the project (a root volume left behind) goes. */
+/**
+ * The data volume, and one a restore set aside, stay unless --delete-data; any other volume of the
+ * project (a root volume left behind) goes.
+ */
 const volumes = sweeper({
   name: 'volumes',
   needs: ['instances'],
   list: async (ctx) => {
     const found = await tagged(ctx, VOLUMES, [filter('status', 'creating', 'available', 'in-use', 'error')]);
-    return found.map((f) => (logicalId(f.resource) === DATA_VOLUME ? { ...f, kind: 'data volume', label: undefined, ...(ctx.options.deleteData ? {} : { kept: KEEP_DATA_VOLUME }) } : f));
+    const kept = (why: string) => (ctx.options.deleteData ? {} : { kept: why });
+    return found.map((f) => {
+      if (logicalId(f.resource) === DATA_VOLUME) return { ...f, kind: 'data volume', label: undefined, ...kept(KEEP_DATA_VOLUME) };
+      if (logicalId(f.resource) === PREVIOUS_DATA_VOLUME) return { ...f, kind: 'previous data volume', label: undefined, ...kept(KEEP_PREVIOUS_DATA_VOLUME) };
+      return f;
+    });
   },
   remove: (ctx, f) => deleteVolume(ctx, f.id, f.resource, { finalSnapshot: logicalId(f.resource) === DATA_VOLUME && !ctx.options.noFinalSnapshot }),
 });

@@ -1,4 +1,4 @@
-import { CreateTagsCommand, DeleteVolumeCommand, type Volume } from '@aws-sdk/client-ec2';
+import { CreateTagsCommand, type Volume } from '@aws-sdk/client-ec2';
 import { describeById, INSTANCES, VOLUMES } from '../../aws/ec2/collections.js';
 import { ignoring, isNotFound } from '../../aws/errors.js';
 import { retag } from '../../aws/ec2/resource.js';
@@ -8,7 +8,7 @@ import { DevenvError } from '../../errors.js';
 import { releaseDataVolume } from '../../remote/release.js';
 import type { Context, Inspection } from '../types.js';
 import { INSTANCE, PREVIOUS, stateOf } from './instance.js';
-import { DATA_DEVICE, DATA_VOLUME, detachDataVolume, LIVE_STATES, plannedDataVolume, volumeSpec, waitAvailable } from './volume.js';
+import { DATA_DEVICE, DATA_VOLUME, deleteVolume, detachDataVolume, LIVE_STATES, plannedDataVolume, volumeSpec } from './volume.js';
 import { waitForInstance } from './waiters.js';
 
 /**
@@ -180,9 +180,7 @@ export async function removeOrKeepPreviousDataVolume(ctx: Context): Promise<void
     ctx.report.step(`kept the previous data volume ${record.id} (set aside by a restore); delete it with \`devenv destroy --delete-data\` or aws ec2 delete-volume --volume-id ${record.id}`);
     return;
   }
-  // The terminated host lets go of it a little after it is gone.
-  if (volume.State !== 'available') await waitAvailable(ctx, record.id, ' (released by the terminated host)');
-  await ignoring(isNotFound, () => ctx.aws.ec2.send(new DeleteVolumeCommand({ VolumeId: record.id })));
+  await ignoring(isNotFound, () => deleteVolume(ctx, record.id!, volume, { finalSnapshot: false }));
   await ctx.state.forget(PREVIOUS_DATA_VOLUME);
   ctx.report.resource({ action: 'deleted', logicalId: PREVIOUS_DATA_VOLUME, kind: record.kind, resourceId: record.id, message: `deleted the previous data volume ${record.id}` });
 }

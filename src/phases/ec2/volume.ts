@@ -70,7 +70,7 @@ async function refuseEmptyVolume(ctx: Context, volumeId: string): Promise<never>
   });
 }
 
-export const waitAvailable = (ctx: Context, volumeId: string, why = '') =>
+const waitAvailable = (ctx: Context, volumeId: string, why = '') =>
   sdkWait(ctx, `data volume ${volumeId} to be available${why}`, WAIT_S.volumeAvailable, (w) => waitUntilVolumeAvailable(w, { VolumeIds: [volumeId] }));
 
 /** Ensures the encrypted gp3 data volume in the host's zone, and waits until it can be attached. */
