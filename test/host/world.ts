@@ -100,9 +100,13 @@ export class World {
     };
   }
 
-  /** `devenv up`, which must converge as far as the built phases go. */
+  /**
+   * `devenv up`, which must converge. Without the edge proxy (test/host/edge.ts) nothing stands in
+   * for the load balancer, so the test phase is skipped unless the caller chose its own `--skip`.
+   */
   async up(ws: Workspace, args: string[] = []): Promise<CliResult> {
-    const r = await ws.cli(['up', ...args]);
+    const skip = args.includes('--skip') ? [] : ['--skip', 'test'];
+    const r = await ws.cli(['up', ...skip, ...args]);
     if (!converged(r)) throw new Error(`devenv up did not converge: ${describeResult(r)}`);
     return r;
   }
