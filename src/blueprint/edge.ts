@@ -1,5 +1,4 @@
 import type { Model } from '../config/model.js';
-import { awsName } from './names.js';
 import { awsResource, type PlannedResource } from './types.js';
 
 export function certBlueprint(model: Model): PlannedResource[] {
@@ -34,16 +33,4 @@ export function dnsBlueprint(model: Model): PlannedResource[] {
     name: d.hostname,
     tags: {},
   }));
-}
-
-export function monitoringBlueprint(model: Model): PlannedResource[] {
-  const logs = [`/aws/ec2/${model.project}/system`, `/aws/ec2/${model.project}/docker`, ...model.developers.map((d) => `/aws/ec2/${model.project}/containers/${d.name}`)];
-  return [
-    ...logs.map((name) => ({ ...awsResource(model, `logs${name.slice(`/aws/ec2/${model.project}`.length)}`, 'log group', { retentionDays: 30 }), name: awsName('log group', name) })),
-    awsResource(model, 'alarm/cpu', 'CloudWatch alarm', { metric: 'CPUUtilization > 80% for 10 min' }),
-    awsResource(model, 'backup/role', 'IAM role', { trust: 'backup.amazonaws.com' }),
-    awsResource(model, 'backup/vault', 'backup vault', {}),
-    awsResource(model, 'backup/plan', 'backup plan', { schedule: 'daily 02:00 UTC', keepDays: 30 }),
-    awsResource(model, 'backup/selection', 'backup selection', { resources: ['volume/data'] }),
-  ];
 }

@@ -1,8 +1,9 @@
 import type { Model } from '../config/model.js';
 import type { PhaseName } from '../phases/types.js';
 import { containersBlueprint, ec2Blueprint, storageBlueprint } from './compute.js';
-import { albBlueprint, certBlueprint, dnsBlueprint, monitoringBlueprint } from './edge.js';
+import { albBlueprint, certBlueprint, dnsBlueprint } from './edge.js';
 import { iamBlueprint, secretsBlueprint } from './identity.js';
+import { monitoringBlueprint } from './monitoring.js';
 import { sgBlueprint, vpcBlueprint } from './network.js';
 import type { PlannedResource } from './types.js';
 

@@ -45,6 +45,7 @@ export const NAME_RULES = {
   'backup vault': { max: 50, chars: /[\w-]/ },
   'backup plan': { max: 50, chars: /[\w.-]/ },
   'backup selection': { max: 50, chars: /[\w.-]/ },
+  'SNS topic': { max: 256, chars: /[\w-]/ },
 } satisfies Record<string, NameRule>;
 
 export type AwsKind = keyof typeof NAME_RULES;

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { cidrProblem } from './cidr.js';
 
+/** The retention periods CloudWatch Logs accepts (PutRetentionPolicy's `retentionInDays`). */
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+
 /** The most developers one environment serves: an ALB holds 100 rules and 100 target groups; keep headroom. */
 export const MAX_DEVELOPERS = 90;
 
@@ -163,6 +166,18 @@ export const configSchema = z
           .regex(/^ELBSecurityPolicy-(TLS13-|TLS-1-2-|FS-1-2-)/, { message: 'must be an ELBSecurityPolicy that allows TLS 1.2 and newer only, such as ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09 (the API default ELBSecurityPolicy-2016-08 allows TLS 1.0)' })
           .default('ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09')
           .describe('TLS policy of the HTTPS listener (`aws elbv2 describe-ssl-policies` lists them)'),
+      })
+      .strict()
+      .prefault({}),
+    monitoring: z
+      .object({
+        logRetentionDays: z.number()
+          .refine((n) => (LOG_RETENTION_DAYS as readonly number[]).includes(n), { message: `must be one of ${LOG_RETENTION_DAYS.join(', ')} (the retention periods CloudWatch Logs accepts)` })
+          .default(30)
+          .describe('days CloudWatch Logs keeps the host\'s and the containers\' logs'),
+        backupRetentionDays: whole(1, 36500, 'days').default(30).describe('days AWS Backup keeps each daily backup of the data volume'),
+        alarmEmail: z.string().regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, { message: 'is not an e-mail address such as ops@example.com' }).optional()
+          .describe('where the alarms are sent (an SNS e-mail subscription, confirmed from the first message); none by default'),
       })
       .strict()
       .prefault({}),

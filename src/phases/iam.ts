@@ -6,8 +6,8 @@ import {
 import { hasCode, IamCode, ignoring, isNotFound } from '../aws/errors.js';
 import { findInlinePolicy, findInstanceProfile, findRole, nameFromArn, parsePolicyDocument, samePolicy } from '../aws/find/iam.js';
 import { ensureResource, planResource, removeResource, rowOf, type ResourceSpec } from '../aws/resource.js';
-import { IAM_PROPAGATION, retryWithin } from '../aws/retry.js';
-import { requireProjectTag, tagList } from '../aws/tags.js';
+import { afterPropagation, iamNamedSpec } from '../aws/iam/named.js';
+import { tagList } from '../aws/tags.js';
 import { ec2ServicePrincipal, ec2TrustPolicy, hostPolicy, iamBlueprint } from '../blueprint/identity.js';
 import { pick, type PlannedResource } from '../blueprint/types.js';
 import { DevenvError, messageOf } from '../errors.js';
@@ -26,29 +26,9 @@ function accountOf(ctx: Context): string {
   return account;
 }
 
-/** Found by name (IAM names are unique per account), created with its tags in the same call. */
-function iamSpec<T extends Role | InstanceProfile>(ctx: Context, p: PlannedResource, get: (name: string) => Promise<T | undefined>, create: () => Promise<T>): ResourceSpec<T> {
-  const owned = async (name: string) => {
-    const found = await get(name);
-    if (found) requireProjectTag(ctx.model.project, found.Tags, `${p.kind} ${name}`);
-    return found;
-  };
-  return {
-    logicalId: p.logicalId,
-    kind: p.kind,
-    describe: (arn) => owned(nameFromArn(arn)),
-    find: async () => [await owned(p.name)].filter((r): r is T => r !== undefined),
-    create,
-    // Made by a run that did not live to record it, and not yet visible to the find.
-    alreadyExists: (err) => hasCode(err, IamCode.alreadyExists),
-    idOf: (r) => r.Arn!,
-    attrs: () => ({ name: p.name }),
-  };
-}
-
 function roleSpec(ctx: Context, p: PlannedResource): ResourceSpec<Role> {
   const iam = ctx.aws.iam;
-  return iamSpec(ctx, p, (name) => findRole(iam, name), async () => {
+  return iamNamedSpec(ctx, p, (name) => findRole(iam, name), async () => {
     const input = { RoleName: p.name, AssumeRolePolicyDocument: JSON.stringify(ec2TrustPolicy(ctx.model.region)), Tags: tagList(p.tags) };
     return (await iam.send(new CreateRoleCommand({ ...input, Description: `devenv ${ctx.model.project}: the code-server host` }))).Role!;
   });
@@ -56,35 +36,13 @@ function roleSpec(ctx: Context, p: PlannedResource): ResourceSpec<Role> {
 
 function profileSpec(ctx: Context, p: PlannedResource): ResourceSpec<InstanceProfile> {
   const iam = ctx.aws.iam;
-  return iamSpec(ctx, p, (name) => findInstanceProfile(iam, name), async () =>
+  return iamNamedSpec(ctx, p, (name) => findInstanceProfile(iam, name), async () =>
     (await iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: p.name, Tags: tagList(p.tags) }))).InstanceProfile!);
 }
 
 const trustDiffers = (ctx: Context, role: Role) => !samePolicy(parsePolicyDocument(role.AssumeRolePolicyDocument), ec2TrustPolicy(ctx.model.region));
 const otherRoles = (profile: InstanceProfile, roleName: string) => (profile.Roles ?? []).map((r) => r.RoleName!).filter((n) => n !== roleName);
 const holdsRole = (profile: InstanceProfile, roleName: string) => (profile.Roles ?? []).some((r) => r.RoleName === roleName);
-
-const isNoSuchEntity = (err: unknown) => hasCode(err, IamCode.noSuchEntity);
-
-/**
- * A role or profile IAM has just made can be unknown to the next call for seconds (IAM is
- * eventually consistent [iam-ec]): that call's NoSuchEntity is retried within IAM_PROPAGATION.
- */
-async function afterPropagation<T>(ctx: Context, what: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await retryWithin(IAM_PROPAGATION, isNoSuchEntity, call, {
-      clock: ctx.clock,
-      signal: ctx.signal,
-      onRetry: (message) => ctx.report.progress(`${what}: ${message}`),
-    });
-  } catch (err) {
-    if (!isNoSuchEntity(err)) throw err;
-    throw new DevenvError('aws', `${what} failed: IAM does not know the role or profile: ${messageOf(err)}`, {
-      remedy: 'check that both exist (aws iam get-role / get-instance-profile) and were not deleted meanwhile, then run `devenv up` again',
-      cause: err,
-    });
-  }
-}
 
 async function converge(ctx: Context): Promise<void> {
   const iam = ctx.aws.iam;

@@ -35,7 +35,7 @@ export async function readWorld(ctx: Context, lb: LoadBalancer | undefined, fres
 /** An id another phase recorded; its absence means that phase has not run. */
 export function recorded(ctx: Context, logicalId: string, phase: string): string {
   const id = ctx.state.resource(logicalId)?.id;
-  if (!id) throw new DevenvError('phase', `alb needs ${logicalId}, which the ${phase} phase creates, but the state records none`, { remedy: `run \`devenv phase ${phase}\` (or \`devenv up\`) first` });
+  if (!id) throw new DevenvError('phase', `${ctx.phase} needs ${logicalId}, which the ${phase} phase creates, but the state records none`, { remedy: `run \`devenv phase ${phase}\` (or \`devenv up\`) first` });
   return id;
 }
 

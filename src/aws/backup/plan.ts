@@ -1,0 +1,65 @@
+import {
+  CreateBackupPlanCommand, DeleteBackupPlanCommand, GetBackupPlanCommand, UpdateBackupPlanCommand, paginateListBackupPlans,
+  type BackupPlanInput, type GetBackupPlanOutput,
+} from '@aws-sdk/client-backup';
+import type { PlannedResource } from '../../blueprint/types.js';
+import type { Context } from '../../phases/types.js';
+import type { Fix } from '../ec2/fixes.js';
+import { hasCode } from '../errors.js';
+import type { ResourceSpec } from '../resource.js';
+import { requireProjectTag } from '../tags.js';
+import { backupTags, BackupCode } from './vault.js';
+
+/** The plan as devenv reads it: GetBackupPlan's answer, with its id. */
+export type LivePlan = GetBackupPlanOutput & { BackupPlanId: string };
+
+async function getPlan(ctx: Pick<Context, 'aws'>, id: string): Promise<LivePlan | undefined> {
+  const out = await ctx.aws.backup.send(new GetBackupPlanCommand({ BackupPlanId: id }));
+  // A deleted plan stays readable, with its deletion date.
+  return out.DeletionDate ? undefined : { ...out, BackupPlanId: id };
+}
+
+/** The backup plan, by its name (plans have ids; devenv's name is deterministic and checked against the tags). */
+export function planSpec(ctx: Pick<Context, 'aws' | 'model'>, p: PlannedResource, want: BackupPlanInput): ResourceSpec<LivePlan> {
+  return {
+    logicalId: p.logicalId,
+    kind: p.kind,
+    describe: (id) => getPlan(ctx, id),
+    find: async () => {
+      const found: LivePlan[] = [];
+      for await (const page of paginateListBackupPlans({ client: ctx.aws.backup }, {})) {
+        for (const plan of (page.BackupPlansList ?? []).filter((x) => x.BackupPlanName === p.name && !x.DeletionDate)) {
+          requireProjectTag(ctx.model.project, await backupTags(ctx, plan.BackupPlanArn!), `backup plan ${p.name}`);
+          const live = await getPlan(ctx, plan.BackupPlanId!);
+          if (live) found.push(live);
+        }
+      }
+      return found;
+    },
+    create: async (token) => {
+      const out = await ctx.aws.backup.send(new CreateBackupPlanCommand({ BackupPlan: want, BackupPlanTags: p.tags, CreatorRequestId: token }));
+      return { BackupPlanId: out.BackupPlanId!, BackupPlanArn: out.BackupPlanArn, VersionId: out.VersionId, BackupPlan: { BackupPlanName: want.BackupPlanName, Rules: [] } };
+    },
+    // AWS returns the existing plan for a repeated CreatorRequestId; moto answers AlreadyExists (AWS-NOTES §9).
+    alreadyExists: (err) => hasCode(err, BackupCode.alreadyExists),
+    idOf: (plan) => plan.BackupPlanId,
+    attrs: (plan) => ({ arn: plan.BackupPlanArn! }),
+  };
+}
+
+/** The rule's settings devenv owns, as `want` and the live plan hold them. */
+function ruleSummary(rule: { TargetBackupVaultName?: string; ScheduleExpression?: string; StartWindowMinutes?: number; CompletionWindowMinutes?: number; Lifecycle?: { DeleteAfterDays?: number } } | undefined): string {
+  if (!rule) return 'no rule';
+  return `vault ${rule.TargetBackupVaultName}, ${rule.ScheduleExpression}, start within ${rule.StartWindowMinutes} min, done within ${rule.CompletionWindowMinutes} min, keep ${rule.Lifecycle?.DeleteAfterDays ?? 'forever'} days`;
+}
+
+/** UpdateBackupPlan when the live rule differs from devenv's (a changed retention, a rule edited in the console). */
+export function planFixes(ctx: Pick<Context, 'aws'>, live: LivePlan, want: BackupPlanInput): Fix[] {
+  const rules = live.BackupPlan?.Rules ?? [];
+  const now = rules.length === 1 && rules[0]!.RuleName === want.Rules?.[0]?.RuleName ? ruleSummary(rules[0]) : `${rules.length} rules`;
+  const wanted = ruleSummary(want.Rules?.[0]);
+  if (now === wanted) return [];
+  return [{ description: `rule: ${now} → ${wanted}`, run: () => ctx.aws.backup.send(new UpdateBackupPlanCommand({ BackupPlanId: live.BackupPlanId, BackupPlan: want })) }];
+}
+
+export const deletePlan = (ctx: Pick<Context, 'aws'>, id: string) => ctx.aws.backup.send(new DeleteBackupPlanCommand({ BackupPlanId: id }));

@@ -1,0 +1,63 @@
+import {
+  CreateLogGroupCommand, DeleteLogGroupCommand, ListTagsForResourceCommand, PutRetentionPolicyCommand, paginateDescribeLogGroups, type LogGroup,
+} from '@aws-sdk/client-cloudwatch-logs';
+import type { PlannedResource } from '../../blueprint/types.js';
+import type { Context } from '../../phases/types.js';
+import type { Fix } from '../ec2/fixes.js';
+import { hasCode } from '../errors.js';
+import type { ResourceSpec } from '../resource.js';
+import { requireProjectTag, tagList } from '../tags.js';
+
+export const LogsCode = { alreadyExists: 'ResourceAlreadyExistsException' } as const;
+
+/** Every log group whose name starts with `prefix`, in one paginated listing for all developers. */
+export async function listLogGroups(ctx: Pick<Context, 'aws'>, prefix: string): Promise<LogGroup[]> {
+  const groups: LogGroup[] = [];
+  for await (const page of paginateDescribeLogGroups({ client: ctx.aws.logs }, { logGroupNamePrefix: prefix })) groups.push(...(page.logGroups ?? []));
+  return groups;
+}
+
+/** The ARN tagging calls take: DescribeLogGroups' `arn` ends in `:*`, `logGroupArn` does not. */
+const taggingArn = (g: LogGroup) => g.logGroupArn ?? g.arn!.replace(/:\*$/, '');
+
+export async function logGroupTags(ctx: Pick<Context, 'aws'>, group: LogGroup): Promise<Record<string, string>> {
+  return (await ctx.aws.logs.send(new ListTagsForResourceCommand({ resourceArn: taggingArn(group) }))).tags ?? {};
+}
+
+/**
+ * A log group, by its deterministic name (log group names are unique per region). `groups` is the
+ * phase's listing; a create adds to it. A group of that name that is not this project's is refused.
+ */
+export function logGroupSpec(ctx: Pick<Context, 'aws' | 'model'>, p: PlannedResource, groups: LogGroup[]): ResourceSpec<LogGroup> {
+  const byName = () => groups.filter((g) => g.logGroupName === p.name);
+  return {
+    logicalId: p.logicalId,
+    kind: p.kind,
+    developer: p.developer,
+    describe: async (name) => groups.find((g) => g.logGroupName === name),
+    find: async () => {
+      const found = byName();
+      for (const g of found) requireProjectTag(ctx.model.project, tagList(await logGroupTags(ctx, g)), `log group ${p.name}`);
+      return found;
+    },
+    create: async () => {
+      // CreateLogGroup takes the tags and returns nothing: the group is as asked, retention unset.
+      await ctx.aws.logs.send(new CreateLogGroupCommand({ logGroupName: p.name, tags: p.tags }));
+      const made: LogGroup = { logGroupName: p.name };
+      groups.push(made);
+      return made;
+    },
+    alreadyExists: (err) => hasCode(err, LogsCode.alreadyExists),
+    idOf: (g) => g.logGroupName!,
+  };
+}
+
+export function retentionFixes(ctx: Pick<Context, 'aws'>, group: LogGroup, days: number): Fix[] {
+  if (group.retentionInDays === days) return [];
+  return [{
+    description: `keep log events ${days} days${group.retentionInDays ? ` (was ${group.retentionInDays})` : ' (was forever)'}`,
+    run: () => ctx.aws.logs.send(new PutRetentionPolicyCommand({ logGroupName: group.logGroupName, retentionInDays: days })),
+  }];
+}
+
+export const deleteLogGroup = (ctx: Pick<Context, 'aws'>, name: string) => ctx.aws.logs.send(new DeleteLogGroupCommand({ logGroupName: name }));

@@ -1,0 +1,148 @@
+import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import { alarmSpec, alarmTags, alarmTagFixes, alarmFixes, deleteAlarms, listAlarms, type AlarmWant } from '../../aws/cloudwatch/alarms.js';
+import { planChange, runFixes, type Fix } from '../../aws/ec2/fixes.js';
+import { ensureResource, planResource, probeResource, removeResource } from '../../aws/resource.js';
+import { deleteTopic, subscriptionFixes, subscriptionsOf, subscriptionState, topicSpec } from '../../aws/sns/topic.js';
+import { TAG, tagValue } from '../../aws/tags.js';
+import { alarmDefinitions, alarmTopic, monitoringBlueprint, type AlarmDefinition, type DimensionSource } from '../../blueprint/monitoring.js';
+import { pick, type PlannedResource } from '../../blueprint/types.js';
+import { resourceName } from '../../config/model.js';
+import { recorded } from '../alb/world.js';
+import type { Change, Context, Row } from '../types.js';
+
+/**
+ * The alarms (host CPU, status check, surplus credits, load balancer 5xx, each developer's
+ * unhealthy target) and, with `monitoring.alarmEmail`, the SNS topic they notify with its e-mail
+ * subscription. The alarms' dimensions come from what the ec2 and alb phases recorded.
+ */
+
+const TOPIC = 'alarm/topic';
+const planned = (ctx: Context, logicalId: string): PlannedResource => pick(monitoringBlueprint(ctx.model), logicalId);
+/** Every alarm devenv names for this project starts with this. */
+const alarmPrefix = (ctx: Context) => `${resourceName(ctx.model, 'alarm')}-`;
+const topicSpecOf = (ctx: Context) => topicSpec(ctx, alarmTopic(ctx.model));
+const removeTopic = (ctx: Context) => removeResource(ctx, topicSpecOf(ctx), async (arn) => void (await deleteTopic(ctx, arn)));
+
+/** Ids for the alarms' dimensions, from the state; `undefined` for one whose phase has not recorded it (plan before the first up). */
+function dimensionValues(ctx: Context, strict: boolean): (source: DimensionSource, developer?: string) => string | undefined {
+  const id = (logicalId: string, phase: string) => (strict ? recorded(ctx, logicalId, phase) : ctx.state.resource(logicalId)?.id);
+  return (source, developer) => {
+    if (source === 'instance') return id('instance', 'ec2');
+    // CloudWatch names a load balancer and a target group by the end of their ARNs: app/<name>/<id>, targetgroup/<name>/<id>.
+    if (source === 'loadBalancer') return id('alb', 'alb')?.replace(/^.*:loadbalancer\//, '');
+    return id(`tg/${developer}`, 'alb')?.replace(/^.*:(targetgroup\/)/, '$1');
+  };
+}
+
+export function alarmWant(a: AlarmDefinition, value: (source: DimensionSource, developer?: string) => string | undefined, topicArn: string | undefined): AlarmWant {
+  return {
+    Namespace: a.namespace, MetricName: a.metricName, Statistic: a.statistic, Period: a.periodSeconds, EvaluationPeriods: a.evaluationPeriods,
+    Threshold: a.threshold, ComparisonOperator: a.comparison, TreatMissingData: a.treatMissingData, AlarmDescription: `devenv: ${a.description}`,
+    Dimensions: a.dimensions.map(([Name, source]) => ({ Name, Value: value(source, a.developer) ?? `<${source}>` })),
+    AlarmActions: topicArn ? [topicArn] : [],
+  };
+}
+
+/** The topic and its subscription when an e-mail is configured; the topic deleted when it no longer is. Returns the topic's ARN. */
+async function ensureTopic(ctx: Context): Promise<string | undefined> {
+  const email = ctx.config.monitoring.alarmEmail;
+  if (!email) {
+    await removeTopic(ctx);
+    if (ctx.state.resource(TOPIC)) await ctx.state.forget(TOPIC);
+    return undefined;
+  }
+  const { resource: topic } = await ensureResource(ctx, topicSpecOf(ctx));
+  await runFixes(ctx, subscriptionFixes(ctx, topic.arn, await subscriptionsOf(ctx, topic.arn), email), { logicalId: TOPIC, subject: `topic ${planned(ctx, TOPIC).name}` });
+  return topic.arn;
+}
+
+/** Alarms of developers no longer in the config: recorded in the state, or named like one and tagged as this project's (a lost state). */
+async function staleAlarms(ctx: Context, alarms: MetricAlarm[]): Promise<{ logicalId: string; name: string }[]> {
+  const current = new Set(alarmDefinitions(ctx.model).map((a) => planned(ctx, a.logicalId).name));
+  const stale = new Map<string, string>();
+  for (const [logicalId, r] of ctx.state.resourcesOf('monitoring')) {
+    const name = r.attrs?.name;
+    if (r.kind === 'CloudWatch alarm' && typeof name === 'string' && !current.has(name)) stale.set(name, logicalId);
+  }
+  for (const a of alarms.filter((x) => !current.has(x.AlarmName!) && !stale.has(x.AlarmName!))) {
+    const tags = await alarmTags(ctx, a.AlarmArn!);
+    if (tagValue(tags, TAG.project) === ctx.model.project) stale.set(a.AlarmName!, tagValue(tags, TAG.resource) ?? a.AlarmName!);
+  }
+  return [...stale].map(([name, logicalId]) => ({ name, logicalId }));
+}
+
+export async function ensureAlarms(ctx: Context): Promise<void> {
+  const topicArn = await ensureTopic(ctx);
+  const value = dimensionValues(ctx, true);
+  const alarms = await listAlarms(ctx, alarmPrefix(ctx));
+  for (const a of alarmDefinitions(ctx.model)) {
+    const p = planned(ctx, a.logicalId);
+    const want = alarmWant(a, value, topicArn);
+    const { resource, outcome } = await ensureResource(ctx, { ...alarmSpec(ctx, p, alarms, want), attrs: () => ({ name: p.name }) });
+    if (outcome === 'created') continue;
+    const fixes: Fix[] = [...alarmFixes(ctx, resource, want), ...alarmTagFixes(ctx, resource.AlarmArn!, await alarmTags(ctx, resource.AlarmArn!), p.tags)];
+    await runFixes(ctx, fixes, { logicalId: p.logicalId, subject: `alarm ${p.name}` });
+  }
+  const stale = await staleAlarms(ctx, alarms);
+  if (stale.length) await deleteAlarms(ctx, stale.map((s) => s.name));
+  for (const s of stale) {
+    ctx.report.resource({ action: 'deleted', logicalId: s.logicalId, kind: 'CloudWatch alarm', resourceId: s.name, message: `deleted alarm ${s.name} (no longer a developer)` });
+    if (ctx.state.resource(s.logicalId)) await ctx.state.forget(s.logicalId);
+  }
+}
+
+export async function planAlarms(ctx: Context): Promise<Change[]> {
+  const changes: Change[] = [];
+  const email = ctx.config.monitoring.alarmEmail;
+  const topic = await probeResource(ctx, topicSpecOf(ctx));
+  if (email) {
+    const p = planned(ctx, TOPIC);
+    const subs = topic.resource ? subscriptionFixes(ctx, topic.resource.arn, await subscriptionsOf(ctx, topic.resource.arn), email) : [];
+    changes.push(planChange({ phase: 'monitoring', action: topic.action, logicalId: TOPIC, kind: p.kind, name: p.name, id: topic.id }, p, subs));
+  } else if (topic.id) {
+    changes.push({ phase: 'monitoring', action: 'delete', logicalId: TOPIC, kind: 'SNS topic', id: topic.id, detail: 'monitoring.alarmEmail is no longer set' });
+  }
+  const value = dimensionValues(ctx, false);
+  const alarms = await listAlarms(ctx, alarmPrefix(ctx));
+  for (const a of alarmDefinitions(ctx.model)) {
+    const p = planned(ctx, a.logicalId);
+    const want = alarmWant(a, value, email ? topic.id ?? '<alarm/topic>' : undefined);
+    const probed = await planResource(ctx, alarmSpec(ctx, p, alarms, want), p.name);
+    changes.push(planChange(probed, p, probed.resource ? alarmFixes(ctx, probed.resource, want) : []));
+  }
+  for (const s of await staleAlarms(ctx, alarms)) changes.push({ phase: 'monitoring', action: 'delete', logicalId: s.logicalId, kind: 'CloudWatch alarm', name: s.name, detail: 'no longer a developer' });
+  return changes;
+}
+
+export async function alarmRows(ctx: Context): Promise<Row[]> {
+  const rows: Row[] = [];
+  const email = ctx.config.monitoring.alarmEmail;
+  if (email) {
+    const topic = await probeResource(ctx, topicSpecOf(ctx));
+    const sub = topic.resource ? (await subscriptionsOf(ctx, topic.resource.arn)).find((s) => s.Protocol === 'email' && s.Endpoint === email) : undefined;
+    const state = subscriptionState(sub);
+    rows.push({
+      phase: 'monitoring', logicalId: TOPIC, kind: 'SNS topic', id: topic.id, state: topic.resource ? `subscription ${state}` : 'missing',
+      detail: state === 'PendingConfirmation' ? `${email} has not confirmed yet: alarms reach nobody until the link in SNS's e-mail is clicked` : email,
+    });
+  }
+  const alarms = new Map((await listAlarms(ctx, alarmPrefix(ctx))).map((a) => [a.AlarmName!, a]));
+  for (const a of alarmDefinitions(ctx.model)) {
+    const p = planned(ctx, a.logicalId);
+    const live = alarms.get(p.name);
+    rows.push({ phase: 'monitoring', logicalId: a.logicalId, kind: p.kind, id: live?.AlarmArn, state: live?.StateValue ?? 'missing', detail: live?.StateReason ?? p.name });
+  }
+  return rows;
+}
+
+export async function removeAlarms(ctx: Context): Promise<void> {
+  const alarms = await listAlarms(ctx, alarmPrefix(ctx));
+  const current = new Map(alarmDefinitions(ctx.model).map((a) => [planned(ctx, a.logicalId).name, a.logicalId]));
+  const ours = [...current].filter(([name]) => alarms.some((a) => a.AlarmName === name)).map(([name, logicalId]) => ({ name, logicalId }));
+  ours.push(...await staleAlarms(ctx, alarms));
+  if (ours.length) await deleteAlarms(ctx, ours.map((a) => a.name));
+  for (const a of ours) ctx.report.resource({ action: 'deleted', logicalId: a.logicalId, kind: 'CloudWatch alarm', resourceId: a.name, message: `deleted alarm ${a.name}` });
+  for (const [logicalId, r] of ctx.state.resourcesOf('monitoring')) if (r.kind === 'CloudWatch alarm') await ctx.state.forget(logicalId);
+  await removeTopic(ctx);
+  if (ctx.state.resource(TOPIC)) await ctx.state.forget(TOPIC);
+}

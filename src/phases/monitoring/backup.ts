@@ -1,0 +1,180 @@
+import type { BackupPlanInput, BackupSelection } from '@aws-sdk/client-backup';
+import {
+  AttachRolePolicyCommand, CreateRoleCommand, DeleteRoleCommand, DetachRolePolicyCommand, ListAttachedRolePoliciesCommand, type AttachedPolicy,
+} from '@aws-sdk/client-iam';
+import { deletePlan, planFixes, planSpec } from '../../aws/backup/plan.js';
+import { deleteSelection, findSelections, selectionDifferences, selectionSpec, type LiveSelection } from '../../aws/backup/selection.js';
+import { BackupCode, deleteRecoveryPoint, deleteVault, recoveryPoints, vaultSpec } from '../../aws/backup/vault.js';
+import { DEPENDENCY_RELEASE, retryWithin } from '../../aws/retry.js';
+import { planChange, runFixes, type Fix } from '../../aws/ec2/fixes.js';
+import { hasCode, ignoring, isNotFound } from '../../aws/errors.js';
+import { findRole, nameFromArn } from '../../aws/find/iam.js';
+import { afterPropagation, iamNamedSpec } from '../../aws/iam/named.js';
+import { bumpGeneration, ensureResource, planResource, probeResource, removeResource, rowOf, type ResourceSpec } from '../../aws/resource.js';
+import { tagList } from '../../aws/tags.js';
+import { partitionOf } from '../../blueprint/identity.js';
+import { BACKUP_MANAGED_POLICIES, BACKUP_RULE, monitoringBlueprint } from '../../blueprint/monitoring.js';
+import { pick, type PlannedResource } from '../../blueprint/types.js';
+import { recorded } from '../alb/world.js';
+import type { Change, Context, Row } from '../types.js';
+
+/**
+ * AWS Backup of the data volume: a service role devenv makes (the console's default role exists
+ * only in accounts where someone used the console), a vault, a daily plan and a selection of the
+ * volume. A selection cannot be updated: a new data volume means deleting it and making another.
+ */
+
+const ROLE = 'backup/role';
+const VAULT = 'backup/vault';
+const PLAN = 'backup/plan';
+const SELECTION = 'backup/selection';
+const planned = (ctx: Context, logicalId: string): PlannedResource => pick(monitoringBlueprint(ctx.model), logicalId);
+
+export const backupTrustPolicy = () => ({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Principal: { Service: 'backup.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+});
+
+const managedPolicyArns = (ctx: Context) => BACKUP_MANAGED_POLICIES.map((name) => `arn:${partitionOf(ctx.model.region)}:iam::aws:policy/service-role/${name}`);
+const volumeArn = (ctx: Context, volumeId: string) => `arn:${partitionOf(ctx.model.region)}:ec2:${ctx.model.region}:${ctx.state.data.account}:volume/${volumeId}`;
+
+function roleSpec(ctx: Context) {
+  const p = planned(ctx, ROLE);
+  return iamNamedSpec(ctx, p, (name) => findRole(ctx.aws.iam, name), async () => (await ctx.aws.iam.send(new CreateRoleCommand({
+    RoleName: p.name, AssumeRolePolicyDocument: JSON.stringify(backupTrustPolicy()), Tags: tagList(p.tags), Description: `devenv ${ctx.model.project}: AWS Backup of the data volume`,
+  }))).Role!);
+}
+
+export function planInput(ctx: Context): BackupPlanInput {
+  return {
+    BackupPlanName: planned(ctx, PLAN).name,
+    Rules: [{
+      RuleName: BACKUP_RULE.name, TargetBackupVaultName: planned(ctx, VAULT).name, ScheduleExpression: BACKUP_RULE.schedule,
+      StartWindowMinutes: BACKUP_RULE.startWindowMinutes, CompletionWindowMinutes: BACKUP_RULE.completionWindowMinutes,
+      Lifecycle: { DeleteAfterDays: ctx.config.monitoring.backupRetentionDays },
+    }],
+  };
+}
+
+const selectionInput = (ctx: Context, roleArn: string, volumeId: string): BackupSelection => ({
+  SelectionName: planned(ctx, SELECTION).name, IamRoleArn: roleArn, Resources: [volumeArn(ctx, volumeId)],
+});
+
+const attachedPolicies = async (ctx: Context, roleName: string): Promise<AttachedPolicy[]> =>
+  (await ctx.aws.iam.send(new ListAttachedRolePoliciesCommand({ RoleName: roleName }))).AttachedPolicies ?? [];
+
+function policyFixes(ctx: Context, roleName: string, attached: AttachedPolicy[]): Fix[] {
+  return managedPolicyArns(ctx).filter((arn) => !attached.some((a) => a.PolicyArn === arn)).map((arn) => ({
+    description: `attach ${arn.slice(arn.lastIndexOf('/') + 1)}`,
+    run: () => afterPropagation(ctx, `attaching ${arn} to role ${roleName}`, () => ctx.aws.iam.send(new AttachRolePolicyCommand({ RoleName: roleName, PolicyArn: arn }))),
+  }));
+}
+
+/**
+ * The selection of the data volume. A selection cannot be updated, so one that selects another
+ * volume (the data volume was replaced or adopted) or uses another role is deleted and made again,
+ * with a new token (the old one would give back the deleted selection).
+ */
+async function ensureSelection(ctx: Context, planId: string, roleArn: string, volumeId: string): Promise<void> {
+  const want = selectionInput(ctx, roleArn, volumeId);
+  const spec = (): ResourceSpec<LiveSelection> => selectionSpec(ctx, planned(ctx, SELECTION), planId, want);
+  const { resource, outcome } = await ensureResource(ctx, spec());
+  const differences = outcome === 'created' ? [] : selectionDifferences(resource.BackupSelection, want);
+  if (!differences.length) return;
+  await deleteSelection(ctx, planId, resource.SelectionId);
+  ctx.report.resource({ action: 'deleted', logicalId: SELECTION, kind: 'backup selection', resourceId: resource.SelectionId, message: `deleted backup selection ${resource.SelectionId}: it ${differences.join('; ')}` });
+  await bumpGeneration(ctx, SELECTION);
+  await ensureResource(ctx, spec());
+}
+
+export async function ensureBackup(ctx: Context): Promise<void> {
+  const volumeId = recorded(ctx, 'volume/data', 'ec2');
+  const { resource: role, outcome } = await ensureResource(ctx, roleSpec(ctx));
+  await runFixes(ctx, policyFixes(ctx, role.RoleName!, outcome === 'created' ? [] : await attachedPolicies(ctx, role.RoleName!)), { logicalId: ROLE, subject: `role ${role.RoleName}` });
+  await ensureResource(ctx, vaultSpec(ctx, planned(ctx, VAULT)));
+  const want = planInput(ctx);
+  const { resource: plan, outcome: planOutcome } = await ensureResource(ctx, planSpec(ctx, planned(ctx, PLAN), want));
+  if (planOutcome !== 'created') await runFixes(ctx, planFixes(ctx, plan, want), { logicalId: PLAN, subject: `backup plan ${want.BackupPlanName}` });
+  await ensureSelection(ctx, plan.BackupPlanId, role.Arn!, volumeId);
+}
+
+export async function planBackup(ctx: Context): Promise<Change[]> {
+  const roleP = planned(ctx, ROLE);
+  const role = await planResource(ctx, roleSpec(ctx), roleP.name);
+  const roleFixes = role.resource ? policyFixes(ctx, roleP.name, await attachedPolicies(ctx, roleP.name)) : [];
+  const vaultP = planned(ctx, VAULT);
+  const vault = await planResource(ctx, vaultSpec(ctx, vaultP), vaultP.name);
+  const planP = planned(ctx, PLAN);
+  const plan = await planResource(ctx, planSpec(ctx, planP, planInput(ctx)), planP.name);
+  const changes = [planChange(role, roleP, roleFixes), planChange(vault, vaultP, []), planChange(plan, planP, plan.resource ? planFixes(ctx, plan.resource, planInput(ctx)) : [])];
+  const selP = planned(ctx, SELECTION);
+  const volumeId = ctx.state.resource('volume/data')?.id;
+  if (!plan.resource || !role.resource || !volumeId) return [...changes, planChange({ phase: 'monitoring', action: 'create', logicalId: SELECTION, kind: selP.kind, name: selP.name }, selP, [])];
+  const sel = await planResource(ctx, selectionSpec(ctx, selP, plan.resource.BackupPlanId, selectionInput(ctx, role.resource.Arn!, volumeId)), selP.name);
+  const differences = sel.resource ? selectionDifferences(sel.resource.BackupSelection, selectionInput(ctx, role.resource.Arn!, volumeId)) : [];
+  return [...changes, differences.length ? { ...planChange(sel, selP, []), action: 'replace', detail: `it ${differences.join('; ')}: a selection cannot be changed` } : planChange(sel, selP, [])];
+}
+
+export async function backupRows(ctx: Context): Promise<Row[]> {
+  const role = rowOf(await planResource(ctx, roleSpec(ctx)), () => 'exists');
+  const vault = rowOf(await planResource(ctx, vaultSpec(ctx, planned(ctx, VAULT))), () => 'exists', (v) => `${v.NumberOfRecoveryPoints ?? 0} recovery points`);
+  const planSpecNow = planSpec(ctx, planned(ctx, PLAN), planInput(ctx));
+  const plan = rowOf(await planResource(ctx, planSpecNow), (p) => (planFixes(ctx, p, planInput(ctx)).length ? 'differs from the config' : 'exists'), () => `${BACKUP_RULE.schedule}, keep ${ctx.config.monitoring.backupRetentionDays} days`);
+  const selectionRow: Row = { phase: 'monitoring', logicalId: SELECTION, kind: 'backup selection', state: 'missing' };
+  if (plan.id && plan.state !== 'missing') {
+    const all = await findSelections(ctx, plan.id, planned(ctx, SELECTION).name);
+    const sel = all.find((x) => x.SelectionId === ctx.state.resource(SELECTION)?.id) ?? all[0];
+    const volumeId = ctx.state.resource('volume/data')?.id;
+    if (sel) {
+      const selected = sel.BackupSelection.Resources ?? [];
+      Object.assign(selectionRow, { id: sel.SelectionId, state: volumeId && selected.includes(volumeArn(ctx, volumeId)) ? 'selects the data volume' : 'selects another volume', detail: selected.join(', ') });
+    }
+  }
+  return [role, vault, plan, selectionRow];
+}
+
+/**
+ * Selection, plan, the vault (emptied first only with --delete-data; otherwise a vault holding
+ * recovery points is kept and said so), then the role.
+ */
+export async function removeBackup(ctx: Context): Promise<void> {
+  const planP = planned(ctx, PLAN);
+  await removeResource(ctx, planSpec(ctx, planP, planInput(ctx)), async (planId) => {
+    for (const s of await findSelections(ctx, planId, planned(ctx, SELECTION).name)) {
+      await deleteSelection(ctx, planId, s.SelectionId);
+      ctx.report.resource({ action: 'deleted', logicalId: SELECTION, kind: 'backup selection', resourceId: s.SelectionId, message: `deleted backup selection ${s.SelectionId}` });
+    }
+    await deletePlan(ctx, planId);
+  });
+  if (ctx.state.resource(SELECTION)) await ctx.state.forget(SELECTION);
+  await removeVault(ctx);
+  await removeResource(ctx, roleSpec(ctx), async (arn) => {
+    const name = nameFromArn(arn);
+    for (const a of await attachedPolicies(ctx, name)) await ignoring(isNotFound, () => ctx.aws.iam.send(new DetachRolePolicyCommand({ RoleName: name, PolicyArn: a.PolicyArn })));
+    await ctx.aws.iam.send(new DeleteRoleCommand({ RoleName: name }));
+  });
+  for (const id of [PLAN, ROLE]) if (ctx.state.resource(id)) await ctx.state.forget(id);
+}
+
+async function removeVault(ctx: Context): Promise<void> {
+  const p = planned(ctx, VAULT);
+  const vault = (await probeResource(ctx, vaultSpec(ctx, p))).resource;
+  if (!vault) {
+    if (ctx.state.resource(VAULT)) await ctx.state.forget(VAULT);
+    return;
+  }
+  const points = await recoveryPoints(ctx, p.name);
+  if (points.length && !ctx.options.deleteData) {
+    ctx.report.resource({ action: 'kept', logicalId: VAULT, kind: p.kind, resourceId: p.name, message: `kept backup vault ${p.name} and its ${points.length} recovery point(s) of the data volume: \`devenv destroy --delete-data\` deletes them` });
+    return;
+  }
+  for (const point of points) {
+    await ignoring(isNotFound, () => deleteRecoveryPoint(ctx, p.name, point.RecoveryPointArn!));
+    ctx.report.resource({ action: 'deleted', logicalId: VAULT, kind: 'recovery point', resourceId: point.RecoveryPointArn, message: `deleted recovery point ${point.RecoveryPointArn}` });
+  }
+  // Just after its last recovery point is deleted, a vault can still refuse to go for a while [delstack-370].
+  await removeResource(ctx, vaultSpec(ctx, p), (name) => retryWithin(DEPENDENCY_RELEASE, (err) => hasCode(err, BackupCode.invalidRequest), async () => void (await deleteVault(ctx, name)), {
+    clock: ctx.clock, signal: ctx.signal, onRetry: (message) => ctx.report.progress(`deleting backup vault ${name}: ${message}`),
+  }));
+  if (ctx.state.resource(VAULT)) await ctx.state.forget(VAULT);
+}
