@@ -32,6 +32,7 @@ export const REGION = 'us-east-1';
 export const MOTO_ACCOUNT = '123456789012';
 export const BASE_DOMAIN = 'dev.example.com';
 export const PROJECT = 'itest';
+const MOTO_SERVER = new URL('./moto_server.py', import.meta.url).pathname;
 export const INSTALL_HINT = "moto server is not installed: pip install 'moto[server]'";
 
 /** Whether `python3 -m moto.server` can run here (moto and its server extras). */
@@ -72,7 +73,8 @@ export class MotoServer {
     for (let attempt = 0; attempt < 3; attempt++) {
       const port = await freePort(host);
       let output = '';
-      const child = spawn('python3', ['-m', 'moto.server', '-H', host, '-p', String(port)], {
+      // moto.server with AWS Backup selections and the Backup role's managed policies added (./moto_server.py).
+      const child = spawn('python3', [MOTO_SERVER, '-H', host, '-p', String(port)], {
         stdio: ['ignore', 'pipe', 'pipe'],
         // MOTO_AMIS_PATH must stay unset: with it, a reset answers HTTP 500 (AWS-NOTES §9).
         env: { ...process.env, MOTO_AMIS_PATH: undefined, PYTHONUNBUFFERED: '1', MOTO_ACM_VALIDATION_WAIT: String(o.acmValidationWaitSeconds ?? 0) },
