@@ -1,6 +1,7 @@
 import { containersBlueprint, DATA_MOUNT } from '../blueprint/compute.js';
 import { secretName } from '../blueprint/identity.js';
 import type { Model } from '../config/model.js';
+import { configureLogShipping } from '../remote/cloudwatch-agent.js';
 import type { RemoteHost } from '../remote/host.js';
 import { COMPOSE_FILE, COMPOSE_PROJECT, containerName, renderCompose, SECRETS_DIR } from '../remote/compose.js';
 import { containerStates, installExtensions, waitUntilHealthy } from '../remote/containers.js';
@@ -45,7 +46,8 @@ export function renderContainersScript(template: string, model: Pick<Model, 'dev
 /**
  * On the host, over SSH: the developers' hashed password files (fetched there with the instance
  * role), docker-compose.yml, `docker compose up -d --remove-orphans`, then waits until every
- * container is healthy. Compose recreates only what changed: a rerun restarts nothing.
+ * container is healthy. Compose recreates only what changed: a rerun restarts nothing. Last, the
+ * host's CloudWatch agent is pointed at the containers' log files (they change with a recreated container).
  */
 async function apply(ctx: Context): Promise<void> {
   const host = await ctx.ssh();
@@ -62,6 +64,7 @@ async function apply(ctx: Context): Promise<void> {
     ? `${names.length} containers healthy, none restarted`
     : `${names.length} containers healthy; started ${started.join(', ')}`);
   if (ctx.config.containers.extensions.length > 0) await installExtensions(host, names, ctx.config.containers.extensions, (m) => ctx.report.step(m));
+  ctx.report.step(await configureLogShipping(host, ctx.model));
 }
 
 /** `devenv destroy` terminates the host; the containers go with it. Nothing else to delete. */

@@ -7,6 +7,7 @@ import { buildModel } from '../../src/config/model.js';
 import { parseConfig } from '../../src/config/load.js';
 import { renderContainersScript, renderSecretsScript } from '../../src/phases/containers.js';
 import { renderStorageScript } from '../../src/phases/storage.js';
+import { renderAgentScript } from '../../src/remote/cloudwatch-agent.js';
 import { renderReleaseScript } from '../../src/remote/release.js';
 import { loadTemplate } from '../../src/remote/templates.js';
 import { renderTemplate } from '../../src/remote/user-data.js';
@@ -23,6 +24,7 @@ const scripts = async () => ({
   'developer-secrets.sh': renderSecretsScript(await loadTemplate('developer-secrets.sh'), model),
   'containers.sh': renderContainersScript(await loadTemplate('containers.sh'), model, false),
   'release-data-volume.sh': renderReleaseScript(await loadTemplate('release-data-volume.sh'), 'vol-0123456789abcdef0'),
+  'cloudwatch-agent.sh': renderAgentScript(await loadTemplate('cloudwatch-agent.sh')),
 });
 
 describe('on-host scripts', () => {
