@@ -30,7 +30,7 @@ export function expectSameInventory(actual: Inventory, expected: Inventory, what
 /** Kinds whose items are the resources themselves (not rules, routes or associations derived from them). */
 const PRIMARY_KINDS = [
   'vpc', 'subnet', 'internet gateway', 'route table', 'security group', 'instance', 'volume', 'key pair', 'snapshot', 'elastic ip',
-  'iam role', 'instance profile', 'secret', 'load balancer', 'target group', 'certificate', 'log group',
+  'iam role', 'instance profile', 'secret', 'load balancer', 'target group', 'certificate', 'log group', 'alarm', 'backup vault', 'backup plan',
 ];
 
 interface OfflinePlan {

@@ -20,9 +20,11 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DescribeCertificateCommand, ListCertificatesCommand, ListTagsForCertificateCommand } from '@aws-sdk/client-acm';
 import { DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
-import { ListTopicsCommand } from '@aws-sdk/client-sns';
-import { ListBackupPlansCommand, ListBackupVaultsCommand } from '@aws-sdk/client-backup';
+import { DescribeAlarmsCommand, ListTagsForResourceCommand as CwListTagsCommand } from '@aws-sdk/client-cloudwatch';
+import { ListSubscriptionsByTopicCommand, ListTagsForResourceCommand as SnsListTagsCommand, ListTopicsCommand } from '@aws-sdk/client-sns';
+import {
+  GetBackupPlanCommand, GetBackupSelectionCommand, ListBackupPlansCommand, ListBackupSelectionsCommand, ListBackupVaultsCommand, ListTagsCommand as BackupListTagsCommand,
+} from '@aws-sdk/client-backup';
 import { MOTO_ACCOUNT, type TestClients } from './moto.js';
 
 /** kind → sorted items. Kinds with nothing in them are left out, so "nothing" is `{}`. */
@@ -58,7 +60,7 @@ export async function takeInventory(aws: TestClients, zoneId: string): Promise<I
 
   // EC2 first: the other parts name the subnets, groups and instances they refer to by the ids it records.
   await ec2Part();
-  await Promise.all([iamPart(), otherPart()]);
+  await Promise.all([iamPart(), otherPart(), monitoringPart()]);
   for (const list of Object.values(items)) list.sort();
   tagProblems.sort();
   return { items, tagProblems, ids };
@@ -167,20 +169,12 @@ export async function takeInventory(aws: TestClients, zoneId: string): Promise<I
   }
 
   async function otherPart(): Promise<void> {
-    const [secrets, records, certs, logGroups, alarms, topics, vaults, plans] = await Promise.all([
+    const [secrets, records, certs, logGroups] = await Promise.all([
       listAll((token) => aws.secrets.send(new ListSecretsCommand({ IncludePlannedDeletion: true, NextToken: token })), (o) => o.SecretList),
       aws.route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId })),
       aws.acm.send(new ListCertificatesCommand({})),
       aws.logs.send(new DescribeLogGroupsCommand({})),
-      aws.cloudwatch.send(new DescribeAlarmsCommand({})),
-      aws.sns.send(new ListTopicsCommand({})),
-      aws.backup.send(new ListBackupVaultsCommand({})),
-      aws.backup.send(new ListBackupPlansCommand({})),
     ]);
-    for (const a of alarms.MetricAlarms ?? []) add('alarm', a.AlarmName!);
-    for (const t of topics.Topics ?? []) add('sns topic', t.TopicArn!.split(':').at(-1)!);
-    for (const v of vaults.BackupVaultList ?? []) add('backup vault', v.BackupVaultName!);
-    for (const p of plans.BackupPlansList ?? []) add('backup plan', p.BackupPlanName!);
     for (const s of secrets) add('secret', `${s.Name}${s.DeletedDate ? ' (scheduled for deletion)' : ''}`);
     for (const c of certs.CertificateSummaryList ?? []) {
       const [{ Tags }, { Certificate: d }] = await Promise.all([
@@ -197,6 +191,44 @@ export async function takeInventory(aws: TestClients, zoneId: string): Promise<I
       add('dns record', `${r.Name} ${r.Type}${alias}`);
     }
     for (const g of logGroups.logGroups ?? []) add('log group', g.logGroupName!);
+  }
+
+  /** Alarms, SNS topics and their subscriptions, backup vaults, plans and their selections. */
+  async function monitoringPart(): Promise<void> {
+    const [alarms, topics, vaults, plans] = await Promise.all([
+      aws.cloudwatch.send(new DescribeAlarmsCommand({})),
+      aws.sns.send(new ListTopicsCommand({})),
+      aws.backup.send(new ListBackupVaultsCommand({})),
+      aws.backup.send(new ListBackupPlansCommand({})),
+    ]);
+    for (const a of alarms.MetricAlarms ?? []) {
+      const { Tags } = await aws.cloudwatch.send(new CwListTagsCommand({ ResourceARN: a.AlarmArn }));
+      const dims = (a.Dimensions ?? []).map((d) => d.Name).join(',');
+      add('alarm', `${tag(Tags, 'devenv:resource') ?? `untagged(${a.AlarmName})`} ${a.AlarmName} ${a.Namespace}/${a.MetricName} dims=${dims} period=${a.Period} missing=${a.TreatMissingData} actions=${(a.AlarmActions ?? []).length}`);
+    }
+    for (const t of topics.Topics ?? []) {
+      const [{ Tags }, { Subscriptions }] = await Promise.all([
+        aws.sns.send(new SnsListTagsCommand({ ResourceArn: t.TopicArn })),
+        aws.sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: t.TopicArn })),
+      ]);
+      add('sns topic', `${tag(Tags, 'devenv:resource') ?? 'untagged'} ${t.TopicArn!.split(':').at(-1)} subscriptions=${(Subscriptions ?? []).map((s) => `${s.Protocol}:${s.Endpoint}`).sort().join(',') || 'none'}`);
+    }
+    for (const v of vaults.BackupVaultList ?? []) add('backup vault', v.BackupVaultName!);
+    for (const p of plans.BackupPlansList ?? []) {
+      const [{ Tags }, { BackupPlan }, { BackupSelectionsList }] = await Promise.all([
+        aws.backup.send(new BackupListTagsCommand({ ResourceArn: p.BackupPlanArn })),
+        aws.backup.send(new GetBackupPlanCommand({ BackupPlanId: p.BackupPlanId })),
+        aws.backup.send(new ListBackupSelectionsCommand({ BackupPlanId: p.BackupPlanId })),
+      ]);
+      const logical = Tags?.['devenv:resource'] ?? `untagged(${p.BackupPlanName})`;
+      const rule = BackupPlan?.Rules?.[0];
+      add('backup plan', `${logical} ${p.BackupPlanName} ${rule?.ScheduleExpression} start=${rule?.StartWindowMinutes} keep=${rule?.Lifecycle?.DeleteAfterDays} vault=${rule?.TargetBackupVaultName}`);
+      for (const s of BackupSelectionsList ?? []) {
+        const { BackupSelection } = await aws.backup.send(new GetBackupSelectionCommand({ BackupPlanId: p.BackupPlanId, SelectionId: s.SelectionId }));
+        const volumes = (BackupSelection?.Resources ?? []).map((arn) => ref(arn.split('/').at(-1))).join(',');
+        add('backup selection', `${s.SelectionName} plan=${logical} role=${BackupSelection?.IamRoleArn?.split('/').at(-1)} resources=${volumes}`);
+      }
+    }
   }
 
   /**
