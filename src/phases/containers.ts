@@ -64,7 +64,7 @@ async function apply(ctx: Context): Promise<void> {
     ? `${names.length} containers healthy, none restarted`
     : `${names.length} containers healthy; started ${started.join(', ')}`);
   if (ctx.config.containers.extensions.length > 0) await installExtensions(host, names, ctx.config.containers.extensions, (m) => ctx.report.step(m));
-  ctx.report.step(await configureLogShipping(host, ctx.model));
+  ctx.report.step(await configureLogShipping(host, ctx.model, after));
 }
 
 /** `devenv destroy` terminates the host; the containers go with it. Nothing else to delete. */

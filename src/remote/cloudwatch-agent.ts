@@ -2,10 +2,11 @@ import { DATA_MOUNT } from '../blueprint/compute.js';
 import { METRICS_NAMESPACE } from '../blueprint/identity.js';
 import { logGroupName } from '../blueprint/monitoring.js';
 import type { Model } from '../config/model.js';
-import { COMPOSE_PROJECT, HOST_CONFIG_DIR } from './compose.js';
+import { HOST_CONFIG_DIR } from './compose.js';
+import type { ContainerState } from './containers.js';
 import type { RemoteHost } from './host.js';
 import { loadTemplate } from './templates.js';
-import { renderTemplate, shellQuote } from './user-data.js';
+import { renderTemplate } from './user-data.js';
 
 /**
  * The host's CloudWatch agent: what it ships and where. The containers log with Docker's json-file
@@ -63,29 +64,16 @@ export function renderAgentConfig(model: Pick<Model, 'project' | 'developers'>, 
   return `${JSON.stringify(config, null, 2)}\n`;
 }
 
-/** Each devenv container's developer and json-file log (docker inspect's LogPath). */
-export async function containerLogPaths(host: RemoteHost): Promise<Map<string, string>> {
-  const format = '{{index .Config.Labels "devenv.developer"}} {{.LogPath}}';
-  const out = await host.check('reading the containers\' log files',
-    `ids=$(docker ps -aq --filter label=com.docker.compose.project=${COMPOSE_PROJECT}); [ -z "$ids" ] || docker inspect --format ${shellQuote(format)} $ids`,
-    { timeoutS: 60 });
-  const paths = new Map<string, string>();
-  for (const line of out.split('\n')) {
-    const [name, path] = line.trim().split(/\s+/);
-    if (name && path) paths.set(name, path);
-  }
-  return paths;
-}
-
 export const renderAgentScript = (template: string) => renderTemplate(template, { AGENT_CONFIG_FILE, DOCKER_LOG_FILE });
 
 /**
- * Writes the agent's configuration for the containers running now and (re)starts the agent when
+ * Writes the agent's configuration for these containers (as the health wait last saw them) and (re)starts the agent when
  * it changed. On a host without the agent (the host lab; user-data installs it on EC2) the script
  * says so and changes nothing. Returns the script's last line, for the phase's report.
  */
-export async function configureLogShipping(host: RemoteHost, model: Pick<Model, 'project' | 'developers'>): Promise<string> {
-  const config = renderAgentConfig(model, await containerLogPaths(host));
+export async function configureLogShipping(host: RemoteHost, model: Pick<Model, 'project' | 'developers'>, containers: ReadonlyMap<string, ContainerState>): Promise<string> {
+  const logs = new Map([...containers].filter(([, c]) => c.logPath).map(([name, c]) => [name, c.logPath]));
+  const config = renderAgentConfig(model, logs);
   await host.upload(AGENT_CONFIG_FILE, config, { mode: '0644', owner: 'root:root' });
   const out = await host.runScript('cloudwatch-agent.sh', renderAgentScript(await loadTemplate('cloudwatch-agent.sh')), [], { timeoutS: 120 });
   return out.trim().split('\n').at(-1) ?? '';

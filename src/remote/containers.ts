@@ -13,18 +13,20 @@ export interface ContainerState {
   health: string;
   /** How often Docker restarted it (restart: unless-stopped): a slow first start under load is restarted, a broken one keeps being. */
   restarts: number;
+  /** Its json-file log on the host (what the CloudWatch agent ships); empty before it first started. */
+  logPath: string;
 }
 
 /** Every devenv container on the host, by developer. */
 export async function containerStates(host: RemoteHost, developers: string[]): Promise<Map<string, ContainerState>> {
-  const format = '{{index .Config.Labels "devenv.developer"}} {{.Id}} {{.RestartCount}} {{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}';
+  const format = '{{index .Config.Labels "devenv.developer"}} {{.Id}} {{.RestartCount}} {{if .LogPath}}{{.LogPath}}{{else}}-{{end}} {{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}';
   const out = await host.check('listing the containers',
     `ids=$(docker ps -aq --filter label=com.docker.compose.project=${COMPOSE_PROJECT}); [ -z "$ids" ] || docker inspect --format ${shellQuote(format)} $ids`,
     { timeoutS: 60 });
   const states = new Map<string, ContainerState>();
   for (const line of out.split('\n')) {
-    const [name, id, restarts, status, health = ''] = line.trim().split(/\s+/);
-    if (name && id && status && developers.includes(name)) states.set(name, { id, status, health, restarts: Number(restarts) });
+    const [name, id, restarts, logPath, status, health = ''] = line.trim().split(/\s+/);
+    if (name && id && status && developers.includes(name)) states.set(name, { id, status, health, restarts: Number(restarts), logPath: logPath === '-' ? '' : logPath! });
   }
   return states;
 }
