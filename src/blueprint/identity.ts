@@ -34,9 +34,13 @@ export function hostPolicy(model: Pick<Model, 'project' | 'region'>, account: st
     Statement: [
       { Sid: 'ReadOwnSecrets', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: arn('secretsmanager', `secret:${model.project}/*`) },
       {
+        // What the CloudWatch agent calls when the groups exist (the monitoring phase makes them, with their
+        // retention): a stream per instance, then its events. It calls CreateLogGroup only for a missing group,
+        // DescribeLogGroups and PutRetentionPolicy only when its own config sets a retention, and no longer
+        // DescribeLogStreams (PutLogEvents needs no sequence token since 2023).
         Sid: 'WriteOwnLogs',
         Effect: 'Allow',
-        Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
         Resource: arn('logs', `log-group:${logGroupPrefix(model)}/*`),
       },
       {

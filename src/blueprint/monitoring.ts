@@ -90,7 +90,7 @@ export function monitoringBlueprint(model: Model): PlannedResource[] {
     ...(alarmEmail ? [alarmTopic(model)] : []),
     ...alarmDefinitions(model).map((a) => awsResource(model, a.logicalId, 'CloudWatch alarm', { metric: alarmDetail(a), notifies: alarmEmail ? 'alarm/topic' : 'nobody (no monitoring.alarmEmail)' }, a.developer)),
     awsResource(model, 'backup/role', 'IAM role', { trust: 'backup.amazonaws.com', managedPolicies: [...BACKUP_MANAGED_POLICIES] }, undefined, `${model.project}-backup-role`),
-    awsResource(model, 'backup/vault', 'backup vault', {}, undefined, `${model.project}-vault`),
+    awsResource(model, 'backup/vault', 'backup vault', { holds: 'the daily recovery points of the data volume (kept by destroy unless --delete-data)' }, undefined, `${model.project}-vault`),
     awsResource(model, 'backup/plan', 'backup plan', {
       schedule: `${BACKUP_RULE.schedule} (02:00 UTC)`, startWindowMinutes: BACKUP_RULE.startWindowMinutes, keepDays: backupRetentionDays, vault: 'backup/vault',
     }, undefined, `${model.project}-daily-backup`),

@@ -416,7 +416,7 @@ describe("the host's CloudWatch agent", () => {
     const allowed = hostPolicy(model, ACCOUNT).Statement.find((s) => s.Sid === 'PutAgentMetrics')!;
     expect(allowed.Condition).toEqual({ StringEquals: { 'cloudwatch:namespace': config.metrics.namespace } });
     const logsGrant = hostPolicy(model, ACCOUNT).Statement.find((s) => s.Sid === 'WriteOwnLogs')!;
-    expect(logsGrant.Action).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams']);
+    expect(logsGrant.Action).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
     for (const f of config.logs.logs_collected.files.collect_list) expect(f.log_group_name.startsWith('/aws/ec2/demo/')).toBe(true);
     expect(logsGrant.Resource).toBe(`arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/ec2/demo/*`);
   });
