@@ -228,9 +228,11 @@ describeMoto('an environment from up to destroy', (moto) => {
     if (built('secrets')) {
       // His secret, and at the edge his rule, then his target group, then his record.
       const edge = built('alb') ? ['elbv2:DeleteRule', 'elbv2:DeleteTargetGroup', 'route53:ChangeResourceRecordSets'] : [];
-      expect(removed.calls.changed.sort(), 'removing bob changed more than his resources').toEqual(['secretsmanager:DeleteSecret', ...edge].sort());
+      // His unhealthy-target alarm goes; his log group stays (its events expire with the retention).
+      const monitoring = built('monitoring') ? ['cloudwatch:DeleteAlarms'] : [];
+      expect(removed.calls.changed.sort(), 'removing bob changed more than his resources').toEqual(['secretsmanager:DeleteSecret', ...edge, ...monitoring].sort());
       const notBob = (kind: string) => (baseline.items[kind] ?? []).filter((i) => !/\bbob\b/.test(i));
-      const edgeKinds = built('alb') ? Object.fromEntries(['target group', 'listener rule', 'dns record'].map((k) => [k, notBob(k)])) : {};
+      const edgeKinds = built('alb') ? Object.fromEntries(['target group', 'listener rule', 'dns record', ...(built('monitoring') ? ['alarm'] : [])].map((k) => [k, notBob(k)])) : {};
       const expected = { ...baseline.items, ...edgeKinds, secret: baseline.items.secret!.map((s) => (s.startsWith('itest/bob/') ? `${s} (scheduled for deletion)` : s)).sort() };
       expectSameInventory((await ws.inventory()).items, expected, 'after removing bob');
     }
