@@ -34,7 +34,7 @@ function dimensionValues(ctx: Context, strict: boolean): (source: DimensionSourc
   };
 }
 
-export function alarmWant(a: AlarmDefinition, value: (source: DimensionSource, developer?: string) => string | undefined, topicArn: string | undefined): AlarmWant {
+function alarmWant(a: AlarmDefinition, value: (source: DimensionSource, developer?: string) => string | undefined, topicArn: string | undefined): AlarmWant {
   return {
     Namespace: a.namespace, MetricName: a.metricName, Statistic: a.statistic, Period: a.periodSeconds, EvaluationPeriods: a.evaluationPeriods,
     Threshold: a.threshold, ComparisonOperator: a.comparison, TreatMissingData: a.treatMissingData, AlarmDescription: `devenv: ${a.description}`,
@@ -56,13 +56,20 @@ async function ensureTopic(ctx: Context): Promise<string | undefined> {
   return topic.arn;
 }
 
-/** Alarms of developers no longer in the config: recorded in the state, or named like one and tagged as this project's (a lost state). */
+const currentAlarmNames = (ctx: Context) => new Set(alarmDefinitions(ctx.model).map((a) => planned(ctx, a.logicalId).name));
+
+/**
+ * Live alarms of developers no longer in the config: recorded in the state, or named like one and
+ * tagged as this project's (a lost state). Only live ones: DeleteAlarms deletes nothing when one
+ * name is wrong [cw-api].
+ */
 async function staleAlarms(ctx: Context, alarms: MetricAlarm[]): Promise<{ logicalId: string; name: string }[]> {
-  const current = new Set(alarmDefinitions(ctx.model).map((a) => planned(ctx, a.logicalId).name));
+  const current = currentAlarmNames(ctx);
+  const live = new Set(alarms.map((a) => a.AlarmName!));
   const stale = new Map<string, string>();
   for (const [logicalId, r] of ctx.state.resourcesOf('monitoring')) {
     const name = r.attrs?.name;
-    if (r.kind === 'CloudWatch alarm' && typeof name === 'string' && !current.has(name)) stale.set(name, logicalId);
+    if (r.kind === 'CloudWatch alarm' && typeof name === 'string' && !current.has(name) && live.has(name)) stale.set(name, logicalId);
   }
   for (const a of alarms.filter((x) => !current.has(x.AlarmName!) && !stale.has(x.AlarmName!))) {
     const tags = await alarmTags(ctx, a.AlarmArn!);
@@ -85,10 +92,9 @@ export async function ensureAlarms(ctx: Context): Promise<void> {
   }
   const stale = await staleAlarms(ctx, alarms);
   if (stale.length) await deleteAlarms(ctx, stale.map((s) => s.name));
-  for (const s of stale) {
-    ctx.report.resource({ action: 'deleted', logicalId: s.logicalId, kind: 'CloudWatch alarm', resourceId: s.name, message: `deleted alarm ${s.name} (no longer a developer)` });
-    if (ctx.state.resource(s.logicalId)) await ctx.state.forget(s.logicalId);
-  }
+  for (const s of stale) ctx.report.resource({ action: 'deleted', logicalId: s.logicalId, kind: 'CloudWatch alarm', resourceId: s.name, message: `deleted alarm ${s.name} (no longer a developer)` });
+  const current = currentAlarmNames(ctx);
+  for (const [logicalId, r] of ctx.state.resourcesOf('monitoring')) if (r.kind === 'CloudWatch alarm' && !current.has(String(r.attrs?.name))) await ctx.state.forget(logicalId);
 }
 
 export async function planAlarms(ctx: Context): Promise<Change[]> {
