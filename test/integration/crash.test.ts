@@ -91,7 +91,7 @@ describeMoto('up crashed after every mutating call, then rerun', (moto) => {
     const seconds = (performance.now() - started) / 1000;
     console.log(`crash after every k: ${n} crash points, ${seconds.toFixed(1)} s\n${log.join('\n')}`);
     expect(problems, problems.join('\n')).toEqual([]);
-  }, 600_000);
+  }, 1_200_000);
 
   it('for every k: destroy crashed after its mutating call k, then run again → what one clean destroy leaves', async () => {
     const started = performance.now();
@@ -130,5 +130,5 @@ describeMoto('up crashed after every mutating call, then rerun', (moto) => {
     }
     console.log(`destroy crashed after every k: ${points.length} crash points, ${((performance.now() - started) / 1000).toFixed(1)} s`);
     expect(problems, problems.join('\n')).toEqual([]);
-  }, 600_000);
+  }, 1_200_000);
 });
