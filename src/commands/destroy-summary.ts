@@ -12,6 +12,8 @@ const DATA_VOLUME = 'volume/data';
 /** The data volume a restore (`up --adopt-data-volume`) set aside: data too, kept unless --delete-data. */
 const PREVIOUS_DATA_VOLUME = 'volume/data-previous';
 const isDataVolume = (id: string) => id === DATA_VOLUME || id === PREVIOUS_DATA_VOLUME;
+/** Kept while it holds recovery points of the data volume, unless --delete-data. */
+const BACKUP_VAULT = 'backup/vault';
 const isSnapshot = (id: string) => id.startsWith('snapshot/');
 
 /** "EBS volume vol-1", or "3 secrets" for a kind with several. */
@@ -40,7 +42,7 @@ export function destroyPreview(state: StateStore, config: Config, options: RunOp
   const secrets = secretsOf(state).length;
   // Final snapshots are data too: deleted only with --delete-data --no-final-snapshot.
   const dataGoes = options.deleteData === true;
-  const keptIds = new Set(existing.filter(([id]) => (isSnapshot(id) && !(dataGoes && options.noFinalSnapshot)) || (isDataVolume(id) && !dataGoes)).map(([id]) => id));
+  const keptIds = new Set(existing.filter(([id]) => (isSnapshot(id) && !(dataGoes && options.noFinalSnapshot)) || ((isDataVolume(id) || id === BACKUP_VAULT) && !dataGoes)).map(([id]) => id));
   const deleted = describeAll(existing.filter(([id, r]) => !keptIds.has(id) && !(r.phase === 'secrets' && !options.forceDeleteSecrets)));
   const kept = [
     ...existing.filter(([id]) => keptIds.has(id)).map(([id, r]) => keptLine(id, r)),
@@ -53,6 +55,7 @@ export function destroyPreview(state: StateStore, config: Config, options: RunOp
 function keptLine(logicalId: string, r: ResourceRecord): string {
   if (logicalId === DATA_VOLUME) return `data volume ${r.id} (--delete-data deletes it, after a final snapshot)`;
   if (logicalId === PREVIOUS_DATA_VOLUME) return `previous data volume ${r.id}, set aside by a restore (--delete-data deletes it)`;
+  if (logicalId === BACKUP_VAULT) return `backup vault ${r.id} with the data volume's recovery points, if it holds any (--delete-data deletes them)`;
   const of = typeof r.attrs?.volumeId === 'string' ? ` of ${r.attrs.volumeId}` : '';
   return `${r.kind} ${r.id}${of}`;
 }
