@@ -43,4 +43,13 @@ describe('destroy says what it deletes and what it keeps', () => {
     expect(p.kept).toEqual([]);
     expect(p.deleted).toContain('EBS snapshot snap-1');
   });
+
+  it('keeps the backup vault (with the recovery points of the data volume) unless --delete-data', async () => {
+    const ctx = await convergedState();
+    await ctx.state.setResource('backup/vault', { kind: 'backup vault', phase: 'monitoring', id: 'demo-vault' });
+    expect(destroyPreview(ctx.state, ctx.config, {}).kept).toContain("backup vault demo-vault with the data volume's recovery points, if it holds any (--delete-data deletes them)");
+    const deleting = destroyPreview(ctx.state, ctx.config, { deleteData: true });
+    expect(deleting.deleted).toContain('backup vault demo-vault');
+    expect(deleting.kept.join(' ')).not.toContain('backup vault');
+  });
 });
