@@ -24,8 +24,10 @@ write_if_changed() {
 
 # Docker's daemon logs to the journal; rsyslog copies its messages to a file the agent can read.
 if systemctl is-active --quiet rsyslog 2>/dev/null; then
-  rule="if \$programname == 'dockerd' or \$programname == 'containerd' then ${DOCKER_LOG_FILE}
-& stop"
+  rule="if \$programname == 'dockerd' or \$programname == 'containerd' then {
+  action(type=\"omfile\" file=\"${DOCKER_LOG_FILE}\")
+  stop
+}"
   if write_if_changed "${RSYSLOG_RULE}" "${rule}"; then
     systemctl restart rsyslog
     log "rsyslog writes Docker's messages to ${DOCKER_LOG_FILE}"
