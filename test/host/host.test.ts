@@ -60,6 +60,16 @@ describe.skipIf(unavailable !== undefined)('devenv on a real host over SSH', () 
     expect(Object.keys(inspect[0].NetworkSettings.Networks)).not.toEqual(Object.keys(inspect[1].NetworkSettings.Networks));
   });
 
+  it("writes the CloudWatch agent's config with each container's log file, and skips the agent this host lacks", async () => {
+    const inspect = JSON.parse(await world.lab.exec('docker inspect code-server-alice code-server-bob')) as { LogPath: string; Config: { Labels: Record<string, string> } }[];
+    const config = JSON.parse(await world.lab.exec('cat /etc/devenv/cloudwatch-agent.json'));
+    const shipped = Object.fromEntries(config.logs.logs_collected.files.collect_list.map((f: { file_path: string; log_group_name: string }) => [f.log_group_name, f.file_path]));
+    const { project } = await ws.config();
+    for (const c of inspect) expect(shipped[`/aws/ec2/${project}/containers/${c.Config.Labels['devenv.developer']}`]).toBe(c.LogPath);
+    const r = await world.up(ws);
+    expect(r.stderr).toMatch(/cloudwatch-agent: skipped: the CloudWatch agent is not installed on this host/);
+  });
+
   it('a second up restarts nothing, keeps one fstab line and does not format the volume again', async () => {
     await world.lab.exec('docker exec code-server-alice sh -c "echo precious > /home/coder/workspace/keep.txt"');
     const uuid = (await world.lab.exec(`blkid -p -o value -s UUID ${world.lab.loopDevice}`)).trim();
