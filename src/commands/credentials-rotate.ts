@@ -8,7 +8,8 @@ import type { Model } from '../config/model.js';
 import { DevenvError, InterruptedError, messageOf } from '../errors.js';
 import { runningDevelopers, writePasswordHashes } from '../phases/containers.js';
 import { containerName } from '../remote/compose.js';
-import { hostHasPassword, recreateContainer, waitUntilHealthy, type HealthWait } from '../remote/containers.js';
+import { configureLogShipping } from '../remote/cloudwatch-agent.js';
+import { containerStates, hostHasPassword, recreateContainer, waitUntilHealthy, type HealthWait } from '../remote/containers.js';
 import type { RemoteHost } from '../remote/host.js';
 import { generatePassword } from '../secrets/password.js';
 import type { Reporter } from '../ui/events.js';
@@ -54,8 +55,19 @@ export async function rotatePassword(session: Session, name: string, reporter: R
       });
     }
     reporter.emit({ type: 'step', message: `restarted ${containerName(name)} with the new password: the old one no longer logs in; ${handOver}` });
+    await shipNewLogFile(host, session.model, reporter);
   } finally {
     await session.close();
+  }
+}
+
+/** Compose made a new container, with a new log file: the CloudWatch agent is pointed at it (a failure here leaves the password rotated). */
+async function shipNewLogFile(host: RemoteHost, model: Model, reporter: Reporter): Promise<void> {
+  try {
+    reporter.emit({ type: 'step', message: await configureLogShipping(host, model, await containerStates(host, model.developers.map((d) => d.name))) });
+  } catch (err) {
+    if (err instanceof InterruptedError) throw err;
+    reporter.emit({ type: 'warn', message: `the CloudWatch agent may still ship the old container's log file (${messageOf(err)}): \`devenv up\` points it at the new one` });
   }
 }
 
