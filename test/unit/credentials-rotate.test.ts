@@ -28,7 +28,7 @@ function fakeHost(readsNewFrom: number) {
     },
     check: async (what: string) => {
       calls.push(what);
-      return what === 'listing the containers' ? 'alice 0a1b2c 0 running healthy\n' : '';
+      return what === 'listing the containers' ? 'alice 0a1b2c 0 /var/lib/docker/containers/0a1b2c/0a1b2c-json.log running healthy\n' : '';
     },
   };
   return { host: host as unknown as RemoteHost, calls };
