@@ -108,10 +108,12 @@ export async function planBackup(ctx: Context): Promise<Change[]> {
   const plan = await planResource(ctx, planSpec(ctx, planP, planInput(ctx)), planP.name);
   const changes = [planChange(role, roleP, roleFixes), planChange(vault, vaultP, []), planChange(plan, planP, plan.resource ? planFixes(ctx, plan.resource, planInput(ctx)) : [])];
   const selP = planned(ctx, SELECTION);
+  if (!plan.resource || !role.resource) return [...changes, planChange({ phase: 'monitoring', action: 'create', logicalId: SELECTION, kind: selP.kind, name: selP.name }, selP, [])];
+  // Without a state file the data volume is not known yet (ec2 adopts it first): the selection is then only found, not compared.
   const volumeId = ctx.state.resource('volume/data')?.id;
-  if (!plan.resource || !role.resource || !volumeId) return [...changes, planChange({ phase: 'monitoring', action: 'create', logicalId: SELECTION, kind: selP.kind, name: selP.name }, selP, [])];
-  const sel = await planResource(ctx, selectionSpec(ctx, selP, plan.resource.BackupPlanId, selectionInput(ctx, role.resource.Arn!, volumeId)), selP.name);
-  const differences = sel.resource ? selectionDifferences(sel.resource.BackupSelection, selectionInput(ctx, role.resource.Arn!, volumeId)) : [];
+  const want = volumeId ? selectionInput(ctx, role.resource.Arn!, volumeId) : undefined;
+  const sel = await planResource(ctx, selectionSpec(ctx, selP, plan.resource.BackupPlanId, want ?? { SelectionName: selP.name, IamRoleArn: role.resource.Arn! }), selP.name);
+  const differences = sel.resource && want ? selectionDifferences(sel.resource.BackupSelection, want) : [];
   return [...changes, differences.length ? { ...planChange(sel, selP, []), action: 'replace', detail: `it ${differences.join('; ')}: a selection cannot be changed` } : planChange(sel, selP, [])];
 }
 
