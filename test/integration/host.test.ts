@@ -52,7 +52,8 @@ describeMoto('the host and its data volume', (moto) => {
     expect(replaced.calls.changed.filter((c) => c.startsWith('ec2:'))).toEqual(['ec2:CreateTags', 'ec2:StopInstances', 'ec2:DetachVolume', 'ec2:RunInstances', 'ec2:AttachVolume', 'ec2:TerminateInstances']);
     // The alb phase registers the new host on the developer's target group (moto no longer lists the
     // terminated one there, so there is nothing to deregister; the unit tests cover AWS, which does).
-    expect(replaced.calls.changed.filter((c) => !c.startsWith('ec2:'))).toEqual(['elbv2:RegisterTargets']);
+    // The monitoring phase points the host's three alarms (CPU, status check, CPU credits) at the new instance.
+    expect(replaced.calls.changed.filter((c) => !c.startsWith('ec2:'))).toEqual(['elbv2:RegisterTargets', ...Array(3).fill('cloudwatch:PutMetricAlarm')]);
     expect(await expectOneHostWithVolume(volumeId, NEW_TYPE)).not.toBe(oldId);
     await clean.remove();
 
@@ -131,7 +132,8 @@ describeMoto('the host and its data volume', (moto) => {
 
     const fresh = await ws.cli(['up', '--new-data-volume']);
     expect(converged(fresh), describeResult(fresh)).toBe(true);
-    expect(fresh.calls.changed).toEqual(['ec2:CreateVolume', 'ec2:AttachVolume']);
+    // AWS Backup's selection cannot be updated: the one of the old volume is replaced by one of the new.
+    expect(fresh.calls.changed).toEqual(['ec2:CreateVolume', 'ec2:AttachVolume', 'backup:DeleteBackupSelection', 'backup:CreateBackupSelection']);
     const created = (await ws.state()).resources['volume/data'].id;
     expect(created).not.toBe(volumeId);
     await expectOneHostWithVolume(created, OLD_TYPE);
@@ -148,7 +150,7 @@ describeMoto('the host and its data volume', (moto) => {
 
     const r = await ws.cli(['up', '--adopt-data-volume', restored]);
     expect(converged(r), describeResult(r)).toBe(true);
-    expect(r.calls.changed).toEqual(['ec2:CreateTags', 'ec2:AttachVolume']);
+    expect(r.calls.changed).toEqual(['ec2:CreateTags', 'ec2:AttachVolume', 'backup:DeleteBackupSelection', 'backup:CreateBackupSelection']);
     expect((await ws.state()).resources['volume/data'].id).toBe(restored);
     expect(await expectOneHostWithVolume(restored, OLD_TYPE)).toBe(instanceId);
     const tags = (await aws.ec2.send(new DescribeVolumesCommand({ VolumeIds: [restored] }))).Volumes![0]!.Tags;

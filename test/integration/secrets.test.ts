@@ -161,5 +161,6 @@ describeMoto('secret values never leave Secrets Manager', (moto) => {
       expect(await readFile(privateKeyPath, 'utf8')).toMatch(/^-----BEGIN OPENSSH PRIVATE KEY-----/);
     }
     expect((await stat(ws.statePath)).mode & 0o777, 'state file mode').toBe(0o600);
-  });
+    // Six runs of up, each through every phase now monitoring is built.
+  }, 180_000);
 });
