@@ -41,9 +41,9 @@ describe('host and container', () => {
   });
 
   it('a container passes only when running and healthy', () => {
-    expect(containerVerdict('alice', { id: 'c1', status: 'running', health: 'healthy', restarts: 0 })).toMatchObject({ verdict: 'pass', detail: 'code-server-alice running, healthy' });
-    expect(containerVerdict('alice', { id: 'c1', status: 'running', health: 'unhealthy', restarts: 4 })).toMatchObject({ verdict: 'fail', detail: 'code-server-alice running, unhealthy, restarted 4 times', lookAt: expect.stringContaining('docker logs code-server-alice') });
-    expect(containerVerdict('alice', { id: 'c1', status: 'exited', health: 'healthy', restarts: 0 })).toMatchObject({ verdict: 'fail', detail: 'code-server-alice exited' });
+    expect(containerVerdict('alice', { id: 'c1', status: 'running', health: 'healthy', restarts: 0, logPath: '' })).toMatchObject({ verdict: 'pass', detail: 'code-server-alice running, healthy' });
+    expect(containerVerdict('alice', { id: 'c1', status: 'running', health: 'unhealthy', restarts: 4, logPath: '' })).toMatchObject({ verdict: 'fail', detail: 'code-server-alice running, unhealthy, restarted 4 times', lookAt: expect.stringContaining('docker logs code-server-alice') });
+    expect(containerVerdict('alice', { id: 'c1', status: 'exited', health: 'healthy', restarts: 0, logPath: '' })).toMatchObject({ verdict: 'fail', detail: 'code-server-alice exited' });
     expect(containerVerdict('alice', undefined)).toMatchObject({ verdict: 'fail', detail: 'code-server-alice does not exist' });
   });
 });

@@ -92,7 +92,7 @@ export async function ensureAlarms(ctx: Context): Promise<void> {
   }
   const stale = await staleAlarms(ctx, alarms);
   if (stale.length) await deleteAlarms(ctx, stale.map((s) => s.name));
-  for (const s of stale) ctx.report.resource({ action: 'deleted', logicalId: s.logicalId, kind: 'CloudWatch alarm', resourceId: s.name, message: `deleted alarm ${s.name} (no longer a developer)` });
+  for (const s of stale) ctx.report.resource({ action: 'deleted', logicalId: s.logicalId, kind: 'CloudWatch alarm', resourceId: s.name, message: `deleted CloudWatch alarm ${s.name} (no longer a developer)` });
   const current = currentAlarmNames(ctx);
   for (const [logicalId, r] of ctx.state.resourcesOf('monitoring')) if (r.kind === 'CloudWatch alarm' && !current.has(String(r.attrs?.name))) await ctx.state.forget(logicalId);
 }
@@ -147,7 +147,7 @@ export async function removeAlarms(ctx: Context): Promise<void> {
   const ours = [...current].filter(([name]) => alarms.some((a) => a.AlarmName === name)).map(([name, logicalId]) => ({ name, logicalId }));
   ours.push(...await staleAlarms(ctx, alarms));
   if (ours.length) await deleteAlarms(ctx, ours.map((a) => a.name));
-  for (const a of ours) ctx.report.resource({ action: 'deleted', logicalId: a.logicalId, kind: 'CloudWatch alarm', resourceId: a.name, message: `deleted alarm ${a.name}` });
+  for (const a of ours) ctx.report.resource({ action: 'deleted', logicalId: a.logicalId, kind: 'CloudWatch alarm', resourceId: a.name, message: `deleted CloudWatch alarm ${a.name}` });
   for (const [logicalId, r] of ctx.state.resourcesOf('monitoring')) if (r.kind === 'CloudWatch alarm') await ctx.state.forget(logicalId);
   await removeTopic(ctx);
   if (ctx.state.resource(TOPIC)) await ctx.state.forget(TOPIC);

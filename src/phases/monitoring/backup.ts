@@ -1,6 +1,7 @@
 import type { BackupPlanInput, BackupSelection } from '@aws-sdk/client-backup';
 import {
-  AttachRolePolicyCommand, CreateRoleCommand, DeleteRoleCommand, DetachRolePolicyCommand, ListAttachedRolePoliciesCommand, type AttachedPolicy,
+  AttachRolePolicyCommand, CreateRoleCommand, DeleteRoleCommand, DeleteRolePolicyCommand, DetachRolePolicyCommand, ListAttachedRolePoliciesCommand, ListRolePoliciesCommand,
+  type AttachedPolicy,
 } from '@aws-sdk/client-iam';
 import { deletePlan, planFixes, planSpec } from '../../aws/backup/plan.js';
 import { deleteSelection, findSelections, selectionDifferences, selectionSpec, type LiveSelection } from '../../aws/backup/selection.js';
@@ -153,6 +154,10 @@ export async function removeBackup(ctx: Context): Promise<void> {
   await removeResource(ctx, roleSpec(ctx), async (arn) => {
     const name = nameFromArn(arn);
     for (const a of await attachedPolicies(ctx, name)) await ignoring(isNotFound, () => ctx.aws.iam.send(new DetachRolePolicyCommand({ RoleName: name, PolicyArn: a.PolicyArn })));
+    // devenv puts none, but IAM refuses to delete a role that still has one.
+    for (const policy of (await ctx.aws.iam.send(new ListRolePoliciesCommand({ RoleName: name }))).PolicyNames ?? []) {
+      await ignoring(isNotFound, () => ctx.aws.iam.send(new DeleteRolePolicyCommand({ RoleName: name, PolicyName: policy })));
+    }
     await ctx.aws.iam.send(new DeleteRoleCommand({ RoleName: name }));
   });
   for (const id of [PLAN, ROLE]) if (ctx.state.resource(id)) await ctx.state.forget(id);
