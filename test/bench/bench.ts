@@ -171,7 +171,7 @@ async function main(): Promise<void> {
   const { PHASES } = await import('../../src/phases/index.js');
   const builtPhases = PHASES.filter((p) => p.load).map((p) => p.name);
   console.log(`## devenv benchmark against moto server (phases built: ${builtPhases.join(', ')})\n`);
-  console.log('Every `up` runs with `--skip storage,containers` (the host phases log in to a host over SSH; moto has none, and the host lab is not part of the bench).\n');
+  console.log('Every `up` runs with `--skip storage,containers,test` (these log in to a host over SSH or through the load balancer; moto has neither, and the host lab is not part of the bench).\n');
   console.log(table(rows));
   console.log(`\nPhase durations of a fresh \`up\` at ${LATENCY_MS} ms per call (phases whose needs are met run at once, so the wall time is less than their sum):\n`);
   console.log(phaseTable(rows));
