@@ -10,10 +10,11 @@ import type { Change, Context, Phase, Row } from './types.js';
  * dimensions).
  */
 
+/** The three parts share nothing: they run at once, and the first failure is thrown once all have stopped. */
 async function apply(ctx: Context): Promise<void> {
-  await ensureLogGroups(ctx);
-  await ensureAlarms(ctx);
-  await ensureBackup(ctx);
+  const outcomes = await Promise.allSettled([ensureLogGroups(ctx), ensureAlarms(ctx), ensureBackup(ctx)]);
+  const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 async function plan(ctx: Context): Promise<Change[]> {

@@ -1,3 +1,4 @@
+import { mapLimit, PER_DEVELOPER_CONCURRENCY } from '../../aws/concurrency.js';
 import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { alarmSpec, alarmTags, alarmTagFixes, alarmFixes, deleteAlarms, listAlarms, type AlarmWant } from '../../aws/cloudwatch/alarms.js';
 import { planChange, runFixes, type Fix } from '../../aws/ec2/fixes.js';
@@ -82,14 +83,14 @@ export async function ensureAlarms(ctx: Context): Promise<void> {
   const topicArn = await ensureTopic(ctx);
   const value = dimensionValues(ctx, true);
   const alarms = await listAlarms(ctx, alarmPrefix(ctx));
-  for (const a of alarmDefinitions(ctx.model)) {
+  await mapLimit(alarmDefinitions(ctx.model), PER_DEVELOPER_CONCURRENCY, async (a) => {
     const p = planned(ctx, a.logicalId);
     const want = alarmWant(a, value, topicArn);
     const { resource, outcome } = await ensureResource(ctx, { ...alarmSpec(ctx, p, alarms, want), attrs: () => ({ name: p.name }) });
-    if (outcome === 'created') continue;
+    if (outcome === 'created') return;
     const fixes: Fix[] = [...alarmFixes(ctx, resource, want), ...alarmTagFixes(ctx, resource.AlarmArn!, await alarmTags(ctx, resource.AlarmArn!), p.tags)];
     await runFixes(ctx, fixes, { logicalId: p.logicalId, subject: `alarm ${p.name}` });
-  }
+  });
   const stale = await staleAlarms(ctx, alarms);
   if (stale.length) await deleteAlarms(ctx, stale.map((s) => s.name));
   for (const s of stale) ctx.report.resource({ action: 'deleted', logicalId: s.logicalId, kind: 'CloudWatch alarm', resourceId: s.name, message: `deleted CloudWatch alarm ${s.name} (no longer a developer)` });

@@ -1,3 +1,4 @@
+import { mapLimit, PER_DEVELOPER_CONCURRENCY } from '../../aws/concurrency.js';
 import { planChange, runFixes } from '../../aws/ec2/fixes.js';
 import { ignoring, isNotFound } from '../../aws/errors.js';
 import { deleteLogGroup, listLogGroups, logGroupSpec, logGroupTags, retentionFixes } from '../../aws/logs/log-groups.js';
@@ -20,10 +21,10 @@ const prefixOf = (ctx: Context) => `${logGroupPrefix(ctx.model)}/`;
 
 export async function ensureLogGroups(ctx: Context): Promise<void> {
   const groups = await listLogGroups(ctx, prefixOf(ctx));
-  for (const p of plannedGroups(ctx)) {
+  await mapLimit(plannedGroups(ctx), PER_DEVELOPER_CONCURRENCY, async (p) => {
     const { resource } = await ensureResource(ctx, logGroupSpec(ctx, p, groups));
     await runFixes(ctx, retentionFixes(ctx, resource, ctx.config.monitoring.logRetentionDays), { logicalId: p.logicalId, subject: `log group ${p.name}` });
-  }
+  });
 }
 
 export async function planLogGroups(ctx: Context): Promise<Change[]> {
