@@ -18,7 +18,7 @@ import {
   CloudWatchLogsClient, CreateLogGroupCommand, DeleteLogGroupCommand, DescribeLogGroupsCommand, ListTagsForResourceCommand as LogsListTags, PutRetentionPolicyCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
 import {
-  AttachRolePolicyCommand, CreateRoleCommand, DeleteRoleCommand, DetachRolePolicyCommand, GetRoleCommand, IAMClient, ListAttachedRolePoliciesCommand, ListRolePoliciesCommand, NoSuchEntityException,
+  AttachRolePolicyCommand, CreateRoleCommand, DeleteRoleCommand, DetachRolePolicyCommand, GetRoleCommand, IAMClient, ListAttachedRolePoliciesCommand, ListInstanceProfilesForRoleCommand, ListRolePoliciesCommand, NoSuchEntityException,
 } from '@aws-sdk/client-iam';
 import {
   CreateTopicCommand, GetTopicAttributesCommand, ListSubscriptionsByTopicCommand, ListTagsForResourceCommand as SnsListTags, ListTopicsCommand, SNSClient, SubscribeCommand,
@@ -121,6 +121,7 @@ function fakeAws(): void {
   iam.on(AttachRolePolicyCommand).callsFake(({ PolicyArn }) => void world.role!.policies.push(PolicyArn));
   iam.on(DetachRolePolicyCommand).callsFake(({ PolicyArn }) => void (world.role!.policies = world.role!.policies.filter((p) => p !== PolicyArn)));
   iam.on(ListRolePoliciesCommand).resolves({ PolicyNames: [] });
+  iam.on(ListInstanceProfilesForRoleCommand).resolves({ InstanceProfiles: [] });
   iam.on(DeleteRoleCommand).callsFake(() => void (world.role = undefined));
 
   const vaultArn = `arn:aws:backup:us-east-1:${ACCOUNT}:backup-vault:demo-vault`;

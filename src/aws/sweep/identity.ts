@@ -1,11 +1,9 @@
-import {
-  DeleteInstanceProfileCommand, DeleteRoleCommand, DeleteRolePolicyCommand, DetachRolePolicyCommand, paginateListAttachedRolePolicies, paginateListInstanceProfiles,
-  paginateListInstanceProfilesForRole, paginateListRolePolicies, paginateListRoles, RemoveRoleFromInstanceProfileCommand, type InstanceProfile, type Role,
-} from '@aws-sdk/client-iam';
+import { DeleteInstanceProfileCommand, paginateListInstanceProfiles, paginateListRoles, RemoveRoleFromInstanceProfileCommand, type InstanceProfile, type Role } from '@aws-sdk/client-iam';
 import { DeleteSecretCommand, type SecretListEntry } from '@aws-sdk/client-secrets-manager';
 import { collect } from '../ec2/collections.js';
 import { ignoring, isNotFound } from '../errors.js';
 import { findInstanceProfile, findRole } from '../find/iam.js';
+import { deleteRole } from '../iam/delete-role.js';
 import { listProjectSecrets } from '../find/secrets.js';
 import { TAG, tagValue } from '../tags.js';
 import { mayBeNamedFor, sweeper, type SweepContext, type Sweeper } from './types.js';
@@ -44,21 +42,6 @@ const instanceProfiles = sweeper<InstanceProfile>({
     await ctx.aws.iam.send(new DeleteInstanceProfileCommand({ InstanceProfileName: f.id }));
   },
 });
-
-/** A role goes once nothing holds it: its inline policies deleted, managed ones detached, out of every profile. */
-async function deleteRole(ctx: SweepContext, roleName: string): Promise<void> {
-  const iam = ctx.aws.iam;
-  for (const policy of await collect(paginateListRolePolicies({ client: iam }, { RoleName: roleName }), (p) => p.PolicyNames)) {
-    await ignoring(isNotFound, () => iam.send(new DeleteRolePolicyCommand({ RoleName: roleName, PolicyName: policy })));
-  }
-  for (const policy of await collect(paginateListAttachedRolePolicies({ client: iam }, { RoleName: roleName }), (p) => p.AttachedPolicies)) {
-    await ignoring(isNotFound, () => iam.send(new DetachRolePolicyCommand({ RoleName: roleName, PolicyArn: policy.PolicyArn })));
-  }
-  for (const profile of await collect(paginateListInstanceProfilesForRole({ client: iam }, { RoleName: roleName }), (p) => p.InstanceProfiles)) {
-    await ignoring(isNotFound, () => iam.send(new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: profile.InstanceProfileName, RoleName: roleName })));
-  }
-  await iam.send(new DeleteRoleCommand({ RoleName: roleName }));
-}
 
 /** The host's role and the backup service role (which the backup selection names: it goes first). */
 const roles = sweeper<Role>({

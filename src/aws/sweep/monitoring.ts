@@ -1,15 +1,17 @@
-import {
-  DeleteBackupPlanCommand, DeleteBackupSelectionCommand, DeleteBackupVaultCommand, DeleteRecoveryPointCommand, ListTagsCommand, paginateListBackupPlans,
-  paginateListBackupSelections, paginateListBackupVaults, paginateListRecoveryPointsByBackupVault, type BackupPlansListMember, type BackupVaultListMember,
-  type RecoveryPointByBackupVault,
-} from '@aws-sdk/client-backup';
-import { DeleteAlarmsCommand, ListTagsForResourceCommand as ListAlarmTagsCommand, paginateDescribeAlarms, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
-import { DeleteLogGroupCommand, ListTagsForResourceCommand as ListLogGroupTagsCommand, paginateDescribeLogGroups, type LogGroup } from '@aws-sdk/client-cloudwatch-logs';
-import { DeleteTopicCommand, ListTagsForResourceCommand as ListTopicTagsCommand, paginateListTopics, type Topic } from '@aws-sdk/client-sns';
+import { paginateListBackupPlans, paginateListBackupSelections, paginateListBackupVaults, type BackupPlansListMember, type BackupVaultListMember, type RecoveryPointByBackupVault } from '@aws-sdk/client-backup';
+import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import type { LogGroup } from '@aws-sdk/client-cloudwatch-logs';
+import { ListTagsForResourceCommand as ListTopicTagsCommand, paginateListTopics, type Topic } from '@aws-sdk/client-sns';
 import { logGroupPrefix } from '../../blueprint/identity.js';
+import { deletePlan } from '../backup/plan.js';
+import { deleteSelection } from '../backup/selection.js';
+import { backupTags, deleteRecoveryPoint, deleteVault, recoveryPoints as listRecoveryPoints } from '../backup/vault.js';
+import { alarmTags, deleteAlarms, listAlarms } from '../cloudwatch/alarms.js';
 import { collect } from '../ec2/collections.js';
-import { hasCode, ignoring } from '../errors.js';
+import { hasCode } from '../errors.js';
+import { deleteLogGroup, listLogGroups, logGroupTags } from '../logs/log-groups.js';
 import { retryWithin, type ConsistencyWindow } from '../retry.js';
+import { deleteTopic } from '../sns/topic.js';
 import { TAG, tagValue } from '../tags.js';
 import { mayBeNamedFor, sweeper, type Found, type SweepContext, type Sweeper } from './types.js';
 
@@ -32,26 +34,21 @@ const logGroups = sweeper<LogGroup>({
   needs: ['instances'],
   list: async (ctx) => {
     const prefix = `${logGroupPrefix(ctx.model)}/`;
-    const all = await collect(paginateDescribeLogGroups({ client: ctx.aws.logs }, { logGroupNamePrefix: prefix }), (p) => p.logGroups);
-    const found = await withProjectTag(ctx, all, async (g) => {
-      const { tags } = await ctx.aws.logs.send(new ListLogGroupTagsCommand({ resourceArn: g.logGroupArn ?? g.arn!.replace(/:\*$/, '') }));
-      return tags?.[TAG.project];
-    });
+    const found = await withProjectTag(ctx, await listLogGroups(ctx, prefix), async (g) => (await logGroupTags(ctx, g))[TAG.project]);
     return found.map((g) => ({ kind: 'log group', id: g.logGroupName!, resource: g }));
   },
-  remove: async (ctx, f) => void (await ctx.aws.logs.send(new DeleteLogGroupCommand({ logGroupName: f.id }))),
+  remove: async (ctx, f) => void (await deleteLogGroup(ctx, f.id)),
 });
 
 const alarms = sweeper<MetricAlarm>({
   name: 'alarms',
   needs: [],
   list: async (ctx) => {
-    const input = { AlarmNamePrefix: ctx.model.project.slice(0, 40) };
-    const all = await collect(paginateDescribeAlarms({ client: ctx.aws.cloudwatch }, input), (p) => p.MetricAlarms);
-    const found = await withProjectTag(ctx, all, async (a) => tagValue((await ctx.aws.cloudwatch.send(new ListAlarmTagsCommand({ ResourceARN: a.AlarmArn }))).Tags, TAG.project));
+    const all = await listAlarms(ctx, ctx.model.project.slice(0, 40));
+    const found = await withProjectTag(ctx, all, async (a) => tagValue(await alarmTags(ctx, a.AlarmArn!), TAG.project));
     return found.map((a) => ({ kind: 'CloudWatch alarm', id: a.AlarmName!, resource: a }));
   },
-  remove: async (ctx, f) => void (await ctx.aws.cloudwatch.send(new DeleteAlarmsCommand({ AlarmNames: [f.id] }))),
+  remove: (ctx, f) => deleteAlarms(ctx, [f.id]),
 });
 
 const topicName = (t: Topic) => t.TopicArn!.slice(t.TopicArn!.lastIndexOf(':') + 1);
@@ -65,13 +62,10 @@ const topics = sweeper<Topic>({
     const found = await withProjectTag(ctx, all, async (t) => tagValue((await ctx.aws.sns.send(new ListTopicTagsCommand({ ResourceArn: t.TopicArn }))).Tags, TAG.project));
     return found.map((t) => ({ kind: 'SNS topic', id: t.TopicArn!, resource: t }));
   },
-  remove: async (ctx, f) => void (await ctx.aws.sns.send(new DeleteTopicCommand({ TopicArn: f.id }))),
+  remove: async (ctx, f) => void (await deleteTopic(ctx, f.id)),
 });
 
-const backupTag = async (ctx: SweepContext, arn: string) => (await ctx.aws.backup.send(new ListTagsCommand({ ResourceArn: arn }))).Tags?.[TAG.project];
-
-/** A selection AWS no longer has answers InvalidParameterValueException, not a NotFound (AWS-NOTES §10). */
-const isSelectionGone = (err: unknown) => hasCode(err, 'InvalidParameterValueException', 'ResourceNotFoundException');
+const backupTag = async (ctx: SweepContext, arn: string) => tagValue(await backupTags(ctx, arn), TAG.project);
 
 /** The plan, after its selections (a plan with selections cannot be deleted). */
 const backupPlans = sweeper<BackupPlansListMember>({
@@ -83,12 +77,11 @@ const backupPlans = sweeper<BackupPlansListMember>({
     return found.map((p) => ({ kind: 'backup plan', id: p.BackupPlanId!, label: `${p.BackupPlanName} (${p.BackupPlanId})`, resource: p }));
   },
   remove: async (ctx, f) => {
-    const backup = ctx.aws.backup;
-    for (const s of await collect(paginateListBackupSelections({ client: backup }, { BackupPlanId: f.id }), (p) => p.BackupSelectionsList)) {
-      await ignoring(isSelectionGone, () => backup.send(new DeleteBackupSelectionCommand({ BackupPlanId: f.id, SelectionId: s.SelectionId })));
+    for (const s of await collect(paginateListBackupSelections({ client: ctx.aws.backup }, { BackupPlanId: f.id }), (p) => p.BackupSelectionsList)) {
+      await deleteSelection(ctx, f.id, s.SelectionId!);
       ctx.report.step(`deleted backup selection ${s.SelectionName} of plan ${f.resource.BackupPlanName}`);
     }
-    await backup.send(new DeleteBackupPlanCommand({ BackupPlanId: f.id }));
+    await deletePlan(ctx, f.id);
   },
 });
 
@@ -100,8 +93,7 @@ const projectVaults = (ctx: SweepContext): Promise<BackupVaultListMember[]> =>
 
 /** Recovery points still there (one being deleted is on its way out). */
 async function pointsIn(ctx: SweepContext, vault: string): Promise<RecoveryPointByBackupVault[]> {
-  const all = await collect(paginateListRecoveryPointsByBackupVault({ client: ctx.aws.backup }, { BackupVaultName: vault }), (p) => p.RecoveryPoints);
-  return all.filter((p) => p.Status !== 'DELETING');
+  return (await listRecoveryPoints(ctx, vault)).filter((p) => p.Status !== 'DELETING');
 }
 
 const KEEP_RECOVERY_POINT = 'a backup of the data volume; `destroy --delete-data` deletes it';
@@ -119,7 +111,7 @@ const recoveryPoints = sweeper<RecoveryPointByBackupVault>({
     }
     return found;
   },
-  remove: async (ctx, f) => void (await ctx.aws.backup.send(new DeleteRecoveryPointCommand({ BackupVaultName: f.resource.BackupVaultName, RecoveryPointArn: f.id }))),
+  remove: async (ctx, f) => void (await deleteRecoveryPoint(ctx, f.resource.BackupVaultName!, f.id)),
 });
 
 /** Recovery points are deleted asynchronously: the vault refuses to go while one is still there. */
@@ -138,7 +130,7 @@ const backupVaults = sweeper<BackupVaultListMember>({
     return found;
   },
   remove: async (ctx, f) => {
-    await retryWithin(POINTS_DELETION, holdsPoints, () => ctx.aws.backup.send(new DeleteBackupVaultCommand({ BackupVaultName: f.id })), {
+    await retryWithin(POINTS_DELETION, holdsPoints, () => deleteVault(ctx, f.id), {
       clock: ctx.clock, signal: ctx.signal, onRetry: (message) => ctx.report.progress(`deleting backup vault ${f.id}: ${message}`),
     });
   },

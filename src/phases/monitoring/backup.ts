@@ -1,8 +1,5 @@
 import type { BackupPlanInput, BackupSelection } from '@aws-sdk/client-backup';
-import {
-  AttachRolePolicyCommand, CreateRoleCommand, DeleteRoleCommand, DeleteRolePolicyCommand, DetachRolePolicyCommand, ListAttachedRolePoliciesCommand, ListRolePoliciesCommand,
-  type AttachedPolicy,
-} from '@aws-sdk/client-iam';
+import { AttachRolePolicyCommand, CreateRoleCommand, ListAttachedRolePoliciesCommand, type AttachedPolicy } from '@aws-sdk/client-iam';
 import { deletePlan, planFixes, planSpec } from '../../aws/backup/plan.js';
 import { deleteSelection, findSelections, selectionDifferences, selectionSpec, type LiveSelection } from '../../aws/backup/selection.js';
 import { BackupCode, deleteRecoveryPoint, deleteVault, recoveryPoints, vaultSpec } from '../../aws/backup/vault.js';
@@ -10,6 +7,7 @@ import { DEPENDENCY_RELEASE, retryWithin } from '../../aws/retry.js';
 import { planChange, runFixes, type Fix } from '../../aws/ec2/fixes.js';
 import { hasCode, ignoring, isNotFound } from '../../aws/errors.js';
 import { findRole, nameFromArn } from '../../aws/find/iam.js';
+import { deleteRole } from '../../aws/iam/delete-role.js';
 import { afterPropagation, iamNamedSpec } from '../../aws/iam/named.js';
 import { bumpGeneration, ensureResource, planResource, probeResource, removeResource, rowOf, type ResourceSpec } from '../../aws/resource.js';
 import { tagList } from '../../aws/tags.js';
@@ -151,15 +149,7 @@ export async function removeBackup(ctx: Context): Promise<void> {
   });
   if (ctx.state.resource(SELECTION)) await ctx.state.forget(SELECTION);
   await removeVault(ctx);
-  await removeResource(ctx, roleSpec(ctx), async (arn) => {
-    const name = nameFromArn(arn);
-    for (const a of await attachedPolicies(ctx, name)) await ignoring(isNotFound, () => ctx.aws.iam.send(new DetachRolePolicyCommand({ RoleName: name, PolicyArn: a.PolicyArn })));
-    // devenv puts none, but IAM refuses to delete a role that still has one.
-    for (const policy of (await ctx.aws.iam.send(new ListRolePoliciesCommand({ RoleName: name }))).PolicyNames ?? []) {
-      await ignoring(isNotFound, () => ctx.aws.iam.send(new DeleteRolePolicyCommand({ RoleName: name, PolicyName: policy })));
-    }
-    await ctx.aws.iam.send(new DeleteRoleCommand({ RoleName: name }));
-  });
+  await removeResource(ctx, roleSpec(ctx), (arn) => deleteRole(ctx, nameFromArn(arn)));
   for (const id of [PLAN, ROLE]) if (ctx.state.resource(id)) await ctx.state.forget(id);
 }
 
