@@ -14,8 +14,28 @@ SECRETS_DIR={{SECRETS_DIR}}
 DATA_MOUNT={{DATA_MOUNT}}
 DEVELOPERS={{DEVELOPERS}}
 PURGE_REMOVED={{PURGE_REMOVED}}
+DATA_FILESYSTEM_UUID={{DATA_FILESYSTEM_UUID}}
 
 log() { echo "containers: $*"; }
+
+# ---- guard: nothing starts unless the data volume's filesystem is what is mounted at DATA_MOUNT ----
+# Compose would otherwise create the developers' folders on the root volume (not backed up), and
+# they would work there unnoticed. The UUID is the one storage recorded, read from the device itself.
+require_data_volume_mounted() {
+  local source uuid
+  source="$(findmnt -n -o SOURCE --mountpoint "${DATA_MOUNT}" || true)"
+  if [ -z "${source}" ]; then
+    echo "containers: nothing is mounted at ${DATA_MOUNT}: the data volume (filesystem ${DATA_FILESYSTEM_UUID}) is not mounted; started nothing. Run \`devenv phase storage\` (or \`devenv up\`) to mount it" >&2
+    exit 1
+  fi
+  uuid="$(blkid -p -o value -s UUID "${source}" 2>/dev/null || true)"
+  if [ "${uuid}" != "${DATA_FILESYSTEM_UUID}" ]; then
+    echo "containers: ${DATA_MOUNT} has ${source} (filesystem ${uuid:-unknown}) mounted, not the data volume's filesystem ${DATA_FILESYSTEM_UUID}; started nothing. Run \`devenv phase storage\` (or \`devenv up\`) to mount the data volume" >&2
+    exit 1
+  fi
+}
+require_data_volume_mounted
+# ---- end of guard ----
 
 is_current() {
   local name

@@ -4,14 +4,17 @@
 # shell-quoted value) and run as root over SSH on every `devenv up`: every step checks first
 # and changes only what differs, so a rerun changes nothing.
 #
-# Never formats a device that holds anything blkid recognises: a data volume moved from another
-# host, restored from a snapshot, or formatted by hand keeps its data.
+# Formats only a volume the state says devenv created empty and never formatted (MAY_FORMAT), and
+# only when the probe is certain it is empty: a volume restored, adopted, moved from another host or
+# formatted by hand keeps its data, and a device that cannot be read stops the run, nothing written.
 set -euo pipefail
 
 VOLUME_ID={{VOLUME_ID}}
 DATA_MOUNT={{DATA_MOUNT}}
 DEVELOPERS={{DEVELOPERS}}
 DEVELOPER_UID={{DEVELOPER_UID}}
+MAY_FORMAT={{MAY_FORMAT}}
+NO_FORMAT_REASON={{NO_FORMAT_REASON}}
 
 FSTAB=/etc/fstab
 DOCKER_DROP_IN=/etc/systemd/system/docker.service.d/10-devenv-data-volume.conf
@@ -47,29 +50,83 @@ wait_for_device() {
   echo "${device}"
 }
 
-# blkid -p probes the device itself (no cache): exit 0 it found a signature, 2 it found none.
-# Anything found (a filesystem of any type, a partition table, RAID or LVM members) means data.
-ensure_filesystem() {
-  local device=$1 found rc
-  set +e
-  found="$(blkid -p -o export "${device}")"
-  rc=$?
-  set -e
+# ---- the device: probe, format (only when allowed and certain) ----------------------------------
+
+MIB=1048576
+PROBE_ERR=
+
+# Stops the run: the probe could not tell what the device holds. Nothing has been written to it.
+probe_failed() {
+  rm -f "${PROBE_ERR}"
+  fail "cannot tell what ${1} (volume ${VOLUME_ID}) holds: ${2}. Nothing was written to it. Check that the volume is attached and healthy (aws ec2 describe-volumes --volume-ids ${VOLUME_ID}; aws ec2 describe-volume-status --volume-ids ${VOLUME_ID}; dmesg on the host), then run devenv again"
+}
+
+# The first line of what a command said on stderr, or its exit code.
+probe_error() { local first; first="$(head -n 1 "${PROBE_ERR}")"; echo "${first:-exit $1}"; }
+# ": <first line of stderr>", or nothing when it said nothing.
+probe_note() { if [ -s "${PROBE_ERR}" ]; then echo ": $(head -n 1 "${PROBE_ERR}")"; fi; }
+
+# Reads one MiB at a byte offset straight from the device (not the page cache); all of it must come back.
+read_mib() {
+  local device=$1 offset=$2 got
+  got="$(dd if="${device}" bs="${MIB}" count=1 skip="${offset}" iflag=direct,skip_bytes,fullblock status=none 2>"${PROBE_ERR}" | wc -c)" \
+    || probe_failed "${device}" "reading 1 MiB at byte ${offset} failed: $(probe_error "$?")"
+  [ "${got}" -eq "${MIB}" ] || probe_failed "${device}" "reading 1 MiB at byte ${offset} returned ${got} bytes"
+}
+
+# Sets PROBED to `filesystem` or `empty`, or stops the run. Empty only when every look agrees: the
+# first and last MiB read back, blkid -p (the device itself, no cache) exits 2 with nothing on stderr
+# (it exits 2 on an unreadable device too, silently), and wipefs lists no signature.
+PROBED=
+probe_device() {
+  local device=$1 size found rc listed
+  PROBE_ERR="$(mktemp)"
+  size="$(blockdev --getsize64 "${device}" 2>"${PROBE_ERR}")" || probe_failed "${device}" "blockdev --getsize64: $(probe_error "$?")"
+  if ! [[ "${size}" =~ ^[0-9]+$ ]] || [ "${size}" -lt $((2 * MIB)) ]; then
+    probe_failed "${device}" "its size is ${size:-unknown} bytes (a volume still attaching?)"
+  fi
+  read_mib "${device}" 0
+  read_mib "${device}" $((size - MIB))
+  rc=0
+  found="$(blkid -p -o export "${device}" 2>"${PROBE_ERR}")" || rc=$?
   case "${rc}" in
-    2)
-      log "no filesystem on ${device}: making an ext4 filesystem"
-      mkfs.ext4 -q -L devenv-data "${device}" </dev/null
-      ;;
     0)
       if ! grep -q '^TYPE=' <<<"${found}"; then
-        fail "${device} holds no filesystem but other data ($(tr '\n' ' ' <<<"${found}")): refusing to format it; check the volume by hand"
+        fail "${device} (volume ${VOLUME_ID}) holds no filesystem but other data ($(tr '\n' ' ' <<<"${found}")): refusing to format or mount it; check the volume by hand"
       fi
-      log "${device} already holds a filesystem ($(grep '^TYPE=' <<<"${found}")): keeping it"
+      rm -f "${PROBE_ERR}"
+      PROBED=filesystem
+      return 0
+      ;;
+    2)
+      [ ! -s "${PROBE_ERR}" ] || probe_failed "${device}" "blkid -p: $(probe_error 2)"
       ;;
     *)
-      fail "blkid -p ${device} could not tell whether it holds data (exit ${rc}): refusing to format it"
+      probe_failed "${device}" "blkid -p exited ${rc}$(probe_note)"
       ;;
   esac
+  listed="$(wipefs --no-act "${device}" 2>"${PROBE_ERR}")" || probe_failed "${device}" "wipefs --no-act: $(probe_error "$?")"
+  rm -f "${PROBE_ERR}"
+  [ -z "${listed}" ] || fail "${device} (volume ${VOLUME_ID}) carries signatures blkid did not report: $(tr '\n' ' ' <<<"${listed}"); refusing to format it; check the volume by hand"
+  PROBED=empty
+}
+
+# Sets FORMATTED: `made` when this run made the filesystem, `kept` when the device had one.
+FORMATTED=
+ensure_filesystem() {
+  local device=$1
+  probe_device "${device}"
+  if [ "${PROBED}" = filesystem ]; then
+    log "${device} already holds a filesystem: keeping it"
+    FORMATTED=kept
+    return 0
+  fi
+  if [ "${MAY_FORMAT}" != true ]; then
+    fail "${device} (volume ${VOLUME_ID}) looks empty, but devenv does not format it: ${NO_FORMAT_REASON}. Nothing was written to it. If it should hold your data, adopt the right volume (devenv up --adopt-data-volume <vol-id>); if you are sure it holds nothing, make the filesystem yourself (sudo mkfs.ext4 -L devenv-data ${device}) and run devenv again"
+  fi
+  log "no filesystem on ${device}, a volume devenv created empty: making an ext4 filesystem"
+  mkfs.ext4 -q -L devenv-data "${device}" </dev/null
+  FORMATTED=made
 }
 
 # Exactly one fstab line for the mount point, by UUID, with nofail (a missing volume must not stop
@@ -149,4 +206,4 @@ ensure_fstab "${uuid}" "${fstype}"
 ensure_mounted "${device}"
 ensure_docker_waits_for_volume
 ensure_developer_folders
-echo "filesystem ${uuid} ${fstype}"
+echo "filesystem ${uuid} ${fstype} ${FORMATTED}"

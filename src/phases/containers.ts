@@ -7,6 +7,9 @@ import { COMPOSE_FILE, COMPOSE_PROJECT, containerName, renderCompose, SECRETS_DI
 import { containerStates, installExtensions, waitUntilHealthy } from '../remote/containers.js';
 import { loadTemplate } from '../remote/templates.js';
 import { renderTemplate } from '../remote/user-data.js';
+import { DevenvError } from '../errors.js';
+import { INSTANCE } from './ec2/instance.js';
+import { DATA_VOLUME } from './ec2/volume.js';
 import { fromInspection } from './inspection.js';
 import type { Change, Context, Inspection, Phase, Row } from './types.js';
 
@@ -32,7 +35,8 @@ export async function writePasswordHashes(host: RemoteHost, model: Pick<Model, '
   await host.runScript('developer-secrets.sh', renderSecretsScript(await loadTemplate('developer-secrets.sh'), model), [], { timeoutS: SECRETS_TIMEOUT_S });
 }
 
-export function renderContainersScript(template: string, model: Pick<Model, 'developers'>, purgeRemoved: boolean): string {
+/** `dataFilesystemUuid`: the data volume's filesystem as storage recorded it; the script starts nothing unless it is what is mounted. */
+export function renderContainersScript(template: string, model: Pick<Model, 'developers'>, purgeRemoved: boolean, dataFilesystemUuid: string): string {
   return renderTemplate(template, {
     COMPOSE_PROJECT,
     COMPOSE_FILE,
@@ -40,7 +44,27 @@ export function renderContainersScript(template: string, model: Pick<Model, 'dev
     DATA_MOUNT,
     DEVELOPERS: model.developers.map((d) => d.name).join(' '),
     PURGE_REMOVED: String(purgeRemoved),
+    DATA_FILESYSTEM_UUID: dataFilesystemUuid,
   });
+}
+
+/**
+ * The filesystem storage mounted for this host and this data volume. A storage record of another
+ * host or volume (a replaced host, a swapped volume, a state from before devenv recorded the host)
+ * stops the phase before anything on the host: Compose would make the folders on the root volume.
+ */
+export function mountedDataFilesystem(ctx: Pick<Context, 'state'>): string {
+  const outputs = ctx.state.phase('storage')?.outputs ?? {};
+  const hostId = ctx.state.resource(INSTANCE)?.id;
+  const volumeId = ctx.state.resource(DATA_VOLUME)?.id;
+  const ranOn = typeof outputs.instanceId === 'string' ? `host ${outputs.instanceId} and volume ${String(outputs.volumeId)}` : 'another host or volume (not recorded)';
+  if (ctx.state.phase('storage')?.status !== 'complete' || typeof outputs.filesystemUuid !== 'string' || outputs.instanceId !== hostId || outputs.volumeId !== volumeId) {
+    throw new DevenvError('phase', `containers: storage has not mounted data volume ${volumeId ?? '(none recorded)'} on the current host ${hostId ?? '(none recorded)'}`
+      + `${ctx.state.phase('storage') ? ` (it last ran for ${ranOn})` : ''}; no container was started`, {
+      remedy: 'run `devenv phase storage` first (or `devenv up`, which runs it before containers)',
+    });
+  }
+  return outputs.filesystemUuid;
 }
 
 /**
@@ -50,12 +74,13 @@ export function renderContainersScript(template: string, model: Pick<Model, 'dev
  * host's CloudWatch agent is pointed at the containers' log files (they change with a recreated container).
  */
 async function apply(ctx: Context): Promise<void> {
+  const dataFilesystem = mountedDataFilesystem(ctx);
   const host = await ctx.ssh();
   const names = ctx.model.developers.map((d) => d.name);
   const before = await containerStates(host, names);
   await writePasswordHashes(host, ctx.model);
   await host.upload(COMPOSE_FILE, renderCompose(ctx.model), { mode: '0644', owner: 'root:root' });
-  const script = renderContainersScript(await loadTemplate('containers.sh'), ctx.model, ctx.options.purgeRemoved ?? false);
+  const script = renderContainersScript(await loadTemplate('containers.sh'), ctx.model, ctx.options.purgeRemoved ?? false, dataFilesystem);
   await host.runScript('containers.sh', script, [], { timeoutS: UP_TIMEOUT_S });
   const after = await waitUntilHealthy(host, names, { clock: ctx.clock, signal: ctx.signal, progress: (m) => ctx.report.progress(m) });
   await ctx.state.setOutputs('containers', { developers: names.join(' ') });

@@ -1,6 +1,6 @@
 import { adoptDataVolume, finishVolumeSwap, inspectPreviousDataVolume, removeOrKeepPreviousDataVolume } from './ec2/adopt-volume.js';
 import { currentHost, finishReplacement, hostBeingReplaced, inspectHost, mustReplace, replaceHost, terminateHost } from './ec2/host.js';
-import { ensureHost } from './ec2/instance.js';
+import { ensureHost, INSTANCE } from './ec2/instance.js';
 import { ensureKeyPair, inspectKeyPair, removeKeyPair } from './ec2/keypair.js';
 import { attachDataVolume, ensureDataVolume, inspectDataVolume, removeOrKeepDataVolume } from './ec2/volume.js';
 import { fromInspection, joinInspections } from './inspection.js';
@@ -22,9 +22,28 @@ async function apply(ctx: Context): Promise<void> {
   // Ends with the new host, or (a roll-back was interrupted) the old one: then it is judged below like any host.
   if (previous) await finishReplacement(ctx, previous, volumeId);
   const existing = await currentHost(ctx);
-  if (existing && mustReplace(ctx, existing)) return replaceHost(ctx, existing, volumeId);
-  const host = await ensureHost(ctx);
-  await attachDataVolume(ctx, volumeId, host);
+  if (existing && mustReplace(ctx, existing)) {
+    await replaceHost(ctx, existing, volumeId);
+  } else {
+    const host = await ensureHost(ctx);
+    await attachDataVolume(ctx, volumeId, host);
+  }
+  await forgetStorageOfAnotherHost(ctx, volumeId);
+}
+
+/**
+ * What storage recorded holds for the host and volume it ran on. Once either is another (a replaced
+ * or recreated host, a swapped volume) that record is reset, so `devenv phase containers` refuses
+ * until storage has mounted the volume on this host: Compose would otherwise make the developers'
+ * folders on the root volume.
+ */
+async function forgetStorageOfAnotherHost(ctx: Context, volumeId: string): Promise<void> {
+  const record = ctx.state.phase('storage');
+  if (!record) return;
+  const hostId = ctx.state.resource(INSTANCE)?.id;
+  if (record.outputs?.instanceId === hostId && record.outputs?.volumeId === volumeId) return;
+  await ctx.state.clearPhase('storage');
+  ctx.report.step(`host ${hostId ?? '(none)'} with data volume ${volumeId} has not been set up by storage yet: storage runs again before containers`);
 }
 
 /** Terminates the host, keeps the data volume unless `--delete-data`, deletes the AWS key pair (the local private key stays). */

@@ -20,9 +20,9 @@ const hasArgon2 = spawnSync('sh', ['-c', 'command -v argon2']).status === 0;
 const underCi = process.env.CI === 'true';
 
 const scripts = async () => ({
-  'storage.sh': renderStorageScript(await loadTemplate('storage.sh'), model, 'vol-0123456789abcdef0'),
+  'storage.sh': renderStorageScript(await loadTemplate('storage.sh'), model, 'vol-0123456789abcdef0', { mayFormat: true, reason: '' }),
   'developer-secrets.sh': renderSecretsScript(await loadTemplate('developer-secrets.sh'), model),
-  'containers.sh': renderContainersScript(await loadTemplate('containers.sh'), model, false),
+  'containers.sh': renderContainersScript(await loadTemplate('containers.sh'), model, false, '0b5c1e7a-1111-4222-8333-944445555666'),
   'release-data-volume.sh': renderReleaseScript(await loadTemplate('release-data-volume.sh'), 'vol-0123456789abcdef0'),
   'cloudwatch-agent.sh': renderAgentScript(await loadTemplate('cloudwatch-agent.sh')),
 });
@@ -36,6 +36,8 @@ describe('on-host scripts', () => {
     expect(s['developer-secrets.sh']).toContain("DEVELOPER_SECRETS='alice demo/alice/password\nbob demo/bob/password'");
     expect(s['developer-secrets.sh']).toContain("AWS_REGION='us-east-1'");
     expect(s['containers.sh']).toContain("PURGE_REMOVED='false'");
+    expect(s['containers.sh']).toContain("DATA_FILESYSTEM_UUID='0b5c1e7a-1111-4222-8333-944445555666'");
+    expect(s['storage.sh']).toContain("MAY_FORMAT='true'");
     for (const text of Object.values(s)) expect(text).not.toMatch(/\{\{[A-Z0-9_]+\}\}/);
   });
 
@@ -51,7 +53,7 @@ describe('on-host scripts', () => {
 
   it('reads the device from the wait alone: its progress lines go to stderr', async () => {
     const s = (await scripts())['storage.sh'];
-    const wait = s.slice(s.indexOf('find_device() {'), s.indexOf('# blkid -p probes'));
+    const wait = s.slice(s.indexOf('find_device() {'), s.indexOf('# ---- the device: probe'));
     // The device appears on the third look (counted in a file: each look runs in a subshell); `find_device` and `sleep` are stubs.
     const run = spawnSync('bash', ['-c', `set -euo pipefail
 log() { echo "storage: $*"; }; fail() { echo "fail: $*"; exit 1; }
@@ -66,23 +68,90 @@ echo "device=[$device]"`], { encoding: 'utf8' });
     expect(run.stderr).toContain('storage: waiting for volume vol-1 to appear (0s)');
   });
 
-  it('formats only a device on which blkid -p finds nothing at all', async () => {
-    const s = (await scripts())['storage.sh'];
-    const decision = s.slice(s.indexOf('ensure_filesystem() {'), s.indexOf('# Exactly one fstab line'));
-    // The function alone, with blkid and mkfs.ext4 replaced by stubs: exit code of blkid → what happens.
-    const run = (blkidExit: number, blkidOut: string) => spawnSync('bash', ['-c', `set -euo pipefail
-log() { echo "log: $*"; }; fail() { echo "fail: $*"; exit 1; }
-blkid() { printf '%s' '${blkidOut}'; return ${blkidExit}; }
+  describe('the device probe: formats only when allowed by the state and certain the device is empty', () => {
+    /**
+     * The device section alone, with blockdev, dd, blkid, wipefs and mkfs.ext4 replaced by stubs:
+     * what each look says → what happens. `mkfs.ext4` only echoes, so a run shows whether it would format.
+     */
+    async function probe(o: { mayFormat?: boolean; size?: string; ddFails?: string; ddShort?: boolean; blkidExit?: number; blkidOut?: string; blkidErr?: string; wipefs?: string; wipefsFails?: boolean } = {}) {
+      const template = await loadTemplate('storage.sh');
+      const s = renderStorageScript(template, model, 'vol-1', o.mayFormat === false ? { mayFormat: false, reason: 'it was created from snapshot snap-1' } : { mayFormat: true, reason: '' });
+      const section = s.slice(s.indexOf('MIB=1048576'), s.indexOf('# Exactly one fstab line'));
+      const head = s.slice(s.indexOf('VOLUME_ID='), s.indexOf('FSTAB='));
+      const script = `set -euo pipefail
+${head}
+log() { echo "log: $*"; }; fail() { echo "fail: $*" >&2; exit 1; }
+blockdev() { echo '${o.size ?? '8589934592'}'; }
+dd() { ${o.ddFails ? `echo '${o.ddFails}' >&2; return 1` : o.ddShort ? 'head -c 4096 /dev/zero' : 'head -c 1048576 /dev/zero'}; }
+blkid() { printf '%s' '${o.blkidOut ?? ''}'; ${o.blkidErr ? `echo '${o.blkidErr}' >&2;` : ''} return ${o.blkidExit ?? 2}; }
+wipefs() { ${o.wipefsFails ? "echo 'wipefs: error: /dev/nvme1n1: probing initialization failed: Input/output error' >&2; return 1" : `printf '%s' '${o.wipefs ?? ''}'`}; }
 mkfs.ext4() { echo "mkfs.ext4 $*"; }
-${decision}
-ensure_filesystem /dev/nvme1n1`], { encoding: 'utf8' });
-    expect(run(2, '').stdout).toContain('mkfs.ext4 -q -L devenv-data /dev/nvme1n1');
-    for (const [exit, out] of [[0, 'TYPE=ext4\nUUID=1'], [0, 'TYPE=xfs\nUUID=2'], [0, 'TYPE=vfat'], [0, 'PTTYPE=gpt'], [8, ''], [4, '']] as const) {
-      const r = run(exit, out);
-      expect(r.stdout, `blkid exit ${exit}, ${out}`).not.toContain('mkfs.ext4');
-      if (out.startsWith('TYPE=')) expect(r.status).toBe(0);
-      else expect(r.status, `refuses on blkid exit ${exit}, ${out}`).toBe(1);
+${section}
+ensure_filesystem /dev/nvme1n1
+echo "formatted=$FORMATTED"`;
+      return spawnSync('bash', ['-c', script], { encoding: 'utf8' });
     }
+
+    it('formats a device every look finds empty, when the state allows it', async () => {
+      const r = await probe();
+      expect(r.stdout).toContain('mkfs.ext4 -q -L devenv-data /dev/nvme1n1');
+      expect(r.stdout).toContain('formatted=made');
+    });
+
+    it('keeps a filesystem, and refuses other data, without formatting', async () => {
+      const kept = await probe({ blkidExit: 0, blkidOut: 'TYPE=ext4\nUUID=1' });
+      expect([kept.status, kept.stdout.includes('formatted=kept'), kept.stdout.includes('mkfs')]).toEqual([0, true, false]);
+      for (const out of ['PTTYPE=gpt', 'TYPE_NOT=1']) {
+        const r = await probe({ blkidExit: 0, blkidOut: out });
+        expect([r.status, r.stdout.includes('mkfs')], out).toEqual([1, false]);
+      }
+    });
+
+    it('never formats what the state does not allow, however empty it looks', async () => {
+      const r = await probe({ mayFormat: false });
+      expect(r.status).toBe(1);
+      expect(r.stdout).not.toContain('mkfs');
+      expect(r.stderr).toContain('/dev/nvme1n1 (volume vol-1) looks empty, but devenv does not format it: it was created from snapshot snap-1. Nothing was written to it.');
+    });
+
+    it('stops on any probe error, naming the device and the error; nothing formatted', async () => {
+      const cases: [Parameters<typeof probe>[0], string][] = [
+        // util-linux's blkid exits 2 on a device it cannot read, with nothing on stderr: only the read shows it.
+        [{ ddFails: 'dd: error reading /dev/nvme1n1: Input/output error' }, 'reading 1 MiB at byte 0 failed: dd: error reading /dev/nvme1n1: Input/output error'],
+        [{ ddShort: true }, 'reading 1 MiB at byte 0 returned 4096 bytes'],
+        [{ size: '0' }, 'its size is 0 bytes (a volume still attaching?)'],
+        [{ blkidErr: 'blkid: error: /dev/nvme1n1: No such device or address' }, 'blkid -p: blkid: error: /dev/nvme1n1: No such device or address'],
+        [{ blkidExit: 8 }, 'blkid -p exited 8'],
+        [{ blkidExit: 4, blkidErr: 'blkid: bad usage' }, 'blkid -p exited 4: blkid: bad usage'],
+        [{ wipefsFails: true }, 'wipefs --no-act: wipefs: error: /dev/nvme1n1: probing initialization failed: Input/output error'],
+      ];
+      for (const [o, error] of cases) {
+        const r = await probe(o);
+        expect(r.status, JSON.stringify(o)).toBe(1);
+        expect(r.stdout, JSON.stringify(o)).not.toContain('mkfs');
+        expect(r.stderr, JSON.stringify(o)).toContain(`cannot tell what /dev/nvme1n1 (volume vol-1) holds: ${error}. Nothing was written to it.`);
+      }
+      const signatures = await probe({ wipefs: 'DEVICE OFFSET TYPE UUID LABEL\nnvme1n1 0x438 ext4 1 x' });
+      expect([signatures.status, signatures.stdout.includes('mkfs')]).toEqual([1, false]);
+      expect(signatures.stderr).toContain('carries signatures blkid did not report');
+    });
+  });
+
+  it('containers.sh starts nothing unless the recorded filesystem is what is mounted at the data mount', async () => {
+    const s = (await scripts())['containers.sh'];
+    const guard = s.slice(0, s.indexOf('# ---- end of guard ----'));
+    const run = (findmnt: string, uuid: string) => spawnSync('bash', ['-c', `${guard.replace(/^set -euo pipefail$/m, `set -euo pipefail
+findmnt() { ${findmnt}; }
+blkid() { echo '${uuid}'; }`)}
+echo "docker compose up"`], { encoding: 'utf8' });
+    const ok = run("echo '/dev/nvme1n1'", '0b5c1e7a-1111-4222-8333-944445555666');
+    expect([ok.status, ok.stdout]).toEqual([0, 'docker compose up\n']);
+    const unmounted = run('return 1', '');
+    expect([unmounted.status, unmounted.stdout]).toEqual([1, '']);
+    expect(unmounted.stderr).toContain('nothing is mounted at /mnt/ebs-data: the data volume (filesystem 0b5c1e7a-1111-4222-8333-944445555666) is not mounted; started nothing');
+    const other = run("echo '/dev/nvme2n1'", 'ffffffff-0000-4000-8000-000000000000');
+    expect([other.status, other.stdout]).toEqual([1, '']);
+    expect(other.stderr).toContain('/mnt/ebs-data has /dev/nvme2n1 (filesystem ffffffff-0000-4000-8000-000000000000) mounted, not the data volume\'s filesystem 0b5c1e7a-1111-4222-8333-944445555666');
   });
 
   it('keeps exactly one fstab line for the mount point, by UUID, with nofail, however often it runs', async () => {

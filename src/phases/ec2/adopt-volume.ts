@@ -8,6 +8,7 @@ import { DevenvError } from '../../errors.js';
 import { releaseDataVolume } from '../../remote/release.js';
 import type { Context, Inspection } from '../types.js';
 import { INSTANCE, PREVIOUS, stateOf } from './instance.js';
+import { dataVolumeAttrs } from './provenance.js';
 import { DATA_DEVICE, DATA_VOLUME, deleteVolume, detachDataVolume, LIVE_STATES, plannedDataVolume, volumeSpec } from './volume.js';
 import { waitForInstance } from './waiters.js';
 
@@ -19,6 +20,7 @@ import { waitForInstance } from './waiters.js';
 export const PREVIOUS_DATA_VOLUME = 'volume/data-previous';
 
 const attrsOf = (v: Volume) => ({ availabilityZone: v.AvailabilityZone ?? '', sizeGiB: v.Size ?? 0 });
+const FALLBACK = { availabilityZone: '', sizeGiB: 0 };
 
 /**
  * `--adopt-data-volume`: makes `volumeId` (a volume restored from a backup) the data volume.
@@ -70,7 +72,9 @@ async function checkAdoptable(ctx: Context, volumeId: string): Promise<Volume> {
 async function recordDataVolume(ctx: Context, volume: Volume): Promise<void> {
   const known = ctx.state.resource(DATA_VOLUME);
   await ctx.state.setResource(DATA_VOLUME, {
-    kind: plannedDataVolume(ctx).kind, phase: ctx.phase, id: volume.VolumeId!, ...(known?.generation ? { generation: known.generation } : {}), attrs: attrsOf(volume),
+    kind: plannedDataVolume(ctx).kind, phase: ctx.phase, id: volume.VolumeId!, ...(known?.generation ? { generation: known.generation } : {}),
+    // Adopted: storage never formats it, whatever a probe of it says.
+    attrs: dataVolumeAttrs(volume, undefined, FALLBACK, 'adopted'),
   });
 }
 

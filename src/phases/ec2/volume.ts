@@ -11,6 +11,7 @@ import { pick } from '../../blueprint/types.js';
 import { DevenvError } from '../../errors.js';
 import type { Context, Inspection } from '../types.js';
 import { GONE, stateOf } from './instance.js';
+import { dataVolumeAttrs } from './provenance.js';
 import { sdkWait, WAIT_S } from './waiters.js';
 
 /** The data volume's device name on the host (an NVMe device on Nitro; the storage phase finds it by serial). */
@@ -46,7 +47,7 @@ export function volumeSpec(ctx: Context): ResourceSpec<Volume> {
       return out as Volume;
     },
     idOf: (v) => v.VolumeId!,
-    attrs: (v) => ({ availabilityZone: v.AvailabilityZone ?? ctx.model.hostAz, sizeGiB: v.Size ?? instance.dataVolumeGiB }),
+    attrs: (v) => dataVolumeAttrs(v, ctx.state.resource(DATA_VOLUME), { availabilityZone: ctx.model.hostAz, sizeGiB: instance.dataVolumeGiB }),
     onVanished: (id) => (ctx.options.newDataVolume ? Promise.resolve() : refuseEmptyVolume(ctx, id)),
   };
 }
@@ -73,9 +74,18 @@ async function refuseEmptyVolume(ctx: Context, volumeId: string): Promise<never>
 const waitAvailable = (ctx: Context, volumeId: string, why = '') =>
   sdkWait(ctx, `data volume ${volumeId} to be available${why}`, WAIT_S.volumeAvailable, (w) => waitUntilVolumeAvailable(w, { VolumeIds: [volumeId] }));
 
-/** Ensures the encrypted gp3 data volume in the host's zone, and waits until it can be attached. */
+/**
+ * Ensures the encrypted gp3 data volume in the host's zone, and waits until it can be attached.
+ * A volume this call created is recorded as `created-empty`, the one origin on which storage may
+ * make a filesystem; killed before that second write, the record says `found` and storage never formats it.
+ */
 export async function ensureDataVolume(ctx: Context): Promise<Volume> {
-  const { resource: volume } = await ensureResource(ctx, volumeSpec(ctx));
+  const { resource: volume, outcome } = await ensureResource(ctx, volumeSpec(ctx));
+  if (outcome === 'created') {
+    const record = ctx.state.resource(DATA_VOLUME)!;
+    const attrs = dataVolumeAttrs(volume, record, { availabilityZone: ctx.model.hostAz, sizeGiB: ctx.config.instance.dataVolumeGiB }, 'created-empty');
+    await ctx.state.setResource(DATA_VOLUME, { ...record, attrs });
+  }
   if (volume.AvailabilityZone && volume.AvailabilityZone !== ctx.model.hostAz) {
     throw new DevenvError('config', `data volume ${volume.VolumeId} is in ${volume.AvailabilityZone}, but the host's zone is ${ctx.model.hostAz}: an EBS volume attaches only in its own zone`, {
       remedy: `set availabilityZone back to ${volume.AvailabilityZone}, or move the data (snapshot, then a volume from it in ${ctx.model.hostAz})`,
@@ -86,6 +96,13 @@ export async function ensureDataVolume(ctx: Context): Promise<Volume> {
 }
 
 const attachmentTo = (v: Volume | undefined, instanceId: string) => v?.Attachments?.find((a) => a.InstanceId === instanceId);
+
+/** Storage saw this filesystem on the data volume: from now on it is never formatted, whatever a probe says. */
+export async function recordDataFilesystem(ctx: Pick<Context, 'state'>, volumeId: string, uuid: string): Promise<void> {
+  const record = ctx.state.resource(DATA_VOLUME);
+  if (record?.id !== volumeId || record.attrs?.filesystemUuid === uuid) return;
+  await ctx.state.setResource(DATA_VOLUME, { ...record, attrs: { ...record.attrs, filesystemUuid: uuid } });
+}
 
 /** Attaches the data volume to the host at /dev/sdf unless it already is, and waits until the attachment is `attached`. */
 export async function attachDataVolume(ctx: Context, volumeId: string, host: Instance): Promise<void> {
