@@ -210,6 +210,58 @@ export class Lab {
     await this.exec(`[ -b ${loop} ] || mknod ${loop} b ${major} ${minor}`);
   }
 
+  /** Loop devices under a disk (the image holding an unreadable disk's file): detached after the disks. */
+  private readonly underlying: string[] = [];
+
+  /** A loop device made here (any namespace's free one), with its node in the host's private /dev. */
+  private async loopOf(file: string): Promise<string> {
+    const loop = (await run('losetup', ['--find', '--show', file])).stdout.trim();
+    const [major, minor] = (await run('stat', ['-c', '%t %T', loop])).stdout.trim().split(' ').map((h) => parseInt(h, 16));
+    await this.exec(`[ -b ${loop} ] || mknod ${loop} b ${major} ${minor}`);
+    return loop;
+  }
+
+  /**
+   * A block device whose every read (and write) fails with an I/O error, as a failing or half-attached
+   * EBS volume's can: a loop device over a file whose ext4 extent block fails its checksum. Returns
+   * the device and the image that holds it (whose checksum shows whether anything was written).
+   */
+  async unreadableDevice(): Promise<{ device: string; image: string }> {
+    const src = join(this.dir, 'unreadable-src');
+    const image = join(this.dir, 'unreadable.img');
+    await mkdir(src, { recursive: true });
+    // 8 MiB with holes: more extents than fit in the inode, so the file's extent tree gets a block of its own.
+    await run('dd', ['if=/dev/urandom', `of=${join(src, 'disk')}`, 'bs=1M', 'count=8', 'status=none']);
+    for (let k = 1; k <= 6; k++) await run('fallocate', ['-p', '-o', String(k << 20), '-l', '4096', join(src, 'disk')]);
+    await run('mkfs.ext4', ['-q', '-F', '-b', '1024', '-d', src, image, '64M']);
+    const stat = (await run('debugfs', ['-R', 'stat /disk', image])).stdout;
+    const block = Number(/\(ETB0\):(\d+)/.exec(stat)?.[1]);
+    if (!block) throw new Error(`host lab: the unreadable disk's file has no extent block:\n${stat}`);
+    await run('dd', ['if=/dev/urandom', `of=${image}`, 'bs=1', `seek=${block * 1024 + 100}`, 'count=16', 'conv=notrunc', 'status=none']);
+    const outer = await this.loopOf(image);
+    this.underlying.push(outer);
+    await this.exec(`mkdir -p /srv/unreadable && mount -o ro ${outer} /srv/unreadable`);
+    const device = await this.loopOf(`/proc/${this.anchorPid}/root/srv/unreadable/disk`);
+    this.disks.set(`unreadable-${device}`, { loop: device, file: image });
+    return { device, image };
+  }
+
+  /** Shows `device` under the volume's NVMe name (in place of its own disk, until `attachVolume` again). */
+  async presentAs(volumeId: string, device: string): Promise<void> {
+    await this.exec(`ln -sfn ../../${device.replace('/dev/', '')} ${byIdName(volumeId)}`);
+  }
+
+  /** Puts a recorder in front of a command the host's sudo runs (the lab's bin comes first in its secure_path): each call's arguments, one line each. */
+  async recordCalls(command: string): Promise<() => Promise<string[]>> {
+    await mkdir(join(this.dir, 'bin'), { recursive: true });
+    const log = join(this.dir, `${command}.calls`);
+    await writeFile(log, '');
+    const real = (await run('sh', ['-c', `command -v ${command} || echo /usr/sbin/${command}`])).stdout.trim();
+    await writeFile(join(this.dir, 'bin', command), `#!/bin/sh\necho "$*" >>'${log}'\nexec ${real} "$@"\n`);
+    await chmod(join(this.dir, 'bin', command), 0o755);
+    return async () => (await readFile(log, 'utf8')).split('\n').filter(Boolean);
+  }
+
   /** A new host key: what a replaced (or impersonated) host shows. Takes effect on the next sshd start. */
   async newHostKey(): Promise<void> {
     const key = join(this.dir, 'sshd/hostkey_ed25519');
@@ -246,7 +298,7 @@ export class Lab {
     const pids = listed.stdout.split(/\s+/).filter(Boolean);
     for (const pid of [...pids, String(this.anchorPid)]) killTree(Number(pid));
     await sleep(500);
-    for (const loop of new Set([this.loopDevice, ...[...this.disks.values()].map((d) => d.loop)])) await quiet(run('losetup', ['-d', loop]));
+    for (const loop of new Set([this.loopDevice, ...[...this.disks.values()].map((d) => d.loop), ...this.underlying])) await quiet(run('losetup', ['-d', loop]));
     await quiet(run('ip', ['link', 'del', `${this.veth}a`]));
     await quiet(run('ip', ['netns', 'del', this.netns]));
     await quiet(rm(this.dir, { recursive: true, force: true }));
