@@ -214,8 +214,8 @@ export class Lab {
   private readonly underlying: string[] = [];
 
   /** A loop device made here (any namespace's free one), with its node in the host's private /dev. */
-  private async loopOf(file: string): Promise<string> {
-    const loop = (await run('losetup', ['--find', '--show', file])).stdout.trim();
+  private async loopOf(file: string, o: { readOnly?: boolean } = {}): Promise<string> {
+    const loop = (await run('losetup', ['--find', '--show', ...(o.readOnly ? ['--read-only'] : []), file])).stdout.trim();
     const [major, minor] = (await run('stat', ['-c', '%t %T', loop])).stdout.trim().split(' ').map((h) => parseInt(h, 16));
     await this.exec(`[ -b ${loop} ] || mknod ${loop} b ${major} ${minor}`);
     return loop;
@@ -238,7 +238,8 @@ export class Lab {
     const block = Number(/\(ETB0\):(\d+)/.exec(stat)?.[1]);
     if (!block) throw new Error(`host lab: the unreadable disk's file has no extent block:\n${stat}`);
     await run('dd', ['if=/dev/urandom', `of=${image}`, 'bs=1', `seek=${block * 1024 + 100}`, 'count=16', 'conv=notrunc', 'status=none']);
-    const outer = await this.loopOf(image);
+    // Read-only below the ext4 too: ext4 records a checksum error in its superblock when its device is writable.
+    const outer = await this.loopOf(image, { readOnly: true });
     this.underlying.push(outer);
     await this.exec(`mkdir -p /srv/unreadable && mount -o ro ${outer} /srv/unreadable`);
     const device = await this.loopOf(`/proc/${this.anchorPid}/root/srv/unreadable/disk`);
