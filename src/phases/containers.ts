@@ -1,13 +1,13 @@
 import { containersBlueprint, DATA_MOUNT } from '../blueprint/compute.js';
 import { secretName } from '../blueprint/identity.js';
 import type { Model } from '../config/model.js';
+import { DevenvError } from '../errors.js';
 import { configureLogShipping } from '../remote/cloudwatch-agent.js';
 import type { RemoteHost } from '../remote/host.js';
 import { COMPOSE_FILE, COMPOSE_PROJECT, containerName, renderCompose, SECRETS_DIR } from '../remote/compose.js';
 import { containerStates, installExtensions, waitUntilHealthy } from '../remote/containers.js';
 import { loadTemplate } from '../remote/templates.js';
 import { renderTemplate } from '../remote/user-data.js';
-import { DevenvError } from '../errors.js';
 import { INSTANCE } from './ec2/instance.js';
 import { DATA_VOLUME } from './ec2/volume.js';
 import { fromInspection } from './inspection.js';

@@ -60,7 +60,7 @@ async function apply(ctx: Context): Promise<void> {
   await ctx.state.setOutputs('storage', {
     volumeId, filesystemUuid: fs.uuid, filesystemType: fs.type, developers: ctx.model.developers.map((d) => d.name).join(' '), ...(instanceId ? { instanceId } : {}),
   });
-  const what = fs.made ? `made an ${fs.type} filesystem (UUID ${fs.uuid}) on the new, empty data volume ${volumeId}; mounted` : `data volume ${volumeId} mounted`;
+  const what = fs.made ? `made an ${fs.type} filesystem on the new, empty data volume ${volumeId} and mounted it` : `data volume ${volumeId} mounted`;
   ctx.report.step(`${what} at ${DATA_MOUNT} (${fs.type}, UUID ${fs.uuid}); folders for ${ctx.model.developers.length} developers`);
 }
 

@@ -36,8 +36,8 @@ export function dataVolumeAttrs(v: Volume, known: ResourceRecord | undefined, fa
 
 /** Whether storage may make a filesystem on this volume should it prove empty, and if not, why (for the refusal). */
 export function formatPermission(record: ResourceRecord | undefined, volumeId: string): { mayFormat: boolean; reason: string } {
-  const attrs = record?.id === volumeId ? record.attrs ?? {} : {};
   if (record?.id !== volumeId) return { mayFormat: false, reason: `the state does not record volume ${volumeId} as the data volume` };
+  const attrs = record.attrs ?? {};
   if (typeof attrs.filesystemUuid === 'string') return { mayFormat: false, reason: `devenv has seen a filesystem on it before (UUID ${attrs.filesystemUuid}): an empty-looking volume now means its data is missing, not that it is new` };
   switch (attrs.origin) {
     case 'created-empty':
