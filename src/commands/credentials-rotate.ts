@@ -83,7 +83,8 @@ const NEW_VERSION_TIMEOUT_MS = 60_000;
 export async function restartWithPassword(host: RemoteHost, model: Pick<Model, 'project' | 'region' | 'developers'>, password: string, o: HealthWait): Promise<void> {
   const [{ name }] = model.developers;
   await waitFor(async () => {
-    await writePasswordHashes(host, model);
+    // Only this developer: the others' secrets on the host are left as they are. Their API key is read again too.
+    await writePasswordHashes(host, model, { prune: false });
     return { done: await hostHasPassword(host, name, password), value: undefined, seen: 'the host still reads the previous version of the secret' };
   }, { what: `the host to read ${name}'s new password`, timeoutMs: NEW_VERSION_TIMEOUT_MS, intervalMs: 5_000, clock: o.clock, signal: o.signal });
   await recreateContainer(host, name);
