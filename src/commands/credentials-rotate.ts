@@ -7,6 +7,7 @@ import { secretName } from '../blueprint/identity.js';
 import type { Model } from '../config/model.js';
 import { DevenvError, InterruptedError, messageOf } from '../errors.js';
 import { runningDevelopers, writePasswordHashes } from '../phases/containers.js';
+import { recordedLogGroups } from '../phases/monitoring/logs.js';
 import { containerName } from '../remote/compose.js';
 import { configureLogShipping } from '../remote/cloudwatch-agent.js';
 import { containerStates, hostHasPassword, recreateContainer, waitUntilHealthy, type HealthWait } from '../remote/containers.js';
@@ -55,16 +56,16 @@ export async function rotatePassword(session: Session, name: string, reporter: R
       });
     }
     reporter.emit({ type: 'step', message: `restarted ${containerName(name)} with the new password: the old one no longer logs in; ${handOver}` });
-    await shipNewLogFile(host, session.model, reporter);
+    await shipNewLogFile(host, session.model, recordedLogGroups(ctx), reporter);
   } finally {
     await session.close();
   }
 }
 
 /** Compose made a new container, with a new log file: the CloudWatch agent is pointed at it (a failure here leaves the password rotated). */
-async function shipNewLogFile(host: RemoteHost, model: Model, reporter: Reporter): Promise<void> {
+async function shipNewLogFile(host: RemoteHost, model: Model, groups: ReadonlySet<string>, reporter: Reporter): Promise<void> {
   try {
-    reporter.emit({ type: 'step', message: await configureLogShipping(host, model, await containerStates(host, model.developers.map((d) => d.name))) });
+    reporter.emit({ type: 'step', message: await configureLogShipping(host, model, await containerStates(host, model.developers.map((d) => d.name)), groups) });
   } catch (err) {
     if (err instanceof InterruptedError) throw err;
     reporter.emit({ type: 'warn', message: `the CloudWatch agent may still ship the old container's log file (${messageOf(err)}): \`devenv up\` points it at the new one` });

@@ -11,6 +11,7 @@ import { containerStates, installExtensions, waitUntilHealthy } from '../remote/
 import { loadTemplate } from '../remote/templates.js';
 import { renderTemplate } from '../remote/user-data.js';
 import { fromInspection } from './inspection.js';
+import { recordedLogGroups } from './monitoring/logs.js';
 import type { Change, Context, Inspection, Phase, Row } from './types.js';
 
 /** Pulling an image the first time can take minutes. */
@@ -69,7 +70,8 @@ export function renderContainersScript(template: string, model: Pick<Model, 'dev
  * On the host, over SSH: the developers' hashed password files (fetched there with the instance
  * role), docker-compose.yml, `docker compose up -d --remove-orphans`, then waits until every
  * container is healthy. Compose recreates only what changed: a rerun restarts nothing. Last, the
- * host's CloudWatch agent is pointed at the containers' log files (they change with a recreated container).
+ * host's CloudWatch agent is pointed at the containers' log files (they change with a recreated
+ * container), for the log groups the monitoring phase has made: it adds the others once it has.
  */
 async function apply(ctx: Context): Promise<void> {
   const host = await ctx.ssh();
@@ -86,7 +88,7 @@ async function apply(ctx: Context): Promise<void> {
     ? `${names.length} containers healthy, none restarted`
     : `${names.length} containers healthy; started ${started.join(', ')}`);
   if (ctx.config.containers.extensions.length > 0) await installExtensions(host, names, ctx.config.containers.extensions, (m) => ctx.report.step(m));
-  ctx.report.step(await configureLogShipping(host, ctx.model, after));
+  ctx.report.step(await configureLogShipping(host, ctx.model, after, recordedLogGroups(ctx)));
 }
 
 /** `devenv destroy` terminates the host; the containers go with it. Nothing else to delete. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PHASES, topologicalOrder } from '../../src/phases/index.js';
 import { reverseGraph, runGraph, Unavailable, type Node } from '../../src/runner.js';
+import { graphOf } from '../../src/commands/converge.js';
 
 const graph: Node[] = [
   { name: 'validate', needs: [] },
@@ -92,6 +93,25 @@ describe('runner', () => {
       expect(result.outcomes.find((o) => o.name === 'test')?.result, monitoring).toBe('done');
       expect(log.at(-1), monitoring).toBe('test');
     }
+  });
+
+  it("up: monitoring starts once containers has finished (its log groups then reach the agent), containers never waits for monitoring, and --skip monitoring still runs containers and test", async () => {
+    const all = PHASES.map((p) => p.name);
+    const log: string[] = [];
+    // The certificate is slow (DNS validation): containers must not wait for it; monitoring, which needs alb, does.
+    const run = async (name: string) => {
+      log.push(`start ${name}`);
+      await new Promise((r) => setTimeout(r, name === 'cert' ? 40 : name === 'containers' ? 20 : 1));
+      log.push(`end ${name}`);
+    };
+    await runGraph(graphOf(all), { concurrency: 4, run });
+    expect(log.indexOf('end containers')).toBeLessThan(log.indexOf('start monitoring'));
+    expect(log.indexOf('end containers')).toBeLessThan(log.indexOf('end cert'));
+    // The reverse would race: both write the agent's configuration on the host.
+    const fastContainers = await runGraph(graphOf(all.filter((n) => n !== 'monitoring')), { concurrency: 4, run });
+    expect(Object.fromEntries(fastContainers.outcomes.map((o) => [o.name, o.result]))).toMatchObject({ containers: 'done', test: 'done' });
+    const noContainers = await runGraph(graphOf(all.filter((n) => n !== 'containers' && n !== 'test')), { concurrency: 4, run });
+    expect(noContainers.outcomes.find((o) => o.name === 'monitoring')?.result).toBe('done');
   });
 
   it('starts nothing once aborted', async () => {
