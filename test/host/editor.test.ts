@@ -95,8 +95,9 @@ describe.skipIf(unavailable !== undefined)('the editor and its API keys on a rea
       // Not a login shell (code-server's terminal): the key comes from code-server's environment, through Node's preload.
       expect(await keyInNode(me), `${me}'s node`).toBe(sha256(keys.get(me)!));
       // What code-server starts its terminals and extensions from: the process its wrapper forked with its environment.
-      const codeServerEnv = await world.lab.exec(`docker exec -u coder code-server-${me} sh -c 'for p in $(pgrep -f entry.js); do if tr "\\0" "\\n" < /proc/$p/environ | grep -q ^CODE_SERVER_PARENT_PID=; then tr "\\0" "\\n" < /proc/$p/environ | grep "^ANTHROPIC_API_KEY=" | cut -d= -f2- | tr -d "\\n" | sha256sum; fi; done'`);
-      expect(codeServerEnv.trim().split(' ')[0], `${me}'s code-server environment`).toBe(sha256(keys.get(me)!));
+      // (A process's /proc environ is what it started with: the preload sets the key after code-server's own start, so its child shows it.)
+      const codeServerEnv = await world.lab.exec(`docker exec code-server-${me} sh -c 'for p in /proc/[0-9]*; do if tr "\\0" "\\n" < $p/environ 2>/dev/null | grep -q ^CODE_SERVER_PARENT_PID=; then tr "\\0" "\\n" < $p/environ | grep "^ANTHROPIC_API_KEY=" | cut -d= -f2- | tr -d "\\n" | sha256sum; fi; done | sort -u'`);
+      expect(codeServerEnv.trim().split('\n').map((l) => l.split(' ')[0]), `${me}'s code-server environment`).toEqual([sha256(keys.get(me)!)]);
       expect(await world.lab.exec(`docker exec code-server-${me} stat -c '%u %a' /run/devenv/anthropic-api-key`)).toBe('1000 400\n');
       const write = await world.lab.exec(`docker exec -u coder code-server-${me} sh -c 'echo x > /run/devenv/anthropic-api-key' 2>&1 || echo refused`);
       expect(write).toContain('refused');
