@@ -34,8 +34,9 @@ interface CollectedFile {
  * The agent's JSON configuration: pure, so the same developers and log files give the same text
  * (the host script restarts the agent only when it changes). `containerLogs` maps each developer
  * to the json-file log of their container (`docker inspect`'s LogPath, which changes whenever
- * Compose recreates the container). Streams are named after the instance, so a replaced host
- * writes new streams next to the old ones.
+ * Compose recreates the container); `groups` are the log groups that exist: a file whose group is
+ * not among them is left out (no `logs` section at all when none exists yet). Streams are named
+ * after the instance, so a replaced host writes new streams next to the old ones.
  */
 export function renderAgentConfig(model: Pick<Model, 'project' | 'developers'>, containerLogs: ReadonlyMap<string, string>, groups: ReadonlySet<string>): string {
   const file = (path: string, group: string): CollectedFile => ({ file_path: path, log_group_name: group, log_stream_name: '{instance_id}', timezone: 'UTC' });
