@@ -1,8 +1,9 @@
 #!/bin/bash
 # devenv cloudwatch-agent: points the host's CloudWatch agent at the configuration devenv wrote
 # (src/remote/cloudwatch-agent.ts renders it: the system log, Docker's log and each developer's
-# container log, each to its log group). Run as root over SSH by the containers phase, after the
-# containers are up, since their log files change whenever Compose recreates one.
+# container log, each to its log group that exists). Run as root over SSH by the containers phase,
+# after the containers are up, since their log files change whenever Compose recreates one, and by
+# the monitoring phase once it has made the log groups.
 # Restarts the agent only when the configuration changed or the agent is not running.
 set -euo pipefail
 

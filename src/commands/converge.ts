@@ -9,7 +9,8 @@ import type { Session } from './session.js';
 /** Phases that may run at once: enough to overlap certificate validation with the network and the host. */
 const CONCURRENCY = 4;
 
-const graphOf = (names: PhaseName[]): Node[] =>
+/** The phases' graph for a run of these phases: needs and `after` among them only. */
+export const graphOf = (names: PhaseName[]): Node[] =>
   names.map((name) => ({ name, needs: phaseInfo(name).needs.filter((n) => names.includes(n)), after: phaseInfo(name).after?.filter((n) => names.includes(n)) }));
 
 async function timed(reporter: Reporter, name: PhaseName, work: () => Promise<void>): Promise<void> {

@@ -7,6 +7,7 @@ import { secretName } from '../blueprint/identity.js';
 import type { Model } from '../config/model.js';
 import { DevenvError, InterruptedError, messageOf } from '../errors.js';
 import { runningDevelopers, writePasswordHashes } from '../phases/containers.js';
+import { recordedLogGroups } from '../phases/monitoring/logs.js';
 import { containerName } from '../remote/compose.js';
 import { configureLogShipping } from '../remote/cloudwatch-agent.js';
 import { containerStates, hostHasPassword, recreateContainer, waitUntilHealthy, type HealthWait } from '../remote/containers.js';
@@ -55,16 +56,16 @@ export async function rotatePassword(session: Session, name: string, reporter: R
       });
     }
     reporter.emit({ type: 'step', message: `restarted ${containerName(name)} with the new password: the old one no longer logs in; ${handOver}` });
-    await shipNewLogFile(host, session.model, reporter);
+    await shipNewLogFile(host, session.model, recordedLogGroups(ctx), reporter);
   } finally {
     await session.close();
   }
 }
 
 /** Compose made a new container, with a new log file: the CloudWatch agent is pointed at it (a failure here leaves the password rotated). */
-async function shipNewLogFile(host: RemoteHost, model: Model, reporter: Reporter): Promise<void> {
+async function shipNewLogFile(host: RemoteHost, model: Model, groups: ReadonlySet<string>, reporter: Reporter): Promise<void> {
   try {
-    reporter.emit({ type: 'step', message: await configureLogShipping(host, model, await containerStates(host, model.developers.map((d) => d.name))) });
+    reporter.emit({ type: 'step', message: await configureLogShipping(host, model, await containerStates(host, model.developers.map((d) => d.name)), groups) });
   } catch (err) {
     if (err instanceof InterruptedError) throw err;
     reporter.emit({ type: 'warn', message: `the CloudWatch agent may still ship the old container's log file (${messageOf(err)}): \`devenv up\` points it at the new one` });
@@ -83,7 +84,8 @@ const NEW_VERSION_TIMEOUT_MS = 60_000;
 export async function restartWithPassword(host: RemoteHost, model: Pick<Model, 'project' | 'region' | 'developers'>, password: string, o: HealthWait): Promise<void> {
   const [{ name }] = model.developers;
   await waitFor(async () => {
-    await writePasswordHashes(host, model);
+    // Only this developer: the others' secrets on the host are left as they are. Their API key is read again too.
+    await writePasswordHashes(host, model, { prune: false });
     return { done: await hostHasPassword(host, name, password), value: undefined, seen: 'the host still reads the previous version of the secret' };
   }, { what: `the host to read ${name}'s new password`, timeoutMs: NEW_VERSION_TIMEOUT_MS, intervalMs: 5_000, clock: o.clock, signal: o.signal });
   await recreateContainer(host, name);

@@ -147,6 +147,17 @@ export const configSchema = z
         extensions: z.array(z.string().regex(/^([A-Za-z0-9-]+\.[A-Za-z0-9.-]+(@[A-Za-z0-9.-]+)?|\/[^'"\\\s]+\.vsix)$/, {
           message: 'is not a VS Code extension id (publisher.name, optionally @version) nor the absolute path of a .vsix file inside the container',
         })).default([]).describe("extensions installed once into each developer's container (kept on the data volume)"),
+        editor: z
+          .object({
+            updateCheck: z.boolean().default(false)
+              .describe("whether code-server asks GitHub for new releases (devenv pins the image: an update is a config change)"),
+            telemetry: z.boolean().default(false)
+              .describe('whether code-server sends usage data to Microsoft'),
+            workspaceTrust: z.boolean().default(false)
+              .describe("whether VS Code's Workspace Trust asks before trusting a folder (off: the developer's own workspace opens trusted, not in Restricted Mode)"),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({}),

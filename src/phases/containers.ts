@@ -4,35 +4,58 @@ import type { Model } from '../config/model.js';
 import { DevenvError } from '../errors.js';
 import { configureLogShipping } from '../remote/cloudwatch-agent.js';
 import type { RemoteHost } from '../remote/host.js';
-import { COMPOSE_FILE, COMPOSE_PROJECT, containerName, renderCompose, SECRETS_DIR } from '../remote/compose.js';
+import {
+  API_KEY_FILE, API_KEYS_DIR, COMPOSE_FILE, COMPOSE_PROJECT, CONTAINER_KEY_FILE, containerName, DEVELOPER_UID, KEY_LOADERS_DIR,
+  NODE_PRELOAD_NAME, PROFILE_SCRIPT_NAME, renderCompose, SECRETS_DIR,
+} from '../remote/compose.js';
 import { containerStates, installExtensions, waitUntilHealthy } from '../remote/containers.js';
 import { loadTemplate } from '../remote/templates.js';
 import { renderTemplate } from '../remote/user-data.js';
 import { INSTANCE } from './ec2/instance.js';
 import { DATA_VOLUME } from './ec2/volume.js';
 import { fromInspection } from './inspection.js';
+import { recordedLogGroups } from './monitoring/logs.js';
 import type { Change, Context, Inspection, Phase, Row } from './types.js';
 
 /** Pulling an image the first time can take minutes. */
 const UP_TIMEOUT_S = 20 * 60;
 const SECRETS_TIMEOUT_S = 10 * 60;
 
-/** The script that turns each developer's password (read on the host) into a hashed env file. */
-export function renderSecretsScript(template: string, model: Pick<Model, 'project' | 'region' | 'developers'>): string {
-  return renderTemplate(template, {
+/**
+ * The script that turns each developer's password (read on the host) into a hashed env file and
+ * puts their Anthropic API key (read there too) where only their container reads it. `prune`:
+ * the model lists every developer, so the keys of anyone else go.
+ */
+export function renderSecretsScript(template: string, model: Pick<Model, 'project' | 'region' | 'developers'>, prune: boolean): string {
+  return renderTemplate(template, secretsScriptValues(model, prune));
+}
+
+export function secretsScriptValues(model: Pick<Model, 'project' | 'region' | 'developers'>, prune: boolean): Record<string, string> {
+  return {
     AWS_REGION: model.region,
     SECRETS_DIR,
-    DEVELOPER_SECRETS: model.developers.map((d) => `${d.name} ${secretName(model, d.name, 'password')}`).join('\n'),
-  });
+    DEVELOPER_SECRETS: model.developers
+      .map((d) => `${d.name} ${secretName(model, d.name, 'password')} ${d.anthropicApiKey ? secretName(model, d.name, 'anthropic-api-key') : '-'}`)
+      .join('\n'),
+    API_KEYS_DIR,
+    API_KEY_FILE,
+    KEY_LOADERS_DIR,
+    PROFILE_SCRIPT_NAME,
+    NODE_PRELOAD_NAME,
+    CONTAINER_KEY_FILE,
+    CONTAINER_UID: String(DEVELOPER_UID),
+    PRUNE: String(prune),
+  };
 }
 
 /**
- * On the host: each developer's env file holding the argon2 hash of their current password, read
- * there from Secrets Manager. Only a changed password rewrites a file, and Compose recreates only
- * the containers whose env file changed. `up` passes every developer, `credentials rotate` one.
+ * On the host: each developer's env file holding the argon2 hash of their current password, and
+ * their API key file, read there from Secrets Manager. Only a changed password or key rewrites a
+ * file, and Compose recreates only the containers whose env files changed. `up` passes every
+ * developer (and prunes), `credentials rotate` one.
  */
-export async function writePasswordHashes(host: RemoteHost, model: Pick<Model, 'project' | 'region' | 'developers'>): Promise<void> {
-  await host.runScript('developer-secrets.sh', renderSecretsScript(await loadTemplate('developer-secrets.sh'), model), [], { timeoutS: SECRETS_TIMEOUT_S });
+export async function writePasswordHashes(host: RemoteHost, model: Pick<Model, 'project' | 'region' | 'developers'>, o: { prune: boolean }): Promise<void> {
+  await host.runScript('developer-secrets.sh', renderSecretsScript(await loadTemplate('developer-secrets.sh'), model, o.prune), [], { timeoutS: SECRETS_TIMEOUT_S });
 }
 
 /** `dataFilesystemUuid`: the data volume's filesystem as storage recorded it; the script starts nothing unless it is what is mounted. */
@@ -71,14 +94,15 @@ export function mountedDataFilesystem(ctx: Pick<Context, 'state'>): string {
  * On the host, over SSH: the developers' hashed password files (fetched there with the instance
  * role), docker-compose.yml, `docker compose up -d --remove-orphans`, then waits until every
  * container is healthy. Compose recreates only what changed: a rerun restarts nothing. Last, the
- * host's CloudWatch agent is pointed at the containers' log files (they change with a recreated container).
+ * host's CloudWatch agent is pointed at the containers' log files (they change with a recreated
+ * container), for the log groups the monitoring phase has made: it adds the others once it has.
  */
 async function apply(ctx: Context): Promise<void> {
   const dataFilesystem = mountedDataFilesystem(ctx);
   const host = await ctx.ssh();
   const names = ctx.model.developers.map((d) => d.name);
   const before = await containerStates(host, names);
-  await writePasswordHashes(host, ctx.model);
+  await writePasswordHashes(host, ctx.model, { prune: true });
   await host.upload(COMPOSE_FILE, renderCompose(ctx.model), { mode: '0644', owner: 'root:root' });
   const script = renderContainersScript(await loadTemplate('containers.sh'), ctx.model, ctx.options.purgeRemoved ?? false, dataFilesystem);
   await host.runScript('containers.sh', script, [], { timeoutS: UP_TIMEOUT_S });
@@ -89,7 +113,7 @@ async function apply(ctx: Context): Promise<void> {
     ? `${names.length} containers healthy, none restarted`
     : `${names.length} containers healthy; started ${started.join(', ')}`);
   if (ctx.config.containers.extensions.length > 0) await installExtensions(host, names, ctx.config.containers.extensions, (m) => ctx.report.step(m));
-  ctx.report.step(await configureLogShipping(host, ctx.model, after));
+  ctx.report.step(await configureLogShipping(host, ctx.model, after, recordedLogGroups(ctx)));
 }
 
 /** `devenv destroy` terminates the host; the containers go with it. Nothing else to delete. */

@@ -39,7 +39,8 @@ export const PHASES: readonly PhaseInfo[] = [
   phase('cert', 'ACM certificate for *.<baseDomain>, validated through Route 53', ['validate'], () => import('./cert.js')),
   phase('alb', 'load balancer, target group and host rule per developer, listeners', ['vpc', 'sg', 'ec2', 'cert'], () => import('./alb.js')),
   phase('dns', 'Route 53 alias record per developer', ['alb'], () => import('./dns.js')),
-  phase('monitoring', 'log groups, alarms and AWS Backup of the data volume', ['ec2', 'alb'], () => import('./monitoring.js')),
+  // After containers when both run: the agent that phase starts ships only to groups that exist; monitoring makes the rest and adds them.
+  phase('monitoring', 'log groups, alarms and AWS Backup of the data volume', ['ec2', 'alb'], () => import('./monitoring.js'), ['containers']),
   // Last in `up`, but monitoring is no part of what it checks: `up --skip monitoring` still tests.
   phase('test', 'end-to-end checks of every developer URL', ['containers', 'dns'], () => import('./test.js'), ['monitoring']),
 ];

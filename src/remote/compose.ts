@@ -17,6 +17,39 @@ export const passwordDigestFile = (developer: string) => `${SECRETS_DIR}/${devel
 export const developerDir = (developer: string) => `${DATA_MOUNT}/${developer}`;
 
 /**
+ * Each developer's Anthropic API key on the host: a folder of its own under a root-only one, holding
+ * one file owned by the container user (0400). The folder alone is mounted read-only into that
+ * developer's container, so the key reaches nobody else, and a rotated key (the file replaced in the
+ * folder) shows in the running container at once. Never an environment variable: `docker inspect` shows those.
+ */
+export const API_KEYS_DIR = `${HOST_CONFIG_DIR}/api-keys`;
+export const API_KEY_FILE = 'anthropic-api-key';
+export const apiKeyDir = (developer: string) => `${API_KEYS_DIR}/${developer}`;
+/**
+ * An env file holding a random version of the developer's key (never the key, nor its digest): it
+ * changes only when the key does, so Compose recreates that container alone, and code-server starts
+ * again with the new key in its environment.
+ */
+export const apiKeyVersionFile = (developer: string) => `${SECRETS_DIR}/${developer}.api-key-version`;
+/** Root-owned, read-only in the containers: what exports the key to the developer's shells and programs. */
+export const KEY_LOADERS_DIR = `${HOST_CONFIG_DIR}/container`;
+/** In the container. */
+export const CONTAINER_KEY_DIR = '/run/devenv';
+export const CONTAINER_KEY_FILE = `${CONTAINER_KEY_DIR}/${API_KEY_FILE}`;
+/** Read by login shells (`bash -l`, `docker exec … bash -l`, ssh). */
+export const CONTAINER_PROFILE_SCRIPT = '/etc/profile.d/devenv-anthropic-api-key.sh';
+/**
+ * Preloaded into every Node.js process (NODE_OPTIONS): code-server itself, so its terminals (not
+ * login shells) and extensions inherit the key, and node programs such as the Claude CLI started anywhere.
+ */
+export const CONTAINER_NODE_PRELOAD = '/usr/local/lib/devenv/anthropic-api-key.cjs';
+export const PROFILE_SCRIPT_NAME = 'anthropic-api-key.sh';
+export const NODE_PRELOAD_NAME = 'anthropic-api-key.cjs';
+
+/** code-server listens here in the container (the image's entrypoint says the same; the command line is what counts). */
+export const CONTAINER_PORT = 8080;
+
+/**
  * Each developer's network gets its own /24 of 172.20.0.0/16, numbered by the developer's rule
  * priority (allocated once, never reused while the developer exists). Docker's default pools hold
  * about 30 networks, too few for 90 developers.
@@ -25,22 +58,56 @@ export const developerSubnet = (d: Pick<Developer, 'priority'>) => `172.20.${d.p
 
 type Yaml = string | number | boolean | Yaml[] | { [key: string]: Yaml };
 
+/**
+ * code-server's flags, after the image's entrypoint (`code-server --bind-addr 0.0.0.0:8080 .`).
+ * The command line wins over the developer-writable `~/.config/code-server/config.yaml`, so
+ * `auth: none` or another address written there from inside the container changes nothing.
+ */
+export function codeServerFlags(model: Pick<Model, 'config'>): string[] {
+  const editor = model.config.containers.editor;
+  return [
+    '--bind-addr', `0.0.0.0:${CONTAINER_PORT}`,
+    '--auth', 'password',
+    ...(editor.updateCheck ? [] : ['--disable-update-check']),
+    ...(editor.telemetry ? [] : ['--disable-telemetry']),
+    ...(editor.workspaceTrust ? [] : ['--disable-workspace-trust']),
+  ];
+}
+
+/** What a developer with an Anthropic API key gets in addition: the key's folder and its loaders, read-only. */
+function apiKeyParts(d: Developer): { envFiles: string[]; volumes: string[]; environment: Record<string, string> } {
+  if (!d.anthropicApiKey) return { envFiles: [], volumes: [], environment: {} };
+  return {
+    envFiles: [apiKeyVersionFile(d.name)],
+    volumes: [
+      `${apiKeyDir(d.name)}:${CONTAINER_KEY_DIR}:ro`,
+      `${KEY_LOADERS_DIR}/${PROFILE_SCRIPT_NAME}:${CONTAINER_PROFILE_SCRIPT}:ro`,
+      `${KEY_LOADERS_DIR}/${NODE_PRELOAD_NAME}:${CONTAINER_NODE_PRELOAD}:ro`,
+    ],
+    environment: { NODE_OPTIONS: `--require ${CONTAINER_NODE_PRELOAD}` },
+  };
+}
+
 function service(model: Model, d: Developer): Yaml {
   const dir = developerDir(d.name);
+  const key = apiKeyParts(d);
   return {
     image: model.config.containers.image,
     container_name: containerName(d.name),
     restart: 'unless-stopped',
-    env_file: [envFile(d.name)],
+    command: codeServerFlags(model),
+    env_file: [envFile(d.name), ...key.envFiles],
+    ...(Object.keys(key.environment).length > 0 ? { environment: key.environment } : {}),
     // The image's entrypoint opens "." : the workspace.
     working_dir: '/home/coder/workspace',
-    ports: [`${d.port}:8080`],
+    ports: [`${d.port}:${CONTAINER_PORT}`],
     volumes: [
       `${dir}/workspace:/home/coder/workspace`,
       `${dir}/config:/home/coder/.config`,
       `${dir}/data:/home/coder/.local/share/code-server`,
       `${dir}/ssh:/home/coder/.ssh`,
       `${dir}/gitconfig:/home/coder/.gitconfig`,
+      ...key.volumes,
     ],
     networks: [`dev-${d.name}`],
     security_opt: ['no-new-privileges:true'],

@@ -28,6 +28,7 @@ function composeV1Check(yaml: string): { status: number | null; stderr: string }
   const dir = mkdtempSync(join(tmpdir(), 'devenv-compose-'));
   const local = yaml.replaceAll('/etc/devenv/secrets/', `${dir}/`);
   for (const [, file] of local.matchAll(/"([^"]+\.env)"/g)) writeFileSync(file!, 'HASHED_PASSWORD=x\n');
+  for (const [, file] of local.matchAll(/"([^"]+\.api-key-version)"/g)) writeFileSync(file!, 'DEVENV_API_KEY_VERSION=0a1b\n');
   writeFileSync(join(dir, 'docker-compose.yml'), local);
   return spawnSync('docker-compose', ['-f', join(dir, 'docker-compose.yml'), 'config', '-q'], { encoding: 'utf8' });
 }
@@ -85,11 +86,54 @@ describe('docker-compose.yml', () => {
     expect(doc.services['code-server-alice'].deploy.resources.limits.cpus).toBe('1.5');
   });
 
-  it.skipIf(!hasCompose && !underCi)('is accepted by Compose v1.29 for 2 and 50 developers (skipped: docker-compose is not installed; CI installs it)', () => {
-    for (const count of [2, 50]) {
-      const r = composeV1Check(renderCompose(modelFor(count)));
+  it.skipIf(!hasCompose && !underCi)('is accepted by Compose v1.29 for 2 and 50 developers, with and without API keys (skipped: docker-compose is not installed; CI installs it)', () => {
+    for (const model of [modelFor(2), modelFor(50), keyed()]) {
+      const r = composeV1Check(renderCompose(model));
       expect(r.stderr).toBe('');
       expect(r.status).toBe(0);
     }
   });
+
+  it('starts code-server with password login and its address on the command line, which config.yaml cannot override', () => {
+    const doc = parse(renderCompose(modelFor(['alice', 'bob'])));
+    for (const name of ['alice', 'bob']) {
+      const command: string[] = doc.services[`code-server-${name}`].command;
+      expect(command.slice(0, 4)).toEqual(['--bind-addr', '0.0.0.0:8080', '--auth', 'password']);
+      expect(command).toEqual(expect.arrayContaining(['--disable-update-check', '--disable-telemetry', '--disable-workspace-trust']));
+    }
+  });
+
+  it('leaves the update check, telemetry and Workspace Trust on only when the config asks for each', () => {
+    const config = (editor: object) => parseConfig(JSON.stringify({ ...baseConfig, containers: { editor } }));
+    const command = (editor: object) => parse(renderCompose(buildModel(config(editor)))).services['code-server-alice'].command as string[];
+    expect(command({ updateCheck: true })).not.toContain('--disable-update-check');
+    expect(command({ updateCheck: true })).toContain('--disable-telemetry');
+    expect(command({ telemetry: true })).not.toContain('--disable-telemetry');
+    expect(command({ workspaceTrust: true })).not.toContain('--disable-workspace-trust');
+    expect(command({ updateCheck: true, telemetry: true, workspaceTrust: true })).toEqual(['--bind-addr', '0.0.0.0:8080', '--auth', 'password']);
+  });
+
+  it("mounts a developer's API key folder read-only into their container alone, never as an environment variable", () => {
+    const doc = parse(renderCompose(keyed()));
+    const alice = doc.services['code-server-alice'];
+    const bob = doc.services['code-server-bob'];
+    expect(alice.volumes).toEqual(expect.arrayContaining([
+      '/etc/devenv/api-keys/alice:/run/devenv:ro',
+      '/etc/devenv/container/anthropic-api-key.sh:/etc/profile.d/devenv-anthropic-api-key.sh:ro',
+      '/etc/devenv/container/anthropic-api-key.cjs:/usr/local/lib/devenv/anthropic-api-key.cjs:ro',
+    ]));
+    expect(alice.env_file).toEqual(['/etc/devenv/secrets/alice.env', '/etc/devenv/secrets/alice.api-key-version']);
+    expect(alice.environment).toEqual({ NODE_OPTIONS: '--require /usr/local/lib/devenv/anthropic-api-key.cjs' });
+    // bob has no key: nothing of alice's, no key folder of his own.
+    expect(JSON.stringify(bob)).not.toContain('api-key');
+    expect(bob.environment ?? {}).toEqual({});
+    expect(JSON.stringify(doc)).not.toContain('ANTHROPIC_API_KEY');
+  });
 });
+
+/** alice with an Anthropic API key (read by the secrets phase from $ALICE_KEY), bob without. */
+function keyed() {
+  const config = parseConfig(JSON.stringify({ ...baseConfig, developers: [{ name: 'alice', anthropicApiKey: { env: 'ALICE_KEY' } }, 'bob'] }));
+  return buildModel(config);
+}
+

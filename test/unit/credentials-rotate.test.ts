@@ -16,7 +16,7 @@ function fakeHost(readsNewFrom: number) {
   let reads = 0;
   const host = {
     runScript: async (name: string, script: string) => {
-      calls.push(`${name}: ${script.match(/^DEVELOPER_SECRETS=(.*)$/m)?.[1]}`);
+      calls.push(`${name}: ${script.match(/^DEVELOPER_SECRETS=(.*)$/m)?.[1]} prune=${script.match(/^PRUNE=(.*)$/m)?.[1]}`);
       reads++;
       return '';
     },
@@ -42,8 +42,9 @@ describe('restartWithPassword', () => {
     const clock = fakeClock();
     await restartWithPassword(host, { ...ctx.model, developers: alice }, PASSWORD, { clock, signal: ctx.signal, progress: () => undefined });
     expect(calls).toEqual([
-      'developer-secrets.sh: \'alice demo/alice/password\'', 'compare digest',
-      'developer-secrets.sh: \'alice demo/alice/password\'', 'compare digest',
+      // alice alone (no API key in this config): the other developers' secrets on the host are not pruned.
+      'developer-secrets.sh: \'alice demo/alice/password -\' prune=\'false\'', 'compare digest',
+      'developer-secrets.sh: \'alice demo/alice/password -\' prune=\'false\'', 'compare digest',
       'restarting code-server-alice', 'listing the containers',
     ]);
     expect(clock.slept).toEqual([5_000]);

@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildModel } from '../../src/config/model.js';
 import { parseConfig } from '../../src/config/load.js';
-import { renderContainersScript, renderSecretsScript } from '../../src/phases/containers.js';
+import { renderContainersScript, renderSecretsScript, secretsScriptValues } from '../../src/phases/containers.js';
 import { renderStorageScript } from '../../src/phases/storage.js';
 import { renderAgentScript } from '../../src/remote/cloudwatch-agent.js';
 import { renderReleaseScript } from '../../src/remote/release.js';
@@ -15,13 +15,27 @@ import { baseConfig } from '../helpers/context.js';
 
 const config = parseConfig(JSON.stringify({ ...baseConfig, developers: ['alice', 'bob'] }));
 const model = buildModel(config);
+/** alice with an Anthropic API key, bob without. */
+const keyedModel = buildModel(parseConfig(JSON.stringify({ ...baseConfig, developers: [{ name: 'alice', anthropicApiKey: { env: 'ALICE_KEY' } }, 'bob'] })));
+
+/** The secrets script with every path of it in `dir` and the files owned by whoever runs the test (as root on the host, uid 1000). */
+async function localSecretsScript(dir: string, developerSecrets: string, prune = true): Promise<string> {
+  return renderTemplate(await loadTemplate('developer-secrets.sh'), {
+    ...secretsScriptValues(keyedModel, prune),
+    SECRETS_DIR: join(dir, 'secrets'),
+    API_KEYS_DIR: join(dir, 'api-keys'),
+    KEY_LOADERS_DIR: join(dir, 'container'),
+    CONTAINER_UID: String(process.getuid!()),
+    DEVELOPER_SECRETS: developerSecrets,
+  });
+}
 const hasShellcheck = spawnSync('shellcheck', ['--version']).status === 0;
 const hasArgon2 = spawnSync('sh', ['-c', 'command -v argon2']).status === 0;
 const underCi = process.env.CI === 'true';
 
 const scripts = async () => ({
   'storage.sh': renderStorageScript(await loadTemplate('storage.sh'), model, 'vol-0123456789abcdef0', { mayFormat: true, reason: '' }),
-  'developer-secrets.sh': renderSecretsScript(await loadTemplate('developer-secrets.sh'), model),
+  'developer-secrets.sh': renderSecretsScript(await loadTemplate('developer-secrets.sh'), keyedModel, true),
   'containers.sh': renderContainersScript(await loadTemplate('containers.sh'), model, false, '0b5c1e7a-1111-4222-8333-944445555666'),
   'release-data-volume.sh': renderReleaseScript(await loadTemplate('release-data-volume.sh'), 'vol-0123456789abcdef0'),
   'cloudwatch-agent.sh': renderAgentScript(await loadTemplate('cloudwatch-agent.sh')),
@@ -33,7 +47,8 @@ describe('on-host scripts', () => {
     expect(s['storage.sh']).toContain("VOLUME_ID='vol-0123456789abcdef0'");
     expect(s['storage.sh']).toContain("DEVELOPERS='alice bob'");
     expect(s['storage.sh']).toContain('nvme-Amazon_Elastic_Block_Store_${VOLUME_ID//-/}');
-    expect(s['developer-secrets.sh']).toContain("DEVELOPER_SECRETS='alice demo/alice/password\nbob demo/bob/password'");
+    expect(s['developer-secrets.sh']).toContain("DEVELOPER_SECRETS='alice demo/alice/password demo/alice/anthropic-api-key\nbob demo/bob/password -'");
+    expect(s['developer-secrets.sh']).toContain("PRUNE='true'");
     expect(s['developer-secrets.sh']).toContain("AWS_REGION='us-east-1'");
     expect(s['containers.sh']).toContain("PURGE_REMOVED='false'");
     expect(s['containers.sh']).toContain("DATA_FILESYSTEM_UUID='0b5c1e7a-1111-4222-8333-944445555666'");
@@ -175,8 +190,7 @@ echo "docker compose up"`], { encoding: 'utf8' });
     // The AWS CLI stub answers with the password in <dir>/<secret id with / as _>.
     writeFileSync(join(bin, 'aws'), `#!/bin/sh\nwhile [ "$1" != --secret-id ]; do shift; done\ncat "${dir}/$(echo "$2" | tr / _)"\n`);
     chmodSync(join(bin, 'aws'), 0o755);
-    const template = await loadTemplate('developer-secrets.sh');
-    const script = renderTemplate(template, { AWS_REGION: 'us-east-1', SECRETS_DIR: join(dir, 'secrets'), DEVELOPER_SECRETS: 'alice demo/alice/password\nbob demo/bob/password' });
+    const script = await localSecretsScript(dir, 'alice demo/alice/password -\nbob demo/bob/password -');
     const setPassword = (who: string, pw: string) => writeFileSync(join(dir, `demo_${who}_password`), pw);
     const run = () => spawnSync('bash', ['-c', script], { encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
     const env = (who: string) => readFileSync(join(dir, 'secrets', `${who}.env`), 'utf8');
@@ -204,13 +218,81 @@ echo "docker compose up"`], { encoding: 'utf8' });
     expect(again.stdout.trim()).toBe(hash);
   });
 
+  it.skipIf(!hasArgon2 && !underCi)("puts each API key where only its developer's container reads it, renews it only when it changed, and removes it with the key", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'devenv-secrets-'));
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'aws'), `#!/bin/sh\nwhile [ "$1" != --secret-id ]; do shift; done\ncat "${dir}/$(echo "$2" | tr / _)"\n`);
+    chmodSync(join(bin, 'aws'), 0o755);
+    const put = (id: string, value: string) => writeFileSync(join(dir, id.replaceAll('/', '_')), value);
+    const run = async (lines: string, prune = true) => {
+      const r = spawnSync('bash', ['-c', await localSecretsScript(dir, lines, prune)], { encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
+      expect(r.status, r.stderr).toBe(0);
+      return r.stdout + r.stderr;
+    };
+    const keyFile = (who: string) => join(dir, 'api-keys', who, 'anthropic-api-key');
+    const version = (who: string) => readFileSync(join(dir, 'secrets', `${who}.api-key-version`), 'utf8');
+    const both = 'alice demo/alice/password demo/alice/anthropic-api-key\nbob demo/bob/password demo/bob/anthropic-api-key';
+    put('demo/alice/password', 'AlicePassw0rd1234567890x');
+    put('demo/bob/password', 'BobPassw0rd1234567890xyz');
+    put('demo/alice/anthropic-api-key', 'sk-ant-api03-ALICEKEY1');
+    put('demo/bob/anthropic-api-key', 'sk-ant-api03-BOBKEY222');
+
+    const outputs = [await run(both)];
+    expect(readFileSync(keyFile('alice'), 'utf8')).toBe('sk-ant-api03-ALICEKEY1');
+    expect(readFileSync(keyFile('bob'), 'utf8')).toBe('sk-ant-api03-BOBKEY222');
+    expect(statSync(keyFile('alice')).mode & 0o777).toBe(0o400);
+    expect(statSync(keyFile('alice')).uid).toBe(process.getuid!());
+    expect(statSync(join(dir, 'api-keys')).mode & 0o777).toBe(0o700);
+    expect(statSync(join(dir, 'secrets', 'alice.api-key-version')).mode & 0o777).toBe(0o600);
+    expect(version('alice')).toMatch(/^DEVENV_API_KEY_VERSION=[0-9a-f]{24}\n$/);
+    const profile = readFileSync(join(dir, 'container', 'anthropic-api-key.sh'), 'utf8');
+    expect(statSync(join(dir, 'container', 'anthropic-api-key.sh')).mode & 0o777).toBe(0o644);
+    // The profile script, run by a login shell in the container, exports the key from the mounted file.
+    writeFileSync(join(dir, 'profile.sh'), profile.replaceAll('/run/devenv/anthropic-api-key', keyFile('alice')));
+    const shell = spawnSync('sh', ['-c', `. '${join(dir, 'profile.sh')}'; printf %s "$ANTHROPIC_API_KEY"`], { encoding: 'utf8', env: { PATH: process.env.PATH } });
+    expect(shell.stdout).toBe('sk-ant-api03-ALICEKEY1');
+    // So does the Node.js preload, for code-server and everything it starts.
+    const preload = join(dir, 'preload.cjs');
+    writeFileSync(preload, readFileSync(join(dir, 'container', 'anthropic-api-key.cjs'), 'utf8').replaceAll('/run/devenv/anthropic-api-key', keyFile('bob')));
+    const node = spawnSync(process.execPath, ['-e', 'process.stdout.write(process.env.ANTHROPIC_API_KEY)'], { encoding: 'utf8', env: { PATH: process.env.PATH, NODE_OPTIONS: `--require ${preload}` } });
+    expect(node.stdout).toBe('sk-ant-api03-BOBKEY222');
+
+    // Unchanged: nothing rewritten, so Compose recreates nothing.
+    const before = { alice: version('alice'), bob: version('bob') };
+    outputs.push(await run(both));
+    expect(version('alice')).toBe(before.alice);
+    expect(version('bob')).toBe(before.bob);
+
+    // bob's key rotated: his file and version change, alice's stay.
+    put('demo/bob/anthropic-api-key', 'sk-ant-api03-BOBKEY333');
+    outputs.push(await run(both));
+    expect(readFileSync(keyFile('bob'), 'utf8')).toBe('sk-ant-api03-BOBKEY333');
+    expect(version('bob')).not.toBe(before.bob);
+    expect(version('alice')).toBe(before.alice);
+
+    // `credentials rotate alice` (alice alone, no pruning) leaves bob's key; then alice loses her key in the config; then bob leaves.
+    outputs.push(await run('alice demo/alice/password demo/alice/anthropic-api-key', false));
+    expect(existsSync(keyFile('bob'))).toBe(true);
+    outputs.push(await run('alice demo/alice/password -\nbob demo/bob/password demo/bob/anthropic-api-key'));
+    expect(existsSync(join(dir, 'api-keys', 'alice'))).toBe(false);
+    expect(existsSync(join(dir, 'secrets', 'alice.api-key-version'))).toBe(false);
+    outputs.push(await run('alice demo/alice/password -'));
+    expect(existsSync(join(dir, 'api-keys', 'bob'))).toBe(false);
+    expect(existsSync(join(dir, 'secrets', 'bob.api-key-version'))).toBe(false);
+
+    const printed = outputs.join('\n');
+    expect(printed).toContain('bob: API key written to');
+    for (const key of ['ALICEKEY1', 'BOBKEY222', 'BOBKEY333']) expect(printed).not.toContain(key);
+  });
+
   it('fails, naming the secret, when the instance role cannot read it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'devenv-secrets-'));
     const bin = join(dir, 'bin');
     mkdirSync(bin);
     writeFileSync(join(bin, 'aws'), '#!/bin/sh\necho "An error occurred (AccessDeniedException)" >&2\nexit 254\n');
     chmodSync(join(bin, 'aws'), 0o755);
-    const script = renderTemplate(await loadTemplate('developer-secrets.sh'), { AWS_REGION: 'us-east-1', SECRETS_DIR: join(dir, 'secrets'), DEVELOPER_SECRETS: 'alice demo/alice/password' });
+    const script = await localSecretsScript(dir, 'alice demo/alice/password -');
     const r = spawnSync('bash', ['-c', script], { encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('could not read secret demo/alice/password with the instance role');

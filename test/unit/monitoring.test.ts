@@ -33,6 +33,7 @@ import { hostPolicy, METRICS_NAMESPACE } from '../../src/blueprint/identity.js';
 import { parseConfig } from '../../src/config/load.js';
 import { buildModel } from '../../src/config/model.js';
 import { renderAgentConfig, renderAgentScript } from '../../src/remote/cloudwatch-agent.js';
+import type { RemoteHost } from '../../src/remote/host.js';
 import { loadTemplate } from '../../src/remote/templates.js';
 import { DevenvError } from '../../src/errors.js';
 import monitoring from '../../src/phases/monitoring.js';
@@ -221,6 +222,41 @@ describe('monitoring: log groups', () => {
   });
 });
 
+describe('monitoring: the host\'s CloudWatch agent', () => {
+  /** A host with alice's and bob's containers running; records the agent configurations written to it. */
+  function fakeHost() {
+    const written: string[] = [];
+    const host = {
+      check: async (what: string) => {
+        if (what !== 'listing the containers') throw new Error(`unexpected host call: ${what}`);
+        return ['alice', 'bob'].map((d) => `${d} ${d}-id 0 /var/lib/docker/containers/${d}-id/${d}-id-json.log running healthy`).join('\n');
+      },
+      upload: async (path: string, content: string) => void (path.endsWith('cloudwatch-agent.json') && written.push(content)),
+      runScript: async () => 'cloudwatch-agent: shipping the system, Docker and container logs with the new configuration\n',
+    };
+    return { host: host as unknown as RemoteHost, written };
+  }
+  const shipped = (config: string) => (JSON.parse(config).logs?.logs_collected.files.collect_list ?? []).map((f: { log_group_name: string }) => f.log_group_name).sort();
+
+  it('points the agent at every group once they exist, with the containers the containers phase started', async () => {
+    const ctx = await context();
+    const { host, written } = fakeHost();
+    ctx.ssh = async () => host;
+    await ctx.state.setOutputs('containers', { developers: 'alice bob' });
+    await ctx.state.setPhase('containers', 'complete');
+    await monitoring.apply(ctx);
+    expect(written).toHaveLength(1);
+    expect(shipped(written[0]!)).toEqual(['/aws/ec2/demo/containers/alice', '/aws/ec2/demo/containers/bob', '/aws/ec2/demo/docker', '/aws/ec2/demo/system']);
+    for (const group of shipped(written[0]!)) expect(world.groups.has(group)).toBe(true);
+  });
+
+  it('does not log in to the host before the containers phase has run there (the moto tier has no host)', async () => {
+    const ctx = await context();
+    await monitoring.apply(ctx); // ctx.ssh() rejects: any login would fail the phase
+    expect(world.groups.size).toBe(4);
+  });
+});
+
 describe('config: monitoring', () => {
   const parse = (monitoring: unknown) => () => parseConfig(JSON.stringify({ ...baseConfig, monitoring }));
 
@@ -398,9 +434,17 @@ describe('monitoring: destroy', () => {
 describe("the host's CloudWatch agent", () => {
   const model = buildModel(parseConfig(JSON.stringify({ ...baseConfig, developers: ['bob', 'alice', 'carol'] })));
   const logPath = (id: string) => `/var/lib/docker/containers/${id}/${id}-json.log`;
+  const ALL_GROUPS = new Set(['system', 'docker', 'containers/alice', 'containers/bob', 'containers/carol'].map((g) => `/aws/ec2/demo/${g}`));
+
+  it('ships only to the log groups that exist: the agent may not create one, and events for a missing group are dropped', () => {
+    const logsOf = (groups: Set<string>) => JSON.parse(renderAgentConfig(model, new Map([['alice', logPath('a1')], ['bob', logPath('b1')]]), groups)).logs;
+    expect(logsOf(new Set())).toBeUndefined();
+    expect(logsOf(new Set(['/aws/ec2/demo/system', '/aws/ec2/demo/containers/bob'])).logs_collected.files.collect_list.map((f: { file_path: string }) => f.file_path))
+      .toEqual(['/var/log/syslog', logPath('b1')]);
+  });
 
   it('ships the system log, Docker\'s log and each running container\'s json-file log to its log group', () => {
-    const config = JSON.parse(renderAgentConfig(model, new Map([['alice', logPath('a1')], ['bob', logPath('b1')]])));
+    const config = JSON.parse(renderAgentConfig(model, new Map([['alice', logPath('a1')], ['bob', logPath('b1')]]), ALL_GROUPS));
     expect(config.logs.logs_collected.files.collect_list.map((f: { file_path: string; log_group_name: string }) => [f.file_path, f.log_group_name])).toEqual([
       ['/var/log/syslog', '/aws/ec2/demo/system'],
       ['/var/log/docker.log', '/aws/ec2/demo/docker'],
@@ -411,7 +455,7 @@ describe("the host's CloudWatch agent", () => {
   });
 
   it('needs nothing the host role does not grant: no group creation or retention, metrics only in the namespace the policy allows', () => {
-    const text = renderAgentConfig(model, new Map([['alice', logPath('a1')]]));
+    const text = renderAgentConfig(model, new Map([['alice', logPath('a1')]]), ALL_GROUPS);
     expect(text).not.toMatch(/retention_in_days|log_group_class|ec2_instance_tag_keys|AutoScalingGroupName/);
     const config = JSON.parse(text);
     expect(config.metrics.namespace).toBe(METRICS_NAMESPACE);
@@ -424,10 +468,10 @@ describe("the host's CloudWatch agent", () => {
   });
 
   it('is the same text for the same containers, whatever order docker lists them in (the host script restarts the agent only on a change)', () => {
-    const a = renderAgentConfig(model, new Map([['alice', logPath('a1')], ['bob', logPath('b1')]]));
-    const b = renderAgentConfig(model, new Map([['bob', logPath('b1')], ['alice', logPath('a1')]]));
+    const a = renderAgentConfig(model, new Map([['alice', logPath('a1')], ['bob', logPath('b1')]]), ALL_GROUPS);
+    const b = renderAgentConfig(model, new Map([['bob', logPath('b1')], ['alice', logPath('a1')]]), ALL_GROUPS);
     expect(a).toBe(b);
-    expect(renderAgentConfig(model, new Map([['alice', logPath('a2')], ['bob', logPath('b1')]]))).not.toBe(a);
+    expect(renderAgentConfig(model, new Map([['alice', logPath('a2')], ['bob', logPath('b1')]]), ALL_GROUPS)).not.toBe(a);
   });
 
   it('the host script skips, with a message and exit 0, on a host without the agent', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PHASES, topologicalOrder } from '../../src/phases/index.js';
 import { reverseGraph, runGraph, Unavailable, type Node } from '../../src/runner.js';
+import { graphOf } from '../../src/commands/converge.js';
 
 const graph: Node[] = [
   { name: 'validate', needs: [] },
@@ -92,6 +93,38 @@ describe('runner', () => {
       expect(result.outcomes.find((o) => o.name === 'test')?.result, monitoring).toBe('done');
       expect(log.at(-1), monitoring).toBe('test');
     }
+  });
+
+  it("up: monitoring starts once containers has finished (its log groups then reach the agent), containers never waits for monitoring, and --skip monitoring still runs containers and test", async () => {
+    const all = PHASES.map((p) => p.name);
+    const log: string[] = [];
+    const ended = new Map<string, () => void>();
+    const endOf = (name: string) => new Promise<void>((r) => ended.set(name, r));
+    /** Each phase ends at once, except `slow`, which ends only after `until` has ended. */
+    const runWith = (slow: string, until: string) => {
+      log.length = 0;
+      const gate = endOf(until);
+      return async (name: string) => {
+        log.push(`start ${name}`);
+        if (name === slow) await gate;
+        log.push(`end ${name}`);
+        ended.get(name)?.();
+      };
+    };
+    // Containers still busy when alb is done: monitoring (which needs alb) waits for it all the same.
+    await runGraph(graphOf(all), { concurrency: 4, run: runWith('containers', 'alb') });
+    expect(log.indexOf('end containers')).toBeLessThan(log.indexOf('start monitoring'));
+    // The certificate validating until containers is done: containers does not wait for it (nor for monitoring, which does).
+    const outcome = await Promise.race([
+      runGraph(graphOf(all), { concurrency: 4, run: runWith('cert', 'containers') }),
+      new Promise<'deadlock'>((r) => setTimeout(() => r('deadlock'), 5_000)),
+    ]);
+    expect(outcome).not.toBe('deadlock');
+    expect(log.indexOf('end containers')).toBeLessThan(log.indexOf('end cert'));
+    const skipMonitoring = await runGraph(graphOf(all.filter((n) => n !== 'monitoring')), { concurrency: 4, run: async () => undefined });
+    expect(Object.fromEntries(skipMonitoring.outcomes.map((o) => [o.name, o.result]))).toMatchObject({ containers: 'done', test: 'done' });
+    const noContainers = await runGraph(graphOf(all.filter((n) => n !== 'containers' && n !== 'test')), { concurrency: 4, run: async () => undefined });
+    expect(noContainers.outcomes.find((o) => o.name === 'monitoring')?.result).toBe('done');
   });
 
   it('starts nothing once aborted', async () => {

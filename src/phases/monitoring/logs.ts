@@ -19,6 +19,11 @@ const plannedGroups = (ctx: Context): PlannedResource[] => monitoringBlueprint(c
 /** The trailing slash keeps another project whose name starts with this one's out. */
 const prefixOf = (ctx: Context) => `${logGroupPrefix(ctx.model)}/`;
 
+/** The log groups this phase has made (or adopted): the only ones the host's agent may ship to. */
+export function recordedLogGroups(ctx: Pick<Context, 'state'>): Set<string> {
+  return new Set(ctx.state.resourcesOf('monitoring').filter(([, r]) => r.kind === 'log group' && r.id).map(([, r]) => r.id!));
+}
+
 export async function ensureLogGroups(ctx: Context): Promise<void> {
   const groups = await listLogGroups(ctx, prefixOf(ctx));
   await mapLimit(plannedGroups(ctx), PER_DEVELOPER_CONCURRENCY, async (p) => {
