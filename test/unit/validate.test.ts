@@ -508,6 +508,45 @@ describe('admin CIDR', () => {
   });
 });
 
+describe('login pages', () => {
+  it('warns in validate and in plan, with the reason, when the login pages are open to the whole internet', async () => {
+    const ctx = await testContext('validate');
+    await validate.apply(ctx);
+    const login = allWarnings(ctx).filter((m) => m.startsWith('the login pages are open to the whole internet'));
+    expect(login).toEqual([
+      "the login pages are open to the whole internet: code-server's login limiter is shared by everyone who tries (2 attempts a minute, 12 an hour, per developer's editor), "
+      + 'so anyone on the internet can lock a developer out with two wrong passwords a minute; list your team\'s networks in alb.allowedCidrs (such as ["203.0.113.0/24"])',
+    ]);
+    const plan = await validate.plan(await testContext('validate'));
+    expect(plan.find((c) => c.logicalId === 'check/login-pages')?.detail).toContain('the login pages are open to the whole internet: code-server\'s login limiter');
+  });
+
+  it('counts a block broader than a /8 (IPv4 or IPv6) as the whole internet', async () => {
+    for (const allowedCidrs of [['0.0.0.0/1', '128.0.0.0/1'], ['203.0.113.0/24', '::/0'], ['2000::/3']]) {
+      const ctx = await testContext('validate', { alb: { allowedCidrs } });
+      await validate.apply(ctx);
+      expect(allWarnings(ctx).filter((m) => m.startsWith('the login pages are open')), allowedCidrs.join()).toHaveLength(1);
+    }
+  });
+
+  it('says nothing more when alb.allowedCidrs narrows who reaches them', async () => {
+    const ctx = await testContext('validate', { alb: { allowedCidrs: ['203.0.113.0/24', '2001:db8::/32'] } });
+    await validate.apply(ctx);
+    expect(allWarnings(ctx)).toEqual([]);
+    expect(steps(ctx)).toContain('the login pages are reachable from only 203.0.113.0/24, 2001:db8::/32 (alb.allowedCidrs)');
+  });
+});
+
+describe('ssh.adminCidrs', () => {
+  it('validate checks each block and says them all', async () => {
+    const ctx = await testContext('validate', { ssh: { adminCidrs: ['203.0.113.7/32', '198.51.100.0/24'] } });
+    await validate.apply(ctx);
+    expect(steps(ctx)).toContain('SSH (port 22) only from 203.0.113.7/32, 198.51.100.0/24');
+    ctx.config.ssh.adminCidrs = ['203.0.113.7/32', '0.0.0.0/0'];
+    expect((await failure(ctx, 'config')).message).toContain('admin CIDR: ssh.adminCidrs[1] "0.0.0.0/0" opens SSH (port 22) to the whole internet');
+  });
+});
+
 describe('private key', () => {
   const keyAt = (content: string, mode = 0o600) => {
     const path = join(mkdtempSync(join(tmpdir(), 'devenv-validate-key-')), 'admin.pem');
