@@ -1,3 +1,4 @@
+import { DevenvError } from '../errors.js';
 import { cidrsOverlap, nthBlock, parseCidr } from './cidr.js';
 import type { Config } from './schema.js';
 
@@ -15,7 +16,11 @@ const SMALLEST_POOL_PREFIX = DEVELOPER_NETWORK_PREFIX - Math.ceil(Math.log2(MAX_
 /** The developer's network: the /24 of the pool at their priority. */
 export function developerNetwork(pool: string, priority: number): string {
   const block = nthBlock(parseCidr(pool)!, DEVELOPER_NETWORK_PREFIX, priority);
-  if (!block) throw new Error(`containers.networkPool ${pool} has no /${DEVELOPER_NETWORK_PREFIX} for listener-rule priority ${priority} (at most ${MAX_NETWORK_PRIORITY})`);
+  if (!block) {
+    throw new DevenvError('config', `containers.networkPool ${pool} has no /${DEVELOPER_NETWORK_PREFIX} left for listener-rule priority ${priority}`, {
+      remedy: 'use a larger containers.networkPool, or let the secrets of removed developers expire so their priorities are freed',
+    });
+  }
   return block;
 }
 

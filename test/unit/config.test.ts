@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { allocate, buildModel } from '../../src/config/model.js';
 import { DevenvError, ExitCode } from '../../src/errors.js';
+import { developerNetwork } from '../../src/config/network-pool.js';
 import { TLS_POLICIES } from '../../src/config/tls-policies.js';
 import { renderCompose } from '../../src/remote/compose.js';
 import { baseConfig } from '../helpers/context.js';
@@ -300,6 +301,9 @@ describe('README', () => {
       expect(yaml).toContain('"172.20.2.0/24"');
       const moved = renderCompose(buildModel(parse({ developers: ['alice'], containers: { networkPool: '192.168.0.0/16' } })));
       expect(moved).toContain('"192.168.1.0/24"');
+      expect(developerNetwork('172.20.0.0/16', 255)).toBe('172.20.255.0/24');
+      expect(developerNetwork('10.128.0.0/15', 256)).toBe('10.129.0.0/24');
+      expect(() => developerNetwork('172.20.0.0/16', 256)).toThrow('containers.networkPool 172.20.0.0/16 has no /24 left for listener-rule priority 256');
     });
 
     it('refuses a pool overlapping the VPC, a subnet or Docker\'s own bridge, naming both ranges (exit 2)', () => {
