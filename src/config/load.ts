@@ -66,6 +66,9 @@ function crossFieldProblems(config: Config): string[] {
 
   for (const { key, problem } of adminCidrProblems(config.ssh)) problems.push(`${key}: ${problem}`);
   problems.push(...networkPoolProblems(config));
+  if (!config.alb.allowedCidrs.some((c) => !c.includes(':'))) {
+    problems.push(`alb.allowedCidrs: ${JSON.stringify(config.alb.allowedCidrs)} lists no IPv4 block, but the load balancer has IPv4 addresses only: nobody could reach it; add your IPv4 networks`);
+  }
 
   // Each developer's resolved limits; a problem is blamed on the developer who overrides the values, else on containers.
   buildModel(config).developers.forEach((d, i) => {

@@ -271,6 +271,7 @@ describe('README', () => {
       expect(message).toContain('alb.allowedCidrs[4]: "203.0.113.0/24" repeats item 3');
       expect(message).toContain('alb.allowedCidrs[6]: "2001:db8::/48" repeats item 5');
       expect(problems({ alb: { allowedCidrs: [] } })).toContain('alb.allowedCidrs: [] must list at least one CIDR block');
+      expect(problems({ alb: { allowedCidrs: ['2001:db8::/32'] } })).toContain('alb.allowedCidrs: ["2001:db8::/32"] lists no IPv4 block, but the load balancer has IPv4 addresses only');
     });
 
     it('ssh.adminCidrs: several blocks, each held to the /8 rule; adminCidr still accepted; both, or neither, is an error', () => {
