@@ -522,7 +522,7 @@ describe('login pages', () => {
   });
 
   it('counts a block broader than a /8 (IPv4 or IPv6) as the whole internet', async () => {
-    for (const allowedCidrs of [['0.0.0.0/1', '128.0.0.0/1'], ['203.0.113.0/24', '::/0'], ['2000::/3']]) {
+    for (const allowedCidrs of [['0.0.0.0/1', '128.0.0.0/1'], ['203.0.113.0/24', '::/0'], ['203.0.113.0/24', '2000::/3']]) {
       const ctx = await testContext('validate', { alb: { allowedCidrs } });
       await validate.apply(ctx);
       expect(allWarnings(ctx).filter((m) => m.startsWith('the login pages are open')), allowedCidrs.join()).toHaveLength(1);
