@@ -10,6 +10,9 @@ export function certBlueprint(model: Model): PlannedResource[] {
   ];
 }
 
+/** The Strict-Transport-Security value the HTTPS listener sends: `max-age=31536000; includeSubDomains`. */
+export const hstsHeader = (hsts: Model['config']['alb']['hsts']): string => `max-age=${hsts.maxAgeSeconds}${hsts.includeSubDomains ? '; includeSubDomains' : ''}`;
+
 export function albBlueprint(model: Model): PlannedResource[] {
   return [
     awsResource(model, 'alb', 'load balancer', {
@@ -22,8 +25,10 @@ export function albBlueprint(model: Model): PlannedResource[] {
       }, d.name),
       awsResource(model, `rule/${d.name}`, 'listener rule', { host: d.hostname, priority: d.priority, forwardTo: `tg/${d.name}` }, d.name),
     ]),
-    awsResource(model, 'listener/https', 'listener', { port: 443, certificate: 'cert', sslPolicy: model.config.alb.sslPolicy, default: 'fixed 404' }),
-    awsResource(model, 'listener/http', 'listener', { port: 80, default: 'redirect to HTTPS (301)' }),
+    awsResource(model, 'listener/https', 'listener', {
+      port: 443, certificate: 'cert', sslPolicy: model.config.alb.sslPolicy, default: 'fixed 404', strictTransportSecurity: hstsHeader(model.config.alb.hsts),
+    }),
+    ...(model.config.alb.httpRedirect ? [awsResource(model, 'listener/http', 'listener', { port: 80, default: 'redirect to HTTPS (301)' })] : []),
   ];
 }
 

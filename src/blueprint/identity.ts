@@ -1,3 +1,4 @@
+import { TAG } from '../aws/tags.js';
 import type { Model } from '../config/model.js';
 import { awsResource, type PlannedResource } from './types.js';
 
@@ -32,7 +33,16 @@ export function hostPolicy(model: Pick<Model, 'project' | 'region'>, account: st
   return {
     Version: '2012-10-17',
     Statement: [
-      { Sid: 'ReadOwnSecrets', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: arn('secretsmanager', `secret:${model.project}/*`) },
+      {
+        // By name and by tag: a name prefix alone would let a project named `prod` read every `prod/…`
+        // secret of the account. (The `/` after the project keeps `prod-2/…` out of `prod/*`.) Every secret
+        // devenv makes carries devenv:project from its CreateSecret on.
+        Sid: 'ReadOwnSecrets',
+        Effect: 'Allow',
+        Action: 'secretsmanager:GetSecretValue',
+        Resource: arn('secretsmanager', `secret:${model.project}/*`),
+        Condition: { StringEquals: { [`secretsmanager:ResourceTag/${TAG.project}`]: model.project } },
+      },
       {
         // What the CloudWatch agent calls when the groups exist (the monitoring phase makes them, with their
         // retention): a stream per instance, then its events. It calls CreateLogGroup only for a missing group,
@@ -62,7 +72,7 @@ export function iamBlueprint(model: Model): PlannedResource[] {
   return [
     role,
     awsResource(model, 'iam/policy', 'IAM inline policy', {
-      allows: hostPolicy(model, account).Statement.map((s) => `${[s.Action].flat().join(', ')} on ${s.Resource}`),
+      allows: hostPolicy(model, account).Statement.map((s) => `${[s.Action].flat().join(', ')} on ${s.Resource}${s.Condition ? ` if ${JSON.stringify(s.Condition.StringEquals)}` : ''}`),
     }, undefined, names.policy),
     awsResource(model, 'iam/profile', 'instance profile', { role: role.name }, undefined, names.profile),
   ];

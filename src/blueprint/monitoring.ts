@@ -71,7 +71,12 @@ export function alarmDefinitions(model: Model): AlarmDefinition[] {
 export const BACKUP_RULE = { name: 'DailyBackup', schedule: 'cron(0 2 * * ? *)', startWindowMinutes: 60, completionWindowMinutes: 24 * 60 } as const;
 
 /** The managed policies AWS Backup's own service role gets (the console's AWSBackupDefaultServiceRole). */
-export const BACKUP_MANAGED_POLICIES = ['AWSBackupServiceRolePolicyForBackup', 'AWSBackupServiceRolePolicyForRestores'] as const;
+/**
+ * What the backup role may do: take the backups. Restores never go through AWS Backup (the README's
+ * restore makes a volume from the snapshot with EC2 and adopts it), so AWS's restores policy, which
+ * may create and overwrite resources of every kind AWS Backup knows, is not attached.
+ */
+export const BACKUP_MANAGED_POLICIES = ['AWSBackupServiceRolePolicyForBackup'] as const;
 
 /** The SNS topic the alarms notify: made only when `monitoring.alarmEmail` is set (and deleted when it no longer is). */
 export const alarmTopic = (model: Model): PlannedResource => awsResource(model, 'alarm/topic', 'SNS topic', {

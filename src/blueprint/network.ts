@@ -1,4 +1,6 @@
+import { canonicalCidr } from '../config/cidr.js';
 import type { Model } from '../config/model.js';
+import { adminCidrsOf } from '../config/ssh.js';
 import { awsResource, type PlannedResource } from './types.js';
 
 export function vpcBlueprint(model: Model): PlannedResource[] {
@@ -23,14 +25,17 @@ export interface IngressRule {
 
 export function ingressRules(model: Model): { alb: IngressRule[]; host: IngressRule[] } {
   const { from, to } = model.portRange;
+  const { allowedCidrs, httpRedirect } = model.config.alb;
+  const ports = [...(httpRedirect ? [80] : []), 443];
+  const origin = (cidr: string) => (cidr === '0.0.0.0/0' || cidr === '::/0' ? 'anywhere' : 'alb.allowedCidrs');
   return {
-    alb: [
-      { fromPort: 80, toPort: 80, source: '0.0.0.0/0', description: 'HTTP from anywhere (redirected to HTTPS)' },
-      { fromPort: 443, toPort: 443, source: '0.0.0.0/0', description: 'HTTPS from anywhere' },
-    ],
+    alb: ports.flatMap((port) => allowedCidrs.map((cidr) => ({
+      fromPort: port, toPort: port, source: canonicalCidr(cidr),
+      description: port === 80 ? `HTTP from ${origin(cidr)} (redirected to HTTPS)` : `HTTPS from ${origin(cidr)}`,
+    }))),
     host: [
       { fromPort: from, toPort: to, source: 'sg/alb', description: 'code-server containers, from the ALB only' },
-      { fromPort: 22, toPort: 22, source: model.config.ssh.adminCidr, description: 'SSH from the admin network' },
+      ...adminCidrsOf(model.config.ssh).map((cidr) => ({ fromPort: 22, toPort: 22, source: cidr, description: 'SSH from the admin network' })),
     ],
   };
 }

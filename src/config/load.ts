@@ -6,7 +6,8 @@ import { configSchema, type Config } from './schema.js';
 import { describeIssue, humanMessage, jsonSyntaxError } from './issues.js';
 import { awsLimitProblems } from './limits.js';
 import { buildModel, developerNames } from './model.js';
-import { adminCidrProblem } from './ssh.js';
+import { adminCidrProblems } from './ssh.js';
+import { networkPoolProblems } from './network-pool.js';
 
 /** Reads, parses and validates a config file; every problem is reported at once, with its key path. */
 export async function loadConfig(path: string): Promise<Config> {
@@ -63,8 +64,11 @@ function crossFieldProblems(config: Config): string[] {
   });
   if (cidrsOverlap(a, b)) problems.push(`network.subnetCidrs: "${config.network.subnetCidrs.join('" and "')}" overlap`);
 
-  const ssh = adminCidrProblem(config.ssh);
-  if (ssh) problems.push(`ssh.adminCidr: ${ssh}`);
+  for (const { key, problem } of adminCidrProblems(config.ssh)) problems.push(`${key}: ${problem}`);
+  problems.push(...networkPoolProblems(config));
+  if (!config.alb.allowedCidrs.some((c) => !c.includes(':'))) {
+    problems.push(`alb.allowedCidrs: ${JSON.stringify(config.alb.allowedCidrs)} lists no IPv4 block, but the load balancer has IPv4 addresses only: nobody could reach it; add your IPv4 networks`);
+  }
 
   // Each developer's resolved limits; a problem is blamed on the developer who overrides the values, else on containers.
   buildModel(config).developers.forEach((d, i) => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { cidrProblem } from './cidr.js';
+import { anyCidrProblem, canonicalCidr, cidrProblem } from './cidr.js';
+import { TLS_POLICIES } from './tls-policies.js';
 
 /** The retention periods CloudWatch Logs accepts (PutRetentionPolicy's `retentionInDays`). */
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
@@ -18,6 +19,23 @@ const cidr = z.string().superRefine((text, ctx) => {
   const problem = cidrProblem(text);
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
+const cidrIpv4or6 = z.string().superRefine((text, ctx) => {
+  const problem = anyCidrProblem(text);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+/** A list of CIDR blocks where each appears once (an IPv6 block however it is written). */
+const cidrList = (item: z.ZodType<string>) => z.array(item).superRefine((list, ctx) => {
+  const seen = new Map<string, number>();
+  list.forEach((text, i) => {
+    const key = canonicalCidr(text);
+    if (seen.has(key)) ctx.addIssue({ code: 'custom', path: [i], message: `repeats item ${seen.get(key)} (list each block once)`, input: text });
+    else seen.set(key, i);
+  });
+});
+
+/** HSTS: at least a year, as browsers' preload lists and most audits ask. */
+export const MIN_HSTS_SECONDS = 31536000;
 
 /** A whole number in a range, with its unit in every message ("must be at least 8 GiB"). */
 const whole = (min: number, max: number, unit: string) => z.number()
@@ -122,15 +140,24 @@ export const configSchema = z
       .prefault({}),
     ssh: z
       .object({
-        adminCidr: cidr.describe('the only source allowed to reach port 22'),
-        allowSshFromAnywhere: z.boolean().default(false).describe('must be true to allow adminCidr 0.0.0.0/0'),
+        adminCidr: cidr.optional().describe('the only source allowed to reach port 22 (or adminCidrs for several)'),
+        adminCidrs: cidrList(cidr).min(1, { message: 'must list at least one CIDR block' }).max(20, { message: 'must list at most 20 CIDR blocks' }).optional()
+          .describe('the sources allowed to reach port 22, instead of adminCidr'),
+        allowSshFromAnywhere: z.boolean().default(false).describe('must be true to allow an admin CIDR broader than a /8, such as 0.0.0.0/0'),
         user: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, { message: 'is not a Linux user name such as ubuntu' }).default('ubuntu')
           .describe("the host's login user (passwordless sudo)"),
         host: z.string().regex(/^[A-Za-z0-9.:-]{1,253}$/, { message: 'is not a host name or IP address' }).optional()
           .describe("log in here instead of the host's public IP (a bastion's forwarded port, a tunnel, a test host)"),
         port: z.number().int().min(1).max(65535).default(22).describe('SSH port'),
       })
-      .strict(),
+      .strict()
+      .superRefine((ssh, ctx) => {
+        if (ssh.adminCidr === undefined && ssh.adminCidrs === undefined) {
+          ctx.addIssue({ code: 'custom', path: ['adminCidrs'], message: 'is required: the CIDR blocks allowed to reach port 22, such as ["203.0.113.7/32"] (or a single adminCidr)', input: undefined });
+        } else if (ssh.adminCidr !== undefined && ssh.adminCidrs !== undefined) {
+          ctx.addIssue({ code: 'custom', path: ['adminCidr'], message: `is given together with ssh.adminCidrs: keep only adminCidrs, with ${JSON.stringify(ssh.adminCidr)} in its list if you mean it`, input: ssh.adminCidr });
+        }
+      }),
     developers,
     containers: z
       .object({
@@ -158,6 +185,8 @@ export const configSchema = z
           })
           .strict()
           .prefault({}),
+        networkPool: cidr.default('172.20.0.0/16')
+          .describe("the block each developer's Docker network takes a /24 of (by rule priority); must not overlap the VPC, its subnets or Docker's 172.17.0.0/16"),
       })
       .strict()
       .prefault({}),
@@ -174,9 +203,28 @@ export const configSchema = z
         idleTimeoutSeconds: z.number().int().min(60).max(4000).default(3600)
           .describe("seconds the load balancer keeps an idle connection open; code-server's websockets need long ones (the AWS default of 60 drops idle editors)"),
         sslPolicy: z.string()
-          .regex(/^ELBSecurityPolicy-(TLS13-|TLS-1-2-|FS-1-2-)/, { message: 'must be an ELBSecurityPolicy that allows TLS 1.2 and newer only, such as ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09 (the API default ELBSecurityPolicy-2016-08 allows TLS 1.0)' })
+          .refine((p) => (TLS_POLICIES as readonly string[]).includes(p), {
+            message: `is not a TLS policy whose oldest protocol is TLS 1.2 or 1.3; use one of ${TLS_POLICIES.join(', ')}`,
+          })
           .default('ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09')
           .describe('TLS policy of the HTTPS listener (`aws elbv2 describe-ssl-policies` lists them)'),
+        allowedCidrs: cidrList(cidrIpv4or6).min(1, { message: 'must list at least one CIDR block' }).max(30, { message: 'must list at most 30 CIDR blocks (each takes a rule for 443 and one for 80, and a security group holds 60)' })
+          .default(['0.0.0.0/0'])
+          .describe('the sources (IPv4 or IPv6 CIDR blocks) allowed to reach the load balancer, so the login pages; default the whole internet'),
+        hsts: z
+          .object({
+            maxAgeSeconds: z.number().int({ message: 'must be a whole number of seconds' })
+              .min(MIN_HSTS_SECONDS, { message: `must be at least ${MIN_HSTS_SECONDS} seconds (a year)` })
+              .max(10 * MIN_HSTS_SECONDS, { message: `must be at most ${10 * MIN_HSTS_SECONDS} seconds (ten years)` })
+              .default(MIN_HSTS_SECONDS)
+              .describe('how long a browser keeps to HTTPS for these names after one visit'),
+            includeSubDomains: z.boolean().default(true).describe('the HSTS header covers the names under each developer\'s host name too'),
+          })
+          .strict()
+          .prefault({})
+          .describe('the Strict-Transport-Security header the HTTPS listener adds to every answer'),
+        httpRedirect: z.boolean().default(true)
+          .describe('keep a listener on port 80 that answers 301 to HTTPS; false removes it (and port 80 from the security group)'),
       })
       .strict()
       .prefault({}),

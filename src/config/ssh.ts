@@ -7,20 +7,32 @@ import { parseCidr } from './cidr.js';
 export const WIDEST_ADMIN_PREFIX = 8;
 
 export interface SshSettings {
-  adminCidr: string;
+  adminCidr?: string;
+  adminCidrs?: string[];
   allowSshFromAnywhere: boolean;
 }
 
-/** Whether ssh.adminCidr is so broad that it counts as "from anywhere". */
+/** The sources allowed on port 22: ssh.adminCidrs, or the single ssh.adminCidr. */
+export const adminCidrsOf = (ssh: Pick<SshSettings, 'adminCidr' | 'adminCidrs'>): string[] => ssh.adminCidrs ?? (ssh.adminCidr ? [ssh.adminCidr] : []);
+
+/** The config key a user wrote the admin CIDRs under, for messages: `ssh.adminCidrs[1]` or `ssh.adminCidr`. */
+export const adminCidrKey = (ssh: Pick<SshSettings, 'adminCidrs'>, index: number): string => (ssh.adminCidrs ? `ssh.adminCidrs[${index}]` : 'ssh.adminCidr');
+
+/** Whether an admin CIDR is so broad that it counts as "from anywhere". */
 export const isWideOpen = (adminCidr: string): boolean => (parseCidr(adminCidr)?.prefix ?? 0) < WIDEST_ADMIN_PREFIX;
 
 /** Who may reach port 22, in words: "the whole internet", or how many addresses. */
 export const reachOf = (adminCidr: string): string =>
   (adminCidr === '0.0.0.0/0' ? 'the whole internet' : `${(2 ** (32 - (parseCidr(adminCidr)?.prefix ?? 0))).toLocaleString('en-US')} addresses (${adminCidr})`);
 
-/** The one rule for ssh.adminCidr, used by the config loader and by `validate`: what is wrong, or `undefined`. */
-export function adminCidrProblem(ssh: SshSettings): string | undefined {
-  if (!isWideOpen(ssh.adminCidr) || ssh.allowSshFromAnywhere) return undefined;
-  return `"${ssh.adminCidr}" opens SSH (port 22) to ${reachOf(ssh.adminCidr)}: use your own address (such as 203.0.113.7/32) or a network of /${WIDEST_ADMIN_PREFIX} or narrower, `
-    + 'or set ssh.allowSshFromAnywhere: true';
+/**
+ * The one rule for the admin CIDRs, used by the config loader and by `validate`: each one broader
+ * than a /8 needs ssh.allowSshFromAnywhere. Each offending block with its key.
+ */
+export function adminCidrProblems(ssh: SshSettings): { key: string; problem: string }[] {
+  if (ssh.allowSshFromAnywhere) return [];
+  return adminCidrsOf(ssh).flatMap((cidr, i) => (isWideOpen(cidr)
+    ? [{ key: adminCidrKey(ssh, i), problem: `"${cidr}" opens SSH (port 22) to ${reachOf(cidr)}: use your own address (such as 203.0.113.7/32) or a network of /${WIDEST_ADMIN_PREFIX} or narrower, `
+      + 'or set ssh.allowSshFromAnywhere: true' }]
+    : []));
 }

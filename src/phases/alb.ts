@@ -1,7 +1,7 @@
 import type { LoadBalancer, TargetHealthDescription } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { mapLimit, PER_DEVELOPER_CONCURRENCY } from '../aws/concurrency.js';
 import { runFixes, planChange } from '../aws/ec2/fixes.js';
-import { deleteListener, deleteRule, listenerFixes, listenerSpec, ruleFixes, ruleSpec, type ListenerWant } from '../aws/elbv2/listeners.js';
+import { deleteListener, deleteRule, listenerAttributeFixes, listenerFixes, listenerSpec, ruleFixes, ruleSpec, type ListenerWant } from '../aws/elbv2/listeners.js';
 import { deleteLoadBalancer, loadBalancerFixes, waitUntilActive } from '../aws/elbv2/load-balancer.js';
 import { deleteTargetGroup, healthCheckFixes, listTargetGroups, targetFixes, targetGroupSpec, targetHealth } from '../aws/elbv2/target-groups.js';
 import { tagsOf } from '../aws/elbv2/tags.js';
@@ -9,7 +9,7 @@ import { ignoring, isNotFound } from '../aws/errors.js';
 import { ensureResource, planResource, probeResource, removeResource, rowOf } from '../aws/resource.js';
 import { TAG, tagValue } from '../aws/tags.js';
 import { ensureRule, ensureTargetGroup, forgetRemoved, ruleRemovals, runRemovals, targetGroupRemovals } from './alb/developers.js';
-import { certificateArn, httpsListener, httpsWant, httpWant, lbSpec, planned, readWorld, recorded, ruleWant, type AlbWorld } from './alb/world.js';
+import { certificateArn, httpsListener, httpsWant, httpWant, lbSpec, planned, readWorld, recorded, ruleWant, unwantedHttpListener, type AlbWorld } from './alb/world.js';
 import type { Developer } from '../config/model.js';
 import { fromInspection, joinInspections } from './inspection.js';
 import type { Change, Context, Inspection, Phase } from './types.js';
@@ -24,14 +24,27 @@ const LISTENERS: [string, (ctx: Context) => ListenerWant][] = [
   ['listener/https', (ctx) => httpsWant(ctx, certificateArn(ctx))],
   ['listener/http', () => httpWant],
 ];
+/** The listeners the config asks for: port 80 only with alb.httpRedirect. */
+const listenersOf = (ctx: Context) => LISTENERS.filter(([logicalId]) => logicalId !== 'listener/http' || ctx.config.alb.httpRedirect);
 
 async function ensureListeners(ctx: Context, world: AlbWorld): Promise<void> {
-  for (const [logicalId, want] of LISTENERS) {
+  for (const [logicalId, want] of listenersOf(ctx)) {
     const w = want(ctx);
     const { resource, outcome } = await ensureResource(ctx, listenerSpec(ctx, planned(ctx, logicalId), world.listeners, world.lb!.LoadBalancerArn, w));
     if (outcome === 'created') world.listeners.push(resource);
-    else await runFixes(ctx, listenerFixes(ctx, resource, w), { logicalId });
+    const fixes = outcome === 'created' ? [] : listenerFixes(ctx, resource, w);
+    await runFixes(ctx, [...fixes, ...await listenerAttributeFixes(ctx, resource, w, outcome === 'created')], { logicalId });
   }
+  await removeHttpListener(ctx, world);
+}
+
+/** alb.httpRedirect off: port 80 closes (the sg phase drops its rule). */
+async function removeHttpListener(ctx: Context, world: AlbWorld): Promise<void> {
+  const listener = unwantedHttpListener(ctx, world);
+  if (listener && await ignoring(isNotFound, () => deleteListener(ctx, listener.ListenerArn!))) {
+    ctx.report.resource({ action: 'deleted', logicalId: 'listener/http', kind: 'listener', resourceId: listener.ListenerArn, message: 'deleted the HTTP listener on port 80 (alb.httpRedirect is false)' });
+  }
+  if (!ctx.config.alb.httpRedirect && ctx.state.resource('listener/http')) await ctx.state.forget('listener/http');
 }
 
 async function apply(ctx: Context): Promise<void> {
@@ -66,11 +79,13 @@ async function inspect(ctx: Context): Promise<Inspection> {
   const lbRow = rowOf(lbProbe, (l) => l.State?.Code ?? 'unknown', (l) => l.DNSName);
   if (lb && lb.State?.Code !== 'active') lbRow.problem = { verdict: 'unhealthy', message: `alb load balancer ${lb.LoadBalancerName} is ${lb.State?.Code}` };
   const parts: Inspection[] = [{ changes: [planChange(lbProbe, planned(ctx, 'alb'), lb ? await loadBalancerFixes(ctx, lb, planned(ctx, 'alb')) : [])], rows: [lbRow] }];
-  for (const [logicalId, want] of LISTENERS) {
+  for (const [logicalId, want] of listenersOf(ctx)) {
     const probe = await planResource(ctx, listenerSpec(ctx, planned(ctx, logicalId), world.listeners, lb?.LoadBalancerArn, want(ctx)));
-    const change = planChange(probe, planned(ctx, logicalId), probe.resource ? listenerFixes(ctx, probe.resource, want(ctx)) : []);
-    parts.push({ changes: [change], rows: [rowOf(probe, (l) => `${l.Protocol} ${l.Port}`, (l) => l.SslPolicy)] });
+    const fixes = probe.resource ? [...listenerFixes(ctx, probe.resource, want(ctx)), ...await listenerAttributeFixes(ctx, probe.resource, want(ctx))] : [];
+    parts.push({ changes: [planChange(probe, planned(ctx, logicalId), fixes)], rows: [rowOf(probe, (l) => `${l.Protocol} ${l.Port}`, (l) => l.SslPolicy)] });
   }
+  const http = unwantedHttpListener(ctx, world);
+  if (http) parts.push({ changes: [{ phase: 'alb', action: 'delete', logicalId: 'listener/http', kind: 'listener', id: http.ListenerArn, detail: 'alb.httpRedirect is false: port 80 closes' }], rows: [] });
   const instanceId = ctx.state.resource('instance')?.id;
   parts.push(...await mapLimit(ctx.model.developers, PER_DEVELOPER_CONCURRENCY, (d) => inspectDeveloper(ctx, d, world, instanceId)));
   const removals = [...ruleRemovals(ctx, world), ...targetGroupRemovals(ctx, world)];

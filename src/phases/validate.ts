@@ -3,6 +3,7 @@ import type { Change, Context, Phase, Row } from './types.js';
 import { checkAlbCapacity } from './validate/alb-capacity.js';
 import { checkAccount, checkRegion } from './validate/identity.js';
 import { checkHostedZone } from './validate/hosted-zone.js';
+import { checkLoginExposure } from './validate/exposure.js';
 import { checkAmi } from './validate/image.js';
 import { checkInstanceType } from './validate/instance-type.js';
 import type { CheckResult } from './validate/outcome.js';
@@ -24,6 +25,7 @@ export async function runChecks(ctx: Context): Promise<CheckResult[]> {
     checkAmi(ctx),
     checkInstanceType(ctx),
     Promise.resolve(checkAdminCidr(ctx)),
+    Promise.resolve(checkLoginExposure(ctx)),
     checkPrivateKey(ctx),
     checkAlbCapacity(ctx),
   ]);

@@ -1,5 +1,6 @@
 import { DATA_MOUNT } from '../blueprint/compute.js';
 import type { Developer, Model } from '../config/model.js';
+import { developerNetwork } from '../config/network-pool.js';
 
 /** The Compose project on the host: container and network names start with it. */
 export const COMPOSE_PROJECT = 'devenv';
@@ -50,11 +51,11 @@ export const NODE_PRELOAD_NAME = 'anthropic-api-key.cjs';
 export const CONTAINER_PORT = 8080;
 
 /**
- * Each developer's network gets its own /24 of 172.20.0.0/16, numbered by the developer's rule
- * priority (allocated once, never reused while the developer exists). Docker's default pools hold
- * about 30 networks, too few for 90 developers.
+ * Each developer's network gets its own /24 of containers.networkPool (172.20.0.0/16 by default),
+ * numbered by the developer's rule priority (allocated once, never reused while the developer
+ * exists). Docker's default pools hold about 30 networks, too few for 90 developers.
  */
-export const developerSubnet = (d: Pick<Developer, 'priority'>) => `172.20.${d.priority}.0/24`;
+export const developerSubnet = (model: Pick<Model, 'config'>, d: Pick<Developer, 'priority'>) => developerNetwork(model.config.containers.networkPool, d.priority);
 
 type Yaml = string | number | boolean | Yaml[] | { [key: string]: Yaml };
 
@@ -140,7 +141,7 @@ export function renderCompose(model: Model): string {
     services: Object.fromEntries(developers.map((d) => [containerName(d.name), service(model, d)])),
     networks: Object.fromEntries(developers.map((d) => [`dev-${d.name}`, {
       driver: 'bridge',
-      ipam: { config: [{ subnet: developerSubnet(d) }] },
+      ipam: { config: [{ subnet: developerSubnet(model, d) }] },
       labels: { 'devenv.developer': d.name },
     }])),
   };

@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { allocate, buildModel } from '../../src/config/model.js';
 import { DevenvError, ExitCode } from '../../src/errors.js';
+import { developerNetwork } from '../../src/config/network-pool.js';
+import { TLS_POLICIES } from '../../src/config/tls-policies.js';
+import { renderCompose } from '../../src/remote/compose.js';
 import { baseConfig } from '../helpers/context.js';
 
 const parse = (overrides: Record<string, unknown>) => parseConfig(JSON.stringify({ ...baseConfig, ...overrides }), 'test.json');
@@ -238,5 +241,82 @@ describe('README', () => {
     });
     expect(keys).toContain('instance.amiId');
     expect(keys.filter((k) => !readme.includes(`\`${k}\``))).toEqual([]);
+  });
+
+  describe('TLS policy (alb.sslPolicy)', () => {
+    it('accepts every policy of AWS\'s table whose oldest protocol is TLS 1.2 or 1.3, FIPS and post-quantum ones included', () => {
+      for (const policy of TLS_POLICIES) expect(parse({ alb: { sslPolicy: policy } }).alb.sslPolicy).toBe(policy);
+      expect(TLS_POLICIES).toEqual(expect.arrayContaining(['ELBSecurityPolicy-TLS13-1-2-FIPS-2023-04', 'ELBSecurityPolicy-TLS13-1-3-FIPS-PQ-2025-09', 'ELBSecurityPolicy-TLS-1-2-Ext-2018-06']));
+    });
+
+    it.each([
+      'ELBSecurityPolicy-TLS13-1-0-2021-06', 'ELBSecurityPolicy-TLS13-1-1-2021-06', 'ELBSecurityPolicy-TLS13-1-0-FIPS-2023-04', 'ELBSecurityPolicy-TLS13-1-1-FIPS-2023-04',
+      'ELBSecurityPolicy-TLS13-1-0-PQ-2025-09', 'ELBSecurityPolicy-2016-08', 'ELBSecurityPolicy-TLS-1-1-2017-01', 'ELBSecurityPolicy-FS-1-1-2019-08', 'ELBSecurityPolicy-FS-2018-06',
+      'ELBSecurityPolicy-TLS13-1-2-Made-Up',
+    ])('refuses %s (it allows TLS 1.0 or 1.1, or is not AWS\'s), listing the ones allowed (exit 2)', (policy) => {
+      const message = problems({ alb: { sslPolicy: policy } });
+      expect(message).toContain(`alb.sslPolicy: "${policy}" is not a TLS policy whose oldest protocol is TLS 1.2 or 1.3; use one of ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09, `);
+      expect(message).toContain('ELBSecurityPolicy-FS-1-2-Res-2020-10');
+    });
+  });
+
+  describe('who reaches the load balancer and SSH', () => {
+    it('alb.allowedCidrs: the whole internet by default; IPv4 and IPv6 blocks, each checked and listed once', () => {
+      expect(parse({}).alb.allowedCidrs).toEqual(['0.0.0.0/0']);
+      expect(parse({ alb: { allowedCidrs: ['203.0.113.0/24', '2001:db8::/32', '::/0'] } }).alb.allowedCidrs).toEqual(['203.0.113.0/24', '2001:db8::/32', '::/0']);
+      const message = problems({ alb: { allowedCidrs: ['2001:db8::1/32', '2001:db8::1', 'fe80::x/64', '203.0.113.0/24', '203.0.113.0/24', '2001:DB8:0::/48', '2001:db8::/48'] } });
+      expect(message).toContain('alb.allowedCidrs[0]: "2001:db8::1/32" has host bits set; did you mean 2001:db8::/32?');
+      expect(message).toContain('alb.allowedCidrs[1]: "2001:db8::1" is an address, not a CIDR block: did you mean 2001:db8::1/128?');
+      expect(message).toContain('alb.allowedCidrs[2]: "fe80::x/64" is not an IPv4 or IPv6 CIDR block');
+      expect(message).toContain('alb.allowedCidrs[4]: "203.0.113.0/24" repeats item 3');
+      expect(message).toContain('alb.allowedCidrs[6]: "2001:db8::/48" repeats item 5');
+      expect(problems({ alb: { allowedCidrs: [] } })).toContain('alb.allowedCidrs: [] must list at least one CIDR block');
+      expect(problems({ alb: { allowedCidrs: ['2001:db8::/32'] } })).toContain('alb.allowedCidrs: ["2001:db8::/32"] lists no IPv4 block, but the load balancer has IPv4 addresses only');
+    });
+
+    it('ssh.adminCidrs: several blocks, each held to the /8 rule; adminCidr still accepted; both, or neither, is an error', () => {
+      expect(parse({ ssh: { adminCidrs: ['203.0.113.7/32', '198.51.100.0/24'] } }).ssh.adminCidrs).toEqual(['203.0.113.7/32', '198.51.100.0/24']);
+      expect(parse({}).ssh.adminCidr).toBe('203.0.113.7/32');
+      expect(problems({ ssh: { adminCidrs: ['203.0.113.7/32', '64.0.0.0/2'] } }))
+        .toContain('ssh.adminCidrs[1]: "64.0.0.0/2" opens SSH (port 22) to 1,073,741,824 addresses (64.0.0.0/2)');
+      expect(parse({ ssh: { adminCidrs: ['64.0.0.0/2'], allowSshFromAnywhere: true } }).ssh.adminCidrs).toEqual(['64.0.0.0/2']);
+      expect(problems({ ssh: { adminCidr: '203.0.113.7/32', adminCidrs: ['198.51.100.0/24'] } }))
+        .toContain('ssh.adminCidr: "203.0.113.7/32" is given together with ssh.adminCidrs: keep only adminCidrs');
+      expect(problems({ ssh: { user: 'ubuntu' } })).toContain('ssh.adminCidrs: is required');
+      expect(problems({ ssh: { adminCidrs: ['203.0.113.7'] } })).toContain('ssh.adminCidrs[0]: "203.0.113.7" is an address, not a CIDR block: did you mean 203.0.113.7/32?');
+    });
+
+    it('alb.hsts: at least a year; alb.httpRedirect on by default', () => {
+      const c = parse({});
+      expect(c.alb.hsts).toEqual({ maxAgeSeconds: 31536000, includeSubDomains: true });
+      expect(c.alb.httpRedirect).toBe(true);
+      expect(problems({ alb: { hsts: { maxAgeSeconds: 86400 } } })).toContain('alb.hsts.maxAgeSeconds: 86400 must be at least 31536000 seconds (a year)');
+    });
+  });
+
+  describe('Docker networks (containers.networkPool)', () => {
+    it('defaults to 172.20.0.0/16 and gives each developer the /24 at their rule priority', () => {
+      const model = buildModel(parse({ developers: ['alice', 'bob'] }));
+      const yaml = renderCompose(model);
+      expect(yaml).toContain('"172.20.1.0/24"');
+      expect(yaml).toContain('"172.20.2.0/24"');
+      const moved = renderCompose(buildModel(parse({ developers: ['alice'], containers: { networkPool: '192.168.0.0/16' } })));
+      expect(moved).toContain('"192.168.1.0/24"');
+      expect(developerNetwork('172.20.0.0/16', 255)).toBe('172.20.255.0/24');
+      expect(developerNetwork('10.128.0.0/15', 256)).toBe('10.129.0.0/24');
+      expect(() => developerNetwork('172.20.0.0/16', 256)).toThrow('containers.networkPool 172.20.0.0/16 has no /24 left for listener-rule priority 256');
+    });
+
+    it('refuses a pool overlapping the VPC, a subnet or Docker\'s own bridge, naming both ranges (exit 2)', () => {
+      const vpc = problems({ network: { vpcCidr: '172.20.0.0/16', subnetCidrs: ['172.20.1.0/24', '172.20.2.0/24'] } });
+      expect(vpc).toContain('containers.networkPool: "172.20.0.0/16" overlaps network.vpcCidr 172.20.0.0/16');
+      expect(vpc).toContain('containers.networkPool: "172.20.0.0/16" overlaps network.subnetCidrs[0] 172.20.1.0/24');
+      expect(problems({ network: { vpcCidr: '172.16.0.0/12', subnetCidrs: ['172.31.1.0/24', '172.31.2.0/24'] } }))
+        .toContain('containers.networkPool: "172.20.0.0/16" overlaps network.vpcCidr 172.16.0.0/12');
+      expect(problems({ containers: { networkPool: '172.16.0.0/12' } })).toContain("containers.networkPool: \"172.16.0.0/12\" overlaps Docker's default bridge network 172.17.0.0/16");
+      expect(problems({ containers: { networkPool: '10.0.0.0/16' } })).toContain('containers.networkPool: "10.0.0.0/16" overlaps network.vpcCidr 10.0.0.0/16');
+      expect(problems({ containers: { networkPool: '192.168.0.0/17' } })).toContain('containers.networkPool: "192.168.0.0/17" is too small');
+      expect(parse({ containers: { networkPool: '192.168.0.0/16' } }).containers.networkPool).toBe('192.168.0.0/16');
+    });
   });
 });

@@ -5,10 +5,10 @@
  */
 import { ACMClient, DescribeCertificateCommand } from '@aws-sdk/client-acm';
 import {
-  CreateListenerCommand, CreateLoadBalancerCommand, CreateRuleCommand, CreateTargetGroupCommand, DeleteRuleCommand, DeleteTargetGroupCommand,
-  DeregisterTargetsCommand, DescribeListenersCommand, DescribeLoadBalancerAttributesCommand, DescribeLoadBalancersCommand, DescribeRulesCommand,
+  CreateListenerCommand, CreateLoadBalancerCommand, CreateRuleCommand, CreateTargetGroupCommand, DeleteListenerCommand, DeleteRuleCommand, DeleteTargetGroupCommand,
+  DeregisterTargetsCommand, DescribeListenerAttributesCommand, DescribeListenersCommand, DescribeLoadBalancerAttributesCommand, DescribeLoadBalancersCommand, DescribeRulesCommand,
   DescribeTagsCommand, DescribeTargetGroupAttributesCommand, DescribeTargetGroupsCommand, DescribeTargetHealthCommand, ElasticLoadBalancingV2Client,
-  ElasticLoadBalancingV2ServiceException, ModifyListenerCommand, ModifyLoadBalancerAttributesCommand, ModifyTargetGroupAttributesCommand,
+  ElasticLoadBalancingV2ServiceException, ModifyListenerAttributesCommand, ModifyListenerCommand, ModifyLoadBalancerAttributesCommand, ModifyTargetGroupAttributesCommand,
   RegisterTargetsCommand, type Listener, type LoadBalancer, type Rule, type Tag, type TargetDescription, type TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -21,11 +21,13 @@ import { testContext, type TestContext } from '../helpers/context.js';
 const elb = mockClient(ElasticLoadBalancingV2Client);
 const acm = mockClient(ACMClient);
 const CERT = 'arn:aws:acm:us-east-1:123456789012:certificate/c1';
+const HSTS = 'routing.http.response.strict_transport_security.header_value';
 
 interface World {
   lbs: LoadBalancer[];
   attributes: Map<string, Record<string, string>>;
   listeners: Listener[];
+  listenerAttributes: Map<string, Record<string, string>>;
   rules: Rule[];
   groups: TargetGroup[];
   targets: Map<string, TargetDescription[]>;
@@ -67,7 +69,22 @@ function fakeElb(): void {
     if (i.Protocol === 'HTTPS' && world.certNotFoundFor-- > 0) throw elbError('CertificateNotFoundException', 'Certificate not found');
     const l: Listener = { ListenerArn: arn('listener/app'), LoadBalancerArn: i.LoadBalancerArn, Port: i.Port, Protocol: i.Protocol, SslPolicy: i.SslPolicy, Certificates: i.Certificates, DefaultActions: i.DefaultActions };
     world.listeners.push(l);
+    // AWS lists an HTTPS listener's header attributes with empty values until they are set.
+    world.listenerAttributes.set(l.ListenerArn!, i.Protocol === 'HTTPS' ? { [HSTS]: '' } : {});
     return { Listeners: [l] };
+  });
+  elb.on(DescribeListenerAttributesCommand).callsFake((i) => ({ Attributes: Object.entries(world.listenerAttributes.get(i.ListenerArn)!).map(([Key, Value]) => ({ Key, Value })) }));
+  elb.on(ModifyListenerAttributesCommand).callsFake((i) => {
+    const listener = world.listeners.find((l) => l.ListenerArn === i.ListenerArn)!;
+    for (const a of i.Attributes) {
+      if (a.Key === HSTS && listener.Protocol !== 'HTTPS') throw elbError('ValidationError', `Listener attribute '${a.Key}' is not supported for HTTP listeners`);
+      world.listenerAttributes.get(i.ListenerArn)![a.Key] = a.Value;
+    }
+    return { Attributes: i.Attributes };
+  });
+  elb.on(DeleteListenerCommand).callsFake((i) => {
+    world.listeners = world.listeners.filter((l) => l.ListenerArn !== i.ListenerArn);
+    return {};
   });
   elb.on(ModifyListenerCommand).callsFake((i) => {
     Object.assign(world.listeners.find((l) => l.ListenerArn === i.ListenerArn)!, { SslPolicy: i.SslPolicy, DefaultActions: i.DefaultActions, Certificates: i.Certificates });
@@ -118,7 +135,7 @@ async function record(c: TestContext, instance = 'i-0001'): Promise<void> {
 }
 
 beforeEach(async () => {
-  world = { lbs: [], attributes: new Map(), listeners: [], rules: [], groups: [], targets: new Map(), tags: new Map(), certStatus: 'ISSUED', certNotFoundFor: 0 };
+  world = { lbs: [], attributes: new Map(), listeners: [], listenerAttributes: new Map(), rules: [], groups: [], targets: new Map(), tags: new Map(), certStatus: 'ISSUED', certNotFoundFor: 0 };
   fakeElb();
   ctx = await testContext('alb');
   await record(ctx);
@@ -130,8 +147,8 @@ describe('alb', () => {
   it('builds the load balancer with its attributes, both listeners, and a target group and rule per developer; a rerun changes nothing', async () => {
     await alb.apply(ctx);
     // The developers' target groups and rules are made several at once, so only the order within one developer is fixed.
-    expect(ops().slice(0, 4)).toEqual(['CreateLoadBalancer', 'ModifyLoadBalancerAttributes', 'CreateListener', 'CreateListener']);
-    expect(ops().slice(4).sort()).toEqual(['CreateRule', 'CreateRule', 'CreateTargetGroup', 'CreateTargetGroup', 'ModifyTargetGroupAttributes', 'ModifyTargetGroupAttributes', 'RegisterTargets', 'RegisterTargets']);
+    expect(ops().slice(0, 5)).toEqual(['CreateLoadBalancer', 'ModifyLoadBalancerAttributes', 'CreateListener', 'ModifyListenerAttributes', 'CreateListener']);
+    expect(ops().slice(5).sort()).toEqual(['CreateRule', 'CreateRule', 'CreateTargetGroup', 'CreateTargetGroup', 'ModifyTargetGroupAttributes', 'ModifyTargetGroupAttributes', 'RegisterTargets', 'RegisterTargets']);
     for (const name of ['alice', 'bob']) {
       const own = sentCalls(elb).filter((c) => JSON.stringify(c.input).includes(`demo-tg-${name}`) || (c.op === 'CreateRule' && JSON.stringify(c.input).includes(`${name}.dev.example.com`)));
       expect(own.map((c) => c.op)).toEqual(['CreateTargetGroup', 'CreateRule']);
@@ -142,6 +159,7 @@ describe('alb', () => {
     const https = world.listeners.find((l) => l.Port === 443)!;
     expect(https.SslPolicy).toBe('ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09');
     expect(https.DefaultActions![0]).toMatchObject({ Type: 'fixed-response', FixedResponseConfig: { StatusCode: '404' } });
+    expect(world.listenerAttributes.get(https.ListenerArn!)![HSTS]).toBe('max-age=31536000; includeSubDomains');
     expect(world.listeners.find((l) => l.Port === 80)!.DefaultActions![0]).toMatchObject({ Type: 'redirect', RedirectConfig: { Protocol: 'HTTPS', StatusCode: 'HTTP_301' } });
     expect(world.groups.map((g) => [g.TargetGroupName, g.Port, g.HealthCheckPath, g.HealthCheckIntervalSeconds, g.HealthCheckTimeoutSeconds, g.HealthyThresholdCount, g.UnhealthyThresholdCount])).toEqual([
       ['demo-tg-alice', 8443, '/healthz', 30, 5, 2, 3], ['demo-tg-bob', 8444, '/healthz', 30, 5, 2, 3],
@@ -235,5 +253,57 @@ describe('alb', () => {
     world.tags.set('arn:lb/other', [{ Key: 'devenv:project', Value: 'other' }]);
     await expect(alb.apply(ctx)).rejects.toThrow(/load balancer demo-alb already exists but is not devenv's for project demo/);
     expect(ops()).toEqual([]);
+  });
+
+  describe('HTTPS only (HSTS, port 80)', () => {
+    const reconfigured = async (alb_: Record<string, unknown>) => {
+      const c = await testContext('alb', { alb: alb_ });
+      c.state.data.resources = ctx.state.data.resources;
+      return c;
+    };
+
+    it('puts back an HSTS header changed outside devenv, and a longer max-age from the config, with one ModifyListenerAttributes each', async () => {
+      await alb.apply(ctx);
+      const https = world.listeners.find((l) => l.Port === 443)!;
+      world.listenerAttributes.get(https.ListenerArn!)![HSTS] = 'max-age=60';
+      elb.resetHistory();
+      await alb.apply(ctx);
+      expect(ops()).toEqual(['ModifyListenerAttributes']);
+      expect(elb.commandCalls(ModifyListenerAttributesCommand)[0]!.args[0].input).toEqual({ ListenerArn: https.ListenerArn, Attributes: [{ Key: HSTS, Value: 'max-age=31536000; includeSubDomains' }] });
+
+      const twoYears = await reconfigured({ hsts: { maxAgeSeconds: 63072000, includeSubDomains: false } });
+      const plan = await alb.plan(twoYears);
+      expect(plan.find((c) => c.logicalId === 'listener/https')).toMatchObject({ action: 'update', detail: expect.stringContaining('"max-age=31536000; includeSubDomains" → "max-age=63072000"') });
+      elb.resetHistory();
+      await alb.apply(twoYears);
+      expect(ops()).toEqual(['ModifyListenerAttributes']);
+      expect(world.listenerAttributes.get(https.ListenerArn!)![HSTS]).toBe('max-age=63072000');
+      elb.resetHistory();
+      await alb.apply(twoYears);
+      expect(ops()).toEqual([]);
+    });
+
+    it('alb.httpRedirect false: no listener on port 80; one already there is deleted (plan says so); a rerun changes nothing', async () => {
+      const closed = await reconfigured({ httpRedirect: false });
+      await alb.apply(closed);
+      expect(world.listeners.map((l) => l.Port)).toEqual([443]);
+
+      const open = await testContext('alb');
+      await record(open);
+      world = { ...world, lbs: [], listeners: [], listenerAttributes: new Map() };
+      await alb.apply(open);
+      expect(world.listeners.map((l) => l.Port).sort()).toEqual([443, 80]);
+      const turnedOff = await reconfigured({ httpRedirect: false });
+      turnedOff.state.data.resources = open.state.data.resources;
+      expect((await alb.plan(turnedOff)).find((c) => c.logicalId === 'listener/http')).toMatchObject({ action: 'delete', detail: 'alb.httpRedirect is false: port 80 closes' });
+      elb.resetHistory();
+      await alb.apply(turnedOff);
+      expect(ops()).toEqual(['DeleteListener']);
+      expect(world.listeners.map((l) => l.Port)).toEqual([443]);
+      expect(turnedOff.state.resource('listener/http')).toBeUndefined();
+      elb.resetHistory();
+      await alb.apply(turnedOff);
+      expect(ops()).toEqual([]);
+    });
   });
 });

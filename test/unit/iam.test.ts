@@ -8,6 +8,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DevenvError } from '../../src/errors.js';
 import iam from '../../src/phases/iam.js';
+import { hostPolicy } from '../../src/blueprint/identity.js';
 import { IAM_PROPAGATION } from '../../src/aws/retry.js';
 import { fakeClock, testContext } from '../helpers/context.js';
 import { mutatingOperations, operations as operationsOf } from '../helpers/calls.js';
@@ -22,7 +23,10 @@ const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal:
 const leastPrivilege = {
   Version: '2012-10-17',
   Statement: [
-    { Sid: 'ReadOwnSecrets', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:demo/*` },
+    {
+      Sid: 'ReadOwnSecrets', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:demo/*`,
+      Condition: { StringEquals: { 'secretsmanager:ResourceTag/devenv:project': 'demo' } },
+    },
     { Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/ec2/demo/*` },
     { Sid: 'PutAgentMetrics', Effect: 'Allow', Action: 'cloudwatch:PutMetricData', Resource: '*', Condition: { StringEquals: { 'cloudwatch:namespace': 'CWAgent' } } },
   ],
@@ -52,6 +56,35 @@ function converged() {
 beforeEach(() => {
   mock.reset();
   mock.onAnyCommand().rejects(new Error('unmocked IAM call'));
+});
+
+/** IAM's wildcard match of a Resource pattern (`*` any run of characters, `?` one). */
+const arnMatches = (pattern: string, arn: string) => new RegExp(`^${pattern.split('').map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\/]/g, '\\$&'))).join('')}$`).test(arn);
+
+describe('the host role\'s policy document', () => {
+  const secretArn = (name: string, partition = 'aws', region = 'us-east-1') => `arn:${partition}:secretsmanager:${region}:${ACCOUNT}:secret:${name}-AbCdEf`;
+  const readSecrets = (project: string, region = 'us-east-1') => hostPolicy({ project, region }, ACCOUNT).Statement.find((s) => s.Sid === 'ReadOwnSecrets')!;
+
+  it('a project named prod reads its own secrets only when they carry its devenv:project tag, and never prod-2\'s by name', () => {
+    const read = readSecrets('prod');
+    expect(read.Condition).toEqual({ StringEquals: { 'secretsmanager:ResourceTag/devenv:project': 'prod' } });
+    expect(arnMatches(read.Resource, secretArn('prod/alice/password'))).toBe(true);
+    expect(arnMatches(read.Resource, secretArn('prod/alice/anthropic-api-key'))).toBe(true);
+    expect(arnMatches(read.Resource, secretArn('prod-2/alice/password'))).toBe(false);
+    expect(arnMatches(read.Resource, secretArn('production/db'))).toBe(false);
+    // A secret of the account that merely starts with prod/ matches the name; the tag condition is what keeps it out.
+    expect(arnMatches(read.Resource, secretArn('prod/db/password'))).toBe(true);
+  });
+
+  it('every statement names its partition, region and account, or is the namespace-bound PutMetricData', () => {
+    for (const [region, partition] of [['cn-north-1', 'aws-cn'], ['us-gov-west-1', 'aws-us-gov'], ['ap-southeast-7', 'aws']] as const) {
+      for (const s of hostPolicy({ project: 'demo', region }, ACCOUNT).Statement) {
+        if (s.Resource === '*') expect(s.Condition).toEqual({ StringEquals: { 'cloudwatch:namespace': 'CWAgent' } });
+        else expect(s.Resource.startsWith(`arn:${partition}:`) && s.Resource.includes(`:${region}:${ACCOUNT}:`)).toBe(true);
+      }
+      expect(arnMatches(readSecrets('demo', region).Resource, secretArn('demo/alice/password', partition, region))).toBe(true);
+    }
+  });
 });
 
 describe('iam apply', () => {
@@ -111,6 +144,7 @@ describe('iam apply', () => {
     for (const s of doc.Statement) {
       if (s.Resource === '*') expect(s).toMatchObject({ Action: 'cloudwatch:PutMetricData', Condition: { StringEquals: { 'cloudwatch:namespace': 'CWAgent' } } });
       else expect(s.Resource).toMatch(/:(secret:demo\/\*|log-group:\/aws\/ec2\/demo\/\*)$/);
+      if (s.Action === 'secretsmanager:GetSecretValue') expect(s.Condition).toEqual({ StringEquals: { 'secretsmanager:ResourceTag/devenv:project': 'demo' } });
     }
     expect(JSON.stringify(doc)).not.toMatch(/logs:CreateLogGroup|secretsmanager:\*|"logs:\*"/);
     expect(ctx.events.map((e) => 'message' in e && e.message)).toContain('rewrote inline policy demo-ec2-policy: it differed from the least-privilege policy');

@@ -337,12 +337,24 @@ describe('monitoring: alarms', () => {
 });
 
 describe('monitoring: AWS Backup', () => {
-  it('creates the role with both managed policies, the vault, a daily plan at 02:00 UTC and a selection of the data volume', async () => {
+  it('detaches the restores policy an older devenv attached (and anything else on its role), then changes nothing', async () => {
+    const ctx = await context();
+    await monitoring.apply(ctx);
+    const restores = 'arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores';
+    world.role!.policies.push(restores, 'arn:aws:iam::aws:policy/AdministratorAccess');
+    iam.resetHistory();
+    await monitoring.apply(ctx);
+    expect(sentCalls(iam).filter((c) => c.op === 'DetachRolePolicy').map((c) => c.input.PolicyArn).sort()).toEqual(['arn:aws:iam::aws:policy/AdministratorAccess', restores]);
+    expect(world.role!.policies).toEqual(['arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup']);
+    iam.resetHistory();
+    await monitoring.apply(ctx);
+    expect(sentCalls(iam).filter((c) => !/^(Get|List)/.test(c.op))).toEqual([]);
+  });
+
+  it('creates the role with the backup policy only (restores go through EC2, not AWS Backup), the vault, a daily plan at 02:00 UTC and a selection of the data volume', async () => {
     const ctx = await context({ monitoring: { backupRetentionDays: 14 } });
     await monitoring.apply(ctx);
-    expect(world.role!.policies.sort()).toEqual([
-      'arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup', 'arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores',
-    ]);
+    expect(world.role!.policies).toEqual(['arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup']);
     const trust = JSON.parse(sentCalls(iam).find((c) => c.op === 'CreateRole')!.input.AssumeRolePolicyDocument as string);
     expect(trust.Statement[0].Principal).toEqual({ Service: 'backup.amazonaws.com' });
     const [plan] = [...world.plans.values()];

@@ -45,7 +45,7 @@ const ec2 = mockClient(EC2Client);
 const awsError = (code: string, message = code) => new EC2ServiceException({ name: code, $fault: 'client', $metadata: {}, message });
 const tagOf = (tags: Tag[] | undefined, key: string) => tags?.find((t) => t.Key === key)?.Value;
 const ingress = (groupId: string) => world.rules.filter((r) => r.GroupId === groupId && !r.IsEgress);
-const sourceOf = (r: SecurityGroupRule) => r.CidrIpv4 ?? r.ReferencedGroupInfo?.GroupId;
+const sourceOf = (r: SecurityGroupRule) => r.CidrIpv4 ?? r.CidrIpv6 ?? r.ReferencedGroupInfo?.GroupId;
 const sameRule = (a: SecurityGroupRule, b: SecurityGroupRule) =>
   a.GroupId === b.GroupId && a.IsEgress === b.IsEgress && a.IpProtocol === b.IpProtocol && a.FromPort === b.FromPort && a.ToPort === b.ToPort && sourceOf(a) === sourceOf(b);
 
@@ -106,6 +106,8 @@ function fakeEc2(): void {
       const base = { GroupId: i.GroupId, IsEgress: false, IpProtocol: p.IpProtocol, FromPort: p.FromPort, ToPort: p.ToPort, Tags: i.TagSpecifications?.[0]?.Tags };
       return [
         ...(p.IpRanges ?? []).map((r) => ({ ...base, SecurityGroupRuleId: newId('sgr'), CidrIpv4: r.CidrIp, Description: r.Description })),
+        // EC2 writes an IPv6 block in its short lower-case form, however it was sent.
+        ...(p.Ipv6Ranges ?? []).map((r) => ({ ...base, SecurityGroupRuleId: newId('sgr'), CidrIpv6: r.CidrIpv6!.toLowerCase(), Description: r.Description })),
         ...(p.UserIdGroupPairs ?? []).map((r) => ({ ...base, SecurityGroupRuleId: newId('sgr'), ReferencedGroupInfo: { GroupId: r.GroupId }, Description: r.Description })),
       ];
     });
@@ -288,6 +290,49 @@ describe('sg apply', () => {
     expect(mutatingOps()).toEqual(['AuthorizeSecurityGroupIngress', 'RevokeSecurityGroupIngress']);
     expect(rulesOf(host, { [alb]: 'sg/alb' })).toEqual([`tcp 22-22 from ${ADMIN}`, 'tcp 8443-8445 from sg/alb']);
     expect(grown.events).toContainEqual(expect.objectContaining({ type: 'resource', action: 'updated', logicalId: 'sg/host', message: `sg/host ${host}: revoke tcp 8443-8444 from sg/alb` }));
+  });
+
+  it('alb.allowedCidrs (IPv4 and IPv6) replace the open rules: the new ones authorized first, the 0.0.0.0/0 ones revoked; a rerun changes nothing', async () => {
+    const ctx = await sgContext();
+    const { alb } = await converged(ctx);
+    const open = ingress(alb).map((r) => r.SecurityGroupRuleId);
+    const narrowed = await withConfig(ctx, { alb: { allowedCidrs: ['198.51.100.0/24', '2001:DB8:0:0::/32'] } });
+
+    await sgPhase.apply(narrowed);
+    expect(mutatingOps()).toEqual(['AuthorizeSecurityGroupIngress', 'RevokeSecurityGroupIngress']);
+    const [authorize, revoke] = mutations();
+    expect(authorize!.input.IpPermissions).toEqual([
+      { IpProtocol: 'tcp', FromPort: 80, ToPort: 80, IpRanges: [{ CidrIp: '198.51.100.0/24', Description: 'HTTP from alb.allowedCidrs (redirected to HTTPS)' }] },
+      { IpProtocol: 'tcp', FromPort: 80, ToPort: 80, Ipv6Ranges: [{ CidrIpv6: '2001:db8::/32', Description: 'HTTP from alb.allowedCidrs (redirected to HTTPS)' }] },
+      { IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: '198.51.100.0/24', Description: 'HTTPS from alb.allowedCidrs' }] },
+      { IpProtocol: 'tcp', FromPort: 443, ToPort: 443, Ipv6Ranges: [{ CidrIpv6: '2001:db8::/32', Description: 'HTTPS from alb.allowedCidrs' }] },
+    ]);
+    expect(revoke!.input).toEqual({ GroupId: alb, SecurityGroupRuleIds: open });
+    expect(rulesOf(alb)).toEqual(['tcp 443-443 from 198.51.100.0/24', 'tcp 443-443 from 2001:db8::/32', 'tcp 80-80 from 198.51.100.0/24', 'tcp 80-80 from 2001:db8::/32']);
+
+    ec2.resetHistory();
+    await sgPhase.apply(narrowed);
+    expect(mutatingOps()).toEqual([]);
+  });
+
+  it('alb.httpRedirect false revokes port 80 only', async () => {
+    const ctx = await sgContext();
+    const { alb } = await converged(ctx);
+    const port80 = ingress(alb).find((r) => r.FromPort === 80)!;
+    await sgPhase.apply(await withConfig(ctx, { alb: { httpRedirect: false } }));
+    expect(mutations()).toEqual([{ op: 'RevokeSecurityGroupIngress', input: { GroupId: alb, SecurityGroupRuleIds: [port80.SecurityGroupRuleId] } }]);
+    expect(rulesOf(alb)).toEqual(['tcp 443-443 from 0.0.0.0/0']);
+  });
+
+  it('ssh.adminCidrs: one SSH rule per block, reconciled like the others', async () => {
+    const ctx = await sgContext({ ssh: { adminCidrs: [ADMIN, '198.51.100.0/24'] } });
+    const { alb, host } = await converged(ctx);
+    expect(rulesOf(host, { [alb]: 'sg/alb' })).toEqual(['tcp 22-22 from 198.51.100.0/24', `tcp 22-22 from ${ADMIN}`, 'tcp 8443-8444 from sg/alb']);
+    await sgPhase.apply(ctx);
+    expect(mutatingOps()).toEqual([]);
+    const dropped = ingress(host).find((r) => r.CidrIpv4 === '198.51.100.0/24')!;
+    await sgPhase.apply(await withConfig(ctx, { ssh: { adminCidrs: [ADMIN] } }));
+    expect(mutations()).toEqual([{ op: 'RevokeSecurityGroupIngress', input: { GroupId: host, SecurityGroupRuleIds: [dropped.SecurityGroupRuleId] } }]);
   });
 
   it('revokes an inbound rule added by hand, and leaves egress alone', async () => {

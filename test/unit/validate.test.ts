@@ -77,7 +77,9 @@ async function failure(ctx: TestContext, kind: 'phase' | 'config' = 'phase'): Pr
 }
 
 const steps = (ctx: TestContext) => ctx.events.filter((e) => e.type === 'step').map((e) => e.message);
-const warnings = (ctx: TestContext) => ctx.events.filter((e) => e.type === 'warn').map((e) => e.message);
+const allWarnings = (ctx: TestContext) => ctx.events.filter((e) => e.type === 'warn').map((e) => e.message);
+/** The warnings of the check under test: the test config leaves the login pages open, which its own tests cover. */
+const warnings = (ctx: TestContext) => allWarnings(ctx).filter((m) => !m.startsWith('the login pages are open to the whole internet'));
 
 beforeEach(healthyAws);
 
@@ -93,6 +95,7 @@ describe('validate apply', () => {
       `${AMI} ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-amd64-server-20240501 (2024-05-01)`,
       't3.2xlarge has 8 vCPUs and 32768 MiB in us-east-1a; 2 developers reserve 2 vCPUs and 6144 MiB (+ 1024 MiB for the host), room for 8',
       'SSH (port 22) only from 203.0.113.7/32',
+      'the login pages are reachable from the whole internet',
       expect.stringMatching(/^key pair demo-admin-key(: a new ed25519 key will be written to| will be imported from) \/tmp\/devenv-test-key\.pem$/),
       "2 developers use 2 of the load balancer's 100 target groups and 2 of its 100 rules",
     ]);
@@ -505,6 +508,45 @@ describe('admin CIDR', () => {
   });
 });
 
+describe('login pages', () => {
+  it('warns in validate and in plan, with the reason, when the login pages are open to the whole internet', async () => {
+    const ctx = await testContext('validate');
+    await validate.apply(ctx);
+    const login = allWarnings(ctx).filter((m) => m.startsWith('the login pages are open to the whole internet'));
+    expect(login).toEqual([
+      "the login pages are open to the whole internet: code-server's login limiter is shared by everyone who tries (2 attempts a minute, 12 an hour, per developer's editor), "
+      + 'so anyone on the internet can lock a developer out with two wrong passwords a minute; list your team\'s networks in alb.allowedCidrs (such as ["203.0.113.0/24"])',
+    ]);
+    const plan = await validate.plan(await testContext('validate'));
+    expect(plan.find((c) => c.logicalId === 'check/login-pages')?.detail).toContain('the login pages are open to the whole internet: code-server\'s login limiter');
+  });
+
+  it('counts a block broader than a /8 (IPv4 or IPv6) as the whole internet', async () => {
+    for (const allowedCidrs of [['0.0.0.0/1', '128.0.0.0/1'], ['203.0.113.0/24', '::/0'], ['203.0.113.0/24', '2000::/3']]) {
+      const ctx = await testContext('validate', { alb: { allowedCidrs } });
+      await validate.apply(ctx);
+      expect(allWarnings(ctx).filter((m) => m.startsWith('the login pages are open')), allowedCidrs.join()).toHaveLength(1);
+    }
+  });
+
+  it('says nothing more when alb.allowedCidrs narrows who reaches them', async () => {
+    const ctx = await testContext('validate', { alb: { allowedCidrs: ['203.0.113.0/24', '2001:db8::/32'] } });
+    await validate.apply(ctx);
+    expect(allWarnings(ctx)).toEqual([]);
+    expect(steps(ctx)).toContain('the login pages are reachable from only 203.0.113.0/24, 2001:db8::/32 (alb.allowedCidrs)');
+  });
+});
+
+describe('ssh.adminCidrs', () => {
+  it('validate checks each block and says them all', async () => {
+    const ctx = await testContext('validate', { ssh: { adminCidrs: ['203.0.113.7/32', '198.51.100.0/24'] } });
+    await validate.apply(ctx);
+    expect(steps(ctx)).toContain('SSH (port 22) only from 203.0.113.7/32, 198.51.100.0/24');
+    ctx.config.ssh.adminCidrs = ['203.0.113.7/32', '0.0.0.0/0'];
+    expect((await failure(ctx, 'config')).message).toContain('admin CIDR: ssh.adminCidrs[1] "0.0.0.0/0" opens SSH (port 22) to the whole internet');
+  });
+});
+
 describe('private key', () => {
   const keyAt = (content: string, mode = 0o600) => {
     const path = join(mkdtempSync(join(tmpdir(), 'devenv-validate-key-')), 'admin.pem');
@@ -555,7 +597,7 @@ describe('plan, status, destroy', () => {
     const changes = await validate.plan(ctx);
     expect(changes.map((c) => [c.action, c.kind, c.logicalId])).toEqual([
       ['keep', 'check', 'check/account'], ['keep', 'check', 'check/region'], ['keep', 'check', 'check/hosted-zone'],
-      ['keep', 'check', 'check/ami'], ['keep', 'check', 'check/instance-type'], ['keep', 'check', 'check/admin-cidr'], ['keep', 'check', 'check/private-key'], ['keep', 'check', 'check/load-balancer'],
+      ['keep', 'check', 'check/ami'], ['keep', 'check', 'check/instance-type'], ['keep', 'check', 'check/admin-cidr'], ['keep', 'check', 'check/login-pages'], ['keep', 'check', 'check/private-key'], ['keep', 'check', 'check/load-balancer'],
     ]);
     expect(changes.find((c) => c.logicalId === 'check/ami')?.detail).toContain(AMI);
     expect(ctx.state.data.account).toBeUndefined();

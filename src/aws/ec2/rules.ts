@@ -13,7 +13,7 @@ import type { Fix } from './fixes.js';
 // ---------------------------------------------------------------------------------------------
 // Security group rules.
 
-/** An ingress rule devenv wants: TCP ports from a CIDR or from another security group. */
+/** An ingress rule devenv wants: TCP ports from a CIDR (IPv4, or IPv6 in EC2's written form) or from another security group. */
 export interface WantedRule {
   fromPort: number;
   toPort: number;
@@ -46,7 +46,9 @@ const toPermission = (w: WantedRule): IpPermission => ({
   IpProtocol: 'tcp',
   FromPort: w.fromPort,
   ToPort: w.toPort,
-  ...(w.groupId ? { UserIdGroupPairs: [{ GroupId: w.groupId, Description: w.description }] } : { IpRanges: [{ CidrIp: w.cidr, Description: w.description }] }),
+  ...(w.groupId ? { UserIdGroupPairs: [{ GroupId: w.groupId, Description: w.description }] }
+    : w.cidr?.includes(':') ? { Ipv6Ranges: [{ CidrIpv6: w.cidr, Description: w.description }] }
+      : { IpRanges: [{ CidrIp: w.cidr, Description: w.description }] }),
 });
 
 /**

@@ -1,5 +1,6 @@
 import {
-  CreateListenerCommand, CreateRuleCommand, DeleteListenerCommand, DeleteRuleCommand, DescribeListenersCommand, DescribeRulesCommand, ModifyListenerCommand, ModifyRuleCommand,
+  CreateListenerCommand, CreateRuleCommand, DeleteListenerCommand, DeleteRuleCommand, DescribeListenerAttributesCommand, DescribeListenersCommand, DescribeRulesCommand,
+  ModifyListenerAttributesCommand, ModifyListenerCommand, ModifyRuleCommand,
   SetRulePrioritiesCommand, type Action, type Listener, type Rule,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { PlannedResource } from '../../blueprint/types.js';
@@ -43,7 +44,12 @@ export interface ListenerWant {
   certificateArn?: string;
   /** Runs before a call that hands AWS the certificate (AWS refuses one that is not issued yet). */
   beforeCertificateUse?: () => Promise<void>;
+  /** Listener attributes to hold these values (CreateListener takes none: they are set after it). */
+  attributes?: Record<string, string>;
 }
+
+/** The Strict-Transport-Security header an HTTPS listener adds to every answer (ELB API reference: ListenerAttribute). */
+export const HSTS_ATTRIBUTE = 'routing.http.response.strict_transport_security.header_value';
 
 export function listenerSpec(ctx: Elb, planned: PlannedResource, listed: Listener[], lbArn: string | undefined, want: ListenerWant): ResourceSpec<Listener> {
   return {
@@ -87,6 +93,23 @@ export function listenerFixes(ctx: Elb, listener: Listener, want: ListenerWant):
         ...(want.certificateArn ? { Certificates: [{ CertificateArn: want.certificateArn }] } : {}),
       })));
     },
+  }];
+}
+
+/**
+ * One ModifyListenerAttributes for the wanted attributes that differ (only those are sent: the
+ * others keep whatever they hold). A listener just created has none set yet, so it is not read.
+ */
+export async function listenerAttributeFixes(ctx: Pick<Context, 'aws'>, listener: Listener, want: ListenerWant, fresh = false): Promise<Fix[]> {
+  const wanted = Object.entries(want.attributes ?? {});
+  if (!wanted.length) return [];
+  const live = fresh ? [] : (await ctx.aws.elbv2.send(new DescribeListenerAttributesCommand({ ListenerArn: listener.ListenerArn }))).Attributes ?? [];
+  const current = new Map(live.map((a) => [a.Key, a.Value]));
+  const differing = wanted.filter(([key, value]) => current.get(key) !== value);
+  if (!differing.length) return [];
+  return [{
+    description: `listener ${want.port}: ${differing.map(([key, value]) => `${key} ${current.get(key) ? `"${current.get(key)}" ` : ''}→ "${value}"`).join(', ')}`,
+    run: () => ctx.aws.elbv2.send(new ModifyListenerAttributesCommand({ ListenerArn: listener.ListenerArn, Attributes: differing.map(([Key, Value]) => ({ Key, Value })) })),
   }];
 }
 

@@ -1,9 +1,9 @@
 import type { LoadBalancer, Listener, Rule, TargetGroup } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { describeCertificate } from '../../aws/acm/certificate.js';
-import { listListeners, listRules, NOT_FOUND_ACTION, REDIRECT_ACTION, type ListenerWant, type RuleWant } from '../../aws/elbv2/listeners.js';
+import { HSTS_ATTRIBUTE, listListeners, listRules, NOT_FOUND_ACTION, REDIRECT_ACTION, type ListenerWant, type RuleWant } from '../../aws/elbv2/listeners.js';
 import { loadBalancerSpec } from '../../aws/elbv2/load-balancer.js';
 import { listTargetGroups } from '../../aws/elbv2/target-groups.js';
-import { albBlueprint } from '../../blueprint/edge.js';
+import { albBlueprint, hstsHeader } from '../../blueprint/edge.js';
 import { pick, type PlannedResource } from '../../blueprint/types.js';
 import type { Developer } from '../../config/model.js';
 import { DevenvError } from '../../errors.js';
@@ -25,6 +25,8 @@ export const planned = (ctx: Context, logicalId: string): PlannedResource => pic
 export const lbSpec = (ctx: Context, placement?: Parameters<typeof loadBalancerSpec>[2]) => loadBalancerSpec(ctx, planned(ctx, 'alb'), placement);
 
 export const httpsListener = (world: AlbWorld) => world.listeners.find((l) => l.Port === 443);
+/** Port 80 when alb.httpRedirect is off: the listener there (devenv's, or one left on its load balancer) is deleted. */
+export const unwantedHttpListener = (ctx: Context, world: AlbWorld) => (ctx.config.alb.httpRedirect ? undefined : world.listeners.find((l) => l.Port === 80));
 
 export async function readWorld(ctx: Context, lb: LoadBalancer | undefined, fresh = false): Promise<AlbWorld> {
   const listeners = lb && !fresh ? await listListeners(ctx, lb.LoadBalancerArn!) : [];
@@ -57,6 +59,7 @@ export function httpsWant(ctx: Context, certArn: string | undefined): ListenerWa
   return {
     port: 443, protocol: 'HTTPS', defaultAction: NOT_FOUND_ACTION, sslPolicy: ctx.config.alb.sslPolicy, certificateArn: certArn,
     beforeCertificateUse: certArn ? () => requireIssued(ctx, certArn) : undefined,
+    attributes: { [HSTS_ATTRIBUTE]: hstsHeader(ctx.config.alb.hsts) },
   };
 }
 

@@ -1,5 +1,5 @@
 import type { BackupPlanInput, BackupSelection } from '@aws-sdk/client-backup';
-import { AttachRolePolicyCommand, CreateRoleCommand, ListAttachedRolePoliciesCommand, type AttachedPolicy } from '@aws-sdk/client-iam';
+import { AttachRolePolicyCommand, CreateRoleCommand, DetachRolePolicyCommand, ListAttachedRolePoliciesCommand, type AttachedPolicy } from '@aws-sdk/client-iam';
 import { deletePlan, planFixes, planSpec } from '../../aws/backup/plan.js';
 import { deleteSelection, findSelections, selectionDifferences, selectionSpec, type LiveSelection } from '../../aws/backup/selection.js';
 import { BackupCode, deleteRecoveryPoint, deleteVault, recoveryPoints, vaultSpec } from '../../aws/backup/vault.js';
@@ -62,11 +62,18 @@ const selectionInput = (ctx: Context, roleArn: string, volumeId: string): Backup
 const attachedPolicies = async (ctx: Context, roleName: string): Promise<AttachedPolicy[]> =>
   (await ctx.aws.iam.send(new ListAttachedRolePoliciesCommand({ RoleName: roleName }))).AttachedPolicies ?? [];
 
+/** The role is devenv's: the managed policies it wants are attached, any other (an older devenv's restores policy, one added by hand) detached. */
 function policyFixes(ctx: Context, roleName: string, attached: AttachedPolicy[]): Fix[] {
-  return managedPolicyArns(ctx).filter((arn) => !attached.some((a) => a.PolicyArn === arn)).map((arn) => ({
+  const wanted = managedPolicyArns(ctx);
+  const attach = wanted.filter((arn) => !attached.some((a) => a.PolicyArn === arn)).map((arn): Fix => ({
     description: `attach ${arn.slice(arn.lastIndexOf('/') + 1)}`,
     run: () => afterPropagation(ctx, `attaching ${arn} to role ${roleName}`, () => ctx.aws.iam.send(new AttachRolePolicyCommand({ RoleName: roleName, PolicyArn: arn }))),
   }));
+  const detach = attached.filter((a) => !wanted.includes(a.PolicyArn!)).map((a): Fix => ({
+    description: `detach ${a.PolicyArn!.slice(a.PolicyArn!.lastIndexOf('/') + 1)} (more than backups need)`,
+    run: () => ignoring(isNotFound, () => ctx.aws.iam.send(new DetachRolePolicyCommand({ RoleName: roleName, PolicyArn: a.PolicyArn }))),
+  }));
+  return [...attach, ...detach];
 }
 
 /**
