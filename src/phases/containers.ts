@@ -3,7 +3,7 @@ import { secretName } from '../blueprint/identity.js';
 import type { Model } from '../config/model.js';
 import { configureLogShipping } from '../remote/cloudwatch-agent.js';
 import type { RemoteHost } from '../remote/host.js';
-import { COMPOSE_FILE, COMPOSE_PROJECT, containerName, renderCompose, SECRETS_DIR } from '../remote/compose.js';
+import { COMPOSE_FILE, COMPOSE_PROJECT, containerName, DEVELOPER_UID, renderCompose, SECRETS_DIR } from '../remote/compose.js';
 import { containerStates, installExtensions, waitUntilHealthy } from '../remote/containers.js';
 import { loadTemplate } from '../remote/templates.js';
 import { renderTemplate } from '../remote/user-data.js';
@@ -32,7 +32,7 @@ export async function writePasswordHashes(host: RemoteHost, model: Pick<Model, '
   await host.runScript('developer-secrets.sh', renderSecretsScript(await loadTemplate('developer-secrets.sh'), model), [], { timeoutS: SECRETS_TIMEOUT_S });
 }
 
-export function renderContainersScript(template: string, model: Pick<Model, 'developers'>, purgeRemoved: boolean): string {
+export function renderContainersScript(template: string, model: Pick<Model, 'developers' | 'config'>, purgeRemoved: boolean): string {
   return renderTemplate(template, {
     COMPOSE_PROJECT,
     COMPOSE_FILE,
@@ -40,6 +40,8 @@ export function renderContainersScript(template: string, model: Pick<Model, 'dev
     DATA_MOUNT,
     DEVELOPERS: model.developers.map((d) => d.name).join(' '),
     PURGE_REMOVED: String(purgeRemoved),
+    IMAGE: model.config.containers.image,
+    DEVELOPER_UID: String(DEVELOPER_UID),
   });
 }
 

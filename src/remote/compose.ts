@@ -14,7 +14,13 @@ export const containerName = (developer: string) => `code-server-${developer}`;
 export const envFile = (developer: string) => `${SECRETS_DIR}/${developer}.env`;
 /** The SHA-256 of the password the env file was made from (templates/developer-secrets.sh writes it). */
 export const passwordDigestFile = (developer: string) => `${SECRETS_DIR}/${developer}.sha256`;
+/**
+ * Root's, never seen by the container: devenv's own files for the developer (what it installed,
+ * whether the home got the image's files) and, inside, `home`: the developer's whole home.
+ */
 export const developerDir = (developer: string) => `${DATA_MOUNT}/${developer}`;
+/** The developer's home on the data volume: the container's /home/coder, everything in ~ kept. */
+export const developerHome = (developer: string) => `${developerDir(developer)}/home`;
 
 /**
  * Each developer's network gets its own /24 of 172.20.0.0/16, numbered by the developer's rule
@@ -26,7 +32,6 @@ export const developerSubnet = (d: Pick<Developer, 'priority'>) => `172.20.${d.p
 type Yaml = string | number | boolean | Yaml[] | { [key: string]: Yaml };
 
 function service(model: Model, d: Developer): Yaml {
-  const dir = developerDir(d.name);
   return {
     image: model.config.containers.image,
     container_name: containerName(d.name),
@@ -35,12 +40,9 @@ function service(model: Model, d: Developer): Yaml {
     // The image's entrypoint opens "." : the workspace.
     working_dir: '/home/coder/workspace',
     ports: [`${d.port}:8080`],
+    // One folder for the whole home: git renames its config over ~/.gitconfig, which a file mount forbids.
     volumes: [
-      `${dir}/workspace:/home/coder/workspace`,
-      `${dir}/config:/home/coder/.config`,
-      `${dir}/data:/home/coder/.local/share/code-server`,
-      `${dir}/ssh:/home/coder/.ssh`,
-      `${dir}/gitconfig:/home/coder/.gitconfig`,
+      `${developerHome(d.name)}:/home/coder`,
     ],
     networks: [`dev-${d.name}`],
     security_opt: ['no-new-privileges:true'],
