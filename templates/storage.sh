@@ -127,15 +127,15 @@ ensure_docker_waits_for_volume() {
 # (old name:name in ~); killed at any point, the next run carries on where this one stopped.
 LEGACY_HOME_PARTS="workspace:workspace config:.config data:.local/share/code-server ssh:.ssh gitconfig:.gitconfig"
 
-refused() { echo "storage: refused: $*" >&2; }
+# On stdout: the phase shows each refusal as a warning.
+refused() { echo "storage: refused: $*"; }
 
 # A folder devenv keeps: a real folder (never a link: refused, the run stops), with this owner and mode.
 # chmod follows links, but the path is not one and only root can write its parent.
 own_dir() {
   local path=$1 owner=$2 mode=$3
   if [ -L "${path}" ]; then
-    refused "${path} is a symbolic link (to $(readlink "${path}")), where devenv keeps a folder"
-    fail "remove the link ${path} by hand (nothing was followed), then run again"
+    fail "refused: ${path} is a symbolic link (to $(readlink "${path}")), where devenv keeps a folder: remove the link by hand (nothing was followed), then run again"
   fi
   [ -e "${path}" ] || mkdir "${path}"
   [ -d "${path}" ] || fail "${path} is not a folder: move it away by hand, then run again"
@@ -187,8 +187,7 @@ ensure_developer_homes() {
     base="${DATA_MOUNT}/${name}"
     own_dir "${base}" 0:0 0755
     if [ -L "${base}/home" ] || { [ -e "${base}/home" ] && [ ! -d "${base}/home" ]; }; then
-      refused "${base}/home is not a folder$([ -L "${base}/home" ] && echo " but a symbolic link (to $(readlink "${base}/home"))"): Docker would mount what it points to"
-      fail "move ${base}/home away by hand (nothing was followed), then run again"
+      fail "refused: ${base}/home is not a folder$([ -L "${base}/home" ] && echo " but a symbolic link (to $(readlink "${base}/home"))"), and Docker would mount what it points to: move it away by hand (nothing was followed), then run again"
     fi
     if [ ! -d "${base}/home" ]; then
       assemble_home "${name}"

@@ -39,6 +39,8 @@ async function apply(ctx: Context): Promise<void> {
   const out = await host.runScript('storage.sh', script, [], { timeoutS: STORAGE_TIMEOUT_S });
   const [, uuid, type] = /^filesystem (\S+) (\S+)$/m.exec(out) ?? [];
   if (!uuid || !type) throw new DevenvError('phase', `storage: the host's script did not report the filesystem it mounted:\n${out.trim().split('\n').slice(-5).join('\n')}`);
+  for (const [, refused] of out.matchAll(/^storage: refused: (.*)$/gm)) ctx.report.warn(`refused on the host: ${refused}`);
+  for (const [, moved] of out.matchAll(/^storage: (\S+: moved .*)$/gm)) ctx.report.step(moved!);
   await ctx.state.setOutputs('storage', { volumeId, filesystemUuid: uuid, filesystemType: type, developers: ctx.model.developers.map((d) => d.name).join(' ') });
   ctx.report.step(`data volume ${volumeId} mounted at ${DATA_MOUNT} (${type}, UUID ${uuid}); folders for ${ctx.model.developers.length} developers`);
 }

@@ -274,7 +274,7 @@ ensure_developer_homes`], { encoding: 'utf8' });
     spawnSync('ln', ['-s', outside, join(data, 'carol/ssh')]);
     const old = await runHomes(data, 'carol');
     expect(old.status, old.stderr).toBe(0);
-    expect(old.stderr).toContain(`storage: refused: ${join(data, 'carol/ssh')} is a symbolic link (to ${outside}): not moved into carol's home`);
+    expect(old.stdout).toContain(`storage: refused: ${join(data, 'carol/ssh')} is a symbolic link (to ${outside}): not moved into carol's home`);
     expect(spawnSync('ls', ['-A', outside], { encoding: 'utf8' }).stdout).toBe('');
     expect(readFileSync(join(data, '../chown.log'), 'utf8')).not.toContain(outside);
   });
