@@ -194,7 +194,11 @@ ensure_developer_homes() {
       continue
     fi
     for part in ${LEGACY_HOME_PARTS}; do
-      if [ -e "${base}/${part%%:*}" ] || [ -L "${base}/${part%%:*}" ]; then log "${name}: kept ${base}/${part%%:*}: the home already has its place (~/${part#*:}); move what you need by hand"; fi
+      if [ -L "${base}/${part%%:*}" ]; then
+        refused "${base}/${part%%:*} is a symbolic link (to $(readlink "${base}/${part%%:*}")): not moved into ${name}'s home; remove it by hand"
+      elif [ -e "${base}/${part%%:*}" ]; then
+        log "${name}: kept ${base}/${part%%:*}: the home already has its place (~/${part#*:}); move what you need by hand"
+      fi
     done
     # The container's working folder: Docker would make a missing one as root.
     if [ ! -e "${base}/home/workspace" ] && [ ! -L "${base}/home/workspace" ] && mkdir "${base}/home/workspace" 2>/dev/null; then

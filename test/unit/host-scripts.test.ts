@@ -275,6 +275,8 @@ ensure_developer_homes`], { encoding: 'utf8' });
     const old = await runHomes(data, 'carol');
     expect(old.status, old.stderr).toBe(0);
     expect(old.stdout).toContain(`storage: refused: ${join(data, 'carol/ssh')} is a symbolic link (to ${outside}): not moved into carol's home`);
+    const rerun = await runHomes(data, 'carol');
+    expect(rerun.stdout).toContain(`storage: refused: ${join(data, 'carol/ssh')} is a symbolic link (to ${outside})`);
     expect(spawnSync('ls', ['-A', outside], { encoding: 'utf8' }).stdout).toBe('');
     expect(readFileSync(join(data, '../chown.log'), 'utf8')).not.toContain(outside);
   });
