@@ -62,7 +62,7 @@ for name in ${DEVELOPERS}; do
   [ -e "${copied}" ] && continue
   docker run --rm --network none --user "${DEVELOPER_UID}:${DEVELOPER_UID}" --security-opt no-new-privileges:true \
     --entrypoint /bin/sh -v "${DATA_MOUNT}/${name}/home:/devenv-home" "${IMAGE}" \
-    -c 'tar -C /home/coder -cf - . | tar -C /devenv-home --skip-old-files --no-overwrite-dir -xf -'
+    -c 'cd /home/coder && find . -mindepth 1 -maxdepth 1 -print0 | tar --null -T - -cf - | tar -C /devenv-home --skip-old-files -xf -'
   : >"${copied}"
   log "${name}: the image's files of /home/coder copied into the new home"
 done
