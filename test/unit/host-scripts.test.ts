@@ -281,3 +281,63 @@ ensure_developer_homes`], { encoding: 'utf8' });
     expect(readFileSync(join(data, '../chown.log'), 'utf8')).not.toContain(outside);
   });
 });
+
+/** containers.sh with `docker` a stub that logs its arguments, on a temp folder as the data volume. */
+describe("containers.sh: the developers' homes", () => {
+  const setup = async (purge: boolean) => {
+    const root = mkdtempSync(join(tmpdir(), 'devenv-containers-'));
+    const data = join(root, 'data');
+    const bin = join(root, 'bin');
+    mkdirSync(bin);
+    mkdirSync(data);
+    writeFileSync(join(bin, 'docker'), `#!/bin/sh\necho "docker $*" >>"${root}/docker.log"\n`);
+    chmodSync(join(bin, 'docker'), 0o755);
+    const script = renderTemplate(await loadTemplate('containers.sh'), {
+      COMPOSE_PROJECT: 'devenv', COMPOSE_FILE: join(root, 'compose.yml'), SECRETS_DIR: join(root, 'secrets'), DATA_MOUNT: data,
+      DEVELOPERS: 'alice bob', PURGE_REMOVED: String(purge), IMAGE: 'codercom/code-server:4.100.3', DEVELOPER_UID: '1000',
+    });
+    const run = () => spawnSync('bash', ['-c', script], { encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
+    const docker = () => { try { return readFileSync(join(root, 'docker.log'), 'utf8'); } catch { return ''; } };
+    return { root, data, run, docker };
+  };
+
+  it("copies the image's home files into a new home once, as uid 1000 in a throw-away container, before starting anything", async () => {
+    const { data, run, docker } = await setup(false);
+    for (const who of ['alice', 'bob']) mkdirSync(join(data, who, 'home'), { recursive: true });
+    const first = run();
+    expect(first.status, first.stderr).toBe(0);
+    const calls = docker().split('\n').filter((l) => l.startsWith('docker run') || l.includes(' up -d'));
+    expect(calls).toHaveLength(3);
+    expect(calls[0]).toContain(`--user 1000:1000`);
+    expect(calls[0]).toContain(`--network none`);
+    expect(calls[0]).toContain(`-v ${data}/alice/home:/devenv-home codercom/code-server:4.100.3`);
+    expect(calls[2]).toContain('compose -p devenv');
+    expect(statSync(join(data, 'alice/skeleton-copied')).isFile()).toBe(true);
+    run();
+    expect(docker().match(/docker run/g)).toHaveLength(2);
+  });
+
+  it('refuses to mount a home that is a link or missing, before starting anything', async () => {
+    const { root, data, run, docker } = await setup(false);
+    mkdirSync(join(data, 'alice/home'), { recursive: true });
+    mkdirSync(join(data, 'bob'));
+    spawnSync('ln', ['-s', root, join(data, 'bob/home')]);
+    const r = run();
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`containers: refused: ${data}/bob/home is not a folder`);
+    expect(docker()).not.toMatch(/docker run|docker compose/);
+  });
+
+  it('--purge-removed deletes a removed developer\'s folder, of either layout, and never follows a link', async () => {
+    const { root, data, run } = await setup(true);
+    for (const who of ['alice', 'bob']) mkdirSync(join(data, who, 'home'), { recursive: true });
+    for (const d of ['carol/home/workspace', 'dave/workspace']) mkdirSync(join(data, d), { recursive: true });
+    const outside = join(root, 'outside');
+    mkdirSync(join(outside, 'home'), { recursive: true });
+    spawnSync('ln', ['-s', outside, join(data, 'eve')]);
+    const r = run();
+    expect(r.status, r.stderr).toBe(0);
+    expect(spawnSync('ls', [data], { encoding: 'utf8' }).stdout).toBe('alice\nbob\neve\n');
+    expect(statSync(join(outside, 'home')).isDirectory()).toBe(true);
+  });
+});
