@@ -5,6 +5,7 @@
  * following a link a developer planted in a path devenv touches.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { shellQuote } from '../../src/remote/user-data.js';
 import type { Workspace } from '../integration/moto.js';
 import { labUnavailable } from './lab.js';
 import { World } from './world.js';
@@ -28,7 +29,7 @@ const OUTSIDE = `{ find /etc /root /srv /home ${DATA} -xdev \\( -path '${DATA}/*
 describe.skipIf(unavailable !== undefined)("each developer's whole home on the data volume", () => {
   let world: World;
   let ws: Workspace;
-  const inContainer = (who: string, command: string) => world.lab.exec(`docker exec -u coder code-server-${who} bash -c ${JSON.stringify(command)}`);
+  const inContainer = (who: string, command: string) => world.lab.exec(`docker exec -u coder code-server-${who} bash -c ${shellQuote(command)}`);
   const recreate = async (who: string) => {
     const before = (await world.containerIds())[`code-server-${who}`];
     await world.lab.exec(`${COMPOSE} up -d --no-deps --force-recreate code-server-${who} 2>&1`);
@@ -43,7 +44,7 @@ describe.skipIf(unavailable !== undefined)("each developer's whole home on the d
     // process of uid 1000 on the host (which owned her folder then) put in place of her ~/.ssh.
     const loop = world.lab.loopDevice;
     await world.lab.exec(`set -e; mkfs.ext4 -q ${loop}; mkdir -p /tmp/old; mount ${loop} /tmp/old; cd /tmp/old
-      mkdir -p alice/workspace/src alice/config/code-server alice/data/User alice/ssh-real
+      mkdir -p alice/workspace/src alice/config/code-server alice/data/User
       echo 'print("mine")' > alice/workspace/src/main.py
       printf 'bind-addr: 0.0.0.0:8080\\nauth: password\\ncert: false\\n' > alice/config/code-server/config.yaml
       echo '{"editor.fontSize": 15}' > alice/data/User/settings.json
