@@ -68,7 +68,7 @@ describe.skipIf(unavailable !== undefined)("each developer's whole home on the d
     expect(await world.lab.exec('md5sum /etc/sudoers; stat -c "%U %a" /etc/sudoers /root')).toBe(sudoers);
     expect(await inContainer('alice', 'cat ~/workspace/src/main.py ~/.local/share/code-server/User/settings.json; git config --global user.name; pwd')).toBe(
       'print("mine")\n{"editor.fontSize": 15}\nAlice Legacy\n/home/coder/workspace\n');
-    expect(await world.lab.exec(`ls -A ${DATA}/alice; stat -c "%U %a" ${DATA}/alice ${DATA}/alice/home`)).toBe('home\nskeleton-copied\nssh\nroot 755\n1000 700\n');
+    expect(await world.lab.exec(`ls -A ${DATA}/alice; stat -c "%u %a" ${DATA}/alice ${DATA}/alice/home`)).toBe('home\nskeleton-copied\nssh\n0 755\n1000 700\n');
     // The image's own files of /home/coder reach both homes: the migrated one and the new one.
     for (const who of ['alice', 'bob']) expect(await inContainer(who, 'test -f ~/.bashrc && echo yes')).toBe('yes\n');
     for (const who of ['alice', 'bob']) expect((await world.login((await ws.state()).allocations[who].port, await world.password(ws, who))).status, who).toBe(302);
@@ -107,7 +107,7 @@ describe.skipIf(unavailable !== undefined)("each developer's whole home on the d
       ln -s /etc/sudoers ~/sudoers-link`);
     await world.lab.exec(`ln -s /etc/shadow ${DATA}/alice/home/.devenv-extensions`);
     // bob's code-server reads its config through the link now: give the container's own /etc one (inside the container only).
-    await world.lab.exec('docker exec -u root code-server-bob cp /home/coder/.config/code-server.real/config.yaml /etc/config.yaml');
+    await world.lab.exec('docker exec -u coder code-server-bob cat /home/coder/.config/code-server.real/config.yaml | docker exec -i -u root code-server-bob sh -c "cat > /etc/config.yaml"');
     const before = await world.lab.exec(OUTSIDE);
     expect(before).toContain(' /etc/sudoers\n');
 
