@@ -15,6 +15,8 @@ DATA_MOUNT={{DATA_MOUNT}}
 DEVELOPERS={{DEVELOPERS}}
 PURGE_REMOVED={{PURGE_REMOVED}}
 DATA_FILESYSTEM_UUID={{DATA_FILESYSTEM_UUID}}
+IMAGE={{IMAGE}}
+DEVELOPER_UID={{DEVELOPER_UID}}
 
 log() { echo "containers: $*"; }
 
@@ -62,16 +64,41 @@ for env_file in "${SECRETS_DIR}"/*.env; do
   is_current "${name}" || rm -f "${env_file}" "${SECRETS_DIR}/${name}.sha256"
 done
 
+# Each home is mounted as /home/coder: it must be the real folder the storage phase made, since
+# Docker follows a link in a mount's source (and would make a missing one, as root).
+for name in ${DEVELOPERS}; do
+  home="${DATA_MOUNT}/${name}/home"
+  if [ -L "${DATA_MOUNT}/${name}" ] || [ -L "${home}" ] || [ ! -d "${home}" ]; then
+    echo "containers: refused: ${home} is not a folder (a symbolic link, or missing): run \`devenv phase storage\`, which makes it or names what is wrong" >&2
+    exit 1
+  fi
+done
+
+# A new home gets the image's own /home/coder (.bashrc, .profile …) once, copied by the developer's
+# uid inside a throw-away container (root follows nothing in the home), never over a file already
+# there. The marker is devenv's, in the developer's root-owned folder.
+for name in ${DEVELOPERS}; do
+  copied="${DATA_MOUNT}/${name}/skeleton-copied"
+  [ -e "${copied}" ] && continue
+  docker run --rm --network none --user "${DEVELOPER_UID}:${DEVELOPER_UID}" --security-opt no-new-privileges:true \
+    --entrypoint /bin/sh -v "${DATA_MOUNT}/${name}/home:/devenv-home" "${IMAGE}" \
+    -c 'cd /home/coder && find . -mindepth 1 -maxdepth 1 -print0 | tar --null -T - -cf - | tar -C /devenv-home --skip-old-files -xf -'
+  : >"${copied}"
+  log "${name}: the image's files of /home/coder copied into the new home"
+done
+
 docker compose -p "${COMPOSE_PROJECT}" -f "${COMPOSE_FILE}" up -d --remove-orphans
 
 # A removed developer's folder is kept unless the user asked for it to go (--purge-removed).
 for dir in "${DATA_MOUNT}"/*/; do
+  dir="${dir%/}"
   name="$(basename "${dir}")"
-  [ -d "${dir}/workspace" ] || continue
+  [ -L "${dir}" ] && continue
+  [ -d "${dir}/home" ] || [ -d "${dir}/workspace" ] || continue
   is_current "${name}" && continue
   if [ "${PURGE_REMOVED}" = true ]; then
     log "deleting the folder of ${name} (--purge-removed)"
-    rm -rf --one-file-system "${dir:?}"
+    rm -rf --one-file-system -- "${dir:?}"
   else
     log "kept the folder of ${name}, who is no longer in the config: ${dir}"
   fi

@@ -174,20 +174,93 @@ ensure_docker_waits_for_volume() {
   if [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
 }
 
-# Each developer's home parts: workspace, config, code-server's data (extensions, settings), ~/.ssh, ~/.gitconfig.
-ensure_developer_folders() {
-  local name base
+# Each developer's whole home is on the data volume, mounted as the container's /home/coder:
+#   ${DATA_MOUNT}/<name>/        root's, never seen by the container: devenv's own files for the developer
+#   ${DATA_MOUNT}/<name>/home/   the developer's (uid DEVELOPER_UID): everything in ~
+# Root never follows a link a developer made: below an existing home it only makes a missing
+# ~/workspace (mkdir does not follow a link, chown -h neither). A new home is put together in
+# home.new, which is root's and reached by no container, and then renamed into place.
+# The folders of the layout before whole homes, each mounted on its own, move into the new home
+# (old name:name in ~); killed at any point, the next run carries on where this one stopped.
+LEGACY_HOME_PARTS="workspace:workspace config:.config data:.local/share/code-server ssh:.ssh gitconfig:.gitconfig"
+
+# On stdout: the phase shows each refusal as a warning.
+refused() { echo "storage: refused: $*"; }
+
+# A folder devenv keeps: a real folder (never a link: refused, the run stops), with this owner and mode.
+# chmod follows links, but the path is not one and only root can write its parent.
+own_dir() {
+  local path=$1 owner=$2 mode=$3
+  if [ -L "${path}" ]; then
+    fail "refused: ${path} is a symbolic link (to $(readlink "${path}")), where devenv keeps a folder: remove the link by hand (nothing was followed), then run again"
+  fi
+  [ -e "${path}" ] || mkdir "${path}"
+  [ -d "${path}" ] || fail "${path} is not a folder: move it away by hand, then run again"
+  chown -h "${owner}" "${path}"
+  chmod "${mode}" "${path}"
+}
+
+# A home for a new developer, or one made of a developer's folders of the layout before whole homes.
+assemble_home() {
+  local name=$1 base="${DATA_MOUNT}/$1" new="${DATA_MOUNT}/$1/home.new" part from to
+  own_dir "${new}" 0:0 0700
+  for part in ${LEGACY_HOME_PARTS}; do
+    from="${base}/${part%%:*}"
+    to="${new}/${part#*:}"
+    if [ -L "${from}" ]; then
+      refused "${from} is a symbolic link (to $(readlink "${from}")): not moved into ${name}'s home; remove it by hand"
+      continue
+    fi
+    [ -e "${from}" ] || continue
+    if [ -e "${to}" ] || [ -L "${to}" ]; then
+      log "${name}: kept ${from}: the new home already has ~/${part#*:}"
+      continue
+    fi
+    # Folders made here are root's until the end: home.new is root's alone.
+    mkdir -p "$(dirname "${to}")"
+    mv -T "${from}" "${to}"
+    log "${name}: moved ${from} to ~/${part#*:}"
+  done
+  [ -e "${new}/workspace" ] || mkdir "${new}/workspace"
+  # Without a config file code-server writes one holding a random password; the container's
+  # password comes from its env file (a hash) instead. Only in a home that has no ~/.config yet.
+  if [ ! -e "${new}/.config" ]; then
+    mkdir -p "${new}/.config/code-server"
+    printf 'bind-addr: 0.0.0.0:8080\nauth: password\ncert: false\n' >"${new}/.config/code-server/config.yaml"
+    chown -h "${DEVELOPER_UID}:${DEVELOPER_UID}" "${new}/.config" "${new}/.config/code-server" "${new}/.config/code-server/config.yaml"
+  fi
+  for to in "${new}/.local" "${new}/.local/share"; do
+    if [ -d "${to}" ] && [ ! -L "${to}" ]; then chown -h "${DEVELOPER_UID}:${DEVELOPER_UID}" "${to}"; fi
+  done
+  chown -h "${DEVELOPER_UID}:${DEVELOPER_UID}" "${new}/workspace" "${new}"
+  chmod 0700 "${new}"
+  mv -T "${new}" "${base}/home"
+  log "${name}: home ready at ${base}/home"
+}
+
+ensure_developer_homes() {
+  local name base part
   for name in ${DEVELOPERS}; do
     base="${DATA_MOUNT}/${name}"
-    install -d -m 0755 -o "${DEVELOPER_UID}" -g "${DEVELOPER_UID}" "${base}" "${base}/workspace" "${base}/config" "${base}/data"
-    install -d -m 0700 -o "${DEVELOPER_UID}" -g "${DEVELOPER_UID}" "${base}/ssh"
-    if [ ! -e "${base}/gitconfig" ]; then install -m 0644 -o "${DEVELOPER_UID}" -g "${DEVELOPER_UID}" /dev/null "${base}/gitconfig"; fi
-    # Without a config file code-server writes one holding a random password; the container's
-    # password comes from its env file (a hash) instead.
-    if [ ! -e "${base}/config/code-server/config.yaml" ]; then
-      install -d -m 0755 -o "${DEVELOPER_UID}" -g "${DEVELOPER_UID}" "${base}/config/code-server"
-      printf 'bind-addr: 0.0.0.0:8080\nauth: password\ncert: false\n' >"${base}/config/code-server/config.yaml"
-      chown "${DEVELOPER_UID}:${DEVELOPER_UID}" "${base}/config/code-server/config.yaml"
+    own_dir "${base}" 0:0 0755
+    if [ -L "${base}/home" ] || { [ -e "${base}/home" ] && [ ! -d "${base}/home" ]; }; then
+      fail "refused: ${base}/home is not a folder$([ -L "${base}/home" ] && echo " but a symbolic link (to $(readlink "${base}/home"))"), and Docker would mount what it points to: move it away by hand (nothing was followed), then run again"
+    fi
+    if [ ! -d "${base}/home" ]; then
+      assemble_home "${name}"
+      continue
+    fi
+    for part in ${LEGACY_HOME_PARTS}; do
+      if [ -L "${base}/${part%%:*}" ]; then
+        refused "${base}/${part%%:*} is a symbolic link (to $(readlink "${base}/${part%%:*}")): not moved into ${name}'s home; remove it by hand"
+      elif [ -e "${base}/${part%%:*}" ]; then
+        log "${name}: kept ${base}/${part%%:*}: the home already has its place (~/${part#*:}); move what you need by hand"
+      fi
+    done
+    # The container's working folder: Docker would make a missing one as root.
+    if [ ! -e "${base}/home/workspace" ] && [ ! -L "${base}/home/workspace" ] && mkdir "${base}/home/workspace" 2>/dev/null; then
+      chown -h "${DEVELOPER_UID}:${DEVELOPER_UID}" "${base}/home/workspace"
+      log "${name}: made ~/workspace again"
     fi
   done
 }
@@ -205,5 +278,5 @@ fstype="$(blkid -p -o value -s TYPE "${device}")"
 ensure_fstab "${uuid}" "${fstype}"
 ensure_mounted "${device}"
 ensure_docker_waits_for_volume
-ensure_developer_folders
+ensure_developer_homes
 echo "filesystem ${uuid} ${fstype} ${FORMATTED}"

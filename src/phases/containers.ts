@@ -59,7 +59,7 @@ export async function writePasswordHashes(host: RemoteHost, model: Pick<Model, '
 }
 
 /** `dataFilesystemUuid`: the data volume's filesystem as storage recorded it; the script starts nothing unless it is what is mounted. */
-export function renderContainersScript(template: string, model: Pick<Model, 'developers'>, purgeRemoved: boolean, dataFilesystemUuid: string): string {
+export function renderContainersScript(template: string, model: Pick<Model, 'developers' | 'config'>, purgeRemoved: boolean, dataFilesystemUuid: string): string {
   return renderTemplate(template, {
     COMPOSE_PROJECT,
     COMPOSE_FILE,
@@ -68,6 +68,8 @@ export function renderContainersScript(template: string, model: Pick<Model, 'dev
     DEVELOPERS: model.developers.map((d) => d.name).join(' '),
     PURGE_REMOVED: String(purgeRemoved),
     DATA_FILESYSTEM_UUID: dataFilesystemUuid,
+    IMAGE: model.config.containers.image,
+    DEVELOPER_UID: String(DEVELOPER_UID),
   });
 }
 

@@ -56,6 +56,8 @@ async function apply(ctx: Context): Promise<void> {
   const out = await host.runScript('storage.sh', script, [], { timeoutS: STORAGE_TIMEOUT_S });
   const fs = parseStorageReport(out);
   if (!fs) throw new DevenvError('phase', `storage: the host's script did not report the filesystem it mounted:\n${out.trim().split('\n').slice(-5).join('\n')}`);
+  for (const [, refused] of out.matchAll(/^storage: refused: (.*)$/gm)) ctx.report.warn(`refused on the host: ${refused}`);
+  for (const [, moved] of out.matchAll(/^storage: (\S+: moved .*)$/gm)) ctx.report.step(moved!);
   await recordDataFilesystem(ctx, volumeId, fs.uuid);
   await ctx.state.setOutputs('storage', {
     volumeId, filesystemUuid: fs.uuid, filesystemType: fs.type, developers: ctx.model.developers.map((d) => d.name).join(' '), ...(instanceId ? { instanceId } : {}),

@@ -15,7 +15,13 @@ export const containerName = (developer: string) => `code-server-${developer}`;
 export const envFile = (developer: string) => `${SECRETS_DIR}/${developer}.env`;
 /** The SHA-256 of the password the env file was made from (templates/developer-secrets.sh writes it). */
 export const passwordDigestFile = (developer: string) => `${SECRETS_DIR}/${developer}.sha256`;
+/**
+ * Root's, never seen by the container: devenv's own files for the developer (what it installed,
+ * whether the home got the image's files) and, inside, `home`: the developer's whole home.
+ */
 export const developerDir = (developer: string) => `${DATA_MOUNT}/${developer}`;
+/** The developer's home on the data volume: the container's /home/coder, everything in ~ kept. */
+export const developerHome = (developer: string) => `${developerDir(developer)}/home`;
 
 /**
  * Each developer's Anthropic API key on the host: a folder of its own under a root-only one, holding
@@ -90,7 +96,6 @@ function apiKeyParts(d: Developer): { envFiles: string[]; volumes: string[]; env
 }
 
 function service(model: Model, d: Developer): Yaml {
-  const dir = developerDir(d.name);
   const key = apiKeyParts(d);
   return {
     image: model.config.containers.image,
@@ -102,12 +107,9 @@ function service(model: Model, d: Developer): Yaml {
     // The image's entrypoint opens "." : the workspace.
     working_dir: '/home/coder/workspace',
     ports: [`${d.port}:${CONTAINER_PORT}`],
+    // One folder for the whole home: git renames its config over ~/.gitconfig, which a file mount forbids.
     volumes: [
-      `${dir}/workspace:/home/coder/workspace`,
-      `${dir}/config:/home/coder/.config`,
-      `${dir}/data:/home/coder/.local/share/code-server`,
-      `${dir}/ssh:/home/coder/.ssh`,
-      `${dir}/gitconfig:/home/coder/.gitconfig`,
+      `${developerHome(d.name)}:/home/coder`,
       ...key.volumes,
     ],
     networks: [`dev-${d.name}`],

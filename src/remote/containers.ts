@@ -104,17 +104,23 @@ async function unhealthyError(host: RemoteHost, developers: string[], states: Ma
 }
 
 /**
+ * What devenv installed for a developer: in the developer's root-owned folder on the data volume,
+ * beside (not inside) the home, so root never writes through a link the developer made.
+ */
+export const extensionsMarker = (developer: string) => `${developerDir(developer)}/extensions-installed`;
+
+/**
  * Installs the configured extensions into each developer's container once: what was installed is
- * remembered on the data volume, next to the extensions themselves.
+ * remembered on the data volume, next to the developer's home.
  */
 export async function installExtensions(host: RemoteHost, developers: string[], extensions: string[], step: (m: string) => void): Promise<void> {
   for (const d of developers) {
-    const marker = `${developerDir(d)}/data/.devenv-extensions`;
-    const installed = (await host.sudo(`cat ${shellQuote(marker)} 2>/dev/null`, { timeoutS: 30 })).stdout.split('\n');
+    const marker = extensionsMarker(d);
+    const installed = (await host.sudo(`[ -L ${shellQuote(marker)} ] || cat ${shellQuote(marker)} 2>/dev/null`, { timeoutS: 30 })).stdout.split('\n');
     const missing = extensions.filter((e) => !installed.includes(e));
     for (const e of missing) {
       await host.check(`installing extension ${e} for ${d}`, `docker exec ${containerName(d)} code-server --install-extension ${shellQuote(e)}`, { timeoutS: 300 });
-      await host.check(`recording extension ${e} for ${d}`, `echo ${shellQuote(e)} >> ${shellQuote(marker)}`, { timeoutS: 30 });
+      await host.check(`recording extension ${e} for ${d}`, `if [ -L ${shellQuote(marker)} ]; then echo "refused: ${marker} is a symbolic link" >&2; exit 1; fi; echo ${shellQuote(e)} >> ${shellQuote(marker)}`, { timeoutS: 30 });
     }
     if (missing.length) step(`${d}: installed ${missing.join(', ')}`);
   }

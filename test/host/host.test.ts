@@ -42,7 +42,7 @@ describe.skipIf(unavailable !== undefined)('devenv on a real host over SSH', () 
     expect(lines[0]).toMatch(/^UUID=[0-9a-f-]+ \/mnt\/ebs-data ext4 defaults,nofail 0 2$/);
     const uuid = (await world.lab.exec(`blkid -p -o value -s UUID ${world.lab.loopDevice}`)).trim();
     expect((await ws.state()).phases.storage.outputs.filesystemUuid).toBe(uuid);
-    expect(await world.lab.exec('stat -c "%u:%g %a" /mnt/ebs-data/alice/workspace /mnt/ebs-data/bob/ssh')).toBe('1000:1000 755\n1000:1000 700\n');
+    expect(await world.lab.exec('stat -c "%u:%g %a" /mnt/ebs-data/alice /mnt/ebs-data/alice/home /mnt/ebs-data/bob/home/workspace')).toBe('0:0 755\n1000:1000 700\n1000:1000 755\n');
   }, 600_000);
 
   it('runs each container with its limits, its own network, capped logs and no-new-privileges', async () => {
@@ -79,7 +79,7 @@ describe.skipIf(unavailable !== undefined)('devenv on a real host over SSH', () 
     expect(await world.containerIds()).toEqual(ids);
     expect(await fstabLines()).toHaveLength(1);
     expect((await world.lab.exec(`blkid -p -o value -s UUID ${world.lab.loopDevice}`)).trim()).toBe(uuid);
-    expect(await world.lab.exec('cat /mnt/ebs-data/alice/workspace/keep.txt')).toBe('precious\n');
+    expect(await world.lab.exec('cat /mnt/ebs-data/alice/home/workspace/keep.txt')).toBe('precious\n');
   }, 600_000);
 
   it('accepts a websocket whose Origin matches Host and refuses a foreign one', async () => {
@@ -112,7 +112,7 @@ describe.skipIf(unavailable !== undefined)('devenv on a real host over SSH', () 
     expect(now['code-server-bob']).toBe(ids['code-server-bob']);
     expect(now['code-server-alice']).toBeUndefined();
     expect(now['code-server-carol']).toBeDefined();
-    expect(await world.lab.exec('cat /mnt/ebs-data/alice/workspace/keep.txt')).toBe('precious\n');
+    expect(await world.lab.exec('cat /mnt/ebs-data/alice/home/workspace/keep.txt')).toBe('precious\n');
     expect((await world.login(await port('carol'), await world.password(ws, 'carol'))).status).toBe(302);
   }, 600_000);
 
@@ -165,7 +165,7 @@ describe.skipIf(unavailable !== undefined)('8 developers, a volume that already 
     const fingerprint = (await world.lab.exec(`ssh-keygen -lf ${world.lab.dir}/sshd/hostkey_ed25519.pub`)).split(' ')[1];
     expect(state.hostKey).toEqual({ instanceId: state.resources.instance.id, fingerprint });
     expect((await world.lab.exec(`blkid -p -o value -s UUID ${world.lab.loopDevice}`)).trim()).toBe(uuid);
-    expect(await world.lab.exec('cat /mnt/ebs-data/dev3/workspace/notes.txt')).toBe('older\n');
+    expect(await world.lab.exec('cat /mnt/ebs-data/dev3/home/workspace/notes.txt')).toBe('older\n');
     for (const d of developers) {
       expect((await world.login(state.allocations[d].port, await world.password(ws, d))).status, d).toBe(302);
     }

@@ -37,7 +37,7 @@ describe.skipIf(unavailable !== undefined)('restoring the data volume from a sna
   let world: World;
   let ws: Workspace;
   let instanceId: string;
-  const workspace = '/mnt/ebs-data/alice/workspace';
+  const workspace = '/mnt/ebs-data/alice/home/workspace';
   const inContainer = (command: string) => world.lab.exec(`docker exec code-server-alice sh -c '${command}'`);
   const fstabLines = async () => (await world.lab.exec('cat /etc/fstab')).split('\n').filter((l) => l.includes('/mnt/ebs-data'));
   const uuidOf = async (device: string) => (await world.lab.exec(`blkid -p -o value -s UUID ${device}`)).trim();
@@ -115,7 +115,7 @@ describe.skipIf(unavailable !== undefined)('restoring the data volume from a sna
     expect([old.State, old.Tags?.find((t) => t.Key === 'devenv:resource')?.Value]).toEqual(['available', 'volume/data-previous']);
     const oldDevice = world.lab.deviceOf(oldVolume)!;
     expect(await world.lab.exec(`findmnt -n -S ${oldDevice} || echo "not mounted"`)).toBe('not mounted\n');
-    expect(await world.lab.exec(`mkdir -p /tmp/old && mount -o ro ${oldDevice} /tmp/old && cat /tmp/old/alice/workspace/notes.txt; umount /tmp/old`)).toBe('broken\n');
+    expect(await world.lab.exec(`mkdir -p /tmp/old && mount -o ro ${oldDevice} /tmp/old && cat /tmp/old/alice/home/workspace/notes.txt; umount /tmp/old`)).toBe('broken\n');
   }, 600_000);
 
   it('swaps in a volume with another filesystem too: fstab gets its UUID, the containers run on it', async () => {

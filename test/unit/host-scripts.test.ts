@@ -298,3 +298,197 @@ echo "docker compose up"`], { encoding: 'utf8' });
     expect(r.stderr).toContain('could not read secret demo/alice/password with the instance role');
   });
 });
+
+/**
+ * storage.sh's part for the developers' homes, run on a temp folder as the data volume: chown is a
+ * stub that records what it was asked (the test need not be root), everything else is real.
+ */
+describe("storage.sh: each developer's whole home on the data volume", () => {
+  const homes = async () => {
+    const s = (await scripts())['storage.sh'];
+    return s.slice(s.indexOf('# Each developer\'s whole home'), s.indexOf('device="$(wait_for_device)"'));
+  };
+  /** `mv` is killed (the script stops, as a killed run would) right after its k-th rename when `killAfter` is set. */
+  const runHomes = async (data: string, developers: string, killAfter = 0) => spawnSync('bash', ['-c', `set -euo pipefail
+log() { echo "storage: $*"; }; fail() { echo "storage: $*" >&2; exit 1; }
+chown() { echo "chown $*" >>"${data}/../chown.log"; }
+moves=0
+mv() { command mv "$@"; moves=$((moves + 1)); if [ "${killAfter}" -gt 0 ] && [ "$moves" -ge "${killAfter}" ]; then exit 137; fi; }
+DATA_MOUNT=${data}
+DEVELOPERS='${developers}'
+DEVELOPER_UID=1000
+${await homes()}
+ensure_developer_homes`], { encoding: 'utf8' });
+  /** Every path under `dir` with its type, link target and (for a file) content. */
+  const tree = (dir: string) => spawnSync('bash', ['-c', `cd "${dir}" && find . -printf '%p %y %l\\n' | sort && find . -type f -print0 | sort -z | xargs -0 -r grep -H ''`], { encoding: 'utf8' }).stdout;
+  const fresh = () => {
+    const root = mkdtempSync(join(tmpdir(), 'devenv-homes-'));
+    const data = join(root, 'data');
+    mkdirSync(data);
+    return { root, data };
+  };
+  /** alice as the layout before whole homes left her, with a link she planted where devenv used to write. */
+  const legacyAlice = (data: string) => {
+    const a = join(data, 'alice');
+    for (const d of ['workspace/src', 'config/code-server', 'data/extensions/ms-python', 'ssh']) mkdirSync(join(a, d), { recursive: true });
+    writeFileSync(join(a, 'workspace/src/main.py'), 'print("mine")\n');
+    writeFileSync(join(a, 'config/code-server/config.yaml'), 'auth: password\n');
+    writeFileSync(join(a, 'data/extensions/ms-python/package.json'), '{}\n');
+    writeFileSync(join(a, 'data/.devenv-extensions'), 'ms-python.python\n');
+    writeFileSync(join(a, 'ssh/id_ed25519'), 'KEY\n');
+    writeFileSync(join(a, 'gitconfig'), '[user]\n\tname = Alice\n');
+    spawnSync('ln', ['-s', '/etc', join(a, 'config/planted')]);
+  };
+
+  it('moves the folders of the layout before into the home, nothing lost, and a rerun changes nothing', async () => {
+    const { data } = fresh();
+    legacyAlice(data);
+    const r = await runHomes(data, 'alice bob');
+    expect(r.status, r.stderr).toBe(0);
+    const home = join(data, 'alice/home');
+    expect(readFileSync(join(home, 'workspace/src/main.py'), 'utf8')).toBe('print("mine")\n');
+    expect(readFileSync(join(home, '.config/code-server/config.yaml'), 'utf8')).toBe('auth: password\n');
+    expect(readFileSync(join(home, '.local/share/code-server/extensions/ms-python/package.json'), 'utf8')).toBe('{}\n');
+    expect(readFileSync(join(home, '.ssh/id_ed25519'), 'utf8')).toBe('KEY\n');
+    expect(readFileSync(join(home, '.gitconfig'), 'utf8')).toBe('[user]\n\tname = Alice\n');
+    expect(spawnSync('readlink', [join(home, '.config/planted')], { encoding: 'utf8' }).stdout).toBe('/etc\n');
+    // Only the home (and nothing of the old layout) is left in alice's folder, which is root's.
+    expect(spawnSync('ls', ['-A', join(data, 'alice')], { encoding: 'utf8' }).stdout).toBe('home\n');
+    const chowns = readFileSync(join(data, '../chown.log'), 'utf8');
+    expect(chowns).toContain(`chown -h 0:0 ${join(data, 'alice')}\n`);
+    // The folders made for the move become hers, in the new home before it is renamed into place.
+    expect(chowns).toContain(`chown -h 1000:1000 ${join(data, 'alice/home.new/.local')}\n`);
+    expect(chowns).toContain(`chown -h 1000:1000 ${join(data, 'alice/home.new/.local/share')}\n`);
+    expect(chowns.split('\n').filter(Boolean).every((l) => l.startsWith('chown -h '))).toBe(true);
+    expect(statSync(home).mode & 0o777).toBe(0o700);
+    // bob is new: a home with a workspace and code-server's config.
+    expect(readFileSync(join(data, 'bob/home/.config/code-server/config.yaml'), 'utf8')).toBe('bind-addr: 0.0.0.0:8080\nauth: password\ncert: false\n');
+    expect(statSync(join(data, 'bob/home/workspace')).isDirectory()).toBe(true);
+
+    const before = tree(data);
+    const again = await runHomes(data, 'alice bob');
+    expect(again.status, again.stderr).toBe(0);
+    expect(tree(data)).toBe(before);
+    expect(again.stdout).toBe('');
+  });
+
+  it('killed after any move, the next run ends with exactly what one run makes', async () => {
+    const clean = fresh();
+    legacyAlice(clean.data);
+    expect((await runHomes(clean.data, 'alice')).status).toBe(0);
+    const wanted = tree(clean.data);
+    for (let k = 1; k <= 6; k++) {
+      const { data } = fresh();
+      legacyAlice(data);
+      const killed = await runHomes(data, 'alice', k);
+      expect(killed.status, `killed after move ${k}`).toBe(137);
+      const rerun = await runHomes(data, 'alice');
+      expect(rerun.status, rerun.stderr).toBe(0);
+      expect(tree(data), `killed after move ${k}`).toBe(wanted);
+    }
+  });
+
+  it('never writes through a link in an existing home: only a missing ~/workspace is made again', async () => {
+    const { root, data } = fresh();
+    expect((await runHomes(data, 'bob')).status).toBe(0);
+    const outside = join(root, 'etc');
+    mkdirSync(outside);
+    writeFileSync(join(outside, 'sudoers'), 'root ALL=(ALL) ALL\n');
+    const home = join(data, 'bob/home');
+    spawnSync('bash', ['-c', `cd "${home}" && rm -rf .config workspace && ln -s "${outside}" .config && ln -s "${outside}/sudoers" .gitconfig && mkdir -p .local/share && ln -s "${outside}" .local/share/code-server`]);
+    const before = tree(outside);
+    const r = await runHomes(data, 'bob');
+    expect(r.status, r.stderr).toBe(0);
+    expect(tree(outside)).toBe(before);
+    expect(statSync(join(home, 'workspace')).isDirectory()).toBe(true);
+    expect(readFileSync(join(data, '../chown.log'), 'utf8')).toContain(`chown -h 1000:1000 ${home}/workspace\n`);
+  });
+
+  it('refuses a link where devenv keeps a folder, naming it, and follows none', async () => {
+    const { root, data } = fresh();
+    const outside = join(root, 'etc');
+    mkdirSync(outside);
+    spawnSync('ln', ['-s', outside, join(data, 'mallory')]);
+    const r = await runHomes(data, 'mallory');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`storage: refused: ${join(data, 'mallory')} is a symbolic link (to ${outside})`);
+    expect(spawnSync('ls', ['-A', outside], { encoding: 'utf8' }).stdout).toBe('');
+
+    mkdirSync(join(data, 'eve'));
+    spawnSync('ln', ['-s', outside, join(data, 'eve/home')]);
+    const home = await runHomes(data, 'eve');
+    expect(home.status).toBe(1);
+    expect(home.stderr).toContain(`storage: refused: ${join(data, 'eve/home')} is not a folder but a symbolic link (to ${outside})`);
+
+    // A folder of the old layout that is a link is left where it is, named, and not followed.
+    mkdirSync(join(data, 'carol'));
+    spawnSync('ln', ['-s', outside, join(data, 'carol/ssh')]);
+    const old = await runHomes(data, 'carol');
+    expect(old.status, old.stderr).toBe(0);
+    expect(old.stdout).toContain(`storage: refused: ${join(data, 'carol/ssh')} is a symbolic link (to ${outside}): not moved into carol's home`);
+    const rerun = await runHomes(data, 'carol');
+    expect(rerun.stdout).toContain(`storage: refused: ${join(data, 'carol/ssh')} is a symbolic link (to ${outside})`);
+    expect(spawnSync('ls', ['-A', outside], { encoding: 'utf8' }).stdout).toBe('');
+    expect(readFileSync(join(data, '../chown.log'), 'utf8')).not.toContain(outside);
+  });
+});
+
+/** containers.sh with `docker` a stub that logs its arguments, on a temp folder as the data volume. */
+describe("containers.sh: the developers' homes", () => {
+  const setup = async (purge: boolean) => {
+    const root = mkdtempSync(join(tmpdir(), 'devenv-containers-'));
+    const data = join(root, 'data');
+    const bin = join(root, 'bin');
+    mkdirSync(bin);
+    mkdirSync(data);
+    writeFileSync(join(bin, 'docker'), `#!/bin/sh\necho "docker $*" >>"${root}/docker.log"\n`);
+    chmodSync(join(bin, 'docker'), 0o755);
+    const script = renderTemplate(await loadTemplate('containers.sh'), {
+      COMPOSE_PROJECT: 'devenv', COMPOSE_FILE: join(root, 'compose.yml'), SECRETS_DIR: join(root, 'secrets'), DATA_MOUNT: data,
+      DEVELOPERS: 'alice bob', PURGE_REMOVED: String(purge), IMAGE: 'codercom/code-server:4.100.3', DEVELOPER_UID: '1000',
+    });
+    const run = () => spawnSync('bash', ['-c', script], { encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
+    const docker = () => { try { return readFileSync(join(root, 'docker.log'), 'utf8'); } catch { return ''; } };
+    return { root, data, run, docker };
+  };
+
+  it("copies the image's home files into a new home once, as uid 1000 in a throw-away container, before starting anything", async () => {
+    const { data, run, docker } = await setup(false);
+    for (const who of ['alice', 'bob']) mkdirSync(join(data, who, 'home'), { recursive: true });
+    const first = run();
+    expect(first.status, first.stderr).toBe(0);
+    const calls = docker().split('\n').filter((l) => l.startsWith('docker run') || l.includes(' up -d'));
+    expect(calls).toHaveLength(3);
+    expect(calls[0]).toContain(`--user 1000:1000`);
+    expect(calls[0]).toContain(`--network none`);
+    expect(calls[0]).toContain(`-v ${data}/alice/home:/devenv-home codercom/code-server:4.100.3`);
+    expect(calls[2]).toContain('compose -p devenv');
+    expect(statSync(join(data, 'alice/skeleton-copied')).isFile()).toBe(true);
+    run();
+    expect(docker().match(/docker run/g)).toHaveLength(2);
+  });
+
+  it('refuses to mount a home that is a link or missing, before starting anything', async () => {
+    const { root, data, run, docker } = await setup(false);
+    mkdirSync(join(data, 'alice/home'), { recursive: true });
+    mkdirSync(join(data, 'bob'));
+    spawnSync('ln', ['-s', root, join(data, 'bob/home')]);
+    const r = run();
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`containers: refused: ${data}/bob/home is not a folder`);
+    expect(docker()).not.toMatch(/docker run|docker compose/);
+  });
+
+  it('--purge-removed deletes a removed developer\'s folder, of either layout, and never follows a link', async () => {
+    const { root, data, run } = await setup(true);
+    for (const who of ['alice', 'bob']) mkdirSync(join(data, who, 'home'), { recursive: true });
+    for (const d of ['carol/home/workspace', 'dave/workspace']) mkdirSync(join(data, d), { recursive: true });
+    const outside = join(root, 'outside');
+    mkdirSync(join(outside, 'home'), { recursive: true });
+    spawnSync('ln', ['-s', outside, join(data, 'eve')]);
+    const r = run();
+    expect(r.status, r.stderr).toBe(0);
+    expect(spawnSync('ls', [data], { encoding: 'utf8' }).stdout).toBe('alice\nbob\neve\n');
+    expect(statSync(join(outside, 'home')).isDirectory()).toBe(true);
+  });
+});

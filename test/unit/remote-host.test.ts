@@ -55,7 +55,9 @@ describe('RemoteHost', () => {
     const steps: string[] = [];
     await installExtensions(new RemoteHost(ssh, 'h', () => undefined), ['alice'], ['ms-python.python', 'esbenp.prettier-vscode'], (m) => steps.push(m));
     const run = commands.map((c) => c.command).join('\n');
-    expect(run).toContain('/mnt/ebs-data/alice/data/.devenv-extensions');
+    // Beside the home, in alice's root-owned folder: never in a file she can replace with a link.
+    expect(run).toContain('/mnt/ebs-data/alice/extensions-installed');
+    expect(run).not.toContain('/mnt/ebs-data/alice/home');
     expect(run).toContain('docker exec code-server-alice code-server --install-extension');
     expect(run).toContain('esbenp.prettier-vscode');
     expect(run).not.toMatch(/--install-extension '\\''ms-python/);
