@@ -443,9 +443,15 @@ describe("containers.sh: the developers' homes", () => {
     mkdirSync(data);
     writeFileSync(join(bin, 'docker'), `#!/bin/sh\necho "docker $*" >>"${root}/docker.log"\n`);
     chmodSync(join(bin, 'docker'), 0o755);
+    // The data volume guard sees the recorded filesystem mounted.
+    const uuid = '0b5c1e7a-1111-4222-8333-944445555666';
+    writeFileSync(join(bin, 'findmnt'), '#!/bin/sh\necho /dev/nvme1n1\n');
+    writeFileSync(join(bin, 'blkid'), `#!/bin/sh\necho ${uuid}\n`);
+    for (const stub of ['findmnt', 'blkid']) chmodSync(join(bin, stub), 0o755);
     const script = renderTemplate(await loadTemplate('containers.sh'), {
       COMPOSE_PROJECT: 'devenv', COMPOSE_FILE: join(root, 'compose.yml'), SECRETS_DIR: join(root, 'secrets'), DATA_MOUNT: data,
       DEVELOPERS: 'alice bob', PURGE_REMOVED: String(purge), IMAGE: 'codercom/code-server:4.100.3', DEVELOPER_UID: '1000',
+      DATA_FILESYSTEM_UUID: uuid,
     });
     const run = () => spawnSync('bash', ['-c', script], { encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
     const docker = () => { try { return readFileSync(join(root, 'docker.log'), 'utf8'); } catch { return ''; } };
