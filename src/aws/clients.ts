@@ -11,6 +11,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { MiddlewareStack, RetryStrategy, RetryStrategyV2 } from '@smithy/types';
 import { InterruptedError } from '../errors.js';
+import { nonApiAnswer } from './errors.js';
 
 /** What every call passes through: used to stop new calls after Ctrl-C, to log calls, and by tests and the benchmark. */
 export interface CallInfo {
@@ -119,7 +120,34 @@ export class AwsClients {
       },
       { step: 'initialize', name: 'devenvCallHooks', priority: 'high' },
     );
+    // Below the SDK's deserializer: sees the raw answer before it is parsed.
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const result = await next(args);
+        const response = result.response as { statusCode?: number; body?: unknown };
+        const bytes = await bodyBytes(response?.body);
+        if (!bytes) return result;
+        response.body = bytes; // read once here; the deserializer takes the bytes as they are
+        const request = args.request as { protocol?: string; hostname?: string; port?: number; path?: string };
+        const url = `${request.protocol ?? 'https:'}//${request.hostname ?? ''}${request.port ? `:${request.port}` : ''}${request.path ?? '/'}`;
+        const refused = nonApiAnswer(response.statusCode ?? 0, Buffer.from(bytes).toString('utf8'), url, `${service} ${String(context.commandName ?? '').replace(/Command$/, '')}`);
+        if (refused) throw refused;
+        return result;
+      },
+      { step: 'deserialize', name: 'devenvNonApiAnswers', priority: 'low' },
+    );
   }
+}
+
+/** A response body as bytes (the Node handler gives a stream), or undefined when there is none. */
+async function bodyBytes(body: unknown): Promise<Uint8Array | undefined> {
+  if (body === undefined || body === null) return undefined;
+  if (body instanceof Uint8Array) return body;
+  if (typeof body === 'string') return Buffer.from(body);
+  if (typeof (body as AsyncIterable<unknown>)[Symbol.asyncIterator] !== 'function') return undefined;
+  const chunks: Buffer[] = [];
+  for await (const chunk of body as AsyncIterable<Uint8Array | string>) chunks.push(Buffer.from(chunk));
+  return Buffer.concat(chunks);
 }
 
 /** Read calls start with one of these verbs; everything else changes something. */

@@ -1,3 +1,5 @@
+import { DevenvError } from '../errors.js';
+
 /**
  * AWS error codes, matched on the SDK's `name` and, for the query-protocol services (ELBv2, IAM,
  * CloudWatch), the wire `Code` too: there `name` is the class name (`NoSuchEntityException`)
@@ -125,4 +127,25 @@ export async function ignoring(isExpected: (err: unknown) => boolean, call: () =
     if (!isExpected(err)) throw err;
     return false;
   }
+}
+
+/**
+ * An answer that is no AWS API's: an HTML page (a proxy's, a captive portal's, an emulator's for an
+ * API it does not implement) or text that is neither JSON nor XML. The SDK would report it as a
+ * parse error, or, for an XML API, as an error named after the HTTP status ("NotFound": a 404 page
+ * would read as "the resource is gone"), or even read an HTML page answered 200 as an empty answer.
+ * Carries the status in `$metadata`/`$fault` as an AWS error would, so that the SDK's retries and
+ * `isInconclusive` treat a proxy's 502 page as they treat AWS's 502.
+ */
+export function nonApiAnswer(status: number, body: string, url: string, call: string): DevenvError | undefined {
+  const text = body.trimStart();
+  if (!text || text.startsWith('{') || text.startsWith('[')) return undefined;
+  const html = /^<(!doctype\s+html|html[\s>]|head[\s>]|body[\s>])/i.test(text) || (/^<!--/.test(text) && /<html[\s>]/i.test(text));
+  if (text.startsWith('<') && !html) return undefined;
+  const title = html ? /<title[^>]*>([^<]*)<\/title>/i.exec(text)?.[1]?.trim().replace(/\s+/g, ' ') : text.slice(0, 120).replace(/\s+/g, ' ').trim();
+  const what = html ? 'an HTML page' : 'an answer that is neither JSON nor XML';
+  const err = new DevenvError('aws', `AWS answered ${status} with ${what} from ${url} (to ${call})${title ? `: "${title}"` : ''}, not an AWS API answer`, {
+    remedy: `something other than AWS answered: check the proxy settings (HTTPS_PROXY, NO_PROXY) and the network between this machine and AWS; if AWS_ENDPOINT_URL points at an emulator, it may not implement ${call}`,
+  });
+  return Object.assign(err, { $metadata: { httpStatusCode: status }, $fault: status >= 500 ? 'server' : 'client' });
 }

@@ -6,7 +6,7 @@
  */
 import {
   ACMClient, DeleteCertificateCommand, DescribeCertificateCommand, ListCertificatesCommand, ListTagsForCertificateCommand, RequestCertificateCommand,
-  ResourceInUseException, type CertificateDetail, type Tag,
+  ResourceInUseException, ResourceNotFoundException, type CertificateDetail, type Tag,
 } from '@aws-sdk/client-acm';
 import { ChangeResourceRecordSetsCommand, GetChangeCommand, ListResourceRecordSetsCommand, Route53Client, type ResourceRecordSet } from '@aws-sdk/client-route-53';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -91,6 +91,22 @@ describe('cert', () => {
     ]);
     expect(ctx.state.phase('cert')?.outputs?.certificateArn).toBe(ARN);
     expect(ctx.events.some((e) => e.type === 'progress' && /waiting for ACM to validate \*\.dev\.example\.com/.test(e.message))).toBe(true);
+  });
+
+  it('waits while DescribeCertificate does not know the certificate just requested yet (not gone): one request, then validated', async () => {
+    world.statuses = ['PENDING_VALIDATION', 'ISSUED'];
+    let unknownFor = 2;
+    const known = acm.commandCalls(DescribeCertificateCommand).length;
+    acm.on(DescribeCertificateCommand).callsFake(({ CertificateArn }) => {
+      if (unknownFor-- > 0) throw new ResourceNotFoundException({ message: `Could not find certificate ${CertificateArn}.`, $metadata: {} });
+      const { Tags: _t, ...detail } = world.certs.find((x) => x.CertificateArn === CertificateArn)!;
+      return { Certificate: { ...structuredClone(detail), Status: world.statuses.length > 1 ? world.statuses.shift() : world.statuses[0] } };
+    });
+    await cert.apply(ctx);
+    expect(sentCalls(acm).filter((c) => c.op === 'RequestCertificate')).toHaveLength(1);
+    expect(acm.commandCalls(DescribeCertificateCommand).length - known).toBeGreaterThanOrEqual(3);
+    expect(ctx.state.phase('cert')?.outputs?.certificateArn).toBe(ARN);
+    expect(ctx.events.some((e) => e.type === 'progress' && /reading certificate .*waiting for ACM to know the certificate/.test(e.message))).toBe(true);
   });
 
   it('adopts a PENDING_VALIDATION certificate of this project for the same names instead of requesting another', async () => {

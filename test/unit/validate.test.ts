@@ -8,7 +8,7 @@ import {
   EC2ServiceException,
   type Image,
 } from '@aws-sdk/client-ec2';
-import { DescribeRulesCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DescribeRulesCommand, ElasticLoadBalancingV2Client, ListenerNotFoundException } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { GetHostedZoneCommand, NoSuchHostedZone, Route53Client, Route53ServiceException } from '@aws-sdk/client-route-53';
 import { GetCallerIdentityCommand, STSClient, STSServiceException } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -477,6 +477,15 @@ describe('load balancer capacity', () => {
     const err = await failure(ctx);
     expect(err.message).toContain('load balancer: 90 developers need 90 listener rules besides the 15 other rules on arn:listener/https, but a load balancer holds at most 100');
     expect(err.message).toMatch(/remove developers or those other rules, or split the team over two environments/);
+  });
+
+  it('a recorded HTTPS listener deleted by hand counts no rules, and does not fail the check (up makes it again)', async () => {
+    elb.reset();
+    const ctx = await testContext('validate');
+    await ctx.state.setResource('listener/https', { kind: 'listener', phase: 'alb', id: 'arn:listener/https' });
+    elb.on(DescribeRulesCommand).rejects(new ListenerNotFoundException({ message: 'The specified listener does not exist.', $metadata: {} }));
+    await validate.apply(ctx);
+    expect(steps(ctx)).toContain("2 developers use 2 of the load balancer's 100 target groups and 2 of its 100 rules");
   });
 });
 

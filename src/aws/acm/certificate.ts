@@ -4,7 +4,9 @@ import {
 } from '@aws-sdk/client-acm';
 import type { PlannedResource } from '../../blueprint/types.js';
 import type { Context } from '../../phases/types.js';
+import { isNotFound } from '../errors.js';
 import type { ResourceSpec } from '../resource.js';
+import { retryWithin, type ConsistencyWindow } from '../retry.js';
 import { TAG, tagList, tagValue } from '../tags.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -15,6 +17,14 @@ export const USABLE: CertificateStatus[] = ['PENDING_VALIDATION', 'ISSUED'];
 const EVERY_STATUS: CertificateStatus[] = [...USABLE, 'INACTIVE', 'EXPIRED', 'VALIDATION_TIMED_OUT', 'REVOKED', 'FAILED'];
 
 type Acm = Pick<Context, 'aws' | 'model'>;
+/** What creating a certificate needs besides: the clock and progress of the wait for ACM to know it. */
+type AcmCreate = Acm & Pick<Context, 'clock' | 'signal' | 'report'>;
+
+/**
+ * DescribeCertificate can answer ResourceNotFoundException for a while after RequestCertificate
+ * returned the ARN: the certificate is not known yet, not gone (ACM is eventually consistent).
+ */
+export const NEW_CERTIFICATE_VISIBILITY: ConsistencyWindow = { name: 'ACM to know the certificate it has just issued the ARN of', windowMs: 2 * 60_000, intervalMs: 3_000 };
 
 export async function describeCertificate(ctx: Pick<Context, 'aws'>, arn: string): Promise<CertificateDetail | undefined> {
   return (await ctx.aws.acm.send(new DescribeCertificateCommand({ CertificateArn: arn }))).Certificate;
@@ -41,8 +51,12 @@ export async function findCertificates(ctx: Acm, planned: PlannedResource, statu
   return ours;
 }
 
-/** DNS validation, tagged in the same call; the token makes a rerun within the hour get the same certificate back. */
-export async function requestCertificate(ctx: Acm, planned: PlannedResource, token: string): Promise<CertificateDetail> {
+/**
+ * DNS validation, tagged in the same call; the token makes a rerun within the hour get the same
+ * certificate back. Returns it once DescribeCertificate knows it, so that what follows never reads
+ * "not found" as "gone".
+ */
+export async function requestCertificate(ctx: AcmCreate, planned: PlannedResource, token: string): Promise<CertificateDetail> {
   const out = await ctx.aws.acm.send(new RequestCertificateCommand({
     DomainName: String(planned.properties.domain),
     SubjectAlternativeNames: planned.properties.alternativeNames as string[],
@@ -50,7 +64,11 @@ export async function requestCertificate(ctx: Acm, planned: PlannedResource, tok
     IdempotencyToken: token,
     Tags: tagList(planned.tags),
   }));
-  return { CertificateArn: out.CertificateArn, Status: 'PENDING_VALIDATION', DomainName: String(planned.properties.domain) };
+  const arn = out.CertificateArn!;
+  const known = await retryWithin(NEW_CERTIFICATE_VISIBILITY, isNotFound, () => describeCertificate(ctx, arn), {
+    clock: ctx.clock, signal: ctx.signal, onRetry: (message) => ctx.report.progress(`reading certificate ${arn}: ${message}`),
+  });
+  return known ?? { CertificateArn: arn, Status: 'PENDING_VALIDATION', DomainName: String(planned.properties.domain) };
 }
 
 /**
@@ -58,7 +76,7 @@ export async function requestCertificate(ctx: Acm, planned: PlannedResource, tok
  * or timed-out certificate never becomes ISSUED, so a new request (next generation) replaces it.
  * `destroy` finds it in any state.
  */
-export function certificateSpec(ctx: Acm, planned: PlannedResource, statuses: CertificateStatus[] = USABLE): ResourceSpec<CertificateDetail> {
+export function certificateSpec(ctx: AcmCreate, planned: PlannedResource, statuses: CertificateStatus[] = USABLE): ResourceSpec<CertificateDetail> {
   return {
     logicalId: planned.logicalId,
     kind: planned.kind,
@@ -72,7 +90,7 @@ export function certificateSpec(ctx: Acm, planned: PlannedResource, statuses: Ce
   };
 }
 
-export const anyStatus = (ctx: Acm, planned: PlannedResource) => certificateSpec(ctx, planned, EVERY_STATUS);
+export const anyStatus = (ctx: AcmCreate, planned: PlannedResource) => certificateSpec(ctx, planned, EVERY_STATUS);
 
 export const deleteCertificate = (ctx: Pick<Context, 'aws'>, arn: string) => ctx.aws.acm.send(new DeleteCertificateCommand({ CertificateArn: arn }));
 

@@ -7,6 +7,7 @@ import type { Context } from '../../phases/types.js';
 import type { Fix } from '../ec2/fixes.js';
 import { hasCode } from '../errors.js';
 import type { ResourceSpec } from '../resource.js';
+import { retryWithin, type ConsistencyWindow } from '../retry.js';
 import { requireProjectTag } from '../tags.js';
 import { backupTags, BackupCode } from './vault.js';
 
@@ -62,4 +63,15 @@ export function planFixes(ctx: Pick<Context, 'aws'>, live: LivePlan, want: Backu
   return [{ description: `rule: ${now} → ${wanted}`, run: () => ctx.aws.backup.send(new UpdateBackupPlanCommand({ BackupPlanId: live.BackupPlanId, BackupPlan: want })) }];
 }
 
-export const deletePlan = (ctx: Pick<Context, 'aws'>, id: string) => ctx.aws.backup.send(new DeleteBackupPlanCommand({ BackupPlanId: id }));
+/**
+ * DeleteBackupPlan right after DeleteBackupSelection answers InvalidRequestException ("Related backup
+ * plan selections must be deleted prior to backup plan deletion") until the selection's deletion
+ * has gone through (Terraform retries 2 minutes).
+ */
+export const SELECTIONS_DELETION: ConsistencyWindow = { name: "the plan's deleted selections to be gone", windowMs: 2 * 60_000, intervalMs: 5_000 };
+const selectionsRemain = (err: unknown) => hasCode(err, BackupCode.invalidRequest) && /selections must be deleted/i.test((err as Error).message ?? '');
+
+export const deletePlan = (ctx: Pick<Context, 'aws' | 'clock' | 'signal' | 'report'>, id: string) =>
+  retryWithin(SELECTIONS_DELETION, selectionsRemain, () => ctx.aws.backup.send(new DeleteBackupPlanCommand({ BackupPlanId: id })), {
+    clock: ctx.clock, signal: ctx.signal, onRetry: (message) => ctx.report.progress(`deleting backup plan ${id}: ${message}`),
+  });

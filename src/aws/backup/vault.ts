@@ -6,6 +6,7 @@ import type { PlannedResource } from '../../blueprint/types.js';
 import type { Context } from '../../phases/types.js';
 import { hasCode, isNotFound } from '../errors.js';
 import type { ResourceSpec } from '../resource.js';
+import { retryWithin, type ConsistencyWindow } from '../retry.js';
 import { requireProjectTag, tagList } from '../tags.js';
 
 export const BackupCode = {
@@ -61,4 +62,12 @@ export async function recoveryPoints(ctx: Pick<Context, 'aws'>, vaultName: strin
 export const deleteRecoveryPoint = (ctx: Pick<Context, 'aws'>, vaultName: string, arn: string) =>
   ctx.aws.backup.send(new DeleteRecoveryPointCommand({ BackupVaultName: vaultName, RecoveryPointArn: arn }));
 
-export const deleteVault = (ctx: Pick<Context, 'aws'>, name: string) => ctx.aws.backup.send(new DeleteBackupVaultCommand({ BackupVaultName: name }));
+/** Recovery points are deleted asynchronously: the vault refuses to go while one is still there [delstack-370]. */
+export const POINTS_DELETION: ConsistencyWindow = { name: "the vault's recovery points to be deleted", windowMs: 10 * 60_000, intervalMs: 15_000 };
+const holdsPoints = (err: unknown) => hasCode(err, BackupCode.invalidRequest) && /recovery points/i.test((err as Error).message ?? '');
+
+/** Deletes the vault, waiting (bounded) for the recovery points deleted just before to be gone. */
+export const deleteVault = (ctx: Pick<Context, 'aws' | 'clock' | 'signal' | 'report'>, name: string) =>
+  retryWithin(POINTS_DELETION, holdsPoints, () => ctx.aws.backup.send(new DeleteBackupVaultCommand({ BackupVaultName: name })), {
+    clock: ctx.clock, signal: ctx.signal, onRetry: (message) => ctx.report.progress(`deleting backup vault ${name}: ${message}`),
+  });

@@ -8,6 +8,7 @@ import type { Context } from '../../phases/types.js';
 import type { Fix } from '../ec2/fixes.js';
 import { ElbCode, hasCode } from '../errors.js';
 import type { ResourceSpec } from '../resource.js';
+import { retryWithin, type ConsistencyWindow } from '../retry.js';
 import { requireProjectTag, tagList } from '../tags.js';
 import { tagsOf } from './tags.js';
 
@@ -118,4 +119,10 @@ export function targetFixes(ctx: Pick<Context, 'aws'>, arn: string, live: Target
   return fixes;
 }
 
-export const deleteTargetGroup = (ctx: Pick<Context, 'aws'>, arn: string) => ctx.aws.elbv2.send(new DeleteTargetGroupCommand({ TargetGroupArn: arn }));
+/** DeleteTargetGroup answers ResourceInUse for a while after the rule or load balancer that used the group is deleted (Terraform retries 2 minutes). */
+export const TARGET_GROUP_RELEASE: ConsistencyWindow = { name: 'the load balancer to let go of the target group', windowMs: 2 * 60_000, intervalMs: 5_000 };
+
+export const deleteTargetGroup = (ctx: Pick<Context, 'aws' | 'clock' | 'signal' | 'report'>, arn: string) =>
+  retryWithin(TARGET_GROUP_RELEASE, (err) => hasCode(err, ElbCode.resourceInUse), () => ctx.aws.elbv2.send(new DeleteTargetGroupCommand({ TargetGroupArn: arn })), {
+    clock: ctx.clock, signal: ctx.signal, onRetry: (message) => ctx.report.progress(`deleting target group ${arn}: ${message}`),
+  });

@@ -8,9 +8,7 @@ import { deleteSelection } from '../backup/selection.js';
 import { backupTags, deleteRecoveryPoint, deleteVault, recoveryPoints as listRecoveryPoints } from '../backup/vault.js';
 import { alarmTags, deleteAlarms, listAlarms } from '../cloudwatch/alarms.js';
 import { collect } from '../ec2/collections.js';
-import { hasCode } from '../errors.js';
 import { deleteLogGroup, listLogGroups, logGroupTags } from '../logs/log-groups.js';
-import { retryWithin, type ConsistencyWindow } from '../retry.js';
 import { deleteTopic } from '../sns/topic.js';
 import { TAG, tagValue } from '../tags.js';
 import { mayBeNamedFor, sweeper, type Found, type SweepContext, type Sweeper } from './types.js';
@@ -114,10 +112,6 @@ const recoveryPoints = sweeper<RecoveryPointByBackupVault>({
   remove: async (ctx, f) => void (await deleteRecoveryPoint(ctx, f.resource.BackupVaultName!, f.id)),
 });
 
-/** Recovery points are deleted asynchronously: the vault refuses to go while one is still there. */
-const POINTS_DELETION: ConsistencyWindow = { name: 'the vault\'s recovery points to be deleted', windowMs: 10 * 60_000, intervalMs: 15_000 };
-const holdsPoints = (err: unknown) => hasCode(err, 'InvalidRequestException') && /recovery points/i.test((err as Error).message ?? '');
-
 const backupVaults = sweeper<BackupVaultListMember>({
   name: 'backup-vaults',
   needs: ['recovery-points'],
@@ -129,11 +123,7 @@ const backupVaults = sweeper<BackupVaultListMember>({
     }
     return found;
   },
-  remove: async (ctx, f) => {
-    await retryWithin(POINTS_DELETION, holdsPoints, () => deleteVault(ctx, f.id), {
-      clock: ctx.clock, signal: ctx.signal, onRetry: (message) => ctx.report.progress(`deleting backup vault ${f.id}: ${message}`),
-    });
-  },
+  remove: async (ctx, f) => void (await deleteVault(ctx, f.id)),
 });
 
 export const MONITORING_SWEEPERS: Sweeper[] = [logGroups, alarms, topics, backupPlans, recoveryPoints, backupVaults];

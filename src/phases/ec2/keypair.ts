@@ -87,7 +87,7 @@ async function publicKeyToImport(ctx: Context, local: LocalKey | undefined): Pro
  */
 export async function ensureKeyPair(ctx: Context): Promise<KeyPairInfo> {
   const p = planned(ctx);
-  const local = await readLocalKey(ctx.model.privateKeyPath);
+  let local = await readLocalKey(ctx.model.privateKeyPath);
   const verify = (kp: KeyPairInfo) => {
     const verdict = judge(ctx, kp, local);
     if (!verdict.ok) throw mismatchError(p.name, verdict.problem);
@@ -95,6 +95,9 @@ export async function ensureKeyPair(ctx: Context): Promise<KeyPairInfo> {
   };
   const create = async (): Promise<KeyPairInfo> => {
     const publicKey = await publicKeyToImport(ctx, local);
+    // From here the key just written is the local key: an import AWS carried out although it answered
+    // with an error (a 500, then InvalidKeyPair.Duplicate to the SDK's retry) is found and checked against it.
+    local ??= await readLocalKey(ctx.model.privateKeyPath);
     const out = await ctx.aws.ec2.send(new ImportKeyPairCommand({
       KeyName: p.name,
       PublicKeyMaterial: Buffer.from(publicKey),

@@ -2,10 +2,9 @@ import type { BackupPlanInput, BackupSelection } from '@aws-sdk/client-backup';
 import { AttachRolePolicyCommand, CreateRoleCommand, DetachRolePolicyCommand, ListAttachedRolePoliciesCommand, type AttachedPolicy } from '@aws-sdk/client-iam';
 import { deletePlan, planFixes, planSpec } from '../../aws/backup/plan.js';
 import { deleteSelection, findSelections, selectionDifferences, selectionSpec, type LiveSelection } from '../../aws/backup/selection.js';
-import { BackupCode, deleteRecoveryPoint, deleteVault, recoveryPoints, vaultSpec } from '../../aws/backup/vault.js';
-import { DEPENDENCY_RELEASE, retryWithin } from '../../aws/retry.js';
+import { deleteRecoveryPoint, deleteVault, recoveryPoints, vaultSpec } from '../../aws/backup/vault.js';
 import { planChange, runFixes, type Fix } from '../../aws/ec2/fixes.js';
-import { hasCode, ignoring, isNotFound } from '../../aws/errors.js';
+import { ignoring, isNotFound } from '../../aws/errors.js';
 import { findRole, nameFromArn } from '../../aws/find/iam.js';
 import { deleteRole } from '../../aws/iam/delete-role.js';
 import { afterPropagation, iamNamedSpec } from '../../aws/iam/named.js';
@@ -176,9 +175,6 @@ async function removeVault(ctx: Context): Promise<void> {
     await ignoring(isNotFound, () => deleteRecoveryPoint(ctx, p.name, point.RecoveryPointArn!));
     ctx.report.resource({ action: 'deleted', logicalId: VAULT, kind: 'recovery point', resourceId: point.RecoveryPointArn, message: `deleted recovery point ${point.RecoveryPointArn}` });
   }
-  // Just after its last recovery point is deleted, a vault can still refuse to go for a while [delstack-370].
-  await removeResource(ctx, vaultSpec(ctx, p), (name) => retryWithin(DEPENDENCY_RELEASE, (err) => hasCode(err, BackupCode.invalidRequest), async () => void (await deleteVault(ctx, name)), {
-    clock: ctx.clock, signal: ctx.signal, onRetry: (message) => ctx.report.progress(`deleting backup vault ${name}: ${message}`),
-  }));
+  await removeResource(ctx, vaultSpec(ctx, p), async (name) => void (await deleteVault(ctx, name)));
   if (ctx.state.resource(VAULT)) await ctx.state.forget(VAULT);
 }

@@ -1,3 +1,5 @@
+import type { Rule } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { isNotFound } from '../../aws/errors.js';
 import { listRules, hostOf } from '../../aws/elbv2/listeners.js';
 import type { Context } from '../types.js';
 import { fail, guarded, pass, type CheckResult } from './outcome.js';
@@ -15,7 +17,7 @@ export function checkAlbCapacity(ctx: Context): Promise<CheckResult> {
   return guarded('load balancer', ctx.model.region, async () => {
     const listenerArn = ctx.state.resource('listener/https')?.id;
     const ours = new Set(ctx.model.developers.map((d) => d.hostname));
-    const others = listenerArn ? (await listRules(ctx, listenerArn)).filter((r) => !r.IsDefault && !ours.has(hostOf(r) ?? '')).length : 0;
+    const others = listenerArn ? (await rulesOfRecorded(ctx, listenerArn)).filter((r) => !r.IsDefault && !ours.has(hostOf(r) ?? '')).length : 0;
     const rules = developers + others;
     const problems = [
       ...(developers > ALB_LIMITS.targetGroups ? [`${developers} developers need ${developers} target groups, but a load balancer holds at most ${ALB_LIMITS.targetGroups}`] : []),
@@ -24,4 +26,14 @@ export function checkAlbCapacity(ctx: Context): Promise<CheckResult> {
     if (problems.length) return fail('load balancer', `${problems.join('; ')}: remove developers${others ? ' or those other rules' : ''}, or split the team over two environments (two project names)`);
     return pass('load balancer', `${developers} developers use ${developers} of the load balancer's ${ALB_LIMITS.targetGroups} target groups and ${rules} of its ${ALB_LIMITS.rules} rules`);
   });
+}
+
+/** The recorded listener's rules; none when it is gone (deleted by hand, or by a destroy cut short: `up` makes it again). */
+async function rulesOfRecorded(ctx: Context, listenerArn: string): Promise<Rule[]> {
+  try {
+    return await listRules(ctx, listenerArn);
+  } catch (err) {
+    if (isNotFound(err)) return [];
+    throw err;
+  }
 }
