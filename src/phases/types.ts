@@ -28,7 +28,7 @@ export interface RunOptions {
   noFinalSnapshot?: boolean;
   /** `destroy --force-delete-secrets`: delete secrets without a recovery window. */
   forceDeleteSecrets?: boolean;
-  /** `up --accept-new-host-key`: trust the host's SSH key although it changed. */
+  /** `up --accept-new-host-key`: trust the host's SSH key although nothing vouches for it or it differs from the one expected. */
   acceptNewHostKey?: boolean;
   /** `up --purge-removed`: delete the folders of developers no longer in the config. */
   purgeRemoved?: boolean;
