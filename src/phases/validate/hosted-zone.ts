@@ -50,9 +50,12 @@ export function checkHostedZone(ctx: Context): Promise<CheckResult> {
 /**
  * Developers' names that another devenv project's records hold (aliases to its load balancer):
  * two projects cannot serve one name, and the dns phase would stop there after everything else
- * was built. Aliases to this project's recorded load balancer need no look-up.
+ * was built. Aliases to this project's recorded load balancer need no look-up; only names not yet
+ * recorded as this project's are looked at.
  */
 async function namesOfOtherProjects(ctx: Context, zoneId: string): Promise<string | undefined> {
+  // A name the dns phase has recorded is this project's already: a converged rerun lists nothing.
+  if (ctx.model.developers.every((d) => ctx.state.resource(`record/${d.name}`)?.id)) return undefined;
   const live = await needs('route53:ListResourceRecordSets', recordsUnder(ctx, zoneId, ctx.config.baseDomain));
   const developers = new Map(ctx.model.developers.map((d) => [normalName(d.hostname), d.name]));
   const ours = ctx.state.resource('alb')?.attrs?.dnsName;
