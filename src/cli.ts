@@ -47,7 +47,7 @@ const withConvergeFlags = (command: Command): Command => command
   .option('--replace-host', 'allow replacing the host when its instance type or AMI changed (the data volume moves over; the old host goes once the new one works)', false)
   .option('--adopt-data-volume <vol-id>', 'take this volume (restored from a backup) as the data volume; the current one is detached and kept')
   .option('--new-data-volume', 'accept an empty data volume in place of a missing one', false)
-  .option('--accept-new-host-key', "trust the host's SSH key although it changed since devenv recorded it", false)
+  .option('--accept-new-host-key', "trust the host's SSH key when nothing vouches for it (its console never showed it, ssh.host) or it differs from the one expected; only for a key you have checked", false)
   .option('--purge-removed', 'delete the data folders of developers removed from the config', false)
   .option('--take-over-dns', "overwrite a developer's DNS record that devenv did not make", false)
   .option('--resolve <ip>', "test phase: connect to the load balancer at this address (as curl's --resolve), before public DNS has the names");

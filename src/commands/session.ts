@@ -18,6 +18,7 @@ import type { Reporter } from '../ui/events.js';
 const publicDns: Context['dns'] = {
   resolveNs: (name) => new Resolver({ timeout: 3_000, tries: 2 }).resolveNs(name),
   lookup: async (name) => (await lookup(name, { all: true })).map((a) => a.address),
+  publicAddress: async () => (await import('../remote/reachability.js')).publicAddressFromCheckIp(),
 };
 
 export interface SessionOptions {

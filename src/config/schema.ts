@@ -149,6 +149,10 @@ export const configSchema = z
         host: z.string().regex(/^[A-Za-z0-9.:-]{1,253}$/, { message: 'is not a host name or IP address' }).optional()
           .describe("log in here instead of the host's public IP (a bastion's forwarded port, a tunnel, a test host)"),
         port: z.number().int().min(1).max(65535).default(22).describe('SSH port'),
+        hostKeyFingerprint: z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/, { message: 'is not an SSH key fingerprint such as SHA256:… (43 characters after the colon, as `ssh-keygen -lf` prints it)' }).optional()
+          .describe("the host's ED25519 key (`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub`): the only key accepted; needed with ssh.host, where the instance's console cannot vouch for the key"),
+        connectTimeout: z.number().int().min(30, { message: 'must be at least 30 seconds' }).max(3600, { message: 'must be at most 3600 seconds' }).default(600)
+          .describe('seconds to keep trying to log in to the host before giving up'),
       })
       .strict()
       .superRefine((ssh, ctx) => {

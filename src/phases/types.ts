@@ -28,7 +28,7 @@ export interface RunOptions {
   noFinalSnapshot?: boolean;
   /** `destroy --force-delete-secrets`: delete secrets without a recovery window. */
   forceDeleteSecrets?: boolean;
-  /** `up --accept-new-host-key`: trust the host's SSH key although it changed. */
+  /** `up --accept-new-host-key`: trust the host's SSH key although nothing vouches for it or it differs from the one expected. */
   acceptNewHostKey?: boolean;
   /** `up --purge-removed`: delete the folders of developers no longer in the config. */
   purgeRemoved?: boolean;
@@ -54,8 +54,10 @@ export interface Context {
   /**
    * Public DNS, for what AWS cannot answer: is the hosted zone the one its domain is delegated to?
    * Where does a developer's hostname lead from here (`lookup`: the addresses an HTTPS client would connect to)?
+   * `publicAddress`: this machine's public IPv4 address as the internet sees it, `undefined` when it
+   * cannot be learnt in a few seconds (absent: never asked, as in tests).
    */
-  dns: { resolveNs(name: string): Promise<string[]>; lookup(name: string): Promise<string[]> };
+  dns: { resolveNs(name: string): Promise<string[]>; lookup(name: string): Promise<string[]>; publicAddress?(): Promise<string | undefined> };
 }
 
 export type ChangeAction = 'create' | 'adopt' | 'update' | 'replace' | 'delete' | 'keep';

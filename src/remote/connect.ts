@@ -1,19 +1,19 @@
 import { readFile } from 'node:fs/promises';
+import type { Instance } from '@aws-sdk/client-ec2';
 import { describeById, INSTANCES } from '../aws/ec2/collections.js';
 import { DevenvError } from '../errors.js';
 import { INSTANCE, stateOf } from '../phases/ec2/instance.js';
 import type { Context } from '../phases/types.js';
+import { expectedHostKey } from './expected-key.js';
 import { RemoteHost } from './host.js';
+import { diagnoseSsh } from './reachability.js';
 import { connectWithRetry, type SshTarget } from './ssh.js';
 
 /** cloud-init's first boot installs Docker, the AWS CLI and the agent: a few minutes, with headroom. */
 const FIRST_BOOT_TIMEOUT_S = 20 * 60;
 
-/**
- * Where to log in: `ssh.host`/`ssh.port` when the config names them (a bastion, a tunnel, a test
- * host), else the host's public address, described now (it changes on stop/start and replacement).
- */
-export async function sshTarget(ctx: Pick<Context, 'config' | 'model' | 'state' | 'aws'>): Promise<SshTarget> {
+/** The host, described now; an error that says what to do when it is not running. */
+async function runningHost(ctx: Pick<Context, 'state' | 'aws'>): Promise<Instance> {
   const instanceId = ctx.state.resource(INSTANCE)?.id;
   if (!instanceId) throw new DevenvError('phase', 'the state has no host to log in to', { remedy: 'run `devenv up` (or `devenv phase ec2`) first' });
   const host = await describeById(ctx.aws.ec2, INSTANCES, instanceId);
@@ -21,33 +21,53 @@ export async function sshTarget(ctx: Pick<Context, 'config' | 'model' | 'state' 
   if (!host || state !== 'running') {
     throw new DevenvError('phase', `the host ${instanceId} is ${state}, so devenv cannot log in to it`, { remedy: 'run `devenv up`: the ec2 phase starts a stopped host or replaces a missing one' });
   }
+  return host;
+}
+
+async function targetOf(ctx: Pick<Context, 'config' | 'model'>, host: Instance): Promise<SshTarget> {
   const { ssh } = ctx.config;
   const address = ssh.host ?? host.PublicIpAddress;
-  if (!address) throw new DevenvError('phase', `the host ${instanceId} has no public IP address`, { remedy: 'set ssh.host to an address that reaches it (a bastion or a tunnel)' });
+  if (!address) throw new DevenvError('phase', `the host ${host.InstanceId} has no public IP address`, { remedy: 'set ssh.host to an address that reaches it (a bastion or a tunnel)' });
   const privateKey = await readFile(ctx.model.privateKeyPath, 'utf8').catch((err: Error) => {
     throw new DevenvError('config', `cannot read the SSH private key ${ctx.model.privateKeyPath}: ${err.message}`, { remedy: 'point instance.privateKeyPath at the key of the host\'s key pair' });
   });
-  return { host: address, port: ssh.port, user: ssh.user, privateKey, instanceId };
+  return { host: address, port: ssh.port, user: ssh.user, privateKey, instanceId: host.InstanceId! };
 }
 
 /**
- * Logs in to the host (retrying while it boots, checking the pinned host key) and waits until its
- * first-boot setup has finished. `output` receives the host's output, line by line.
+ * Where to log in: `ssh.host`/`ssh.port` when the config names them (a bastion, a tunnel, a test
+ * host), else the host's public address, described now (it changes on stop/start and replacement).
+ */
+export async function sshTarget(ctx: Pick<Context, 'config' | 'model' | 'state' | 'aws'>): Promise<SshTarget> {
+  return targetOf(ctx, await runningHost(ctx));
+}
+
+/**
+ * Logs in to the host (retrying while it boots, its key checked against what vouches for it:
+ * src/remote/expected-key.ts) and waits until its first-boot setup has finished. `output`
+ * receives the host's output, line by line. `recordPin`: a command that holds the lock records
+ * the key it verified; one that only reads neither records it nor waits for the console.
  */
 export async function openRemoteHost(ctx: Context, output: (line: string) => void, o: { recordPin: boolean }): Promise<RemoteHost> {
-  const target = await sshTarget(ctx);
+  const host = await runningHost(ctx);
+  const target = await targetOf(ctx, host);
+  const expected = await expectedHostKey(ctx, target.instanceId, host.LaunchTime?.getTime(), { wait: o.recordPin });
   const ssh = await connectWithRetry(target, {
     clock: ctx.clock,
     signal: ctx.signal,
-    pin: ctx.state.data.hostKey,
+    expected,
     acceptNewHostKey: ctx.options.acceptNewHostKey ?? false,
     savePin: async (pin, why) => {
-      if (!o.recordPin) return;
+      const known = ctx.state.data.hostKey;
+      if (!o.recordPin || (known?.instanceId === pin.instanceId && known.fingerprint === pin.fingerprint)) return;
       ctx.state.data.hostKey = pin;
       await ctx.state.save();
       ctx.report.step(`trusting the SSH host key of ${target.instanceId} (${why}): ${pin.fingerprint}`);
     },
     progress: (message) => ctx.report.progress(message),
+    warn: (message) => ctx.report.warn(message),
+    diagnose: () => diagnoseSsh(ctx, target),
+    windowMs: ctx.config.ssh.connectTimeout * 1000,
   });
   const remote = new RemoteHost(ssh, target.host, output);
   try {

@@ -47,7 +47,7 @@ export const stateSchema = z
       .object({ instanceId: z.string(), fingerprint: z.string().regex(/^SHA256:[A-Za-z0-9+/]+$/) })
       .strict()
       .optional()
-      .describe("the host's SSH key, trusted on first connection; a new instance starts a new pin"),
+      .describe("the host's SSH key, verified at the first login to this instance (its console, ssh.hostKeyFingerprint or --accept-new-host-key); a new instance starts a new pin"),
   })
   .strict()
   .refine((s) => unique([...Object.values(s.allocations), ...Object.values(s.reserved)]), {

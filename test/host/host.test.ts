@@ -172,18 +172,31 @@ describe.skipIf(unavailable !== undefined)('8 developers, a volume that already 
   }, 600_000);
 
   it('refuses a host whose key changed, and trusts it with --accept-new-host-key', async () => {
+    const configured = (await ws.config()).ssh.hostKeyFingerprint;
     await world.lab.stopSshd();
     await world.lab.newHostKey();
     await world.lab.startSshd();
     const pinned = (await ws.state()).hostKey;
     const refused = await ws.cli(['phase', 'storage']);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/SSH host key of [\d.]+ \(instance i-\w+\) changed/);
+    expect(refused.stderr).toMatch(/SSH host key of [\d.]+ \(instance i-\w+\) is SHA256:\S+, but ssh.hostKeyFingerprint says SHA256:\S+: someone may be impersonating the host/);
     expect(refused.stderr).toContain('--accept-new-host-key');
     expect((await ws.state()).hostKey).toEqual(pinned);
     const accepted = await ws.cli(['phase', 'storage', '--accept-new-host-key']);
     expect(accepted.code, accepted.stderr).toBe(0);
     const fingerprint = (await world.lab.exec(`ssh-keygen -lf ${world.lab.dir}/sshd/hostkey_ed25519.pub`)).split(' ')[1];
     expect((await ws.state()).hostKey.fingerprint).toBe(fingerprint);
+
+    // Without ssh.hostKeyFingerprint, the pin of this instance is what the key must match.
+    await ws.editConfig((c) => { c.ssh.hostKeyFingerprint = fingerprint; });
+    expect((await ws.cli(['phase', 'storage'])).code).toBe(0);
+    await ws.editConfig((c) => { delete c.ssh.hostKeyFingerprint; });
+    await world.lab.stopSshd();
+    await world.lab.newHostKey();
+    await world.lab.startSshd();
+    const changed = await ws.cli(['phase', 'storage']);
+    expect(changed.code).toBe(1);
+    expect(changed.stderr).toMatch(/SSH host key of [\d.]+ \(instance i-\w+\) changed: it was SHA256:\S+, it is now SHA256:/);
+    expect(configured).not.toBe(fingerprint);
   }, 600_000);
 });

@@ -8,6 +8,9 @@
 import { DescribeSnapshotsCommand, DescribeVolumesCommand } from '@aws-sdk/client-ec2';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fingerprintOf } from '../../src/remote/host-key.js';
 import { upgradeStatus } from '../../src/checks/probe.js';
 import { readLocalKey } from '../../src/ssh/keys.js';
 import { childEnv, converged, describeResult, MotoServer, newWorkspace, removeWorkspaces, type CliResult, type Workspace, type WorkspaceOptions } from '../integration/moto.js';
@@ -37,13 +40,25 @@ export class World {
     }
   }
 
+  /** The lab sshd's key as `ssh-keygen -lf` shows it. */
+  async hostKeyFingerprint(): Promise<string> {
+    const pub = await readFile(join(this.lab.dir, 'sshd/hostkey_ed25519.pub'), 'utf8');
+    return fingerprintOf(Buffer.from(pub.split(' ')[1]!, 'base64'));
+  }
+
+  /**
+   * A workspace whose config points ssh.host at the lab. The lab has no EC2 console to vouch for
+   * its key, so the config names it (ssh.hostKeyFingerprint), as a user of ssh.host would.
+   */
   async workspace(developers: string[], o: Pick<WorkspaceOptions, 'patch'> = {}): Promise<Workspace> {
+    const fingerprint = await this.hostKeyFingerprint();
     return newWorkspace(this.moto, {
       developers,
       hasHost: true,
       patch: (c) => {
         c.ssh.host = this.lab.host;
         c.ssh.port = this.lab.sshPort;
+        c.ssh.hostKeyFingerprint = fingerprint;
         c.containers.image = LAB_IMAGE;
         // Small limits: several code-servers share this machine's 2 cores with other tests.
         Object.assign(c.containers, { cpuLimit: 1, cpuReservation: 0.1, memoryLimitMiB: 1024, memoryReservationMiB: 256 });

@@ -32,4 +32,32 @@ describeMoto('two projects in one account', (moto) => {
     const status = JSON.parse((await alpha.cli(['status', '--json'])).stdout) as { resources: { logicalId: string; state: string }[] };
     expect(status.resources.filter((r) => r.state === 'missing' || r.state.includes('not in state'))).toEqual([]);
   });
+
+  it("names a developer's DNS name that another project holds as that project's, in plan and before up builds anything; never suggests taking it over", async () => {
+    const alpha = await newWorkspace(moto.server, { project: 'alpha', developers: ['alice'] });
+    expect(converged(await alpha.cli(['up'])), 'alpha up').toBe(true);
+    const beta = await newWorkspace(moto.server, { project: 'beta', developers: ['alice', 'bob'], shareWorld: true });
+    const before = await alpha.inventory();
+
+    const plan = await beta.cli(['plan']);
+    const planned = `${plan.stdout}\n${plan.stderr}`;
+    expect(planned).toMatch(/alice\.[\w.-]+ belongs to devenv project "alpha" \(A alias → alpha-[\w.-]+, its load balancer\)/);
+    expect(planned).not.toContain('--take-over-dns');
+    expect(planned).not.toContain('did not make');
+
+    for (const flags of [[], ['--take-over-dns']]) {
+      const up = await beta.cli(['up', ...flags]);
+      expect(up.code, describeResult(up)).toBe(2);
+      expect(up.stderr).toMatch(/alice\.[\w.-]+ belongs to devenv project "alpha" .*two projects cannot serve one name: rename alice in this project's config, or give this project a baseDomain of its own/);
+      expect(up.stderr).not.toMatch(/run `devenv up --take-over-dns`/);
+      expectNoMutatingCalls(up, `beta up ${flags.join(' ')}`);
+    }
+    expect((await alpha.inventory()).items, "alpha's resources and records are as they were").toEqual(before.items);
+
+    await beta.editConfig((c) => { c.developers = ['carol', 'bob']; });
+    expect(converged(await beta.cli(['up'])), 'beta up with names of its own').toBe(true);
+    const again = await alpha.cli(['up']);
+    expect(converged(again), describeResult(again)).toBe(true);
+    expectNoMutatingCalls(again, "alpha's up beside beta");
+  });
 });

@@ -4,14 +4,19 @@
  * --take-over-dns. Changes go in one batch, then the phase waits for INSYNC (moto answers INSYNC
  * for any change at once: AWS-NOTES §9).
  */
+import { DescribeLoadBalancersCommand, DescribeTagsCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ChangeResourceRecordSetsCommand, GetChangeCommand, ListResourceRecordSetsCommand, Route53Client, type Change, type ResourceRecordSet } from '@aws-sdk/client-route-53';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { DevenvError } from '../../src/errors.js';
 import dns from '../../src/phases/dns.js';
 import { sentCalls } from '../helpers/calls.js';
 import { testContext, type TestContext } from '../helpers/context.js';
 
 const route53 = mockClient(Route53Client);
+const elbv2 = mockClient(ElasticLoadBalancingV2Client);
+/** Another devenv project's load balancer in this region: what its records alias. */
+const ALPHA_LB = { arn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/alpha-alb/1', dnsName: 'alpha-alb-9.us-east-1.elb.amazonaws.com' };
 const LB = { dnsName: 'demo-alb-1.us-east-1.elb.amazonaws.com', canonicalHostedZoneId: 'Z35SXDOTRQ7X7K' };
 const alias = (name: string, dnsName = LB.dnsName): ResourceRecordSet => ({
   Name: `${name}.`, Type: 'A', AliasTarget: { DNSName: `${dnsName}.`, HostedZoneId: LB.canonicalHostedZoneId, EvaluateTargetHealth: true },
@@ -28,6 +33,9 @@ beforeEach(async () => {
   getChanges = 0;
   pendingPolls = 0;
   route53.reset();
+  elbv2.reset();
+  elbv2.on(DescribeLoadBalancersCommand).resolves({ LoadBalancers: [{ LoadBalancerArn: ALPHA_LB.arn, DNSName: ALPHA_LB.dnsName }] });
+  elbv2.on(DescribeTagsCommand).resolves({ TagDescriptions: [{ ResourceArn: ALPHA_LB.arn, Tags: [{ Key: 'devenv:project', Value: 'alpha' }] }] });
   route53.onAnyCommand().rejects(new Error('Route 53 call not faked'));
   route53.on(ListResourceRecordSetsCommand).callsFake(() => ({ ResourceRecordSets: structuredClone(records), IsTruncated: false }));
   route53.on(ChangeResourceRecordSetsCommand).callsFake(({ ChangeBatch }) => {
@@ -99,5 +107,33 @@ describe('dns', () => {
     expect(batches()).toEqual([[{ Action: 'DELETE', ResourceRecordSet: listed }]]);
     expect(fewer.state.resource('record/bob')).toBeUndefined();
     expect(records.map((r) => r.Name).sort()).toEqual(['alice.dev.example.com.', 'www.dev.example.com.']);
+  });
+
+  it("names another devenv project's record as that project's: plan warns, up refuses even with --take-over-dns, destroy leaves it", async () => {
+    records = [alias('bob.dev.example.com', ALPHA_LB.dnsName)];
+    const plan = await dns.plan(ctx);
+    expect(plan.find((c) => c.logicalId === 'record/bob')).toMatchObject({ action: 'keep', detail: expect.stringContaining('devenv project "alpha"') });
+    const warnings = ctx.events.filter((e) => e.type === 'warn').map((e) => (e as { message: string }).message);
+    expect(warnings).toEqual([expect.stringMatching(/^bob\.dev\.example\.com belongs to devenv project "alpha" \(A alias → alpha-alb-9\.us-east-1\.elb\.amazonaws\.com, its load balancer\): `up` stops there/)]);
+    expect(warnings.join()).not.toContain('--take-over-dns');
+
+    for (const takeOverDns of [false, true]) {
+      const run = await testContext('dns', {}, { takeOverDns });
+      run.state.data.resources = structuredClone(ctx.state.data.resources);
+      const err = (await dns.apply(run).catch((e: unknown) => e)) as DevenvError;
+      expect(err.message).toMatch(/^bob\.dev\.example\.com belongs to devenv project "alpha" .*two projects cannot serve one name; nothing was changed$/);
+      expect(err.message).not.toContain('did not make');
+      expect(err.remedy).toMatch(/rename bob in this project's config, or give this project a baseDomain of its own \(such as demo\.dev\.example\.com\)/);
+      expect(`${err.message} ${err.remedy}`).not.toContain('--take-over-dns');
+    }
+    expect(batches()).toEqual([]);
+
+    // Even when this project's state names bob's record (its load balancer is gone), destroy does not delete alpha's.
+    await ctx.state.setResource('record/bob', { kind: 'DNS record', phase: 'dns', developer: 'bob', id: 'bob.dev.example.com', attrs: { target: LB.dnsName } });
+    delete ctx.state.data.resources.alb;
+    elbv2.on(DescribeLoadBalancersCommand, { Names: ['demo-alb'] }).rejects(Object.assign(new Error('not found'), { name: 'LoadBalancerNotFoundException' }));
+    await dns.destroy(ctx);
+    expect(batches()).toEqual([]);
+    expect(records).toHaveLength(1);
   });
 });

@@ -5,20 +5,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DevenvError } from '../../src/errors.js';
-import { fingerprintOf, judgeHostKey } from '../../src/remote/host-key.js';
+import { fingerprintOf, judgeHostKey, type ExpectedHostKey } from '../../src/remote/host-key.js';
 import { connectWithRetry, type SshTarget } from '../../src/remote/ssh.js';
 import { generateEd25519 } from '../../src/ssh/keys.js';
 import { fakeClock } from '../helpers/context.js';
 
 describe('host key pin', () => {
-  const pin = { instanceId: 'i-1', fingerprint: 'SHA256:aaa' };
+  const pin: ExpectedHostKey = { source: 'pin', fingerprints: ['SHA256:aaa'] };
+  const console: ExpectedHostKey = { source: 'console', fingerprints: ['SHA256:ecdsa', 'SHA256:ed25519'] };
+  const none: ExpectedHostKey = { source: 'none', why: 'nothing printed' };
 
-  it('trusts the first key, a replaced instance\'s key, and the pinned key; refuses a changed key unless told', () => {
-    expect(judgeHostKey(undefined, 'i-1', 'SHA256:aaa', false)).toBe('first');
-    expect(judgeHostKey(pin, 'i-1', 'SHA256:aaa', false)).toBe('pinned');
-    expect(judgeHostKey(pin, 'i-2', 'SHA256:bbb', false)).toBe('replaced');
-    expect(judgeHostKey(pin, 'i-1', 'SHA256:bbb', false)).toBe('refuse');
-    expect(judgeHostKey(pin, 'i-1', 'SHA256:bbb', true)).toBe('accept-new');
+  it('keeps the pinned key, records a key the console or the config vouches for, refuses any other unless told', () => {
+    expect(judgeHostKey(pin, 'SHA256:aaa', false)).toBe('pinned');
+    expect(judgeHostKey(pin, 'SHA256:bbb', false)).toBe('refuse');
+    expect(judgeHostKey(pin, 'SHA256:bbb', true)).toBe('accept-new');
+    expect(judgeHostKey(console, 'SHA256:ed25519', false)).toBe('verified');
+    expect(judgeHostKey({ source: 'config', fingerprints: ['SHA256:ccc'] }, 'SHA256:ccc', false)).toBe('verified');
+    expect(judgeHostKey(console, 'SHA256:other', false)).toBe('refuse');
+    expect(judgeHostKey(none, 'SHA256:any', false)).toBe('unverified');
+    expect(judgeHostKey(none, 'SHA256:any', true)).toBe('accept-new');
   });
 
   it.skipIf(spawnSync('ssh-keygen', ['-?']).error !== undefined)('writes fingerprints as ssh-keygen -l does', () => {
@@ -45,7 +50,7 @@ describe('connectWithRetry', () => {
     const clock = fakeClock();
     const progress: string[] = [];
     const err = await connectWithRetry(target, {
-      clock, signal: new AbortController().signal, pin: undefined, acceptNewHostKey: false,
+      clock, signal: new AbortController().signal, expected: { source: 'none', why: 'a test' }, acceptNewHostKey: false, warn: () => undefined,
       savePin: async () => { throw new Error('nothing to pin'); }, progress: (m) => progress.push(m), windowMs: 60_000,
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DevenvError);
@@ -59,7 +64,7 @@ describe('connectWithRetry', () => {
   it('does not retry a private key it cannot read', async () => {
     const target: SshTarget = { host: '127.0.0.1', port: await closedPort(), user: 'ubuntu', privateKey: 'not a key', instanceId: 'i-0abc' };
     const clock = fakeClock();
-    await expect(connectWithRetry(target, { clock, signal: new AbortController().signal, pin: undefined, acceptNewHostKey: false, savePin: async () => undefined, progress: () => undefined }))
+    await expect(connectWithRetry(target, { clock, signal: new AbortController().signal, expected: { source: 'none', why: 'a test' }, acceptNewHostKey: false, savePin: async () => undefined, progress: () => undefined, warn: () => undefined }))
       .rejects.toMatchObject({ kind: 'config', message: expect.stringContaining('private key') });
     expect(clock.slept).toEqual([]);
   });
@@ -68,7 +73,7 @@ describe('connectWithRetry', () => {
     const controller = new AbortController();
     controller.abort();
     const target: SshTarget = { host: '127.0.0.1', port: await closedPort(), user: 'ubuntu', privateKey: 'unused', instanceId: 'i-0abc' };
-    await expect(connectWithRetry(target, { clock: fakeClock(), signal: controller.signal, pin: undefined, acceptNewHostKey: false, savePin: async () => undefined, progress: () => undefined }))
+    await expect(connectWithRetry(target, { clock: fakeClock(), signal: controller.signal, expected: { source: 'none', why: 'a test' }, acceptNewHostKey: false, savePin: async () => undefined, progress: () => undefined, warn: () => undefined }))
       .rejects.toMatchObject({ kind: 'interrupted' });
   });
 });

@@ -9,7 +9,7 @@ import {
   type Image,
 } from '@aws-sdk/client-ec2';
 import { DescribeRulesCommand, ElasticLoadBalancingV2Client, ListenerNotFoundException } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { GetHostedZoneCommand, NoSuchHostedZone, Route53Client, Route53ServiceException } from '@aws-sdk/client-route-53';
+import { GetHostedZoneCommand, ListResourceRecordSetsCommand, NoSuchHostedZone, Route53Client, Route53ServiceException } from '@aws-sdk/client-route-53';
 import { GetCallerIdentityCommand, STSClient, STSServiceException } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -57,6 +57,7 @@ function healthyAws(): void {
   route53.on(GetHostedZoneCommand).resolves({
     HostedZone: { Id: '/hostedzone/Z1234567890ABC', Name: 'example.com.', CallerReference: 'x', Config: { PrivateZone: false } },
   });
+  route53.on(ListResourceRecordSetsCommand).resolves({ ResourceRecordSets: [], IsTruncated: false, MaxItems: 300 });
 }
 
 function offeredIn(...zones: string[]): void {
@@ -111,7 +112,7 @@ describe('validate apply', () => {
     const ctx = await testContext('validate');
     await validate.apply(ctx);
     const names = [...sts.calls(), ...ec2.calls(), ...route53.calls()].map((c) => (c.args[0] as object).constructor.name);
-    expect(names.every((n) => /^(Get|Describe)/.test(n))).toBe(true);
+    expect(names.every((n) => /^(Get|Describe|List)/.test(n))).toBe(true);
     expect(ec2.commandCalls(DescribeAvailabilityZonesCommand)[0].args[0].input).toEqual({ AllAvailabilityZones: true });
     expect(ec2.commandCalls(DescribeInstanceTypeOfferingsCommand)[0].args[0].input).toMatchObject({
       LocationType: 'availability-zone', Filters: [{ Name: 'instance-type', Values: ['t3.2xlarge'] }],

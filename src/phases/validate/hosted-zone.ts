@@ -1,6 +1,7 @@
 import { GetHostedZoneCommand } from '@aws-sdk/client-route-53';
 import { hasCode, Route53Code } from '../../aws/errors.js';
-import { normalName } from '../../aws/route53/records.js';
+import { aliasTargetName, otherProjectsOf, sharedNameFix, takenText } from '../../aws/route53/owners.js';
+import { normalName, recordsUnder } from '../../aws/route53/records.js';
 import type { Context } from '../types.js';
 import { checkDelegation } from './delegation.js';
 import { fail, guarded, needs, pass, type CheckResult } from './outcome.js';
@@ -36,10 +37,38 @@ export function checkHostedZone(ctx: Context): Promise<CheckResult> {
     if (problems.length > 0) return fail('hosted zone', problems.join('; '), { id });
     const delegation = await checkDelegation(ctx, id, name, answer.DelegationSet?.NameServers ?? []);
     if (delegation.problem) return fail('hosted zone', delegation.problem, { id });
+    const taken = await namesOfOtherProjects(ctx, id);
+    if (taken) return fail('hosted zone', taken, { id, cause: 'config' });
     return pass('hosted zone', `hosted zone ${id} ${name} (public) covers ${baseDomain}`, {
       id,
       outputs: { hostedZoneId: id, hostedZoneName: name },
       ...(delegation.warning ? { warnings: [delegation.warning] } : {}),
     });
   });
+}
+
+/**
+ * Developers' names that another devenv project's records hold (aliases to its load balancer):
+ * two projects cannot serve one name, and the dns phase would stop there after everything else
+ * was built. Aliases to this project's recorded load balancer need no look-up; only names not yet
+ * recorded as this project's are looked at.
+ */
+async function namesOfOtherProjects(ctx: Context, zoneId: string): Promise<string | undefined> {
+  // A name the dns phase has recorded is this project's already: a converged rerun lists nothing.
+  if (ctx.model.developers.every((d) => ctx.state.resource(`record/${d.name}`)?.id)) return undefined;
+  const live = await needs('route53:ListResourceRecordSets', recordsUnder(ctx, zoneId, ctx.config.baseDomain));
+  const developers = new Map(ctx.model.developers.map((d) => [normalName(d.hostname), d.name]));
+  const ours = ctx.state.resource('alb')?.attrs?.dnsName;
+  const candidates = live.filter((r) => r.AliasTarget?.DNSName && developers.has(normalName(r.Name!))
+    && !(ours && aliasTargetName(r.AliasTarget.DNSName) === aliasTargetName(String(ours))));
+  if (candidates.length === 0) return undefined;
+  const owners = await needs('elasticloadbalancing:DescribeLoadBalancers', otherProjectsOf(ctx, candidates, ctx.model.project));
+  const taken = candidates.flatMap((r) => {
+    const project = owners.get(aliasTargetName(r.AliasTarget!.DNSName!));
+    return project ? [{ record: r, project, developer: developers.get(normalName(r.Name!))! }] : [];
+  });
+  if (taken.length === 0) return undefined;
+  const found = taken.map((t) => takenText(normalName(t.record.Name!), t.project, [t.record])).join('; ');
+  const fix = sharedNameFix({ project: ctx.model.project, baseDomain: ctx.config.baseDomain, developers: taken.map((t) => t.developer), others: taken.map((t) => t.project) });
+  return `${found}: two projects cannot serve one name: ${fix}`;
 }
