@@ -1,6 +1,7 @@
 import { DevenvError } from '../errors.js';
 import type { Change, Context, Phase, Row } from './types.js';
 import { checkAlbCapacity } from './validate/alb-capacity.js';
+import { checkApiKeys } from './validate/api-keys.js';
 import { checkAccount, checkRegion } from './validate/identity.js';
 import { checkHostedZone } from './validate/hosted-zone.js';
 import { checkAmi } from './validate/image.js';
@@ -11,7 +12,7 @@ import { checkAdminCidr } from './validate/ssh.js';
 
 /**
  * validate: checks, before anything is created, that the credentials, region, zones, hosted zone,
- * AMI, instance type and load balancer can carry the config, and that the SSH private key is usable. Only read calls; it owns no resources. Every check
+ * AMI, instance type and load balancer can carry the config, that the SSH private key is usable and that every Anthropic API key the config names can be read. Only read calls; it owns no resources. Every check
  * runs at once, and every failure is reported together, each with what was found and the fix.
  */
 
@@ -25,6 +26,8 @@ export async function runChecks(ctx: Context): Promise<CheckResult[]> {
     checkInstanceType(ctx),
     Promise.resolve(checkAdminCidr(ctx)),
     checkPrivateKey(ctx),
+    // Only a config that names API keys has them checked (and shown).
+    ...(ctx.model.developers.some((d) => d.anthropicApiKey) ? [checkApiKeys(ctx)] : []),
     checkAlbCapacity(ctx),
   ]);
 }
