@@ -6,7 +6,7 @@ import { secretName } from '../blueprint/identity.js';
 import { didYouMean } from '../config/issues.js';
 import type { Developer, Model } from '../config/model.js';
 import { configError, DevenvError } from '../errors.js';
-import { writeOwnerOnlyFile } from '../files.js';
+import { removeOnExit, writeOwnerOnlyFile } from '../files.js';
 import {
   COMBINED_CSV, credentialFileName, renderCredential, renderCsv, type Credential, type CredentialFormat,
 } from '../secrets/credential-files.js';
@@ -130,7 +130,12 @@ async function writeFiles(dir: string, files: Map<string, string>, force: boolea
       continue;
     }
     const temp = join(dir, `.${name}.${randomBytes(6).toString('hex')}.tmp`);
-    await writeOwnerOnlyFile(temp, content, 'wx');
-    await rename(temp, path);
+    const done = removeOnExit(temp);
+    try {
+      await writeOwnerOnlyFile(temp, content, 'wx');
+      await rename(temp, path);
+    } finally {
+      done();
+    }
   }
 }
