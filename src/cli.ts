@@ -104,6 +104,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--verbose', 'log every AWS call', false)
     .option('--yes', 'do not ask for confirmation', false)
     .showHelpAfterError()
+    .configureHelp({ showGlobalOptions: true }) // `status --help` lists --json, --config …
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
 
@@ -177,7 +178,10 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .argument('<name>', 'phase name'))
     .action(async (name: string, o: ConvergeFlags) =>
       action(async (flags, reporter, signal) => {
-        if (!(PHASE_NAMES as readonly string[]).includes(name)) throw new DevenvError('config', `unknown phase "${name}"`, { remedy: `use one of: ${PHASE_NAMES.join(', ')}` });
+        if (!(PHASE_NAMES as readonly string[]).includes(name)) {
+          const { useInstead, guessFor } = await import('./config/issues.js');
+          throw new DevenvError('config', `unknown phase "${name}"${guessFor(name, [...PHASE_NAMES])}`, { remedy: useInstead(name, [...PHASE_NAMES]) });
+        }
         const { converge } = await import('./commands/write.js');
         await converge(await session(flags, reporter, signal, `phase ${name}`, true, convergeRunOptions(o)), reporter, [name as PhaseName], signal);
       }));

@@ -1,4 +1,5 @@
 import { notDeleted, type Leftover } from '../aws/sweep/report.js';
+import { useInstead, guessFor } from '../config/issues.js';
 import { DevenvError, InterruptedError, messageOf } from '../errors.js';
 import { PHASES, phaseInfo } from '../phases/index.js';
 import type { Phase, PhaseName } from '../phases/types.js';
@@ -123,8 +124,11 @@ function leftAfterDestroy(session: Session, result: GraphResult, left: Leftover[
  * are reported as not run. An unknown name is bad input.
  */
 export function phasesWithout(skip: string[], reporter: Reporter): PhaseName[] {
-  const unknown = skip.filter((s) => !PHASES.some((p) => p.name === s));
-  if (unknown.length > 0) throw new DevenvError('config', `--skip: unknown phase ${unknown.join(', ')}`, { remedy: `use phase names: ${PHASES.map((p) => p.name).join(', ')}` });
+  const all = PHASES.map((p) => p.name);
+  const unknown = skip.filter((s) => !all.includes(s as PhaseName));
+  if (unknown.length > 0) {
+    throw new DevenvError('config', `--skip: unknown phase ${unknown.map((u) => `"${u}"${guessFor(u, all)}`).join(', ')}`, { remedy: unknown.length === 1 ? useInstead(unknown[0], all) : `use phase names: ${all.join(', ')}` });
+  }
   const skipped = new Set<string>(skip);
   for (const p of PHASES) if (p.needs.some((n) => skipped.has(n))) skipped.add(p.name); // PHASES lists needs first
   for (const name of skipped) reporter.emit({ type: 'phase-blocked', phase: name, reason: skip.includes(name) ? 'skipped (--skip)' : `needs a skipped phase` });
