@@ -169,7 +169,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
         const { phasesWithout } = await import('./commands/converge.js');
         const names = o.skip ? phasesWithout(o.skip.split(',').map((s) => s.trim()).filter(Boolean), reporter) : [...PHASE_NAMES];
         const skipped = PHASE_NAMES.filter((n) => !names.includes(n));
-        await converge(await session(flags, reporter, signal, 'up', true, convergeRunOptions(o)), reporter, names, signal, skipped);
+        await converge(await session(flags, reporter, signal, 'up', true, convergeRunOptions(o)), reporter, names, signal, skipped, { io, yes: flags.yes });
       }));
 
   withConvergeFlags(program
@@ -183,7 +183,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
           throw new DevenvError('config', `unknown phase "${name}"${guessFor(name, [...PHASE_NAMES])}`, { remedy: useInstead(name, [...PHASE_NAMES]) });
         }
         const { converge } = await import('./commands/write.js');
-        await converge(await session(flags, reporter, signal, `phase ${name}`, true, convergeRunOptions(o)), reporter, [name as PhaseName], signal);
+        await converge(await session(flags, reporter, signal, `phase ${name}`, true, convergeRunOptions(o)), reporter, [name as PhaseName], signal, [], { io, yes: flags.yes });
       }));
 
   program
