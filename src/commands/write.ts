@@ -29,7 +29,7 @@ export async function destroy(open: () => Promise<Session>, reporter: Reporter, 
   const session = await open();
   try {
     if (!o.yes && !o.io.stdin.isTTY) {
-      throw new DevenvError('phase', 'destroy asks you to type the project name, but stdin is not a terminal', { remedy: 'pass --yes to destroy without asking' });
+      throw new DevenvError('config', 'destroy asks you to type the project name, but stdin is not a terminal; nothing was deleted', { remedy: 'pass --yes to destroy without asking' });
     }
     const account = await session.verifyAccount();
     const preview = destroyPreview(session.state, session.config, o.options);

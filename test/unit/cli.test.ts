@@ -158,8 +158,9 @@ describe('cli', () => {
     writeFileSync(join(dir, 'c.json'), JSON.stringify(baseConfig));
     const calls: string[] = [];
     const r = await cli(['destroy', '--config', join(dir, 'c.json'), '--state', join(dir, 's.json')], { hooks: [{ before: (c) => { calls.push(c.operation); } }] });
-    expect(r.code).toBe(ExitCode.phaseFailed);
-    expect(r.stderr).toContain('--yes');
+    expect(r.code).toBe(ExitCode.badInput);
+    expect(r.stderr).toContain('stdin is not a terminal; nothing was deleted');
+    expect(r.stderr).toContain('fix: pass --yes to destroy without asking');
     expect(calls).toEqual([]);
   });
 });
