@@ -259,6 +259,12 @@ function interruptHandler(io: Io, reporter: Reporter): { signal: AbortSignal; di
   return { signal: controller.signal, dispose: () => ['SIGINT', 'SIGTERM'].forEach((name) => io.signals?.off(name, onSignal)) };
 }
 
+/** A fix as a whole sentence: a capital letter first, a full stop at the end. */
+const sentence = (text: string): string => {
+  const t = text.trim();
+  return `${t.charAt(0).toUpperCase()}${t.slice(1)}${/[.!?]$/.test(t) ? '' : '.'}`;
+};
+
 function reportError(io: Io, flags: GlobalFlags, err: unknown): void {
   const remedy = err instanceof DevenvError ? err.remedy : undefined;
   if (flags.json) {
@@ -266,7 +272,7 @@ function reportError(io: Io, flags: GlobalFlags, err: unknown): void {
     return;
   }
   io.stderr.write(`error: ${messageOf(err)}\n`);
-  if (remedy) io.stderr.write(`  fix: ${remedy}\n`);
+  if (remedy) io.stderr.write(`  fix: ${sentence(remedy)}\n`);
   if (!(err instanceof DevenvError)) {
     io.stderr.write(flags.verbose && err instanceof Error ? `${err.stack}\n` : '  (run with --verbose for details)\n');
   }

@@ -126,7 +126,7 @@ describe('cli', () => {
     const phase = await cli(['phase', 'stroage', '--config', join(dir, 'c.json'), '--state', join(dir, 's.json')], { hooks });
     expect(phase.code).toBe(ExitCode.badInput);
     expect(phase.stderr).toContain('unknown phase "stroage" (did you mean "storage"?)');
-    expect(phase.stderr).toContain('fix: use "storage"');
+    expect(phase.stderr).toContain('fix: Use "storage".');
     const skip = await cli(['up', '--skip', 'stroage', '--config', join(dir, 'c.json'), '--state', join(dir, 's.json')], { hooks });
     expect(skip.code).toBe(ExitCode.badInput);
     expect(skip.stderr).toContain('--skip: unknown phase "stroage" (did you mean "storage"?)');
@@ -160,7 +160,7 @@ describe('cli', () => {
     const r = await cli(['destroy', '--config', join(dir, 'c.json'), '--state', join(dir, 's.json')], { hooks: [{ before: (c) => { calls.push(c.operation); } }] });
     expect(r.code).toBe(ExitCode.badInput);
     expect(r.stderr).toContain('stdin is not a terminal; nothing was deleted');
-    expect(r.stderr).toContain('fix: pass --yes to destroy without asking');
+    expect(r.stderr).toContain('fix: Pass --yes to destroy without asking.');
     expect(calls).toEqual([]);
   });
 });
