@@ -104,6 +104,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--verbose', 'log every AWS call', false)
     .option('--yes', 'do not ask for confirmation', false)
     .showHelpAfterError()
+    .configureHelp({ showGlobalOptions: true }) // `status --help` lists --json, --config …
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
 
@@ -168,7 +169,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
         const { phasesWithout } = await import('./commands/converge.js');
         const names = o.skip ? phasesWithout(o.skip.split(',').map((s) => s.trim()).filter(Boolean), reporter) : [...PHASE_NAMES];
         const skipped = PHASE_NAMES.filter((n) => !names.includes(n));
-        await converge(await session(flags, reporter, signal, 'up', true, convergeRunOptions(o)), reporter, names, signal, skipped);
+        await converge(await session(flags, reporter, signal, 'up', true, convergeRunOptions(o)), reporter, names, signal, skipped, { io, yes: flags.yes });
       }));
 
   withConvergeFlags(program
@@ -177,9 +178,12 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .argument('<name>', 'phase name'))
     .action(async (name: string, o: ConvergeFlags) =>
       action(async (flags, reporter, signal) => {
-        if (!(PHASE_NAMES as readonly string[]).includes(name)) throw new DevenvError('config', `unknown phase "${name}"`, { remedy: `use one of: ${PHASE_NAMES.join(', ')}` });
+        if (!(PHASE_NAMES as readonly string[]).includes(name)) {
+          const { useInstead, guessFor } = await import('./config/issues.js');
+          throw new DevenvError('config', `unknown phase "${name}"${guessFor(name, [...PHASE_NAMES])}`, { remedy: useInstead(name, [...PHASE_NAMES]) });
+        }
         const { converge } = await import('./commands/write.js');
-        await converge(await session(flags, reporter, signal, `phase ${name}`, true, convergeRunOptions(o)), reporter, [name as PhaseName], signal);
+        await converge(await session(flags, reporter, signal, `phase ${name}`, true, convergeRunOptions(o)), reporter, [name as PhaseName], signal, [], { io, yes: flags.yes });
       }));
 
   program
@@ -255,6 +259,12 @@ function interruptHandler(io: Io, reporter: Reporter): { signal: AbortSignal; di
   return { signal: controller.signal, dispose: () => ['SIGINT', 'SIGTERM'].forEach((name) => io.signals?.off(name, onSignal)) };
 }
 
+/** A fix as a whole sentence: a capital letter first, a full stop at the end. */
+const sentence = (text: string): string => {
+  const t = text.trim();
+  return `${t.charAt(0).toUpperCase()}${t.slice(1)}${/[.!?]$/.test(t) ? '' : '.'}`;
+};
+
 function reportError(io: Io, flags: GlobalFlags, err: unknown): void {
   const remedy = err instanceof DevenvError ? err.remedy : undefined;
   if (flags.json) {
@@ -262,7 +272,7 @@ function reportError(io: Io, flags: GlobalFlags, err: unknown): void {
     return;
   }
   io.stderr.write(`error: ${messageOf(err)}\n`);
-  if (remedy) io.stderr.write(`  fix: ${remedy}\n`);
+  if (remedy) io.stderr.write(`  fix: ${sentence(remedy)}\n`);
   if (!(err instanceof DevenvError)) {
     io.stderr.write(flags.verbose && err instanceof Error ? `${err.stack}\n` : '  (run with --verbose for details)\n');
   }

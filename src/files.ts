@@ -1,4 +1,5 @@
 import { chmod, open } from 'node:fs/promises';
+import { unlinkSync } from 'node:fs';
 
 /**
  * Writes a file only its owner can read (0600) and flushes it to disk before returning.
@@ -13,4 +14,29 @@ export async function writeOwnerOnlyFile(path: string, content: string, flag: 'w
     await handle.close();
   }
   await chmod(path, 0o600); // the mode given to open is only used when the file is new, and the umask applies
+}
+
+/** Temp files being written now: a second Ctrl-C ends the process (process.exit) in the middle of a write. */
+const inFlight = new Set<string>();
+const removeInFlight = () => {
+  for (const path of inFlight) {
+    try {
+      unlinkSync(path);
+    } catch {
+      // already renamed or never created
+    }
+  }
+};
+
+/**
+ * Removes `path` if the process exits before `done()` is called: 'exit' handlers run on
+ * process.exit too, synchronously, so no `*.tmp-*` file outlives a run that was quit at once.
+ */
+export function removeOnExit(path: string): () => void {
+  if (inFlight.size === 0) process.once('exit', removeInFlight);
+  inFlight.add(path);
+  return () => {
+    inFlight.delete(path);
+    if (inFlight.size === 0) process.off('exit', removeInFlight);
+  };
 }

@@ -1,4 +1,5 @@
 import { notDeleted, type Leftover } from '../aws/sweep/report.js';
+import { useInstead, guessFor } from '../config/issues.js';
 import { DevenvError, InterruptedError, messageOf } from '../errors.js';
 import { PHASES, phaseInfo } from '../phases/index.js';
 import type { Phase, PhaseName } from '../phases/types.js';
@@ -102,30 +103,38 @@ export async function destroyPhases(session: Session, reporter: Reporter, signal
   return { result: { ...result, firstError: leftAfterDestroy(session, result, left, sweepError) }, left };
 }
 
-/** What a destroy that failed somewhere left behind, and why: the phases that failed, and what the sweep still found. */
-function leftAfterDestroy(session: Session, result: GraphResult, left: Leftover[], sweepError: unknown): DevenvError {
-  const owns = (phase: string) => session.state.resourcesOf(phase).some(([, r]) => r.id);
-  // A phase held back that owns nothing (validate) leaves nothing: not worth a line.
-  const notDone = result.outcomes.filter((o): o is Exclude<Outcome, { result: 'done' }> => o.result === 'failed' || (o.result !== 'done' && owns(o.name)));
-  const why = notDone.map((o) => (o.result === 'failed' ? `${o.name} failed: ${messageOf(o.error).split('\n')[0]}` : `${o.name} not run: ${o.reason}`));
+/**
+ * What a destroy that failed somewhere left behind, and why: the phases that ran and failed, and
+ * what the sweep's final listing still found. A phase held back never ran: it is not named (what it
+ * would have deleted is in the listing, with why).
+ */
+export function leftAfterDestroy(session: Pick<Session, 'config'>, result: GraphResult, left: Leftover[], sweepError: unknown): DevenvError {
+  const failed = result.outcomes.filter((o): o is Extract<Outcome, { result: 'failed' }> => o.result === 'failed');
+  const why = failed.map((o) => `${o.name} failed: ${messageOf(o.error).split('\n')[0]}`);
   const undeleted = notDeleted(left);
   // The sweep itself broke (not "something is still there", which `undeleted` says): say how.
   const broken = sweepError !== undefined && undeleted.length === 0 ? [`the teardown sweep failed: ${messageOf(sweepError).split('\n')[0]}`] : [];
-  const remedies = notDone.flatMap((o) => (o.result === 'failed' && o.error instanceof DevenvError && o.error.remedy ? [o.error.remedy] : []));
-  const head = notDone.length ? `destroy deleted everything else, but not ${notDone.map((o) => o.name).join(', ')}: ${why.join('; ')}` : 'destroy could not delete everything';
+  const remedies = failed.flatMap((o) => (o.error instanceof DevenvError && o.error.remedy ? [o.error.remedy] : []));
+  const again = remedies.some((r) => r.includes('devenv destroy')) ? [] : ['then run `devenv destroy` again'];
   return new DevenvError('phase',
-    `${[head, ...broken].join('; ')}\n` +
-    `left: ${undeleted.length ? undeleted.join('; ') : `nothing else carries the tag devenv:project=${session.config.project}`}`,
-    { remedy: [...remedies, 'then run `devenv destroy` again'].join('; '), cause: result.firstError ?? sweepError });
+    `${['destroy could not delete everything', ...why, ...broken].join('; ')}\n` +
+    `still in AWS: ${undeleted.length ? undeleted.join('; ') : `nothing else carries the tag devenv:project=${session.config.project}`}`,
+    { remedy: [...remedies, ...again].map(sentenceOf).join(' '), cause: result.firstError ?? sweepError });
 }
+
+/** `fix it, then run …` → `Fix it, then run ….` */
+const sentenceOf = (text: string): string => `${text.charAt(0).toUpperCase()}${text.slice(1).replace(/[.;\s]*$/, '')}.`;
 
 /**
  * `up --skip a,b`: every phase but these and the ones that need them (directly or not), which
  * are reported as not run. An unknown name is bad input.
  */
 export function phasesWithout(skip: string[], reporter: Reporter): PhaseName[] {
-  const unknown = skip.filter((s) => !PHASES.some((p) => p.name === s));
-  if (unknown.length > 0) throw new DevenvError('config', `--skip: unknown phase ${unknown.join(', ')}`, { remedy: `use phase names: ${PHASES.map((p) => p.name).join(', ')}` });
+  const all = PHASES.map((p) => p.name);
+  const unknown = skip.filter((s) => !all.includes(s as PhaseName));
+  if (unknown.length > 0) {
+    throw new DevenvError('config', `--skip: unknown phase ${unknown.map((u) => `"${u}"${guessFor(u, all)}`).join(', ')}`, { remedy: unknown.length === 1 ? useInstead(unknown[0], all) : `use phase names: ${all.join(', ')}` });
+  }
   const skipped = new Set<string>(skip);
   for (const p of PHASES) if (p.needs.some((n) => skipped.has(n))) skipped.add(p.name); // PHASES lists needs first
   for (const name of skipped) reporter.emit({ type: 'phase-blocked', phase: name, reason: skip.includes(name) ? 'skipped (--skip)' : `needs a skipped phase` });

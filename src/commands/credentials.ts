@@ -3,10 +3,10 @@ import { chmod, lstat, mkdir, rename, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { readSecretValues, type SecretReadError } from '../aws/find/secrets.js';
 import { secretName } from '../blueprint/identity.js';
-import { didYouMean } from '../config/issues.js';
+import { useInstead, guessFor } from '../config/issues.js';
 import type { Developer, Model } from '../config/model.js';
 import { configError, DevenvError } from '../errors.js';
-import { writeOwnerOnlyFile } from '../files.js';
+import { removeOnExit, writeOwnerOnlyFile } from '../files.js';
 import {
   COMBINED_CSV, credentialFileName, renderCredential, renderCsv, type Credential, type CredentialFormat,
 } from '../secrets/credential-files.js';
@@ -29,9 +29,7 @@ export function developerNamed(model: Pick<Model, 'developers'>, name: string): 
   const found = model.developers.find((d) => d.name === name);
   if (found) return found;
   const names = model.developers.map((d) => d.name);
-  const guess = didYouMean(name, names);
-  throw configError(`no developer "${name}" in the config${guess ? ` (did you mean "${guess}"?)` : ''}`,
-    `use one of: ${names.join(', ')}`);
+  throw configError(`no developer "${name}" in the config${guessFor(name, names)}`, useInstead(name, names));
 }
 
 const passwordSecret = (model: Model, developer: string) => secretName(model, developer, 'password');
@@ -130,7 +128,12 @@ async function writeFiles(dir: string, files: Map<string, string>, force: boolea
       continue;
     }
     const temp = join(dir, `.${name}.${randomBytes(6).toString('hex')}.tmp`);
-    await writeOwnerOnlyFile(temp, content, 'wx');
-    await rename(temp, path);
+    const done = removeOnExit(temp);
+    try {
+      await writeOwnerOnlyFile(temp, content, 'wx');
+      await rename(temp, path);
+    } finally {
+      done();
+    }
   }
 }

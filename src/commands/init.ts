@@ -1,25 +1,37 @@
 import { readFile, writeFile } from 'node:fs/promises';
+import { dirname, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { configFromEnv, ENV_KEYS } from '../config/from-env.js';
 import { didYouMean } from '../config/issues.js';
-import type { ConfigInput } from '../config/schema.js';
+import { JSON_SCHEMA_PATH } from '../config/json-schema.js';
+import { placeholderWarnings } from '../config/placeholders.js';
+import { configSchema, type ConfigInput } from '../config/schema.js';
+import { DEFAULT_STATE_PATH } from '../defaults.js';
 import { configError } from '../errors.js';
 
-/** What `devenv init` writes without --from-env: a complete starting point, to edit. */
-export const STARTER_CONFIG: ConfigInput = {
+/** The keys a config must have, with example values to replace; every other key comes from the schema's defaults. */
+const REQUIRED_EXAMPLES: ConfigInput = {
   project: 'code-server-multi-dev',
-  environment: 'production',
-  region: 'ap-southeast-7',
-  availabilityZone: 'ap-southeast-7a',
-  albAvailabilityZone: 'ap-southeast-7b',
   baseDomain: 'dev.example.com',
   hostedZoneId: 'Z1234567890ABC',
-  instance: { type: 't3.2xlarge', rootVolumeGiB: 50, dataVolumeGiB: 500 },
   ssh: { adminCidr: '203.0.113.7/32' },
   developers: ['alice', 'bob', 'carol'],
-  containers: { basePort: 8443, image: 'codercom/code-server:4.100.3', cpuLimit: 1.5, memoryLimitMiB: 4096, cpuReservation: 1, memoryReservationMiB: 3072 },
-  secrets: { recoveryWindowDays: 7 },
-  tags: { CostCenter: 'engineering' },
 };
+
+/** What `devenv init` writes without --from-env: every key with its default, from the schema itself. */
+export function starterConfig(): Record<string, unknown> {
+  return { ...configSchema.parse(REQUIRED_EXAMPLES) };
+}
+
+/** The schema shipped with this package, as a path relative to the config (editors resolve it from there). */
+function schemaReference(output: string): string {
+  const shipped = fileURLToPath(new URL(`../../${JSON_SCHEMA_PATH}`, import.meta.url));
+  const path = relative(dirname(resolve(output)), shipped);
+  return path.startsWith('.') ? path : `./${path}`;
+}
+
+/** Lines of .gitignore that keep the state, the logins and keys out of git. */
+const GITIGNORE = [DEFAULT_STATE_PATH, `${DEFAULT_STATE_PATH}.lock`, `${DEFAULT_STATE_PATH}.tmp-*`, 'credentials/', '*.pem'];
 
 export interface InitOptions {
   output: string;
@@ -29,26 +41,31 @@ export interface InitOptions {
 
 /** Writes a config file and says what to edit next. Never overwrites without --force. */
 export async function init(o: InitOptions): Promise<string[]> {
-  let config = STARTER_CONFIG;
+  let config: Record<string, unknown> = starterConfig();
   const notes: string[] = [];
   if (o.fromEnv) {
     const text = await readFile(o.fromEnv, 'utf8').catch((err: NodeJS.ErrnoException) => {
       throw configError(`${o.fromEnv}: cannot read (${err.code === 'ENOENT' ? 'no such file' : err.message})`, 'pass the path of the .env file of the shell scripts');
     });
     const converted = configFromEnv(text, o.fromEnv);
-    config = converted.config;
+    config = converted.config as Record<string, unknown>;
     for (const name of converted.ignored) {
       const guess = didYouMean(name, Object.keys(ENV_KEYS));
       notes.push(`warning: ignored ${name}: devenv has no setting for it${guess ? ` (did you mean ${guess}?)` : ''}`);
     }
-    notes.push(...converted.placeholders.map((p) => `warning: ${p}`));
+    notes.push(...converted.placeholders.map((p) => `warning: ${p}`), ...converted.notes);
+  } else {
+    notes.push(...placeholderWarnings(config).map((w) => `warning: ${w}`));
   }
+  const text = `${JSON.stringify({ $schema: schemaReference(o.output), ...config }, null, 2)}\n`;
   try {
-    await writeFile(o.output, `${JSON.stringify(config, null, 2)}\n`, { flag: o.force ? 'w' : 'wx' });
+    await writeFile(o.output, text, { flag: o.force ? 'w' : 'wx' });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw configError(`${o.output} already exists`, 'pass --force to overwrite it, or --output <file> to write elsewhere');
     throw err;
   }
-  notes.push(`wrote ${o.output}`, o.fromEnv ? 'check it, then run `devenv plan`' : 'edit baseDomain, hostedZoneId, ssh.adminCidr and developers, then run `devenv plan`');
+  notes.push(`wrote ${o.output}`,
+    o.fromEnv ? 'check it, then run `devenv plan`' : 'edit project, region, baseDomain, hostedZoneId, ssh.adminCidr and developers, then run `devenv plan`',
+    `keep the state, the logins and keys out of git: add these lines to .gitignore\n${GITIGNORE.map((l) => `  ${l}`).join('\n')}`);
   return notes;
 }

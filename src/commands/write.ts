@@ -5,15 +5,17 @@ import { DevenvError } from '../errors.js';
 import type { PhaseName, RunOptions } from '../phases/types.js';
 import type { Reporter } from '../ui/events.js';
 import { ask } from '../ui/prompt.js';
+import { confirmUp } from './confirm-up.js';
 import { applyPhases, checkNeeds, destroyPhases, summarize } from './converge.js';
 import { destroyPreview } from './destroy-summary.js';
 import type { Session } from './session.js';
 
 /** `up` (all phases) and `phase <name>` (one, once its needs have completed). */
-export async function converge(session: Session, reporter: Reporter, names: PhaseName[], signal: AbortSignal, skipped: PhaseName[] = []): Promise<void> {
+export async function converge(session: Session, reporter: Reporter, names: PhaseName[], signal: AbortSignal, skipped: PhaseName[] = [], confirm?: { io: Io; yes: boolean }): Promise<void> {
   try {
     if (names.length === 1) checkNeeds(session, names[0]);
     await session.verifyAccount();
+    if (confirm) await confirmUp(session, reporter, names, confirm);
     // Recorded so that `status` does not count what the user chose not to build as missing.
     for (const name of skipped) if (session.state.phase(name)?.status !== 'complete') await session.state.setPhase(name, 'skipped');
     summarize(await applyPhases(session, reporter, names, signal), reporter, 'converged');
@@ -27,7 +29,7 @@ export async function destroy(open: () => Promise<Session>, reporter: Reporter, 
   const session = await open();
   try {
     if (!o.yes && !o.io.stdin.isTTY) {
-      throw new DevenvError('phase', 'destroy asks you to type the project name, but stdin is not a terminal', { remedy: 'pass --yes to destroy without asking' });
+      throw new DevenvError('config', 'destroy asks you to type the project name, but stdin is not a terminal; nothing was deleted', { remedy: 'pass --yes to destroy without asking' });
     }
     const account = await session.verifyAccount();
     const preview = destroyPreview(session.state, session.config, o.options);

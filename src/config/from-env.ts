@@ -1,5 +1,6 @@
 import { configError } from '../errors.js';
 import { parseConfig } from './load.js';
+import { PLACEHOLDERS } from './placeholders.js';
 import type { ConfigInput } from './schema.js';
 
 /** Parses a shell `.env` file: KEY=value lines, optional `export`, quotes, and `# comments` after values. */
@@ -44,24 +45,43 @@ export const ENV_KEYS: Record<string, { key: string; set: Setter }> = {
   ENVIRONMENT: { key: 'environment', set: (c, v) => (c.environment = v) },
 };
 
-/** Values the seed's `.env` (section 0.2) ships as examples, and documentation-only values of the same kind. */
-const PLACEHOLDERS: { variable: string; test: (value: string) => boolean; why: string }[] = [
-  { variable: 'AWS_ACCOUNT_ID', test: (v) => v === '123456789012', why: "the example account id from the scripts' documentation" },
-  { variable: 'ROUTE53_HOSTED_ZONE_ID', test: (v) => v === 'Z1234567890ABC', why: "the example hosted zone id from the scripts' documentation" },
-  { variable: 'BASE_DOMAIN', test: (v) => /(^|\.)(example\.(com|net|org)|example|test|invalid|localhost)$/i.test(v), why: 'a domain reserved for examples (RFC 2606)' },
-  {
-    variable: 'ADMIN_SSH_IP',
-    test: (v) => /^1\.2\.3\.4(\/32)?$/.test(v) || /^(192\.0\.2|198\.51\.100|203\.0\.113)\./.test(v),
-    why: 'an example address, not yours (find yours with `curl https://checkip.amazonaws.com`)',
-  },
-];
-
 export interface Converted {
   config: ConfigInput;
   /** Variables with no devenv setting. */
   ignored: string[];
   /** Example values to replace before `devenv up`. */
   placeholders: string[];
+  /** What the user must do for the conversion to work (export the key variables). */
+  notes: string[];
+}
+
+/** The scripts' per-developer Claude key variables (`DEV3_CLAUDE_KEY`, read into dev3's container). */
+const CLAUDE_KEY = /^DEV(\d+)_CLAUDE_KEY$/;
+
+/**
+ * `DEVn_CLAUDE_KEY` becomes devN's `anthropicApiKey: {"env": "DEVn_CLAUDE_KEY"}`: the key itself never
+ * goes into the config, devenv reads the variable when it runs. An empty one means the shared key.
+ */
+function claudeKeys(config: ConfigInput, vars: Map<string, { value: string }>, source: string): { notes: string[]; ignored: string[] } {
+  const count = typeof config.developers === 'number' ? config.developers : 0;
+  const keyed = new Map<number, string>();
+  const ignored: string[] = [];
+  for (const [name, { value }] of vars) {
+    const m = CLAUDE_KEY.exec(name);
+    if (!m || !value) continue;
+    if (Number(m[1]) >= 1 && Number(m[1]) <= count) keyed.set(Number(m[1]), name);
+    else ignored.push(name);
+  }
+  if (keyed.size === 0) return { notes: [], ignored };
+  config.developers = Array.from({ length: count }, (_, i) => {
+    const variable = keyed.get(i + 1);
+    return variable ? { name: `dev${i + 1}`, anthropicApiKey: { env: variable } } : `dev${i + 1}`;
+  });
+  const names = [...keyed.values()];
+  return {
+    ignored,
+    notes: [`the Anthropic API keys of ${[...keyed.keys()].map((n) => `dev${n}`).join(', ')} are read from ${names.join(', ')} when devenv runs (never written to the config): export them first, e.g. \`set -a; . ${source}; set +a\``],
+  };
 }
 
 /** Converts the seed's `.env` into a devenv config; the result is validated like any config, naming the .env variable at fault. */
@@ -72,8 +92,10 @@ export function configFromEnv(text: string, source: string): Converted {
   for (const [name, { value }] of vars) {
     const target = ENV_KEYS[name];
     if (target) target.set(config, value);
-    else ignored.push(name);
+    else if (!CLAUDE_KEY.test(name)) ignored.push(name);
   }
+  const keys = claudeKeys(config, vars, source);
+  ignored.push(...keys.ignored);
   // The seed puts the ALB's second subnet in zone "b" of the region (section 1.2).
   if (config.availabilityZone && !config.albAvailabilityZone) {
     config.albAvailabilityZone = config.availabilityZone.replace(/[a-z]$/, (z) => (z === 'b' ? 'a' : 'b'));
@@ -85,11 +107,12 @@ export function configFromEnv(text: string, source: string): Converted {
     throw configError(`${source} does not convert to a valid devenv config:\n${lines.join('\n')}`,
       `fix the variable in ${source} and run \`devenv init --from-env ${source}\` again`);
   }
-  const placeholders = PLACEHOLDERS.flatMap(({ variable, test, why }) => {
+  const placeholders = PLACEHOLDERS.flatMap(({ key, test, why }) => {
+    const variable = Object.keys(ENV_KEYS).find((name) => ENV_KEYS[name].key === key)!;
     const value = vars.get(variable);
-    return value && test(value.value) ? [`${variable}=${value.value} (line ${value.line}) is ${why}: replace it in the config (${ENV_KEYS[variable].key})`] : [];
+    return value && test(value.value) ? [`${variable}=${value.value} (line ${value.line}) is ${why}: replace it in the config (${key})`] : [];
   });
-  return { config, ignored, placeholders };
+  return { config, ignored, placeholders, notes: keys.notes };
 }
 
 /** "  - developers: …" → "  - NUM_DEVELOPERS (developers): …"; a required key that is absent names the variable to add. */

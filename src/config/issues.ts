@@ -65,12 +65,30 @@ function editDistance(a: string, b: string): number {
   return d[a.length][b.length];
 }
 
-/** The allowed key a mistyped one most likely meant: same letters in another case, or at most 2 edits away. */
+/**
+ * The allowed key a mistyped one most likely meant: same letters in another case, or at most 2
+ * edits away. Only one: when two are as close (`dev` for dev1 and dev2), none is a guess worth giving.
+ */
 export function didYouMean(key: string, allowed: string[]): string | undefined {
   const sameCase = allowed.find((k) => k.toLowerCase() === key.toLowerCase());
   if (sameCase) return sameCase;
   const scored = allowed.map((k) => ({ k, d: editDistance(key.toLowerCase(), k.toLowerCase()) })).sort((x, y) => x.d - y.d);
+  if (scored[1] && scored[1].d === scored[0].d) return undefined;
   return scored[0] && scored[0].d <= Math.min(2, Math.floor(key.length / 3)) ? scored[0].k : undefined;
+}
+
+/** ` (did you mean "storage"?)` after a mistyped name, or nothing. */
+export const guessFor = (name: string, allowed: string[]): string => {
+  const guess = didYouMean(name, allowed);
+  return guess ? ` (did you mean "${guess}"?)` : '';
+};
+
+/** The fix for an unknown name: the one it probably meant, else the names allowed (the first 20). */
+export function useInstead(name: string, allowed: string[]): string {
+  const guess = didYouMean(name, allowed);
+  if (guess) return `use "${guess}"`;
+  const shown = allowed.slice(0, 20).join(', ');
+  return `use one of: ${shown}${allowed.length > 20 ? ` and ${allowed.length - 20} more` : ''}`;
 }
 
 /** A union option that failed only because the value is of another type (a list given where a number could go). */

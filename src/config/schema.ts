@@ -108,17 +108,21 @@ const developers = z
 
 export const configSchema = z
   .object({
+    $schema: z.string().optional().describe('the JSON Schema of this file, for editors (devenv init writes it); devenv ignores it'),
     project: dnsLabel
       .max(28, { message: 'is longer than 28 characters (AWS name limits)' })
       .describe('project name: prefixes every resource name and tags everything'),
     environment: z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/, { message: 'must be 1 to 32 letters, digits, _ . or -' }).default('production').describe('environment tag value'),
-    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { message: 'is not an AWS region such as ap-southeast-7' }).default('ap-southeast-7'),
+    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { message: 'is not an AWS region such as ap-southeast-7' }).default('ap-southeast-7').describe('AWS region'),
     availabilityZone: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, { message: 'is not an availability zone such as ap-southeast-7a' }).optional().describe("the host's availability zone (default <region>a)"),
     albAvailabilityZone: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, { message: 'is not an availability zone such as ap-southeast-7a' }).optional().describe('second availability zone, for the ALB (default <region>b)'),
     accountId: z.string().regex(/^\d{12}$/, { message: 'is not a 12-digit AWS account id' }).optional()
       .describe('expected AWS account id: when set, a run against any other account is refused'),
     baseDomain: z.string().regex(DOMAIN, { message: 'is not a domain name such as dev.example.com' }).describe('developers get https://<name>.<baseDomain>'),
-    hostedZoneId: z.string().regex(/^[A-Z0-9]{1,32}$/, { message: 'is not a Route 53 hosted zone id such as Z1234567890ABC' }),
+    // The aws CLI prints ids as /hostedzone/Z…: accepted, and kept without the prefix.
+    hostedZoneId: z.string().regex(/^(\/hostedzone\/)?[A-Z0-9]{1,32}$/, { message: 'is not a Route 53 hosted zone id such as Z1234567890ABC' })
+      .transform((id) => id.replace(/^\/hostedzone\//, ''))
+      .describe('the public Route 53 hosted zone of baseDomain (or a parent), delegated to it: Z1234567890ABC or /hostedzone/Z1234567890ABC'),
     network: z
       .object({
         vpcCidr: cidr.default('10.0.0.0/16'),

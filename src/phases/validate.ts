@@ -1,6 +1,7 @@
 import { DevenvError } from '../errors.js';
 import type { Change, Context, Phase, Row } from './types.js';
 import { checkAlbCapacity } from './validate/alb-capacity.js';
+import { checkApiKeys } from './validate/api-keys.js';
 import { checkAccount, checkRegion } from './validate/identity.js';
 import { checkHostedZone } from './validate/hosted-zone.js';
 import { checkLoginExposure } from './validate/exposure.js';
@@ -12,7 +13,7 @@ import { checkAdminCidr } from './validate/ssh.js';
 
 /**
  * validate: checks, before anything is created, that the credentials, region, zones, hosted zone,
- * AMI, instance type and load balancer can carry the config, and that the SSH private key is usable. Only read calls; it owns no resources. Every check
+ * AMI, instance type and load balancer can carry the config, that the SSH private key is usable and that every Anthropic API key the config names can be read. Only read calls; it owns no resources. Every check
  * runs at once, and every failure is reported together, each with what was found and the fix.
  */
 
@@ -27,6 +28,8 @@ export async function runChecks(ctx: Context): Promise<CheckResult[]> {
     Promise.resolve(checkAdminCidr(ctx)),
     Promise.resolve(checkLoginExposure(ctx)),
     checkPrivateKey(ctx),
+    // Only a config that names API keys has them checked (and shown).
+    ...(ctx.model.developers.some((d) => d.anthropicApiKey) ? [checkApiKeys(ctx)] : []),
     checkAlbCapacity(ctx),
   ]);
 }

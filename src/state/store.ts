@@ -1,7 +1,7 @@
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { stateError } from '../errors.js';
-import { writeOwnerOnlyFile } from '../files.js';
+import { removeOnExit, writeOwnerOnlyFile } from '../files.js';
 import { migrate } from './migrations.js';
 import { STATE_SCHEMA_VERSION, stateSchema, type PhaseRecord, type ResourceRecord, type State } from './schema.js';
 
@@ -150,12 +150,15 @@ let tmpCounter = 0;
 
 async function writeAtomic(path: string, content: string): Promise<void> {
   const tmp = `${path}.tmp-${process.pid}-${tmpCounter++}`;
+  const done = removeOnExit(tmp);
   try {
     await writeOwnerOnlyFile(tmp, content, 'wx');
     await rename(tmp, path);
   } catch (err) {
     await unlink(tmp).catch(() => undefined);
     throw err;
+  } finally {
+    done();
   }
   const dir = await open(dirname(path), 'r');
   try {

@@ -106,7 +106,7 @@ describe.skipIf(unavailable !== undefined)('devenv on a real host over SSH', () 
   it('adding carol and removing alice changes only their containers and keeps alice\'s folder', async () => {
     const ids = await world.containerIds();
     await ws.editConfig((c) => (c.developers = ['bob', 'carol']));
-    const r = await world.up(ws);
+    const r = await world.up(ws, ['--yes']);
     expect(r.stderr).toContain('started carol');
     const now = await world.containerIds();
     expect(now['code-server-bob']).toBe(ids['code-server-bob']);

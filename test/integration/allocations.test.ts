@@ -40,7 +40,7 @@ describeMoto('ports and priorities', (moto) => {
     // bob leaves (his secret goes into its recovery window), dave joins.
     await ws.editConfig((c) => (c.developers = ['alice', 'carol', 'dave']));
     const planned = await offlineAllocations(ws);
-    expectConverged(await ws.cli(['up']), 'up without bob, with dave');
+    expectConverged(await ws.cli(['up', '--yes']), 'up without bob, with dave');
     const second = await statusAllocations(ws);
     expect(second, 'dave took bob\'s port or priority while bob\'s secret is kept').toEqual({
       alice: first.alice, carol: first.carol, dave: { port: 8446, priority: 4 },
@@ -75,7 +75,7 @@ describeMoto('ports and priorities', (moto) => {
     const ws = await newWorkspace(moto.server, { developers: ['alice', 'bob', 'carol'] });
     expectConverged(await ws.cli(['up']));
     await ws.editConfig((c) => (c.developers = ['alice', 'carol']));
-    expectConverged(await ws.cli(['up']), 'up without bob');
+    expectConverged(await ws.cli(['up', '--yes']), 'up without bob');
     await unlink(ws.statePath);
 
     expect(await statusAllocations(ws), 'status renumbered carol').toEqual({ alice: { port: 8443, priority: 1 }, carol: { port: 8445, priority: 3 } });

@@ -77,6 +77,21 @@ describeMoto('bad input, bad state, locks', (moto) => {
     expectNoMutatingCalls(r, 'up with a key others can read');
   });
 
+  it('an API-key variable that is not set: validate, plan and up exit 2 naming it, before any create', async () => {
+    const ws = await fresh(['alice', 'bob']);
+    const variable = 'DEVENV_IT_UNSET_ANTHROPIC_KEY';
+    await ws.editConfig((c) => (c.developers = ['alice', { name: 'bob', anthropicApiKey: { env: variable } }]));
+    for (const command of [['plan'], ['up'], ['phase', 'validate']]) {
+      const r = await ws.cli(command, { env: { [variable]: undefined } });
+      expect(r.code, `${command.join(' ')}: ${describeResult(r)}`).toBe(2);
+      expect(r.stderr).toContain(`environment variable ${variable}, which is not set`);
+      expect(r.stderr).toContain(`export ${variable}=<key>`);
+      expectNoMutatingCalls(r, command.join(' '));
+    }
+    // With the variable set, the same up builds everything.
+    expectConverged(await ws.cli(['up'], { env: { [variable]: 'sk-ant-itest-0123456789' } }));
+  });
+
   it('a config that is not JSON: exit 2, names the file, no AWS call', async () => {
     const ws = await fresh();
     await writeFile(ws.configPath, '{ "project": "itest", ');

@@ -70,7 +70,7 @@ describeMoto('the edge: cert, alb and dns', (moto) => {
     expect(nine['dns record']).toContain('dev9.dev.example.com. A alias → alb evaluateHealth=true');
 
     await ws.editConfig((c) => (c.developers = NAMES(9).filter((n) => n !== 'dev3')));
-    const removed = await ws.cli(['up']);
+    const removed = await ws.cli(['up', '--yes']);
     expectConverged(removed, 'up without dev3');
     expect(edgeCalls(removed.calls.changed)).toEqual(['elbv2:DeleteRule', 'elbv2:DeleteTargetGroup', 'route53:ChangeResourceRecordSets']);
     const without = (await ws.inventory()).items;
@@ -113,7 +113,7 @@ describeMoto('the edge: cert, alb and dns', (moto) => {
     const bob = (JSON.parse(plan.stdout) as { changes: { logicalId: string; detail?: string }[] }).changes.find((c) => c.logicalId === 'record/bob');
     expect(bob?.detail).toMatch(/not devenv's: CNAME old-server\.example\.net/);
 
-    const taken = await ws.cli(['up', '--take-over-dns']);
+    const taken = await ws.cli(['up', '--take-over-dns', '--yes']);
     expectConverged(taken, 'up --take-over-dns');
     const records = (await ws.inventory()).items['dns record'] ?? [];
     expect(records).toContain('bob.dev.example.com. A alias → alb evaluateHealth=true');

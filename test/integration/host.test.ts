@@ -47,7 +47,7 @@ describeMoto('the host and its data volume', (moto) => {
 
   it('up --replace-host crashed after every mutating call of the replacement, then run again → one running host of the new type holding the volume', async () => {
     const { ws: clean, oldId, volumeId } = await upThenNewType();
-    const replaced = await clean.cli(['up', '--replace-host']);
+    const replaced = await clean.cli(['up', '--replace-host', '--yes']);
     expect(converged(replaced), describeResult(replaced)).toBe(true);
     expect(replaced.calls.changed.filter((c) => c.startsWith('ec2:'))).toEqual(['ec2:CreateTags', 'ec2:StopInstances', 'ec2:DetachVolume', 'ec2:RunInstances', 'ec2:AttachVolume', 'ec2:TerminateInstances']);
     // The alb phase registers the new host on the developer's target group (moto no longer lists the
@@ -62,12 +62,12 @@ describeMoto('the host and its data volume', (moto) => {
       const label = `k=${k + 1} (after ${operation})`;
       const { ws, volumeId: volume } = await upThenNewType();
       const injector = crashAfterCall(operation, occurrence);
-      const crashed = await ws.cli(['up', '--replace-host'], { hooks: [injector], signals: injector.signals });
+      const crashed = await ws.cli(['up', '--replace-host', '--yes'], { hooks: [injector], signals: injector.signals });
       if (injector.crashedAfter === undefined || crashed.code === 0) {
         problems.push(`${label}: the run did not crash there (${describeResult(crashed)})`);
         continue;
       }
-      const rerun = await ws.cli(['up', '--replace-host']);
+      const rerun = await ws.cli(['up', '--replace-host', '--yes']);
       if (!converged(rerun)) {
         problems.push(`${label}: the rerun did not converge: ${describeResult(rerun)}`);
         continue;
@@ -94,7 +94,7 @@ describeMoto('the host and its data volume', (moto) => {
         throw Object.assign(new Error(`We currently do not have sufficient ${NEW_TYPE} capacity in the Availability Zone you requested (${REGION}a).`), { name: 'InsufficientInstanceCapacity' });
       },
     };
-    const r = await ws.cli(['up', '--replace-host'], { hooks: [noCapacity] });
+    const r = await ws.cli(['up', '--replace-host', '--yes'], { hooks: [noCapacity] });
     expect(r.code, describeResult(r)).toBe(1);
     expect(r.stderr).toContain(`sufficient ${NEW_TYPE} capacity`);
     expect(r.stderr).toContain(`the old host ${oldId} is serving again, with data volume ${volumeId}`);
@@ -104,7 +104,7 @@ describeMoto('the host and its data volume', (moto) => {
     expect(state.resources['instance/previous']).toBeUndefined();
 
     // Without the fault, the same command then replaces it.
-    const again = await ws.cli(['up', '--replace-host']);
+    const again = await ws.cli(['up', '--replace-host', '--yes']);
     expect(converged(again), describeResult(again)).toBe(true);
     expect(await expectOneHostWithVolume(volumeId, NEW_TYPE)).not.toBe(oldId);
   }, 120_000);

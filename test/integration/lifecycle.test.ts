@@ -17,9 +17,10 @@ import { EventEmitter } from 'node:events';
 import { readdir, stat, unlink } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { isMutating, type CallHook } from '../../src/aws/clients.js';
+import { ExitCode } from '../../src/errors.js';
 import { PHASES } from '../../src/phases/index.js';
 import { expectConverged, expectedAfterDestroy, expectMatchesPlan, expectNoAwsCalls, expectNoMutatingCalls, expectNothingChanged, expectSameInventory } from './expect.js';
-import { describeResult, newWorkspace, type Workspace } from './moto.js';
+import { callCounter, describeResult, newWorkspace, REGION, type Workspace } from './moto.js';
 import { describeMoto } from './suite.js';
 
 /** Phases this tier runs: built, and not logging in to the host (moto's instances answer no SSH: `up` skips those here, the host lab runs them). */
@@ -77,6 +78,36 @@ describeMoto('an environment from up to destroy', (moto) => {
     expectSameInventory((await ws.inventory()).items, inv.items, 'after a second up');
     const after = await planActions(ws);
     expect(after.changes.filter((c) => c.action !== 'keep'), 'plan after up still has work to do').toEqual([]);
+  });
+
+  it('on a terminal, up shows the plan and asks before a first build and before it deletes; only "yes" goes ahead', async () => {
+    const ws = await newWorkspace(moto.server, { developers: ['alice', 'bob'] });
+    /** `up` with stdin a terminal, answering `answer` when asked. */
+    const upAtTerminal = async (answer: string) => {
+      const { run } = await import('../../src/cli.js');
+      const { PassThrough, Writable } = await import('node:stream');
+      const counter = callCounter(isMutating);
+      const stdin = Object.assign(new PassThrough(), { isTTY: true });
+      let stderr = '';
+      const err = new Writable({ write: (c, _e, done) => { stderr += String(c); if (String(c).includes('Go ahead?')) stdin.write(`${answer}\n`); done(); } });
+      const code = await run(['up', '--skip', 'storage,containers,test', '--config', ws.configPath, '--state', ws.statePath],
+        { stdout: new PassThrough(), stderr: err, stdin, env: process.env, isTTY: false, hooks: [counter.hook], signals: new EventEmitter() });
+      return { code, stderr, calls: counter.calls };
+    };
+    const declined = await upAtTerminal('no');
+    expect(declined.stderr).toContain(`This builds itest in ${REGION}. Go ahead?`);
+    expect(declined.stderr).toMatch(/Plan: \d+ to create, 0 to update, 0 to replace, 0 to delete/);
+    expect(declined.code, declined.stderr).toBe(ExitCode.badInput);
+    expect(declined.calls.mutating, 'a declined first build changed AWS').toEqual([]);
+    expectConverged(await ws.cli(['up']), 'a first build without a terminal (nothing to delete: no question)');
+    expect((await upAtTerminal('no')).stderr, 'a converged rerun asks nothing').not.toContain('Go ahead?');
+
+    await ws.editConfig((c) => (c.developers = ['alice']));
+    const asked = await upAtTerminal('yes');
+    expect(asked.stderr).toContain('This deletes or replaces the');
+    expect(asked.stderr).toContain('delete dns DNS record bob.dev.example.com');
+    expect(asked.code, asked.stderr).toBe(0);
+    expect((await ws.inventory()).items['target group']?.some((t) => t.startsWith('tg/bob ')), "bob's target group is still there").toBe(false);
   });
 
   it('with the state file deleted, up adopts everything and creates nothing', async () => {
@@ -222,7 +253,18 @@ describeMoto('an environment from up to destroy', (moto) => {
     expect(await ports()).toEqual({ alice: 8443, bob: 8444, carol: 8445 });
 
     await ws.editConfig((c) => (c.developers = ['alice', 'carol']));
-    const removed = await ws.cli(['up']);
+    // Without a terminal and without --yes, up refuses to delete, lists what it would, and changes nothing.
+    const refused = await ws.cli(['up']);
+    expect(refused.code, describeResult(refused)).toBe(ExitCode.badInput);
+    expect(refused.stderr).toContain('up would delete or replace');
+    expect(refused.stderr).toContain('stdin is not a terminal');
+    expect(refused.stderr).toContain('devenv up --yes');
+    if (built('alb')) {
+      for (const what of ['delete alb listener rule', 'delete alb target group', 'delete dns DNS record bob.dev.example.com', 'delete monitoring CloudWatch alarm itest-alarm-unhealthy-bob']) expect(refused.stderr).toContain(what);
+    }
+    expectNoMutatingCalls(refused, 'up refusing to delete');
+    expect(Object.keys((await ws.state()).allocations).sort(), 'the refused up changed the allocations').toEqual(['alice', 'bob', 'carol']);
+    const removed = await ws.cli(['up', '--yes']);
     expectConverged(removed, 'up without bob');
     expect(await ports(), 'carol was renumbered').toEqual({ alice: 8443, carol: 8445 });
     if (built('secrets')) {

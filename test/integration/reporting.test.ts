@@ -107,8 +107,9 @@ describeMoto('what commands report', (moto) => {
 
     const destroy = await ws.cli(['destroy', '--yes']);
     expect(destroy.code, describeResult(destroy)).toBe(ExitCode.phaseFailed);
-    expect(destroy.stderr).toMatch(/destroy deleted everything else, but not iam: iam failed: IAM role \S+ already exists but is not devenv's/);
-    expect(destroy.stderr).toMatch(/left: /);
+    expect(destroy.stderr).toMatch(/destroy could not delete everything; iam failed: IAM role \S+ already exists but is not devenv's/);
+    expect(destroy.stderr).toMatch(/still in AWS: /);
+    expect(destroy.stderr).toMatch(/fix: [A-Z][^\n]*\.\n/);
     const { secret = [], ...left } = (await ws.inventory()).items;
     expect(left, 'only the hand-made role is left: the VPC, its subnets and the security groups are gone').toEqual({ 'iam role': [roleName] });
     expect(secret.every((s) => s.endsWith('(scheduled for deletion)')), secret.join(', ')).toBe(true);

@@ -118,6 +118,28 @@ describe('cli', () => {
     expect((await cli(['up', '--frobnicate'])).code).toBe(ExitCode.badInput);
   });
 
+  it('a mistyped phase name gets the one it probably meant, in `phase` and `up --skip`, before any AWS call', async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'c.json'), JSON.stringify(baseConfig));
+    const calls: string[] = [];
+    const hooks = [{ before: (c: { operation: string }) => { calls.push(c.operation); } }];
+    const phase = await cli(['phase', 'stroage', '--config', join(dir, 'c.json'), '--state', join(dir, 's.json')], { hooks });
+    expect(phase.code).toBe(ExitCode.badInput);
+    expect(phase.stderr).toContain('unknown phase "stroage" (did you mean "storage"?)');
+    expect(phase.stderr).toContain('fix: Use "storage".');
+    const skip = await cli(['up', '--skip', 'stroage', '--config', join(dir, 'c.json'), '--state', join(dir, 's.json')], { hooks });
+    expect(skip.code).toBe(ExitCode.badInput);
+    expect(skip.stderr).toContain('--skip: unknown phase "stroage" (did you mean "storage"?)');
+    expect(calls).toEqual([]);
+  });
+
+  it('`status --help` lists --json and the other common flags', async () => {
+    const r = await cli(['status', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/--json\s+machine-readable output/);
+    expect(r.stdout).toContain('--config <file>');
+  });
+
   it('init writes a valid config, converts a .env, and never overwrites without --force', async () => {
     const dir = tmp();
     const output = join(dir, 'devenv.config.json');
@@ -136,8 +158,9 @@ describe('cli', () => {
     writeFileSync(join(dir, 'c.json'), JSON.stringify(baseConfig));
     const calls: string[] = [];
     const r = await cli(['destroy', '--config', join(dir, 'c.json'), '--state', join(dir, 's.json')], { hooks: [{ before: (c) => { calls.push(c.operation); } }] });
-    expect(r.code).toBe(ExitCode.phaseFailed);
-    expect(r.stderr).toContain('--yes');
+    expect(r.code).toBe(ExitCode.badInput);
+    expect(r.stderr).toContain('stdin is not a terminal; nothing was deleted');
+    expect(r.stderr).toContain('fix: Pass --yes to destroy without asking.');
     expect(calls).toEqual([]);
   });
 });

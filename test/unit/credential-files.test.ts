@@ -74,7 +74,17 @@ describe('developerNamed', () => {
     expect(err).toBeInstanceOf(DevenvError);
     expect(err.exitCode).toBe(ExitCode.badInput);
     expect(err.message).toBe('no developer "alcie" in the config (did you mean "alice"?)');
-    expect(err.remedy).toBe('use one of: alice, bob, carol');
+    expect(err.remedy).toBe('use "alice"');
+  });
+
+  it('gives the one name probably meant, never a guess between two as close, and lists the names only without a guess', () => {
+    const many = { developers: Array.from({ length: 30 }, (_, i) => ({ name: `dev${i + 1}` })) } as Parameters<typeof developerNamed>[0];
+    const errorOf = (name: string) => (() => { try { developerNamed(many, name); } catch (e) { return e; } })() as DevenvError;
+    expect(errorOf('dve12').message).toBe('no developer "dve12" in the config (did you mean "dev12"?)');
+    expect(errorOf('dve12').remedy).toBe('use "dev12"');
+    const tie = errorOf('dev');
+    expect(tie.message).toBe('no developer "dev" in the config');
+    expect(tie.remedy).toBe(`use one of: ${Array.from({ length: 20 }, (_, i) => `dev${i + 1}`).join(', ')} and 10 more`);
   });
 });
 

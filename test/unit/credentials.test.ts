@@ -54,7 +54,7 @@ describe('credentials and endpoint errors', () => {
     expect(r.code, r.stderr).toBe(ExitCode.badInput);
     expect(r.stderr).toContain('no AWS credentials found');
     expect(r.stderr).toContain('AWS_PROFILE is not set');
-    expect(r.stderr).toMatch(/fix: set AWS_PROFILE/);
+    expect(r.stderr).toMatch(/fix: Set AWS_PROFILE/);
     expect(existsSync(ws.state)).toBe(false);
   });
 

@@ -53,3 +53,20 @@ describe('destroy says what it deletes and what it keeps', () => {
     expect(deleting.kept.join(' ')).not.toContain('backup vault');
   });
 });
+
+describe('what a destroy that failed says', () => {
+  it('names the phases that ran and failed, never one that did not run, says what is still in AWS from the final listing, and its fix is whole sentences', async () => {
+    const { leftAfterDestroy } = await import('../../src/commands/converge.js');
+    const { DevenvError: Err } = await import('../../src/errors.js');
+    const err = leftAfterDestroy({ config: { project: 'demo' } } as never, {
+      outcomes: [
+        { name: 'vpc', result: 'done' },
+        { name: 'iam', result: 'failed', error: new Err('phase', 'IAM role demo-role already exists but is not devenv\'s', { remedy: 'tag it devenv:project=demo or delete it' }) },
+        { name: 'ec2', result: 'blocked', reason: 'needs iam' },
+      ],
+    }, [{ kind: 'instance', id: 'i-1', why: 'not deleted: it waits for iam', kept: false }, { kind: 'data volume', id: 'vol-1', why: 'kept', kept: true }], undefined);
+    expect(err.message).toBe("destroy could not delete everything; iam failed: IAM role demo-role already exists but is not devenv's\nstill in AWS: instance i-1: not deleted: it waits for iam");
+    expect(err.message).not.toContain('ec2');
+    expect(err.remedy).toBe('Tag it devenv:project=demo or delete it. Then run `devenv destroy` again.');
+  });
+});

@@ -4,7 +4,7 @@
  * first Ctrl-C cannot finish the run by itself.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,5 +45,32 @@ describe('a second Ctrl-C', () => {
     child.kill('SIGINT');
     expect(await exited).toBe(ExitCode.interrupted);
     expect(existsSync(lock), stderr).toBe(false);
+  }, 30_000);
+});
+
+describe('a quit in the middle of a state write', () => {
+  it('leaves no *.tmp-* file next to the state file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'devenv-tmpwrite-'));
+    const store = new URL('../../dist/state/store.js', import.meta.url).href;
+    // Saves a large state over and over and quits (as a second Ctrl-C does: process.exit) while a temp file exists.
+    const script = `
+      import { readdirSync } from 'node:fs';
+      const { StateStore } = await import(${JSON.stringify(store)});
+      const s = await StateStore.open(${JSON.stringify(join(dir, 's.json'))}, { project: 'demo', region: 'us-east-1' });
+      s.data.resources.blob = { kind: 'blob', phase: 'vpc', attrs: { blob: 'x'.repeat(8_000_000) } };
+      const writing = () => readdirSync(${JSON.stringify(dir)}).some((f) => f.includes('.tmp-'));
+      for (let i = 0; i < 100000; i++) {
+        void s.save();
+        await new Promise((r) => setImmediate(r));
+        if (writing()) process.exit(130);
+      }
+      process.exit(3);
+    `;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    expect(code, `the script quit in the middle of a write: ${stderr}`).toBe(ExitCode.interrupted);
+    expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
   }, 30_000);
 });

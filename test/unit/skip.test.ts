@@ -23,6 +23,6 @@ describe('up --skip', () => {
   });
 
   it('refuses an unknown phase name as bad input', () => {
-    expect(() => phasesWithout(['storge'], reporter([]))).toThrow(expect.objectContaining({ kind: 'config', message: '--skip: unknown phase storge' }));
+    expect(() => phasesWithout(['storge'], reporter([]))).toThrow(expect.objectContaining({ kind: 'config', message: '--skip: unknown phase "storge" (did you mean "storage"?)', remedy: 'use "storage"' }));
   });
 });
