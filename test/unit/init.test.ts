@@ -30,7 +30,14 @@ describe('the config a person writes', () => {
     for (const [key, property] of Object.entries<Record<string, unknown>>(schema.properties)) {
       if ('default' in property) expect(written, `init left out ${key}`).toHaveProperty(key);
       const inner = property.properties as Record<string, Record<string, unknown>> | undefined;
-      for (const [sub, p] of Object.entries(inner ?? {})) if ('default' in p) expect(written[key], `init left out ${key}.${sub}`).toHaveProperty(sub, p.default);
+      for (const [sub, p] of Object.entries(inner ?? {})) {
+        if (!('default' in p)) continue;
+        expect(written[key], `init left out ${key}.${sub}`).toHaveProperty(sub);
+        // An object's default in the schema is what it starts from ({}); init writes it filled in.
+        const isObject = typeof p.default === 'object' && p.default !== null && !Array.isArray(p.default);
+        if (isObject) expect(written[key][sub]).toMatchObject(p.default as object);
+        else expect(written[key][sub], `${key}.${sub}`).toEqual(p.default);
+      }
     }
     expect(written.region).toBe('ap-southeast-7');
     expect(parseConfig(readFileSync(output, 'utf8'), output).project).toBe(written.project);
