@@ -1,5 +1,5 @@
 import type { Change, Row } from '../phases/types.js';
-import { shorten, table } from './table.js';
+import { shorten, table, withoutArns, wrap } from './table.js';
 
 /** What `status` and `plan` fit in by default; `--wide` lifts it. */
 export const DEFAULT_WIDTH = 120;
@@ -20,13 +20,15 @@ export function listProblems(problems: string[]): string {
   return [`${problems.length} problems:`, ...shown, ...(more > 0 ? [`  and ${more} more (\`--json\` lists them all)`] : [])].join('\n');
 }
 
-export const warningLines = (warnings: string[]): string[] => [...new Set(warnings)].map((w) => `warning: ${w}`);
+/** Each warning once, on lines of at most 120 characters (all of it with `--wide`). */
+export const warningLines = (warnings: string[], o: ViewOptions = {}): string[] =>
+  [...new Set(warnings)].map((w) => (o.wide ? `warning: ${w}` : wrap(`warning: ${w}`, DEFAULT_WIDTH)));
 
 /** By default a name in place of an ARN (the blueprint's, when it has one) and a long id cut in the middle. */
 function idCell(id: string | undefined, name: string | undefined, o: ViewOptions): string {
   if (!id) return '-';
   if (o.wide) return id;
-  return id.startsWith('arn:') && name ? name : shorten(id, ID_WIDTH);
+  return id.startsWith('arn:') ? (name ?? shorten(withoutArns(id), ID_WIDTH)) : shorten(id, ID_WIDTH);
 }
 
 export interface StatusResource extends Row {
@@ -60,7 +62,7 @@ export function renderStatus(v: StatusView, o: ViewOptions = {}): string {
   const maxWidth = o.wide ? undefined : DEFAULT_WIDTH;
   const resources = o.wide
     ? table(['phase', 'resource', 'kind', 'id', 'state', 'verdict', 'detail'], v.resources.map((r) => [r.phase, r.logicalId, r.kind, r.id ?? '-', r.state, r.verdict, r.detail ?? '']))
-    : table(['phase', 'resource', 'id', 'state', 'verdict', 'detail'], v.resources.map((r) => [r.phase, r.logicalId, idCell(r.id, v.names.get(r.logicalId), o), r.state, r.verdict, r.detail ?? '']), { maxWidth });
+    : table(['phase', 'resource', 'id', 'state', 'verdict', 'detail'], v.resources.map((r) => [r.phase, r.logicalId, idCell(r.id, v.names.get(r.logicalId), o), r.state, r.verdict, withoutArns(r.detail ?? '')]), { maxWidth });
   return [
     v.heading,
     '',
@@ -73,7 +75,7 @@ export function renderStatus(v: StatusView, o: ViewOptions = {}): string {
     '',
     `load balancer: ${v.loadBalancerDns ?? 'not created yet'}`,
     `host: ${v.hostAddress ?? 'not created yet'}`,
-    ...(v.warnings.length ? ['', ...warningLines(v.warnings)] : []),
+    ...(v.warnings.length ? ['', ...warningLines(v.warnings, o)] : []),
   ].join('\n');
 }
 
@@ -97,7 +99,7 @@ export function renderPlan(v: PlanView, o: ViewOptions = {}): string {
   const row = (c: Change) => {
     const [symbol, action] = c.blocked ? ['!', 'conflict'] : [SYMBOL[c.action], c.action];
     const name = c.name ?? c.logicalId;
-    return o.wide ? [symbol, action, c.phase, c.kind, name, c.id ?? '', c.detail ?? ''] : [symbol, action, c.phase, c.kind, name, c.detail ?? ''];
+    return o.wide ? [symbol, action, c.phase, c.kind, name, c.id ?? '', c.detail ?? ''] : [symbol, action, c.phase, c.kind, withoutArns(name), withoutArns(c.detail ?? '')];
   };
   const rows = shown.map(row);
   rows.push(...v.failures.map((f) => (o.wide ? ['!', 'error', f.phase, '-', '-', '', `error: ${f.message}`] : ['!', 'error', f.phase, '-', '-', `error: ${f.message}`])));
@@ -109,7 +111,7 @@ export function renderPlan(v: PlanView, o: ViewOptions = {}): string {
   return [
     ...lines,
     ...(v.pending.length ? ['', 'Not created yet (`devenv up` runs them):', ...v.pending.map((p) => `  ${p}`)] : []),
-    ...(warnings.length ? ['', ...warningLines(warnings)] : []),
+    ...(warnings.length ? ['', ...warningLines(warnings, o)] : []),
     '',
     v.summaryLine,
   ].join('\n');
