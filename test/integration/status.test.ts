@@ -13,7 +13,7 @@ import { DeregisterTargetsCommand, ModifyRuleCommand } from '@aws-sdk/client-ela
 import { expect, it } from 'vitest';
 import { ExitCode } from '../../src/errors.js';
 import { expectConverged, expectHostPhasesPendingOnly, expectNoMutatingCalls, statusJson, type StatusJson } from './expect.js';
-import { newWorkspace, type CliResult, type Workspace } from './moto.js';
+import { describeResult, newWorkspace, type CliResult, type Workspace } from './moto.js';
 import { describeMoto } from './suite.js';
 
 async function status(ws: Workspace): Promise<{ r: CliResult; json: StatusJson }> {
@@ -64,10 +64,28 @@ async function expectReadable(ws: Workspace, developers: number): Promise<void> 
 describeMoto('status', (moto) => {
   it('exits 0 after a clean up; 1 naming a deleted record, a deregistered target, a changed rule, a deleted security group; 0 after up repairs each', async () => {
     const ws = await newWorkspace(moto.server, { developers: ['alice', 'bob', 'carol'] });
-    expectConverged(await ws.cli(['up']));
+    const up = await ws.cli(['up']);
+    expectConverged(up);
     const clean = await status(ws);
     expectHostPhasesPendingOnly(clean.r);
     expect(clean.json.ok).toBe(false);
+    // What a user needs next: up ends with it, status --json carries it.
+    const lb = ((await ws.state()).resources.alb as { attrs: { dnsName: string } }).attrs.dnsName;
+    const host = ((await ws.state()).resources.instance as { attrs: { publicIp: string } }).attrs.publicIp;
+    expect(lb).toMatch(/\.elb\.amazonaws\.com$/);
+    expect(host).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    expect(clean.json).toMatchObject({
+      urls: { alice: 'https://alice.dev.example.com', bob: 'https://bob.dev.example.com', carol: 'https://carol.dev.example.com' },
+      loadBalancerDns: lb, hostAddress: host,
+      pending: ['storage', 'containers', 'test'].map((phase) => ({ phase, reason: 'left out by `up --skip`' })),
+    });
+    const ending = up.stderr.slice(up.stderr.indexOf("developers' URLs")).split('\n').slice(0, 6);
+    expect(ending, describeResult(up)).toEqual([
+      "developers' URLs (3; logins: `devenv credentials export`):",
+      '  alice  https://alice.dev.example.com', '  bob    https://bob.dev.example.com', '  carol  https://carol.dev.example.com',
+      `load balancer: ${lb}`, `host: ${host}`,
+    ]);
+    expect(up.stderr).toContain('still pending: storage (left out by `up --skip`), containers (left out by `up --skip`), test (left out by `up --skip`); `devenv up` runs them');
     expect(clean.json.developers.map((d) => [d.name, d.url, d.target, d.dns, d.problems])).toEqual([
       ['alice', 'https://alice.dev.example.com', 'healthy', 'in sync', ['pending directory', 'pending container']],
       ['bob', 'https://bob.dev.example.com', 'healthy', 'in sync', ['pending directory', 'pending container']],
