@@ -98,10 +98,11 @@ describeMoto('what commands report', (moto) => {
     const plan = await ws.cli(['plan', '--all']);
     expect(plan.code, describeResult(plan)).toBe(ExitCode.phaseFailed);
     expectNoMutatingCalls(plan, 'plan');
-    expect(plan.stdout).toMatch(/error\s+iam\s.*error: IAM role .* is not devenv's/);
+    expect(plan.stdout).toMatch(/^!\s+error\s+iam\s.*error: IAM role /m); // cut at 120 columns: the whole of it is on stderr
     expect(plan.stdout).toMatch(/keep\s+vpc\s+VPC/);
     expect(lastLine(plan.stdout)).toContain('1 phase could not be planned');
     expect(plan.stderr).toContain('could not plan phase iam');
+    expect(plan.stderr).toMatch(/iam: IAM role \S+ already exists but is not devenv's/);
     expect(plan.stderr).toContain(`tag it devenv:project=${PROJECT}`);
 
     const status = await ws.cli(['status']);
