@@ -108,7 +108,7 @@ export async function status(session: Session, o: ReadOptions): Promise<ReadResu
     const owners = developerOwners(session.model);
     const resources: StatusResource[] = names.flatMap((name): StatusResource[] => {
       const failure = failures.find((f) => f.phase === name);
-      if (failure) return [{ phase: name, logicalId: '-', kind: '-', state: `error: ${messageOf(failure.error).split('\n')[0]}`, verdict: 'error' }];
+      if (failure) return [{ phase: name, logicalId: '-', kind: '-', state: 'error', detail: messageOf(failure.error).split('\n')[0], verdict: 'error' }];
       return (items.get(name) ?? []).map((row) => {
         const { problem: _asRead, warnings: _said, ...rest } = row;
         const problem = neverCreated.includes(name) ? undefined : problemOf(row);

@@ -107,8 +107,8 @@ describeMoto('what commands report', (moto) => {
 
     const status = await ws.cli(['status']);
     expect(status.code, describeResult(status)).toBe(ExitCode.phaseFailed);
-    expect(status.stdout).toMatch(/iam\s+-\s+-\s+-\s+error: IAM role/);
-    expect(status.stdout).toMatch(/vpc\s+vpc\s+VPC\s+vpc-\S+\s+available/);
+    expect(status.stdout).toMatch(/^iam\s+-\s+-\s+error\s+error\s+IAM role/m);
+    expect(status.stdout).toMatch(/^vpc\s+vpc\s+vpc-\S+\s+available/m);
     expect(status.stderr).toMatch(/problems?: .*iam could not be read/);
 
     const destroy = await ws.cli(['destroy', '--yes']);
