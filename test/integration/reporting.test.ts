@@ -109,7 +109,7 @@ describeMoto('what commands report', (moto) => {
     expect(status.code, describeResult(status)).toBe(ExitCode.phaseFailed);
     expect(status.stdout).toMatch(/^iam\s+-\s+-\s+error\s+error\s+IAM role/m);
     expect(status.stdout).toMatch(/^vpc\s+vpc\s+vpc-\S+\s+available/m);
-    expect(status.stderr).toMatch(/problems?: .*iam could not be read/);
+    expect(status.stderr).toMatch(/problems:\n(  .*\n)*  iam could not be read/);
 
     const destroy = await ws.cli(['destroy', '--yes']);
     expect(destroy.code, describeResult(destroy)).toBe(ExitCode.phaseFailed);
