@@ -149,11 +149,13 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .description('show what `up` would create, adopt, change or delete (read-only)')
     .option('--offline', 'render the plan from the config (and the state file, for the ports): no AWS credentials, no calls', false)
     .option('--detailed-exitcode', 'exit 0 when there is nothing to change, 2 when there is, 1 on any error (for CI drift checks)', false)
-    .action(async (o: { offline: boolean; detailedExitcode: boolean }) =>
+    .option('--all', 'list every resource, also those as planned', false)
+    .option('--wide', 'every column, ARNs and ids whole, however wide', false)
+    .action(async (o: { offline: boolean; detailedExitcode: boolean; all: boolean; wide: boolean }) =>
       action(async (flags, reporter, signal) => {
         const { hasChanges, offlinePlan } = await import('./commands/plan.js');
         const { onlinePlan } = await import('./commands/read.js');
-        const result = o.offline ? await offlinePlan(flags.config, flags.state, flags.json) : await onlinePlan(await session(flags, reporter, signal, 'plan', false), flags.json);
+        const result = o.offline ? await offlinePlan(flags.config, flags.state, flags.json) : await onlinePlan(await session(flags, reporter, signal, 'plan', false), { json: flags.json, all: o.all, wide: o.wide });
         io.stdout.write(`${result.output}\n`);
         if ('failure' in result && result.failure) throw result.failure;
         if (o.detailedExitcode && hasChanges(result.summary!)) setExit(DETAILED_EXIT_CHANGES);
@@ -189,10 +191,11 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
   program
     .command('status')
     .description('live table of every resource and every developer')
-    .action(async () =>
+    .option('--wide', 'every column, ARNs and ids whole, however wide', false)
+    .action(async (o: { wide: boolean }) =>
       action(async (flags, reporter, signal) => {
         const { status } = await import('./commands/read.js');
-        const result = await status(await session(flags, reporter, signal, 'status', false), flags.json);
+        const result = await status(await session(flags, reporter, signal, 'status', false), { json: flags.json, wide: o.wide });
         io.stdout.write(`${result.output}\n`);
         if (result.failure) throw result.failure;
       }));

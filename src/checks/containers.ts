@@ -1,6 +1,7 @@
 import { containerName } from '../remote/compose.js';
 import { containerStates, type ContainerState } from '../remote/containers.js';
-import { messageOf } from '../errors.js';
+import { formatDuration, waitFor } from '../aws/wait.js';
+import { DevenvError, InterruptedError, messageOf } from '../errors.js';
 import type { Context } from '../phases/types.js';
 import { fail, pass, type CheckResult } from './result.js';
 
@@ -14,12 +15,36 @@ export function containerVerdict(developer: string, s: ContainerState | undefine
   return s.status === 'running' && s.health === 'healthy' ? pass(CHECK_CONTAINER, seen) : fail(CHECK_CONTAINER, seen, logs);
 }
 
-/** Every developer's container as Docker on the host reports it, in one command over SSH. */
-export async function containerChecks(ctx: Pick<Context, 'ssh'>, developers: string[]): Promise<CheckResult[]> {
-  let states: Map<string, ContainerState>;
+/**
+ * A just-started container is `starting` until its healthcheck passes (compose: a 60 s start
+ * period, then every 5 s): worth waiting for, like an `initial` target, before it is judged.
+ */
+export const CONTAINER_WAIT_MS = 3 * 60_000;
+const CONTAINER_POLL_MS = 5_000;
+const starting = (s: ContainerState | undefined) => s?.status === 'running' && s.health === 'starting';
+
+/**
+ * Every developer's container as Docker on the host reports it, in one command over SSH; read
+ * again every 5 s for as long as some container is still `starting` (bounded: those still starting
+ * at the end fail their check).
+ */
+export async function containerChecks(ctx: Pick<Context, 'ssh' | 'clock' | 'signal' | 'report'>, developers: string[]): Promise<CheckResult[]> {
+  let states = new Map<string, ContainerState>();
   try {
-    states = await containerStates(await ctx.ssh(), developers);
+    const host = await ctx.ssh();
+    const waiting = () => developers.filter((d) => starting(states.get(d)));
+    await waitFor(async () => {
+      states = await containerStates(host, developers);
+      return { done: waiting().length === 0, value: undefined, seen: `starting: ${waiting().join(', ')}` };
+    }, {
+      what: 'the containers\' healthchecks', timeoutMs: CONTAINER_WAIT_MS, intervalMs: CONTAINER_POLL_MS, clock: ctx.clock, signal: ctx.signal,
+      onWait: (elapsed, seen) => ctx.report.progress(`waiting for the containers' healthchecks (${formatDuration(elapsed)}; ${seen})`),
+    }).catch((err: unknown) => {
+      // Out of time: the containers still `starting` fail their check below.
+      if (!(err instanceof DevenvError && err.kind === 'aws' && err.message.startsWith('timed out'))) throw err;
+    });
   } catch (err) {
+    if (err instanceof InterruptedError) throw err;
     const why = messageOf(err).split('\n')[0];
     return developers.map((developer) => ({ developer, ...fail(CHECK_CONTAINER, `could not ask the host: ${why}`, 'the instance status check; SSH to the host (`ssh.host`, the admin CIDR)') }));
   }

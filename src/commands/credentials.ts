@@ -10,6 +10,7 @@ import { removeOnExit, writeOwnerOnlyFile } from '../files.js';
 import {
   COMBINED_CSV, credentialFileName, renderCredential, renderCsv, type Credential, type CredentialFormat,
 } from '../secrets/credential-files.js';
+import { runningDevelopers } from '../phases/containers.js';
 import type { Reporter } from '../ui/events.js';
 import type { Session } from './session.js';
 
@@ -61,6 +62,8 @@ export async function exportCredentials(session: Session, o: ExportOptions, stdo
     await writeFiles(dir, files, o.force);
     reporter.emit({ type: 'step', message: `wrote the logins of ${credentials.length} developer${credentials.length === 1 ? '' : 's'} to ${dir} (files 0600, folder 0700): ${[...files.keys()].join(', ')}` });
     reporter.emit({ type: 'warn', message: 'these files hold passwords: give each developer their own file only, then delete them' });
+    const started = runningDevelopers(session);
+    for (const d of session.model.developers.filter((x) => !started.includes(x.name))) reporter.emit({ type: 'warn', message: `${d.name} has no container yet (the containers phase has not started it): ${d.url} answers once \`devenv up\` has` });
   } finally {
     await session.close();
   }

@@ -5,7 +5,6 @@ import { PHASES, topologicalOrder } from '../phases/index.js';
 import type { Change } from '../phases/types.js';
 import { TAG } from '../aws/tags.js';
 import { StateStore } from '../state/store.js';
-import { messageOf } from '../errors.js';
 import { table } from '../ui/table.js';
 
 const showValue = (v: PropertyValue) => (Array.isArray(v) ? v.join(', ') : String(v));
@@ -69,42 +68,39 @@ export interface PlanSummary {
   delete: number;
   adopt: number;
   notBuilt: number;
-  /** Changes in phases the last `up --skip` left out: shown, but not counted as changes. */
-  skipped: number;
+  /** Phases not created yet (never run, left out by `up --skip`, failed): `up` runs them, so there is something to do. */
+  pending: number;
+  /** Conflicts `up` would stop at (a DNS name another record holds). */
+  blocked: number;
   failedPhases: number;
 }
 
-export const hasChanges = (s: PlanSummary): boolean => s.create + s.update + s.replace + s.delete > 0;
+/** Whether `up` has anything to do: `plan --detailed-exitcode` exits 2, and `status` finds a problem for each. */
+export const hasChanges = (s: PlanSummary): boolean => s.create + s.update + s.replace + s.delete + s.pending + s.blocked > 0;
 
 const NOT_BUILT = 'phase not built yet';
 
-export function countChanges(changes: Change[], failures: PhaseFailure[] = [], skippedPhases: string[] = []): PlanSummary {
+export function countChanges(changes: Change[], failures: PhaseFailure[] = [], pendingPhases: string[] = []): PlanSummary {
   const built = changes.filter((c) => c.detail !== NOT_BUILT);
-  const counted = built.filter((c) => !skippedPhases.includes(c.phase));
-  const count = (action: Change['action']) => counted.filter((c) => c.action === action).length;
+  const count = (action: Change['action']) => built.filter((c) => c.action === action).length;
   return {
     create: count('create'), update: count('update'), replace: count('replace'), delete: count('delete'), adopt: count('adopt'),
-    notBuilt: changes.length - built.length, skipped: built.filter((c) => skippedPhases.includes(c.phase) && c.action !== 'keep').length,
+    notBuilt: changes.length - built.length, pending: pendingPhases.length, blocked: built.filter((c) => c.blocked).length,
     failedPhases: failures.length,
   };
 }
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** The plan's last line: `Plan: 2 to create, 1 to update, 0 to replace, 0 to delete (and 3 to adopt: …).` */
 export function summaryLine(s: PlanSummary, offline = false): string {
   const extra = [
     ...(s.adopt ? [`${s.adopt} to adopt: found by their tags, they are only recorded in the state`] : []),
     ...(s.notBuilt ? [`${s.notBuilt} more in phases not built yet, which \`up\` does not reach`] : []),
-    ...(s.skipped ? [`${s.skipped} more in phases left out by \`up --skip\``] : []),
+    ...(s.pending ? [`${plural(s.pending, 'phase')} not created yet`] : []),
+    ...(s.blocked ? [`${plural(s.blocked, 'conflict')} \`up\` would stop at`] : []),
     ...(s.failedPhases ? [`${s.failedPhases} phase${s.failedPhases > 1 ? 's' : ''} could not be planned`] : []),
   ];
   return `Plan${offline ? ' (offline: as if nothing existed yet)' : ''}: ${s.create} to create, ${s.update} to update, ${s.replace} to replace, ${s.delete} to delete` +
     `${extra.length ? ` (and ${extra.join('; ')})` : ''}.`;
-}
-
-const SYMBOL: Record<Change['action'], string> = { create: '+', adopt: '~', update: '~', replace: '!', delete: '-', keep: '=' };
-
-export function renderChanges(changes: Change[], failures: PhaseFailure[], summary: PlanSummary): string {
-  const rows = changes.map((c) => [SYMBOL[c.action], c.action, c.phase, c.kind, c.name ?? c.logicalId, c.id ?? '', c.detail ?? '']);
-  rows.push(...failures.map((f) => ['!', 'error', f.phase, '-', '-', '', `error: ${messageOf(f.error).split('\n')[0]}`]));
-  return `${table(['', 'action', 'phase', 'kind', 'name', 'id', 'detail'], rows)}\n\n${summaryLine(summary)}`;
 }

@@ -1,9 +1,10 @@
 import { DevenvError, ExitCode, messageOf, type ErrorKind } from '../errors.js';
 import { PHASES, topologicalOrder } from '../phases/index.js';
-import { PHASE_NAMES, type Change, type Context, type Phase, type PhaseName, type Row } from '../phases/types.js';
+import type { Change, Context, Phase, PhaseName } from '../phases/types.js';
 import { problemOf } from '../phases/inspection.js';
-import { table } from '../ui/table.js';
-import { countChanges, renderChanges, type PhaseFailure, type PlanSummary } from './plan.js';
+import { listProblems, renderPlan, renderStatus, type StatusDeveloper, type StatusResource, type ViewOptions } from '../ui/read-views.js';
+import { describePending, nextSteps, pendingPhases, type PendingPhase } from './next-steps.js';
+import { countChanges, summaryLine, type PhaseFailure, type PlanSummary } from './plan.js';
 import type { Session } from './session.js';
 
 /** What `plan` and `status` print, and the error they exit with after printing it (a phase that could not be read, drift). */
@@ -32,9 +33,6 @@ async function readPhases<T>(session: Session, names: PhaseName[], read: (phase:
   return { items, failures };
 }
 
-/** Phases the last `up --skip` left out (and that had not completed before). */
-const skippedPhases = (session: Session): PhaseName[] => PHASE_NAMES.filter((n) => session.state.phase(n)?.status === 'skipped');
-
 const builtPhases = (): PhaseName[] => topologicalOrder().filter((name) => PHASES.find((p) => p.name === name)!.load);
 
 const remediesOf = (failures: PhaseFailure[]): string[] => failures.flatMap((f) => (f.error instanceof DevenvError && f.error.remedy ? [f.error.remedy] : []));
@@ -52,8 +50,23 @@ function phaseFailure(verb: string, failures: PhaseFailure[]): DevenvError | und
     failures.map((f) => `${f.phase}: ${messageOf(f.error)}`).join('; '), { remedy: remedies.join('; ') || undefined, cause: failures[0].error });
 }
 
+/** `plan` and `status` as the user asked: `--wide` (every column, ids whole), `--all` (plan: the keeps too). */
+export interface ReadOptions extends ViewOptions {
+  json: boolean;
+  all?: boolean;
+}
+
+/** The conflicts `up` would stop at (a DNS name another record holds): `plan` shows them, then fails naming them, as `up` would. */
+function blockedFailure(changes: Change[]): DevenvError | undefined {
+  const blocked = changes.filter((c) => c.blocked);
+  if (blocked.length === 0) return undefined;
+  return new DevenvError('phase', `\`devenv up\` would stop at ${blocked.length === 1 ? 'a conflict' : `${blocked.length} conflicts`}: ${blocked.map((c) => `${c.phase} ${c.kind} ${c.name ?? c.logicalId}: ${c.blocked}`).join('; ')}`, {
+    remedy: 'resolve each conflict the way its line says, then run `devenv plan` again',
+  });
+}
+
 /** `plan`: each built phase probes AWS (read-only); phases not built yet show their blueprint as creates. */
-export async function onlinePlan(session: Session, json: boolean): Promise<ReadResult> {
+export async function onlinePlan(session: Session, o: ReadOptions): Promise<ReadResult> {
   try {
     await session.verifyAccount();
     await session.allocateDevelopers(); // what `up` would give: recovered from the secrets' tags when the state lacks someone
@@ -64,11 +77,13 @@ export async function onlinePlan(session: Session, json: boolean): Promise<ReadR
       if (info.load) changes.push(...(items.get(name) ?? []));
       else changes.push(...info.blueprint(session.model).map((r): Change => ({ phase: name, action: 'create', logicalId: r.logicalId, kind: r.kind, name: r.name, detail: 'phase not built yet' })));
     }
-    const summary = countChanges(changes, failures, skippedPhases(session));
-    const output = json
-      ? JSON.stringify({ changes, errors: failures.map((f) => ({ phase: f.phase, message: messageOf(f.error) })), summary })
-      : renderChanges(changes, failures, summary);
-    return { output, summary, failure: phaseFailure('plan', failures) };
+    const pending = pendingPhases(session.state);
+    const summary = countChanges(changes, failures, pending.map((p) => p.phase));
+    const errors = failures.map((f) => ({ phase: f.phase, message: messageOf(f.error).split('\n')[0]! }));
+    const output = o.json
+      ? JSON.stringify({ changes, errors, pending, warnings: [...new Set(changes.flatMap((c) => c.warnings ?? []))], summary })
+      : renderPlan({ changes, failures: errors, pending: pending.map(describePending), summaryLine: summaryLine(summary), all: o.all }, o);
+    return { output, summary, failure: phaseFailure('plan', failures) ?? blockedFailure(changes) };
   } finally {
     await session.close();
   }
@@ -77,45 +92,51 @@ export async function onlinePlan(session: Session, json: boolean): Promise<ReadR
 /**
  * `status`: every built phase's live rows (one read per phase: a phase's `status` shares its `plan`'s
  * read and marks on its rows what `plan` would change), a row per developer, and whether all of it is
- * live and as planned. A row with a problem (missing, drifted, unhealthy) outside a phase the last
- * `up --skip` left out, and a phase that could not be read, make the command exit 1, naming them.
+ * live and as planned. A phase not created yet (never run, left out by `up --skip`, failed) is a
+ * problem of its own line; the rows of one never created carry no problem of their own (they are
+ * `pending`). Any problem, and a phase that could not be read, make the command exit 1, naming them.
  */
-export async function status(session: Session, json: boolean): Promise<ReadResult> {
+export async function status(session: Session, o: ReadOptions): Promise<ReadResult> {
   try {
     await session.verifyAccount();
     await session.allocateDevelopers(); // what `up` would give: recovered from the secrets' tags when the state lacks someone
     const names = builtPhases();
     const { items, failures } = await readPhases(session, names, (phase, ctx) => phase.status(ctx));
-    const skippedNow = skippedPhases(session);
+    const pending = pendingPhases(session.state);
+    // A phase that never got as far as creating anything: its rows say `pending`, the phase's line says why.
+    const neverCreated = pending.filter((p) => ['skipped', undefined].includes(session.state.phase(p.phase)?.status)).map((p) => p.phase);
     const owners = developerOwners(session.model);
-    const resources: Row[] = names.flatMap((name): Row[] => {
+    const resources: StatusResource[] = names.flatMap((name): StatusResource[] => {
       const failure = failures.find((f) => f.phase === name);
-      if (failure) return [{ phase: name, logicalId: '-', kind: '-', state: `error: ${messageOf(failure.error).split('\n')[0]}` }];
+      if (failure) return [{ phase: name, logicalId: '-', kind: '-', state: 'error', detail: messageOf(failure.error).split('\n')[0], verdict: 'error' }];
       return (items.get(name) ?? []).map((row) => {
-        const { problem: _asRead, ...rest } = row;
-        const problem = skippedNow.includes(name) ? undefined : problemOf(row);
+        const { problem: _asRead, warnings: _said, ...rest } = row;
+        const problem = neverCreated.includes(name) ? undefined : problemOf(row);
         const developer = row.developer ?? owners.get(row.logicalId);
-        return { ...rest, ...(developer ? { developer } : {}), ...(problem ? { problem } : {}) };
+        const verdict = problem?.verdict ?? (neverCreated.includes(name) ? 'pending' : 'ok');
+        return { ...rest, ...(developer ? { developer } : {}), ...(problem ? { problem } : {}), verdict };
       });
     });
     const problems = [
+      ...pending.map(describePending),
       ...failures.map((f) => `${f.phase} could not be read: ${messageOf(f.error)}`),
       ...resources.flatMap((r) => (r.problem ? [r.problem.message] : [])),
     ];
+    const warnings = [...new Set(names.flatMap((n) => (items.get(n) ?? []).flatMap((r) => r.warnings ?? [])))];
     const developers = developerRows(session, resources);
-    const phases = PHASES.map((p) => ({ name: p.name, status: p.load ? (session.state.phase(p.name)?.status ?? 'not run') : 'not built yet' }));
-    const output = json
-      ? JSON.stringify({ project: session.config.project, region: session.config.region, account: session.state.data.account, ok: problems.length === 0, phases, developers, resources, problems })
-      : [
-        `${session.config.project} in ${session.config.region}${session.state.data.account ? ` (account ${session.state.data.account})` : ''}`,
-        '',
-        table(['phase', 'status'], phases.map((p) => [p.name, p.status])),
-        '',
-        table(['phase', 'resource', 'kind', 'id', 'state', 'verdict', 'detail'], resources.map((r) => [r.phase, r.logicalId, r.kind, r.id ?? '-', r.state, verdictOf(r, skippedNow), r.detail ?? ''])),
-        '',
-        table(['developer', 'url', 'port', 'container', 'target', 'dns', 'verdict'], developers.map((d) => [d.name, d.url, String(d.port), d.container, d.target, d.dns, d.problems.length ? d.problems.join('; ') : 'ok'])),
-      ].join('\n');
-    const failure = problems.length === 0 ? undefined : new DevenvError(kindOf(failures), `${problems.length} problem${problems.length > 1 ? 's' : ''}: ${problems.join('; ')}`, {
+    const phases = PHASES.map((p) => ({ name: p.name, status: p.load ? phaseStatus(session, p.name, pending) : 'not built yet' }));
+    const next = nextSteps(session.config, session.model, session.state);
+    const output = o.json
+      ? JSON.stringify({
+        project: session.config.project, region: session.config.region, account: session.state.data.account, ok: problems.length === 0,
+        urls: next.urls, loadBalancerDns: next.loadBalancerDns, hostAddress: next.hostAddress, pending: next.pending,
+        phases, developers, resources: resources.map(({ verdict: _v, ...r }) => r), problems, warnings,
+      })
+      : renderStatus({
+        heading: `${session.config.project} in ${session.config.region}${session.state.data.account ? ` (account ${session.state.data.account})` : ''}`,
+        phases, resources, developers, names: blueprintNames(session.model), loadBalancerDns: next.loadBalancerDns, hostAddress: next.hostAddress, warnings,
+      }, o);
+    const failure = problems.length === 0 ? undefined : new DevenvError(kindOf(failures), listProblems(problems), {
       remedy: [...remediesOf(failures), '`devenv plan` shows what `devenv up` would do about them'].join('; '),
     });
     return { output, failure };
@@ -124,35 +145,35 @@ export async function status(session: Session, json: boolean): Promise<ReadResul
   }
 }
 
-const verdictOf = (r: Row, skipped: PhaseName[]) => r.problem?.verdict ?? (skipped.includes(r.phase) ? 'skipped' : r.logicalId === '-' ? 'error' : 'ok');
+function phaseStatus(session: Session, name: PhaseName, pending: PendingPhase[]): string {
+  const p = pending.find((x) => x.phase === name);
+  return p ? `pending: ${p.reason}` : (session.state.phase(name)?.status ?? 'not run');
+}
 
 /** Which developer each logical id belongs to, from every phase's blueprint (a phase's rows need not say). */
 function developerOwners(model: Session['model']): Map<string, string> {
   return new Map(PHASES.flatMap((p) => p.blueprint(model)).flatMap((r) => (r.developer ? [[r.logicalId, r.developer] as [string, string]] : [])));
 }
 
-/** What `status` shows of one developer: where they log in, and the live state of what serves them. */
-export interface DeveloperStatus {
-  name: string;
-  url: string;
-  port: number;
-  priority: number;
-  /** The state of their container, target group (its target's health) and DNS record; `-` when no phase shows one. */
-  container: string;
-  target: string;
-  dns: string;
-  /** `<verdict> <kind>` of each of their resources with a problem (their rule, secret, log group … too). */
-  problems: string[];
+/** Each logical id's name, from every phase's blueprint: what `status` shows in place of an ARN. */
+function blueprintNames(model: Session['model']): Map<string, string> {
+  return new Map(PHASES.flatMap((p) => p.blueprint(model)).map((r) => [r.logicalId, r.name]));
 }
 
-function developerRows(session: Session, resources: Row[]): DeveloperStatus[] {
+/** What `status` shows of one developer: where they log in, and the live state of what serves them. */
+export interface DeveloperStatus extends StatusDeveloper {
+  priority: number;
+}
+
+function developerRows(session: Session, resources: StatusResource[]): DeveloperStatus[] {
   return session.model.developers.map((d) => {
     const mine = resources.filter((r) => r.developer === d.name);
     const stateOf = (kind: string) => mine.find((r) => r.kind === kind)?.state ?? '-';
     return {
       name: d.name, url: d.url, port: d.port, priority: d.priority,
       container: stateOf('container'), target: stateOf('target group'), dns: stateOf('DNS record'),
-      problems: mine.flatMap((r) => (r.problem ? [`${r.problem.verdict} ${r.kind}`] : [])),
+      // `<verdict> <kind>` of each of their resources with a problem (their rule, secret, log group …), or whose phase is pending.
+      problems: mine.flatMap((r) => (r.problem ? [`${r.problem.verdict} ${r.kind}`] : r.verdict === 'pending' ? [`pending ${r.kind}`] : [])),
     };
   });
 }

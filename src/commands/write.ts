@@ -8,6 +8,7 @@ import { ask } from '../ui/prompt.js';
 import { confirmUp } from './confirm-up.js';
 import { applyPhases, checkNeeds, destroyPhases, summarize } from './converge.js';
 import { destroyPreview } from './destroy-summary.js';
+import { reportNextSteps } from './next-steps.js';
 import type { Session } from './session.js';
 
 /** `up` (all phases) and `phase <name>` (one, once its needs have completed). */
@@ -18,7 +19,12 @@ export async function converge(session: Session, reporter: Reporter, names: Phas
     if (confirm) await confirmUp(session, reporter, names, confirm);
     // Recorded so that `status` does not count what the user chose not to build as missing.
     for (const name of skipped) if (session.state.phase(name)?.status !== 'complete') await session.state.setPhase(name, 'skipped');
-    summarize(await applyPhases(session, reporter, names, signal), reporter, 'converged');
+    const result = await applyPhases(session, reporter, names, signal);
+    try {
+      summarize(result, reporter, 'converged');
+    } finally {
+      if (names.length > 1) reportNextSteps(session, reporter); // `up`, not `phase <name>`
+    }
   } finally {
     await session.close();
   }

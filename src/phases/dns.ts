@@ -161,17 +161,21 @@ async function inspect(ctx: Context): Promise<Inspection> {
     if (decision.action === 'keep') return { ...base, action: 'keep', id: d.hostname, detail: describeTarget(decision.live) };
     const now = decision.live.map(describeTarget).join('; ');
     if (decision.action === 'update') return { ...base, action: 'update', id: d.hostname, detail: `${now} → A alias ${target.dnsName}` };
-    if (decision.action === 'taken') return { ...base, action: 'keep', id: d.hostname, detail: `devenv project "${decision.project}"'s: ${now}; up refuses: two projects cannot serve one name` };
-    return { ...base, action: ctx.options.takeOverDns ? 'replace' : 'keep', id: d.hostname, detail: `not devenv's: ${now}; ${ctx.options.takeOverDns ? 'taken over' : 'up refuses to overwrite it without --take-over-dns'}` };
+    if (decision.action === 'taken') {
+      const refusal = `devenv project "${decision.project}"'s: ${now}; up refuses: two projects cannot serve one name`;
+      return { ...base, action: 'keep', id: d.hostname, detail: refusal, blocked: refusal };
+    }
+    if (ctx.options.takeOverDns) return { ...base, action: 'replace', id: d.hostname, detail: `not devenv's: ${now}; taken over` };
+    const refusal = `not devenv's: ${now}; up refuses to overwrite it without --take-over-dns`;
+    return { ...base, action: 'keep', id: d.hostname, detail: refusal, blocked: refusal };
   });
   const removed = removedRecords(ctx, live, to, owners).map((r): Change => ({ phase: PHASE, action: 'delete', logicalId: `record/${normalName(r.Name!).split('.')[0]}`, kind: 'DNS record', name: normalName(r.Name!), detail: describeTarget(r) }));
   const rows = decisions.map((decision): Row => {
     const d = decision.developer;
     const here = recordsNamed(live, d.hostname).filter((r) => CLASHING.has(r.Type!));
     const state = here.length === 0 ? 'missing' : here.some((r) => to && aliasesTo(r, to)) ? 'in sync' : decision.action === 'taken' ? `project ${decision.project}'s` : 'points elsewhere';
-    const row: Row = { phase: PHASE, logicalId: recordId(d.name), kind: 'DNS record', id: here.length ? d.hostname : undefined, state, detail: here.map(describeTarget).join('; ') || d.hostname };
-    if (decision.action === 'taken') return { ...row, problem: { verdict: 'drifted', message: `dns DNS record ${takenText(decision)}: two projects cannot serve one name` } };
-    return state === 'points elsewhere' ? { ...row, problem: { verdict: 'drifted', message: `dns DNS record ${d.hostname} does not point at the load balancer (${row.detail})` } } : row;
+    // What is wrong with a record that points elsewhere is what `plan` says about it (an update, or a conflict `up` stops at).
+    return { phase: PHASE, logicalId: recordId(d.name), kind: 'DNS record', id: here.length ? d.hostname : undefined, state, detail: here.map(describeTarget).join('; ') || d.hostname };
   });
   return { changes: [...changes, ...removed], rows };
 }

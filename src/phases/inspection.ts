@@ -20,8 +20,9 @@ const SAYS: Partial<Record<Change['action'], string>> = { create: 'missing', upd
 /** The worse verdict first when one resource has several. */
 const RANK: Verdict[] = ['missing', 'drifted', 'unhealthy'];
 
-/** What a change `up` would make says is wrong now; `undefined` for a keep or an adopt. */
+/** What a change `up` would make (or stop at) says is wrong now; `undefined` for a keep or an adopt. */
 export function problemOfChange(c: Change): Problem | undefined {
+  if (c.blocked) return { verdict: 'drifted', message: `${c.phase} ${c.kind} ${c.name ?? c.id ?? c.logicalId}: ${c.blocked}` };
   const verdict = VERDICT[c.action];
   if (!verdict) return undefined;
   const detail = c.action !== 'create' && c.detail ? ` (${c.detail.split('\n')[0]})` : '';

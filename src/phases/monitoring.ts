@@ -1,10 +1,11 @@
-import { alarmRows, ensureAlarms, planAlarms, removeAlarms } from './monitoring/alarms.js';
-import { backupRows, ensureBackup, planBackup, removeBackup } from './monitoring/backup.js';
 import { configureLogShipping } from '../remote/cloudwatch-agent.js';
 import { containerStates } from '../remote/containers.js';
 import { runningDevelopers } from './containers.js';
-import { ensureLogGroups, logGroupRows, planLogGroups, recordedLogGroups, removeLogGroups } from './monitoring/logs.js';
-import type { Change, Context, Phase, Row } from './types.js';
+import { ensureAlarms, inspectAlarms, removeAlarms } from './monitoring/alarms.js';
+import { ensureBackup, inspectBackup, removeBackup } from './monitoring/backup.js';
+import { ensureLogGroups, inspectLogGroups, recordedLogGroups, removeLogGroups } from './monitoring/logs.js';
+import { fromInspection, joinInspections } from './inspection.js';
+import type { Context, Inspection, Phase } from './types.js';
 
 /**
  * monitoring: the log groups the host's CloudWatch agent ships to, the alarms and their optional
@@ -34,13 +35,9 @@ async function apply(ctx: Context): Promise<void> {
   if (failed) throw failed.reason;
 }
 
-async function plan(ctx: Context): Promise<Change[]> {
-  return [...await planLogGroups(ctx), ...await planAlarms(ctx), ...await planBackup(ctx)];
-}
-
-async function status(ctx: Context): Promise<Row[]> {
-  return [...await logGroupRows(ctx), ...await alarmRows(ctx), ...await backupRows(ctx)];
-}
+/** One read for `plan` and `status` (the three parts at once): what `plan` would change is what `status` marks. */
+const inspect = async (ctx: Context): Promise<Inspection> =>
+  joinInspections(await Promise.all([inspectLogGroups(ctx), inspectAlarms(ctx), inspectBackup(ctx)]));
 
 /** Backup first (a plan before its vault, the role last), then the alarms and their topic, then the log groups. */
 async function destroy(ctx: Context): Promise<void> {
@@ -49,5 +46,5 @@ async function destroy(ctx: Context): Promise<void> {
   await removeLogGroups(ctx);
 }
 
-const phase: Phase = { name: 'monitoring', apply, destroy, plan, status };
+const phase: Phase = { name: 'monitoring', apply, destroy, ...fromInspection(inspect) };
 export default phase;

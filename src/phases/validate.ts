@@ -85,7 +85,8 @@ const phase: Phase = {
       kind: 'check',
       name: r.check,
       ...(r.id ? { id: r.id } : {}),
-      detail: [r.detail, ...(r.warnings ?? [])].join('; '),
+      detail: r.detail,
+      ...(r.warnings?.length ? { warnings: r.warnings } : {}),
     }));
   },
 
@@ -98,6 +99,7 @@ const phase: Phase = {
       ...(r.id ? { id: r.id } : {}),
       state: r.ok ? 'ok' : 'failed',
       detail: r.detail,
+      ...(r.warnings?.length ? { warnings: r.warnings } : {}),
       ...(r.ok ? {} : { problem: { verdict: 'unhealthy' as const, message: `validate ${r.check} check failed: ${r.detail}` } }),
     }));
   },

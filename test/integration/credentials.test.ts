@@ -73,6 +73,22 @@ describeMoto('credentials export and rotate', (moto) => {
     expectNoSecretIn(json.stdout + json.stderr, 'the --json output');
   });
 
+  it('warns for each developer whose container does not exist yet (the containers phase has not started it)', async () => {
+    const none = await ws.cli(['credentials', 'export', '--out', join(ws.dir, 'warned')]);
+    expectOk(none);
+    const warned = (r: CliResult) => [...r.stderr.matchAll(/warning: (\w+) has no container yet/g)].map((m) => m[1]);
+    expect(warned(none), describeResult(none)).toEqual(DEVELOPERS);
+    // As a completed containers phase records it: alice's and bob's containers were started, carol is new.
+    const state = await ws.state();
+    state.phases.containers = { status: 'complete', updatedAt: new Date().toISOString(), outputs: { developers: 'alice bob' } };
+    await writeFile(ws.statePath, JSON.stringify(state), { mode: 0o600 });
+    const some = await ws.cli(['credentials', 'export', '--out', join(ws.dir, 'warned'), '--force']);
+    expectOk(some);
+    expect(warned(some), describeResult(some)).toEqual(['carol']);
+    delete state.phases.containers;
+    await writeFile(ws.statePath, JSON.stringify(state), { mode: 0o600 });
+  });
+
   it('refuses to replace any existing file without --force, naming it and writing nothing; --force replaces them all', async () => {
     const out = join(ws.dir, 'again');
     expectOk(await ws.cli(['credentials', 'export', '--out', out]));

@@ -110,7 +110,7 @@ describeMoto('the edge: cert, alb and dns', (moto) => {
     expect(kept.filter((r) => r.includes(' A alias'))).toEqual([]);
 
     const plan = await ws.cli(['plan', '--json']);
-    const bob = (JSON.parse(plan.stdout) as { changes: { logicalId: string; detail?: string }[] }).changes.find((c) => c.logicalId === 'record/bob');
+    const bob = (JSON.parse(plan.stdout.split('\n')[0]!) as { changes: { logicalId: string; detail?: string }[] }).changes.find((c) => c.logicalId === 'record/bob');
     expect(bob?.detail).toMatch(/not devenv's: CNAME old-server\.example\.net/);
 
     const taken = await ws.cli(['up', '--take-over-dns', '--yes']);

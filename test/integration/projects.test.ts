@@ -29,7 +29,7 @@ describeMoto('two projects in one account', (moto) => {
     const again = await alpha.cli(['up']);
     expect(converged(again), describeResult(again)).toBe(true);
     expectNoMutatingCalls(again, "alpha's up after beta's destroy");
-    const status = JSON.parse((await alpha.cli(['status', '--json'])).stdout) as { resources: { logicalId: string; state: string }[] };
+    const status = JSON.parse((await alpha.cli(['status', '--json'])).stdout.split('\n')[0]!) as { resources: { logicalId: string; state: string }[] };
     expect(status.resources.filter((r) => r.state === 'missing' || r.state.includes('not in state'))).toEqual([]);
   });
 

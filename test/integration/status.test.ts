@@ -4,65 +4,96 @@
  * group deleted) and 0 again once `up` has repaired it; its AWS reads grow by at most one per
  * developer (8 and 50 developers), and it makes no mutating call.
  *
- * The host phases (storage, containers) are skipped here, as in every moto test: their rows show
- * `skipped` and count as no problem. The container column is what the last `up` recorded.
+ * The host phases (storage, containers, test) are left out here, as in every moto test: status
+ * names each as not created yet (a problem: it exits 1 for them alone), and their rows say `pending`.
  */
 import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
 import { DeleteSecurityGroupCommand } from '@aws-sdk/client-ec2';
 import { DeregisterTargetsCommand, ModifyRuleCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { expect, it } from 'vitest';
 import { ExitCode } from '../../src/errors.js';
-import { expectConverged, expectNoMutatingCalls } from './expect.js';
+import { expectConverged, expectHostPhasesPendingOnly, expectNoMutatingCalls, statusJson, type StatusJson } from './expect.js';
 import { describeResult, newWorkspace, type CliResult, type Workspace } from './moto.js';
 import { describeMoto } from './suite.js';
-
-interface StatusJson {
-  ok: boolean;
-  resources: { phase: string; logicalId: string; state: string; developer?: string; problem?: { verdict: string; message: string } }[];
-  developers: { name: string; url: string; port: number; container: string; target: string; dns: string; problems: string[] }[];
-  problems: string[];
-}
 
 async function status(ws: Workspace): Promise<{ r: CliResult; json: StatusJson }> {
   const r = await ws.cli(['status', '--json']);
   expectNoMutatingCalls(r, 'status');
-  // JSON lines: the status document, then (on exit 1) the error.
-  return { r, json: JSON.parse(r.stdout.split('\n')[0]!) as StatusJson };
+  return { r, json: statusJson(r) };
 }
 
 /** Breaks one thing, expects status to exit 1 naming it (and nothing else), then repairs it with `up`. */
 async function expectCaught(ws: Workspace, what: string, breakIt: () => Promise<unknown>, expected: { logicalId: string; verdict: string; says: RegExp }): Promise<void> {
   await breakIt();
   const { r, json } = await status(ws);
-  expect(r.code, `${what}: ${describeResult(r)}`).toBe(ExitCode.phaseFailed);
+  expectHostPhasesPendingOnly(r, [expected.says], what);
   expect(json.ok).toBe(false);
   const flagged = json.resources.filter((row) => row.problem);
   expect(flagged.map((row) => [row.logicalId, row.problem!.verdict]), what).toEqual([[expected.logicalId, expected.verdict]]);
-  expect(json.problems, what).toHaveLength(1);
-  expect(json.problems[0], what).toMatch(expected.says);
   const text = await ws.cli(['status']);
   expect(text.code).toBe(ExitCode.phaseFailed);
-  expect(text.stderr, what).toMatch(new RegExp(`error: 1 problem: ${expected.says.source}`));
+  expect(text.stderr, what).toMatch(/error: 4 problems:\n  phase storage not created yet/);
+  expect(text.stderr, what).toMatch(new RegExp(`\n  ${expected.says.source}`));
   expectConverged(await ws.cli(['up']), `up after ${what}`);
-  const again = await status(ws);
-  expect(again.r.code, `status after up repaired ${what}: ${describeResult(again.r)}`).toBe(0);
+  expectHostPhasesPendingOnly((await status(ws)).r, [], `status after up repaired ${what}`);
+}
+
+const widest = (text: string) => Math.max(...text.split('\n').map((l) => l.length));
+
+/**
+ * `status` and `plan` fit 120 columns: names in place of ARNs; `--wide` shows the ARNs whole. A
+ * converged plan says "No changes." and its counts, `--all` lists every line.
+ */
+async function expectReadable(ws: Workspace, developers: number): Promise<void> {
+  const what = `${developers} developers`;
+  const text = await ws.cli(['status']);
+  expect(widest(text.stdout), `status at ${what}:\n${text.stdout}`).toBeLessThanOrEqual(120);
+  expect(text.stdout, what).not.toMatch(/arn:aws:/);
+  expect(text.stdout, what).toMatch(/^alb\s+tg\/dev1\s+itest-tg-dev1\s+healthy\s+ok\b/m);
+  expect(text.stdout, what).toMatch(/^load balancer: itest-alb-\S+\.elb\.amazonaws\.com$/m);
+  const wide = await ws.cli(['status', '--wide']);
+  expect(wide.stdout, what).toMatch(/^alb\s+tg\/dev1\s+target group\s+arn:aws:elasticloadbalancing:\S+:targetgroup\/itest-tg-dev1\/\w+\s/m);
+  const plan = await ws.cli(['plan']);
+  expect(widest(plan.stdout), `plan at ${what}:\n${plan.stdout}`).toBeLessThanOrEqual(120);
+  expect(plan.stdout, what).not.toMatch(/\bkeep\b/);
+  const all = await ws.cli(['plan', '--all']);
+  expect(widest(all.stdout), `plan --all at ${what}`).toBeLessThanOrEqual(120);
+  expect(all.stdout.match(/^=\s+keep\s+alb\s+target group\s/gm), `plan --all lists every target group at ${what}`).toHaveLength(developers);
 }
 
 describeMoto('status', (moto) => {
   it('exits 0 after a clean up; 1 naming a deleted record, a deregistered target, a changed rule, a deleted security group; 0 after up repairs each', async () => {
     const ws = await newWorkspace(moto.server, { developers: ['alice', 'bob', 'carol'] });
-    expectConverged(await ws.cli(['up']));
+    const up = await ws.cli(['up']);
+    expectConverged(up);
     const clean = await status(ws);
-    expect(clean.r.code, describeResult(clean.r)).toBe(0);
-    expect(clean.json).toMatchObject({ ok: true, problems: [] });
+    expectHostPhasesPendingOnly(clean.r);
+    expect(clean.json.ok).toBe(false);
+    // What a user needs next: up ends with it, status --json carries it.
+    const lb = ((await ws.state()).resources.alb as { attrs: { dnsName: string } }).attrs.dnsName;
+    const host = ((await ws.state()).resources.instance as { attrs: { publicIp: string } }).attrs.publicIp;
+    expect(lb).toMatch(/\.elb\.amazonaws\.com$/);
+    expect(host).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    expect(clean.json).toMatchObject({
+      urls: { alice: 'https://alice.dev.example.com', bob: 'https://bob.dev.example.com', carol: 'https://carol.dev.example.com' },
+      loadBalancerDns: lb, hostAddress: host,
+      pending: ['storage', 'containers', 'test'].map((phase) => ({ phase, reason: 'left out by `up --skip`' })),
+    });
+    const ending = up.stderr.slice(up.stderr.indexOf("developers' URLs")).split('\n').slice(0, 6);
+    expect(ending, describeResult(up)).toEqual([
+      "developers' URLs (3; logins: `devenv credentials export`):",
+      '  alice  https://alice.dev.example.com', '  bob    https://bob.dev.example.com', '  carol  https://carol.dev.example.com',
+      `load balancer: ${lb}`, `host: ${host}`,
+    ]);
+    expect(up.stderr).toContain('still pending: storage (left out by `up --skip`), containers (left out by `up --skip`), test (left out by `up --skip`); `devenv up` runs them');
     expect(clean.json.developers.map((d) => [d.name, d.url, d.target, d.dns, d.problems])).toEqual([
-      ['alice', 'https://alice.dev.example.com', 'healthy', 'in sync', []],
-      ['bob', 'https://bob.dev.example.com', 'healthy', 'in sync', []],
-      ['carol', 'https://carol.dev.example.com', 'healthy', 'in sync', []],
+      ['alice', 'https://alice.dev.example.com', 'healthy', 'in sync', ['pending directory', 'pending container']],
+      ['bob', 'https://bob.dev.example.com', 'healthy', 'in sync', ['pending directory', 'pending container']],
+      ['carol', 'https://carol.dev.example.com', 'healthy', 'in sync', ['pending directory', 'pending container']],
     ]);
     expect(clean.json.resources.find((row) => row.logicalId === 'container/bob')).toMatchObject({ developer: 'bob', state: 'not started' });
     const text = await ws.cli(['status']);
-    expect(text.stdout).toMatch(/^bob\s+https:\/\/bob\.dev\.example\.com\s+8444\s+not started\s+healthy\s+in sync\s+ok$/m);
+    expect(text.stdout).toMatch(/^bob\s+https:\/\/bob\.dev\.example\.com\s+8444\s+not started\s+healthy\s+in sync\s+pending directory; pending container$/m);
 
     const aws = await moto.server.clients();
     const state = async () => (await ws.state()).resources as Record<string, { id: string }>;
@@ -98,9 +129,10 @@ describeMoto('status', (moto) => {
       });
       expectConverged(await ws.cli(['up']));
       const { r, json } = await status(ws);
-      expect(r.code, describeResult(r)).toBe(0);
+      expectHostPhasesPendingOnly(r);
       expect(json.developers).toHaveLength(developers);
       reads.set(developers, r.calls.read.length);
+      await expectReadable(ws, developers);
     }
     const growth = reads.get(50)! - reads.get(8)!;
     // One DescribeTargetHealth per developer (there is no call for several target groups), and

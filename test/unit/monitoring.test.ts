@@ -36,6 +36,7 @@ import { renderAgentConfig, renderAgentScript } from '../../src/remote/cloudwatc
 import type { RemoteHost } from '../../src/remote/host.js';
 import { loadTemplate } from '../../src/remote/templates.js';
 import { DevenvError } from '../../src/errors.js';
+import type { Row } from '../../src/phases/types.js';
 import monitoring from '../../src/phases/monitoring.js';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { mutatingOperations, sentCalls } from '../helpers/calls.js';
@@ -414,12 +415,22 @@ describe('monitoring: AWS Backup', () => {
     await monitoring.apply(ctx);
     const longer = await context({ monitoring: { backupRetentionDays: 90 } });
     Object.assign(longer.state.data, ctx.state.data);
+    // plan and status agree on it before up: the one change plan makes is the one problem status finds.
+    const changes = (await monitoring.plan(longer)).filter((c) => c.action !== 'keep');
+    expect(changes.map((c) => [c.logicalId, c.action])).toEqual([['backup/plan', 'update']]);
+    const problems = markedProblems(await monitoring.status(longer));
+    expect(problems).toEqual([['backup/plan', 'drifted', expect.stringMatching(/^monitoring backup plan \S+ differs from the config \(rule: .*90/)]]);
     backup.resetHistory();
     await monitoring.apply(longer);
     expect(mutatingOperations(backup)).toEqual(['UpdateBackupPlan']);
     expect([...world.plans.values()][0]!.plan.Rules![0]!.Lifecycle).toEqual({ DeleteAfterDays: 90 });
   });
 });
+
+/** The rows `status` marks, as [logicalId, verdict, message]. */
+function markedProblems(rows: Row[]): [string, string, string][] {
+  return rows.flatMap((r) => (r.problem ? [[r.logicalId, r.problem.verdict, r.problem.message] as [string, string, string]] : []));
+}
 
 describe('monitoring: destroy', () => {
   it('keeps the vault and its recovery points without --delete-data, and says so; deletes the rest', async () => {

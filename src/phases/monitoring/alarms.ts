@@ -2,14 +2,14 @@ import { mapLimit, PER_DEVELOPER_CONCURRENCY } from '../../aws/concurrency.js';
 import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { alarmSpec, alarmTags, alarmTagFixes, alarmFixes, deleteAlarms, listAlarms, type AlarmWant } from '../../aws/cloudwatch/alarms.js';
 import { planChange, runFixes, type Fix } from '../../aws/ec2/fixes.js';
-import { ensureResource, planResource, probeResource, removeResource } from '../../aws/resource.js';
+import { ensureResource, planResource, probeResource, removeResource, rowOf } from '../../aws/resource.js';
 import { deleteTopic, subscriptionFixes, subscriptionsOf, subscriptionState, topicSpec } from '../../aws/sns/topic.js';
 import { TAG, tagValue } from '../../aws/tags.js';
 import { alarmDefinitions, alarmTopic, monitoringBlueprint, type AlarmDefinition, type DimensionSource } from '../../blueprint/monitoring.js';
 import { pick, type PlannedResource } from '../../blueprint/types.js';
 import { resourceName } from '../../config/model.js';
 import { recorded } from '../alb/world.js';
-import type { Change, Context, Row } from '../types.js';
+import type { Change, Context, Inspection, Row } from '../types.js';
 
 /**
  * The alarms (host CPU, status check, surplus credits, load balancer 5xx, each developer's
@@ -98,14 +98,25 @@ export async function ensureAlarms(ctx: Context): Promise<void> {
   for (const [logicalId, r] of ctx.state.resourcesOf('monitoring')) if (r.kind === 'CloudWatch alarm' && !current.has(String(r.attrs?.name))) await ctx.state.forget(logicalId);
 }
 
-export async function planAlarms(ctx: Context): Promise<Change[]> {
+/**
+ * One read for `plan` and `status`: the topic and its subscription (with an e-mail configured, or
+ * a topic left over without), every alarm of the project in one listing, and the stale ones.
+ */
+export async function inspectAlarms(ctx: Context): Promise<Inspection> {
   const changes: Change[] = [];
+  const rows: Row[] = [];
   const email = ctx.config.monitoring.alarmEmail;
   const topic = await probeResource(ctx, topicSpecOf(ctx));
   if (email) {
     const p = planned(ctx, TOPIC);
-    const subs = topic.resource ? subscriptionFixes(ctx, topic.resource.arn, await subscriptionsOf(ctx, topic.resource.arn), email) : [];
-    changes.push(planChange({ phase: 'monitoring', action: topic.action, logicalId: TOPIC, kind: p.kind, name: p.name, id: topic.id }, p, subs));
+    const subs = topic.resource ? await subscriptionsOf(ctx, topic.resource.arn) : [];
+    const fixes = topic.resource ? subscriptionFixes(ctx, topic.resource.arn, subs, email) : [];
+    changes.push(planChange({ phase: 'monitoring', action: topic.action, logicalId: TOPIC, kind: p.kind, name: p.name, id: topic.id }, p, fixes));
+    const state = subscriptionState(subs.find((s) => s.Protocol === 'email' && s.Endpoint === email));
+    rows.push({
+      phase: 'monitoring', logicalId: TOPIC, kind: p.kind, id: topic.id, state: topic.resource ? `subscription ${state}` : 'missing',
+      detail: state === 'PendingConfirmation' ? `${email} has not confirmed yet: alarms reach nobody until the link in SNS's e-mail is clicked` : email,
+    });
   } else if (topic.id) {
     changes.push({ phase: 'monitoring', action: 'delete', logicalId: TOPIC, kind: 'SNS topic', id: topic.id, detail: 'monitoring.alarmEmail is no longer set' });
   }
@@ -116,30 +127,11 @@ export async function planAlarms(ctx: Context): Promise<Change[]> {
     const want = alarmWant(a, value, email ? topic.id ?? '<alarm/topic>' : undefined);
     const probed = await planResource(ctx, alarmSpec(ctx, p, alarms, want), p.name);
     changes.push(planChange(probed, p, probed.resource ? alarmFixes(ctx, probed.resource, want) : []));
+    const row = rowOf(probed, (live) => live.StateValue ?? 'unknown', (live) => live.StateReason);
+    rows.push({ ...row, id: probed.resource?.AlarmArn, detail: row.detail ?? p.name });
   }
   for (const s of await staleAlarms(ctx, alarms)) changes.push({ phase: 'monitoring', action: 'delete', logicalId: s.logicalId, kind: 'CloudWatch alarm', name: s.name, detail: 'no longer a developer' });
-  return changes;
-}
-
-export async function alarmRows(ctx: Context): Promise<Row[]> {
-  const rows: Row[] = [];
-  const email = ctx.config.monitoring.alarmEmail;
-  if (email) {
-    const topic = await probeResource(ctx, topicSpecOf(ctx));
-    const sub = topic.resource ? (await subscriptionsOf(ctx, topic.resource.arn)).find((s) => s.Protocol === 'email' && s.Endpoint === email) : undefined;
-    const state = subscriptionState(sub);
-    rows.push({
-      phase: 'monitoring', logicalId: TOPIC, kind: 'SNS topic', id: topic.id, state: topic.resource ? `subscription ${state}` : 'missing',
-      detail: state === 'PendingConfirmation' ? `${email} has not confirmed yet: alarms reach nobody until the link in SNS's e-mail is clicked` : email,
-    });
-  }
-  const alarms = new Map((await listAlarms(ctx, alarmPrefix(ctx))).map((a) => [a.AlarmName!, a]));
-  for (const a of alarmDefinitions(ctx.model)) {
-    const p = planned(ctx, a.logicalId);
-    const live = alarms.get(p.name);
-    rows.push({ phase: 'monitoring', logicalId: a.logicalId, kind: p.kind, id: live?.AlarmArn, state: live?.StateValue ?? 'missing', detail: live?.StateReason ?? p.name });
-  }
-  return rows;
+  return { changes, rows };
 }
 
 export async function removeAlarms(ctx: Context): Promise<void> {

@@ -14,7 +14,7 @@ import { partitionOf } from '../../blueprint/identity.js';
 import { BACKUP_MANAGED_POLICIES, BACKUP_RULE, monitoringBlueprint } from '../../blueprint/monitoring.js';
 import { pick, type PlannedResource } from '../../blueprint/types.js';
 import { recorded } from '../alb/world.js';
-import type { Change, Context, Row } from '../types.js';
+import type { Context, Inspection, Row } from '../types.js';
 
 /**
  * AWS Backup of the data volume: a service role devenv makes (the console's default role exists
@@ -103,7 +103,8 @@ export async function ensureBackup(ctx: Context): Promise<void> {
   await ensureSelection(ctx, plan.BackupPlanId, role.Arn!, volumeId);
 }
 
-export async function planBackup(ctx: Context): Promise<Change[]> {
+/** One read for `plan` and `status`: the role and its policies, the vault, the plan and its rule, the selection and what it selects. */
+export async function inspectBackup(ctx: Context): Promise<Inspection> {
   const roleP = planned(ctx, ROLE);
   const role = await planResource(ctx, roleSpec(ctx), roleP.name);
   const roleFixes = role.resource ? policyFixes(ctx, roleP.name, await attachedPolicies(ctx, roleP.name)) : [];
@@ -111,33 +112,27 @@ export async function planBackup(ctx: Context): Promise<Change[]> {
   const vault = await planResource(ctx, vaultSpec(ctx, vaultP), vaultP.name);
   const planP = planned(ctx, PLAN);
   const plan = await planResource(ctx, planSpec(ctx, planP, planInput(ctx)), planP.name);
+  const days = ctx.config.monitoring.backupRetentionDays;
   const changes = [planChange(role, roleP, roleFixes), planChange(vault, vaultP, []), planChange(plan, planP, plan.resource ? planFixes(ctx, plan.resource, planInput(ctx)) : [])];
+  const rows = [
+    rowOf(role, () => 'exists'),
+    rowOf(vault, () => 'exists', (v) => `${v.NumberOfRecoveryPoints ?? 0} recovery points`),
+    rowOf(plan, () => 'exists', () => `${BACKUP_RULE.schedule}, keep ${days} days`),
+  ];
   const selP = planned(ctx, SELECTION);
-  if (!plan.resource || !role.resource) return [...changes, planChange({ phase: 'monitoring', action: 'create', logicalId: SELECTION, kind: selP.kind, name: selP.name }, selP, [])];
+  const selectionRow: Row = { phase: 'monitoring', logicalId: SELECTION, kind: selP.kind, state: 'missing' };
+  if (!plan.resource || !role.resource) {
+    return { changes: [...changes, planChange({ phase: 'monitoring', action: 'create', logicalId: SELECTION, kind: selP.kind, name: selP.name }, selP, [])], rows: [...rows, selectionRow] };
+  }
   // Without a state file the data volume is not known yet (ec2 adopts it first): the selection is then only found, not compared.
   const volumeId = ctx.state.resource('volume/data')?.id;
   const want = volumeId ? selectionInput(ctx, role.resource.Arn!, volumeId) : undefined;
   const sel = await planResource(ctx, selectionSpec(ctx, selP, plan.resource.BackupPlanId, want ?? { SelectionName: selP.name, IamRoleArn: role.resource.Arn! }), selP.name);
   const differences = sel.resource && want ? selectionDifferences(sel.resource.BackupSelection, want) : [];
-  return [...changes, differences.length ? { ...planChange(sel, selP, []), action: 'replace', detail: `it ${differences.join('; ')}: a selection cannot be changed` } : planChange(sel, selP, [])];
-}
-
-export async function backupRows(ctx: Context): Promise<Row[]> {
-  const role = rowOf(await planResource(ctx, roleSpec(ctx)), () => 'exists');
-  const vault = rowOf(await planResource(ctx, vaultSpec(ctx, planned(ctx, VAULT))), () => 'exists', (v) => `${v.NumberOfRecoveryPoints ?? 0} recovery points`);
-  const planSpecNow = planSpec(ctx, planned(ctx, PLAN), planInput(ctx));
-  const plan = rowOf(await planResource(ctx, planSpecNow), (p) => (planFixes(ctx, p, planInput(ctx)).length ? 'differs from the config' : 'exists'), () => `${BACKUP_RULE.schedule}, keep ${ctx.config.monitoring.backupRetentionDays} days`);
-  const selectionRow: Row = { phase: 'monitoring', logicalId: SELECTION, kind: 'backup selection', state: 'missing' };
-  if (plan.id && plan.state !== 'missing') {
-    const all = await findSelections(ctx, plan.id, planned(ctx, SELECTION).name);
-    const sel = all.find((x) => x.SelectionId === ctx.state.resource(SELECTION)?.id) ?? all[0];
-    const volumeId = ctx.state.resource('volume/data')?.id;
-    if (sel) {
-      const selected = sel.BackupSelection.Resources ?? [];
-      Object.assign(selectionRow, { id: sel.SelectionId, state: volumeId && selected.includes(volumeArn(ctx, volumeId)) ? 'selects the data volume' : 'selects another volume', detail: selected.join(', ') });
-    }
-  }
-  return [role, vault, plan, selectionRow];
+  const selChange = differences.length ? { ...planChange(sel, selP, []), action: 'replace' as const, detail: `it ${differences.join('; ')}: a selection cannot be changed` } : planChange(sel, selP, []);
+  const selected = sel.resource?.BackupSelection.Resources ?? [];
+  const selRow = rowOf(sel, () => (volumeId && selected.includes(volumeArn(ctx, volumeId)) ? 'selects the data volume' : 'selects another volume'), () => selected.join(', '));
+  return { changes: [...changes, selChange], rows: [...rows, sel.resource ? selRow : selectionRow] };
 }
 
 /**

@@ -2,12 +2,13 @@ import { mapLimit, PER_DEVELOPER_CONCURRENCY } from '../../aws/concurrency.js';
 import { planChange, runFixes } from '../../aws/ec2/fixes.js';
 import { ignoring, isNotFound } from '../../aws/errors.js';
 import { deleteLogGroup, listLogGroups, logGroupSpec, logGroupTags, retentionFixes } from '../../aws/logs/log-groups.js';
-import { ensureResource, planResource } from '../../aws/resource.js';
+import { ensureResource, planResource, rowOf } from '../../aws/resource.js';
 import { TAG } from '../../aws/tags.js';
 import { logGroupPrefix } from '../../blueprint/identity.js';
 import { monitoringBlueprint } from '../../blueprint/monitoring.js';
 import type { PlannedResource } from '../../blueprint/types.js';
-import type { Change, Context, Row } from '../types.js';
+import { joinInspections } from '../inspection.js';
+import type { Context, Inspection } from '../types.js';
 
 /**
  * The log groups the host's CloudWatch agent ships to (the agent may not create them): the system
@@ -32,24 +33,16 @@ export async function ensureLogGroups(ctx: Context): Promise<void> {
   });
 }
 
-export async function planLogGroups(ctx: Context): Promise<Change[]> {
+/** One listing for `plan` and `status`: each group's change (create, adopt, its retention) and its row. */
+export async function inspectLogGroups(ctx: Context): Promise<Inspection> {
   const groups = await listLogGroups(ctx, prefixOf(ctx));
-  const changes: Change[] = [];
-  for (const p of plannedGroups(ctx)) {
+  const days = ctx.config.monitoring.logRetentionDays;
+  const parts = await mapLimit(plannedGroups(ctx), PER_DEVELOPER_CONCURRENCY, async (p): Promise<Inspection> => {
     const probed = await planResource(ctx, logGroupSpec(ctx, p, groups), p.name);
-    changes.push(planChange(probed, p, probed.resource ? retentionFixes(ctx, probed.resource, ctx.config.monitoring.logRetentionDays) : []));
-  }
-  return changes;
-}
-
-export async function logGroupRows(ctx: Context): Promise<Row[]> {
-  const groups = new Map((await listLogGroups(ctx, prefixOf(ctx))).map((g) => [g.logGroupName!, g]));
-  return plannedGroups(ctx).map((p): Row => {
-    const g = groups.get(p.name);
-    const retention = g?.retentionInDays ? `${g.retentionInDays} days` : 'kept forever';
-    const drift = g && g.retentionInDays !== ctx.config.monitoring.logRetentionDays ? ` (config: ${ctx.config.monitoring.logRetentionDays} days)` : '';
-    return { phase: 'monitoring', logicalId: p.logicalId, kind: p.kind, id: g ? p.name : undefined, state: g ? 'exists' : 'missing', detail: g ? `retention ${retention}${drift}` : p.name };
+    const row = rowOf(probed, () => 'exists', (g) => `retention ${g.retentionInDays ? `${g.retentionInDays} days` : 'kept forever'}${g.retentionInDays !== days ? ` (config: ${days} days)` : ''}`);
+    return { changes: [planChange(probed, p, probed.resource ? retentionFixes(ctx, probed.resource, days) : [])], rows: [row.id ? row : { ...row, detail: p.name }] };
   });
+  return joinInspections(parts);
 }
 
 /** Every log group of this project: those the state records and those under its prefix that carry its tag (a lost state, a removed developer). */
