@@ -528,7 +528,7 @@ describe('login pages', () => {
       + 'so anyone on the internet can lock a developer out with two wrong passwords a minute; list your team\'s networks in alb.allowedCidrs (such as ["203.0.113.0/24"])',
     ]);
     const plan = await validate.plan(await testContext('validate'));
-    expect(plan.find((c) => c.logicalId === 'check/login-pages')?.detail).toContain('the login pages are open to the whole internet: code-server\'s login limiter');
+    expect(plan.find((c) => c.logicalId === 'check/login-pages')?.warnings?.join('\n')).toContain('the login pages are open to the whole internet: code-server\'s login limiter');
   });
 
   it('counts a block broader than a /8 (IPv4 or IPv6) as the whole internet', async () => {
