@@ -39,7 +39,8 @@ async function apply(ctx: Context): Promise<void> {
  */
 async function forgetStorageOfAnotherHost(ctx: Context, volumeId: string): Promise<void> {
   const record = ctx.state.phase('storage');
-  if (!record) return;
+  // Only a completed storage lets containers run; a skipped or failed one already stops it.
+  if (record?.status !== 'complete') return;
   const hostId = ctx.state.resource(INSTANCE)?.id;
   if (record.outputs?.instanceId === hostId && record.outputs?.volumeId === volumeId) return;
   await ctx.state.clearPhase('storage');
