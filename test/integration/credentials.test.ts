@@ -144,7 +144,7 @@ describeMoto('credentials export and rotate', (moto) => {
     const r = await ws.cli(['credentials', 'export', '--developer', 'alcie']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('no developer "alcie" in the config (did you mean "alice"?)');
-    expect(r.stderr).toContain('use one of: alice, bob, carol');
+    expect(r.stderr).toContain('fix: Use "alice".');
     expect(r.stdout).toBe('');
     expectNoAwsCalls(r);
     const rotate = await ws.cli(['credentials', 'rotate', 'bobb']);
@@ -220,7 +220,7 @@ describeMoto('credentials export and rotate', (moto) => {
     expect(r.stderr).toContain(`dave has no password secret ${PROJECT}/dave/password`);
     expect(r.stderr).toContain(`bob's password secret ${PROJECT}/bob/password is scheduled for deletion`);
     expect(r.stderr).toContain('nothing was written');
-    expect(r.stderr).toContain('run `devenv up`: it creates a missing password secret and restores one scheduled for deletion');
+    expect(r.stderr).toContain('fix: Run `devenv up`: it creates a missing password secret and restores one scheduled for deletion.');
     await expect(stat(out)).rejects.toThrow(/ENOENT/);
     const rotate = await ws.cli(['credentials', 'rotate', 'dave']);
     expect(rotate.code).toBe(1);
