@@ -14,12 +14,8 @@ export const SMALLEST_SUBNET_PREFIX = 27;
 /** AWS's VPC and subnet blocks: from /16 to /28. */
 export const LARGEST_BLOCK_PREFIX = 16;
 
-/** Problems with values AWS would refuse later, found before any call: tags, names derived from baseDomain, subnet sizes. */
-export function awsLimitProblems(config: Config): string[] {
-  return [...tagProblems(config), ...domainProblems(config), ...networkProblems(config)];
-}
-
-function tagProblems(config: Config): string[] {
+/** Tags AWS would refuse: devenv's own among the config's, and more than 50 on one resource. */
+export function tagProblems(config: Config): string[] {
   const model = buildModel(config);
   const developer = model.developers[0];
   // A developer's secrets carry the most tags: devenv's own, with devenv:developer and the developer's allocation, plus the config's.
@@ -35,7 +31,8 @@ function tagProblems(config: Config): string[] {
   return problems;
 }
 
-function domainProblems(config: Config): string[] {
+/** Names derived from baseDomain that ACM or a host rule would refuse. */
+export function domainProblems(config: Config): string[] {
   const certName = `*.${config.baseDomain}`;
   if (certName.length > MAX_CERT_NAME) {
     return [`baseDomain: "${config.baseDomain}" is ${config.baseDomain.length} characters; the certificate's name ${certName} may have at most `
@@ -47,19 +44,22 @@ function domainProblems(config: Config): string[] {
     : []));
 }
 
-function networkProblems(config: Config): string[] {
-  const problems: string[] = [];
+/** A VPC block AWS allows, with room for two subnets. */
+export function vpcSizeProblems(config: Config): string[] {
   const vpc = parseCidr(config.network.vpcCidr)!;
   if (vpc.prefix < LARGEST_BLOCK_PREFIX) {
-    problems.push(`network.vpcCidr: "${config.network.vpcCidr}" is larger than AWS allows for a VPC (/${LARGEST_BLOCK_PREFIX} to /28): use a /${LARGEST_BLOCK_PREFIX} such as 10.0.0.0/16`);
-  } else if (vpc.prefix > SMALLEST_SUBNET_PREFIX - 1) {
-    problems.push(`network.vpcCidr: "${config.network.vpcCidr}" cannot hold two /${SMALLEST_SUBNET_PREFIX} subnets: use a /${SMALLEST_SUBNET_PREFIX - 1} or larger (default 10.0.0.0/16)`);
+    return [`network.vpcCidr: "${config.network.vpcCidr}" is larger than AWS allows for a VPC (/${LARGEST_BLOCK_PREFIX} to /28): use a /${LARGEST_BLOCK_PREFIX} such as 10.0.0.0/16`];
   }
-  config.network.subnetCidrs.forEach((text, i) => {
-    if (parseCidr(text)!.prefix > SMALLEST_SUBNET_PREFIX) {
-      problems.push(`network.subnetCidrs[${i}]: "${text}" is smaller than /${SMALLEST_SUBNET_PREFIX}: a load balancer needs 8 free addresses in each subnet `
-        + `and AWS keeps 5, so use a /${SMALLEST_SUBNET_PREFIX} or larger`);
-    }
-  });
-  return problems;
+  if (vpc.prefix > SMALLEST_SUBNET_PREFIX - 1) {
+    return [`network.vpcCidr: "${config.network.vpcCidr}" cannot hold two /${SMALLEST_SUBNET_PREFIX} subnets: use a /${SMALLEST_SUBNET_PREFIX - 1} or larger (default 10.0.0.0/16)`];
+  }
+  return [];
+}
+
+/** Subnets with room for a load balancer. */
+export function subnetSizeProblems(config: Config): string[] {
+  return config.network.subnetCidrs.flatMap((text, i) => (parseCidr(text)!.prefix > SMALLEST_SUBNET_PREFIX
+    ? [`network.subnetCidrs[${i}]: "${text}" is smaller than /${SMALLEST_SUBNET_PREFIX}: a load balancer needs 8 free addresses in each subnet `
+      + `and AWS keeps 5, so use a /${SMALLEST_SUBNET_PREFIX} or larger`]
+    : []));
 }

@@ -158,14 +158,7 @@ export const configSchema = z
         connectTimeout: z.number().int().min(30, { message: 'must be at least 30 seconds' }).max(3600, { message: 'must be at most 3600 seconds' }).default(600)
           .describe('seconds to keep trying to log in to the host before giving up'),
       })
-      .strict()
-      .superRefine((ssh, ctx) => {
-        if (ssh.adminCidr === undefined && ssh.adminCidrs === undefined) {
-          ctx.addIssue({ code: 'custom', path: ['adminCidrs'], message: 'is required: the CIDR blocks allowed to reach port 22, such as ["203.0.113.7/32"] (or a single adminCidr)', input: undefined });
-        } else if (ssh.adminCidr !== undefined && ssh.adminCidrs !== undefined) {
-          ctx.addIssue({ code: 'custom', path: ['adminCidr'], message: `is given together with ssh.adminCidrs: keep only adminCidrs, with ${JSON.stringify(ssh.adminCidr)} in its list if you mean it`, input: ssh.adminCidr });
-        }
-      }),
+      .strict(),
     developers,
     containers: z
       .object({

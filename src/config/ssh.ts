@@ -36,3 +36,17 @@ export function adminCidrProblems(ssh: SshSettings): { key: string; problem: str
       + 'or set ssh.allowSshFromAnywhere: true' }]
     : []));
 }
+
+/**
+ * Exactly one of ssh.adminCidr and ssh.adminCidrs. A rule here rather than a refinement of the ssh
+ * object, which zod would skip whenever another ssh key is wrong.
+ */
+export function adminSourceProblems(ssh: Pick<SshSettings, 'adminCidr' | 'adminCidrs'>): { key: string; problem: string }[] {
+  if (ssh.adminCidr === undefined && ssh.adminCidrs === undefined) {
+    return [{ key: 'ssh.adminCidrs', problem: 'is required: the CIDR blocks allowed to reach port 22, such as ["203.0.113.7/32"] (or a single adminCidr)' }];
+  }
+  if (ssh.adminCidr !== undefined && ssh.adminCidrs !== undefined) {
+    return [{ key: 'ssh.adminCidr', problem: `${JSON.stringify(ssh.adminCidr)} is given together with ssh.adminCidrs: keep only adminCidrs, with ${JSON.stringify(ssh.adminCidr)} in its list if you mean it` }];
+  }
+  return [];
+}

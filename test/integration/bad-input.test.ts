@@ -45,6 +45,11 @@ describeMoto('bad input, bad state, locks', (moto) => {
     ['an unknown key', (c: Record<string, any>) => (c.developer = ['alice']), /unknown key "developer"/],
     ['a developer name that is not a DNS label', (c: Record<string, any>) => (c.developers = ['alice', 'Bob_Smith']), /developers\[1\]/],
     ['SSH open to the world', (c: Record<string, any>) => (c.ssh.adminCidr = '0.0.0.0/0'), /ssh\.adminCidr/],
+    ['a wrong type, an unknown key and two rules across keys broken at once', (c: Record<string, any>) => {
+      Object.assign(c, { colour: 'blue', tags: { ...c.tags, Project: 'other' } });
+      c.instance.rootVolumeGiB = 'fifty';
+      c.containers = { ...c.containers, networkPool: c.network?.vpcCidr ?? '10.0.0.0/16' };
+    }, /(?=[\s\S]*instance\.rootVolumeGiB: "fifty")(?=[\s\S]*unknown key "colour")(?=[\s\S]*containers\.networkPool: "[^"]+" overlaps network\.vpcCidr)(?=[\s\S]*tags\.Project: devenv sets)/],
   ])('a config with %s: exit 2, the message names the key, no AWS call', async (_what, change, key) => {
     const ws = await fresh();
     await ws.editConfig(change);

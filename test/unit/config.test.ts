@@ -42,6 +42,37 @@ describe('config', () => {
     expect(message).toContain('unknown key "colour"');
   });
 
+  it('reports every problem in one round: the schema\'s, and the rules across keys on whatever did parse', () => {
+    const message = problems({
+      instance: { ...baseConfig.instance, rootVolumeGiB: 'fifty' },
+      colour: 'blue',
+      containers: { networkPool: '10.0.0.0/16' },
+      tags: { Project: 'other' },
+    });
+    const overlap = (range: string) => `  - containers.networkPool: "10.0.0.0/16" overlaps ${range}: traffic for those addresses would go into a developer's Docker network; `
+      + 'choose a pool outside both, such as 172.20.0.0/16 or 192.168.0.0/16';
+    // (A pool overlapping the VPC overlaps its subnets too, each named.)
+    expect(message.split('\n').filter((line) => line.startsWith('  - '))).toEqual([
+      '  - instance.rootVolumeGiB: "fifty" must be a number',
+      '  - unknown key "colour"',
+      overlap('network.vpcCidr 10.0.0.0/16'),
+      overlap('network.subnetCidrs[0] 10.0.1.0/24'),
+      overlap('network.subnetCidrs[1] 10.0.2.0/24'),
+      '  - tags.Project: devenv sets the Project tag itself (remove it from tags)',
+    ]);
+  });
+
+  it('checks ssh.adminCidr against ssh.adminCidrs even when another ssh key is wrong; skips a rule whose keys did not parse', () => {
+    const ssh = problems({ ssh: { adminCidr: '203.0.113.7/32', adminCidrs: ['198.51.100.0/24'], port: 'x' } });
+    expect(ssh).toContain('ssh.port: "x" must be a number');
+    expect(ssh).toContain('ssh.adminCidr: "203.0.113.7/32" is given together with ssh.adminCidrs');
+    const vpc = problems({ network: { vpcCidr: '10.0.0.0/33', subnetCidrs: ['10.1.0.0/24', '10.1.0.0/24'] }, tags: { Environment: 'x' } });
+    expect(vpc).toContain('network.vpcCidr: "10.0.0.0/33"');
+    expect(vpc).toContain('network.subnetCidrs: "10.1.0.0/24" and "10.1.0.0/24" overlap');
+    expect(vpc).toContain('tags.Environment: devenv sets the Environment tag itself');
+    expect(vpc).not.toContain('not inside vpcCidr');
+  });
+
   it('refuses duplicate developers and more than 90', () => {
     expect(problems({ developers: ['alice', 'alice'] })).toContain('developers[1]: "alice" appears twice');
     expect(problems({ developers: 91 })).toContain('developers: 91');
