@@ -1,7 +1,7 @@
 import type { CertificateDetail, ResourceRecord } from '@aws-sdk/client-acm';
 import type { ResourceRecordSet } from '@aws-sdk/client-route-53';
 import {
-  anyStatus, certificateSpec, deleteCertificate, describeCertificate, hasAllValidationRecords, validationNamesInUse, validationRecords,
+  anyStatus, certificateSpec, deleteCertificate, describeCertificate, describeNewCertificate, hasAllValidationRecords, validationNamesInUse, validationRecords,
 } from '../aws/acm/certificate.js';
 import { AcmCode, hasCode } from '../aws/errors.js';
 import { ensureResource, planResource, removeResource, rowOf } from '../aws/resource.js';
@@ -37,7 +37,7 @@ async function withValidationRecords(ctx: Context, cert: CertificateDetail): Pro
   if (hasAllValidationRecords(cert)) return cert;
   const arn = cert.CertificateArn!;
   return waitFor(async () => {
-    const live = (await describeCertificate(ctx, arn)) ?? cert;
+    const live = (await describeNewCertificate(ctx, arn)) ?? cert;
     return { done: hasAllValidationRecords(live), value: live, seen: 'no validation records yet' };
   }, { what: `ACM to give the validation records of ${arn}`, ...RECORDS_WAIT, clock: ctx.clock, signal: ctx.signal });
 }

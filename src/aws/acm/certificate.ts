@@ -17,9 +17,6 @@ export const USABLE: CertificateStatus[] = ['PENDING_VALIDATION', 'ISSUED'];
 const EVERY_STATUS: CertificateStatus[] = [...USABLE, 'INACTIVE', 'EXPIRED', 'VALIDATION_TIMED_OUT', 'REVOKED', 'FAILED'];
 
 type Acm = Pick<Context, 'aws' | 'model'>;
-/** What creating a certificate needs besides: the clock and progress of the wait for ACM to know it. */
-type AcmCreate = Acm & Pick<Context, 'clock' | 'signal' | 'report'>;
-
 /**
  * DescribeCertificate can answer ResourceNotFoundException for a while after RequestCertificate
  * returned the ARN: the certificate is not known yet, not gone (ACM is eventually consistent).
@@ -53,10 +50,10 @@ export async function findCertificates(ctx: Acm, planned: PlannedResource, statu
 
 /**
  * DNS validation, tagged in the same call; the token makes a rerun within the hour get the same
- * certificate back. Returns it once DescribeCertificate knows it, so that what follows never reads
- * "not found" as "gone".
+ * certificate back. Returns at once, so the ARN is recorded before the next call; the first read
+ * after it goes through `describeNewCertificate`.
  */
-export async function requestCertificate(ctx: AcmCreate, planned: PlannedResource, token: string): Promise<CertificateDetail> {
+export async function requestCertificate(ctx: Acm, planned: PlannedResource, token: string): Promise<CertificateDetail> {
   const out = await ctx.aws.acm.send(new RequestCertificateCommand({
     DomainName: String(planned.properties.domain),
     SubjectAlternativeNames: planned.properties.alternativeNames as string[],
@@ -64,19 +61,21 @@ export async function requestCertificate(ctx: AcmCreate, planned: PlannedResourc
     IdempotencyToken: token,
     Tags: tagList(planned.tags),
   }));
-  const arn = out.CertificateArn!;
-  const known = await retryWithin(NEW_CERTIFICATE_VISIBILITY, isNotFound, () => describeCertificate(ctx, arn), {
+  return { CertificateArn: out.CertificateArn, Status: 'PENDING_VALIDATION', DomainName: String(planned.properties.domain) };
+}
+
+/** DescribeCertificate for a certificate just requested: NotFound within the window is "not known yet", never "gone". */
+export const describeNewCertificate = (ctx: Pick<Context, 'aws' | 'clock' | 'signal' | 'report'>, arn: string) =>
+  retryWithin(NEW_CERTIFICATE_VISIBILITY, isNotFound, () => describeCertificate(ctx, arn), {
     clock: ctx.clock, signal: ctx.signal, onRetry: (message) => ctx.report.progress(`reading certificate ${arn}: ${message}`),
   });
-  return known ?? { CertificateArn: arn, Status: 'PENDING_VALIDATION', DomainName: String(planned.properties.domain) };
-}
 
 /**
  * The resource rule's view of the certificate. `up` keeps or adopts only a usable one: a FAILED
  * or timed-out certificate never becomes ISSUED, so a new request (next generation) replaces it.
  * `destroy` finds it in any state.
  */
-export function certificateSpec(ctx: AcmCreate, planned: PlannedResource, statuses: CertificateStatus[] = USABLE): ResourceSpec<CertificateDetail> {
+export function certificateSpec(ctx: Acm, planned: PlannedResource, statuses: CertificateStatus[] = USABLE): ResourceSpec<CertificateDetail> {
   return {
     logicalId: planned.logicalId,
     kind: planned.kind,
@@ -90,7 +89,7 @@ export function certificateSpec(ctx: AcmCreate, planned: PlannedResource, status
   };
 }
 
-export const anyStatus = (ctx: AcmCreate, planned: PlannedResource) => certificateSpec(ctx, planned, EVERY_STATUS);
+export const anyStatus = (ctx: Acm, planned: PlannedResource) => certificateSpec(ctx, planned, EVERY_STATUS);
 
 export const deleteCertificate = (ctx: Pick<Context, 'aws'>, arn: string) => ctx.aws.acm.send(new DeleteCertificateCommand({ CertificateArn: arn }));
 
