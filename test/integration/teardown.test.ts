@@ -20,7 +20,7 @@ import { expect, it } from 'vitest';
 import { crashAfterCall } from './crash.js';
 import { diffInventory, type Inventory } from './inventory.js';
 import { describeResult, newWorkspace, type Workspace } from './moto.js';
-import { expectConverged, expectSameInventory } from './expect.js';
+import { expectConverged, expectNoMutatingCalls, expectSameInventory } from './expect.js';
 import { describeMoto } from './suite.js';
 
 const DELETE_ALL = ['destroy', '--yes', '--delete-data', '--no-final-snapshot', '--force-delete-secrets'];
@@ -81,9 +81,10 @@ describeMoto('destroy ends with a sweep by the project tag', (moto) => {
     expect(inv['load balancer'] ?? []).toEqual([]);
     expect(inv['key pair'] ?? []).toEqual([]);
 
-    // Without a terminal and without --yes: the preview, then the refusal.
-    const preview = await ws.cli(['destroy']);
-    expect(preview.code, describeResult(preview)).toBe(2);
+    // On a terminal, answered with a name that is not the project's: the preview, then nothing deleted.
+    const preview = await ws.cli(['destroy'], { answer: 'no' });
+    expect(preview.code, describeResult(preview)).toBe(1);
+    expectNoMutatingCalls(preview, 'a destroy cancelled at its prompt');
     const lines = preview.stderr.split('\n');
     const willDelete = lines.find((l) => l.includes('will delete: ')) ?? '';
     const willKeep = lines.find((l) => l.includes('will keep: ')) ?? '';
@@ -93,7 +94,7 @@ describeMoto('destroy ends with a sweep by the project tag', (moto) => {
     }
     expect(willKeep).toContain(`data volume ${recorded['volume/data'].id} (--delete-data deletes it`);
     expect(willKeep).toMatch(/2 secrets \(in a 7-day recovery window/);
-    expect(preview.stderr, preview.stderr).toMatch(/pass --yes/i);
+    expect(preview.stderr).toContain('destroy cancelled: the name did not match; nothing was deleted');
     expect(onlyKeptData((await ws.inventory()).items).length, 'the refusal deleted nothing').toBeGreaterThan(0);
 
     const done = await ws.cli(['destroy', '--yes']);

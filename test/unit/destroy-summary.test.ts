@@ -41,7 +41,7 @@ describe('destroy says what it deletes and what it keeps, from what is there now
     const ctx = await testContext('teardown', {}, { deleteData: true, forceDeleteSecrets: true });
     const p = await destroyPreview(ctx, sweepersFinding(ctx.options));
     expect(p.deleted).toBe('VPC vpc-1, 2 subnets, EC2 instance demo-host, data volume vol-1, 2 secrets');
-    expect(p.kept).toEqual(['backup vault demo-vault (holds 2 recovery points of the data volume)', 'a final snapshot of data volume vol-1 (--no-final-snapshot skips it)']);
+    expect(p.kept).toEqual(['a final snapshot of data volume vol-1 (--no-final-snapshot skips it)', 'backup vault demo-vault (holds 2 recovery points of the data volume)']);
     const all = await testContext('teardown', {}, { deleteData: true, noFinalSnapshot: true, forceDeleteSecrets: true });
     const none = await destroyPreview(all, sweepersFinding(all.options));
     expect(none.kept).toEqual(['backup vault demo-vault (holds 2 recovery points of the data volume)']);
