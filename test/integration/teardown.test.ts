@@ -100,6 +100,8 @@ describeMoto('destroy ends with a sweep by the project tag', (moto) => {
     const done = await ws.cli(['destroy', '--yes']);
     expect(done.code, describeResult(done)).toBe(0);
     expect(onlyKeptData((await ws.inventory()).items)).toEqual([]);
+    const named = Object.entries((await ws.state()).resources).filter(([, r]: [string, any]) => r.id !== undefined).map(([id]) => id);
+    expect(named, 'the state forgot what is gone').toEqual(['volume/data']);
     const again = await ws.cli(['destroy', '--yes', '--delete-data', '--no-final-snapshot', '--force-delete-secrets']);
     expect(again.stderr).toContain(`will delete: data volume ${recorded['volume/data'].id}, 2 secrets`);
     expect(again.code, describeResult(again)).toBe(0);
