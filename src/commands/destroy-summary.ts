@@ -1,62 +1,41 @@
-import type { Config } from '../config/schema.js';
-import type { RunOptions } from '../phases/types.js';
-import type { ResourceRecord } from '../state/schema.js';
-import type { StateStore } from '../state/store.js';
+import { keptParts, namedOrCounted, type Leftover } from '../aws/sweep/report.js';
+import { messageOf } from '../errors.js';
+import type { Context } from '../phases/types.js';
+import type { Sweeper } from '../aws/sweep/types.js';
 
 /**
- * What `destroy` deletes and what it keeps, from the state and the flags: said before asking.
- * What is really left is what the teardown sweep finds at the end (src/aws/sweep/report.ts).
+ * What `destroy` deletes and what it keeps, said before it asks: from the teardown sweep's own
+ * listings of what carries the project's tag now, not from the state, whose records may name
+ * resources a destroy killed part-way (or a hand) deleted already. What is really left at the end
+ * is what the sweep finds then (src/aws/sweep/report.ts).
  */
-
-const DATA_VOLUME = 'volume/data';
-/** The data volume a restore (`up --adopt-data-volume`) set aside: data too, kept unless --delete-data. */
-const PREVIOUS_DATA_VOLUME = 'volume/data-previous';
-const isDataVolume = (id: string) => id === DATA_VOLUME || id === PREVIOUS_DATA_VOLUME;
-/** Kept while it holds recovery points of the data volume, unless --delete-data. */
-const BACKUP_VAULT = 'backup/vault';
-const isSnapshot = (id: string) => id.startsWith('snapshot/');
-
-/** "EBS volume vol-1", or "3 secrets" for a kind with several. */
-function describeAll(records: [string, ResourceRecord][]): string {
-  const byKind = new Map<string, string[]>();
-  for (const [logicalId, r] of records) byKind.set(r.kind, [...(byKind.get(r.kind) ?? []), r.id ?? logicalId]);
-  return [...byKind].map(([kind, ids]) => (ids.length === 1 ? `${kind} ${ids[0]}` : `${ids.length} ${kind}s`)).join(', ');
-}
-
-const secretsOf = (state: StateStore) => state.existing().filter(([, r]) => r.phase === 'secrets');
-
-/** Secrets go into their recovery window (unless forced): still in AWS, restorable, so kept for now. */
-function secretsKept(config: Config, options: RunOptions, count: number): string[] {
-  if (options.forceDeleteSecrets || count === 0) return [];
-  const days = config.secrets.recoveryWindowDays;
-  return [`${count === 1 ? '1 secret' : `${count} secrets`} in a ${days}-day recovery window (\`devenv up\` restores them; --force-delete-secrets deletes them at once)`];
-}
 
 export interface DestroyPreview {
   deleted: string;
   kept: string[];
+  /** Kinds whose listing failed, with why: the preview cannot say what of them is there. */
+  unlisted: string[];
 }
 
-export function destroyPreview(state: StateStore, config: Config, options: RunOptions): DestroyPreview {
-  const existing = state.existing();
-  const secrets = secretsOf(state).length;
-  // Final snapshots are data too: deleted only with --delete-data --no-final-snapshot.
-  const dataGoes = options.deleteData === true;
-  const keptIds = new Set(existing.filter(([id]) => (isSnapshot(id) && !(dataGoes && options.noFinalSnapshot)) || ((isDataVolume(id) || id === BACKUP_VAULT) && !dataGoes)).map(([id]) => id));
-  const deleted = describeAll(existing.filter(([id, r]) => !keptIds.has(id) && !(r.phase === 'secrets' && !options.forceDeleteSecrets)));
-  const kept = [
-    ...existing.filter(([id]) => keptIds.has(id)).map(([id, r]) => keptLine(id, r)),
-    ...(options.deleteData && !options.noFinalSnapshot && state.resource(DATA_VOLUME)?.id ? [`a final snapshot of data volume ${state.resource(DATA_VOLUME)!.id} (--no-final-snapshot skips it)`] : []),
-    ...secretsKept(config, options, secrets),
-  ];
-  return { deleted: deleted || 'nothing the state records (destroy also deletes whatever carries this project\'s devenv tags)', kept };
+export async function destroyPreview(ctx: Context, sweepers?: Sweeper[]): Promise<DestroyPreview> {
+  const { listAll, sweepContext } = await import('../phases/teardown.js');
+  const listings = await listAll(ctx, sweepers);
+  const sweepCtx = sweepContext(ctx);
+  const deleted: Leftover[] = [];
+  const stays: Leftover[] = [];
+  const leaves: string[] = [];
+  for (const { sweeper, found } of listings) {
+    for (const f of found) {
+      const why = f.kept ?? sweeper.stays?.(sweepCtx, f);
+      const item = { kind: f.kind, id: f.id, label: f.label, why: why ?? '', kept: why !== undefined };
+      (why === undefined ? deleted : stays).push(item);
+      const left = why === undefined ? sweeper.leaves?.(sweepCtx, f) : undefined;
+      if (left) leaves.push(left);
+    }
+  }
+  return {
+    deleted: namedOrCounted(deleted) || `nothing: no resource carries the tag devenv:project=${ctx.model.project}`,
+    kept: [...leaves, ...keptParts(stays)],
+    unlisted: listings.filter((l) => l.error !== undefined).map((l) => `${l.sweeper.name.replaceAll('-', ' ')} (${messageOf(l.error).split('\n')[0]})`),
+  };
 }
-
-function keptLine(logicalId: string, r: ResourceRecord): string {
-  if (logicalId === DATA_VOLUME) return `data volume ${r.id} (--delete-data deletes it, after a final snapshot)`;
-  if (logicalId === PREVIOUS_DATA_VOLUME) return `previous data volume ${r.id}, set aside by a restore (--delete-data deletes it)`;
-  if (logicalId === BACKUP_VAULT) return `backup vault ${r.id} with the data volume's recovery points, if it holds any (--delete-data deletes them)`;
-  const of = typeof r.attrs?.volumeId === 'string' ? ` of ${r.attrs.volumeId}` : '';
-  return `${r.kind} ${r.id}${of}`;
-}
-

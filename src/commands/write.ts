@@ -38,9 +38,10 @@ export async function destroy(open: () => Promise<Session>, reporter: Reporter, 
       throw new DevenvError('config', 'destroy asks you to type the project name, but stdin is not a terminal; nothing was deleted', { remedy: 'pass --yes to destroy without asking' });
     }
     const account = await session.verifyAccount();
-    const preview = destroyPreview(session.state, session.config, o.options);
+    const preview = await destroyPreview(session.context('teardown'));
     reporter.emit({ type: 'step', message: `will delete: ${preview.deleted}` });
     reporter.emit({ type: 'step', message: `will keep: ${preview.kept.join('; ') || 'nothing'}` });
+    if (preview.unlisted.length) reporter.emit({ type: 'warn', message: `could not list, so not shown above: ${preview.unlisted.join('; ')}` });
     if (!o.yes) await confirm(o.io, `every AWS resource of "${session.config.project}" in account ${account}, ${session.config.region}`, session.config.project);
     const { result, left } = await destroyPhases(session, reporter, signal);
     summarize(result, reporter, 'destroyed');

@@ -1,3 +1,4 @@
+import { mapLimit } from '../aws/concurrency.js';
 import { isNotFound } from '../aws/errors.js';
 import { EC2_SWEEPERS } from '../aws/sweep/ec2.js';
 import { EDGE_SWEEPERS } from '../aws/sweep/edge.js';
@@ -30,15 +31,44 @@ class Incomplete extends Error {}
 const keptOf = (f: Found, why: string): Leftover => ({ kind: f.kind, id: f.id, label: f.label, why, kept: true });
 const failedOf = (f: Found, why: string): Leftover => ({ kind: f.kind, id: f.id, label: f.label, why, kept: false });
 
-export async function teardown(ctx: Context, sweepers: Sweeper[] = SWEEPERS): Promise<Leftover[]> {
+/** A phase's context with a memo, fresh for each sweep or listing: listings several sweepers share are read once. */
+export function sweepContext(ctx: Context): SweepContext {
   const memo = new Map<string, Promise<unknown>>();
-  const sweepCtx: SweepContext = {
+  return {
     ...ctx,
     once: <T>(key: string, read: () => Promise<T>) => {
       if (!memo.has(key)) memo.set(key, read());
       return memo.get(key) as Promise<T>;
     },
   };
+}
+
+/** One kind's listing, read-only: what it found, or why it could not list. */
+export interface Listing {
+  sweeper: Sweeper;
+  found: Found[];
+  error?: unknown;
+}
+
+/**
+ * What the sweep would find now, without deleting anything: the listings `teardown` makes, read
+ * the same way, so `destroy` can say before it starts what is really there (never a resource a
+ * state record names but that is gone already).
+ */
+export async function listAll(ctx: Context, sweepers: Sweeper[] = SWEEPERS): Promise<Listing[]> {
+  const sweepCtx = sweepContext(ctx);
+  return mapLimit(sweepers, CONCURRENCY, async (sweeper): Promise<Listing> => {
+    try {
+      return { sweeper, found: await sweeper.list(sweepCtx) };
+    } catch (error) {
+      if (error instanceof InterruptedError || ctx.signal.aborted) throw error;
+      return { sweeper, found: [], error };
+    }
+  });
+}
+
+export async function teardown(ctx: Context, sweepers: Sweeper[] = SWEEPERS): Promise<Leftover[]> {
+  const sweepCtx = sweepContext(ctx);
   const byName = new Map(sweepers.map((s) => [s.name, s]));
   const left = new Map<string, Leftover[]>();
   const result = await runGraph(sweepers.map((s) => ({ name: s.name, needs: s.needs.filter((n) => byName.has(n)) })), {

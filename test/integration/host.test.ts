@@ -168,9 +168,9 @@ describeMoto('the host and its data volume', (moto) => {
     expect(r.code, describeResult(r)).toBe(0);
     const lines = r.stderr.trim().split('\n');
     const willDelete = lines.findIndex((l) => l.includes('will delete: '));
-    for (const item of ['VPC vpc-', '2 subnets', 'EC2 instance i-', `EBS volume ${volumeId}`, 'key pair key-']) expect(lines[willDelete]).toContain(item);
+    for (const item of ['VPC itest-vpc', '2 subnets', 'EC2 instance itest-instance', `data volume ${volumeId}`, 'key pair itest-']) expect(lines[willDelete]).toContain(item);
     expect(lines[willDelete + 1]).toContain(`will keep: a final snapshot of data volume ${volumeId}`);
-    expect(lines[willDelete + 1]).toMatch(/1 secret in a 7-day recovery window/);
+    expect(lines[willDelete + 1]).toMatch(/secret itest\/alice\/password \(in a 7-day recovery window/);
     expect(lines.findIndex((l) => /terminat|deleted/.test(l))).toBeGreaterThan(willDelete);
     const snapshotId = (await ws.state()).resources['snapshot/data-final'].id;
     expect(snapshotId).toMatch(/^snap-/);

@@ -209,6 +209,8 @@ export interface CliOptions {
   bare?: boolean;
   /** Where the run hears SIGINT from (emit 'SIGINT' on it to press Ctrl-C); a private emitter by default. */
   signals?: EventEmitter;
+  /** Runs on a terminal (stdin a TTY) on which the user types this line when asked. */
+  answer?: string;
 }
 
 // ---------------------------------------------------------------- workspace
@@ -268,11 +270,13 @@ export class Workspace {
     stderr.on('data', (d: Buffer) => (err += d.toString()));
     const withoutHost = !this.hasHost && args[0] === 'up' ? ['--skip', 'storage,containers,test'] : [];
     const argv = o.bare ? args : [...args, ...withoutHost, '--config', this.configPath, '--state', this.statePath];
+    const stdin = Object.assign(new PassThrough(), { isTTY: o.answer !== undefined });
+    if (o.answer !== undefined) stdin.write(`${o.answer}\n`);
     const started = performance.now();
     const code = await run(argv, {
       stdout,
       stderr,
-      stdin: Object.assign(new PassThrough(), { isTTY: false }),
+      stdin,
       env: { ...process.env, ...o.env },
       isTTY: false,
       hooks: [counter.hook, ...(o.hooks ?? [])],

@@ -11,7 +11,7 @@
  */
 import { CreateLogGroupCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
-import { CreateKeyPairCommand, CreateSecurityGroupCommand } from '@aws-sdk/client-ec2';
+import { CreateKeyPairCommand, CreateSecurityGroupCommand, DeleteKeyPairCommand } from '@aws-sdk/client-ec2';
 import { CreateRoleCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { ChangeResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
 import { CreateTopicCommand } from '@aws-sdk/client-sns';
@@ -20,7 +20,7 @@ import { expect, it } from 'vitest';
 import { crashAfterCall } from './crash.js';
 import { diffInventory, type Inventory } from './inventory.js';
 import { describeResult, newWorkspace, type Workspace } from './moto.js';
-import { expectConverged, expectSameInventory } from './expect.js';
+import { expectConverged, expectNoMutatingCalls, expectSameInventory } from './expect.js';
 import { describeMoto } from './suite.js';
 
 const DELETE_ALL = ['destroy', '--yes', '--delete-data', '--no-final-snapshot', '--force-delete-secrets'];
@@ -64,6 +64,49 @@ describeMoto('destroy ends with a sweep by the project tag', (moto) => {
     }
     expect(problems, problems.join('\n')).toEqual([]);
   }, 300_000);
+
+  it('a second destroy, after one killed part-way and a key pair deleted by hand, previews only what is still there', async () => {
+    const ws = await newWorkspace(moto.server, { developers: ['alice', 'bob'] });
+    expectConverged(await ws.cli(['up']));
+    const recorded = (await ws.state()).resources;
+    // Killed right after the load balancer went (its listeners and rules with it), before the state forgot it.
+    const injector = crashAfterCall('elbv2:DeleteLoadBalancer', 1);
+    const killed = await ws.cli(['destroy', '--yes'], { hooks: [injector], signals: injector.signals });
+    expect(injector.crashedAfter, describeResult(killed)).toBeDefined();
+    expect(killed.code).not.toBe(0);
+    await (await moto.server.clients()).ec2.send(new DeleteKeyPairCommand({ KeyName: String(recorded['keypair'].attrs.name) }));
+    const state = (await ws.state()).resources;
+    expect(state['alb'].id, 'the state still names the deleted load balancer').toBe(recorded['alb'].id);
+    const inv = (await ws.inventory()).items;
+    expect(inv['load balancer'] ?? []).toEqual([]);
+    expect(inv['key pair'] ?? []).toEqual([]);
+
+    // On a terminal, answered with a name that is not the project's: the preview, then nothing deleted.
+    const preview = await ws.cli(['destroy'], { answer: 'no' });
+    expect(preview.code, describeResult(preview)).toBe(1);
+    expectNoMutatingCalls(preview, 'a destroy cancelled at its prompt');
+    const lines = preview.stderr.split('\n');
+    const willDelete = lines.find((l) => l.includes('will delete: ')) ?? '';
+    const willKeep = lines.find((l) => l.includes('will keep: ')) ?? '';
+    for (const gone of ['load balancer', 'listener', 'key pair', 'log group', 'alarm', 'DNS record', recorded['alb'].id!]) expect(willDelete, `names ${gone}, which is gone`).not.toContain(gone);
+    for (const there of [`EC2 instance`, `VPC`, '2 subnets', '2 security groups', '2 target groups', 'ACM certificate', 'route table', 'internet gateway', 'instance profile', 'IAM role itest-ec2-role']) {
+      expect(willDelete, `does not name ${there}, which is still there`).toContain(there);
+    }
+    expect(willKeep).toContain(`data volume ${recorded['volume/data'].id} (--delete-data deletes it`);
+    expect(willKeep).toMatch(/2 secrets \(in a 7-day recovery window/);
+    expect(preview.stderr).toContain('destroy cancelled: the name did not match; nothing was deleted');
+    expect(onlyKeptData((await ws.inventory()).items).length, 'the refusal deleted nothing').toBeGreaterThan(0);
+
+    const done = await ws.cli(['destroy', '--yes']);
+    expect(done.code, describeResult(done)).toBe(0);
+    expect(onlyKeptData((await ws.inventory()).items)).toEqual([]);
+    const named = Object.entries((await ws.state()).resources).filter(([, r]: [string, any]) => r.id !== undefined).map(([id]) => id);
+    expect(named, 'the state forgot what is gone').toEqual(['volume/data']);
+    const again = await ws.cli(['destroy', '--yes', '--delete-data', '--no-final-snapshot', '--force-delete-secrets']);
+    expect(again.stderr).toContain(`will delete: data volume ${recorded['volume/data'].id}, 2 secrets`);
+    expect(again.code, describeResult(again)).toBe(0);
+    await ws.remove();
+  }, 180_000);
 
   it('with the state file deleted: what the state never knew goes too; another project, a stranger\'s role and records stay', async () => {
     // Another project in the same account, zone and certificate domain, its name starting like this one's.

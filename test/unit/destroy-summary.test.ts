@@ -1,56 +1,65 @@
 import { describe, expect, it } from 'vitest';
 import { destroyPreview } from '../../src/commands/destroy-summary.js';
+import type { Found, Sweeper } from '../../src/aws/sweep/types.js';
+import type { RunOptions } from '../../src/phases/types.js';
+import { SWEEPERS } from '../../src/phases/teardown.js';
 import { testContext } from '../helpers/context.js';
 
-/** A state as `up` leaves it: network, host, data volume, two developers' secrets. */
-async function convergedState() {
-  const ctx = await testContext('ec2');
-  const set = (id: string, kind: string, phase: string, rid: string) => ctx.state.setResource(id, { kind, phase, id: rid });
-  await set('vpc', 'VPC', 'vpc', 'vpc-1');
-  await set('subnet/a', 'subnet', 'vpc', 'subnet-a');
-  await set('subnet/b', 'subnet', 'vpc', 'subnet-b');
-  await set('instance', 'EC2 instance', 'ec2', 'i-1');
-  await set('volume/data', 'EBS volume', 'ec2', 'vol-1');
-  await set('secret/alice/password', 'secret', 'secrets', 'arn:alice');
-  await set('secret/bob/password', 'secret', 'secrets', 'arn:bob');
-  return ctx;
+/** Sweepers whose listings say what a converged project has in AWS (the real sweepers' hooks decide what stays). */
+function sweepersFinding(options: RunOptions, o: { volumeTag?: string; listingFails?: boolean } = {}): Sweeper[] {
+  const real = (name: string) => SWEEPERS.find((s) => s.name === name)!;
+  const found = (kind: string, id: string, extra: Partial<Found> = {}): Found => ({ kind, id, resource: {}, ...extra });
+  const fake = (name: string, items: Found[], base: Partial<Sweeper> = {}): Sweeper => ({ ...base, name, needs: [], list: async () => items });
+  const dataVolume = { Tags: [{ Key: 'devenv:resource', Value: o.volumeTag ?? 'volume/data' }] };
+  return [
+    fake('vpcs', [found('VPC', 'vpc-1')]),
+    fake('subnets', [found('subnet', 'subnet-a'), found('subnet', 'subnet-b')]),
+    fake('instances', [found('EC2 instance', 'i-1', { label: 'demo-host' })]),
+    fake('volumes', [found('data volume', 'vol-1', { resource: dataVolume, ...(options.deleteData ? {} : { kept: '--delete-data deletes it, after a final snapshot' }) })], { leaves: real('volumes').leaves }),
+    fake('secrets', [found('secret', 'demo/alice/password'), found('secret', 'demo/bob/password')], { stays: real('secrets').stays }),
+    fake('backup-vaults', [found('backup vault', 'demo-vault', { kept: 'holds 2 recovery points of the data volume' })]),
+    { name: 'alarms', needs: [], list: async () => { if (o.listingFails) throw new Error('AccessDenied: not allowed'); return []; } },
+  ];
 }
 
-describe('destroy says what it deletes and what it keeps', () => {
-  it('by default: keeps the data volume and the secrets in their recovery window', async () => {
-    const ctx = await convergedState();
-    const p = destroyPreview(ctx.state, ctx.config, {});
-    expect(p.deleted).toBe('VPC vpc-1, 2 subnets, EC2 instance i-1');
+describe('destroy says what it deletes and what it keeps, from what is there now', () => {
+  it('names what the listings find: one by name, several by count; what stays, with why', async () => {
+    const ctx = await testContext('teardown');
+    // The state names a load balancer; no listing finds one (a destroy killed part-way deleted it): not previewed.
+    await ctx.state.setResource('alb', { kind: 'load balancer', phase: 'alb', id: 'arn:lb' });
+    const p = await destroyPreview(ctx, sweepersFinding(ctx.options));
+    expect(p.deleted).toBe('VPC vpc-1, 2 subnets, EC2 instance demo-host');
     expect(p.kept).toEqual([
       'data volume vol-1 (--delete-data deletes it, after a final snapshot)',
-      '2 secrets in a 7-day recovery window (`devenv up` restores them; --force-delete-secrets deletes them at once)',
+      '2 secrets (in a 7-day recovery window: `devenv up` restores it; --force-delete-secrets deletes it at once)',
+      'backup vault demo-vault (holds 2 recovery points of the data volume)',
     ]);
+    expect(p.unlisted).toEqual([]);
   });
 
   it('with --delete-data --force-delete-secrets: deletes the volume and the secrets, keeps a final snapshot', async () => {
-    const ctx = await convergedState();
-    const p = destroyPreview(ctx.state, ctx.config, { deleteData: true, forceDeleteSecrets: true });
-    expect(p.deleted).toBe('VPC vpc-1, 2 subnets, EC2 instance i-1, EBS volume vol-1, 2 secrets');
-    expect(p.kept).toEqual(['a final snapshot of data volume vol-1 (--no-final-snapshot skips it)']);
-    expect(destroyPreview(ctx.state, ctx.config, { deleteData: true, noFinalSnapshot: true, forceDeleteSecrets: true }).kept).toEqual([]);
+    const ctx = await testContext('teardown', {}, { deleteData: true, forceDeleteSecrets: true });
+    const p = await destroyPreview(ctx, sweepersFinding(ctx.options));
+    expect(p.deleted).toBe('VPC vpc-1, 2 subnets, EC2 instance demo-host, data volume vol-1, 2 secrets');
+    expect(p.kept).toEqual(['a final snapshot of data volume vol-1 (--no-final-snapshot skips it)', 'backup vault demo-vault (holds 2 recovery points of the data volume)']);
+    const all = await testContext('teardown', {}, { deleteData: true, noFinalSnapshot: true, forceDeleteSecrets: true });
+    const none = await destroyPreview(all, sweepersFinding(all.options));
+    expect(none.kept).toEqual(['backup vault demo-vault (holds 2 recovery points of the data volume)']);
   });
 
-  it('with --delete-data --no-final-snapshot: an earlier final snapshot goes too', async () => {
-    const ctx = await convergedState();
-    await ctx.state.setResource('snapshot/data-final', { kind: 'EBS snapshot', phase: 'ec2', id: 'snap-1', attrs: { volumeId: 'vol-0' } });
-    expect(destroyPreview(ctx.state, ctx.config, { deleteData: true }).kept).toContain('EBS snapshot snap-1 of vol-0');
-    const p = destroyPreview(ctx.state, ctx.config, { deleteData: true, noFinalSnapshot: true, forceDeleteSecrets: true });
+  it('a volume that is not the data volume gets no final snapshot; a listing that fails is named, not hidden', async () => {
+    const ctx = await testContext('teardown', {}, { deleteData: true });
+    const p = await destroyPreview(ctx, sweepersFinding(ctx.options, { volumeTag: 'volume/root', listingFails: true }));
+    expect(p.kept.join(' ')).not.toContain('final snapshot');
+    expect(p.unlisted).toEqual(['alarms (AccessDenied: not allowed)']);
+  });
+
+  it('says so when nothing carries the project tag', async () => {
+    const ctx = await testContext('teardown');
+    await ctx.state.setResource('vpc', { kind: 'VPC', phase: 'vpc', id: 'vpc-gone' });
+    const p = await destroyPreview(ctx, []);
+    expect(p.deleted).toBe('nothing: no resource carries the tag devenv:project=demo');
     expect(p.kept).toEqual([]);
-    expect(p.deleted).toContain('EBS snapshot snap-1');
-  });
-
-  it('keeps the backup vault (with the recovery points of the data volume) unless --delete-data', async () => {
-    const ctx = await convergedState();
-    await ctx.state.setResource('backup/vault', { kind: 'backup vault', phase: 'monitoring', id: 'demo-vault' });
-    expect(destroyPreview(ctx.state, ctx.config, {}).kept).toContain("backup vault demo-vault with the data volume's recovery points, if it holds any (--delete-data deletes them)");
-    const deleting = destroyPreview(ctx.state, ctx.config, { deleteData: true });
-    expect(deleting.deleted).toContain('backup vault demo-vault');
-    expect(deleting.kept.join(' ')).not.toContain('backup vault');
   });
 });
 

@@ -37,6 +37,8 @@ const instances = sweeper({
 const KEEP_DATA_VOLUME = '--delete-data deletes it, after a final snapshot';
 const KEEP_PREVIOUS_DATA_VOLUME = 'the data volume a restore replaced; --delete-data deletes it';
 
+const finalSnapshotOf = (ctx: SweepContext, v: Tagged) => logicalId(v) === DATA_VOLUME && !ctx.options.noFinalSnapshot;
+
 /**
  * The data volume, and one a restore set aside, stay unless --delete-data; any other volume of the
  * project (a root volume left behind) goes.
@@ -53,7 +55,8 @@ const volumes = sweeper({
       return f;
     });
   },
-  remove: (ctx, f) => deleteVolume(ctx, f.id, f.resource, { finalSnapshot: logicalId(f.resource) === DATA_VOLUME && !ctx.options.noFinalSnapshot }),
+  leaves: (ctx, f) => (finalSnapshotOf(ctx, f.resource) ? `a final snapshot of data volume ${f.id} (--no-final-snapshot skips it)` : undefined),
+  remove: (ctx, f) => deleteVolume(ctx, f.id, f.resource, { finalSnapshot: finalSnapshotOf(ctx, f.resource) }),
 });
 
 const isRecoveryPoint = (s: Snapshot) => tagValue(s.Tags, 'aws:backup:source-resource') !== undefined;

@@ -72,6 +72,7 @@ const secrets = sweeper<SecretListEntry>({
     const window = recoveryWindowNote(ctx.config.secrets.recoveryWindowDays);
     return found.map((s) => ({ kind: 'secret', id: s.Name!, resource: s, ...(s.DeletedDate && !force ? { kept: window } : {}) }));
   },
+  stays: (ctx) => (ctx.options.forceDeleteSecrets ? undefined : recoveryWindowNote(ctx.config.secrets.recoveryWindowDays)),
   remove: async (ctx, f) => {
     const days = ctx.config.secrets.recoveryWindowDays;
     if (ctx.options.forceDeleteSecrets) {
