@@ -101,7 +101,7 @@ describe.skipIf(unavailable !== undefined)('the test phase through a TLS proxy i
     expect(broken.stderr).toMatch(/dev3 login page: GET \/ answered 502.* → the load balancer cannot get an answer from the container/);
     expect(broken.stderr).toMatch(/dev5 target: i-\w+:\d+ is not registered → `devenv up` \(alb phase\) registers the host/);
     expect(broken.stderr).toMatch(/dev7 dns: no record for dev7\.dev\.example\.com in hosted zone Z\w+ → `devenv up` \(dns phase\) writes it/);
-    expect(broken.stderr).toContain('fix: look at what each failed check names');
+    expect(broken.stderr).toContain('fix: Look at what each failed check names');
 
     const repaired = await devenv(['up']);
     expect(repaired.stderr).toContain('all 65 checks passed');
