@@ -63,7 +63,7 @@ describeMoto('restoring the data volume from a snapshot', (moto) => {
 
     const destroyed = await ws.cli(['destroy', '--yes']);
     expect(destroyed.code, describeResult(destroyed)).toBe(0);
-    expect(destroyed.stderr).toContain(`previous data volume ${ids.oldId}, set aside by a restore (--delete-data deletes it)`);
+    expect(destroyed.stderr).toContain(`previous data volume ${ids.oldId} (the data volume a restore replaced; --delete-data deletes it)`);
     expect((await volume(ids.oldId)).State).toBe('available');
     expect((await volume(ids.restored)).State).toBe('available');
   }, 180_000);
