@@ -15,6 +15,7 @@ import { INSTANCE } from './ec2/instance.js';
 import { DATA_VOLUME } from './ec2/volume.js';
 import { fromInspection } from './inspection.js';
 import { recordedLogGroups } from './monitoring/logs.js';
+import { storageIsOfCurrentHost } from './storage.js';
 import type { Change, Context, Inspection, Phase, Row } from './types.js';
 
 /** Pulling an image the first time can take minutes. */
@@ -83,7 +84,7 @@ export function mountedDataFilesystem(ctx: Pick<Context, 'state'>): string {
   const hostId = ctx.state.resource(INSTANCE)?.id;
   const volumeId = ctx.state.resource(DATA_VOLUME)?.id;
   const ranOn = typeof outputs.instanceId === 'string' ? `host ${outputs.instanceId} and volume ${String(outputs.volumeId)}` : 'another host or volume (not recorded)';
-  if (ctx.state.phase('storage')?.status !== 'complete' || typeof outputs.filesystemUuid !== 'string' || outputs.instanceId !== hostId || outputs.volumeId !== volumeId) {
+  if (ctx.state.phase('storage')?.status !== 'complete' || typeof outputs.filesystemUuid !== 'string' || !storageIsOfCurrentHost(ctx)) {
     throw new DevenvError('phase', `containers: storage has not mounted data volume ${volumeId ?? '(none recorded)'} on the current host ${hostId ?? '(none recorded)'}`
       + `${ctx.state.phase('storage') ? ` (it last ran for ${ranOn})` : ''}; no container was started`, {
       remedy: 'run `devenv phase storage` first (or `devenv up`, which runs it before containers)',

@@ -2,8 +2,9 @@ import { adoptDataVolume, finishVolumeSwap, inspectPreviousDataVolume, removeOrK
 import { currentHost, finishReplacement, hostBeingReplaced, inspectHost, mustReplace, replaceHost, terminateHost } from './ec2/host.js';
 import { ensureHost, INSTANCE } from './ec2/instance.js';
 import { ensureKeyPair, inspectKeyPair, removeKeyPair } from './ec2/keypair.js';
-import { attachDataVolume, ensureDataVolume, inspectDataVolume, removeOrKeepDataVolume } from './ec2/volume.js';
+import { attachDataVolume, DATA_VOLUME, ensureDataVolume, inspectDataVolume, removeOrKeepDataVolume } from './ec2/volume.js';
 import { fromInspection, joinInspections } from './inspection.js';
+import { storageIsOfCurrentHost } from './storage.js';
 import type { Context, Inspection, Phase } from './types.js';
 
 /**
@@ -28,7 +29,7 @@ async function apply(ctx: Context): Promise<void> {
     const host = await ensureHost(ctx);
     await attachDataVolume(ctx, volumeId, host);
   }
-  await forgetStorageOfAnotherHost(ctx, volumeId);
+  await forgetStorageOfAnotherHost(ctx);
 }
 
 /**
@@ -37,14 +38,11 @@ async function apply(ctx: Context): Promise<void> {
  * until storage has mounted the volume on this host: Compose would otherwise make the developers'
  * folders on the root volume.
  */
-async function forgetStorageOfAnotherHost(ctx: Context, volumeId: string): Promise<void> {
-  const record = ctx.state.phase('storage');
+async function forgetStorageOfAnotherHost(ctx: Context): Promise<void> {
   // Only a completed storage lets containers run; a skipped or failed one already stops it.
-  if (record?.status !== 'complete') return;
-  const hostId = ctx.state.resource(INSTANCE)?.id;
-  if (record.outputs?.instanceId === hostId && record.outputs?.volumeId === volumeId) return;
+  if (ctx.state.phase('storage')?.status !== 'complete' || storageIsOfCurrentHost(ctx)) return;
   await ctx.state.clearPhase('storage');
-  ctx.report.step(`host ${hostId ?? '(none)'} with data volume ${volumeId} has not been set up by storage yet: storage runs again before containers`);
+  ctx.report.step(`host ${ctx.state.resource(INSTANCE)?.id ?? '(none)'} with data volume ${ctx.state.resource(DATA_VOLUME)?.id} has not been set up by storage yet: storage runs again before containers`);
 }
 
 /** Terminates the host, keeps the data volume unless `--delete-data`, deletes the AWS key pair (the local private key stays). */

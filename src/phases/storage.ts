@@ -28,6 +28,15 @@ export function renderStorageScript(template: string, model: Pick<Model, 'develo
   });
 }
 
+/**
+ * Whether storage's record is of the current host and data volume. A replaced host or a swapped
+ * volume makes it another's: the volume is not mounted there until storage runs again.
+ */
+export function storageIsOfCurrentHost(ctx: Pick<Context, 'state'>): boolean {
+  const outputs = ctx.state.phase('storage')?.outputs ?? {};
+  return outputs.instanceId === ctx.state.resource(INSTANCE)?.id && outputs.volumeId === ctx.state.resource(DATA_VOLUME)?.id;
+}
+
 function dataVolumeId(ctx: Context): string {
   const id = ctx.state.resource(DATA_VOLUME)?.id;
   if (!id) throw new DevenvError('phase', 'storage: the state has no data volume', { remedy: 'run `devenv phase ec2` (or `devenv up`) first' });
