@@ -24,6 +24,10 @@ async function runningHost(ctx: Pick<Context, 'state' | 'aws'>): Promise<Instanc
   return host;
 }
 
+/**
+ * Where to log in: `ssh.host`/`ssh.port` when the config names them (a bastion, a tunnel, a test
+ * host), else the host's public address, as just described (it changes on stop/start and replacement).
+ */
 async function targetOf(ctx: Pick<Context, 'config' | 'model'>, host: Instance): Promise<SshTarget> {
   const { ssh } = ctx.config;
   const address = ssh.host ?? host.PublicIpAddress;
@@ -32,14 +36,6 @@ async function targetOf(ctx: Pick<Context, 'config' | 'model'>, host: Instance):
     throw new DevenvError('config', `cannot read the SSH private key ${ctx.model.privateKeyPath}: ${err.message}`, { remedy: 'point instance.privateKeyPath at the key of the host\'s key pair' });
   });
   return { host: address, port: ssh.port, user: ssh.user, privateKey, instanceId: host.InstanceId! };
-}
-
-/**
- * Where to log in: `ssh.host`/`ssh.port` when the config names them (a bastion, a tunnel, a test
- * host), else the host's public address, described now (it changes on stop/start and replacement).
- */
-export async function sshTarget(ctx: Pick<Context, 'config' | 'model' | 'state' | 'aws'>): Promise<SshTarget> {
-  return targetOf(ctx, await runningHost(ctx));
 }
 
 /**
