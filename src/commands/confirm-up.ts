@@ -1,6 +1,7 @@
 import type { Io } from '../cli.js';
 import { developerNames } from '../config/model.js';
 import { configError, DevenvError } from '../errors.js';
+import { TOPIC as ALARM_TOPIC } from '../phases/monitoring/alarms.js';
 import type { Change, PhaseName } from '../phases/types.js';
 import type { Reporter } from '../ui/events.js';
 import { ask } from '../ui/prompt.js';
@@ -19,8 +20,6 @@ import type { Session } from './session.js';
  * converged rerun reads AWS once, as before.
  */
 
-const SNS_TOPIC = 'alarm/topic';
-
 /** What in the state, the config or the flags can make this `up` delete or replace something. */
 export function mayDeleteOrReplace(session: Session): boolean {
   const o = session.context('validate').options;
@@ -29,7 +28,7 @@ export function mayDeleteOrReplace(session: Session): boolean {
   const state = session.state;
   if (Object.keys(state.data.allocations).some((n) => !names.has(n))) return true;
   if (state.existing().some(([, r]) => r.developer !== undefined && !names.has(r.developer))) return true;
-  return state.resource(SNS_TOPIC)?.id !== undefined && !session.config.monitoring.alarmEmail;
+  return state.resource(ALARM_TOPIC)?.id !== undefined && !session.config.monitoring.alarmEmail;
 }
 
 /** Nothing of the environment is built yet: no phase has completed. */

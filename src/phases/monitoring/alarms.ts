@@ -17,7 +17,8 @@ import type { Change, Context, Inspection, Row } from '../types.js';
  * subscription. The alarms' dimensions come from what the ec2 and alb phases recorded.
  */
 
-const TOPIC = 'alarm/topic';
+/** The alarm e-mail topic's logical id. */
+export const TOPIC = 'alarm/topic';
 const planned = (ctx: Context, logicalId: string): PlannedResource => pick(monitoringBlueprint(ctx.model), logicalId);
 /** Every alarm devenv names for this project starts with this. */
 const alarmPrefix = (ctx: Context) => `${resourceName(ctx.model, 'alarm')}-`;
