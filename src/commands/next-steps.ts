@@ -1,6 +1,5 @@
 import type { Config } from '../config/schema.js';
 import type { Model } from '../config/model.js';
-import { INSTANCE } from '../phases/ec2/instance.js';
 import { PHASES } from '../phases/index.js';
 import type { PhaseName } from '../phases/types.js';
 import type { StateStore } from '../state/store.js';
@@ -40,7 +39,7 @@ export interface NextSteps {
 
 export function nextSteps(config: Pick<Config, 'ssh'>, model: Pick<Model, 'developers'>, state: Pick<StateStore, 'phase' | 'resource'>): NextSteps {
   const dns = state.resource('alb')?.attrs?.dnsName;
-  const ip = state.resource(INSTANCE)?.attrs?.publicIp;
+  const ip = state.resource('instance')?.attrs?.publicIp;
   return {
     urls: Object.fromEntries(model.developers.map((d) => [d.name, d.url])),
     loadBalancerDns: typeof dns === 'string' && dns ? dns : null,
