@@ -79,7 +79,10 @@ export const BACKUP_RULE = { name: 'DailyBackup', schedule: 'cron(0 2 * * ? *)',
 export const BACKUP_MANAGED_POLICIES = ['AWSBackupServiceRolePolicyForBackup'] as const;
 
 /** The SNS topic the alarms notify: made only when `monitoring.alarmEmail` is set (and deleted when it no longer is). */
-export const alarmTopic = (model: Model): PlannedResource => awsResource(model, 'alarm/topic', 'SNS topic', {
+/** The alarm e-mail topic's logical id. */
+export const ALARM_TOPIC = 'alarm/topic';
+
+export const alarmTopic = (model: Model): PlannedResource => awsResource(model, ALARM_TOPIC, 'SNS topic', {
   subscription: `e-mail to ${model.config.monitoring.alarmEmail ?? '(none)'}, confirmed from its first message`,
 }, undefined, `${model.project}-alarms`);
 
@@ -93,7 +96,7 @@ export function monitoringBlueprint(model: Model): PlannedResource[] {
     logGroup('logs/docker', logGroupName(model, 'docker')),
     ...model.developers.map((d) => logGroup(`logs/containers/${d.name}`, logGroupName(model, { developer: d.name }), d.name)),
     ...(alarmEmail ? [alarmTopic(model)] : []),
-    ...alarmDefinitions(model).map((a) => awsResource(model, a.logicalId, 'CloudWatch alarm', { metric: alarmDetail(a), notifies: alarmEmail ? 'alarm/topic' : 'nobody (no monitoring.alarmEmail)' }, a.developer)),
+    ...alarmDefinitions(model).map((a) => awsResource(model, a.logicalId, 'CloudWatch alarm', { metric: alarmDetail(a), notifies: alarmEmail ? ALARM_TOPIC : 'nobody (no monitoring.alarmEmail)' }, a.developer)),
     awsResource(model, 'backup/role', 'IAM role', { trust: 'backup.amazonaws.com', managedPolicies: [...BACKUP_MANAGED_POLICIES] }, undefined, `${model.project}-backup-role`),
     awsResource(model, 'backup/vault', 'backup vault', { holds: 'the daily recovery points of the data volume (kept by destroy unless --delete-data)' }, undefined, `${model.project}-vault`),
     awsResource(model, 'backup/plan', 'backup plan', {

@@ -1,7 +1,7 @@
 import type { Io } from '../cli.js';
+import { ALARM_TOPIC } from '../blueprint/monitoring.js';
 import { developerNames } from '../config/model.js';
 import { configError, DevenvError } from '../errors.js';
-import { TOPIC as ALARM_TOPIC } from '../phases/monitoring/alarms.js';
 import type { Change, PhaseName } from '../phases/types.js';
 import type { Reporter } from '../ui/events.js';
 import { ask } from '../ui/prompt.js';

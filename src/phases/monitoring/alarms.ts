@@ -5,7 +5,7 @@ import { planChange, runFixes, type Fix } from '../../aws/ec2/fixes.js';
 import { ensureResource, planResource, probeResource, removeResource, rowOf } from '../../aws/resource.js';
 import { deleteTopic, subscriptionFixes, subscriptionsOf, subscriptionState, topicSpec } from '../../aws/sns/topic.js';
 import { TAG, tagValue } from '../../aws/tags.js';
-import { alarmDefinitions, alarmTopic, monitoringBlueprint, type AlarmDefinition, type DimensionSource } from '../../blueprint/monitoring.js';
+import { ALARM_TOPIC, alarmDefinitions, alarmTopic, monitoringBlueprint, type AlarmDefinition, type DimensionSource } from '../../blueprint/monitoring.js';
 import { pick, type PlannedResource } from '../../blueprint/types.js';
 import { resourceName } from '../../config/model.js';
 import { recorded } from '../alb/world.js';
@@ -17,8 +17,6 @@ import type { Change, Context, Inspection, Row } from '../types.js';
  * subscription. The alarms' dimensions come from what the ec2 and alb phases recorded.
  */
 
-/** The alarm e-mail topic's logical id. */
-export const TOPIC = 'alarm/topic';
 const planned = (ctx: Context, logicalId: string): PlannedResource => pick(monitoringBlueprint(ctx.model), logicalId);
 /** Every alarm devenv names for this project starts with this. */
 const alarmPrefix = (ctx: Context) => `${resourceName(ctx.model, 'alarm')}-`;
@@ -50,11 +48,11 @@ async function ensureTopic(ctx: Context): Promise<string | undefined> {
   const email = ctx.config.monitoring.alarmEmail;
   if (!email) {
     await removeTopic(ctx);
-    if (ctx.state.resource(TOPIC)) await ctx.state.forget(TOPIC);
+    if (ctx.state.resource(ALARM_TOPIC)) await ctx.state.forget(ALARM_TOPIC);
     return undefined;
   }
   const { resource: topic } = await ensureResource(ctx, topicSpecOf(ctx));
-  await runFixes(ctx, subscriptionFixes(ctx, topic.arn, await subscriptionsOf(ctx, topic.arn), email), { logicalId: TOPIC, subject: `topic ${planned(ctx, TOPIC).name}` });
+  await runFixes(ctx, subscriptionFixes(ctx, topic.arn, await subscriptionsOf(ctx, topic.arn), email), { logicalId: ALARM_TOPIC, subject: `topic ${planned(ctx, ALARM_TOPIC).name}` });
   return topic.arn;
 }
 
@@ -109,17 +107,17 @@ export async function inspectAlarms(ctx: Context): Promise<Inspection> {
   const email = ctx.config.monitoring.alarmEmail;
   const topic = await probeResource(ctx, topicSpecOf(ctx));
   if (email) {
-    const p = planned(ctx, TOPIC);
+    const p = planned(ctx, ALARM_TOPIC);
     const subs = topic.resource ? await subscriptionsOf(ctx, topic.resource.arn) : [];
     const fixes = topic.resource ? subscriptionFixes(ctx, topic.resource.arn, subs, email) : [];
-    changes.push(planChange({ phase: 'monitoring', action: topic.action, logicalId: TOPIC, kind: p.kind, name: p.name, id: topic.id }, p, fixes));
+    changes.push(planChange({ phase: 'monitoring', action: topic.action, logicalId: ALARM_TOPIC, kind: p.kind, name: p.name, id: topic.id }, p, fixes));
     const state = subscriptionState(subs.find((s) => s.Protocol === 'email' && s.Endpoint === email));
     rows.push({
-      phase: 'monitoring', logicalId: TOPIC, kind: p.kind, id: topic.id, state: topic.resource ? `subscription ${state}` : 'missing',
+      phase: 'monitoring', logicalId: ALARM_TOPIC, kind: p.kind, id: topic.id, state: topic.resource ? `subscription ${state}` : 'missing',
       detail: state === 'PendingConfirmation' ? `${email} has not confirmed yet: alarms reach nobody until the link in SNS's e-mail is clicked` : email,
     });
   } else if (topic.id) {
-    changes.push({ phase: 'monitoring', action: 'delete', logicalId: TOPIC, kind: 'SNS topic', id: topic.id, detail: 'monitoring.alarmEmail is no longer set' });
+    changes.push({ phase: 'monitoring', action: 'delete', logicalId: ALARM_TOPIC, kind: 'SNS topic', id: topic.id, detail: 'monitoring.alarmEmail is no longer set' });
   }
   const value = dimensionValues(ctx, false);
   const alarms = await listAlarms(ctx, alarmPrefix(ctx));
@@ -144,5 +142,5 @@ export async function removeAlarms(ctx: Context): Promise<void> {
   for (const a of ours) ctx.report.resource({ action: 'deleted', logicalId: a.logicalId, kind: 'CloudWatch alarm', resourceId: a.name, message: `deleted CloudWatch alarm ${a.name}` });
   for (const [logicalId, r] of ctx.state.resourcesOf('monitoring')) if (r.kind === 'CloudWatch alarm') await ctx.state.forget(logicalId);
   await removeTopic(ctx);
-  if (ctx.state.resource(TOPIC)) await ctx.state.forget(TOPIC);
+  if (ctx.state.resource(ALARM_TOPIC)) await ctx.state.forget(ALARM_TOPIC);
 }
