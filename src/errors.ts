@@ -7,7 +7,7 @@ export const ExitCode = {
   interrupted: 130,
 } as const;
 
-export type ErrorKind = 'config' | 'state' | 'credentials' | 'locked' | 'phase' | 'aws' | 'interrupted' | 'not-implemented';
+export type ErrorKind = 'config' | 'state' | 'credentials' | 'locked' | 'phase' | 'aws' | 'interrupted';
 
 const exitCodeOf: Record<ErrorKind, number> = {
   config: ExitCode.badInput,
@@ -17,7 +17,6 @@ const exitCodeOf: Record<ErrorKind, number> = {
   phase: ExitCode.phaseFailed,
   aws: ExitCode.phaseFailed,
   interrupted: ExitCode.interrupted,
-  'not-implemented': ExitCode.phaseFailed,
 };
 
 /** An error the user can act on: what went wrong and, where we know it, how to fix it. */

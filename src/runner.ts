@@ -11,8 +11,6 @@ export interface Node {
 export type Outcome =
   | { name: string; result: 'done' }
   | { name: string; result: 'failed'; error: unknown }
-  /** The node cannot run yet (a phase not built); what needs it is blocked, everything else goes on. */
-  | { name: string; result: 'unavailable'; reason: string }
   | { name: string; result: 'blocked'; reason: string };
 
 export interface GraphResult {
@@ -20,8 +18,6 @@ export interface GraphResult {
   /** The first failure, if any: what the command reports and exits on. */
   firstError?: unknown;
 }
-
-export class Unavailable extends Error {}
 
 export interface GraphOptions {
   /** How many nodes may run at once. */
@@ -36,7 +32,7 @@ export interface GraphOptions {
 /**
  * Runs every node whose needs are done, several at once. On a failure (or Ctrl-C) nothing new
  * starts, the running nodes finish, and the first error is reported; with `keepGoing`, a failure
- * only blocks the nodes behind it, as an unavailable node does, and the rest of the graph goes on.
+ * only blocks the nodes behind it, and the rest of the graph goes on.
  */
 export async function runGraph(nodes: Node[], o: GraphOptions): Promise<GraphResult> {
   const outcomes = new Map<string, Outcome>();
@@ -52,7 +48,7 @@ export async function runGraph(nodes: Node[], o: GraphOptions): Promise<GraphRes
   for (;;) {
     for (const node of nodes) {
       if (outcomes.has(node.name) || running.has(node.name)) continue;
-      const stuck = node.needs.find((n) => ['failed', 'unavailable', 'blocked'].includes(outcomes.get(n)?.result ?? ''));
+      const stuck = node.needs.find((n) => ['failed', 'blocked'].includes(outcomes.get(n)?.result ?? ''));
       if (stuck) {
         const reason = `needs ${stuck}, which ${describe(outcomes.get(stuck)!)}`;
         settle({ name: node.name, result: 'blocked', reason });
@@ -66,7 +62,6 @@ export async function runGraph(nodes: Node[], o: GraphOptions): Promise<GraphRes
         o.run(node.name).then(
           () => settle({ name: node.name, result: 'done' }),
           (error: unknown) => {
-            if (error instanceof Unavailable) return settle({ name: node.name, result: 'unavailable', reason: error.message });
             firstError ??= error;
             settle({ name: node.name, result: 'failed', error });
           },
@@ -84,7 +79,6 @@ export async function runGraph(nodes: Node[], o: GraphOptions): Promise<GraphRes
 function describe(o: Outcome): string {
   switch (o.result) {
     case 'failed': return 'failed';
-    case 'unavailable': return o.reason;
     case 'blocked': return 'could not run';
     case 'done': return 'is done';
   }

@@ -2,8 +2,8 @@ import { notDeleted, type Leftover } from '../aws/sweep/report.js';
 import { useInstead, guessFor } from '../config/issues.js';
 import { DevenvError, InterruptedError, messageOf } from '../errors.js';
 import { PHASES, phaseInfo } from '../phases/index.js';
-import type { Phase, PhaseName } from '../phases/types.js';
-import { missingNeedsError, reverseGraph, runGraph, Unavailable, type GraphResult, type Node, type Outcome } from '../runner.js';
+import type { PhaseName } from '../phases/types.js';
+import { missingNeedsError, reverseGraph, runGraph, type GraphResult, type Node, type Outcome } from '../runner.js';
 import type { Reporter } from '../ui/events.js';
 import type { Session } from './session.js';
 
@@ -26,12 +26,6 @@ async function timed(reporter: Reporter, name: PhaseName, work: () => Promise<vo
   }
 }
 
-async function implementation(session: Session, name: PhaseName): Promise<Phase> {
-  const phase = await session.loadPhase(name);
-  if (!phase) throw new Unavailable(`is not implemented yet`);
-  return phase;
-}
-
 /** `up` and `phase`: converge phases in dependency order, recording each phase's status in the state. */
 export async function applyPhases(session: Session, reporter: Reporter, names: PhaseName[], signal: AbortSignal): Promise<GraphResult> {
   // New developers get their port and priority once validate has passed: a failed validate changes no allocation.
@@ -42,10 +36,7 @@ export async function applyPhases(session: Session, reporter: Reporter, names: P
     onBlocked: (phase, reason) => reporter.emit({ type: 'phase-blocked', phase, reason }),
     run: async (name) => {
       const phaseName = name as PhaseName;
-      const phase = await implementation(session, phaseName).catch((err: unknown) => {
-        reporter.emit({ type: 'phase-blocked', phase: name, reason: messageOf(err) });
-        throw err;
-      });
+      const phase = await session.loadPhase(phaseName);
       await timed(reporter, phaseName, async () => {
         await session.state.setPhase(name, 'running');
         try {
@@ -68,21 +59,20 @@ export interface DestroyResult {
 }
 
 /**
- * `destroy`: every built phase, in reverse dependency order; each deletes what it owns. A phase
+ * `destroy`: every phase, in reverse dependency order; each deletes what it owns. A phase
  * that fails holds back only the phases that must wait for it; everything else is still deleted.
  * Then the teardown sweep deletes whatever else carries the project's tag, and says what is left
  * (kept data alone is no failure); the error then names what is left and why.
  */
 export async function destroyPhases(session: Session, reporter: Reporter, signal: AbortSignal): Promise<DestroyResult> {
-  const built = PHASES.filter((p) => p.load).map((p) => p.name);
-  const result = await runGraph(reverseGraph(graphOf(built)), {
+  const result = await runGraph(reverseGraph(graphOf(PHASES.map((p) => p.name))), {
     concurrency: CONCURRENCY,
     signal,
     keepGoing: true,
     onBlocked: (phase, reason) => reporter.emit({ type: 'phase-blocked', phase, reason }),
     run: async (name) => {
       const phaseName = name as PhaseName;
-      const phase = await implementation(session, phaseName);
+      const phase = await session.loadPhase(phaseName);
       await timed(reporter, phaseName, async () => {
         await phase.destroy(session.context(phaseName));
         await session.state.clearPhase(name);
@@ -147,19 +137,12 @@ export function checkNeeds(session: Session, name: PhaseName): void {
   if (missing.length > 0) throw missingNeedsError(name, missing);
 }
 
-/** Turns a graph result into the command's outcome: the first error, or a summary error when phases could not run. */
+/** Turns a graph result into the command's outcome: the first error, else the phases done. */
 export function summarize(result: GraphResult, reporter: Reporter, verb: string): void {
   reportTally(reporter, verb);
   if (result.firstError !== undefined) throw result.firstError;
-  const unavailable = result.outcomes.filter((o) => o.result === 'unavailable').map((o) => o.name);
-  const blocked = result.outcomes.filter((o) => o.result === 'blocked').map((o) => o.name);
   const done = result.outcomes.filter((o) => o.result === 'done').map((o) => o.name);
   if (done.length > 0) reporter.emit({ type: 'step', message: `${verb}: ${done.join(', ')}` });
-  if (unavailable.length > 0) {
-    throw new DevenvError('not-implemented', `stopped: phase${unavailable.length > 1 ? 's' : ''} ${unavailable.join(', ')} ${unavailable.length > 1 ? 'are' : 'is'} not implemented yet${blocked.length ? `, so ${blocked.join(', ')} could not run` : ''}`, {
-      remedy: `everything that could run has converged; run \`devenv phase <name>\` for the built phases, or \`devenv plan --offline\` to see what the rest will create`,
-    });
-  }
 }
 
 /** The resources the run touched, counted from the resource events: `up` ends with what it created, changed and kept. */

@@ -4,15 +4,15 @@ import { PHASES } from '../phases/index.js';
 import type { PhaseName } from '../phases/types.js';
 import type { StateStore } from '../state/store.js';
 
-/** A built phase whose last run did not complete: what it creates is not there (or not known to be). */
+/** A phase whose last run did not complete: what it creates is not there (or not known to be). */
 export interface PendingPhase {
   phase: PhaseName;
   reason: string;
 }
 
-/** Every built phase whose recorded status is not `complete`, with why: never run, left out by `--skip`, failed, interrupted. */
+/** Every phase whose recorded status is not `complete`, with why: never run, left out by `--skip`, failed, interrupted. */
 export function pendingPhases(state: Pick<StateStore, 'phase'>): PendingPhase[] {
-  return PHASES.filter((p) => p.load).flatMap((p): PendingPhase[] => {
+  return PHASES.flatMap((p): PendingPhase[] => {
     const record = state.phase(p.name);
     if (record?.status === 'complete') return [];
     const reason = !record ? 'no run of it recorded in the state file'

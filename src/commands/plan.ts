@@ -21,11 +21,11 @@ export async function offlinePlan(configPath: string, statePath: string, json: b
   const model = buildModel(config, allocations);
   const phases = topologicalOrder().map((name) => {
     const info = PHASES.find((p) => p.name === name)!;
-    return { phase: name, title: info.title, needs: info.needs, built: Boolean(info.load), resources: info.blueprint(model) };
+    return { phase: name, title: info.title, needs: info.needs, resources: info.blueprint(model) };
   });
-  // Offline, nothing is known to exist: every resource of a built phase is a create.
+  // Offline, nothing is known to exist: every resource is a create.
   const summary = countChanges(phases.flatMap((p) => p.resources.map((r): Change => ({
-    phase: p.phase, action: 'create', logicalId: r.logicalId, kind: r.kind, ...(p.built ? {} : { detail: NOT_BUILT }),
+    phase: p.phase, action: 'create', logicalId: r.logicalId, kind: r.kind,
   }))));
   if (json) return { output: JSON.stringify({ project: model.project, region: model.region, developers: model.developers, reserved, phases, summary }), summary };
 
@@ -39,7 +39,7 @@ export async function offlinePlan(configPath: string, statePath: string, json: b
     ...Object.entries(reserved).map(([name, a]) => `  held for ${name} (removed) while their secrets are kept: port ${a.port}, rule priority ${a.priority}`),
   ];
   for (const p of phases) {
-    lines.push('', `${p.phase} — ${p.title}${p.needs.length ? ` (after ${p.needs.join(', ')})` : ''}${p.built ? '' : ' [not built yet]'}`);
+    lines.push('', `${p.phase} — ${p.title}${p.needs.length ? ` (after ${p.needs.join(', ')})` : ''}`);
     if (p.resources.length === 0) lines.push('  (checks only; creates nothing)');
     for (const r of p.resources) {
       lines.push(`  + ${r.kind} ${r.name}  [${r.logicalId}]`, `      ${showProps(r.properties)}`);
@@ -59,7 +59,7 @@ export interface PhaseFailure {
 
 /**
  * What `up` would do. `create`…`delete` change AWS; `adopt` only records in the state what its
- * tags found; `notBuilt` are the creates of phases not built yet, which `up` does not reach.
+ * tags found.
  */
 export interface PlanSummary {
   create: number;
@@ -67,7 +67,6 @@ export interface PlanSummary {
   replace: number;
   delete: number;
   adopt: number;
-  notBuilt: number;
   /** Phases not created yet (never run, left out by `up --skip`, failed): `up` runs them, so there is something to do. */
   pending: number;
   /** Conflicts `up` would stop at (a DNS name another record holds). */
@@ -78,14 +77,11 @@ export interface PlanSummary {
 /** Whether `up` has anything to do: `plan --detailed-exitcode` exits 2, and `status` finds a problem for each. */
 export const hasChanges = (s: PlanSummary): boolean => s.create + s.update + s.replace + s.delete + s.pending + s.blocked > 0;
 
-const NOT_BUILT = 'phase not built yet';
-
 export function countChanges(changes: Change[], failures: PhaseFailure[] = [], pendingPhases: string[] = []): PlanSummary {
-  const built = changes.filter((c) => c.detail !== NOT_BUILT);
-  const count = (action: Change['action']) => built.filter((c) => c.action === action).length;
+  const count = (action: Change['action']) => changes.filter((c) => c.action === action).length;
   return {
     create: count('create'), update: count('update'), replace: count('replace'), delete: count('delete'), adopt: count('adopt'),
-    notBuilt: changes.length - built.length, pending: pendingPhases.length, blocked: built.filter((c) => c.blocked).length,
+    pending: pendingPhases.length, blocked: changes.filter((c) => c.blocked).length,
     failedPhases: failures.length,
   };
 }
@@ -96,7 +92,6 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 export function summaryLine(s: PlanSummary, offline = false): string {
   const extra = [
     ...(s.adopt ? [`${s.adopt} to adopt: found by their tags, they are only recorded in the state`] : []),
-    ...(s.notBuilt ? [`${s.notBuilt} more in phases not built yet, which \`up\` does not reach`] : []),
     ...(s.pending ? [`${plural(s.pending, 'phase')} not created yet`] : []),
     ...(s.blocked ? [`${plural(s.blocked, 'conflict')} \`up\` would stop at`] : []),
     ...(s.failedPhases ? [`${s.failedPhases} phase${s.failedPhases > 1 ? 's' : ''} could not be planned`] : []),

@@ -16,14 +16,14 @@ export interface ReadResult {
 }
 
 /**
- * Reads every built phase with `read`. A phase that fails (a same-named resource devenv does not
+ * Reads every phase with `read`. A phase that fails (a same-named resource devenv does not
  * own, a refused call) becomes a failure of that phase and the others are still read.
  */
 async function readPhases<T>(session: Session, names: PhaseName[], read: (phase: Phase, ctx: Context) => Promise<T[]>): Promise<{ items: Map<PhaseName, T[]>; failures: PhaseFailure[] }> {
   const items = new Map<PhaseName, T[]>();
   const failures: PhaseFailure[] = [];
   await Promise.all(names.map(async (name) => {
-    const phase = (await session.loadPhase(name))!;
+    const phase = await session.loadPhase(name);
     try {
       items.set(name, await read(phase, session.context(name)));
     } catch (error) {
@@ -32,8 +32,6 @@ async function readPhases<T>(session: Session, names: PhaseName[], read: (phase:
   }));
   return { items, failures };
 }
-
-const builtPhases = (): PhaseName[] => topologicalOrder().filter((name) => PHASES.find((p) => p.name === name)!.load);
 
 const remediesOf = (failures: PhaseFailure[]): string[] => failures.flatMap((f) => (f.error instanceof DevenvError && f.error.remedy ? [f.error.remedy] : []));
 
@@ -65,18 +63,14 @@ function blockedFailure(changes: Change[]): DevenvError | undefined {
   });
 }
 
-/** `plan`: each built phase probes AWS (read-only); phases not built yet show their blueprint as creates. */
+/** `plan`: each phase probes AWS (read-only). */
 export async function onlinePlan(session: Session, o: ReadOptions): Promise<ReadResult> {
   try {
     await session.verifyAccount();
     await session.allocateDevelopers(); // what `up` would give: recovered from the secrets' tags when the state lacks someone
-    const { items, failures } = await readPhases(session, builtPhases(), (phase, ctx) => phase.plan(ctx));
-    const changes: Change[] = [];
-    for (const name of topologicalOrder()) {
-      const info = PHASES.find((p) => p.name === name)!;
-      if (info.load) changes.push(...(items.get(name) ?? []));
-      else changes.push(...info.blueprint(session.model).map((r): Change => ({ phase: name, action: 'create', logicalId: r.logicalId, kind: r.kind, name: r.name, detail: 'phase not built yet' })));
-    }
+    const names = topologicalOrder();
+    const { items, failures } = await readPhases(session, names, (phase, ctx) => phase.plan(ctx));
+    const changes = names.flatMap((name) => items.get(name) ?? []);
     const pending = pendingPhases(session.state);
     const summary = countChanges(changes, failures, pending.map((p) => p.phase));
     const errors = failures.map((f) => ({ phase: f.phase, message: messageOf(f.error).split('\n')[0]! }));
@@ -90,7 +84,7 @@ export async function onlinePlan(session: Session, o: ReadOptions): Promise<Read
 }
 
 /**
- * `status`: every built phase's live rows (one read per phase: a phase's `status` shares its `plan`'s
+ * `status`: every phase's live rows (one read per phase: a phase's `status` shares its `plan`'s
  * read and marks on its rows what `plan` would change), a row per developer, and whether all of it is
  * live and as planned. A phase not created yet (never run, left out by `up --skip`, failed) is a
  * problem of its own line; the rows of one never created carry no problem of their own (they are
@@ -100,7 +94,7 @@ export async function status(session: Session, o: ReadOptions): Promise<ReadResu
   try {
     await session.verifyAccount();
     await session.allocateDevelopers(); // what `up` would give: recovered from the secrets' tags when the state lacks someone
-    const names = builtPhases();
+    const names = topologicalOrder();
     const { items, failures } = await readPhases(session, names, (phase, ctx) => phase.status(ctx));
     const pending = pendingPhases(session.state);
     // A phase that never got as far as creating anything: its rows say `pending`, the phase's line says why.
@@ -124,7 +118,7 @@ export async function status(session: Session, o: ReadOptions): Promise<ReadResu
     ];
     const warnings = [...new Set(names.flatMap((n) => (items.get(n) ?? []).flatMap((r) => r.warnings ?? [])))];
     const developers = developerRows(session, resources);
-    const phases = PHASES.map((p) => ({ name: p.name, status: p.load ? phaseStatus(session, p.name, pending) : 'not built yet' }));
+    const phases = PHASES.map((p) => ({ name: p.name, status: phaseStatus(session, p.name, pending) }));
     const next = nextSteps(session.config, session.model, session.state);
     const output = o.json
       ? JSON.stringify({

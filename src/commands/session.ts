@@ -145,7 +145,7 @@ export class Session {
   }
 
   async loadPhase(name: PhaseName) {
-    return phaseInfo(name).load?.();
+    return phaseInfo(name).load();
   }
 
   async close(): Promise<void> {

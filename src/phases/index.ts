@@ -11,20 +11,19 @@ export interface PhaseInfo {
   name: PhaseName;
   title: string;
   needs: PhaseName[];
-  /** Phases that run first when they run at all, but whose absence (skipped, not built) holds this one back no more. */
+  /** Phases that run first when they run at all, but whose absence (skipped) holds this one back no more. */
   after?: PhaseName[];
   blueprint(model: Model): PlannedResource[];
-  /** Absent while the phase is not built yet. */
-  load?: () => Promise<Phase>;
+  load: () => Promise<Phase>;
 }
 
-const phase = (name: PhaseName, title: string, needs: PhaseName[], load?: () => Promise<{ default: Phase }>, after?: PhaseName[]): PhaseInfo => ({
+const phase = (name: PhaseName, title: string, needs: PhaseName[], load: () => Promise<{ default: Phase }>, after?: PhaseName[]): PhaseInfo => ({
   name,
   title,
   needs,
   ...(after ? { after } : {}),
   blueprint: blueprints[name],
-  ...(load ? { load: async () => (await load()).default } : {}),
+  load: async () => (await load()).default,
 });
 
 export const PHASES: readonly PhaseInfo[] = [

@@ -12,7 +12,7 @@ import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { CreateSnapshotCommand, CreateVolumeCommand, DescribeVolumesCommand } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { converged, describeResult, REGION, type CliResult, type Workspace } from '../integration/moto.js';
+import { describeResult, REGION, type CliResult, type Workspace } from '../integration/moto.js';
 import { labUnavailable } from './lab.js';
 import { World } from './world.js';
 
@@ -65,7 +65,7 @@ describe.skipIf(unavailable !== undefined)('restoring the data volume from a sna
     } else if (line.startsWith('devenv ')) {
       const args = line.slice('devenv '.length).replace(/\$([A-Z_]+)/g, (_, name: string) => vars[name] ?? '').split(/\s+/);
       const r = await upFollowingVolumes([...args, ...NO_TEST_PHASE]);
-      expect(converged(r), `${line}: ${describeResult(r)}`).toBe(true);
+      expect(r.code, `${line}: ${describeResult(r)}`).toBe(0);
     } else {
       await run('bash', ['-c', line], { env });
     }
@@ -128,7 +128,7 @@ describe.skipIf(unavailable !== undefined)('restoring the data volume from a sna
     const uuid = await uuidOf(device);
 
     const r = await upFollowingVolumes(['up', '--adopt-data-volume', other, ...NO_TEST_PHASE]);
-    expect(converged(r), describeResult(r)).toBe(true);
+    expect(r.code, describeResult(r)).toBe(0);
 
     expect(await fstabLines()).toEqual([`UUID=${uuid} /mnt/ebs-data ext4 defaults,nofail 0 2`]);
     expect(await inContainer('cat /home/coder/workspace/notes.txt')).toBe('from elsewhere\n');

@@ -1,6 +1,6 @@
 /**
  * The edge against moto: the certificate, the load balancer and the developers' DNS records.
- * `up` still stops at the phases not built yet (storage, containers, monitoring, test); cert, alb
+ * Without a host, `up` skips the phases that log in to it (storage, containers, test); cert, alb
  * and dns do not need them, so they converge.
  *
  * What moto 5.2.1 cannot show (AWS-NOTES §9; unit-tested in test/unit/edge-*.test.ts):

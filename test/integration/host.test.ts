@@ -13,7 +13,7 @@ import { expect, it } from 'vitest';
 import type { CallHook } from '../../src/aws/clients.js';
 import { crashAfterCall, crashPoints } from './crash.js';
 import { expectConverged } from './expect.js';
-import { converged, describeResult, newWorkspace, REGION, type Workspace } from './moto.js';
+import { describeResult, newWorkspace, REGION, type Workspace } from './moto.js';
 import { describeMoto } from './suite.js';
 
 const OLD_TYPE = 't3.2xlarge';
@@ -48,7 +48,7 @@ describeMoto('the host and its data volume', (moto) => {
   it('up --replace-host crashed after every mutating call of the replacement, then run again → one running host of the new type holding the volume', async () => {
     const { ws: clean, oldId, volumeId } = await upThenNewType();
     const replaced = await clean.cli(['up', '--replace-host', '--yes']);
-    expect(converged(replaced), describeResult(replaced)).toBe(true);
+    expect(replaced.code, describeResult(replaced)).toBe(0);
     expect(replaced.calls.changed.filter((c) => c.startsWith('ec2:'))).toEqual(['ec2:CreateTags', 'ec2:StopInstances', 'ec2:DetachVolume', 'ec2:RunInstances', 'ec2:AttachVolume', 'ec2:TerminateInstances']);
     // The alb phase registers the new host on the developer's target group (moto no longer lists the
     // terminated one there, so there is nothing to deregister; the unit tests cover AWS, which does).
@@ -68,7 +68,7 @@ describeMoto('the host and its data volume', (moto) => {
         continue;
       }
       const rerun = await ws.cli(['up', '--replace-host', '--yes']);
-      if (!converged(rerun)) {
+      if (rerun.code !== 0) {
         problems.push(`${label}: the rerun did not converge: ${describeResult(rerun)}`);
         continue;
       }
@@ -80,7 +80,7 @@ describeMoto('the host and its data volume', (moto) => {
       const state = await ws.state();
       if (state.resources['instance/previous']) problems.push(`${label}: the state still records instance/previous`);
       const third = await ws.cli(['up']);
-      if (!converged(third) || third.calls.mutating.length > 0) problems.push(`${label}: a third up made ${third.calls.mutating.join(', ')}`);
+      if (third.code !== 0 || third.calls.mutating.length > 0) problems.push(`${label}: a third up made ${third.calls.mutating.join(', ')}`);
       await ws.remove();
     }
     expect(problems, problems.join('\n')).toEqual([]);
@@ -105,7 +105,7 @@ describeMoto('the host and its data volume', (moto) => {
 
     // Without the fault, the same command then replaces it.
     const again = await ws.cli(['up', '--replace-host', '--yes']);
-    expect(converged(again), describeResult(again)).toBe(true);
+    expect(again.code, describeResult(again)).toBe(0);
     expect(await expectOneHostWithVolume(volumeId, NEW_TYPE)).not.toBe(oldId);
   }, 120_000);
 
@@ -131,7 +131,7 @@ describeMoto('the host and its data volume', (moto) => {
     expect(r.calls.changed).toEqual([]);
 
     const fresh = await ws.cli(['up', '--new-data-volume']);
-    expect(converged(fresh), describeResult(fresh)).toBe(true);
+    expect(fresh.code, describeResult(fresh)).toBe(0);
     // AWS Backup's selection cannot be updated: the one of the old volume is replaced by one of the new.
     expect(fresh.calls.changed).toEqual(['ec2:CreateVolume', 'ec2:AttachVolume', 'backup:DeleteBackupSelection', 'backup:CreateBackupSelection']);
     const created = (await ws.state()).resources['volume/data'].id;
@@ -149,7 +149,7 @@ describeMoto('the host and its data volume', (moto) => {
     expect(bad.stderr).toContain('"vol-0notavolume" is not an EBS volume id');
 
     const r = await ws.cli(['up', '--adopt-data-volume', restored]);
-    expect(converged(r), describeResult(r)).toBe(true);
+    expect(r.code, describeResult(r)).toBe(0);
     expect(r.calls.changed).toEqual(['ec2:CreateTags', 'ec2:AttachVolume', 'backup:DeleteBackupSelection', 'backup:CreateBackupSelection']);
     expect((await ws.state()).resources['volume/data'].id).toBe(restored);
     expect(await expectOneHostWithVolume(restored, OLD_TYPE)).toBe(instanceId);
@@ -157,7 +157,7 @@ describeMoto('the host and its data volume', (moto) => {
     expect(tags).toEqual(expect.arrayContaining([{ Key: 'devenv:resource', Value: 'volume/data' }, { Key: 'devenv:project', Value: 'itest' }]));
 
     const again = await ws.cli(['up']);
-    expect(converged(again) && again.calls.mutating.length === 0, describeResult(again)).toBe(true);
+    expect(again.code === 0 && again.calls.mutating.length === 0, describeResult(again)).toBe(true);
   }, 120_000);
 
   it('destroy lists what it deletes and keeps before it starts; with --delete-data its last line names the final snapshot', async () => {

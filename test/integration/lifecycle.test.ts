@@ -18,19 +18,18 @@ import { readdir, stat, unlink } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { isMutating, type CallHook } from '../../src/aws/clients.js';
 import { ExitCode } from '../../src/errors.js';
-import { PHASES } from '../../src/phases/index.js';
 import { expectConverged, expectedAfterDestroy, expectHostPhasesPendingOnly, expectMatchesPlan, expectNoAwsCalls, expectNoMutatingCalls, expectNothingChanged, expectSameInventory } from './expect.js';
 import { callCounter, describeResult, newWorkspace, REGION, type Workspace } from './moto.js';
 import { describeMoto } from './suite.js';
 
-/** Phases this tier runs: built, and not logging in to the host (moto's instances answer no SSH: `up` skips those here, the host lab runs them). */
-const built = (name: string) => Boolean(PHASES.find((p) => p.name === name)?.load) && !['storage', 'containers'].includes(name);
-/** `plan --json`'s changes for the built phases (the others are listed as "phase not built yet" creates); plan must change nothing. */
+/** Phases this tier runs: those not logging in to the host (moto's instances answer no SSH: `up` skips those here, the host lab runs them). */
+const runsHere = (name: string) => !['storage', 'containers'].includes(name);
+/** `plan --json`'s changes for the phases this tier runs; plan must change nothing. */
 async function planActions(ws: Workspace): Promise<{ changes: { phase: string; action: string; logicalId: string }[]; actions: string[] }> {
   const r = await ws.cli(['plan', '--json']);
   expect(r.code, describeResult(r)).toBe(0);
   expectNoMutatingCalls(r, 'plan');
-  const changes = (JSON.parse(r.stdout) as { changes: { phase: string; action: string; logicalId: string }[] }).changes.filter((c) => built(c.phase));
+  const changes = (JSON.parse(r.stdout) as { changes: { phase: string; action: string; logicalId: string }[] }).changes.filter((c) => runsHere(c.phase));
   return { changes, actions: [...new Set(changes.map((c) => c.action))] };
 }
 
@@ -58,19 +57,15 @@ describeMoto('an environment from up to destroy', (moto) => {
     const inv = await ws.inventory();
     expect(inv.tagProblems, 'resources without devenv\'s tags').toEqual([]);
     await expectMatchesPlan(ws, inv.items);
-    if (built('vpc')) {
-      expect(inv.items.vpc).toEqual(['vpc 10.0.0.0/16 dnsHostnames=true dnsSupport=true']);
-      expect(inv.items['route table association']).toHaveLength(2);
-    }
-    if (built('sg')) {
-      // One range rule for all developers' ports, from the ALB group only; SSH from the admin CIDR only.
-      expect(inv.items['security group rule']?.filter((r) => r.includes(' ingress '))).toEqual([
-        'sg/alb ingress tcp 443 from 0.0.0.0/0',
-        'sg/alb ingress tcp 80 from 0.0.0.0/0',
-        'sg/host ingress tcp 22 from 203.0.113.7/32',
-        'sg/host ingress tcp 8443-8450 from sg/alb',
-      ]);
-    }
+    expect(inv.items.vpc).toEqual(['vpc 10.0.0.0/16 dnsHostnames=true dnsSupport=true']);
+    expect(inv.items['route table association']).toHaveLength(2);
+    // One range rule for all developers' ports, from the ALB group only; SSH from the admin CIDR only.
+    expect(inv.items['security group rule']?.filter((r) => r.includes(' ingress '))).toEqual([
+      'sg/alb ingress tcp 443 from 0.0.0.0/0',
+      'sg/alb ingress tcp 80 from 0.0.0.0/0',
+      'sg/host ingress tcp 22 from 203.0.113.7/32',
+      'sg/host ingress tcp 8443-8450 from sg/alb',
+    ]);
 
     const second = await ws.cli(['up']);
     expectConverged(second, 'second up');
@@ -112,7 +107,7 @@ describeMoto('an environment from up to destroy', (moto) => {
 
   it('with the state file deleted, up adopts everything and creates nothing', async () => {
     const { ws, baseline } = await cleanUp();
-    const keyBefore = built('ec2') ? await stat(ws.keyPath) : undefined;
+    const keyBefore = await stat(ws.keyPath);
     await unlink(ws.statePath);
     const plan = await planActions(ws);
     expect(plan.changes.filter((c) => c.action !== 'adopt' && c.action !== 'keep'), 'plan without a state file: all adopted').toEqual([]);
@@ -125,7 +120,7 @@ describeMoto('an environment from up to destroy', (moto) => {
     // Adopted ids are recorded again: a further run only describes them.
     const state = await ws.state();
     expect(Object.values(state.resources as Record<string, { id?: string }>).every((res) => res.id !== undefined)).toBe(true);
-    if (keyBefore) expect((await stat(ws.keyPath)).mtimeMs, 'the private key was rewritten').toBe(keyBefore.mtimeMs);
+    expect((await stat(ws.keyPath)).mtimeMs, 'the private key was rewritten').toBe(keyBefore.mtimeMs);
   });
 
   it('status shows every recorded resource as live and changes nothing', async () => {
@@ -259,37 +254,31 @@ describeMoto('an environment from up to destroy', (moto) => {
     expect(refused.stderr).toContain('up would delete or replace');
     expect(refused.stderr).toContain('stdin is not a terminal');
     expect(refused.stderr).toContain('devenv up --yes');
-    if (built('alb')) {
-      for (const what of ['delete alb listener rule', 'delete alb target group', 'delete dns DNS record bob.dev.example.com', 'delete monitoring CloudWatch alarm itest-alarm-unhealthy-bob']) expect(refused.stderr).toContain(what);
-    }
+    for (const what of ['delete alb listener rule', 'delete alb target group', 'delete dns DNS record bob.dev.example.com', 'delete monitoring CloudWatch alarm itest-alarm-unhealthy-bob']) expect(refused.stderr).toContain(what);
     expectNoMutatingCalls(refused, 'up refusing to delete');
     expect(Object.keys((await ws.state()).allocations).sort(), 'the refused up changed the allocations').toEqual(['alice', 'bob', 'carol']);
     const removed = await ws.cli(['up', '--yes']);
     expectConverged(removed, 'up without bob');
     expect(await ports(), 'carol was renumbered').toEqual({ alice: 8443, carol: 8445 });
-    if (built('secrets')) {
-      // His secret, and at the edge his rule, then his target group, then his record.
-      const edge = built('alb') ? ['elbv2:DeleteRule', 'elbv2:DeleteTargetGroup', 'route53:ChangeResourceRecordSets'] : [];
-      // His unhealthy-target alarm goes; his log group stays (its events expire with the retention).
-      const monitoring = built('monitoring') ? ['cloudwatch:DeleteAlarms'] : [];
-      expect(removed.calls.changed.sort(), 'removing bob changed more than his resources').toEqual(['secretsmanager:DeleteSecret', ...edge, ...monitoring].sort());
-      const notBob = (kind: string) => (baseline.items[kind] ?? []).filter((i) => !/\bbob\b/.test(i));
-      const edgeKinds = built('alb') ? Object.fromEntries(['target group', 'listener rule', 'dns record', ...(built('monitoring') ? ['alarm'] : [])].map((k) => [k, notBob(k)])) : {};
-      const expected = { ...baseline.items, ...edgeKinds, secret: baseline.items.secret!.map((s) => (s.startsWith('itest/bob/') ? `${s} (scheduled for deletion)` : s)).sort() };
-      expectSameInventory((await ws.inventory()).items, expected, 'after removing bob');
-    }
+    // His secret, and at the edge his rule, then his target group, then his record.
+    const edge = ['elbv2:DeleteRule', 'elbv2:DeleteTargetGroup', 'route53:ChangeResourceRecordSets'];
+    // His unhealthy-target alarm goes; his log group stays (its events expire with the retention).
+    const monitoring = ['cloudwatch:DeleteAlarms'];
+    expect(removed.calls.changed.sort(), 'removing bob changed more than his resources').toEqual(['secretsmanager:DeleteSecret', ...edge, ...monitoring].sort());
+    const notBob = (kind: string) => (baseline.items[kind] ?? []).filter((i) => !/\bbob\b/.test(i));
+    const edgeKinds = Object.fromEntries(['target group', 'listener rule', 'dns record', 'alarm'].map((k) => [k, notBob(k)]));
+    const expected = { ...baseline.items, ...edgeKinds, secret: baseline.items.secret!.map((s) => (s.startsWith('itest/bob/') ? `${s} (scheduled for deletion)` : s)).sort() };
+    expectSameInventory((await ws.inventory()).items, expected, 'after removing bob');
 
     await ws.editConfig((c) => (c.developers = ['alice', 'bob', 'carol', 'dave']));
     const added = await ws.cli(['up']);
     expectConverged(added, 'up with bob back and dave new');
     expect(await ports()).toEqual({ alice: 8443, bob: 8444, carol: 8445, dave: 8446 });
     const inv = (await ws.inventory()).items;
-    if (built('sg')) expect(inv['security group rule']).toContain('sg/host ingress tcp 8443-8446 from sg/alb');
-    if (built('secrets')) {
-      expect(inv.secret).toEqual(['itest/alice/password', 'itest/bob/password', 'itest/carol/password', 'itest/dave/password']);
-      const after = await passwords();
-      for (const name of ['alice', 'bob', 'carol']) expect(after[`itest/${name}/password`], `${name}'s password changed`).toBe(before[`itest/${name}/password`]);
-    }
+    expect(inv['security group rule']).toContain('sg/host ingress tcp 8443-8446 from sg/alb');
+    expect(inv.secret).toEqual(['itest/alice/password', 'itest/bob/password', 'itest/carol/password', 'itest/dave/password']);
+    const after = await passwords();
+    for (const name of ['alice', 'bob', 'carol']) expect(after[`itest/${name}/password`], `${name}'s password changed`).toBe(before[`itest/${name}/password`]);
     expectNoMutatingCalls(await ws.cli(['up']), 'a converged up');
   });
 

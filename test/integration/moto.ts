@@ -456,12 +456,6 @@ export function phaseSpans(stdout: string): Record<string, { start: number; end?
   return spans;
 }
 
-/** `up` converged as far as the built phases go: exit 0, or exit 1 only because later phases are not built yet. */
-export function converged(r: { code: number; stderr: string; stdout?: string }): boolean {
-  if (r.code === 0) return true;
-  return r.code === 1 && /not implemented yet/.test(r.stderr + (r.stdout ?? '')) && !/ failed after /.test(r.stderr);
-}
-
 export function describeResult(r: CliResult): string {
   return `exit ${r.code}\n--- stderr\n${r.stderr}\n--- stdout\n${r.stdout}`;
 }

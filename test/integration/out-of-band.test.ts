@@ -38,7 +38,7 @@ import { DeleteBackupPlanCommand, DeleteBackupSelectionCommand, DeleteBackupVaul
 import { expect, it } from 'vitest';
 import { crashAfterCall, crashPoints } from './crash.js';
 import { diffInventory, type Inventory } from './inventory.js';
-import { converged, describeResult, newWorkspace, type TestClients, type Workspace } from './moto.js';
+import { describeResult, newWorkspace, type TestClients, type Workspace } from './moto.js';
 import { describeMoto, type MotoHandle } from './suite.js';
 import type { CallHook, CallInfo } from '../../src/aws/clients.js';
 
@@ -240,7 +240,7 @@ const awsError = (name: string, code: string, message: string) => () => Object.a
 async function cleanWorld(moto: MotoHandle) {
   const ws = await newWorkspace(moto.server, { developers: ['alice'] });
   const first = await ws.cli(['up']);
-  expect(converged(first), describeResult(first)).toBe(true);
+  expect(first.code, describeResult(first)).toBe(0);
   const baseline = comparable((await ws.inventory()).items);
   const problems: string[] = [];
   const log: string[] = [];
@@ -263,11 +263,11 @@ async function cleanWorld(moto: MotoHandle) {
       if (plan.calls.mutating.length) problem(`${label}: plan changed ${plan.calls.mutating.join(', ')}`);
     }
     const up = await ws.cli(['up', ...(o.upArgs ?? [])], { hooks: o.hooks });
-    if (!converged(up)) return problem(`${label}: up did not converge: ${describeResult(up)}`);
+    if (up.code !== 0) return problem(`${label}: up did not converge: ${describeResult(up)}`);
     const diff = diffInventory(baseline, comparable((await ws.inventory()).items));
     if (diff.length) problem(`${label}: after up, AWS holds ${diff.join('; ')}`);
     const again = await ws.cli(['up']);
-    if (!converged(again) || again.calls.changed.length) problem(`${label}: a second up ${converged(again) ? `changed ${again.calls.changed.join(', ')}` : `failed: ${describeResult(again)}`}`);
+    if (again.code !== 0 || again.calls.changed.length) problem(`${label}: a second up ${again.code === 0 ? `changed ${again.calls.changed.join(', ')}` : `failed: ${describeResult(again)}`}`);
     log.push(`${label}: up ${up.calls.changed.length} changes, ${(up.ms / 1000).toFixed(1)} s`);
   }
   return { ws, problems, problem, log, bringsBack };

@@ -12,7 +12,7 @@ import { CreateSnapshotCommand, CreateVolumeCommand, DescribeVolumesCommand, Sto
 import { expect, it } from 'vitest';
 import { crashAfterCall, crashPoints } from './crash.js';
 import { expectConverged } from './expect.js';
-import { converged, describeResult, newWorkspace, REGION, type Workspace } from './moto.js';
+import { describeResult, newWorkspace, REGION, type Workspace } from './moto.js';
 import { describeMoto } from './suite.js';
 
 describeMoto('restoring the data volume from a snapshot', (moto) => {
@@ -52,14 +52,14 @@ describeMoto('restoring the data volume from a snapshot', (moto) => {
   it('up --adopt-data-volume swaps the restored volume in and keeps the old one; a second up changes nothing', async () => {
     const { ws, ...ids } = await snapshotRestored();
     const r = await ws.cli(['up', '--adopt-data-volume', ids.restored]);
-    expect(converged(r), describeResult(r)).toBe(true);
+    expect(r.code, describeResult(r)).toBe(0);
     expect(r.calls.changed.filter((c) => c.startsWith('ec2:'))).toEqual(['ec2:CreateTags', 'ec2:CreateTags', 'ec2:DetachVolume', 'ec2:StartInstances', 'ec2:AttachVolume']);
     expect(r.stderr).toContain(`kept the previous data volume ${ids.oldId}`);
     expect(r.stderr).toContain(`aws ec2 delete-volume --volume-id ${ids.oldId}`);
     await expectSwapped(ws, ids);
 
     const again = await ws.cli(['up']);
-    expect(converged(again) && again.calls.mutating.length === 0, describeResult(again)).toBe(true);
+    expect(again.code === 0 && again.calls.mutating.length === 0, describeResult(again)).toBe(true);
 
     const destroyed = await ws.cli(['destroy', '--yes']);
     expect(destroyed.code, describeResult(destroyed)).toBe(0);
@@ -71,7 +71,7 @@ describeMoto('restoring the data volume from a snapshot', (moto) => {
   it('killed after every mutating call of the swap, then run again → the same end as a clean run', async () => {
     const { ws: clean, ...first } = await snapshotRestored();
     const swapped = await clean.cli(['up', '--adopt-data-volume', first.restored]);
-    expect(converged(swapped), describeResult(swapped)).toBe(true);
+    expect(swapped.code, describeResult(swapped)).toBe(0);
     await clean.remove();
 
     const problems: string[] = [];
@@ -85,7 +85,7 @@ describeMoto('restoring the data volume from a snapshot', (moto) => {
         continue;
       }
       const rerun = await ws.cli(['up', '--adopt-data-volume', ids.restored]);
-      if (!converged(rerun)) {
+      if (rerun.code !== 0) {
         problems.push(`${label}: the rerun did not converge: ${describeResult(rerun)}`);
         continue;
       }
@@ -95,7 +95,7 @@ describeMoto('restoring the data volume from a snapshot', (moto) => {
         problems.push(`${label}: ${(err as Error).message}`);
       }
       const third = await ws.cli(['up']);
-      if (!converged(third) || third.calls.mutating.length > 0) problems.push(`${label}: a third up made ${third.calls.mutating.join(', ')}`);
+      if (third.code !== 0 || third.calls.mutating.length > 0) problems.push(`${label}: a third up made ${third.calls.mutating.join(', ')}`);
       await ws.remove();
     }
     expect(problems, problems.join('\n')).toEqual([]);

@@ -14,13 +14,11 @@ import { randomBytes } from 'node:crypto';
 import { DescribeInstanceAttributeCommand, DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import { DescribeSecretCommand, GetSecretValueCommand, ListSecretsCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { PHASES } from '../../src/phases/index.js';
 import { crashAfterCall } from './crash.js';
 import { expectConverged, expectNoMutatingCalls } from './expect.js';
 import { newWorkspace, type Workspace } from './moto.js';
 import { describeMoto } from './suite.js';
 
-const built = (name: string) => Boolean(PHASES.find((p) => p.name === name)?.load);
 const ENV_VAR = 'DEVENV_IT_ALICE_ANTHROPIC_KEY';
 const fakeKey = () => `sk-ant-api03-${randomBytes(24).toString('base64url')}`;
 
@@ -99,17 +97,15 @@ describeMoto('secret values never leave Secrets Manager', (moto) => {
     await ws.cli(['up', '--json']);
     const values = await secretValues(ws);
     const names = [...values.keys()].sort();
-    if (built('secrets')) {
-      expect(names).toEqual(['itest/alice/anthropic-api-key', 'itest/alice/password', 'itest/bob/anthropic-api-key', 'itest/bob/password']);
-      expect(values.get('itest/alice/anthropic-api-key')).toBe(aliceKey);
-      expect(values.get('itest/bob/anthropic-api-key')).toBe(sharedKey);
-      for (const name of names.filter((n) => n.endsWith('/password'))) {
-        const password = values.get(name)!;
-        expect(password.length, `${name} is too short`).toBeGreaterThanOrEqual(20);
-        expect(password, `${name} has a shell- or YAML-hostile character`).not.toMatch(HOSTILE);
-      }
-      expect(new Set(values.values()).size, 'two secrets share a value').toBe(values.size);
+    expect(names).toEqual(['itest/alice/anthropic-api-key', 'itest/alice/password', 'itest/bob/anthropic-api-key', 'itest/bob/password']);
+    expect(values.get('itest/alice/anthropic-api-key')).toBe(aliceKey);
+    expect(values.get('itest/bob/anthropic-api-key')).toBe(sharedKey);
+    for (const name of names.filter((n) => n.endsWith('/password'))) {
+      const password = values.get(name)!;
+      expect(password.length, `${name} is too short`).toBeGreaterThanOrEqual(20);
+      expect(password, `${name} has a shell- or YAML-hostile character`).not.toMatch(HOSTILE);
     }
+    expect(new Set(values.values()).size, 'two secrets share a value').toBe(values.size);
 
     // A rerun never regenerates a password; a changed key source is synced, and that is not printed either.
     const rerun = await ws.cli(['up', '--verbose']);
@@ -122,10 +118,8 @@ describeMoto('secret values never leave Secrets Manager', (moto) => {
     expectConverged(rotated);
     const after = await secretValues(ws);
     for (const [name, v] of values) if (name.endsWith('/password')) expect(after.get(name), `${name} was regenerated`).toBe(v);
-    if (built('secrets')) {
-      expect(after.get('itest/bob/anthropic-api-key'), 'the changed shared key was not synced').toBe(sharedKey);
-      expect(rotated.calls.changed).toEqual(['secretsmanager:PutSecretValue']);
-    }
+    expect(after.get('itest/bob/anthropic-api-key'), 'the changed shared key was not synced').toBe(sharedKey);
+    expect(rotated.calls.changed).toEqual(['secretsmanager:PutSecretValue']);
 
     for (const command of [['status'], ['status', '--json'], ['status', '--verbose'], ['plan'], ['plan', '--json'], ['plan', '--offline'], ['plan', '--offline', '--json']]) {
       const r = await ws.cli(command);
@@ -137,10 +131,8 @@ describeMoto('secret values never leave Secrets Manager', (moto) => {
     expect(destroyed.code, destroyed.stderr).toBe(0);
     const restored = await ws.cli(['up', '--json', '--verbose']);
     expectConverged(restored);
-    if (built('secrets')) {
-      const back = await secretValues(ws);
-      for (const [name, v] of after) expect(back.get(name), `${name} changed across destroy and up`).toBe(v);
-    }
+    const back = await secretValues(ws);
+    for (const [name, v] of after) expect(back.get(name), `${name} changed across destroy and up`).toBe(v);
 
     const secrets = [...after.values(), aliceKey, sharedKey, oldShared, ...values.values()];
     const places = new Map<string, string>([
@@ -157,11 +149,9 @@ describeMoto('secret values never leave Secrets Manager', (moto) => {
     // The searched output is real: it holds what devenv did (so an empty transcript cannot pass for clean).
     expect(ws.transcript.join('\n')).toMatch(/secretsmanager CreateSecret/);
 
-    if (built('ec2')) {
-      expect((await stat(privateKeyPath)).mode & 0o777, 'private key mode').toBe(0o600);
-      expect((await stat(join(privateKeyPath, '..'))).mode & 0o777, 'the folder devenv made for the key').toBe(0o700);
-      expect(await readFile(privateKeyPath, 'utf8')).toMatch(/^-----BEGIN OPENSSH PRIVATE KEY-----/);
-    }
+    expect((await stat(privateKeyPath)).mode & 0o777, 'private key mode').toBe(0o600);
+    expect((await stat(join(privateKeyPath, '..'))).mode & 0o777, 'the folder devenv made for the key').toBe(0o700);
+    expect(await readFile(privateKeyPath, 'utf8')).toMatch(/^-----BEGIN OPENSSH PRIVATE KEY-----/);
     expect((await stat(ws.statePath)).mode & 0o777, 'state file mode').toBe(0o600);
     // Six runs of up, each through every phase now monitoring is built.
   }, 180_000);

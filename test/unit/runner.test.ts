@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PHASES, topologicalOrder } from '../../src/phases/index.js';
-import { reverseGraph, runGraph, Unavailable, type Node } from '../../src/runner.js';
+import { reverseGraph, runGraph, type Node } from '../../src/runner.js';
 import { graphOf } from '../../src/commands/converge.js';
 
 const graph: Node[] = [
@@ -64,28 +64,16 @@ describe('runner', () => {
     });
   });
 
-  it('an unavailable node blocks only what needs it', async () => {
-    const result = await runGraph(graph, {
-      concurrency: 4,
-      run: async (name) => {
-        if (name === 'cert') throw new Unavailable('is not implemented yet');
-      },
-    });
-    expect(result.firstError).toBeUndefined();
-    expect(Object.fromEntries(result.outcomes.map((o) => [o.name, o.result]))).toEqual({
-      validate: 'done', vpc: 'done', cert: 'unavailable', sg: 'done', alb: 'blocked',
-    });
-  });
-
-  it('a node runs after the nodes it follows, even when they could not run', async () => {
+  it('a node runs after the nodes it follows, even when they failed (with keepGoing)', async () => {
     const log: string[] = [];
     const ordered: Node[] = [...graph, { name: 'test', needs: ['alb'], after: ['monitoring'] }, { name: 'monitoring', needs: ['alb'] }];
-    for (const monitoring of ['slow', 'unavailable'] as const) {
+    for (const monitoring of ['slow', 'failed'] as const) {
       log.length = 0;
       const result = await runGraph(ordered, {
         concurrency: 4,
+        keepGoing: true,
         run: async (name) => {
-          if (name === 'monitoring' && monitoring === 'unavailable') throw new Unavailable('is not implemented yet');
+          if (name === 'monitoring' && monitoring === 'failed') throw new Error('monitoring broke');
           if (name === 'monitoring') await new Promise((r) => setTimeout(r, 20));
           log.push(name);
         },
