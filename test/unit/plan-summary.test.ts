@@ -12,7 +12,7 @@ describe('plan summary', () => {
       { ...change('dns', 'keep'), blocked: "not devenv's" },
     ];
     const s = countChanges(changes, [], ['storage', 'containers']);
-    expect(s).toMatchObject({ create: 3, update: 1, replace: 1, delete: 0, adopt: 1, pending: 2, blocked: 1 });
+    expect(s).toEqual({ create: 3, update: 1, replace: 1, delete: 0, adopt: 1, pending: 2, blocked: 1, failedPhases: 0 });
     expect(summaryLine(s)).toBe('Plan: 3 to create, 1 to update, 1 to replace, 0 to delete (and 1 to adopt: found by their tags, they are only recorded in the state; '
       + '2 phases not created yet; 1 conflict `up` would stop at).');
   });
