@@ -41,7 +41,7 @@ export interface ResourceSpec<T> {
   onVanished?(knownId: string): Promise<void>;
 }
 
-export type Outcome = 'kept' | 'adopted' | 'created';
+export type ResourceOutcome = 'kept' | 'adopted' | 'created';
 
 /** What the resource rule needs of a Context. */
 type RuleContext = Pick<Context, 'state' | 'report' | 'phase' | 'clock' | 'signal'>;
@@ -51,7 +51,7 @@ type RuleContext = Pick<Context, 'state' | 'report' | 'phase' | 'clock' | 'signa
  * next call. A known id that describes as missing is forgotten only after the tag search also
  * misses (AWS is eventually consistent); two matches stop the run and name both.
  */
-export async function ensureResource<T>(ctx: RuleContext, spec: ResourceSpec<T>): Promise<{ resource: T; outcome: Outcome }> {
+export async function ensureResource<T>(ctx: RuleContext, spec: ResourceSpec<T>): Promise<{ resource: T; outcome: ResourceOutcome }> {
   const known = ctx.state.resource(spec.logicalId);
   if (known?.id) {
     const live = await describeOrUndefined(spec, known.id);

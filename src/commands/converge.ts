@@ -3,7 +3,7 @@ import { useInstead, guessFor } from '../config/issues.js';
 import { DevenvError, InterruptedError, messageOf } from '../errors.js';
 import { PHASES, phaseInfo } from '../phases/index.js';
 import type { Phase, PhaseName } from '../phases/types.js';
-import { missingNeedsError, reverseGraph, runGraph, Unavailable, type GraphResult, type Node, type Outcome } from '../runner.js';
+import { missingNeedsError, reverseGraph, runGraph, Unavailable, type GraphResult, type Node, type NodeOutcome } from '../runner.js';
 import type { Reporter } from '../ui/events.js';
 import type { Session } from './session.js';
 
@@ -109,7 +109,7 @@ export async function destroyPhases(session: Session, reporter: Reporter, signal
  * would have deleted is in the listing, with why).
  */
 export function leftAfterDestroy(session: Pick<Session, 'config'>, result: GraphResult, left: Leftover[], sweepError: unknown): DevenvError {
-  const failed = result.outcomes.filter((o): o is Extract<Outcome, { result: 'failed' }> => o.result === 'failed');
+  const failed = result.outcomes.filter((o): o is Extract<NodeOutcome, { result: 'failed' }> => o.result === 'failed');
   const why = failed.map((o) => `${o.name} failed: ${messageOf(o.error).split('\n')[0]}`);
   const undeleted = notDeleted(left);
   // The sweep itself broke (not "something is still there", which `undeleted` says): say how.

@@ -44,7 +44,7 @@ const trustDiffers = (ctx: Context, role: Role) => !samePolicy(parsePolicyDocume
 const otherRoles = (profile: InstanceProfile, roleName: string) => (profile.Roles ?? []).map((r) => r.RoleName!).filter((n) => n !== roleName);
 const holdsRole = (profile: InstanceProfile, roleName: string) => (profile.Roles ?? []).some((r) => r.RoleName === roleName);
 
-async function converge(ctx: Context): Promise<void> {
+async function apply(ctx: Context): Promise<void> {
   const iam = ctx.aws.iam;
   const p = planned(ctx);
   const desiredPolicy = hostPolicy(ctx.model, accountOf(ctx));
@@ -81,7 +81,7 @@ async function converge(ctx: Context): Promise<void> {
   await ctx.state.setOutputs('iam', { roleName: p.role.name, roleArn: role.Arn!, instanceProfileName: p.profile.name, instanceProfileArn: profile.Arn! });
 }
 
-async function remove(ctx: Context): Promise<void> {
+async function destroy(ctx: Context): Promise<void> {
   const iam = ctx.aws.iam;
   const p = planned(ctx);
   await removeResource(ctx, profileSpec(ctx, p.profile), async (arn, found) => {
@@ -148,5 +148,5 @@ async function inspect(ctx: Context): Promise<Inspection> {
   return { changes, rows };
 }
 
-const phase: Phase = { name: 'iam', apply: converge, destroy: remove, ...fromInspection(inspect) };
+const phase: Phase = { name: 'iam', apply, destroy, ...fromInspection(inspect) };
 export default phase;

@@ -142,7 +142,7 @@ async function deleteSecret(ctx: Context, s: SecretInfo, force: boolean, destroy
   if (logicalId && ctx.state.resource(logicalId)) await bumpGeneration(ctx, logicalId);
 }
 
-async function converge(ctx: Context): Promise<void> {
+async function apply(ctx: Context): Promise<void> {
   const keys = new ApiKeyReader(ctx.config, ctx.env);
   const all = wanted(ctx);
   for (const w of all) if (w.isApiKey) await keys.read(w.developer); // a missing key source fails before anything changes
@@ -152,7 +152,7 @@ async function converge(ctx: Context): Promise<void> {
   await mapLimit(await unwanted(ctx, keep, stale, false), PER_DEVELOPER_CONCURRENCY, (s) => deleteSecret(ctx, s, false, false));
 }
 
-async function remove(ctx: Context): Promise<void> {
+async function destroy(ctx: Context): Promise<void> {
   const force = ctx.options.forceDeleteSecrets === true;
   const records = ctx.state.resourcesOf('secrets');
   const extraIds = [...records.map(([, r]) => r.id).filter((id): id is string => !!id), ...wanted(ctx).map((w) => w.planned.name)];
@@ -211,5 +211,5 @@ async function inspect(ctx: Context, purpose: Purpose): Promise<Inspection> {
 const secretState = (s: SecretInfo) => (s.DeletedDate ? 'scheduled for deletion' : 'exists');
 const secretDetail = (s: SecretInfo) => (s.DeletedDate ? `deletion date ${day(s.DeletedDate)}` : `last changed ${day(s.LastChangedDate ?? s.CreatedDate)}`);
 
-const phase: Phase = { name: 'secrets', apply: converge, destroy: remove, ...fromInspection(inspect) };
+const phase: Phase = { name: 'secrets', apply, destroy, ...fromInspection(inspect) };
 export default phase;

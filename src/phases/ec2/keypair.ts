@@ -40,7 +40,7 @@ function keyPairSpec(ctx: Context, verify: (kp: KeyPairInfo) => KeyPairInfo = (k
   };
 }
 
-type Verdict = { ok: true } | { ok: false; problem: string };
+type KeyPairVerdict = { ok: true } | { ok: false; problem: string };
 
 /** Another devenv project's key pair: never ours to adopt or delete, whatever key we hold. */
 const ownerElsewhere = (ctx: Context, kp: KeyPairInfo): string | undefined => {
@@ -52,7 +52,7 @@ const ownerElsewhere = (ctx: Context, kp: KeyPairInfo): string | undefined => {
  * Whether devenv may use this AWS key pair: only with the matching private key at hand, and not
  * when another project owns it. (An untagged one, such as the shell scripts made, may be adopted.)
  */
-export function judge(ctx: Context, kp: KeyPairInfo, local: LocalKey | undefined): Verdict {
+export function judge(ctx: Context, kp: KeyPairInfo, local: LocalKey | undefined): KeyPairVerdict {
   const path = ctx.model.privateKeyPath;
   const owner = ownerElsewhere(ctx, kp);
   if (owner) return { ok: false, problem: `it belongs to devenv project "${owner}"` };
