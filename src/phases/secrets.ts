@@ -2,7 +2,7 @@ import { CreateSecretCommand, DeleteSecretCommand, PutSecretValueCommand, Restor
 import { PER_DEVELOPER_CONCURRENCY, mapLimit } from '../aws/concurrency.js';
 import { isNotFound } from '../aws/errors.js';
 import { findSecret, isNameTaken, listProjectSecrets, readSecretValue, sendWithValue, type SecretInfo } from '../aws/find/secrets.js';
-import { bumpGeneration, ensureResource, planResource, rowOf, type ResourceSpec } from '../aws/resource.js';
+import { bumpGeneration, ensureResource, inspectResource, rowOf, type ResourceSpec } from '../aws/resource.js';
 import { allocationTags, requireProjectTag, TAG, tagList, tagValue } from '../aws/tags.js';
 import { secretsBlueprint } from '../blueprint/identity.js';
 import type { PlannedResource } from '../blueprint/types.js';
@@ -187,7 +187,7 @@ async function inspect(ctx: Context, purpose: Purpose): Promise<Inspection> {
   const keys = new ApiKeyReader(ctx.config, ctx.env);
   const all = wanted(ctx);
   const listed = await listProjectSecrets(ctx.aws.secrets, ctx.model.project, true);
-  const probed = await mapLimit(all, PER_DEVELOPER_CONCURRENCY, async (w) => ({ w, probe: await planResource(ctx, listedSecretSpec(ctx, w, listed), w.planned.name) }));
+  const probed = await mapLimit(all, PER_DEVELOPER_CONCURRENCY, async (w) => ({ w, probe: await inspectResource(ctx, listedSecretSpec(ctx, w, listed), w.planned.name) }));
   const changes: Change[] = await mapLimit(probed, PER_DEVELOPER_CONCURRENCY, async ({ w, probe }): Promise<Change> => {
     const { resource, ...change } = probe;
     if (resource?.DeletedDate) return { ...change, action: 'update', detail: `restore (scheduled for deletion on ${day(resource.DeletedDate)})` };

@@ -1,6 +1,6 @@
 import { DeleteKeyPairCommand, DescribeKeyPairsCommand, ImportKeyPairCommand, type KeyPairInfo } from '@aws-sdk/client-ec2';
 import { Ec2Code, hasCode } from '../../aws/errors.js';
-import { ensureResource, planResource, removeResource, rowOf, type ResourceSpec } from '../../aws/resource.js';
+import { ensureResource, inspectResource, removeResource, rowOf, type ResourceSpec } from '../../aws/resource.js';
 import { TAG, tagSpecifications, tagValue } from '../../aws/tags.js';
 import { ec2Blueprint } from '../../blueprint/compute.js';
 import { pick } from '../../blueprint/types.js';
@@ -140,7 +140,7 @@ async function localKeyNote(ctx: Context): Promise<{ local?: LocalKey; note: str
 /** The key pair's plan line and status row, from one read. */
 export async function inspectKeyPair(ctx: Context): Promise<Inspection> {
   const { local, note, unusable } = await localKeyNote(ctx);
-  const probed = await planResource(ctx, keyPairSpec(ctx), planned(ctx).name);
+  const probed = await inspectResource(ctx, keyPairSpec(ctx), planned(ctx).name);
   const { resource, ...change } = probed;
   const verdict = resource && judge(ctx, resource, local);
   const row = rowOf(probed, () => (verdict && verdict.ok ? 'present' : 'present, private key does not match'), () => note);
