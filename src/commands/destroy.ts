@@ -6,7 +6,7 @@ import type { PhaseName, RunOptions } from '../phases/types.js';
 import type { Reporter } from '../ui/events.js';
 import { ask } from '../ui/prompt.js';
 import { confirmUp } from './confirm-up.js';
-import { applyPhases, checkNeeds, destroyPhases, summarize } from './converge.js';
+import { applyPhases, checkNeeds, destroyPhases, summarize } from './run-phases.js';
 import { destroyPreview } from './destroy-summary.js';
 import { reportNextSteps } from './next-steps.js';
 import type { Session } from './session.js';
