@@ -1,9 +1,8 @@
 import { notDeleted, type Leftover } from '../aws/sweep/report.js';
-import { useInstead, guessFor } from '../config/issues.js';
 import { DevenvError, InterruptedError, messageOf } from '../errors.js';
 import { PHASES, phaseInfo } from '../phases/index.js';
 import type { Phase, PhaseName } from '../phases/types.js';
-import { missingNeedsError, reverseGraph, runGraph, Unavailable, type GraphResult, type Node, type NodeOutcome } from '../runner.js';
+import { reverseGraph, runGraph, Unavailable, type GraphResult, type Node, type NodeOutcome } from '../runner.js';
 import type { Reporter } from '../ui/events.js';
 import type { Session } from './session.js';
 
@@ -124,28 +123,6 @@ export function leftAfterDestroy(session: Pick<Session, 'config'>, result: Graph
 
 /** `fix it, then run …` → `Fix it, then run ….` */
 const sentenceOf = (text: string): string => `${text.charAt(0).toUpperCase()}${text.slice(1).replace(/[.;\s]*$/, '')}.`;
-
-/**
- * `up --skip a,b`: every phase but these and the ones that need them (directly or not), which
- * are reported as not run. An unknown name is bad input.
- */
-export function phasesWithout(skip: string[], reporter: Reporter): PhaseName[] {
-  const all = PHASES.map((p) => p.name);
-  const unknown = skip.filter((s) => !all.includes(s as PhaseName));
-  if (unknown.length > 0) {
-    throw new DevenvError('config', `--skip: unknown phase ${unknown.map((u) => `"${u}"${guessFor(u, all)}`).join(', ')}`, { remedy: unknown.length === 1 ? useInstead(unknown[0], all) : `use phase names: ${all.join(', ')}` });
-  }
-  const skipped = new Set<string>(skip);
-  for (const p of PHASES) if (p.needs.some((n) => skipped.has(n))) skipped.add(p.name); // PHASES lists needs first
-  for (const name of skipped) reporter.emit({ type: 'phase-blocked', phase: name, reason: skip.includes(name) ? 'skipped (--skip)' : `needs a skipped phase` });
-  return PHASES.map((p) => p.name).filter((n) => !skipped.has(n));
-}
-
-/** `devenv phase <name>` refuses when a phase it needs has not completed. */
-export function checkNeeds(session: Session, name: PhaseName): void {
-  const missing = phaseInfo(name).needs.filter((n) => session.state.phase(n)?.status !== 'complete');
-  if (missing.length > 0) throw missingNeedsError(name, missing);
-}
 
 /** Turns a graph result into the command's outcome: the first error, or a summary error when phases could not run. */
 export function summarize(result: GraphResult, reporter: Reporter, verb: string): void {
