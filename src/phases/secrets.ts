@@ -4,7 +4,7 @@ import { isNotFound } from '../aws/errors.js';
 import { findSecret, isNameTaken, listProjectSecrets, readSecretValue, sendWithValue, type SecretInfo } from '../aws/find/secrets.js';
 import { bumpGeneration, ensureResource, inspectResource, rowOf, type ResourceSpec } from '../aws/resource.js';
 import { allocationTags, requireProjectTag, TAG, tagList, tagValue } from '../aws/tags.js';
-import { secretsBlueprint } from '../blueprint/identity.js';
+import { developerSecrets } from '../blueprint/identity.js';
 import type { PlannedResource } from '../blueprint/types.js';
 import type { Developer } from '../config/model.js';
 import { DevenvError } from '../errors.js';
@@ -25,14 +25,11 @@ interface Wanted {
 
 /** Each secret also records its developer's port and priority in its tags: the copy that outlives a lost state. */
 function wanted(ctx: Context): Wanted[] {
-  return secretsBlueprint(ctx.model).map((planned) => {
-    const developer = ctx.model.developers.find((d) => d.name === planned.developer)!;
-    return {
-      planned: { ...planned, tags: { ...planned.tags, ...allocationTags(developer) } },
-      developer,
-      isApiKey: planned.logicalId.endsWith('/anthropic-api-key'),
-    };
-  });
+  return developerSecrets(ctx.model).map(({ planned, developer, holds }) => ({
+    planned: { ...planned, tags: { ...planned.tags, ...allocationTags(developer) } },
+    developer,
+    isApiKey: holds === 'anthropic-api-key',
+  }));
 }
 
 /** The allocation tags a secret lacks or carries with another value; empty when it records the allocation already. */
