@@ -1,3 +1,5 @@
+import { containerId } from '../blueprint/compute.js';
+import { recordId, targetGroupId } from '../blueprint/edge.js';
 import { DevenvError, messageOf } from '../errors.js';
 import { PHASES } from '../phases/index.js';
 import type { PhaseName } from '../phases/types.js';
@@ -86,10 +88,10 @@ export interface DeveloperStatus extends StatusDeveloper {
 function developerRows(session: Session, resources: StatusResource[]): DeveloperStatus[] {
   return session.model.developers.map((d) => {
     const mine = resources.filter((r) => r.developer === d.name);
-    const stateOf = (kind: string) => mine.find((r) => r.kind === kind)?.state ?? '-';
+    const stateOf = (logicalId: string) => mine.find((r) => r.logicalId === logicalId)?.state ?? '-';
     return {
       name: d.name, url: d.url, port: d.port, priority: d.priority,
-      container: stateOf('container'), target: stateOf('target group'), dns: stateOf('DNS record'),
+      container: stateOf(containerId(d.name)), target: stateOf(targetGroupId(d.name)), dns: stateOf(recordId(d.name)),
       // `<verdict> <kind>` of each of their resources with a problem (their rule, secret, log group …), or whose phase is pending.
       problems: mine.flatMap((r) => (r.problem ? [`${r.problem.verdict} ${r.kind}`] : r.verdict === 'pending' ? [`pending ${r.kind}`] : [])),
     };
