@@ -1,6 +1,6 @@
 import { TAG } from '../aws/tags.js';
 import type { Developer, Model } from '../config/model.js';
-import { awsResource, type PlannedResource } from './types.js';
+import { awsResource, type PlannedResource, type PropertyValue } from './types.js';
 
 /** What a developer's secret holds: the last part of its name and of its logical id. */
 export type SecretContent = 'password' | 'anthropic-api-key';
@@ -81,7 +81,10 @@ export function iamBlueprint(model: Model): PlannedResource[] {
   ];
 }
 
-/** A developer's secret as planned, with what it holds: the secrets phase generates a password and reads an API key from its source. */
+/**
+ * A developer's secret as planned, with what it holds: the secrets phase generates a password and
+ * reads an API key from its source.
+ */
 export interface DeveloperSecret {
   planned: PlannedResource;
   developer: Developer;
@@ -89,10 +92,19 @@ export interface DeveloperSecret {
 }
 
 export function developerSecrets(model: Model): DeveloperSecret[] {
-  return model.developers.flatMap((d): DeveloperSecret[] => [
-    { developer: d, holds: 'password', planned: awsResource(model, `secret/${d.name}/password`, 'secret', { generated: 'random, 24 letters and digits' }, d.name, secretName(model, d.name, 'password')) },
+  const secret = (d: Developer, holds: SecretContent, properties: Record<string, PropertyValue>): DeveloperSecret => ({
+    developer: d,
+    holds,
+    planned: awsResource(
+      model, `secret/${d.name}/${holds}`, 'secret', properties, d.name, secretName(model, d.name, holds),
+    ),
+  });
+  return model.developers.flatMap((d) => [
+    secret(d, 'password', { generated: 'random, 24 letters and digits' }),
     ...(d.anthropicApiKey
-      ? [{ developer: d, holds: 'anthropic-api-key' as const, planned: awsResource(model, `secret/${d.name}/anthropic-api-key`, 'secret', { from: 'file' in d.anthropicApiKey ? `file ${d.anthropicApiKey.file}` : `$${d.anthropicApiKey.env}` }, d.name, secretName(model, d.name, 'anthropic-api-key')) }]
+      ? [secret(d, 'anthropic-api-key', {
+        from: 'file' in d.anthropicApiKey ? `file ${d.anthropicApiKey.file}` : `$${d.anthropicApiKey.env}`,
+      })]
       : []),
   ]);
 }
