@@ -153,8 +153,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--wide', 'every column, ARNs and ids whole, however wide', false)
     .action(async (o: { offline: boolean; detailedExitcode: boolean; all: boolean; wide: boolean }) =>
       action(async (flags, reporter, signal) => {
-        const { hasChanges, offlinePlan } = await import('./commands/plan.js');
-        const { onlinePlan } = await import('./commands/read.js');
+        const { hasChanges, offlinePlan, onlinePlan } = await import('./commands/plan.js');
         const result = o.offline ? await offlinePlan(flags.config, flags.state, flags.json) : await onlinePlan(await session(flags, reporter, signal, 'plan', false), { json: flags.json, all: o.all, wide: o.wide });
         io.stdout.write(`${result.output}\n`);
         if ('failure' in result && result.failure) throw result.failure;
@@ -167,8 +166,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--skip <phases>', 'comma-separated phases not to run this time, with the phases that need them (storage,containers: no SSH to the host)')
     .action(async (o: ConvergeFlags & { skip?: string }) =>
       action(async (flags, reporter, signal) => {
-        const { converge } = await import('./commands/write.js');
-        const { phasesWithout } = await import('./commands/converge.js');
+        const { converge, phasesWithout } = await import('./commands/up.js');
         const names = o.skip ? phasesWithout(o.skip.split(',').map((s) => s.trim()).filter(Boolean), reporter) : [...PHASE_NAMES];
         const skipped = PHASE_NAMES.filter((n) => !names.includes(n));
         await converge(await session(flags, reporter, signal, 'up', true, convergeRunOptions(o)), reporter, names, signal, skipped, { io, yes: flags.yes });
@@ -184,7 +182,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
           const { useInstead, guessFor } = await import('./config/issues.js');
           throw new DevenvError('config', `unknown phase "${name}"${guessFor(name, [...PHASE_NAMES])}`, { remedy: useInstead(name, [...PHASE_NAMES]) });
         }
-        const { converge } = await import('./commands/write.js');
+        const { converge } = await import('./commands/up.js');
         await converge(await session(flags, reporter, signal, `phase ${name}`, true, convergeRunOptions(o)), reporter, [name as PhaseName], signal, [], { io, yes: flags.yes });
       }));
 
@@ -194,7 +192,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--wide', 'every column, ARNs and ids whole, however wide', false)
     .action(async (o: { wide: boolean }) =>
       action(async (flags, reporter, signal) => {
-        const { status } = await import('./commands/read.js');
+        const { status } = await import('./commands/status.js');
         const result = await status(await session(flags, reporter, signal, 'status', false), { json: flags.json, wide: o.wide });
         io.stdout.write(`${result.output}\n`);
         if (result.failure) throw result.failure;
@@ -208,7 +206,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--force-delete-secrets', 'delete secrets at once, without the recovery window', false)
     .action(async (o: { deleteData: boolean; finalSnapshot: boolean; forceDeleteSecrets: boolean }) =>
       action(async (flags, reporter, signal) => {
-        const { destroy } = await import('./commands/write.js');
+        const { destroy } = await import('./commands/destroy.js');
         const runOptions = { deleteData: o.deleteData, noFinalSnapshot: !o.finalSnapshot, forceDeleteSecrets: o.forceDeleteSecrets };
         await destroy(() => session(flags, reporter, signal, 'destroy', true, runOptions), reporter, signal, { io, yes: flags.yes, options: runOptions });
       }));
@@ -225,7 +223,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addOption(new Option('--format <format>', 'the format of each login').choices(CREDENTIAL_FORMATS).default('txt'))
     .action(async (o: { out?: string; force: boolean; developer?: string; format: CredentialFormat }) =>
       action(async (flags, reporter, signal) => {
-        const { exportCredentials } = await import('./commands/credentials.js');
+        const { exportCredentials } = await import('./commands/credentials-export.js');
         await exportCredentials(await session(flags, reporter, signal, 'credentials export', false), o, io.stdout, reporter);
       }));
   credentials

@@ -8,13 +8,13 @@ export interface Node {
   after?: string[];
 }
 
-export type Outcome =
+export type NodeOutcome =
   | { name: string; result: 'done' }
   | { name: string; result: 'failed'; error: unknown }
   | { name: string; result: 'blocked'; reason: string };
 
 export interface GraphResult {
-  outcomes: Outcome[];
+  outcomes: NodeOutcome[];
   /** The first failure, if any: what the command reports and exits on. */
   firstError?: unknown;
 }
@@ -35,12 +35,12 @@ export interface GraphOptions {
  * only blocks the nodes behind it, and the rest of the graph goes on.
  */
 export async function runGraph(nodes: Node[], o: GraphOptions): Promise<GraphResult> {
-  const outcomes = new Map<string, Outcome>();
+  const outcomes = new Map<string, NodeOutcome>();
   const running = new Map<string, Promise<void>>();
   let firstError: unknown;
   const stopped = () => (firstError !== undefined && !o.keepGoing) || o.signal?.aborted === true;
 
-  const settle = (outcome: Outcome) => {
+  const settle = (outcome: NodeOutcome) => {
     outcomes.set(outcome.name, outcome);
     running.delete(outcome.name);
   };
@@ -76,7 +76,7 @@ export async function runGraph(nodes: Node[], o: GraphOptions): Promise<GraphRes
   return { outcomes: ordered, firstError };
 }
 
-function describe(o: Outcome): string {
+function describe(o: NodeOutcome): string {
   switch (o.result) {
     case 'failed': return 'failed';
     case 'blocked': return 'could not run';

@@ -41,7 +41,7 @@ export interface ResourceSpec<T> {
   onVanished?(knownId: string): Promise<void>;
 }
 
-export type Outcome = 'kept' | 'adopted' | 'created';
+export type ResourceOutcome = 'kept' | 'adopted' | 'created';
 
 /** What the resource rule needs of a Context. */
 type RuleContext = Pick<Context, 'state' | 'report' | 'phase' | 'clock' | 'signal'>;
@@ -51,7 +51,7 @@ type RuleContext = Pick<Context, 'state' | 'report' | 'phase' | 'clock' | 'signa
  * next call. A known id that describes as missing is forgotten only after the tag search also
  * misses (AWS is eventually consistent); two matches stop the run and name both.
  */
-export async function ensureResource<T>(ctx: RuleContext, spec: ResourceSpec<T>): Promise<{ resource: T; outcome: Outcome }> {
+export async function ensureResource<T>(ctx: RuleContext, spec: ResourceSpec<T>): Promise<{ resource: T; outcome: ResourceOutcome }> {
   const known = ctx.state.resource(spec.logicalId);
   if (known?.id) {
     const live = await describeOrUndefined(spec, known.id);
@@ -157,13 +157,16 @@ export async function probeResource<T>(ctx: RuleContext, spec: ResourceSpec<T>):
   return { action: 'create' };
 }
 
-/** A plan line for a resource, from `probeResource`. */
-export async function planResource<T>(ctx: RuleContext, spec: ResourceSpec<T>, name?: string): Promise<Change & { resource?: T }> {
+/**
+ * One live read of a resource, as the resource rule would find it: its plan line (keep, adopt or
+ * create) with the live resource attached, from which `rowOf` makes its status row.
+ */
+export async function inspectResource<T>(ctx: RuleContext, spec: ResourceSpec<T>, name?: string): Promise<Change & { resource?: T }> {
   const p = await probeResource(ctx, spec);
   return { phase: ctx.phase as Change['phase'], action: p.action, logicalId: spec.logicalId, kind: spec.kind, name, id: p.id, resource: p.resource };
 }
 
-/** A status row for a resource from what `planResource` read (no second read): its live state, or `missing`. */
+/** A status row for a resource from what `inspectResource` read (no second read): its live state, or `missing`. */
 export function rowOf<T>(probed: Change & { resource?: T }, stateOf: (r: T) => string, detail?: (r: T) => string | undefined): Row {
   const row: Row = { phase: probed.phase, logicalId: probed.logicalId, kind: probed.kind, id: probed.id, state: 'missing' };
   const live = probed.resource;

@@ -4,6 +4,9 @@ import { awsResource, type PlannedResource } from './types.js';
 
 export const DATA_MOUNT = '/mnt/ebs-data';
 
+/** The logical id of a developer's code-server container. */
+export const containerId = (developer: string) => `container/${developer}`;
+
 export function ec2Blueprint(model: Model): PlannedResource[] {
   const i = model.config.instance;
   return [
@@ -33,7 +36,7 @@ export function storageBlueprint(model: Model): PlannedResource[] {
 
 export function containersBlueprint(model: Model): PlannedResource[] {
   return model.developers.map((d) =>
-    onHost(`container/${d.name}`, 'container', `code-server-${d.name}`, {
+    onHost(containerId(d.name), 'container', `code-server-${d.name}`, {
       image: model.config.containers.image,
       port: `${d.port} → 8080`,
       cpus: `${d.cpuReservation}–${d.cpuLimit}`,

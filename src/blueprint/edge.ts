@@ -1,6 +1,10 @@
 import type { Model } from '../config/model.js';
 import { awsResource, type PlannedResource } from './types.js';
 
+/** The logical ids of a developer's target group and DNS record. */
+export const targetGroupId = (developer: string) => `tg/${developer}`;
+export const recordId = (developer: string) => `record/${developer}`;
+
 export function certBlueprint(model: Model): PlannedResource[] {
   const domain = model.config.baseDomain;
   return [
@@ -20,10 +24,10 @@ export function albBlueprint(model: Model): PlannedResource[] {
       idleTimeoutSeconds: model.config.alb.idleTimeoutSeconds, http2: true, dropInvalidHeaderFields: true, preserveHostHeader: true,
     }),
     ...model.developers.flatMap((d) => [
-      awsResource(model, `tg/${d.name}`, 'target group', {
+      awsResource(model, targetGroupId(d.name), 'target group', {
         port: d.port, protocol: 'HTTP', healthCheck: '/healthz (200) every 30 s, timeout 5 s, healthy 2, unhealthy 3', deregistrationDelaySeconds: 30, target: 'instance',
       }, d.name),
-      awsResource(model, `rule/${d.name}`, 'listener rule', { host: d.hostname, priority: d.priority, forwardTo: `tg/${d.name}` }, d.name),
+      awsResource(model, `rule/${d.name}`, 'listener rule', { host: d.hostname, priority: d.priority, forwardTo: targetGroupId(d.name) }, d.name),
     ]),
     awsResource(model, 'listener/https', 'listener', {
       port: 443, certificate: 'cert', sslPolicy: model.config.alb.sslPolicy, default: 'fixed 404', strictTransportSecurity: hstsHeader(model.config.alb.hsts),
@@ -34,7 +38,7 @@ export function albBlueprint(model: Model): PlannedResource[] {
 
 export function dnsBlueprint(model: Model): PlannedResource[] {
   return model.developers.map((d) => ({
-    ...awsResource(model, `record/${d.name}`, 'DNS record', { type: 'A (alias to alb)', zone: model.config.hostedZoneId }, d.name),
+    ...awsResource(model, recordId(d.name), 'DNS record', { type: 'A (alias to alb)', zone: model.config.hostedZoneId }, d.name),
     name: d.hostname,
     tags: {},
   }));

@@ -1,8 +1,11 @@
 import { TAG } from '../aws/tags.js';
-import type { Model } from '../config/model.js';
-import { awsResource, type PlannedResource } from './types.js';
+import type { Developer, Model } from '../config/model.js';
+import { awsResource, type PlannedResource, type PropertyValue } from './types.js';
 
-export const secretName = (model: Pick<Model, 'project'>, developer: string, what: 'password' | 'anthropic-api-key') => `${model.project}/${developer}/${what}`;
+/** What a developer's secret holds: the last part of its name and of its logical id. */
+export type SecretContent = 'password' | 'anthropic-api-key';
+
+export const secretName = (model: Pick<Model, 'project'>, developer: string, what: SecretContent) => `${model.project}/${developer}/${what}`;
 export const logGroupPrefix = (model: Pick<Model, 'project'>) => `/aws/ec2/${model.project}`;
 
 /** The seed scripts' names, kept so the host's role reads the same in the console as before. */
@@ -78,11 +81,32 @@ export function iamBlueprint(model: Model): PlannedResource[] {
   ];
 }
 
-export function secretsBlueprint(model: Model): PlannedResource[] {
+/**
+ * A developer's secret as planned, with what it holds: the secrets phase generates a password and
+ * reads an API key from its source.
+ */
+export interface DeveloperSecret {
+  planned: PlannedResource;
+  developer: Developer;
+  holds: SecretContent;
+}
+
+export function developerSecrets(model: Model): DeveloperSecret[] {
+  const secret = (d: Developer, holds: SecretContent, properties: Record<string, PropertyValue>): DeveloperSecret => ({
+    developer: d,
+    holds,
+    planned: awsResource(
+      model, `secret/${d.name}/${holds}`, 'secret', properties, d.name, secretName(model, d.name, holds),
+    ),
+  });
   return model.developers.flatMap((d) => [
-    awsResource(model, `secret/${d.name}/password`, 'secret', { generated: 'random, 24 letters and digits' }, d.name, secretName(model, d.name, 'password')),
+    secret(d, 'password', { generated: 'random, 24 letters and digits' }),
     ...(d.anthropicApiKey
-      ? [awsResource(model, `secret/${d.name}/anthropic-api-key`, 'secret', { from: 'file' in d.anthropicApiKey ? `file ${d.anthropicApiKey.file}` : `$${d.anthropicApiKey.env}` }, d.name, secretName(model, d.name, 'anthropic-api-key'))]
+      ? [secret(d, 'anthropic-api-key', {
+        from: 'file' in d.anthropicApiKey ? `file ${d.anthropicApiKey.file}` : `$${d.anthropicApiKey.env}`,
+      })]
       : []),
   ]);
 }
+
+export const secretsBlueprint = (model: Model): PlannedResource[] => developerSecrets(model).map((s) => s.planned);

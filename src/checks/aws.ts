@@ -7,13 +7,13 @@ import { formatDuration, waitFor } from '../aws/wait.js';
 import type { Developer } from '../config/model.js';
 import { DevenvError, messageOf } from '../errors.js';
 import type { Context } from '../phases/types.js';
-import { fail, pass, type CheckResult } from './result.js';
+import { fail, pass, type TestCheckResult } from './result.js';
 
 /** What AWS says about the host, each developer's target and each developer's DNS name. */
 
 export const CHECK = { instance: 'instance status', target: 'target', dns: 'dns' } as const;
 
-export function instanceVerdict(instanceId: string, s: InstanceStatus | undefined): CheckResult {
+export function instanceVerdict(instanceId: string, s: InstanceStatus | undefined): TestCheckResult {
   const lookAt = `instance ${instanceId} in the EC2 console (Status checks, Get system log)`;
   if (!s) return fail(CHECK.instance, `${instanceId} is not running (no status reported)`, `${lookAt}; \`devenv up\` starts it`);
   const state = s.InstanceState?.Name ?? 'unknown';
@@ -24,7 +24,7 @@ export function instanceVerdict(instanceId: string, s: InstanceStatus | undefine
 }
 
 /** Both EC2 status checks of the host (IncludeAllInstances: a stopped host is reported, not left out). */
-export async function instanceCheck(ctx: Pick<Context, 'aws'>, instanceId: string): Promise<CheckResult> {
+export async function instanceCheck(ctx: Pick<Context, 'aws'>, instanceId: string): Promise<TestCheckResult> {
   const out = await ctx.aws.ec2.send(new DescribeInstanceStatusCommand({ InstanceIds: [instanceId], IncludeAllInstances: true }));
   return instanceVerdict(instanceId, out.InstanceStatuses?.[0]);
 }
@@ -33,7 +33,7 @@ export async function instanceCheck(ctx: Pick<Context, 'aws'>, instanceId: strin
 const hostTarget = (health: TargetHealthDescription[], instanceId: string, port: number) =>
   health.find((h) => h.Target?.Id === instanceId && h.Target?.Port === port);
 
-export function targetVerdict(d: Pick<Developer, 'name' | 'port'>, instanceId: string, health: TargetHealthDescription[] | undefined): CheckResult {
+export function targetVerdict(d: Pick<Developer, 'name' | 'port'>, instanceId: string, health: TargetHealthDescription[] | undefined): TestCheckResult {
   const where = `target group of ${d.name}`;
   if (!health) return fail(CHECK.target, `the ${where} is missing`, '`devenv up` (alb phase) creates it');
   const mine = hostTarget(health, instanceId, d.port);
@@ -56,7 +56,7 @@ const TARGET_POLL_MS = 10_000;
  * Each developer's target health, read once, and again every 10 s for as long as some target is
  * still `initial` (bounded): right after `up` registered the host, the checks are still running.
  */
-export async function targetChecks(ctx: Pick<Context, 'aws' | 'clock' | 'signal' | 'report'>, targets: { developer: Developer; groupArn?: string }[], instanceId: string): Promise<CheckResult[]> {
+export async function targetChecks(ctx: Pick<Context, 'aws' | 'clock' | 'signal' | 'report'>, targets: { developer: Developer; groupArn?: string }[], instanceId: string): Promise<TestCheckResult[]> {
   const read = () => Promise.all(targets.map(async (t) => (t.groupArn ? targetHealth(ctx, t.groupArn) : undefined)));
   let health = await read();
   const initial = () => targets.filter((t, i) => hostTarget(health[i] ?? [], instanceId, t.developer.port)?.TargetHealth?.State === 'initial').map((t) => t.developer.name);
@@ -85,7 +85,7 @@ export interface LoadBalancerName {
 const aliasOf = (r: ResourceRecordSet) => normalName(r.AliasTarget?.DNSName ?? '').replace(/^dualstack\./, '');
 
 /** The record in Route 53: an A alias of the hostname to this load balancer. */
-export function recordVerdict(d: Pick<Developer, 'hostname'>, records: ResourceRecordSet[], lb: LoadBalancerName, zoneId: string): CheckResult | undefined {
+export function recordVerdict(d: Pick<Developer, 'hostname'>, records: ResourceRecordSet[], lb: LoadBalancerName, zoneId: string): TestCheckResult | undefined {
   const here = recordsNamed(records, d.hostname).filter((r) => ['A', 'AAAA', 'CNAME'].includes(r.Type ?? ''));
   const fix = '`devenv up` (dns phase) writes it';
   if (here.length === 0) return fail(CHECK.dns, `no record for ${d.hostname} in hosted zone ${zoneId}`, fix);
@@ -96,7 +96,7 @@ export function recordVerdict(d: Pick<Developer, 'hostname'>, records: ResourceR
 }
 
 /** Public resolution: the hostname must reach the load balancer's addresses from here. */
-export function resolutionVerdict(d: Pick<Developer, 'hostname'>, mine: string[] | Error, lbAddresses: string[] | Error): CheckResult {
+export function resolutionVerdict(d: Pick<Developer, 'hostname'>, mine: string[] | Error, lbAddresses: string[] | Error): TestCheckResult {
   const wait = 'public DNS may not have the record yet (or the domain is not delegated to this hosted zone): try again in a few minutes, or check now with `--resolve <load balancer IP>`';
   if (mine instanceof Error) return fail(CHECK.dns, `the record is in Route 53, but ${d.hostname} does not resolve from here (${messageOf(mine)})`, wait);
   if (lbAddresses instanceof Error) return pass(CHECK.dns, `${d.hostname} → ${mine.join(', ')} (the load balancer's own name did not resolve to compare)`);
@@ -114,10 +114,10 @@ const lookup = (ctx: Pick<Context, 'dns'>, name: string): Promise<string[] | Err
  * names the address to use, what this machine's resolver answers compared with the load balancer's
  * addresses. With `--resolve`, public DNS is not asked: the record itself is what is checked.
  */
-export async function dnsChecks(ctx: Pick<Context, 'aws' | 'dns' | 'config' | 'options'>, developers: Developer[], lb: LoadBalancerName): Promise<CheckResult[]> {
+export async function dnsChecks(ctx: Pick<Context, 'aws' | 'dns' | 'config' | 'options'>, developers: Developer[], lb: LoadBalancerName): Promise<TestCheckResult[]> {
   const records = await recordsUnder(ctx, ctx.config.hostedZoneId, ctx.config.baseDomain);
   const lbAddresses = ctx.options.resolve ? [] : await lookup(ctx, lb.dnsName);
-  return Promise.all(developers.map(async (d): Promise<CheckResult> => {
+  return Promise.all(developers.map(async (d): Promise<TestCheckResult> => {
     const record = recordVerdict(d, records, lb, ctx.config.hostedZoneId);
     if (record) return { developer: d.name, ...record };
     if (ctx.options.resolve) return { developer: d.name, ...pass(CHECK.dns, `${d.hostname} aliases ${normalName(lb.dnsName)} (public DNS not asked: --resolve ${ctx.options.resolve})`) };

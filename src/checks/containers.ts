@@ -3,11 +3,11 @@ import { containerStates, type ContainerState } from '../remote/containers.js';
 import { formatDuration, waitFor } from '../aws/wait.js';
 import { DevenvError, InterruptedError, messageOf } from '../errors.js';
 import type { Context } from '../phases/types.js';
-import { fail, pass, type CheckResult } from './result.js';
+import { fail, pass, type TestCheckResult } from './result.js';
 
 export const CHECK_CONTAINER = 'container';
 
-export function containerVerdict(developer: string, s: ContainerState | undefined): CheckResult {
+export function containerVerdict(developer: string, s: ContainerState | undefined): TestCheckResult {
   const name = containerName(developer);
   const logs = `\`docker logs ${name}\` on the host; \`devenv up\` starts it again`;
   if (!s) return fail(CHECK_CONTAINER, `${name} does not exist`, '`devenv up` (containers phase) creates it');
@@ -28,7 +28,7 @@ const starting = (s: ContainerState | undefined) => s?.status === 'running' && s
  * again every 5 s for as long as some container is still `starting` (bounded: those still starting
  * at the end fail their check).
  */
-export async function containerChecks(ctx: Pick<Context, 'ssh' | 'clock' | 'signal' | 'report'>, developers: string[]): Promise<CheckResult[]> {
+export async function containerChecks(ctx: Pick<Context, 'ssh' | 'clock' | 'signal' | 'report'>, developers: string[]): Promise<TestCheckResult[]> {
   let states = new Map<string, ContainerState>();
   try {
     const host = await ctx.ssh();

@@ -1,5 +1,5 @@
 import { describeNetworkError, fetchPage, peerCertificate, upgradeStatus, type CertificateSeen, type Endpoint, type HttpAnswer } from './probe.js';
-import { fail, pass, skip, warn, type CheckResult } from './result.js';
+import { fail, pass, skip, warn, type TestCheckResult } from './result.js';
 
 /**
  * What a developer sees at `https://<developer>.<baseDomain>`, checked the way a browser meets it:
@@ -32,7 +32,7 @@ function statusHint(status: number, container: string): string {
 
 const isLoginPage = (a: HttpAnswer) => a.status === 200 && /<title>[^<]*code-server[^<]*<\/title>/i.test(a.body) && /type="password"/i.test(a.body);
 
-export function loginPageVerdict(root: Seen<HttpAnswer>, page: Seen<HttpAnswer>, container: string): CheckResult {
+export function loginPageVerdict(root: Seen<HttpAnswer>, page: Seen<HttpAnswer>, container: string): TestCheckResult {
   const unreachable = 'the certificate and dns checks; the load balancer\'s HTTPS listener and security group';
   if (failed(root)) return fail(CHECK.loginPage, `GET / failed: ${describeNetworkError(root)}`, unreachable);
   if (root.status !== 302 || !/login/.test(String(root.headers.location))) {
@@ -46,7 +46,7 @@ export function loginPageVerdict(root: Seen<HttpAnswer>, page: Seen<HttpAnswer>,
 export const SESSION_COOKIE = /code-server-session=[^;]+/;
 
 /** The verdict on `POST /login`, and the session cookie the websocket check logs in with. */
-export function loginVerdict(answer: Seen<HttpAnswer>, developer: string): { result: CheckResult; cookie?: string } {
+export function loginVerdict(answer: Seen<HttpAnswer>, developer: string): { result: TestCheckResult; cookie?: string } {
   const secret = `secret ${developer}'s password in Secrets Manager and the container's env file (\`devenv up\` writes it again)`;
   if (failed(answer)) return { result: fail(CHECK.login, `POST /login failed: ${describeNetworkError(answer)}`, 'the login page check') };
   const cookie = [answer.headers['set-cookie'] ?? []].flat().map((c) => c.match(SESSION_COOKIE)?.[0]).find(Boolean);
@@ -56,7 +56,7 @@ export function loginVerdict(answer: Seen<HttpAnswer>, developer: string): { res
   return { result: fail(CHECK.login, `POST /login answered ${answer.status}${cookie ? '' : ' without a session cookie'}`, `the ${secret}`) };
 }
 
-export function redirectVerdict(answer: Seen<HttpAnswer>, hostname: string): CheckResult {
+export function redirectVerdict(answer: Seen<HttpAnswer>, hostname: string): TestCheckResult {
   const listener = 'the load balancer\'s HTTP listener (port 80) and its security group: `devenv up` (alb phase) makes it redirect';
   if (failed(answer)) return fail(CHECK.redirect, `GET http://${hostname}/ failed: ${describeNetworkError(answer)}`, listener);
   const location = String(answer.headers.location ?? '');
@@ -71,7 +71,7 @@ export function redirectVerdict(answer: Seen<HttpAnswer>, hostname: string): Che
   return fail(CHECK.redirect, `answered ${answer.status}${location ? ` → ${location}` : ''}, not 301 to https://${hostname}/`, listener);
 }
 
-export function certificateVerdict(seen: Seen<CertificateSeen>, hostname: string, now: number): CheckResult {
+export function certificateVerdict(seen: Seen<CertificateSeen>, hostname: string, now: number): TestCheckResult {
   const cert = 'the cert phase (`devenv status`) and the certificate on the HTTPS listener';
   if (failed(seen)) return fail(CHECK.certificate, `no TLS handshake: ${describeNetworkError(seen)}`, 'the load balancer\'s HTTPS listener and its security group');
   const until = seen.validTo.toISOString().slice(0, 10);
@@ -84,7 +84,7 @@ export function certificateVerdict(seen: Seen<CertificateSeen>, hostname: string
   return pass(CHECK.certificate, `valid for ${hostname} until ${until} (issued by ${seen.issuer ?? 'unknown'})`);
 }
 
-export function websocketVerdict(status: Seen<number>): CheckResult {
+export function websocketVerdict(status: Seen<number>): TestCheckResult {
   const through = 'whether the load balancer passes `Upgrade` through and keeps the Host header';
   if (failed(status)) return fail(CHECK.websocket, `upgrade failed: ${describeNetworkError(status)}`, through);
   if (status === 101) return pass(CHECK.websocket, '101 Switching Protocols');
@@ -98,8 +98,8 @@ const attempt = <T>(p: Promise<T>): Promise<Seen<T>> => p.catch((err: unknown) =
  * Every web check of one developer's URL. `password` is asked for only when the login page is
  * there; it goes into the request body and nowhere else.
  */
-export async function webChecks(e: Endpoint, o: { developer: string; container: string; password: () => Promise<Seen<string>>; now: number }): Promise<CheckResult[]> {
-  const results: CheckResult[] = [];
+export async function webChecks(e: Endpoint, o: { developer: string; container: string; password: () => Promise<Seen<string>>; now: number }): Promise<TestCheckResult[]> {
+  const results: TestCheckResult[] = [];
   const [certificate, redirect] = await Promise.all([attempt(peerCertificate(e)), attempt(fetchPage(e, { scheme: 'http', path: '/' }))]);
   results.push(certificateVerdict(certificate, e.hostname, o.now), redirectVerdict(redirect, e.hostname));
   // A code-server that has just started can take its time over the first request: one more try.

@@ -14,7 +14,7 @@ import { containerStates, hostHasPassword, recreateContainer, waitUntilHealthy, 
 import type { RemoteHost } from '../remote/host.js';
 import { generatePassword } from '../secrets/password.js';
 import type { Reporter } from '../ui/events.js';
-import { developerNamed } from './credentials.js';
+import { developerNamed } from './credentials-export.js';
 import type { Session } from './session.js';
 
 /**

@@ -1,11 +1,16 @@
 import type { PlannedResource, PropertyValue } from '../blueprint/types.js';
 import { loadConfig } from '../config/load.js';
 import { allocate, buildModel } from '../config/model.js';
+import { DevenvError, messageOf } from '../errors.js';
 import { PHASES, topologicalOrder } from '../phases/index.js';
 import type { Change } from '../phases/types.js';
 import { TAG } from '../aws/tags.js';
 import { StateStore } from '../state/store.js';
+import { renderPlan } from '../ui/read-views.js';
 import { table } from '../ui/table.js';
+import { describePending, pendingPhases } from './next-steps.js';
+import { phaseFailure, readPhases, type PhaseFailure, type ReadOptions, type ReadResult } from './read-phases.js';
+import type { Session } from './session.js';
 
 const showValue = (v: PropertyValue) => (Array.isArray(v) ? v.join(', ') : String(v));
 const showProps = (p: PlannedResource['properties']) => Object.entries(p).map(([k, v]) => `${k}=${showValue(v)}`).join('  ');
@@ -51,10 +56,33 @@ export async function offlinePlan(configPath: string, statePath: string, json: b
   return { output: lines.join('\n'), summary };
 }
 
-/** A phase whose plan or status could not be read: its rows show the error, the other phases are still shown. */
-export interface PhaseFailure {
-  phase: string;
-  error: unknown;
+/** The conflicts `up` would stop at (a DNS name another record holds): `plan` shows them, then fails naming them, as `up` would. */
+function blockedFailure(changes: Change[]): DevenvError | undefined {
+  const blocked = changes.filter((c) => c.blocked);
+  if (blocked.length === 0) return undefined;
+  return new DevenvError('phase', `\`devenv up\` would stop at ${blocked.length === 1 ? 'a conflict' : `${blocked.length} conflicts`}: ${blocked.map((c) => `${c.phase} ${c.kind} ${c.name ?? c.logicalId}: ${c.blocked}`).join('; ')}`, {
+    remedy: 'resolve each conflict the way its line says, then run `devenv plan` again',
+  });
+}
+
+/** `plan`: each phase probes AWS (read-only). */
+export async function onlinePlan(session: Session, o: ReadOptions): Promise<ReadResult & { summary: PlanSummary }> {
+  try {
+    await session.verifyAccount();
+    await session.allocateDevelopers(); // what `up` would give: recovered from the secrets' tags when the state lacks someone
+    const names = topologicalOrder();
+    const { items, failures } = await readPhases(session, names, (phase, ctx) => phase.plan(ctx));
+    const changes = names.flatMap((name) => items.get(name) ?? []);
+    const pending = pendingPhases(session.state);
+    const summary = countChanges(changes, failures, pending.map((p) => p.phase));
+    const errors = failures.map((f) => ({ phase: f.phase, message: messageOf(f.error).split('\n')[0]! }));
+    const output = o.json
+      ? JSON.stringify({ changes, errors, pending, warnings: [...new Set(changes.flatMap((c) => c.warnings ?? []))], summary })
+      : renderPlan({ changes, failures: errors, pending: pending.map(describePending), summaryLine: summaryLine(summary), all: o.all }, o);
+    return { output, summary, failure: phaseFailure('plan', failures) ?? blockedFailure(changes) };
+  } finally {
+    await session.close();
+  }
 }
 
 /**

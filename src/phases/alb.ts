@@ -6,7 +6,7 @@ import { deleteLoadBalancer, loadBalancerFixes, waitUntilActive } from '../aws/e
 import { deleteTargetGroup, healthCheckFixes, listTargetGroups, targetFixes, targetGroupSpec, targetHealth } from '../aws/elbv2/target-groups.js';
 import { tagsOf } from '../aws/elbv2/tags.js';
 import { ignoring, isNotFound } from '../aws/errors.js';
-import { ensureResource, planResource, probeResource, removeResource, rowOf } from '../aws/resource.js';
+import { ensureResource, inspectResource, probeResource, removeResource, rowOf } from '../aws/resource.js';
 import { TAG, tagValue } from '../aws/tags.js';
 import { ensureRule, ensureTargetGroup, forgetRemoved, ruleRemovals, runRemovals, targetGroupRemovals } from './alb/developers.js';
 import { certificateArn, httpsListener, httpsWant, httpWant, lbSpec, planned, readWorld, recorded, ruleWant, unwantedHttpListener, type AlbWorld } from './alb/world.js';
@@ -73,14 +73,14 @@ async function apply(ctx: Context): Promise<void> {
  * not registered is drift (`up` registers it); one registered but not healthy is unhealthy.
  */
 async function inspect(ctx: Context): Promise<Inspection> {
-  const lbProbe = await planResource(ctx, lbSpec(ctx), planned(ctx, 'alb').name);
+  const lbProbe = await inspectResource(ctx, lbSpec(ctx), planned(ctx, 'alb').name);
   const lb = lbProbe.resource;
   const world = await readWorld(ctx, lb);
   const lbRow = rowOf(lbProbe, (l) => l.State?.Code ?? 'unknown', (l) => l.DNSName);
   if (lb && lb.State?.Code !== 'active') lbRow.problem = { verdict: 'unhealthy', message: `alb load balancer ${lb.LoadBalancerName} is ${lb.State?.Code}` };
   const parts: Inspection[] = [{ changes: [planChange(lbProbe, planned(ctx, 'alb'), lb ? await loadBalancerFixes(ctx, lb, planned(ctx, 'alb')) : [])], rows: [lbRow] }];
   for (const [logicalId, want] of listenersOf(ctx)) {
-    const probe = await planResource(ctx, listenerSpec(ctx, planned(ctx, logicalId), world.listeners, lb?.LoadBalancerArn, want(ctx)));
+    const probe = await inspectResource(ctx, listenerSpec(ctx, planned(ctx, logicalId), world.listeners, lb?.LoadBalancerArn, want(ctx)));
     const fixes = probe.resource ? [...listenerFixes(ctx, probe.resource, want(ctx)), ...await listenerAttributeFixes(ctx, probe.resource, want(ctx))] : [];
     parts.push({ changes: [planChange(probe, planned(ctx, logicalId), fixes)], rows: [rowOf(probe, (l) => `${l.Protocol} ${l.Port}`, (l) => l.SslPolicy)] });
   }
@@ -95,7 +95,7 @@ async function inspect(ctx: Context): Promise<Inspection> {
 
 async function inspectDeveloper(ctx: Context, d: Developer, world: AlbWorld, instanceId: string | undefined): Promise<Inspection> {
   const tgPlanned = planned(ctx, `tg/${d.name}`);
-  const tg = await planResource(ctx, targetGroupSpec(ctx, tgPlanned, world.groups), tgPlanned.name);
+  const tg = await inspectResource(ctx, targetGroupSpec(ctx, tgPlanned, world.groups), tgPlanned.name);
   const group = tg.resource;
   const health = group ? await targetHealth(ctx, group.TargetGroupArn!) : [];
   const registration = group && instanceId ? targetFixes(ctx, group.TargetGroupArn!, health, instanceId, d.port) : [];
@@ -103,7 +103,7 @@ async function inspectDeveloper(ctx: Context, d: Developer, world: AlbWorld, ins
   const sick = health.filter((h) => h.TargetHealth?.State !== 'healthy');
   if (sick.length) tgRow.problem = { verdict: 'unhealthy', message: `alb target group ${group!.TargetGroupName} of ${d.name}: ${sick.map(describeTarget).join(', ')}` };
   const rulePlanned = planned(ctx, `rule/${d.name}`);
-  const rule = await planResource(ctx, ruleSpec(ctx, rulePlanned, world.rules, undefined, ruleWant(d)), d.hostname);
+  const rule = await inspectResource(ctx, ruleSpec(ctx, rulePlanned, world.rules, undefined, ruleWant(d)), d.hostname);
   return {
     changes: [
       planChange(tg, tgPlanned, group ? [...healthCheckFixes(ctx, group), ...registration] : []),

@@ -4,7 +4,7 @@ import {
   anyStatus, certificateSpec, deleteCertificate, describeCertificate, describeNewCertificate, hasAllValidationRecords, validationNamesInUse, validationRecords,
 } from '../aws/acm/certificate.js';
 import { AcmCode, hasCode } from '../aws/errors.js';
-import { ensureResource, planResource, removeResource, rowOf } from '../aws/resource.js';
+import { ensureResource, inspectResource, removeResource, rowOf } from '../aws/resource.js';
 import { retryWithin, type ConsistencyWindow } from '../aws/retry.js';
 import { changeRecords, deletion, normalName, recordsUnder, upsert } from '../aws/route53/records.js';
 import { formatDuration, waitFor } from '../aws/wait.js';
@@ -92,10 +92,10 @@ async function apply(ctx: Context): Promise<void> {
  * one is left, for the status row) and the zone's records. A certificate not issued yet is unhealthy.
  */
 async function inspect(ctx: Context): Promise<Inspection> {
-  const usable = await planResource(ctx, certificateSpec(ctx, planned(ctx)), String(planned(ctx).properties.domain));
+  const usable = await inspectResource(ctx, certificateSpec(ctx, planned(ctx)), String(planned(ctx).properties.domain));
   const { resource: cert, ...change } = usable;
   const certChange: Change = { ...change, detail: cert ? `${cert.Status}${expiry(cert)}` : `DNS-validated, ${ctx.config.baseDomain} as a second name` };
-  const shown = cert ? usable : await planResource(ctx, anyStatus(ctx, planned(ctx)));
+  const shown = cert ? usable : await inspectResource(ctx, anyStatus(ctx, planned(ctx)));
   const row = rowOf(shown, (c) => c.Status ?? 'unknown', (c) => `${c.DomainName}${expiry(c)}${c.FailureReason ? `; ${c.FailureReason}` : ''}`);
   if (shown.resource && shown.resource.Status !== 'ISSUED') row.problem = { verdict: 'unhealthy', message: `cert certificate ${shown.id} is ${shown.resource.Status}, not ISSUED` };
   const missing = cert && hasAllValidationRecords(cert) ? await missingValidationRecords(ctx, cert) : undefined;

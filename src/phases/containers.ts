@@ -1,4 +1,4 @@
-import { containersBlueprint, DATA_MOUNT } from '../blueprint/compute.js';
+import { containerId, containersBlueprint, DATA_MOUNT } from '../blueprint/compute.js';
 import { secretName } from '../blueprint/identity.js';
 import type { Model } from '../config/model.js';
 import { DevenvError } from '../errors.js';
@@ -139,7 +139,7 @@ async function inspect(ctx: Context): Promise<Inspection> {
     detail: `${ctx.config.containers.image} on port ${ctx.model.developers.find((d) => d.name === r.developer)!.port}`,
   }));
   const rows = ctx.model.developers.map((d): Row => ({
-    phase: 'containers', logicalId: `container/${d.name}`, kind: 'container', id: containerName(d.name),
+    phase: 'containers', logicalId: containerId(d.name), kind: 'container', id: containerName(d.name),
     state: running.includes(d.name) ? 'healthy at the last up' : 'not started', detail: `port ${d.port}`,
   }));
   return { changes, rows };

@@ -2,6 +2,7 @@ import type { ResourceRecordSet, Change as RecordChange } from '@aws-sdk/client-
 import { probeResource } from '../aws/resource.js';
 import { aliasTargetName, otherProjectsOf, sharedNameFix, takenText as takenSentence } from '../aws/route53/owners.js';
 import { changeRecords, deletion, describeTarget, normalName, recordsNamed, recordsUnder, upsert } from '../aws/route53/records.js';
+import { recordId } from '../blueprint/edge.js';
 import type { Developer } from '../config/model.js';
 import { DevenvError } from '../errors.js';
 import { lbSpec } from './alb/world.js';
@@ -36,7 +37,6 @@ type Taken = { developer: Developer; action: 'taken'; project: string; live: Res
 type Owners = Map<string, string>;
 
 const PHASE = 'dns';
-const recordId = (name: string) => `record/${name}`;
 const aliasName = (r: ResourceRecordSet) => aliasTargetName(r.AliasTarget?.DNSName ?? '');
 const ownerOf = (r: ResourceRecordSet, owners: Owners) => (r.AliasTarget ? owners.get(aliasName(r)) : undefined);
 const aliasesTo = (r: ResourceRecordSet, to: AliasTarget) => r.Type === 'A' && aliasName(r) === normalName(to.dnsName);

@@ -5,7 +5,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { hasCode, IamCode, ignoring, isNotFound } from '../aws/errors.js';
 import { findInlinePolicy, findInstanceProfile, findRole, nameFromArn, parsePolicyDocument, samePolicy } from '../aws/find/iam.js';
-import { ensureResource, planResource, removeResource, rowOf, type ResourceSpec } from '../aws/resource.js';
+import { ensureResource, inspectResource, removeResource, rowOf, type ResourceSpec } from '../aws/resource.js';
 import { afterPropagation, iamNamedSpec } from '../aws/iam/named.js';
 import { tagList } from '../aws/tags.js';
 import { ec2ServicePrincipal, ec2TrustPolicy, hostPolicy, iamBlueprint } from '../blueprint/identity.js';
@@ -44,7 +44,7 @@ const trustDiffers = (ctx: Context, role: Role) => !samePolicy(parsePolicyDocume
 const otherRoles = (profile: InstanceProfile, roleName: string) => (profile.Roles ?? []).map((r) => r.RoleName!).filter((n) => n !== roleName);
 const holdsRole = (profile: InstanceProfile, roleName: string) => (profile.Roles ?? []).some((r) => r.RoleName === roleName);
 
-async function converge(ctx: Context): Promise<void> {
+async function apply(ctx: Context): Promise<void> {
   const iam = ctx.aws.iam;
   const p = planned(ctx);
   const desiredPolicy = hostPolicy(ctx.model, accountOf(ctx));
@@ -81,7 +81,7 @@ async function converge(ctx: Context): Promise<void> {
   await ctx.state.setOutputs('iam', { roleName: p.role.name, roleArn: role.Arn!, instanceProfileName: p.profile.name, instanceProfileArn: profile.Arn! });
 }
 
-async function remove(ctx: Context): Promise<void> {
+async function destroy(ctx: Context): Promise<void> {
   const iam = ctx.aws.iam;
   const p = planned(ctx);
   await removeResource(ctx, profileSpec(ctx, p.profile), async (arn, found) => {
@@ -126,14 +126,14 @@ async function explainRoleConflict(iam: IAMClient, roleName: string, cause: unkn
 /** One read for `plan` and `status`: the role, its inline policy and the profile, each read once. */
 async function inspect(ctx: Context): Promise<Inspection> {
   const p = planned(ctx);
-  const roleProbe = await planResource(ctx, roleSpec(ctx, p.role), p.role.name);
+  const roleProbe = await inspectResource(ctx, roleSpec(ctx, p.role), p.role.name);
   const { resource: role, ...roleChange } = roleProbe;
   const changes: Change[] = [roleChange];
   if (role && trustDiffers(ctx, role)) changes.push({ ...roleChange, action: 'update', detail: `trust policy: only ${ec2ServicePrincipal(ctx.model.region)} may assume it` });
   const current = role ? await findInlinePolicy(ctx.aws.iam, p.role.name, p.policy.name) : undefined;
   const policyAction = current === undefined ? 'create' : samePolicy(current, hostPolicy(ctx.model, accountOf(ctx))) ? 'keep' : 'update';
   changes.push({ phase: 'iam', action: policyAction, logicalId: p.policy.logicalId, kind: p.policy.kind, name: p.policy.name, ...(policyAction === 'update' ? { detail: 'differs from the least-privilege policy' } : {}) });
-  const profileProbe = await planResource(ctx, profileSpec(ctx, p.profile), p.profile.name);
+  const profileProbe = await inspectResource(ctx, profileSpec(ctx, p.profile), p.profile.name);
   const { resource: profile, ...profileChange } = profileProbe;
   changes.push(profile ? profileChange : { ...profileChange, detail: `holding role ${p.role.name}` });
   if (profile && (!holdsRole(profile, p.role.name) || otherRoles(profile, p.role.name).length > 0)) {
@@ -148,5 +148,5 @@ async function inspect(ctx: Context): Promise<Inspection> {
   return { changes, rows };
 }
 
-const phase: Phase = { name: 'iam', apply: converge, destroy: remove, ...fromInspection(inspect) };
+const phase: Phase = { name: 'iam', apply, destroy, ...fromInspection(inspect) };
 export default phase;

@@ -1,4 +1,4 @@
-import type { Change, Context, Inspection, Phase, Problem, Row, Verdict } from './types.js';
+import type { Change, Context, Inspection, Phase, Problem, Row, ProblemVerdict } from './types.js';
 
 /**
  * `plan` and `status` of a phase from its one live read: `plan` returns the changes, `status` the
@@ -15,10 +15,10 @@ export function fromInspection(inspect: (ctx: Context, purpose: Purpose) => Prom
 /** What the read is for: a phase may leave out, for `status`, a read only `plan` needs (a secret's value). */
 export type Purpose = 'plan' | 'status';
 
-const VERDICT: Partial<Record<Change['action'], Verdict>> = { create: 'missing', update: 'drifted', replace: 'drifted', delete: 'drifted' };
+const VERDICT: Partial<Record<Change['action'], ProblemVerdict>> = { create: 'missing', update: 'drifted', replace: 'drifted', delete: 'drifted' };
 const SAYS: Partial<Record<Change['action'], string>> = { create: 'missing', update: 'differs from the config', replace: 'must be replaced', delete: 'is left over' };
 /** The worse verdict first when one resource has several. */
-const RANK: Verdict[] = ['missing', 'drifted', 'unhealthy'];
+const RANK: ProblemVerdict[] = ['missing', 'drifted', 'unhealthy'];
 
 /** What a change `up` would make (or stop at) says is wrong now; `undefined` for a keep or an adopt. */
 export function problemOfChange(c: Change): Problem | undefined {

@@ -2,9 +2,9 @@ import { CreateSecretCommand, DeleteSecretCommand, PutSecretValueCommand, Restor
 import { PER_DEVELOPER_CONCURRENCY, mapLimit } from '../aws/concurrency.js';
 import { isNotFound } from '../aws/errors.js';
 import { findSecret, isNameTaken, listProjectSecrets, readSecretValue, sendWithValue, type SecretInfo } from '../aws/find/secrets.js';
-import { bumpGeneration, ensureResource, planResource, rowOf, type ResourceSpec } from '../aws/resource.js';
+import { bumpGeneration, ensureResource, inspectResource, rowOf, type ResourceSpec } from '../aws/resource.js';
 import { allocationTags, requireProjectTag, TAG, tagList, tagValue } from '../aws/tags.js';
-import { secretsBlueprint } from '../blueprint/identity.js';
+import { developerSecrets } from '../blueprint/identity.js';
 import type { PlannedResource } from '../blueprint/types.js';
 import type { Developer } from '../config/model.js';
 import { DevenvError } from '../errors.js';
@@ -25,14 +25,11 @@ interface Wanted {
 
 /** Each secret also records its developer's port and priority in its tags: the copy that outlives a lost state. */
 function wanted(ctx: Context): Wanted[] {
-  return secretsBlueprint(ctx.model).map((planned) => {
-    const developer = ctx.model.developers.find((d) => d.name === planned.developer)!;
-    return {
-      planned: { ...planned, tags: { ...planned.tags, ...allocationTags(developer) } },
-      developer,
-      isApiKey: planned.logicalId.endsWith('/anthropic-api-key'),
-    };
-  });
+  return developerSecrets(ctx.model).map(({ planned, developer, holds }) => ({
+    planned: { ...planned, tags: { ...planned.tags, ...allocationTags(developer) } },
+    developer,
+    isApiKey: holds === 'anthropic-api-key',
+  }));
 }
 
 /** The allocation tags a secret lacks or carries with another value; empty when it records the allocation already. */
@@ -142,7 +139,7 @@ async function deleteSecret(ctx: Context, s: SecretInfo, force: boolean, destroy
   if (logicalId && ctx.state.resource(logicalId)) await bumpGeneration(ctx, logicalId);
 }
 
-async function converge(ctx: Context): Promise<void> {
+async function apply(ctx: Context): Promise<void> {
   const keys = new ApiKeyReader(ctx.config, ctx.env);
   const all = wanted(ctx);
   for (const w of all) if (w.isApiKey) await keys.read(w.developer); // a missing key source fails before anything changes
@@ -152,7 +149,7 @@ async function converge(ctx: Context): Promise<void> {
   await mapLimit(await unwanted(ctx, keep, stale, false), PER_DEVELOPER_CONCURRENCY, (s) => deleteSecret(ctx, s, false, false));
 }
 
-async function remove(ctx: Context): Promise<void> {
+async function destroy(ctx: Context): Promise<void> {
   const force = ctx.options.forceDeleteSecrets === true;
   const records = ctx.state.resourcesOf('secrets');
   const extraIds = [...records.map(([, r]) => r.id).filter((id): id is string => !!id), ...wanted(ctx).map((w) => w.planned.name)];
@@ -187,7 +184,7 @@ async function inspect(ctx: Context, purpose: Purpose): Promise<Inspection> {
   const keys = new ApiKeyReader(ctx.config, ctx.env);
   const all = wanted(ctx);
   const listed = await listProjectSecrets(ctx.aws.secrets, ctx.model.project, true);
-  const probed = await mapLimit(all, PER_DEVELOPER_CONCURRENCY, async (w) => ({ w, probe: await planResource(ctx, listedSecretSpec(ctx, w, listed), w.planned.name) }));
+  const probed = await mapLimit(all, PER_DEVELOPER_CONCURRENCY, async (w) => ({ w, probe: await inspectResource(ctx, listedSecretSpec(ctx, w, listed), w.planned.name) }));
   const changes: Change[] = await mapLimit(probed, PER_DEVELOPER_CONCURRENCY, async ({ w, probe }): Promise<Change> => {
     const { resource, ...change } = probe;
     if (resource?.DeletedDate) return { ...change, action: 'update', detail: `restore (scheduled for deletion on ${day(resource.DeletedDate)})` };
@@ -211,5 +208,5 @@ async function inspect(ctx: Context, purpose: Purpose): Promise<Inspection> {
 const secretState = (s: SecretInfo) => (s.DeletedDate ? 'scheduled for deletion' : 'exists');
 const secretDetail = (s: SecretInfo) => (s.DeletedDate ? `deletion date ${day(s.DeletedDate)}` : `last changed ${day(s.LastChangedDate ?? s.CreatedDate)}`);
 
-const phase: Phase = { name: 'secrets', apply: converge, destroy: remove, ...fromInspection(inspect) };
+const phase: Phase = { name: 'secrets', apply, destroy, ...fromInspection(inspect) };
 export default phase;

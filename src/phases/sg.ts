@@ -5,7 +5,7 @@ import { deleteSecurityGroup } from '../aws/ec2/delete.js';
 import { planChange, runFixes, tagFixes, type Fix } from '../aws/ec2/fixes.js';
 import { ec2Resource, ensureEc2Resource } from '../aws/ec2/resource.js';
 import { ingressRulesOf, revokeRules, ruleFixes, type WantedRule } from '../aws/ec2/rules.js';
-import { planResource, removeResource, rowOf } from '../aws/resource.js';
+import { inspectResource, removeResource, rowOf } from '../aws/resource.js';
 import { tagSpecifications } from '../aws/tags.js';
 import { ingressRules, sgBlueprint } from '../blueprint/network.js';
 import { pick, type PlannedResource } from '../blueprint/types.js';
@@ -91,7 +91,7 @@ async function apply(ctx: Context): Promise<void> {
 async function inspect(ctx: Context): Promise<Inspection> {
   const vpcId = recordedVpcId(ctx);
   const probed = [];
-  for (const logicalId of GROUPS) probed.push(await planResource(ctx, groupSpec(ctx, logicalId, vpcId), planned(ctx, logicalId).name));
+  for (const logicalId of GROUPS) probed.push(await inspectResource(ctx, groupSpec(ctx, logicalId, vpcId), planned(ctx, logicalId).name));
   // `plan` never runs a fix, so a group still to be created can stand in for its id.
   const albGroupId = probed[0]!.id ?? 'sg/alb (to be created)';
   const changes: Change[] = [];

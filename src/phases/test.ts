@@ -3,7 +3,7 @@ import { mapLimit, PER_DEVELOPER_CONCURRENCY } from '../aws/concurrency.js';
 import { secretName } from '../blueprint/identity.js';
 import { dnsChecks, instanceCheck, targetChecks, type LoadBalancerName } from '../checks/aws.js';
 import { containerChecks } from '../checks/containers.js';
-import { describeProblems, forDeveloper, resultsTable, type CheckResult } from '../checks/result.js';
+import { describeProblems, forDeveloper, resultsTable, type TestCheckResult } from '../checks/result.js';
 import { webChecks } from '../checks/web.js';
 import type { Developer } from '../config/model.js';
 import { DevenvError, messageOf } from '../errors.js';
@@ -43,7 +43,7 @@ const passwordOf = (ctx: Context, d: Developer) => async (): Promise<string | Er
   }
 };
 
-async function runChecks(ctx: Context): Promise<CheckResult[]> {
+async function runChecks(ctx: Context): Promise<TestCheckResult[]> {
   const { instanceId, lb } = needed(ctx);
   const developers = ctx.model.developers;
   const names = developers.map((d) => d.name);
@@ -59,7 +59,7 @@ async function runChecks(ctx: Context): Promise<CheckResult[]> {
     { hostname: d.hostname, address: ctx.options.resolve },
     { developer: d.name, container: containerName(d.name), password: passwordOf(ctx, d), now },
   )));
-  const byDeveloper = (results: CheckResult[], name: string) => results.filter((r) => r.developer === name);
+  const byDeveloper = (results: TestCheckResult[], name: string) => results.filter((r) => r.developer === name);
   return [instance, ...names.flatMap((n, i) => [...byDeveloper(containers, n), ...byDeveloper(targets, n), ...byDeveloper(dns, n), ...web[i]])];
 }
 

@@ -95,10 +95,10 @@ export interface Row {
 }
 
 /** Missing: in the state or the config, not in AWS. Drifted: differs from what `up` makes (or left over). Unhealthy: there, as planned, not working. */
-export type Verdict = 'missing' | 'drifted' | 'unhealthy';
+export type ProblemVerdict = 'missing' | 'drifted' | 'unhealthy';
 
 export interface Problem {
-  verdict: Verdict;
+  verdict: ProblemVerdict;
   /** A sentence naming the resource: `sg security group itest-alb differs from the config (…)`. */
   message: string;
 }

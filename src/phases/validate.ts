@@ -7,7 +7,7 @@ import { checkHostedZone } from './validate/hosted-zone.js';
 import { checkLoginExposure } from './validate/exposure.js';
 import { checkAmi } from './validate/image.js';
 import { checkInstanceType } from './validate/instance-type.js';
-import type { CheckResult } from './validate/outcome.js';
+import type { ValidationResult } from './validate/result.js';
 import { checkPrivateKey } from './validate/private-key.js';
 import { checkAdminCidr } from './validate/ssh.js';
 
@@ -18,7 +18,7 @@ import { checkAdminCidr } from './validate/ssh.js';
  */
 
 /** Runs every check concurrently; read-only (nothing is recorded). */
-export async function runChecks(ctx: Context): Promise<CheckResult[]> {
+export async function runChecks(ctx: Context): Promise<ValidationResult[]> {
   return Promise.all([
     checkAccount(ctx),
     checkRegion(ctx),
@@ -35,11 +35,11 @@ export async function runChecks(ctx: Context): Promise<CheckResult[]> {
 }
 
 /** One error listing every failed check, or `undefined` when all passed. */
-export function failureOf(results: CheckResult[]): DevenvError | undefined {
+export function failureOf(results: ValidationResult[]): DevenvError | undefined {
   const failed = results.filter((r) => !r.ok);
   if (failed.length === 0) return undefined;
   // Refused credentials or no network fail every AWS check the same way: say each once.
-  const shared = (r: CheckResult) => r.cause === 'credentials' || r.cause === 'network';
+  const shared = (r: ValidationResult) => r.cause === 'credentials' || r.cause === 'network';
   const shown = failed.filter((r, i) => !shared(r) || failed.findIndex((f) => f.cause === r.cause) === i);
   const lines = shown.map((r) => `  - ${r.check}: ${r.detail}`).join('\n');
   const count = shown.length === 1 ? 'a problem' : `${shown.length} problems`;
@@ -49,10 +49,10 @@ export function failureOf(results: CheckResult[]): DevenvError | undefined {
   });
 }
 
-const logicalId = (r: CheckResult): string => `check/${r.check.toLowerCase().replaceAll(' ', '-')}`;
+const logicalId = (r: ValidationResult): string => `check/${r.check.toLowerCase().replaceAll(' ', '-')}`;
 
 /** The checks `status` shows: the admin CIDR is config, not live AWS state. */
-const LIVE = new Set<CheckResult['check']>(['account', 'region', 'hosted zone', 'AMI', 'instance type']);
+const LIVE = new Set<ValidationResult['check']>(['account', 'region', 'hosted zone', 'AMI', 'instance type']);
 
 const phase: Phase = {
   name: 'validate',

@@ -3,7 +3,7 @@ import { INTERNET_GATEWAYS, ROUTE_TABLES, SUBNETS, VPCS } from '../aws/ec2/colle
 import { deleteInternetGateway, deleteRouteTable, deleteSubnet, deleteVpc } from '../aws/ec2/delete.js';
 import { associatedSubnets, attachedVpcs, attachmentFixes, DEFAULT_ROUTE, defaultRoute, dnsFixes, planChange, publicIpFixes, routeFixes, runFixes } from '../aws/ec2/fixes.js';
 import { ec2Resource, ensureEc2Resource } from '../aws/ec2/resource.js';
-import { planResource, removeResource, rowOf } from '../aws/resource.js';
+import { inspectResource, removeResource, rowOf } from '../aws/resource.js';
 import { tagSpecifications } from '../aws/tags.js';
 import { vpcBlueprint } from '../blueprint/network.js';
 import { pick, type PlannedResource } from '../blueprint/types.js';
@@ -118,25 +118,25 @@ async function inspect(ctx: Context): Promise<Inspection> {
   const ec2 = ctx.aws.ec2;
   const p = (logicalId: string) => planned(ctx, logicalId);
 
-  const vpc = await planResource(ctx, vpcSpec(ctx), p('vpc').name);
+  const vpc = await inspectResource(ctx, vpcSpec(ctx), p('vpc').name);
   const vpcId = vpc.id ?? toBeCreated('vpc');
   const changes = [planChange(vpc, p('vpc'), vpc.resource ? await dnsFixes(ec2, vpcId) : [], vpc.resource ? fixedSettingsDrift(p('vpc'), vpc.resource) : [])];
   const rows = [rowOf(vpc, (v) => v.State ?? 'unknown', (v) => v.CidrBlock)];
 
   const subnetIds: string[] = [];
   for (const logicalId of SUBNET_IDS) {
-    const subnet = await planResource(ctx, subnetSpec(ctx, logicalId), p(logicalId).name);
+    const subnet = await inspectResource(ctx, subnetSpec(ctx, logicalId), p(logicalId).name);
     const live = subnet.resource;
     changes.push(planChange(subnet, p(logicalId), live ? publicIpFixes(ec2, live) : [], live ? fixedSettingsDrift(p(logicalId), live) : []));
     rows.push(rowOf(subnet, (s) => s.State ?? 'unknown', (s) => `${s.CidrBlock} in ${s.AvailabilityZone}, public IPs at launch ${s.MapPublicIpOnLaunch ? 'on' : 'OFF'}`));
     subnetIds.push(subnet.id ?? toBeCreated(logicalId));
   }
 
-  const igw = await planResource(ctx, internetGatewaySpec(ctx), p('igw').name);
+  const igw = await inspectResource(ctx, internetGatewaySpec(ctx), p('igw').name);
   changes.push(planChange(igw, p('igw'), igw.resource ? attachmentFixes(ec2, igw.resource, vpcId) : []));
   rows.push(rowOf(igw, (g) => (attachedVpcs(g).length ? 'attached' : 'detached'), (g) => attachedVpcs(g).join(', ') || undefined));
 
-  const table = await planResource(ctx, routeTableSpec(ctx), p('rtb').name);
+  const table = await inspectResource(ctx, routeTableSpec(ctx), p('rtb').name);
   changes.push(planChange(table, p('rtb'), table.resource ? routeFixes(ec2, table.resource, igw.id ?? toBeCreated('igw'), subnetIds) : []));
   rows.push(rowOf(table, (t) => (defaultRoute(t) ? `route ${defaultRoute(t)!.State ?? 'present'}` : 'no default route'),
     (t) => `${DEFAULT_ROUTE} → ${defaultRoute(t)?.GatewayId ?? 'none'}; subnets ${associatedSubnets(t).filter(Boolean).join(', ') || 'none'}`));

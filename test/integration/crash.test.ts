@@ -36,7 +36,7 @@ describeMoto('up crashed after every mutating call, then rerun', (moto) => {
     expect(injector.crashedAfter).toBeDefined();
     expect(r.stderr).toMatch(/injected crash after mutating call #3|interrupted/);
     // The 3rd, and at most the calls already in flight when it was answered: one of each of the other
-    // phases running at once (CONCURRENCY 4 in src/commands/converge.ts: vpc, iam, secrets and cert
+    // phases running at once (CONCURRENCY 4 in src/commands/run-phases.ts: vpc, iam, secrets and cert
     // start together), the secrets phase with up to PER_DEVELOPER_CONCURRENCY of its own.
     expect(r.calls.changed.length).toBeGreaterThanOrEqual(3);
     expect(r.calls.changed.length).toBeLessThanOrEqual(3 + 2 + PER_DEVELOPER_CONCURRENCY);

@@ -6,7 +6,7 @@ import { BatchGetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/clien
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import { readSecretValues } from '../../src/aws/find/secrets.js';
-import { developerNamed } from '../../src/commands/credentials.js';
+import { developerNamed } from '../../src/commands/credentials-export.js';
 import { DevenvError, ExitCode } from '../../src/errors.js';
 import { renderCredential, renderCsv, type Credential } from '../../src/secrets/credential-files.js';
 

@@ -65,7 +65,7 @@ describe('destroy says what it deletes and what it keeps, from what is there now
 
 describe('what a destroy that failed says', () => {
   it('names the phases that ran and failed, never one that did not run, says what is still in AWS from the final listing, and its fix is whole sentences', async () => {
-    const { leftAfterDestroy } = await import('../../src/commands/converge.js');
+    const { leftAfterDestroy } = await import('../../src/commands/run-phases.js');
     const { DevenvError: Err } = await import('../../src/errors.js');
     const err = leftAfterDestroy({ config: { project: 'demo' } } as never, {
       outcomes: [

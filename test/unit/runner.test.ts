@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PHASES, topologicalOrder } from '../../src/phases/index.js';
 import { reverseGraph, runGraph, type Node } from '../../src/runner.js';
-import { graphOf } from '../../src/commands/converge.js';
+import { graphOf } from '../../src/commands/run-phases.js';
 
 const graph: Node[] = [
   { name: 'validate', needs: [] },

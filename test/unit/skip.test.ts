@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { phasesWithout } from '../../src/commands/converge.js';
+import { phasesWithout } from '../../src/commands/up.js';
 import { Reporter, type UiEvent } from '../../src/ui/events.js';
 
 const reporter = (events: UiEvent[]) => new Reporter({ render: (e) => events.push(e), close: () => undefined });

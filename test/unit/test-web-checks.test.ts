@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { certificateVerdict, EXPIRY_WARNING_DAYS, webChecks } from '../../src/checks/web.js';
 import type { Endpoint } from '../../src/checks/probe.js';
-import type { CheckResult } from '../../src/checks/result.js';
+import type { TestCheckResult } from '../../src/checks/result.js';
 import { makeCertificates } from '../host/edge.js';
 
 const HOST = 'alice.dev.example.com';
@@ -70,8 +70,8 @@ beforeEach(() => {
   behaviour = { rootStatus: 302, redirect: { status: 301, location: 'https://$host:443/' }, originCheck: true, rateLimited: false };
 });
 
-const verdicts = (results: CheckResult[]) => Object.fromEntries(results.map((r) => [r.check, r.verdict]));
-const result = (results: CheckResult[], check: string) => results.find((r) => r.check === check)!;
+const verdicts = (results: TestCheckResult[]) => Object.fromEntries(results.map((r) => [r.check, r.verdict]));
+const result = (results: TestCheckResult[], check: string) => results.find((r) => r.check === check)!;
 const run = (e: Partial<Endpoint> = {}, password: () => Promise<string | Error> = async () => PASSWORD) =>
   webChecks({ ...endpoint, ...e }, { developer: 'alice', container: 'code-server-alice', password, now: Date.now() });
 

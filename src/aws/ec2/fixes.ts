@@ -35,7 +35,7 @@ export async function runFixes(ctx: Pick<Context, 'report'>, fixes: Fix[], targe
 }
 
 /**
- * A `devenv plan` line from `planResource`: a resource to create shows its blueprint properties;
+ * A `devenv plan` line from `inspectResource`: a resource to create shows its blueprint properties;
  * one that exists shows the fixes `apply` would run (a kept one with fixes becomes an update)
  * and `notes` on what cannot be changed in place.
  */

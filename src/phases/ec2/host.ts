@@ -1,6 +1,6 @@
 import { StopInstancesCommand, TerminateInstancesCommand, type Instance } from '@aws-sdk/client-ec2';
 import { ignoring, isNotFound } from '../../aws/errors.js';
-import { bumpGeneration, planResource, probeResource, removeResource, rowOf } from '../../aws/resource.js';
+import { bumpGeneration, inspectResource, probeResource, removeResource, rowOf } from '../../aws/resource.js';
 import { retag } from '../../aws/ec2/resource.js';
 import { ec2Blueprint } from '../../blueprint/compute.js';
 import { pick } from '../../blueprint/types.js';
@@ -167,7 +167,7 @@ const describeHostLine = (i: Instance) =>
 
 /** The host's plan line and status row, from one read; a host that is not running is unhealthy. */
 export async function inspectHost(ctx: Context): Promise<Inspection> {
-  const probed = await planResource(ctx, instanceSpec(ctx), pick(ec2Blueprint(ctx.model), INSTANCE).name);
+  const probed = await inspectResource(ctx, instanceSpec(ctx), pick(ec2Blueprint(ctx.model), INSTANCE).name);
   const row = rowOf(probed, stateOf, describeHostLine);
   if (probed.resource && stateOf(probed.resource) !== 'running') row.problem = { verdict: 'unhealthy', message: `ec2 host ${probed.id} is ${stateOf(probed.resource)} (up starts it)` };
   return { changes: [hostChange(ctx, probed)], rows: [row] };

@@ -1,6 +1,6 @@
 import { DeleteKeyPairCommand, DescribeKeyPairsCommand, ImportKeyPairCommand, type KeyPairInfo } from '@aws-sdk/client-ec2';
 import { Ec2Code, hasCode } from '../../aws/errors.js';
-import { ensureResource, planResource, removeResource, rowOf, type ResourceSpec } from '../../aws/resource.js';
+import { ensureResource, inspectResource, removeResource, rowOf, type ResourceSpec } from '../../aws/resource.js';
 import { TAG, tagSpecifications, tagValue } from '../../aws/tags.js';
 import { ec2Blueprint } from '../../blueprint/compute.js';
 import { pick } from '../../blueprint/types.js';
@@ -40,7 +40,7 @@ function keyPairSpec(ctx: Context, verify: (kp: KeyPairInfo) => KeyPairInfo = (k
   };
 }
 
-type Verdict = { ok: true } | { ok: false; problem: string };
+type KeyPairVerdict = { ok: true } | { ok: false; problem: string };
 
 /** Another devenv project's key pair: never ours to adopt or delete, whatever key we hold. */
 const ownerElsewhere = (ctx: Context, kp: KeyPairInfo): string | undefined => {
@@ -52,7 +52,7 @@ const ownerElsewhere = (ctx: Context, kp: KeyPairInfo): string | undefined => {
  * Whether devenv may use this AWS key pair: only with the matching private key at hand, and not
  * when another project owns it. (An untagged one, such as the shell scripts made, may be adopted.)
  */
-export function judge(ctx: Context, kp: KeyPairInfo, local: LocalKey | undefined): Verdict {
+export function judge(ctx: Context, kp: KeyPairInfo, local: LocalKey | undefined): KeyPairVerdict {
   const path = ctx.model.privateKeyPath;
   const owner = ownerElsewhere(ctx, kp);
   if (owner) return { ok: false, problem: `it belongs to devenv project "${owner}"` };
@@ -140,7 +140,7 @@ async function localKeyNote(ctx: Context): Promise<{ local?: LocalKey; note: str
 /** The key pair's plan line and status row, from one read. */
 export async function inspectKeyPair(ctx: Context): Promise<Inspection> {
   const { local, note, unusable } = await localKeyNote(ctx);
-  const probed = await planResource(ctx, keyPairSpec(ctx), planned(ctx).name);
+  const probed = await inspectResource(ctx, keyPairSpec(ctx), planned(ctx).name);
   const { resource, ...change } = probed;
   const verdict = resource && judge(ctx, resource, local);
   const row = rowOf(probed, () => (verdict && verdict.ok ? 'present' : 'present, private key does not match'), () => note);

@@ -3,7 +3,7 @@ import {
   waitUntilSnapshotCompleted, waitUntilVolumeAvailable, type Instance, type Snapshot, type Volume,
 } from '@aws-sdk/client-ec2';
 import { describeById, filter, findByTags, INSTANCES, SNAPSHOTS, VOLUMES } from '../../aws/ec2/collections.js';
-import { createOrFind, ensureResource, planResource, probeResource, removeResource, rowOf, type ResourceSpec } from '../../aws/resource.js';
+import { createOrFind, ensureResource, inspectResource, probeResource, removeResource, rowOf, type ResourceSpec } from '../../aws/resource.js';
 import { tagFilters, tagSpecifications, tagsFor } from '../../aws/tags.js';
 import { formatDuration, waitFor } from '../../aws/wait.js';
 import { ec2Blueprint } from '../../blueprint/compute.js';
@@ -219,7 +219,7 @@ const describeVolume = (v: Volume) => {
 
 /** The data volume's plan line and status row, from one read; a volume attached to no host is unhealthy. */
 export async function inspectDataVolume(ctx: Context): Promise<Inspection> {
-  const probed = await planResource(ctx, volumeSpec(ctx), planned(ctx).name);
+  const probed = await inspectResource(ctx, volumeSpec(ctx), planned(ctx).name);
   const { resource, ...change } = probed;
   const row = rowOf(probed, (v) => v.State ?? 'unknown', describeVolume);
   if (resource && resource.State !== 'in-use') row.problem = { verdict: 'unhealthy', message: `ec2 data volume ${change.id} is ${resource.State}, attached to no host (up attaches it)` };

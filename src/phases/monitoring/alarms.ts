@@ -2,7 +2,7 @@ import { mapLimit, PER_DEVELOPER_CONCURRENCY } from '../../aws/concurrency.js';
 import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { alarmSpec, alarmTags, alarmTagFixes, alarmFixes, deleteAlarms, listAlarms, type AlarmWant } from '../../aws/cloudwatch/alarms.js';
 import { planChange, runFixes, type Fix } from '../../aws/ec2/fixes.js';
-import { ensureResource, planResource, probeResource, removeResource, rowOf } from '../../aws/resource.js';
+import { ensureResource, inspectResource, probeResource, removeResource, rowOf } from '../../aws/resource.js';
 import { deleteTopic, subscriptionFixes, subscriptionsOf, subscriptionState, topicSpec } from '../../aws/sns/topic.js';
 import { TAG, tagValue } from '../../aws/tags.js';
 import { ALARM_TOPIC, alarmDefinitions, alarmTopic, monitoringBlueprint, type AlarmDefinition, type DimensionSource } from '../../blueprint/monitoring.js';
@@ -124,7 +124,7 @@ export async function inspectAlarms(ctx: Context): Promise<Inspection> {
   for (const a of alarmDefinitions(ctx.model)) {
     const p = planned(ctx, a.logicalId);
     const want = alarmWant(a, value, email ? topic.id ?? '<alarm/topic>' : undefined);
-    const probed = await planResource(ctx, alarmSpec(ctx, p, alarms, want), p.name);
+    const probed = await inspectResource(ctx, alarmSpec(ctx, p, alarms, want), p.name);
     changes.push(planChange(probed, p, probed.resource ? alarmFixes(ctx, probed.resource, want) : []));
     const row = rowOf(probed, (live) => live.StateValue ?? 'unknown', (live) => live.StateReason);
     rows.push({ ...row, id: probed.resource?.AlarmArn, detail: row.detail ?? p.name });

@@ -8,7 +8,7 @@ import { ignoring, isNotFound } from '../../aws/errors.js';
 import { findRole, nameFromArn } from '../../aws/find/iam.js';
 import { deleteRole } from '../../aws/iam/delete-role.js';
 import { afterPropagation, iamNamedSpec } from '../../aws/iam/named.js';
-import { bumpGeneration, ensureResource, planResource, probeResource, removeResource, rowOf, type ResourceSpec } from '../../aws/resource.js';
+import { bumpGeneration, ensureResource, inspectResource, probeResource, removeResource, rowOf, type ResourceSpec } from '../../aws/resource.js';
 import { tagList } from '../../aws/tags.js';
 import { partitionOf } from '../../blueprint/identity.js';
 import { BACKUP_MANAGED_POLICIES, BACKUP_RULE, monitoringBlueprint } from '../../blueprint/monitoring.js';
@@ -106,12 +106,12 @@ export async function ensureBackup(ctx: Context): Promise<void> {
 /** One read for `plan` and `status`: the role and its policies, the vault, the plan and its rule, the selection and what it selects. */
 export async function inspectBackup(ctx: Context): Promise<Inspection> {
   const roleP = planned(ctx, ROLE);
-  const role = await planResource(ctx, roleSpec(ctx), roleP.name);
+  const role = await inspectResource(ctx, roleSpec(ctx), roleP.name);
   const roleFixes = role.resource ? policyFixes(ctx, roleP.name, await attachedPolicies(ctx, roleP.name)) : [];
   const vaultP = planned(ctx, VAULT);
-  const vault = await planResource(ctx, vaultSpec(ctx, vaultP), vaultP.name);
+  const vault = await inspectResource(ctx, vaultSpec(ctx, vaultP), vaultP.name);
   const planP = planned(ctx, PLAN);
-  const plan = await planResource(ctx, planSpec(ctx, planP, planInput(ctx)), planP.name);
+  const plan = await inspectResource(ctx, planSpec(ctx, planP, planInput(ctx)), planP.name);
   const days = ctx.config.monitoring.backupRetentionDays;
   const changes = [planChange(role, roleP, roleFixes), planChange(vault, vaultP, []), planChange(plan, planP, plan.resource ? planFixes(ctx, plan.resource, planInput(ctx)) : [])];
   const rows = [
@@ -127,7 +127,7 @@ export async function inspectBackup(ctx: Context): Promise<Inspection> {
   // Without a state file the data volume is not known yet (ec2 adopts it first): the selection is then only found, not compared.
   const volumeId = ctx.state.resource('volume/data')?.id;
   const want = volumeId ? selectionInput(ctx, role.resource.Arn!, volumeId) : undefined;
-  const sel = await planResource(ctx, selectionSpec(ctx, selP, plan.resource.BackupPlanId, want ?? { SelectionName: selP.name, IamRoleArn: role.resource.Arn! }), selP.name);
+  const sel = await inspectResource(ctx, selectionSpec(ctx, selP, plan.resource.BackupPlanId, want ?? { SelectionName: selP.name, IamRoleArn: role.resource.Arn! }), selP.name);
   const differences = sel.resource && want ? selectionDifferences(sel.resource.BackupSelection, want) : [];
   const selChange = differences.length ? { ...planChange(sel, selP, []), action: 'replace' as const, detail: `it ${differences.join('; ')}: a selection cannot be changed` } : planChange(sel, selP, []);
   const selected = sel.resource?.BackupSelection.Resources ?? [];

@@ -2,7 +2,7 @@ import { mapLimit, PER_DEVELOPER_CONCURRENCY } from '../../aws/concurrency.js';
 import { planChange, runFixes } from '../../aws/ec2/fixes.js';
 import { ignoring, isNotFound } from '../../aws/errors.js';
 import { deleteLogGroup, listLogGroups, logGroupSpec, logGroupTags, retentionFixes } from '../../aws/logs/log-groups.js';
-import { ensureResource, planResource, rowOf } from '../../aws/resource.js';
+import { ensureResource, inspectResource, rowOf } from '../../aws/resource.js';
 import { TAG } from '../../aws/tags.js';
 import { logGroupPrefix } from '../../blueprint/identity.js';
 import { monitoringBlueprint } from '../../blueprint/monitoring.js';
@@ -38,7 +38,7 @@ export async function inspectLogGroups(ctx: Context): Promise<Inspection> {
   const groups = await listLogGroups(ctx, prefixOf(ctx));
   const days = ctx.config.monitoring.logRetentionDays;
   const parts = await mapLimit(plannedGroups(ctx), PER_DEVELOPER_CONCURRENCY, async (p): Promise<Inspection> => {
-    const probed = await planResource(ctx, logGroupSpec(ctx, p, groups), p.name);
+    const probed = await inspectResource(ctx, logGroupSpec(ctx, p, groups), p.name);
     const row = rowOf(probed, () => 'exists', (g) => `retention ${g.retentionInDays ? `${g.retentionInDays} days` : 'kept forever'}${g.retentionInDays !== days ? ` (config: ${days} days)` : ''}`);
     return { changes: [planChange(probed, p, probed.resource ? retentionFixes(ctx, probed.resource, days) : [])], rows: [row.id ? row : { ...row, detail: p.name }] };
   });

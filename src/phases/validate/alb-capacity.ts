@@ -2,7 +2,7 @@ import type { Rule } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { isNotFound } from '../../aws/errors.js';
 import { listRules, hostOf } from '../../aws/elbv2/listeners.js';
 import type { Context } from '../types.js';
-import { fail, guarded, pass, type CheckResult } from './outcome.js';
+import { fail, guarded, pass, type ValidationResult } from './result.js';
 
 /** Fixed per ALB: target groups 100; rules (all listeners, defaults excluded) 100 unless AWS raised the quota [alb-quotas]. */
 export const ALB_LIMITS = { targetGroups: 100, rules: 100 } as const;
@@ -12,7 +12,7 @@ export const ALB_LIMITS = { targetGroups: 100, rules: 100 } as const;
  * added to devenv's HTTPS listener outside devenv count against the same 100, so when the listener
  * exists they are counted too (one call).
  */
-export function checkAlbCapacity(ctx: Context): Promise<CheckResult> {
+export function checkAlbCapacity(ctx: Context): Promise<ValidationResult> {
   const developers = ctx.model.developers.length;
   return guarded('load balancer', ctx.model.region, async () => {
     const listenerArn = ctx.state.resource('listener/https')?.id;

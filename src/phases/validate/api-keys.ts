@@ -1,14 +1,14 @@
 import { DevenvError, messageOf } from '../../errors.js';
 import { ApiKeyReader } from '../../secrets/api-keys.js';
 import type { Context } from '../types.js';
-import { fail, pass, type CheckResult } from './outcome.js';
+import { fail, pass, type ValidationResult } from './result.js';
 
 /**
  * Every Anthropic API key the config names can be read (its environment variable set, its file
  * readable, one key in it): checked here so that a missing one stops `up` before anything is
  * created, not in the secrets phase after the network and the host. Never shows a key.
  */
-export async function checkApiKeys(ctx: Context): Promise<CheckResult> {
+export async function checkApiKeys(ctx: Context): Promise<ValidationResult> {
   const withKey = ctx.model.developers.filter((d) => d.anthropicApiKey);
   const keys = new ApiKeyReader(ctx.config, ctx.env);
   const problems = await Promise.all(withKey.map((d) => keys.read(d).then(() => undefined, (err: unknown) => {

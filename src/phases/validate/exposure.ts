@@ -2,7 +2,7 @@ import { prefixOf } from '../../config/cidr.js';
 import type { Config } from '../../config/schema.js';
 import { WIDEST_ADMIN_PREFIX } from '../../config/ssh.js';
 import type { Context } from '../types.js';
-import { pass, type CheckResult } from './outcome.js';
+import { pass, type ValidationResult } from './result.js';
 
 /**
  * Who can reach the developers' login pages. code-server limits logins with one limiter per process
@@ -31,7 +31,7 @@ const GUARDS: Guard[] = [
 export const LOGIN_LIMITER = "code-server's login limiter is shared by everyone who tries (2 attempts a minute, 12 an hour, per developer's editor), "
   + 'so anyone on the internet can lock a developer out with two wrong passwords a minute';
 
-export function checkLoginExposure(ctx: Pick<Context, 'config'>): CheckResult {
+export function checkLoginExposure(ctx: Pick<Context, 'config'>): ValidationResult {
   const active = GUARDS.map((g) => g.active(ctx.config)).filter((a): a is string => a !== undefined);
   if (active.length) return pass('login pages', `the login pages are reachable from ${active.join('; ')}`);
   return pass('login pages', 'the login pages are reachable from the whole internet', {

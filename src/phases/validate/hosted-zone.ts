@@ -4,7 +4,7 @@ import { aliasTargetName, otherProjectsOf, sharedNameFix, takenText } from '../.
 import { normalName, recordsUnder } from '../../aws/route53/records.js';
 import type { Context } from '../types.js';
 import { checkDelegation } from './delegation.js';
-import { fail, guarded, needs, pass, type CheckResult } from './outcome.js';
+import { fail, guarded, needs, pass, type ValidationResult } from './result.js';
 
 /** `example.com.` covers `example.com` and every name under it. Route 53 zone names end with a dot. */
 export function zoneCovers(zoneName: string, domain: string): boolean {
@@ -14,7 +14,7 @@ export function zoneCovers(zoneName: string, domain: string): boolean {
 }
 
 /** The hosted zone exists, is public, is the zone of baseDomain or of a parent of it, and its domain is delegated to it. */
-export function checkHostedZone(ctx: Context): Promise<CheckResult> {
+export function checkHostedZone(ctx: Context): Promise<ValidationResult> {
   const { hostedZoneId: id, baseDomain } = ctx.config;
   const findIt = `\`aws route53 list-hosted-zones-by-name --dns-name ${baseDomain}\` lists candidates`;
   return guarded('hosted zone', ctx.model.region, async () => {

@@ -1,10 +1,10 @@
 import { DescribeAvailabilityZonesCommand } from '@aws-sdk/client-ec2';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { Context } from '../types.js';
-import { fail, guarded, needs, pass, type CheckResult } from './outcome.js';
+import { fail, guarded, needs, pass, type ValidationResult } from './result.js';
 
 /** Whose credentials these are, against the account the config expects and the one the state describes. */
-export function checkAccount(ctx: Context): Promise<CheckResult> {
+export function checkAccount(ctx: Context): Promise<ValidationResult> {
   return guarded('account', ctx.model.region, async () => {
     const who = await needs('sts:GetCallerIdentity', ctx.aws.sts.send(new GetCallerIdentityCommand({})));
     const account = who.Account ?? '';
@@ -24,7 +24,7 @@ export function checkAccount(ctx: Context): Promise<CheckResult> {
 }
 
 /** The region answers, and both availability zones exist in it and are available. */
-export function checkRegion(ctx: Context): Promise<CheckResult> {
+export function checkRegion(ctx: Context): Promise<ValidationResult> {
   const { region, hostAz, albAz } = ctx.model;
   return guarded('region', region, async () => {
     // AllAvailabilityZones: also zones the account has not opted into, so "not opted in" is told apart from "does not exist".

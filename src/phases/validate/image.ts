@@ -1,7 +1,7 @@
 import type { Image } from '@aws-sdk/client-ec2';
 import { CANONICAL_OWNER, UBUNTU_JAMMY_AMD64, describeImage, newestImage } from '../../aws/find/images.js';
 import type { Context } from '../types.js';
-import { fail, guarded, needs, pass, type CheckResult } from './outcome.js';
+import { fail, guarded, needs, pass, type ValidationResult } from './result.js';
 
 /** The host runs amd64 Ubuntu: user data installs amd64 packages (CloudWatch agent, AWS CLI). */
 const ARCHITECTURE = 'x86_64';
@@ -12,7 +12,7 @@ const ARCHITECTURE = 'x86_64';
  * phase decides about replacing it (only with `--replace-host`), so a newer Ubuntu release or a
  * deregistered AMI never fails validate for a running environment.
  */
-export function checkAmi(ctx: Context): Promise<CheckResult> {
+export function checkAmi(ctx: Context): Promise<ValidationResult> {
   const { region } = ctx.model;
   const override = ctx.config.instance.amiId;
   const instance = ctx.state.resource('instance');

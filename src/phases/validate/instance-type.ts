@@ -2,7 +2,7 @@ import { DescribeInstanceTypeOfferingsCommand, DescribeInstanceTypesCommand, pag
 import { Ec2LookupCode, hasCode } from '../../aws/errors.js';
 import type { Developer } from '../../config/model.js';
 import type { Context } from '../types.js';
-import { fail, guarded, needs, pass, type CheckResult } from './outcome.js';
+import { fail, guarded, needs, pass, type ValidationResult } from './result.js';
 
 /**
  * Memory the host needs beside the containers: Ubuntu with dockerd, containerd, sshd and the
@@ -24,7 +24,7 @@ export function capacity(developers: Pick<Developer, 'cpuReservation' | 'memoryR
 }
 
 /** The instance type exists, is offered in the host's zone, runs x86_64, and holds every developer's reservation. */
-export function checkInstanceType(ctx: Context): Promise<CheckResult> {
+export function checkInstanceType(ctx: Context): Promise<ValidationResult> {
   const type = ctx.config.instance.type;
   const { region, hostAz, developers } = ctx.model;
   return guarded('instance type', region, async () => {

@@ -2,14 +2,14 @@ import { DevenvError, messageOf } from '../../errors.js';
 import { readLocalKey, type LocalKey } from '../../ssh/keys.js';
 import { describeKeyPairs, judge, mismatchError } from '../ec2/keypair.js';
 import type { Context } from '../types.js';
-import { fail, guarded, needs, pass, type CheckResult } from './outcome.js';
+import { fail, guarded, needs, pass, type ValidationResult } from './result.js';
 
 /**
  * The private key at instance.privateKeyPath is one devenv can use (a private key, readable by its
  * owner only), and matches the key pair of the same name if AWS has one: otherwise `up` would build
  * the network and stop at the host.
  */
-export async function checkPrivateKey(ctx: Context): Promise<CheckResult> {
+export async function checkPrivateKey(ctx: Context): Promise<ValidationResult> {
   const path = ctx.model.privateKeyPath;
   let local: LocalKey | undefined;
   try {

@@ -1,13 +1,13 @@
 import { parseCidr } from '../../config/cidr.js';
 import { adminCidrKey, adminCidrProblems, adminCidrsOf, isWideOpen, reachOf } from '../../config/ssh.js';
 import type { Context } from '../types.js';
-import { fail, pass, type CheckResult } from './outcome.js';
+import { fail, pass, type ValidationResult } from './result.js';
 
 /**
  * SSH is reachable only from the admin CIDRs. Loading the config applies the same rule already; this
  * repeats it cheaply for a config built any other way, and warns when the user chose a wide one.
  */
-export function checkAdminCidr(ctx: Context): CheckResult {
+export function checkAdminCidr(ctx: Context): ValidationResult {
   const { ssh } = ctx.config;
   const cidrs = adminCidrsOf(ssh);
   if (cidrs.length === 0) return fail('admin CIDR', 'ssh.adminCidrs is missing: list the addresses allowed on port 22, such as ["203.0.113.7/32"]', { cause: 'config' });

@@ -2,33 +2,12 @@ import { unlink } from 'node:fs/promises';
 import { keptSummary } from '../aws/sweep/report.js';
 import type { Io } from '../cli.js';
 import { DevenvError } from '../errors.js';
-import type { PhaseName, RunOptions } from '../phases/types.js';
+import type { RunOptions } from '../phases/types.js';
 import type { Reporter } from '../ui/events.js';
 import { ask } from '../ui/prompt.js';
-import { confirmUp } from './confirm-up.js';
-import { applyPhases, checkNeeds, destroyPhases, summarize } from './converge.js';
+import { destroyPhases, summarize } from './run-phases.js';
 import { destroyPreview } from './destroy-summary.js';
-import { reportNextSteps } from './next-steps.js';
 import type { Session } from './session.js';
-
-/** `up` (all phases) and `phase <name>` (one, once its needs have completed). */
-export async function converge(session: Session, reporter: Reporter, names: PhaseName[], signal: AbortSignal, skipped: PhaseName[] = [], confirm?: { io: Io; yes: boolean }): Promise<void> {
-  try {
-    if (names.length === 1) checkNeeds(session, names[0]);
-    await session.verifyAccount();
-    if (confirm) await confirmUp(session, reporter, names, confirm);
-    // Recorded so that `status` does not count what the user chose not to build as missing.
-    for (const name of skipped) if (session.state.phase(name)?.status !== 'complete') await session.state.setPhase(name, 'skipped');
-    const result = await applyPhases(session, reporter, names, signal);
-    try {
-      summarize(result, reporter, 'converged');
-    } finally {
-      if (names.length > 1) reportNextSteps(session, reporter); // `up`, not `phase <name>`
-    }
-  } finally {
-    await session.close();
-  }
-}
 
 /** `destroy`: confirm by typing the project name (unless --yes), delete in reverse order, say what was kept. */
 export async function destroy(open: () => Promise<Session>, reporter: Reporter, signal: AbortSignal, o: { io: Io; yes: boolean; options: RunOptions }): Promise<void> {

@@ -5,7 +5,7 @@ export type CheckName = 'account' | 'region' | 'hosted zone' | 'AMI' | 'instance
 type Scalar = string | number | boolean;
 
 /** What one check found. */
-export interface CheckResult {
+export interface ValidationResult {
   check: CheckName;
   ok: boolean;
   /** What the check is about: the account, zone, AMI or instance type id. */
@@ -22,9 +22,9 @@ export interface CheckResult {
   cause?: 'credentials' | 'network' | 'config';
 }
 
-type Extra = Partial<Pick<CheckResult, 'id' | 'warnings' | 'outputs' | 'cause'>>;
-export const pass = (check: CheckName, detail: string, extra: Extra = {}): CheckResult => ({ check, ok: true, detail, ...extra });
-export const fail = (check: CheckName, detail: string, extra: Extra = {}): CheckResult => ({ check, ok: false, detail, ...extra });
+type Extra = Partial<Pick<ValidationResult, 'id' | 'warnings' | 'outputs' | 'cause'>>;
+export const pass = (check: CheckName, detail: string, extra: Extra = {}): ValidationResult => ({ check, ok: true, detail, ...extra });
+export const fail = (check: CheckName, detail: string, extra: Extra = {}): ValidationResult => ({ check, ok: false, detail, ...extra });
 
 /** The IAM action each failed call needed, so that AccessDenied can name it. */
 const actionOf = new WeakMap<object, string>();
@@ -40,7 +40,7 @@ export async function needs<T>(action: string, call: Promise<T>): Promise<T> {
 }
 
 /** Runs a check; an AWS error becomes a failed result saying what to do, never a stack trace. */
-export async function guarded(check: CheckName, region: string, run: () => Promise<CheckResult>): Promise<CheckResult> {
+export async function guarded(check: CheckName, region: string, run: () => Promise<ValidationResult>): Promise<ValidationResult> {
   try {
     return await run();
   } catch (err) {
@@ -66,7 +66,7 @@ export const isOptInRegion = (region: string): boolean =>
 const NETWORK = ['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'TimeoutError'];
 
 /** One line for the user: what AWS said, in words, and what to do. */
-export function explainAwsError(err: unknown, action: string, region: string): Pick<CheckResult, 'detail' | 'cause'> {
+export function explainAwsError(err: unknown, action: string, region: string): Pick<ValidationResult, 'detail' | 'cause'> {
   const said = clip(messageOf(err));
   if (hasCode(err, ...Object.values(CredentialsCode))) {
     const expired = hasCode(err, CredentialsCode.expiredToken, CredentialsCode.requestExpired);

@@ -1,87 +1,13 @@
-import { DevenvError, ExitCode, messageOf, type ErrorKind } from '../errors.js';
+import { containerId } from '../blueprint/compute.js';
+import { recordId, targetGroupId } from '../blueprint/edge.js';
+import { DevenvError, messageOf } from '../errors.js';
 import { PHASES, topologicalOrder } from '../phases/index.js';
-import type { Change, Context, Phase, PhaseName } from '../phases/types.js';
+import type { PhaseName } from '../phases/types.js';
 import { problemOf } from '../phases/inspection.js';
-import { listProblems, renderPlan, renderStatus, type StatusDeveloper, type StatusResource, type ViewOptions } from '../ui/read-views.js';
+import { listProblems, renderStatus, type StatusDeveloper, type StatusResource } from '../ui/read-views.js';
 import { describePending, nextSteps, pendingPhases, type PendingPhase } from './next-steps.js';
-import { countChanges, summaryLine, type PhaseFailure, type PlanSummary } from './plan.js';
+import { kindOf, readPhases, remediesOf, type ReadOptions, type ReadResult } from './read-phases.js';
 import type { Session } from './session.js';
-
-/** What `plan` and `status` print, and the error they exit with after printing it (a phase that could not be read, drift). */
-export interface ReadResult {
-  output: string;
-  failure?: DevenvError;
-  /** `plan`: the counts `--detailed-exitcode` decides on. */
-  summary?: PlanSummary;
-}
-
-/**
- * Reads every phase with `read`. A phase that fails (a same-named resource devenv does not
- * own, a refused call) becomes a failure of that phase and the others are still read.
- */
-async function readPhases<T>(session: Session, names: PhaseName[], read: (phase: Phase, ctx: Context) => Promise<T[]>): Promise<{ items: Map<PhaseName, T[]>; failures: PhaseFailure[] }> {
-  const items = new Map<PhaseName, T[]>();
-  const failures: PhaseFailure[] = [];
-  await Promise.all(names.map(async (name) => {
-    const phase = await session.loadPhase(name);
-    try {
-      items.set(name, await read(phase, session.context(name)));
-    } catch (error) {
-      failures.push({ phase: name, error });
-    }
-  }));
-  return { items, failures };
-}
-
-const remediesOf = (failures: PhaseFailure[]): string[] => failures.flatMap((f) => (f.error instanceof DevenvError && f.error.remedy ? [f.error.remedy] : []));
-
-/** Bad input (a private key devenv cannot use, say) stays bad input, exit 2, though other phases could be read. */
-const kindOf = (failures: PhaseFailure[]): ErrorKind =>
-  failures.map((f) => f.error).find((e): e is DevenvError => e instanceof DevenvError && e.exitCode === ExitCode.badInput)?.kind ?? 'phase';
-
-/** One error for the phases that could not be read: their messages, and their fixes. */
-function phaseFailure(verb: string, failures: PhaseFailure[]): DevenvError | undefined {
-  if (failures.length === 0) return undefined;
-  const remedies = remediesOf(failures);
-  const names = failures.map((f) => f.phase).join(', ');
-  return new DevenvError(kindOf(failures), `could not ${verb} phase${failures.length > 1 ? 's' : ''} ${names} (the others are shown above): ` +
-    failures.map((f) => `${f.phase}: ${messageOf(f.error)}`).join('; '), { remedy: remedies.join('; ') || undefined, cause: failures[0].error });
-}
-
-/** `plan` and `status` as the user asked: `--wide` (every column, ids whole), `--all` (plan: the keeps too). */
-export interface ReadOptions extends ViewOptions {
-  json: boolean;
-  all?: boolean;
-}
-
-/** The conflicts `up` would stop at (a DNS name another record holds): `plan` shows them, then fails naming them, as `up` would. */
-function blockedFailure(changes: Change[]): DevenvError | undefined {
-  const blocked = changes.filter((c) => c.blocked);
-  if (blocked.length === 0) return undefined;
-  return new DevenvError('phase', `\`devenv up\` would stop at ${blocked.length === 1 ? 'a conflict' : `${blocked.length} conflicts`}: ${blocked.map((c) => `${c.phase} ${c.kind} ${c.name ?? c.logicalId}: ${c.blocked}`).join('; ')}`, {
-    remedy: 'resolve each conflict the way its line says, then run `devenv plan` again',
-  });
-}
-
-/** `plan`: each phase probes AWS (read-only). */
-export async function onlinePlan(session: Session, o: ReadOptions): Promise<ReadResult> {
-  try {
-    await session.verifyAccount();
-    await session.allocateDevelopers(); // what `up` would give: recovered from the secrets' tags when the state lacks someone
-    const names = topologicalOrder();
-    const { items, failures } = await readPhases(session, names, (phase, ctx) => phase.plan(ctx));
-    const changes = names.flatMap((name) => items.get(name) ?? []);
-    const pending = pendingPhases(session.state);
-    const summary = countChanges(changes, failures, pending.map((p) => p.phase));
-    const errors = failures.map((f) => ({ phase: f.phase, message: messageOf(f.error).split('\n')[0]! }));
-    const output = o.json
-      ? JSON.stringify({ changes, errors, pending, warnings: [...new Set(changes.flatMap((c) => c.warnings ?? []))], summary })
-      : renderPlan({ changes, failures: errors, pending: pending.map(describePending), summaryLine: summaryLine(summary), all: o.all }, o);
-    return { output, summary, failure: phaseFailure('plan', failures) ?? blockedFailure(changes) };
-  } finally {
-    await session.close();
-  }
-}
 
 /**
  * `status`: every phase's live rows (one read per phase: a phase's `status` shares its `plan`'s
@@ -162,10 +88,10 @@ export interface DeveloperStatus extends StatusDeveloper {
 function developerRows(session: Session, resources: StatusResource[]): DeveloperStatus[] {
   return session.model.developers.map((d) => {
     const mine = resources.filter((r) => r.developer === d.name);
-    const stateOf = (kind: string) => mine.find((r) => r.kind === kind)?.state ?? '-';
+    const stateOf = (logicalId: string) => mine.find((r) => r.logicalId === logicalId)?.state ?? '-';
     return {
       name: d.name, url: d.url, port: d.port, priority: d.priority,
-      container: stateOf('container'), target: stateOf('target group'), dns: stateOf('DNS record'),
+      container: stateOf(containerId(d.name)), target: stateOf(targetGroupId(d.name)), dns: stateOf(recordId(d.name)),
       // `<verdict> <kind>` of each of their resources with a problem (their rule, secret, log group …), or whose phase is pending.
       problems: mine.flatMap((r) => (r.problem ? [`${r.problem.verdict} ${r.kind}`] : r.verdict === 'pending' ? [`pending ${r.kind}`] : [])),
     };

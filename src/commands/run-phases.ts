@@ -1,9 +1,8 @@
 import { notDeleted, type Leftover } from '../aws/sweep/report.js';
-import { useInstead, guessFor } from '../config/issues.js';
 import { DevenvError, InterruptedError, messageOf } from '../errors.js';
 import { PHASES, phaseInfo } from '../phases/index.js';
 import type { PhaseName } from '../phases/types.js';
-import { missingNeedsError, reverseGraph, runGraph, type GraphResult, type Node, type Outcome } from '../runner.js';
+import { reverseGraph, runGraph, type GraphResult, type Node, type NodeOutcome } from '../runner.js';
 import type { Reporter } from '../ui/events.js';
 import type { Session } from './session.js';
 
@@ -99,7 +98,7 @@ export async function destroyPhases(session: Session, reporter: Reporter, signal
  * would have deleted is in the listing, with why).
  */
 export function leftAfterDestroy(session: Pick<Session, 'config'>, result: GraphResult, left: Leftover[], sweepError: unknown): DevenvError {
-  const failed = result.outcomes.filter((o): o is Extract<Outcome, { result: 'failed' }> => o.result === 'failed');
+  const failed = result.outcomes.filter((o): o is Extract<NodeOutcome, { result: 'failed' }> => o.result === 'failed');
   const why = failed.map((o) => `${o.name} failed: ${messageOf(o.error).split('\n')[0]}`);
   const undeleted = notDeleted(left);
   // The sweep itself broke (not "something is still there", which `undeleted` says): say how.
@@ -114,28 +113,6 @@ export function leftAfterDestroy(session: Pick<Session, 'config'>, result: Graph
 
 /** `fix it, then run …` → `Fix it, then run ….` */
 const sentenceOf = (text: string): string => `${text.charAt(0).toUpperCase()}${text.slice(1).replace(/[.;\s]*$/, '')}.`;
-
-/**
- * `up --skip a,b`: every phase but these and the ones that need them (directly or not), which
- * are reported as not run. An unknown name is bad input.
- */
-export function phasesWithout(skip: string[], reporter: Reporter): PhaseName[] {
-  const all = PHASES.map((p) => p.name);
-  const unknown = skip.filter((s) => !all.includes(s as PhaseName));
-  if (unknown.length > 0) {
-    throw new DevenvError('config', `--skip: unknown phase ${unknown.map((u) => `"${u}"${guessFor(u, all)}`).join(', ')}`, { remedy: unknown.length === 1 ? useInstead(unknown[0], all) : `use phase names: ${all.join(', ')}` });
-  }
-  const skipped = new Set<string>(skip);
-  for (const p of PHASES) if (p.needs.some((n) => skipped.has(n))) skipped.add(p.name); // PHASES lists needs first
-  for (const name of skipped) reporter.emit({ type: 'phase-blocked', phase: name, reason: skip.includes(name) ? 'skipped (--skip)' : `needs a skipped phase` });
-  return PHASES.map((p) => p.name).filter((n) => !skipped.has(n));
-}
-
-/** `devenv phase <name>` refuses when a phase it needs has not completed. */
-export function checkNeeds(session: Session, name: PhaseName): void {
-  const missing = phaseInfo(name).needs.filter((n) => session.state.phase(n)?.status !== 'complete');
-  if (missing.length > 0) throw missingNeedsError(name, missing);
-}
 
 /** Turns a graph result into the command's outcome: the first error, else the phases done. */
 export function summarize(result: GraphResult, reporter: Reporter, verb: string): void {
