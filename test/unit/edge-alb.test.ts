@@ -1,6 +1,6 @@
 /**
  * The alb phase against a small in-memory ELBv2 behind aws-sdk-client-mock, which behaves as AWS's
- * docs say where moto does not (AWS-NOTES §9, §10): an HTTPS listener needs an ISSUED certificate
+ * docs say where moto does not (docs/aws-behaviour.md#moto-differences, #eventual-consistency): an HTTPS listener needs an ISSUED certificate
  * and may answer CertificateNotFound just after issuance; RegisterTargets refuses a stopped instance.
  */
 import { ACMClient, DescribeCertificateCommand } from '@aws-sdk/client-acm';

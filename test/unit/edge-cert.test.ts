@@ -2,7 +2,7 @@
  * The cert phase against aws-sdk-client-mock: ACM as its docs describe it (a DNS-validated
  * certificate that stays PENDING_VALIDATION until its CNAME resolves, can end FAILED, and cannot be
  * deleted while a listener still uses it) and a Route 53 zone. moto issues every certificate after
- * a fixed wait without any record (AWS-NOTES §9), so these cases are tested here.
+ * a fixed wait without any record (docs/aws-behaviour.md#moto-differences), so these cases are tested here.
  */
 import {
   ACMClient, DeleteCertificateCommand, DescribeCertificateCommand, ListCertificatesCommand, ListTagsForCertificateCommand, RequestCertificateCommand,

@@ -2,7 +2,7 @@
  * The dns phase against a mocked Route 53 zone: a record is devenv's when it aliases this load
  * balancer or the state records it; any other record of a developer's name is left alone unless
  * --take-over-dns. Changes go in one batch, then the phase waits for INSYNC (moto answers INSYNC
- * for any change at once: AWS-NOTES §9).
+ * for any change at once: docs/aws-behaviour.md#moto-differences).
  */
 import { DescribeLoadBalancersCommand, DescribeTagsCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ChangeResourceRecordSetsCommand, GetChangeCommand, ListResourceRecordSetsCommand, Route53Client, type Change, type ResourceRecordSet } from '@aws-sdk/client-route-53';

@@ -1,6 +1,6 @@
 /**
  * The monitoring phase against aws-sdk-client-mock: CloudWatch Logs, CloudWatch, SNS, AWS Backup
- * and IAM as their docs describe them, where moto 5.2.1 differs (AWS-NOTES §9): PutMetricAlarm
+ * and IAM as their docs describe them, where moto 5.2.1 differs (docs/aws-behaviour.md#moto-differences): PutMetricAlarm
  * ignores Tags on an alarm that exists; an e-mail subscription stays PendingConfirmation; a
  * selection cannot be updated, and a just-created role is refused by CreateBackupSelection for a
  * while; UpdateBackupPlan (moto has none); recovery points in the vault.

@@ -23,7 +23,7 @@ vi.mock('node:crypto', async (original) => {
 
 const API_KEY = 'sk-ant-api03-THIS-IS-A-TEST-KEY-0123456789';
 
-/** Secrets Manager as AWS-NOTES describes it: names held through the recovery window, ListSecrets hiding deleted secrets. */
+/** Secrets Manager as docs/aws-behaviour.md#errors describes it: names held through the recovery window, ListSecrets hiding deleted secrets. */
 class FakeSecretsManager {
   readonly secrets = new Map<string, { ARN: string; Name: string; Tags: Tag[]; Description?: string; value: string; DeletedDate?: Date; CreatedDate: Date }>();
   nameTakenError: 'aws' | 'moto' = 'aws';
