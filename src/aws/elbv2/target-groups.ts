@@ -18,7 +18,8 @@ import { tagsOf } from './tags.js';
 type Elb = Pick<Context, 'aws' | 'model'>;
 
 /**
- * `/healthz` answers 200 without a login and is not counted as activity (docs/aws-behaviour.md#load-balancer-and-code-server).
+ * `/healthz` answers 200 without a login and is not counted as activity
+ * (docs/aws-behaviour.md#load-balancer-and-code-server).
  */
 export const HEALTH_CHECK = { HealthCheckPath: '/healthz', HealthCheckIntervalSeconds: 30, HealthCheckTimeoutSeconds: 5, HealthyThresholdCount: 2, UnhealthyThresholdCount: 3, Matcher: { HttpCode: '200' } };
 export const DEREGISTRATION_DELAY = '30';
