@@ -168,6 +168,7 @@ export class World {
     const [config, state] = [await ws.config(), await ws.state()];
     const routes = Object.entries(state.allocations as Record<string, { port: number }>).map(([name, a]) => ({ hostname: `${name}.${config.baseDomain}`, port: a.port }));
     this.edge = await EdgeProxy.start({ netns: this.lab.netns, address: this.lab.host, baseDomain: config.baseDomain, routes });
+    await this.lab.owns(this.edge.dir);
     return this.edge;
   }
 
