@@ -9,15 +9,15 @@ import {
   ResourceInUseException, ResourceNotFoundException, type CertificateDetail, type Tag,
 } from '@aws-sdk/client-acm';
 import { ChangeResourceRecordSetsCommand, GetChangeCommand, ListResourceRecordSetsCommand, Route53Client, type ResourceRecordSet } from '@aws-sdk/client-route-53';
-import { mockClient } from 'aws-sdk-client-mock';
+import { resetSdkMocks, sdkMock } from '../helpers/mock-sdk.js';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DevenvError } from '../../src/errors.js';
 import cert, { ISSUE_WAIT } from '../../src/phases/cert.js';
 import { sentCalls } from '../helpers/calls.js';
 import { testContext, type TestContext } from '../helpers/context.js';
 
-const acm = mockClient(ACMClient);
-const route53 = mockClient(Route53Client);
+const acm = sdkMock(ACMClient);
+const route53 = sdkMock(Route53Client);
 const ARN = 'arn:aws:acm:us-east-1:123456789012:certificate/0000-1111';
 const RECORD = { Name: '_abc.dev.example.com.', Type: 'CNAME' as const, Value: '_xyz.acm-validations.aws.' };
 
@@ -31,8 +31,7 @@ interface World {
 let world: World;
 
 function fakeAws(): void {
-  acm.reset();
-  route53.reset();
+  resetSdkMocks();
   acm.onAnyCommand().rejects(new Error('ACM call not faked'));
   route53.onAnyCommand().rejects(new Error('Route 53 call not faked'));
   acm.on(ListCertificatesCommand).callsFake(() => ({ CertificateSummaryList: world.certs.map((c) => ({ CertificateArn: c.CertificateArn, DomainName: c.DomainName, Status: c.Status })) }));
