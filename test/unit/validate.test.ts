@@ -16,7 +16,7 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateEd25519 } from '../../src/ssh/keys.js';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { DevenvError, InterruptedError } from '../../src/errors.js';
 import validate from '../../src/phases/validate.js';
 import { baseConfig, testContext, type TestContext } from '../helpers/context.js';
@@ -124,9 +124,10 @@ describe('validate apply', () => {
     }));
     const ctx = await testContext('validate');
     const run = validate.apply(ctx);
-    await new Promise((r) => setTimeout(r, 20));
-    expect(route53.commandCalls(GetHostedZoneCommand)).toHaveLength(1);
-    expect(ec2.commandCalls(DescribeInstanceTypesCommand)).toHaveLength(1);
+    await vi.waitFor(() => {
+      expect(route53.commandCalls(GetHostedZoneCommand)).toHaveLength(1);
+      expect(ec2.commandCalls(DescribeInstanceTypesCommand)).toHaveLength(1);
+    });
     answer();
     await run;
   });
