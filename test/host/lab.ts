@@ -343,6 +343,8 @@ export async function readOwner(dir: string): Promise<Owner> {
   const first = (kind: string) => lines.find(([k]) => k === kind)?.slice(1) ?? [];
   const all = (kind: string) => lines.filter(([k]) => k === kind).map(([, v]) => v!);
   const [pid, started] = first('pid');
+  // An owner file of another form (an older lab's) names no run that can be checked: it is left alone.
+  if (!pid || !started) throw new Error(`host lab: ${join(dir, 'owner')} names no run`);
   return { dir, pid: Number(pid), started: started!, netns: first('netns')[0]!, veth: first('veth')[0]!, loops: all('loop'), dirs: all('dir') };
 }
 
