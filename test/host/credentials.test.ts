@@ -6,31 +6,23 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { describeResult, type Workspace } from '../integration/moto.js';
-import { labUnavailable } from './lab.js';
-import { World } from './world.js';
+import { describeOnHost, useWorld, type World } from './world.js';
 
-const unavailable = labUnavailable();
-if (unavailable && process.env.CI === 'true') throw new Error(`host lab: ${unavailable}`);
-
-describe.skipIf(unavailable !== undefined)('credentials on a real host', () => {
+describeOnHost('credentials on a real host', () => {
   let world: World;
   let ws: Workspace;
   const port = async (name: string): Promise<number> => (await ws.state()).allocations[name].port;
   /** Each developer's password, as `credentials export` wrote it to the combined CSV. */
   const exported = new Map<string, string>();
 
-  beforeAll(async () => {
-    world = await World.start();
+  useWorld(async (started) => {
+    world = started;
     ws = await world.workspace(['alice', 'bob']);
     await world.provision(ws);
     await world.up(ws);
-  }, 600_000);
-
-  afterAll(async () => {
-    await world?.stop();
-  }, 120_000);
+  });
 
   it('each exported password logs in to its own code-server and to no one else\'s', async () => {
     const out = join(ws.dir, 'credentials');

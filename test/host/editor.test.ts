@@ -9,18 +9,14 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { describeResult, type Workspace } from '../integration/moto.js';
-import { labUnavailable } from './lab.js';
-import { World } from './world.js';
-
-const unavailable = labUnavailable();
-if (unavailable && process.env.CI === 'true') throw new Error(`host lab: ${unavailable}`);
+import { describeOnHost, useWorld, type World } from './world.js';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 const newKey = (who: string) => `sk-ant-api03-${who}-${randomBytes(24).toString('hex')}`;
 
-describe.skipIf(unavailable !== undefined)('the editor and its API keys on a real host', () => {
+describeOnHost('the editor and its API keys on a real host', () => {
   let world: World;
   let ws: Workspace;
   let keyDir: string;
@@ -48,11 +44,11 @@ describe.skipIf(unavailable !== undefined)('the editor and its API keys on a rea
     throw new Error(`code-server-${who} did not become healthy`);
   };
 
-  beforeAll(async () => {
+  useWorld(async (started) => {
+    world = started;
     keyDir = await mkdtemp(join(tmpdir(), 'devenv-keys-'));
     await setKey('alice', newKey('alice'));
     await setKey('bob', newKey('bob'));
-    world = await World.start();
     ws = await world.workspace(['alice', 'bob'], {
       patch: (c) => {
         c.developers = ['alice', 'bob'].map((name) => ({ name, anthropicApiKey: { file: join(keyDir, `${name}.key`) } }));
@@ -60,10 +56,9 @@ describe.skipIf(unavailable !== undefined)('the editor and its API keys on a rea
     });
     await world.provision(ws);
     await world.up(ws);
-  }, 600_000);
+  });
 
   afterAll(async () => {
-    await world?.stop();
     if (keyDir) await rm(keyDir, { recursive: true, force: true });
   }, 120_000);
 

@@ -4,14 +4,10 @@
  * before whole homes (one mount per folder) moved in with nothing lost; and root on the host never
  * following a link a developer planted in a path devenv touches.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { shellQuote } from '../../src/remote/user-data.js';
 import type { Workspace } from '../integration/moto.js';
-import { labUnavailable } from './lab.js';
-import { World } from './world.js';
-
-const unavailable = labUnavailable();
-if (unavailable && process.env.CI === 'true') throw new Error(`host lab: ${unavailable}`);
+import { describeOnHost, useWorld, type World } from './world.js';
 
 const DATA = '/mnt/ebs-data';
 const COMPOSE = 'docker compose -p devenv -f /etc/devenv/docker-compose.yml';
@@ -26,7 +22,7 @@ const VSIX = '/home/coder/devenv-lab.vsix';
 const OUTSIDE = `{ find /etc /root /srv /home ${DATA} -xdev \\( -path '${DATA}/*/home' -o -path '${DATA}/*/home/*' -o -path '${DATA}/lost+found' \\) -prune -o -printf '%p %y %U:%G %m %l\\n'; `
   + `find /usr/local -xdev -printf '%p %y %U:%G %m %s %T@ %l\\n'; find /etc /root /srv /home -xdev -type f -exec md5sum {} +; } | sort`;
 
-describe.skipIf(unavailable !== undefined)("each developer's whole home on the data volume", () => {
+describeOnHost("each developer's whole home on the data volume", () => {
   let world: World;
   let ws: Workspace;
   const inContainer = (who: string, command: string) => world.lab.exec(`docker exec -u coder code-server-${who} bash -c ${shellQuote(command)}`);
@@ -36,8 +32,8 @@ describe.skipIf(unavailable !== undefined)("each developer's whole home on the d
     expect((await world.containerIds())[`code-server-${who}`]).not.toBe(before);
   };
 
-  beforeAll(async () => {
-    world = await World.start();
+  useWorld(async (started) => {
+    world = started;
     ws = await world.workspace(['alice', 'bob']);
     // alice as the layout before whole homes left her: a folder per mount, her work in each, a link
     // she planted from her container where devenv used to append its extensions list, and one a
@@ -54,11 +50,7 @@ describe.skipIf(unavailable !== undefined)("each developer's whole home on the d
       ln -s /root alice/ssh
       chown -R 1000:1000 alice; cd /; umount /tmp/old`);
     await world.provision(ws);
-  }, 600_000);
-
-  afterAll(async () => {
-    await world?.stop();
-  }, 120_000);
+  });
 
   it('moves the folders of the layout before into the home, nothing lost, and names the link it refused', async () => {
     const sudoers = await world.lab.exec('md5sum /etc/sudoers; stat -c "%U %a" /etc/sudoers /root');

@@ -2,29 +2,21 @@
  * devenv against a real host (./lab.ts) with moto for AWS: `up` runs validate through containers
  * over SSH, and the tests check what a developer and an operator would notice.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { Workspace } from '../integration/moto.js';
-import { labUnavailable } from './lab.js';
-import { World } from './world.js';
+import { describeOnHost, useWorld, type World } from './world.js';
 
-const unavailable = labUnavailable();
-if (unavailable && process.env.CI === 'true') throw new Error(`host lab: ${unavailable}`);
-
-describe.skipIf(unavailable !== undefined)('devenv on a real host over SSH', () => {
+describeOnHost('devenv on a real host over SSH', () => {
   let world: World;
   let ws: Workspace;
   const port = async (name: string): Promise<number> => (await ws.state()).allocations[name].port;
   const fstabLines = async () => (await world.lab.exec('cat /etc/fstab')).split('\n').filter((l) => l.includes('/mnt/ebs-data'));
 
-  beforeAll(async () => {
-    world = await World.start();
+  useWorld(async (started) => {
+    world = started;
     ws = await world.workspace(['alice', 'bob']);
     await world.provision(ws);
-  }, 600_000);
-
-  afterAll(async () => {
-    await world?.stop();
-  }, 120_000);
+  });
 
   it('up brings each developer a code-server that takes their own password and no one else\'s', async () => {
     const r = await world.up(ws);
@@ -134,25 +126,21 @@ describe.skipIf(unavailable !== undefined)('devenv on a real host over SSH', () 
   });
 });
 
-describe.skipIf(unavailable !== undefined)('8 developers, a volume that already holds data, and SSH', () => {
+describeOnHost('8 developers, a volume that already holds data, and SSH', () => {
   let world: World;
   let ws: Workspace;
   const developers = Array.from({ length: 8 }, (_, i) => `dev${i + 1}`);
   let uuid: string;
 
-  beforeAll(async () => {
-    world = await World.start();
+  useWorld(async (started) => {
+    world = started;
     ws = await world.workspace(developers);
     // A volume moved from another host: it has a filesystem and someone's work on it.
     const loop = world.lab.loopDevice;
     await world.lab.exec(`mkfs.ext4 -q ${loop} && mkdir -p /tmp/old && mount ${loop} /tmp/old && mkdir -p /tmp/old/dev3/workspace && echo older > /tmp/old/dev3/workspace/notes.txt && umount /tmp/old`);
     uuid = (await world.lab.exec(`blkid -p -o value -s UUID ${loop}`)).trim();
     await world.provision(ws);
-  }, 600_000);
-
-  afterAll(async () => {
-    await world?.stop();
-  }, 120_000);
+  });
 
   it('keeps trying while sshd is not up yet, then pins the host key; never formats a volume that holds a filesystem', async () => {
     await world.lab.stopSshd();

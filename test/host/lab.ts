@@ -9,12 +9,14 @@
  * their "snapshots" are files copied onto new loop devices (./world.ts keeps them in step with moto).
  *
  * Names carry a random suffix, so labs of several test runs on one machine never meet. `stop()`
- * removes everything `start()` made, in reverse order.
+ * removes everything `start()` made, in reverse order. The lab folder's `owner` file names the run
+ * and all it made, so that when a run is killed before `stop()`, the next lab's `start()` sweeps its
+ * leftovers (`sweepLeftovers`).
  */
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { appendFile, chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -90,7 +92,6 @@ export class Lab {
     /** Lab folder: docker data, sshd files, logs (removed by stop). */
     readonly dir: string,
     readonly netns: string,
-    private readonly veth: string,
     /** This machine's side of the veth: where the host reaches the test's servers (moto). */
     readonly gateway: string,
     /** The fake host's address: `ssh.host`. */
@@ -105,12 +106,13 @@ export class Lab {
     const problem = labUnavailable();
     if (problem) throw new Error(`host lab: ${problem}`);
     const imageTar = await ensureImageTar(log);
+    for (const swept of await sweepLeftovers()) log(`swept the leftovers of a killed run: ${swept}`);
     const id = randomBytes(3).toString('hex');
     const netns = `devenv-lab-${id}`;
     const veth = `dvl${id}`;
     const { gateway, host } = await freeSubnet();
-    const dir = await mkdtemp('/var/tmp/devenv-lab-');
-    await writeFile(join(dir, 'owner'), `${process.pid} ${netns}\n`);
+    const dir = await mkdtemp(join(LAB_ROOT, 'devenv-lab-'));
+    await writeOwner(dir, { netns, veth });
 
     await run('ip', ['netns', 'add', netns]);
     await run('ip', ['link', 'add', `${veth}a`, 'type', 'veth', 'peer', 'name', `${veth}b`]);
@@ -124,11 +126,12 @@ export class Lab {
     const volumeFile = join(dir, 'data-volume.img');
     await run('truncate', ['-s', '4G', volumeFile]);
     const loopDevice = (await run('losetup', ['--find', '--show', volumeFile])).stdout.trim();
+    await own(dir, 'loop', loopDevice);
 
     const child = spawn('nsenter', [`--net=/run/netns/${netns}`, 'unshare', '--mount', '--propagation', 'private',
       'bash', join(here, 'lab/host-setup.sh'), dir, loopDevice, HOST_USER], { detached: true, stdio: 'ignore' });
     child.unref();
-    const lab = new Lab(dir, netns, veth, gateway, host, loopDevice, child.pid!);
+    const lab = new Lab(dir, netns, gateway, host, loopDevice, child.pid!);
     try {
       await until('the host namespace', 15_000, async () => existsSync(join(dir, 'anchor.pid')));
       lab.anchorPid = Number(await readFile(join(dir, 'anchor.pid'), 'utf8'));
@@ -204,18 +207,17 @@ export class Lab {
     if (o.snapshotId) await run('cp', ['--sparse=always', this.snapshots.get(o.snapshotId)!, file]);
     else await run('truncate', ['-s', `${o.sizeGiB ?? 4}G`, file]);
     const loop = (await run('losetup', ['--find', '--show', file])).stdout.trim();
+    await own(this.dir, 'loop', loop);
     this.disks.set(volumeId, { loop, file });
     // The host's /dev is its own tmpfs: the new loop device's node is made there.
     const [major, minor] = (await run('stat', ['-c', '%t %T', loop])).stdout.trim().split(' ').map((h) => parseInt(h, 16));
     await this.exec(`[ -b ${loop} ] || mknod ${loop} b ${major} ${minor}`);
   }
 
-  /** Loop devices under a disk (the image holding an unreadable disk's file): detached after the disks. */
-  private readonly underlying: string[] = [];
-
   /** A loop device made here (any namespace's free one), with its node in the host's private /dev. */
   private async loopOf(file: string, o: { readOnly?: boolean } = {}): Promise<string> {
     const loop = (await run('losetup', ['--find', '--show', ...(o.readOnly ? ['--read-only'] : []), file])).stdout.trim();
+    await own(this.dir, 'loop', loop);
     const [major, minor] = (await run('stat', ['-c', '%t %T', loop])).stdout.trim().split(' ').map((h) => parseInt(h, 16));
     await this.exec(`[ -b ${loop} ] || mknod ${loop} b ${major} ${minor}`);
     return loop;
@@ -240,7 +242,6 @@ export class Lab {
     await run('dd', ['if=/dev/urandom', `of=${image}`, 'bs=1', `seek=${block * 1024 + 100}`, 'count=16', 'conv=notrunc', 'status=none']);
     // Read-only below the ext4 too: ext4 records a checksum error in its superblock when its device is writable.
     const outer = await this.loopOf(image, { readOnly: true });
-    this.underlying.push(outer);
     await this.exec(`mkdir -p /srv/unreadable && mount -o ro ${outer} /srv/unreadable`);
     const device = await this.loopOf(`/proc/${this.anchorPid}/root/srv/unreadable/disk`);
     this.disks.set(`unreadable-${device}`, { loop: device, file: image });
@@ -286,24 +287,105 @@ export class Lab {
     await until('sshd to stop', 10_000, async () => !(await tcpOpen(this.host, this.sshPort)));
   }
 
-  /** Everything `start` made, in reverse: containers, dockerd, sshd, the namespaces' processes, the loop device, the veth and netns, the folder. */
+  /** A folder of this lab's run outside its own (the edge proxy's): removed by `stop`, or by a later run's sweep. */
+  async owns(folder: string): Promise<void> {
+    await own(this.dir, 'dir', folder);
+  }
+
+  /** Everything `start` made, as its owner file names it (`tearDown`). */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    const quiet = (p: Promise<unknown>) => p.catch(() => undefined);
-    await quiet(this.stopSshd());
-    await quiet(this.exec('ids=$(docker ps -aq); [ -z "$ids" ] || docker rm -f $ids >/dev/null; kill "$(cat /run/docker.pid)"; '
-      + 'for i in $(seq 50); do [ -e /run/docker.pid ] || break; sleep 0.2; done'));
-    // Whatever still runs in the lab's network namespace is the lab's.
-    const listed = await run('ip', ['netns', 'pids', this.netns]).catch(() => ({ stdout: '' }));
-    const pids = listed.stdout.split(/\s+/).filter(Boolean);
-    for (const pid of [...pids, String(this.anchorPid)]) killTree(Number(pid));
-    await sleep(500);
-    for (const loop of new Set([this.loopDevice, ...[...this.disks.values()].map((d) => d.loop), ...this.underlying])) await quiet(run('losetup', ['-d', loop]));
-    await quiet(run('ip', ['link', 'del', `${this.veth}a`]));
-    await quiet(run('ip', ['netns', 'del', this.netns]));
-    await quiet(rm(this.dir, { recursive: true, force: true }));
+    await this.stopSshd().catch(() => undefined);
+    await tearDown(await readOwner(this.dir));
   }
+}
+
+/** Where labs keep their folders; each has an `owner` file. */
+export const LAB_ROOT = '/var/tmp';
+
+/**
+ * What a lab's run made, as its `owner` file names it, one `<kind> <value>` line each: the run's
+ * process (`pid <pid> <start time>`: a pid alone may be reused), its network namespace and veth
+ * pair, then each loop device and outside folder as it is made.
+ */
+export interface Owner {
+  dir: string;
+  pid: number;
+  started: string;
+  netns: string;
+  veth: string;
+  loops: string[];
+  dirs: string[];
+}
+
+/** A process's start time (clock ticks since boot, field 22 of /proc/<pid>/stat), or undefined when it is gone. */
+function startTimeOf(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Is the run that wrote this owner file still running? */
+export const ownerAlive = (o: Pick<Owner, 'pid' | 'started'>): boolean => startTimeOf(o.pid) === o.started;
+
+export async function writeOwner(dir: string, o: Pick<Owner, 'netns' | 'veth'>, pid = process.pid): Promise<void> {
+  await writeFile(join(dir, 'owner'), `pid ${pid} ${startTimeOf(pid)}\nnetns ${o.netns}\nveth ${o.veth}\n`);
+}
+
+export const own = (dir: string, kind: 'loop' | 'dir', value: string) => appendFile(join(dir, 'owner'), `${kind} ${value}\n`);
+
+export async function readOwner(dir: string): Promise<Owner> {
+  const lines = (await readFile(join(dir, 'owner'), 'utf8')).split('\n').filter(Boolean).map((l) => l.split(' '));
+  const first = (kind: string) => lines.find(([k]) => k === kind)?.slice(1) ?? [];
+  const all = (kind: string) => lines.filter(([k]) => k === kind).map(([, v]) => v!);
+  const [pid, started] = first('pid');
+  // An owner file of another form (an older lab's) names no run that can be checked: it is left alone.
+  if (!pid || !started) throw new Error(`host lab: ${join(dir, 'owner')} names no run`);
+  return { dir, pid: Number(pid), started: started!, netns: first('netns')[0]!, veth: first('veth')[0]!, loops: all('loop'), dirs: all('dir') };
+}
+
+/**
+ * Tears down what a lab's owner file names, whether its run is stopping it or is gone: the
+ * containers and dockerd (inside the host's namespaces, while its anchor process lives), every
+ * process in its network namespace (sshd, nginx, the anchor), its loop devices, veth pair and
+ * namespace, and its folders. Each step goes on when the one before finds nothing.
+ */
+export async function tearDown(o: Owner): Promise<void> {
+  const quiet = (p: Promise<unknown>) => p.catch(() => undefined);
+  const anchorPid = Number(await readFile(join(o.dir, 'anchor.pid'), 'utf8').catch(() => NaN));
+  if (anchorPid && startTimeOf(anchorPid) !== undefined) {
+    await quiet(run('nsenter', ['--target', String(anchorPid), '--mount', '--net', '--', 'bash', '-c',
+      'ids=$(docker ps -aq); [ -z "$ids" ] || docker rm -f $ids >/dev/null; kill "$(cat /run/docker.pid)"; '
+      + 'for i in $(seq 50); do [ -e /run/docker.pid ] || break; sleep 0.2; done']));
+  }
+  // Whatever still runs in the lab's network namespace is the lab's.
+  const netnsPids = async () => (await run('ip', ['netns', 'pids', o.netns]).catch(() => ({ stdout: '' }))).stdout.split(/\s+/).filter(Boolean);
+  for (const pid of [...await netnsPids(), ...(anchorPid ? [String(anchorPid)] : [])]) killTree(Number(pid));
+  await quiet(until('the lab\'s processes to exit', 10_000, async () => (await netnsPids()).length === 0
+    && !(anchorPid && startTimeOf(anchorPid) !== undefined)));
+  for (const loop of new Set(o.loops)) await quiet(run('losetup', ['-d', loop]));
+  await quiet(run('ip', ['link', 'del', `${o.veth}a`]));
+  await quiet(run('ip', ['netns', 'del', o.netns]));
+  for (const dir of [...o.dirs, o.dir]) await quiet(rm(dir, { recursive: true, force: true }));
+}
+
+/**
+ * Tears down the labs of runs that were killed before their `stop()` (an owner file whose run is
+ * gone); a running lab's is kept. Returns the folders it swept.
+ */
+export async function sweepLeftovers(root = LAB_ROOT): Promise<string[]> {
+  const swept: string[] = [];
+  for (const name of (await readdir(root)).filter((n) => n.startsWith('devenv-lab-'))) {
+    const owner = await readOwner(join(root, name)).catch(() => undefined);
+    if (!owner || ownerAlive(owner)) continue;
+    await tearDown(owner);
+    swept.push(owner.dir);
+  }
+  return swept;
 }
 
 const byIdName = (volumeId: string) => `/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_${volumeId.replace('-', '')}`;

@@ -11,10 +11,9 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { CreateSnapshotCommand, CreateVolumeCommand, DescribeVolumesCommand } from '@aws-sdk/client-ec2';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { describeResult, REGION, type CliResult, type Workspace } from '../integration/moto.js';
-import { labUnavailable } from './lab.js';
-import { World } from './world.js';
+import { describeOnHost, useWorld, type World } from './world.js';
 
 const run = promisify(execFile);
 /**
@@ -22,9 +21,6 @@ const run = promisify(execFile);
  * through the edge run in test-phase.test.ts; this file logs in on the developer's port itself.
  */
 const NO_TEST_PHASE = ['--skip', 'test'];
-const unavailable = labUnavailable();
-if (unavailable && process.env.CI === 'true') throw new Error(`host lab: ${unavailable}`);
-
 /** The shell lines of the README's restore section: the fenced block after its `restore-steps` marker. */
 async function restoreSteps(): Promise<string[]> {
   const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
@@ -33,7 +29,7 @@ async function restoreSteps(): Promise<string[]> {
   return block.split('\n').map((l) => l.replace(/\s+#\s.*$/, '').trim()).filter((l) => l && !l.startsWith('#'));
 }
 
-describe.skipIf(unavailable !== undefined)('restoring the data volume from a snapshot, as the README says', () => {
+describeOnHost('restoring the data volume from a snapshot, as the README says', () => {
   let world: World;
   let ws: Workspace;
   let instanceId: string;
@@ -72,17 +68,13 @@ describe.skipIf(unavailable !== undefined)('restoring the data volume from a sna
     await world.syncVolumes(instanceId);
   }
 
-  beforeAll(async () => {
-    world = await World.start();
+  useWorld(async (started) => {
+    world = started;
     ws = await world.workspace(['alice']);
     await world.provision(ws);
     await world.up(ws, NO_TEST_PHASE);
     instanceId = (await ws.state()).resources.instance.id;
-  }, 600_000);
-
-  afterAll(async () => {
-    await world?.stop();
-  }, 120_000);
+  });
 
   it('brings back a file changed and a file deleted since the snapshot; the old volume is kept with them', async () => {
     await inContainer(`echo "draft one" > ${'/home/coder/workspace'}/notes.txt && echo "the plan" > /home/coder/workspace/plan.txt`);

@@ -6,15 +6,11 @@
  * volume that looks empty.
  */
 import { CreateSnapshotCommand, CreateVolumeCommand } from '@aws-sdk/client-ec2';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { describeResult, REGION, type CliResult, type Workspace } from '../integration/moto.js';
-import { labUnavailable } from './lab.js';
-import { World } from './world.js';
+import { describeOnHost, useWorld, type World } from './world.js';
 
-const unavailable = labUnavailable();
-if (unavailable && process.env.CI === 'true') throw new Error(`host lab: ${unavailable}`);
-
-describe.skipIf(unavailable !== undefined)('storage: a volume that may hold data is never formatted; containers only on the mounted volume', () => {
+describeOnHost('storage: a volume that may hold data is never formatted; containers only on the mounted volume', () => {
   let world: World;
   let ws: Workspace;
   let volumeId: string;
@@ -25,19 +21,15 @@ describe.skipIf(unavailable !== undefined)('storage: a volume that may hold data
   const look = (device: string, backing = device) => world.lab.exec(
     `blkid -p ${device} 2>&1; echo "blkid exit $?"; wipefs --no-act ${device} 2>&1; md5sum < ${backing} | cut -d' ' -f1`);
 
-  beforeAll(async () => {
-    world = await World.start();
+  useWorld(async (started) => {
+    world = started;
     ws = await world.workspace(['alice', 'bob']);
     await world.provision(ws);
     const state = await ws.state();
     volumeId = state.resources['volume/data'].id;
     instanceId = state.resources.instance.id;
     mkfsCalls = await world.lab.recordCalls('mkfs.ext4');
-  }, 600_000);
-
-  afterAll(async () => {
-    await world?.stop();
-  }, 120_000);
+  });
 
   it('a device whose reads fail stops storage, naming the device and the error; nothing is written', async () => {
     // The new data volume, never formatted: the state allows a filesystem on it. Its device now fails every read.

@@ -9,14 +9,10 @@
 import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { DeregisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { Workspace } from '../integration/moto.js';
 import type { EdgeProxy } from './edge.js';
-import { labUnavailable } from './lab.js';
-import { World } from './world.js';
-
-const unavailable = labUnavailable();
-if (unavailable && process.env.CI === 'true') throw new Error(`host lab: ${unavailable}`);
+import { describeOnHost, useWorld, type World } from './world.js';
 
 const developers = Array.from({ length: 8 }, (_, i) => `dev${i + 1}`);
 const CHECKS = ['container', 'target', 'dns', 'certificate', 'http → https', 'login page', 'login', 'websocket'];
@@ -31,23 +27,19 @@ function tableRows(stderr: string): { developer: string; check: string; result: 
 
 const failing = (stderr: string) => tableRows(stderr).filter((r) => r.result !== 'ok').map((r) => `${r.developer} ${r.check} ${r.result}`).sort();
 
-describe.skipIf(unavailable !== undefined)('the test phase through a TLS proxy in front of real containers', () => {
+describeOnHost('the test phase through a TLS proxy in front of real containers', () => {
   let world: World;
   let ws: Workspace;
   let edge: EdgeProxy;
   const devenv = (args: string[]) => world.devenv(ws, [...args, '--resolve', edge.address], { NODE_EXTRA_CA_CERTS: edge.caFile });
   const rotated = 'Rotated0123456789abcdefXY';
 
-  beforeAll(async () => {
-    world = await World.start();
+  useWorld(async (started) => {
+    world = started;
     ws = await world.workspace(developers);
     await world.provision(ws);
     edge = await world.startEdge(ws);
-  }, 600_000);
-
-  afterAll(async () => {
-    await world?.stop();
-  }, 120_000);
+  });
 
   it('up ends with every check passing for all 8 developers', async () => {
     const r = await devenv(['up']);

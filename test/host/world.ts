@@ -15,9 +15,33 @@ import { upgradeStatus } from '../../src/checks/probe.js';
 import { readLocalKey } from '../../src/ssh/keys.js';
 import { childEnv, describeResult, MotoServer, newWorkspace, removeWorkspaces, type CliResult, type Workspace, type WorkspaceOptions } from '../integration/moto.js';
 import { EdgeProxy } from './edge.js';
-import { Lab, LAB_IMAGE } from './lab.js';
+import { Lab, LAB_IMAGE, labUnavailable } from './lab.js';
+import { afterAll, beforeAll, describe } from 'vitest';
 
 const BIN = new URL('../../bin/devenv.js', import.meta.url).pathname;
+
+const unavailable = labUnavailable();
+if (unavailable && process.env.CI === 'true') throw new Error(`host lab: ${unavailable}`);
+
+/** A suite of host-lab tests: skipped where the lab cannot run (a failure on CI, which must run it). */
+export function describeOnHost(name: string, body: () => void): void {
+  describe.skipIf(unavailable !== undefined)(name, body);
+}
+
+/**
+ * The set-up and tear-down of a host-lab suite: a World started before its tests, handed to
+ * `setUp` (workspaces, provisioning), and stopped after them, even when the set-up failed.
+ */
+export function useWorld(setUp: (world: World) => Promise<void>): void {
+  let world: World | undefined;
+  beforeAll(async () => {
+    world = await World.start();
+    await setUp(world);
+  }, 600_000);
+  afterAll(async () => {
+    await world?.stop();
+  }, 120_000);
+}
 
 export class World {
   private edge?: EdgeProxy;
@@ -168,6 +192,7 @@ export class World {
     const [config, state] = [await ws.config(), await ws.state()];
     const routes = Object.entries(state.allocations as Record<string, { port: number }>).map(([name, a]) => ({ hostname: `${name}.${config.baseDomain}`, port: a.port }));
     this.edge = await EdgeProxy.start({ netns: this.lab.netns, address: this.lab.host, baseDomain: config.baseDomain, routes });
+    await this.lab.owns(this.edge.dir);
     return this.edge;
   }
 

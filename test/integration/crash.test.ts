@@ -4,7 +4,7 @@
  * the resources of one clean run: no duplicate, no orphan; and a third `up` has nothing left to do.
  * The same for `destroy`: crashed after each of its calls, a second `destroy` finishes the job.
  *
- * What moto 5.2.1 cannot show here (AWS-NOTES §9; unit-tested instead):
+ * What moto 5.2.1 cannot show here (docs/aws-behaviour.md#moto-differences; unit-tested instead):
  * - RunInstances and CreateVolume ignore a reused ClientToken (a new resource every call), so the
  *   crash points right after them prove the tag search that adopts the half-made host and volume,
  *   not the token; and the `client-token` filter answers HTTP 500.

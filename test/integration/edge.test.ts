@@ -3,7 +3,7 @@
  * Without a host, `up` skips the phases that log in to it (storage, containers, test); cert, alb
  * and dns do not need them, so they converge.
  *
- * What moto 5.2.1 cannot show (AWS-NOTES §9; unit-tested in test/unit/edge-*.test.ts):
+ * What moto 5.2.1 cannot show (docs/aws-behaviour.md#moto-differences; unit-tested in test/unit/edge-*.test.ts):
  * - an identical second CreateLoadBalancer/CreateListener makes a duplicate there (AWS returns
  *   the existing one), so these tests prove the lookups before each create, not AWS's idempotency;
  * - an HTTPS listener is accepted with a PENDING certificate, a target is healthy at once, any

@@ -4,7 +4,7 @@
  * without --delete-data, and after the state file is lost), and `devenv phase` refusing to run
  * before what it needs.
  *
- * Where moto 5.2.1 differs from AWS (AWS-NOTES §9), the part it cannot show is unit-tested:
+ * Where moto 5.2.1 differs from AWS (docs/aws-behaviour.md#moto-differences), the part it cannot show is unit-tested:
  * - destroy: moto deletes a referenced security group, a VPC with dependents and a subnet with an
  *   instance without DependencyViolation, so these tests prove destroy leaves nothing, not that
  *   AWS would accept its order. CreateSnapshot is emulated (completed at once), so the final

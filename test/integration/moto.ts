@@ -76,7 +76,7 @@ export class MotoServer {
       // moto.server with AWS Backup selections and the Backup role's managed policies added (./moto_server.py).
       const child = spawn('python3', [MOTO_SERVER, '-H', host, '-p', String(port)], {
         stdio: ['ignore', 'pipe', 'pipe'],
-        // MOTO_AMIS_PATH must stay unset: with it, a reset answers HTTP 500 (AWS-NOTES §9).
+        // MOTO_AMIS_PATH must stay unset: with it, a reset answers HTTP 500 (docs/aws-behaviour.md#moto-differences).
         env: { ...process.env, MOTO_AMIS_PATH: undefined, PYTHONUNBUFFERED: '1', MOTO_ACM_VALIDATION_WAIT: String(o.acmValidationWaitSeconds ?? 0) },
       });
       child.stdout!.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
@@ -409,7 +409,7 @@ export async function newWorkspace(moto: MotoServer, o: WorkspaceOptions = {}): 
   }
   if (!zoneId.startsWith('Z')) throw new Error(`could not get a hosted zone id starting with Z from moto (last ${zoneId})`);
   if (!moto.amiId) {
-    // Canonical's Ubuntu images moto ships (trusty, xenial: it has no jammy, AWS-NOTES §9); the config names one.
+    // Canonical's Ubuntu images moto ships (trusty, xenial: it has no jammy, docs/aws-behaviour.md#moto-differences); the config names one.
     const images = await aws.ec2.send(new DescribeImagesCommand({
       Owners: ['099720109477'], Filters: [{ Name: 'name', Values: ['ubuntu/images/hvm-ssd/ubuntu-*-amd64-server-*'] }],
     }));

@@ -1,5 +1,5 @@
 """
-moto 5.2.1's server, with what devenv's integration tests need and moto lacks (AWS-NOTES §9):
+moto 5.2.1's server, with what devenv's integration tests need and moto lacks (docs/aws-behaviour.md#moto-differences):
 
 - AWS Backup selections (Create/Get/List/DeleteBackupSelection: moto answers HTTP 500), kept per
   plan, with CreatorRequestId idempotency as AWS documents it; an unknown selection answers

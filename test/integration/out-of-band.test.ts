@@ -15,7 +15,7 @@
  * something else still uses (a target group with a rule forwarding to it, a certificate on a
  * listener, a subnet or security group with a load balancer in it, a VPC with anything in it, a
  * backup plan with a selection, a role in a profile), what uses it is deleted first, even though
- * moto 5.2.1 would not refuse (AWS-NOTES §9). The data volume is the one kind `up` does not simply
+ * moto 5.2.1 would not refuse (docs/aws-behaviour.md#moto-differences). The data volume is the one kind `up` does not simply
  * recreate: it stops and says to pass --new-data-volume (devenv never puts an empty volume in place
  * of the user's data unasked), and with it converges.
  */

@@ -11,15 +11,15 @@
  */
 import { BackupClient, DeleteBackupPlanCommand, InvalidRequestException } from '@aws-sdk/client-backup';
 import { DeleteTargetGroupCommand, ElasticLoadBalancingV2Client, ResourceInUseException, TargetGroupNotFoundException } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { mockClient } from 'aws-sdk-client-mock';
+import { resetSdkMocks, sdkMock } from '../helpers/mock-sdk.js';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { deletePlan, SELECTIONS_DELETION } from '../../src/aws/backup/plan.js';
 import { ignoring, isNotFound } from '../../src/aws/errors.js';
 import { deleteTargetGroup, TARGET_GROUP_RELEASE } from '../../src/aws/elbv2/target-groups.js';
 import { testContext, type TestContext } from '../helpers/context.js';
 
-const elbv2 = mockClient(ElasticLoadBalancingV2Client);
-const backup = mockClient(BackupClient);
+const elbv2 = sdkMock(ElasticLoadBalancingV2Client);
+const backup = sdkMock(BackupClient);
 const TG = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/demo-tg-bob/0123456789abcdef';
 
 const inUse = () => new ResourceInUseException({ message: `Target group '${TG}' is currently in use by a listener or a rule`, $metadata: {} });
@@ -27,8 +27,7 @@ const selectionsRemain = () => new InvalidRequestException({ message: 'Related b
 
 let ctx: TestContext;
 beforeEach(async () => {
-  elbv2.reset();
-  backup.reset();
+  resetSdkMocks();
   ctx = await testContext('alb');
 });
 

@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import { PassThrough, Writable } from 'node:stream';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { mockClient } from 'aws-sdk-client-mock';
+import { resetSdkMocks, sdkMock } from '../helpers/mock-sdk.js';
 import { describe, expect, it } from 'vitest';
 import { run } from '../../src/cli.js';
 import { ExitCode } from '../../src/errors.js';
@@ -166,11 +166,11 @@ describe('cli', () => {
 });
 
 describe('the destroy prompt', () => {
-  const sts = mockClient(STSClient);
+  const sts = sdkMock(STSClient);
 
   /** `destroy` at a terminal, with what the user does at the prompt. */
   async function destroyAtPrompt(user: (stdin: PassThrough, signals: EventEmitter) => void) {
-    sts.reset();
+    resetSdkMocks();
     sts.on(GetCallerIdentityCommand).resolves({ Account: baseConfig.accountId, Arn: 'arn:aws:iam::123456789012:user/me' });
     const dir = tmp();
     writeFileSync(join(dir, 'c.json'), JSON.stringify(baseConfig));

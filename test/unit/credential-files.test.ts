@@ -3,7 +3,7 @@
  * and how it reads the passwords: BatchGetSecretValue, 20 ids per call, per-secret errors kept.
  */
 import { BatchGetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { mockClient } from 'aws-sdk-client-mock';
+import { sdkMock } from '../helpers/mock-sdk.js';
 import { describe, expect, it } from 'vitest';
 import { readSecretValues } from '../../src/aws/find/secrets.js';
 import { developerNamed } from '../../src/commands/credentials-export.js';
@@ -90,7 +90,7 @@ describe('developerNamed', () => {
 
 describe('readSecretValues', () => {
   it('asks for 20 secrets per call and keeps each value and each per-secret error under the id asked for', async () => {
-    const sm = mockClient(SecretsManagerClient);
+    const sm = sdkMock(SecretsManagerClient);
     const ids = Array.from({ length: 45 }, (_, i) => `demo/dev${i + 1}/password`);
     sm.on(BatchGetSecretValueCommand).callsFake(({ SecretIdList }: { SecretIdList: string[] }) => ({
       SecretValues: SecretIdList.filter((id) => id !== 'demo/dev7/password').map((id) => ({ Name: id, ARN: `arn:aws:secretsmanager:us-east-1:123456789012:secret:${id}-AbCdEf`, SecretString: `value of ${id}` })),
@@ -102,6 +102,5 @@ describe('readSecretValues', () => {
     expect(values.size).toBe(44);
     expect(values.get('demo/dev45/password')).toBe('value of demo/dev45/password');
     expect(errors.get('demo/dev7/password')).toEqual({ code: 'ResourceNotFoundException', message: "Secrets Manager can't find the specified secret." });
-    sm.restore();
   });
 });

@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { mockClient } from 'aws-sdk-client-mock';
+import { resetSdkMocks, sdkMock } from '../helpers/mock-sdk.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/errors.js';
 import { cli } from '../helpers/cli.js';
@@ -88,8 +88,8 @@ describe('credentials and endpoint errors', () => {
 });
 
 describe('credentials AWS refuses', () => {
-  const sts = mockClient(STSClient);
-  afterEach(() => sts.reset());
+  const sts = sdkMock(STSClient);
+  afterEach(() => resetSdkMocks());
 
   it('an expired token says they expired and how to renew them, exit 2', async () => {
     sts.on(GetCallerIdentityCommand).rejects(Object.assign(new Error('The security token included in the request is expired'), { name: 'ExpiredToken' }));

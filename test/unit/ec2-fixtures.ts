@@ -10,7 +10,7 @@ import {
   DetachVolumeCommand, EC2Client, ImportKeyPairCommand, ModifyInstanceMetadataOptionsCommand, RunInstancesCommand, StartInstancesCommand,
   StopInstancesCommand, TerminateInstancesCommand, type Filter, type Instance, type KeyPairInfo, type Snapshot, type Tag, type Volume,
 } from '@aws-sdk/client-ec2';
-import { mockClient } from 'aws-sdk-client-mock';
+import { resetSdkMocks, sdkMock } from '../helpers/mock-sdk.js';
 import { tagList, tagsFor } from '../../src/aws/tags.js';
 import type { TestContext } from '../helpers/context.js';
 import { testContext } from '../helpers/context.js';
@@ -24,7 +24,7 @@ import { isMutating } from '../../src/aws/clients.js';
 import { deriveToken } from '../../src/aws/resource.js';
 import { generateEd25519, writePrivateKey } from '../../src/ssh/keys.js';
 
-export const ec2 = mockClient(EC2Client);
+export const ec2 = sdkMock(EC2Client);
 
 export const AMI = 'ami-0123456789abcdef0';
 export const PROFILE_ARN = 'arn:aws:iam::123456789012:instance-profile/demo-ec2-profile';
@@ -65,7 +65,7 @@ const tagsOf = (specs: { ResourceType?: string; Tags?: Tag[] }[] | undefined, ty
 
 /** Points the mocked EC2 client at `world`. */
 export function serve(world: World): void {
-  ec2.reset();
+  resetSdkMocks();
   ec2.onAnyCommand().callsFake((input) => Promise.reject(new Error(`unmocked EC2 call: ${JSON.stringify(input)}`)));
   ec2.on(DescribeKeyPairsCommand).callsFake((input) => ({
     KeyPairs: world.keyPairs.filter((k) => matchesFilters(k.Tags, { 'key-name': k.KeyName, 'key-pair-id': k.KeyPairId }, input.Filters))

@@ -1,11 +1,11 @@
 import { DescribeInstancesCommand, DescribeInstanceStatusCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { mockClient } from 'aws-sdk-client-mock';
+import { resetSdkMocks, sdkMock } from '../helpers/mock-sdk.js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DevenvError, InterruptedError } from '../../src/errors.js';
 import { sdkWait, waitForInstance, waitForStatusChecks } from '../../src/phases/ec2/waiters.js';
 import { testContext } from '../helpers/context.js';
 
-const ec2 = mockClient(EC2Client);
+const ec2 = sdkMock(EC2Client);
 
 const verdict = (name: string, result: object) => Object.assign(new Error(JSON.stringify(result)), { name });
 
@@ -78,7 +78,7 @@ describe('sdkWait', () => {
 
 describe('waitForInstance', () => {
   beforeEach(() => {
-    ec2.reset();
+    resetSdkMocks();
   });
 
   /** DescribeInstances answers these states in turn (the last one from then on); `undefined` is NotFound. */
@@ -141,7 +141,7 @@ describe('waitForStatusChecks', () => {
   };
 
   it('waits while the checks initialize, until both say ok', async () => {
-    ec2.reset();
+    resetSdkMocks();
     const ctx = await testContext('ec2');
     statuses(['initializing', 'initializing'], ['ok', 'initializing'], ['ok', 'ok']);
     await waitForStatusChecks(ctx, 'i-1');
@@ -149,7 +149,7 @@ describe('waitForStatusChecks', () => {
   });
 
   it('fails at once when a check says impaired, naming both', async () => {
-    ec2.reset();
+    resetSdkMocks();
     const ctx = await testContext('ec2');
     statuses(['initializing', 'initializing'], ['impaired', 'ok']);
     await expect(waitForStatusChecks(ctx, 'i-1')).rejects.toThrow('instance i-1 failed its status checks (system impaired, instance ok)');

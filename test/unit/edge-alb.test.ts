@@ -1,6 +1,6 @@
 /**
  * The alb phase against a small in-memory ELBv2 behind aws-sdk-client-mock, which behaves as AWS's
- * docs say where moto does not (AWS-NOTES §9, §10): an HTTPS listener needs an ISSUED certificate
+ * docs say where moto does not (docs/aws-behaviour.md#moto-differences, #eventual-consistency): an HTTPS listener needs an ISSUED certificate
  * and may answer CertificateNotFound just after issuance; RegisterTargets refuses a stopped instance.
  */
 import { ACMClient, DescribeCertificateCommand } from '@aws-sdk/client-acm';
@@ -11,15 +11,15 @@ import {
   ElasticLoadBalancingV2ServiceException, ModifyListenerAttributesCommand, ModifyListenerCommand, ModifyLoadBalancerAttributesCommand, ModifyTargetGroupAttributesCommand,
   RegisterTargetsCommand, type Listener, type LoadBalancer, type Rule, type Tag, type TargetDescription, type TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { mockClient } from 'aws-sdk-client-mock';
+import { resetSdkMocks, sdkMock } from '../helpers/mock-sdk.js';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DevenvError } from '../../src/errors.js';
 import alb from '../../src/phases/alb.js';
 import { mutatingOperations, sentCalls } from '../helpers/calls.js';
 import { testContext, type TestContext } from '../helpers/context.js';
 
-const elb = mockClient(ElasticLoadBalancingV2Client);
-const acm = mockClient(ACMClient);
+const elb = sdkMock(ElasticLoadBalancingV2Client);
+const acm = sdkMock(ACMClient);
 const CERT = 'arn:aws:acm:us-east-1:123456789012:certificate/c1';
 const HSTS = 'routing.http.response.strict_transport_security.header_value';
 
@@ -42,8 +42,7 @@ const arn = (kind: string) => `arn:aws:elasticloadbalancing:us-east-1:1234567890
 const elbError = (name: string, message = name) => new ElasticLoadBalancingV2ServiceException({ name, $fault: 'client', $metadata: {}, message });
 
 function fakeElb(): void {
-  elb.reset();
-  acm.reset();
+  resetSdkMocks();
   elb.onAnyCommand().rejects(new Error('ELBv2 call not faked'));
   acm.on(DescribeCertificateCommand).callsFake(() => ({ Certificate: { CertificateArn: CERT, Status: world.certStatus } }));
   elb.on(DescribeLoadBalancersCommand).callsFake((i) => {

@@ -2,22 +2,22 @@
  * The cert phase against aws-sdk-client-mock: ACM as its docs describe it (a DNS-validated
  * certificate that stays PENDING_VALIDATION until its CNAME resolves, can end FAILED, and cannot be
  * deleted while a listener still uses it) and a Route 53 zone. moto issues every certificate after
- * a fixed wait without any record (AWS-NOTES §9), so these cases are tested here.
+ * a fixed wait without any record (docs/aws-behaviour.md#moto-differences), so these cases are tested here.
  */
 import {
   ACMClient, DeleteCertificateCommand, DescribeCertificateCommand, ListCertificatesCommand, ListTagsForCertificateCommand, RequestCertificateCommand,
   ResourceInUseException, ResourceNotFoundException, type CertificateDetail, type Tag,
 } from '@aws-sdk/client-acm';
 import { ChangeResourceRecordSetsCommand, GetChangeCommand, ListResourceRecordSetsCommand, Route53Client, type ResourceRecordSet } from '@aws-sdk/client-route-53';
-import { mockClient } from 'aws-sdk-client-mock';
+import { resetSdkMocks, sdkMock } from '../helpers/mock-sdk.js';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DevenvError } from '../../src/errors.js';
 import cert, { ISSUE_WAIT } from '../../src/phases/cert.js';
 import { sentCalls } from '../helpers/calls.js';
 import { testContext, type TestContext } from '../helpers/context.js';
 
-const acm = mockClient(ACMClient);
-const route53 = mockClient(Route53Client);
+const acm = sdkMock(ACMClient);
+const route53 = sdkMock(Route53Client);
 const ARN = 'arn:aws:acm:us-east-1:123456789012:certificate/0000-1111';
 const RECORD = { Name: '_abc.dev.example.com.', Type: 'CNAME' as const, Value: '_xyz.acm-validations.aws.' };
 
@@ -31,8 +31,7 @@ interface World {
 let world: World;
 
 function fakeAws(): void {
-  acm.reset();
-  route53.reset();
+  resetSdkMocks();
   acm.onAnyCommand().rejects(new Error('ACM call not faked'));
   route53.onAnyCommand().rejects(new Error('Route 53 call not faked'));
   acm.on(ListCertificatesCommand).callsFake(() => ({ CertificateSummaryList: world.certs.map((c) => ({ CertificateArn: c.CertificateArn, DomainName: c.DomainName, Status: c.Status })) }));

@@ -2,19 +2,19 @@
  * The dns phase against a mocked Route 53 zone: a record is devenv's when it aliases this load
  * balancer or the state records it; any other record of a developer's name is left alone unless
  * --take-over-dns. Changes go in one batch, then the phase waits for INSYNC (moto answers INSYNC
- * for any change at once: AWS-NOTES §9).
+ * for any change at once: docs/aws-behaviour.md#moto-differences).
  */
 import { DescribeLoadBalancersCommand, DescribeTagsCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ChangeResourceRecordSetsCommand, GetChangeCommand, ListResourceRecordSetsCommand, Route53Client, type Change, type ResourceRecordSet } from '@aws-sdk/client-route-53';
-import { mockClient } from 'aws-sdk-client-mock';
+import { resetSdkMocks, sdkMock } from '../helpers/mock-sdk.js';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DevenvError } from '../../src/errors.js';
 import dns from '../../src/phases/dns.js';
 import { sentCalls } from '../helpers/calls.js';
 import { testContext, type TestContext } from '../helpers/context.js';
 
-const route53 = mockClient(Route53Client);
-const elbv2 = mockClient(ElasticLoadBalancingV2Client);
+const route53 = sdkMock(Route53Client);
+const elbv2 = sdkMock(ElasticLoadBalancingV2Client);
 /** Another devenv project's load balancer in this region: what its records alias. */
 const ALPHA_LB = { arn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/alpha-alb/1', dnsName: 'alpha-alb-9.us-east-1.elb.amazonaws.com' };
 const LB = { dnsName: 'demo-alb-1.us-east-1.elb.amazonaws.com', canonicalHostedZoneId: 'Z35SXDOTRQ7X7K' };
@@ -32,8 +32,7 @@ beforeEach(async () => {
   records = [];
   getChanges = 0;
   pendingPolls = 0;
-  route53.reset();
-  elbv2.reset();
+  resetSdkMocks();
   elbv2.on(DescribeLoadBalancersCommand).resolves({ LoadBalancers: [{ LoadBalancerArn: ALPHA_LB.arn, DNSName: ALPHA_LB.dnsName }] });
   elbv2.on(DescribeTagsCommand).resolves({ TagDescriptions: [{ ResourceArn: ALPHA_LB.arn, Tags: [{ Key: 'devenv:project', Value: 'alpha' }] }] });
   route53.onAnyCommand().rejects(new Error('Route 53 call not faked'));

@@ -4,7 +4,7 @@
  * process (ssh2's), so the host key check runs in a real handshake; EC2 is faked.
  */
 import { DescribeInstancesCommand, EC2Client, GetConsoleOutputCommand } from '@aws-sdk/client-ec2';
-import { mockClient } from 'aws-sdk-client-mock';
+import { resetSdkMocks, sdkMock } from '../helpers/mock-sdk.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer, type AddressInfo } from 'node:net';
@@ -22,8 +22,8 @@ import { connectWithRetry, type ConnectOptions, type SshTarget } from '../../src
 import { generateEd25519 } from '../../src/ssh/keys.js';
 import { fakeClock, testContext } from '../helpers/context.js';
 
-const ec2 = mockClient(EC2Client);
-beforeEach(() => ec2.reset());
+const ec2 = sdkMock(EC2Client);
+beforeEach(() => resetSdkMocks());
 
 const ED = 'SHA256:Dk8bB4fYw1ZQ3LjCq8wT7vXn2rUaP0sKmE5gHhJiNoA';
 const ECDSA = 'SHA256:qm6dZfJYc8vAq3WmR1nXo2sTbLkPe9uGh4yVw7iZ0aQ';

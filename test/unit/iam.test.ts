@@ -4,7 +4,7 @@ import {
   IAMClient, ListAttachedRolePoliciesCommand, ListInstanceProfilesForRoleCommand, ListRolePoliciesCommand, NoSuchEntityException,
   PutRolePolicyCommand, RemoveRoleFromInstanceProfileCommand, UpdateAssumeRolePolicyCommand, type InstanceProfile, type Role,
 } from '@aws-sdk/client-iam';
-import { mockClient } from 'aws-sdk-client-mock';
+import { resetSdkMocks, sdkMock } from '../helpers/mock-sdk.js';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DevenvError } from '../../src/errors.js';
 import iam from '../../src/phases/iam.js';
@@ -43,7 +43,7 @@ const profile = (over: Partial<InstanceProfile> = {}): InstanceProfile => ({
   Roles: [role()], Tags: ourTags('iam/profile'), ...over,
 });
 
-const mock = mockClient(IAMClient);
+const mock = sdkMock(IAMClient);
 const mutations = () => mutatingOperations(mock);
 
 /** Everything in place and as it should be. */
@@ -54,7 +54,7 @@ function converged() {
 }
 
 beforeEach(() => {
-  mock.reset();
+  resetSdkMocks();
   mock.onAnyCommand().rejects(new Error('unmocked IAM call'));
 });
 
@@ -265,7 +265,7 @@ describe('iam destroy', () => {
     expect(mutations()).toEqual(['RemoveRoleFromInstanceProfile', 'DeleteInstanceProfile', 'DeleteRolePolicy', 'DeleteRole']);
     expect(ctx.state.existing()).toEqual([]);
 
-    mock.reset();
+    resetSdkMocks();
     mock.onAnyCommand().rejects(noSuchEntity()); // every get and delete: already gone
     await iam.destroy(ctx);
     expect(mutations()).toEqual([]);

@@ -13,7 +13,6 @@ import { ExitCode } from '../../src/errors.js';
 import { baseConfig } from '../helpers/context.js';
 
 const BIN = new URL('../../bin/devenv.js', import.meta.url).pathname;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('a second Ctrl-C', () => {
   const sockets: Socket[] = [];
@@ -24,7 +23,9 @@ describe('a second Ctrl-C', () => {
   });
 
   it('quits at once and still removes the lock file', async () => {
-    server = createServer((s) => sockets.push(s)); // accepts, never answers
+    let connected!: () => void;
+    const awsAsked = new Promise<void>((r) => (connected = r));
+    server = createServer((s) => (sockets.push(s), connected())); // accepts, never answers
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as { port: number }).port;
     const dir = mkdtempSync(join(tmpdir(), 'devenv-sigint-'));
@@ -35,12 +36,17 @@ describe('a second Ctrl-C', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    let warned!: () => void;
+    const secondCtrlCWarned = new Promise<void>((r) => (warned = r));
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (stderr.includes('press Ctrl-C again')) warned();
+    });
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-    for (let i = 0; i < 200 && !(existsSync(lock) && sockets.length > 0); i++) await sleep(50);
+    await awsAsked;
     expect(existsSync(lock), 'devenv took the lock and is waiting on AWS').toBe(true);
     child.kill('SIGINT');
-    for (let i = 0; i < 100 && !stderr.includes('press Ctrl-C again'); i++) await sleep(50);
+    await secondCtrlCWarned;
     expect(existsSync(lock), 'after the first Ctrl-C it still waits for the call in flight').toBe(true);
     child.kill('SIGINT');
     expect(await exited).toBe(ExitCode.interrupted);

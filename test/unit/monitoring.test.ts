@@ -1,6 +1,6 @@
 /**
  * The monitoring phase against aws-sdk-client-mock: CloudWatch Logs, CloudWatch, SNS, AWS Backup
- * and IAM as their docs describe them, where moto 5.2.1 differs (AWS-NOTES §9): PutMetricAlarm
+ * and IAM as their docs describe them, where moto 5.2.1 differs (docs/aws-behaviour.md#moto-differences): PutMetricAlarm
  * ignores Tags on an alarm that exists; an e-mail subscription stays PendingConfirmation; a
  * selection cannot be updated, and a just-created role is refused by CreateBackupSelection for a
  * while; UpdateBackupPlan (moto has none); recovery points in the vault.
@@ -23,7 +23,7 @@ import {
 import {
   CreateTopicCommand, GetTopicAttributesCommand, ListSubscriptionsByTopicCommand, ListTagsForResourceCommand as SnsListTags, ListTopicsCommand, SNSClient, SubscribeCommand,
 } from '@aws-sdk/client-sns';
-import { mockClient } from 'aws-sdk-client-mock';
+import { resetSdkMocks, sdkMock } from '../helpers/mock-sdk.js';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,11 +42,11 @@ import type { ConfigInput } from '../../src/config/schema.js';
 import { mutatingOperations, sentCalls } from '../helpers/calls.js';
 import { baseConfig, testContext, type TestContext } from '../helpers/context.js';
 
-const logs = mockClient(CloudWatchLogsClient);
-const cw = mockClient(CloudWatchClient);
-const sns = mockClient(SNSClient);
-const backup = mockClient(BackupClient);
-const iam = mockClient(IAMClient);
+const logs = sdkMock(CloudWatchLogsClient);
+const cw = sdkMock(CloudWatchClient);
+const sns = sdkMock(SNSClient);
+const backup = sdkMock(BackupClient);
+const iam = sdkMock(IAMClient);
 const ACCOUNT = '123456789012';
 const LB_ARN = `arn:aws:elasticloadbalancing:us-east-1:${ACCOUNT}:loadbalancer/app/demo-alb/50dc6c495c0c9188`;
 const tgArn = (d: string) => `arn:aws:elasticloadbalancing:us-east-1:${ACCOUNT}:targetgroup/demo-tg-${d}/73e2d6bc24d8a067`;
@@ -68,8 +68,8 @@ let world: World;
 let ids = 0;
 
 function fakeAws(): void {
+  resetSdkMocks();
   for (const m of [logs, cw, sns, backup, iam]) {
-    m.reset();
     m.onAnyCommand().rejects(new Error('call not faked'));
   }
   logs.on(DescribeLogGroupsCommand).callsFake(({ logGroupNamePrefix }) => ({

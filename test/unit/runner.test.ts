@@ -16,13 +16,19 @@ describe('runner', () => {
     const log: string[] = [];
     let running = 0;
     let peak = 0;
+    // vpc and cert each end only once both have started: run one at a time, they never would.
+    const starts = new Map<string, () => void>();
+    const bothStarted = Promise.all(['vpc', 'cert'].map((n) => new Promise<void>((r) => starts.set(n, r))));
     await runGraph(graph, {
       concurrency: 4,
       run: async (name) => {
         running++;
         peak = Math.max(peak, running);
         log.push(`start ${name}`);
-        await new Promise((r) => setTimeout(r, name === 'cert' ? 30 : 5));
+        if (starts.has(name)) {
+          starts.get(name)!();
+          await bothStarted;
+        }
         log.push(`end ${name}`);
         running--;
       },
@@ -33,11 +39,17 @@ describe('runner', () => {
 
   it('on failure starts nothing new, lets running nodes finish, reports the first error', async () => {
     const finished: string[] = [];
+    // cert, running beside vpc, ends only after vpc has failed.
+    let vpcFailing!: () => void;
+    const vpcFails = new Promise<void>((r) => (vpcFailing = r));
     const result = await runGraph(graph, {
       concurrency: 4,
       run: async (name) => {
-        if (name === 'vpc') throw new Error('vpc broke');
-        await new Promise((r) => setTimeout(r, 20));
+        if (name === 'vpc') {
+          vpcFailing();
+          throw new Error('vpc broke');
+        }
+        if (name === 'cert') await vpcFails;
         finished.push(name);
       },
     });
@@ -74,7 +86,7 @@ describe('runner', () => {
         keepGoing: true,
         run: async (name) => {
           if (name === 'monitoring' && monitoring === 'failed') throw new Error('monitoring broke');
-          if (name === 'monitoring') await new Promise((r) => setTimeout(r, 20));
+          if (name === 'monitoring') for (let turn = 0; turn < 3; turn++) await new Promise((r) => setImmediate(r)); // ends last
           log.push(name);
         },
       });

@@ -2,7 +2,7 @@ import {
   CreateSecretCommand, DeleteSecretCommand, DescribeSecretCommand, GetSecretValueCommand, InvalidRequestException, ListSecretsCommand,
   PutSecretValueCommand, ResourceExistsException, ResourceNotFoundException, RestoreSecretCommand, SecretsManagerClient, TagResourceCommand, type Tag,
 } from '@aws-sdk/client-secrets-manager';
-import { mockClient } from 'aws-sdk-client-mock';
+import { resetSdkMocks, sdkMock } from '../helpers/mock-sdk.js';
 import * as crypto from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,7 +23,7 @@ vi.mock('node:crypto', async (original) => {
 
 const API_KEY = 'sk-ant-api03-THIS-IS-A-TEST-KEY-0123456789';
 
-/** Secrets Manager as AWS-NOTES describes it: names held through the recovery window, ListSecrets hiding deleted secrets. */
+/** Secrets Manager as docs/aws-behaviour.md#errors describes it: names held through the recovery window, ListSecrets hiding deleted secrets. */
 class FakeSecretsManager {
   readonly secrets = new Map<string, { ARN: string; Name: string; Tags: Tag[]; Description?: string; value: string; DeletedDate?: Date; CreatedDate: Date }>();
   nameTakenError: 'aws' | 'moto' = 'aws';
@@ -67,13 +67,13 @@ class FakeSecretsManager {
   };
 }
 
-const mock = mockClient(SecretsManagerClient);
+const mock = sdkMock(SecretsManagerClient);
 let fake: FakeSecretsManager;
 const mutations = () => mutatingOperations(mock);
 const messages = (ctx: { events: unknown[] }) => ctx.events.map((e) => (e as { message?: string }).message ?? '');
 
 beforeEach(() => {
-  mock.reset();
+  resetSdkMocks();
   mock.onAnyCommand().rejects(new Error('unmocked Secrets Manager call'));
   fake = new FakeSecretsManager();
   mock.on(DescribeSecretCommand).callsFake(fake.describe);

@@ -9,7 +9,7 @@ import {
   DescribeNetworkInterfacesCommand, DescribeSecurityGroupRulesCommand, DescribeSecurityGroupsCommand, EC2Client, EC2ServiceException,
   RevokeSecurityGroupIngressCommand, type Filter, type NetworkInterface, type SecurityGroup, type SecurityGroupRule, type Tag,
 } from '@aws-sdk/client-ec2';
-import { mockClient } from 'aws-sdk-client-mock';
+import { resetSdkMocks, sdkMock } from '../helpers/mock-sdk.js';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { isMutating } from '../../src/aws/clients.js';
 import { tagList } from '../../src/aws/tags.js';
@@ -40,7 +40,7 @@ let world: World;
 let counter = 0;
 let crashAfter: string | undefined;
 const newId = (prefix: string) => `${prefix}-${(++counter).toString(16).padStart(8, '0')}`;
-const ec2 = mockClient(EC2Client);
+const ec2 = sdkMock(EC2Client);
 
 const awsError = (code: string, message = code) => new EC2ServiceException({ name: code, $fault: 'client', $metadata: {}, message });
 const tagOf = (tags: Tag[] | undefined, key: string) => tags?.find((t) => t.Key === key)?.Value;
@@ -178,7 +178,7 @@ async function converged(ctx: TestContext): Promise<{ alb: string; host: string 
 }
 
 beforeEach(() => {
-  ec2.reset();
+  resetSdkMocks();
   world = { groups: [], rules: [], interfaces: [], lagging: new Set(), unlisted: new Set() };
   crashAfter = undefined;
   fakeEc2();

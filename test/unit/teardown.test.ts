@@ -25,7 +25,7 @@ import {
 import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand, Route53Client, type ResourceRecordSet } from '@aws-sdk/client-route-53';
 import { ListSecretsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ListTagsForResourceCommand as TopicTags, ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
-import { mockClient } from 'aws-sdk-client-mock';
+import { resetSdkMocks, sdkMock } from '../helpers/mock-sdk.js';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { isDevelopersRecord } from '../../src/aws/sweep/edge.js';
 import { keptSummary, notDeleted, type Leftover } from '../../src/aws/sweep/report.js';
@@ -34,16 +34,16 @@ import type { RunOptions } from '../../src/phases/types.js';
 import { teardown } from '../../src/phases/teardown.js';
 import { testContext } from '../helpers/context.js';
 
-const ec2 = mockClient(EC2Client);
-const elb = mockClient(ElasticLoadBalancingV2Client);
-const acm = mockClient(ACMClient);
-const r53 = mockClient(Route53Client);
-const iam = mockClient(IAMClient);
-const sm = mockClient(SecretsManagerClient);
-const logs = mockClient(CloudWatchLogsClient);
-const cw = mockClient(CloudWatchClient);
-const sns = mockClient(SNSClient);
-const backup = mockClient(BackupClient);
+const ec2 = sdkMock(EC2Client);
+const elb = sdkMock(ElasticLoadBalancingV2Client);
+const acm = sdkMock(ACMClient);
+const r53 = sdkMock(Route53Client);
+const iam = sdkMock(IAMClient);
+const sm = sdkMock(SecretsManagerClient);
+const logs = sdkMock(CloudWatchLogsClient);
+const cw = sdkMock(CloudWatchClient);
+const sns = sdkMock(SNSClient);
+const backup = sdkMock(BackupClient);
 const MOCKS = { ec2, elb, acm, r53, iam, sm, logs, cw, sns, backup };
 
 const ours = (resource: string, extra: { Key: string; Value: string }[] = []): { Key: string; Value: string }[] => [{ Key: 'devenv:project', Value: 'demo' }, { Key: 'devenv:resource', Value: resource }, ...extra];
@@ -61,8 +61,8 @@ const ZONE_RECORDS: ResourceRecordSet[] = [
 
 /** One of every kind devenv creates, the project's, and a few of another project's next to them. */
 function world(): void {
+  resetSdkMocks();
   for (const m of Object.values(MOCKS)) {
-    m.reset();
     m.resolves({});
   }
   // EC2

@@ -5,7 +5,7 @@
 import { DescribeInstanceStatusCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { DescribeTargetHealthCommand, ElasticLoadBalancingV2Client, type TargetHealthDescription } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ListResourceRecordSetsCommand, Route53Client, type ResourceRecordSet } from '@aws-sdk/client-route-53';
-import { mockClient } from 'aws-sdk-client-mock';
+import { resetSdkMocks, sdkMock } from '../helpers/mock-sdk.js';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { dnsChecks, instanceCheck, resolutionVerdict, targetChecks, targetVerdict } from '../../src/checks/aws.js';
 import { containerVerdict } from '../../src/checks/containers.js';
@@ -14,17 +14,15 @@ import test from '../../src/phases/test.js';
 import { cli } from '../helpers/cli.js';
 import { testContext } from '../helpers/context.js';
 
-const ec2 = mockClient(EC2Client);
-const elbv2 = mockClient(ElasticLoadBalancingV2Client);
-const route53 = mockClient(Route53Client);
+const ec2 = sdkMock(EC2Client);
+const elbv2 = sdkMock(ElasticLoadBalancingV2Client);
+const route53 = sdkMock(Route53Client);
 const I = 'i-0123456789abcdef0';
 const LB = { dnsName: 'demo-alb-1.us-east-1.elb.amazonaws.com' };
 const alice = { name: 'alice', port: 8443, hostname: 'alice.dev.example.com' };
 
 beforeEach(() => {
-  ec2.reset();
-  elbv2.reset();
-  route53.reset();
+  resetSdkMocks();
   ec2.onAnyCommand().rejects(new Error('EC2 call not faked'));
   elbv2.onAnyCommand().rejects(new Error('ELB call not faked'));
   route53.onAnyCommand().rejects(new Error('Route 53 call not faked'));

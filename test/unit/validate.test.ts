@@ -11,19 +11,19 @@ import {
 import { DescribeRulesCommand, ElasticLoadBalancingV2Client, ListenerNotFoundException } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { GetHostedZoneCommand, ListResourceRecordSetsCommand, NoSuchHostedZone, Route53Client, Route53ServiceException } from '@aws-sdk/client-route-53';
 import { GetCallerIdentityCommand, STSClient, STSServiceException } from '@aws-sdk/client-sts';
-import { mockClient } from 'aws-sdk-client-mock';
+import { resetSdkMocks, sdkMock } from '../helpers/mock-sdk.js';
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateEd25519 } from '../../src/ssh/keys.js';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { DevenvError, InterruptedError } from '../../src/errors.js';
 import validate from '../../src/phases/validate.js';
 import { baseConfig, testContext, type TestContext } from '../helpers/context.js';
 
-const sts = mockClient(STSClient);
-const ec2 = mockClient(EC2Client);
-const route53 = mockClient(Route53Client);
+const sts = sdkMock(STSClient);
+const ec2 = sdkMock(EC2Client);
+const route53 = sdkMock(Route53Client);
 
 const ACCOUNT = '123456789012';
 const AMI = 'ami-0123456789abcdef0';
@@ -39,9 +39,7 @@ const zone = (name: string, state = 'available') => ({ ZoneName: name, ZoneId: `
 
 /** A healthy account in us-east-1: every check passes. Tests replace one answer each. Unmocked calls fail. */
 function healthyAws(): void {
-  sts.reset();
-  ec2.reset();
-  route53.reset();
+  resetSdkMocks();
   const unexpected = () => new Error('unexpected AWS call in this test');
   sts.onAnyCommand().rejects(unexpected());
   ec2.onAnyCommand().rejects(unexpected());
@@ -126,9 +124,10 @@ describe('validate apply', () => {
     }));
     const ctx = await testContext('validate');
     const run = validate.apply(ctx);
-    await new Promise((r) => setTimeout(r, 20));
-    expect(route53.commandCalls(GetHostedZoneCommand)).toHaveLength(1);
-    expect(ec2.commandCalls(DescribeInstanceTypesCommand)).toHaveLength(1);
+    await vi.waitFor(() => {
+      expect(route53.commandCalls(GetHostedZoneCommand)).toHaveLength(1);
+      expect(ec2.commandCalls(DescribeInstanceTypesCommand)).toHaveLength(1);
+    });
     answer();
     await run;
   });
@@ -457,7 +456,7 @@ describe('instance type', () => {
 });
 
 describe('load balancer capacity', () => {
-  const elb = mockClient(ElasticLoadBalancingV2Client);
+  const elb = sdkMock(ElasticLoadBalancingV2Client);
   const hostRule = (host: string, i: number) => ({ RuleArn: `arn:rule/${i}`, Priority: String(i + 1), IsDefault: false, Conditions: [{ Field: 'host-header', HostHeaderConfig: { Values: [host] } }] });
   /** 90 small developers: the most the config allows; they fit a t3.2xlarge only with tiny reservations. */
   const ninety = { developers: 90, containers: { cpuReservation: 0.05, memoryReservationMiB: 256, cpuLimit: 0.1, memoryLimitMiB: 512 } };

@@ -11,7 +11,7 @@ import {
   EC2Client, EC2ServiceException, type AttachmentStatus, ModifySubnetAttributeCommand, ModifyVpcAttributeCommand, ReplaceRouteCommand,
   type Filter, type InternetGateway, type NetworkInterface, type RouteTable, type Subnet, type Tag, type TagSpecification, type Vpc,
 } from '@aws-sdk/client-ec2';
-import { mockClient } from 'aws-sdk-client-mock';
+import { resetSdkMocks, sdkMock } from '../helpers/mock-sdk.js';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { isMutating } from '../../src/aws/clients.js';
 import { CREATE_VISIBILITY, DEPENDENCY_RELEASE } from '../../src/aws/retry.js';
@@ -42,7 +42,7 @@ let counter = 0;
 let crash: { afterOp?: string; afterCall?: number } = {};
 let mutatingCalls = 0;
 const newId = (prefix: string) => `${prefix}-${(++counter).toString(16).padStart(8, '0')}`;
-const ec2 = mockClient(EC2Client);
+const ec2 = sdkMock(EC2Client);
 
 /** What EC2 reports for an attached internet gateway, though the SDK's AttachmentStatus type does not list it. */
 const ATTACHED = 'available' as AttachmentStatus;
@@ -241,7 +241,7 @@ const progress = (ctx: TestContext) => ctx.events.filter((e) => e.type === 'prog
 const emptyWorld = (): World => ({ vpcs: [], subnets: [], gateways: [], tables: [], interfaces: [], dns: {}, tokens: {} });
 
 beforeEach(() => {
-  ec2.reset();
+  resetSdkMocks();
   world = emptyWorld();
   crash = {};
   lost = {};

@@ -41,7 +41,8 @@ export function planSpec(ctx: Pick<Context, 'aws' | 'model'>, p: PlannedResource
       const out = await ctx.aws.backup.send(new CreateBackupPlanCommand({ BackupPlan: want, BackupPlanTags: p.tags, CreatorRequestId: token }));
       return { BackupPlanId: out.BackupPlanId!, BackupPlanArn: out.BackupPlanArn, VersionId: out.VersionId, BackupPlan: { BackupPlanName: want.BackupPlanName, Rules: [] } };
     },
-    // AWS returns the existing plan for a repeated CreatorRequestId; moto answers AlreadyExists (AWS-NOTES §9).
+    // AWS returns the existing plan for a repeated CreatorRequestId; moto answers AlreadyExists
+    // (docs/aws-behaviour.md#moto-differences).
     alreadyExists: (err) => hasCode(err, BackupCode.alreadyExists),
     idOf: (plan) => plan.BackupPlanId,
     attrs: (plan) => ({ arn: plan.BackupPlanArn! }),

@@ -24,7 +24,10 @@ export const listListeners = async (ctx: Pick<Context, 'aws'>, lbArn: string): P
 export const listRules = async (ctx: Pick<Context, 'aws'>, listenerArn: string): Promise<Rule[]> =>
   (await ctx.aws.elbv2.send(new DescribeRulesCommand({ ListenerArn: listenerArn, PageSize: 400 }))).Rules ?? [];
 
-/** CreateListener/ModifyListener can refuse a just-issued certificate for a while (AWS-NOTES §10; Terraform retries). */
+/**
+ * CreateListener/ModifyListener can refuse a just-issued certificate for a while
+ * (docs/aws-behaviour.md#eventual-consistency; Terraform retries).
+ */
 const CERTIFICATE_PROPAGATION: ConsistencyWindow = { name: 'the new certificate to reach the load balancer', windowMs: 2 * 60_000, intervalMs: 5_000 };
 
 const retryingCertificate = <T>(ctx: Elb, call: () => Promise<T>) =>

@@ -56,7 +56,10 @@ export function loadBalancerSpec(ctx: Elb, planned: PlannedResource, placement?:
   };
 }
 
-/** The attributes devenv sets, from the blueprint (AWS-NOTES §5: websockets, code-server's Origin check). */
+/**
+ * The attributes devenv sets, from the blueprint (websockets, code-server's Origin check:
+ * docs/aws-behaviour.md#load-balancer-and-code-server).
+ */
 export function wantedAttributes(planned: PlannedResource): Record<string, string> {
   const p = planned.properties;
   return {

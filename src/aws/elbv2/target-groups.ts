@@ -17,7 +17,10 @@ import { tagsOf } from './tags.js';
 
 type Elb = Pick<Context, 'aws' | 'model'>;
 
-/** `/healthz` answers 200 without a login and is not counted as activity (AWS-NOTES §5). */
+/**
+ * `/healthz` answers 200 without a login and is not counted as activity
+ * (docs/aws-behaviour.md#load-balancer-and-code-server).
+ */
 export const HEALTH_CHECK = { HealthCheckPath: '/healthz', HealthCheckIntervalSeconds: 30, HealthCheckTimeoutSeconds: 5, HealthyThresholdCount: 2, UnhealthyThresholdCount: 3, Matcher: { HttpCode: '200' } };
 export const DEREGISTRATION_DELAY = '30';
 
@@ -38,7 +41,8 @@ export function targetGroupSpec(ctx: Elb, planned: PlannedResource, listed: Targ
       }));
       return out.TargetGroups![0]!;
     } catch (err) {
-      // AWS returns the existing group for an identical call; moto refuses it (AWS-NOTES §9). Either way it is this one.
+      // AWS returns the existing group for an identical call; moto refuses it
+      // (docs/aws-behaviour.md#moto-differences). Either way it is this one.
       if (!hasCode(err, ElbCode.duplicateTargetGroupName)) throw err;
       return (await ctx.aws.elbv2.send(new DescribeTargetGroupsCommand({ Names: [planned.name] }))).TargetGroups![0]!;
     }

@@ -46,7 +46,10 @@ export const certificateArn = (ctx: Context): string | undefined => {
   return typeof arn === 'string' ? arn : undefined;
 };
 
-/** AWS refuses an HTTPS listener with a certificate that is not issued yet (moto accepts it: AWS-NOTES §9). */
+/**
+ * AWS refuses an HTTPS listener with a certificate that is not issued yet (moto accepts it:
+ * docs/aws-behaviour.md#moto-differences).
+ */
 export async function requireIssued(ctx: Context, arn: string): Promise<void> {
   const cert = await describeCertificate(ctx, arn);
   if (cert?.Status === 'ISSUED') return;

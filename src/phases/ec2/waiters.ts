@@ -56,7 +56,7 @@ export async function sdkWait(
 const isPassing = (err: unknown) => isThrottling(err) || isNotFound(err) || (err as { $fault?: string }).$fault === 'server';
 
 /**
- * The SDK's waiters retry every error their acceptors do not name (AWS-NOTES §1), so expired
+ * The SDK's waiters retry every error their acceptors do not name (docs/aws-behaviour.md#waiters), so expired
  * credentials or an AccessDenied would poll until the bound, up to hours. This client stops the
  * waiter at the first error no later poll can fix, and keeps it to throw instead.
  */
@@ -126,7 +126,7 @@ const DEAD_ENDS: Record<InstanceTarget, string[]> = {
 const INSTANCE_POLL_MS = 5_000;
 
 /**
- * Polls an instance's state until it is `target`. Unlike the SDK's waiters (AWS-NOTES §10), a
+ * Polls an instance's state until it is `target`. Unlike the SDK's waiters (docs/aws-behaviour.md#waiters), a
  * transitional state (`pending` or `running` just after StopInstances or TerminateInstances,
  * `stopping`) means "not yet", never failure; a missing instance counts as terminated (and as not
  * visible yet otherwise). A timeout names the state last seen.

@@ -10,8 +10,8 @@ export interface Delegation {
 
 /**
  * Is the zone's domain delegated to this hosted zone? A public hosted zone proves nothing by itself
- * (AWS-NOTES §10): when the registrar or the parent zone names other name servers, ACM never sees
- * the validation record and the certificate waits until it times out.
+ * (docs/aws-behaviour.md#certificates-and-dns): when the registrar or the parent zone names other name
+ * servers, ACM never sees the validation record and the certificate waits until it times out.
  */
 export async function checkDelegation(ctx: Pick<Context, 'dns'>, zoneId: string, zoneName: string, zoneServers: string[]): Promise<Delegation> {
   const domain = normalName(zoneName);
