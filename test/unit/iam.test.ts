@@ -47,7 +47,7 @@ const mock = sdkMock(IAMClient);
 const mutations = () => mutatingOperations(mock);
 
 /** Everything in place and as it should be. */
-function converged() {
+function inPlace() {
   mock.on(GetRoleCommand).resolves({ Role: role() });
   mock.on(GetRolePolicyCommand).resolves({ RoleName: 'demo-ec2-role', PolicyName: 'demo-ec2-policy', PolicyDocument: asAwsReturnsIt(leastPrivilege) });
   mock.on(GetInstanceProfileCommand).resolves({ InstanceProfile: profile() });
@@ -117,7 +117,7 @@ describe('iam apply', () => {
 
   it('makes no mutating call when everything exists and the policies grant the same', async () => {
     const ctx = await testContext('iam');
-    converged();
+    inPlace();
     await iam.apply(ctx);
     expect(mutations()).toEqual([]);
     expect(ctx.state.resource('iam/role')?.id).toBe(ROLE_ARN); // adopted by name
@@ -129,7 +129,7 @@ describe('iam apply', () => {
 
   it('rewrites a drifted policy with exactly one PutRolePolicy scoped to this project', async () => {
     const ctx = await testContext('iam');
-    converged();
+    inPlace();
     const widened = { ...leastPrivilege, Statement: [{ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: '*' }] };
     mock.on(GetRolePolicyCommand).resolves({ PolicyDocument: encodeURIComponent(JSON.stringify(widened)) });
     mock.on(PutRolePolicyCommand).resolves({});
@@ -152,7 +152,7 @@ describe('iam apply', () => {
 
   it('resets a trust policy that lets anything but EC2 assume the role', async () => {
     const ctx = await testContext('iam');
-    converged();
+    inPlace();
     const wider = { ...trust, Statement: [...trust.Statement, { Effect: 'Allow', Principal: { AWS: '*' }, Action: 'sts:AssumeRole' }] };
     mock.on(GetRoleCommand).resolves({ Role: role({ AssumeRolePolicyDocument: encodeURIComponent(JSON.stringify(wider)) }) });
     mock.on(UpdateAssumeRolePolicyCommand).resolves({});
@@ -163,7 +163,7 @@ describe('iam apply', () => {
 
   it('adds the role to a profile that holds none, and swaps out a stranger', async () => {
     const ctx = await testContext('iam');
-    converged();
+    inPlace();
     mock.on(GetInstanceProfileCommand).resolves({ InstanceProfile: profile({ Roles: [] }) });
     mock.on(AddRoleToInstanceProfileCommand).resolves({});
     await iam.apply(ctx);
@@ -179,7 +179,7 @@ describe('iam apply', () => {
 
   it('adopts a role another run created but did not record (EntityAlreadyExists)', async () => {
     const ctx = await testContext('iam');
-    converged();
+    inPlace();
     mock.on(GetRoleCommand).rejectsOnce(noSuchEntity()).resolves({ Role: role() });
     mock.on(CreateRoleCommand).rejects(new EntityAlreadyExistsException({ message: 'exists', $metadata: {} }));
     await iam.apply(ctx);
@@ -189,7 +189,7 @@ describe('iam apply', () => {
 
   it('refuses a role of the same name that devenv did not make', async () => {
     const ctx = await testContext('iam');
-    converged();
+    inPlace();
     mock.on(GetRoleCommand).resolves({ Role: role({ Tags: [] }) });
     await expect(iam.apply(ctx)).rejects.toThrow(/IAM role demo-ec2-role already exists but is not devenv's/);
     expect(mutations()).toEqual([]);
@@ -198,7 +198,7 @@ describe('iam apply', () => {
   it('needs the account that validate records', async () => {
     const ctx = await testContext('iam');
     delete ctx.state.data.account;
-    converged();
+    inPlace();
     await expect(iam.apply(ctx)).rejects.toSatisfy((e: DevenvError) => e.kind === 'state' && /devenv phase validate/.test(e.remedy ?? ''));
   });
 });
@@ -256,7 +256,7 @@ describe('iam apply: a just-created role is not known everywhere yet (IAM propag
 describe('iam destroy', () => {
   it('empties and deletes the profile, then the policy, then the role; a second run finds nothing', async () => {
     const ctx = await testContext('iam');
-    converged();
+    inPlace();
     await iam.apply(ctx);
     mock.resetHistory();
     for (const c of [RemoveRoleFromInstanceProfileCommand, DeleteInstanceProfileCommand, DeleteRolePolicyCommand, DeleteRoleCommand]) mock.on(c as typeof DeleteRoleCommand).resolves({});
@@ -299,7 +299,7 @@ describe('iam plan and status', () => {
 
   it('plans an update for a drifted policy and reports live rows', async () => {
     const ctx = await testContext('iam');
-    converged();
+    inPlace();
     mock.on(GetRolePolicyCommand).resolves({ PolicyDocument: encodeURIComponent('{"Version":"2012-10-17","Statement":[]}') });
     expect((await iam.plan(ctx)).map((c) => c.action)).toEqual(['adopt', 'update', 'adopt']);
     const rows = await iam.status(ctx);
