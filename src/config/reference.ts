@@ -53,6 +53,10 @@ export function configKeys(schema: z.ZodType = configSchema, prefix = ''): Confi
   });
 }
 
+/** The first of a key's examples (JSON Schema's `examples`), if it has any. */
+export const exampleOf = (k: ConfigKey): unknown =>
+  (layers(k.schema).map((s) => globalRegistry.get(s)?.examples).find((e) => e !== undefined) as unknown[] | undefined)?.[0];
+
 /** A union's options (each under its wrappers), or the schema itself. */
 const alternatives = (schema: z.ZodType): z.ZodType[] =>
   schema instanceof z.ZodUnion ? (schema.def.options as z.ZodType[]).map(innermost) : [schema];

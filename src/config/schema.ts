@@ -119,8 +119,10 @@ const developers = z
   ], { message: `must be a count from 1 to ${MAX_DEVELOPERS}, or a list of developer names` })
   .describe('names (`["alice","bob"]`), objects with per-developer settings (`{"name":"bob","memoryLimitMiB":8192}`), '
     + `or a count (\`8\` → \`dev1\`…\`dev8\`); DNS labels, unique, at most ${MAX_DEVELOPERS}`)
+  .meta({ examples: [['alice', 'bob', 'carol']] })
   .register(referenceNotes, { type: 'number or list' });
 
+/** A key's first example (`examples`, as in JSON Schema) is what `devenv init` writes for it; other keys get their default. */
 export const configSchema = z
   .object({
     $schema: z.string().optional()
@@ -131,7 +133,8 @@ export const configSchema = z
       .describe('project name, a DNS label of at most 28 characters: prefixes every resource name, tags '
         + "everything. A name too long for its AWS API (a target group's 32 characters) or starting with a "
         + 'prefix AWS reserves (`sg-`, `internal-`) is shortened to a readable prefix and a hash; the full '
-        + 'name stays in the `Name` tag'),
+        + 'name stays in the `Name` tag')
+      .meta({ examples: ['code-server-multi-dev'] }),
     environment: z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/, { message: 'must be 1 to 32 letters, digits, _ . or -' }).default('production')
       .describe('`Environment` tag (1–32 letters, digits, `_ . -`)'),
     region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { message: 'is not an AWS region such as ap-southeast-7' }).default('ap-southeast-7')
@@ -145,12 +148,14 @@ export const configSchema = z
     baseDomain: z.string().regex(DOMAIN, { message: 'is not a domain name such as dev.example.com' })
       .describe("developers get `https://<name>.<baseDomain>`; at most 62 characters (the certificate's "
         + '`*.<baseDomain>` may have 64), and each `<name>.<baseDomain>` at most 128 (a load balancer host '
-        + 'rule)'),
+        + 'rule)')
+      .meta({ examples: ['dev.example.com'] }),
     // The aws CLI prints ids as /hostedzone/Z…: accepted, and kept without the prefix.
     hostedZoneId: z.string().regex(/^(\/hostedzone\/)?[A-Z0-9]{1,32}$/, { message: 'is not a Route 53 hosted zone id such as Z1234567890ABC' })
       .transform((id) => id.replace(/^\/hostedzone\//, ''))
       .describe('the public Route 53 zone of `baseDomain` (or a parent), delegated to it: `Z0123456789ABC`, or '
-        + '`/hostedzone/Z0123456789ABC` as the aws CLI prints it'),
+        + '`/hostedzone/Z0123456789ABC` as the aws CLI prints it')
+      .meta({ examples: ['Z1234567890ABC'] }),
     network: z
       .object({
         vpcCidr: cidr.default('10.0.0.0/16').describe('VPC block, /16 to /26 (it must hold both subnets)'),
@@ -186,7 +191,8 @@ export const configSchema = z
       .object({
         adminCidr: cidr.optional()
           .describe('the only source allowed on port 22, a CIDR block (`203.0.113.7/32`; a bare address is refused '
-            + 'with the `/32` suggested). Give this or `ssh.adminCidrs`, not both'),
+            + 'with the `/32` suggested). Give this or `ssh.adminCidrs`, not both')
+          .meta({ examples: ['203.0.113.7/32'] }),
         adminCidrs: cidrList(cidr).min(1, { message: 'must list at least one CIDR block' }).max(20, { message: 'must list at most 20 CIDR blocks' }).optional()
           .describe('the sources allowed on port 22 (up to 20 IPv4 blocks, each listed once), instead of '
             + "`adminCidr`: one rule each in the host's security group, reconciled by `up`"),
