@@ -1,7 +1,7 @@
 /**
- * The README's configuration reference, made from the config schema: each key's type, default and
- * meaning are declared there alone (`npm run build` writes the table into the README; a test checks
- * it is current).
+ * The config's keys as the schema declares them, and what is made from them: the README's
+ * configuration reference (`npm run build` writes it; a test checks it is current) and the examples
+ * `devenv init` writes. Each key's type, default, meaning and example are declared in the schema alone.
  */
 import { globalRegistry, z } from 'zod';
 import { configSchema, referenceNotes, type ReferenceNote } from './schema.js';
@@ -21,7 +21,7 @@ export interface ConfigKey {
 function layers(schema: z.ZodType): z.ZodType[] {
   const out = [schema];
   for (let s = schema; ; out.push(s)) {
-    if (s instanceof z.ZodOptional || s instanceof z.ZodDefault || s instanceof z.ZodPrefault || s instanceof z.ZodNullable) {
+    if (s instanceof z.ZodOptional || s instanceof z.ZodDefault || s instanceof z.ZodPrefault) {
       s = s.def.innerType as z.ZodType;
     } else if (s instanceof z.ZodPipe) {
       s = s.def.in as z.ZodType;
@@ -30,7 +30,9 @@ function layers(schema: z.ZodType): z.ZodType[] {
 }
 
 const innermost = (schema: z.ZodType): z.ZodType => layers(schema).at(-1)!;
-const noteOf = (schema: z.ZodType): ReferenceNote => Object.assign({}, ...layers(schema).map((s) => referenceNotes.get(s)).reverse());
+/** The notes on a key, a wrapper's over those of the schema it wraps. */
+const noteOf = (schema: z.ZodType): ReferenceNote =>
+  Object.assign({}, ...layers(schema).map((s) => referenceNotes.get(s)).reverse());
 /** The description nearest the key: what a wrapper says overrides what the schema it wraps says. */
 const descriptionOf = (schema: z.ZodType): string | undefined =>
   layers(schema).map((s) => globalRegistry.get(s)?.description).find((d) => d !== undefined);
@@ -49,20 +51,22 @@ export function configKeys(schema: z.ZodType = configSchema, prefix = ''): Confi
     };
     const objects = alternatives(inner).filter((s) => s instanceof z.ZodArray)
       .flatMap((a) => alternatives(innermost(a.def.element as z.ZodType))).filter((s) => s instanceof z.ZodObject);
-    return [own, ...objects.flatMap((o) => configKeys(o, `${key}[].`).map((k) => ({ ...k, required: false })))];
+    return [own, ...objects.flatMap((o) => configKeys(o, `${key}[].`))];
   });
 }
 
 /** The first of a key's examples (JSON Schema's `examples`), if it has any. */
-export const exampleOf = (k: ConfigKey): unknown =>
-  (layers(k.schema).map((s) => globalRegistry.get(s)?.examples).find((e) => e !== undefined) as unknown[] | undefined)?.[0];
+export function exampleOf(k: ConfigKey): unknown {
+  const examples = layers(k.schema).map((s) => globalRegistry.get(s)?.examples).find((e) => e !== undefined);
+  return (examples as unknown[] | undefined)?.[0];
+}
 
 /** A union's options (each under its wrappers), or the schema itself. */
 const alternatives = (schema: z.ZodType): z.ZodType[] =>
   schema instanceof z.ZodUnion ? (schema.def.options as z.ZodType[]).map(innermost) : [schema];
 
 /** What a value of a key is, in words: `string`, `list of 2 CIDRs`, `number or list`. */
-export function typeOf(schema: z.ZodType): { one: string; many: string } {
+function typeOf(schema: z.ZodType): { one: string; many: string } {
   const note = noteOf(schema);
   if (note.type) return { one: note.type, many: `${note.type}s` };
   const s = innermost(schema);
@@ -73,7 +77,8 @@ export function typeOf(schema: z.ZodType): { one: string; many: string } {
   }
   if (s instanceof z.ZodUnion) return plain([...new Set(alternatives(s).map((o) => typeOf(o).one))].join(' or '));
   if (s instanceof z.ZodObject || s instanceof z.ZodRecord) return plain('object');
-  const kind = s instanceof z.ZodString ? 'string' : s instanceof z.ZodNumber ? 'number' : s instanceof z.ZodBoolean ? 'boolean' : 'value';
+  const kind = s instanceof z.ZodString ? 'string' : s instanceof z.ZodNumber ? 'number'
+    : s instanceof z.ZodBoolean ? 'boolean' : 'value';
   return note.noun ? { one: `${kind} (${note.noun})`, many: `${note.noun}s` } : plain(kind);
 }
 
@@ -106,6 +111,8 @@ export const REFERENCE_MARKERS = {
 export function withConfigReference(readme: string): string {
   const start = readme.indexOf(REFERENCE_MARKERS.start);
   const end = readme.indexOf(REFERENCE_MARKERS.end);
-  if (start < 0 || end < start) throw new Error(`README.md lacks the markers of the config reference: ${REFERENCE_MARKERS.start}`);
+  if (start < 0 || end < start) {
+    throw new Error(`README.md lacks the markers of the config reference: ${REFERENCE_MARKERS.start}`);
+  }
   return `${readme.slice(0, start + REFERENCE_MARKERS.start.length)}\n${configReference()}\n${readme.slice(end)}`;
 }
