@@ -5,7 +5,7 @@ import type { CallHook } from './aws/clients.js';
 import { DEFAULT_CONFIG_PATH, DEFAULT_STATE_PATH } from './defaults.js';
 import { DevenvError, ExitCode, exitCodeFor, messageOf } from './errors.js';
 import { PHASE_NAMES, type Context, type PhaseName } from './phases/types.js';
-import { APPLY_FLAGS, DESTROY_FLAGS, type FlagTable, type FlagValues, type RunOptions } from './run-options.js';
+import { APPLY_FLAGS, DESTROY_FLAGS, flagValues, withFlags, type FlagTable, type RunOptions } from './run-options.js';
 import { CREDENTIAL_FORMATS, type CredentialFormat } from './secrets/credential-files.js';
 import { Reporter } from './ui/events.js';
 
@@ -39,24 +39,6 @@ const UP_FLAGS = {
     description: 'comma-separated phases not to run this time, with the phases that need them (storage,containers: no SSH to the host)',
   },
 } as const satisfies FlagTable;
-
-/** Adds a table's flags to a command: a boolean one is false unless given (true for a `--no-…` one). */
-function withFlags(command: Command, flags: FlagTable): Command {
-  for (const { flag, description } of Object.values(flags)) {
-    const option = new Option(flag, description);
-    command.addOption(option.isBoolean() ? option.default(false) : option);
-  }
-  return command;
-}
-
-/** The values commander parsed for a table's flags, by the table's keys (`--no-final-snapshot` → noFinalSnapshot). */
-function flagValues<T extends FlagTable>(flags: T, parsed: Record<string, unknown>): FlagValues<T> {
-  return Object.fromEntries(Object.entries(flags).map(([key, { flag }]) => {
-    const option = new Option(flag);
-    const value = parsed[option.attributeName()];
-    return [key, option.negate ? !value : value];
-  })) as FlagValues<T>;
-}
 
 /** The run options of `up` and `phase`, refusing values that cannot work before anything runs. */
 function applyRunOptions(parsed: Record<string, unknown>): RunOptions {

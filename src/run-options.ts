@@ -3,6 +3,8 @@
  * from these tables, `RunOptions` is their type, and the values commander parses map onto it.
  */
 
+import { Option, type Command } from 'commander';
+
 /** One flag as commander spells it (`--name`, `--name <value>`, `--no-name`) with its help line. */
 export interface FlagSpec {
   readonly flag: string;
@@ -16,6 +18,24 @@ type FlagValue<F extends FlagSpec> = F['flag'] extends `${string}<${string}>` ? 
 
 /** What a table's flags gave, by the table's keys. */
 export type FlagValues<T extends FlagTable> = { -readonly [K in keyof T]?: FlagValue<T[K]> };
+
+/** Adds a table's flags to a command: a boolean one is false unless given (true for a `--no-…` one). */
+export function withFlags(command: Command, flags: FlagTable): Command {
+  for (const { flag, description } of Object.values(flags)) {
+    const option = new Option(flag, description);
+    command.addOption(option.isBoolean() ? option.default(false) : option);
+  }
+  return command;
+}
+
+/** The values commander parsed for a table's flags, by the table's keys (`--no-final-snapshot` → noFinalSnapshot). */
+export function flagValues<T extends FlagTable>(flags: T, parsed: Record<string, unknown>): FlagValues<T> {
+  return Object.fromEntries(Object.entries(flags).map(([key, { flag }]) => {
+    const option = new Option(flag);
+    const value = parsed[option.attributeName()];
+    return [key, option.negate ? !value : value];
+  })) as FlagValues<T>;
+}
 
 /** Flags of `up` and `phase`. */
 export const APPLY_FLAGS = {
