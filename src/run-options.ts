@@ -54,7 +54,10 @@ export const APPLY_FLAGS = {
     description: "trust the host's SSH key when nothing vouches for it (its console never showed it, ssh.host) "
       + 'or it differs from the one expected; only for a key you have checked',
   },
-  purgeRemoved: { flag: '--purge-removed', description: 'delete the data folders of developers removed from the config' },
+  purgeRemoved: {
+    flag: '--purge-removed',
+    description: 'delete the data folders of developers removed from the config',
+  },
   takeOverDns: { flag: '--take-over-dns', description: "overwrite a developer's DNS record that devenv did not make" },
   resolve: {
     flag: '--resolve <ip>',
@@ -67,7 +70,10 @@ export const APPLY_FLAGS = {
 export const DESTROY_FLAGS = {
   deleteData: { flag: '--delete-data', description: 'also delete the data volume (a final snapshot is taken first)' },
   noFinalSnapshot: { flag: '--no-final-snapshot', description: 'with --delete-data: skip the final snapshot' },
-  forceDeleteSecrets: { flag: '--force-delete-secrets', description: 'delete secrets at once, without the recovery window' },
+  forceDeleteSecrets: {
+    flag: '--force-delete-secrets',
+    description: 'delete secrets at once, without the recovery window',
+  },
 } as const satisfies FlagTable;
 
 /** The flags of this run that change what a phase may do. */
