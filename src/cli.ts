@@ -4,7 +4,8 @@ import { Command, CommanderError, Option } from 'commander';
 import type { CallHook } from './aws/clients.js';
 import { DEFAULT_CONFIG_PATH, DEFAULT_STATE_PATH } from './defaults.js';
 import { DevenvError, ExitCode, exitCodeFor, messageOf } from './errors.js';
-import { PHASE_NAMES, type Context, type PhaseName, type RunOptions } from './phases/types.js';
+import { PHASE_NAMES, type Context, type PhaseName } from './phases/types.js';
+import { APPLY_FLAGS, DESTROY_FLAGS, flagValues, withFlags, type FlagTable, type RunOptions } from './run-options.js';
 import { CREDENTIAL_FORMATS, type CredentialFormat } from './secrets/credential-files.js';
 import { Reporter } from './ui/events.js';
 
@@ -31,28 +32,17 @@ interface GlobalFlags {
   yes: boolean;
 }
 
-/** The host and data-volume flags of `up` and `phase`. */
-/** The flags `up` and `phase` share: what a phase may do this run. */
-interface ConvergeFlags {
-  replaceHost: boolean;
-  adoptDataVolume?: string;
-  newDataVolume: boolean;
-  acceptNewHostKey: boolean;
-  purgeRemoved: boolean;
-  takeOverDns: boolean;
-  resolve?: string;
-}
+/** Flags of `up` alone, besides those of `up` and `phase` (APPLY_FLAGS). */
+const UP_FLAGS = {
+  skip: {
+    flag: '--skip <phases>',
+    description: 'comma-separated phases not to run this time, with the phases that need them (storage,containers: no SSH to the host)',
+  },
+} as const satisfies FlagTable;
 
-const withConvergeFlags = (command: Command): Command => command
-  .option('--replace-host', 'allow replacing the host when its instance type or AMI changed (the data volume moves over; the old host goes once the new one works)', false)
-  .option('--adopt-data-volume <vol-id>', 'take this volume (restored from a backup) as the data volume; the current one is detached and kept')
-  .option('--new-data-volume', 'accept an empty data volume in place of a missing one', false)
-  .option('--accept-new-host-key', "trust the host's SSH key when nothing vouches for it (its console never showed it, ssh.host) or it differs from the one expected; only for a key you have checked", false)
-  .option('--purge-removed', 'delete the data folders of developers removed from the config', false)
-  .option('--take-over-dns', "overwrite a developer's DNS record that devenv did not make", false)
-  .option('--resolve <ip>', "test phase: connect to the load balancer at this address (as curl's --resolve), before public DNS has the names");
-
-function convergeRunOptions(o: ConvergeFlags): RunOptions {
+/** The run options of `up` and `phase`, refusing values that cannot work before anything runs. */
+function applyRunOptions(parsed: Record<string, unknown>): RunOptions {
+  const o = flagValues(APPLY_FLAGS, parsed);
   if (o.adoptDataVolume !== undefined && o.newDataVolume) {
     throw new DevenvError('config', '--adopt-data-volume and --new-data-volume exclude each other', { remedy: 'adopt a restored volume, or accept an empty one: pass one of the two' });
   }
@@ -62,10 +52,7 @@ function convergeRunOptions(o: ConvergeFlags): RunOptions {
   if (o.resolve !== undefined && !isIP(o.resolve)) {
     throw new DevenvError('config', `--resolve: "${o.resolve}" is not an IP address`, { remedy: 'pass one of the load balancer\'s addresses, e.g. from `dig +short <its DNS name>`' });
   }
-  return {
-    replaceHost: o.replaceHost, adoptDataVolume: o.adoptDataVolume, newDataVolume: o.newDataVolume,
-    acceptNewHostKey: o.acceptNewHostKey, purgeRemoved: o.purgeRemoved, takeOverDns: o.takeOverDns, resolve: o.resolve,
-  };
+  return o;
 }
 
 /** `plan --detailed-exitcode` with changes to make (as terraform's); every error then exits 1. */
@@ -160,30 +147,30 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
         if (o.detailedExitcode && hasChanges(result.summary!)) setExit(DETAILED_EXIT_CHANGES);
       }, o.detailedExitcode ? { errorExit: ExitCode.phaseFailed } : {}));
 
-  withConvergeFlags(program
+  withFlags(program
     .command('up')
-    .description('converge every phase in dependency order, resuming from the state file'))
-    .option('--skip <phases>', 'comma-separated phases not to run this time, with the phases that need them (storage,containers: no SSH to the host)')
-    .action(async (o: ConvergeFlags & { skip?: string }) =>
+    .description('converge every phase in dependency order, resuming from the state file'), { ...APPLY_FLAGS, ...UP_FLAGS })
+    .action(async (o: Record<string, unknown>) =>
       action(async (flags, reporter, signal) => {
         const { converge, phasesWithout } = await import('./commands/up.js');
-        const names = o.skip ? phasesWithout(o.skip.split(',').map((s) => s.trim()).filter(Boolean), reporter) : [...PHASE_NAMES];
+        const { skip } = flagValues(UP_FLAGS, o);
+        const names = skip ? phasesWithout(skip.split(',').map((s) => s.trim()).filter(Boolean), reporter) : [...PHASE_NAMES];
         const skipped = PHASE_NAMES.filter((n) => !names.includes(n));
-        await converge(await session(flags, reporter, signal, 'up', true, convergeRunOptions(o)), reporter, names, signal, skipped, { io, yes: flags.yes });
+        await converge(await session(flags, reporter, signal, 'up', true, applyRunOptions(o)), reporter, names, signal, skipped, { io, yes: flags.yes });
       }));
 
-  withConvergeFlags(program
+  withFlags(program
     .command('phase')
     .description(`converge one phase: ${PHASE_NAMES.join(', ')}`)
-    .argument('<name>', 'phase name'))
-    .action(async (name: string, o: ConvergeFlags) =>
+    .argument('<name>', 'phase name'), APPLY_FLAGS)
+    .action(async (name: string, o: Record<string, unknown>) =>
       action(async (flags, reporter, signal) => {
         if (!(PHASE_NAMES as readonly string[]).includes(name)) {
           const { useInstead, guessFor } = await import('./config/issues.js');
           throw new DevenvError('config', `unknown phase "${name}"${guessFor(name, [...PHASE_NAMES])}`, { remedy: useInstead(name, [...PHASE_NAMES]) });
         }
         const { converge } = await import('./commands/up.js');
-        await converge(await session(flags, reporter, signal, `phase ${name}`, true, convergeRunOptions(o)), reporter, [name as PhaseName], signal, [], { io, yes: flags.yes });
+        await converge(await session(flags, reporter, signal, `phase ${name}`, true, applyRunOptions(o)), reporter, [name as PhaseName], signal, [], { io, yes: flags.yes });
       }));
 
   program
@@ -198,16 +185,13 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
         if (result.failure) throw result.failure;
       }));
 
-  program
+  withFlags(program
     .command('destroy')
-    .description('remove everything devenv created, in reverse order')
-    .option('--delete-data', 'also delete the data volume (a final snapshot is taken first)', false)
-    .addOption(new Option('--no-final-snapshot', 'with --delete-data: skip the final snapshot'))
-    .option('--force-delete-secrets', 'delete secrets at once, without the recovery window', false)
-    .action(async (o: { deleteData: boolean; finalSnapshot: boolean; forceDeleteSecrets: boolean }) =>
+    .description('remove everything devenv created, in reverse order'), DESTROY_FLAGS)
+    .action(async (o: Record<string, unknown>) =>
       action(async (flags, reporter, signal) => {
         const { destroy } = await import('./commands/destroy.js');
-        const runOptions = { deleteData: o.deleteData, noFinalSnapshot: !o.finalSnapshot, forceDeleteSecrets: o.forceDeleteSecrets };
+        const runOptions: RunOptions = flagValues(DESTROY_FLAGS, o);
         await destroy(() => session(flags, reporter, signal, 'destroy', true, runOptions), reporter, signal, { io, yes: flags.yes, options: runOptions });
       }));
 

@@ -5,22 +5,22 @@ import { configFromEnv, ENV_KEYS } from '../config/from-env.js';
 import { didYouMean } from '../config/issues.js';
 import { JSON_SCHEMA_PATH } from '../config/json-schema.js';
 import { placeholderWarnings } from '../config/placeholders.js';
-import { configSchema, type ConfigInput } from '../config/schema.js';
+import { configKeys, exampleOf } from '../config/reference.js';
+import { configSchema } from '../config/schema.js';
 import { DEFAULT_STATE_PATH } from '../defaults.js';
 import { configError } from '../errors.js';
 
-/** The keys a config must have, with example values to replace; every other key comes from the schema's defaults. */
-const REQUIRED_EXAMPLES: ConfigInput = {
-  project: 'code-server-multi-dev',
-  baseDomain: 'dev.example.com',
-  hostedZoneId: 'Z1234567890ABC',
-  ssh: { adminCidr: '203.0.113.7/32' },
-  developers: ['alice', 'bob', 'carol'],
-};
-
-/** What `devenv init` writes without --from-env: every key with its default, from the schema itself. */
+/** What `devenv init` writes without --from-env, from the schema itself: each key's example, or else its default. */
 export function starterConfig(): Record<string, unknown> {
-  return { ...configSchema.parse(REQUIRED_EXAMPLES) };
+  const examples: Record<string, unknown> = {};
+  for (const k of configKeys()) {
+    const example = exampleOf(k);
+    if (example === undefined) continue;
+    const path = k.key.split('.');
+    const parent = path.slice(0, -1).reduce((o, p) => (o[p] ??= {}) as Record<string, unknown>, examples);
+    parent[path.at(-1)!] = example;
+  }
+  return { ...configSchema.parse(examples) };
 }
 
 /** The schema shipped with this package, as a path relative to the config (editors resolve it from there). */

@@ -4,6 +4,7 @@ import type { Config } from '../config/schema.js';
 import type { Model } from '../config/model.js';
 import type { StateStore } from '../state/store.js';
 import type { RemoteHost } from '../remote/host.js';
+import type { RunOptions } from '../run-options.js';
 import type { PhaseReporter } from '../ui/events.js';
 
 export const PHASE_NAMES = [
@@ -12,29 +13,7 @@ export const PHASE_NAMES = [
 /** `teardown` is no step of `up`: it is what `destroy` ends with (src/phases/teardown.ts). */
 export type PhaseName = (typeof PHASE_NAMES)[number] | 'teardown';
 
-/** Flags of `up`, `phase` and `destroy` that change what a phase may do. */
-export interface RunOptions {
-  /** `up --replace-host`: allow replacing an instance whose type or AMI changed. */
-  replaceHost?: boolean;
-  /** `up --adopt-data-volume <vol-id>`: take this volume (one restored from a backup) as the data volume. */
-  adoptDataVolume?: string;
-  /** `up --new-data-volume`: accept an empty data volume in place of a recorded one that is gone. */
-  newDataVolume?: boolean;
-  /** `up --take-over-dns`: overwrite a developer's DNS record that devenv did not make. */
-  takeOverDns?: boolean;
-  /** `destroy --delete-data`: delete the data volume too. */
-  deleteData?: boolean;
-  /** `destroy --no-final-snapshot`: with --delete-data, skip the snapshot. */
-  noFinalSnapshot?: boolean;
-  /** `destroy --force-delete-secrets`: delete secrets without a recovery window. */
-  forceDeleteSecrets?: boolean;
-  /** `up --accept-new-host-key`: trust the host's SSH key although nothing vouches for it or it differs from the one expected. */
-  acceptNewHostKey?: boolean;
-  /** `up --purge-removed`: delete the folders of developers no longer in the config. */
-  purgeRemoved?: boolean;
-  /** `--resolve <ip>`: the test phase connects to this address (as curl's --resolve), keeping each hostname for SNI and Host. */
-  resolve?: string;
-}
+export type { RunOptions } from '../run-options.js';
 
 export interface Context {
   /** The phase this context was made for: what its resources are recorded under. */

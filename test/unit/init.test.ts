@@ -20,7 +20,7 @@ describe('the config a person writes', () => {
     expect(schema.properties.instance.properties.dataVolumeGiB.default).toBe(500);
   });
 
-  it('init writes every key that has a default, with it, names the schema, and says what to edit', async () => {
+  it('init writes every key that has a default, with it, and the schema\'s example of each key that has one, names the schema, and says what to edit', async () => {
     const dir = tmp();
     const output = join(dir, 'devenv.config.json');
     const notes = await init({ output, force: false });
@@ -29,8 +29,10 @@ describe('the config a person writes', () => {
     const schema = JSON.parse(readFileSync(join(root, JSON_SCHEMA_PATH), 'utf8'));
     for (const [key, property] of Object.entries<Record<string, unknown>>(schema.properties)) {
       if ('default' in property) expect(written, `init left out ${key}`).toHaveProperty(key);
+      if ('examples' in property) expect(written[key], `${key}: the schema's example`).toEqual((property.examples as unknown[])[0]);
       const inner = property.properties as Record<string, Record<string, unknown>> | undefined;
       for (const [sub, p] of Object.entries(inner ?? {})) {
+        if ('examples' in p) expect(written[key]?.[sub], `${key}.${sub}: the schema's example`).toEqual((p.examples as unknown[])[0]);
         if (!('default' in p)) continue;
         expect(written[key], `init left out ${key}.${sub}`).toHaveProperty(sub);
         // An object's default in the schema is what it starts from ({}); init writes it filled in.
@@ -40,6 +42,7 @@ describe('the config a person writes', () => {
       }
     }
     expect(written.region).toBe('ap-southeast-7');
+    expect([written.project, written.baseDomain, written.ssh.adminCidr]).toEqual(['code-server-multi-dev', 'dev.example.com', '203.0.113.7/32']);
     expect(parseConfig(readFileSync(output, 'utf8'), output).project).toBe(written.project);
     const text = notes.join('\n');
     expect(text).toMatch(/edit project, region, baseDomain, hostedZoneId, ssh\.adminCidr and developers/);

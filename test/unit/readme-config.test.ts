@@ -1,13 +1,14 @@
 /**
- * The README's configuration reference against the config schema: every key the schema accepts
- * has a row, every row names a key the schema accepts, and each default the schema sets is the
- * one the row shows. A key added to the schema without its row (or a row left after a key went)
- * fails here, naming it.
+ * The README's configuration reference against the config schema: it is the table the schema gives
+ * (`npm run build` writes it, src/config/reference.ts), and, walked here apart from that generator,
+ * every key the schema accepts has a row with a meaning, every row names a key the schema accepts,
+ * and each default the schema sets is the one the row shows.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { parseConfig } from '../../src/config/load.js';
+import { withConfigReference } from '../../src/config/reference.js';
 import { configSchema } from '../../src/config/schema.js';
 
 interface Key {
@@ -53,14 +54,14 @@ function schemaKeys(schema: z.ZodType, prefix = ''): Key[] {
 /** The rows of the README's configuration reference: key, type, default cells. */
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 
-function readmeRows(): Map<string, { type: string; default: string }> {
+function readmeRows(): Map<string, { type: string; default: string; meaning: string }> {
   const section = readme.slice(readme.indexOf('## Configuration reference'));
   const table = section.slice(0, section.indexOf('\n## '));
-  const rows = new Map<string, { type: string; default: string }>();
+  const rows = new Map<string, { type: string; default: string; meaning: string }>();
   for (const line of table.split('\n')) {
     const cells = line.split(' | ');
     const key = /^\| `([^`]+)`$/.exec(cells[0] ?? '')?.[1];
-    if (key) rows.set(key, { type: cells[1]!, default: cells[2]! });
+    if (key) rows.set(key, { type: cells[1]!, default: cells[2]!, meaning: cells.slice(3).join(' | ').replace(/ ?\|$/, '').trim() });
   }
   return rows;
 }
@@ -78,8 +79,13 @@ describe('README configuration reference', () => {
     expect(rows.size).toBeGreaterThan(30);
   });
 
+  it('is the table the schema gives, as `npm run build` writes it', () => {
+    expect(readme, 'the README\'s configuration reference is stale: run `npm run build`').toBe(withConfigReference(readme));
+  });
+
   it('documents every key of the schema, and no key the schema lacks', () => {
     const documented = [...rows.keys()];
+    expect([...rows].filter(([, row]) => row.meaning === '').map(([key]) => key), 'rows without a meaning').toEqual([]);
     expect(keys.map((k) => k.key).filter((k) => !rows.has(k)), 'keys in the schema without a row in the README').toEqual([]);
     expect(documented.filter((k) => !keys.some((s) => s.key === k)), 'rows in the README for keys the schema does not have').toEqual([]);
   });

@@ -1,0 +1,80 @@
+/**
+ * The flags that change what a phase may do, each declared here alone: the CLI makes its options
+ * from these tables, `RunOptions` is their type, and the values commander parses map onto it.
+ */
+
+import { Option, type Command } from 'commander';
+
+/** One flag as commander spells it (`--name`, `--name <value>`, `--no-name`) with its help line. */
+export interface FlagSpec {
+  readonly flag: string;
+  readonly description: string;
+}
+
+export type FlagTable = Readonly<Record<string, FlagSpec>>;
+
+/** A flag taking a value gives a string; any other flag, a boolean. */
+type FlagValue<F extends FlagSpec> = F['flag'] extends `${string}<${string}>` ? string : boolean;
+
+/** What a table's flags gave, by the table's keys. */
+export type FlagValues<T extends FlagTable> = { -readonly [K in keyof T]?: FlagValue<T[K]> };
+
+/** Adds a table's flags to a command: a boolean one is false unless given (true for a `--no-…` one). */
+export function withFlags(command: Command, flags: FlagTable): Command {
+  for (const { flag, description } of Object.values(flags)) {
+    const option = new Option(flag, description);
+    command.addOption(option.isBoolean() ? option.default(false) : option);
+  }
+  return command;
+}
+
+/** The values commander parsed for a table's flags, by the table's keys (`--no-final-snapshot` → noFinalSnapshot). */
+export function flagValues<T extends FlagTable>(flags: T, parsed: Record<string, unknown>): FlagValues<T> {
+  return Object.fromEntries(Object.entries(flags).map(([key, { flag }]) => {
+    const option = new Option(flag);
+    const value = parsed[option.attributeName()];
+    return [key, option.negate ? !value : value];
+  })) as FlagValues<T>;
+}
+
+/** Flags of `up` and `phase`. */
+export const APPLY_FLAGS = {
+  replaceHost: {
+    flag: '--replace-host',
+    description: 'allow replacing the host when its instance type or AMI changed '
+      + '(the data volume moves over; the old host goes once the new one works)',
+  },
+  adoptDataVolume: {
+    flag: '--adopt-data-volume <vol-id>',
+    description: 'take this volume (restored from a backup) as the data volume; the current one is detached and kept',
+  },
+  newDataVolume: { flag: '--new-data-volume', description: 'accept an empty data volume in place of a missing one' },
+  acceptNewHostKey: {
+    flag: '--accept-new-host-key',
+    description: "trust the host's SSH key when nothing vouches for it (its console never showed it, ssh.host) "
+      + 'or it differs from the one expected; only for a key you have checked',
+  },
+  purgeRemoved: {
+    flag: '--purge-removed',
+    description: 'delete the data folders of developers removed from the config',
+  },
+  takeOverDns: { flag: '--take-over-dns', description: "overwrite a developer's DNS record that devenv did not make" },
+  resolve: {
+    flag: '--resolve <ip>',
+    description: "test phase: connect to the load balancer at this address (as curl's --resolve), "
+      + 'before public DNS has the names',
+  },
+} as const satisfies FlagTable;
+
+/** Flags of `destroy`. */
+export const DESTROY_FLAGS = {
+  deleteData: { flag: '--delete-data', description: 'also delete the data volume (a final snapshot is taken first)' },
+  noFinalSnapshot: { flag: '--no-final-snapshot', description: 'with --delete-data: skip the final snapshot' },
+  forceDeleteSecrets: {
+    flag: '--force-delete-secrets',
+    description: 'delete secrets at once, without the recovery window',
+  },
+} as const satisfies FlagTable;
+
+/** The flags of this run that change what a phase may do. */
+export type RunOptions = FlagValues<typeof APPLY_FLAGS> & FlagValues<typeof DESTROY_FLAGS>;
