@@ -22,7 +22,7 @@ import {
   type Volume,
   type Vpc,
 } from '@aws-sdk/client-ec2';
-import type { Context } from '../../phases/types.js';
+import type { AwsContext } from '../context.js';
 import { isNotFound } from '../errors.js';
 import { tagFilters } from '../tags.js';
 
@@ -130,7 +130,7 @@ export async function describeById<T>(ec2: EC2Client, collection: Ec2Collection<
 export function findByTags<T>(
   ec2: EC2Client,
   collection: Ec2Collection<T>,
-  model: Context['model'],
+  model: AwsContext['model'],
   logicalId: string,
   extraFilters: Filter[] = [],
 ): Promise<T[]> {

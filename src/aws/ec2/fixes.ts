@@ -14,7 +14,8 @@ import {
 } from '@aws-sdk/client-ec2';
 import type { PlannedResource } from '../../blueprint/types.js';
 import { DevenvError } from '../../errors.js';
-import type { Change, Context } from '../../phases/types.js';
+import type { AwsContext } from '../context.js';
+import type { Change } from '../../report.js';
 import { TAG, tagList, tagValue } from '../tags.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -27,7 +28,7 @@ export interface Fix {
 }
 
 /** Runs each fix of one resource and reports it, prefixed with `subject` when the description does not name the resource. */
-export async function runFixes(ctx: Pick<Context, 'report'>, fixes: Fix[], target: { logicalId: string; subject?: string }): Promise<void> {
+export async function runFixes(ctx: Pick<AwsContext, 'report'>, fixes: Fix[], target: { logicalId: string; subject?: string }): Promise<void> {
   for (const fix of fixes) {
     await fix.run();
     ctx.report.resource({ action: 'updated', logicalId: target.logicalId, message: target.subject ? `${target.subject}: ${fix.description}` : fix.description });
