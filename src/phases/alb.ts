@@ -1,6 +1,6 @@
 import type { LoadBalancer, TargetHealthDescription } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { mapLimit, PER_DEVELOPER_CONCURRENCY } from '../aws/concurrency.js';
-import { runFixes, planChange } from '../aws/ec2/fixes.js';
+import { runFixes, planChange } from '../aws/fix.js';
 import { deleteListener, deleteRule, listenerAttributeFixes, listenerFixes, listenerSpec, ruleFixes, ruleSpec, type ListenerWant } from '../aws/elbv2/listeners.js';
 import { deleteLoadBalancer, loadBalancerFixes, waitUntilActive } from '../aws/elbv2/load-balancer.js';
 import { deleteTargetGroup, healthCheckFixes, listTargetGroups, targetFixes, targetGroupSpec, targetHealth } from '../aws/elbv2/target-groups.js';

@@ -4,7 +4,7 @@ import {
 import { partitionOf } from '../../blueprint/identity.js';
 import type { PlannedResource } from '../../blueprint/types.js';
 import type { AwsContext } from '../context.js';
-import type { Fix } from '../ec2/fixes.js';
+import type { Fix } from '../fix.js';
 import type { ResourceSpec } from '../resource.js';
 import { requireProjectTag, tagList, type Tags } from '../tags.js';
 

@@ -8,7 +8,7 @@ import {
 import { Ec2Code, hasCode, ignoring, isNotFound } from '../errors.js';
 import { tagSpecifications, type Tags } from '../tags.js';
 import { SECURITY_GROUP_RULES, filter } from './collections.js';
-import type { Fix } from './fixes.js';
+import type { Fix } from '../fix.js';
 
 // ---------------------------------------------------------------------------------------------
 // Security group rules.

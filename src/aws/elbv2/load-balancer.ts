@@ -6,7 +6,7 @@ import {
 import type { PlannedResource } from '../../blueprint/types.js';
 import { DevenvError, InterruptedError } from '../../errors.js';
 import type { AwsContext } from '../context.js';
-import type { Fix } from '../ec2/fixes.js';
+import type { Fix } from '../fix.js';
 import { ignoring, isNotFound } from '../errors.js';
 import type { ResourceSpec } from '../resource.js';
 import { requireProjectTag, tagList } from '../tags.js';

@@ -3,7 +3,7 @@ import {
 } from '@aws-sdk/client-cloudwatch-logs';
 import type { PlannedResource } from '../../blueprint/types.js';
 import type { AwsContext } from '../context.js';
-import type { Fix } from '../ec2/fixes.js';
+import type { Fix } from '../fix.js';
 import { hasCode } from '../errors.js';
 import type { ResourceSpec } from '../resource.js';
 import { requireProjectTag, tagList } from '../tags.js';

@@ -1,7 +1,7 @@
 import { mapLimit, PER_DEVELOPER_CONCURRENCY } from '../../aws/concurrency.js';
 import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { alarmSpec, alarmTags, alarmTagFixes, alarmFixes, deleteAlarms, listAlarms, type AlarmWant } from '../../aws/cloudwatch/alarms.js';
-import { planChange, runFixes, type Fix } from '../../aws/ec2/fixes.js';
+import { planChange, runFixes, type Fix } from '../../aws/fix.js';
 import { ensureResource, planResource, probeResource, removeResource, rowOf } from '../../aws/resource.js';
 import { deleteTopic, subscriptionFixes, subscriptionsOf, subscriptionState, topicSpec } from '../../aws/sns/topic.js';
 import { TAG, tagValue } from '../../aws/tags.js';

@@ -3,7 +3,7 @@ import { AttachRolePolicyCommand, CreateRoleCommand, DetachRolePolicyCommand, Li
 import { deletePlan, planFixes, planSpec } from '../../aws/backup/plan.js';
 import { deleteSelection, findSelections, selectionDifferences, selectionSpec, type LiveSelection } from '../../aws/backup/selection.js';
 import { deleteRecoveryPoint, deleteVault, recoveryPoints, vaultSpec } from '../../aws/backup/vault.js';
-import { planChange, runFixes, type Fix } from '../../aws/ec2/fixes.js';
+import { planChange, runFixes, type Fix } from '../../aws/fix.js';
 import { ignoring, isNotFound } from '../../aws/errors.js';
 import { findRole, nameFromArn } from '../../aws/find/iam.js';
 import { deleteRole } from '../../aws/iam/delete-role.js';

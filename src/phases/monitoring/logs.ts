@@ -1,5 +1,5 @@
 import { mapLimit, PER_DEVELOPER_CONCURRENCY } from '../../aws/concurrency.js';
-import { planChange, runFixes } from '../../aws/ec2/fixes.js';
+import { planChange, runFixes } from '../../aws/fix.js';
 import { ignoring, isNotFound } from '../../aws/errors.js';
 import { deleteLogGroup, listLogGroups, logGroupSpec, logGroupTags, retentionFixes } from '../../aws/logs/log-groups.js';
 import { ensureResource, planResource, rowOf } from '../../aws/resource.js';
