@@ -1,4 +1,4 @@
-import { TAG } from '../aws/tags.js';
+import { TAG } from '../config/tags.js';
 import type { Model } from '../config/model.js';
 import { awsResource, type PlannedResource } from './types.js';
 

@@ -3,7 +3,7 @@ import { loadConfig } from '../config/load.js';
 import { allocate, buildModel } from '../config/model.js';
 import { PHASES, topologicalOrder } from '../phases/index.js';
 import type { Change } from '../phases/types.js';
-import { TAG } from '../aws/tags.js';
+import { TAG } from '../config/tags.js';
 import { StateStore } from '../state/store.js';
 import { table } from '../ui/table.js';
 

@@ -7,7 +7,7 @@ import { deleteTargetGroup, healthCheckFixes, listTargetGroups, targetFixes, tar
 import { tagsOf } from '../aws/elbv2/tags.js';
 import { ignoring, isNotFound } from '../aws/errors.js';
 import { ensureResource, planResource, probeResource, removeResource, rowOf } from '../aws/resource.js';
-import { TAG, tagValue } from '../aws/tags.js';
+import { TAG, tagValue } from '../config/tags.js';
 import { ensureRule, ensureTargetGroup, forgetRemoved, ruleRemovals, runRemovals, targetGroupRemovals } from './alb/developers.js';
 import { certificateArn, httpsListener, httpsWant, httpWant, lbSpec, planned, readWorld, recorded, ruleWant, unwantedHttpListener, type AlbWorld } from './alb/world.js';
 import type { Developer } from '../config/model.js';

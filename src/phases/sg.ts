@@ -7,7 +7,7 @@ import { planChange, runFixes, type Fix } from '../aws/fix.js';
 import { ec2Resource, ensureEc2Resource } from '../aws/ec2/resource.js';
 import { ingressRulesOf, revokeRules, ruleFixes, type WantedRule } from '../aws/ec2/rules.js';
 import { planResource, removeResource, rowOf } from '../aws/resource.js';
-import { tagSpecifications } from '../aws/tags.js';
+import { tagSpecifications } from '../config/tags.js';
 import { ingressRules, sgBlueprint } from '../blueprint/network.js';
 import { pick, type PlannedResource } from '../blueprint/types.js';
 import { DevenvError } from '../errors.js';

@@ -5,7 +5,7 @@ import { associatedSubnets, attachedVpcs, attachmentFixes, DEFAULT_ROUTE, defaul
 import { planChange, runFixes } from '../aws/fix.js';
 import { ec2Resource, ensureEc2Resource } from '../aws/ec2/resource.js';
 import { planResource, removeResource, rowOf } from '../aws/resource.js';
-import { tagSpecifications } from '../aws/tags.js';
+import { tagSpecifications } from '../config/tags.js';
 import { vpcBlueprint } from '../blueprint/network.js';
 import { pick, type PlannedResource } from '../blueprint/types.js';
 import { fromInspection } from './inspection.js';

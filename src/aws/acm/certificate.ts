@@ -7,7 +7,7 @@ import type { AwsContext } from '../context.js';
 import { isNotFound } from '../errors.js';
 import type { ResourceSpec } from '../resource.js';
 import { retryWithin, type ConsistencyWindow } from '../retry.js';
-import { TAG, tagList, tagValue } from '../tags.js';
+import { TAG, tagList, tagValue } from '../../config/tags.js';
 
 // ---------------------------------------------------------------------------------------------
 // The ACM certificate of *.<baseDomain> (with the apex as a SAN), found by its devenv tags.

@@ -8,7 +8,7 @@ import type { Fix } from '../fix.js';
 import { hasCode } from '../errors.js';
 import type { ResourceSpec } from '../resource.js';
 import { retryWithin, type ConsistencyWindow } from '../retry.js';
-import { requireProjectTag } from '../tags.js';
+import { requireProjectTag } from '../../config/tags.js';
 import { backupTags, BackupCode } from './vault.js';
 
 /** The plan as devenv reads it: GetBackupPlan's answer, with its id. */

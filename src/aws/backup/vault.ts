@@ -7,7 +7,7 @@ import type { AwsContext } from '../context.js';
 import { hasCode, isNotFound } from '../errors.js';
 import type { ResourceSpec } from '../resource.js';
 import { retryWithin, type ConsistencyWindow } from '../retry.js';
-import { requireProjectTag, tagList } from '../tags.js';
+import { requireProjectTag, tagList } from '../../config/tags.js';
 
 export const BackupCode = {
   alreadyExists: 'AlreadyExistsException',

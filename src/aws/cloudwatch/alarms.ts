@@ -6,7 +6,7 @@ import type { PlannedResource } from '../../blueprint/types.js';
 import type { AwsContext } from '../context.js';
 import type { Fix } from '../fix.js';
 import type { ResourceSpec } from '../resource.js';
-import { requireProjectTag, tagList, type Tags } from '../tags.js';
+import { requireProjectTag, tagList, type Tags } from '../../config/tags.js';
 
 /** An alarm as devenv wants it: PutMetricAlarm's input without the name and tags. */
 export type AlarmWant = Required<Pick<PutMetricAlarmCommandInput,

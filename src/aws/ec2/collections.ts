@@ -24,7 +24,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import type { AwsContext } from '../context.js';
 import { isNotFound } from '../errors.js';
-import { tagFilters } from '../tags.js';
+import { tagFilters } from '../../config/tags.js';
 
 // ---------------------------------------------------------------------------------------------
 // Collections: how to list one kind of EC2 resource, every page, by ids or by filters.

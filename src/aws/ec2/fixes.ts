@@ -15,7 +15,7 @@ import {
 import type { PlannedResource } from '../../blueprint/types.js';
 import { DevenvError } from '../../errors.js';
 import type { Fix } from '../fix.js';
-import { TAG, tagList, tagValue } from '../tags.js';
+import { TAG, tagList, tagValue } from '../../config/tags.js';
 
 /** Tags a resource adopted by its name rather than its tags, so tag searches (and `destroy`) find it from now on. */
 export function tagFixes(ec2: EC2Client, id: string, tags: { Key?: string; Value?: string }[] | undefined, planned: PlannedResource): Fix[] {

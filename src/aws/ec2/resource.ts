@@ -3,7 +3,7 @@ import type { PlannedResource } from '../../blueprint/types.js';
 import { resourceName } from '../../config/model.js';
 import type { AwsContext } from '../context.js';
 import { ensureResource, type ResourceSpec } from '../resource.js';
-import { TAG, tagList, tagValue } from '../tags.js';
+import { TAG, tagList, tagValue } from '../../config/tags.js';
 import { formatDuration, waitFor } from '../wait.js';
 import { describeById, findByTags, type Ec2Collection } from './collections.js';
 

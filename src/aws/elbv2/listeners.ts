@@ -9,7 +9,7 @@ import type { Fix } from '../fix.js';
 import { ElbCode, hasCode } from '../errors.js';
 import type { ResourceSpec } from '../resource.js';
 import { retryWithin, type ConsistencyWindow } from '../retry.js';
-import { tagList } from '../tags.js';
+import { tagList } from '../../config/tags.js';
 
 // ---------------------------------------------------------------------------------------------
 // Listeners (443 with the certificate, 80 redirecting) and one host rule per developer. Both are

@@ -9,7 +9,7 @@ import type { AwsContext } from '../context.js';
 import type { Fix } from '../fix.js';
 import { ignoring, isNotFound } from '../errors.js';
 import type { ResourceSpec } from '../resource.js';
-import { requireProjectTag, tagList } from '../tags.js';
+import { requireProjectTag, tagList } from '../../config/tags.js';
 import { formatDuration } from '../wait.js';
 import { tagsOf } from './tags.js';
 

@@ -9,7 +9,7 @@ import type { Fix } from '../fix.js';
 import { ElbCode, hasCode } from '../errors.js';
 import type { ResourceSpec } from '../resource.js';
 import { retryWithin, type ConsistencyWindow } from '../retry.js';
-import { requireProjectTag, tagList } from '../tags.js';
+import { requireProjectTag, tagList } from '../../config/tags.js';
 import { tagsOf } from './tags.js';
 
 // ---------------------------------------------------------------------------------------------

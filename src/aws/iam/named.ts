@@ -6,7 +6,7 @@ import { hasCode, IamCode } from '../errors.js';
 import { nameFromArn } from '../find/iam.js';
 import type { ResourceSpec } from '../resource.js';
 import { IAM_PROPAGATION, retryWithin } from '../retry.js';
-import { requireProjectTag } from '../tags.js';
+import { requireProjectTag } from '../../config/tags.js';
 
 /** Found by name (IAM names are unique per account), created with its tags in the same call. */
 export function iamNamedSpec<T extends Role | InstanceProfile>(

@@ -2,7 +2,7 @@ import { paginateDescribeLoadBalancers } from '@aws-sdk/client-elastic-load-bala
 import type { ResourceRecordSet } from '@aws-sdk/client-route-53';
 import type { AwsContext } from '../context.js';
 import { tagsOf } from '../elbv2/tags.js';
-import { TAG, tagValue } from '../tags.js';
+import { TAG, tagValue } from '../../config/tags.js';
 import { describeTarget, normalName } from './records.js';
 
 /** An alias target as a load balancer's DNS name: `dualstack.` is how AWS sometimes writes an ALB's. */

@@ -6,7 +6,7 @@ import type { PlannedResource } from '../../blueprint/types.js';
 import type { AwsContext } from '../context.js';
 import type { Fix } from '../fix.js';
 import type { ResourceSpec } from '../resource.js';
-import { requireProjectTag, tagList } from '../tags.js';
+import { requireProjectTag, tagList } from '../../config/tags.js';
 
 export interface Topic {
   arn: string;

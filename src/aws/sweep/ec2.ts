@@ -5,7 +5,7 @@ import { waitForInstance } from '../../phases/ec2/waiters.js';
 import { filter, INSTANCES, INTERNET_GATEWAYS, ROUTE_TABLES, SECURITY_GROUPS, SNAPSHOTS, SUBNETS, VOLUMES, VPCS, type Ec2Collection } from '../ec2/collections.js';
 import { deleteInternetGateway, deleteRouteTable, deleteSecurityGroup, deleteSubnet, deleteVpc } from '../ec2/delete.js';
 import { ingressRulesOf, revokeRules } from '../ec2/rules.js';
-import { TAG, tagFilters, tagValue } from '../tags.js';
+import { TAG, tagFilters, tagValue } from '../../config/tags.js';
 import { sweeper, type Found, type SweepContext, type Sweeper } from './types.js';
 
 // ---------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import { tagsOf } from '../elbv2/tags.js';
 import { deleteTargetGroup, listTargetGroups } from '../elbv2/target-groups.js';
 import { ignoring, isNotFound } from '../errors.js';
 import { changeRecords, deletion, normalName, recordsUnder } from '../route53/records.js';
-import { TAG, tagValue } from '../tags.js';
+import { TAG, tagValue } from '../../config/tags.js';
 import { sweeper, type Found, type SweepContext, type Sweeper } from './types.js';
 
 // ---------------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ import { ignoring, isNotFound } from '../errors.js';
 import { findInstanceProfile, findRole } from '../find/iam.js';
 import { deleteRole } from '../iam/delete-role.js';
 import { listProjectSecrets } from '../find/secrets.js';
-import { TAG, tagValue } from '../tags.js';
+import { TAG, tagValue } from '../../config/tags.js';
 import { mayBeNamedFor, sweeper, type SweepContext, type Sweeper } from './types.js';
 
 // ---------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import { alarmTags, deleteAlarms, listAlarms } from '../cloudwatch/alarms.js';
 import { collect } from '../ec2/collections.js';
 import { deleteLogGroup, listLogGroups, logGroupTags } from '../logs/log-groups.js';
 import { deleteTopic } from '../sns/topic.js';
-import { TAG, tagValue } from '../tags.js';
+import { TAG, tagValue } from '../../config/tags.js';
 import { mayBeNamedFor, sweeper, type Found, type SweepContext, type Sweeper } from './types.js';
 
 // ---------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ import { describeById, INSTANCES, VOLUMES } from '../../aws/ec2/collections.js';
 import { ignoring, isNotFound } from '../../aws/errors.js';
 import { retag } from '../../aws/ec2/resource.js';
 import { probeResource } from '../../aws/resource.js';
-import { TAG, tagList, tagValue } from '../../aws/tags.js';
+import { TAG, tagList, tagValue } from '../../config/tags.js';
 import { DevenvError } from '../../errors.js';
 import { releaseDataVolume } from '../../remote/release.js';
 import type { Context, Inspection } from '../types.js';

@@ -6,7 +6,7 @@ import { describeById, filter, findByTags, INSTANCES } from '../../aws/ec2/colle
 import { describeImage } from '../../aws/find/images.js';
 import { bumpGeneration, ensureResource, type ResourceSpec } from '../../aws/resource.js';
 import { IAM_PROPAGATION, retryWithin } from '../../aws/retry.js';
-import { tagSpecifications, tagsFor } from '../../aws/tags.js';
+import { tagSpecifications, tagsFor } from '../../config/tags.js';
 import { ec2Blueprint } from '../../blueprint/compute.js';
 import { pick } from '../../blueprint/types.js';
 import { DevenvError, messageOf } from '../../errors.js';

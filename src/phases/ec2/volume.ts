@@ -4,7 +4,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { describeById, filter, findByTags, INSTANCES, SNAPSHOTS, VOLUMES } from '../../aws/ec2/collections.js';
 import { createOrFind, ensureResource, planResource, probeResource, removeResource, rowOf, type ResourceSpec } from '../../aws/resource.js';
-import { tagFilters, tagSpecifications, tagsFor } from '../../aws/tags.js';
+import { tagFilters, tagSpecifications, tagsFor } from '../../config/tags.js';
 import { formatDuration, waitFor } from '../../aws/wait.js';
 import { ec2Blueprint } from '../../blueprint/compute.js';
 import { pick } from '../../blueprint/types.js';

@@ -4,7 +4,7 @@ import { alarmSpec, alarmTags, alarmTagFixes, alarmFixes, deleteAlarms, listAlar
 import { planChange, runFixes, type Fix } from '../../aws/fix.js';
 import { ensureResource, planResource, probeResource, removeResource, rowOf } from '../../aws/resource.js';
 import { deleteTopic, subscriptionFixes, subscriptionsOf, subscriptionState, topicSpec } from '../../aws/sns/topic.js';
-import { TAG, tagValue } from '../../aws/tags.js';
+import { TAG, tagValue } from '../../config/tags.js';
 import { ALARM_TOPIC, alarmDefinitions, alarmTopic, monitoringBlueprint, type AlarmDefinition, type DimensionSource } from '../../blueprint/monitoring.js';
 import { pick, type PlannedResource } from '../../blueprint/types.js';
 import { resourceName } from '../../config/model.js';

@@ -9,7 +9,7 @@ import { findRole, nameFromArn } from '../../aws/find/iam.js';
 import { deleteRole } from '../../aws/iam/delete-role.js';
 import { afterPropagation, iamNamedSpec } from '../../aws/iam/named.js';
 import { bumpGeneration, ensureResource, planResource, probeResource, removeResource, rowOf, type ResourceSpec } from '../../aws/resource.js';
-import { tagList } from '../../aws/tags.js';
+import { tagList } from '../../config/tags.js';
 import { partitionOf } from '../../blueprint/identity.js';
 import { BACKUP_MANAGED_POLICIES, BACKUP_RULE, monitoringBlueprint } from '../../blueprint/monitoring.js';
 import { pick, type PlannedResource } from '../../blueprint/types.js';

@@ -3,7 +3,7 @@ import { planChange, runFixes } from '../../aws/fix.js';
 import { ignoring, isNotFound } from '../../aws/errors.js';
 import { deleteLogGroup, listLogGroups, logGroupSpec, logGroupTags, retentionFixes } from '../../aws/logs/log-groups.js';
 import { ensureResource, planResource, rowOf } from '../../aws/resource.js';
-import { TAG } from '../../aws/tags.js';
+import { TAG } from '../../config/tags.js';
 import { logGroupPrefix } from '../../blueprint/identity.js';
 import { monitoringBlueprint } from '../../blueprint/monitoring.js';
 import type { PlannedResource } from '../../blueprint/types.js';
