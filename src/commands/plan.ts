@@ -5,7 +5,7 @@ import { PHASES, topologicalOrder } from '../phases/index.js';
 import type { Change } from '../phases/types.js';
 import { TAG } from '../config/tags.js';
 import { StateStore } from '../state/store.js';
-import { table } from '../ui/table.js';
+import { table } from '../table.js';
 
 const showValue = (v: PropertyValue) => (Array.isArray(v) ? v.join(', ') : String(v));
 const showProps = (p: PlannedResource['properties']) => Object.entries(p).map(([k, v]) => `${k}=${showValue(v)}`).join('  ');
