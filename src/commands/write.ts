@@ -1,5 +1,5 @@
 import { unlink } from 'node:fs/promises';
-import { keptSummary } from '../aws/sweep/report.js';
+import { keptSummary } from '../phases/teardown/report.js';
 import type { Io } from '../ui/io.js';
 import { DevenvError } from '../errors.js';
 import type { PhaseName, RunOptions } from '../phases/types.js';
