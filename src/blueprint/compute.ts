@@ -3,13 +3,15 @@ import { awsName } from './names.js';
 import { awsResource, type PlannedResource } from './types.js';
 
 export const DATA_MOUNT = '/mnt/ebs-data';
+/** The host's logical id. */
+export const INSTANCE = 'instance';
 
 export function ec2Blueprint(model: Model): PlannedResource[] {
   const i = model.config.instance;
   return [
     { ...awsResource(model, 'keypair', 'key pair', { type: 'ed25519', privateKey: model.privateKeyPath }), name: awsName('key pair', model.keyName) },
     awsResource(model, 'volume/data', 'EBS volume', { type: 'gp3', sizeGiB: i.dataVolumeGiB, encrypted: true, availabilityZone: model.hostAz }),
-    awsResource(model, 'instance', 'EC2 instance', {
+    awsResource(model, INSTANCE, 'EC2 instance', {
       type: i.type,
       ami: i.amiId ?? 'newest Canonical Ubuntu 22.04 amd64',
       subnet: 'subnet/a',

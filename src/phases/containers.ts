@@ -1,4 +1,4 @@
-import { containersBlueprint, DATA_MOUNT } from '../blueprint/compute.js';
+import { containersBlueprint, DATA_MOUNT, INSTANCE } from '../blueprint/compute.js';
 import { secretName } from '../blueprint/identity.js';
 import type { Model } from '../config/model.js';
 import { DevenvError } from '../errors.js';
@@ -11,7 +11,6 @@ import {
 import { containerStates, installExtensions, waitUntilHealthy } from '../remote/containers.js';
 import { loadTemplate } from '../remote/templates.js';
 import { renderTemplate } from '../remote/user-data.js';
-import { INSTANCE } from './ec2/instance.js';
 import { DATA_VOLUME } from './ec2/volume.js';
 import { fromInspection } from './inspection.js';
 import { recordedLogGroups } from './monitoring/logs.js';

@@ -13,7 +13,11 @@ import type { Reachability, SshTarget } from './ssh.js';
  * `publicAddress`: this machine's public IPv4 address as the internet sees it, `undefined` when it
  * cannot be learnt in a few seconds (absent: never asked, as in tests).
  */
-export interface PublicDns { resolveNs(name: string): Promise<string[]>; lookup(name: string): Promise<string[]>; publicAddress?(): Promise<string | undefined> }
+export interface PublicDns {
+  resolveNs(name: string): Promise<string[]>;
+  lookup(name: string): Promise<string[]>;
+  publicAddress?(): Promise<string | undefined>;
+}
 
 /** Whether an IPv4 address lies in any of the CIDR blocks. */
 export const insideAny = (address: string, cidrs: string[]): boolean => {

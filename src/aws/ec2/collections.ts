@@ -117,6 +117,9 @@ export const NETWORK_INTERFACES: Ec2Collection<NetworkInterface> = {
 export const filter = (name: string, ...values: string[]): Filter => ({ Name: name, Values: values });
 
 /** The resource with this id, or `undefined` when EC2 says it does not exist. */
+/** An instance's state as AWS names it (`running`, `stopped` …). */
+export const stateOf = (i: Instance): string => i.State?.Name ?? 'unknown';
+
 export async function describeById<T>(ec2: EC2Client, collection: Ec2Collection<T>, id: string): Promise<T | undefined> {
   try {
     return (await collection.list(ec2, { ids: [id] }))[0];
