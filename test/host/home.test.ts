@@ -5,7 +5,7 @@
  * following a link a developer planted in a path devenv touches.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { shellQuote } from '../../src/remote/user-data.js';
+import { shellQuote } from '../../src/remote/templates.js';
 import type { Workspace } from '../integration/moto.js';
 import { labUnavailable } from './lab.js';
 import { World } from './world.js';
