@@ -1,28 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { Command, CommanderError, Option } from 'commander';
-import type { CallHook } from './aws/clients.js';
 import { DEFAULT_CONFIG_PATH, DEFAULT_STATE_PATH } from './defaults.js';
 import { DevenvError, ExitCode, exitCodeFor, messageOf } from './errors.js';
-import { PHASE_NAMES, type Context, type PhaseName } from './phases/types.js';
+import { PHASE_NAMES, type PhaseName } from './phases/types.js';
 import { APPLY_FLAGS, DESTROY_FLAGS, flagValues, withFlags, type FlagTable, type RunOptions } from './run-options.js';
 import { CREDENTIAL_FORMATS, type CredentialFormat } from './secrets/credential-files.js';
 import { Reporter } from './ui/events.js';
-
-/** Where the CLI reads and writes: the process by default, buffers in tests. */
-export interface Io {
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
-  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
-  env: Record<string, string | undefined>;
-  isTTY: boolean;
-  /** Hooks on every AWS call: the benchmark's counter, the tests' crash injector. */
-  hooks?: CallHook[];
-  /** Where Ctrl-C comes from; `process` by default. */
-  signals?: NodeJS.EventEmitter;
-  /** Public DNS lookups; the system's resolver by default (an emulator's zones are on no public DNS). */
-  dns?: Context['dns'];
-}
+import type { Io } from './ui/io.js';
 
 interface GlobalFlags {
   config: string;

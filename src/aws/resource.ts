@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { AmbiguousResourceError, DevenvError, messageOf } from '../errors.js';
-import type { Change, Context, Row } from '../phases/types.js';
+import type { AwsContext } from './context.js';
+import type { Change, Row } from '../report.js';
 import type { ResourceRecord } from '../state/schema.js';
 import { isInconclusive, isNotFound } from './errors.js';
 import { CREATE_VISIBILITY, retryWithin } from './retry.js';
@@ -44,7 +45,7 @@ export interface ResourceSpec<T> {
 export type ResourceOutcome = 'kept' | 'adopted' | 'created';
 
 /** What the resource rule needs of a Context. */
-type RuleContext = Pick<Context, 'state' | 'report' | 'phase' | 'clock' | 'signal'>;
+type RuleContext = Pick<AwsContext, 'state' | 'report' | 'phase' | 'clock' | 'signal'>;
 
 /**
  * The resource rule: known → find by tags or name → create tagged, recording the id before the
@@ -238,7 +239,7 @@ async function recordAttrs<T>(ctx: RuleContext, spec: ResourceSpec<T>, known: Re
  * new token: AWS remembers a RunInstances token for 24 h after termination and would answer with
  * the dead instance. 32 hex characters fit every API: ACM's `\w{1,32}`, Secrets Manager's 32–64.
  */
-export function deriveToken(ctx: Pick<Context, 'state'>, logicalId: string, generation: number): string {
+export function deriveToken(ctx: Pick<AwsContext, 'state'>, logicalId: string, generation: number): string {
   const { project, region, account = '', createdAt } = ctx.state.data;
   return createHash('sha256').update([project, account, region, createdAt, logicalId, String(generation)].join('\0')).digest('hex').slice(0, 32);
 }

@@ -3,6 +3,8 @@ import { awsName } from './names.js';
 import { awsResource, type PlannedResource } from './types.js';
 
 export const DATA_MOUNT = '/mnt/ebs-data';
+/** The host's logical id. */
+export const INSTANCE = 'instance';
 
 /** The logical id of a developer's code-server container. */
 export const containerId = (developer: string) => `container/${developer}`;
@@ -12,7 +14,7 @@ export function ec2Blueprint(model: Model): PlannedResource[] {
   return [
     { ...awsResource(model, 'keypair', 'key pair', { type: 'ed25519', privateKey: model.privateKeyPath }), name: awsName('key pair', model.keyName) },
     awsResource(model, 'volume/data', 'EBS volume', { type: 'gp3', sizeGiB: i.dataVolumeGiB, encrypted: true, availabilityZone: model.hostAz }),
-    awsResource(model, 'instance', 'EC2 instance', {
+    awsResource(model, INSTANCE, 'EC2 instance', {
       type: i.type,
       ami: i.amiId ?? 'newest Canonical Ubuntu 22.04 amd64',
       subnet: 'subnet/a',

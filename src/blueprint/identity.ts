@@ -1,4 +1,4 @@
-import { TAG } from '../aws/tags.js';
+import { TAG } from '../config/tags.js';
 import type { Developer, Model } from '../config/model.js';
 import { awsResource, type PlannedResource, type PropertyValue } from './types.js';
 

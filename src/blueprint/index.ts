@@ -1,5 +1,5 @@
 import type { Model } from '../config/model.js';
-import type { PhaseName } from '../phases/types.js';
+import type { PhaseName } from '../phase-names.js';
 import { containersBlueprint, ec2Blueprint, storageBlueprint } from './compute.js';
 import { albBlueprint, certBlueprint, dnsBlueprint } from './edge.js';
 import { iamBlueprint, secretsBlueprint } from './identity.js';

@@ -1,5 +1,5 @@
-import type { Tags } from '../aws/tags.js';
-import { tagsFor } from '../aws/tags.js';
+import type { Tags } from '../config/tags.js';
+import { tagsFor } from '../config/tags.js';
 import { resourceName, type Model } from '../config/model.js';
 import { awsName, type AwsKind } from './names.js';
 

@@ -6,7 +6,8 @@ import { describeTarget, normalName, recordsNamed, recordsUnder } from '../aws/r
 import { formatDuration, waitFor } from '../aws/wait.js';
 import type { Developer } from '../config/model.js';
 import { DevenvError, messageOf } from '../errors.js';
-import type { Context } from '../phases/types.js';
+import type { AwsContext } from '../aws/context.js';
+import type { PublicDns } from '../remote/reachability.js';
 import { fail, pass, type TestCheckResult } from './result.js';
 
 /** What AWS says about the host, each developer's target and each developer's DNS name. */
@@ -24,7 +25,7 @@ export function instanceVerdict(instanceId: string, s: InstanceStatus | undefine
 }
 
 /** Both EC2 status checks of the host (IncludeAllInstances: a stopped host is reported, not left out). */
-export async function instanceCheck(ctx: Pick<Context, 'aws'>, instanceId: string): Promise<TestCheckResult> {
+export async function instanceCheck(ctx: Pick<AwsContext, 'aws'>, instanceId: string): Promise<TestCheckResult> {
   const out = await ctx.aws.ec2.send(new DescribeInstanceStatusCommand({ InstanceIds: [instanceId], IncludeAllInstances: true }));
   return instanceVerdict(instanceId, out.InstanceStatuses?.[0]);
 }
@@ -56,7 +57,7 @@ const TARGET_POLL_MS = 10_000;
  * Each developer's target health, read once, and again every 10 s for as long as some target is
  * still `initial` (bounded): right after `up` registered the host, the checks are still running.
  */
-export async function targetChecks(ctx: Pick<Context, 'aws' | 'clock' | 'signal' | 'report'>, targets: { developer: Developer; groupArn?: string }[], instanceId: string): Promise<TestCheckResult[]> {
+export async function targetChecks(ctx: Pick<AwsContext, 'aws' | 'clock' | 'signal' | 'report'>, targets: { developer: Developer; groupArn?: string }[], instanceId: string): Promise<TestCheckResult[]> {
   const read = () => Promise.all(targets.map(async (t) => (t.groupArn ? targetHealth(ctx, t.groupArn) : undefined)));
   let health = await read();
   const initial = () => targets.filter((t, i) => hostTarget(health[i] ?? [], instanceId, t.developer.port)?.TargetHealth?.State === 'initial').map((t) => t.developer.name);
@@ -106,7 +107,7 @@ export function resolutionVerdict(d: Pick<Developer, 'hostname'>, mine: string[]
   return pass(CHECK.dns, `${d.hostname} → ${mine.join(', ')} (the load balancer)`);
 }
 
-const lookup = (ctx: Pick<Context, 'dns'>, name: string): Promise<string[] | Error> =>
+const lookup = (ctx: { dns: PublicDns }, name: string): Promise<string[] | Error> =>
   ctx.dns.lookup(name).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
 
 /**
@@ -114,7 +115,7 @@ const lookup = (ctx: Pick<Context, 'dns'>, name: string): Promise<string[] | Err
  * names the address to use, what this machine's resolver answers compared with the load balancer's
  * addresses. With `--resolve`, public DNS is not asked: the record itself is what is checked.
  */
-export async function dnsChecks(ctx: Pick<Context, 'aws' | 'dns' | 'config' | 'options'>, developers: Developer[], lb: LoadBalancerName): Promise<TestCheckResult[]> {
+export async function dnsChecks(ctx: Pick<AwsContext, 'aws' | 'config'> & { dns: PublicDns; options: { resolve?: string } }, developers: Developer[], lb: LoadBalancerName): Promise<TestCheckResult[]> {
   const records = await recordsUnder(ctx, ctx.config.hostedZoneId, ctx.config.baseDomain);
   const lbAddresses = ctx.options.resolve ? [] : await lookup(ctx, lb.dnsName);
   return Promise.all(developers.map(async (d): Promise<TestCheckResult> => {

@@ -2,7 +2,8 @@ import { containerName } from '../remote/compose.js';
 import { containerStates, type ContainerState } from '../remote/containers.js';
 import { formatDuration, waitFor } from '../aws/wait.js';
 import { DevenvError, InterruptedError, messageOf } from '../errors.js';
-import type { Context } from '../phases/types.js';
+import type { AwsContext } from '../aws/context.js';
+import type { RemoteHost } from '../remote/host.js';
 import { fail, pass, type TestCheckResult } from './result.js';
 
 export const CHECK_CONTAINER = 'container';
@@ -28,7 +29,7 @@ const starting = (s: ContainerState | undefined) => s?.status === 'running' && s
  * again every 5 s for as long as some container is still `starting` (bounded: those still starting
  * at the end fail their check).
  */
-export async function containerChecks(ctx: Pick<Context, 'ssh' | 'clock' | 'signal' | 'report'>, developers: string[]): Promise<TestCheckResult[]> {
+export async function containerChecks(ctx: Pick<AwsContext, 'clock' | 'signal' | 'report'> & { ssh(): Promise<RemoteHost> }, developers: string[]): Promise<TestCheckResult[]> {
   let states = new Map<string, ContainerState>();
   try {
     const host = await ctx.ssh();

@@ -1,4 +1,4 @@
-import { table } from '../ui/table.js';
+import { table } from '../table.js';
 
 export type TestCheckVerdict = 'pass' | 'warn' | 'fail' | 'skip';
 

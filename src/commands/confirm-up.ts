@@ -1,4 +1,4 @@
-import type { Io } from '../cli.js';
+import type { Io } from '../ui/io.js';
 import { ALARM_TOPIC } from '../blueprint/monitoring.js';
 import { developerNames } from '../config/model.js';
 import { configError, DevenvError } from '../errors.js';

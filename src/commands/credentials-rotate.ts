@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { findSecret, sendWithValue } from '../aws/find/secrets.js';
 import { waitFor } from '../aws/wait.js';
-import { requireProjectTag } from '../aws/tags.js';
+import { requireProjectTag } from '../config/tags.js';
 import { secretName } from '../blueprint/identity.js';
 import type { Model } from '../config/model.js';
 import { DevenvError, InterruptedError, messageOf } from '../errors.js';

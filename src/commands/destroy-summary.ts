@@ -1,13 +1,13 @@
-import { keptParts, namedOrCounted, type Leftover } from '../aws/sweep/report.js';
+import { keptParts, namedOrCounted, type Leftover } from '../phases/teardown/report.js';
 import { messageOf } from '../errors.js';
 import type { Context } from '../phases/types.js';
-import type { Sweeper } from '../aws/sweep/types.js';
+import type { Sweeper } from '../phases/teardown/types.js';
 
 /**
  * What `destroy` deletes and what it keeps, said before it asks: from the teardown sweep's own
  * listings of what carries the project's tag now, not from the state, whose records may name
  * resources a destroy killed part-way (or a hand) deleted already. What is really left at the end
- * is what the sweep finds then (src/aws/sweep/report.ts).
+ * is what the sweep finds then (src/phases/teardown/report.ts).
  */
 
 export interface DestroyPreview {

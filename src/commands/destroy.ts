@@ -1,6 +1,6 @@
 import { unlink } from 'node:fs/promises';
-import { keptSummary } from '../aws/sweep/report.js';
-import type { Io } from '../cli.js';
+import { keptSummary } from '../phases/teardown/report.js';
+import type { Io } from '../ui/io.js';
 import { DevenvError } from '../errors.js';
 import type { RunOptions } from '../phases/types.js';
 import type { Reporter } from '../ui/events.js';

@@ -1,4 +1,4 @@
-import { notDeleted, type Leftover } from '../aws/sweep/report.js';
+import { notDeleted, type Leftover } from '../phases/teardown/report.js';
 import { DevenvError, InterruptedError, messageOf } from '../errors.js';
 import { PHASES, phaseInfo } from '../phases/index.js';
 import type { PhaseName } from '../phases/types.js';

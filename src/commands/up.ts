@@ -1,4 +1,4 @@
-import type { Io } from '../cli.js';
+import type { Io } from '../ui/io.js';
 import { useInstead, guessFor } from '../config/issues.js';
 import { DevenvError } from '../errors.js';
 import { PHASES, phaseInfo } from '../phases/index.js';

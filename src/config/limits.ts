@@ -1,4 +1,4 @@
-import { allocationTags, tagsFor } from '../aws/tags.js';
+import { allocationTags, tagsFor } from './tags.js';
 import { parseCidr } from './cidr.js';
 import { buildModel } from './model.js';
 import type { Config } from './schema.js';

@@ -1,13 +1,13 @@
 import type { LoadBalancer, TargetHealthDescription } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { mapLimit, PER_DEVELOPER_CONCURRENCY } from '../aws/concurrency.js';
-import { runFixes, planChange } from '../aws/ec2/fixes.js';
+import { runFixes, planChange } from '../aws/fix.js';
 import { deleteListener, deleteRule, listenerAttributeFixes, listenerFixes, listenerSpec, ruleFixes, ruleSpec, type ListenerWant } from '../aws/elbv2/listeners.js';
 import { deleteLoadBalancer, loadBalancerFixes, waitUntilActive } from '../aws/elbv2/load-balancer.js';
 import { deleteTargetGroup, healthCheckFixes, listTargetGroups, targetFixes, targetGroupSpec, targetHealth } from '../aws/elbv2/target-groups.js';
 import { tagsOf } from '../aws/elbv2/tags.js';
 import { ignoring, isNotFound } from '../aws/errors.js';
 import { ensureResource, inspectResource, probeResource, removeResource, rowOf } from '../aws/resource.js';
-import { TAG, tagValue } from '../aws/tags.js';
+import { TAG, tagValue } from '../config/tags.js';
 import { ensureRule, ensureTargetGroup, forgetRemoved, ruleRemovals, runRemovals, targetGroupRemovals } from './alb/developers.js';
 import { certificateArn, httpsListener, httpsWant, httpWant, lbSpec, planned, readWorld, recorded, ruleWant, unwantedHttpListener, type AlbWorld } from './alb/world.js';
 import type { Developer } from '../config/model.js';

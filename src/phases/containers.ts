@@ -1,4 +1,4 @@
-import { containerId, containersBlueprint, DATA_MOUNT } from '../blueprint/compute.js';
+import { containerId, containersBlueprint, DATA_MOUNT, INSTANCE } from '../blueprint/compute.js';
 import { secretName } from '../blueprint/identity.js';
 import type { Model } from '../config/model.js';
 import { DevenvError } from '../errors.js';
@@ -9,9 +9,7 @@ import {
   NODE_PRELOAD_NAME, PROFILE_SCRIPT_NAME, renderCompose, SECRETS_DIR,
 } from '../remote/compose.js';
 import { containerStates, installExtensions, waitUntilHealthy } from '../remote/containers.js';
-import { loadTemplate } from '../remote/templates.js';
-import { renderTemplate } from '../remote/user-data.js';
-import { INSTANCE } from './ec2/instance.js';
+import { loadTemplate, renderTemplate } from '../remote/templates.js';
 import { DATA_VOLUME } from './ec2/volume.js';
 import { fromInspection } from './inspection.js';
 import { recordedLogGroups } from './monitoring/logs.js';

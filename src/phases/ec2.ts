@@ -1,6 +1,7 @@
 import { adoptDataVolume, finishVolumeSwap, inspectPreviousDataVolume, removeOrKeepPreviousDataVolume } from './ec2/adopt-volume.js';
 import { currentHost, finishReplacement, hostBeingReplaced, inspectHost, mustReplace, replaceHost, terminateHost } from './ec2/host.js';
-import { ensureHost, INSTANCE } from './ec2/instance.js';
+import { INSTANCE } from '../blueprint/compute.js';
+import { ensureHost } from './ec2/instance.js';
 import { ensureKeyPair, inspectKeyPair, removeKeyPair } from './ec2/keypair.js';
 import { attachDataVolume, DATA_VOLUME, ensureDataVolume, inspectDataVolume, removeOrKeepDataVolume } from './ec2/volume.js';
 import { fromInspection, joinInspections } from './inspection.js';

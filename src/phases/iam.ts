@@ -7,7 +7,7 @@ import { hasCode, IamCode, ignoring, isNotFound } from '../aws/errors.js';
 import { findInlinePolicy, findInstanceProfile, findRole, nameFromArn, parsePolicyDocument, samePolicy } from '../aws/find/iam.js';
 import { ensureResource, inspectResource, removeResource, rowOf, type ResourceSpec } from '../aws/resource.js';
 import { afterPropagation, iamNamedSpec } from '../aws/iam/named.js';
-import { tagList } from '../aws/tags.js';
+import { tagList } from '../config/tags.js';
 import { ec2ServicePrincipal, ec2TrustPolicy, hostPolicy, iamBlueprint } from '../blueprint/identity.js';
 import { pick, type PlannedResource } from '../blueprint/types.js';
 import { DevenvError, messageOf } from '../errors.js';

@@ -3,7 +3,7 @@ import { PER_DEVELOPER_CONCURRENCY, mapLimit } from '../aws/concurrency.js';
 import { isNotFound } from '../aws/errors.js';
 import { findSecret, isNameTaken, listProjectSecrets, readSecretValue, sendWithValue, type SecretInfo } from '../aws/find/secrets.js';
 import { bumpGeneration, ensureResource, inspectResource, rowOf, type ResourceSpec } from '../aws/resource.js';
-import { allocationTags, requireProjectTag, TAG, tagList, tagValue } from '../aws/tags.js';
+import { allocationTags, requireProjectTag, TAG, tagList, tagValue } from '../config/tags.js';
 import { developerSecrets } from '../blueprint/identity.js';
 import type { PlannedResource } from '../blueprint/types.js';
 import type { Developer } from '../config/model.js';

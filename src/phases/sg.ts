@@ -2,11 +2,12 @@ import { CreateSecurityGroupCommand, type SecurityGroup } from '@aws-sdk/client-
 import { Ec2Code, hasCode } from '../aws/errors.js';
 import { filter, findByTags, SECURITY_GROUPS } from '../aws/ec2/collections.js';
 import { deleteSecurityGroup } from '../aws/ec2/delete.js';
-import { planChange, runFixes, tagFixes, type Fix } from '../aws/ec2/fixes.js';
+import { tagFixes } from '../aws/ec2/fixes.js';
+import { planChange, runFixes, type Fix } from '../aws/fix.js';
 import { ec2Resource, ensureEc2Resource } from '../aws/ec2/resource.js';
 import { ingressRulesOf, revokeRules, ruleFixes, type WantedRule } from '../aws/ec2/rules.js';
 import { inspectResource, removeResource, rowOf } from '../aws/resource.js';
-import { tagSpecifications } from '../aws/tags.js';
+import { tagSpecifications } from '../config/tags.js';
 import { ingressRules, sgBlueprint } from '../blueprint/network.js';
 import { pick, type PlannedResource } from '../blueprint/types.js';
 import { DevenvError } from '../errors.js';

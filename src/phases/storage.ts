@@ -1,10 +1,8 @@
-import { DATA_MOUNT, storageBlueprint } from '../blueprint/compute.js';
+import { DATA_MOUNT, INSTANCE, storageBlueprint } from '../blueprint/compute.js';
 import type { Model } from '../config/model.js';
 import { DevenvError } from '../errors.js';
 import { DEVELOPER_UID } from '../remote/compose.js';
-import { loadTemplate } from '../remote/templates.js';
-import { renderTemplate } from '../remote/user-data.js';
-import { INSTANCE } from './ec2/instance.js';
+import { loadTemplate, renderTemplate } from '../remote/templates.js';
 import { formatPermission } from './ec2/provenance.js';
 import { DATA_VOLUME, recordDataFilesystem } from './ec2/volume.js';
 import { fromInspection } from './inspection.js';

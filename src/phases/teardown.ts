@@ -1,11 +1,11 @@
 import { mapLimit } from '../aws/concurrency.js';
 import { isNotFound } from '../aws/errors.js';
-import { EC2_SWEEPERS } from '../aws/sweep/ec2.js';
-import { EDGE_SWEEPERS } from '../aws/sweep/edge.js';
-import { IDENTITY_SWEEPERS } from '../aws/sweep/identity.js';
-import { MONITORING_SWEEPERS } from '../aws/sweep/monitoring.js';
-import type { Leftover } from '../aws/sweep/report.js';
-import type { Found, SweepContext, Sweeper } from '../aws/sweep/types.js';
+import { EC2_SWEEPERS } from './teardown/ec2.js';
+import { EDGE_SWEEPERS } from './teardown/edge.js';
+import { IDENTITY_SWEEPERS } from './teardown/identity.js';
+import { MONITORING_SWEEPERS } from './teardown/monitoring.js';
+import type { Leftover } from './teardown/report.js';
+import type { Found, SweepContext, Sweeper } from './teardown/types.js';
 import { InterruptedError, messageOf } from '../errors.js';
 import { runGraph } from '../runner.js';
 import type { Context } from './types.js';

@@ -1,10 +1,11 @@
 import { CreateInternetGatewayCommand, CreateRouteTableCommand, CreateSubnetCommand, CreateVpcCommand, type Subnet, type Vpc } from '@aws-sdk/client-ec2';
 import { INTERNET_GATEWAYS, ROUTE_TABLES, SUBNETS, VPCS } from '../aws/ec2/collections.js';
 import { deleteInternetGateway, deleteRouteTable, deleteSubnet, deleteVpc } from '../aws/ec2/delete.js';
-import { associatedSubnets, attachedVpcs, attachmentFixes, DEFAULT_ROUTE, defaultRoute, dnsFixes, planChange, publicIpFixes, routeFixes, runFixes } from '../aws/ec2/fixes.js';
+import { associatedSubnets, attachedVpcs, attachmentFixes, DEFAULT_ROUTE, defaultRoute, dnsFixes, publicIpFixes, routeFixes } from '../aws/ec2/fixes.js';
+import { planChange, runFixes } from '../aws/fix.js';
 import { ec2Resource, ensureEc2Resource } from '../aws/ec2/resource.js';
 import { inspectResource, removeResource, rowOf } from '../aws/resource.js';
-import { tagSpecifications } from '../aws/tags.js';
+import { tagSpecifications } from '../config/tags.js';
 import { vpcBlueprint } from '../blueprint/network.js';
 import { pick, type PlannedResource } from '../blueprint/types.js';
 import { fromInspection } from './inspection.js';

@@ -5,8 +5,7 @@ import type { Model } from '../config/model.js';
 import { HOST_CONFIG_DIR } from './compose.js';
 import type { ContainerState } from './containers.js';
 import type { RemoteHost } from './host.js';
-import { loadTemplate } from './templates.js';
-import { renderTemplate } from './user-data.js';
+import { loadTemplate, renderTemplate } from './templates.js';
 
 /**
  * The host's CloudWatch agent: what it ships and where. The containers log with Docker's json-file

@@ -1,19 +1,22 @@
 import { readFile } from 'node:fs/promises';
 import type { Instance } from '@aws-sdk/client-ec2';
-import { describeById, INSTANCES } from '../aws/ec2/collections.js';
+import { describeById, INSTANCES, stateOf } from '../aws/ec2/collections.js';
 import { DevenvError } from '../errors.js';
-import { INSTANCE, stateOf } from '../phases/ec2/instance.js';
-import type { Context } from '../phases/types.js';
-import { expectedHostKey } from './expected-key.js';
+import { INSTANCE } from '../blueprint/compute.js';
+import type { AwsContext } from '../aws/context.js';
+import { expectedHostKey, type HostKeyContext } from './expected-key.js';
 import { RemoteHost } from './host.js';
-import { diagnoseSsh } from './reachability.js';
+import { diagnoseSsh, type PublicDns } from './reachability.js';
 import { connectWithRetry, type SshTarget } from './ssh.js';
 
 /** cloud-init's first boot installs Docker, the AWS CLI and the agent: a few minutes, with headroom. */
 const FIRST_BOOT_TIMEOUT_S = 20 * 60;
 
+/** What logging in needs of a phase's Context. */
+type ConnectContext = AwsContext & HostKeyContext & { dns: PublicDns };
+
 /** The host, described now; an error that says what to do when it is not running. */
-async function runningHost(ctx: Pick<Context, 'state' | 'aws'>): Promise<Instance> {
+async function runningHost(ctx: Pick<AwsContext, 'state' | 'aws'>): Promise<Instance> {
   const instanceId = ctx.state.resource(INSTANCE)?.id;
   if (!instanceId) throw new DevenvError('phase', 'the state has no host to log in to', { remedy: 'run `devenv up` (or `devenv phase ec2`) first' });
   const host = await describeById(ctx.aws.ec2, INSTANCES, instanceId);
@@ -28,7 +31,7 @@ async function runningHost(ctx: Pick<Context, 'state' | 'aws'>): Promise<Instanc
  * Where to log in: `ssh.host`/`ssh.port` when the config names them (a bastion, a tunnel, a test
  * host), else the host's public address, as just described (it changes on stop/start and replacement).
  */
-async function targetOf(ctx: Pick<Context, 'config' | 'model'>, host: Instance): Promise<SshTarget> {
+async function targetOf(ctx: Pick<AwsContext, 'config' | 'model'>, host: Instance): Promise<SshTarget> {
   const { ssh } = ctx.config;
   const address = ssh.host ?? host.PublicIpAddress;
   if (!address) throw new DevenvError('phase', `the host ${host.InstanceId} has no public IP address`, { remedy: 'set ssh.host to an address that reaches it (a bastion or a tunnel)' });
@@ -44,7 +47,7 @@ async function targetOf(ctx: Pick<Context, 'config' | 'model'>, host: Instance):
  * receives the host's output, line by line. `recordPin`: a command that holds the lock records
  * the key it verified; one that only reads neither records it nor waits for the console.
  */
-export async function openRemoteHost(ctx: Context, output: (line: string) => void, o: { recordPin: boolean }): Promise<RemoteHost> {
+export async function openRemoteHost(ctx: ConnectContext, output: (line: string) => void, o: { recordPin: boolean }): Promise<RemoteHost> {
   const host = await runningHost(ctx);
   const target = await targetOf(ctx, host);
   const expected = await expectedHostKey(ctx, target.instanceId, host.LaunchTime?.getTime(), { wait: o.recordPin });
@@ -79,7 +82,7 @@ export async function openRemoteHost(ctx: Context, output: (line: string) => voi
  * `cloud-init status --wait`: 0 done, 2 done with warnings (recoverable errors), 1 failed.
  * A host without cloud-init (a test host, a hand-built one) goes straight on.
  */
-async function waitForFirstBoot(ctx: Context, remote: RemoteHost): Promise<void> {
+async function waitForFirstBoot(ctx: Pick<AwsContext, 'report'>, remote: RemoteHost): Promise<void> {
   ctx.report.progress('waiting for the host\'s first-boot setup (cloud-init) to finish');
   const r = await remote.sudo('command -v cloud-init >/dev/null || exit 100; cloud-init status --wait >/dev/null', { timeoutS: FIRST_BOOT_TIMEOUT_S });
   if (r.code === 0 || r.code === 100) return;

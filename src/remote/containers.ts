@@ -3,7 +3,7 @@ import { formatDuration, waitFor, type Clock } from '../aws/wait.js';
 import { DevenvError } from '../errors.js';
 import { COMPOSE_FILE, COMPOSE_PROJECT, containerName, developerDir, passwordDigestFile } from './compose.js';
 import type { RemoteHost } from './host.js';
-import { shellQuote } from './user-data.js';
+import { shellQuote } from './templates.js';
 
 export interface ContainerState {
   id: string;

@@ -1,6 +1,6 @@
 import { readConsole } from '../aws/ec2/console.js';
 import { formatDuration } from '../aws/wait.js';
-import type { Context } from '../phases/types.js';
+import type { AwsContext } from '../aws/context.js';
 import { consoleFingerprints, type ExpectedHostKey } from './host-key.js';
 
 /**
@@ -10,14 +10,16 @@ import { consoleFingerprints, type ExpectedHostKey } from './host-key.js';
 export const CONSOLE_WAIT_MS = 20 * 60_000;
 const POLL_MS = 15_000;
 
-type Needs = Pick<Context, 'config' | 'state' | 'aws' | 'clock' | 'signal' | 'options' | 'report'>;
+/** What choosing the expected key needs of a phase's Context (`options`: `up --accept-new-host-key`). */
+export type HostKeyContext = Pick<AwsContext, 'config' | 'state' | 'aws' | 'clock' | 'signal' | 'report'>
+  & { options: { acceptNewHostKey?: boolean } };
 
 /**
  * What the key of `instanceId` must match (see ExpectedHostKey). `wait`: keep reading the console
  * until the fingerprints appear or CONSOLE_WAIT_MS after `launchedAt` (a command that only
  * reads reads it once).
  */
-export async function expectedHostKey(ctx: Needs, instanceId: string, launchedAt: number | undefined, o: { wait: boolean }): Promise<ExpectedHostKey> {
+export async function expectedHostKey(ctx: HostKeyContext, instanceId: string, launchedAt: number | undefined, o: { wait: boolean }): Promise<ExpectedHostKey> {
   const { ssh } = ctx.config;
   if (ssh.hostKeyFingerprint) return { source: 'config', fingerprints: [ssh.hostKeyFingerprint] };
   const pin = ctx.state.data.hostKey;
@@ -29,7 +31,7 @@ export async function expectedHostKey(ctx: Needs, instanceId: string, launchedAt
   return fromConsole(ctx, instanceId, launchedAt ?? ctx.clock.now(), o.wait);
 }
 
-async function fromConsole(ctx: Needs, instanceId: string, launchedAt: number, wait: boolean): Promise<ExpectedHostKey> {
+async function fromConsole(ctx: HostKeyContext, instanceId: string, launchedAt: number, wait: boolean): Promise<ExpectedHostKey> {
   const deadline = wait ? launchedAt + CONSOLE_WAIT_MS : ctx.clock.now();
   let latest = true;
   for (;;) {

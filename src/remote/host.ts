@@ -1,6 +1,6 @@
 import type { NodeSSH, SSHExecCommandResponse } from 'node-ssh';
 import { DevenvError } from '../errors.js';
-import { shellQuote } from './user-data.js';
+import { shellQuote } from './templates.js';
 
 /** Where uploaded scripts go: root's, and gone at reboot (they are uploaded again each run). */
 const SCRIPT_DIR = '/run/devenv';

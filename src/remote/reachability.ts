@@ -4,8 +4,20 @@ import { describeById, INSTANCES } from '../aws/ec2/collections.js';
 import { cidrContains, parseCidr } from '../config/cidr.js';
 import { adminCidrsOf } from '../config/ssh.js';
 import { messageOf } from '../errors.js';
-import type { Context } from '../phases/types.js';
+import type { AwsContext } from '../aws/context.js';
 import type { Reachability, SshTarget } from './ssh.js';
+
+/**
+ * Public DNS, for what AWS cannot answer: is the hosted zone the one its domain is delegated to?
+ * Where does a developer's hostname lead from here (`lookup`: the addresses an HTTPS client would connect to)?
+ * `publicAddress`: this machine's public IPv4 address as the internet sees it, `undefined` when it
+ * cannot be learnt in a few seconds (absent: never asked, as in tests).
+ */
+export interface PublicDns {
+  resolveNs(name: string): Promise<string[]>;
+  lookup(name: string): Promise<string[]>;
+  publicAddress?(): Promise<string | undefined>;
+}
 
 /** Whether an IPv4 address lies in any of the CIDR blocks. */
 export const insideAny = (address: string, cidrs: string[]): boolean => {
@@ -36,7 +48,7 @@ const groupsOf = (host: Instance) => (host.SecurityGroups ?? []).map((g) => (g.G
  * machine's public address is among the admitted (when it can be learnt). The remedy fits the
  * first cause found.
  */
-export async function diagnoseSsh(ctx: Pick<Context, 'config' | 'aws' | 'dns'>, target: SshTarget): Promise<Reachability> {
+export async function diagnoseSsh(ctx: Pick<AwsContext, 'config' | 'aws'> & { dns: PublicDns }, target: SshTarget): Promise<Reachability> {
   const { ssh } = ctx.config;
   const cidrs = adminCidrsOf(ssh);
   const facts = [`the address tried is ${target.host}:${target.port} (${ssh.host ? 'ssh.host' : "the host's public IP address"})`];

@@ -1,8 +1,7 @@
 import { DATA_MOUNT } from '../blueprint/compute.js';
 import { COMPOSE_PROJECT } from './compose.js';
 import type { RemoteHost } from './host.js';
-import { loadTemplate } from './templates.js';
-import { renderTemplate } from './user-data.js';
+import { loadTemplate, renderTemplate } from './templates.js';
 
 /** Stopping the containers (20 s each at most) and unmounting: a few minutes at most. */
 const RELEASE_TIMEOUT_S = 5 * 60;

@@ -1,3 +1,5 @@
+import type { PhaseReporter, ResourceAction, ResourceEvent } from '../report.js';
+
 /** What the engine tells the user. Phases report events; a renderer (tty, plain, json) decides how they look. */
 export type UiEvent =
   | { type: 'phase-start'; phase: string }
@@ -13,34 +15,9 @@ export type UiEvent =
   /** A line the host printed while running a command over SSH (shown with --verbose). */
   | { type: 'remote-output'; line: string };
 
-/** What happened to one AWS resource; `up` and `destroy` end with these counted. */
-export type ResourceAction = 'created' | 'adopted' | 'kept' | 'updated' | 'replaced' | 'deleted';
-
-export interface ResourceEvent {
-  type: 'resource';
-  phase: string;
-  action: ResourceAction;
-  logicalId?: string;
-  kind?: string;
-  resourceId?: string;
-  /** The line a person reads; a kept resource has none (it is only counted). */
-  message?: string;
-}
-
 export interface Renderer {
   render(event: UiEvent): void;
   close(): void;
-}
-
-/** A phase's view of the reporter: every line it emits is tagged with the phase. */
-export interface PhaseReporter {
-  /** Something happened: "wrote a new private key to …". */
-  step(message: string): void;
-  /** Something happened to a resource: "created VPC vpc-0ab", an in-place fix (`updated`), or nothing (`kept`). */
-  resource(e: Omit<ResourceEvent, 'type' | 'phase'>): void;
-  /** Still working: "waiting for instance i-0ab to be running (1m10s)". */
-  progress(message: string): void;
-  warn(message: string): void;
 }
 
 export class Reporter {

@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline';
-import type { Io } from '../cli.js';
+import type { Io } from './io.js';
 import { DevenvError } from '../errors.js';
 
 /** Ctrl-C or Ctrl-D at a prompt: the command stops before it changed anything. */

@@ -1,5 +1,5 @@
 import type { Change, Row } from '../phases/types.js';
-import { shorten, table, withoutArns, wrap } from './table.js';
+import { shorten, table, withoutArns, wrap } from '../table.js';
 
 /** What `status` and `plan` fit in by default; `--wide` lifts it. */
 export const DEFAULT_WIDTH = 120;

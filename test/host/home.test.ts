@@ -5,7 +5,7 @@
  * following a link a developer planted in a path devenv touches.
  */
 import { expect, it } from 'vitest';
-import { shellQuote } from '../../src/remote/user-data.js';
+import { shellQuote } from '../../src/remote/templates.js';
 import type { Workspace } from '../integration/moto.js';
 import { describeOnHost, useWorld, type World } from './world.js';
 

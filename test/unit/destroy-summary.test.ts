@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { destroyPreview } from '../../src/commands/destroy-summary.js';
-import type { Found, Sweeper } from '../../src/aws/sweep/types.js';
+import type { Found, Sweeper } from '../../src/phases/teardown/types.js';
 import type { RunOptions } from '../../src/phases/types.js';
 import { SWEEPERS } from '../../src/phases/teardown.js';
 import { testContext } from '../helpers/context.js';

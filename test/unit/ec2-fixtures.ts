@@ -11,7 +11,7 @@ import {
   StopInstancesCommand, TerminateInstancesCommand, type Filter, type Instance, type KeyPairInfo, type Snapshot, type Tag, type Volume,
 } from '@aws-sdk/client-ec2';
 import { resetSdkMocks, sdkMock } from '../helpers/mock-sdk.js';
-import { tagList, tagsFor } from '../../src/aws/tags.js';
+import { tagList, tagsFor } from '../../src/config/tags.js';
 import type { TestContext } from '../helpers/context.js';
 import { testContext } from '../helpers/context.js';
 import type { ConfigInput } from '../../src/config/schema.js';

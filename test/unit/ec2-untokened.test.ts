@@ -4,7 +4,7 @@
  */
 import { CreateSnapshotCommand, ImportKeyPairCommand, type CreateSnapshotCommandInput } from '@aws-sdk/client-ec2';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { tagList, tagsFor } from '../../src/aws/tags.js';
+import { tagList, tagsFor } from '../../src/config/tags.js';
 import { DevenvError } from '../../src/errors.js';
 import ec2Phase from '../../src/phases/ec2.js';
 import { ensureKeyPair } from '../../src/phases/ec2/keypair.js';

@@ -10,7 +10,7 @@ import { renderStorageScript } from '../../src/phases/storage.js';
 import { renderAgentScript } from '../../src/remote/cloudwatch-agent.js';
 import { renderReleaseScript } from '../../src/remote/release.js';
 import { loadTemplate } from '../../src/remote/templates.js';
-import { renderTemplate } from '../../src/remote/user-data.js';
+import { renderTemplate } from '../../src/remote/templates.js';
 import { baseConfig } from '../helpers/context.js';
 
 const config = parseConfig(JSON.stringify({ ...baseConfig, developers: ['alice', 'bob'] }));

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Change } from '../../src/phases/types.js';
 import { listProblems, renderPlan, renderStatus, type StatusResource, type StatusView } from '../../src/ui/read-views.js';
-import { table } from '../../src/ui/table.js';
+import { table } from '../../src/table.js';
 
 const ARN = 'arn:aws:elasticloadbalancing:ap-southeast-7:123456789012';
 const LB_DNS = 'team-ide-alb-1234567890.ap-southeast-7.elb.amazonaws.com';

@@ -12,7 +12,7 @@ import {
 import { resetSdkMocks, sdkMock } from '../helpers/mock-sdk.js';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { isMutating } from '../../src/aws/clients.js';
-import { tagList } from '../../src/aws/tags.js';
+import { tagList } from '../../src/config/tags.js';
 import { sgBlueprint } from '../../src/blueprint/network.js';
 import { pick } from '../../src/blueprint/types.js';
 import { DevenvError } from '../../src/errors.js';

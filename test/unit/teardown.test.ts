@@ -27,9 +27,9 @@ import { ListSecretsCommand, SecretsManagerClient } from '@aws-sdk/client-secret
 import { ListTagsForResourceCommand as TopicTags, ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
 import { resetSdkMocks, sdkMock } from '../helpers/mock-sdk.js';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { isDevelopersRecord } from '../../src/aws/sweep/edge.js';
-import { keptSummary, notDeleted, type Leftover } from '../../src/aws/sweep/report.js';
-import type { Sweeper } from '../../src/aws/sweep/types.js';
+import { isDevelopersRecord } from '../../src/phases/teardown/edge.js';
+import { keptSummary, notDeleted, type Leftover } from '../../src/phases/teardown/report.js';
+import type { Sweeper } from '../../src/phases/teardown/types.js';
 import type { RunOptions } from '../../src/phases/types.js';
 import { teardown } from '../../src/phases/teardown.js';
 import { testContext } from '../helpers/context.js';

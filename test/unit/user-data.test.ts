@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DATA_MOUNT } from '../../src/blueprint/compute.js';
-import { loadUserDataTemplate, renderTemplate, renderUserData, shellQuote } from '../../src/remote/user-data.js';
+import { renderTemplate, shellQuote } from '../../src/remote/templates.js';
+import { loadUserDataTemplate, renderUserData } from '../../src/remote/user-data.js';
 
 const model = { project: 'demo', region: 'ap-southeast-7' };
 

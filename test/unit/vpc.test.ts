@@ -15,7 +15,7 @@ import { resetSdkMocks, sdkMock } from '../helpers/mock-sdk.js';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { isMutating } from '../../src/aws/clients.js';
 import { CREATE_VISIBILITY, DEPENDENCY_RELEASE } from '../../src/aws/retry.js';
-import { tagList } from '../../src/aws/tags.js';
+import { tagList } from '../../src/config/tags.js';
 import { vpcBlueprint } from '../../src/blueprint/network.js';
 import { pick } from '../../src/blueprint/types.js';
 import { DevenvError } from '../../src/errors.js';

@@ -3,11 +3,11 @@ import {
   type CertificateDetail, type CertificateStatus, type ResourceRecord,
 } from '@aws-sdk/client-acm';
 import type { PlannedResource } from '../../blueprint/types.js';
-import type { Context } from '../../phases/types.js';
+import type { AwsContext } from '../context.js';
 import { isNotFound } from '../errors.js';
 import type { ResourceSpec } from '../resource.js';
 import { retryWithin, type ConsistencyWindow } from '../retry.js';
-import { TAG, tagList, tagValue } from '../tags.js';
+import { TAG, tagList, tagValue } from '../../config/tags.js';
 
 // ---------------------------------------------------------------------------------------------
 // The ACM certificate of *.<baseDomain> (with the apex as a SAN), found by its devenv tags.
@@ -16,14 +16,14 @@ import { TAG, tagList, tagValue } from '../tags.js';
 export const USABLE: CertificateStatus[] = ['PENDING_VALIDATION', 'ISSUED'];
 const EVERY_STATUS: CertificateStatus[] = [...USABLE, 'INACTIVE', 'EXPIRED', 'VALIDATION_TIMED_OUT', 'REVOKED', 'FAILED'];
 
-type Acm = Pick<Context, 'aws' | 'model'>;
+type Acm = Pick<AwsContext, 'aws' | 'model'>;
 /**
  * DescribeCertificate can answer ResourceNotFoundException for a while after RequestCertificate
  * returned the ARN: the certificate is not known yet, not gone (ACM is eventually consistent).
  */
 export const NEW_CERTIFICATE_VISIBILITY: ConsistencyWindow = { name: 'ACM to know the certificate it has just issued the ARN of', windowMs: 2 * 60_000, intervalMs: 3_000 };
 
-export async function describeCertificate(ctx: Pick<Context, 'aws'>, arn: string): Promise<CertificateDetail | undefined> {
+export async function describeCertificate(ctx: Pick<AwsContext, 'aws'>, arn: string): Promise<CertificateDetail | undefined> {
   return (await ctx.aws.acm.send(new DescribeCertificateCommand({ CertificateArn: arn }))).Certificate;
 }
 
@@ -65,7 +65,7 @@ export async function requestCertificate(ctx: Acm, planned: PlannedResource, tok
 }
 
 /** DescribeCertificate for a certificate just requested: NotFound within the window is "not known yet", never "gone". */
-export const describeNewCertificate = (ctx: Pick<Context, 'aws' | 'clock' | 'signal' | 'report'>, arn: string) =>
+export const describeNewCertificate = (ctx: Pick<AwsContext, 'aws' | 'clock' | 'signal' | 'report'>, arn: string) =>
   retryWithin(NEW_CERTIFICATE_VISIBILITY, isNotFound, () => describeCertificate(ctx, arn), {
     clock: ctx.clock, signal: ctx.signal, onRetry: (message) => ctx.report.progress(`reading certificate ${arn}: ${message}`),
   });
@@ -91,7 +91,7 @@ export function certificateSpec(ctx: Acm, planned: PlannedResource, statuses: Ce
 
 export const anyStatus = (ctx: Acm, planned: PlannedResource) => certificateSpec(ctx, planned, EVERY_STATUS);
 
-export const deleteCertificate = (ctx: Pick<Context, 'aws'>, arn: string) => ctx.aws.acm.send(new DeleteCertificateCommand({ CertificateArn: arn }));
+export const deleteCertificate = (ctx: Pick<AwsContext, 'aws'>, arn: string) => ctx.aws.acm.send(new DeleteCertificateCommand({ CertificateArn: arn }));
 
 /**
  * The validation CNAMEs, deduplicated: `*.example.com` and `example.com` share one [acm-dup].
@@ -107,7 +107,7 @@ export function validationRecords(cert: CertificateDetail): ResourceRecord[] {
  * Validation records other certificates of the account still need: ACM gives every certificate
  * for a name in one account the same CNAME, so another project on the same domain shares it.
  */
-export async function validationNamesInUse(ctx: Pick<Context, 'aws'>, domains: string[], except: Set<string>): Promise<Set<string>> {
+export async function validationNamesInUse(ctx: Pick<AwsContext, 'aws'>, domains: string[], except: Set<string>): Promise<Set<string>> {
   const names = new Set<string>();
   for await (const page of paginateListCertificates({ client: ctx.aws.acm }, { CertificateStatuses: USABLE })) {
     for (const c of page.CertificateSummaryList ?? []) {

@@ -3,25 +3,25 @@ import {
   type BackupPlanInput, type GetBackupPlanOutput,
 } from '@aws-sdk/client-backup';
 import type { PlannedResource } from '../../blueprint/types.js';
-import type { Context } from '../../phases/types.js';
-import type { Fix } from '../ec2/fixes.js';
+import type { AwsContext } from '../context.js';
+import type { Fix } from '../fix.js';
 import { hasCode } from '../errors.js';
 import type { ResourceSpec } from '../resource.js';
 import { retryWithin, type ConsistencyWindow } from '../retry.js';
-import { requireProjectTag } from '../tags.js';
+import { requireProjectTag } from '../../config/tags.js';
 import { backupTags, BackupCode } from './vault.js';
 
 /** The plan as devenv reads it: GetBackupPlan's answer, with its id. */
 export type LivePlan = GetBackupPlanOutput & { BackupPlanId: string };
 
-async function getPlan(ctx: Pick<Context, 'aws'>, id: string): Promise<LivePlan | undefined> {
+async function getPlan(ctx: Pick<AwsContext, 'aws'>, id: string): Promise<LivePlan | undefined> {
   const out = await ctx.aws.backup.send(new GetBackupPlanCommand({ BackupPlanId: id }));
   // A deleted plan stays readable, with its deletion date.
   return out.DeletionDate ? undefined : { ...out, BackupPlanId: id };
 }
 
 /** The backup plan, by its name (plans have ids; devenv's name is deterministic and checked against the tags). */
-export function planSpec(ctx: Pick<Context, 'aws' | 'model'>, p: PlannedResource, want: BackupPlanInput): ResourceSpec<LivePlan> {
+export function planSpec(ctx: Pick<AwsContext, 'aws' | 'model'>, p: PlannedResource, want: BackupPlanInput): ResourceSpec<LivePlan> {
   return {
     logicalId: p.logicalId,
     kind: p.kind,
@@ -56,7 +56,7 @@ function ruleSummary(rule: { TargetBackupVaultName?: string; ScheduleExpression?
 }
 
 /** UpdateBackupPlan when the live rule differs from devenv's (a changed retention, a rule edited in the console). */
-export function planFixes(ctx: Pick<Context, 'aws'>, live: LivePlan, want: BackupPlanInput): Fix[] {
+export function planFixes(ctx: Pick<AwsContext, 'aws'>, live: LivePlan, want: BackupPlanInput): Fix[] {
   const rules = live.BackupPlan?.Rules ?? [];
   const now = rules.length === 1 && rules[0]!.RuleName === want.Rules?.[0]?.RuleName ? ruleSummary(rules[0]) : `${rules.length} rules`;
   const wanted = ruleSummary(want.Rules?.[0]);
@@ -72,7 +72,7 @@ export function planFixes(ctx: Pick<Context, 'aws'>, live: LivePlan, want: Backu
 export const SELECTIONS_DELETION: ConsistencyWindow = { name: "the plan's deleted selections to be gone", windowMs: 2 * 60_000, intervalMs: 5_000 };
 const selectionsRemain = (err: unknown) => hasCode(err, BackupCode.invalidRequest) && /selections must be deleted/i.test((err as Error).message ?? '');
 
-export const deletePlan = (ctx: Pick<Context, 'aws' | 'clock' | 'signal' | 'report'>, id: string) =>
+export const deletePlan = (ctx: Pick<AwsContext, 'aws' | 'clock' | 'signal' | 'report'>, id: string) =>
   retryWithin(SELECTIONS_DELETION, selectionsRemain, () => ctx.aws.backup.send(new DeleteBackupPlanCommand({ BackupPlanId: id })), {
     clock: ctx.clock, signal: ctx.signal, onRetry: (message) => ctx.report.progress(`deleting backup plan ${id}: ${message}`),
   });

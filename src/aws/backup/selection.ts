@@ -3,7 +3,7 @@ import {
 } from '@aws-sdk/client-backup';
 import type { PlannedResource } from '../../blueprint/types.js';
 import { DevenvError, messageOf } from '../../errors.js';
-import type { Context } from '../../phases/types.js';
+import type { AwsContext } from '../context.js';
 import { hasCode, isNotFound } from '../errors.js';
 import type { ResourceSpec } from '../resource.js';
 import { IAM_PROPAGATION, retryWithin } from '../retry.js';
@@ -18,7 +18,7 @@ export interface LiveSelection {
 /** Get/DeleteBackupSelection answer InvalidParameterValueException, not a NotFound code, for a selection that does not exist. */
 const isMissingSelection = (err: unknown) => isNotFound(err) || hasCode(err, BackupCode.invalidParameterValue);
 
-async function getSelection(ctx: Pick<Context, 'aws'>, planId: string, id: string): Promise<LiveSelection | undefined> {
+async function getSelection(ctx: Pick<AwsContext, 'aws'>, planId: string, id: string): Promise<LiveSelection | undefined> {
   try {
     const out = await ctx.aws.backup.send(new GetBackupSelectionCommand({ BackupPlanId: planId, SelectionId: id }));
     return { SelectionId: id, BackupSelection: out.BackupSelection ?? { SelectionName: undefined, IamRoleArn: undefined } };
@@ -32,7 +32,7 @@ async function getSelection(ctx: Pick<Context, 'aws'>, planId: string, id: strin
  * CreateBackupSelection refuses a role IAM has only just made with InvalidParameterValueException
  * for up to about two minutes (Terraform retries it): retried within IAM_PROPAGATION.
  */
-async function createSelection(ctx: Pick<Context, 'aws' | 'clock' | 'signal' | 'report'>, planId: string, selection: BackupSelection, token: string): Promise<string> {
+async function createSelection(ctx: Pick<AwsContext, 'aws' | 'clock' | 'signal' | 'report'>, planId: string, selection: BackupSelection, token: string): Promise<string> {
   try {
     return await retryWithin(IAM_PROPAGATION, (err) => hasCode(err, BackupCode.invalidParameterValue), async () =>
       (await ctx.aws.backup.send(new CreateBackupSelectionCommand({ BackupPlanId: planId, BackupSelection: selection, CreatorRequestId: token }))).SelectionId!, {
@@ -48,7 +48,7 @@ async function createSelection(ctx: Pick<Context, 'aws' | 'clock' | 'signal' | '
 }
 
 /** The selections of a plan that carry a name (devenv's plan is found by its tags; a selection takes none). */
-export async function findSelections(ctx: Pick<Context, 'aws'>, planId: string, name: string): Promise<LiveSelection[]> {
+export async function findSelections(ctx: Pick<AwsContext, 'aws'>, planId: string, name: string): Promise<LiveSelection[]> {
   const found: LiveSelection[] = [];
   for await (const page of paginateListBackupSelections({ client: ctx.aws.backup }, { BackupPlanId: planId })) {
     for (const s of (page.BackupSelectionsList ?? []).filter((x) => x.SelectionName === name)) {
@@ -61,7 +61,7 @@ export async function findSelections(ctx: Pick<Context, 'aws'>, planId: string, 
 
 /** The plan's selection of the data volume, by its name within devenv's plan. */
 export function selectionSpec(
-  ctx: Pick<Context, 'aws' | 'clock' | 'signal' | 'report'>, p: PlannedResource, planId: string, want: BackupSelection,
+  ctx: Pick<AwsContext, 'aws' | 'clock' | 'signal' | 'report'>, p: PlannedResource, planId: string, want: BackupSelection,
 ): ResourceSpec<LiveSelection> {
   return {
     logicalId: p.logicalId,
@@ -83,7 +83,7 @@ export function selectionDifferences(live: BackupSelection, want: BackupSelectio
   return out;
 }
 
-export async function deleteSelection(ctx: Pick<Context, 'aws'>, planId: string, id: string): Promise<void> {
+export async function deleteSelection(ctx: Pick<AwsContext, 'aws'>, planId: string, id: string): Promise<void> {
   try {
     await ctx.aws.backup.send(new DeleteBackupSelectionCommand({ BackupPlanId: planId, SelectionId: id }));
   } catch (err) {

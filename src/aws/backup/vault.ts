@@ -3,11 +3,11 @@ import {
   paginateListRecoveryPointsByBackupVault, type DescribeBackupVaultOutput, type RecoveryPointByBackupVault,
 } from '@aws-sdk/client-backup';
 import type { PlannedResource } from '../../blueprint/types.js';
-import type { Context } from '../../phases/types.js';
+import type { AwsContext } from '../context.js';
 import { hasCode, isNotFound } from '../errors.js';
 import type { ResourceSpec } from '../resource.js';
 import { retryWithin, type ConsistencyWindow } from '../retry.js';
-import { requireProjectTag, tagList } from '../tags.js';
+import { requireProjectTag, tagList } from '../../config/tags.js';
 
 export const BackupCode = {
   alreadyExists: 'AlreadyExistsException',
@@ -18,11 +18,11 @@ export const BackupCode = {
 } as const;
 
 /** A Backup resource's tags (ListTags), as a tag list. */
-export async function backupTags(ctx: Pick<Context, 'aws'>, arn: string): Promise<{ Key: string; Value: string }[]> {
+export async function backupTags(ctx: Pick<AwsContext, 'aws'>, arn: string): Promise<{ Key: string; Value: string }[]> {
   return tagList((await ctx.aws.backup.send(new ListTagsCommand({ ResourceArn: arn }))).Tags ?? {});
 }
 
-async function describeVault(ctx: Pick<Context, 'aws'>, name: string): Promise<DescribeBackupVaultOutput | undefined> {
+async function describeVault(ctx: Pick<AwsContext, 'aws'>, name: string): Promise<DescribeBackupVaultOutput | undefined> {
   try {
     return await ctx.aws.backup.send(new DescribeBackupVaultCommand({ BackupVaultName: name }));
   } catch (err) {
@@ -32,7 +32,7 @@ async function describeVault(ctx: Pick<Context, 'aws'>, name: string): Promise<D
 }
 
 /** The backup vault, by its deterministic name (unique per region); its id is that name. */
-export function vaultSpec(ctx: Pick<Context, 'aws' | 'model'>, p: PlannedResource): ResourceSpec<DescribeBackupVaultOutput> {
+export function vaultSpec(ctx: Pick<AwsContext, 'aws' | 'model'>, p: PlannedResource): ResourceSpec<DescribeBackupVaultOutput> {
   return {
     logicalId: p.logicalId,
     kind: p.kind,
@@ -53,13 +53,13 @@ export function vaultSpec(ctx: Pick<Context, 'aws' | 'model'>, p: PlannedResourc
   };
 }
 
-export async function recoveryPoints(ctx: Pick<Context, 'aws'>, vaultName: string): Promise<RecoveryPointByBackupVault[]> {
+export async function recoveryPoints(ctx: Pick<AwsContext, 'aws'>, vaultName: string): Promise<RecoveryPointByBackupVault[]> {
   const points: RecoveryPointByBackupVault[] = [];
   for await (const page of paginateListRecoveryPointsByBackupVault({ client: ctx.aws.backup }, { BackupVaultName: vaultName })) points.push(...(page.RecoveryPoints ?? []));
   return points;
 }
 
-export const deleteRecoveryPoint = (ctx: Pick<Context, 'aws'>, vaultName: string, arn: string) =>
+export const deleteRecoveryPoint = (ctx: Pick<AwsContext, 'aws'>, vaultName: string, arn: string) =>
   ctx.aws.backup.send(new DeleteRecoveryPointCommand({ BackupVaultName: vaultName, RecoveryPointArn: arn }));
 
 /** Recovery points are deleted asynchronously: the vault refuses to go while one is still there [delstack-370]. */
@@ -67,7 +67,7 @@ export const POINTS_DELETION: ConsistencyWindow = { name: "the vault's recovery 
 const holdsPoints = (err: unknown) => hasCode(err, BackupCode.invalidRequest) && /recovery points/i.test((err as Error).message ?? '');
 
 /** Deletes the vault, waiting (bounded) for the recovery points deleted just before to be gone. */
-export const deleteVault = (ctx: Pick<Context, 'aws' | 'clock' | 'signal' | 'report'>, name: string) =>
+export const deleteVault = (ctx: Pick<AwsContext, 'aws' | 'clock' | 'signal' | 'report'>, name: string) =>
   retryWithin(POINTS_DELETION, holdsPoints, () => ctx.aws.backup.send(new DeleteBackupVaultCommand({ BackupVaultName: name })), {
     clock: ctx.clock, signal: ctx.signal, onRetry: (message) => ctx.report.progress(`deleting backup vault ${name}: ${message}`),
   });

@@ -3,37 +3,37 @@ import {
 } from '@aws-sdk/client-cloudwatch';
 import { partitionOf } from '../../blueprint/identity.js';
 import type { PlannedResource } from '../../blueprint/types.js';
-import type { Context } from '../../phases/types.js';
-import type { Fix } from '../ec2/fixes.js';
+import type { AwsContext } from '../context.js';
+import type { Fix } from '../fix.js';
 import type { ResourceSpec } from '../resource.js';
-import { requireProjectTag, tagList, type Tags } from '../tags.js';
+import { requireProjectTag, tagList, type Tags } from '../../config/tags.js';
 
 /** An alarm as devenv wants it: PutMetricAlarm's input without the name and tags. */
 export type AlarmWant = Required<Pick<PutMetricAlarmCommandInput,
   'Namespace' | 'MetricName' | 'Dimensions' | 'Statistic' | 'Period' | 'EvaluationPeriods' | 'Threshold' | 'ComparisonOperator' | 'TreatMissingData' | 'AlarmActions' | 'AlarmDescription'>>;
 
 /** Every metric alarm whose name starts with `prefix`: one paginated listing for all of the phase's alarms. */
-export async function listAlarms(ctx: Pick<Context, 'aws'>, prefix: string): Promise<MetricAlarm[]> {
+export async function listAlarms(ctx: Pick<AwsContext, 'aws'>, prefix: string): Promise<MetricAlarm[]> {
   const alarms: MetricAlarm[] = [];
   for await (const page of paginateDescribeAlarms({ client: ctx.aws.cloudwatch }, { AlarmNamePrefix: prefix, AlarmTypes: ['MetricAlarm'] })) alarms.push(...(page.MetricAlarms ?? []));
   return alarms;
 }
 
-export async function alarmTags(ctx: Pick<Context, 'aws'>, arn: string): Promise<{ Key?: string; Value?: string }[]> {
+export async function alarmTags(ctx: Pick<AwsContext, 'aws'>, arn: string): Promise<{ Key?: string; Value?: string }[]> {
   return (await ctx.aws.cloudwatch.send(new ListTagsForResourceCommand({ ResourceARN: arn }))).Tags ?? [];
 }
 
-export const alarmArn = (ctx: Pick<Context, 'model' | 'state'>, name: string) =>
+export const alarmArn = (ctx: Pick<AwsContext, 'model' | 'state'>, name: string) =>
   `arn:${partitionOf(ctx.model.region)}:cloudwatch:${ctx.model.region}:${ctx.state.data.account}:alarm:${name}`;
 
-const put = (ctx: Pick<Context, 'aws'>, name: string, want: AlarmWant, tags?: Tags) =>
+const put = (ctx: Pick<AwsContext, 'aws'>, name: string, want: AlarmWant, tags?: Tags) =>
   ctx.aws.cloudwatch.send(new PutMetricAlarmCommand({ AlarmName: name, ...want, ...(tags ? { Tags: tagList(tags) } : {}) }));
 
 /**
  * An alarm, by its deterministic name (unique per region). PutMetricAlarm creates or overwrites,
  * so a create after a crash is harmless.
  */
-export function alarmSpec(ctx: Pick<Context, 'aws' | 'model' | 'state'>, p: PlannedResource, alarms: MetricAlarm[], want: AlarmWant): ResourceSpec<MetricAlarm> {
+export function alarmSpec(ctx: Pick<AwsContext, 'aws' | 'model' | 'state'>, p: PlannedResource, alarms: MetricAlarm[], want: AlarmWant): ResourceSpec<MetricAlarm> {
   return {
     logicalId: p.logicalId,
     kind: p.kind,
@@ -73,13 +73,13 @@ export function alarmDifferences(live: MetricAlarm, want: AlarmWant): string[] {
 }
 
 /** PutMetricAlarm again when the definition differs (it overwrites the alarm, but ignores Tags on an existing one). */
-export function alarmFixes(ctx: Pick<Context, 'aws'>, live: MetricAlarm, want: AlarmWant): Fix[] {
+export function alarmFixes(ctx: Pick<AwsContext, 'aws'>, live: MetricAlarm, want: AlarmWant): Fix[] {
   const differences = alarmDifferences(live, want);
   return differences.length ? [{ description: differences.join('; '), run: () => put(ctx, live.AlarmName!, want) }] : [];
 }
 
 /** Tags missing or different on an alarm: TagResource, since PutMetricAlarm ignores Tags when the alarm exists. */
-export function alarmTagFixes(ctx: Pick<Context, 'aws'>, arn: string, live: { Key?: string; Value?: string }[], want: Tags): Fix[] {
+export function alarmTagFixes(ctx: Pick<AwsContext, 'aws'>, arn: string, live: { Key?: string; Value?: string }[], want: Tags): Fix[] {
   const wrong = Object.entries(want).filter(([k, v]) => !live.some((t) => t.Key === k && t.Value === v));
   if (!wrong.length) return [];
   return [{
@@ -89,6 +89,6 @@ export function alarmTagFixes(ctx: Pick<Context, 'aws'>, arn: string, live: { Ke
 }
 
 /** DeleteAlarms takes at most 100 names, and deletes the ones that exist. */
-export async function deleteAlarms(ctx: Pick<Context, 'aws'>, names: string[]): Promise<void> {
+export async function deleteAlarms(ctx: Pick<AwsContext, 'aws'>, names: string[]): Promise<void> {
   for (let i = 0; i < names.length; i += 100) await ctx.aws.cloudwatch.send(new DeleteAlarmsCommand({ AlarmNames: names.slice(i, i + 100) }));
 }

@@ -22,9 +22,9 @@ import {
   type Volume,
   type Vpc,
 } from '@aws-sdk/client-ec2';
-import type { Context } from '../../phases/types.js';
+import type { AwsContext } from '../context.js';
 import { isNotFound } from '../errors.js';
-import { tagFilters } from '../tags.js';
+import { tagFilters } from '../../config/tags.js';
 
 // ---------------------------------------------------------------------------------------------
 // Collections: how to list one kind of EC2 resource, every page, by ids or by filters.
@@ -117,6 +117,9 @@ export const NETWORK_INTERFACES: Ec2Collection<NetworkInterface> = {
 export const filter = (name: string, ...values: string[]): Filter => ({ Name: name, Values: values });
 
 /** The resource with this id, or `undefined` when EC2 says it does not exist. */
+/** An instance's state as AWS names it (`running`, `stopped` …). */
+export const stateOf = (i: Instance): string => i.State?.Name ?? 'unknown';
+
 export async function describeById<T>(ec2: EC2Client, collection: Ec2Collection<T>, id: string): Promise<T | undefined> {
   try {
     return (await collection.list(ec2, { ids: [id] }))[0];
@@ -130,7 +133,7 @@ export async function describeById<T>(ec2: EC2Client, collection: Ec2Collection<
 export function findByTags<T>(
   ec2: EC2Client,
   collection: Ec2Collection<T>,
-  model: Context['model'],
+  model: AwsContext['model'],
   logicalId: string,
   extraFilters: Filter[] = [],
 ): Promise<T[]> {

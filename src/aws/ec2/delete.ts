@@ -13,7 +13,7 @@ import {
   type RouteTable,
 } from '@aws-sdk/client-ec2';
 import { DevenvError, messageOf } from '../../errors.js';
-import type { Context } from '../../phases/types.js';
+import type { AwsContext } from '../context.js';
 import { Ec2Code, hasCode, ignoring, isDependencyViolation, isNotFound } from '../errors.js';
 import { DEPENDENCY_RELEASE, retryWithin } from '../retry.js';
 import { INTERNET_GATEWAYS, NETWORK_INTERFACES, ROUTE_TABLES, SECURITY_GROUPS, SUBNETS, describeById, filter } from './collections.js';
@@ -27,7 +27,7 @@ import { INTERNET_GATEWAYS, NETWORK_INTERFACES, ROUTE_TABLES, SECURITY_GROUPS, S
  * depends on `what`, as `dependents` lists it. Any other error (NotFound included) is thrown as is.
  */
 export async function deleteRetryingDependencies(
-  ctx: Pick<Context, 'clock' | 'signal' | 'report'>,
+  ctx: Pick<AwsContext, 'clock' | 'signal' | 'report'>,
   what: string,
   remove: () => Promise<unknown>,
   dependents: () => Promise<string[]>,
@@ -94,7 +94,7 @@ export async function vpcDependents(ec2: EC2Client, vpcId: string): Promise<stri
 }
 
 /** Deletes a route table after removing its subnet associations (AWS refuses to delete an associated one). */
-export async function deleteRouteTable(ctx: Pick<Context, 'aws' | 'clock' | 'signal' | 'report'>, id: string, table?: RouteTable): Promise<void> {
+export async function deleteRouteTable(ctx: Pick<AwsContext, 'aws' | 'clock' | 'signal' | 'report'>, id: string, table?: RouteTable): Promise<void> {
   const ec2 = ctx.aws.ec2;
   const associations = (table ?? (await describeById(ec2, ROUTE_TABLES, id)))?.Associations ?? [];
   for (const a of associations.filter((a) => !a.Main && a.RouteTableAssociationId)) {
@@ -107,7 +107,7 @@ export async function deleteRouteTable(ctx: Pick<Context, 'aws' | 'clock' | 'sig
  * Detaches an internet gateway from every VPC, then deletes it. Detaching fails with
  * DependencyViolation while the VPC still has public addresses mapped (an instance's, an ALB's).
  */
-export async function deleteInternetGateway(ctx: Pick<Context, 'aws' | 'clock' | 'signal' | 'report'>, id: string, igw?: InternetGateway): Promise<void> {
+export async function deleteInternetGateway(ctx: Pick<AwsContext, 'aws' | 'clock' | 'signal' | 'report'>, id: string, igw?: InternetGateway): Promise<void> {
   const ec2 = ctx.aws.ec2;
   const attachments = (igw ?? (await describeById(ec2, INTERNET_GATEWAYS, id)))?.Attachments ?? [];
   for (const { VpcId } of attachments.filter((a) => a.VpcId)) {
@@ -121,19 +121,19 @@ export async function deleteInternetGateway(ctx: Pick<Context, 'aws' | 'clock' |
   await deleteRetryingDependencies(ctx, `internet gateway ${id}`, () => ec2.send(new DeleteInternetGatewayCommand({ InternetGatewayId: id })), async () => []);
 }
 
-export async function deleteSubnet(ctx: Pick<Context, 'aws' | 'clock' | 'signal' | 'report'>, id: string): Promise<void> {
+export async function deleteSubnet(ctx: Pick<AwsContext, 'aws' | 'clock' | 'signal' | 'report'>, id: string): Promise<void> {
   const ec2 = ctx.aws.ec2;
   await deleteRetryingDependencies(ctx, `subnet ${id}`, () => ec2.send(new DeleteSubnetCommand({ SubnetId: id })), () =>
     interfacesMatching(ec2, filter('subnet-id', id)),
   );
 }
 
-export async function deleteVpc(ctx: Pick<Context, 'aws' | 'clock' | 'signal' | 'report'>, id: string): Promise<void> {
+export async function deleteVpc(ctx: Pick<AwsContext, 'aws' | 'clock' | 'signal' | 'report'>, id: string): Promise<void> {
   const ec2 = ctx.aws.ec2;
   await deleteRetryingDependencies(ctx, `VPC ${id}`, () => ec2.send(new DeleteVpcCommand({ VpcId: id })), () => vpcDependents(ec2, id));
 }
 
-export async function deleteSecurityGroup(ctx: Pick<Context, 'aws' | 'clock' | 'signal' | 'report'>, id: string): Promise<void> {
+export async function deleteSecurityGroup(ctx: Pick<AwsContext, 'aws' | 'clock' | 'signal' | 'report'>, id: string): Promise<void> {
   const ec2 = ctx.aws.ec2;
   await deleteRetryingDependencies(ctx, `security group ${id}`, () => ec2.send(new DeleteSecurityGroupCommand({ GroupId: id })), () =>
     securityGroupDependents(ec2, id),

@@ -1,9 +1,9 @@
 import { CreateTagsCommand, type Tag } from '@aws-sdk/client-ec2';
 import type { PlannedResource } from '../../blueprint/types.js';
 import { resourceName } from '../../config/model.js';
-import type { Context } from '../../phases/types.js';
+import type { AwsContext } from '../context.js';
 import { ensureResource, type ResourceSpec } from '../resource.js';
-import { TAG, tagList, tagValue } from '../tags.js';
+import { TAG, tagList, tagValue } from '../../config/tags.js';
 import { formatDuration, waitFor } from '../wait.js';
 import { describeById, findByTags, type Ec2Collection } from './collections.js';
 
@@ -16,7 +16,7 @@ export interface Ec2ResourceSpec<T> extends ResourceSpec<T> {
 
 /** A ResourceSpec for an EC2 resource of the blueprint: described by id, found by its devenv tags. */
 export function ec2Resource<T>(
-  ctx: Pick<Context, 'aws' | 'model'>,
+  ctx: Pick<AwsContext, 'aws' | 'model'>,
   collection: Ec2Collection<T>,
   planned: PlannedResource,
   create: (token: string) => Promise<T>,
@@ -42,7 +42,7 @@ const NEW_RESOURCE_POLL_MS = 2_000;
  * Describe and ready, so the next call that names its id does not get a NotFound.
  */
 export async function ensureEc2Resource<T>(
-  ctx: Context,
+  ctx: AwsContext,
   spec: Ec2ResourceSpec<T>,
   isReady: (resource: T) => boolean = () => true,
 ): Promise<T> {
@@ -69,7 +69,7 @@ export async function ensureEc2Resource<T>(
  * Points an EC2 resource's `devenv:resource` tag (and its Name) at another logical id, unless it
  * already is: a host or a data volume set aside (`instance/previous`, `volume/data-previous`).
  */
-export async function retag(ctx: Pick<Context, 'aws' | 'model'>, id: string, tags: Tag[] | undefined, logicalId: string): Promise<void> {
+export async function retag(ctx: Pick<AwsContext, 'aws' | 'model'>, id: string, tags: Tag[] | undefined, logicalId: string): Promise<void> {
   if (tagValue(tags, TAG.resource) === logicalId) return;
   await ctx.aws.ec2.send(new CreateTagsCommand({
     Resources: [id],

@@ -6,9 +6,9 @@ import {
   type SecurityGroupRule,
 } from '@aws-sdk/client-ec2';
 import { Ec2Code, hasCode, ignoring, isNotFound } from '../errors.js';
-import { tagSpecifications, type Tags } from '../tags.js';
+import { tagSpecifications, type Tags } from '../../config/tags.js';
 import { SECURITY_GROUP_RULES, filter } from './collections.js';
-import type { Fix } from './fixes.js';
+import type { Fix } from '../fix.js';
 
 // ---------------------------------------------------------------------------------------------
 // Security group rules.

@@ -4,24 +4,24 @@ import {
   SetRulePrioritiesCommand, type Action, type Listener, type Rule,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { PlannedResource } from '../../blueprint/types.js';
-import type { Context } from '../../phases/types.js';
-import type { Fix } from '../ec2/fixes.js';
+import type { AwsContext } from '../context.js';
+import type { Fix } from '../fix.js';
 import { ElbCode, hasCode } from '../errors.js';
 import type { ResourceSpec } from '../resource.js';
 import { retryWithin, type ConsistencyWindow } from '../retry.js';
-import { tagList } from '../tags.js';
+import { tagList } from '../../config/tags.js';
 
 // ---------------------------------------------------------------------------------------------
 // Listeners (443 with the certificate, 80 redirecting) and one host rule per developer. Both are
 // found on devenv's own load balancer (by port, by host name): being there makes them devenv's.
 
-type Elb = Pick<Context, 'aws' | 'clock' | 'signal' | 'report'>;
+type Elb = Pick<AwsContext, 'aws' | 'clock' | 'signal' | 'report'>;
 
-export const listListeners = async (ctx: Pick<Context, 'aws'>, lbArn: string): Promise<Listener[]> =>
+export const listListeners = async (ctx: Pick<AwsContext, 'aws'>, lbArn: string): Promise<Listener[]> =>
   (await ctx.aws.elbv2.send(new DescribeListenersCommand({ LoadBalancerArn: lbArn }))).Listeners ?? [];
 
 /** A rule of a listener: one call for all of them (a listener holds at most 100). */
-export const listRules = async (ctx: Pick<Context, 'aws'>, listenerArn: string): Promise<Rule[]> =>
+export const listRules = async (ctx: Pick<AwsContext, 'aws'>, listenerArn: string): Promise<Rule[]> =>
   (await ctx.aws.elbv2.send(new DescribeRulesCommand({ ListenerArn: listenerArn, PageSize: 400 }))).Rules ?? [];
 
 /**
@@ -103,7 +103,7 @@ export function listenerFixes(ctx: Elb, listener: Listener, want: ListenerWant):
  * One ModifyListenerAttributes for the wanted attributes that differ (only those are sent: the
  * others keep whatever they hold). A listener just created has none set yet, so it is not read.
  */
-export async function listenerAttributeFixes(ctx: Pick<Context, 'aws'>, listener: Listener, want: ListenerWant, fresh = false): Promise<Fix[]> {
+export async function listenerAttributeFixes(ctx: Pick<AwsContext, 'aws'>, listener: Listener, want: ListenerWant, fresh = false): Promise<Fix[]> {
   const wanted = Object.entries(want.attributes ?? {});
   if (!wanted.length) return [];
   const live = fresh ? [] : (await ctx.aws.elbv2.send(new DescribeListenerAttributesCommand({ ListenerArn: listener.ListenerArn }))).Attributes ?? [];
@@ -144,7 +144,7 @@ export function ruleSpec(ctx: Elb, planned: PlannedResource, listed: Rule[], lis
   };
 }
 
-export function ruleFixes(ctx: Pick<Context, 'aws'>, rule: Rule, want: RuleWant): Fix[] {
+export function ruleFixes(ctx: Pick<AwsContext, 'aws'>, rule: Rule, want: RuleWant): Fix[] {
   const fixes: Fix[] = [];
   if (Number(rule.Priority) !== want.priority) {
     fixes.push({ description: `priority ${rule.Priority} → ${want.priority}`, run: () => ctx.aws.elbv2.send(new SetRulePrioritiesCommand({ RulePriorities: [{ RuleArn: rule.RuleArn, Priority: want.priority }] })) });
@@ -155,6 +155,6 @@ export function ruleFixes(ctx: Pick<Context, 'aws'>, rule: Rule, want: RuleWant)
   return fixes;
 }
 
-export const deleteRule = (ctx: Pick<Context, 'aws'>, arn: string) => ctx.aws.elbv2.send(new DeleteRuleCommand({ RuleArn: arn }));
+export const deleteRule = (ctx: Pick<AwsContext, 'aws'>, arn: string) => ctx.aws.elbv2.send(new DeleteRuleCommand({ RuleArn: arn }));
 
-export const deleteListener = (ctx: Pick<Context, 'aws'>, arn: string) => ctx.aws.elbv2.send(new DeleteListenerCommand({ ListenerArn: arn }));
+export const deleteListener = (ctx: Pick<AwsContext, 'aws'>, arn: string) => ctx.aws.elbv2.send(new DeleteListenerCommand({ ListenerArn: arn }));

@@ -5,18 +5,18 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { PlannedResource } from '../../blueprint/types.js';
 import { DevenvError, InterruptedError } from '../../errors.js';
-import type { Context } from '../../phases/types.js';
-import type { Fix } from '../ec2/fixes.js';
+import type { AwsContext } from '../context.js';
+import type { Fix } from '../fix.js';
 import { ignoring, isNotFound } from '../errors.js';
 import type { ResourceSpec } from '../resource.js';
-import { requireProjectTag, tagList } from '../tags.js';
+import { requireProjectTag, tagList } from '../../config/tags.js';
 import { formatDuration } from '../wait.js';
 import { tagsOf } from './tags.js';
 
 // ---------------------------------------------------------------------------------------------
 // The application load balancer: found by its name (unique per region), owned if tagged so.
 
-type Elb = Pick<Context, 'aws' | 'model'>;
+type Elb = Pick<AwsContext, 'aws' | 'model'>;
 
 async function byName(ctx: Elb, name: string): Promise<LoadBalancer[]> {
   try {
@@ -97,7 +97,7 @@ const AVAILABLE_WAIT_S = 10 * 60;
 /** Deleting takes a while, and its interfaces linger after that (the sg and vpc phases retry for those). */
 const DELETED_WAIT_S = 10 * 60;
 
-async function sdkWait(ctx: Pick<Context, 'aws' | 'signal'>, what: string, maxWaitTime: number, wait: (p: { client: Context['aws']['elbv2']; maxWaitTime: number; abortSignal: AbortSignal }) => Promise<unknown>) {
+async function sdkWait(ctx: Pick<AwsContext, 'aws' | 'signal'>, what: string, maxWaitTime: number, wait: (p: { client: AwsContext['aws']['elbv2']; maxWaitTime: number; abortSignal: AbortSignal }) => Promise<unknown>) {
   try {
     await wait({ client: ctx.aws.elbv2, maxWaitTime, abortSignal: ctx.signal });
   } catch (err) {
@@ -109,14 +109,14 @@ async function sdkWait(ctx: Pick<Context, 'aws' | 'signal'>, what: string, maxWa
   }
 }
 
-export async function waitUntilActive(ctx: Pick<Context, 'aws' | 'signal' | 'report'>, lb: LoadBalancer): Promise<void> {
+export async function waitUntilActive(ctx: Pick<AwsContext, 'aws' | 'signal' | 'report'>, lb: LoadBalancer): Promise<void> {
   if (lb.State?.Code === 'active') return;
   ctx.report.progress(`waiting for load balancer ${lb.LoadBalancerName} to be active`);
   await sdkWait(ctx, `load balancer ${lb.LoadBalancerName} to be active`, AVAILABLE_WAIT_S, (w) => waitUntilLoadBalancerAvailable(w, { LoadBalancerArns: [lb.LoadBalancerArn!] }));
 }
 
 /** Deletes the load balancer (its listeners and rules go with it) and waits until it is gone. */
-export async function deleteLoadBalancer(ctx: Pick<Context, 'aws' | 'signal'>, arn: string): Promise<void> {
+export async function deleteLoadBalancer(ctx: Pick<AwsContext, 'aws' | 'signal'>, arn: string): Promise<void> {
   await ignoring(isNotFound, () => ctx.aws.elbv2.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: arn })));
   await sdkWait(ctx, `load balancer ${arn} to be deleted`, DELETED_WAIT_S, (w) => waitUntilLoadBalancersDeleted(w, { LoadBalancerArns: [arn] }));
 }

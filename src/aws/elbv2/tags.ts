@@ -1,11 +1,11 @@
 import { DescribeTagsCommand, type Tag } from '@aws-sdk/client-elastic-load-balancing-v2';
-import type { Context } from '../../phases/types.js';
+import type { AwsContext } from '../context.js';
 
 /** DescribeTags takes at most 20 ARNs a call [elb-lb]. */
 const PER_CALL = 20;
 
 /** The tags of each ARN, in as few calls as the API allows. */
-export async function tagsOf(ctx: Pick<Context, 'aws'>, arns: string[]): Promise<Map<string, Tag[]>> {
+export async function tagsOf(ctx: Pick<AwsContext, 'aws'>, arns: string[]): Promise<Map<string, Tag[]>> {
   const out = new Map<string, Tag[]>();
   for (let i = 0; i < arns.length; i += PER_CALL) {
     const page = await ctx.aws.elbv2.send(new DescribeTagsCommand({ ResourceArns: arns.slice(i, i + PER_CALL) }));

@@ -4,18 +4,18 @@ import {
   type TargetGroup, type TargetHealthDescription,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { PlannedResource } from '../../blueprint/types.js';
-import type { Context } from '../../phases/types.js';
-import type { Fix } from '../ec2/fixes.js';
+import type { AwsContext } from '../context.js';
+import type { Fix } from '../fix.js';
 import { ElbCode, hasCode } from '../errors.js';
 import type { ResourceSpec } from '../resource.js';
 import { retryWithin, type ConsistencyWindow } from '../retry.js';
-import { requireProjectTag, tagList } from '../tags.js';
+import { requireProjectTag, tagList } from '../../config/tags.js';
 import { tagsOf } from './tags.js';
 
 // ---------------------------------------------------------------------------------------------
 // One target group per developer: HTTP to the developer's port on the host.
 
-type Elb = Pick<Context, 'aws' | 'model'>;
+type Elb = Pick<AwsContext, 'aws' | 'model'>;
 
 /**
  * `/healthz` answers 200 without a login and is not counted as activity
@@ -25,7 +25,7 @@ export const HEALTH_CHECK = { HealthCheckPath: '/healthz', HealthCheckIntervalSe
 export const DEREGISTRATION_DELAY = '30';
 
 /** Every target group of the region: one call per 400, where naming them would fail the whole call if one is missing. */
-export async function listTargetGroups(ctx: Pick<Context, 'aws'>): Promise<TargetGroup[]> {
+export async function listTargetGroups(ctx: Pick<AwsContext, 'aws'>): Promise<TargetGroup[]> {
   const out: TargetGroup[] = [];
   for await (const page of paginateDescribeTargetGroups({ client: ctx.aws.elbv2, pageSize: 400 }, {})) out.push(...(page.TargetGroups ?? []));
   return out;
@@ -64,7 +64,7 @@ export function targetGroupSpec(ctx: Elb, planned: PlannedResource, listed: Targ
 }
 
 /** Health-check settings that drifted: one ModifyTargetGroup. */
-export function healthCheckFixes(ctx: Pick<Context, 'aws'>, group: TargetGroup): Fix[] {
+export function healthCheckFixes(ctx: Pick<AwsContext, 'aws'>, group: TargetGroup): Fix[] {
   const { Matcher, ...plain } = HEALTH_CHECK;
   const differing = Object.entries(plain).filter(([k, v]) => (group as Record<string, unknown>)[k] !== v);
   if (group.Matcher?.HttpCode !== Matcher.HttpCode) differing.push(['Matcher', Matcher.HttpCode]);
@@ -80,7 +80,7 @@ export function healthCheckFixes(ctx: Pick<Context, 'aws'>, group: TargetGroup):
  * set) it is remembered in the state (`attrs.deregistrationDelay`), so a converged run reads no
  * attributes; a group just created has AWS's default and is not read either.
  */
-export async function attributeFixes(ctx: Pick<Context, 'aws' | 'state'>, logicalId: string, arn: string, created: boolean): Promise<Fix[]> {
+export async function attributeFixes(ctx: Pick<AwsContext, 'aws' | 'state'>, logicalId: string, arn: string, created: boolean): Promise<Fix[]> {
   if (ctx.state.resource(logicalId)?.attrs?.deregistrationDelay === DEREGISTRATION_DELAY) return [];
   const remember = async () => {
     const now = ctx.state.resource(logicalId)!;
@@ -102,12 +102,12 @@ export async function attributeFixes(ctx: Pick<Context, 'aws' | 'state'>, logica
   }];
 }
 
-export async function targetHealth(ctx: Pick<Context, 'aws'>, arn: string): Promise<TargetHealthDescription[]> {
+export async function targetHealth(ctx: Pick<AwsContext, 'aws'>, arn: string): Promise<TargetHealthDescription[]> {
   return (await ctx.aws.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn }))).TargetHealthDescriptions ?? [];
 }
 
 /** The host registered at the developer's port, and any other target (a replaced host) deregistered. */
-export function targetFixes(ctx: Pick<Context, 'aws'>, arn: string, live: TargetHealthDescription[], instanceId: string, port: number): Fix[] {
+export function targetFixes(ctx: Pick<AwsContext, 'aws'>, arn: string, live: TargetHealthDescription[], instanceId: string, port: number): Fix[] {
   const fixes: Fix[] = [];
   const targets = live.map((t) => t.Target!).filter((t) => t.Id);
   if (!targets.some((t) => t.Id === instanceId && t.Port === port)) {
@@ -126,7 +126,7 @@ export function targetFixes(ctx: Pick<Context, 'aws'>, arn: string, live: Target
 /** DeleteTargetGroup answers ResourceInUse for a while after the rule or load balancer that used the group is deleted (Terraform retries 2 minutes). */
 export const TARGET_GROUP_RELEASE: ConsistencyWindow = { name: 'the load balancer to let go of the target group', windowMs: 2 * 60_000, intervalMs: 5_000 };
 
-export const deleteTargetGroup = (ctx: Pick<Context, 'aws' | 'clock' | 'signal' | 'report'>, arn: string) =>
+export const deleteTargetGroup = (ctx: Pick<AwsContext, 'aws' | 'clock' | 'signal' | 'report'>, arn: string) =>
   retryWithin(TARGET_GROUP_RELEASE, (err) => hasCode(err, ElbCode.resourceInUse), () => ctx.aws.elbv2.send(new DeleteTargetGroupCommand({ TargetGroupArn: arn })), {
     clock: ctx.clock, signal: ctx.signal, onRetry: (message) => ctx.report.progress(`deleting target group ${arn}: ${message}`),
   });

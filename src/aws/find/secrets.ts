@@ -3,7 +3,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { hasCode, isNotFound, matches, SecretsCode } from '../errors.js';
 import type { RecordedAllocations } from '../../config/model.js';
-import { allocationFromTags, TAG, tagValue } from '../tags.js';
+import { allocationFromTags, TAG, tagValue } from '../../config/tags.js';
 
 export type SecretInfo = DescribeSecretCommandOutput | SecretListEntry;
 

@@ -2,12 +2,12 @@ import {
   DeleteRoleCommand, DeleteRolePolicyCommand, DetachRolePolicyCommand, paginateListAttachedRolePolicies, paginateListInstanceProfilesForRole,
   paginateListRolePolicies, RemoveRoleFromInstanceProfileCommand,
 } from '@aws-sdk/client-iam';
-import type { Context } from '../../phases/types.js';
+import type { AwsContext } from '../context.js';
 import { collect } from '../ec2/collections.js';
 import { ignoring, isNotFound } from '../errors.js';
 
 /** A role goes once nothing holds it: its inline policies deleted, managed ones detached, out of every profile. */
-export async function deleteRole(ctx: Pick<Context, 'aws'>, roleName: string): Promise<void> {
+export async function deleteRole(ctx: Pick<AwsContext, 'aws'>, roleName: string): Promise<void> {
   const iam = ctx.aws.iam;
   for (const policy of await collect(paginateListRolePolicies({ client: iam }, { RoleName: roleName }), (p) => p.PolicyNames)) {
     await ignoring(isNotFound, () => iam.send(new DeleteRolePolicyCommand({ RoleName: roleName, PolicyName: policy })));

@@ -1,16 +1,16 @@
 import type { InstanceProfile, Role } from '@aws-sdk/client-iam';
 import type { PlannedResource } from '../../blueprint/types.js';
 import { DevenvError, messageOf } from '../../errors.js';
-import type { Context } from '../../phases/types.js';
+import type { AwsContext } from '../context.js';
 import { hasCode, IamCode } from '../errors.js';
 import { nameFromArn } from '../find/iam.js';
 import type { ResourceSpec } from '../resource.js';
 import { IAM_PROPAGATION, retryWithin } from '../retry.js';
-import { requireProjectTag } from '../tags.js';
+import { requireProjectTag } from '../../config/tags.js';
 
 /** Found by name (IAM names are unique per account), created with its tags in the same call. */
 export function iamNamedSpec<T extends Role | InstanceProfile>(
-  ctx: Pick<Context, 'model'>, p: PlannedResource, get: (name: string) => Promise<T | undefined>, create: () => Promise<T>,
+  ctx: Pick<AwsContext, 'model'>, p: PlannedResource, get: (name: string) => Promise<T | undefined>, create: () => Promise<T>,
 ): ResourceSpec<T> {
   const owned = async (name: string) => {
     const found = await get(name);
@@ -36,7 +36,7 @@ const isNoSuchEntity = (err: unknown) => hasCode(err, IamCode.noSuchEntity);
  * A role or profile IAM has just made can be unknown to the next call for seconds (IAM is
  * eventually consistent [iam-ec]): that call's NoSuchEntity is retried within IAM_PROPAGATION.
  */
-export async function afterPropagation<T>(ctx: Pick<Context, 'clock' | 'signal' | 'report'>, what: string, call: () => Promise<T>): Promise<T> {
+export async function afterPropagation<T>(ctx: Pick<AwsContext, 'clock' | 'signal' | 'report'>, what: string, call: () => Promise<T>): Promise<T> {
   try {
     return await retryWithin(IAM_PROPAGATION, isNoSuchEntity, call, {
       clock: ctx.clock,

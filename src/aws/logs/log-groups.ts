@@ -2,16 +2,16 @@ import {
   CreateLogGroupCommand, DeleteLogGroupCommand, ListTagsForResourceCommand, PutRetentionPolicyCommand, paginateDescribeLogGroups, type LogGroup,
 } from '@aws-sdk/client-cloudwatch-logs';
 import type { PlannedResource } from '../../blueprint/types.js';
-import type { Context } from '../../phases/types.js';
-import type { Fix } from '../ec2/fixes.js';
+import type { AwsContext } from '../context.js';
+import type { Fix } from '../fix.js';
 import { hasCode } from '../errors.js';
 import type { ResourceSpec } from '../resource.js';
-import { requireProjectTag, tagList } from '../tags.js';
+import { requireProjectTag, tagList } from '../../config/tags.js';
 
 export const LogsCode = { alreadyExists: 'ResourceAlreadyExistsException' } as const;
 
 /** Every log group whose name starts with `prefix`, in one paginated listing for all developers. */
-export async function listLogGroups(ctx: Pick<Context, 'aws'>, prefix: string): Promise<LogGroup[]> {
+export async function listLogGroups(ctx: Pick<AwsContext, 'aws'>, prefix: string): Promise<LogGroup[]> {
   const groups: LogGroup[] = [];
   for await (const page of paginateDescribeLogGroups({ client: ctx.aws.logs }, { logGroupNamePrefix: prefix })) groups.push(...(page.logGroups ?? []));
   return groups;
@@ -20,7 +20,7 @@ export async function listLogGroups(ctx: Pick<Context, 'aws'>, prefix: string): 
 /** The ARN tagging calls take: DescribeLogGroups' `arn` ends in `:*`, `logGroupArn` does not. */
 const taggingArn = (g: LogGroup) => g.logGroupArn ?? g.arn!.replace(/:\*$/, '');
 
-export async function logGroupTags(ctx: Pick<Context, 'aws'>, group: LogGroup): Promise<Record<string, string>> {
+export async function logGroupTags(ctx: Pick<AwsContext, 'aws'>, group: LogGroup): Promise<Record<string, string>> {
   return (await ctx.aws.logs.send(new ListTagsForResourceCommand({ resourceArn: taggingArn(group) }))).tags ?? {};
 }
 
@@ -28,7 +28,7 @@ export async function logGroupTags(ctx: Pick<Context, 'aws'>, group: LogGroup): 
  * A log group, by its deterministic name (log group names are unique per region). `groups` is the
  * phase's listing; a create adds to it. A group of that name that is not this project's is refused.
  */
-export function logGroupSpec(ctx: Pick<Context, 'aws' | 'model'>, p: PlannedResource, groups: LogGroup[]): ResourceSpec<LogGroup> {
+export function logGroupSpec(ctx: Pick<AwsContext, 'aws' | 'model'>, p: PlannedResource, groups: LogGroup[]): ResourceSpec<LogGroup> {
   const byName = () => groups.filter((g) => g.logGroupName === p.name);
   return {
     logicalId: p.logicalId,
@@ -52,7 +52,7 @@ export function logGroupSpec(ctx: Pick<Context, 'aws' | 'model'>, p: PlannedReso
   };
 }
 
-export function retentionFixes(ctx: Pick<Context, 'aws'>, group: LogGroup, days: number): Fix[] {
+export function retentionFixes(ctx: Pick<AwsContext, 'aws'>, group: LogGroup, days: number): Fix[] {
   if (group.retentionInDays === days) return [];
   return [{
     description: `keep log events ${days} days${group.retentionInDays ? ` (was ${group.retentionInDays})` : ' (was forever)'}`,
@@ -60,4 +60,4 @@ export function retentionFixes(ctx: Pick<Context, 'aws'>, group: LogGroup, days:
   }];
 }
 
-export const deleteLogGroup = (ctx: Pick<Context, 'aws'>, name: string) => ctx.aws.logs.send(new DeleteLogGroupCommand({ logGroupName: name }));
+export const deleteLogGroup = (ctx: Pick<AwsContext, 'aws'>, name: string) => ctx.aws.logs.send(new DeleteLogGroupCommand({ logGroupName: name }));

@@ -1,8 +1,8 @@
 import { paginateDescribeLoadBalancers } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { ResourceRecordSet } from '@aws-sdk/client-route-53';
-import type { Context } from '../../phases/types.js';
+import type { AwsContext } from '../context.js';
 import { tagsOf } from '../elbv2/tags.js';
-import { TAG, tagValue } from '../tags.js';
+import { TAG, tagValue } from '../../config/tags.js';
 import { describeTarget, normalName } from './records.js';
 
 /** An alias target as a load balancer's DNS name: `dualstack.` is how AWS sometimes writes an ALB's. */
@@ -13,7 +13,7 @@ export const aliasTargetName = (dnsName: string): string => normalName(dnsName).
  * balancer of this region whose DNS name it is. A name that is no devenv load balancer of this
  * region (another region's, gone, not devenv's) is absent. No call when there is nothing to ask.
  */
-export async function projectsOfAliasTargets(ctx: Pick<Context, 'aws'>, dnsNames: string[]): Promise<Map<string, string>> {
+export async function projectsOfAliasTargets(ctx: Pick<AwsContext, 'aws'>, dnsNames: string[]): Promise<Map<string, string>> {
   const wanted = new Set(dnsNames.map(aliasTargetName));
   const owners = new Map<string, string>();
   if (wanted.size === 0) return owners;
@@ -36,7 +36,7 @@ export async function projectsOfAliasTargets(ctx: Pick<Context, 'aws'>, dnsNames
  * The alias targets among `records` that are another devenv project's load balancer (target →
  * project): the records another project made, which devenv must neither overwrite nor delete.
  */
-export async function otherProjectsOf(ctx: Pick<Context, 'aws'>, records: ResourceRecordSet[], project: string): Promise<Map<string, string>> {
+export async function otherProjectsOf(ctx: Pick<AwsContext, 'aws'>, records: ResourceRecordSet[], project: string): Promise<Map<string, string>> {
   const owners = await projectsOfAliasTargets(ctx, records.filter((r) => r.AliasTarget?.DNSName).map((r) => r.AliasTarget!.DNSName!));
   for (const [name, owner] of owners) if (owner === project) owners.delete(name);
   return owners;

@@ -3,7 +3,7 @@ import {
   type Change, type ResourceRecordSet, type RRType,
 } from '@aws-sdk/client-route-53';
 import { DevenvError, InterruptedError } from '../../errors.js';
-import type { Context } from '../../phases/types.js';
+import type { AwsContext } from '../context.js';
 import { formatDuration } from '../wait.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -13,7 +13,7 @@ import { formatDuration } from '../wait.js';
 export const normalName = (name: string): string => name.toLowerCase().replace(/\.$/, '').replaceAll('\\052', '*');
 
 /** Every record of the zone at `domain` or under it (one call per 300 records). */
-export async function recordsUnder(ctx: Pick<Context, 'aws'>, zoneId: string, domain: string): Promise<ResourceRecordSet[]> {
+export async function recordsUnder(ctx: Pick<AwsContext, 'aws'>, zoneId: string, domain: string): Promise<ResourceRecordSet[]> {
   const wanted = normalName(domain);
   const out: ResourceRecordSet[] = [];
   let next: { StartRecordName?: string; StartRecordType?: RRType; StartRecordIdentifier?: string } = {};
@@ -38,7 +38,7 @@ const INSYNC_WAIT_S = 5 * 60;
  * Sends all `changes` in one batch (all or nothing [r53-crrs]) and waits until Route 53 has
  * applied them (INSYNC). Nothing is sent when there is nothing to change.
  */
-export async function changeRecords(ctx: Pick<Context, 'aws' | 'signal' | 'report'>, zoneId: string, changes: Change[], comment: string): Promise<void> {
+export async function changeRecords(ctx: Pick<AwsContext, 'aws' | 'signal' | 'report'>, zoneId: string, changes: Change[], comment: string): Promise<void> {
   if (changes.length === 0) return;
   const out = await ctx.aws.route53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: zoneId, ChangeBatch: { Comment: comment, Changes: changes } }));
   const id = out.ChangeInfo?.Id;

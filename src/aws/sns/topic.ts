@@ -3,10 +3,10 @@ import {
   paginateListSubscriptionsByTopic, paginateListTopics, type Subscription,
 } from '@aws-sdk/client-sns';
 import type { PlannedResource } from '../../blueprint/types.js';
-import type { Context } from '../../phases/types.js';
-import type { Fix } from '../ec2/fixes.js';
+import type { AwsContext } from '../context.js';
+import type { Fix } from '../fix.js';
 import type { ResourceSpec } from '../resource.js';
-import { requireProjectTag, tagList } from '../tags.js';
+import { requireProjectTag, tagList } from '../../config/tags.js';
 
 export interface Topic {
   arn: string;
@@ -17,7 +17,7 @@ export const PENDING_CONFIRMATION = 'PendingConfirmation';
 
 const topicName = (arn: string) => arn.slice(arn.lastIndexOf(':') + 1);
 
-async function topicArnNamed(ctx: Pick<Context, 'aws'>, name: string): Promise<string | undefined> {
+async function topicArnNamed(ctx: Pick<AwsContext, 'aws'>, name: string): Promise<string | undefined> {
   for await (const page of paginateListTopics({ client: ctx.aws.sns }, {})) {
     const found = page.Topics?.find((t) => topicName(t.TopicArn!) === name);
     if (found) return found.TopicArn;
@@ -26,7 +26,7 @@ async function topicArnNamed(ctx: Pick<Context, 'aws'>, name: string): Promise<s
 }
 
 /** The alarms' topic, by its deterministic name. CreateTopic returns the existing topic of that name, so a rerun after a crash makes no second one. */
-export function topicSpec(ctx: Pick<Context, 'aws' | 'model'>, p: PlannedResource): ResourceSpec<Topic> {
+export function topicSpec(ctx: Pick<AwsContext, 'aws' | 'model'>, p: PlannedResource): ResourceSpec<Topic> {
   const sns = ctx.aws.sns;
   return {
     logicalId: p.logicalId,
@@ -46,7 +46,7 @@ export function topicSpec(ctx: Pick<Context, 'aws' | 'model'>, p: PlannedResourc
   };
 }
 
-export async function subscriptionsOf(ctx: Pick<Context, 'aws'>, topicArn: string): Promise<Subscription[]> {
+export async function subscriptionsOf(ctx: Pick<AwsContext, 'aws'>, topicArn: string): Promise<Subscription[]> {
   const subs: Subscription[] = [];
   for await (const page of paginateListSubscriptionsByTopic({ client: ctx.aws.sns }, { TopicArn: topicArn })) subs.push(...(page.Subscriptions ?? []));
   return subs;
@@ -57,7 +57,7 @@ export async function subscriptionsOf(ctx: Pick<Context, 'aws'>, topicArn: strin
  * is missing, unsubscribe other addresses (one still pending confirmation has no ARN to unsubscribe:
  * SNS drops it after three days).
  */
-export function subscriptionFixes(ctx: Pick<Context, 'aws'>, topicArn: string, subs: Subscription[], email: string): Fix[] {
+export function subscriptionFixes(ctx: Pick<AwsContext, 'aws'>, topicArn: string, subs: Subscription[], email: string): Fix[] {
   const emails = subs.filter((s) => s.Protocol === 'email');
   const fixes: Fix[] = [];
   if (!emails.some((s) => s.Endpoint === email)) {
@@ -74,4 +74,4 @@ export const subscriptionState = (s: Subscription | undefined): string =>
   (!s ? 'missing' : s.SubscriptionArn === PENDING_CONFIRMATION ? PENDING_CONFIRMATION : 'confirmed');
 
 /** Deleting a topic deletes its subscriptions. */
-export const deleteTopic = (ctx: Pick<Context, 'aws'>, arn: string) => ctx.aws.sns.send(new DeleteTopicCommand({ TopicArn: arn }));
+export const deleteTopic = (ctx: Pick<AwsContext, 'aws'>, arn: string) => ctx.aws.sns.send(new DeleteTopicCommand({ TopicArn: arn }));

@@ -1,7 +1,7 @@
 import type { Rule } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { deleteRule, hostOf, ruleFixes, ruleSpec } from '../../aws/elbv2/listeners.js';
 import { attributeFixes, deleteTargetGroup, healthCheckFixes, targetFixes, targetGroupSpec, targetHealth } from '../../aws/elbv2/target-groups.js';
-import { runFixes, type Fix } from '../../aws/ec2/fixes.js';
+import { runFixes, type Fix } from '../../aws/fix.js';
 import { ignoring, isNotFound } from '../../aws/errors.js';
 import { ensureResource } from '../../aws/resource.js';
 import type { Developer } from '../../config/model.js';

@@ -1,13 +1,14 @@
 import { CreateTagsCommand, type Volume } from '@aws-sdk/client-ec2';
-import { describeById, INSTANCES, VOLUMES } from '../../aws/ec2/collections.js';
+import { describeById, INSTANCES, stateOf, VOLUMES } from '../../aws/ec2/collections.js';
 import { ignoring, isNotFound } from '../../aws/errors.js';
 import { retag } from '../../aws/ec2/resource.js';
 import { probeResource } from '../../aws/resource.js';
-import { TAG, tagList, tagValue } from '../../aws/tags.js';
+import { TAG, tagList, tagValue } from '../../config/tags.js';
 import { DevenvError } from '../../errors.js';
 import { releaseDataVolume } from '../../remote/release.js';
 import type { Context, Inspection } from '../types.js';
-import { INSTANCE, PREVIOUS, stateOf } from './instance.js';
+import { INSTANCE } from '../../blueprint/compute.js';
+import { PREVIOUS } from './instance.js';
 import { dataVolumeAttrs } from './provenance.js';
 import { DATA_DEVICE, DATA_VOLUME, deleteVolume, detachDataVolume, LIVE_STATES, plannedDataVolume, volumeSpec } from './volume.js';
 import { waitForInstance } from './waiters.js';

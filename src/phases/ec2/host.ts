@@ -1,12 +1,13 @@
 import { StopInstancesCommand, TerminateInstancesCommand, type Instance } from '@aws-sdk/client-ec2';
+import { stateOf } from '../../aws/ec2/collections.js';
 import { ignoring, isNotFound } from '../../aws/errors.js';
 import { bumpGeneration, inspectResource, probeResource, removeResource, rowOf } from '../../aws/resource.js';
 import { retag } from '../../aws/ec2/resource.js';
-import { ec2Blueprint } from '../../blueprint/compute.js';
+import { ec2Blueprint, INSTANCE } from '../../blueprint/compute.js';
 import { pick } from '../../blueprint/types.js';
 import { DevenvError, messageOf } from '../../errors.js';
 import type { Change, Context, Inspection } from '../types.js';
-import { desiredAmi, ensureHost, INSTANCE, instanceSpec, PREVIOUS, stateOf } from './instance.js';
+import { desiredAmi, ensureHost, instanceSpec, PREVIOUS } from './instance.js';
 import { attachDataVolume, detachDataVolume } from './volume.js';
 import { waitForInstance } from './waiters.js';
 

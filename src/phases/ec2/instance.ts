@@ -2,19 +2,18 @@ import {
   ModifyInstanceMetadataOptionsCommand, RunInstancesCommand, StartInstancesCommand, type _InstanceType, type Instance, type RunInstancesCommandInput,
 } from '@aws-sdk/client-ec2';
 import { Ec2Code, matches } from '../../aws/errors.js';
-import { describeById, filter, findByTags, INSTANCES } from '../../aws/ec2/collections.js';
+import { describeById, filter, findByTags, INSTANCES, stateOf } from '../../aws/ec2/collections.js';
 import { describeImage } from '../../aws/find/images.js';
 import { bumpGeneration, ensureResource, type ResourceSpec } from '../../aws/resource.js';
 import { IAM_PROPAGATION, retryWithin } from '../../aws/retry.js';
-import { tagSpecifications, tagsFor } from '../../aws/tags.js';
-import { ec2Blueprint } from '../../blueprint/compute.js';
+import { tagSpecifications, tagsFor } from '../../config/tags.js';
+import { ec2Blueprint, INSTANCE } from '../../blueprint/compute.js';
 import { pick } from '../../blueprint/types.js';
 import { DevenvError, messageOf } from '../../errors.js';
 import { loadUserDataTemplate, renderUserData } from '../../remote/user-data.js';
 import type { Context } from '../types.js';
 import { waitForInstance, waitForStatusChecks } from './waiters.js';
 
-export const INSTANCE = 'instance';
 /** The host a `--replace-host` run set aside (stopped, retagged) until the new one works. */
 export const PREVIOUS = 'instance/previous';
 /** States of an instance that is on its way out: the resource rule treats them as gone. */
@@ -23,8 +22,6 @@ const LIVE = ['pending', 'running', 'stopping', 'stopped'];
 
 /** IMDSv2 only, one hop: a container (one hop further) gets no token, so it cannot borrow the host's role. */
 export const METADATA_OPTIONS = { HttpTokens: 'required', HttpPutResponseHopLimit: 1, HttpEndpoint: 'enabled' } as const;
-
-export const stateOf = (i: Instance): string => i.State?.Name ?? 'unknown';
 
 const neverCreates = () => Promise.reject(new Error('planning never creates'));
 

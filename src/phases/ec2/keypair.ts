@@ -1,7 +1,7 @@
 import { DeleteKeyPairCommand, DescribeKeyPairsCommand, ImportKeyPairCommand, type KeyPairInfo } from '@aws-sdk/client-ec2';
 import { Ec2Code, hasCode } from '../../aws/errors.js';
 import { ensureResource, inspectResource, removeResource, rowOf, type ResourceSpec } from '../../aws/resource.js';
-import { TAG, tagSpecifications, tagValue } from '../../aws/tags.js';
+import { TAG, tagSpecifications, tagValue } from '../../config/tags.js';
 import { ec2Blueprint } from '../../blueprint/compute.js';
 import { pick } from '../../blueprint/types.js';
 import { DevenvError, messageOf } from '../../errors.js';

@@ -2,15 +2,15 @@ import {
   AttachVolumeCommand, CreateSnapshotCommand, CreateVolumeCommand, DeleteVolumeCommand, DescribeSnapshotsCommand, DetachVolumeCommand,
   waitUntilSnapshotCompleted, waitUntilVolumeAvailable, type Instance, type Snapshot, type Volume,
 } from '@aws-sdk/client-ec2';
-import { describeById, filter, findByTags, INSTANCES, SNAPSHOTS, VOLUMES } from '../../aws/ec2/collections.js';
+import { describeById, filter, findByTags, INSTANCES, SNAPSHOTS, stateOf, VOLUMES } from '../../aws/ec2/collections.js';
 import { createOrFind, ensureResource, inspectResource, probeResource, removeResource, rowOf, type ResourceSpec } from '../../aws/resource.js';
-import { tagFilters, tagSpecifications, tagsFor } from '../../aws/tags.js';
+import { tagFilters, tagSpecifications, tagsFor } from '../../config/tags.js';
 import { formatDuration, waitFor } from '../../aws/wait.js';
 import { ec2Blueprint } from '../../blueprint/compute.js';
 import { pick } from '../../blueprint/types.js';
 import { DevenvError } from '../../errors.js';
 import type { Context, Inspection } from '../types.js';
-import { GONE, stateOf } from './instance.js';
+import { GONE } from './instance.js';
 import { dataVolumeAttrs } from './provenance.js';
 import { sdkWait, WAIT_S } from './waiters.js';
 

@@ -1,10 +1,10 @@
 import { mapLimit, PER_DEVELOPER_CONCURRENCY } from '../../aws/concurrency.js';
 import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { alarmSpec, alarmTags, alarmTagFixes, alarmFixes, deleteAlarms, listAlarms, type AlarmWant } from '../../aws/cloudwatch/alarms.js';
-import { planChange, runFixes, type Fix } from '../../aws/ec2/fixes.js';
+import { planChange, runFixes, type Fix } from '../../aws/fix.js';
 import { ensureResource, inspectResource, probeResource, removeResource, rowOf } from '../../aws/resource.js';
 import { deleteTopic, subscriptionFixes, subscriptionsOf, subscriptionState, topicSpec } from '../../aws/sns/topic.js';
-import { TAG, tagValue } from '../../aws/tags.js';
+import { TAG, tagValue } from '../../config/tags.js';
 import { ALARM_TOPIC, alarmDefinitions, alarmTopic, monitoringBlueprint, type AlarmDefinition, type DimensionSource } from '../../blueprint/monitoring.js';
 import { pick, type PlannedResource } from '../../blueprint/types.js';
 import { resourceName } from '../../config/model.js';

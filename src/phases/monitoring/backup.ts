@@ -3,13 +3,13 @@ import { AttachRolePolicyCommand, CreateRoleCommand, DetachRolePolicyCommand, Li
 import { deletePlan, planFixes, planSpec } from '../../aws/backup/plan.js';
 import { deleteSelection, findSelections, selectionDifferences, selectionSpec, type LiveSelection } from '../../aws/backup/selection.js';
 import { deleteRecoveryPoint, deleteVault, recoveryPoints, vaultSpec } from '../../aws/backup/vault.js';
-import { planChange, runFixes, type Fix } from '../../aws/ec2/fixes.js';
+import { planChange, runFixes, type Fix } from '../../aws/fix.js';
 import { ignoring, isNotFound } from '../../aws/errors.js';
 import { findRole, nameFromArn } from '../../aws/find/iam.js';
 import { deleteRole } from '../../aws/iam/delete-role.js';
 import { afterPropagation, iamNamedSpec } from '../../aws/iam/named.js';
 import { bumpGeneration, ensureResource, inspectResource, probeResource, removeResource, rowOf, type ResourceSpec } from '../../aws/resource.js';
-import { tagList } from '../../aws/tags.js';
+import { tagList } from '../../config/tags.js';
 import { partitionOf } from '../../blueprint/identity.js';
 import { BACKUP_MANAGED_POLICIES, BACKUP_RULE, monitoringBlueprint } from '../../blueprint/monitoring.js';
 import { pick, type PlannedResource } from '../../blueprint/types.js';

@@ -1,9 +1,9 @@
 import { mapLimit, PER_DEVELOPER_CONCURRENCY } from '../../aws/concurrency.js';
-import { planChange, runFixes } from '../../aws/ec2/fixes.js';
+import { planChange, runFixes } from '../../aws/fix.js';
 import { ignoring, isNotFound } from '../../aws/errors.js';
 import { deleteLogGroup, listLogGroups, logGroupSpec, logGroupTags, retentionFixes } from '../../aws/logs/log-groups.js';
 import { ensureResource, inspectResource, rowOf } from '../../aws/resource.js';
-import { TAG } from '../../aws/tags.js';
+import { TAG } from '../../config/tags.js';
 import { logGroupPrefix } from '../../blueprint/identity.js';
 import { monitoringBlueprint } from '../../blueprint/monitoring.js';
 import type { PlannedResource } from '../../blueprint/types.js';

@@ -1,11 +1,11 @@
 import { DeleteInstanceProfileCommand, paginateListInstanceProfiles, paginateListRoles, RemoveRoleFromInstanceProfileCommand, type InstanceProfile, type Role } from '@aws-sdk/client-iam';
 import { DeleteSecretCommand, type SecretListEntry } from '@aws-sdk/client-secrets-manager';
-import { collect } from '../ec2/collections.js';
-import { ignoring, isNotFound } from '../errors.js';
-import { findInstanceProfile, findRole } from '../find/iam.js';
-import { deleteRole } from '../iam/delete-role.js';
-import { listProjectSecrets } from '../find/secrets.js';
-import { TAG, tagValue } from '../tags.js';
+import { collect } from '../../aws/ec2/collections.js';
+import { ignoring, isNotFound } from '../../aws/errors.js';
+import { findInstanceProfile, findRole } from '../../aws/find/iam.js';
+import { deleteRole } from '../../aws/iam/delete-role.js';
+import { listProjectSecrets } from '../../aws/find/secrets.js';
+import { TAG, tagValue } from '../../config/tags.js';
 import { mayBeNamedFor, sweeper, type SweepContext, type Sweeper } from './types.js';
 
 // ---------------------------------------------------------------------------------------------

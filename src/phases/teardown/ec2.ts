@@ -1,11 +1,11 @@
 import { DeleteKeyPairCommand, DeleteSnapshotCommand, DescribeKeyPairsCommand, TerminateInstancesCommand, type KeyPairInfo, type Snapshot, type Tag } from '@aws-sdk/client-ec2';
-import { DATA_VOLUME, deleteVolume, FINAL_SNAPSHOT } from '../../phases/ec2/volume.js';
-import { PREVIOUS_DATA_VOLUME } from '../../phases/ec2/adopt-volume.js';
-import { waitForInstance } from '../../phases/ec2/waiters.js';
-import { filter, INSTANCES, INTERNET_GATEWAYS, ROUTE_TABLES, SECURITY_GROUPS, SNAPSHOTS, SUBNETS, VOLUMES, VPCS, type Ec2Collection } from '../ec2/collections.js';
-import { deleteInternetGateway, deleteRouteTable, deleteSecurityGroup, deleteSubnet, deleteVpc } from '../ec2/delete.js';
-import { ingressRulesOf, revokeRules } from '../ec2/rules.js';
-import { TAG, tagFilters, tagValue } from '../tags.js';
+import { DATA_VOLUME, deleteVolume, FINAL_SNAPSHOT } from '../ec2/volume.js';
+import { PREVIOUS_DATA_VOLUME } from '../ec2/adopt-volume.js';
+import { waitForInstance } from '../ec2/waiters.js';
+import { filter, INSTANCES, INTERNET_GATEWAYS, ROUTE_TABLES, SECURITY_GROUPS, SNAPSHOTS, SUBNETS, VOLUMES, VPCS, type Ec2Collection } from '../../aws/ec2/collections.js';
+import { deleteInternetGateway, deleteRouteTable, deleteSecurityGroup, deleteSubnet, deleteVpc } from '../../aws/ec2/delete.js';
+import { ingressRulesOf, revokeRules } from '../../aws/ec2/rules.js';
+import { TAG, tagFilters, tagValue } from '../../config/tags.js';
 import { sweeper, type Found, type SweepContext, type Sweeper } from './types.js';
 
 // ---------------------------------------------------------------------------------------------

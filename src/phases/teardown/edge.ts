@@ -3,15 +3,15 @@ import { paginateDescribeLoadBalancers, type LoadBalancer, type TargetGroup } fr
 import type { ResourceRecordSet } from '@aws-sdk/client-route-53';
 import { albBlueprint } from '../../blueprint/edge.js';
 import { pick } from '../../blueprint/types.js';
-import { deleteValidationRecords, deleteWhenReleased, VALIDATION } from '../../phases/cert.js';
-import { describeCertificate, validationRecords } from '../acm/certificate.js';
-import { deleteListener, deleteRule, listListeners, listRules } from '../elbv2/listeners.js';
-import { deleteLoadBalancer } from '../elbv2/load-balancer.js';
-import { tagsOf } from '../elbv2/tags.js';
-import { deleteTargetGroup, listTargetGroups } from '../elbv2/target-groups.js';
-import { ignoring, isNotFound } from '../errors.js';
-import { changeRecords, deletion, normalName, recordsUnder } from '../route53/records.js';
-import { TAG, tagValue } from '../tags.js';
+import { deleteValidationRecords, deleteWhenReleased, VALIDATION } from '../cert.js';
+import { describeCertificate, validationRecords } from '../../aws/acm/certificate.js';
+import { deleteListener, deleteRule, listListeners, listRules } from '../../aws/elbv2/listeners.js';
+import { deleteLoadBalancer } from '../../aws/elbv2/load-balancer.js';
+import { tagsOf } from '../../aws/elbv2/tags.js';
+import { deleteTargetGroup, listTargetGroups } from '../../aws/elbv2/target-groups.js';
+import { ignoring, isNotFound } from '../../aws/errors.js';
+import { changeRecords, deletion, normalName, recordsUnder } from '../../aws/route53/records.js';
+import { TAG, tagValue } from '../../config/tags.js';
 import { sweeper, type Found, type SweepContext, type Sweeper } from './types.js';
 
 // ---------------------------------------------------------------------------------------------

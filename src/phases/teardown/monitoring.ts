@@ -3,14 +3,14 @@ import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import type { LogGroup } from '@aws-sdk/client-cloudwatch-logs';
 import { ListTagsForResourceCommand as ListTopicTagsCommand, paginateListTopics, type Topic } from '@aws-sdk/client-sns';
 import { logGroupPrefix } from '../../blueprint/identity.js';
-import { deletePlan } from '../backup/plan.js';
-import { deleteSelection } from '../backup/selection.js';
-import { backupTags, deleteRecoveryPoint, deleteVault, recoveryPoints as listRecoveryPoints } from '../backup/vault.js';
-import { alarmTags, deleteAlarms, listAlarms } from '../cloudwatch/alarms.js';
-import { collect } from '../ec2/collections.js';
-import { deleteLogGroup, listLogGroups, logGroupTags } from '../logs/log-groups.js';
-import { deleteTopic } from '../sns/topic.js';
-import { TAG, tagValue } from '../tags.js';
+import { deletePlan } from '../../aws/backup/plan.js';
+import { deleteSelection } from '../../aws/backup/selection.js';
+import { backupTags, deleteRecoveryPoint, deleteVault, recoveryPoints as listRecoveryPoints } from '../../aws/backup/vault.js';
+import { alarmTags, deleteAlarms, listAlarms } from '../../aws/cloudwatch/alarms.js';
+import { collect } from '../../aws/ec2/collections.js';
+import { deleteLogGroup, listLogGroups, logGroupTags } from '../../aws/logs/log-groups.js';
+import { deleteTopic } from '../../aws/sns/topic.js';
+import { TAG, tagValue } from '../../config/tags.js';
 import { mayBeNamedFor, sweeper, type Found, type SweepContext, type Sweeper } from './types.js';
 
 // ---------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
-import type { Allocation, Model } from '../config/model.js';
+import type { Allocation, Model } from './model.js';
 import { DevenvError } from '../errors.js';
-import { resourceName } from '../config/model.js';
+import { resourceName } from './model.js';
 
 export const TAG = {
   project: 'devenv:project',

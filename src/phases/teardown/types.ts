@@ -1,4 +1,4 @@
-import type { Context } from '../../phases/types.js';
+import type { Context } from '../types.js';
 
 /**
  * The teardown sweep: every kind of resource devenv creates, listed with its service's own calls
