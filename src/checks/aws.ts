@@ -3,9 +3,10 @@ import type { ResourceRecordSet } from '@aws-sdk/client-route-53';
 import type { TargetHealthDescription } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { targetHealth } from '../aws/elbv2/target-groups.js';
 import { describeTarget, normalName, recordsNamed, recordsUnder } from '../aws/route53/records.js';
-import { formatDuration, waitFor } from '../aws/wait.js';
+import { waitFor, WaitTimeoutError } from '../aws/wait.js';
+import { formatDuration } from '../duration.js';
 import type { Developer } from '../config/model.js';
-import { DevenvError, messageOf } from '../errors.js';
+import { messageOf } from '../errors.js';
 import type { Context } from '../phases/types.js';
 import { fail, pass, type CheckResult } from './result.js';
 
@@ -71,7 +72,7 @@ export async function targetChecks(ctx: Pick<Context, 'aws' | 'clock' | 'signal'
       });
     } catch (err) {
       // Out of time: the targets still `initial` fail their check below.
-      if (!(err instanceof DevenvError && err.kind === 'aws' && err.message.startsWith('timed out'))) throw err;
+      if (!(err instanceof WaitTimeoutError)) throw err;
     }
   }
   return targets.map((t, i) => ({ developer: t.developer.name, ...targetVerdict(t.developer, instanceId, health[i]) }));

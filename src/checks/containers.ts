@@ -1,7 +1,8 @@
 import { containerName } from '../remote/compose.js';
 import { containerStates, type ContainerState } from '../remote/containers.js';
-import { formatDuration, waitFor } from '../aws/wait.js';
-import { DevenvError, InterruptedError, messageOf } from '../errors.js';
+import { waitFor, WaitTimeoutError } from '../aws/wait.js';
+import { formatDuration } from '../duration.js';
+import { InterruptedError, messageOf } from '../errors.js';
 import type { Context } from '../phases/types.js';
 import { fail, pass, type CheckResult } from './result.js';
 
@@ -41,7 +42,7 @@ export async function containerChecks(ctx: Pick<Context, 'ssh' | 'clock' | 'sign
       onWait: (elapsed, seen) => ctx.report.progress(`waiting for the containers' healthchecks (${formatDuration(elapsed)}; ${seen})`),
     }).catch((err: unknown) => {
       // Out of time: the containers still `starting` fail their check below.
-      if (!(err instanceof DevenvError && err.kind === 'aws' && err.message.startsWith('timed out'))) throw err;
+      if (!(err instanceof WaitTimeoutError)) throw err;
     });
   } catch (err) {
     if (err instanceof InterruptedError) throw err;

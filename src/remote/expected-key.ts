@@ -1,5 +1,5 @@
 import { readConsole } from '../aws/ec2/console.js';
-import { formatDuration } from '../aws/wait.js';
+import { formatDuration } from '../duration.js';
 import type { Context } from '../phases/types.js';
 import { consoleFingerprints, type ExpectedHostKey } from './host-key.js';
 

@@ -4,7 +4,8 @@ import { resourceName } from '../../config/model.js';
 import type { Context } from '../../phases/types.js';
 import { ensureResource, type ResourceSpec } from '../resource.js';
 import { TAG, tagList, tagValue } from '../tags.js';
-import { formatDuration, waitFor } from '../wait.js';
+import { waitFor } from '../wait.js';
+import { formatDuration } from '../../duration.js';
 import { describeById, findByTags, type Ec2Collection } from './collections.js';
 
 // ---------------------------------------------------------------------------------------------

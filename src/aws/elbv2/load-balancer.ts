@@ -4,13 +4,12 @@ import {
   type LoadBalancer,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { PlannedResource } from '../../blueprint/types.js';
-import { DevenvError, InterruptedError } from '../../errors.js';
 import type { Context } from '../../phases/types.js';
 import type { Fix } from '../ec2/fixes.js';
 import { ignoring, isNotFound } from '../errors.js';
 import type { ResourceSpec } from '../resource.js';
 import { requireProjectTag, tagList } from '../tags.js';
-import { formatDuration } from '../wait.js';
+import { sdkWait } from '../wait.js';
 import { tagsOf } from './tags.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -94,26 +93,17 @@ const AVAILABLE_WAIT_S = 10 * 60;
 /** Deleting takes a while, and its interfaces linger after that (the sg and vpc phases retry for those). */
 const DELETED_WAIT_S = 10 * 60;
 
-async function sdkWait(ctx: Pick<Context, 'aws' | 'signal'>, what: string, maxWaitTime: number, wait: (p: { client: Context['aws']['elbv2']; maxWaitTime: number; abortSignal: AbortSignal }) => Promise<unknown>) {
-  try {
-    await wait({ client: ctx.aws.elbv2, maxWaitTime, abortSignal: ctx.signal });
-  } catch (err) {
-    if ((err as Error).name === 'AbortError') throw new InterruptedError();
-    if ((err as Error).name !== 'TimeoutError') throw err;
-    throw new DevenvError('aws', `timed out after ${formatDuration(maxWaitTime * 1000)} waiting for ${what}`, {
-      remedy: 'check it in the EC2 console (Load Balancers), then run the same command again: devenv resumes where it stopped', cause: err,
-    });
-  }
-}
+const CONSOLE = { remedy: 'check it in the EC2 console (Load Balancers), then run the same command again: devenv resumes where it stopped' };
 
-export async function waitUntilActive(ctx: Pick<Context, 'aws' | 'signal' | 'report'>, lb: LoadBalancer): Promise<void> {
+export async function waitUntilActive(ctx: Pick<Context, 'aws' | 'signal' | 'report' | 'clock'>, lb: LoadBalancer): Promise<void> {
   if (lb.State?.Code === 'active') return;
-  ctx.report.progress(`waiting for load balancer ${lb.LoadBalancerName} to be active`);
-  await sdkWait(ctx, `load balancer ${lb.LoadBalancerName} to be active`, AVAILABLE_WAIT_S, (w) => waitUntilLoadBalancerAvailable(w, { LoadBalancerArns: [lb.LoadBalancerArn!] }));
+  const what = `load balancer ${lb.LoadBalancerName} to be active`;
+  await sdkWait(ctx, ctx.aws.elbv2, what, AVAILABLE_WAIT_S, (w) => waitUntilLoadBalancerAvailable(w, { LoadBalancerArns: [lb.LoadBalancerArn!] }), CONSOLE);
 }
 
 /** Deletes the load balancer (its listeners and rules go with it) and waits until it is gone. */
-export async function deleteLoadBalancer(ctx: Pick<Context, 'aws' | 'signal'>, arn: string): Promise<void> {
+export async function deleteLoadBalancer(ctx: Pick<Context, 'aws' | 'signal' | 'report' | 'clock'>, arn: string): Promise<void> {
   await ignoring(isNotFound, () => ctx.aws.elbv2.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: arn })));
-  await sdkWait(ctx, `load balancer ${arn} to be deleted`, DELETED_WAIT_S, (w) => waitUntilLoadBalancersDeleted(w, { LoadBalancerArns: [arn] }));
+  const what = `load balancer ${arn} to be deleted`;
+  await sdkWait(ctx, ctx.aws.elbv2, what, DELETED_WAIT_S, (w) => waitUntilLoadBalancersDeleted(w, { LoadBalancerArns: [arn] }), CONSOLE);
 }
