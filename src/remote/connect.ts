@@ -4,6 +4,7 @@ import { describeById, INSTANCES } from '../aws/ec2/collections.js';
 import { DevenvError } from '../errors.js';
 import { INSTANCE, stateOf } from '../phases/ec2/instance.js';
 import type { Context } from '../phases/types.js';
+import { recordedId } from '../state/recorded.js';
 import { expectedHostKey } from './expected-key.js';
 import { RemoteHost } from './host.js';
 import { diagnoseSsh } from './reachability.js';
@@ -14,8 +15,7 @@ const FIRST_BOOT_TIMEOUT_S = 20 * 60;
 
 /** The host, described now; an error that says what to do when it is not running. */
 async function runningHost(ctx: Pick<Context, 'state' | 'aws'>): Promise<Instance> {
-  const instanceId = ctx.state.resource(INSTANCE)?.id;
-  if (!instanceId) throw new DevenvError('phase', 'the state has no host to log in to', { remedy: 'run `devenv up` (or `devenv phase ec2`) first' });
+  const instanceId = recordedId(ctx, INSTANCE, 'ec2', 'host to log in to');
   const host = await describeById(ctx.aws.ec2, INSTANCES, instanceId);
   const state = host ? stateOf(host) : 'missing';
   if (!host || state !== 'running') {

@@ -1,4 +1,5 @@
 import { readConsole } from '../aws/ec2/console.js';
+import { waitFor, WaitTimeoutError } from '../aws/wait.js';
 import { formatDuration } from '../duration.js';
 import type { Context } from '../phases/types.js';
 import { consoleFingerprints, type ExpectedHostKey } from './host-key.js';
@@ -30,24 +31,30 @@ export async function expectedHostKey(ctx: Needs, instanceId: string, launchedAt
 }
 
 async function fromConsole(ctx: Needs, instanceId: string, launchedAt: number, wait: boolean): Promise<ExpectedHostKey> {
-  const deadline = wait ? launchedAt + CONSOLE_WAIT_MS : ctx.clock.now();
+  const started = ctx.clock.now();
   let latest = true;
-  for (;;) {
-    const read = await readConsole(ctx.aws.ec2, instanceId, latest);
-    if ('unreadable' in read) return { source: 'none', why: `devenv cannot read the instance's console to check it: ${read.unreadable}` };
-    latest = read.latest;
-    const fingerprints = consoleFingerprints(read.text);
-    if (fingerprints.length) return { source: 'console', fingerprints };
-    const now = ctx.clock.now();
-    if (now + POLL_MS > deadline) {
-      const since = formatDuration(Math.max(0, now - launchedAt));
-      return {
-        source: 'none',
-        why: `instance ${instanceId} has printed no SSH host key fingerprints on its console (${since} after its launch; cloud-init prints them `
-          + `a few minutes after the launch${wait ? `, and devenv waited until ${formatDuration(CONSOLE_WAIT_MS)} after it` : ''})`,
-      };
-    }
-    ctx.report.progress(`waiting for instance ${instanceId} to print its SSH host key fingerprints on its console (cloud-init does a few minutes after the launch; ${formatDuration(now - launchedAt)} so far)`);
-    await ctx.clock.sleep(POLL_MS, ctx.signal);
+  try {
+    return await waitFor(async (): Promise<{ done: boolean; value: ExpectedHostKey; seen: string }> => {
+      const read = await readConsole(ctx.aws.ec2, instanceId, latest);
+      if ('unreadable' in read) return { done: true, value: { source: 'none', why: `devenv cannot read the instance's console to check it: ${read.unreadable}` }, seen: 'unreadable' };
+      latest = read.latest;
+      const fingerprints = consoleFingerprints(read.text);
+      return { done: fingerprints.length > 0, value: { source: 'console', fingerprints }, seen: 'no fingerprints yet' };
+    }, {
+      what: `instance ${instanceId} to print its SSH host key fingerprints`,
+      timeoutMs: wait ? launchedAt + CONSOLE_WAIT_MS - started : 0,
+      intervalMs: POLL_MS,
+      clock: ctx.clock,
+      signal: ctx.signal,
+      onWait: (elapsed) => ctx.report.progress(`waiting for instance ${instanceId} to print its SSH host key fingerprints on its console (cloud-init does a few minutes after the launch; ${formatDuration(started + elapsed - launchedAt)} so far)`),
+    });
+  } catch (err) {
+    if (!(err instanceof WaitTimeoutError)) throw err;
+    const since = formatDuration(Math.max(0, ctx.clock.now() - launchedAt));
+    return {
+      source: 'none',
+      why: `instance ${instanceId} has printed no SSH host key fingerprints on its console (${since} after its launch; cloud-init prints them `
+        + `a few minutes after the launch${wait ? `, and devenv waited until ${formatDuration(CONSOLE_WAIT_MS)} after it` : ''})`,
+    };
   }
 }
