@@ -8,9 +8,9 @@ import type { Context } from '../../phases/types.js';
 import type { Fix } from '../ec2/fixes.js';
 import { ignoring, isNotFound } from '../errors.js';
 import type { ResourceSpec } from '../resource.js';
-import { requireProjectTag, tagList } from '../tags.js';
+import { ownedByName, tagList } from '../tags.js';
 import { sdkWait } from '../wait.js';
-import { tagsOf } from './tags.js';
+import { tagsIn } from './tags.js';
 
 // ---------------------------------------------------------------------------------------------
 // The application load balancer: found by its name (unique per region), owned if tagged so.
@@ -36,12 +36,9 @@ export function loadBalancerSpec(ctx: Elb, planned: PlannedResource, placement?:
     logicalId: planned.logicalId,
     kind: planned.kind,
     describe: async (arn) => (await ctx.aws.elbv2.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [arn] }))).LoadBalancers?.[0],
-    find: async () => {
-      const found = await byName(ctx, planned.name);
-      const tags = await tagsOf(ctx, found.map((lb) => lb.LoadBalancerArn!));
-      for (const lb of found) requireProjectTag(ctx.model.project, tags.get(lb.LoadBalancerArn!), `load balancer ${planned.name}`);
-      return found;
-    },
+    find: async () => ownedByName(ctx.model.project, 'load balancer', await byName(ctx, planned.name), planned.name, {
+      nameOf: (lb) => lb.LoadBalancerName, tagsOf: (found) => tagsIn(ctx, found, (lb) => lb.LoadBalancerArn!),
+    }),
     create: async () => {
       if (!placement) throw new Error('alb: the subnets and security group are needed to create the load balancer');
       const out = await ctx.aws.elbv2.send(new CreateLoadBalancerCommand({
