@@ -45,8 +45,12 @@ export interface WaitOptions {
   intervalMs: number;
   clock: Clock;
   signal?: AbortSignal;
-  /** Called before each new poll after the first, with the time waited so far. */
-  onWait?(elapsedMs: number, last: string): void;
+  /**
+   * Where a progress line goes before each new poll after the first, so nothing looks hung:
+   * `waiting for <what> (<time waited>; <last seen>)`, or what `say` words from those two.
+   */
+  progress?(message: string): void;
+  say?(elapsedMs: number, seen: string): string;
   /** What to do about a timeout, for its error. */
   remedy?: string;
 }
@@ -63,7 +67,7 @@ export async function waitFor<T>(poll: () => Promise<{ done: boolean; value: T; 
     if (r.done) return r.value;
     const elapsed = o.clock.now() - started;
     if (elapsed + o.intervalMs > o.timeoutMs) throw new WaitTimeoutError(o.what, elapsed, r.seen, { remedy: o.remedy });
-    o.onWait?.(elapsed, r.seen);
+    o.progress?.(o.say?.(elapsed, r.seen) ?? `waiting for ${o.what} (${formatDuration(elapsed)}; ${r.seen})`);
     await o.clock.sleep(o.intervalMs, o.signal);
   }
 }

@@ -4,7 +4,6 @@ import type { TargetHealthDescription } from '@aws-sdk/client-elastic-load-balan
 import { targetHealth } from '../aws/elbv2/target-groups.js';
 import { describeTarget, normalName, recordsNamed, recordsUnder } from '../aws/route53/records.js';
 import { waitFor, WaitTimeoutError } from '../aws/wait.js';
-import { formatDuration } from '../duration.js';
 import type { Developer } from '../config/model.js';
 import { messageOf } from '../errors.js';
 import type { Context } from '../phases/types.js';
@@ -68,7 +67,7 @@ export async function targetChecks(ctx: Pick<Context, 'aws' | 'clock' | 'signal'
         return { done: initial().length === 0, value: undefined, seen: `initial: ${initial().join(', ')}` };
       }, {
         what: 'the targets\' first health checks', timeoutMs: TARGET_WAIT_MS, intervalMs: TARGET_POLL_MS, clock: ctx.clock, signal: ctx.signal,
-        onWait: (elapsed, seen) => ctx.report.progress(`waiting for the targets' first health checks (${formatDuration(elapsed)}; ${seen})`),
+        progress: (m) => ctx.report.progress(m),
       });
     } catch (err) {
       // Out of time: the targets still `initial` fail their check below.

@@ -1,7 +1,6 @@
 import { containerName } from '../remote/compose.js';
 import { containerStates, type ContainerState } from '../remote/containers.js';
 import { waitFor, WaitTimeoutError } from '../aws/wait.js';
-import { formatDuration } from '../duration.js';
 import { InterruptedError, messageOf } from '../errors.js';
 import type { Context } from '../phases/types.js';
 import { fail, pass, type CheckResult } from './result.js';
@@ -39,7 +38,7 @@ export async function containerChecks(ctx: Pick<Context, 'ssh' | 'clock' | 'sign
       return { done: waiting().length === 0, value: undefined, seen: `starting: ${waiting().join(', ')}` };
     }, {
       what: 'the containers\' healthchecks', timeoutMs: CONTAINER_WAIT_MS, intervalMs: CONTAINER_POLL_MS, clock: ctx.clock, signal: ctx.signal,
-      onWait: (elapsed, seen) => ctx.report.progress(`waiting for the containers' healthchecks (${formatDuration(elapsed)}; ${seen})`),
+      progress: (m) => ctx.report.progress(m),
     }).catch((err: unknown) => {
       // Out of time: the containers still `starting` fail their check below.
       if (!(err instanceof WaitTimeoutError)) throw err;

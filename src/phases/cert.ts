@@ -68,7 +68,8 @@ async function waitUntilIssued(ctx: Context, cert: CertificateDetail): Promise<C
       return { done: false, value: live, seen: live.Status };
     }, {
       what: `certificate ${arn} to be issued`, ...ISSUE_WAIT, clock: ctx.clock, signal: ctx.signal,
-      onWait: (elapsed) => ctx.report.progress(`waiting for ACM to validate ${cert.DomainName} (${formatDuration(elapsed)} of at most ${formatDuration(ISSUE_WAIT.timeoutMs)})`),
+      progress: (m) => ctx.report.progress(m),
+      say: (elapsed) => `waiting for ACM to validate ${cert.DomainName} (${formatDuration(elapsed)} of at most ${formatDuration(ISSUE_WAIT.timeoutMs)})`,
     });
   } catch (err) {
     if (err instanceof WaitTimeoutError) throw notIssued(ctx, cert, `is still PENDING_VALIDATION after ${formatDuration(ISSUE_WAIT.timeoutMs)}`);

@@ -82,7 +82,8 @@ export async function waitUntilHealthy(host: RemoteHost, developers: string[], o
       intervalMs: 2_000,
       clock: o.clock,
       signal: o.signal,
-      onWait: (elapsed, seen) => o.progress(`waiting for the containers to be healthy (${formatDuration(elapsed)}): ${seen}`),
+      progress: o.progress,
+      say: (elapsed, seen) => `waiting for the containers to be healthy (${formatDuration(elapsed)}): ${seen}`,
     });
   } catch (err) {
     if (err instanceof WaitTimeoutError) {

@@ -46,7 +46,8 @@ async function fromConsole(ctx: Needs, instanceId: string, launchedAt: number, w
       intervalMs: POLL_MS,
       clock: ctx.clock,
       signal: ctx.signal,
-      onWait: (elapsed) => ctx.report.progress(`waiting for instance ${instanceId} to print its SSH host key fingerprints on its console (cloud-init does a few minutes after the launch; ${formatDuration(started + elapsed - launchedAt)} so far)`),
+      progress: (m) => ctx.report.progress(m),
+      say: (elapsed) => `waiting for instance ${instanceId} to print its SSH host key fingerprints on its console (cloud-init does a few minutes after the launch; ${formatDuration(started + elapsed - launchedAt)} so far)`,
     });
   } catch (err) {
     if (!(err instanceof WaitTimeoutError)) throw err;

@@ -5,7 +5,6 @@ import type { Context } from '../../phases/types.js';
 import { ensureResource, type ResourceSpec } from '../resource.js';
 import { TAG, tagList, tagValue } from '../tags.js';
 import { waitFor } from '../wait.js';
-import { formatDuration } from '../../duration.js';
 import { describeById, findByTags, type Ec2Collection } from './collections.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -61,7 +60,7 @@ export async function ensureEc2Resource<T>(
       intervalMs: NEW_RESOURCE_POLL_MS,
       clock: ctx.clock,
       signal: ctx.signal,
-      onWait: (elapsed) => ctx.report.progress(`waiting for ${spec.kind} ${id} to be available (${formatDuration(elapsed)})`),
+      progress: (m) => ctx.report.progress(m),
     },
   );
 }

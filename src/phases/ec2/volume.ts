@@ -8,7 +8,6 @@ import { tagFilters, tagSpecifications, tagsFor } from '../../aws/tags.js';
 import { sdkWait, waitFor } from '../../aws/wait.js';
 import { ec2Blueprint } from '../../blueprint/compute.js';
 import { pick } from '../../blueprint/types.js';
-import { formatDuration } from '../../duration.js';
 import { DevenvError } from '../../errors.js';
 import type { Context, Inspection } from '../types.js';
 import { GONE, stateOf } from './instance.js';
@@ -142,7 +141,7 @@ export async function attachDataVolume(ctx: Context, volumeId: string, host: Ins
     intervalMs: 5_000,
     clock: ctx.clock,
     signal: ctx.signal,
-    onWait: (elapsed, seen) => ctx.report.progress(`waiting for data volume ${volumeId} to be attached (${formatDuration(elapsed)}; ${seen})`),
+    progress: (m) => ctx.report.progress(m),
   });
 }
 

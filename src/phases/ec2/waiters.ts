@@ -2,7 +2,6 @@ import { DescribeInstanceStatusCommand } from '@aws-sdk/client-ec2';
 import { describeById, INSTANCES } from '../../aws/ec2/collections.js';
 import { DevenvError } from '../../errors.js';
 import { waitFor } from '../../aws/wait.js';
-import { formatDuration } from '../../duration.js';
 import type { Context } from '../types.js';
 
 /** Bounds, in seconds, of the SDK waiters the ec2 phase uses. */
@@ -46,7 +45,7 @@ export async function waitForInstance(ctx: Pick<Context, 'aws' | 'report' | 'sig
     intervalMs: INSTANCE_POLL_MS,
     clock: ctx.clock,
     signal: ctx.signal,
-    onWait: (elapsed, seen) => ctx.report.progress(`waiting for ${what} (${formatDuration(elapsed)}; ${seen})`),
+    progress: (m) => ctx.report.progress(m),
   });
 }
 
@@ -73,6 +72,6 @@ export async function waitForStatusChecks(ctx: Pick<Context, 'aws' | 'report' | 
     intervalMs: 15_000,
     clock: ctx.clock,
     signal: ctx.signal,
-    onWait: (elapsed, seen) => ctx.report.progress(`waiting for ${what} (${formatDuration(elapsed)}; ${seen})`),
+    progress: (m) => ctx.report.progress(m),
   });
 }
