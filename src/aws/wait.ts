@@ -33,7 +33,8 @@ export class WaitTimeoutError extends DevenvError {
     readonly lastSeen?: string,
     options: { remedy?: string; cause?: unknown } = {},
   ) {
-    super('aws', `timed out after ${formatDuration(waitedMs)} waiting for ${what}${lastSeen ? ` (last seen: ${lastSeen})` : ''}`, options);
+    const seen = lastSeen ? ` (last seen: ${lastSeen})` : '';
+    super('aws', `timed out after ${formatDuration(waitedMs)} waiting for ${what}${seen}`, options);
     this.name = 'WaitTimeoutError';
   }
 }
@@ -60,7 +61,9 @@ export interface WaitOptions {
  * ends the wait at once; a timeout is a `WaitTimeoutError` saying what was last seen, so a stuck
  * wait is never a bare "timed out".
  */
-export async function waitFor<T>(poll: () => Promise<{ done: boolean; value: T; seen: string }>, o: WaitOptions): Promise<T> {
+export async function waitFor<T>(
+  poll: () => Promise<{ done: boolean; value: T; seen: string }>, o: WaitOptions,
+): Promise<T> {
   const started = o.clock.now();
   for (;;) {
     const r = await poll();
@@ -121,7 +124,8 @@ export async function sdkWait<C extends Sender>(
   try {
     await wait({ client: stop.client, maxWaitTime, abortSignal: stop.signal });
   } catch (err) {
-    throw stop.error ?? waiterError(err, what, ctx.clock.now() - started, maxWaitTime, o.remedy ?? `check it in the AWS console, ${RESUME}`);
+    const remedy = o.remedy ?? `check it in the AWS console, ${RESUME}`;
+    throw stop.error ?? waiterError(err, what, ctx.clock.now() - started, maxWaitTime, remedy);
   } finally {
     clearTimeout(first);
     clearInterval(ticker);
@@ -129,16 +133,17 @@ export async function sdkWait<C extends Sender>(
 }
 
 /** Errors a later poll can outlive: throttling, a 5xx, a NotFound just after a create. */
-const isPassing = (err: unknown) => isThrottling(err) || isNotFound(err) || (err as { $fault?: string }).$fault === 'server';
+const isPassing = (err: unknown) =>
+  isThrottling(err) || isNotFound(err) || (err as { $fault?: string }).$fault === 'server';
 
 /**
  * The SDK's waiters retry every error their acceptors do not name (AWS-NOTES §1), so expired
  * credentials or an AccessDenied would poll until the bound, up to hours. This client stops the
  * waiter at the first error no later poll can fix, and keeps it to throw instead.
  */
-function stopOnLastingError<C extends Sender>(client: C, runSignal: AbortSignal): { client: C; signal: AbortSignal; error?: unknown } {
+function stopOnLastingError<C extends Sender>(client: C, runSignal: AbortSignal): Stopper<C> {
   const lasting = new AbortController();
-  const stop: { client: C; signal: AbortSignal; error?: unknown } = {
+  const stop: Stopper<C> = {
     signal: AbortSignal.any([runSignal, lasting.signal]),
     client: new Proxy(client, {
       get(target, prop, receiver) {
@@ -160,6 +165,8 @@ function stopOnLastingError<C extends Sender>(client: C, runSignal: AbortSignal)
   return stop;
 }
 
+type Stopper<C> = { client: C; signal: AbortSignal; error?: unknown };
+
 function waiterError(err: unknown, what: string, elapsedMs: number, maxWaitTime: number, remedy: string): Error {
   const e = err as Error;
   if (e.name === 'AbortError') return new InterruptedError();
@@ -167,7 +174,9 @@ function waiterError(err: unknown, what: string, elapsedMs: number, maxWaitTime:
   if (e.name === 'TimeoutError') return new WaitTimeoutError(what, maxWaitTime * 1000, seen, { remedy, cause: err });
   if (looksLikeWaiterResult(e.message)) {
     const suffix = seen ? ` (last seen: ${seen})` : '';
-    return new DevenvError('aws', `gave up after ${formatDuration(elapsedMs)} waiting for ${what}: it reached a state it cannot leave${suffix}`, { cause: err });
+    const waited = formatDuration(elapsedMs);
+    const message = `gave up after ${waited} waiting for ${what}: it reached a state it cannot leave${suffix}`;
+    return new DevenvError('aws', message, { cause: err });
   }
   return e; // a real API error (AccessDenied …), not a waiter verdict
 }
