@@ -5,7 +5,7 @@ import type { Change, Row } from '../report.js';
 import type { ResourceRecord } from '../state/schema.js';
 import { isInconclusive, isNotFound } from './errors.js';
 import { CREATE_VISIBILITY, retryWithin } from './retry.js';
-import { formatDuration } from './wait.js';
+import { formatDuration } from '../duration.js';
 
 /**
  * How to find, describe and create one AWS resource. Phases describe their resources with

@@ -3,9 +3,9 @@ import type { ResourceRecordSet } from '@aws-sdk/client-route-53';
 import type { TargetHealthDescription } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { targetHealth } from '../aws/elbv2/target-groups.js';
 import { describeTarget, normalName, recordsNamed, recordsUnder } from '../aws/route53/records.js';
-import { formatDuration, waitFor } from '../aws/wait.js';
+import { waitFor, WaitTimeoutError } from '../aws/wait.js';
 import type { Developer } from '../config/model.js';
-import { DevenvError, messageOf } from '../errors.js';
+import { messageOf } from '../errors.js';
 import type { AwsContext } from '../aws/context.js';
 import type { PublicDns } from '../remote/reachability.js';
 import { fail, pass, type TestCheckResult } from './result.js';
@@ -68,11 +68,11 @@ export async function targetChecks(ctx: Pick<AwsContext, 'aws' | 'clock' | 'sign
         return { done: initial().length === 0, value: undefined, seen: `initial: ${initial().join(', ')}` };
       }, {
         what: 'the targets\' first health checks', timeoutMs: TARGET_WAIT_MS, intervalMs: TARGET_POLL_MS, clock: ctx.clock, signal: ctx.signal,
-        onWait: (elapsed, seen) => ctx.report.progress(`waiting for the targets' first health checks (${formatDuration(elapsed)}; ${seen})`),
+        progress: (m) => ctx.report.progress(m),
       });
     } catch (err) {
       // Out of time: the targets still `initial` fail their check below.
-      if (!(err instanceof DevenvError && err.kind === 'aws' && err.message.startsWith('timed out'))) throw err;
+      if (!(err instanceof WaitTimeoutError)) throw err;
     }
   }
   return targets.map((t, i) => ({ developer: t.developer.name, ...targetVerdict(t.developer, instanceId, health[i]) }));

@@ -1,7 +1,7 @@
 import { containerName } from '../remote/compose.js';
 import { containerStates, type ContainerState } from '../remote/containers.js';
-import { formatDuration, waitFor } from '../aws/wait.js';
-import { DevenvError, InterruptedError, messageOf } from '../errors.js';
+import { waitFor, WaitTimeoutError } from '../aws/wait.js';
+import { InterruptedError, messageOf } from '../errors.js';
 import type { AwsContext } from '../aws/context.js';
 import type { RemoteHost } from '../remote/host.js';
 import { fail, pass, type TestCheckResult } from './result.js';
@@ -39,10 +39,10 @@ export async function containerChecks(ctx: Pick<AwsContext, 'clock' | 'signal' |
       return { done: waiting().length === 0, value: undefined, seen: `starting: ${waiting().join(', ')}` };
     }, {
       what: 'the containers\' healthchecks', timeoutMs: CONTAINER_WAIT_MS, intervalMs: CONTAINER_POLL_MS, clock: ctx.clock, signal: ctx.signal,
-      onWait: (elapsed, seen) => ctx.report.progress(`waiting for the containers' healthchecks (${formatDuration(elapsed)}; ${seen})`),
+      progress: (m) => ctx.report.progress(m),
     }).catch((err: unknown) => {
       // Out of time: the containers still `starting` fail their check below.
-      if (!(err instanceof DevenvError && err.kind === 'aws' && err.message.startsWith('timed out'))) throw err;
+      if (!(err instanceof WaitTimeoutError)) throw err;
     });
   } catch (err) {
     if (err instanceof InterruptedError) throw err;

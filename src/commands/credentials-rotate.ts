@@ -87,7 +87,7 @@ export async function restartWithPassword(host: RemoteHost, model: Pick<Model, '
     // Only this developer: the others' secrets on the host are left as they are. Their API key is read again too.
     await writePasswordHashes(host, model, { prune: false });
     return { done: await hostHasPassword(host, name, password), value: undefined, seen: 'the host still reads the previous version of the secret' };
-  }, { what: `the host to read ${name}'s new password`, timeoutMs: NEW_VERSION_TIMEOUT_MS, intervalMs: 5_000, clock: o.clock, signal: o.signal });
+  }, { what: `the host to read ${name}'s new password`, timeoutMs: NEW_VERSION_TIMEOUT_MS, intervalMs: 5_000, clock: o.clock, signal: o.signal, progress: o.progress });
   await recreateContainer(host, name);
   await waitUntilHealthy(host, [name], o);
 }

@@ -55,6 +55,24 @@ export function requireProjectTag(project: string, tags: { Key?: string; Value?:
   });
 }
 
+type TagList = { Key?: string; Value?: string }[] | undefined;
+
+/**
+ * The resources of a listing named `name` (a name unique per region: an alarm, a target group, a
+ * log group, a load balancer), each refused unless it carries this project's tag: a same-named one
+ * of another project is never adopted. `tagsOf` reads the tags of those found, in their order.
+ */
+export async function ownedByName<T>(
+  project: string, what: string, listed: T[], name: string,
+  o: { nameOf(r: T): string | undefined; tagsOf(found: T[]): Promise<TagList[]> },
+): Promise<T[]> {
+  const found = listed.filter((r) => o.nameOf(r) === name);
+  if (found.length === 0) return [];
+  const tags = await o.tagsOf(found);
+  found.forEach((_, i) => requireProjectTag(project, tags[i], `${what} ${name}`));
+  return found;
+}
+
 /** A developer's allocation as tags on a resource they own: what recovers it when the state is lost. */
 export const allocationTags = (a: Allocation): Tags => ({ [TAG.port]: String(a.port), [TAG.priority]: String(a.priority) });
 

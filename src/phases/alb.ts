@@ -9,7 +9,8 @@ import { ignoring, isNotFound } from '../aws/errors.js';
 import { ensureResource, inspectResource, probeResource, removeResource, rowOf } from '../aws/resource.js';
 import { TAG, tagValue } from '../config/tags.js';
 import { ensureRule, ensureTargetGroup, forgetRemoved, ruleRemovals, runRemovals, targetGroupRemovals } from './alb/developers.js';
-import { certificateArn, httpsListener, httpsWant, httpWant, lbSpec, planned, readWorld, recorded, ruleWant, unwantedHttpListener, type AlbWorld } from './alb/world.js';
+import { recordedId } from '../state/recorded.js';
+import { certificateArn, httpsListener, httpsWant, httpWant, lbSpec, planned, readWorld, ruleWant, unwantedHttpListener, type AlbWorld } from './alb/world.js';
 import type { Developer } from '../config/model.js';
 import { fromInspection, joinInspections } from './inspection.js';
 import type { Change, Context, Inspection, Phase } from './types.js';
@@ -48,10 +49,10 @@ async function removeHttpListener(ctx: Context, world: AlbWorld): Promise<void> 
 }
 
 async function apply(ctx: Context): Promise<void> {
-  const vpcId = recorded(ctx, 'vpc', 'vpc');
-  const placement = { subnetIds: [recorded(ctx, 'subnet/a', 'vpc'), recorded(ctx, 'subnet/b', 'vpc')], securityGroupId: recorded(ctx, 'sg/alb', 'sg') };
-  const instanceId = recorded(ctx, 'instance', 'ec2');
-  if (!certificateArn(ctx)) recorded(ctx, 'cert', 'cert');
+  const vpcId = recordedId(ctx, 'vpc', 'vpc');
+  const placement = { subnetIds: [recordedId(ctx, 'subnet/a', 'vpc'), recordedId(ctx, 'subnet/b', 'vpc')], securityGroupId: recordedId(ctx, 'sg/alb', 'sg') };
+  const instanceId = recordedId(ctx, 'instance', 'ec2');
+  if (!certificateArn(ctx)) recordedId(ctx, 'cert', 'cert');
   const { resource: lb, outcome } = await ensureResource(ctx, lbSpec(ctx, placement));
   await runFixes(ctx, await loadBalancerFixes(ctx, lb, planned(ctx, 'alb'), placement.securityGroupId), { logicalId: 'alb', subject: `load balancer ${lb.LoadBalancerName}` });
   const world = await readWorld(ctx, lb, outcome === 'created');

@@ -7,7 +7,8 @@ import { AcmCode, hasCode } from '../aws/errors.js';
 import { ensureResource, inspectResource, removeResource, rowOf } from '../aws/resource.js';
 import { retryWithin, type ConsistencyWindow } from '../aws/retry.js';
 import { changeRecords, deletion, normalName, recordsUnder, upsert } from '../aws/route53/records.js';
-import { formatDuration, waitFor } from '../aws/wait.js';
+import { waitFor, WaitTimeoutError } from '../aws/wait.js';
+import { formatDuration } from '../duration.js';
 import { certBlueprint } from '../blueprint/edge.js';
 import { pick } from '../blueprint/types.js';
 import { DevenvError } from '../errors.js';
@@ -67,10 +68,11 @@ async function waitUntilIssued(ctx: Context, cert: CertificateDetail): Promise<C
       return { done: false, value: live, seen: live.Status };
     }, {
       what: `certificate ${arn} to be issued`, ...ISSUE_WAIT, clock: ctx.clock, signal: ctx.signal,
-      onWait: (elapsed) => ctx.report.progress(`waiting for ACM to validate ${cert.DomainName} (${formatDuration(elapsed)} of at most ${formatDuration(ISSUE_WAIT.timeoutMs)})`),
+      progress: (m) => ctx.report.progress(m),
+      say: (elapsed) => `waiting for ACM to validate ${cert.DomainName} (${formatDuration(elapsed)} of at most ${formatDuration(ISSUE_WAIT.timeoutMs)})`,
     });
   } catch (err) {
-    if (err instanceof DevenvError && err.message.startsWith('timed out')) throw notIssued(ctx, cert, `is still PENDING_VALIDATION after ${formatDuration(ISSUE_WAIT.timeoutMs)}`);
+    if (err instanceof WaitTimeoutError) throw notIssued(ctx, cert, `is still PENDING_VALIDATION after ${formatDuration(ISSUE_WAIT.timeoutMs)}`);
     throw err;
   }
 }
@@ -137,7 +139,7 @@ export async function deleteWhenReleased(ctx: Pick<Context, 'aws' | 'clock' | 's
  * certificate for `domain` in the account (another project's) still validates with: ACM gives
  * every certificate for a name in one account the same record. Also the teardown sweep's.
  */
-export async function deleteValidationRecords(ctx: Pick<Context, 'aws' | 'config' | 'model' | 'report' | 'signal'>, names: Set<string>, domain: string, deletedArns: Set<string>): Promise<void> {
+export async function deleteValidationRecords(ctx: Pick<Context, 'aws' | 'config' | 'model' | 'report' | 'signal' | 'clock'>, names: Set<string>, domain: string, deletedArns: Set<string>): Promise<void> {
   if (names.size === 0) return;
   const wanted = new Set([...names].map(normalName));
   const shared = [...(await validationNamesInUse(ctx, [domain], deletedArns))].map(normalName);

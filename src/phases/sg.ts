@@ -10,6 +10,7 @@ import { inspectResource, removeResource, rowOf } from '../aws/resource.js';
 import { tagSpecifications } from '../config/tags.js';
 import { ingressRules, sgBlueprint } from '../blueprint/network.js';
 import { pick, type PlannedResource } from '../blueprint/types.js';
+import { recordedId } from '../state/recorded.js';
 import { DevenvError } from '../errors.js';
 import { fromInspection } from './inspection.js';
 import type { Change, Context, Inspection, Phase, Row } from './types.js';
@@ -75,8 +76,7 @@ async function fixesOf(ctx: Context, logicalId: GroupLogicalId, group: SecurityG
 // --- the phase ---------------------------------------------------------------------------------
 
 async function apply(ctx: Context): Promise<void> {
-  const vpcId = recordedVpcId(ctx);
-  if (!vpcId) throw new DevenvError('phase', 'sg needs the VPC, but the state records none', { remedy: 'run `devenv phase vpc` (or `devenv up`) first' });
+  const vpcId = recordedId(ctx, 'vpc', 'vpc', 'VPC');
   const groups = new Map<GroupLogicalId, SecurityGroup>();
   for (const logicalId of GROUPS) {
     const group = await ensureEc2Resource(ctx, groupSpec(ctx, logicalId, vpcId));

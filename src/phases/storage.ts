@@ -3,6 +3,7 @@ import type { Model } from '../config/model.js';
 import { DevenvError } from '../errors.js';
 import { DEVELOPER_UID } from '../remote/compose.js';
 import { loadTemplate, renderTemplate } from '../remote/templates.js';
+import { recordedId } from '../state/recorded.js';
 import { formatPermission } from './ec2/provenance.js';
 import { DATA_VOLUME, recordDataFilesystem } from './ec2/volume.js';
 import { fromInspection } from './inspection.js';
@@ -35,12 +36,6 @@ export function storageIsOfCurrentHost(ctx: Pick<Context, 'state'>): boolean {
   return outputs.instanceId === ctx.state.resource(INSTANCE)?.id && outputs.volumeId === ctx.state.resource(DATA_VOLUME)?.id;
 }
 
-function dataVolumeId(ctx: Context): string {
-  const id = ctx.state.resource(DATA_VOLUME)?.id;
-  if (!id) throw new DevenvError('phase', 'storage: the state has no data volume', { remedy: 'run `devenv phase ec2` (or `devenv up`) first' });
-  return id;
-}
-
 /** The script's last line: `filesystem <uuid> <type> made|kept`. */
 export function parseStorageReport(out: string): { uuid: string; type: string; made: boolean } | undefined {
   const [, uuid, type, how] = /^filesystem (\S+) (\S+) (made|kept)$/m.exec(out) ?? [];
@@ -55,7 +50,7 @@ export function parseStorageReport(out: string): { uuid: string; type: string; m
  * the filesystem's UUID on the volume's record (never formatted again) and the host it is mounted on.
  */
 async function apply(ctx: Context): Promise<void> {
-  const volumeId = dataVolumeId(ctx);
+  const volumeId = recordedId(ctx, DATA_VOLUME, 'ec2', 'data volume');
   const instanceId = ctx.state.resource(INSTANCE)?.id;
   const format = formatPermission(ctx.state.resource(DATA_VOLUME), volumeId);
   const host = await ctx.ssh();

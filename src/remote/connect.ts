@@ -4,6 +4,7 @@ import { describeById, INSTANCES, stateOf } from '../aws/ec2/collections.js';
 import { DevenvError } from '../errors.js';
 import { INSTANCE } from '../blueprint/compute.js';
 import type { AwsContext } from '../aws/context.js';
+import { recordedId } from '../state/recorded.js';
 import { expectedHostKey, type HostKeyContext } from './expected-key.js';
 import { RemoteHost } from './host.js';
 import { diagnoseSsh, type PublicDns } from './reachability.js';
@@ -17,8 +18,7 @@ type ConnectContext = AwsContext & HostKeyContext & { dns: PublicDns };
 
 /** The host, described now; an error that says what to do when it is not running. */
 async function runningHost(ctx: Pick<AwsContext, 'state' | 'aws'>): Promise<Instance> {
-  const instanceId = ctx.state.resource(INSTANCE)?.id;
-  if (!instanceId) throw new DevenvError('phase', 'the state has no host to log in to', { remedy: 'run `devenv up` (or `devenv phase ec2`) first' });
+  const instanceId = recordedId(ctx, INSTANCE, 'ec2', 'host to log in to');
   const host = await describeById(ctx.aws.ec2, INSTANCES, instanceId);
   const state = host ? stateOf(host) : 'missing';
   if (!host || state !== 'running') {

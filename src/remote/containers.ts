@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { formatDuration, waitFor, type Clock } from '../aws/wait.js';
+import { waitFor, WaitTimeoutError, type Clock } from '../aws/wait.js';
+import { formatDuration } from '../duration.js';
 import { DevenvError } from '../errors.js';
 import { COMPOSE_FILE, COMPOSE_PROJECT, containerName, developerDir, passwordDigestFile } from './compose.js';
 import type { RemoteHost } from './host.js';
@@ -81,10 +82,11 @@ export async function waitUntilHealthy(host: RemoteHost, developers: string[], o
       intervalMs: 2_000,
       clock: o.clock,
       signal: o.signal,
-      onWait: (elapsed, seen) => o.progress(`waiting for the containers to be healthy (${formatDuration(elapsed)}): ${seen}`),
+      progress: o.progress,
+      say: (elapsed, seen) => `waiting for the containers to be healthy (${formatDuration(elapsed)}): ${seen}`,
     });
   } catch (err) {
-    if (err instanceof DevenvError && err.kind === 'aws' && err.message.startsWith('timed out')) {
+    if (err instanceof WaitTimeoutError) {
       throw await unhealthyError(host, developers.filter((d) => last.get(d)?.health !== 'healthy'), last);
     }
     throw err;

@@ -1,5 +1,6 @@
 import { readConsole } from '../aws/ec2/console.js';
-import { formatDuration } from '../aws/wait.js';
+import { waitFor, WaitTimeoutError } from '../aws/wait.js';
+import { formatDuration } from '../duration.js';
 import type { AwsContext } from '../aws/context.js';
 import { consoleFingerprints, type ExpectedHostKey } from './host-key.js';
 
@@ -32,24 +33,31 @@ export async function expectedHostKey(ctx: HostKeyContext, instanceId: string, l
 }
 
 async function fromConsole(ctx: HostKeyContext, instanceId: string, launchedAt: number, wait: boolean): Promise<ExpectedHostKey> {
-  const deadline = wait ? launchedAt + CONSOLE_WAIT_MS : ctx.clock.now();
+  const started = ctx.clock.now();
   let latest = true;
-  for (;;) {
-    const read = await readConsole(ctx.aws.ec2, instanceId, latest);
-    if ('unreadable' in read) return { source: 'none', why: `devenv cannot read the instance's console to check it: ${read.unreadable}` };
-    latest = read.latest;
-    const fingerprints = consoleFingerprints(read.text);
-    if (fingerprints.length) return { source: 'console', fingerprints };
-    const now = ctx.clock.now();
-    if (now + POLL_MS > deadline) {
-      const since = formatDuration(Math.max(0, now - launchedAt));
-      return {
-        source: 'none',
-        why: `instance ${instanceId} has printed no SSH host key fingerprints on its console (${since} after its launch; cloud-init prints them `
-          + `a few minutes after the launch${wait ? `, and devenv waited until ${formatDuration(CONSOLE_WAIT_MS)} after it` : ''})`,
-      };
-    }
-    ctx.report.progress(`waiting for instance ${instanceId} to print its SSH host key fingerprints on its console (cloud-init does a few minutes after the launch; ${formatDuration(now - launchedAt)} so far)`);
-    await ctx.clock.sleep(POLL_MS, ctx.signal);
+  try {
+    return await waitFor(async (): Promise<{ done: boolean; value: ExpectedHostKey; seen: string }> => {
+      const read = await readConsole(ctx.aws.ec2, instanceId, latest);
+      if ('unreadable' in read) return { done: true, value: { source: 'none', why: `devenv cannot read the instance's console to check it: ${read.unreadable}` }, seen: 'unreadable' };
+      latest = read.latest;
+      const fingerprints = consoleFingerprints(read.text);
+      return { done: fingerprints.length > 0, value: { source: 'console', fingerprints }, seen: 'no fingerprints yet' };
+    }, {
+      what: `instance ${instanceId} to print its SSH host key fingerprints`,
+      timeoutMs: wait ? launchedAt + CONSOLE_WAIT_MS - started : 0,
+      intervalMs: POLL_MS,
+      clock: ctx.clock,
+      signal: ctx.signal,
+      progress: (m) => ctx.report.progress(m),
+      say: (elapsed) => `waiting for instance ${instanceId} to print its SSH host key fingerprints on its console (cloud-init does a few minutes after the launch; ${formatDuration(started + elapsed - launchedAt)} so far)`,
+    });
+  } catch (err) {
+    if (!(err instanceof WaitTimeoutError)) throw err;
+    const since = formatDuration(Math.max(0, ctx.clock.now() - launchedAt));
+    return {
+      source: 'none',
+      why: `instance ${instanceId} has printed no SSH host key fingerprints on its console (${since} after its launch; cloud-init prints them `
+        + `a few minutes after the launch${wait ? `, and devenv waited until ${formatDuration(CONSOLE_WAIT_MS)} after it` : ''})`,
+    };
   }
 }

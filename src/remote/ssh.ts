@@ -1,6 +1,6 @@
 import { NodeSSH } from 'node-ssh';
 import type { Clock } from '../aws/wait.js';
-import { formatDuration } from '../aws/wait.js';
+import { formatDuration } from '../duration.js';
 import { DevenvError, InterruptedError, messageOf } from '../errors.js';
 import { fingerprintOf, judgeHostKey, type ExpectedHostKey, type HostKeyPin } from './host-key.js';
 

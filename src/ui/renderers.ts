@@ -1,5 +1,5 @@
 import ora, { type Ora } from 'ora';
-import { formatDuration } from '../aws/wait.js';
+import { formatDuration } from '../duration.js';
 import type { Renderer, UiEvent } from './events.js';
 
 export interface Output {

@@ -2,7 +2,8 @@ import { DescribeInstancesCommand, DescribeInstanceStatusCommand, EC2Client } fr
 import { resetSdkMocks, sdkMock } from '../helpers/mock-sdk.js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DevenvError, InterruptedError } from '../../src/errors.js';
-import { sdkWait, waitForInstance, waitForStatusChecks } from '../../src/phases/ec2/waiters.js';
+import { sdkWait, WaitTimeoutError } from '../../src/aws/wait.js';
+import { waitForInstance, waitForStatusChecks } from '../../src/phases/ec2/waiters.js';
 import { testContext } from '../helpers/context.js';
 
 const ec2 = sdkMock(EC2Client);
@@ -17,8 +18,8 @@ describe('sdkWait', () => {
   it('turns a waiter that ran out of time into one sentence saying what was last seen', async () => {
     const ctx = await testContext('ec2');
     const timeout = verdict('TimeoutError', { state: 'TIMEOUT', reason: 'Waiter has timed out', observedResponses: { '200: OK': 40 } });
-    const err = (await sdkWait(ctx, 'instance i-1 to be running', 600, () => Promise.reject(timeout)).catch((e: unknown) => e)) as DevenvError;
-    expect(err).toBeInstanceOf(DevenvError);
+    const err = (await sdkWait(ctx, ctx.aws.ec2, 'instance i-1 to be running', 600, () => Promise.reject(timeout)).catch((e: unknown) => e)) as DevenvError;
+    expect(err).toBeInstanceOf(WaitTimeoutError);
     expect(err.message).toBe('timed out after 10m00s waiting for instance i-1 to be running (last seen: 200: OK)');
     expect(err.remedy).toMatch(/run the same command again/);
   });
@@ -26,21 +27,21 @@ describe('sdkWait', () => {
   it('says so when the resource reached a state it cannot leave', async () => {
     const ctx = await testContext('ec2');
     const failure = verdict('Error', { state: 'FAILURE', reason: { Reservations: [] }, observedResponses: { '200: OK': 1 } });
-    await expect(sdkWait(ctx, 'instance i-1 to be running', 600, () => Promise.reject(failure))).rejects.toThrow(/waiting for instance i-1 to be running: it reached a state it cannot leave/);
+    await expect(sdkWait(ctx, ctx.aws.ec2, 'instance i-1 to be running', 600, () => Promise.reject(failure))).rejects.toThrow(/waiting for instance i-1 to be running: it reached a state it cannot leave/);
   });
 
   it('reports an abort as an interruption and passes API errors through', async () => {
     const ctx = await testContext('ec2');
-    await expect(sdkWait(ctx, 'x', 60, () => Promise.reject(verdict('AbortError', { state: 'ABORTED' })))).rejects.toBeInstanceOf(InterruptedError);
+    await expect(sdkWait(ctx, ctx.aws.ec2, 'x', 60, () => Promise.reject(verdict('AbortError', { state: 'ABORTED' })))).rejects.toBeInstanceOf(InterruptedError);
     const denied = Object.assign(new Error('not authorized'), { name: 'UnauthorizedOperation' });
-    await expect(sdkWait(ctx, 'x', 60, () => Promise.reject(denied))).rejects.toBe(denied);
+    await expect(sdkWait(ctx, ctx.aws.ec2, 'x', 60, () => Promise.reject(denied))).rejects.toBe(denied);
   });
 
   it('passes the bound and the run signal to the waiter, and reports progress while it waits', async () => {
     vi.useFakeTimers();
     const ctx = await testContext('ec2');
     let params: { maxWaitTime: number; abortSignal: AbortSignal } | undefined;
-    const waiting = sdkWait(ctx, 'snapshot snap-1 to complete', 3600, (p) => {
+    const waiting = sdkWait(ctx, ctx.aws.ec2, 'snapshot snap-1 to complete', 3600, (p) => {
       params = p;
       return new Promise((resolve) => setTimeout(resolve, 64_000));
     });
@@ -64,14 +65,14 @@ describe('sdkWait', () => {
       while (!abortSignal.aborted) await client.send({} as never).catch(() => undefined);
       throw verdict('AbortError', { state: 'ABORTED' });
     };
-    const err = await sdkWait(ctx, 'instance i-1 to terminate', 600, pollForever).catch((e: unknown) => e);
+    const err = await sdkWait(ctx, ctx.aws.ec2, 'instance i-1 to terminate', 600, pollForever).catch((e: unknown) => e);
     expect(err).toBe(expired);
     expect(polls).toBe(3); // throttling and NotFound were polled through; the expired token stopped it
   });
 
   it('stays silent when the first poll already succeeds', async () => {
     const ctx = await testContext('ec2');
-    await sdkWait(ctx, 'instance i-1 to pass its status checks', 900, () => Promise.resolve());
+    await sdkWait(ctx, ctx.aws.ec2, 'instance i-1 to pass its status checks', 900, () => Promise.resolve());
     expect(ctx.events).toEqual([]);
   });
 });
@@ -120,7 +121,9 @@ describe('waitForInstance', () => {
   it('names the state last seen when the bound runs out', async () => {
     const ctx = await testContext('ec2');
     states('stopping');
-    await expect(waitForInstance(ctx, 'i-1', 'stopped')).rejects.toThrow('timed out after 10m00s waiting for instance i-1 to be stopped (last seen: stopping)');
+    const err = await waitForInstance(ctx, 'i-1', 'stopped').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WaitTimeoutError);
+    expect((err as Error).message).toBe('timed out after 10m00s waiting for instance i-1 to be stopped (last seen: stopping)');
   });
 
   it('stops at once when the instance can no longer get there', async () => {

@@ -1,6 +1,6 @@
 import {
   CreateBackupPlanCommand, DeleteBackupPlanCommand, GetBackupPlanCommand, UpdateBackupPlanCommand, paginateListBackupPlans,
-  type BackupPlanInput, type GetBackupPlanOutput,
+  type BackupPlanInput, type BackupPlansListMember, type GetBackupPlanOutput,
 } from '@aws-sdk/client-backup';
 import type { PlannedResource } from '../../blueprint/types.js';
 import type { AwsContext } from '../context.js';
@@ -8,7 +8,7 @@ import type { Fix } from '../fix.js';
 import { hasCode } from '../errors.js';
 import type { ResourceSpec } from '../resource.js';
 import { retryWithin, type ConsistencyWindow } from '../retry.js';
-import { requireProjectTag } from '../../config/tags.js';
+import { ownedByName } from '../../config/tags.js';
 import { backupTags, BackupCode } from './vault.js';
 
 /** The plan as devenv reads it: GetBackupPlan's answer, with its id. */
@@ -27,15 +27,13 @@ export function planSpec(ctx: Pick<AwsContext, 'aws' | 'model'>, p: PlannedResou
     kind: p.kind,
     describe: (id) => getPlan(ctx, id),
     find: async () => {
-      const found: LivePlan[] = [];
-      for await (const page of paginateListBackupPlans({ client: ctx.aws.backup }, {})) {
-        for (const plan of (page.BackupPlansList ?? []).filter((x) => x.BackupPlanName === p.name && !x.DeletionDate)) {
-          requireProjectTag(ctx.model.project, await backupTags(ctx, plan.BackupPlanArn!), `backup plan ${p.name}`);
-          const live = await getPlan(ctx, plan.BackupPlanId!);
-          if (live) found.push(live);
-        }
-      }
-      return found;
+      const listed: BackupPlansListMember[] = [];
+      for await (const page of paginateListBackupPlans({ client: ctx.aws.backup }, {})) listed.push(...(page.BackupPlansList ?? []));
+      const ours = await ownedByName(ctx.model.project, 'backup plan', listed, p.name, {
+        nameOf: (x) => (x.DeletionDate ? undefined : x.BackupPlanName), tagsOf: (found) => Promise.all(found.map((x) => backupTags(ctx, x.BackupPlanArn!))),
+      });
+      const live = await Promise.all(ours.map((x) => getPlan(ctx, x.BackupPlanId!)));
+      return live.filter((x): x is LivePlan => x !== undefined);
     },
     create: async (token) => {
       const out = await ctx.aws.backup.send(new CreateBackupPlanCommand({ BackupPlan: want, BackupPlanTags: p.tags, CreatorRequestId: token }));

@@ -6,7 +6,7 @@ import type { PlannedResource } from '../../blueprint/types.js';
 import type { AwsContext } from '../context.js';
 import type { Fix } from '../fix.js';
 import type { ResourceSpec } from '../resource.js';
-import { requireProjectTag, tagList, type Tags } from '../../config/tags.js';
+import { ownedByName, tagList, type Tags } from '../../config/tags.js';
 
 /** An alarm as devenv wants it: PutMetricAlarm's input without the name and tags. */
 export type AlarmWant = Required<Pick<PutMetricAlarmCommandInput,
@@ -39,11 +39,9 @@ export function alarmSpec(ctx: Pick<AwsContext, 'aws' | 'model' | 'state'>, p: P
     kind: p.kind,
     developer: p.developer,
     describe: async (arn) => alarms.find((a) => a.AlarmArn === arn),
-    find: async () => {
-      const found = alarms.filter((a) => a.AlarmName === p.name);
-      for (const a of found) requireProjectTag(ctx.model.project, await alarmTags(ctx, a.AlarmArn!), `alarm ${p.name}`);
-      return found;
-    },
+    find: () => ownedByName(ctx.model.project, 'alarm', alarms, p.name, {
+      nameOf: (a) => a.AlarmName, tagsOf: (found) => Promise.all(found.map((a) => alarmTags(ctx, a.AlarmArn!))),
+    }),
     create: async () => {
       await put(ctx, p.name, want, p.tags);
       // PutMetricAlarm returns nothing; an alarm's ARN follows from its name.

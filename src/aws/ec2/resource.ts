@@ -4,7 +4,7 @@ import { resourceName } from '../../config/model.js';
 import type { AwsContext } from '../context.js';
 import { ensureResource, type ResourceSpec } from '../resource.js';
 import { TAG, tagList, tagValue } from '../../config/tags.js';
-import { formatDuration, waitFor } from '../wait.js';
+import { waitFor } from '../wait.js';
 import { describeById, findByTags, type Ec2Collection } from './collections.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -60,7 +60,7 @@ export async function ensureEc2Resource<T>(
       intervalMs: NEW_RESOURCE_POLL_MS,
       clock: ctx.clock,
       signal: ctx.signal,
-      onWait: (elapsed) => ctx.report.progress(`waiting for ${spec.kind} ${id} to be available (${formatDuration(elapsed)})`),
+      progress: (m) => ctx.report.progress(m),
     },
   );
 }

@@ -4,14 +4,13 @@ import {
   type LoadBalancer,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { PlannedResource } from '../../blueprint/types.js';
-import { DevenvError, InterruptedError } from '../../errors.js';
 import type { AwsContext } from '../context.js';
 import type { Fix } from '../fix.js';
 import { ignoring, isNotFound } from '../errors.js';
 import type { ResourceSpec } from '../resource.js';
-import { requireProjectTag, tagList } from '../../config/tags.js';
-import { formatDuration } from '../wait.js';
-import { tagsOf } from './tags.js';
+import { ownedByName, tagList } from '../../config/tags.js';
+import { sdkWait } from '../wait.js';
+import { tagsIn } from './tags.js';
 
 // ---------------------------------------------------------------------------------------------
 // The application load balancer: found by its name (unique per region), owned if tagged so.
@@ -37,12 +36,9 @@ export function loadBalancerSpec(ctx: Elb, planned: PlannedResource, placement?:
     logicalId: planned.logicalId,
     kind: planned.kind,
     describe: async (arn) => (await ctx.aws.elbv2.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [arn] }))).LoadBalancers?.[0],
-    find: async () => {
-      const found = await byName(ctx, planned.name);
-      const tags = await tagsOf(ctx, found.map((lb) => lb.LoadBalancerArn!));
-      for (const lb of found) requireProjectTag(ctx.model.project, tags.get(lb.LoadBalancerArn!), `load balancer ${planned.name}`);
-      return found;
-    },
+    find: async () => ownedByName(ctx.model.project, 'load balancer', await byName(ctx, planned.name), planned.name, {
+      nameOf: (lb) => lb.LoadBalancerName, tagsOf: (found) => tagsIn(ctx, found, (lb) => lb.LoadBalancerArn!),
+    }),
     create: async () => {
       if (!placement) throw new Error('alb: the subnets and security group are needed to create the load balancer');
       const out = await ctx.aws.elbv2.send(new CreateLoadBalancerCommand({
@@ -97,26 +93,17 @@ const AVAILABLE_WAIT_S = 10 * 60;
 /** Deleting takes a while, and its interfaces linger after that (the sg and vpc phases retry for those). */
 const DELETED_WAIT_S = 10 * 60;
 
-async function sdkWait(ctx: Pick<AwsContext, 'aws' | 'signal'>, what: string, maxWaitTime: number, wait: (p: { client: AwsContext['aws']['elbv2']; maxWaitTime: number; abortSignal: AbortSignal }) => Promise<unknown>) {
-  try {
-    await wait({ client: ctx.aws.elbv2, maxWaitTime, abortSignal: ctx.signal });
-  } catch (err) {
-    if ((err as Error).name === 'AbortError') throw new InterruptedError();
-    if ((err as Error).name !== 'TimeoutError') throw err;
-    throw new DevenvError('aws', `timed out after ${formatDuration(maxWaitTime * 1000)} waiting for ${what}`, {
-      remedy: 'check it in the EC2 console (Load Balancers), then run the same command again: devenv resumes where it stopped', cause: err,
-    });
-  }
-}
+const CONSOLE = { remedy: 'check it in the EC2 console (Load Balancers), then run the same command again: devenv resumes where it stopped' };
 
-export async function waitUntilActive(ctx: Pick<AwsContext, 'aws' | 'signal' | 'report'>, lb: LoadBalancer): Promise<void> {
+export async function waitUntilActive(ctx: Pick<AwsContext, 'aws' | 'signal' | 'report' | 'clock'>, lb: LoadBalancer): Promise<void> {
   if (lb.State?.Code === 'active') return;
-  ctx.report.progress(`waiting for load balancer ${lb.LoadBalancerName} to be active`);
-  await sdkWait(ctx, `load balancer ${lb.LoadBalancerName} to be active`, AVAILABLE_WAIT_S, (w) => waitUntilLoadBalancerAvailable(w, { LoadBalancerArns: [lb.LoadBalancerArn!] }));
+  const what = `load balancer ${lb.LoadBalancerName} to be active`;
+  await sdkWait(ctx, ctx.aws.elbv2, what, AVAILABLE_WAIT_S, (w) => waitUntilLoadBalancerAvailable(w, { LoadBalancerArns: [lb.LoadBalancerArn!] }), CONSOLE);
 }
 
 /** Deletes the load balancer (its listeners and rules go with it) and waits until it is gone. */
-export async function deleteLoadBalancer(ctx: Pick<AwsContext, 'aws' | 'signal'>, arn: string): Promise<void> {
+export async function deleteLoadBalancer(ctx: Pick<AwsContext, 'aws' | 'signal' | 'report' | 'clock'>, arn: string): Promise<void> {
   await ignoring(isNotFound, () => ctx.aws.elbv2.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: arn })));
-  await sdkWait(ctx, `load balancer ${arn} to be deleted`, DELETED_WAIT_S, (w) => waitUntilLoadBalancersDeleted(w, { LoadBalancerArns: [arn] }));
+  const what = `load balancer ${arn} to be deleted`;
+  await sdkWait(ctx, ctx.aws.elbv2, what, DELETED_WAIT_S, (w) => waitUntilLoadBalancersDeleted(w, { LoadBalancerArns: [arn] }), CONSOLE);
 }

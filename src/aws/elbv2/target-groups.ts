@@ -9,8 +9,8 @@ import type { Fix } from '../fix.js';
 import { ElbCode, hasCode } from '../errors.js';
 import type { ResourceSpec } from '../resource.js';
 import { retryWithin, type ConsistencyWindow } from '../retry.js';
-import { requireProjectTag, tagList } from '../../config/tags.js';
-import { tagsOf } from './tags.js';
+import { ownedByName, tagList } from '../../config/tags.js';
+import { tagsIn } from './tags.js';
 
 // ---------------------------------------------------------------------------------------------
 // One target group per developer: HTTP to the developer's port on the host.
@@ -52,12 +52,7 @@ export function targetGroupSpec(ctx: Elb, planned: PlannedResource, listed: Targ
     kind: planned.kind,
     developer: planned.developer,
     describe: async (arn) => listed.find((g) => g.TargetGroupArn === arn),
-    find: async () => {
-      const found = listed.filter((g) => g.TargetGroupName === planned.name);
-      const tags = await tagsOf(ctx, found.map((g) => g.TargetGroupArn!));
-      for (const g of found) requireProjectTag(ctx.model.project, tags.get(g.TargetGroupArn!), `target group ${planned.name}`);
-      return found;
-    },
+    find: () => ownedByName(ctx.model.project, 'target group', listed, planned.name, { nameOf: (g) => g.TargetGroupName, tagsOf: (found) => tagsIn(ctx, found, (g) => g.TargetGroupArn!) }),
     create,
     idOf: (g) => g.TargetGroupArn!,
   };

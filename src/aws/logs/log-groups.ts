@@ -6,7 +6,7 @@ import type { AwsContext } from '../context.js';
 import type { Fix } from '../fix.js';
 import { hasCode } from '../errors.js';
 import type { ResourceSpec } from '../resource.js';
-import { requireProjectTag, tagList } from '../../config/tags.js';
+import { ownedByName, tagList } from '../../config/tags.js';
 
 export const LogsCode = { alreadyExists: 'ResourceAlreadyExistsException' } as const;
 
@@ -29,17 +29,14 @@ export async function logGroupTags(ctx: Pick<AwsContext, 'aws'>, group: LogGroup
  * phase's listing; a create adds to it. A group of that name that is not this project's is refused.
  */
 export function logGroupSpec(ctx: Pick<AwsContext, 'aws' | 'model'>, p: PlannedResource, groups: LogGroup[]): ResourceSpec<LogGroup> {
-  const byName = () => groups.filter((g) => g.logGroupName === p.name);
   return {
     logicalId: p.logicalId,
     kind: p.kind,
     developer: p.developer,
     describe: async (name) => groups.find((g) => g.logGroupName === name),
-    find: async () => {
-      const found = byName();
-      for (const g of found) requireProjectTag(ctx.model.project, tagList(await logGroupTags(ctx, g)), `log group ${p.name}`);
-      return found;
-    },
+    find: () => ownedByName(ctx.model.project, 'log group', groups, p.name, {
+      nameOf: (g) => g.logGroupName, tagsOf: (found) => Promise.all(found.map(async (g) => tagList(await logGroupTags(ctx, g)))),
+    }),
     create: async () => {
       // CreateLogGroup takes the tags and returns nothing: the group is as asked, retention unset.
       await ctx.aws.logs.send(new CreateLogGroupCommand({ logGroupName: p.name, tags: p.tags }));

@@ -2,9 +2,8 @@ import {
   ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand, waitUntilResourceRecordSetsChanged,
   type Change, type ResourceRecordSet, type RRType,
 } from '@aws-sdk/client-route-53';
-import { DevenvError, InterruptedError } from '../../errors.js';
 import type { AwsContext } from '../context.js';
-import { formatDuration } from '../wait.js';
+import { sdkWait } from '../wait.js';
 
 // ---------------------------------------------------------------------------------------------
 // Route 53 records: no tags and no ids, so a record is known by its name and type.
@@ -38,21 +37,15 @@ const INSYNC_WAIT_S = 5 * 60;
  * Sends all `changes` in one batch (all or nothing [r53-crrs]) and waits until Route 53 has
  * applied them (INSYNC). Nothing is sent when there is nothing to change.
  */
-export async function changeRecords(ctx: Pick<AwsContext, 'aws' | 'signal' | 'report'>, zoneId: string, changes: Change[], comment: string): Promise<void> {
+export async function changeRecords(ctx: Pick<AwsContext, 'aws' | 'signal' | 'report' | 'clock'>, zoneId: string, changes: Change[], comment: string): Promise<void> {
   if (changes.length === 0) return;
   const out = await ctx.aws.route53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: zoneId, ChangeBatch: { Comment: comment, Changes: changes } }));
   const id = out.ChangeInfo?.Id;
   if (!id || out.ChangeInfo?.Status === 'INSYNC') return;
-  try {
-    await waitUntilResourceRecordSetsChanged({ client: ctx.aws.route53, maxWaitTime: INSYNC_WAIT_S, minDelay: 5, maxDelay: 30, abortSignal: ctx.signal }, { Id: id });
-  } catch (err) {
-    if ((err as Error).name === 'AbortError') throw new InterruptedError();
-    if ((err as Error).name !== 'TimeoutError') throw err;
-    throw new DevenvError('aws', `Route 53 change ${id} (${comment}) was not applied after ${formatDuration(INSYNC_WAIT_S * 1000)}`, {
-      remedy: 'the records are written and Route 53 goes on applying them; run the same command again in a few minutes',
-      cause: err,
-    });
-  }
+  const what = `Route 53 change ${id} (${comment}) to be applied`;
+  await sdkWait(ctx, ctx.aws.route53, what, INSYNC_WAIT_S, (w) => waitUntilResourceRecordSetsChanged({ ...w, minDelay: 5, maxDelay: 30 }, { Id: id }), {
+    remedy: 'the records are written and Route 53 goes on applying them; run the same command again in a few minutes',
+  });
 }
 
 export const upsert = (record: ResourceRecordSet): Change => ({ Action: 'UPSERT', ResourceRecordSet: record });

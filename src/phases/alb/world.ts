@@ -34,13 +34,6 @@ export async function readWorld(ctx: Context, lb: LoadBalancer | undefined, fres
   return { lb, listeners, rules: https ? await listRules(ctx, https.ListenerArn!) : [], groups: await listTargetGroups(ctx) };
 }
 
-/** An id another phase recorded; its absence means that phase has not run. */
-export function recorded(ctx: Context, logicalId: string, phase: string): string {
-  const id = ctx.state.resource(logicalId)?.id;
-  if (!id) throw new DevenvError('phase', `${ctx.phase} needs ${logicalId}, which the ${phase} phase creates, but the state records none`, { remedy: `run \`devenv phase ${phase}\` (or \`devenv up\`) first` });
-  return id;
-}
-
 export const certificateArn = (ctx: Context): string | undefined => {
   const arn = ctx.state.phase('cert')?.outputs?.certificateArn ?? ctx.state.resource('cert')?.id;
   return typeof arn === 'string' ? arn : undefined;

@@ -11,6 +11,7 @@ import { ec2Blueprint, INSTANCE } from '../../blueprint/compute.js';
 import { pick } from '../../blueprint/types.js';
 import { DevenvError, messageOf } from '../../errors.js';
 import { loadUserDataTemplate, renderUserData } from '../../remote/user-data.js';
+import { recordedId } from '../../state/recorded.js';
 import type { Context } from '../types.js';
 import { waitForInstance, waitForStatusChecks } from './waiters.js';
 
@@ -59,15 +60,9 @@ export function desiredAmi(ctx: Context): string | undefined {
   return ctx.config.instance.amiId ?? (typeof fromValidate === 'string' && fromValidate ? fromValidate : undefined);
 }
 
-function prerequisite(ctx: Context, logicalId: string, phase: string): string {
-  const id = ctx.state.resource(logicalId)?.id;
-  if (!id) throw new DevenvError('phase', `ec2: the state has no ${logicalId}, which the ${phase} phase creates`, { remedy: `run \`devenv phase ${phase}\` (or \`devenv up\`) first` });
-  return id;
-}
-
 async function launchInput(ctx: Context, token: string, amiId: string): Promise<RunInstancesCommandInput> {
   const { instance } = ctx.config;
-  const profile = prerequisite(ctx, 'iam/profile', 'iam');
+  const profile = recordedId(ctx, 'iam/profile', 'iam');
   const image = await describeImage(ctx.aws.ec2, amiId);
   if (!image) throw new DevenvError('config', `AMI ${amiId} does not exist in ${ctx.model.region} or is not visible to this account`, { remedy: 'set instance.amiId to an AMI of this region, or run `devenv phase validate` to pick the newest Ubuntu 22.04' });
   return {
@@ -77,8 +72,8 @@ async function launchInput(ctx: Context, token: string, amiId: string): Promise<
     MinCount: 1,
     MaxCount: 1,
     KeyName: ctx.model.keyName,
-    SubnetId: prerequisite(ctx, 'subnet/a', 'vpc'),
-    SecurityGroupIds: [prerequisite(ctx, 'sg/host', 'sg')],
+    SubnetId: recordedId(ctx, 'subnet/a', 'vpc'),
+    SecurityGroupIds: [recordedId(ctx, 'sg/host', 'sg')],
     IamInstanceProfile: profile.startsWith('arn:') ? { Arn: profile } : { Name: profile },
     MetadataOptions: METADATA_OPTIONS,
     BlockDeviceMappings: [{

@@ -5,14 +5,14 @@ import {
 import { describeById, filter, findByTags, INSTANCES, SNAPSHOTS, stateOf, VOLUMES } from '../../aws/ec2/collections.js';
 import { createOrFind, ensureResource, inspectResource, probeResource, removeResource, rowOf, type ResourceSpec } from '../../aws/resource.js';
 import { tagFilters, tagSpecifications, tagsFor } from '../../config/tags.js';
-import { formatDuration, waitFor } from '../../aws/wait.js';
+import { sdkWait, waitFor } from '../../aws/wait.js';
 import { ec2Blueprint } from '../../blueprint/compute.js';
 import { pick } from '../../blueprint/types.js';
 import { DevenvError } from '../../errors.js';
 import type { Context, Inspection } from '../types.js';
 import { GONE } from './instance.js';
 import { dataVolumeAttrs } from './provenance.js';
-import { sdkWait, WAIT_S } from './waiters.js';
+import { WAIT_S } from './waiters.js';
 
 /** The data volume's device name on the host (an NVMe device on Nitro; the storage phase finds it by serial). */
 export const DATA_DEVICE = '/dev/sdf';
@@ -72,7 +72,7 @@ async function refuseEmptyVolume(ctx: Context, volumeId: string): Promise<never>
 }
 
 const waitAvailable = (ctx: Context, volumeId: string, why = '') =>
-  sdkWait(ctx, `data volume ${volumeId} to be available${why}`, WAIT_S.volumeAvailable, (w) => waitUntilVolumeAvailable(w, { VolumeIds: [volumeId] }));
+  sdkWait(ctx, ctx.aws.ec2, `data volume ${volumeId} to be available${why}`, WAIT_S.volumeAvailable, (w) => waitUntilVolumeAvailable(w, { VolumeIds: [volumeId] }));
 
 /**
  * Ensures the encrypted gp3 data volume in the host's zone, and waits until it can be attached.
@@ -141,7 +141,7 @@ export async function attachDataVolume(ctx: Context, volumeId: string, host: Ins
     intervalMs: 5_000,
     clock: ctx.clock,
     signal: ctx.signal,
-    onWait: (elapsed, seen) => ctx.report.progress(`waiting for data volume ${volumeId} to be attached (${formatDuration(elapsed)}; ${seen})`),
+    progress: (m) => ctx.report.progress(m),
   });
 }
 
@@ -180,7 +180,7 @@ async function finalSnapshot(ctx: Context, volumeId: string): Promise<string> {
   const snapshotId = snapshot.SnapshotId!;
   // Recorded, so destroy's summary names it and a later destroy or sweep finds it.
   await ctx.state.setResource(FINAL_SNAPSHOT, { kind: 'EBS snapshot', phase: ctx.phase, id: snapshotId, attrs: { volumeId } });
-  await sdkWait(ctx, `snapshot ${snapshotId} to complete`, WAIT_S.snapshotCompleted, (w) => waitUntilSnapshotCompleted(w, { SnapshotIds: [snapshotId] }));
+  await sdkWait(ctx, ctx.aws.ec2, `snapshot ${snapshotId} to complete`, WAIT_S.snapshotCompleted, (w) => waitUntilSnapshotCompleted(w, { SnapshotIds: [snapshotId] }));
   return snapshotId;
 }
 

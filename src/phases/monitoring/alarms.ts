@@ -8,7 +8,7 @@ import { TAG, tagValue } from '../../config/tags.js';
 import { ALARM_TOPIC, alarmDefinitions, alarmTopic, monitoringBlueprint, type AlarmDefinition, type DimensionSource } from '../../blueprint/monitoring.js';
 import { pick, type PlannedResource } from '../../blueprint/types.js';
 import { resourceName } from '../../config/model.js';
-import { recorded } from '../alb/world.js';
+import { recordedId } from '../../state/recorded.js';
 import type { Change, Context, Inspection, Row } from '../types.js';
 
 /**
@@ -25,7 +25,7 @@ const removeTopic = (ctx: Context) => removeResource(ctx, topicSpecOf(ctx), asyn
 
 /** Ids for the alarms' dimensions, from the state; `undefined` for one whose phase has not recorded it (plan before the first up). */
 function dimensionValues(ctx: Context, strict: boolean): (source: DimensionSource, developer?: string) => string | undefined {
-  const id = (logicalId: string, phase: string) => (strict ? recorded(ctx, logicalId, phase) : ctx.state.resource(logicalId)?.id);
+  const id = (logicalId: string, phase: string) => (strict ? recordedId(ctx, logicalId, phase) : ctx.state.resource(logicalId)?.id);
   return (source, developer) => {
     if (source === 'instance') return id('instance', 'ec2');
     // CloudWatch names a load balancer and a target group by the end of their ARNs: app/<name>/<id>, targetgroup/<name>/<id>.

@@ -13,7 +13,7 @@ import { tagList } from '../../config/tags.js';
 import { partitionOf } from '../../blueprint/identity.js';
 import { BACKUP_MANAGED_POLICIES, BACKUP_RULE, monitoringBlueprint } from '../../blueprint/monitoring.js';
 import { pick, type PlannedResource } from '../../blueprint/types.js';
-import { recorded } from '../alb/world.js';
+import { recordedId } from '../../state/recorded.js';
 import type { Context, Inspection, Row } from '../types.js';
 
 /**
@@ -93,7 +93,7 @@ async function ensureSelection(ctx: Context, planId: string, roleArn: string, vo
 }
 
 export async function ensureBackup(ctx: Context): Promise<void> {
-  const volumeId = recorded(ctx, 'volume/data', 'ec2');
+  const volumeId = recordedId(ctx, 'volume/data', 'ec2');
   const { resource: role, outcome } = await ensureResource(ctx, roleSpec(ctx));
   await runFixes(ctx, policyFixes(ctx, role.RoleName!, outcome === 'created' ? [] : await attachedPolicies(ctx, role.RoleName!)), { logicalId: ROLE, subject: `role ${role.RoleName}` });
   await ensureResource(ctx, vaultSpec(ctx, planned(ctx, VAULT)));
