@@ -1,4 +1,5 @@
 import type { AwsClients } from '../aws/clients.js';
+import type { ReadCache } from '../aws/read-once.js';
 import type { Clock } from '../aws/wait.js';
 import type { Config } from '../config/schema.js';
 import type { Model } from '../config/model.js';
@@ -7,7 +8,7 @@ import type { RemoteHost } from '../remote/host.js';
 import type { PhaseReporter } from '../ui/events.js';
 
 export const PHASE_NAMES = [
-  'validate', 'vpc', 'sg', 'iam', 'secrets', 'ec2', 'storage', 'containers', 'cert', 'alb', 'dns', 'monitoring', 'test',
+  'validate', 'vpc', 'sg', 'iam', 'secrets', 'ec2', 'storage', 'containers', 'cert', 'alb', 'https', 'dns', 'monitoring', 'test',
 ] as const;
 /** `teardown` is no step of `up`: it is what `destroy` ends with (src/phases/teardown.ts). */
 export type PhaseName = (typeof PHASE_NAMES)[number] | 'teardown';
@@ -46,6 +47,8 @@ export interface Context {
   report: PhaseReporter;
   signal: AbortSignal;
   clock: Clock;
+  /** Listings the phases of a read-only run share (src/aws/read-once.ts); absent when phases write. */
+  reads?: ReadCache;
   options: RunOptions;
   /** Environment variables the config may name (API key sources); phases never read process.env. */
   env: Record<string, string | undefined>;

@@ -2,8 +2,10 @@ import type { LoadBalancer, Listener, Rule, TargetGroup } from '@aws-sdk/client-
 import { describeCertificate } from '../../aws/acm/certificate.js';
 import { HSTS_ATTRIBUTE, listListeners, listRules, NOT_FOUND_ACTION, REDIRECT_ACTION, type ListenerWant, type RuleWant } from '../../aws/elbv2/listeners.js';
 import { loadBalancerSpec } from '../../aws/elbv2/load-balancer.js';
+import { readOnce } from '../../aws/read-once.js';
+import { probeResource } from '../../aws/resource.js';
 import { listTargetGroups } from '../../aws/elbv2/target-groups.js';
-import { albBlueprint, hstsHeader } from '../../blueprint/edge.js';
+import { albBlueprint, hstsHeader, httpsBlueprint } from '../../blueprint/edge.js';
 import { pick, type PlannedResource } from '../../blueprint/types.js';
 import type { Developer } from '../../config/model.js';
 import { DevenvError } from '../../errors.js';
@@ -21,7 +23,7 @@ export interface AlbWorld {
   groups: TargetGroup[];
 }
 
-export const planned = (ctx: Context, logicalId: string): PlannedResource => pick(albBlueprint(ctx.model), logicalId);
+export const planned = (ctx: Context, logicalId: string): PlannedResource => pick([...albBlueprint(ctx.model), ...httpsBlueprint(ctx.model)], logicalId);
 export const lbSpec = (ctx: Context, placement?: Parameters<typeof loadBalancerSpec>[2]) => loadBalancerSpec(ctx, planned(ctx, 'alb'), placement);
 
 export const httpsListener = (world: AlbWorld) => world.listeners.find((l) => l.Port === 443);
@@ -33,6 +35,10 @@ export async function readWorld(ctx: Context, lb: LoadBalancer | undefined, fres
   const https = listeners.find((l) => l.Port === 443);
   return { lb, listeners, rules: https ? await listRules(ctx, https.ListenerArn!) : [], groups: await listTargetGroups(ctx) };
 }
+
+/** The load balancer as `plan` and `status` see it, and what is on it: read once for alb and https. */
+export const probeLoadBalancer = (ctx: Context) => readOnce(ctx, 'alb/lb', () => probeResource(ctx, lbSpec(ctx)));
+export const sharedWorld = (ctx: Context, lb: LoadBalancer | undefined) => readOnce(ctx, 'alb/world', () => readWorld(ctx, lb));
 
 /** An id another phase recorded; its absence means that phase has not run. */
 export function recorded(ctx: Context, logicalId: string, phase: string): string {

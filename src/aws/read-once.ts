@@ -1,0 +1,17 @@
+/**
+ * Reads shared by the phases of one read-only run (`plan`, `status`): a listing two phases both
+ * need is made once. Keyed by what is read; a failed read is not kept, so the next asker retries.
+ * Absent in `up` and `destroy`, whose phases change what they read.
+ */
+export type ReadCache = Map<string, Promise<unknown>>;
+
+export function readOnce<T>(ctx: { reads?: ReadCache }, key: string, read: () => Promise<T>): Promise<T> {
+  const cache = ctx.reads;
+  if (!cache) return read();
+  const known = cache.get(key) as Promise<T> | undefined;
+  if (known) return known;
+  const reading = read();
+  cache.set(key, reading);
+  reading.catch(() => cache.delete(key));
+  return reading;
+}
