@@ -1,7 +1,7 @@
 /**
- * Reads shared by the phases of one read-only run (`plan`, `status`): a listing two phases both
- * need is made once. Keyed by what is read; a failed read is not kept, so the next asker retries.
- * Absent in `up` and `destroy`, whose phases change what they read.
+ * Reads shared by the phases of one run: a listing two phases' `plan` or `status` both need is made
+ * once. Keyed by what is read; a failed read is not kept, so the next asker retries. A phase that
+ * writes reads for itself, unless the phase before it hands over what it saw and left in place.
  */
 export type ReadCache = Map<string, Promise<unknown>>;
 

@@ -117,7 +117,7 @@ export class Session {
     await this.state.save();
   }
 
-  /** What the phases of a read-only command (no lock: plan, status) read once between them. */
+  /** What the phases of this run read once between them. */
   private readonly reads: ReadCache = new Map();
 
   get model(): Model {
@@ -134,7 +134,7 @@ export class Session {
       report: this.o.reporter.forPhase(phase),
       signal: this.o.signal,
       clock: systemClock,
-      ...(this.o.lock ? {} : { reads: this.reads }),
+      reads: this.reads,
       options: this.o.runOptions ?? {},
       env: this.o.env,
       ssh: () => (this.remote ??= this.openRemote(ctx)),

@@ -4,7 +4,7 @@ import { deleteListener, deleteRule, listenerAttributeFixes, listenerFixes, list
 import { ignoring, isNotFound } from '../aws/errors.js';
 import { ensureResource, planResource, probeResource, rowOf } from '../aws/resource.js';
 import { ensureRule } from './alb/developers.js';
-import { certificateArn, httpsWant, lbSpec, planned, probeLoadBalancer, recorded, ruleWant, sharedWorld } from './alb/world.js';
+import { certificateArn, httpsWant, lbSpec, planned, probeLoadBalancer, recorded, ruleWant, sharedWorld, takeOver } from './alb/world.js';
 import { fromInspection, joinInspections } from './inspection.js';
 import type { Context, Inspection, Phase } from './types.js';
 
@@ -20,12 +20,13 @@ const LISTENER = 'listener/https';
 async function apply(ctx: Context): Promise<void> {
   const lbArn = recorded(ctx, 'alb', 'alb');
   const want = httpsWant(ctx, certificateArn(ctx) ?? recorded(ctx, 'cert', 'cert'));
-  const listeners = await listListeners(ctx, lbArn);
+  const seen = await takeOver(ctx);
+  const listeners = seen?.listeners ?? await listListeners(ctx, lbArn);
   const { resource: listener, outcome } = await ensureResource(ctx, listenerSpec(ctx, planned(ctx, LISTENER), listeners, lbArn, want));
   const fixes = outcome === 'created' ? [] : listenerFixes(ctx, listener, want);
   await runFixes(ctx, [...fixes, ...await listenerAttributeFixes(ctx, listener, want, outcome === 'created')], { logicalId: LISTENER });
   const listenerArn = listener.ListenerArn!;
-  const rules = outcome === 'created' ? [] : await listRules(ctx, listenerArn);
+  const rules = outcome === 'created' ? [] : seen ? seen.rules : await listRules(ctx, listenerArn);
   await mapLimit(ctx.model.developers, PER_DEVELOPER_CONCURRENCY, (d) => ensureRule(ctx, d, rules, listenerArn, recorded(ctx, `tg/${d.name}`, 'alb')));
 }
 

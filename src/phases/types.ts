@@ -47,7 +47,7 @@ export interface Context {
   report: PhaseReporter;
   signal: AbortSignal;
   clock: Clock;
-  /** Listings the phases of a read-only run share (src/aws/read-once.ts); absent when phases write. */
+  /** Listings the phases of one run share (src/aws/read-once.ts); absent in unit tests. */
   reads?: ReadCache;
   options: RunOptions;
   /** Environment variables the config may name (API key sources); phases never read process.env. */

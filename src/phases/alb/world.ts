@@ -40,6 +40,17 @@ export async function readWorld(ctx: Context, lb: LoadBalancer | undefined, fres
 export const probeLoadBalancer = (ctx: Context) => readOnce(ctx, 'alb/lb', () => probeResource(ctx, lbSpec(ctx)));
 export const sharedWorld = (ctx: Context, lb: LoadBalancer | undefined) => readOnce(ctx, 'alb/world', () => readWorld(ctx, lb));
 
+const HANDOVER = 'alb/applied';
+type Handover = Pick<AlbWorld, 'listeners' | 'rules'>;
+/**
+ * What alb's `apply` read and left in place (the listeners, the HTTPS listener's rules but those it
+ * deleted), for the https phase of the same run: nothing changes them in between, so it reads them no more.
+ */
+export function handOver(ctx: Context, world: AlbWorld, deletedRules: string[]): void {
+  ctx.reads?.set(HANDOVER, Promise.resolve({ listeners: world.listeners, rules: world.rules.filter((r) => !deletedRules.includes(r.RuleArn!)) }));
+}
+export const takeOver = (ctx: Context) => ctx.reads?.get(HANDOVER) as Promise<Handover> | undefined;
+
 /** An id another phase recorded; its absence means that phase has not run. */
 export function recorded(ctx: Context, logicalId: string, phase: string): string {
   const id = ctx.state.resource(logicalId)?.id;
