@@ -15,3 +15,6 @@ export function readOnce<T>(ctx: { reads?: ReadCache }, key: string, read: () =>
   reading.catch(() => cache.delete(key));
   return reading;
 }
+
+/** GetCallerIdentity's answer: the session checks the account with it, and validate reports it. */
+export const CALLER_IDENTITY = 'sts:GetCallerIdentity';

@@ -2,7 +2,7 @@ import { lookup, Resolver } from 'node:dns/promises';
 import { AwsClients, type CallHook } from '../aws/clients.js';
 import { explainAccessError } from '../aws/credentials.js';
 import { errorCodes } from '../aws/errors.js';
-import type { ReadCache } from '../aws/read-once.js';
+import { CALLER_IDENTITY, readOnce, type ReadCache } from '../aws/read-once.js';
 import { systemClock } from '../aws/wait.js';
 import { allocate, buildModel, needsRecordedAllocations, type Model, type RecordedAllocations } from '../config/model.js';
 import { configError } from '../errors.js';
@@ -80,7 +80,7 @@ export class Session {
    */
   async verifyAccount(): Promise<string> {
     const { GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
-    const who = await this.aws.sts.send(new GetCallerIdentityCommand({})).catch((err: unknown) => {
+    const who = await readOnce(this, CALLER_IDENTITY, () => this.aws.sts.send(new GetCallerIdentityCommand({}))).catch((err: unknown) => {
       throw explainAccessError(err, this.o.env) ?? err;
     });
     const account = who.Account ?? '';
@@ -118,7 +118,7 @@ export class Session {
   }
 
   /** What the phases of this run read once between them. */
-  private readonly reads: ReadCache = new Map();
+  readonly reads: ReadCache = new Map();
 
   get model(): Model {
     return buildModel(this.config, allocate(this.config, this.state.data, this.recorded).allocations);
