@@ -7,6 +7,7 @@ import type { PlannedResource } from '../../blueprint/types.js';
 import type { Context } from '../../phases/types.js';
 import type { Fix } from '../ec2/fixes.js';
 import { ElbCode, hasCode } from '../errors.js';
+import { readOnce } from '../read-once.js';
 import type { ResourceSpec } from '../resource.js';
 import { retryWithin, type ConsistencyWindow } from '../retry.js';
 import { tagList } from '../tags.js';
@@ -23,6 +24,13 @@ export const listListeners = async (ctx: Pick<Context, 'aws'>, lbArn: string): P
 /** A rule of a listener: one call for all of them (a listener holds at most 100). */
 export const listRules = async (ctx: Pick<Context, 'aws'>, listenerArn: string): Promise<Rule[]> =>
   (await ctx.aws.elbv2.send(new DescribeRulesCommand({ ListenerArn: listenerArn, PageSize: 400 }))).Rules ?? [];
+
+/**
+ * The rules as the run first read them: validate counts them, then alb (and, in `plan` and `status`,
+ * https) looks its own up in them. Nothing but alb and https changes them, and both run after validate.
+ */
+export const listRulesOnce = (ctx: Pick<Context, 'aws' | 'reads'>, listenerArn: string): Promise<Rule[]> =>
+  readOnce(ctx, `elbv2:rules:${listenerArn}`, () => listRules(ctx, listenerArn));
 
 /** CreateListener/ModifyListener can refuse a just-issued certificate for a while (AWS-NOTES §10; Terraform retries). */
 const CERTIFICATE_PROPAGATION: ConsistencyWindow = { name: 'the new certificate to reach the load balancer', windowMs: 2 * 60_000, intervalMs: 5_000 };

@@ -1,6 +1,6 @@
 import type { LoadBalancer, Listener, Rule, TargetGroup } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { describeCertificate } from '../../aws/acm/certificate.js';
-import { HSTS_ATTRIBUTE, listListeners, listRules, NOT_FOUND_ACTION, REDIRECT_ACTION, type ListenerWant, type RuleWant } from '../../aws/elbv2/listeners.js';
+import { HSTS_ATTRIBUTE, listListeners, listRulesOnce, NOT_FOUND_ACTION, REDIRECT_ACTION, type ListenerWant, type RuleWant } from '../../aws/elbv2/listeners.js';
 import { loadBalancerSpec } from '../../aws/elbv2/load-balancer.js';
 import { readOnce } from '../../aws/read-once.js';
 import { probeResource } from '../../aws/resource.js';
@@ -33,7 +33,7 @@ export const unwantedHttpListener = (ctx: Context, world: AlbWorld) => (ctx.conf
 export async function readWorld(ctx: Context, lb: LoadBalancer | undefined, fresh = false): Promise<AlbWorld> {
   const listeners = lb && !fresh ? await listListeners(ctx, lb.LoadBalancerArn!) : [];
   const https = listeners.find((l) => l.Port === 443);
-  return { lb, listeners, rules: https ? await listRules(ctx, https.ListenerArn!) : [], groups: await listTargetGroups(ctx) };
+  return { lb, listeners, rules: https ? await listRulesOnce(ctx, https.ListenerArn!) : [], groups: await listTargetGroups(ctx) };
 }
 
 /** The load balancer as `plan` and `status` see it, and what is on it: read once for alb and https. */
