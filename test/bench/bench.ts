@@ -67,7 +67,9 @@ const latencyHook = (ms: number): CallHook => ({ before: () => sleep(ms) });
 
 /** Without a host, `up` leaves storage, containers and test out: `status` exits 1 naming only those. */
 function onlyPendingPhases(r: CliResult): boolean {
-  const { problems } = JSON.parse(r.stdout.split('\n')[0]!) as { problems: string[] };
+  // The status document, after the `aws-call` lines of --verbose.
+  const { problems } = JSON.parse(r.stdout.split('\n').find((l) => l.includes('"problems"')) ?? '{}') as { problems?: string[] };
+  if (!problems) return false;
   return r.code === 1 && problems.every((p) => / not created yet: /.test(p));
 }
 
