@@ -4,6 +4,7 @@ import type { PhaseName } from '../phase-names.js';
 import type { PhaseReporter } from '../report.js';
 import type { StateStore } from '../state/store.js';
 import type { AwsClients } from './clients.js';
+import type { ReadCache } from './read-once.js';
 import type { Clock } from './wait.js';
 
 /** What the helpers in src/aws/ need of a run; a phase's Context (src/phases/types.ts) is one. */
@@ -17,4 +18,6 @@ export interface AwsContext {
   report: PhaseReporter;
   signal: AbortSignal;
   clock: Clock;
+  /** Listings the phases of one run share (src/aws/read-once.ts); absent in unit tests. */
+  reads?: ReadCache;
 }

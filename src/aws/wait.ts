@@ -137,7 +137,7 @@ const isPassing = (err: unknown) =>
   isThrottling(err) || isNotFound(err) || (err as { $fault?: string }).$fault === 'server';
 
 /**
- * The SDK's waiters retry every error their acceptors do not name (AWS-NOTES §1), so expired
+ * The SDK's waiters retry every error their acceptors do not name (docs/aws-behaviour.md#waiters), so expired
  * credentials or an AccessDenied would poll until the bound, up to hours. This client stops the
  * waiter at the first error no later poll can fix, and keeps it to throw instead.
  */

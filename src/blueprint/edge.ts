@@ -23,16 +23,20 @@ export function albBlueprint(model: Model): PlannedResource[] {
       scheme: 'internet-facing', subnets: ['subnet/a', 'subnet/b'], securityGroup: 'sg/alb',
       idleTimeoutSeconds: model.config.alb.idleTimeoutSeconds, http2: true, dropInvalidHeaderFields: true, preserveHostHeader: true,
     }),
-    ...model.developers.flatMap((d) => [
-      awsResource(model, targetGroupId(d.name), 'target group', {
-        port: d.port, protocol: 'HTTP', healthCheck: '/healthz (200) every 30 s, timeout 5 s, healthy 2, unhealthy 3', deregistrationDelaySeconds: 30, target: 'instance',
-      }, d.name),
-      awsResource(model, `rule/${d.name}`, 'listener rule', { host: d.hostname, priority: d.priority, forwardTo: targetGroupId(d.name) }, d.name),
-    ]),
+    ...model.developers.map((d) => awsResource(model, targetGroupId(d.name), 'target group', {
+      port: d.port, protocol: 'HTTP', healthCheck: '/healthz (200) every 30 s, timeout 5 s, healthy 2, unhealthy 3', deregistrationDelaySeconds: 30, target: 'instance',
+    }, d.name)),
+    ...(model.config.alb.httpRedirect ? [awsResource(model, 'listener/http', 'listener', { port: 80, default: 'redirect to HTTPS (301)' })] : []),
+  ];
+}
+
+/** What needs the issued certificate: the HTTPS listener and the developers' host rules on it. */
+export function httpsBlueprint(model: Model): PlannedResource[] {
+  return [
     awsResource(model, 'listener/https', 'listener', {
       port: 443, certificate: 'cert', sslPolicy: model.config.alb.sslPolicy, default: 'fixed 404', strictTransportSecurity: hstsHeader(model.config.alb.hsts),
     }),
-    ...(model.config.alb.httpRedirect ? [awsResource(model, 'listener/http', 'listener', { port: 80, default: 'redirect to HTTPS (301)' })] : []),
+    ...model.developers.map((d) => awsResource(model, `rule/${d.name}`, 'listener rule', { host: d.hostname, priority: d.priority, forwardTo: `tg/${d.name}` }, d.name)),
   ];
 }
 

@@ -1,7 +1,7 @@
 import type { Model } from '../config/model.js';
 import type { PhaseName } from '../phase-names.js';
 import { containersBlueprint, ec2Blueprint, storageBlueprint } from './compute.js';
-import { albBlueprint, certBlueprint, dnsBlueprint } from './edge.js';
+import { albBlueprint, certBlueprint, dnsBlueprint, httpsBlueprint } from './edge.js';
 import { iamBlueprint, secretsBlueprint } from './identity.js';
 import { monitoringBlueprint } from './monitoring.js';
 import { sgBlueprint, vpcBlueprint } from './network.js';
@@ -21,6 +21,7 @@ export const blueprints: Record<PhaseName, (model: Model) => PlannedResource[]> 
   containers: containersBlueprint,
   cert: certBlueprint,
   alb: albBlueprint,
+  https: httpsBlueprint,
   dns: dnsBlueprint,
   monitoring: monitoringBlueprint,
   test: none,

@@ -2,6 +2,7 @@ import { lookup, Resolver } from 'node:dns/promises';
 import { AwsClients, type CallHook } from '../aws/clients.js';
 import { explainAccessError } from '../aws/credentials.js';
 import { errorCodes } from '../aws/errors.js';
+import { CALLER_IDENTITY, readOnce, type ReadCache } from '../aws/read-once.js';
 import { systemClock } from '../aws/wait.js';
 import { allocate, buildModel, needsRecordedAllocations, type Model, type RecordedAllocations } from '../config/model.js';
 import { configError } from '../errors.js';
@@ -79,7 +80,7 @@ export class Session {
    */
   async verifyAccount(): Promise<string> {
     const { GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
-    const who = await this.aws.sts.send(new GetCallerIdentityCommand({})).catch((err: unknown) => {
+    const who = await readOnce(this, CALLER_IDENTITY, () => this.aws.sts.send(new GetCallerIdentityCommand({}))).catch((err: unknown) => {
       throw explainAccessError(err, this.o.env) ?? err;
     });
     const account = who.Account ?? '';
@@ -116,6 +117,9 @@ export class Session {
     await this.state.save();
   }
 
+  /** What the phases of this run read once between them. */
+  readonly reads: ReadCache = new Map();
+
   get model(): Model {
     return buildModel(this.config, allocate(this.config, this.state.data, this.recorded).allocations);
   }
@@ -130,6 +134,7 @@ export class Session {
       report: this.o.reporter.forPhase(phase),
       signal: this.o.signal,
       clock: systemClock,
+      reads: this.reads,
       options: this.o.runOptions ?? {},
       env: this.o.env,
       ssh: () => (this.remote ??= this.openRemote(ctx)),

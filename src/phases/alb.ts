@@ -1,32 +1,30 @@
 import type { LoadBalancer, TargetHealthDescription } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { mapLimit, PER_DEVELOPER_CONCURRENCY } from '../aws/concurrency.js';
 import { runFixes, planChange } from '../aws/fix.js';
-import { deleteListener, deleteRule, listenerAttributeFixes, listenerFixes, listenerSpec, ruleFixes, ruleSpec, type ListenerWant } from '../aws/elbv2/listeners.js';
+import { deleteListener, deleteRule, listenerAttributeFixes, listenerFixes, listenerSpec, type ListenerWant } from '../aws/elbv2/listeners.js';
 import { deleteLoadBalancer, loadBalancerFixes, waitUntilActive } from '../aws/elbv2/load-balancer.js';
 import { deleteTargetGroup, healthCheckFixes, listTargetGroups, targetFixes, targetGroupSpec, targetHealth } from '../aws/elbv2/target-groups.js';
 import { tagsOf } from '../aws/elbv2/tags.js';
 import { ignoring, isNotFound } from '../aws/errors.js';
 import { ensureResource, inspectResource, probeResource, removeResource, rowOf } from '../aws/resource.js';
 import { TAG, tagValue } from '../config/tags.js';
-import { ensureRule, ensureTargetGroup, forgetRemoved, ruleRemovals, runRemovals, targetGroupRemovals } from './alb/developers.js';
+import { ensureTargetGroup, forgetRemoved, ruleRemovals, runRemovals, targetGroupRemovals } from './alb/developers.js';
 import { recordedId } from '../state/recorded.js';
-import { certificateArn, httpsListener, httpsWant, httpWant, lbSpec, planned, readWorld, ruleWant, unwantedHttpListener, type AlbWorld } from './alb/world.js';
+import { handOver, httpWant, lbSpec, planned, probeLoadBalancer, readWorld, sharedWorld, unwantedHttpListener, type AlbWorld } from './alb/world.js';
 import type { Developer } from '../config/model.js';
 import { fromInspection, joinInspections } from './inspection.js';
 import type { Change, Context, Inspection, Phase } from './types.js';
 
 /**
- * alb: the internet-facing load balancer, one target group and one host rule per developer, the
- * HTTPS listener (TLS policy from the config, a fixed 404 by default) and HTTP → HTTPS. Everything
- * is read once, compared, and only what differs is changed: a converged run makes no mutating call.
+ * alb: the internet-facing load balancer, one target group per developer with the host registered,
+ * and HTTP → HTTPS. It needs no certificate, so it provisions while ACM validates; the https phase
+ * adds what does. Everything is read once, compared, and only what differs is changed: a converged
+ * run makes no mutating call. Removed developers' rules go here too, before their target groups.
  */
 
-const LISTENERS: [string, (ctx: Context) => ListenerWant][] = [
-  ['listener/https', (ctx) => httpsWant(ctx, certificateArn(ctx))],
-  ['listener/http', () => httpWant],
-];
+const LISTENERS: [string, (ctx: Context) => ListenerWant][] = [['listener/http', () => httpWant]];
 /** The listeners the config asks for: port 80 only with alb.httpRedirect. */
-const listenersOf = (ctx: Context) => LISTENERS.filter(([logicalId]) => logicalId !== 'listener/http' || ctx.config.alb.httpRedirect);
+const listenersOf = (ctx: Context) => LISTENERS.filter(() => ctx.config.alb.httpRedirect);
 
 async function ensureListeners(ctx: Context, world: AlbWorld): Promise<void> {
   for (const [logicalId, want] of listenersOf(ctx)) {
@@ -52,17 +50,14 @@ async function apply(ctx: Context): Promise<void> {
   const vpcId = recordedId(ctx, 'vpc', 'vpc');
   const placement = { subnetIds: [recordedId(ctx, 'subnet/a', 'vpc'), recordedId(ctx, 'subnet/b', 'vpc')], securityGroupId: recordedId(ctx, 'sg/alb', 'sg') };
   const instanceId = recordedId(ctx, 'instance', 'ec2');
-  if (!certificateArn(ctx)) recordedId(ctx, 'cert', 'cert');
   const { resource: lb, outcome } = await ensureResource(ctx, lbSpec(ctx, placement));
   await runFixes(ctx, await loadBalancerFixes(ctx, lb, planned(ctx, 'alb'), placement.securityGroupId), { logicalId: 'alb', subject: `load balancer ${lb.LoadBalancerName}` });
   const world = await readWorld(ctx, lb, outcome === 'created');
   await ensureListeners(ctx, world);
-  await runRemovals(ctx, ruleRemovals(ctx, world));
-  const listenerArn = httpsListener(world)!.ListenerArn!;
-  await mapLimit(ctx.model.developers, PER_DEVELOPER_CONCURRENCY, async (d) => {
-    const targetGroupArn = await ensureTargetGroup(ctx, d, world, vpcId, instanceId);
-    await ensureRule(ctx, d, world, listenerArn, targetGroupArn);
-  });
+  const staleRules = ruleRemovals(ctx, world);
+  await runRemovals(ctx, staleRules);
+  handOver(ctx, world, staleRules.map((r) => r.id));
+  await mapLimit(ctx.model.developers, PER_DEVELOPER_CONCURRENCY, (d) => ensureTargetGroup(ctx, d, world, vpcId, instanceId));
   await runRemovals(ctx, targetGroupRemovals(ctx, world));
   await forgetRemoved(ctx);
   await waitUntilActive(ctx, lb);
@@ -70,13 +65,14 @@ async function apply(ctx: Context): Promise<void> {
 
 /**
  * One read for `plan` and `status`: the load balancer, its listeners, rules and target groups (each
- * listed once), and each developer's target health, the one call per developer. A target that is
- * not registered is drift (`up` registers it); one registered but not healthy is unhealthy.
+ * listed once, and shared with the https phase), and each developer's target health, the one call
+ * per developer. A target that is not registered is drift (`up` registers it); one registered but not healthy is unhealthy.
  */
 async function inspect(ctx: Context): Promise<Inspection> {
-  const lbProbe = await inspectResource(ctx, lbSpec(ctx), planned(ctx, 'alb').name);
+  const probed = await probeLoadBalancer(ctx);
+  const lbProbe = { phase: ctx.phase, action: probed.action, logicalId: 'alb', kind: planned(ctx, 'alb').kind, name: planned(ctx, 'alb').name, id: probed.id, resource: probed.resource };
   const lb = lbProbe.resource;
-  const world = await readWorld(ctx, lb);
+  const world = await sharedWorld(ctx, lb);
   const lbRow = rowOf(lbProbe, (l) => l.State?.Code ?? 'unknown', (l) => l.DNSName);
   if (lb && lb.State?.Code !== 'active') lbRow.problem = { verdict: 'unhealthy', message: `alb load balancer ${lb.LoadBalancerName} is ${lb.State?.Code}` };
   const parts: Inspection[] = [{ changes: [planChange(lbProbe, planned(ctx, 'alb'), lb ? await loadBalancerFixes(ctx, lb, planned(ctx, 'alb')) : [])], rows: [lbRow] }];
@@ -103,15 +99,7 @@ async function inspectDeveloper(ctx: Context, d: Developer, world: AlbWorld, ins
   const tgRow = rowOf(tg, () => health[0]?.TargetHealth?.State ?? 'no target', () => health.map(describeTarget).join(', ') || undefined);
   const sick = health.filter((h) => h.TargetHealth?.State !== 'healthy');
   if (sick.length) tgRow.problem = { verdict: 'unhealthy', message: `alb target group ${group!.TargetGroupName} of ${d.name}: ${sick.map(describeTarget).join(', ')}` };
-  const rulePlanned = planned(ctx, `rule/${d.name}`);
-  const rule = await inspectResource(ctx, ruleSpec(ctx, rulePlanned, world.rules, undefined, ruleWant(d)), d.hostname);
-  return {
-    changes: [
-      planChange(tg, tgPlanned, group ? [...healthCheckFixes(ctx, group), ...registration] : []),
-      planChange(rule, rulePlanned, rule.resource ? ruleFixes(ctx, rule.resource, ruleWant(d, group?.TargetGroupArn)) : []),
-    ],
-    rows: [tgRow, rowOf(rule, (r) => `priority ${r.Priority}`, () => d.hostname)],
-  };
+  return { changes: [planChange(tg, tgPlanned, group ? [...healthCheckFixes(ctx, group), ...registration] : [])], rows: [tgRow] };
 }
 
 const describeTarget = (h: TargetHealthDescription) => `${h.Target?.Id}:${h.Target?.Port} ${h.TargetHealth?.State}${h.TargetHealth?.Reason ? ` (${h.TargetHealth.Reason})` : ''}`;

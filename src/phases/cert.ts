@@ -26,6 +26,13 @@ const planned = (ctx: Context) => pick(certBlueprint(ctx.model), 'cert');
 
 /** ACM validates in minutes, sometimes over an hour; Terraform waits 45 minutes [tf-9338]. */
 export const ISSUE_WAIT = { timeoutMs: 45 * 60_000, intervalMs: 10_000 };
+/**
+ * The gaps before the first polls, then every ISSUE_WAIT.intervalMs. A certificate already
+ * validated (an adopted one, a record still in the zone, an emulator) is seen within seconds
+ * instead of after a fixed 10 s; one that takes minutes costs three more DescribeCertificate calls.
+ * Not the SDK's waitUntilCertificateValidated: it sleeps 60 s before its second look.
+ */
+export const EARLY_POLL_GAPS_MS = [2_000, 4_000, 8_000];
 /** ACM writes the validation records a few seconds after the request [acm-req]. */
 const RECORDS_WAIT = { timeoutMs: 2 * 60_000, intervalMs: 2_000 };
 /** DeleteCertificate answers ResourceInUseException for a while after its listener is gone (Terraform retries 20 minutes). */
@@ -60,16 +67,26 @@ function notIssued(ctx: Context, cert: CertificateDetail, what: string): DevenvE
 
 async function waitUntilIssued(ctx: Context, cert: CertificateDetail): Promise<CertificateDetail> {
   const arn = cert.CertificateArn!;
+  const poll = async () => {
+    const live = (await describeCertificate(ctx, arn)) ?? cert;
+    if (live.Status === 'ISSUED') return { done: true, value: live, seen: 'ISSUED' };
+    if (live.Status !== 'PENDING_VALIDATION') throw notIssued(ctx, live, `is ${live.Status}${live.FailureReason ? ` (${live.FailureReason})` : ''}: ACM will not issue it`);
+    return { done: false, value: live, seen: live.Status };
+  };
+  const started = ctx.clock.now();
+  const line = (elapsed: number) => `waiting for ACM to validate ${cert.DomainName} (${formatDuration(elapsed)} of at most ${formatDuration(ISSUE_WAIT.timeoutMs)})`;
   try {
-    return await waitFor(async () => {
-      const live = (await describeCertificate(ctx, arn)) ?? cert;
-      if (live.Status === 'ISSUED') return { done: true, value: live, seen: 'ISSUED' };
-      if (live.Status !== 'PENDING_VALIDATION') throw notIssued(ctx, live, `is ${live.Status}${live.FailureReason ? ` (${live.FailureReason})` : ''}: ACM will not issue it`);
-      return { done: false, value: live, seen: live.Status };
-    }, {
-      what: `certificate ${arn} to be issued`, ...ISSUE_WAIT, clock: ctx.clock, signal: ctx.signal,
+    for (const gap of EARLY_POLL_GAPS_MS) {
+      const early = await poll();
+      if (early.done) return early.value;
+      ctx.report.progress(line(ctx.clock.now() - started));
+      await ctx.clock.sleep(gap, ctx.signal);
+    }
+    const before = ctx.clock.now() - started;
+    return await waitFor(poll, {
+      what: `certificate ${arn} to be issued`, ...ISSUE_WAIT, timeoutMs: ISSUE_WAIT.timeoutMs - before, clock: ctx.clock, signal: ctx.signal,
       progress: (m) => ctx.report.progress(m),
-      say: (elapsed) => `waiting for ACM to validate ${cert.DomainName} (${formatDuration(elapsed)} of at most ${formatDuration(ISSUE_WAIT.timeoutMs)})`,
+      say: (elapsed) => line(before + elapsed),
     });
   } catch (err) {
     if (err instanceof WaitTimeoutError) throw notIssued(ctx, cert, `is still PENDING_VALIDATION after ${formatDuration(ISSUE_WAIT.timeoutMs)}`);

@@ -36,12 +36,14 @@ export const PHASES: readonly PhaseInfo[] = [
   phase('storage', 'data volume formatted, mounted, one directory per developer', ['ec2'], () => import('./storage.js')),
   phase('containers', 'one code-server container per developer', ['storage', 'secrets'], () => import('./containers.js')),
   phase('cert', 'ACM certificate for *.<baseDomain>, validated through Route 53', ['validate'], () => import('./cert.js')),
-  phase('alb', 'load balancer, target group and host rule per developer, listeners', ['vpc', 'sg', 'ec2', 'cert'], () => import('./alb.js')),
+  // Not after cert: the load balancer provisions (minutes) while the certificate validates (minutes).
+  phase('alb', 'load balancer, target group per developer, HTTP listener', ['vpc', 'sg', 'ec2'], () => import('./alb.js')),
+  phase('https', 'HTTPS listener with the issued certificate, host rule per developer', ['alb', 'cert'], () => import('./https.js')),
   phase('dns', 'Route 53 alias record per developer', ['alb'], () => import('./dns.js')),
   // After containers when both run: the agent that phase starts ships only to groups that exist; monitoring makes the rest and adds them.
   phase('monitoring', 'log groups, alarms and AWS Backup of the data volume', ['ec2', 'alb'], () => import('./monitoring.js'), ['containers']),
   // Last in `up`, but monitoring is no part of what it checks: `up --skip monitoring` still tests.
-  phase('test', 'end-to-end checks of every developer URL', ['containers', 'dns'], () => import('./test.js'), ['monitoring']),
+  phase('test', 'end-to-end checks of every developer URL', ['containers', 'dns', 'https'], () => import('./test.js'), ['monitoring']),
 ];
 
 export const phaseInfo = (name: PhaseName): PhaseInfo => PHASES.find((p) => p.name === name)!;

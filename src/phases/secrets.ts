@@ -66,8 +66,8 @@ function secretSpec(ctx: Context, w: Wanted, value: () => Promise<string>): Reso
   };
 }
 
-async function ensureSecret(ctx: Context, w: Wanted, keys: ApiKeyReader): Promise<void> {
-  const spec = secretSpec(ctx, w, async () => (w.isApiKey ? keys.read(w.developer) : generatePassword()));
+async function ensureSecret(ctx: Context, w: Wanted, keys: ApiKeyReader, listed: SecretInfo[]): Promise<void> {
+  const spec = listedSecretSpec(ctx, w, listed, async () => (w.isApiKey ? keys.read(w.developer) : generatePassword()));
   let result;
   try {
     result = await ensureResource(ctx, spec);
@@ -102,8 +102,9 @@ async function syncApiKey(ctx: Context, w: Wanted, arn: string, value: string): 
  * This project's secrets that no wanted secret accounts for: the tag sweep, plus state records
  * and extra names ListSecrets may not show yet (it is eventually consistent).
  */
-async function unwanted(ctx: Context, keep: Set<string>, extraIds: string[], includeDeleted: boolean): Promise<SecretInfo[]> {
-  const listed = (await listProjectSecrets(ctx.aws.secrets, ctx.model.project, includeDeleted)).filter(isOurs);
+async function unwanted(ctx: Context, keep: Set<string>, extraIds: string[], includeDeleted: boolean, known?: SecretInfo[]): Promise<SecretInfo[]> {
+  const all = known ?? await listProjectSecrets(ctx.aws.secrets, ctx.model.project, includeDeleted);
+  const listed = all.filter((s) => isOurs(s) && (includeDeleted || !s.DeletedDate));
   const seen = new Set(listed.flatMap((s) => [s.ARN, s.Name]));
   const extra: SecretInfo[] = [];
   for (const id of extraIds) {
@@ -143,10 +144,12 @@ async function apply(ctx: Context): Promise<void> {
   const keys = new ApiKeyReader(ctx.config, ctx.env);
   const all = wanted(ctx);
   for (const w of all) if (w.isApiKey) await keys.read(w.developer); // a missing key source fails before anything changes
-  await mapLimit(all, PER_DEVELOPER_CONCURRENCY, (w) => ensureSecret(ctx, w, keys));
+  // One listing for every developer's secret (and the unwanted ones), not a DescribeSecret each.
+  const listed = await listProjectSecrets(ctx.aws.secrets, ctx.model.project, true);
+  await mapLimit(all, PER_DEVELOPER_CONCURRENCY, (w) => ensureSecret(ctx, w, keys, listed));
   const keep = new Set(all.map((w) => w.planned.logicalId));
   const stale = ctx.state.resourcesOf('secrets').filter(([id, r]) => !keep.has(id) && r.id).map(([, r]) => r.id!);
-  await mapLimit(await unwanted(ctx, keep, stale, false), PER_DEVELOPER_CONCURRENCY, (s) => deleteSecret(ctx, s, false, false));
+  await mapLimit(await unwanted(ctx, keep, stale, false, listed), PER_DEVELOPER_CONCURRENCY, (s) => deleteSecret(ctx, s, false, false));
 }
 
 async function destroy(ctx: Context): Promise<void> {
@@ -159,12 +162,12 @@ async function destroy(ctx: Context): Promise<void> {
 }
 
 /**
- * The spec `plan` and `status` probe with: each secret looked up in one listing of the project's
+ * The spec `up`, `plan` and `status` use: each secret looked up in one listing of the project's
  * secrets (so reading them costs one paginated call, not one per developer), and with DescribeSecret
  * only when the listing lacks it (ListSecrets lags a create; a same-named secret of no project is refused).
  */
-function listedSecretSpec(ctx: Context, w: Wanted, listed: SecretInfo[]): ResourceSpec<SecretInfo> {
-  const spec = secretSpec(ctx, w, async () => '');
+function listedSecretSpec(ctx: Context, w: Wanted, listed: SecretInfo[], value: () => Promise<string> = async () => ''): ResourceSpec<SecretInfo> {
+  const spec = secretSpec(ctx, w, value);
   const inList = (id: string) => listed.find((s) => s.ARN === id || s.Name === id);
   return {
     ...spec,

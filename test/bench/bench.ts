@@ -2,13 +2,20 @@
  * `npm run bench`: AWS calls (mutating / read) and wall time of each command against a fresh moto
  * server, at 8 and 50 developers, without and with a simulated per-call latency (a `before` hook
  * that sleeps), the latter showing what running independent phases at once saves, and the critical
- * path of a fresh `up` (the longest chain of phases) against its wall time. Prints markdown.
+ * path of a fresh `up` (the longest chain of phases) against its wall time. Then the same commands
+ * as users run them — `node bin/devenv.js`, a process per command, the latency added by an HTTP
+ * proxy in front of moto — and the start-up of `status` and `plan` against a bare `node -e ''`. Prints markdown.
  *
  * Not a test (it asserts nothing but that the commands succeed). Run it with tsx, as package.json's
  * "bench" script does: `npm run build && node --import tsx test/bench/bench.ts [--latency 50] [--cert-wait 5]`.
  */
+import { spawn } from 'node:child_process';
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import type { CallHook } from '../../src/aws/clients.js';
-import { describeResult, motoAvailable, MotoServer, newWorkspace, phaseSpans, INSTALL_HINT, type CliResult } from '../integration/moto.js';
+import { isMutating } from '../../src/aws/clients.js';
+import { childEnv, describeResult, motoAvailable, MotoServer, newWorkspace, phaseSpans, INSTALL_HINT, type CliResult, type Workspace } from '../integration/moto.js';
 
 // The SDK's Node-version notice is not part of the measurement (bin/devenv.js drops it the same way).
 process.removeAllListeners('warning');
@@ -28,6 +35,31 @@ interface Row {
   ms: number;
   phases?: Record<string, number>;
   spans?: ReturnType<typeof phaseSpans>;
+  /** Seconds from the run's first event to each call's answer, by `service:Operation` (with --verbose). */
+  callTimes?: Map<string, number[]>;
+  /** Process mode: from spawning node to devenv's first AWS call. */
+  startMs?: number;
+}
+
+const DESTROY = 'destroy (keeps the data volume; secrets scheduled for deletion)';
+
+/** When each AWS call was answered, from the `aws-call` lines of a `--json --verbose` run, in ms from its first event. */
+function callTimes(stdout: string, origin?: number): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const line of stdout.split('\n')) {
+    let e: { type?: string; service?: string; operation?: string; time?: string };
+    try {
+      e = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    if (!e.time) continue;
+    origin ??= Date.parse(e.time);
+    if (e.type !== 'aws-call') continue;
+    const name = `${e.service}:${e.operation}`;
+    out.set(name, [...(out.get(name) ?? []), Date.parse(e.time) - origin]);
+  }
+  return out;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -35,7 +67,9 @@ const latencyHook = (ms: number): CallHook => ({ before: () => sleep(ms) });
 
 /** Without a host, `up` leaves storage, containers and test out: `status` exits 1 naming only those. */
 function onlyPendingPhases(r: CliResult): boolean {
-  const { problems } = JSON.parse(r.stdout.split('\n')[0]!) as { problems: string[] };
+  // The status document, after the `aws-call` lines of --verbose.
+  const { problems } = JSON.parse(r.stdout.split('\n').find((l) => l.includes('"problems"')) ?? '{}') as { problems?: string[] };
+  if (!problems) return false;
   return r.code === 1 && problems.every((p) => / not created yet: /.test(p));
 }
 
@@ -69,16 +103,113 @@ async function scenario(moto: MotoServer, developers: number, latency: number): 
   const hooks = latency > 0 ? [latencyHook(latency)] : [];
   const rows: Row[] = [];
   const measure = async (command: string, argv: string[]) => {
-    const r = await ws.cli([...argv, '--json'], { hooks });
+    const r = await ws.cli([...argv, '--json', '--verbose'], { hooks });
     ok(command, r);
-    rows.push({ developers, latency, command, mutating: r.calls.mutating.length, read: r.calls.read.length, ms: r.ms, phases: phaseTimes(r.stdout), spans: phaseSpans(r.stdout) });
+    rows.push({
+      developers, latency, command, mutating: r.calls.mutating.length, read: r.calls.read.length, ms: r.ms,
+      phases: phaseTimes(r.stdout), spans: phaseSpans(r.stdout), callTimes: callTimes(r.stdout),
+    });
   };
   await measure('up (fresh)', ['up']);
   await measure('up (converged)', ['up']);
   await measure('status', ['status']);
-  await measure('destroy', ['destroy', '--yes']);
+  await measure('plan', ['plan']);
+  await measure(DESTROY, ['destroy', '--yes']);
   await ws.remove();
   return rows;
+}
+
+const BIN = join(import.meta.dirname, '../../bin/devenv.js');
+
+/** An HTTP proxy in front of moto that holds each request `ms` before passing it on: latency at the network, as AWS has. */
+async function latencyProxy(target: string, ms: number): Promise<{ endpoint: string; server: Server }> {
+  const to = new URL(target);
+  const server = createServer((req, res) => {
+    const body: Buffer[] = [];
+    req.on('data', (b: Buffer) => body.push(b));
+    req.on('end', () => setTimeout(() => {
+      const out = request({ host: to.hostname, port: to.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      out.on('error', (err) => res.destroy(err));
+      out.end(Buffer.concat(body));
+    }, ms));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+/** `node bin/devenv.js <argv>` as a user runs it; calls counted from its `aws-call` lines. */
+function runProcess(endpoint: string, argv: string[], cwd: string): Promise<CliResult & { startMs?: number }> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const spawnedAt = Date.now();
+    const child = spawn(process.execPath, [BIN, ...argv], { cwd, env: childEnv(endpoint), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const ms = performance.now() - started;
+      const calls = { mutating: [] as string[], read: [] as string[], refused: [] as string[], changed: [] as string[] };
+      let first: number | undefined;
+      for (const line of stdout.split('\n')) {
+        if (!line.includes('"aws-call"')) continue;
+        const e = JSON.parse(line) as { service: string; operation: string; time: string; durationMs: number };
+        first ??= Date.parse(e.time) - e.durationMs;
+        (isMutating(e.operation) ? calls.mutating : calls.read).push(`${e.service}:${e.operation}`);
+      }
+      resolve({ code: code ?? 1, stdout, stderr, calls, ms, startMs: first === undefined ? undefined : first - spawnedAt });
+    });
+  });
+}
+
+/** The same commands, a process each, with the latency at the network. */
+async function processScenario(moto: MotoServer, endpoint: string, developers: number, latency: number): Promise<Row[]> {
+  const ws: Workspace = await newWorkspace(moto, {
+    developers,
+    project: 'benchp',
+    patch: (c) => (c.containers = { ...c.containers, cpuReservation: 0.1, memoryReservationMiB: 256, cpuLimit: 1, memoryLimitMiB: 1024 }),
+  });
+  const rows: Row[] = [];
+  const files = ['--config', ws.configPath, '--state', ws.statePath, '--json', '--verbose'];
+  const measure = async (command: string, argv: string[]) => {
+    const r = await runProcess(endpoint, [...argv, ...files], ws.dir);
+    ok(command, r);
+    rows.push({ developers, latency, command, mutating: r.calls.mutating.length, read: r.calls.read.length, ms: r.ms, startMs: r.startMs });
+  };
+  await measure('up (fresh)', ['up', '--skip', 'storage,containers,test']);
+  await measure('up (converged)', ['up', '--skip', 'storage,containers,test']);
+  await measure('status', ['status']);
+  await measure('plan', ['plan']);
+  await measure(DESTROY, ['destroy', '--yes']);
+  await ws.remove();
+  return rows;
+}
+
+/** Wall time of `node -e ''`: what any Node command costs before it does anything. */
+async function bareNode(): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const started = performance.now();
+    await new Promise<void>((r) => spawn(process.execPath, ['-e', ''], { stdio: 'ignore' }).on('close', () => r()));
+    times.push(performance.now() - started);
+  }
+  return Math.min(...times);
+}
+
+function processTable(rows: Row[], bare: number): string {
+  const s = (ms?: number) => (ms === undefined ? '–' : `${(ms / 1000).toFixed(2)} s`);
+  const lines = [
+    '| developers | latency per call (proxy) | command | mutating calls | read calls | wall time | start-up (to the first AWS call) | start-up − bare `node -e \'\'` |',
+    '| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const r of rows) {
+    lines.push(`| ${r.developers} | ${r.latency} ms | ${r.command} | ${r.mutating} | ${r.read} | ${s(r.ms)} | ${s(r.startMs)} | ${r.startMs === undefined ? '–' : s(r.startMs - bare)} |`);
+  }
+  return lines.join('\n');
 }
 
 function table(rows: Row[]): string {
@@ -108,17 +239,22 @@ function phaseTable(rows: Row[]): string {
   return lines.join('\n');
 }
 
-/** When the cert phase (waiting for ACM) and the ec2 phase ran in each fresh `up`, and how long both ran at once. */
+/**
+ * The timeline of each fresh `up`: the cert phase (waiting for ACM) against the host and the load
+ * balancer. CreateLoadBalancer comes before the certificate is issued (the end of cert), the alb
+ * phase (and its wait for the load balancer to be active) inside the validation wait, https after it.
+ */
 function overlapTable(rows: Row[]): string {
   const s = (ms?: number) => (ms === undefined ? '–' : `${(ms / 1000).toFixed(1)} s`);
   const lines = [
-    '| developers | latency per call | cert (start → end) | ec2 (start → end) | both running | alb starts |',
-    '| ---: | ---: | --- | --- | ---: | ---: |',
+    '| developers | latency per call | cert (start → end) | ec2 (start → end) | alb (start → end) | CreateLoadBalancer | https (start → end) | HTTPS CreateListener |',
+    '| ---: | ---: | --- | --- | --- | ---: | --- | ---: |',
   ];
   for (const r of rows.filter((x) => x.command === 'up (fresh)')) {
-    const { cert, ec2, alb } = r.spans ?? {};
-    const overlap = cert?.end !== undefined && ec2?.end !== undefined ? Math.max(0, Math.min(cert.end, ec2.end) - Math.max(cert.start, ec2.start)) : undefined;
-    lines.push(`| ${r.developers} | ${r.latency ? `${r.latency} ms` : 'none'} | ${s(cert?.start)} → ${s(cert?.end)} | ${s(ec2?.start)} → ${s(ec2?.end)} | ${s(overlap)} | ${s(alb?.start)} |`);
+    const { cert, ec2, alb, https } = r.spans ?? {};
+    const lb = r.callTimes?.get('elbv2:CreateLoadBalancer')?.[0];
+    const listener = r.callTimes?.get('elbv2:CreateListener')?.at(-1);
+    lines.push(`| ${r.developers} | ${r.latency ? `${r.latency} ms` : 'none'} | ${s(cert?.start)} → ${s(cert?.end)} | ${s(ec2?.start)} → ${s(ec2?.end)} | ${s(alb?.start)} → ${s(alb?.end)} | ${s(lb)} | ${s(https?.start)} → ${s(https?.end)} | ${s(listener)} |`);
   }
   return lines.join('\n');
 }
@@ -169,11 +305,16 @@ async function main(): Promise<void> {
   const moto = await MotoServer.start(undefined, { acmValidationWaitSeconds: CERT_WAIT_S });
   moto.useFromThisProcess();
   const rows: Row[] = [];
+  const processRows: Row[] = [];
+  const proxy = await latencyProxy(moto.endpoint, LATENCY_MS);
   try {
     for (const latency of [0, LATENCY_MS]) for (const n of SIZES) rows.push(...(await scenario(moto, n, latency)));
+    for (const n of SIZES) processRows.push(...(await processScenario(moto, proxy.endpoint, n, LATENCY_MS)));
   } finally {
+    proxy.server.close();
     await moto.stop();
   }
+  const bare = await bareNode();
   const { PHASES } = await import('../../src/phases/index.js');
   console.log(`## devenv benchmark against moto server (phases: ${PHASES.map((p) => p.name).join(', ')})\n`);
   console.log('Every `up` runs with `--skip storage,containers,test` (these log in to a host over SSH or through the load balancer; moto has neither, and the host lab is not part of the bench).\n');
@@ -182,10 +323,12 @@ async function main(): Promise<void> {
   console.log(phaseTable(rows));
   console.log(`\nThe critical path of each fresh \`up\` (the longest chain of phases through the dependency graph, from the measured phase durations) against its wall time:\n`);
   console.log(criticalPathTable(rows, PHASES));
-  console.log(`\nThe certificate wait (moto issues a certificate ${CERT_WAIT_S} s after the request; devenv polls every 10 s) against the host, in each fresh \`up\` (seconds from its first event):\n`);
+  console.log(`\nThe certificate wait (moto issues a certificate ${CERT_WAIT_S} s after the request; devenv polls after 2, 6 and 14 s, then every 10 s) against the host and the load balancer, in each fresh \`up\` (seconds from its first event):\n`);
   console.log(overlapTable(rows));
+  console.log(`\nAs users run it: \`node bin/devenv.js\`, a process per command, ${LATENCY_MS} ms per call added by an HTTP proxy in front of moto (a bare \`node -e ''\` takes ${(bare / 1000).toFixed(2)} s here). Start-up is from spawning node to the first AWS call (loading modules, config and state):\n`);
+  console.log(processTable(processRows, bare));
   console.log(`\n"calls × latency" is what the calls would take one after another; the wall time below it is the gain of concurrent phases.`);
-  console.log(`\`destroy\` is \`destroy --yes\` (keeps the data volume, schedules the secrets for deletion). Total ${((performance.now() - started) / 1000).toFixed(0)} s, Node ${process.version}.`);
+  console.log(`\`destroy\` is \`destroy --yes\`: it keeps the data volume (\`--delete-data\` deletes it) and schedules the secrets for deletion (restorable for \`secrets.recoveryWindowDays\`). Total ${((performance.now() - started) / 1000).toFixed(0)} s, Node ${process.version}.`);
 }
 
 await main();

@@ -14,7 +14,8 @@ import {
 import { resetSdkMocks, sdkMock } from '../helpers/mock-sdk.js';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DevenvError } from '../../src/errors.js';
-import alb from '../../src/phases/alb.js';
+import albPhase from '../../src/phases/alb.js';
+import httpsPhase from '../../src/phases/https.js';
 import { mutatingOperations, sentCalls } from '../helpers/calls.js';
 import { testContext, type TestContext } from '../helpers/context.js';
 
@@ -37,6 +38,20 @@ interface World {
   certNotFoundFor: number;
 }
 let world: World;
+/** The edge as `up` runs it: alb, then https with a context of its own (what it records is the https phase's). */
+const asHttps = (c: TestContext): TestContext => ({ ...c, phase: 'https' });
+const alb = {
+  apply: async (c: TestContext) => {
+    await albPhase.apply(c);
+    await httpsPhase.apply(asHttps(c));
+  },
+  plan: async (c: TestContext) => [...await albPhase.plan(c), ...await httpsPhase.plan(asHttps(c))],
+  status: async (c: TestContext) => [...await albPhase.status(c), ...await httpsPhase.status(asHttps(c))],
+  destroy: async (c: TestContext) => {
+    await httpsPhase.destroy(asHttps(c));
+    await albPhase.destroy(c);
+  },
+};
 let n = 0;
 const arn = (kind: string) => `arn:aws:elasticloadbalancing:us-east-1:123456789012:${kind}/${++n}`;
 const elbError = (name: string, message = name) => new ElasticLoadBalancingV2ServiceException({ name, $fault: 'client', $metadata: {}, message });
@@ -145,9 +160,12 @@ const ops = () => mutatingOperations(elb);
 describe('alb', () => {
   it('builds the load balancer with its attributes, both listeners, and a target group and rule per developer; a rerun changes nothing', async () => {
     await alb.apply(ctx);
-    // The developers' target groups and rules are made several at once, so only the order within one developer is fixed.
-    expect(ops().slice(0, 5)).toEqual(['CreateLoadBalancer', 'ModifyLoadBalancerAttributes', 'CreateListener', 'ModifyListenerAttributes', 'CreateListener']);
-    expect(ops().slice(5).sort()).toEqual(['CreateRule', 'CreateRule', 'CreateTargetGroup', 'CreateTargetGroup', 'ModifyTargetGroupAttributes', 'ModifyTargetGroupAttributes', 'RegisterTargets', 'RegisterTargets']);
+    // alb, then https. The developers' target groups and rules are made several at once, so only the order within one developer is fixed.
+    expect(ops().slice(0, 3)).toEqual(['CreateLoadBalancer', 'ModifyLoadBalancerAttributes', 'CreateListener']);
+    expect(sentCalls(elb).filter((c) => c.op === 'CreateListener').map((c) => c.input.Protocol)).toEqual(['HTTP', 'HTTPS']);
+    expect(ops().slice(3, 9).sort()).toEqual(['CreateTargetGroup', 'CreateTargetGroup', 'ModifyTargetGroupAttributes', 'ModifyTargetGroupAttributes', 'RegisterTargets', 'RegisterTargets']);
+    expect(ops().slice(9, 11)).toEqual(['CreateListener', 'ModifyListenerAttributes']);
+    expect(ops().slice(11)).toEqual(['CreateRule', 'CreateRule']);
     for (const name of ['alice', 'bob']) {
       const own = sentCalls(elb).filter((c) => JSON.stringify(c.input).includes(`demo-tg-${name}`) || (c.op === 'CreateRule' && JSON.stringify(c.input).includes(`${name}.dev.example.com`)));
       expect(own.map((c) => c.op)).toEqual(['CreateTargetGroup', 'CreateRule']);
@@ -173,7 +191,11 @@ describe('alb', () => {
     const err = await alb.apply(ctx).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DevenvError);
     expect((err as Error).message).toMatch(/HTTPS listener needs certificate .* to be ISSUED, but it is PENDING_VALIDATION/);
-    expect(sentCalls(elb).filter((c) => c.op === 'CreateListener')).toEqual([]);
+    expect(sentCalls(elb).filter((c) => c.op === 'CreateListener' && c.input.Protocol === 'HTTPS')).toEqual([]);
+    // What needs no certificate is there already: the alb phase does not wait for it.
+    expect(world.lbs).toHaveLength(1);
+    expect(world.groups).toHaveLength(2);
+    expect(world.listeners.map((l) => l.Port)).toEqual([80]);
   });
 
   it('retries CertificateNotFound for a just-issued certificate, then creates the listener', async () => {

@@ -12,7 +12,7 @@ import { ChangeResourceRecordSetsCommand, GetChangeCommand, ListResourceRecordSe
 import { resetSdkMocks, sdkMock } from '../helpers/mock-sdk.js';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DevenvError } from '../../src/errors.js';
-import cert, { ISSUE_WAIT } from '../../src/phases/cert.js';
+import cert, { EARLY_POLL_GAPS_MS, ISSUE_WAIT } from '../../src/phases/cert.js';
 import { sentCalls } from '../helpers/calls.js';
 import { testContext, type TestContext } from '../helpers/context.js';
 
@@ -139,6 +139,14 @@ describe('cert', () => {
     expect((err as DevenvError).remedy).toMatch(/_abc\.dev\.example\.com CNAME _xyz\.acm-validations\.aws/);
     expect((err as DevenvError).remedy).toMatch(/CAA record/);
     expect((err as DevenvError).remedy).toMatch(/name servers/);
+  });
+
+  it('polls the certificate soon, then backs off to every 10 s: a quick validation is seen within seconds', async () => {
+    world.statuses = ['PENDING_VALIDATION', 'PENDING_VALIDATION', 'PENDING_VALIDATION', 'PENDING_VALIDATION', 'PENDING_VALIDATION', 'PENDING_VALIDATION', 'ISSUED'];
+    await cert.apply(ctx);
+    expect((ctx.clock as unknown as { slept: number[] }).slept).toEqual([...EARLY_POLL_GAPS_MS, ISSUE_WAIT.intervalMs, ISSUE_WAIT.intervalMs]);
+    expect(EARLY_POLL_GAPS_MS[0]).toBeLessThan(ISSUE_WAIT.intervalMs);
+    expect(ctx.state.phase('cert')?.outputs?.certificateArn).toBe(ARN);
   });
 
   it('a validation that never completes gives up after the bound, naming the record', async () => {

@@ -299,6 +299,10 @@ describe('monitoring: alarms', () => {
     expect(tagged).toHaveLength(world.alarms.size);
     expect(sentCalls(cw).filter((c) => c.op === 'PutMetricAlarm')).toEqual([]);
     for (const a of world.alarms.values()) expect(a.tags).toContainEqual({ Key: 'costCenter', Value: 'rnd' });
+    // The state now says which tags were put: a converged run reads no alarm's tags.
+    cw.resetHistory();
+    await monitoring.apply(changed);
+    expect(sentCalls(cw).map((c) => c.op)).toEqual(['DescribeAlarms']);
   });
 
   it('rewrites an alarm whose definition drifted, and deletes a removed developer\'s alarm', async () => {

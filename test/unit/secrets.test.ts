@@ -139,6 +139,8 @@ describe('secrets apply', () => {
     await secrets.apply(ctx);
     expect(mutations()).toEqual([]);
     expect(operationsOf(mock)).not.toContain('CreateSecret');
+    // Every developer's secrets from one listing, not a DescribeSecret each (the API key's value is read to compare it).
+    expect(operationsOf(mock).filter((op) => op !== 'GetSecretValue')).toEqual(['ListSecrets']);
 
     const fresh = await testContext('secrets', { developers: [{ name: 'alice', anthropicApiKey: { env: 'ALICE_KEY' } }, 'bob'] });
     fresh.env = { ALICE_KEY: API_KEY };
@@ -193,9 +195,10 @@ describe('secrets apply', () => {
     expect(fake.secrets.get('demo/bob/password')!.DeletedDate).toBeUndefined();
     expect(messages(ctx)).toContain('restored secret demo/bob/password: it was scheduled for deletion on 2026-11-23');
 
-    // DescribeSecret not yet showing the held name: CreateSecret is refused, with AWS's or moto's error.
+    // ListSecrets and DescribeSecret not yet showing the held name: CreateSecret is refused, with AWS's or moto's error.
     fake.delete({ SecretId: 'demo/bob/password', RecoveryWindowInDays: 7 });
     await ctx.state.forget('secret/bob/password');
+    mock.on(ListSecretsCommand).resolvesOnce({ SecretList: [] }).callsFake(fake.list);
     mock.on(DescribeSecretCommand, { SecretId: 'demo/bob/password' })
       .rejectsOnce(new ResourceNotFoundException({ message: 'lagging', $metadata: {} }))
       .callsFake(fake.describe);

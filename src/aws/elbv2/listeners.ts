@@ -7,6 +7,7 @@ import type { PlannedResource } from '../../blueprint/types.js';
 import type { AwsContext } from '../context.js';
 import type { Fix } from '../fix.js';
 import { ElbCode, hasCode } from '../errors.js';
+import { readOnce } from '../read-once.js';
 import type { ResourceSpec } from '../resource.js';
 import { retryWithin, type ConsistencyWindow } from '../retry.js';
 import { tagList } from '../../config/tags.js';
@@ -25,6 +26,14 @@ export const listRules = async (ctx: Pick<AwsContext, 'aws'>, listenerArn: strin
   (await ctx.aws.elbv2.send(new DescribeRulesCommand({ ListenerArn: listenerArn, PageSize: 400 }))).Rules ?? [];
 
 /**
+ * The rules as the run first read them: validate counts them, then alb (and, in `plan` and `status`,
+ * https) looks its own up in them. Nothing but alb and https changes them, and both run after validate.
+ */
+export const listRulesOnce = (ctx: Pick<AwsContext, 'aws' | 'reads'>, listenerArn: string): Promise<Rule[]> =>
+  readOnce(ctx, `elbv2:rules:${listenerArn}`, () => listRules(ctx, listenerArn));
+
+/**
+ * CreateListener/ModifyListener can refuse a just-issued certificate for a while
  * CreateListener/ModifyListener can refuse a just-issued certificate for a while
  * (docs/aws-behaviour.md#eventual-consistency; Terraform retries).
  */

@@ -11,7 +11,7 @@ import { planned, ruleWant, type AlbWorld } from './world.js';
 /** Developers who had a target group or rule here and are no longer in the config (from the state). */
 export function removedDevelopers(ctx: Context): string[] {
   const current = new Set(ctx.model.developers.map((d) => d.name));
-  const names = ctx.state.resourcesOf('alb').map(([id]) => /^(tg|rule)\/(.+)$/.exec(id)?.[2]).filter((n): n is string => n !== undefined);
+  const names = [...ctx.state.resourcesOf('alb'), ...ctx.state.resourcesOf('https')].map(([id]) => /^(tg|rule)\/(.+)$/.exec(id)?.[2]).filter((n): n is string => n !== undefined);
   return [...new Set(names)].filter((n) => !current.has(n));
 }
 
@@ -33,9 +33,9 @@ export async function ensureTargetGroup(ctx: Context, d: Developer, world: AlbWo
   return arn;
 }
 
-export async function ensureRule(ctx: Context, d: Developer, world: AlbWorld, listenerArn: string, targetGroupArn: string): Promise<void> {
+export async function ensureRule(ctx: Context, d: Developer, rules: Rule[], listenerArn: string, targetGroupArn: string): Promise<void> {
   const want = ruleWant(d, targetGroupArn);
-  const { resource: rule } = await ensureResource(ctx, ruleSpec(ctx, planned(ctx, `rule/${d.name}`), world.rules, listenerArn, want));
+  const { resource: rule } = await ensureResource(ctx, ruleSpec(ctx, planned(ctx, `rule/${d.name}`), rules, listenerArn, want));
   await runFixes(ctx, ruleFixes(ctx, rule, want), { logicalId: `rule/${d.name}`, subject: `rule for ${d.hostname}` });
 }
 
@@ -78,7 +78,7 @@ export async function runRemovals(ctx: Context, removals: Removal[]): Promise<vo
   }
 }
 
-/** Forgets the records of removed developers once their resources are gone. */
+/** Forgets the records of removed developers once their resources are gone (the rules too: alb deletes them before the groups). */
 export async function forgetRemoved(ctx: Context): Promise<void> {
   for (const name of removedDevelopers(ctx)) {
     for (const id of [`rule/${name}`, `tg/${name}`]) if (ctx.state.resource(id)) await ctx.state.forget(id);

@@ -1,9 +1,11 @@
 import type { LoadBalancer, Listener, Rule, TargetGroup } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { describeCertificate } from '../../aws/acm/certificate.js';
-import { HSTS_ATTRIBUTE, listListeners, listRules, NOT_FOUND_ACTION, REDIRECT_ACTION, type ListenerWant, type RuleWant } from '../../aws/elbv2/listeners.js';
+import { HSTS_ATTRIBUTE, listListeners, listRulesOnce, NOT_FOUND_ACTION, REDIRECT_ACTION, type ListenerWant, type RuleWant } from '../../aws/elbv2/listeners.js';
 import { loadBalancerSpec } from '../../aws/elbv2/load-balancer.js';
+import { readOnce } from '../../aws/read-once.js';
+import { probeResource } from '../../aws/resource.js';
 import { listTargetGroups } from '../../aws/elbv2/target-groups.js';
-import { albBlueprint, hstsHeader } from '../../blueprint/edge.js';
+import { albBlueprint, hstsHeader, httpsBlueprint } from '../../blueprint/edge.js';
 import { pick, type PlannedResource } from '../../blueprint/types.js';
 import type { Developer } from '../../config/model.js';
 import { DevenvError } from '../../errors.js';
@@ -21,7 +23,7 @@ export interface AlbWorld {
   groups: TargetGroup[];
 }
 
-export const planned = (ctx: Context, logicalId: string): PlannedResource => pick(albBlueprint(ctx.model), logicalId);
+export const planned = (ctx: Context, logicalId: string): PlannedResource => pick([...albBlueprint(ctx.model), ...httpsBlueprint(ctx.model)], logicalId);
 export const lbSpec = (ctx: Context, placement?: Parameters<typeof loadBalancerSpec>[2]) => loadBalancerSpec(ctx, planned(ctx, 'alb'), placement);
 
 export const httpsListener = (world: AlbWorld) => world.listeners.find((l) => l.Port === 443);
@@ -31,8 +33,23 @@ export const unwantedHttpListener = (ctx: Context, world: AlbWorld) => (ctx.conf
 export async function readWorld(ctx: Context, lb: LoadBalancer | undefined, fresh = false): Promise<AlbWorld> {
   const listeners = lb && !fresh ? await listListeners(ctx, lb.LoadBalancerArn!) : [];
   const https = listeners.find((l) => l.Port === 443);
-  return { lb, listeners, rules: https ? await listRules(ctx, https.ListenerArn!) : [], groups: await listTargetGroups(ctx) };
+  return { lb, listeners, rules: https ? await listRulesOnce(ctx, https.ListenerArn!) : [], groups: await listTargetGroups(ctx) };
 }
+
+/** The load balancer as `plan` and `status` see it, and what is on it: read once for alb and https. */
+export const probeLoadBalancer = (ctx: Context) => readOnce(ctx, 'alb/lb', () => probeResource(ctx, lbSpec(ctx)));
+export const sharedWorld = (ctx: Context, lb: LoadBalancer | undefined) => readOnce(ctx, 'alb/world', () => readWorld(ctx, lb));
+
+const HANDOVER = 'alb/applied';
+type Handover = Pick<AlbWorld, 'listeners' | 'rules'>;
+/**
+ * What alb's `apply` read and left in place (the listeners, the HTTPS listener's rules but those it
+ * deleted), for the https phase of the same run: nothing changes them in between, so it reads them no more.
+ */
+export function handOver(ctx: Context, world: AlbWorld, deletedRules: string[]): void {
+  ctx.reads?.set(HANDOVER, Promise.resolve({ listeners: world.listeners, rules: world.rules.filter((r) => !deletedRules.includes(r.RuleArn!)) }));
+}
+export const takeOver = (ctx: Context) => ctx.reads?.get(HANDOVER) as Promise<Handover> | undefined;
 
 export const certificateArn = (ctx: Context): string | undefined => {
   const arn = ctx.state.phase('cert')?.outputs?.certificateArn ?? ctx.state.resource('cert')?.id;

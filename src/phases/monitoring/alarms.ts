@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import { mapLimit, PER_DEVELOPER_CONCURRENCY } from '../../aws/concurrency.js';
 import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { alarmSpec, alarmTags, alarmTagFixes, alarmFixes, deleteAlarms, listAlarms, type AlarmWant } from '../../aws/cloudwatch/alarms.js';
-import { planChange, runFixes, type Fix } from '../../aws/fix.js';
+import { planChange, runFixes } from '../../aws/fix.js';
 import { ensureResource, inspectResource, probeResource, removeResource, rowOf } from '../../aws/resource.js';
 import { deleteTopic, subscriptionFixes, subscriptionsOf, subscriptionState, topicSpec } from '../../aws/sns/topic.js';
 import { TAG, tagValue } from '../../config/tags.js';
@@ -56,6 +57,9 @@ async function ensureTopic(ctx: Context): Promise<string | undefined> {
   return topic.arn;
 }
 
+/** What the state keeps of the tags devenv put on an alarm, to know without reading them that they are still the config's. */
+const tagsFingerprint = (tags: Record<string, string>) => createHash('sha256').update(JSON.stringify(Object.entries(tags).sort())).digest('hex').slice(0, 16);
+
 const currentAlarmNames = (ctx: Context) => new Set(alarmDefinitions(ctx.model).map((a) => planned(ctx, a.logicalId).name));
 
 /**
@@ -85,10 +89,21 @@ export async function ensureAlarms(ctx: Context): Promise<void> {
   await mapLimit(alarmDefinitions(ctx.model), PER_DEVELOPER_CONCURRENCY, async (a) => {
     const p = planned(ctx, a.logicalId);
     const want = alarmWant(a, value, topicArn);
-    const { resource, outcome } = await ensureResource(ctx, { ...alarmSpec(ctx, p, alarms, want), attrs: () => ({ name: p.name }) });
+    // DescribeAlarms gives no tags: read them (a call per alarm) only when the state does not say these tags were put.
+    const tags = tagsFingerprint(p.tags);
+    let tagged = ctx.state.resource(p.logicalId)?.attrs?.tags === tags;
+    const spec = alarmSpec(ctx, p, alarms, want);
+    const create = async (token: string) => {
+      const made = await spec.create(token);
+      tagged = true; // created with its tags
+      return made;
+    };
+    const { resource, outcome } = await ensureResource(ctx, { ...spec, create, attrs: () => ({ name: p.name, ...(tagged ? { tags } : {}) }) });
     if (outcome === 'created') return;
-    const fixes: Fix[] = [...alarmFixes(ctx, resource, want), ...alarmTagFixes(ctx, resource.AlarmArn!, await alarmTags(ctx, resource.AlarmArn!), p.tags)];
-    await runFixes(ctx, fixes, { logicalId: p.logicalId, subject: `alarm ${p.name}` });
+    const tagFixes = outcome === 'kept' && tagged ? [] : alarmTagFixes(ctx, resource.AlarmArn!, await alarmTags(ctx, resource.AlarmArn!), p.tags);
+    await runFixes(ctx, [...alarmFixes(ctx, resource, want), ...tagFixes], { logicalId: p.logicalId, subject: `alarm ${p.name}` });
+    const record = ctx.state.resource(p.logicalId);
+    if (record && record.attrs?.tags !== tags) await ctx.state.setResource(p.logicalId, { ...record, attrs: { ...record.attrs, tags } });
   });
   const stale = await staleAlarms(ctx, alarms);
   if (stale.length) await deleteAlarms(ctx, stale.map((s) => s.name));

@@ -1,6 +1,6 @@
 import type { Rule } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { isNotFound } from '../../aws/errors.js';
-import { listRules, hostOf } from '../../aws/elbv2/listeners.js';
+import { listRulesOnce, hostOf } from '../../aws/elbv2/listeners.js';
 import type { Context } from '../types.js';
 import { fail, guarded, pass, type ValidationResult } from './result.js';
 
@@ -31,7 +31,7 @@ export function checkAlbCapacity(ctx: Context): Promise<ValidationResult> {
 /** The recorded listener's rules; none when it is gone (deleted by hand, or by a destroy cut short: `up` makes it again). */
 async function rulesOfRecorded(ctx: Context, listenerArn: string): Promise<Rule[]> {
   try {
-    return await listRules(ctx, listenerArn);
+    return await listRulesOnce(ctx, listenerArn);
   } catch (err) {
     if (isNotFound(err)) return [];
     throw err;

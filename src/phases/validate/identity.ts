@@ -1,12 +1,13 @@
 import { DescribeAvailabilityZonesCommand } from '@aws-sdk/client-ec2';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { CALLER_IDENTITY, readOnce } from '../../aws/read-once.js';
 import type { Context } from '../types.js';
 import { fail, guarded, needs, pass, type ValidationResult } from './result.js';
 
 /** Whose credentials these are, against the account the config expects and the one the state describes. */
 export function checkAccount(ctx: Context): Promise<ValidationResult> {
   return guarded('account', ctx.model.region, async () => {
-    const who = await needs('sts:GetCallerIdentity', ctx.aws.sts.send(new GetCallerIdentityCommand({})));
+    const who = await needs('sts:GetCallerIdentity', readOnce(ctx, CALLER_IDENTITY, () => ctx.aws.sts.send(new GetCallerIdentityCommand({}))));
     const account = who.Account ?? '';
     const caller = who.Arn ?? 'unknown caller';
     const expected = ctx.config.accountId;
