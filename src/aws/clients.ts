@@ -7,6 +7,7 @@ import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balan
 import { IAMClient } from '@aws-sdk/client-iam';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { MiddlewareStack, RetryStrategy, RetryStrategyV2 } from '@smithy/types';
@@ -29,6 +30,8 @@ export interface ClientOptions {
   region: string;
   signal?: AbortSignal;
   hooks?: CallHook[];
+  /** S3 by path (endpoint/bucket/key) rather than bucket.endpoint: for an emulator at AWS_ENDPOINT_URL. */
+  s3PathStyle?: boolean;
 }
 
 /** Retries with client-side rate limiting: throttling waits instead of failing the run. */
@@ -79,6 +82,10 @@ export class AwsClients {
   get logs() { return this.client('logs', () => new CloudWatchLogsClient({ region: this.options.region, ...RETRY })); }
   get cloudwatch() { return this.client('cloudwatch', () => new CloudWatchClient({ region: this.options.region, ...RETRY })); }
   get sns() { return this.client('sns', () => new SNSClient({ region: this.options.region, ...RETRY })); }
+  /** S3 in the state bucket's region (it may differ from the config's). */
+  s3In(region: string) {
+    return this.client('s3', () => new S3Client({ region, forcePathStyle: this.options.s3PathStyle, ...RETRY }), `s3:${region}`);
+  }
   get backup() { return this.client('backup', () => new BackupClient({ region: this.options.region, ...RETRY })); }
 
   get region(): string {
