@@ -127,6 +127,8 @@ export class AwsClients {
       },
       { step: 'initialize', name: 'devenvCallHooks', priority: 'high' },
     );
+    // S3's answers carry objects (any bytes, streamed): they are not judged as API answers.
+    if (service === 's3') return;
     // Below the SDK's deserializer: sees the raw answer before it is parsed.
     client.middlewareStack.add(
       (next, context) => async (args) => {
