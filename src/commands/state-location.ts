@@ -7,7 +7,7 @@ export async function stateBackend(config: Config, statePath: string, aws: AwsCl
   if (!config.state.s3) return fileBackend(statePath);
   const { S3StateBackend, s3Location } = await import('../aws/s3/state-object.js');
   const loc = s3Location(config)!;
-  return new S3StateBackend(aws.s3In(loc.region), loc);
+  return new S3StateBackend(await aws.s3In(loc.region), loc);
 }
 
 /** AWS_ENDPOINT_URL points at an emulator, which serves buckets by path, not by host name. */

@@ -46,7 +46,7 @@ async function withS3<T>(o: StateCommandOptions, fn: (s: { config: Config; loc: 
 /** `devenv state bootstrap`: the bucket with versioning, default encryption, no public access, TLS only and tags. */
 export function bootstrap(o: StateCommandOptions): Promise<void> {
   return withS3(o, async ({ config, loc, aws }) => {
-    const { created, set } = await bootstrapBucket(aws.s3In(loc.region), loc.bucket, loc.region, stateBucketTags(config));
+    const { created, set } = await bootstrapBucket((await aws.s3In(loc.region)), loc.bucket, loc.region, stateBucketTags(config));
     const what = set.length > 0 ? `; set ${set.join(', ')}` : '';
     o.reporter.emit({
       type: 'step',
@@ -67,7 +67,7 @@ export function push(o: StateCommandOptions): Promise<void> {
       throw stateError(`${o.statePath} belongs to project "${local.project}" in ${local.region}, but the config says "${config.project}" in ${config.region}`,
         'pass the matching --config, or choose another state file with --state');
     }
-    const remote = new S3StateBackend(aws.s3In(loc.region), loc);
+    const remote = new S3StateBackend((await aws.s3In(loc.region)), loc);
     const there = await remote.read();
     if (there && newer(there, local)) {
       throw stateError(`${s3Url(loc)} is newer (saved ${there.updatedAt}) than ${o.statePath} (saved ${local.updatedAt}): pushing would lose its changes`,
@@ -81,7 +81,7 @@ export function push(o: StateCommandOptions): Promise<void> {
 /** `devenv state pull`: the state in S3 into the local file (0600), unless the local one is newer. */
 export function pull(o: StateCommandOptions): Promise<void> {
   return withS3(o, async ({ loc, aws }) => {
-    const there = await new S3StateBackend(aws.s3In(loc.region), loc).read();
+    const there = await new S3StateBackend((await aws.s3In(loc.region)), loc).read();
     if (!there) throw stateError(`${s3Url(loc)}: no state there to pull`, 'check state.s3 in the config, or push a local state first with `devenv state push`');
     const local = await readState(o.statePath);
     if (local && newer(local, there)) {

@@ -1,5 +1,3 @@
-import { missingBucketSettings, stateBucketTags } from '../../aws/s3/state-bucket.js';
-import { s3Location } from '../../aws/s3/state-object.js';
 import { messageOf } from '../../errors.js';
 import type { Context } from '../types.js';
 import { pass, type CheckResult } from './outcome.js';
@@ -9,10 +7,13 @@ import { pass, type CheckResult } from './outcome.js';
  * state in it was read already, and the bucket is the admins' to configure.
  */
 export async function checkStateBucket(ctx: Context): Promise<CheckResult> {
+  // Only a config with state.s3 loads the S3 client.
+  const { missingBucketSettings, stateBucketTags } = await import('../../aws/s3/state-bucket.js');
+  const { s3Location } = await import('../../aws/s3/state-object.js');
   const loc = s3Location(ctx.config)!;
   let missing;
   try {
-    missing = await missingBucketSettings(ctx.aws.s3In(loc.region), loc.bucket, stateBucketTags(ctx.config));
+    missing = await missingBucketSettings(await ctx.aws.s3In(loc.region), loc.bucket, stateBucketTags(ctx.config));
   } catch (err) {
     return pass('state bucket', `state bucket ${loc.bucket}`, { warnings: [`could not read the settings of the state bucket ${loc.bucket} (${messageOf(err)})`] });
   }
