@@ -205,6 +205,24 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
         await rotatePassword(await session(flags, reporter, signal, 'credentials rotate', true), developer, reporter);
       }));
 
+  const stateCommand = program
+    .command('state')
+    .description('keep the state in S3 (state.s3 in the config): create its bucket, move a local state there and back');
+  const stateAction = (name: 'bootstrap' | 'push' | 'pull') => () =>
+    action(async (flags, reporter, signal) => {
+      const commands = await import('./commands/state.js');
+      await commands[name]({ configPath: flags.config, statePath: flags.state, reporter, signal, env: io.env, hooks: io.hooks });
+    });
+  stateCommand.command('bootstrap')
+    .description('create the state bucket (versioning, default encryption, public access blocked, TLS only, tags), or complete it')
+    .action(stateAction('bootstrap'));
+  stateCommand.command('push')
+    .description('copy the local state file (--state) to S3; refused when the one in S3 is newer')
+    .action(stateAction('push'));
+  stateCommand.command('pull')
+    .description('copy the state in S3 to the local file (--state); refused when the local one is newer')
+    .action(stateAction('pull'));
+
   return program;
 }
 

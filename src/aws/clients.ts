@@ -7,6 +7,7 @@ import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balan
 import { IAMClient } from '@aws-sdk/client-iam';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { MiddlewareStack, RetryStrategy, RetryStrategyV2 } from '@smithy/types';
@@ -29,6 +30,8 @@ export interface ClientOptions {
   region: string;
   signal?: AbortSignal;
   hooks?: CallHook[];
+  /** S3 by path (endpoint/bucket/key) rather than bucket.endpoint: for an emulator at AWS_ENDPOINT_URL. */
+  s3PathStyle?: boolean;
 }
 
 /** Retries with client-side rate limiting: throttling waits instead of failing the run. */
@@ -79,6 +82,11 @@ export class AwsClients {
   get logs() { return this.client('logs', () => new CloudWatchLogsClient({ region: this.options.region, ...RETRY })); }
   get cloudwatch() { return this.client('cloudwatch', () => new CloudWatchClient({ region: this.options.region, ...RETRY })); }
   get sns() { return this.client('sns', () => new SNSClient({ region: this.options.region, ...RETRY })); }
+  /** S3 in the state bucket's region (it may differ from the config's); loaded only by a config with state.s3. */
+  async s3In(region: string): Promise<S3Client> {
+    const { S3Client } = await import('@aws-sdk/client-s3');
+    return this.client('s3', () => new S3Client({ region, forcePathStyle: this.options.s3PathStyle, ...RETRY }), `s3:${region}`);
+  }
   get backup() { return this.client('backup', () => new BackupClient({ region: this.options.region, ...RETRY })); }
 
   get region(): string {
@@ -120,6 +128,8 @@ export class AwsClients {
       },
       { step: 'initialize', name: 'devenvCallHooks', priority: 'high' },
     );
+    // S3's answers carry objects (any bytes, streamed): they are not judged as API answers.
+    if (service === 's3') return;
     // Below the SDK's deserializer: sees the raw answer before it is parsed.
     client.middlewareStack.add(
       (next, context) => async (args) => {

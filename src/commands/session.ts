@@ -13,6 +13,7 @@ import type { Context, PhaseName, RunOptions } from '../phases/types.js';
 import type { RemoteHost } from '../remote/host.js';
 import { acquireLock, type Lock } from '../state/lock.js';
 import { StateStore } from '../state/store.js';
+import { s3PathStyle, stateBackend } from './state-location.js';
 import type { Reporter } from '../ui/events.js';
 
 /** The resolver the system is configured with; a lookup gives up after about 6 s rather than the default minute. */
@@ -57,15 +58,18 @@ export class Session {
   static async open(o: SessionOptions): Promise<Session> {
     const config = await loadConfig(o.configPath);
     const lock = o.lock ? await acquireLock(o.statePath, o.command) : undefined;
+    let aws: AwsClients | undefined;
     try {
-      const state = await StateStore.open(o.statePath, { project: config.project, region: config.region, account: config.accountId });
       const reportCalls: CallHook = {
         after: (call, durationMs, error) =>
           o.reporter.emit({ type: 'aws-call', ...call, durationMs, ...(error ? { error: errorCodes(error)[0] ?? 'error' } : {}) }),
       };
-      const aws = new AwsClients({ region: config.region, signal: o.signal, hooks: [reportCalls, ...(o.hooks ?? [])] });
+      aws = new AwsClients({ region: config.region, signal: o.signal, hooks: [reportCalls, ...(o.hooks ?? [])], s3PathStyle: s3PathStyle(o.env) });
+      const binding = { project: config.project, region: config.region, account: config.accountId };
+      const state = await StateStore.openFrom(await stateBackend(config, o.statePath, aws), binding);
       return new Session(config, state, aws, lock, o);
     } catch (err) {
+      aws?.destroy();
       await lock?.release();
       throw err;
     }

@@ -334,6 +334,26 @@ export const configSchema = z
         + '`_ . : / = + - @`; not `aws:…`, `devenv:…`, nor the tags devenv sets (`Name`, `Project`, '
         + '`Environment`, `ManagedBy`). AWS allows 50 tags per resource and devenv sets up to 9 (on a '
         + "developer's secrets), so at most 41"),
+    state: z
+      .object({
+        s3: z
+          .object({
+            bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: 'is not an S3 bucket name (3 to 63 lowercase letters, digits, . or -)' })
+              .describe('keep the state in this S3 bucket, shared by every admin, instead of the local file `--state` names ([State in S3](#state-in-s3)); `devenv state bootstrap` creates it'),
+            key: z.string().regex(/^[A-Za-z0-9!_.*'()\/-]{1,1000}$/, { message: 'is not an S3 object key such as devenv/demo.json' })
+              .refine((k) => !k.endsWith('/'), { message: 'must name an object, not end with /' })
+              .default('devenv.state.json')
+              .describe('the state object (one per project, e.g. `demo/devenv.state.json`)'),
+            region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { message: 'is not an AWS region such as ap-southeast-7' }).optional()
+              .describe("the bucket's region; `region` when absent"),
+          })
+          .strict()
+          .optional()
+          .describe('keep the state in S3, shared by every admin, instead of the local file (--state)'),
+      })
+      .strict()
+      .prefault({})
+      .describe('where the state is kept'),
   })
   .strict();
 

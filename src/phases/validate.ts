@@ -10,6 +10,7 @@ import { checkInstanceType } from './validate/instance-type.js';
 import type { ValidationResult } from './validate/result.js';
 import { checkPrivateKey } from './validate/private-key.js';
 import { checkAdminCidr } from './validate/ssh.js';
+import { checkStateBucket } from './validate/state-bucket.js';
 
 /**
  * validate: checks, before anything is created, that the credentials, region, zones, hosted zone,
@@ -31,6 +32,7 @@ export async function runChecks(ctx: Context): Promise<ValidationResult[]> {
     // Only a config that names API keys has them checked (and shown).
     ...(ctx.model.developers.some((d) => d.anthropicApiKey) ? [checkApiKeys(ctx)] : []),
     checkAlbCapacity(ctx),
+    ...(ctx.config.state.s3 ? [checkStateBucket(ctx)] : []),
   ]);
 }
 

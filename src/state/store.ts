@@ -6,6 +6,22 @@ import { migrate } from './migrations.js';
 import { STATE_SCHEMA_VERSION, stateSchema, type PhaseRecord, type ResourceRecord, type State } from './schema.js';
 
 
+/** Where a state is kept: the local file (the default) or an S3 object (./s3.ts). */
+export interface StateBackend {
+  /** Names it in messages: the file's path, or s3://bucket/key. */
+  readonly where: string;
+  /** The saved state, validated; `undefined` when there is none yet. */
+  read(): Promise<State | undefined>;
+  /** Replaces it with `text`; refuses (throws) rather than lose a change someone else saved in between. */
+  write(text: string): Promise<void>;
+}
+
+export const fileBackend = (path: string): StateBackend => ({
+  where: path,
+  read: () => readState(path),
+  write: (text) => writeAtomic(path, text),
+});
+
 export interface Binding {
   project: string;
   region: string;
@@ -20,17 +36,31 @@ const RECOVER = (path: string) =>
 export class StateStore {
   private pending: Promise<void> = Promise.resolve();
 
+  /** The queued write nobody has started yet: later saves join it (it writes the data as it is then). */
+  private queued: Promise<void> | undefined;
+
   private constructor(
-    readonly path: string,
+    private readonly backend: StateBackend,
     readonly data: State,
     /** False for a state started empty because the file does not exist (yet). */
     readonly onDisk: boolean,
   ) {}
 
+  /** The state file's path, or s3://bucket/key for a state in S3. */
+  get path(): string {
+    return this.backend.where;
+  }
+
   /** Loads `path`, or starts an empty state when it does not exist. Refuses a state of another project, region or account. */
-  static async open(path: string, binding: Binding): Promise<StateStore> {
-    const saved = await readState(path);
-    const store = new StateStore(path, saved ?? emptyState(binding), saved !== undefined);
+  static open(path: string, binding: Binding): Promise<StateStore> {
+    return StateStore.openFrom(fileBackend(path), binding);
+  }
+
+  /** As `open`, from any backend. */
+  static async openFrom(backend: StateBackend, binding: Binding): Promise<StateStore> {
+    const path = backend.where;
+    const saved = await backend.read();
+    const store = new StateStore(backend, saved ?? emptyState(binding), saved !== undefined);
     const data = store.data;
     for (const key of ['project', 'region'] as const) {
       if (data[key] !== binding[key]) {
@@ -96,14 +126,22 @@ export class StateStore {
     return this.save();
   }
 
-  /** Writes the state atomically. Saves are queued, so concurrent phases never interleave writes. */
+  /**
+   * Writes the state atomically. Saves are queued, so concurrent phases never interleave writes;
+   * saves made while a write is in flight share the one next write (it carries all of their changes),
+   * so a slow backend (S3) costs one write per round, not one per change.
+   */
   save(): Promise<void> {
+    if (this.queued) return this.queued;
     const write = async () => {
+      this.queued = undefined;
       this.data.updatedAt = new Date().toISOString();
-      await writeAtomic(this.path, `${JSON.stringify(this.data, null, 2)}\n`);
+      await this.backend.write(`${JSON.stringify(this.data, null, 2)}\n`);
     };
-    this.pending = this.pending.then(write, write);
-    return this.pending;
+    const next = this.pending.then(write, write);
+    this.queued = next;
+    this.pending = next;
+    return next;
   }
 }
 
@@ -132,23 +170,28 @@ export async function readState(path: string): Promise<State | undefined> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw stateError(`${path}: cannot read the state file (${(err as Error).message})`);
   }
+  return parseState(text, path);
+}
+
+/** Parses and validates a state's text; `recover` is the fix a broken one is told with. */
+export function parseState(text: string, path: string, recover = RECOVER(path)): State {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw stateError(`${path} is not valid JSON (${(err as Error).message}); it may have been truncated or edited by hand`, RECOVER(path));
+    throw stateError(`${path} is not valid JSON (${(err as Error).message}); it may have been truncated or edited by hand`, recover);
   }
   const result = stateSchema.safeParse(migrate(raw, path));
   if (!result.success) {
     const where = result.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`).join('; ');
-    throw stateError(`${path} is not a devenv state file (${where})`, RECOVER(path));
+    throw stateError(`${path} is not a devenv state file (${where})`, recover);
   }
   return result.data;
 }
 
 let tmpCounter = 0;
 
-async function writeAtomic(path: string, content: string): Promise<void> {
+export async function writeAtomic(path: string, content: string): Promise<void> {
   const tmp = `${path}.tmp-${process.pid}-${tmpCounter++}`;
   const done = removeOnExit(tmp);
   try {

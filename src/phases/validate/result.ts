@@ -1,7 +1,7 @@
 import { AccessCode, CredentialsCode, errorCodes, hasCode, isThrottling } from '../../aws/errors.js';
 import { DevenvError, messageOf } from '../../errors.js';
 
-export type CheckName = 'account' | 'region' | 'hosted zone' | 'AMI' | 'instance type' | 'admin CIDR' | 'private key' | 'API keys' | 'load balancer' | 'login pages';
+export type CheckName = 'account' | 'region' | 'hosted zone' | 'AMI' | 'instance type' | 'admin CIDR' | 'private key' | 'API keys' | 'load balancer' | 'login pages' | 'state bucket';
 type Scalar = string | number | boolean;
 
 /** What one check found. */
