@@ -18,17 +18,22 @@ const LAYERS = [
 ];
 
 const layerRules = LAYERS.flatMap((layer, i) =>
-  Object.entries(layer).map(([name, path]) => {
-    const above = LAYERS.slice(0, i).flatMap((l) => Object.values(l));
-    const siblings = Object.entries(layer).filter(([other]) => other !== name).map(([, p]) => p);
-    return {
-      name: `${name}-points-down`,
-      comment: `${name} imports only its own group and the layers below it (.dependency-cruiser.cjs)`,
-      severity: 'error',
-      from: { path },
-      to: { path: [...above, ...siblings] },
-    };
-  }).filter((rule) => rule.to.path.length > 0));
+  Object.entries(layer)
+    .map(([name, path]) => {
+      const above = LAYERS.slice(0, i).flatMap((l) => Object.values(l));
+      const siblings = Object.entries(layer)
+        .filter(([other]) => other !== name)
+        .map(([, p]) => p);
+      return {
+        name: `${name}-points-down`,
+        comment: `${name} imports only its own group and the layers below it (.dependency-cruiser.cjs)`,
+        severity: 'error',
+        from: { path },
+        to: { path: [...above, ...siblings] },
+      };
+    })
+    .filter((rule) => rule.to.path.length > 0),
+);
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {

@@ -21,7 +21,8 @@ interface GlobalFlags {
 const UP_FLAGS = {
   skip: {
     flag: '--skip <phases>',
-    description: 'comma-separated phases not to run this time, with the phases that need them (storage,containers: no SSH to the host)',
+    description:
+      'comma-separated phases not to run this time, with the phases that need them (storage,containers: no SSH to the host)',
   },
 } as const satisfies FlagTable;
 
@@ -29,13 +30,19 @@ const UP_FLAGS = {
 function applyRunOptions(parsed: Record<string, unknown>): RunOptions {
   const o = flagValues(APPLY_FLAGS, parsed);
   if (o.adoptDataVolume !== undefined && o.newDataVolume) {
-    throw new DevenvError('config', '--adopt-data-volume and --new-data-volume exclude each other', { remedy: 'adopt a restored volume, or accept an empty one: pass one of the two' });
+    throw new DevenvError('config', '--adopt-data-volume and --new-data-volume exclude each other', {
+      remedy: 'adopt a restored volume, or accept an empty one: pass one of the two',
+    });
   }
   if (o.adoptDataVolume !== undefined && !/^vol-[0-9a-f]{8,17}$/.test(o.adoptDataVolume)) {
-    throw new DevenvError('config', `--adopt-data-volume: "${o.adoptDataVolume}" is not an EBS volume id`, { remedy: 'pass an id like vol-0123456789abcdef0 (aws ec2 describe-volumes lists them)' });
+    throw new DevenvError('config', `--adopt-data-volume: "${o.adoptDataVolume}" is not an EBS volume id`, {
+      remedy: 'pass an id like vol-0123456789abcdef0 (aws ec2 describe-volumes lists them)',
+    });
   }
   if (o.resolve !== undefined && !isIP(o.resolve)) {
-    throw new DevenvError('config', `--resolve: "${o.resolve}" is not an IP address`, { remedy: 'pass one of the load balancer\'s addresses, e.g. from `dig +short <its DNS name>`' });
+    throw new DevenvError('config', `--resolve: "${o.resolve}" is not an IP address`, {
+      remedy: "pass one of the load balancer's addresses, e.g. from `dig +short <its DNS name>`",
+    });
   }
   return o;
 }
@@ -81,11 +88,19 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
 
   /** Runs a command with its renderer and Ctrl-C handling, and turns its error into output and an exit code. */
-  const action = async (fn: (flags: GlobalFlags, reporter: Reporter, signal: AbortSignal) => Promise<void>, o: { errorExit?: number } = {}): Promise<void> => {
+  const action = async (
+    fn: (flags: GlobalFlags, reporter: Reporter, signal: AbortSignal) => Promise<void>,
+    o: { errorExit?: number } = {},
+  ): Promise<void> => {
     const flags = program.opts<GlobalFlags>();
     const { chooseRendererKind, createRenderer } = await import('./ui/renderers.js'); // ora is heavy: not for --help
     const color = !('NO_COLOR' in io.env) && io.isTTY;
-    const kind = chooseRendererKind({ json: flags.json, isTTY: io.isTTY, ci: io.env.CI === 'true', verbose: flags.verbose });
+    const kind = chooseRendererKind({
+      json: flags.json,
+      isTTY: io.isTTY,
+      ci: io.env.CI === 'true',
+      verbose: flags.verbose,
+    });
     const reporter = new Reporter(createRenderer(io, { kind, verbose: flags.verbose, color }));
     const interrupt = interruptHandler(io, reporter);
     try {
@@ -99,14 +114,32 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       reporter.close();
     }
   };
-  const session = async (flags: GlobalFlags, reporter: Reporter, signal: AbortSignal, command: string, lock: boolean, runOptions?: RunOptions) => {
+  const session = async (
+    flags: GlobalFlags,
+    reporter: Reporter,
+    signal: AbortSignal,
+    command: string,
+    lock: boolean,
+    runOptions?: RunOptions,
+  ) => {
     const { Session } = await import('./commands/session.js');
-    return Session.open({ configPath: flags.config, statePath: flags.state, lock, command, reporter, signal, env: io.env, runOptions, hooks: io.hooks, dns: io.dns });
+    return Session.open({
+      configPath: flags.config,
+      statePath: flags.state,
+      lock,
+      command,
+      reporter,
+      signal,
+      env: io.env,
+      runOptions,
+      hooks: io.hooks,
+      dns: io.dns,
+    });
   };
 
   program
     .command('init')
-    .description('write a starting devenv.config.json, or convert the shell scripts\' .env')
+    .description("write a starting devenv.config.json, or convert the shell scripts' .env")
     .option('--from-env <file>', 'convert this .env file (section 0.2 of the shell scripts)')
     .option('--output <file>', 'where to write the config', DEFAULT_CONFIG_PATH)
     .option('--force', 'overwrite an existing file', false)
@@ -114,49 +147,96 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       action(async () => {
         const { init } = await import('./commands/init.js');
         for (const note of await init(o)) io.stderr.write(`${note}\n`);
-      }));
+      }),
+    );
 
   program
     .command('plan')
     .description('show what `up` would create, adopt, change or delete (read-only)')
-    .option('--offline', 'render the plan from the config (and the state file, for the ports): no AWS credentials, no calls', false)
-    .option('--detailed-exitcode', 'exit 0 when there is nothing to change, 2 when there is, 1 on any error (for CI drift checks)', false)
+    .option(
+      '--offline',
+      'render the plan from the config (and the state file, for the ports): no AWS credentials, no calls',
+      false,
+    )
+    .option(
+      '--detailed-exitcode',
+      'exit 0 when there is nothing to change, 2 when there is, 1 on any error (for CI drift checks)',
+      false,
+    )
     .option('--all', 'list every resource, also those as planned', false)
     .option('--wide', 'every column, ARNs and ids whole, however wide', false)
     .action(async (o: { offline: boolean; detailedExitcode: boolean; all: boolean; wide: boolean }) =>
-      action(async (flags, reporter, signal) => {
-        const { hasChanges, offlinePlan, onlinePlan } = await import('./commands/plan.js');
-        const result = o.offline ? await offlinePlan(flags.config, flags.state, flags.json) : await onlinePlan(await session(flags, reporter, signal, 'plan', false), { json: flags.json, all: o.all, wide: o.wide });
-        io.stdout.write(`${result.output}\n`);
-        if ('failure' in result && result.failure) throw result.failure;
-        if (o.detailedExitcode && hasChanges(result.summary!)) setExit(DETAILED_EXIT_CHANGES);
-      }, o.detailedExitcode ? { errorExit: ExitCode.phaseFailed } : {}));
+      action(
+        async (flags, reporter, signal) => {
+          const { hasChanges, offlinePlan, onlinePlan } = await import('./commands/plan.js');
+          const result = o.offline
+            ? await offlinePlan(flags.config, flags.state, flags.json)
+            : await onlinePlan(await session(flags, reporter, signal, 'plan', false), {
+                json: flags.json,
+                all: o.all,
+                wide: o.wide,
+              });
+          io.stdout.write(`${result.output}\n`);
+          if ('failure' in result && result.failure) throw result.failure;
+          if (o.detailedExitcode && hasChanges(result.summary!)) setExit(DETAILED_EXIT_CHANGES);
+        },
+        o.detailedExitcode ? { errorExit: ExitCode.phaseFailed } : {},
+      ),
+    );
 
-  withFlags(program
-    .command('up')
-    .description('converge every phase in dependency order, resuming from the state file'), { ...APPLY_FLAGS, ...UP_FLAGS })
-    .action(async (o: Record<string, unknown>) =>
-      action(async (flags, reporter, signal) => {
-        const { converge, phasesWithout } = await import('./commands/up.js');
-        const { skip } = flagValues(UP_FLAGS, o);
-        const names = skip ? phasesWithout(skip.split(',').map((s) => s.trim()).filter(Boolean), reporter) : [...PHASE_NAMES];
-        const skipped = PHASE_NAMES.filter((n) => !names.includes(n));
-        await converge(await session(flags, reporter, signal, 'up', true, applyRunOptions(o)), reporter, names, signal, skipped, { io, yes: flags.yes });
-      }));
+  withFlags(
+    program.command('up').description('converge every phase in dependency order, resuming from the state file'),
+    { ...APPLY_FLAGS, ...UP_FLAGS },
+  ).action(async (o: Record<string, unknown>) =>
+    action(async (flags, reporter, signal) => {
+      const { converge, phasesWithout } = await import('./commands/up.js');
+      const { skip } = flagValues(UP_FLAGS, o);
+      const names = skip
+        ? phasesWithout(
+            skip
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean),
+            reporter,
+          )
+        : [...PHASE_NAMES];
+      const skipped = PHASE_NAMES.filter((n) => !names.includes(n));
+      await converge(
+        await session(flags, reporter, signal, 'up', true, applyRunOptions(o)),
+        reporter,
+        names,
+        signal,
+        skipped,
+        { io, yes: flags.yes },
+      );
+    }),
+  );
 
-  withFlags(program
-    .command('phase')
-    .description(`converge one phase: ${PHASE_NAMES.join(', ')}`)
-    .argument('<name>', 'phase name'), APPLY_FLAGS)
-    .action(async (name: string, o: Record<string, unknown>) =>
-      action(async (flags, reporter, signal) => {
-        if (!(PHASE_NAMES as readonly string[]).includes(name)) {
-          const { useInstead, guessFor } = await import('./config/issues.js');
-          throw new DevenvError('config', `unknown phase "${name}"${guessFor(name, [...PHASE_NAMES])}`, { remedy: useInstead(name, [...PHASE_NAMES]) });
-        }
-        const { converge } = await import('./commands/up.js');
-        await converge(await session(flags, reporter, signal, `phase ${name}`, true, applyRunOptions(o)), reporter, [name as PhaseName], signal, [], { io, yes: flags.yes });
-      }));
+  withFlags(
+    program
+      .command('phase')
+      .description(`converge one phase: ${PHASE_NAMES.join(', ')}`)
+      .argument('<name>', 'phase name'),
+    APPLY_FLAGS,
+  ).action(async (name: string, o: Record<string, unknown>) =>
+    action(async (flags, reporter, signal) => {
+      if (!(PHASE_NAMES as readonly string[]).includes(name)) {
+        const { useInstead, guessFor } = await import('./config/issues.js');
+        throw new DevenvError('config', `unknown phase "${name}"${guessFor(name, [...PHASE_NAMES])}`, {
+          remedy: useInstead(name, [...PHASE_NAMES]),
+        });
+      }
+      const { converge } = await import('./commands/up.js');
+      await converge(
+        await session(flags, reporter, signal, `phase ${name}`, true, applyRunOptions(o)),
+        reporter,
+        [name as PhaseName],
+        signal,
+        [],
+        { io, yes: flags.yes },
+      );
+    }),
+  );
 
   program
     .command('status')
@@ -165,27 +245,38 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .action(async (o: { wide: boolean }) =>
       action(async (flags, reporter, signal) => {
         const { status } = await import('./commands/status.js');
-        const result = await status(await session(flags, reporter, signal, 'status', false), { json: flags.json, wide: o.wide });
+        const result = await status(await session(flags, reporter, signal, 'status', false), {
+          json: flags.json,
+          wide: o.wide,
+        });
         io.stdout.write(`${result.output}\n`);
         if (result.failure) throw result.failure;
-      }));
+      }),
+    );
 
-  withFlags(program
-    .command('destroy')
-    .description('remove everything devenv created, in reverse order'), DESTROY_FLAGS)
-    .action(async (o: Record<string, unknown>) =>
-      action(async (flags, reporter, signal) => {
-        const { destroy } = await import('./commands/destroy.js');
-        const runOptions: RunOptions = flagValues(DESTROY_FLAGS, o);
-        await destroy(() => session(flags, reporter, signal, 'destroy', true, runOptions), reporter, signal, { io, yes: flags.yes, options: runOptions });
-      }));
+  withFlags(
+    program.command('destroy').description('remove everything devenv created, in reverse order'),
+    DESTROY_FLAGS,
+  ).action(async (o: Record<string, unknown>) =>
+    action(async (flags, reporter, signal) => {
+      const { destroy } = await import('./commands/destroy.js');
+      const runOptions: RunOptions = flagValues(DESTROY_FLAGS, o);
+      await destroy(() => session(flags, reporter, signal, 'destroy', true, runOptions), reporter, signal, {
+        io,
+        yes: flags.yes,
+        options: runOptions,
+      });
+    }),
+  );
 
   const credentials = program
     .command('credentials')
     .description("the developers' code-server logins: export them, rotate a password");
   credentials
     .command('export')
-    .description("write each developer's URL and password (files 0600 in a 0700 folder) and a combined CSV, or print one developer's")
+    .description(
+      "write each developer's URL and password (files 0600 in a 0700 folder) and a combined CSV, or print one developer's",
+    )
     .option('--out <dir>', 'the folder to write to (default: ./credentials, created 0700)')
     .option('--force', 'replace files that exist', false)
     .option('--developer <name>', "print this developer's login to stdout instead of writing files")
@@ -193,17 +284,24 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .action(async (o: { out?: string; force: boolean; developer?: string; format: CredentialFormat }) =>
       action(async (flags, reporter, signal) => {
         const { exportCredentials } = await import('./commands/credentials-export.js');
-        await exportCredentials(await session(flags, reporter, signal, 'credentials export', false), o, io.stdout, reporter);
-      }));
+        await exportCredentials(
+          await session(flags, reporter, signal, 'credentials export', false),
+          o,
+          io.stdout,
+          reporter,
+        );
+      }),
+    );
   credentials
     .command('rotate')
-    .description("give a developer a new password and restart their container with it (the old one stops working)")
+    .description('give a developer a new password and restart their container with it (the old one stops working)')
     .argument('<developer>', "the developer's name")
     .action(async (developer: string) =>
       action(async (flags, reporter, signal) => {
         const { rotatePassword } = await import('./commands/credentials-rotate.js');
         await rotatePassword(await session(flags, reporter, signal, 'credentials rotate', true), developer, reporter);
-      }));
+      }),
+    );
 
   const stateCommand = program
     .command('state')
@@ -211,15 +309,27 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const stateAction = (name: 'bootstrap' | 'push' | 'pull') => () =>
     action(async (flags, reporter, signal) => {
       const commands = await import('./commands/state.js');
-      await commands[name]({ configPath: flags.config, statePath: flags.state, reporter, signal, env: io.env, hooks: io.hooks });
+      await commands[name]({
+        configPath: flags.config,
+        statePath: flags.state,
+        reporter,
+        signal,
+        env: io.env,
+        hooks: io.hooks,
+      });
     });
-  stateCommand.command('bootstrap')
-    .description('create the state bucket (versioning, default encryption, public access blocked, TLS only, tags), or complete it')
+  stateCommand
+    .command('bootstrap')
+    .description(
+      'create the state bucket (versioning, default encryption, public access blocked, TLS only, tags), or complete it',
+    )
     .action(stateAction('bootstrap'));
-  stateCommand.command('push')
+  stateCommand
+    .command('push')
     .description('copy the local state file (--state) to S3; refused when the one in S3 is newer')
     .action(stateAction('push'));
-  stateCommand.command('pull')
+  stateCommand
+    .command('pull')
     .description('copy the state in S3 to the local file (--state); refused when the local one is newer')
     .action(stateAction('pull'));
 
@@ -240,11 +350,17 @@ function interruptHandler(io: Io, reporter: Reporter): { signal: AbortSignal; di
   const controller = new AbortController();
   const onSignal = () => {
     if (controller.signal.aborted) process.exit(ExitCode.interrupted);
-    reporter.emit({ type: 'warn', message: 'interrupted: finishing the AWS call in flight and saving the state; press Ctrl-C again to quit at once' });
+    reporter.emit({
+      type: 'warn',
+      message: 'interrupted: finishing the AWS call in flight and saving the state; press Ctrl-C again to quit at once',
+    });
     controller.abort();
   };
   for (const name of ['SIGINT', 'SIGTERM']) io.signals?.on(name, onSignal);
-  return { signal: controller.signal, dispose: () => ['SIGINT', 'SIGTERM'].forEach((name) => io.signals?.off(name, onSignal)) };
+  return {
+    signal: controller.signal,
+    dispose: () => ['SIGINT', 'SIGTERM'].forEach((name) => io.signals?.off(name, onSignal)),
+  };
 }
 
 /** A fix as a whole sentence: a capital letter first, a full stop at the end. */
@@ -256,7 +372,9 @@ const sentence = (text: string): string => {
 function reportError(io: Io, flags: GlobalFlags, err: unknown): void {
   const remedy = err instanceof DevenvError ? err.remedy : undefined;
   if (flags.json) {
-    io.stdout.write(`${JSON.stringify({ type: 'error', message: messageOf(err), remedy, exitCode: exitCodeFor(err) })}\n`);
+    io.stdout.write(
+      `${JSON.stringify({ type: 'error', message: messageOf(err), remedy, exitCode: exitCodeFor(err) })}\n`,
+    );
     return;
   }
   io.stderr.write(`error: ${messageOf(err)}\n`);

@@ -30,19 +30,22 @@ export function withFlags(command: Command, flags: FlagTable): Command {
 
 /** The values commander parsed for a table's flags, by the table's keys (`--no-final-snapshot` → noFinalSnapshot). */
 export function flagValues<T extends FlagTable>(flags: T, parsed: Record<string, unknown>): FlagValues<T> {
-  return Object.fromEntries(Object.entries(flags).map(([key, { flag }]) => {
-    const option = new Option(flag);
-    const value = parsed[option.attributeName()];
-    return [key, option.negate ? !value : value];
-  })) as FlagValues<T>;
+  return Object.fromEntries(
+    Object.entries(flags).map(([key, { flag }]) => {
+      const option = new Option(flag);
+      const value = parsed[option.attributeName()];
+      return [key, option.negate ? !value : value];
+    }),
+  ) as FlagValues<T>;
 }
 
 /** Flags of `up` and `phase`. */
 export const APPLY_FLAGS = {
   replaceHost: {
     flag: '--replace-host',
-    description: 'allow replacing the host when its instance type or AMI changed '
-      + '(the data volume moves over; the old host goes once the new one works)',
+    description:
+      'allow replacing the host when its instance type or AMI changed ' +
+      '(the data volume moves over; the old host goes once the new one works)',
   },
   adoptDataVolume: {
     flag: '--adopt-data-volume <vol-id>',
@@ -51,8 +54,9 @@ export const APPLY_FLAGS = {
   newDataVolume: { flag: '--new-data-volume', description: 'accept an empty data volume in place of a missing one' },
   acceptNewHostKey: {
     flag: '--accept-new-host-key',
-    description: "trust the host's SSH key when nothing vouches for it (its console never showed it, ssh.host) "
-      + 'or it differs from the one expected; only for a key you have checked',
+    description:
+      "trust the host's SSH key when nothing vouches for it (its console never showed it, ssh.host) " +
+      'or it differs from the one expected; only for a key you have checked',
   },
   purgeRemoved: {
     flag: '--purge-removed',
@@ -61,8 +65,9 @@ export const APPLY_FLAGS = {
   takeOverDns: { flag: '--take-over-dns', description: "overwrite a developer's DNS record that devenv did not make" },
   resolve: {
     flag: '--resolve <ip>',
-    description: "test phase: connect to the load balancer at this address (as curl's --resolve), "
-      + 'before public DNS has the names',
+    description:
+      "test phase: connect to the load balancer at this address (as curl's --resolve), " +
+      'before public DNS has the names',
   },
 } as const satisfies FlagTable;
 

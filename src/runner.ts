@@ -55,7 +55,8 @@ export async function runGraph(nodes: Node[], o: GraphOptions): Promise<GraphRes
         o.onBlocked?.(node.name, reason);
         continue;
       }
-      const ready = node.needs.every((n) => outcomes.get(n)?.result === 'done') && (node.after ?? []).every((n) => outcomes.has(n));
+      const ready =
+        node.needs.every((n) => outcomes.get(n)?.result === 'done') && (node.after ?? []).every((n) => outcomes.has(n));
       if (!ready || stopped() || running.size >= o.concurrency) continue;
       running.set(
         node.name,
@@ -72,15 +73,20 @@ export async function runGraph(nodes: Node[], o: GraphOptions): Promise<GraphRes
     await Promise.race(running.values());
   }
   if (firstError === undefined && o.signal?.aborted) firstError = new InterruptedError();
-  const ordered = nodes.map((n) => outcomes.get(n.name) ?? { name: n.name, result: 'blocked' as const, reason: 'not started' });
+  const ordered = nodes.map(
+    (n) => outcomes.get(n.name) ?? { name: n.name, result: 'blocked' as const, reason: 'not started' },
+  );
   return { outcomes: ordered, firstError };
 }
 
 function describe(o: NodeOutcome): string {
   switch (o.result) {
-    case 'failed': return 'failed';
-    case 'blocked': return 'could not run';
-    case 'done': return 'is done';
+    case 'failed':
+      return 'failed';
+    case 'blocked':
+      return 'could not run';
+    case 'done':
+      return 'is done';
   }
 }
 
@@ -91,7 +97,11 @@ export function reverseGraph(nodes: Node[]): Node[] {
 
 /** A phase that needs another which has not completed: what `devenv phase` refuses with. */
 export function missingNeedsError(phase: string, missing: string[]): DevenvError {
-  return new DevenvError('phase', `phase ${phase} needs ${missing.join(', ')}, which ${missing.length > 1 ? 'have' : 'has'} not completed`, {
-    remedy: `run ${missing.map((m) => `\`devenv phase ${m}\``).join(', then ')} first, or \`devenv up\` to run everything in order`,
-  });
+  return new DevenvError(
+    'phase',
+    `phase ${phase} needs ${missing.join(', ')}, which ${missing.length > 1 ? 'have' : 'has'} not completed`,
+    {
+      remedy: `run ${missing.map((m) => `\`devenv phase ${m}\``).join(', then ')} first, or \`devenv up\` to run everything in order`,
+    },
+  );
 }

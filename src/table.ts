@@ -15,7 +15,11 @@ export function table(header: string[], rows: string[][], o: TableOptions = {}):
   if (o.maxWidth !== undefined) fit(widths, header, o.maxWidth);
   // The last column (prose) loses its end; the others (names, ids) their middle, so `…developer-12` stays told apart.
   const cut = (c: string, w: number) => (c.length <= w ? c : `${c.slice(0, Math.max(0, w - 1))}…`);
-  const fmt = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? cut(c, widths[i]!) : shorten(c, widths[i]!).padEnd(widths[i]!))).join('  ').trimEnd();
+  const fmt = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? cut(c, widths[i]!) : shorten(c, widths[i]!).padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return lines.map(fmt).join('\n');
 }
 
@@ -26,7 +30,9 @@ function fit(widths: number[], header: string[], maxWidth: number): void {
   widths[last] = Math.min(widths[last]!, Math.max(maxWidth - others, MIN_LAST, header[last]!.length));
   while (total() > maxWidth) {
     let widest = -1;
-    for (let i = 0; i < last; i++) if (widths[i]! > Math.max(MIN_OTHER, header[i]!.length) && (widest < 0 || widths[i]! > widths[widest]!)) widest = i;
+    for (let i = 0; i < last; i++)
+      if (widths[i]! > Math.max(MIN_OTHER, header[i]!.length) && (widest < 0 || widths[i]! > widths[widest]!))
+        widest = i;
     if (widest < 0) return;
     widths[widest]!--;
   }

@@ -68,26 +68,60 @@ export class AwsClients {
 
   constructor(private readonly options: ClientOptions) {}
 
-  get ec2() { return this.client('ec2', () => new EC2Client({ region: this.options.region, ...RETRY })); }
+  get ec2() {
+    return this.client('ec2', () => new EC2Client({ region: this.options.region, ...RETRY }));
+  }
   /** EC2 for the creates that take no ClientToken: retried by the SDK only when throttled. */
   get ec2Untokened() {
-    return this.client('ec2', () => new EC2Client({ region: this.options.region, retryStrategy: throttlingRetriesOf(() => this.ec2.config.retryStrategy()) }), 'ec2-untokened');
+    return this.client(
+      'ec2',
+      () =>
+        new EC2Client({
+          region: this.options.region,
+          retryStrategy: throttlingRetriesOf(() => this.ec2.config.retryStrategy()),
+        }),
+      'ec2-untokened',
+    );
   }
-  get sts() { return this.client('sts', () => new STSClient({ region: this.options.region, maxAttempts: 3 })); }
-  get iam() { return this.client('iam', () => new IAMClient({ region: this.options.region, ...RETRY })); }
-  get secrets() { return this.client('secretsmanager', () => new SecretsManagerClient({ region: this.options.region, ...RETRY })); }
-  get elbv2() { return this.client('elbv2', () => new ElasticLoadBalancingV2Client({ region: this.options.region, ...RETRY })); }
-  get acm() { return this.client('acm', () => new ACMClient({ region: this.options.region, ...RETRY })); }
-  get route53() { return this.client('route53', () => new Route53Client({ region: this.options.region, ...RETRY })); }
-  get logs() { return this.client('logs', () => new CloudWatchLogsClient({ region: this.options.region, ...RETRY })); }
-  get cloudwatch() { return this.client('cloudwatch', () => new CloudWatchClient({ region: this.options.region, ...RETRY })); }
-  get sns() { return this.client('sns', () => new SNSClient({ region: this.options.region, ...RETRY })); }
+  get sts() {
+    return this.client('sts', () => new STSClient({ region: this.options.region, maxAttempts: 3 }));
+  }
+  get iam() {
+    return this.client('iam', () => new IAMClient({ region: this.options.region, ...RETRY }));
+  }
+  get secrets() {
+    return this.client('secretsmanager', () => new SecretsManagerClient({ region: this.options.region, ...RETRY }));
+  }
+  get elbv2() {
+    return this.client('elbv2', () => new ElasticLoadBalancingV2Client({ region: this.options.region, ...RETRY }));
+  }
+  get acm() {
+    return this.client('acm', () => new ACMClient({ region: this.options.region, ...RETRY }));
+  }
+  get route53() {
+    return this.client('route53', () => new Route53Client({ region: this.options.region, ...RETRY }));
+  }
+  get logs() {
+    return this.client('logs', () => new CloudWatchLogsClient({ region: this.options.region, ...RETRY }));
+  }
+  get cloudwatch() {
+    return this.client('cloudwatch', () => new CloudWatchClient({ region: this.options.region, ...RETRY }));
+  }
+  get sns() {
+    return this.client('sns', () => new SNSClient({ region: this.options.region, ...RETRY }));
+  }
   /** S3 in the state bucket's region (it may differ from the config's); loaded only by a config with state.s3. */
   async s3In(region: string): Promise<S3Client> {
     const { S3Client } = await import('@aws-sdk/client-s3');
-    return this.client('s3', () => new S3Client({ region, forcePathStyle: this.options.s3PathStyle, ...RETRY }), `s3:${region}`);
+    return this.client(
+      's3',
+      () => new S3Client({ region, forcePathStyle: this.options.s3PathStyle, ...RETRY }),
+      `s3:${region}`,
+    );
   }
-  get backup() { return this.client('backup', () => new BackupClient({ region: this.options.region, ...RETRY })); }
+  get backup() {
+    return this.client('backup', () => new BackupClient({ region: this.options.region, ...RETRY }));
+  }
 
   get region(): string {
     return this.options.region;
@@ -140,7 +174,12 @@ export class AwsClients {
         response.body = bytes; // read once here; the deserializer takes the bytes as they are
         const request = args.request as { protocol?: string; hostname?: string; port?: number; path?: string };
         const url = `${request.protocol ?? 'https:'}//${request.hostname ?? ''}${request.port ? `:${request.port}` : ''}${request.path ?? '/'}`;
-        const refused = nonApiAnswer(response.statusCode ?? 0, Buffer.from(bytes).toString('utf8'), url, `${service} ${String(context.commandName ?? '').replace(/Command$/, '')}`);
+        const refused = nonApiAnswer(
+          response.statusCode ?? 0,
+          Buffer.from(bytes).toString('utf8'),
+          url,
+          `${service} ${String(context.commandName ?? '').replace(/Command$/, '')}`,
+        );
         if (refused) throw refused;
         return result;
       },

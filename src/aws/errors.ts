@@ -68,7 +68,13 @@ export const Ec2LookupCode = {
   invalidInstanceType: 'InvalidInstanceType',
 } as const;
 
-const THROTTLING = new Set(['Throttling', 'ThrottlingException', 'RequestLimitExceeded', 'TooManyRequestsException', 'PriorRequestNotComplete']);
+const THROTTLING = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'TooManyRequestsException',
+  'PriorRequestNotComplete',
+]);
 
 /** Every code an error carries: `name`, and `Code` with and without the `Exception` suffix. */
 export function errorCodes(err: unknown): string[] {
@@ -89,14 +95,26 @@ export function hasCode(err: unknown, ...codes: string[]): boolean {
  */
 export function isNotFound(err: unknown): boolean {
   return errorCodes(err).some(
-    (c) => c.endsWith('.NotFound') || c.endsWith('NotFound') || c === 'NoSuchEntity' || c === 'ResourceNotFound' || c === 'NoSuchHostedZone',
+    (c) =>
+      c.endsWith('.NotFound') ||
+      c.endsWith('NotFound') ||
+      c === 'NoSuchEntity' ||
+      c === 'ResourceNotFound' ||
+      c === 'NoSuchHostedZone',
   );
 }
 
 export const isThrottling = (err: unknown): boolean => errorCodes(err).some((c) => THROTTLING.has(c));
 
 /** A request that timed out or whose connection failed (the SDK's and Node's codes). */
-const CUT_OFF = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
+const CUT_OFF = new Set([
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+]);
 
 /**
  * A failure that does not say whether AWS carried the request out: a 5xx other than throttling,
@@ -105,7 +123,9 @@ const CUT_OFF = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutExcept
 export function isInconclusive(err: unknown): boolean {
   if (isThrottling(err)) return false;
   const e = err as { $fault?: string; $metadata?: { httpStatusCode?: number } } | undefined;
-  return e?.$fault === 'server' || (e?.$metadata?.httpStatusCode ?? 0) >= 500 || errorCodes(err).some((c) => CUT_OFF.has(c));
+  return (
+    e?.$fault === 'server' || (e?.$metadata?.httpStatusCode ?? 0) >= 500 || errorCodes(err).some((c) => CUT_OFF.has(c))
+  );
 }
 export const isDependencyViolation = (err: unknown): boolean => hasCode(err, Ec2Code.dependencyViolation);
 
@@ -140,12 +160,19 @@ export async function ignoring(isExpected: (err: unknown) => boolean, call: () =
 export function nonApiAnswer(status: number, body: string, url: string, call: string): DevenvError | undefined {
   const text = body.trimStart();
   if (!text || text.startsWith('{') || text.startsWith('[')) return undefined;
-  const html = /^<(!doctype\s+html|html[\s>]|head[\s>]|body[\s>])/i.test(text) || (/^<!--/.test(text) && /<html[\s>]/i.test(text));
+  const html =
+    /^<(!doctype\s+html|html[\s>]|head[\s>]|body[\s>])/i.test(text) || (/^<!--/.test(text) && /<html[\s>]/i.test(text));
   if (text.startsWith('<') && !html) return undefined;
-  const title = html ? /<title[^>]*>([^<]*)<\/title>/i.exec(text)?.[1]?.trim().replace(/\s+/g, ' ') : text.slice(0, 120).replace(/\s+/g, ' ').trim();
+  const title = html
+    ? /<title[^>]*>([^<]*)<\/title>/i.exec(text)?.[1]?.trim().replace(/\s+/g, ' ')
+    : text.slice(0, 120).replace(/\s+/g, ' ').trim();
   const what = html ? 'an HTML page' : 'an answer that is neither JSON nor XML';
-  const err = new DevenvError('aws', `AWS answered ${status} with ${what} from ${url} (to ${call})${title ? `: "${title}"` : ''}, not an AWS API answer`, {
-    remedy: `something other than AWS answered: check the proxy settings (HTTPS_PROXY, NO_PROXY) and the network between this machine and AWS; if AWS_ENDPOINT_URL points at an emulator, it may not implement ${call}`,
-  });
+  const err = new DevenvError(
+    'aws',
+    `AWS answered ${status} with ${what} from ${url} (to ${call})${title ? `: "${title}"` : ''}, not an AWS API answer`,
+    {
+      remedy: `something other than AWS answered: check the proxy settings (HTTPS_PROXY, NO_PROXY) and the network between this machine and AWS; if AWS_ENDPOINT_URL points at an emulator, it may not implement ${call}`,
+    },
+  );
   return Object.assign(err, { $metadata: { httpStatusCode: status }, $fault: status >= 500 ? 'server' : 'client' });
 }

@@ -9,10 +9,18 @@ export interface Fix {
 }
 
 /** Runs each fix of one resource and reports it, prefixed with `subject` when the description does not name the resource. */
-export async function runFixes(ctx: Pick<AwsContext, 'report'>, fixes: Fix[], target: { logicalId: string; subject?: string }): Promise<void> {
+export async function runFixes(
+  ctx: Pick<AwsContext, 'report'>,
+  fixes: Fix[],
+  target: { logicalId: string; subject?: string },
+): Promise<void> {
   for (const fix of fixes) {
     await fix.run();
-    ctx.report.resource({ action: 'updated', logicalId: target.logicalId, message: target.subject ? `${target.subject}: ${fix.description}` : fix.description });
+    ctx.report.resource({
+      action: 'updated',
+      logicalId: target.logicalId,
+      message: target.subject ? `${target.subject}: ${fix.description}` : fix.description,
+    });
   }
 }
 
@@ -21,7 +29,12 @@ export async function runFixes(ctx: Pick<AwsContext, 'report'>, fixes: Fix[], ta
  * one that exists shows the fixes `apply` would run (a kept one with fixes becomes an update)
  * and `notes` on what cannot be changed in place.
  */
-export function planChange(probed: Change & { resource?: unknown }, planned: PlannedResource, fixes: Fix[], notes: string[] = []): Change {
+export function planChange(
+  probed: Change & { resource?: unknown },
+  planned: PlannedResource,
+  fixes: Fix[],
+  notes: string[] = [],
+): Change {
   const { resource: _live, ...change } = probed;
   if (change.action === 'create') return { ...change, detail: describeProperties(planned) };
   const lines = [...fixes.map((f) => f.description), ...notes];

@@ -52,7 +52,10 @@ type RuleContext = Pick<AwsContext, 'state' | 'report' | 'phase' | 'clock' | 'si
  * next call. A known id that describes as missing is forgotten only after the tag search also
  * misses (AWS is eventually consistent); two matches stop the run and name both.
  */
-export async function ensureResource<T>(ctx: RuleContext, spec: ResourceSpec<T>): Promise<{ resource: T; outcome: ResourceOutcome }> {
+export async function ensureResource<T>(
+  ctx: RuleContext,
+  spec: ResourceSpec<T>,
+): Promise<{ resource: T; outcome: ResourceOutcome }> {
   const known = ctx.state.resource(spec.logicalId);
   if (known?.id) {
     const live = await describeOrUndefined(spec, known.id);
@@ -66,8 +69,13 @@ export async function ensureResource<T>(ctx: RuleContext, spec: ResourceSpec<T>)
   if (found) {
     const id = spec.idOf(found);
     await ctx.state.setResource(spec.logicalId, { ...baseRecord(ctx, spec, known), id, ...attrsOf(spec, found) });
-    ctx.report.resource({ action: 'adopted', logicalId: spec.logicalId, kind: spec.kind, resourceId: id,
-      message: `adopted ${spec.kind} ${id}${known?.id && known.id !== id ? ` (the recorded ${known.id} is gone)` : ''}` });
+    ctx.report.resource({
+      action: 'adopted',
+      logicalId: spec.logicalId,
+      kind: spec.kind,
+      resourceId: id,
+      message: `adopted ${spec.kind} ${id}${known?.id && known.id !== id ? ` (the recorded ${known.id} is gone)` : ''}`,
+    });
     return { resource: found, outcome: 'adopted' };
   }
   const record = { ...baseRecord(ctx, spec, known), id: undefined };
@@ -83,7 +91,13 @@ export async function ensureResource<T>(ctx: RuleContext, spec: ResourceSpec<T>)
   const made = await createOrFind(ctx, spec, record.token);
   const id = spec.idOf(made.resource);
   await ctx.state.setResource(spec.logicalId, { ...record, id, ...attrsOf(spec, made.resource) });
-  ctx.report.resource({ action: made.outcome, logicalId: spec.logicalId, kind: spec.kind, resourceId: id, message: `${made.outcome} ${spec.kind} ${id}` });
+  ctx.report.resource({
+    action: made.outcome,
+    logicalId: spec.logicalId,
+    kind: spec.kind,
+    resourceId: id,
+    message: `${made.outcome} ${spec.kind} ${id}`,
+  });
   return made;
 }
 
@@ -114,11 +128,16 @@ export async function createOrFind<T>(
       if (spec.idempotent !== false || !isInconclusive(err)) throw err;
       const made = await lookAgain(ctx, spec);
       if (made) {
-        ctx.report.warn(`creating the ${spec.kind} failed (${messageOf(err)}), but AWS made it: using ${spec.idOf(made)}`);
+        ctx.report.warn(
+          `creating the ${spec.kind} failed (${messageOf(err)}), but AWS made it: using ${spec.idOf(made)}`,
+        );
         return { resource: made, outcome: 'adopted' };
       }
-      if (attempt >= UNTOKENED_CREATES) throw notFoundAfter(spec, err, `creating the ${spec.kind} failed ${attempt} times (last: ${messageOf(err)})`);
-      ctx.report.warn(`creating the ${spec.kind} failed (${messageOf(err)}) and no ${spec.kind} it may have made showed up; creating it again`);
+      if (attempt >= UNTOKENED_CREATES)
+        throw notFoundAfter(spec, err, `creating the ${spec.kind} failed ${attempt} times (last: ${messageOf(err)})`);
+      ctx.report.warn(
+        `creating the ${spec.kind} failed (${messageOf(err)}) and no ${spec.kind} it may have made showed up; creating it again`,
+      );
     }
   }
 }
@@ -126,13 +145,25 @@ export async function createOrFind<T>(
 class NotFoundYet extends Error {}
 
 /** `find`, again and again within CREATE_VISIBILITY until it shows something; `undefined` if it never does. */
-async function lookAgain<T>(ctx: Pick<RuleContext, 'report' | 'clock' | 'signal'>, spec: Pick<ResourceSpec<T>, 'kind' | 'find' | 'idOf'>): Promise<T | undefined> {
+async function lookAgain<T>(
+  ctx: Pick<RuleContext, 'report' | 'clock' | 'signal'>,
+  spec: Pick<ResourceSpec<T>, 'kind' | 'find' | 'idOf'>,
+): Promise<T | undefined> {
   try {
-    return await retryWithin(CREATE_VISIBILITY, (err) => err instanceof NotFoundYet, async () => {
-      const found = await findOne(spec);
-      if (!found) throw new NotFoundYet(`no ${spec.kind} found by its tags yet`);
-      return found;
-    }, { clock: ctx.clock, signal: ctx.signal, onRetry: (message) => ctx.report.progress(`looking for the ${spec.kind}: ${message}`) });
+    return await retryWithin(
+      CREATE_VISIBILITY,
+      (err) => err instanceof NotFoundYet,
+      async () => {
+        const found = await findOne(spec);
+        if (!found) throw new NotFoundYet(`no ${spec.kind} found by its tags yet`);
+        return found;
+      },
+      {
+        clock: ctx.clock,
+        signal: ctx.signal,
+        onRetry: (message) => ctx.report.progress(`looking for the ${spec.kind}: ${message}`),
+      },
+    );
   } catch (err) {
     if (err instanceof NotFoundYet) return undefined;
     throw err;
@@ -140,14 +171,21 @@ async function lookAgain<T>(ctx: Pick<RuleContext, 'report' | 'clock' | 'signal'
 }
 
 function notFoundAfter(spec: Pick<ResourceSpec<unknown>, 'kind'>, cause: unknown, what: string): DevenvError {
-  return new DevenvError('aws', `${what}, and looking for it by its tags or name for ${formatDuration(CREATE_VISIBILITY.windowMs)} found none`, {
-    remedy: `run the same command again in a few minutes: by then AWS's searches have caught up, and a ${spec.kind} devenv made is found by its tags and adopted, not made twice`,
-    cause,
-  });
+  return new DevenvError(
+    'aws',
+    `${what}, and looking for it by its tags or name for ${formatDuration(CREATE_VISIBILITY.windowMs)} found none`,
+    {
+      remedy: `run the same command again in a few minutes: by then AWS's searches have caught up, and a ${spec.kind} devenv made is found by its tags and adopted, not made twice`,
+      cause,
+    },
+  );
 }
 
 /** What `ensureResource` would do, without doing it: for `devenv plan`. */
-export async function probeResource<T>(ctx: RuleContext, spec: ResourceSpec<T>): Promise<{ action: 'keep' | 'adopt' | 'create'; resource?: T; id?: string }> {
+export async function probeResource<T>(
+  ctx: RuleContext,
+  spec: ResourceSpec<T>,
+): Promise<{ action: 'keep' | 'adopt' | 'create'; resource?: T; id?: string }> {
   const known = ctx.state.resource(spec.logicalId);
   if (known?.id) {
     const live = await describeOrUndefined(spec, known.id);
@@ -162,17 +200,43 @@ export async function probeResource<T>(ctx: RuleContext, spec: ResourceSpec<T>):
  * One live read of a resource, as the resource rule would find it: its plan line (keep, adopt or
  * create) with the live resource attached, from which `rowOf` makes its status row.
  */
-export async function inspectResource<T>(ctx: RuleContext, spec: ResourceSpec<T>, name?: string): Promise<Change & { resource?: T }> {
+export async function inspectResource<T>(
+  ctx: RuleContext,
+  spec: ResourceSpec<T>,
+  name?: string,
+): Promise<Change & { resource?: T }> {
   const p = await probeResource(ctx, spec);
-  return { phase: ctx.phase as Change['phase'], action: p.action, logicalId: spec.logicalId, kind: spec.kind, name, id: p.id, resource: p.resource };
+  return {
+    phase: ctx.phase as Change['phase'],
+    action: p.action,
+    logicalId: spec.logicalId,
+    kind: spec.kind,
+    name,
+    id: p.id,
+    resource: p.resource,
+  };
 }
 
 /** A status row for a resource from what `inspectResource` read (no second read): its live state, or `missing`. */
-export function rowOf<T>(probed: Change & { resource?: T }, stateOf: (r: T) => string, detail?: (r: T) => string | undefined): Row {
-  const row: Row = { phase: probed.phase, logicalId: probed.logicalId, kind: probed.kind, id: probed.id, state: 'missing' };
+export function rowOf<T>(
+  probed: Change & { resource?: T },
+  stateOf: (r: T) => string,
+  detail?: (r: T) => string | undefined,
+): Row {
+  const row: Row = {
+    phase: probed.phase,
+    logicalId: probed.logicalId,
+    kind: probed.kind,
+    id: probed.id,
+    state: 'missing',
+  };
   const live = probed.resource;
   if (!live) return row;
-  return { ...row, state: probed.action === 'adopt' ? `${stateOf(live)} (not in state)` : stateOf(live), detail: detail?.(live) };
+  return {
+    ...row,
+    state: probed.action === 'adopt' ? `${stateOf(live)} (not in state)` : stateOf(live),
+    detail: detail?.(live),
+  };
 }
 
 /**
@@ -180,7 +244,11 @@ export function rowOf<T>(probed: Change & { resource?: T }, stateOf: (r: T) => s
  * leaves nothing behind). NotFound counts as done. Once all are gone the record keeps only its
  * next generation, so creating it again later never reuses a token AWS may still remember.
  */
-export async function removeResource<T>(ctx: RuleContext, spec: ResourceSpec<T>, remove: (id: string, resource?: T) => Promise<void>): Promise<string[]> {
+export async function removeResource<T>(
+  ctx: RuleContext,
+  spec: ResourceSpec<T>,
+  remove: (id: string, resource?: T) => Promise<void>,
+): Promise<string[]> {
   const known = ctx.state.resource(spec.logicalId);
   const found = await spec.find();
   const targets = new Map<string, T | undefined>(found.map((r) => [spec.idOf(r), r]));
@@ -188,7 +256,13 @@ export async function removeResource<T>(ctx: RuleContext, spec: ResourceSpec<T>,
   for (const [id, resource] of targets) {
     try {
       await remove(id, resource);
-      ctx.report.resource({ action: 'deleted', logicalId: spec.logicalId, kind: spec.kind, resourceId: id, message: `deleted ${spec.kind} ${id}` });
+      ctx.report.resource({
+        action: 'deleted',
+        logicalId: spec.logicalId,
+        kind: spec.kind,
+        resourceId: id,
+        message: `deleted ${spec.kind} ${id}`,
+      });
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
@@ -208,7 +282,11 @@ async function describeOrUndefined<T>(spec: ResourceSpec<T>, id: string): Promis
 
 async function findOne<T>(spec: Pick<ResourceSpec<T>, 'kind' | 'find' | 'idOf'>): Promise<T | undefined> {
   const found = await spec.find();
-  if (found.length > 1) throw new AmbiguousResourceError(spec.kind, found.map((r) => spec.idOf(r)));
+  if (found.length > 1)
+    throw new AmbiguousResourceError(
+      spec.kind,
+      found.map((r) => spec.idOf(r)),
+    );
   return found[0];
 }
 
@@ -229,7 +307,8 @@ function attrsOf<T>(spec: ResourceSpec<T>, resource: T): Pick<ResourceRecord, 'a
 
 async function recordAttrs<T>(ctx: RuleContext, spec: ResourceSpec<T>, known: ResourceRecord, live: T): Promise<void> {
   const { attrs } = attrsOf(spec, live);
-  if (attrs && JSON.stringify(attrs) !== JSON.stringify(known.attrs)) await ctx.state.setResource(spec.logicalId, { ...known, attrs });
+  if (attrs && JSON.stringify(attrs) !== JSON.stringify(known.attrs))
+    await ctx.state.setResource(spec.logicalId, { ...known, attrs });
 }
 
 /**
@@ -241,12 +320,20 @@ async function recordAttrs<T>(ctx: RuleContext, spec: ResourceSpec<T>, known: Re
  */
 export function deriveToken(ctx: Pick<AwsContext, 'state'>, logicalId: string, generation: number): string {
   const { project, region, account = '', createdAt } = ctx.state.data;
-  return createHash('sha256').update([project, account, region, createdAt, logicalId, String(generation)].join('\0')).digest('hex').slice(0, 32);
+  return createHash('sha256')
+    .update([project, account, region, createdAt, logicalId, String(generation)].join('\0'))
+    .digest('hex')
+    .slice(0, 32);
 }
 
 /** Starts a fresh generation of a resource (a replaced host): the next create gets a new token. */
 export async function bumpGeneration(ctx: RuleContext, logicalId: string): Promise<void> {
   const known = ctx.state.resource(logicalId);
   const generation = (known?.generation ?? 0) + 1;
-  await ctx.state.setResource(logicalId, { kind: known?.kind ?? logicalId, phase: ctx.phase, ...(known?.developer ? { developer: known.developer } : {}), generation });
+  await ctx.state.setResource(logicalId, {
+    kind: known?.kind ?? logicalId,
+    phase: ctx.phase,
+    ...(known?.developer ? { developer: known.developer } : {}),
+    generation,
+  });
 }

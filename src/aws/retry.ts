@@ -15,9 +15,17 @@ export const IAM_PROPAGATION: ConsistencyWindow = { name: 'IAM propagation', win
  * A create without a token that failed in transit may still have made its resource, which a
  * search by tags shows only after a while (EC2 describe calls are eventually consistent [ec2-ec]).
  */
-export const CREATE_VISIBILITY: ConsistencyWindow = { name: 'the resource a failed create may have made to show up', windowMs: 60_000, intervalMs: 5_000 };
+export const CREATE_VISIBILITY: ConsistencyWindow = {
+  name: 'the resource a failed create may have made to show up',
+  windowMs: 60_000,
+  intervalMs: 5_000,
+};
 /** A resource just deleted can still be referenced for a while (ENIs of an ALB, a terminating instance). */
-export const DEPENDENCY_RELEASE: ConsistencyWindow = { name: 'dependent resources to be released', windowMs: 5 * 60_000, intervalMs: 10_000 };
+export const DEPENDENCY_RELEASE: ConsistencyWindow = {
+  name: 'dependent resources to be released',
+  windowMs: 5 * 60_000,
+  intervalMs: 10_000,
+};
 
 export interface RetryOptions {
   clock: Clock;
@@ -27,7 +35,12 @@ export interface RetryOptions {
 }
 
 /** Retries `fn` while `isTransient(err)`, for at most the window; then throws the last error, saying how long it tried. */
-export async function retryWithin<T>(window: ConsistencyWindow, isTransient: (err: unknown) => boolean, fn: () => Promise<T>, o: RetryOptions): Promise<T> {
+export async function retryWithin<T>(
+  window: ConsistencyWindow,
+  isTransient: (err: unknown) => boolean,
+  fn: () => Promise<T>,
+  o: RetryOptions,
+): Promise<T> {
   const started = o.clock.now();
   for (;;) {
     try {

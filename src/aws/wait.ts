@@ -62,7 +62,8 @@ export interface WaitOptions {
  * wait is never a bare "timed out".
  */
 export async function waitFor<T>(
-  poll: () => Promise<{ done: boolean; value: T; seen: string }>, o: WaitOptions,
+  poll: () => Promise<{ done: boolean; value: T; seen: string }>,
+  o: WaitOptions,
 ): Promise<T> {
   const started = o.clock.now();
   for (;;) {

@@ -8,25 +8,55 @@ export const recordId = (developer: string) => `record/${developer}`;
 export function certBlueprint(model: Model): PlannedResource[] {
   const domain = model.config.baseDomain;
   return [
-    awsResource(model, 'cert', 'ACM certificate', { domain: `*.${domain}`, alternativeNames: [domain], validation: 'DNS' }),
+    awsResource(model, 'cert', 'ACM certificate', {
+      domain: `*.${domain}`,
+      alternativeNames: [domain],
+      validation: 'DNS',
+    }),
     // Route 53 records carry no tags; ACM gives the names once the certificate is requested.
-    { ...awsResource(model, 'cert/validation', 'DNS record', { type: 'CNAME (ACM validation, kept for renewal)', zone: model.config.hostedZoneId }), tags: {} },
+    {
+      ...awsResource(model, 'cert/validation', 'DNS record', {
+        type: 'CNAME (ACM validation, kept for renewal)',
+        zone: model.config.hostedZoneId,
+      }),
+      tags: {},
+    },
   ];
 }
 
 /** The Strict-Transport-Security value the HTTPS listener sends: `max-age=31536000; includeSubDomains`. */
-export const hstsHeader = (hsts: Model['config']['alb']['hsts']): string => `max-age=${hsts.maxAgeSeconds}${hsts.includeSubDomains ? '; includeSubDomains' : ''}`;
+export const hstsHeader = (hsts: Model['config']['alb']['hsts']): string =>
+  `max-age=${hsts.maxAgeSeconds}${hsts.includeSubDomains ? '; includeSubDomains' : ''}`;
 
 export function albBlueprint(model: Model): PlannedResource[] {
   return [
     awsResource(model, 'alb', 'load balancer', {
-      scheme: 'internet-facing', subnets: ['subnet/a', 'subnet/b'], securityGroup: 'sg/alb',
-      idleTimeoutSeconds: model.config.alb.idleTimeoutSeconds, http2: true, dropInvalidHeaderFields: true, preserveHostHeader: true,
+      scheme: 'internet-facing',
+      subnets: ['subnet/a', 'subnet/b'],
+      securityGroup: 'sg/alb',
+      idleTimeoutSeconds: model.config.alb.idleTimeoutSeconds,
+      http2: true,
+      dropInvalidHeaderFields: true,
+      preserveHostHeader: true,
     }),
-    ...model.developers.map((d) => awsResource(model, targetGroupId(d.name), 'target group', {
-      port: d.port, protocol: 'HTTP', healthCheck: '/healthz (200) every 30 s, timeout 5 s, healthy 2, unhealthy 3', deregistrationDelaySeconds: 30, target: 'instance',
-    }, d.name)),
-    ...(model.config.alb.httpRedirect ? [awsResource(model, 'listener/http', 'listener', { port: 80, default: 'redirect to HTTPS (301)' })] : []),
+    ...model.developers.map((d) =>
+      awsResource(
+        model,
+        targetGroupId(d.name),
+        'target group',
+        {
+          port: d.port,
+          protocol: 'HTTP',
+          healthCheck: '/healthz (200) every 30 s, timeout 5 s, healthy 2, unhealthy 3',
+          deregistrationDelaySeconds: 30,
+          target: 'instance',
+        },
+        d.name,
+      ),
+    ),
+    ...(model.config.alb.httpRedirect
+      ? [awsResource(model, 'listener/http', 'listener', { port: 80, default: 'redirect to HTTPS (301)' })]
+      : []),
   ];
 }
 
@@ -34,15 +64,33 @@ export function albBlueprint(model: Model): PlannedResource[] {
 export function httpsBlueprint(model: Model): PlannedResource[] {
   return [
     awsResource(model, 'listener/https', 'listener', {
-      port: 443, certificate: 'cert', sslPolicy: model.config.alb.sslPolicy, default: 'fixed 404', strictTransportSecurity: hstsHeader(model.config.alb.hsts),
+      port: 443,
+      certificate: 'cert',
+      sslPolicy: model.config.alb.sslPolicy,
+      default: 'fixed 404',
+      strictTransportSecurity: hstsHeader(model.config.alb.hsts),
     }),
-    ...model.developers.map((d) => awsResource(model, `rule/${d.name}`, 'listener rule', { host: d.hostname, priority: d.priority, forwardTo: `tg/${d.name}` }, d.name)),
+    ...model.developers.map((d) =>
+      awsResource(
+        model,
+        `rule/${d.name}`,
+        'listener rule',
+        { host: d.hostname, priority: d.priority, forwardTo: `tg/${d.name}` },
+        d.name,
+      ),
+    ),
   ];
 }
 
 export function dnsBlueprint(model: Model): PlannedResource[] {
   return model.developers.map((d) => ({
-    ...awsResource(model, recordId(d.name), 'DNS record', { type: 'A (alias to alb)', zone: model.config.hostedZoneId }, d.name),
+    ...awsResource(
+      model,
+      recordId(d.name),
+      'DNS record',
+      { type: 'A (alias to alb)', zone: model.config.hostedZoneId },
+      d.name,
+    ),
     name: d.hostname,
     tags: {},
   }));

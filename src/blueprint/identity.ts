@@ -5,7 +5,8 @@ import { awsResource, type PlannedResource, type PropertyValue } from './types.j
 /** What a developer's secret holds: the last part of its name and of its logical id. */
 export type SecretContent = 'password' | 'anthropic-api-key';
 
-export const secretName = (model: Pick<Model, 'project'>, developer: string, what: SecretContent) => `${model.project}/${developer}/${what}`;
+export const secretName = (model: Pick<Model, 'project'>, developer: string, what: SecretContent) =>
+  `${model.project}/${developer}/${what}`;
 export const logGroupPrefix = (model: Pick<Model, 'project'>) => `/aws/ec2/${model.project}`;
 
 /** The seed scripts' names, kept so the host's role reads the same in the console as before. */
@@ -20,10 +21,11 @@ export const METRICS_NAMESPACE = 'CWAgent';
 
 /** The AWS partition of a region: ARNs and some service principals differ between them. */
 export const partitionOf = (region: string): 'aws' | 'aws-cn' | 'aws-us-gov' =>
-  (region.startsWith('cn-') ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws');
+  region.startsWith('cn-') ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws';
 
 /** EC2's service principal: `ec2.amazonaws.com.cn` in the China Regions, `ec2.amazonaws.com` elsewhere. */
-export const ec2ServicePrincipal = (region: string): string => (partitionOf(region) === 'aws-cn' ? 'ec2.amazonaws.com.cn' : 'ec2.amazonaws.com');
+export const ec2ServicePrincipal = (region: string): string =>
+  partitionOf(region) === 'aws-cn' ? 'ec2.amazonaws.com.cn' : 'ec2.amazonaws.com';
 
 export const ec2TrustPolicy = (region: string) => ({
   Version: '2012-10-17',
@@ -32,7 +34,8 @@ export const ec2TrustPolicy = (region: string) => ({
 
 /** The host role's inline policy: this project's secrets and log groups only. */
 export function hostPolicy(model: Pick<Model, 'project' | 'region'>, account: string) {
-  const arn = (service: string, resource: string) => `arn:${partitionOf(model.region)}:${service}:${model.region}:${account}:${resource}`;
+  const arn = (service: string, resource: string) =>
+    `arn:${partitionOf(model.region)}:${service}:${model.region}:${account}:${resource}`;
   return {
     Version: '2012-10-17',
     Statement: [
@@ -71,12 +74,29 @@ export function hostPolicy(model: Pick<Model, 'project' | 'region'>, account: st
 export function iamBlueprint(model: Model): PlannedResource[] {
   const names = iamNames(model);
   const account = model.config.accountId ?? '<account>';
-  const role = awsResource(model, 'iam/role', 'IAM role', { trust: ec2ServicePrincipal(model.region) }, undefined, names.role);
+  const role = awsResource(
+    model,
+    'iam/role',
+    'IAM role',
+    { trust: ec2ServicePrincipal(model.region) },
+    undefined,
+    names.role,
+  );
   return [
     role,
-    awsResource(model, 'iam/policy', 'IAM inline policy', {
-      allows: hostPolicy(model, account).Statement.map((s) => `${[s.Action].flat().join(', ')} on ${s.Resource}${s.Condition ? ` if ${JSON.stringify(s.Condition.StringEquals)}` : ''}`),
-    }, undefined, names.policy),
+    awsResource(
+      model,
+      'iam/policy',
+      'IAM inline policy',
+      {
+        allows: hostPolicy(model, account).Statement.map(
+          (s) =>
+            `${[s.Action].flat().join(', ')} on ${s.Resource}${s.Condition ? ` if ${JSON.stringify(s.Condition.StringEquals)}` : ''}`,
+        ),
+      },
+      undefined,
+      names.policy,
+    ),
     awsResource(model, 'iam/profile', 'instance profile', { role: role.name }, undefined, names.profile),
   ];
 }
@@ -96,15 +116,22 @@ export function developerSecrets(model: Model): DeveloperSecret[] {
     developer: d,
     holds,
     planned: awsResource(
-      model, `secret/${d.name}/${holds}`, 'secret', properties, d.name, secretName(model, d.name, holds),
+      model,
+      `secret/${d.name}/${holds}`,
+      'secret',
+      properties,
+      d.name,
+      secretName(model, d.name, holds),
     ),
   });
   return model.developers.flatMap((d) => [
     secret(d, 'password', { generated: 'random, 24 letters and digits' }),
     ...(d.anthropicApiKey
-      ? [secret(d, 'anthropic-api-key', {
-        from: 'file' in d.anthropicApiKey ? `file ${d.anthropicApiKey.file}` : `$${d.anthropicApiKey.env}`,
-      })]
+      ? [
+          secret(d, 'anthropic-api-key', {
+            from: 'file' in d.anthropicApiKey ? `file ${d.anthropicApiKey.file}` : `$${d.anthropicApiKey.env}`,
+          }),
+        ]
       : []),
   ]);
 }

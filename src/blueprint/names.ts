@@ -53,10 +53,13 @@ export type AwsKind = keyof typeof NAME_RULES;
 const HASH_LENGTH = 8;
 
 function fits(rule: NameRule, name: string): boolean {
-  return name.length > 0 && name.length <= rule.max
-    && [...name].every((c) => rule.chars.test(c))
-    && !(rule.alnumEnds && (/^[^A-Za-z0-9]/.test(name) || /[^A-Za-z0-9]$/.test(name)))
-    && !(rule.reserved ?? []).some((p) => name.toLowerCase().startsWith(p));
+  return (
+    name.length > 0 &&
+    name.length <= rule.max &&
+    [...name].every((c) => rule.chars.test(c)) &&
+    !(rule.alnumEnds && (/^[^A-Za-z0-9]/.test(name) || /[^A-Za-z0-9]$/.test(name))) &&
+    !(rule.reserved ?? []).some((p) => name.toLowerCase().startsWith(p))
+  );
 }
 
 /**

@@ -7,8 +7,18 @@ export function vpcBlueprint(model: Model): PlannedResource[] {
   const { vpcCidr, subnetCidrs } = model.config.network;
   return [
     awsResource(model, 'vpc', 'VPC', { cidr: vpcCidr, dnsHostnames: true, dnsSupport: true }),
-    awsResource(model, 'subnet/a', 'subnet', { cidr: subnetCidrs[0], availabilityZone: model.hostAz, mapPublicIpOnLaunch: true, use: 'host and ALB' }),
-    awsResource(model, 'subnet/b', 'subnet', { cidr: subnetCidrs[1], availabilityZone: model.albAz, mapPublicIpOnLaunch: true, use: 'ALB' }),
+    awsResource(model, 'subnet/a', 'subnet', {
+      cidr: subnetCidrs[0],
+      availabilityZone: model.hostAz,
+      mapPublicIpOnLaunch: true,
+      use: 'host and ALB',
+    }),
+    awsResource(model, 'subnet/b', 'subnet', {
+      cidr: subnetCidrs[1],
+      availabilityZone: model.albAz,
+      mapPublicIpOnLaunch: true,
+      use: 'ALB',
+    }),
     awsResource(model, 'igw', 'internet gateway', { attachedTo: 'vpc' }),
     awsResource(model, 'rtb', 'route table', { routes: ['0.0.0.0/0 → igw'], associations: ['subnet/a', 'subnet/b'] }),
   ];
@@ -29,23 +39,47 @@ export function ingressRules(model: Model): { alb: IngressRule[]; host: IngressR
   const ports = [...(httpRedirect ? [80] : []), 443];
   const origin = (cidr: string) => (cidr === '0.0.0.0/0' || cidr === '::/0' ? 'anywhere' : 'alb.allowedCidrs');
   return {
-    alb: ports.flatMap((port) => allowedCidrs.map((cidr) => ({
-      fromPort: port, toPort: port, source: canonicalCidr(cidr),
-      description: port === 80 ? `HTTP from ${origin(cidr)} (redirected to HTTPS)` : `HTTPS from ${origin(cidr)}`,
-    }))),
+    alb: ports.flatMap((port) =>
+      allowedCidrs.map((cidr) => ({
+        fromPort: port,
+        toPort: port,
+        source: canonicalCidr(cidr),
+        description: port === 80 ? `HTTP from ${origin(cidr)} (redirected to HTTPS)` : `HTTPS from ${origin(cidr)}`,
+      })),
+    ),
     host: [
       { fromPort: from, toPort: to, source: 'sg/alb', description: 'code-server containers, from the ALB only' },
-      ...adminCidrsOf(model.config.ssh).map((cidr) => ({ fromPort: 22, toPort: 22, source: cidr, description: 'SSH from the admin network' })),
+      ...adminCidrsOf(model.config.ssh).map((cidr) => ({
+        fromPort: 22,
+        toPort: 22,
+        source: cidr,
+        description: 'SSH from the admin network',
+      })),
     ],
   };
 }
 
-const show = (rules: IngressRule[]) => rules.map((r) => `tcp ${r.fromPort === r.toPort ? r.fromPort : `${r.fromPort}-${r.toPort}`} from ${r.source}`);
+const show = (rules: IngressRule[]) =>
+  rules.map((r) => `tcp ${r.fromPort === r.toPort ? r.fromPort : `${r.fromPort}-${r.toPort}`} from ${r.source}`);
 
 export function sgBlueprint(model: Model): PlannedResource[] {
   const rules = ingressRules(model);
   return [
-    awsResource(model, 'sg/alb', 'security group', { description: 'devenv ALB: HTTP and HTTPS from anywhere', ingress: show(rules.alb) }, undefined, `${model.project}-alb-sg`),
-    awsResource(model, 'sg/host', 'security group', { description: 'devenv host: code-server from the ALB, SSH from the admin network', ingress: show(rules.host) }, undefined, `${model.project}-host-sg`),
+    awsResource(
+      model,
+      'sg/alb',
+      'security group',
+      { description: 'devenv ALB: HTTP and HTTPS from anywhere', ingress: show(rules.alb) },
+      undefined,
+      `${model.project}-alb-sg`,
+    ),
+    awsResource(
+      model,
+      'sg/host',
+      'security group',
+      { description: 'devenv host: code-server from the ALB, SSH from the admin network', ingress: show(rules.host) },
+      undefined,
+      `${model.project}-host-sg`,
+    ),
   ];
 }

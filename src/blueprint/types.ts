@@ -24,9 +24,21 @@ export interface PlannedResource {
  * given) in the Name tag; its AWS name is the full name made valid for its kind's API (awsName).
  */
 export function awsResource(
-  model: Model, logicalId: string, kind: AwsKind, properties: Record<string, PropertyValue>, developer?: string, fullName = resourceName(model, logicalId),
+  model: Model,
+  logicalId: string,
+  kind: AwsKind,
+  properties: Record<string, PropertyValue>,
+  developer?: string,
+  fullName = resourceName(model, logicalId),
 ): PlannedResource {
-  return { logicalId, kind, name: awsName(kind, fullName), developer, properties, tags: { ...tagsFor(model, logicalId, developer), Name: fullName } };
+  return {
+    logicalId,
+    kind,
+    name: awsName(kind, fullName),
+    developer,
+    properties,
+    tags: { ...tagsFor(model, logicalId, developer), Name: fullName },
+  };
 }
 
 /** Finds a planned resource by logical id; a missing one is a programming error. */

@@ -13,7 +13,9 @@ export function containerVerdict(developer: string, s: ContainerState | undefine
   const logs = `\`docker logs ${name}\` on the host; \`devenv up\` starts it again`;
   if (!s) return fail(CHECK_CONTAINER, `${name} does not exist`, '`devenv up` (containers phase) creates it');
   const seen = `${name} ${s.status}${s.status === 'running' && s.health ? `, ${s.health}` : ''}${s.restarts ? `, restarted ${s.restarts} times` : ''}`;
-  return s.status === 'running' && s.health === 'healthy' ? pass(CHECK_CONTAINER, seen) : fail(CHECK_CONTAINER, seen, logs);
+  return s.status === 'running' && s.health === 'healthy'
+    ? pass(CHECK_CONTAINER, seen)
+    : fail(CHECK_CONTAINER, seen, logs);
 }
 
 /**
@@ -29,25 +31,42 @@ const starting = (s: ContainerState | undefined) => s?.status === 'running' && s
  * again every 5 s for as long as some container is still `starting` (bounded: those still starting
  * at the end fail their check).
  */
-export async function containerChecks(ctx: Pick<AwsContext, 'clock' | 'signal' | 'report'> & { ssh(): Promise<RemoteHost> }, developers: string[]): Promise<TestCheckResult[]> {
+export async function containerChecks(
+  ctx: Pick<AwsContext, 'clock' | 'signal' | 'report'> & { ssh(): Promise<RemoteHost> },
+  developers: string[],
+): Promise<TestCheckResult[]> {
   let states = new Map<string, ContainerState>();
   try {
     const host = await ctx.ssh();
     const waiting = () => developers.filter((d) => starting(states.get(d)));
-    await waitFor(async () => {
-      states = await containerStates(host, developers);
-      return { done: waiting().length === 0, value: undefined, seen: `starting: ${waiting().join(', ')}` };
-    }, {
-      what: 'the containers\' healthchecks', timeoutMs: CONTAINER_WAIT_MS, intervalMs: CONTAINER_POLL_MS, clock: ctx.clock, signal: ctx.signal,
-      progress: (m) => ctx.report.progress(m),
-    }).catch((err: unknown) => {
+    await waitFor(
+      async () => {
+        states = await containerStates(host, developers);
+        return { done: waiting().length === 0, value: undefined, seen: `starting: ${waiting().join(', ')}` };
+      },
+      {
+        what: "the containers' healthchecks",
+        timeoutMs: CONTAINER_WAIT_MS,
+        intervalMs: CONTAINER_POLL_MS,
+        clock: ctx.clock,
+        signal: ctx.signal,
+        progress: (m) => ctx.report.progress(m),
+      },
+    ).catch((err: unknown) => {
       // Out of time: the containers still `starting` fail their check below.
       if (!(err instanceof WaitTimeoutError)) throw err;
     });
   } catch (err) {
     if (err instanceof InterruptedError) throw err;
     const why = messageOf(err).split('\n')[0];
-    return developers.map((developer) => ({ developer, ...fail(CHECK_CONTAINER, `could not ask the host: ${why}`, 'the instance status check; SSH to the host (`ssh.host`, the admin CIDR)') }));
+    return developers.map((developer) => ({
+      developer,
+      ...fail(
+        CHECK_CONTAINER,
+        `could not ask the host: ${why}`,
+        'the instance status check; SSH to the host (`ssh.host`, the admin CIDR)',
+      ),
+    }));
   }
   return developers.map((developer) => ({ developer, ...containerVerdict(developer, states.get(developer)) }));
 }

@@ -55,28 +55,44 @@ export interface RequestOptions {
 export function fetchPage(e: Endpoint, o: RequestOptions): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
     const send = o.scheme === 'https' ? httpsRequest : httpRequest;
-    const req = send({
-      ...connectOptions(e, o.scheme),
-      method: o.method ?? 'GET',
-      path: o.path,
-      headers: { Host: e.hostname, ...o.headers, ...(o.body !== undefined ? { 'Content-Length': String(Buffer.byteLength(o.body)) } : {}) },
-    }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        if (body.length < BODY_LIMIT) body += chunk;
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer within ${(e.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 1000}s`), { code: 'ETIMEDOUT' })));
+    const req = send(
+      {
+        ...connectOptions(e, o.scheme),
+        method: o.method ?? 'GET',
+        path: o.path,
+        headers: {
+          Host: e.hostname,
+          ...o.headers,
+          ...(o.body !== undefined ? { 'Content-Length': String(Buffer.byteLength(o.body)) } : {}),
+        },
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          if (body.length < BODY_LIMIT) body += chunk;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () =>
+      req.destroy(
+        Object.assign(new Error(`no answer within ${(e.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 1000}s`), {
+          code: 'ETIMEDOUT',
+        }),
+      ),
+    );
     req.on('error', reject);
     req.end(o.body);
   });
 }
 
 /** A websocket upgrade: resolves the status the server answered (101 when it switched protocols). */
-export function upgradeStatus(e: Endpoint, o: { path: string; headers: Record<string, string>; scheme?: 'http' | 'https' }): Promise<number> {
+export function upgradeStatus(
+  e: Endpoint,
+  o: { path: string; headers: Record<string, string>; scheme?: 'http' | 'https' },
+): Promise<number> {
   const scheme = o.scheme ?? 'https';
   return new Promise((resolve, reject) => {
     const req = (scheme === 'https' ? httpsRequest : httpRequest)({
@@ -124,7 +140,14 @@ export interface CertificateSeen {
 export function peerCertificate(e: Endpoint): Promise<CertificateSeen> {
   return new Promise((resolve, reject) => {
     const o = connectOptions(e, 'https');
-    const socket = tlsConnect({ host: o.host, port: o.port, servername: e.hostname, ...(e.ca ? { ca: e.ca } : {}), rejectUnauthorized: false, timeout: o.timeout });
+    const socket = tlsConnect({
+      host: o.host,
+      port: o.port,
+      servername: e.hostname,
+      ...(e.ca ? { ca: e.ca } : {}),
+      rejectUnauthorized: false,
+      timeout: o.timeout,
+    });
     socket.once('secureConnect', () => {
       const cert: PeerCertificate = socket.getPeerCertificate();
       const nameError = checkServerIdentity(e.hostname, cert)?.message;

@@ -36,23 +36,39 @@ const firstBuild = (session: Session) => !Object.values(session.state.data.phase
 
 /** The changes the phases about to run would make (read-only); a phase that cannot be read is left to `apply` to report. */
 async function planOf(session: Session, names: PhaseName[]): Promise<Change[]> {
-  const planned = await Promise.all(names.filter((n) => n !== 'validate').map(async (name) => {
-    const phase = await session.loadPhase(name);
-    return phase ? phase.plan(session.context(name)).catch(() => [] as Change[]) : [];
-  }));
+  const planned = await Promise.all(
+    names
+      .filter((n) => n !== 'validate')
+      .map(async (name) => {
+        const phase = await session.loadPhase(name);
+        return phase ? phase.plan(session.context(name)).catch(() => [] as Change[]) : [];
+      }),
+  );
   return planned.flat();
 }
 
 /** A replace the phase itself refuses without its flag is no change this run makes (the host without --replace-host). */
 function destructive(changes: Change[], session: Session): Change[] {
   const o = session.context('validate').options;
-  return changes.filter((c) => c.action === 'delete' || (c.action === 'replace' && (c.phase !== 'ec2' || o.replaceHost === true) && (c.phase !== 'dns' || o.takeOverDns === true)));
+  return changes.filter(
+    (c) =>
+      c.action === 'delete' ||
+      (c.action === 'replace' &&
+        (c.phase !== 'ec2' || o.replaceHost === true) &&
+        (c.phase !== 'dns' || o.takeOverDns === true)),
+  );
 }
 
-const describe = (c: Change) => `${c.action} ${c.phase} ${c.kind} ${c.name ?? c.id ?? c.logicalId}${c.detail ? ` (${c.detail})` : ''}`;
+const describe = (c: Change) =>
+  `${c.action} ${c.phase} ${c.kind} ${c.name ?? c.id ?? c.logicalId}${c.detail ? ` (${c.detail})` : ''}`;
 
 /** Asks (or refuses) before `up` changes anything, as described above; returns when `up` may go on. */
-export async function confirmUp(session: Session, reporter: Reporter, names: PhaseName[], o: { io: Io; yes: boolean }): Promise<void> {
+export async function confirmUp(
+  session: Session,
+  reporter: Reporter,
+  names: PhaseName[],
+  o: { io: Io; yes: boolean },
+): Promise<void> {
   if (o.yes) return;
   const terminal = o.io.stdin.isTTY === true;
   const first = terminal && firstBuild(session);
@@ -61,11 +77,20 @@ export async function confirmUp(session: Session, reporter: Reporter, names: Pha
   const doomed = destructive(changes, session);
   if (doomed.length === 0 && !first) return;
   if (!terminal) {
-    throw configError(`up would delete or replace ${doomed.length === 1 ? 'this' : `these ${doomed.length}`} without asking, and stdin is not a terminal to ask on; nothing was changed:\n${doomed.map((c) => `  - ${describe(c)}`).join('\n')}`,
-      'run `devenv plan` to see every change, then run `devenv up --yes` to make them');
+    throw configError(
+      `up would delete or replace ${doomed.length === 1 ? 'this' : `these ${doomed.length}`} without asking, and stdin is not a terminal to ask on; nothing was changed:\n${doomed.map((c) => `  - ${describe(c)}`).join('\n')}`,
+      'run `devenv plan` to see every change, then run `devenv up --yes` to make them',
+    );
   }
   reporter.emit({ type: 'step', message: summaryLine(countChanges(changes)) });
   for (const c of doomed) reporter.emit({ type: 'warn', message: `will ${describe(c)}` });
-  const answer = await ask(o.io, `${first ? `This builds ${session.config.project} in ${session.config.region}` : `This deletes or replaces the ${doomed.length} above`}. Go ahead? Only "yes" goes ahead: `, 'up');
-  if (answer.trim().toLowerCase() !== 'yes') throw new DevenvError('config', 'up cancelled: the answer was not "yes"; nothing was changed', { remedy: 'run `devenv plan` to see every change, then run `devenv up` again and answer yes (or pass --yes)' });
+  const answer = await ask(
+    o.io,
+    `${first ? `This builds ${session.config.project} in ${session.config.region}` : `This deletes or replaces the ${doomed.length} above`}. Go ahead? Only "yes" goes ahead: `,
+    'up',
+  );
+  if (answer.trim().toLowerCase() !== 'yes')
+    throw new DevenvError('config', 'up cancelled: the answer was not "yes"; nothing was changed', {
+      remedy: 'run `devenv plan` to see every change, then run `devenv up` again and answer yes (or pass --yes)',
+    });
 }

@@ -8,7 +8,12 @@ import type { Developer, Model } from '../config/model.js';
 import { configError, DevenvError } from '../errors.js';
 import { removeOnExit, writeOwnerOnlyFile } from '../files.js';
 import {
-  COMBINED_CSV, credentialFileName, renderCredential, renderCsv, type Credential, type CredentialFormat,
+  COMBINED_CSV,
+  credentialFileName,
+  renderCredential,
+  renderCsv,
+  type Credential,
+  type CredentialFormat,
 } from '../secrets/credential-files.js';
 import { runningDevelopers } from '../phases/containers.js';
 import type { Reporter } from '../ui/events.js';
@@ -42,10 +47,19 @@ const passwordSecret = (model: Model, developer: string) => secretName(model, de
  * first AWS call, and every password is read before the first file is written: a refusal or a
  * missing secret writes nothing.
  */
-export async function exportCredentials(session: Session, o: ExportOptions, stdout: NodeJS.WritableStream, reporter: Reporter): Promise<void> {
+export async function exportCredentials(
+  session: Session,
+  o: ExportOptions,
+  stdout: NodeJS.WritableStream,
+  reporter: Reporter,
+): Promise<void> {
   try {
     if (o.developer !== undefined) {
-      if (o.out !== undefined || o.force) throw configError('--developer prints to stdout and writes no file, so it takes neither --out nor --force', 'leave out --developer to write the files, or --out/--force to print one developer\'s login');
+      if (o.out !== undefined || o.force)
+        throw configError(
+          '--developer prints to stdout and writes no file, so it takes neither --out nor --force',
+          "leave out --developer to write the files, or --out/--force to print one developer's login",
+        );
       const developer = developerNamed(session.model, o.developer);
       await session.verifyAccount();
       const [credential] = await readCredentials(session.aws.secrets, session.model, [developer]);
@@ -57,22 +71,40 @@ export async function exportCredentials(session: Session, o: ExportOptions, stdo
     await checkTarget(dir, names, o.force);
     await session.verifyAccount();
     const credentials = await readCredentials(session.aws.secrets, session.model, session.model.developers);
-    const files = new Map(credentials.map((c) => [credentialFileName(c.developer, o.format), renderCredential(c, o.format)]));
+    const files = new Map(
+      credentials.map((c) => [credentialFileName(c.developer, o.format), renderCredential(c, o.format)]),
+    );
     files.set(COMBINED_CSV, renderCsv(credentials));
     await writeFiles(dir, files, o.force);
-    reporter.emit({ type: 'step', message: `wrote the logins of ${credentials.length} developer${credentials.length === 1 ? '' : 's'} to ${dir} (files 0600, folder 0700): ${[...files.keys()].join(', ')}` });
-    reporter.emit({ type: 'warn', message: 'these files hold passwords: give each developer their own file only, then delete them' });
+    reporter.emit({
+      type: 'step',
+      message: `wrote the logins of ${credentials.length} developer${credentials.length === 1 ? '' : 's'} to ${dir} (files 0600, folder 0700): ${[...files.keys()].join(', ')}`,
+    });
+    reporter.emit({
+      type: 'warn',
+      message: 'these files hold passwords: give each developer their own file only, then delete them',
+    });
     const started = runningDevelopers(session);
-    for (const d of session.model.developers.filter((x) => !started.includes(x.name))) reporter.emit({ type: 'warn', message: `${d.name} has no container yet (the containers phase has not started it): ${d.url} answers once \`devenv up\` has` });
+    for (const d of session.model.developers.filter((x) => !started.includes(x.name)))
+      reporter.emit({
+        type: 'warn',
+        message: `${d.name} has no container yet (the containers phase has not started it): ${d.url} answers once \`devenv up\` has`,
+      });
   } finally {
     await session.close();
   }
 }
 
-async function readCredentials(sm: Session['aws']['secrets'], model: Model, developers: Developer[]): Promise<Credential[]> {
+async function readCredentials(
+  sm: Session['aws']['secrets'],
+  model: Model,
+  developers: Developer[],
+): Promise<Credential[]> {
   const ids = developers.map((d) => passwordSecret(model, d.name));
   const { values, errors } = await readSecretValues(sm, ids);
-  const problems = developers.flatMap((d, i) => (values.has(ids[i]) ? [] : [unreadable(d.name, ids[i], errors.get(ids[i]))]));
+  const problems = developers.flatMap((d, i) =>
+    values.has(ids[i]) ? [] : [unreadable(d.name, ids[i], errors.get(ids[i]))],
+  );
   if (problems.length > 0) {
     throw new DevenvError('phase', `cannot export: ${problems.map((p) => p.message).join('; ')}; nothing was written`, {
       remedy: [...new Set(problems.map((p) => p.remedy))].join('; '),
@@ -84,13 +116,21 @@ async function readCredentials(sm: Session['aws']['secrets'], model: Model, deve
 const UP_FIXES = 'run `devenv up`: it creates a missing password secret and restores one scheduled for deletion';
 
 /** Why a developer's password could not be read, from Secrets Manager's error code (its messages never hold a value). */
-function unreadable(developer: string, secretId: string, error: SecretReadError | undefined): { message: string; remedy: string } {
-  if (error?.code === 'ResourceNotFoundException') return { message: `${developer} has no password secret ${secretId}`, remedy: UP_FIXES };
+function unreadable(
+  developer: string,
+  secretId: string,
+  error: SecretReadError | undefined,
+): { message: string; remedy: string } {
+  if (error?.code === 'ResourceNotFoundException')
+    return { message: `${developer} has no password secret ${secretId}`, remedy: UP_FIXES };
   if (error?.code === 'InvalidRequestException' && /deletion|deleted/i.test(error.message)) {
     return { message: `${developer}'s password secret ${secretId} is scheduled for deletion`, remedy: UP_FIXES };
   }
   const why = error ? `${error.code}${error.message ? `: ${error.message}` : ''}` : 'it holds no text value';
-  return { message: `${developer}'s password secret ${secretId} could not be read (${why})`, remedy: `check that these credentials may call secretsmanager:GetSecretValue and BatchGetSecretValue on ${secretId}` };
+  return {
+    message: `${developer}'s password secret ${secretId} could not be read (${why})`,
+    remedy: `check that these credentials may call secretsmanager:GetSecretValue and BatchGetSecretValue on ${secretId}`,
+  };
 }
 
 /**
@@ -102,19 +142,29 @@ async function checkTarget(dir: string, names: string[], force: boolean): Promis
     if (err.code === 'ENOENT') return undefined;
     throw configError(`--out ${dir}: ${err.message}`, 'choose a folder you can write to');
   });
-  if (folder && !folder.isDirectory()) throw configError(`--out ${dir} is not a folder`, 'give --out a folder (devenv creates it when missing)');
+  if (folder && !folder.isDirectory())
+    throw configError(`--out ${dir} is not a folder`, 'give --out a folder (devenv creates it when missing)');
   if (folder && (folder.mode & 0o077) !== 0) {
-    throw configError(`--out ${dir} is open to other users (mode ${(folder.mode & 0o777).toString(8)}), and the files would hold passwords`,
-      `run \`chmod 700 ${dir}\`, or choose another folder with --out (devenv creates a missing one 0700)`);
+    throw configError(
+      `--out ${dir} is open to other users (mode ${(folder.mode & 0o777).toString(8)}), and the files would hold passwords`,
+      `run \`chmod 700 ${dir}\`, or choose another folder with --out (devenv creates a missing one 0700)`,
+    );
   }
   const existing: string[] = [];
   for (const name of names) {
     const entry = await lstat(join(dir, name)).catch(() => undefined);
-    if (entry?.isDirectory()) throw configError(`${join(dir, name)} is a folder, where devenv would write a file`, 'move it away, or choose another folder with --out');
+    if (entry?.isDirectory())
+      throw configError(
+        `${join(dir, name)} is a folder, where devenv would write a file`,
+        'move it away, or choose another folder with --out',
+      );
     if (entry && !force) existing.push(join(dir, name));
   }
   if (existing.length > 0) {
-    throw configError(`${existing.join(', ')} already exist${existing.length === 1 ? 's' : ''}; nothing was written`, 'pass --force to replace the files, or choose another folder with --out');
+    throw configError(
+      `${existing.join(', ')} already exist${existing.length === 1 ? 's' : ''}; nothing was written`,
+      'pass --force to replace the files, or choose another folder with --out',
+    );
   }
 }
 

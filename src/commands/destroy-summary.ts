@@ -36,6 +36,8 @@ export async function destroyPreview(ctx: Context, sweepers?: Sweeper[]): Promis
   return {
     deleted: namedOrCounted(deleted) || `nothing: no resource carries the tag devenv:project=${ctx.model.project}`,
     kept: [...leaves, ...keptParts(stays)],
-    unlisted: listings.filter((l) => l.error !== undefined).map((l) => `${l.sweeper.name.replaceAll('-', ' ')} (${messageOf(l.error).split('\n')[0]})`),
+    unlisted: listings
+      .filter((l) => l.error !== undefined)
+      .map((l) => `${l.sweeper.name.replaceAll('-', ' ')} (${messageOf(l.error).split('\n')[0]})`),
   };
 }

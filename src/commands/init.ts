@@ -31,7 +31,13 @@ function schemaReference(output: string): string {
 }
 
 /** Lines of .gitignore that keep the state, the logins and keys out of git. */
-const GITIGNORE = [DEFAULT_STATE_PATH, `${DEFAULT_STATE_PATH}.lock`, `${DEFAULT_STATE_PATH}.tmp-*`, 'credentials/', '*.pem'];
+const GITIGNORE = [
+  DEFAULT_STATE_PATH,
+  `${DEFAULT_STATE_PATH}.lock`,
+  `${DEFAULT_STATE_PATH}.tmp-*`,
+  'credentials/',
+  '*.pem',
+];
 
 export interface InitOptions {
   output: string;
@@ -45,7 +51,10 @@ export async function init(o: InitOptions): Promise<string[]> {
   const notes: string[] = [];
   if (o.fromEnv) {
     const text = await readFile(o.fromEnv, 'utf8').catch((err: NodeJS.ErrnoException) => {
-      throw configError(`${o.fromEnv}: cannot read (${err.code === 'ENOENT' ? 'no such file' : err.message})`, 'pass the path of the .env file of the shell scripts');
+      throw configError(
+        `${o.fromEnv}: cannot read (${err.code === 'ENOENT' ? 'no such file' : err.message})`,
+        'pass the path of the .env file of the shell scripts',
+      );
     });
     const converted = configFromEnv(text, o.fromEnv);
     config = converted.config as Record<string, unknown>;
@@ -61,11 +70,19 @@ export async function init(o: InitOptions): Promise<string[]> {
   try {
     await writeFile(o.output, text, { flag: o.force ? 'w' : 'wx' });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw configError(`${o.output} already exists`, 'pass --force to overwrite it, or --output <file> to write elsewhere');
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST')
+      throw configError(
+        `${o.output} already exists`,
+        'pass --force to overwrite it, or --output <file> to write elsewhere',
+      );
     throw err;
   }
-  notes.push(`wrote ${o.output}`,
-    o.fromEnv ? 'check it, then run `devenv plan`' : 'edit project, region, baseDomain, hostedZoneId, ssh.adminCidr and developers, then run `devenv plan`',
-    `keep the state, the logins and keys out of git: add these lines to .gitignore\n${GITIGNORE.map((l) => `  ${l}`).join('\n')}`);
+  notes.push(
+    `wrote ${o.output}`,
+    o.fromEnv
+      ? 'check it, then run `devenv plan`'
+      : 'edit project, region, baseDomain, hostedZoneId, ssh.adminCidr and developers, then run `devenv plan`',
+    `keep the state, the logins and keys out of git: add these lines to .gitignore\n${GITIGNORE.map((l) => `  ${l}`).join('\n')}`,
+  );
   return notes;
 }

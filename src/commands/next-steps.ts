@@ -15,10 +15,13 @@ export function pendingPhases(state: Pick<StateStore, 'phase'>): PendingPhase[] 
   return PHASES.flatMap((p): PendingPhase[] => {
     const record = state.phase(p.name);
     if (record?.status === 'complete') return [];
-    const reason = !record ? 'no run of it recorded in the state file'
-      : record.status === 'skipped' ? 'left out by `up --skip`'
-      : record.status === 'failed' ? `failed at the last run${record.error ? `: ${record.error.split('\n')[0]}` : ''}`
-      : 'started but did not finish (or is running now)';
+    const reason = !record
+      ? 'no run of it recorded in the state file'
+      : record.status === 'skipped'
+        ? 'left out by `up --skip`'
+        : record.status === 'failed'
+          ? `failed at the last run${record.error ? `: ${record.error.split('\n')[0]}` : ''}`
+          : 'started but did not finish (or is running now)';
     return [{ phase: p.name, reason }];
   });
 }
@@ -37,7 +40,11 @@ export interface NextSteps {
   pending: PendingPhase[];
 }
 
-export function nextSteps(config: Pick<Config, 'ssh'>, model: Pick<Model, 'developers'>, state: Pick<StateStore, 'phase' | 'resource'>): NextSteps {
+export function nextSteps(
+  config: Pick<Config, 'ssh'>,
+  model: Pick<Model, 'developers'>,
+  state: Pick<StateStore, 'phase' | 'resource'>,
+): NextSteps {
   const dns = state.resource('alb')?.attrs?.dnsName;
   const ip = state.resource('instance')?.attrs?.publicIp;
   return {
@@ -64,6 +71,12 @@ export function renderNextSteps(n: NextSteps): string[] {
 }
 
 /** `up`'s last lines, from the state it has just saved. */
-export function reportNextSteps(session: { config: Config; model: Model; state: StateStore }, reporter: { emit(e: { type: 'step'; message: string }): void }): void {
-  reporter.emit({ type: 'step', message: renderNextSteps(nextSteps(session.config, session.model, session.state)).join('\n') });
+export function reportNextSteps(
+  session: { config: Config; model: Model; state: StateStore },
+  reporter: { emit(e: { type: 'step'; message: string }): void },
+): void {
+  reporter.emit({
+    type: 'step',
+    message: renderNextSteps(nextSteps(session.config, session.model, session.state)).join('\n'),
+  });
 }

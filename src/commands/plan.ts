@@ -13,15 +13,26 @@ import { phaseFailure, readPhases, type PhaseFailure, type ReadOptions, type Rea
 import type { Session } from './session.js';
 
 const showValue = (v: PropertyValue) => (Array.isArray(v) ? v.join(', ') : String(v));
-const showProps = (p: PlannedResource['properties']) => Object.entries(p).map(([k, v]) => `${k}=${showValue(v)}`).join('  ');
+const showProps = (p: PlannedResource['properties']) =>
+  Object.entries(p)
+    .map(([k, v]) => `${k}=${showValue(v)}`)
+    .join('  ');
 
 /**
  * `plan --offline`: every resource of every phase, from the config, with the ports and priorities
  * the state file holds (read only, never locked or written). No credentials, no SDK.
  */
-export async function offlinePlan(configPath: string, statePath: string, json: boolean): Promise<{ output: string; summary: PlanSummary }> {
+export async function offlinePlan(
+  configPath: string,
+  statePath: string,
+  json: boolean,
+): Promise<{ output: string; summary: PlanSummary }> {
   const config = await loadConfig(configPath);
-  const state = await StateStore.open(statePath, { project: config.project, region: config.region, account: config.accountId });
+  const state = await StateStore.open(statePath, {
+    project: config.project,
+    region: config.region,
+    account: config.accountId,
+  });
   const { allocations, reserved } = allocate(config, state.data);
   const model = buildModel(config, allocations);
   const phases = topologicalOrder().map((name) => {
@@ -29,26 +40,55 @@ export async function offlinePlan(configPath: string, statePath: string, json: b
     return { phase: name, title: info.title, needs: info.needs, resources: info.blueprint(model) };
   });
   // Offline, nothing is known to exist: every resource is a create.
-  const summary = countChanges(phases.flatMap((p) => p.resources.map((r): Change => ({
-    phase: p.phase, action: 'create', logicalId: r.logicalId, kind: r.kind,
-  }))));
-  if (json) return { output: JSON.stringify({ project: model.project, region: model.region, developers: model.developers, reserved, phases, summary }), summary };
+  const summary = countChanges(
+    phases.flatMap((p) =>
+      p.resources.map(
+        (r): Change => ({
+          phase: p.phase,
+          action: 'create',
+          logicalId: r.logicalId,
+          kind: r.kind,
+        }),
+      ),
+    ),
+  );
+  if (json)
+    return {
+      output: JSON.stringify({
+        project: model.project,
+        region: model.region,
+        developers: model.developers,
+        reserved,
+        phases,
+        summary,
+      }),
+      summary,
+    };
 
-  const common = Object.entries(phases.flatMap((p) => p.resources).find((r) => Object.keys(r.tags).length)?.tags ?? {})
-    .filter(([k]) => k !== 'Name' && k !== TAG.resource && k !== TAG.developer);
+  const common = Object.entries(
+    phases.flatMap((p) => p.resources).find((r) => Object.keys(r.tags).length)?.tags ?? {},
+  ).filter(([k]) => k !== 'Name' && k !== TAG.resource && k !== TAG.developer);
   const lines = [
     `devenv plan for ${model.project} in ${model.region} (${model.developers.length} developers; offline: from ${configPath}${state.onDisk ? ` and ${statePath}` : ' alone'})`,
     `Every AWS resource is tagged ${common.map(([k, v]) => `${k}=${v}`).join(', ')}, plus Name, ${TAG.resource} and, where one developer owns it, ${TAG.developer}.`,
     '',
-    table(['developer', 'url', 'port', 'rule priority'], model.developers.map((d) => [d.name, d.url, String(d.port), String(d.priority)])),
-    ...Object.entries(reserved).map(([name, a]) => `  held for ${name} (removed) while their secrets are kept: port ${a.port}, rule priority ${a.priority}`),
+    table(
+      ['developer', 'url', 'port', 'rule priority'],
+      model.developers.map((d) => [d.name, d.url, String(d.port), String(d.priority)]),
+    ),
+    ...Object.entries(reserved).map(
+      ([name, a]) =>
+        `  held for ${name} (removed) while their secrets are kept: port ${a.port}, rule priority ${a.priority}`,
+    ),
   ];
   for (const p of phases) {
     lines.push('', `${p.phase} — ${p.title}${p.needs.length ? ` (after ${p.needs.join(', ')})` : ''}`);
     if (p.resources.length === 0) lines.push('  (checks only; creates nothing)');
     for (const r of p.resources) {
       lines.push(`  + ${r.kind} ${r.name}  [${r.logicalId}]`, `      ${showProps(r.properties)}`);
-      const tags = Object.keys(r.tags).length ? [`${TAG.resource}=${r.tags[TAG.resource]}`, ...(r.developer ? [`${TAG.developer}=${r.developer}`] : [])] : [];
+      const tags = Object.keys(r.tags).length
+        ? [`${TAG.resource}=${r.tags[TAG.resource]}`, ...(r.developer ? [`${TAG.developer}=${r.developer}`] : [])]
+        : [];
       if (tags.length) lines.push(`      tags: Name=${r.tags.Name}, ${tags.join(', ')}`);
     }
   }
@@ -60,9 +100,13 @@ export async function offlinePlan(configPath: string, statePath: string, json: b
 function blockedFailure(changes: Change[]): DevenvError | undefined {
   const blocked = changes.filter((c) => c.blocked);
   if (blocked.length === 0) return undefined;
-  return new DevenvError('phase', `\`devenv up\` would stop at ${blocked.length === 1 ? 'a conflict' : `${blocked.length} conflicts`}: ${blocked.map((c) => `${c.phase} ${c.kind} ${c.name ?? c.logicalId}: ${c.blocked}`).join('; ')}`, {
-    remedy: 'resolve each conflict the way its line says, then run `devenv plan` again',
-  });
+  return new DevenvError(
+    'phase',
+    `\`devenv up\` would stop at ${blocked.length === 1 ? 'a conflict' : `${blocked.length} conflicts`}: ${blocked.map((c) => `${c.phase} ${c.kind} ${c.name ?? c.logicalId}: ${c.blocked}`).join('; ')}`,
+    {
+      remedy: 'resolve each conflict the way its line says, then run `devenv plan` again',
+    },
+  );
 }
 
 /** `plan`: each phase probes AWS (read-only). */
@@ -74,11 +118,30 @@ export async function onlinePlan(session: Session, o: ReadOptions): Promise<Read
     const { items, failures } = await readPhases(session, names, (phase, ctx) => phase.plan(ctx));
     const changes = names.flatMap((name) => items.get(name) ?? []);
     const pending = pendingPhases(session.state);
-    const summary = countChanges(changes, failures, pending.map((p) => p.phase));
+    const summary = countChanges(
+      changes,
+      failures,
+      pending.map((p) => p.phase),
+    );
     const errors = failures.map((f) => ({ phase: f.phase, message: messageOf(f.error).split('\n')[0]! }));
     const output = o.json
-      ? JSON.stringify({ changes, errors, pending, warnings: [...new Set(changes.flatMap((c) => c.warnings ?? []))], summary })
-      : renderPlan({ changes, failures: errors, pending: pending.map(describePending), summaryLine: summaryLine(summary), all: o.all }, o);
+      ? JSON.stringify({
+          changes,
+          errors,
+          pending,
+          warnings: [...new Set(changes.flatMap((c) => c.warnings ?? []))],
+          summary,
+        })
+      : renderPlan(
+          {
+            changes,
+            failures: errors,
+            pending: pending.map(describePending),
+            summaryLine: summaryLine(summary),
+            all: o.all,
+          },
+          o,
+        );
     return { output, summary, failure: phaseFailure('plan', failures) ?? blockedFailure(changes) };
   } finally {
     await session.close();
@@ -103,13 +166,23 @@ export interface PlanSummary {
 }
 
 /** Whether `up` has anything to do: `plan --detailed-exitcode` exits 2, and `status` finds a problem for each. */
-export const hasChanges = (s: PlanSummary): boolean => s.create + s.update + s.replace + s.delete + s.pending + s.blocked > 0;
+export const hasChanges = (s: PlanSummary): boolean =>
+  s.create + s.update + s.replace + s.delete + s.pending + s.blocked > 0;
 
-export function countChanges(changes: Change[], failures: PhaseFailure[] = [], pendingPhases: string[] = []): PlanSummary {
+export function countChanges(
+  changes: Change[],
+  failures: PhaseFailure[] = [],
+  pendingPhases: string[] = [],
+): PlanSummary {
   const count = (action: Change['action']) => changes.filter((c) => c.action === action).length;
   return {
-    create: count('create'), update: count('update'), replace: count('replace'), delete: count('delete'), adopt: count('adopt'),
-    pending: pendingPhases.length, blocked: changes.filter((c) => c.blocked).length,
+    create: count('create'),
+    update: count('update'),
+    replace: count('replace'),
+    delete: count('delete'),
+    adopt: count('adopt'),
+    pending: pendingPhases.length,
+    blocked: changes.filter((c) => c.blocked).length,
     failedPhases: failures.length,
   };
 }
@@ -124,6 +197,8 @@ export function summaryLine(s: PlanSummary, offline = false): string {
     ...(s.blocked ? [`${plural(s.blocked, 'conflict')} \`up\` would stop at`] : []),
     ...(s.failedPhases ? [`${s.failedPhases} phase${s.failedPhases > 1 ? 's' : ''} could not be planned`] : []),
   ];
-  return `Plan${offline ? ' (offline: as if nothing existed yet)' : ''}: ${s.create} to create, ${s.update} to update, ${s.replace} to replace, ${s.delete} to delete` +
-    `${extra.length ? ` (and ${extra.join('; ')})` : ''}.`;
+  return (
+    `Plan${offline ? ' (offline: as if nothing existed yet)' : ''}: ${s.create} to create, ${s.update} to update, ${s.replace} to replace, ${s.delete} to delete` +
+    `${extra.length ? ` (and ${extra.join('; ')})` : ''}.`
+  );
 }

@@ -11,7 +11,11 @@ const CONCURRENCY = 4;
 
 /** The phases' graph for a run of these phases: needs and `after` among them only. */
 export const graphOf = (names: PhaseName[]): Node[] =>
-  names.map((name) => ({ name, needs: phaseInfo(name).needs.filter((n) => names.includes(n)), after: phaseInfo(name).after?.filter((n) => names.includes(n)) }));
+  names.map((name) => ({
+    name,
+    needs: phaseInfo(name).needs.filter((n) => names.includes(n)),
+    after: phaseInfo(name).after?.filter((n) => names.includes(n)),
+  }));
 
 async function timed(reporter: Reporter, name: PhaseName, work: () => Promise<void>): Promise<void> {
   const started = Date.now();
@@ -26,7 +30,12 @@ async function timed(reporter: Reporter, name: PhaseName, work: () => Promise<vo
 }
 
 /** `up` and `phase`: converge phases in dependency order, recording each phase's status in the state. */
-export async function applyPhases(session: Session, reporter: Reporter, names: PhaseName[], signal: AbortSignal): Promise<GraphResult> {
+export async function applyPhases(
+  session: Session,
+  reporter: Reporter,
+  names: PhaseName[],
+  signal: AbortSignal,
+): Promise<GraphResult> {
   // New developers get their port and priority once validate has passed: a failed validate changes no allocation.
   if (!names.includes('validate')) await session.allocateDevelopers();
   return runGraph(graphOf(names), {
@@ -97,18 +106,28 @@ export async function destroyPhases(session: Session, reporter: Reporter, signal
  * what the sweep's final listing still found. A phase held back never ran: it is not named (what it
  * would have deleted is in the listing, with why).
  */
-export function leftAfterDestroy(session: Pick<Session, 'config'>, result: GraphResult, left: Leftover[], sweepError: unknown): DevenvError {
+export function leftAfterDestroy(
+  session: Pick<Session, 'config'>,
+  result: GraphResult,
+  left: Leftover[],
+  sweepError: unknown,
+): DevenvError {
   const failed = result.outcomes.filter((o): o is Extract<NodeOutcome, { result: 'failed' }> => o.result === 'failed');
   const why = failed.map((o) => `${o.name} failed: ${messageOf(o.error).split('\n')[0]}`);
   const undeleted = notDeleted(left);
   // The sweep itself broke (not "something is still there", which `undeleted` says): say how.
-  const broken = sweepError !== undefined && undeleted.length === 0 ? [`the teardown sweep failed: ${messageOf(sweepError).split('\n')[0]}`] : [];
+  const broken =
+    sweepError !== undefined && undeleted.length === 0
+      ? [`the teardown sweep failed: ${messageOf(sweepError).split('\n')[0]}`]
+      : [];
   const remedies = failed.flatMap((o) => (o.error instanceof DevenvError && o.error.remedy ? [o.error.remedy] : []));
   const again = remedies.some((r) => r.includes('devenv destroy')) ? [] : ['then run `devenv destroy` again'];
-  return new DevenvError('phase',
+  return new DevenvError(
+    'phase',
     `${['destroy could not delete everything', ...why, ...broken].join('; ')}\n` +
-    `still in AWS: ${undeleted.length ? undeleted.join('; ') : `nothing else carries the tag devenv:project=${session.config.project}`}`,
-    { remedy: [...remedies, ...again].map(sentenceOf).join(' '), cause: result.firstError ?? sweepError });
+      `still in AWS: ${undeleted.length ? undeleted.join('; ') : `nothing else carries the tag devenv:project=${session.config.project}`}`,
+    { remedy: [...remedies, ...again].map(sentenceOf).join(' '), cause: result.firstError ?? sweepError },
+  );
 }
 
 /** `fix it, then run …` → `Fix it, then run ….` */
@@ -125,9 +144,16 @@ export function summarize(result: GraphResult, reporter: Reporter, verb: string)
 /** The resources the run touched, counted from the resource events: `up` ends with what it created, changed and kept. */
 function reportTally(reporter: Reporter, verb: string): void {
   const t = reporter.tally();
-  const parts = verb === 'destroyed'
-    ? [`${t.deleted} deleted`]
-    : [`${t.created} created`, `${t.updated} changed`, `${t.kept} kept`, ...(t.adopted ? [`${t.adopted} adopted`] : []),
-      ...(t.replaced ? [`${t.replaced} replaced`] : []), ...(t.deleted ? [`${t.deleted} deleted`] : [])];
+  const parts =
+    verb === 'destroyed'
+      ? [`${t.deleted} deleted`]
+      : [
+          `${t.created} created`,
+          `${t.updated} changed`,
+          `${t.kept} kept`,
+          ...(t.adopted ? [`${t.adopted} adopted`] : []),
+          ...(t.replaced ? [`${t.replaced} replaced`] : []),
+          ...(t.deleted ? [`${t.deleted} deleted`] : []),
+        ];
   reporter.emit({ type: 'summary', command: verb, counts: t, message: `resources: ${parts.join(', ')}` });
 }

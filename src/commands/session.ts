@@ -4,7 +4,13 @@ import { explainAccessError } from '../aws/credentials.js';
 import { errorCodes } from '../aws/errors.js';
 import { CALLER_IDENTITY, readOnce, type ReadCache } from '../aws/read-once.js';
 import { systemClock } from '../aws/wait.js';
-import { allocate, buildModel, needsRecordedAllocations, type Model, type RecordedAllocations } from '../config/model.js';
+import {
+  allocate,
+  buildModel,
+  needsRecordedAllocations,
+  type Model,
+  type RecordedAllocations,
+} from '../config/model.js';
 import { configError } from '../errors.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
@@ -62,9 +68,19 @@ export class Session {
     try {
       const reportCalls: CallHook = {
         after: (call, durationMs, error) =>
-          o.reporter.emit({ type: 'aws-call', ...call, durationMs, ...(error ? { error: errorCodes(error)[0] ?? 'error' } : {}) }),
+          o.reporter.emit({
+            type: 'aws-call',
+            ...call,
+            durationMs,
+            ...(error ? { error: errorCodes(error)[0] ?? 'error' } : {}),
+          }),
       };
-      aws = new AwsClients({ region: config.region, signal: o.signal, hooks: [reportCalls, ...(o.hooks ?? [])], s3PathStyle: s3PathStyle(o.env) });
+      aws = new AwsClients({
+        region: config.region,
+        signal: o.signal,
+        hooks: [reportCalls, ...(o.hooks ?? [])],
+        s3PathStyle: s3PathStyle(o.env),
+      });
       const binding = { project: config.project, region: config.region, account: config.accountId };
       const state = await StateStore.openFrom(await stateBackend(config, o.statePath, aws), binding);
       return new Session(config, state, aws, lock, o);
@@ -84,14 +100,18 @@ export class Session {
    */
   async verifyAccount(): Promise<string> {
     const { GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
-    const who = await readOnce(this, CALLER_IDENTITY, () => this.aws.sts.send(new GetCallerIdentityCommand({}))).catch((err: unknown) => {
-      throw explainAccessError(err, this.o.env) ?? err;
-    });
+    const who = await readOnce(this, CALLER_IDENTITY, () => this.aws.sts.send(new GetCallerIdentityCommand({}))).catch(
+      (err: unknown) => {
+        throw explainAccessError(err, this.o.env) ?? err;
+      },
+    );
     const account = who.Account ?? '';
     const expected = this.config.accountId;
     if (expected && account !== expected) {
-      throw configError(`these credentials are for AWS account ${account} (${who.Arn}), but the config expects ${expected}`,
-        `use credentials of account ${expected} (AWS_PROFILE …), or change accountId in ${this.o.configPath}`);
+      throw configError(
+        `these credentials are for AWS account ${account} (${who.Arn}), but the config expects ${expected}`,
+        `use credentials of account ${expected} (AWS_PROFILE …), or change accountId in ${this.o.configPath}`,
+      );
     }
     this.state.bindAccount(account);
     return account;
@@ -112,12 +132,19 @@ export class Session {
     }
     const next = allocate(this.config, state, this.recorded);
     if (JSON.stringify(next) === JSON.stringify({ allocations: state.allocations, reserved: state.reserved })) return;
-    const fromTags = (name: string) => JSON.stringify(this.recorded?.get(name)) === JSON.stringify(next.allocations[name]);
-    const recovered = Object.keys(next.allocations).filter((name) => !state.allocations[name] && !state.reserved[name] && fromTags(name));
+    const fromTags = (name: string) =>
+      JSON.stringify(this.recorded?.get(name)) === JSON.stringify(next.allocations[name]);
+    const recovered = Object.keys(next.allocations).filter(
+      (name) => !state.allocations[name] && !state.reserved[name] && fromTags(name),
+    );
     state.allocations = next.allocations;
     state.reserved = next.reserved;
     if (!this.o.lock) return;
-    if (recovered.length > 0) this.o.reporter.emit({ type: 'step', message: `recovered the ports and priorities of ${recovered.join(', ')} from their secrets' tags` });
+    if (recovered.length > 0)
+      this.o.reporter.emit({
+        type: 'step',
+        message: `recovered the ports and priorities of ${recovered.join(', ')} from their secrets' tags`,
+      });
     await this.state.save();
   }
 
@@ -150,7 +177,9 @@ export class Session {
   private async openRemote(ctx: Context): Promise<RemoteHost> {
     const { openRemoteHost } = await import('../remote/connect.js');
     // plan and status hold no lock: they may log in, but never record a host key.
-    return openRemoteHost(ctx, (line) => this.o.reporter.emit({ type: 'remote-output', line }), { recordPin: this.o.lock });
+    return openRemoteHost(ctx, (line) => this.o.reporter.emit({ type: 'remote-output', line }), {
+      recordPin: this.o.lock,
+    });
   }
 
   async loadPhase(name: PhaseName) {

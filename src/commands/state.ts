@@ -23,18 +23,33 @@ async function open(o: StateCommandOptions): Promise<{ config: Config; loc: S3Lo
   const config = await loadConfig(o.configPath);
   const loc = s3Location(config);
   if (!loc) {
-    throw configError(`${o.configPath} names no state.s3: the state is the local file ${o.statePath}`,
-      `add "state": { "s3": { "bucket": "…", "key": "${config.project}/devenv.state.json" } } to ${o.configPath}`);
+    throw configError(
+      `${o.configPath} names no state.s3: the state is the local file ${o.statePath}`,
+      `add "state": { "s3": { "bucket": "…", "key": "${config.project}/devenv.state.json" } } to ${o.configPath}`,
+    );
   }
   const reportCalls: CallHook = {
     after: (call, durationMs, error) =>
-      o.reporter.emit({ type: 'aws-call', ...call, durationMs, ...(error ? { error: errorCodes(error)[0] ?? 'error' } : {}) }),
+      o.reporter.emit({
+        type: 'aws-call',
+        ...call,
+        durationMs,
+        ...(error ? { error: errorCodes(error)[0] ?? 'error' } : {}),
+      }),
   };
-  const aws = new AwsClients({ region: config.region, signal: o.signal, hooks: [reportCalls, ...(o.hooks ?? [])], s3PathStyle: s3PathStyle(o.env) });
+  const aws = new AwsClients({
+    region: config.region,
+    signal: o.signal,
+    hooks: [reportCalls, ...(o.hooks ?? [])],
+    s3PathStyle: s3PathStyle(o.env),
+  });
   return { config, loc, aws };
 }
 
-async function withS3<T>(o: StateCommandOptions, fn: (s: { config: Config; loc: S3Location; aws: AwsClients }) => Promise<T>): Promise<T> {
+async function withS3<T>(
+  o: StateCommandOptions,
+  fn: (s: { config: Config; loc: S3Location; aws: AwsClients }) => Promise<T>,
+): Promise<T> {
   const s = await open(o);
   try {
     return await fn(s);
@@ -46,17 +61,26 @@ async function withS3<T>(o: StateCommandOptions, fn: (s: { config: Config; loc: 
 /** `devenv state bootstrap`: the bucket with versioning, default encryption, no public access, TLS only and tags. */
 export function bootstrap(o: StateCommandOptions): Promise<void> {
   return withS3(o, async ({ config, loc, aws }) => {
-    const { created, set } = await bootstrapBucket((await aws.s3In(loc.region)), loc.bucket, loc.region, stateBucketTags(config));
+    const { created, set } = await bootstrapBucket(
+      await aws.s3In(loc.region),
+      loc.bucket,
+      loc.region,
+      stateBucketTags(config),
+    );
     const what = set.length > 0 ? `; set ${set.join(', ')}` : '';
     o.reporter.emit({
       type: 'step',
-      message: created ? `created the state bucket ${loc.bucket} in ${loc.region}${what}` : set.length > 0
-        ? `the state bucket ${loc.bucket} existed${what}` : `the state bucket ${loc.bucket} is as it should be: nothing to change`,
+      message: created
+        ? `created the state bucket ${loc.bucket} in ${loc.region}${what}`
+        : set.length > 0
+          ? `the state bucket ${loc.bucket} existed${what}`
+          : `the state bucket ${loc.bucket} is as it should be: nothing to change`,
     });
   });
 }
 
-const newer = (a: { updatedAt: string }, b: { updatedAt: string }): boolean => Date.parse(a.updatedAt) > Date.parse(b.updatedAt);
+const newer = (a: { updatedAt: string }, b: { updatedAt: string }): boolean =>
+  Date.parse(a.updatedAt) > Date.parse(b.updatedAt);
 
 /** `devenv state push`: the local state file into S3, unless the one in S3 is newer. */
 export function push(o: StateCommandOptions): Promise<void> {
@@ -64,14 +88,18 @@ export function push(o: StateCommandOptions): Promise<void> {
     const local = await readState(o.statePath);
     if (!local) throw stateError(`${o.statePath}: no such state file to push`, 'pass the state file with --state');
     if (local.project !== config.project || local.region !== config.region) {
-      throw stateError(`${o.statePath} belongs to project "${local.project}" in ${local.region}, but the config says "${config.project}" in ${config.region}`,
-        'pass the matching --config, or choose another state file with --state');
+      throw stateError(
+        `${o.statePath} belongs to project "${local.project}" in ${local.region}, but the config says "${config.project}" in ${config.region}`,
+        'pass the matching --config, or choose another state file with --state',
+      );
     }
-    const remote = new S3StateBackend((await aws.s3In(loc.region)), loc);
+    const remote = new S3StateBackend(await aws.s3In(loc.region), loc);
     const there = await remote.read();
     if (there && newer(there, local)) {
-      throw stateError(`${s3Url(loc)} is newer (saved ${there.updatedAt}) than ${o.statePath} (saved ${local.updatedAt}): pushing would lose its changes`,
-        `run \`devenv state pull\` to get it, or move ${s3Url(loc)} aside first if the local file is the one to keep`);
+      throw stateError(
+        `${s3Url(loc)} is newer (saved ${there.updatedAt}) than ${o.statePath} (saved ${local.updatedAt}): pushing would lose its changes`,
+        `run \`devenv state pull\` to get it, or move ${s3Url(loc)} aside first if the local file is the one to keep`,
+      );
     }
     await remote.write(`${JSON.stringify(local, null, 2)}\n`);
     o.reporter.emit({ type: 'step', message: `pushed ${o.statePath} to ${s3Url(loc)}` });
@@ -81,12 +109,18 @@ export function push(o: StateCommandOptions): Promise<void> {
 /** `devenv state pull`: the state in S3 into the local file (0600), unless the local one is newer. */
 export function pull(o: StateCommandOptions): Promise<void> {
   return withS3(o, async ({ loc, aws }) => {
-    const there = await new S3StateBackend((await aws.s3In(loc.region)), loc).read();
-    if (!there) throw stateError(`${s3Url(loc)}: no state there to pull`, 'check state.s3 in the config, or push a local state first with `devenv state push`');
+    const there = await new S3StateBackend(await aws.s3In(loc.region), loc).read();
+    if (!there)
+      throw stateError(
+        `${s3Url(loc)}: no state there to pull`,
+        'check state.s3 in the config, or push a local state first with `devenv state push`',
+      );
     const local = await readState(o.statePath);
     if (local && newer(local, there)) {
-      throw stateError(`${o.statePath} is newer (saved ${local.updatedAt}) than ${s3Url(loc)} (saved ${there.updatedAt}): pulling would lose its changes`,
-        `run \`devenv state push\` to put it in S3, or move ${o.statePath} aside first if the one in S3 is the one to keep`);
+      throw stateError(
+        `${o.statePath} is newer (saved ${local.updatedAt}) than ${s3Url(loc)} (saved ${there.updatedAt}): pulling would lose its changes`,
+        `run \`devenv state push\` to put it in S3, or move ${o.statePath} aside first if the one in S3 is the one to keep`,
+      );
     }
     await writeAtomic(o.statePath, `${JSON.stringify(there, null, 2)}\n`);
     o.reporter.emit({ type: 'step', message: `pulled ${s3Url(loc)} into ${o.statePath}` });

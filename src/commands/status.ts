@@ -24,11 +24,23 @@ export async function status(session: Session, o: ReadOptions): Promise<ReadResu
     const { items, failures } = await readPhases(session, names, (phase, ctx) => phase.status(ctx));
     const pending = pendingPhases(session.state);
     // A phase that never got as far as creating anything: its rows say `pending`, the phase's line says why.
-    const neverCreated = pending.filter((p) => ['skipped', undefined].includes(session.state.phase(p.phase)?.status)).map((p) => p.phase);
+    const neverCreated = pending
+      .filter((p) => ['skipped', undefined].includes(session.state.phase(p.phase)?.status))
+      .map((p) => p.phase);
     const owners = developerOwners(session.model);
     const resources: StatusResource[] = names.flatMap((name): StatusResource[] => {
       const failure = failures.find((f) => f.phase === name);
-      if (failure) return [{ phase: name, logicalId: '-', kind: '-', state: 'error', detail: messageOf(failure.error).split('\n')[0], verdict: 'error' }];
+      if (failure)
+        return [
+          {
+            phase: name,
+            logicalId: '-',
+            kind: '-',
+            state: 'error',
+            detail: messageOf(failure.error).split('\n')[0],
+            verdict: 'error',
+          },
+        ];
       return (items.get(name) ?? []).map((row) => {
         const { problem: _asRead, warnings: _said, ...rest } = row;
         const problem = neverCreated.includes(name) ? undefined : problemOf(row);
@@ -48,17 +60,39 @@ export async function status(session: Session, o: ReadOptions): Promise<ReadResu
     const next = nextSteps(session.config, session.model, session.state);
     const output = o.json
       ? JSON.stringify({
-        project: session.config.project, region: session.config.region, account: session.state.data.account, ok: problems.length === 0,
-        urls: next.urls, loadBalancerDns: next.loadBalancerDns, hostAddress: next.hostAddress, pending: next.pending,
-        phases, developers, resources: resources.map(({ verdict: _v, ...r }) => r), problems, warnings,
-      })
-      : renderStatus({
-        heading: `${session.config.project} in ${session.config.region}${session.state.data.account ? ` (account ${session.state.data.account})` : ''}`,
-        phases, resources, developers, names: blueprintNames(session.model), loadBalancerDns: next.loadBalancerDns, hostAddress: next.hostAddress, warnings,
-      }, o);
-    const failure = problems.length === 0 ? undefined : new DevenvError(kindOf(failures), listProblems(problems), {
-      remedy: [...remediesOf(failures), '`devenv plan` shows what `devenv up` would do about them'].join('; '),
-    });
+          project: session.config.project,
+          region: session.config.region,
+          account: session.state.data.account,
+          ok: problems.length === 0,
+          urls: next.urls,
+          loadBalancerDns: next.loadBalancerDns,
+          hostAddress: next.hostAddress,
+          pending: next.pending,
+          phases,
+          developers,
+          resources: resources.map(({ verdict: _v, ...r }) => r),
+          problems,
+          warnings,
+        })
+      : renderStatus(
+          {
+            heading: `${session.config.project} in ${session.config.region}${session.state.data.account ? ` (account ${session.state.data.account})` : ''}`,
+            phases,
+            resources,
+            developers,
+            names: blueprintNames(session.model),
+            loadBalancerDns: next.loadBalancerDns,
+            hostAddress: next.hostAddress,
+            warnings,
+          },
+          o,
+        );
+    const failure =
+      problems.length === 0
+        ? undefined
+        : new DevenvError(kindOf(failures), listProblems(problems), {
+            remedy: [...remediesOf(failures), '`devenv plan` shows what `devenv up` would do about them'].join('; '),
+          });
     return { output, failure };
   } finally {
     await session.close();
@@ -72,7 +106,11 @@ function phaseStatus(session: Session, name: PhaseName, pending: PendingPhase[])
 
 /** Which developer each logical id belongs to, from every phase's blueprint (a phase's rows need not say). */
 function developerOwners(model: Session['model']): Map<string, string> {
-  return new Map(PHASES.flatMap((p) => p.blueprint(model)).flatMap((r) => (r.developer ? [[r.logicalId, r.developer] as [string, string]] : [])));
+  return new Map(
+    PHASES.flatMap((p) => p.blueprint(model)).flatMap((r) =>
+      r.developer ? [[r.logicalId, r.developer] as [string, string]] : [],
+    ),
+  );
 }
 
 /** Each logical id's name, from every phase's blueprint: what `status` shows in place of an ARN. */
@@ -90,10 +128,17 @@ function developerRows(session: Session, resources: StatusResource[]): Developer
     const mine = resources.filter((r) => r.developer === d.name);
     const stateOf = (logicalId: string) => mine.find((r) => r.logicalId === logicalId)?.state ?? '-';
     return {
-      name: d.name, url: d.url, port: d.port, priority: d.priority,
-      container: stateOf(containerId(d.name)), target: stateOf(targetGroupId(d.name)), dns: stateOf(recordId(d.name)),
+      name: d.name,
+      url: d.url,
+      port: d.port,
+      priority: d.priority,
+      container: stateOf(containerId(d.name)),
+      target: stateOf(targetGroupId(d.name)),
+      dns: stateOf(recordId(d.name)),
       // `<verdict> <kind>` of each of their resources with a problem (their rule, secret, log group …), or whose phase is pending.
-      problems: mine.flatMap((r) => (r.problem ? [`${r.problem.verdict} ${r.kind}`] : r.verdict === 'pending' ? [`pending ${r.kind}`] : [])),
+      problems: mine.flatMap((r) =>
+        r.problem ? [`${r.problem.verdict} ${r.kind}`] : r.verdict === 'pending' ? [`pending ${r.kind}`] : [],
+      ),
     };
   });
 }

@@ -11,13 +11,21 @@ import { applyPhases, summarize } from './run-phases.js';
 import type { Session } from './session.js';
 
 /** `up` (all phases) and `phase <name>` (one, once its needs have completed). */
-export async function converge(session: Session, reporter: Reporter, names: PhaseName[], signal: AbortSignal, skipped: PhaseName[] = [], confirm?: { io: Io; yes: boolean }): Promise<void> {
+export async function converge(
+  session: Session,
+  reporter: Reporter,
+  names: PhaseName[],
+  signal: AbortSignal,
+  skipped: PhaseName[] = [],
+  confirm?: { io: Io; yes: boolean },
+): Promise<void> {
   try {
     if (names.length === 1) checkNeeds(session, names[0]);
     await session.verifyAccount();
     if (confirm) await confirmUp(session, reporter, names, confirm);
     // Recorded so that `status` does not count what the user chose not to build as missing.
-    for (const name of skipped) if (session.state.phase(name)?.status !== 'complete') await session.state.setPhase(name, 'skipped');
+    for (const name of skipped)
+      if (session.state.phase(name)?.status !== 'complete') await session.state.setPhase(name, 'skipped');
     const result = await applyPhases(session, reporter, names, signal);
     try {
       summarize(result, reporter, 'converged');
@@ -37,11 +45,20 @@ export function phasesWithout(skip: string[], reporter: Reporter): PhaseName[] {
   const all = PHASES.map((p) => p.name);
   const unknown = skip.filter((s) => !all.includes(s as PhaseName));
   if (unknown.length > 0) {
-    throw new DevenvError('config', `--skip: unknown phase ${unknown.map((u) => `"${u}"${guessFor(u, all)}`).join(', ')}`, { remedy: unknown.length === 1 ? useInstead(unknown[0], all) : `use phase names: ${all.join(', ')}` });
+    throw new DevenvError(
+      'config',
+      `--skip: unknown phase ${unknown.map((u) => `"${u}"${guessFor(u, all)}`).join(', ')}`,
+      { remedy: unknown.length === 1 ? useInstead(unknown[0], all) : `use phase names: ${all.join(', ')}` },
+    );
   }
   const skipped = new Set<string>(skip);
   for (const p of PHASES) if (p.needs.some((n) => skipped.has(n))) skipped.add(p.name); // PHASES lists needs first
-  for (const name of skipped) reporter.emit({ type: 'phase-blocked', phase: name, reason: skip.includes(name) ? 'skipped (--skip)' : `needs a skipped phase` });
+  for (const name of skipped)
+    reporter.emit({
+      type: 'phase-blocked',
+      phase: name,
+      reason: skip.includes(name) ? 'skipped (--skip)' : `needs a skipped phase`,
+    });
   return PHASES.map((p) => p.name).filter((n) => !skipped.has(n));
 }
 

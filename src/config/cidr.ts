@@ -22,7 +22,8 @@ export function cidrProblem(text: string): string | undefined {
   const [address, prefixText, ...rest] = text.split('/');
   const base = parseAddress(address);
   const prefix = /^\d{1,2}$/.test(prefixText ?? '') ? Number(prefixText) : NaN;
-  if (base === undefined || rest.length > 0 || !(prefix <= 32)) return 'is not an IPv4 CIDR block such as 203.0.113.7/32';
+  if (base === undefined || rest.length > 0 || !(prefix <= 32))
+    return 'is not an IPv4 CIDR block such as 203.0.113.7/32';
   const network = base - (base % size(prefix));
   if (network !== base) return `has host bits set; did you mean ${formatAddress(network)}/${prefix}?`;
   return undefined;
@@ -69,7 +70,7 @@ function parseAddress6(text: string): bigint | undefined {
 function formatAddress6(n: bigint): string {
   const groups = Array.from({ length: 8 }, (_, i) => Number((n >> BigInt(112 - 16 * i)) & 0xffffn));
   let best = { at: -1, length: 1 };
-  for (let i = 0; i < 8;) {
+  for (let i = 0; i < 8; ) {
     let j = i;
     while (j < 8 && groups[j] === 0) j++;
     if (j - i > best.length) best = { at: i, length: j - i };
@@ -108,7 +109,8 @@ export const canonicalCidr = (text: string): string => {
 };
 
 /** The prefix length of an IPv4 or IPv6 block (0 for the whole internet). */
-export const prefixOf = (text: string): number | undefined => (text.includes(':') ? parseCidr6(text)?.prefix : parseCidr(text)?.prefix);
+export const prefixOf = (text: string): number | undefined =>
+  text.includes(':') ? parseCidr6(text)?.prefix : parseCidr(text)?.prefix;
 
 /** The `index`-th block of length `prefix` inside `pool` (IPv4), or `undefined` when the pool has no such block. */
 export function nthBlock(pool: Cidr, prefix: number, index: number): string | undefined {

@@ -34,11 +34,25 @@ export const ENV_KEYS: Record<string, { key: string; set: Setter }> = {
   ROUTE53_HOSTED_ZONE_ID: { key: 'hostedZoneId', set: (c, v) => (c.hostedZoneId = v) },
   EC2_INSTANCE_TYPE: { key: 'instance.type', set: (c, v) => (section(c, 'instance').type = v) },
   // The seed's placeholder `ami-xxxxxxxxx` means "look up the newest Ubuntu 22.04".
-  EC2_AMI_ID: { key: 'instance.amiId', set: (c, v) => { if (!/^ami-x+$/i.test(v)) section(c, 'instance').amiId = v; } },
+  EC2_AMI_ID: {
+    key: 'instance.amiId',
+    set: (c, v) => {
+      if (!/^ami-x+$/i.test(v)) section(c, 'instance').amiId = v;
+    },
+  },
   EC2_KEY_NAME: { key: 'instance.keyName', set: (c, v) => (section(c, 'instance').keyName = v) },
-  ADMIN_SSH_IP: { key: 'ssh.adminCidr', set: (c, v) => (section(c, 'ssh').adminCidr = v.includes('/') ? v : `${v}/32`) },
-  EBS_DATA_VOLUME_SIZE: { key: 'instance.dataVolumeGiB', set: (c, v) => (section(c, 'instance').dataVolumeGiB = number(v)) },
-  EBS_ROOT_VOLUME_SIZE: { key: 'instance.rootVolumeGiB', set: (c, v) => (section(c, 'instance').rootVolumeGiB = number(v)) },
+  ADMIN_SSH_IP: {
+    key: 'ssh.adminCidr',
+    set: (c, v) => (section(c, 'ssh').adminCidr = v.includes('/') ? v : `${v}/32`),
+  },
+  EBS_DATA_VOLUME_SIZE: {
+    key: 'instance.dataVolumeGiB',
+    set: (c, v) => (section(c, 'instance').dataVolumeGiB = number(v)),
+  },
+  EBS_ROOT_VOLUME_SIZE: {
+    key: 'instance.rootVolumeGiB',
+    set: (c, v) => (section(c, 'instance').rootVolumeGiB = number(v)),
+  },
   NUM_DEVELOPERS: { key: 'developers', set: (c, v) => (c.developers = number(v)) },
   CONTAINER_BASE_PORT: { key: 'containers.basePort', set: (c, v) => (section(c, 'containers').basePort = number(v)) },
   PROJECT_NAME: { key: 'project', set: (c, v) => (c.project = v) },
@@ -62,7 +76,11 @@ const CLAUDE_KEY = /^DEV(\d+)_CLAUDE_KEY$/;
  * `DEVn_CLAUDE_KEY` becomes devN's `anthropicApiKey: {"env": "DEVn_CLAUDE_KEY"}`: the key itself never
  * goes into the config, devenv reads the variable when it runs. An empty one means the shared key.
  */
-function claudeKeys(config: ConfigInput, vars: Map<string, { value: string }>, source: string): { notes: string[]; ignored: string[] } {
+function claudeKeys(
+  config: ConfigInput,
+  vars: Map<string, { value: string }>,
+  source: string,
+): { notes: string[]; ignored: string[] } {
   const count = typeof config.developers === 'number' ? config.developers : 0;
   const keyed = new Map<number, string>();
   const ignored: string[] = [];
@@ -80,7 +98,9 @@ function claudeKeys(config: ConfigInput, vars: Map<string, { value: string }>, s
   const names = [...keyed.values()];
   return {
     ignored,
-    notes: [`the Anthropic API keys of ${[...keyed.keys()].map((n) => `dev${n}`).join(', ')} are read from ${names.join(', ')} when devenv runs (never written to the config): export them first, e.g. \`set -a; . ${source}; set +a\``],
+    notes: [
+      `the Anthropic API keys of ${[...keyed.keys()].map((n) => `dev${n}`).join(', ')} are read from ${names.join(', ')} when devenv runs (never written to the config): export them first, e.g. \`set -a; . ${source}; set +a\``,
+    ],
   };
 }
 
@@ -103,14 +123,21 @@ export function configFromEnv(text: string, source: string): Converted {
   try {
     parseConfig(JSON.stringify(config), source);
   } catch (err) {
-    const lines = (err as Error).message.split('\n').slice(1).map((line) => inEnvTerms(line, source));
-    throw configError(`${source} does not convert to a valid devenv config:\n${lines.join('\n')}`,
-      `fix the variable in ${source} and run \`devenv init --from-env ${source}\` again`);
+    const lines = (err as Error).message
+      .split('\n')
+      .slice(1)
+      .map((line) => inEnvTerms(line, source));
+    throw configError(
+      `${source} does not convert to a valid devenv config:\n${lines.join('\n')}`,
+      `fix the variable in ${source} and run \`devenv init --from-env ${source}\` again`,
+    );
   }
   const placeholders = PLACEHOLDERS.flatMap(({ key, test, why }) => {
     const variable = Object.keys(ENV_KEYS).find((name) => ENV_KEYS[name].key === key)!;
     const value = vars.get(variable);
-    return value && test(value.value) ? [`${variable}=${value.value} (line ${value.line}) is ${why}: replace it in the config (${key})`] : [];
+    return value && test(value.value)
+      ? [`${variable}=${value.value} (line ${value.line}) is ${why}: replace it in the config (${key})`]
+      : [];
   });
   return { config, ignored, placeholders, notes: keys.notes };
 }
@@ -124,5 +151,7 @@ function inEnvTerms(line: string, source: string): string {
   const entry = Object.entries(ENV_KEYS).find(([, { key }]) => key === path || (missing && key.startsWith(`${path}.`)));
   if (!entry) return line;
   const [variable, { key }] = entry;
-  return missing ? `  - ${variable} (${key}): missing from ${source}: add ${variable}=…` : `  - ${variable} (${key}): ${problem}`;
+  return missing
+    ? `  - ${variable} (${key}): missing from ${source}: add ${variable}=…`
+    : `  - ${variable} (${key}): ${problem}`;
 }

@@ -10,12 +10,23 @@ export function humanMessage(issue: z.core.$ZodRawIssue): string {
   switch (issue.code) {
     case 'invalid_type':
       if (issue.input === undefined) return 'is required';
-      return ({
-        number: 'must be a number', int: 'must be a whole number', string: 'must be text in quotes', boolean: 'must be true or false',
-        object: 'must be an object ({ … })', record: 'must be an object ({ … })', array: 'must be a list ([ … ])', tuple: 'must be a list ([ … ])',
-      } as Record<string, string>)[issue.expected] ?? `must be a ${issue.expected}`;
+      return (
+        (
+          {
+            number: 'must be a number',
+            int: 'must be a whole number',
+            string: 'must be text in quotes',
+            boolean: 'must be true or false',
+            object: 'must be an object ({ … })',
+            record: 'must be an object ({ … })',
+            array: 'must be a list ([ … ])',
+            tuple: 'must be a list ([ … ])',
+          } as Record<string, string>
+        )[issue.expected] ?? `must be a ${issue.expected}`
+      );
     case 'too_small':
-      if (issue.origin === 'string') return Number(issue.minimum) <= 1 ? 'must not be empty' : `must be at least ${issue.minimum} characters long`;
+      if (issue.origin === 'string')
+        return Number(issue.minimum) <= 1 ? 'must not be empty' : `must be at least ${issue.minimum} characters long`;
       if (issue.origin === 'array') return `must list at least ${issue.minimum}`;
       return issue.inclusive === false ? `must be more than ${issue.minimum}` : `must be at least ${issue.minimum}`;
     case 'too_big':
@@ -33,17 +44,24 @@ export function humanMessage(issue: z.core.$ZodRawIssue): string {
 
 /** `a.b[2].c` */
 export function formatPath(path: PropertyKey[]): string {
-  return path.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), '');
+  return path.reduce<string>(
+    (acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)),
+    '',
+  );
 }
 
 function valueAt(raw: unknown, path: PropertyKey[]): unknown {
-  return path.reduce<unknown>((v, key) => (v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[key] : undefined), raw);
+  return path.reduce<unknown>(
+    (v, key) => (v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[key] : undefined),
+    raw,
+  );
 }
 
 /** The keys an object in the schema allows at `path` (through defaults, optionals, lists and unions). */
 function keysAt(schema: z.core.$ZodType, path: PropertyKey[]): string[] {
   const def = schema._zod.def as unknown as Record<string, unknown> & { type: string };
-  if (def.type === 'default' || def.type === 'prefault' || def.type === 'optional') return keysAt(def.innerType as z.core.$ZodType, path);
+  if (def.type === 'default' || def.type === 'prefault' || def.type === 'optional')
+    return keysAt(def.innerType as z.core.$ZodType, path);
   if (def.type === 'union') return [...new Set((def.options as z.core.$ZodType[]).flatMap((o) => keysAt(o, path)))];
   if (def.type === 'array' && typeof path[0] === 'number') return keysAt(def.element as z.core.$ZodType, path.slice(1));
   if (def.type !== 'object') return [];
@@ -55,11 +73,14 @@ function keysAt(schema: z.core.$ZodType, path: PropertyKey[]): string[] {
 
 /** Edits (insert, delete, replace, swap two neighbours) that turn `a` into `b`. */
 function editDistance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const d = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {
       d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
     }
   }
   return d[a.length][b.length];
@@ -72,7 +93,9 @@ function editDistance(a: string, b: string): number {
 export function didYouMean(key: string, allowed: string[]): string | undefined {
   const sameCase = allowed.find((k) => k.toLowerCase() === key.toLowerCase());
   if (sameCase) return sameCase;
-  const scored = allowed.map((k) => ({ k, d: editDistance(key.toLowerCase(), k.toLowerCase()) })).sort((x, y) => x.d - y.d);
+  const scored = allowed
+    .map((k) => ({ k, d: editDistance(key.toLowerCase(), k.toLowerCase()) }))
+    .sort((x, y) => x.d - y.d);
   if (scored[1] && scored[1].d === scored[0].d) return undefined;
   return scored[0] && scored[0].d <= Math.min(2, Math.floor(key.length / 3)) ? scored[0].k : undefined;
 }
@@ -93,10 +116,18 @@ export function useInstead(name: string, allowed: string[]): string {
 
 /** A union option that failed only because the value is of another type (a list given where a number could go). */
 const typeMismatch = (issues: z.core.$ZodIssue[]) =>
-  issues.length === 1 && issues[0].code === 'invalid_type' && issues[0].path.length === 0 && issues[0].expected !== 'int';
+  issues.length === 1 &&
+  issues[0].code === 'invalid_type' &&
+  issues[0].path.length === 0 &&
+  issues[0].expected !== 'int';
 
 /** One line per issue: the key path, the value given (when there is one) and what is wrong. */
-export function describeIssue(issue: z.core.$ZodIssue, raw: unknown, schema: z.core.$ZodType, within: PropertyKey[] = []): string[] {
+export function describeIssue(
+  issue: z.core.$ZodIssue,
+  raw: unknown,
+  schema: z.core.$ZodType,
+  within: PropertyKey[] = [],
+): string[] {
   const at = [...within, ...issue.path];
   const path = formatPath(at) || '(top level)';
   if (issue.code === 'invalid_union') {
@@ -115,7 +146,9 @@ export function describeIssue(issue: z.core.$ZodIssue, raw: unknown, schema: z.c
   if (value === undefined) return [`${path}: is required`];
   const shown = JSON.stringify(value);
   // The schema's own messages start in lower case; zod's defaults (which options of a union keep) are reworded.
-  const message = /^[A-Z]/.test(issue.message) ? humanMessage({ ...issue, input: value } as z.core.$ZodRawIssue) : issue.message;
+  const message = /^[A-Z]/.test(issue.message)
+    ? humanMessage({ ...issue, input: value } as z.core.$ZodRawIssue)
+    : issue.message;
   return [`${path}: ${shown.length > 60 ? `${shown.slice(0, 57)}...` : shown} ${message}`];
 }
 

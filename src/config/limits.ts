@@ -21,12 +21,15 @@ export function tagProblems(config: Config): string[] {
   // A developer's secrets carry the most tags: devenv's own, with devenv:developer and the developer's allocation, plus the config's.
   const mostTagged = (m: typeof model) => ({ ...tagsFor(m, 'x', developer.name), ...allocationTags(developer) });
   const own = Object.keys(mostTagged({ ...model, config: { ...config, tags: {} } }));
-  const problems = Object.keys(config.tags).filter((k) => own.includes(k))
+  const problems = Object.keys(config.tags)
+    .filter((k) => own.includes(k))
     .map((k) => `tags.${k}: devenv sets the ${k} tag itself (remove it from tags)`);
   const total = Object.keys(mostTagged(model)).length;
   if (total > MAX_TAGS) {
-    problems.push(`tags: ${Object.keys(config.tags).length} tags plus devenv's ${own.length} make ${total} on a developer's secrets; `
-      + `AWS allows ${MAX_TAGS} per resource: remove at least ${total - MAX_TAGS}`);
+    problems.push(
+      `tags: ${Object.keys(config.tags).length} tags plus devenv's ${own.length} make ${total} on a developer's secrets; ` +
+        `AWS allows ${MAX_TAGS} per resource: remove at least ${total - MAX_TAGS}`,
+    );
   }
   return problems;
 }
@@ -35,31 +38,45 @@ export function tagProblems(config: Config): string[] {
 export function domainProblems(config: Config): string[] {
   const certName = `*.${config.baseDomain}`;
   if (certName.length > MAX_CERT_NAME) {
-    return [`baseDomain: "${config.baseDomain}" is ${config.baseDomain.length} characters; the certificate's name ${certName} may have at most `
-      + `${MAX_CERT_NAME} (ACM), so baseDomain at most ${MAX_CERT_NAME - 2}: use a shorter domain`];
+    return [
+      `baseDomain: "${config.baseDomain}" is ${config.baseDomain.length} characters; the certificate's name ${certName} may have at most ` +
+        `${MAX_CERT_NAME} (ACM), so baseDomain at most ${MAX_CERT_NAME - 2}: use a shorter domain`,
+    ];
   }
   // (At most 128 characters is also well within DNS's 253.)
-  return buildModel(config).developers.flatMap((d, i) => (d.hostname.length > MAX_HOST_HEADER
-    ? [`developers[${i}]: the hostname ${d.hostname} is ${d.hostname.length} characters; a load balancer host rule takes at most ${MAX_HOST_HEADER}: use a shorter name`]
-    : []));
+  return buildModel(config).developers.flatMap((d, i) =>
+    d.hostname.length > MAX_HOST_HEADER
+      ? [
+          `developers[${i}]: the hostname ${d.hostname} is ${d.hostname.length} characters; a load balancer host rule takes at most ${MAX_HOST_HEADER}: use a shorter name`,
+        ]
+      : [],
+  );
 }
 
 /** A VPC block AWS allows, with room for two subnets. */
 export function vpcSizeProblems(config: Config): string[] {
   const vpc = parseCidr(config.network.vpcCidr)!;
   if (vpc.prefix < LARGEST_BLOCK_PREFIX) {
-    return [`network.vpcCidr: "${config.network.vpcCidr}" is larger than AWS allows for a VPC (/${LARGEST_BLOCK_PREFIX} to /28): use a /${LARGEST_BLOCK_PREFIX} such as 10.0.0.0/16`];
+    return [
+      `network.vpcCidr: "${config.network.vpcCidr}" is larger than AWS allows for a VPC (/${LARGEST_BLOCK_PREFIX} to /28): use a /${LARGEST_BLOCK_PREFIX} such as 10.0.0.0/16`,
+    ];
   }
   if (vpc.prefix > SMALLEST_SUBNET_PREFIX - 1) {
-    return [`network.vpcCidr: "${config.network.vpcCidr}" cannot hold two /${SMALLEST_SUBNET_PREFIX} subnets: use a /${SMALLEST_SUBNET_PREFIX - 1} or larger (default 10.0.0.0/16)`];
+    return [
+      `network.vpcCidr: "${config.network.vpcCidr}" cannot hold two /${SMALLEST_SUBNET_PREFIX} subnets: use a /${SMALLEST_SUBNET_PREFIX - 1} or larger (default 10.0.0.0/16)`,
+    ];
   }
   return [];
 }
 
 /** Subnets with room for a load balancer. */
 export function subnetSizeProblems(config: Config): string[] {
-  return config.network.subnetCidrs.flatMap((text, i) => (parseCidr(text)!.prefix > SMALLEST_SUBNET_PREFIX
-    ? [`network.subnetCidrs[${i}]: "${text}" is smaller than /${SMALLEST_SUBNET_PREFIX}: a load balancer needs 8 free addresses in each subnet `
-      + `and AWS keeps 5, so use a /${SMALLEST_SUBNET_PREFIX} or larger`]
-    : []));
+  return config.network.subnetCidrs.flatMap((text, i) =>
+    parseCidr(text)!.prefix > SMALLEST_SUBNET_PREFIX
+      ? [
+          `network.subnetCidrs[${i}]: "${text}" is smaller than /${SMALLEST_SUBNET_PREFIX}: a load balancer needs 8 free addresses in each subnet ` +
+            `and AWS keeps 5, so use a /${SMALLEST_SUBNET_PREFIX} or larger`,
+        ]
+      : [],
+  );
 }

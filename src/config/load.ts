@@ -26,7 +26,10 @@ export function parseConfig(text: string, path = DEFAULT_CONFIG_PATH): Config {
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw configError(`${path}: not valid JSON at ${jsonSyntaxError(text, err as Error)}`, 'fix the syntax; `devenv init` writes a valid example');
+    throw configError(
+      `${path}: not valid JSON at ${jsonSyntaxError(text, err as Error)}`,
+      'fix the syntax; `devenv init` writes a valid example',
+    );
   }
   const result = configSchema.safeParse(raw, { error: humanMessage });
   // The rules across keys run on whatever parsed, so one round shows every problem.
@@ -34,8 +37,10 @@ export function parseConfig(text: string, path = DEFAULT_CONFIG_PATH): Config {
   const parsed = result.success ? result.data : partialConfig(configSchema, raw, result.error.issues);
   const problems = [...new Set([...schemaProblems, ...(parsed ? runRules(parsed, CONFIG_RULES) : [])])];
   if (problems.length > 0) {
-    throw configError(`${path} is not a valid devenv config:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
-      'fix the keys above; `devenv init` writes a complete example with every key');
+    throw configError(
+      `${path} is not a valid devenv config:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+      'fix the keys above; `devenv init` writes a complete example with every key',
+    );
   }
   return (result as { data: Config }).data;
 }

@@ -65,7 +65,11 @@ export const developerNames = (config: Config): string[] => entries(config).map(
  * says, when it was asked) shows none of their secrets left. When two sources disagree, the state
  * wins over AWS, and current developers over removed ones.
  */
-export function allocate(config: Config, book: Partial<AllocationBook>, recorded?: RecordedAllocations): AllocationBook {
+export function allocate(
+  config: Config,
+  book: Partial<AllocationBook>,
+  recorded?: RecordedAllocations,
+): AllocationBook {
   const names = developerNames(config);
   const current = new Set(names);
   const ports = new Set<number>();
@@ -81,7 +85,8 @@ export function allocate(config: Config, book: Partial<AllocationBook>, recorded
   const stillKept = (name: string) => !recorded || recorded.has(name);
   // In order of trust: the state's (current, then removed developers), then the secrets' tags.
   for (const name of names) take(chosen, name, book.allocations?.[name] ?? book.reserved?.[name]);
-  for (const [name, a] of Object.entries({ ...book.reserved, ...book.allocations })) if (!current.has(name) && stillKept(name)) take(reserved, name, a);
+  for (const [name, a] of Object.entries({ ...book.reserved, ...book.allocations }))
+    if (!current.has(name) && stillKept(name)) take(reserved, name, a);
   for (const name of names) take(chosen, name, recorded?.get(name));
   for (const [name, a] of recorded ?? []) if (!current.has(name)) take(reserved, name, a);
   const lowestFree = (used: Set<number>, from: number) => {
@@ -90,8 +95,10 @@ export function allocate(config: Config, book: Partial<AllocationBook>, recorded
     used.add(n);
     return n;
   };
-  for (const name of names) chosen[name] ??= { port: lowestFree(ports, config.containers.basePort), priority: lowestFree(priorities, 1) };
-  const sorted = (a: Allocations, order: string[]) => Object.fromEntries(order.filter((n) => a[n]).map((n) => [n, a[n]]));
+  for (const name of names)
+    chosen[name] ??= { port: lowestFree(ports, config.containers.basePort), priority: lowestFree(priorities, 1) };
+  const sorted = (a: Allocations, order: string[]) =>
+    Object.fromEntries(order.filter((n) => a[n]).map((n) => [n, a[n]]));
   return { allocations: sorted(chosen, names), reserved: sorted(reserved, Object.keys(reserved).sort()) };
 }
 
@@ -133,7 +140,8 @@ export function buildModel(config: Config, allocations: Allocations = allocate(c
 }
 
 /** `~/x` → `<home>/x`: a path in the config may start with `~`, as it would in a shell. */
-export const expandHome = (path: string): string => (path === '~' || path.startsWith('~/') ? join(homedir(), path.slice(1)) : path);
+export const expandHome = (path: string): string =>
+  path === '~' || path.startsWith('~/') ? join(homedir(), path.slice(1)) : path;
 
 /** `<project>-<logical id>` with `/` turned into `-`: the Name of every resource devenv makes. */
 export const resourceName = (model: Pick<Model, 'project'>, logicalId: string): string =>

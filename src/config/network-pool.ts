@@ -17,9 +17,14 @@ const SMALLEST_POOL_PREFIX = DEVELOPER_NETWORK_PREFIX - Math.ceil(Math.log2(MAX_
 export function developerNetwork(pool: string, priority: number): string {
   const block = nthBlock(parseCidr(pool)!, DEVELOPER_NETWORK_PREFIX, priority);
   if (!block) {
-    throw new DevenvError('config', `containers.networkPool ${pool} has no /${DEVELOPER_NETWORK_PREFIX} left for listener-rule priority ${priority}`, {
-      remedy: 'use a larger containers.networkPool, or let the secrets of removed developers expire so their priorities are freed',
-    });
+    throw new DevenvError(
+      'config',
+      `containers.networkPool ${pool} has no /${DEVELOPER_NETWORK_PREFIX} left for listener-rule priority ${priority}`,
+      {
+        remedy:
+          'use a larger containers.networkPool, or let the secrets of removed developers expire so their priorities are freed',
+      },
+    );
   }
   return block;
 }
@@ -28,15 +33,21 @@ export function networkPoolProblems(config: Config): string[] {
   const text = config.containers.networkPool;
   const pool = parseCidr(text)!;
   if (pool.prefix > SMALLEST_POOL_PREFIX) {
-    return [`containers.networkPool: "${text}" is too small: each developer's network takes a /${DEVELOPER_NETWORK_PREFIX} numbered by their rule priority `
-      + `(up to ${MAX_NETWORK_PRIORITY}), so use a /${SMALLEST_POOL_PREFIX} or larger such as 172.20.0.0/16`];
+    return [
+      `containers.networkPool: "${text}" is too small: each developer's network takes a /${DEVELOPER_NETWORK_PREFIX} numbered by their rule priority ` +
+        `(up to ${MAX_NETWORK_PRIORITY}), so use a /${SMALLEST_POOL_PREFIX} or larger such as 172.20.0.0/16`,
+    ];
   }
   const others: [string, string][] = [
     ['network.vpcCidr', config.network.vpcCidr],
     ...config.network.subnetCidrs.map((c, i): [string, string] => [`network.subnetCidrs[${i}]`, c]),
     ["Docker's default bridge network", DOCKER_DEFAULT_BRIDGE],
   ];
-  return others.filter(([, other]) => cidrsOverlap(pool, parseCidr(other)!))
-    .map(([what, other]) => `containers.networkPool: "${text}" overlaps ${what} ${other}: traffic for those addresses would go into a developer's Docker network; `
-      + 'choose a pool outside both, such as 172.20.0.0/16 or 192.168.0.0/16');
+  return others
+    .filter(([, other]) => cidrsOverlap(pool, parseCidr(other)!))
+    .map(
+      ([what, other]) =>
+        `containers.networkPool: "${text}" overlaps ${what} ${other}: traffic for those addresses would go into a developer's Docker network; ` +
+        'choose a pool outside both, such as 172.20.0.0/16 or 192.168.0.0/16',
+    );
 }

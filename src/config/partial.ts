@@ -15,7 +15,11 @@ const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typ
 
 /** The object schema under defaults and optionals, if there is one. */
 function objectShape(schema: z.core.$ZodType): Record<string, z.core.$ZodType> | undefined {
-  const def = schema._zod.def as unknown as { type: string; innerType?: z.core.$ZodType; shape?: Record<string, z.core.$ZodType> };
+  const def = schema._zod.def as unknown as {
+    type: string;
+    innerType?: z.core.$ZodType;
+    shape?: Record<string, z.core.$ZodType>;
+  };
   if (def.type === 'default' || def.type === 'prefault' || def.type === 'optional') return objectShape(def.innerType!);
   return def.type === 'object' ? def.shape : undefined;
 }
@@ -26,12 +30,20 @@ function objectShape(schema: z.core.$ZodType): Record<string, z.core.$ZodType> |
  * problem of its own throws Unparsed. An unknown key spoils nothing. Refinements on a whole object do
  * not run here: rules spanning keys belong in rules.ts, which runs on either config.
  */
-export function partialConfig(schema: z.core.$ZodType, raw: unknown, issues: readonly z.core.$ZodIssue[]): Config | undefined {
+export function partialConfig(
+  schema: z.core.$ZodType,
+  raw: unknown,
+  issues: readonly z.core.$ZodIssue[],
+): Config | undefined {
   const bad = issues.filter((i) => i.code !== 'unrecognized_keys').map((i) => i.path);
   const shape = objectShape(schema);
   if (!shape || !isRecord(raw) || bad.some((p) => p.length === 0)) return undefined;
 
-  const build = (fields: Record<string, z.core.$ZodType>, input: Record<string, unknown>, at: Path): Record<string, unknown> => {
+  const build = (
+    fields: Record<string, z.core.$ZodType>,
+    input: Record<string, unknown>,
+    at: Path,
+  ): Record<string, unknown> => {
     const out: Record<string, unknown> = {};
     for (const [key, field] of Object.entries(fields)) {
       const path = [...at, key];
@@ -43,9 +55,16 @@ export function partialConfig(schema: z.core.$ZodType, raw: unknown, issues: rea
         out[key] = build(inner, value ?? {}, path);
         continue;
       }
-      const parsed = spoiled || bad.some((p) => startsWith(p, path)) ? undefined : (field as z.ZodType).safeParse(value);
+      const parsed =
+        spoiled || bad.some((p) => startsWith(p, path)) ? undefined : (field as z.ZodType).safeParse(value);
       if (parsed?.success) out[key] = parsed.data;
-      else Object.defineProperty(out, key, { enumerable: true, get: () => { throw new Unparsed(formatPath(path)); } });
+      else
+        Object.defineProperty(out, key, {
+          enumerable: true,
+          get: () => {
+            throw new Unparsed(formatPath(path));
+          },
+        });
     }
     return out;
   };

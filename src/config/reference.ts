@@ -32,10 +32,17 @@ function layers(schema: z.ZodType): z.ZodType[] {
 const innermost = (schema: z.ZodType): z.ZodType => layers(schema).at(-1)!;
 /** The notes on a key, a wrapper's over those of the schema it wraps. */
 const noteOf = (schema: z.ZodType): ReferenceNote =>
-  Object.assign({}, ...layers(schema).map((s) => referenceNotes.get(s)).reverse());
+  Object.assign(
+    {},
+    ...layers(schema)
+      .map((s) => referenceNotes.get(s))
+      .reverse(),
+  );
 /** The description nearest the key: what a wrapper says overrides what the schema it wraps says. */
 const descriptionOf = (schema: z.ZodType): string | undefined =>
-  layers(schema).map((s) => globalRegistry.get(s)?.description).find((d) => d !== undefined);
+  layers(schema)
+    .map((s) => globalRegistry.get(s)?.description)
+    .find((d) => d !== undefined);
 
 /** Every key of an object schema, nested objects by their keys and a list's objects as `key[].name`. */
 export function configKeys(schema: z.ZodType = configSchema, prefix = ''): ConfigKey[] {
@@ -46,18 +53,25 @@ export function configKeys(schema: z.ZodType = configSchema, prefix = ''): Confi
     if (inner instanceof z.ZodObject) return configKeys(inner, `${key}.`);
     const withDefault = layers(child).find((s) => s instanceof z.ZodDefault);
     const own: ConfigKey = {
-      key, schema: child, required: !layers(child).some((s) => s instanceof z.ZodOptional || s instanceof z.ZodDefault),
-      hasDefault: withDefault !== undefined, ...(withDefault ? { default: withDefault.def.defaultValue } : {}),
+      key,
+      schema: child,
+      required: !layers(child).some((s) => s instanceof z.ZodOptional || s instanceof z.ZodDefault),
+      hasDefault: withDefault !== undefined,
+      ...(withDefault ? { default: withDefault.def.defaultValue } : {}),
     };
-    const objects = alternatives(inner).filter((s) => s instanceof z.ZodArray)
-      .flatMap((a) => alternatives(innermost(a.def.element as z.ZodType))).filter((s) => s instanceof z.ZodObject);
+    const objects = alternatives(inner)
+      .filter((s) => s instanceof z.ZodArray)
+      .flatMap((a) => alternatives(innermost(a.def.element as z.ZodType)))
+      .filter((s) => s instanceof z.ZodObject);
     return [own, ...objects.flatMap((o) => configKeys(o, `${key}[].`))];
   });
 }
 
 /** The first of a key's examples (JSON Schema's `examples`), if it has any. */
 export function exampleOf(k: ConfigKey): unknown {
-  const examples = layers(k.schema).map((s) => globalRegistry.get(s)?.examples).find((e) => e !== undefined);
+  const examples = layers(k.schema)
+    .map((s) => globalRegistry.get(s)?.examples)
+    .find((e) => e !== undefined);
   return (examples as unknown[] | undefined)?.[0];
 }
 
@@ -77,8 +91,14 @@ function typeOf(schema: z.ZodType): { one: string; many: string } {
   }
   if (s instanceof z.ZodUnion) return plain([...new Set(alternatives(s).map((o) => typeOf(o).one))].join(' or '));
   if (s instanceof z.ZodObject || s instanceof z.ZodRecord) return plain('object');
-  const kind = s instanceof z.ZodString ? 'string' : s instanceof z.ZodNumber ? 'number'
-    : s instanceof z.ZodBoolean ? 'boolean' : 'value';
+  const kind =
+    s instanceof z.ZodString
+      ? 'string'
+      : s instanceof z.ZodNumber
+        ? 'number'
+        : s instanceof z.ZodBoolean
+          ? 'boolean'
+          : 'value';
   return note.noun ? { one: `${kind} (${note.noun})`, many: `${note.noun}s` } : plain(kind);
 }
 
@@ -96,8 +116,10 @@ const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, '
 
 /** The README's configuration reference: a row per key, in the schema's order. */
 export function configReference(schema: z.ZodType = configSchema): string {
-  const rows = configKeys(schema).map((k) =>
-    `| \`${k.key}\` | ${typeOf(k.schema).one} | ${cell(defaultCell(k))} | ${cell(descriptionOf(k.schema) ?? '')} |`);
+  const rows = configKeys(schema).map(
+    (k) =>
+      `| \`${k.key}\` | ${typeOf(k.schema).one} | ${cell(defaultCell(k))} | ${cell(descriptionOf(k.schema) ?? '')} |`,
+  );
   return ['| key | type | default | meaning |', '| --- | --- | --- | --- |', ...rows].join('\n');
 }
 

@@ -23,17 +23,26 @@ export const CONFIG_RULES: readonly ((config: Config) => string[])[] = [
   function zonesInRegion(config) {
     const hostAz = config.availabilityZone ?? `${config.region}a`;
     const albAz = config.albAvailabilityZone ?? `${config.region}b`;
-    const problems = ([['availabilityZone', hostAz], ['albAvailabilityZone', albAz]] as const)
+    const problems = (
+      [
+        ['availabilityZone', hostAz],
+        ['albAvailabilityZone', albAz],
+      ] as const
+    )
       .filter(([, az]) => !az.startsWith(config.region))
       .map(([key, az]) => `${key}: "${az}" is not in region ${config.region}`);
-    if (hostAz === albAz) problems.push(`albAvailabilityZone: "${albAz}" equals availabilityZone (an ALB needs two different zones)`);
+    if (hostAz === albAz)
+      problems.push(`albAvailabilityZone: "${albAz}" equals availabilityZone (an ALB needs two different zones)`);
     return problems;
   },
 
   function subnetsInsideVpc(config) {
     const vpc = parseCidr(config.network.vpcCidr)!;
-    return config.network.subnetCidrs.flatMap((text, i) => (cidrContains(vpc, parseCidr(text)!)
-      ? [] : [`network.subnetCidrs[${i}]: "${text}" is not inside vpcCidr ${config.network.vpcCidr}`]));
+    return config.network.subnetCidrs.flatMap((text, i) =>
+      cidrContains(vpc, parseCidr(text)!)
+        ? []
+        : [`network.subnetCidrs[${i}]: "${text}" is not inside vpcCidr ${config.network.vpcCidr}`],
+    );
   },
 
   function subnetsApart(config) {
@@ -46,8 +55,11 @@ export const CONFIG_RULES: readonly ((config: Config) => string[])[] = [
   networkPoolProblems,
 
   function loadBalancerReachable(config) {
-    return config.alb.allowedCidrs.some((c) => !c.includes(':')) ? []
-      : [`alb.allowedCidrs: ${JSON.stringify(config.alb.allowedCidrs)} lists no IPv4 block, but the load balancer has IPv4 addresses only: nobody could reach it; add your IPv4 networks`];
+    return config.alb.allowedCidrs.some((c) => !c.includes(':'))
+      ? []
+      : [
+          `alb.allowedCidrs: ${JSON.stringify(config.alb.allowedCidrs)} lists no IPv4 block, but the load balancer has IPv4 addresses only: nobody could reach it; add your IPv4 networks`,
+        ];
   },
 
   // Each developer's resolved limits; a problem is blamed on the developer who overrides the values, else on containers.
@@ -57,9 +69,14 @@ export const CONFIG_RULES: readonly ((config: Config) => string[])[] = [
       const own = (keys: string[]) => typeof entry === 'object' && keys.some((k) => k in entry);
       const where = (keys: string[]) => (own(keys) ? `developers[${i}] (${d.name})` : 'containers');
       const problems: string[] = [];
-      if (d.cpuReservation > d.cpuLimit) problems.push(`${where(['cpuReservation', 'cpuLimit'])}: cpuReservation ${d.cpuReservation} is above cpuLimit ${d.cpuLimit}`);
+      if (d.cpuReservation > d.cpuLimit)
+        problems.push(
+          `${where(['cpuReservation', 'cpuLimit'])}: cpuReservation ${d.cpuReservation} is above cpuLimit ${d.cpuLimit}`,
+        );
       if (d.memoryReservationMiB > d.memoryLimitMiB) {
-        problems.push(`${where(['memoryReservationMiB', 'memoryLimitMiB'])}: memoryReservationMiB ${d.memoryReservationMiB} is above memoryLimitMiB ${d.memoryLimitMiB}`);
+        problems.push(
+          `${where(['memoryReservationMiB', 'memoryLimitMiB'])}: memoryReservationMiB ${d.memoryReservationMiB} is above memoryLimitMiB ${d.memoryLimitMiB}`,
+        );
       }
       return problems;
     });

@@ -26,10 +26,13 @@ export function tagsFor(model: Model, logicalId: string, developer?: string): Ta
   };
 }
 
-export const tagList = (tags: Tags): { Key: string; Value: string }[] => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+export const tagList = (tags: Tags): { Key: string; Value: string }[] =>
+  Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 
 /** EC2 `TagSpecifications` for a create call. */
-export const tagSpecifications = <T extends string>(resourceType: T, tags: Tags) => [{ ResourceType: resourceType, Tags: tagList(tags) }];
+export const tagSpecifications = <T extends string>(resourceType: T, tags: Tags) => [
+  { ResourceType: resourceType, Tags: tagList(tags) },
+];
 
 /** EC2 `Filters` that find a resource by its devenv tags. */
 export function tagFilters(model: Pick<Model, 'project'>, logicalId?: string): { Name: string; Values: string[] }[] {
@@ -47,12 +50,20 @@ export function tagValue(tags: { Key?: string; Value?: string }[] | undefined, k
  * Refuses to adopt a resource that only shares devenv's name: its policy would be overwritten
  * and `destroy` would delete it.
  */
-export function requireProjectTag(project: string, tags: { Key?: string; Value?: string }[] | undefined, what: string): void {
+export function requireProjectTag(
+  project: string,
+  tags: { Key?: string; Value?: string }[] | undefined,
+  what: string,
+): void {
   const owner = tagValue(tags, TAG.project);
   if (owner === project) return;
-  throw new DevenvError('aws', `${what} already exists but is not devenv's for project ${project} (its ${TAG.project} tag is ${owner ? `"${owner}"` : 'missing'})`, {
-    remedy: `delete or rename it if nothing uses it, or tag it ${TAG.project}=${project} to let devenv manage (and later delete) it`,
-  });
+  throw new DevenvError(
+    'aws',
+    `${what} already exists but is not devenv's for project ${project} (its ${TAG.project} tag is ${owner ? `"${owner}"` : 'missing'})`,
+    {
+      remedy: `delete or rename it if nothing uses it, or tag it ${TAG.project}=${project} to let devenv manage (and later delete) it`,
+    },
+  );
 }
 
 type TagList = { Key?: string; Value?: string }[] | undefined;
@@ -63,7 +74,10 @@ type TagList = { Key?: string; Value?: string }[] | undefined;
  * of another project is never adopted. `tagsOf` reads the tags of those found, in their order.
  */
 export async function ownedByName<T>(
-  project: string, what: string, listed: T[], name: string,
+  project: string,
+  what: string,
+  listed: T[],
+  name: string,
   o: { nameOf(r: T): string | undefined; tagsOf(found: T[]): Promise<TagList[]> },
 ): Promise<T[]> {
   const found = listed.filter((r) => o.nameOf(r) === name);
@@ -74,7 +88,10 @@ export async function ownedByName<T>(
 }
 
 /** A developer's allocation as tags on a resource they own: what recovers it when the state is lost. */
-export const allocationTags = (a: Allocation): Tags => ({ [TAG.port]: String(a.port), [TAG.priority]: String(a.priority) });
+export const allocationTags = (a: Allocation): Tags => ({
+  [TAG.port]: String(a.port),
+  [TAG.priority]: String(a.priority),
+});
 
 /** The allocation a resource's tags record; `undefined` when they record none (or a malformed one). */
 export function allocationFromTags(tags: { Key?: string; Value?: string }[] | undefined): Allocation | undefined {

@@ -5,8 +5,18 @@ import { DevenvError } from '../errors.js';
 import { configureLogShipping } from '../remote/cloudwatch-agent.js';
 import type { RemoteHost } from '../remote/host.js';
 import {
-  API_KEY_FILE, API_KEYS_DIR, COMPOSE_FILE, COMPOSE_PROJECT, CONTAINER_KEY_FILE, containerName, DEVELOPER_UID, KEY_LOADERS_DIR,
-  NODE_PRELOAD_NAME, PROFILE_SCRIPT_NAME, renderCompose, SECRETS_DIR,
+  API_KEY_FILE,
+  API_KEYS_DIR,
+  COMPOSE_FILE,
+  COMPOSE_PROJECT,
+  CONTAINER_KEY_FILE,
+  containerName,
+  DEVELOPER_UID,
+  KEY_LOADERS_DIR,
+  NODE_PRELOAD_NAME,
+  PROFILE_SCRIPT_NAME,
+  renderCompose,
+  SECRETS_DIR,
 } from '../remote/compose.js';
 import { containerStates, installExtensions, waitUntilHealthy } from '../remote/containers.js';
 import { loadTemplate, renderTemplate } from '../remote/templates.js';
@@ -25,16 +35,26 @@ const SECRETS_TIMEOUT_S = 10 * 60;
  * puts their Anthropic API key (read there too) where only their container reads it. `prune`:
  * the model lists every developer, so the keys of anyone else go.
  */
-export function renderSecretsScript(template: string, model: Pick<Model, 'project' | 'region' | 'developers'>, prune: boolean): string {
+export function renderSecretsScript(
+  template: string,
+  model: Pick<Model, 'project' | 'region' | 'developers'>,
+  prune: boolean,
+): string {
   return renderTemplate(template, secretsScriptValues(model, prune));
 }
 
-export function secretsScriptValues(model: Pick<Model, 'project' | 'region' | 'developers'>, prune: boolean): Record<string, string> {
+export function secretsScriptValues(
+  model: Pick<Model, 'project' | 'region' | 'developers'>,
+  prune: boolean,
+): Record<string, string> {
   return {
     AWS_REGION: model.region,
     SECRETS_DIR,
     DEVELOPER_SECRETS: model.developers
-      .map((d) => `${d.name} ${secretName(model, d.name, 'password')} ${d.anthropicApiKey ? secretName(model, d.name, 'anthropic-api-key') : '-'}`)
+      .map(
+        (d) =>
+          `${d.name} ${secretName(model, d.name, 'password')} ${d.anthropicApiKey ? secretName(model, d.name, 'anthropic-api-key') : '-'}`,
+      )
       .join('\n'),
     API_KEYS_DIR,
     API_KEY_FILE,
@@ -53,12 +73,26 @@ export function secretsScriptValues(model: Pick<Model, 'project' | 'region' | 'd
  * file, and Compose recreates only the containers whose env files changed. `up` passes every
  * developer (and prunes), `credentials rotate` one.
  */
-export async function writePasswordHashes(host: RemoteHost, model: Pick<Model, 'project' | 'region' | 'developers'>, o: { prune: boolean }): Promise<void> {
-  await host.runScript('developer-secrets.sh', renderSecretsScript(await loadTemplate('developer-secrets.sh'), model, o.prune), [], { timeoutS: SECRETS_TIMEOUT_S });
+export async function writePasswordHashes(
+  host: RemoteHost,
+  model: Pick<Model, 'project' | 'region' | 'developers'>,
+  o: { prune: boolean },
+): Promise<void> {
+  await host.runScript(
+    'developer-secrets.sh',
+    renderSecretsScript(await loadTemplate('developer-secrets.sh'), model, o.prune),
+    [],
+    { timeoutS: SECRETS_TIMEOUT_S },
+  );
 }
 
 /** `dataFilesystemUuid`: the data volume's filesystem as storage recorded it; the script starts nothing unless it is what is mounted. */
-export function renderContainersScript(template: string, model: Pick<Model, 'developers' | 'config'>, purgeRemoved: boolean, dataFilesystemUuid: string): string {
+export function renderContainersScript(
+  template: string,
+  model: Pick<Model, 'developers' | 'config'>,
+  purgeRemoved: boolean,
+  dataFilesystemUuid: string,
+): string {
   return renderTemplate(template, {
     COMPOSE_PROJECT,
     COMPOSE_FILE,
@@ -81,12 +115,23 @@ export function mountedDataFilesystem(ctx: Pick<Context, 'state'>): string {
   const outputs = ctx.state.phase('storage')?.outputs ?? {};
   const hostId = ctx.state.resource(INSTANCE)?.id;
   const volumeId = ctx.state.resource(DATA_VOLUME)?.id;
-  const ranOn = typeof outputs.instanceId === 'string' ? `host ${outputs.instanceId} and volume ${String(outputs.volumeId)}` : 'another host or volume (not recorded)';
-  if (ctx.state.phase('storage')?.status !== 'complete' || typeof outputs.filesystemUuid !== 'string' || !storageIsOfCurrentHost(ctx)) {
-    throw new DevenvError('phase', `containers: storage has not mounted data volume ${volumeId ?? '(none recorded)'} on the current host ${hostId ?? '(none recorded)'}`
-      + `${ctx.state.phase('storage') ? ` (it last ran for ${ranOn})` : ''}; no container was started`, {
-      remedy: 'run `devenv phase storage` first (or `devenv up`, which runs it before containers)',
-    });
+  const ranOn =
+    typeof outputs.instanceId === 'string'
+      ? `host ${outputs.instanceId} and volume ${String(outputs.volumeId)}`
+      : 'another host or volume (not recorded)';
+  if (
+    ctx.state.phase('storage')?.status !== 'complete' ||
+    typeof outputs.filesystemUuid !== 'string' ||
+    !storageIsOfCurrentHost(ctx)
+  ) {
+    throw new DevenvError(
+      'phase',
+      `containers: storage has not mounted data volume ${volumeId ?? '(none recorded)'} on the current host ${hostId ?? '(none recorded)'}` +
+        `${ctx.state.phase('storage') ? ` (it last ran for ${ranOn})` : ''}; no container was started`,
+      {
+        remedy: 'run `devenv phase storage` first (or `devenv up`, which runs it before containers)',
+      },
+    );
   }
   return outputs.filesystemUuid;
 }
@@ -105,15 +150,27 @@ async function apply(ctx: Context): Promise<void> {
   const before = await containerStates(host, names);
   await writePasswordHashes(host, ctx.model, { prune: true });
   await host.upload(COMPOSE_FILE, renderCompose(ctx.model), { mode: '0644', owner: 'root:root' });
-  const script = renderContainersScript(await loadTemplate('containers.sh'), ctx.model, ctx.options.purgeRemoved ?? false, dataFilesystem);
+  const script = renderContainersScript(
+    await loadTemplate('containers.sh'),
+    ctx.model,
+    ctx.options.purgeRemoved ?? false,
+    dataFilesystem,
+  );
   await host.runScript('containers.sh', script, [], { timeoutS: UP_TIMEOUT_S });
-  const after = await waitUntilHealthy(host, names, { clock: ctx.clock, signal: ctx.signal, progress: (m) => ctx.report.progress(m) });
+  const after = await waitUntilHealthy(host, names, {
+    clock: ctx.clock,
+    signal: ctx.signal,
+    progress: (m) => ctx.report.progress(m),
+  });
   await ctx.state.setOutputs('containers', { developers: names.join(' ') });
   const started = names.filter((n) => before.get(n)?.id !== after.get(n)?.id);
-  ctx.report.step(started.length === 0
-    ? `${names.length} containers healthy, none restarted`
-    : `${names.length} containers healthy; started ${started.join(', ')}`);
-  if (ctx.config.containers.extensions.length > 0) await installExtensions(host, names, ctx.config.containers.extensions, (m) => ctx.report.step(m));
+  ctx.report.step(
+    started.length === 0
+      ? `${names.length} containers healthy, none restarted`
+      : `${names.length} containers healthy; started ${started.join(', ')}`,
+  );
+  if (ctx.config.containers.extensions.length > 0)
+    await installExtensions(host, names, ctx.config.containers.extensions, (m) => ctx.report.step(m));
   ctx.report.step(await configureLogShipping(host, ctx.model, after, recordedLogGroups(ctx)));
 }
 
@@ -123,7 +180,9 @@ async function destroy(): Promise<void> {}
 /** The developers whose containers the last completed run of this phase started (from the state). */
 export function runningDevelopers(ctx: Pick<Context, 'state'>): string[] {
   const record = ctx.state.phase('containers');
-  return record?.status === 'complete' && typeof record.outputs?.developers === 'string' ? record.outputs.developers.split(' ') : [];
+  return record?.status === 'complete' && typeof record.outputs?.developers === 'string'
+    ? record.outputs.developers.split(' ')
+    : [];
 }
 
 /**
@@ -132,14 +191,26 @@ export function runningDevelopers(ctx: Pick<Context, 'state'>): string[] {
  */
 async function inspect(ctx: Context): Promise<Inspection> {
   const running = runningDevelopers(ctx);
-  const changes = containersBlueprint(ctx.model).map((r): Change => ({
-    phase: 'containers', action: running.includes(r.developer!) ? 'keep' : 'create', logicalId: r.logicalId, kind: r.kind, name: r.name,
-    detail: `${ctx.config.containers.image} on port ${ctx.model.developers.find((d) => d.name === r.developer)!.port}`,
-  }));
-  const rows = ctx.model.developers.map((d): Row => ({
-    phase: 'containers', logicalId: containerId(d.name), kind: 'container', id: containerName(d.name),
-    state: running.includes(d.name) ? 'healthy at the last up' : 'not started', detail: `port ${d.port}`,
-  }));
+  const changes = containersBlueprint(ctx.model).map(
+    (r): Change => ({
+      phase: 'containers',
+      action: running.includes(r.developer!) ? 'keep' : 'create',
+      logicalId: r.logicalId,
+      kind: r.kind,
+      name: r.name,
+      detail: `${ctx.config.containers.image} on port ${ctx.model.developers.find((d) => d.name === r.developer)!.port}`,
+    }),
+  );
+  const rows = ctx.model.developers.map(
+    (d): Row => ({
+      phase: 'containers',
+      logicalId: containerId(d.name),
+      kind: 'container',
+      id: containerName(d.name),
+      state: running.includes(d.name) ? 'healthy at the last up' : 'not started',
+      detail: `port ${d.port}`,
+    }),
+  );
   return { changes, rows };
 }
 

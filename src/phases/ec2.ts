@@ -1,9 +1,28 @@
-import { adoptDataVolume, finishVolumeSwap, inspectPreviousDataVolume, removeOrKeepPreviousDataVolume } from './ec2/adopt-volume.js';
-import { currentHost, finishReplacement, hostBeingReplaced, inspectHost, mustReplace, replaceHost, terminateHost } from './ec2/host.js';
+import {
+  adoptDataVolume,
+  finishVolumeSwap,
+  inspectPreviousDataVolume,
+  removeOrKeepPreviousDataVolume,
+} from './ec2/adopt-volume.js';
+import {
+  currentHost,
+  finishReplacement,
+  hostBeingReplaced,
+  inspectHost,
+  mustReplace,
+  replaceHost,
+  terminateHost,
+} from './ec2/host.js';
 import { INSTANCE } from '../blueprint/compute.js';
 import { ensureHost } from './ec2/instance.js';
 import { ensureKeyPair, inspectKeyPair, removeKeyPair } from './ec2/keypair.js';
-import { attachDataVolume, DATA_VOLUME, ensureDataVolume, inspectDataVolume, removeOrKeepDataVolume } from './ec2/volume.js';
+import {
+  attachDataVolume,
+  DATA_VOLUME,
+  ensureDataVolume,
+  inspectDataVolume,
+  removeOrKeepDataVolume,
+} from './ec2/volume.js';
 import { fromInspection, joinInspections } from './inspection.js';
 import { storageIsOfCurrentHost } from './storage.js';
 import type { Context, Inspection, Phase } from './types.js';
@@ -43,7 +62,9 @@ async function forgetStorageOfAnotherHost(ctx: Context): Promise<void> {
   // Only a completed storage lets containers run; a skipped or failed one already stops it.
   if (ctx.state.phase('storage')?.status !== 'complete' || storageIsOfCurrentHost(ctx)) return;
   await ctx.state.clearPhase('storage');
-  ctx.report.step(`host ${ctx.state.resource(INSTANCE)?.id ?? '(none)'} with data volume ${ctx.state.resource(DATA_VOLUME)?.id} has not been set up by storage yet: storage runs again before containers`);
+  ctx.report.step(
+    `host ${ctx.state.resource(INSTANCE)?.id ?? '(none)'} with data volume ${ctx.state.resource(DATA_VOLUME)?.id} has not been set up by storage yet: storage runs again before containers`,
+  );
 }
 
 /** Terminates the host, keeps the data volume unless `--delete-data`, deletes the AWS key pair (the local private key stays). */
@@ -55,7 +76,13 @@ async function destroy(ctx: Context): Promise<void> {
 }
 
 /** One read for `plan` and `status`. */
-const inspect = async (ctx: Context): Promise<Inspection> => joinInspections([await inspectKeyPair(ctx), await inspectDataVolume(ctx), await inspectPreviousDataVolume(ctx), await inspectHost(ctx)]);
+const inspect = async (ctx: Context): Promise<Inspection> =>
+  joinInspections([
+    await inspectKeyPair(ctx),
+    await inspectDataVolume(ctx),
+    await inspectPreviousDataVolume(ctx),
+    await inspectHost(ctx),
+  ]);
 
 const phase: Phase = { name: 'ec2', apply, destroy, ...fromInspection(inspect) };
 export default phase;

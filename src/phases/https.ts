@@ -1,12 +1,31 @@
 import { mapLimit, PER_DEVELOPER_CONCURRENCY } from '../aws/concurrency.js';
 import { runFixes, planChange } from '../aws/fix.js';
-import { deleteListener, deleteRule, listenerAttributeFixes, listenerFixes, listenerSpec, listListeners, listRules, ruleFixes, ruleSpec } from '../aws/elbv2/listeners.js';
+import {
+  deleteListener,
+  deleteRule,
+  listenerAttributeFixes,
+  listenerFixes,
+  listenerSpec,
+  listListeners,
+  listRules,
+  ruleFixes,
+  ruleSpec,
+} from '../aws/elbv2/listeners.js';
 import { ignoring, isNotFound } from '../aws/errors.js';
 import { ensureResource, inspectResource, probeResource, rowOf } from '../aws/resource.js';
 import { targetGroupId } from '../blueprint/edge.js';
 import { recordedId } from '../state/recorded.js';
 import { ensureRule } from './alb/developers.js';
-import { certificateArn, httpsWant, lbSpec, planned, probeLoadBalancer, ruleWant, sharedWorld, takeOver } from './alb/world.js';
+import {
+  certificateArn,
+  httpsWant,
+  lbSpec,
+  planned,
+  probeLoadBalancer,
+  ruleWant,
+  sharedWorld,
+  takeOver,
+} from './alb/world.js';
 import { fromInspection, joinInspections } from './inspection.js';
 import type { Context, Inspection, Phase } from './types.js';
 
@@ -23,13 +42,20 @@ async function apply(ctx: Context): Promise<void> {
   const lbArn = recordedId(ctx, 'alb', 'alb');
   const want = httpsWant(ctx, certificateArn(ctx) ?? recordedId(ctx, 'cert', 'cert'));
   const seen = await takeOver(ctx);
-  const listeners = seen?.listeners ?? await listListeners(ctx, lbArn);
-  const { resource: listener, outcome } = await ensureResource(ctx, listenerSpec(ctx, planned(ctx, LISTENER), listeners, lbArn, want));
+  const listeners = seen?.listeners ?? (await listListeners(ctx, lbArn));
+  const { resource: listener, outcome } = await ensureResource(
+    ctx,
+    listenerSpec(ctx, planned(ctx, LISTENER), listeners, lbArn, want),
+  );
   const fixes = outcome === 'created' ? [] : listenerFixes(ctx, listener, want);
-  await runFixes(ctx, [...fixes, ...await listenerAttributeFixes(ctx, listener, want, outcome === 'created')], { logicalId: LISTENER });
+  await runFixes(ctx, [...fixes, ...(await listenerAttributeFixes(ctx, listener, want, outcome === 'created'))], {
+    logicalId: LISTENER,
+  });
   const listenerArn = listener.ListenerArn!;
   const rules = outcome === 'created' ? [] : seen ? seen.rules : await listRules(ctx, listenerArn);
-  await mapLimit(ctx.model.developers, PER_DEVELOPER_CONCURRENCY, (d) => ensureRule(ctx, d, rules, listenerArn, recordedId(ctx, targetGroupId(d.name), 'alb')));
+  await mapLimit(ctx.model.developers, PER_DEVELOPER_CONCURRENCY, (d) =>
+    ensureRule(ctx, d, rules, listenerArn, recordedId(ctx, targetGroupId(d.name), 'alb')),
+  );
 }
 
 /** One read for `plan` and `status`, shared with the alb phase's: the load balancer, its listeners and rules. */
@@ -37,16 +63,48 @@ async function inspect(ctx: Context): Promise<Inspection> {
   const lb = (await probeLoadBalancer(ctx)).resource;
   const world = await sharedWorld(ctx, lb);
   const want = httpsWant(ctx, certificateArn(ctx));
-  const probe = await inspectResource(ctx, listenerSpec(ctx, planned(ctx, LISTENER), world.listeners, lb?.LoadBalancerArn, want));
-  const fixes = probe.resource ? [...listenerFixes(ctx, probe.resource, want), ...await listenerAttributeFixes(ctx, probe.resource, want)] : [];
-  const parts: Inspection[] = [{ changes: [planChange(probe, planned(ctx, LISTENER), fixes)], rows: [rowOf(probe, (l) => `${l.Protocol} ${l.Port}`, (l) => l.SslPolicy)] }];
+  const probe = await inspectResource(
+    ctx,
+    listenerSpec(ctx, planned(ctx, LISTENER), world.listeners, lb?.LoadBalancerArn, want),
+  );
+  const fixes = probe.resource
+    ? [...listenerFixes(ctx, probe.resource, want), ...(await listenerAttributeFixes(ctx, probe.resource, want))]
+    : [];
+  const parts: Inspection[] = [
+    {
+      changes: [planChange(probe, planned(ctx, LISTENER), fixes)],
+      rows: [
+        rowOf(
+          probe,
+          (l) => `${l.Protocol} ${l.Port}`,
+          (l) => l.SslPolicy,
+        ),
+      ],
+    },
+  ];
   for (const d of ctx.model.developers) {
     const rulePlanned = planned(ctx, `rule/${d.name}`);
-    const rule = await inspectResource(ctx, ruleSpec(ctx, rulePlanned, world.rules, undefined, ruleWant(d)), d.hostname);
+    const rule = await inspectResource(
+      ctx,
+      ruleSpec(ctx, rulePlanned, world.rules, undefined, ruleWant(d)),
+      d.hostname,
+    );
     const group = world.groups.find((g) => g.TargetGroupName === planned(ctx, targetGroupId(d.name)).name);
     parts.push({
-      changes: [planChange(rule, rulePlanned, rule.resource ? ruleFixes(ctx, rule.resource, ruleWant(d, group?.TargetGroupArn)) : [])],
-      rows: [rowOf(rule, (r) => `priority ${r.Priority}`, () => d.hostname)],
+      changes: [
+        planChange(
+          rule,
+          rulePlanned,
+          rule.resource ? ruleFixes(ctx, rule.resource, ruleWant(d, group?.TargetGroupArn)) : [],
+        ),
+      ],
+      rows: [
+        rowOf(
+          rule,
+          (r) => `priority ${r.Priority}`,
+          () => d.hostname,
+        ),
+      ],
     });
   }
   return joinInspections(parts);
@@ -57,7 +115,8 @@ async function destroy(ctx: Context): Promise<void> {
   const lb = (await probeResource(ctx, lbSpec(ctx))).resource;
   const https = lb ? (await listListeners(ctx, lb.LoadBalancerArn!)).find((l) => l.Port === 443) : undefined;
   if (https) {
-    for (const r of (await listRules(ctx, https.ListenerArn!)).filter((r) => !r.IsDefault)) await ignoring(isNotFound, () => deleteRule(ctx, r.RuleArn!));
+    for (const r of (await listRules(ctx, https.ListenerArn!)).filter((r) => !r.IsDefault))
+      await ignoring(isNotFound, () => deleteRule(ctx, r.RuleArn!));
     await ignoring(isNotFound, () => deleteListener(ctx, https.ListenerArn!));
   }
   const ids = [LISTENER, ...ctx.model.developers.map((d) => `rule/${d.name}`)];

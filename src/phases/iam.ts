@@ -1,10 +1,29 @@
 import {
-  AddRoleToInstanceProfileCommand, CreateInstanceProfileCommand, CreateRoleCommand, DeleteInstanceProfileCommand, DeleteRoleCommand,
-  DeleteRolePolicyCommand, ListAttachedRolePoliciesCommand, ListInstanceProfilesForRoleCommand, ListRolePoliciesCommand, PutRolePolicyCommand,
-  RemoveRoleFromInstanceProfileCommand, UpdateAssumeRolePolicyCommand, type IAMClient, type InstanceProfile, type Role,
+  AddRoleToInstanceProfileCommand,
+  CreateInstanceProfileCommand,
+  CreateRoleCommand,
+  DeleteInstanceProfileCommand,
+  DeleteRoleCommand,
+  DeleteRolePolicyCommand,
+  ListAttachedRolePoliciesCommand,
+  ListInstanceProfilesForRoleCommand,
+  ListRolePoliciesCommand,
+  PutRolePolicyCommand,
+  RemoveRoleFromInstanceProfileCommand,
+  UpdateAssumeRolePolicyCommand,
+  type IAMClient,
+  type InstanceProfile,
+  type Role,
 } from '@aws-sdk/client-iam';
 import { hasCode, IamCode, ignoring, isNotFound } from '../aws/errors.js';
-import { findInlinePolicy, findInstanceProfile, findRole, nameFromArn, parsePolicyDocument, samePolicy } from '../aws/find/iam.js';
+import {
+  findInlinePolicy,
+  findInstanceProfile,
+  findRole,
+  nameFromArn,
+  parsePolicyDocument,
+  samePolicy,
+} from '../aws/find/iam.js';
 import { ensureResource, inspectResource, removeResource, rowOf, type ResourceSpec } from '../aws/resource.js';
 import { afterPropagation, iamNamedSpec } from '../aws/iam/named.js';
 import { tagList } from '../config/tags.js';
@@ -14,35 +33,63 @@ import { DevenvError, messageOf } from '../errors.js';
 import { fromInspection } from './inspection.js';
 import type { Change, Context, Inspection, Phase, Row } from './types.js';
 
-
 function planned(ctx: Context) {
   const resources = iamBlueprint(ctx.model);
-  return { role: pick(resources, 'iam/role'), policy: pick(resources, 'iam/policy'), profile: pick(resources, 'iam/profile') };
+  return {
+    role: pick(resources, 'iam/role'),
+    policy: pick(resources, 'iam/policy'),
+    profile: pick(resources, 'iam/profile'),
+  };
 }
 
 function accountOf(ctx: Context): string {
   const account = ctx.state.data.account;
-  if (!account) throw new DevenvError('state', 'iam: the AWS account is not known yet, so the policy cannot name its resources', { remedy: 'run `devenv phase validate` first' });
+  if (!account)
+    throw new DevenvError('state', 'iam: the AWS account is not known yet, so the policy cannot name its resources', {
+      remedy: 'run `devenv phase validate` first',
+    });
   return account;
 }
 
 function roleSpec(ctx: Context, p: PlannedResource): ResourceSpec<Role> {
   const iam = ctx.aws.iam;
-  return iamNamedSpec(ctx, p, (name) => findRole(iam, name), async () => {
-    const input = { RoleName: p.name, AssumeRolePolicyDocument: JSON.stringify(ec2TrustPolicy(ctx.model.region)), Tags: tagList(p.tags) };
-    return (await iam.send(new CreateRoleCommand({ ...input, Description: `devenv ${ctx.model.project}: the code-server host` }))).Role!;
-  });
+  return iamNamedSpec(
+    ctx,
+    p,
+    (name) => findRole(iam, name),
+    async () => {
+      const input = {
+        RoleName: p.name,
+        AssumeRolePolicyDocument: JSON.stringify(ec2TrustPolicy(ctx.model.region)),
+        Tags: tagList(p.tags),
+      };
+      return (
+        await iam.send(
+          new CreateRoleCommand({ ...input, Description: `devenv ${ctx.model.project}: the code-server host` }),
+        )
+      ).Role!;
+    },
+  );
 }
 
 function profileSpec(ctx: Context, p: PlannedResource): ResourceSpec<InstanceProfile> {
   const iam = ctx.aws.iam;
-  return iamNamedSpec(ctx, p, (name) => findInstanceProfile(iam, name), async () =>
-    (await iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: p.name, Tags: tagList(p.tags) }))).InstanceProfile!);
+  return iamNamedSpec(
+    ctx,
+    p,
+    (name) => findInstanceProfile(iam, name),
+    async () =>
+      (await iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: p.name, Tags: tagList(p.tags) })))
+        .InstanceProfile!,
+  );
 }
 
-const trustDiffers = (ctx: Context, role: Role) => !samePolicy(parsePolicyDocument(role.AssumeRolePolicyDocument), ec2TrustPolicy(ctx.model.region));
-const otherRoles = (profile: InstanceProfile, roleName: string) => (profile.Roles ?? []).map((r) => r.RoleName!).filter((n) => n !== roleName);
-const holdsRole = (profile: InstanceProfile, roleName: string) => (profile.Roles ?? []).some((r) => r.RoleName === roleName);
+const trustDiffers = (ctx: Context, role: Role) =>
+  !samePolicy(parsePolicyDocument(role.AssumeRolePolicyDocument), ec2TrustPolicy(ctx.model.region));
+const otherRoles = (profile: InstanceProfile, roleName: string) =>
+  (profile.Roles ?? []).map((r) => r.RoleName!).filter((n) => n !== roleName);
+const holdsRole = (profile: InstanceProfile, roleName: string) =>
+  (profile.Roles ?? []).some((r) => r.RoleName === roleName);
 
 async function apply(ctx: Context): Promise<void> {
   const iam = ctx.aws.iam;
@@ -51,21 +98,62 @@ async function apply(ctx: Context): Promise<void> {
 
   const { resource: role, outcome } = await ensureResource(ctx, roleSpec(ctx, p.role));
   if (outcome !== 'created' && trustDiffers(ctx, role)) {
-    await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: p.role.name, PolicyDocument: JSON.stringify(ec2TrustPolicy(ctx.model.region)) }));
-    ctx.report.resource({ action: 'updated', logicalId: p.role.logicalId, message: `reset the trust policy of role ${p.role.name}: only ${ec2ServicePrincipal(ctx.model.region)} may assume it` });
+    await iam.send(
+      new UpdateAssumeRolePolicyCommand({
+        RoleName: p.role.name,
+        PolicyDocument: JSON.stringify(ec2TrustPolicy(ctx.model.region)),
+      }),
+    );
+    ctx.report.resource({
+      action: 'updated',
+      logicalId: p.role.logicalId,
+      message: `reset the trust policy of role ${p.role.name}: only ${ec2ServicePrincipal(ctx.model.region)} may assume it`,
+    });
   }
 
   const current = await findInlinePolicy(iam, p.role.name, p.policy.name);
   if (!samePolicy(current, desiredPolicy)) {
     await afterPropagation(ctx, `putting inline policy ${p.policy.name} on role ${p.role.name}`, () =>
-      iam.send(new PutRolePolicyCommand({ RoleName: p.role.name, PolicyName: p.policy.name, PolicyDocument: JSON.stringify(desiredPolicy) })));
-    ctx.report.resource(current === undefined
-      ? { action: 'created', logicalId: p.policy.logicalId, kind: p.policy.kind, resourceId: p.policy.name, message: `put inline policy ${p.policy.name} on role ${p.role.name}` }
-      : { action: 'updated', logicalId: p.policy.logicalId, kind: p.policy.kind, resourceId: p.policy.name, message: `rewrote inline policy ${p.policy.name}: it differed from the least-privilege policy` });
+      iam.send(
+        new PutRolePolicyCommand({
+          RoleName: p.role.name,
+          PolicyName: p.policy.name,
+          PolicyDocument: JSON.stringify(desiredPolicy),
+        }),
+      ),
+    );
+    ctx.report.resource(
+      current === undefined
+        ? {
+            action: 'created',
+            logicalId: p.policy.logicalId,
+            kind: p.policy.kind,
+            resourceId: p.policy.name,
+            message: `put inline policy ${p.policy.name} on role ${p.role.name}`,
+          }
+        : {
+            action: 'updated',
+            logicalId: p.policy.logicalId,
+            kind: p.policy.kind,
+            resourceId: p.policy.name,
+            message: `rewrote inline policy ${p.policy.name}: it differed from the least-privilege policy`,
+          },
+    );
   } else {
-    ctx.report.resource({ action: 'kept', logicalId: p.policy.logicalId, kind: p.policy.kind, resourceId: p.policy.name });
+    ctx.report.resource({
+      action: 'kept',
+      logicalId: p.policy.logicalId,
+      kind: p.policy.kind,
+      resourceId: p.policy.name,
+    });
   }
-  if (!ctx.state.resource(p.policy.logicalId)) await ctx.state.setResource(p.policy.logicalId, { kind: p.policy.kind, phase: 'iam', id: p.policy.name, attrs: { role: p.role.name } });
+  if (!ctx.state.resource(p.policy.logicalId))
+    await ctx.state.setResource(p.policy.logicalId, {
+      kind: p.policy.kind,
+      phase: 'iam',
+      id: p.policy.name,
+      attrs: { role: p.role.name },
+    });
 
   const { resource: profile } = await ensureResource(ctx, profileSpec(ctx, p.profile));
   for (const other of otherRoles(profile, p.role.name)) {
@@ -75,10 +163,20 @@ async function apply(ctx: Context): Promise<void> {
   }
   if (!holdsRole(profile, p.role.name)) {
     await afterPropagation(ctx, `adding role ${p.role.name} to instance profile ${p.profile.name}`, () =>
-      iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: p.profile.name, RoleName: p.role.name })));
-    ctx.report.resource({ action: 'updated', logicalId: p.profile.logicalId, message: `added role ${p.role.name} to instance profile ${p.profile.name}` });
+      iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: p.profile.name, RoleName: p.role.name })),
+    );
+    ctx.report.resource({
+      action: 'updated',
+      logicalId: p.profile.logicalId,
+      message: `added role ${p.role.name} to instance profile ${p.profile.name}`,
+    });
   }
-  await ctx.state.setOutputs('iam', { roleName: p.role.name, roleArn: role.Arn!, instanceProfileName: p.profile.name, instanceProfileArn: profile.Arn! });
+  await ctx.state.setOutputs('iam', {
+    roleName: p.role.name,
+    roleArn: role.Arn!,
+    instanceProfileName: p.profile.name,
+    instanceProfileArn: profile.Arn!,
+  });
 }
 
 async function destroy(ctx: Context): Promise<void> {
@@ -87,17 +185,27 @@ async function destroy(ctx: Context): Promise<void> {
   await removeResource(ctx, profileSpec(ctx, p.profile), async (arn, found) => {
     const name = nameFromArn(arn);
     const profile = found ?? (await findInstanceProfile(iam, name));
-    for (const r of profile?.Roles ?? []) await ignoring(isNotFound, () => iam.send(new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: name, RoleName: r.RoleName })));
+    for (const r of profile?.Roles ?? [])
+      await ignoring(isNotFound, () =>
+        iam.send(new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: name, RoleName: r.RoleName })),
+      );
     await iam.send(new DeleteInstanceProfileCommand({ InstanceProfileName: name })).catch((err) => {
       if (!hasCode(err, IamCode.deleteConflict)) throw err;
       throw new DevenvError('aws', `cannot delete instance profile ${name}: ${messageOf(err)}`, {
-        remedy: 'destroy the host first (`devenv destroy` removes the ec2 phase before iam), or remove the role AWS names from the profile', cause: err,
+        remedy:
+          'destroy the host first (`devenv destroy` removes the ec2 phase before iam), or remove the role AWS names from the profile',
+        cause: err,
       });
     });
   });
   await removeResource(ctx, roleSpec(ctx, p.role), async (arn) => {
     const name = nameFromArn(arn);
-    if (await ignoring(isNotFound, () => iam.send(new DeleteRolePolicyCommand({ RoleName: name, PolicyName: p.policy.name })))) ctx.report.step(`deleted inline policy ${p.policy.name}`);
+    if (
+      await ignoring(isNotFound, () =>
+        iam.send(new DeleteRolePolicyCommand({ RoleName: name, PolicyName: p.policy.name })),
+      )
+    )
+      ctx.report.step(`deleted inline policy ${p.policy.name}`);
     await iam.send(new DeleteRoleCommand({ RoleName: name })).catch(async (err) => {
       throw hasCode(err, IamCode.deleteConflict) ? await explainRoleConflict(iam, name, err) : err;
     });
@@ -117,11 +225,15 @@ async function explainRoleConflict(iam: IAMClient, roleName: string, cause: unkn
     ...(attached.AttachedPolicies ?? []).map((a) => `managed policy ${a.PolicyArn}`),
     ...(profiles.InstanceProfiles ?? []).map((ip) => `instance profile ${ip.InstanceProfileName}`),
   ];
-  return new DevenvError('aws', `cannot delete IAM role ${roleName}: ${holders.length ? `it still has ${holders.join(', ')}, added outside devenv` : messageOf(cause)}`, {
-    remedy: `remove them (aws iam delete-role-policy / detach-role-policy / remove-role-from-instance-profile), then run \`devenv destroy\` again`, cause,
-  });
+  return new DevenvError(
+    'aws',
+    `cannot delete IAM role ${roleName}: ${holders.length ? `it still has ${holders.join(', ')}, added outside devenv` : messageOf(cause)}`,
+    {
+      remedy: `remove them (aws iam delete-role-policy / detach-role-policy / remove-role-from-instance-profile), then run \`devenv destroy\` again`,
+      cause,
+    },
+  );
 }
-
 
 /** One read for `plan` and `status`: the role, its inline policy and the profile, each read once. */
 async function inspect(ctx: Context): Promise<Inspection> {
@@ -129,21 +241,40 @@ async function inspect(ctx: Context): Promise<Inspection> {
   const roleProbe = await inspectResource(ctx, roleSpec(ctx, p.role), p.role.name);
   const { resource: role, ...roleChange } = roleProbe;
   const changes: Change[] = [roleChange];
-  if (role && trustDiffers(ctx, role)) changes.push({ ...roleChange, action: 'update', detail: `trust policy: only ${ec2ServicePrincipal(ctx.model.region)} may assume it` });
+  if (role && trustDiffers(ctx, role))
+    changes.push({
+      ...roleChange,
+      action: 'update',
+      detail: `trust policy: only ${ec2ServicePrincipal(ctx.model.region)} may assume it`,
+    });
   const current = role ? await findInlinePolicy(ctx.aws.iam, p.role.name, p.policy.name) : undefined;
-  const policyAction = current === undefined ? 'create' : samePolicy(current, hostPolicy(ctx.model, accountOf(ctx))) ? 'keep' : 'update';
-  changes.push({ phase: 'iam', action: policyAction, logicalId: p.policy.logicalId, kind: p.policy.kind, name: p.policy.name, ...(policyAction === 'update' ? { detail: 'differs from the least-privilege policy' } : {}) });
+  const policyAction =
+    current === undefined ? 'create' : samePolicy(current, hostPolicy(ctx.model, accountOf(ctx))) ? 'keep' : 'update';
+  changes.push({
+    phase: 'iam',
+    action: policyAction,
+    logicalId: p.policy.logicalId,
+    kind: p.policy.kind,
+    name: p.policy.name,
+    ...(policyAction === 'update' ? { detail: 'differs from the least-privilege policy' } : {}),
+  });
   const profileProbe = await inspectResource(ctx, profileSpec(ctx, p.profile), p.profile.name);
   const { resource: profile, ...profileChange } = profileProbe;
   changes.push(profile ? profileChange : { ...profileChange, detail: `holding role ${p.role.name}` });
   if (profile && (!holdsRole(profile, p.role.name) || otherRoles(profile, p.role.name).length > 0)) {
     changes.push({ ...profileChange, action: 'update', detail: `make it hold role ${p.role.name} only` });
   }
-  const policyState = { create: 'missing', keep: 'in sync', update: 'differs from the least-privilege policy' }[policyAction];
+  const policyState = { create: 'missing', keep: 'in sync', update: 'differs from the least-privilege policy' }[
+    policyAction
+  ];
   const rows: Row[] = [
     rowOf(roleProbe, (r) => (trustDiffers(ctx, r) ? 'trust policy differs' : 'exists')),
     { phase: 'iam', logicalId: p.policy.logicalId, kind: p.policy.kind, id: p.policy.name, state: policyState },
-    rowOf(profileProbe, () => 'exists', (ip) => `roles: ${(ip.Roles ?? []).map((r) => r.RoleName).join(', ') || 'none'}`),
+    rowOf(
+      profileProbe,
+      () => 'exists',
+      (ip) => `roles: ${(ip.Roles ?? []).map((r) => r.RoleName).join(', ') || 'none'}`,
+    ),
   ];
   return { changes, rows };
 }

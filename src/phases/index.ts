@@ -17,7 +17,13 @@ export interface PhaseInfo {
   load: () => Promise<Phase>;
 }
 
-const phase = (name: PhaseName, title: string, needs: PhaseName[], load: () => Promise<{ default: Phase }>, after?: PhaseName[]): PhaseInfo => ({
+const phase = (
+  name: PhaseName,
+  title: string,
+  needs: PhaseName[],
+  load: () => Promise<{ default: Phase }>,
+  after?: PhaseName[],
+): PhaseInfo => ({
   name,
   title,
   needs,
@@ -27,23 +33,66 @@ const phase = (name: PhaseName, title: string, needs: PhaseName[], load: () => P
 });
 
 export const PHASES: readonly PhaseInfo[] = [
-  phase('validate', 'check account, region, zones, hosted zone, AMI and instance size', [], () => import('./validate.js')),
+  phase(
+    'validate',
+    'check account, region, zones, hosted zone, AMI and instance size',
+    [],
+    () => import('./validate.js'),
+  ),
   phase('vpc', 'VPC, two public subnets, internet gateway, routes', ['validate'], () => import('./vpc.js')),
   phase('sg', 'security groups for the ALB and the host', ['validate', 'vpc'], () => import('./sg.js')),
   phase('iam', "the host's role, least-privilege policy and instance profile", ['validate'], () => import('./iam.js')),
   phase('secrets', "developers' passwords and API keys in Secrets Manager", ['validate'], () => import('./secrets.js')),
-  phase('ec2', 'key pair, data volume and the host instance', ['validate', 'vpc', 'sg', 'iam'], () => import('./ec2.js')),
-  phase('storage', 'data volume formatted, mounted, one directory per developer', ['ec2'], () => import('./storage.js')),
-  phase('containers', 'one code-server container per developer', ['storage', 'secrets'], () => import('./containers.js')),
-  phase('cert', 'ACM certificate for *.<baseDomain>, validated through Route 53', ['validate'], () => import('./cert.js')),
+  phase(
+    'ec2',
+    'key pair, data volume and the host instance',
+    ['validate', 'vpc', 'sg', 'iam'],
+    () => import('./ec2.js'),
+  ),
+  phase(
+    'storage',
+    'data volume formatted, mounted, one directory per developer',
+    ['ec2'],
+    () => import('./storage.js'),
+  ),
+  phase(
+    'containers',
+    'one code-server container per developer',
+    ['storage', 'secrets'],
+    () => import('./containers.js'),
+  ),
+  phase(
+    'cert',
+    'ACM certificate for *.<baseDomain>, validated through Route 53',
+    ['validate'],
+    () => import('./cert.js'),
+  ),
   // Not after cert: the load balancer provisions (minutes) while the certificate validates (minutes).
-  phase('alb', 'load balancer, target group per developer, HTTP listener', ['vpc', 'sg', 'ec2'], () => import('./alb.js')),
-  phase('https', 'HTTPS listener with the issued certificate, host rule per developer', ['alb', 'cert'], () => import('./https.js')),
+  phase(
+    'alb',
+    'load balancer, target group per developer, HTTP listener',
+    ['vpc', 'sg', 'ec2'],
+    () => import('./alb.js'),
+  ),
+  phase(
+    'https',
+    'HTTPS listener with the issued certificate, host rule per developer',
+    ['alb', 'cert'],
+    () => import('./https.js'),
+  ),
   phase('dns', 'Route 53 alias record per developer', ['alb'], () => import('./dns.js')),
   // After containers when both run: the agent that phase starts ships only to groups that exist; monitoring makes the rest and adds them.
-  phase('monitoring', 'log groups, alarms and AWS Backup of the data volume', ['ec2', 'alb'], () => import('./monitoring.js'), ['containers']),
+  phase(
+    'monitoring',
+    'log groups, alarms and AWS Backup of the data volume',
+    ['ec2', 'alb'],
+    () => import('./monitoring.js'),
+    ['containers'],
+  ),
   // Last in `up`, but monitoring is no part of what it checks: `up --skip monitoring` still tests.
-  phase('test', 'end-to-end checks of every developer URL', ['containers', 'dns', 'https'], () => import('./test.js'), ['monitoring']),
+  phase('test', 'end-to-end checks of every developer URL', ['containers', 'dns', 'https'], () => import('./test.js'), [
+    'monitoring',
+  ]),
 ];
 
 export const phaseInfo = (name: PhaseName): PhaseInfo => PHASES.find((p) => p.name === name)!;

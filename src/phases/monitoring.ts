@@ -24,7 +24,9 @@ async function shipToLogGroups(ctx: Context): Promise<void> {
   const developers = runningDevelopers(ctx);
   if (developers.length === 0) return;
   const host = await ctx.ssh();
-  ctx.report.step(await configureLogShipping(host, ctx.model, await containerStates(host, developers), recordedLogGroups(ctx)));
+  ctx.report.step(
+    await configureLogShipping(host, ctx.model, await containerStates(host, developers), recordedLogGroups(ctx)),
+  );
 }
 
 /** The three parts share nothing: they run at once, and the first failure is thrown once all have stopped. */

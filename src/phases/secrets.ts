@@ -1,7 +1,20 @@
-import { CreateSecretCommand, DeleteSecretCommand, PutSecretValueCommand, RestoreSecretCommand, TagResourceCommand } from '@aws-sdk/client-secrets-manager';
+import {
+  CreateSecretCommand,
+  DeleteSecretCommand,
+  PutSecretValueCommand,
+  RestoreSecretCommand,
+  TagResourceCommand,
+} from '@aws-sdk/client-secrets-manager';
 import { PER_DEVELOPER_CONCURRENCY, mapLimit } from '../aws/concurrency.js';
 import { isNotFound } from '../aws/errors.js';
-import { findSecret, isNameTaken, listProjectSecrets, readSecretValue, sendWithValue, type SecretInfo } from '../aws/find/secrets.js';
+import {
+  findSecret,
+  isNameTaken,
+  listProjectSecrets,
+  readSecretValue,
+  sendWithValue,
+  type SecretInfo,
+} from '../aws/find/secrets.js';
 import { bumpGeneration, ensureResource, inspectResource, rowOf, type ResourceSpec } from '../aws/resource.js';
 import { allocationTags, requireProjectTag, TAG, tagList, tagValue } from '../config/tags.js';
 import { developerSecrets } from '../blueprint/identity.js';
@@ -58,7 +71,13 @@ function secretSpec(ctx: Context, w: Wanted, value: () => Promise<string>): Reso
     create: async (token) => {
       const secret = await value();
       const description = `devenv ${ctx.model.project}: ${w.isApiKey ? 'Anthropic API key' : 'code-server password'} of ${w.developer.name}`;
-      const input = { Name: p.name, SecretString: secret, ClientRequestToken: token, Description: description, Tags: tagList(p.tags) };
+      const input = {
+        Name: p.name,
+        SecretString: secret,
+        ClientRequestToken: token,
+        Description: description,
+        Tags: tagList(p.tags),
+      };
       return sendWithValue(() => sm.send(new CreateSecretCommand(input)), secret);
     },
     idOf: (s) => s.ARN!,
@@ -75,42 +94,78 @@ async function ensureSecret(ctx: Context, w: Wanted, keys: ApiKeyReader, listed:
     if (!isNameTaken(err)) throw err;
     // The name is held by a secret the find did not see yet (DescribeSecret lagging a delete or a create).
     const holder = await findSecret(ctx.aws.secrets, w.planned.name);
-    if (!holder) throw new DevenvError('aws', `secret ${w.planned.name} is still being deleted`, { remedy: 'run again in a minute: force deletion is asynchronous', cause: err });
+    if (!holder)
+      throw new DevenvError('aws', `secret ${w.planned.name} is still being deleted`, {
+        remedy: 'run again in a minute: force deletion is asynchronous',
+        cause: err,
+      });
     result = await ensureResource(ctx, spec);
   }
   const secret = result.resource;
   if (secret.DeletedDate) {
     await ctx.aws.secrets.send(new RestoreSecretCommand({ SecretId: secret.ARN }));
-    ctx.report.resource({ action: 'updated', logicalId: spec.logicalId, kind: spec.kind, resourceId: secret.ARN, message: `restored secret ${w.planned.name}: it was scheduled for deletion on ${day(secret.DeletedDate)}` });
+    ctx.report.resource({
+      action: 'updated',
+      logicalId: spec.logicalId,
+      kind: spec.kind,
+      resourceId: secret.ARN,
+      message: `restored secret ${w.planned.name}: it was scheduled for deletion on ${day(secret.DeletedDate)}`,
+    });
   }
   const stale = result.outcome === 'created' ? [] : staleAllocationTags(w, secret); // created with them
   if (stale.length > 0) {
     // After any restore: a secret scheduled for deletion cannot be tagged.
     await ctx.aws.secrets.send(new TagResourceCommand({ SecretId: secret.ARN, Tags: stale }));
-    ctx.report.resource({ action: 'updated', logicalId: w.planned.logicalId, message: `tagged secret ${w.planned.name} with ${w.developer.name}'s port ${w.developer.port} and priority ${w.developer.priority}` });
+    ctx.report.resource({
+      action: 'updated',
+      logicalId: w.planned.logicalId,
+      message: `tagged secret ${w.planned.name} with ${w.developer.name}'s port ${w.developer.port} and priority ${w.developer.priority}`,
+    });
   }
   if (w.isApiKey && result.outcome !== 'created') await syncApiKey(ctx, w, secret.ARN!, await keys.read(w.developer));
 }
 
 async function syncApiKey(ctx: Context, w: Wanted, arn: string, value: string): Promise<void> {
   if ((await readSecretValue(ctx.aws.secrets, arn)) === value) return;
-  await sendWithValue(() => ctx.aws.secrets.send(new PutSecretValueCommand({ SecretId: arn, SecretString: value })), value);
-  ctx.report.resource({ action: 'updated', logicalId: w.planned.logicalId, kind: w.planned.kind, resourceId: arn, message: `updated secret ${w.planned.name}: the key at its source changed` });
+  await sendWithValue(
+    () => ctx.aws.secrets.send(new PutSecretValueCommand({ SecretId: arn, SecretString: value })),
+    value,
+  );
+  ctx.report.resource({
+    action: 'updated',
+    logicalId: w.planned.logicalId,
+    kind: w.planned.kind,
+    resourceId: arn,
+    message: `updated secret ${w.planned.name}: the key at its source changed`,
+  });
 }
 
 /**
  * This project's secrets that no wanted secret accounts for: the tag sweep, plus state records
  * and extra names ListSecrets may not show yet (it is eventually consistent).
  */
-async function unwanted(ctx: Context, keep: Set<string>, extraIds: string[], includeDeleted: boolean, known?: SecretInfo[]): Promise<SecretInfo[]> {
-  const all = known ?? await listProjectSecrets(ctx.aws.secrets, ctx.model.project, includeDeleted);
+async function unwanted(
+  ctx: Context,
+  keep: Set<string>,
+  extraIds: string[],
+  includeDeleted: boolean,
+  known?: SecretInfo[],
+): Promise<SecretInfo[]> {
+  const all = known ?? (await listProjectSecrets(ctx.aws.secrets, ctx.model.project, includeDeleted));
   const listed = all.filter((s) => isOurs(s) && (includeDeleted || !s.DeletedDate));
   const seen = new Set(listed.flatMap((s) => [s.ARN, s.Name]));
   const extra: SecretInfo[] = [];
   for (const id of extraIds) {
     if (seen.has(id)) continue;
     const s = await findSecret(ctx.aws.secrets, id);
-    if (!s || seen.has(s.ARN) || !isOurs(s) || tagValue(s.Tags, TAG.project) !== ctx.model.project || (s.DeletedDate && !includeDeleted)) continue;
+    if (
+      !s ||
+      seen.has(s.ARN) ||
+      !isOurs(s) ||
+      tagValue(s.Tags, TAG.project) !== ctx.model.project ||
+      (s.DeletedDate && !includeDeleted)
+    )
+      continue;
     seen.add(s.ARN).add(s.Name);
     extra.push(s);
   }
@@ -121,18 +176,23 @@ async function unwanted(ctx: Context, keep: Set<string>, extraIds: string[], inc
 function restoreHint(ctx: Context, s: SecretInfo, destroying: boolean): string {
   const developer = tagValue(s.Tags, TAG.developer);
   if (destroying) return 'by running `devenv up`';
-  if (developer && ctx.model.developers.some((d) => d.name === developer)) return `by giving ${developer} an anthropicApiKey again and running \`devenv up\``;
+  if (developer && ctx.model.developers.some((d) => d.name === developer))
+    return `by giving ${developer} an anthropicApiKey again and running \`devenv up\``;
   return `by adding ${developer ?? 'its developer'} back to the config and running \`devenv up\``;
 }
 
 async function deleteSecret(ctx: Context, s: SecretInfo, force: boolean, destroying: boolean): Promise<void> {
   const days = ctx.config.secrets.recoveryWindowDays;
   try {
-    const input = force ? { SecretId: s.ARN, ForceDeleteWithoutRecovery: true } : { SecretId: s.ARN, RecoveryWindowInDays: days };
+    const input = force
+      ? { SecretId: s.ARN, ForceDeleteWithoutRecovery: true }
+      : { SecretId: s.ARN, RecoveryWindowInDays: days };
     const out = await ctx.aws.secrets.send(new DeleteSecretCommand(input));
-    ctx.report.step(force
-      ? `deleted secret ${s.Name} without recovery (--force-delete-secrets)`
-      : `scheduled secret ${s.Name} for deletion in ${days} days: restorable until ${day(out.DeletionDate)} ${restoreHint(ctx, s, destroying)}`);
+    ctx.report.step(
+      force
+        ? `deleted secret ${s.Name} without recovery (--force-delete-secrets)`
+        : `scheduled secret ${s.Name} for deletion in ${days} days: restorable until ${day(out.DeletionDate)} ${restoreHint(ctx, s, destroying)}`,
+    );
   } catch (err) {
     if (!isNotFound(err)) throw err;
   }
@@ -148,16 +208,26 @@ async function apply(ctx: Context): Promise<void> {
   const listed = await listProjectSecrets(ctx.aws.secrets, ctx.model.project, true);
   await mapLimit(all, PER_DEVELOPER_CONCURRENCY, (w) => ensureSecret(ctx, w, keys, listed));
   const keep = new Set(all.map((w) => w.planned.logicalId));
-  const stale = ctx.state.resourcesOf('secrets').filter(([id, r]) => !keep.has(id) && r.id).map(([, r]) => r.id!);
-  await mapLimit(await unwanted(ctx, keep, stale, false, listed), PER_DEVELOPER_CONCURRENCY, (s) => deleteSecret(ctx, s, false, false));
+  const stale = ctx.state
+    .resourcesOf('secrets')
+    .filter(([id, r]) => !keep.has(id) && r.id)
+    .map(([, r]) => r.id!);
+  await mapLimit(await unwanted(ctx, keep, stale, false, listed), PER_DEVELOPER_CONCURRENCY, (s) =>
+    deleteSecret(ctx, s, false, false),
+  );
 }
 
 async function destroy(ctx: Context): Promise<void> {
   const force = ctx.options.forceDeleteSecrets === true;
   const records = ctx.state.resourcesOf('secrets');
-  const extraIds = [...records.map(([, r]) => r.id).filter((id): id is string => !!id), ...wanted(ctx).map((w) => w.planned.name)];
+  const extraIds = [
+    ...records.map(([, r]) => r.id).filter((id): id is string => !!id),
+    ...wanted(ctx).map((w) => w.planned.name),
+  ];
   // Forcing also purges secrets an earlier destroy scheduled, so their names are free at once.
-  await mapLimit(await unwanted(ctx, new Set(), extraIds, force), PER_DEVELOPER_CONCURRENCY, (s) => deleteSecret(ctx, s, force, true));
+  await mapLimit(await unwanted(ctx, new Set(), extraIds, force), PER_DEVELOPER_CONCURRENCY, (s) =>
+    deleteSecret(ctx, s, force, true),
+  );
   for (const [logicalId, r] of records) if (r.id) await bumpGeneration(ctx, logicalId);
 }
 
@@ -166,7 +236,12 @@ async function destroy(ctx: Context): Promise<void> {
  * secrets (so reading them costs one paginated call, not one per developer), and with DescribeSecret
  * only when the listing lacks it (ListSecrets lags a create; a same-named secret of no project is refused).
  */
-function listedSecretSpec(ctx: Context, w: Wanted, listed: SecretInfo[], value: () => Promise<string> = async () => ''): ResourceSpec<SecretInfo> {
+function listedSecretSpec(
+  ctx: Context,
+  w: Wanted,
+  listed: SecretInfo[],
+  value: () => Promise<string> = async () => '',
+): ResourceSpec<SecretInfo> {
   const spec = secretSpec(ctx, w, value);
   const inList = (id: string) => listed.find((s) => s.ARN === id || s.Name === id);
   return {
@@ -187,12 +262,26 @@ async function inspect(ctx: Context, purpose: Purpose): Promise<Inspection> {
   const keys = new ApiKeyReader(ctx.config, ctx.env);
   const all = wanted(ctx);
   const listed = await listProjectSecrets(ctx.aws.secrets, ctx.model.project, true);
-  const probed = await mapLimit(all, PER_DEVELOPER_CONCURRENCY, async (w) => ({ w, probe: await inspectResource(ctx, listedSecretSpec(ctx, w, listed), w.planned.name) }));
+  const probed = await mapLimit(all, PER_DEVELOPER_CONCURRENCY, async (w) => ({
+    w,
+    probe: await inspectResource(ctx, listedSecretSpec(ctx, w, listed), w.planned.name),
+  }));
   const changes: Change[] = await mapLimit(probed, PER_DEVELOPER_CONCURRENCY, async ({ w, probe }): Promise<Change> => {
     const { resource, ...change } = probe;
-    if (resource?.DeletedDate) return { ...change, action: 'update', detail: `restore (scheduled for deletion on ${day(resource.DeletedDate)})` };
-    if (resource && staleAllocationTags(w, resource).length > 0) return { ...change, action: 'update', detail: `tag port ${w.developer.port}, priority ${w.developer.priority}` };
-    if (purpose === 'plan' && resource && w.isApiKey && (await readSecretValue(ctx.aws.secrets, resource.ARN!)) !== (await keys.read(w.developer))) {
+    if (resource?.DeletedDate)
+      return {
+        ...change,
+        action: 'update',
+        detail: `restore (scheduled for deletion on ${day(resource.DeletedDate)})`,
+      };
+    if (resource && staleAllocationTags(w, resource).length > 0)
+      return { ...change, action: 'update', detail: `tag port ${w.developer.port}, priority ${w.developer.priority}` };
+    if (
+      purpose === 'plan' &&
+      resource &&
+      w.isApiKey &&
+      (await readSecretValue(ctx.aws.secrets, resource.ARN!)) !== (await keys.read(w.developer))
+    ) {
       return { ...change, action: 'update', detail: 'new value from the key source' };
     }
     return change;
@@ -202,14 +291,31 @@ async function inspect(ctx: Context, purpose: Purpose): Promise<Inspection> {
   const days = ctx.config.secrets.recoveryWindowDays;
   for (const s of listed.filter(isOurs).filter((s) => !keep.has(tagValue(s.Tags, TAG.resource)!))) {
     const logicalId = tagValue(s.Tags, TAG.resource)!;
-    if (!s.DeletedDate) changes.push({ phase: 'secrets', action: 'delete', logicalId, kind: 'secret', name: s.Name, id: s.ARN, detail: `${days}-day recovery` });
-    rows.push({ phase: 'secrets', logicalId, kind: 'secret', id: s.ARN, state: secretState(s), detail: `${s.Name}: not in the config; ${secretDetail(s)}` });
+    if (!s.DeletedDate)
+      changes.push({
+        phase: 'secrets',
+        action: 'delete',
+        logicalId,
+        kind: 'secret',
+        name: s.Name,
+        id: s.ARN,
+        detail: `${days}-day recovery`,
+      });
+    rows.push({
+      phase: 'secrets',
+      logicalId,
+      kind: 'secret',
+      id: s.ARN,
+      state: secretState(s),
+      detail: `${s.Name}: not in the config; ${secretDetail(s)}`,
+    });
   }
   return { changes, rows };
 }
 
 const secretState = (s: SecretInfo) => (s.DeletedDate ? 'scheduled for deletion' : 'exists');
-const secretDetail = (s: SecretInfo) => (s.DeletedDate ? `deletion date ${day(s.DeletedDate)}` : `last changed ${day(s.LastChangedDate ?? s.CreatedDate)}`);
+const secretDetail = (s: SecretInfo) =>
+  s.DeletedDate ? `deletion date ${day(s.DeletedDate)}` : `last changed ${day(s.LastChangedDate ?? s.CreatedDate)}`;
 
 const phase: Phase = { name: 'secrets', apply, destroy, ...fromInspection(inspect) };
 export default phase;

@@ -33,7 +33,12 @@ function groupSpec(ctx: Context, logicalId: GroupLogicalId, vpcId?: string) {
     return tagged.length > 0 || !vpcId ? tagged : findByName(ctx, p, vpcId);
   };
   // A taken name (a group a killed run made, not yet in EC2's describe) is found again by name: it is ours by name.
-  return { ...spec, find, idempotent: false as const, alreadyExists: (err: unknown) => hasCode(err, Ec2Code.groupDuplicate) };
+  return {
+    ...spec,
+    find,
+    idempotent: false as const,
+    alreadyExists: (err: unknown) => hasCode(err, Ec2Code.groupDuplicate),
+  };
 }
 
 const findByName = (ctx: Context, p: PlannedResource, vpcId: string) =>
@@ -41,20 +46,26 @@ const findByName = (ctx: Context, p: PlannedResource, vpcId: string) =>
 
 async function createGroup(ctx: Context, p: PlannedResource, vpcId: string | undefined): Promise<SecurityGroup> {
   if (!vpcId) throw new Error('sg: the VPC id is needed to create a security group');
-  const out = await ctx.aws.ec2Untokened.send(new CreateSecurityGroupCommand({
-    GroupName: p.name,
-    Description: String(p.properties.description),
-    VpcId: vpcId,
-    TagSpecifications: tagSpecifications('security-group', p.tags),
-  }));
+  const out = await ctx.aws.ec2Untokened.send(
+    new CreateSecurityGroupCommand({
+      GroupName: p.name,
+      Description: String(p.properties.description),
+      VpcId: vpcId,
+      TagSpecifications: tagSpecifications('security-group', p.tags),
+    }),
+  );
   return { GroupId: out.GroupId, GroupName: p.name, VpcId: vpcId };
 }
 
 function mustBeIn(group: SecurityGroup, vpcId: string): void {
   if (group.VpcId === vpcId) return;
-  throw new DevenvError('aws', `security group ${group.GroupId} (${group.GroupName}) is in ${group.VpcId}, but devenv's VPC is ${vpcId}`, {
-    remedy: `delete that group (aws ec2 delete-security-group --group-id ${group.GroupId}), then run again`,
-  });
+  throw new DevenvError(
+    'aws',
+    `security group ${group.GroupId} (${group.GroupName}) is in ${group.VpcId}, but devenv's VPC is ${vpcId}`,
+    {
+      remedy: `delete that group (aws ec2 delete-security-group --group-id ${group.GroupId}), then run again`,
+    },
+  );
 }
 
 // --- the rules ---------------------------------------------------------------------------------
@@ -65,12 +76,20 @@ function wantedRules(ctx: Context, logicalId: GroupLogicalId, albGroupId: string
   return rules.map((r) => (r.source === 'sg/alb' ? { ...r, groupId: albGroupId } : { ...r, cidr: r.source }));
 }
 
-async function fixesOf(ctx: Context, logicalId: GroupLogicalId, group: SecurityGroup, albGroupId: string): Promise<Fix[]> {
+async function fixesOf(
+  ctx: Context,
+  logicalId: GroupLogicalId,
+  group: SecurityGroup,
+  albGroupId: string,
+): Promise<Fix[]> {
   const p = planned(ctx, logicalId);
   const groupId = group.GroupId!;
   const live = await ingressRulesOf(ctx.aws.ec2, groupId);
   const names = { [albGroupId]: 'sg/alb' };
-  return [...tagFixes(ctx.aws.ec2, groupId, group.Tags, p), ...ruleFixes(ctx.aws.ec2, groupId, wantedRules(ctx, logicalId, albGroupId), live, p.tags, names)];
+  return [
+    ...tagFixes(ctx.aws.ec2, groupId, group.Tags, p),
+    ...ruleFixes(ctx.aws.ec2, groupId, wantedRules(ctx, logicalId, albGroupId), live, p.tags, names),
+  ];
 }
 
 // --- the phase ---------------------------------------------------------------------------------
@@ -84,7 +103,11 @@ async function apply(ctx: Context): Promise<void> {
     groups.set(logicalId, group);
   }
   const albGroupId = groups.get('sg/alb')!.GroupId!;
-  for (const [logicalId, group] of groups) await runFixes(ctx, await fixesOf(ctx, logicalId, group, albGroupId), { logicalId, subject: `${logicalId} ${group.GroupId}` });
+  for (const [logicalId, group] of groups)
+    await runFixes(ctx, await fixesOf(ctx, logicalId, group, albGroupId), {
+      logicalId,
+      subject: `${logicalId} ${group.GroupId}`,
+    });
   await ctx.state.setOutputs(PHASE, { albGroupId, hostGroupId: groups.get('sg/host')!.GroupId! });
 }
 
@@ -92,7 +115,8 @@ async function apply(ctx: Context): Promise<void> {
 async function inspect(ctx: Context): Promise<Inspection> {
   const vpcId = recordedVpcId(ctx);
   const probed = [];
-  for (const logicalId of GROUPS) probed.push(await inspectResource(ctx, groupSpec(ctx, logicalId, vpcId), planned(ctx, logicalId).name));
+  for (const logicalId of GROUPS)
+    probed.push(await inspectResource(ctx, groupSpec(ctx, logicalId, vpcId), planned(ctx, logicalId).name));
   // `plan` never runs a fix, so a group still to be created can stand in for its id.
   const albGroupId = probed[0]!.id ?? 'sg/alb (to be created)';
   const changes: Change[] = [];
@@ -102,7 +126,13 @@ async function inspect(ctx: Context): Promise<Inspection> {
     const fixes = c.resource ? await fixesOf(ctx, logicalId, c.resource, albGroupId) : [];
     changes.push(planChange(c, planned(ctx, logicalId), fixes));
     const drift = fixes.map((f) => f.description).join('; ');
-    rows.push(rowOf(c, () => (drift ? 'drifted' : 'in sync'), (g) => drift || g.GroupName));
+    rows.push(
+      rowOf(
+        c,
+        () => (drift ? 'drifted' : 'in sync'),
+        (g) => drift || g.GroupName,
+      ),
+    );
   }
   return { changes, rows };
 }
@@ -117,7 +147,10 @@ async function destroy(ctx: Context): Promise<void> {
   const names = albGroupId ? { [albGroupId]: 'sg/alb' } : {};
   for (const groupId of await hostGroupIds(ctx, vpcId)) {
     const referencing = (await ingressRulesOf(ctx.aws.ec2, groupId)).filter((r) => r.ReferencedGroupInfo?.GroupId);
-    await runFixes(ctx, revokeRules(ctx.aws.ec2, groupId, referencing, names), { logicalId: 'sg/host', subject: `sg/host ${groupId}` });
+    await runFixes(ctx, revokeRules(ctx.aws.ec2, groupId, referencing, names), {
+      logicalId: 'sg/host',
+      subject: `sg/host ${groupId}`,
+    });
   }
   for (const logicalId of [...GROUPS].reverse()) {
     await removeResource(ctx, groupSpec(ctx, logicalId, vpcId), (id) => deleteSecurityGroup(ctx, id));

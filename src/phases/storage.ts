@@ -16,7 +16,12 @@ const STORAGE_TIMEOUT_S = 15 * 60;
  * The storage script for this volume and these developers: pure, given the template. `format`
  * comes from the state (formatPermission): without `mayFormat` the script never makes a filesystem.
  */
-export function renderStorageScript(template: string, model: Pick<Model, 'developers'>, volumeId: string, format: { mayFormat: boolean; reason: string } = { mayFormat: false, reason: 'not allowed' }): string {
+export function renderStorageScript(
+  template: string,
+  model: Pick<Model, 'developers'>,
+  volumeId: string,
+  format: { mayFormat: boolean; reason: string } = { mayFormat: false, reason: 'not allowed' },
+): string {
   return renderTemplate(template, {
     VOLUME_ID: volumeId,
     DATA_MOUNT,
@@ -33,7 +38,9 @@ export function renderStorageScript(template: string, model: Pick<Model, 'develo
  */
 export function storageIsOfCurrentHost(ctx: Pick<Context, 'state'>): boolean {
   const outputs = ctx.state.phase('storage')?.outputs ?? {};
-  return outputs.instanceId === ctx.state.resource(INSTANCE)?.id && outputs.volumeId === ctx.state.resource(DATA_VOLUME)?.id;
+  return (
+    outputs.instanceId === ctx.state.resource(INSTANCE)?.id && outputs.volumeId === ctx.state.resource(DATA_VOLUME)?.id
+  );
 }
 
 /** The script's last line: `filesystem <uuid> <type> made|kept`. */
@@ -57,15 +64,28 @@ async function apply(ctx: Context): Promise<void> {
   const script = renderStorageScript(await loadTemplate('storage.sh'), ctx.model, volumeId, format);
   const out = await host.runScript('storage.sh', script, [], { timeoutS: STORAGE_TIMEOUT_S });
   const fs = parseStorageReport(out);
-  if (!fs) throw new DevenvError('phase', `storage: the host's script did not report the filesystem it mounted:\n${out.trim().split('\n').slice(-5).join('\n')}`);
-  for (const [, refused] of out.matchAll(/^storage: refused: (.*)$/gm)) ctx.report.warn(`refused on the host: ${refused}`);
+  if (!fs)
+    throw new DevenvError(
+      'phase',
+      `storage: the host's script did not report the filesystem it mounted:\n${out.trim().split('\n').slice(-5).join('\n')}`,
+    );
+  for (const [, refused] of out.matchAll(/^storage: refused: (.*)$/gm))
+    ctx.report.warn(`refused on the host: ${refused}`);
   for (const [, moved] of out.matchAll(/^storage: (\S+: moved .*)$/gm)) ctx.report.step(moved!);
   await recordDataFilesystem(ctx, volumeId, fs.uuid);
   await ctx.state.setOutputs('storage', {
-    volumeId, filesystemUuid: fs.uuid, filesystemType: fs.type, developers: ctx.model.developers.map((d) => d.name).join(' '), ...(instanceId ? { instanceId } : {}),
+    volumeId,
+    filesystemUuid: fs.uuid,
+    filesystemType: fs.type,
+    developers: ctx.model.developers.map((d) => d.name).join(' '),
+    ...(instanceId ? { instanceId } : {}),
   });
-  const what = fs.made ? `made an ${fs.type} filesystem on the new, empty data volume ${volumeId} and mounted it` : `data volume ${volumeId} mounted`;
-  ctx.report.step(`${what} at ${DATA_MOUNT} (${fs.type}, UUID ${fs.uuid}); folders for ${ctx.model.developers.length} developers`);
+  const what = fs.made
+    ? `made an ${fs.type} filesystem on the new, empty data volume ${volumeId} and mounted it`
+    : `data volume ${volumeId} mounted`;
+  ctx.report.step(
+    `${what} at ${DATA_MOUNT} (${fs.type}, UUID ${fs.uuid}); folders for ${ctx.model.developers.length} developers`,
+  );
 }
 
 /** Nothing to delete here: the filesystem lives on the data volume, which the ec2 phase keeps or deletes. */
@@ -91,9 +111,23 @@ async function inspect(ctx: Context): Promise<Inspection> {
   const rows: Row[] = [];
   for (const r of storageBlueprint(ctx.model)) {
     const known = r.developer ? developers.includes(r.developer) : typeof outputs.filesystemUuid === 'string';
-    changes.push({ phase: 'storage', action: known ? 'keep' : 'create', logicalId: r.logicalId, kind: r.kind, name: r.name, detail: known || r.developer ? undefined : formatDetail(ctx) });
+    changes.push({
+      phase: 'storage',
+      action: known ? 'keep' : 'create',
+      logicalId: r.logicalId,
+      kind: r.kind,
+      name: r.name,
+      detail: known || r.developer ? undefined : formatDetail(ctx),
+    });
     const detail = !r.developer && known ? `${outputs.filesystemType} UUID ${outputs.filesystemUuid}` : undefined;
-    rows.push({ phase: 'storage', logicalId: r.logicalId, kind: r.kind, id: r.name, state: known ? 'set up' : 'not set up', detail });
+    rows.push({
+      phase: 'storage',
+      logicalId: r.logicalId,
+      kind: r.kind,
+      id: r.name,
+      state: known ? 'set up' : 'not set up',
+      detail,
+    });
   }
   return { changes, rows };
 }

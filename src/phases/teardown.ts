@@ -71,32 +71,49 @@ export async function teardown(ctx: Context, sweepers: Sweeper[] = SWEEPERS): Pr
   const sweepCtx = sweepContext(ctx);
   const byName = new Map(sweepers.map((s) => [s.name, s]));
   const left = new Map<string, Leftover[]>();
-  const result = await runGraph(sweepers.map((s) => ({ name: s.name, needs: s.needs.filter((n) => byName.has(n)) })), {
-    concurrency: CONCURRENCY,
-    signal: ctx.signal,
-    keepGoing: true,
-    run: async (name) => {
-      const remaining = await sweep(sweepCtx, byName.get(name)!);
-      left.set(name, remaining);
-      if (remaining.some((l) => !l.kept)) throw new Incomplete(name);
+  const result = await runGraph(
+    sweepers.map((s) => ({ name: s.name, needs: s.needs.filter((n) => byName.has(n)) })),
+    {
+      concurrency: CONCURRENCY,
+      signal: ctx.signal,
+      keepGoing: true,
+      run: async (name) => {
+        const remaining = await sweep(sweepCtx, byName.get(name)!);
+        left.set(name, remaining);
+        if (remaining.some((l) => !l.kept)) throw new Incomplete(name);
+      },
     },
-  });
+  );
   if (ctx.signal.aborted) throw new InterruptedError();
   for (const o of result.outcomes) {
-    if (o.result === 'failed' && !(o.error instanceof Incomplete)) left.set(o.name, [unlisted(byName.get(o.name)!, o.error)]);
+    if (o.result === 'failed' && !(o.error instanceof Incomplete))
+      left.set(o.name, [unlisted(byName.get(o.name)!, o.error)]);
     if (o.result === 'blocked') left.set(o.name, await notTried(sweepCtx, byName.get(o.name)!, o.reason));
   }
   return sweepers.flatMap((s) => left.get(s.name) ?? []);
 }
 
-const unlisted = (s: Sweeper, err: unknown): Leftover => ({ kind: s.name.replaceAll('-', ' '), id: '', label: '(not listed)', why: `could not list them: ${messageOf(err).split('\n')[0]}`, kept: false });
+const unlisted = (s: Sweeper, err: unknown): Leftover => ({
+  kind: s.name.replaceAll('-', ' '),
+  id: '',
+  label: '(not listed)',
+  why: `could not list them: ${messageOf(err).split('\n')[0]}`,
+  kept: false,
+});
 
 /** Lists one kind and deletes what is not kept; returns what is still there. */
 async function sweep(ctx: SweepContext, s: Sweeper): Promise<Leftover[]> {
   const found = await s.list(ctx);
   const remaining = found.filter((f) => f.kept !== undefined).map((f) => keptOf(f, f.kept!));
   const doomed = found.filter((f) => f.kept === undefined);
-  const deleted = (f: Found) => ctx.report.resource({ action: 'deleted', logicalId: `${s.name}/${f.id}`, kind: f.kind, resourceId: f.id, message: `deleted ${f.kind} ${f.label ?? f.id}` });
+  const deleted = (f: Found) =>
+    ctx.report.resource({
+      action: 'deleted',
+      logicalId: `${s.name}/${f.id}`,
+      kind: f.kind,
+      resourceId: f.id,
+      message: `deleted ${f.kind} ${f.label ?? f.id}`,
+    });
   if (s.removeAll) {
     try {
       await s.removeAll(ctx, doomed);
@@ -127,7 +144,11 @@ async function sweep(ctx: SweepContext, s: Sweeper): Promise<Leftover[]> {
 /** What a sweeper held back by a failure would have deleted: listed (read-only), so the report names it. */
 async function notTried(ctx: SweepContext, s: Sweeper, reason: string): Promise<Leftover[]> {
   try {
-    return (await s.list(ctx)).map((f) => (f.kept !== undefined ? keptOf(f, f.kept) : failedOf(f, `not deleted: it ${reason.replace(/^needs/, 'waits for')}`)));
+    return (await s.list(ctx)).map((f) =>
+      f.kept !== undefined
+        ? keptOf(f, f.kept)
+        : failedOf(f, `not deleted: it ${reason.replace(/^needs/, 'waits for')}`),
+    );
   } catch (err) {
     return [unlisted(s, err)];
   }

@@ -20,15 +20,20 @@ import type { Change, Context, Phase, Row } from './types.js';
  */
 
 const PHASE = 'test';
-const WEB_CHECKS = 'certificate, HTTP → HTTPS 301, login page, login with the password from Secrets Manager, websocket upgrade (101)';
+const WEB_CHECKS =
+  'certificate, HTTP → HTTPS 301, login page, login with the password from Secrets Manager, websocket upgrade (101)';
 
 function needed(ctx: Context): { instanceId: string; lb: LoadBalancerName } {
   const instanceId = ctx.state.resource('instance')?.id;
   const dnsName = ctx.state.resource('alb')?.attrs?.dnsName;
   if (!instanceId || typeof dnsName !== 'string') {
-    throw new DevenvError('phase', `test needs the host and the load balancer, but the state records ${instanceId ? 'no load balancer' : 'no host'}`, {
-      remedy: 'run `devenv up` first',
-    });
+    throw new DevenvError(
+      'phase',
+      `test needs the host and the load balancer, but the state records ${instanceId ? 'no load balancer' : 'no host'}`,
+      {
+        remedy: 'run `devenv up` first',
+      },
+    );
   }
   return { instanceId, lb: { dnsName } };
 }
@@ -36,7 +41,9 @@ function needed(ctx: Context): { instanceId: string; lb: LoadBalancerName } {
 /** Read only when the login page is there, handed to the request body and nowhere else. */
 const passwordOf = (ctx: Context, d: Developer) => async (): Promise<string | Error> => {
   try {
-    const out = await ctx.aws.secrets.send(new GetSecretValueCommand({ SecretId: secretName(ctx.model, d.name, 'password') }));
+    const out = await ctx.aws.secrets.send(
+      new GetSecretValueCommand({ SecretId: secretName(ctx.model, d.name, 'password') }),
+    );
     return out.SecretString ?? new Error('the secret has no string value');
   } catch (err) {
     return new Error((err as { name?: string }).name ?? messageOf(err));
@@ -51,16 +58,33 @@ async function runChecks(ctx: Context): Promise<TestCheckResult[]> {
   const [instance, containers, targets, dns] = await Promise.all([
     instanceCheck(ctx, instanceId),
     containerChecks(ctx, names),
-    targetChecks(ctx, developers.map((d) => ({ developer: d, groupArn: ctx.state.resource(`tg/${d.name}`)?.id })), instanceId),
+    targetChecks(
+      ctx,
+      developers.map((d) => ({ developer: d, groupArn: ctx.state.resource(`tg/${d.name}`)?.id })),
+      instanceId,
+    ),
     dnsChecks(ctx, developers, lb),
   ]);
   const now = ctx.clock.now();
-  const web = await mapLimit(developers, PER_DEVELOPER_CONCURRENCY, async (d) => forDeveloper(d.name, await webChecks(
-    { hostname: d.hostname, address: ctx.options.resolve },
-    { developer: d.name, container: containerName(d.name), password: passwordOf(ctx, d), now },
-  )));
+  const web = await mapLimit(developers, PER_DEVELOPER_CONCURRENCY, async (d) =>
+    forDeveloper(
+      d.name,
+      await webChecks(
+        { hostname: d.hostname, address: ctx.options.resolve },
+        { developer: d.name, container: containerName(d.name), password: passwordOf(ctx, d), now },
+      ),
+    ),
+  );
   const byDeveloper = (results: TestCheckResult[], name: string) => results.filter((r) => r.developer === name);
-  return [instance, ...names.flatMap((n, i) => [...byDeveloper(containers, n), ...byDeveloper(targets, n), ...byDeveloper(dns, n), ...web[i]])];
+  return [
+    instance,
+    ...names.flatMap((n, i) => [
+      ...byDeveloper(containers, n),
+      ...byDeveloper(targets, n),
+      ...byDeveloper(dns, n),
+      ...web[i],
+    ]),
+  ];
 }
 
 async function apply(ctx: Context): Promise<void> {
@@ -68,42 +92,82 @@ async function apply(ctx: Context): Promise<void> {
   const failed = results.filter((r) => r.verdict === 'fail');
   const warned = results.filter((r) => r.verdict === 'warn');
   const counted = results.filter((r) => r.verdict !== 'skip').length;
-  ctx.report.step(`results (${ctx.options.resolve ? `connecting to ${ctx.options.resolve}` : 'through public DNS'}):\n${resultsTable(results)}`);
+  ctx.report.step(
+    `results (${ctx.options.resolve ? `connecting to ${ctx.options.resolve}` : 'through public DNS'}):\n${resultsTable(results)}`,
+  );
   for (const line of describeProblems(warned)) ctx.report.warn(line);
   await ctx.state.setOutputs(PHASE, {
-    checkedAt: new Date(ctx.clock.now()).toISOString(), checks: counted, failed: failed.length, warnings: warned.length,
+    checkedAt: new Date(ctx.clock.now()).toISOString(),
+    checks: counted,
+    failed: failed.length,
+    warnings: warned.length,
     problems: describeProblems(failed).join('; '),
   });
   if (failed.length === 0) {
-    ctx.report.step(`all ${counted} checks passed${warned.length ? ` (${warned.length} warning${warned.length > 1 ? 's' : ''})` : ''}`);
+    ctx.report.step(
+      `all ${counted} checks passed${warned.length ? ` (${warned.length} warning${warned.length > 1 ? 's' : ''})` : ''}`,
+    );
     return;
   }
-  throw new DevenvError('phase', `${failed.length} of ${counted} checks failed:\n  ${describeProblems(failed).join('\n  ')}`, {
-    remedy: 'look at what each failed check names, then run `devenv phase test` again (`devenv up` repairs what it built)',
-  });
+  throw new DevenvError(
+    'phase',
+    `${failed.length} of ${counted} checks failed:\n  ${describeProblems(failed).join('\n  ')}`,
+    {
+      remedy:
+        'look at what each failed check names, then run `devenv phase test` again (`devenv up` repairs what it built)',
+    },
+  );
 }
 
 async function plan(ctx: Context): Promise<Change[]> {
-  const dns = ctx.options.resolve ? `the Route 53 alias (connecting to ${ctx.options.resolve})` : 'the Route 53 alias and public resolution';
+  const dns = ctx.options.resolve
+    ? `the Route 53 alias (connecting to ${ctx.options.resolve})`
+    : 'the Route 53 alias and public resolution';
   return [
-    { phase: PHASE, action: 'keep', logicalId: 'check/host', kind: 'check', name: 'host', detail: 'EC2 instance and system status checks' },
-    ...ctx.model.developers.map((d): Change => ({
-      phase: PHASE, action: 'keep', logicalId: `check/${d.name}`, kind: 'check', name: d.url,
-      detail: `container healthy, target healthy, ${dns}, ${WEB_CHECKS}`,
-    })),
+    {
+      phase: PHASE,
+      action: 'keep',
+      logicalId: 'check/host',
+      kind: 'check',
+      name: 'host',
+      detail: 'EC2 instance and system status checks',
+    },
+    ...ctx.model.developers.map(
+      (d): Change => ({
+        phase: PHASE,
+        action: 'keep',
+        logicalId: `check/${d.name}`,
+        kind: 'check',
+        name: d.url,
+        detail: `container healthy, target healthy, ${dns}, ${WEB_CHECKS}`,
+      }),
+    ),
   ];
 }
 
 /** The last run's outcome, from the state: `status` makes no HTTPS request and no login. */
 async function status(ctx: Context): Promise<Row[]> {
   const outputs = ctx.state.phase(PHASE)?.outputs;
-  if (!outputs?.checkedAt) return [{ phase: PHASE, logicalId: 'checks', kind: 'end-to-end checks', state: 'not run', detail: '`devenv phase test` runs them' }];
+  if (!outputs?.checkedAt)
+    return [
+      {
+        phase: PHASE,
+        logicalId: 'checks',
+        kind: 'end-to-end checks',
+        state: 'not run',
+        detail: '`devenv phase test` runs them',
+      },
+    ];
   const failed = Number(outputs.failed ?? 0);
-  return [{
-    phase: PHASE, logicalId: 'checks', kind: 'end-to-end checks',
-    state: failed ? `${failed} of ${outputs.checks} failed` : `${outputs.checks} passed`,
-    detail: `at ${outputs.checkedAt}${outputs.problems ? `: ${outputs.problems}` : ''}`,
-  }];
+  return [
+    {
+      phase: PHASE,
+      logicalId: 'checks',
+      kind: 'end-to-end checks',
+      state: failed ? `${failed} of ${outputs.checks} failed` : `${outputs.checks} passed`,
+      detail: `at ${outputs.checkedAt}${outputs.problems ? `: ${outputs.problems}` : ''}`,
+    },
+  ];
 }
 
 /** The checks create nothing. */

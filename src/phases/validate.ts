@@ -69,7 +69,8 @@ const phase: Phase = {
     // A state of another account is bad input (exit 2), not a failed check: bindAccount says so. (With
     // accountId in the config, opening the state refused it already.) Otherwise only a passing account
     // is recorded, so a wrong profile never binds the state.
-    const foreignState = !ctx.config.accountId && ctx.state.data.account !== undefined && ctx.state.data.account !== account?.id;
+    const foreignState =
+      !ctx.config.accountId && ctx.state.data.account !== undefined && ctx.state.data.account !== account?.id;
     if (account?.id && (account.ok || foreignState)) ctx.state.bindAccount(account.id);
     const error = failureOf(results);
     if (error) throw error;
@@ -94,16 +95,20 @@ const phase: Phase = {
 
   async status(ctx): Promise<Row[]> {
     const results = await runChecks(ctx);
-    return results.filter((r) => LIVE.has(r.check)).map((r) => ({
-      phase: 'validate',
-      logicalId: logicalId(r),
-      kind: 'check',
-      ...(r.id ? { id: r.id } : {}),
-      state: r.ok ? 'ok' : 'failed',
-      detail: r.detail,
-      ...(r.warnings?.length ? { warnings: r.warnings } : {}),
-      ...(r.ok ? {} : { problem: { verdict: 'unhealthy' as const, message: `validate ${r.check} check failed: ${r.detail}` } }),
-    }));
+    return results
+      .filter((r) => LIVE.has(r.check))
+      .map((r) => ({
+        phase: 'validate',
+        logicalId: logicalId(r),
+        kind: 'check',
+        ...(r.id ? { id: r.id } : {}),
+        state: r.ok ? 'ok' : 'failed',
+        detail: r.detail,
+        ...(r.warnings?.length ? { warnings: r.warnings } : {}),
+        ...(r.ok
+          ? {}
+          : { problem: { verdict: 'unhealthy' as const, message: `validate ${r.check} check failed: ${r.detail}` } }),
+      }));
   },
 
   async destroy() {

@@ -1,7 +1,23 @@
-import { CreateInternetGatewayCommand, CreateRouteTableCommand, CreateSubnetCommand, CreateVpcCommand, type Subnet, type Vpc } from '@aws-sdk/client-ec2';
+import {
+  CreateInternetGatewayCommand,
+  CreateRouteTableCommand,
+  CreateSubnetCommand,
+  CreateVpcCommand,
+  type Subnet,
+  type Vpc,
+} from '@aws-sdk/client-ec2';
 import { INTERNET_GATEWAYS, ROUTE_TABLES, SUBNETS, VPCS } from '../aws/ec2/collections.js';
 import { deleteInternetGateway, deleteRouteTable, deleteSubnet, deleteVpc } from '../aws/ec2/delete.js';
-import { associatedSubnets, attachedVpcs, attachmentFixes, DEFAULT_ROUTE, defaultRoute, dnsFixes, publicIpFixes, routeFixes } from '../aws/ec2/fixes.js';
+import {
+  associatedSubnets,
+  attachedVpcs,
+  attachmentFixes,
+  DEFAULT_ROUTE,
+  defaultRoute,
+  dnsFixes,
+  publicIpFixes,
+  routeFixes,
+} from '../aws/ec2/fixes.js';
 import { planChange, runFixes } from '../aws/fix.js';
 import { ec2Resource, ensureEc2Resource } from '../aws/ec2/resource.js';
 import { inspectResource, removeResource, rowOf } from '../aws/resource.js';
@@ -28,7 +44,9 @@ function required(vpcId: string | undefined): string {
 function vpcSpec(ctx: Context) {
   const p = planned(ctx, 'vpc');
   const create = async () => {
-    const out = await ctx.aws.ec2Untokened.send(new CreateVpcCommand({ CidrBlock: property(p, 'cidr'), TagSpecifications: tagSpecifications('vpc', p.tags) }));
+    const out = await ctx.aws.ec2Untokened.send(
+      new CreateVpcCommand({ CidrBlock: property(p, 'cidr'), TagSpecifications: tagSpecifications('vpc', p.tags) }),
+    );
     return out.Vpc!;
   };
   return { ...ec2Resource(ctx, VPCS, p, create), idempotent: false as const };
@@ -37,12 +55,14 @@ function vpcSpec(ctx: Context) {
 function subnetSpec(ctx: Context, logicalId: string, vpcId?: string) {
   const p = planned(ctx, logicalId);
   const create = async () => {
-    const out = await ctx.aws.ec2Untokened.send(new CreateSubnetCommand({
-      VpcId: required(vpcId),
-      CidrBlock: property(p, 'cidr'),
-      AvailabilityZone: property(p, 'availabilityZone'),
-      TagSpecifications: tagSpecifications('subnet', p.tags),
-    }));
+    const out = await ctx.aws.ec2Untokened.send(
+      new CreateSubnetCommand({
+        VpcId: required(vpcId),
+        CidrBlock: property(p, 'cidr'),
+        AvailabilityZone: property(p, 'availabilityZone'),
+        TagSpecifications: tagSpecifications('subnet', p.tags),
+      }),
+    );
     return out.Subnet!;
   };
   return { ...ec2Resource(ctx, SUBNETS, p, create), idempotent: false as const };
@@ -51,7 +71,9 @@ function subnetSpec(ctx: Context, logicalId: string, vpcId?: string) {
 function internetGatewaySpec(ctx: Context) {
   const p = planned(ctx, 'igw');
   const create = async () => {
-    const out = await ctx.aws.ec2Untokened.send(new CreateInternetGatewayCommand({ TagSpecifications: tagSpecifications('internet-gateway', p.tags) }));
+    const out = await ctx.aws.ec2Untokened.send(
+      new CreateInternetGatewayCommand({ TagSpecifications: tagSpecifications('internet-gateway', p.tags) }),
+    );
     return out.InternetGateway!;
   };
   return { ...ec2Resource(ctx, INTERNET_GATEWAYS, p, create), idempotent: false as const };
@@ -61,11 +83,13 @@ function routeTableSpec(ctx: Context, vpcId?: string) {
   const p = planned(ctx, 'rtb');
   return ec2Resource(ctx, ROUTE_TABLES, p, async (token) => {
     const VpcId = required(vpcId);
-    const out = await ctx.aws.ec2.send(new CreateRouteTableCommand({
-      VpcId,
-      ClientToken: token,
-      TagSpecifications: tagSpecifications('route-table', p.tags),
-    }));
+    const out = await ctx.aws.ec2.send(
+      new CreateRouteTableCommand({
+        VpcId,
+        ClientToken: token,
+        TagSpecifications: tagSpecifications('route-table', p.tags),
+      }),
+    );
     return out.RouteTable!;
   });
 }
@@ -75,9 +99,13 @@ function fixedSettingsDrift(p: PlannedResource, live: Vpc | Subnet): string[] {
   const zone = 'AvailabilityZone' in live ? live.AvailabilityZone : undefined;
   const drift = [
     live.CidrBlock !== p.properties.cidr ? `CIDR is ${live.CidrBlock}, config says ${p.properties.cidr}` : undefined,
-    p.properties.availabilityZone !== undefined && zone !== p.properties.availabilityZone ? `zone is ${zone}, config says ${p.properties.availabilityZone}` : undefined,
+    p.properties.availabilityZone !== undefined && zone !== p.properties.availabilityZone
+      ? `zone is ${zone}, config says ${p.properties.availabilityZone}`
+      : undefined,
   ].filter((d): d is string => d !== undefined);
-  return drift.length ? [`${drift.join(', ')}: cannot change in place (devenv destroy, then devenv up, rebuilds it)`] : [];
+  return drift.length
+    ? [`${drift.join(', ')}: cannot change in place (devenv destroy, then devenv up, rebuilds it)`]
+    : [];
 }
 
 function warnDrift(ctx: Context, p: PlannedResource, live: Vpc | Subnet): void {
@@ -108,7 +136,13 @@ async function apply(ctx: Context): Promise<void> {
   const table = await ensureEc2Resource(ctx, routeTableSpec(ctx, vpcId));
   await runFixes(ctx, routeFixes(ec2, table, igwId, subnetIds), { logicalId: 'rtb' });
 
-  await ctx.state.setOutputs(PHASE, { vpcId, subnetAId: subnetIds[0]!, subnetBId: subnetIds[1]!, internetGatewayId: igwId, routeTableId: table.RouteTableId! });
+  await ctx.state.setOutputs(PHASE, {
+    vpcId,
+    subnetAId: subnetIds[0]!,
+    subnetBId: subnetIds[1]!,
+    internetGatewayId: igwId,
+    routeTableId: table.RouteTableId!,
+  });
 }
 
 /** Stands for an id `apply` only learns by creating the resource (`plan` never runs a fix). */
@@ -121,26 +155,70 @@ async function inspect(ctx: Context): Promise<Inspection> {
 
   const vpc = await inspectResource(ctx, vpcSpec(ctx), p('vpc').name);
   const vpcId = vpc.id ?? toBeCreated('vpc');
-  const changes = [planChange(vpc, p('vpc'), vpc.resource ? await dnsFixes(ec2, vpcId) : [], vpc.resource ? fixedSettingsDrift(p('vpc'), vpc.resource) : [])];
-  const rows = [rowOf(vpc, (v) => v.State ?? 'unknown', (v) => v.CidrBlock)];
+  const changes = [
+    planChange(
+      vpc,
+      p('vpc'),
+      vpc.resource ? await dnsFixes(ec2, vpcId) : [],
+      vpc.resource ? fixedSettingsDrift(p('vpc'), vpc.resource) : [],
+    ),
+  ];
+  const rows = [
+    rowOf(
+      vpc,
+      (v) => v.State ?? 'unknown',
+      (v) => v.CidrBlock,
+    ),
+  ];
 
   const subnetIds: string[] = [];
   for (const logicalId of SUBNET_IDS) {
     const subnet = await inspectResource(ctx, subnetSpec(ctx, logicalId), p(logicalId).name);
     const live = subnet.resource;
-    changes.push(planChange(subnet, p(logicalId), live ? publicIpFixes(ec2, live) : [], live ? fixedSettingsDrift(p(logicalId), live) : []));
-    rows.push(rowOf(subnet, (s) => s.State ?? 'unknown', (s) => `${s.CidrBlock} in ${s.AvailabilityZone}, public IPs at launch ${s.MapPublicIpOnLaunch ? 'on' : 'OFF'}`));
+    changes.push(
+      planChange(
+        subnet,
+        p(logicalId),
+        live ? publicIpFixes(ec2, live) : [],
+        live ? fixedSettingsDrift(p(logicalId), live) : [],
+      ),
+    );
+    rows.push(
+      rowOf(
+        subnet,
+        (s) => s.State ?? 'unknown',
+        (s) => `${s.CidrBlock} in ${s.AvailabilityZone}, public IPs at launch ${s.MapPublicIpOnLaunch ? 'on' : 'OFF'}`,
+      ),
+    );
     subnetIds.push(subnet.id ?? toBeCreated(logicalId));
   }
 
   const igw = await inspectResource(ctx, internetGatewaySpec(ctx), p('igw').name);
   changes.push(planChange(igw, p('igw'), igw.resource ? attachmentFixes(ec2, igw.resource, vpcId) : []));
-  rows.push(rowOf(igw, (g) => (attachedVpcs(g).length ? 'attached' : 'detached'), (g) => attachedVpcs(g).join(', ') || undefined));
+  rows.push(
+    rowOf(
+      igw,
+      (g) => (attachedVpcs(g).length ? 'attached' : 'detached'),
+      (g) => attachedVpcs(g).join(', ') || undefined,
+    ),
+  );
 
   const table = await inspectResource(ctx, routeTableSpec(ctx), p('rtb').name);
-  changes.push(planChange(table, p('rtb'), table.resource ? routeFixes(ec2, table.resource, igw.id ?? toBeCreated('igw'), subnetIds) : []));
-  rows.push(rowOf(table, (t) => (defaultRoute(t) ? `route ${defaultRoute(t)!.State ?? 'present'}` : 'no default route'),
-    (t) => `${DEFAULT_ROUTE} → ${defaultRoute(t)?.GatewayId ?? 'none'}; subnets ${associatedSubnets(t).filter(Boolean).join(', ') || 'none'}`));
+  changes.push(
+    planChange(
+      table,
+      p('rtb'),
+      table.resource ? routeFixes(ec2, table.resource, igw.id ?? toBeCreated('igw'), subnetIds) : [],
+    ),
+  );
+  rows.push(
+    rowOf(
+      table,
+      (t) => (defaultRoute(t) ? `route ${defaultRoute(t)!.State ?? 'present'}` : 'no default route'),
+      (t) =>
+        `${DEFAULT_ROUTE} → ${defaultRoute(t)?.GatewayId ?? 'none'}; subnets ${associatedSubnets(t).filter(Boolean).join(', ') || 'none'}`,
+    ),
+  );
   return { changes, rows };
 }
 
@@ -148,7 +226,8 @@ async function inspect(ctx: Context): Promise<Inspection> {
 async function destroy(ctx: Context): Promise<void> {
   await removeResource(ctx, routeTableSpec(ctx), (id, table) => deleteRouteTable(ctx, id, table));
   await removeResource(ctx, internetGatewaySpec(ctx), (id, igw) => deleteInternetGateway(ctx, id, igw));
-  for (const logicalId of [...SUBNET_IDS].reverse()) await removeResource(ctx, subnetSpec(ctx, logicalId), (id) => deleteSubnet(ctx, id));
+  for (const logicalId of [...SUBNET_IDS].reverse())
+    await removeResource(ctx, subnetSpec(ctx, logicalId), (id) => deleteSubnet(ctx, id));
   await removeResource(ctx, vpcSpec(ctx), (id) => deleteVpc(ctx, id));
 }
 

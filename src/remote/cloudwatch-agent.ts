@@ -37,9 +37,21 @@ interface CollectedFile {
  * not among them is left out (no `logs` section at all when none exists yet). Streams are named
  * after the instance, so a replaced host writes new streams next to the old ones.
  */
-export function renderAgentConfig(model: Pick<Model, 'project' | 'developers'>, containerLogs: ReadonlyMap<string, string>, groups: ReadonlySet<string>): string {
-  const file = (path: string, group: string): CollectedFile => ({ file_path: path, log_group_name: group, log_stream_name: '{instance_id}', timezone: 'UTC' });
-  const developers = [...model.developers].map((d) => d.name).filter((n) => containerLogs.has(n)).sort();
+export function renderAgentConfig(
+  model: Pick<Model, 'project' | 'developers'>,
+  containerLogs: ReadonlyMap<string, string>,
+  groups: ReadonlySet<string>,
+): string {
+  const file = (path: string, group: string): CollectedFile => ({
+    file_path: path,
+    log_group_name: group,
+    log_stream_name: '{instance_id}',
+    timezone: 'UTC',
+  });
+  const developers = [...model.developers]
+    .map((d) => d.name)
+    .filter((n) => containerLogs.has(n))
+    .sort();
   const files = [
     file(SYSTEM_LOG_FILE, logGroupName(model, 'system')),
     file(DOCKER_LOG_FILE, logGroupName(model, 'docker')),
@@ -71,11 +83,19 @@ export const renderAgentScript = (template: string) => renderTemplate(template, 
  * script's last line, for the phase's report.
  */
 export async function configureLogShipping(
-  host: RemoteHost, model: Pick<Model, 'project' | 'developers'>, containers: ReadonlyMap<string, ContainerState>, groups: ReadonlySet<string>,
+  host: RemoteHost,
+  model: Pick<Model, 'project' | 'developers'>,
+  containers: ReadonlyMap<string, ContainerState>,
+  groups: ReadonlySet<string>,
 ): Promise<string> {
   const logs = new Map([...containers].filter(([, c]) => c.logPath).map(([name, c]) => [name, c.logPath]));
   const config = renderAgentConfig(model, logs, groups);
   await host.upload(AGENT_CONFIG_FILE, config, { mode: '0644', owner: 'root:root' });
-  const out = await host.runScript('cloudwatch-agent.sh', renderAgentScript(await loadTemplate('cloudwatch-agent.sh')), [], { timeoutS: 120 });
+  const out = await host.runScript(
+    'cloudwatch-agent.sh',
+    renderAgentScript(await loadTemplate('cloudwatch-agent.sh')),
+    [],
+    { timeoutS: 120 },
+  );
   return out.trim().split('\n').at(-1) ?? '';
 }

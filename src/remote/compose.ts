@@ -61,7 +61,8 @@ export const CONTAINER_PORT = 8080;
  * numbered by the developer's rule priority (allocated once, never reused while the developer
  * exists). Docker's default pools hold about 30 networks, too few for 90 developers.
  */
-export const developerSubnet = (model: Pick<Model, 'config'>, d: Pick<Developer, 'priority'>) => developerNetwork(model.config.containers.networkPool, d.priority);
+export const developerSubnet = (model: Pick<Model, 'config'>, d: Pick<Developer, 'priority'>) =>
+  developerNetwork(model.config.containers.networkPool, d.priority);
 
 type Yaml = string | number | boolean | Yaml[] | { [key: string]: Yaml };
 
@@ -73,8 +74,10 @@ type Yaml = string | number | boolean | Yaml[] | { [key: string]: Yaml };
 export function codeServerFlags(model: Pick<Model, 'config'>): string[] {
   const editor = model.config.containers.editor;
   return [
-    '--bind-addr', `0.0.0.0:${CONTAINER_PORT}`,
-    '--auth', 'password',
+    '--bind-addr',
+    `0.0.0.0:${CONTAINER_PORT}`,
+    '--auth',
+    'password',
     ...(editor.updateCheck ? [] : ['--disable-update-check']),
     ...(editor.telemetry ? [] : ['--disable-telemetry']),
     ...(editor.workspaceTrust ? [] : ['--disable-workspace-trust']),
@@ -108,10 +111,7 @@ function service(model: Model, d: Developer): Yaml {
     working_dir: '/home/coder/workspace',
     ports: [`${d.port}:${CONTAINER_PORT}`],
     // One folder for the whole home: git renames its config over ~/.gitconfig, which a file mount forbids.
-    volumes: [
-      `${developerHome(d.name)}:/home/coder`,
-      ...key.volumes,
-    ],
+    volumes: [`${developerHome(d.name)}:/home/coder`, ...key.volumes],
     networks: [`dev-${d.name}`],
     security_opt: ['no-new-privileges:true'],
     deploy: {
@@ -141,11 +141,16 @@ export function renderCompose(model: Model): string {
   const developers = [...model.developers].sort((a, b) => a.name.localeCompare(b.name));
   const doc: Yaml = {
     services: Object.fromEntries(developers.map((d) => [containerName(d.name), service(model, d)])),
-    networks: Object.fromEntries(developers.map((d) => [`dev-${d.name}`, {
-      driver: 'bridge',
-      ipam: { config: [{ subnet: developerSubnet(model, d) }] },
-      labels: { 'devenv.developer': d.name },
-    }])),
+    networks: Object.fromEntries(
+      developers.map((d) => [
+        `dev-${d.name}`,
+        {
+          driver: 'bridge',
+          ipam: { config: [{ subnet: developerSubnet(model, d) }] },
+          labels: { 'devenv.developer': d.name },
+        },
+      ]),
+    ),
   };
   return `# Written by devenv (project ${model.project}); changes here are overwritten by the next \`devenv up\`.\n${toYaml(doc, 0)}`;
 }
@@ -154,14 +159,20 @@ export function renderCompose(model: Model): string {
 function toYaml(value: Yaml, indent: number): string {
   const pad = ' '.repeat(indent);
   if (Array.isArray(value)) {
-    return value.map((item) => (isScalar(item) ? `${pad}- ${scalar(item)}\n` : `${pad}-\n${toYaml(item, indent + 2)}`)).join('');
+    return value
+      .map((item) => (isScalar(item) ? `${pad}- ${scalar(item)}\n` : `${pad}-\n${toYaml(item, indent + 2)}`))
+      .join('');
   }
   if (typeof value === 'object') {
-    return Object.entries(value).map(([key, item]) => {
-      if (isScalar(item)) return `${pad}${key}: ${scalar(item)}\n`;
-      const empty = Array.isArray(item) ? item.length === 0 : Object.keys(item).length === 0;
-      return empty ? `${pad}${key}: ${Array.isArray(item) ? '[]' : '{}'}\n` : `${pad}${key}:\n${toYaml(item, indent + 2)}`;
-    }).join('');
+    return Object.entries(value)
+      .map(([key, item]) => {
+        if (isScalar(item)) return `${pad}${key}: ${scalar(item)}\n`;
+        const empty = Array.isArray(item) ? item.length === 0 : Object.keys(item).length === 0;
+        return empty
+          ? `${pad}${key}: ${Array.isArray(item) ? '[]' : '{}'}\n`
+          : `${pad}${key}:\n${toYaml(item, indent + 2)}`;
+      })
+      .join('');
   }
   return `${pad}${scalar(value)}\n`;
 }

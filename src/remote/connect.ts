@@ -22,7 +22,9 @@ async function runningHost(ctx: Pick<AwsContext, 'state' | 'aws'>): Promise<Inst
   const host = await describeById(ctx.aws.ec2, INSTANCES, instanceId);
   const state = host ? stateOf(host) : 'missing';
   if (!host || state !== 'running') {
-    throw new DevenvError('phase', `the host ${instanceId} is ${state}, so devenv cannot log in to it`, { remedy: 'run `devenv up`: the ec2 phase starts a stopped host or replaces a missing one' });
+    throw new DevenvError('phase', `the host ${instanceId} is ${state}, so devenv cannot log in to it`, {
+      remedy: 'run `devenv up`: the ec2 phase starts a stopped host or replaces a missing one',
+    });
   }
   return host;
 }
@@ -34,9 +36,14 @@ async function runningHost(ctx: Pick<AwsContext, 'state' | 'aws'>): Promise<Inst
 async function targetOf(ctx: Pick<AwsContext, 'config' | 'model'>, host: Instance): Promise<SshTarget> {
   const { ssh } = ctx.config;
   const address = ssh.host ?? host.PublicIpAddress;
-  if (!address) throw new DevenvError('phase', `the host ${host.InstanceId} has no public IP address`, { remedy: 'set ssh.host to an address that reaches it (a bastion or a tunnel)' });
+  if (!address)
+    throw new DevenvError('phase', `the host ${host.InstanceId} has no public IP address`, {
+      remedy: 'set ssh.host to an address that reaches it (a bastion or a tunnel)',
+    });
   const privateKey = await readFile(ctx.model.privateKeyPath, 'utf8').catch((err: Error) => {
-    throw new DevenvError('config', `cannot read the SSH private key ${ctx.model.privateKeyPath}: ${err.message}`, { remedy: 'point instance.privateKeyPath at the key of the host\'s key pair' });
+    throw new DevenvError('config', `cannot read the SSH private key ${ctx.model.privateKeyPath}: ${err.message}`, {
+      remedy: "point instance.privateKeyPath at the key of the host's key pair",
+    });
   });
   return { host: address, port: ssh.port, user: ssh.user, privateKey, instanceId: host.InstanceId! };
 }
@@ -47,7 +54,11 @@ async function targetOf(ctx: Pick<AwsContext, 'config' | 'model'>, host: Instanc
  * receives the host's output, line by line. `recordPin`: a command that holds the lock records
  * the key it verified; one that only reads neither records it nor waits for the console.
  */
-export async function openRemoteHost(ctx: ConnectContext, output: (line: string) => void, o: { recordPin: boolean }): Promise<RemoteHost> {
+export async function openRemoteHost(
+  ctx: ConnectContext,
+  output: (line: string) => void,
+  o: { recordPin: boolean },
+): Promise<RemoteHost> {
   const host = await runningHost(ctx);
   const target = await targetOf(ctx, host);
   const expected = await expectedHostKey(ctx, target.instanceId, host.LaunchTime?.getTime(), { wait: o.recordPin });
@@ -83,17 +94,27 @@ export async function openRemoteHost(ctx: ConnectContext, output: (line: string)
  * A host without cloud-init (a test host, a hand-built one) goes straight on.
  */
 async function waitForFirstBoot(ctx: Pick<AwsContext, 'report'>, remote: RemoteHost): Promise<void> {
-  ctx.report.progress('waiting for the host\'s first-boot setup (cloud-init) to finish');
-  const r = await remote.sudo('command -v cloud-init >/dev/null || exit 100; cloud-init status --wait >/dev/null', { timeoutS: FIRST_BOOT_TIMEOUT_S });
+  ctx.report.progress("waiting for the host's first-boot setup (cloud-init) to finish");
+  const r = await remote.sudo('command -v cloud-init >/dev/null || exit 100; cloud-init status --wait >/dev/null', {
+    timeoutS: FIRST_BOOT_TIMEOUT_S,
+  });
   if (r.code === 0 || r.code === 100) return;
   if (r.code === 2) {
     ctx.report.warn('cloud-init finished with recoverable errors; see /var/log/cloud-init-output.log on the host');
     return;
   }
   const log = await remote.sudo('tail -n 25 /var/log/cloud-init-output.log', { timeoutS: 30 });
-  const why = r.code === 124 ? `did not finish within ${FIRST_BOOT_TIMEOUT_S / 60} minutes` : `failed (cloud-init status exit ${r.code})`;
-  throw new DevenvError('phase', `the host's first-boot setup ${why}; the end of /var/log/cloud-init-output.log:\n${log.stdout.trimEnd()}`, {
-    remedy: 'log in to the host and read the whole log; once the cause is fixed (a mirror or a download that failed is often passing), '
-      + 'run `sudo cloud-init clean --logs --reboot` there to run the setup again, then run this command again',
-  });
+  const why =
+    r.code === 124
+      ? `did not finish within ${FIRST_BOOT_TIMEOUT_S / 60} minutes`
+      : `failed (cloud-init status exit ${r.code})`;
+  throw new DevenvError(
+    'phase',
+    `the host's first-boot setup ${why}; the end of /var/log/cloud-init-output.log:\n${log.stdout.trimEnd()}`,
+    {
+      remedy:
+        'log in to the host and read the whole log; once the cause is fixed (a mirror or a download that failed is often passing), ' +
+        'run `sudo cloud-init clean --logs --reboot` there to run the setup again, then run this command again',
+    },
+  );
 }

@@ -20,14 +20,18 @@ export interface ContainerState {
 
 /** Every devenv container on the host, by developer. */
 export async function containerStates(host: RemoteHost, developers: string[]): Promise<Map<string, ContainerState>> {
-  const format = '{{index .Config.Labels "devenv.developer"}} {{.Id}} {{.RestartCount}} {{if .LogPath}}{{.LogPath}}{{else}}-{{end}} {{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}';
-  const out = await host.check('listing the containers',
+  const format =
+    '{{index .Config.Labels "devenv.developer"}} {{.Id}} {{.RestartCount}} {{if .LogPath}}{{.LogPath}}{{else}}-{{end}} {{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}';
+  const out = await host.check(
+    'listing the containers',
     `ids=$(docker ps -aq --filter label=com.docker.compose.project=${COMPOSE_PROJECT}); [ -z "$ids" ] || docker inspect --format ${shellQuote(format)} $ids`,
-    { timeoutS: 60 });
+    { timeoutS: 60 },
+  );
   const states = new Map<string, ContainerState>();
   for (const line of out.split('\n')) {
     const [name, id, restarts, logPath, status, health = ''] = line.trim().split(/\s+/);
-    if (name && id && status && developers.includes(name)) states.set(name, { id, status, health, restarts: Number(restarts), logPath: logPath === '-' ? '' : logPath! });
+    if (name && id && status && developers.includes(name))
+      states.set(name, { id, status, health, restarts: Number(restarts), logPath: logPath === '-' ? '' : logPath! });
   }
   return states;
 }
@@ -38,7 +42,10 @@ export async function containerStates(host: RemoteHost, developers: string[]): P
  */
 export async function hostHasPassword(host: RemoteHost, developer: string, password: string): Promise<boolean> {
   const digest = createHash('sha256').update(password).digest('hex');
-  const r = await host.sudo(`read -r want; [ "$(cat ${shellQuote(passwordDigestFile(developer))} 2>/dev/null)" = "$want" ]`, { timeoutS: 30, stdin: `${digest}\n` });
+  const r = await host.sudo(
+    `read -r want; [ "$(cat ${shellQuote(passwordDigestFile(developer))} 2>/dev/null)" = "$want" ]`,
+    { timeoutS: 30, stdin: `${digest}\n` },
+  );
   return r.code === 0;
 }
 
@@ -47,8 +54,11 @@ export async function hostHasPassword(host: RemoteHost, developer: string, passw
  * env file again (a new password hash); the other developers' containers are not touched.
  */
 export async function recreateContainer(host: RemoteHost, developer: string): Promise<void> {
-  await host.check(`restarting ${containerName(developer)}`,
-    `docker compose -p ${COMPOSE_PROJECT} -f ${COMPOSE_FILE} up -d --no-deps --force-recreate ${containerName(developer)}`, { timeoutS: 300 });
+  await host.check(
+    `restarting ${containerName(developer)}`,
+    `docker compose -p ${COMPOSE_PROJECT} -f ${COMPOSE_FILE} up -d --no-deps --force-recreate ${containerName(developer)}`,
+    { timeoutS: 300 },
+  );
 }
 
 export interface HealthWait {
@@ -66,43 +76,69 @@ const broken = (s: ContainerState | undefined) => !s || ['exited', 'dead'].inclu
  * unhealthy, stopped or still not healthy at the end fails the wait, naming the developer and
  * showing the last lines of its log.
  */
-export async function waitUntilHealthy(host: RemoteHost, developers: string[], o: HealthWait): Promise<Map<string, ContainerState>> {
+export async function waitUntilHealthy(
+  host: RemoteHost,
+  developers: string[],
+  o: HealthWait,
+): Promise<Map<string, ContainerState>> {
   let last = new Map<string, ContainerState>();
   const started = o.clock.now();
   try {
-    return await waitFor(async () => {
-      last = await containerStates(host, developers);
-      const notHealthy = developers.filter((d) => last.get(d)?.health !== 'healthy');
-      const failed = developers.filter((d) => broken(last.get(d)) && o.clock.now() - started > 10_000);
-      if (failed.length > 0) throw await unhealthyError(host, failed, last);
-      return { done: notHealthy.length === 0, value: last, seen: `${notHealthy.length} of ${developers.length} not healthy yet (${notHealthy.slice(0, 5).join(', ')})` };
-    }, {
-      what: 'the containers to be healthy',
-      timeoutMs: o.timeoutMs ?? 5 * 60_000,
-      intervalMs: 2_000,
-      clock: o.clock,
-      signal: o.signal,
-      progress: o.progress,
-      say: (elapsed, seen) => `waiting for the containers to be healthy (${formatDuration(elapsed)}): ${seen}`,
-    });
+    return await waitFor(
+      async () => {
+        last = await containerStates(host, developers);
+        const notHealthy = developers.filter((d) => last.get(d)?.health !== 'healthy');
+        const failed = developers.filter((d) => broken(last.get(d)) && o.clock.now() - started > 10_000);
+        if (failed.length > 0) throw await unhealthyError(host, failed, last);
+        return {
+          done: notHealthy.length === 0,
+          value: last,
+          seen: `${notHealthy.length} of ${developers.length} not healthy yet (${notHealthy.slice(0, 5).join(', ')})`,
+        };
+      },
+      {
+        what: 'the containers to be healthy',
+        timeoutMs: o.timeoutMs ?? 5 * 60_000,
+        intervalMs: 2_000,
+        clock: o.clock,
+        signal: o.signal,
+        progress: o.progress,
+        say: (elapsed, seen) => `waiting for the containers to be healthy (${formatDuration(elapsed)}): ${seen}`,
+      },
+    );
   } catch (err) {
     if (err instanceof WaitTimeoutError) {
-      throw await unhealthyError(host, developers.filter((d) => last.get(d)?.health !== 'healthy'), last);
+      throw await unhealthyError(
+        host,
+        developers.filter((d) => last.get(d)?.health !== 'healthy'),
+        last,
+      );
     }
     throw err;
   }
 }
 
-async function unhealthyError(host: RemoteHost, developers: string[], states: Map<string, ContainerState>): Promise<DevenvError> {
+async function unhealthyError(
+  host: RemoteHost,
+  developers: string[],
+  states: Map<string, ContainerState>,
+): Promise<DevenvError> {
   const parts: string[] = [];
   for (const d of developers) {
     const s = states.get(d);
     const log = await host.sudo(`docker logs --tail 15 ${containerName(d)} 2>&1`, { timeoutS: 30 });
-    parts.push(`${d}: container ${containerName(d)} is ${s ? `${s.status}${s.health ? `, ${s.health}` : ''}` : 'missing'}; its last log lines:\n${log.stdout.trimEnd() || '(none)'}`);
+    parts.push(
+      `${d}: container ${containerName(d)} is ${s ? `${s.status}${s.health ? `, ${s.health}` : ''}` : 'missing'}; its last log lines:\n${log.stdout.trimEnd() || '(none)'}`,
+    );
   }
-  return new DevenvError('phase', `the code-server container of ${developers.join(', ')} did not become healthy:\n${parts.join('\n')}`, {
-    remedy: 'fix what the log says (the image, memory limits, the data volume), then run `devenv up` again; `docker compose -p devenv ps` on the host shows the state',
-  });
+  return new DevenvError(
+    'phase',
+    `the code-server container of ${developers.join(', ')} did not become healthy:\n${parts.join('\n')}`,
+    {
+      remedy:
+        'fix what the log says (the image, memory limits, the data volume), then run `devenv up` again; `docker compose -p devenv ps` on the host shows the state',
+    },
+  );
 }
 
 /**
@@ -115,14 +151,29 @@ export const extensionsMarker = (developer: string) => `${developerDir(developer
  * Installs the configured extensions into each developer's container once: what was installed is
  * remembered on the data volume, next to the developer's home.
  */
-export async function installExtensions(host: RemoteHost, developers: string[], extensions: string[], step: (m: string) => void): Promise<void> {
+export async function installExtensions(
+  host: RemoteHost,
+  developers: string[],
+  extensions: string[],
+  step: (m: string) => void,
+): Promise<void> {
   for (const d of developers) {
     const marker = extensionsMarker(d);
-    const installed = (await host.sudo(`[ -L ${shellQuote(marker)} ] || cat ${shellQuote(marker)} 2>/dev/null`, { timeoutS: 30 })).stdout.split('\n');
+    const installed = (
+      await host.sudo(`[ -L ${shellQuote(marker)} ] || cat ${shellQuote(marker)} 2>/dev/null`, { timeoutS: 30 })
+    ).stdout.split('\n');
     const missing = extensions.filter((e) => !installed.includes(e));
     for (const e of missing) {
-      await host.check(`installing extension ${e} for ${d}`, `docker exec ${containerName(d)} code-server --install-extension ${shellQuote(e)}`, { timeoutS: 300 });
-      await host.check(`recording extension ${e} for ${d}`, `if [ -L ${shellQuote(marker)} ]; then echo "refused: ${marker} is a symbolic link" >&2; exit 1; fi; echo ${shellQuote(e)} >> ${shellQuote(marker)}`, { timeoutS: 30 });
+      await host.check(
+        `installing extension ${e} for ${d}`,
+        `docker exec ${containerName(d)} code-server --install-extension ${shellQuote(e)}`,
+        { timeoutS: 300 },
+      );
+      await host.check(
+        `recording extension ${e} for ${d}`,
+        `if [ -L ${shellQuote(marker)} ]; then echo "refused: ${marker} is a symbolic link" >&2; exit 1; fi; echo ${shellQuote(e)} >> ${shellQuote(marker)}`,
+        { timeoutS: 30 },
+      );
     }
     if (missing.length) step(`${d}: installed ${missing.join(', ')}`);
   }

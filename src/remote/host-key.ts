@@ -7,7 +7,8 @@ export interface HostKeyPin {
   fingerprint: string;
 }
 
-export const fingerprintOf = (keyBlob: Buffer): string => `SHA256:${createHash('sha256').update(keyBlob).digest('base64').replace(/=+$/, '')}`;
+export const fingerprintOf = (keyBlob: Buffer): string =>
+  `SHA256:${createHash('sha256').update(keyBlob).digest('base64').replace(/=+$/, '')}`;
 
 /** A SHA-256 fingerprint as OpenSSH writes it: 32 bytes are 43 base64 characters without padding. */
 export const FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
@@ -54,7 +55,8 @@ export type ExpectedHostKey =
 export type HostKeyVerdict = 'pinned' | 'verified' | 'accept-new' | 'refuse' | 'unverified';
 
 export function judgeHostKey(expected: ExpectedHostKey, seen: string, acceptNew: boolean): HostKeyVerdict {
-  if (expected.source !== 'none' && expected.fingerprints.includes(seen)) return expected.source === 'pin' ? 'pinned' : 'verified';
+  if (expected.source !== 'none' && expected.fingerprints.includes(seen))
+    return expected.source === 'pin' ? 'pinned' : 'verified';
   if (acceptNew) return 'accept-new';
   return expected.source === 'none' ? 'unverified' : 'refuse';
 }

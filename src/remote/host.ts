@@ -56,8 +56,9 @@ export class RemoteHost {
   /** Writes `content` to `path` on the host with this mode and owner (through a temp file, so a reader never sees half a file). */
   async upload(path: string, content: string, o: { mode: string; owner: string }): Promise<void> {
     const dir = path.slice(0, path.lastIndexOf('/')) || '/';
-    const command = `set -e; tmp=$(mktemp ${shellQuote(`${dir}/.devenv.XXXXXX`)}); cat >"$tmp"; `
-      + `chown ${shellQuote(o.owner)} "$tmp"; chmod ${shellQuote(o.mode)} "$tmp"; mv -f "$tmp" ${shellQuote(path)}`;
+    const command =
+      `set -e; tmp=$(mktemp ${shellQuote(`${dir}/.devenv.XXXXXX`)}); cat >"$tmp"; ` +
+      `chown ${shellQuote(o.owner)} "$tmp"; chmod ${shellQuote(o.mode)} "$tmp"; mv -f "$tmp" ${shellQuote(path)}`;
     await this.check(`writing ${path}`, `mkdir -p ${shellQuote(dir)} && ${command}`, { timeoutS: 60, stdin: content });
   }
 
@@ -76,7 +77,7 @@ export class RemoteHost {
     const output = tail([r.stdout, r.stderr].filter((s) => s.trim()).join('\n'));
     const how = r.code === 124 ? `timed out after ${timeoutS}s` : `failed with exit code ${r.code}`;
     return new DevenvError('phase', `on the host ${this.address}: ${what} ${how}${output ? `:\n${output}` : ''}`, {
-      remedy: 'fix what the output says, then run the command again (--verbose streams the host\'s output)',
+      remedy: "fix what the output says, then run the command again (--verbose streams the host's output)",
     });
   }
 

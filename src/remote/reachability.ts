@@ -22,10 +22,13 @@ export interface PublicDns {
 /** Whether an IPv4 address lies in any of the CIDR blocks. */
 export const insideAny = (address: string, cidrs: string[]): boolean => {
   const one = parseCidr(`${address}/32`);
-  return one !== undefined && cidrs.some((c) => {
-    const block = parseCidr(c);
-    return block !== undefined && cidrContains(block, one);
-  });
+  return (
+    one !== undefined &&
+    cidrs.some((c) => {
+      const block = parseCidr(c);
+      return block !== undefined && cidrContains(block, one);
+    })
+  );
 };
 
 /** checkip.amazonaws.com answers with the caller's public IPv4 address; a short wait, never an error. */
@@ -40,7 +43,8 @@ export async function publicAddressFromCheckIp(timeoutMs = 2_000): Promise<strin
   }
 }
 
-const groupsOf = (host: Instance) => (host.SecurityGroups ?? []).map((g) => (g.GroupName ? `${g.GroupId} (${g.GroupName})` : g.GroupId!)).join(', ');
+const groupsOf = (host: Instance) =>
+  (host.SecurityGroups ?? []).map((g) => (g.GroupName ? `${g.GroupId} (${g.GroupName})` : g.GroupId!)).join(', ');
 
 /**
  * Why SSH to the host may fail, from what can be learnt in a few seconds: the host's state (read
@@ -48,30 +52,44 @@ const groupsOf = (host: Instance) => (host.SecurityGroups ?? []).map((g) => (g.G
  * machine's public address is among the admitted (when it can be learnt). The remedy fits the
  * first cause found.
  */
-export async function diagnoseSsh(ctx: Pick<AwsContext, 'config' | 'aws'> & { dns: PublicDns }, target: SshTarget): Promise<Reachability> {
+export async function diagnoseSsh(
+  ctx: Pick<AwsContext, 'config' | 'aws'> & { dns: PublicDns },
+  target: SshTarget,
+): Promise<Reachability> {
   const { ssh } = ctx.config;
   const cidrs = adminCidrsOf(ssh);
-  const facts = [`the address tried is ${target.host}:${target.port} (${ssh.host ? 'ssh.host' : "the host's public IP address"})`];
+  const facts = [
+    `the address tried is ${target.host}:${target.port} (${ssh.host ? 'ssh.host' : "the host's public IP address"})`,
+  ];
   const host = await describeById(ctx.aws.ec2, INSTANCES, target.instanceId).catch((err: unknown) => {
     facts.push(`the host could not be described (${messageOf(err)})`);
     return null;
   });
   const state = host === undefined ? 'gone' : host?.State?.Name;
   if (state) facts.push(`instance ${target.instanceId} is ${state}`);
-  if (host) facts.push(`its security group ${groupsOf(host)} lets port 22 in from ${cidrs.join(', ')} only (ssh.adminCidrs)`);
+  if (host)
+    facts.push(`its security group ${groupsOf(host)} lets port 22 in from ${cidrs.join(', ')} only (ssh.adminCidrs)`);
   if (state && state !== 'running') {
-    return { facts, remedy: 'run `devenv up`: the ec2 phase starts a stopped host or replaces a missing one; then run this command again' };
+    return {
+      facts,
+      remedy:
+        'run `devenv up`: the ec2 phase starts a stopped host or replaces a missing one; then run this command again',
+    };
   }
   if (ssh.host) {
-    return { facts, remedy: `check that ${ssh.host}:${target.port} (ssh.host, ssh.port) leads to the host's sshd: the bastion or tunnel is up and forwards to it; then run this command again` };
+    return {
+      facts,
+      remedy: `check that ${ssh.host}:${target.port} (ssh.host, ssh.port) leads to the host's sshd: the bastion or tunnel is up and forwards to it; then run this command again`,
+    };
   }
   const mine = await ctx.dns.publicAddress?.().catch(() => undefined);
   if (!mine) {
     facts.push("this machine's public address could not be learnt (checkip.amazonaws.com did not answer)");
     return {
       facts,
-      remedy: `check that ${cidrs.join(', ')} (ssh.adminCidrs) holds this machine's public address (\`curl https://checkip.amazonaws.com\` shows it; after a change run \`devenv phase sg\`), `
-        + 'and that instance.privateKeyPath holds the key the host was launched with; then run this command again',
+      remedy:
+        `check that ${cidrs.join(', ')} (ssh.adminCidrs) holds this machine's public address (\`curl https://checkip.amazonaws.com\` shows it; after a change run \`devenv phase sg\`), ` +
+        'and that instance.privateKeyPath holds the key the host was launched with; then run this command again',
     };
   }
   if (!insideAny(mine, cidrs)) {
@@ -84,7 +102,8 @@ export async function diagnoseSsh(ctx: Pick<AwsContext, 'config' | 'aws'> & { dn
   facts.push(`this machine's public address ${mine} is inside ${cidrs.join(', ')}`);
   return {
     facts,
-    remedy: 'the host is running and admits this machine, so look at the host itself: its sshd may still be starting (see its console: '
-      + `\`aws ec2 get-console-output --instance-id ${target.instanceId} --latest --output text\`), or instance.privateKeyPath may not hold the key it was launched with; then run this command again`,
+    remedy:
+      'the host is running and admits this machine, so look at the host itself: its sshd may still be starting (see its console: ' +
+      `\`aws ec2 get-console-output --instance-id ${target.instanceId} --latest --output text\`), or instance.privateKeyPath may not hold the key it was launched with; then run this command again`,
   };
 }

@@ -43,8 +43,9 @@ const MAX_DELAY_MS = 15_000;
 /** One attempt: TCP connect plus the SSH handshake. */
 const ATTEMPT_TIMEOUT_MS = 20_000;
 
-const GENERIC_REMEDY = (t: SshTarget) => `check that instance ${t.instanceId} is running (devenv status), that ssh.adminCidr includes this machine's address, `
-  + 'and that instance.privateKeyPath holds the key the host was launched with; then run the command again';
+const GENERIC_REMEDY = (t: SshTarget) =>
+  `check that instance ${t.instanceId} is running (devenv status), that ssh.adminCidr includes this machine's address, ` +
+  'and that instance.privateKeyPath holds the key the host was launched with; then run the command again';
 
 /**
  * Connects over SSH, retrying with backoff while the host boots, and checks the host key against
@@ -69,10 +70,14 @@ export async function connectWithRetry(target: SshTarget, o: ConnectOptions): Pr
       const elapsed = o.clock.now() - started;
       if (elapsed + delay > windowMs) {
         const facts = why?.facts.length ? `. ${why.facts.join('; ')}` : '';
-        throw new DevenvError('phase', `could not connect to ${where} over SSH in ${formatDuration(elapsed)} (${attempt} attempts): ${messageOf(err)}${facts}`, {
-          remedy: why?.remedy ?? GENERIC_REMEDY(target),
-          cause: err,
-        });
+        throw new DevenvError(
+          'phase',
+          `could not connect to ${where} over SSH in ${formatDuration(elapsed)} (${attempt} attempts): ${messageOf(err)}${facts}`,
+          {
+            remedy: why?.remedy ?? GENERIC_REMEDY(target),
+            cause: err,
+          },
+        );
       }
       o.progress(`waiting for SSH on ${where} (${formatDuration(elapsed)}): ${messageOf(err)}`);
       await o.clock.sleep(delay, o.signal);
@@ -84,24 +89,40 @@ export async function connectWithRetry(target: SshTarget, o: ConnectOptions): Pr
 function hostKeyError(target: SshTarget, expected: ExpectedHostKey, seen: string): DevenvError {
   const who = `the SSH host key of ${target.host} (instance ${target.instanceId})`;
   const mitm = 'someone may be impersonating the host (a man-in-the-middle), so devenv did not log in';
-  const acceptIfKnown = 'If you know why the key changed (the host was rebuilt by hand, its keys regenerated), run again with --accept-new-host-key to trust the new key';
+  const acceptIfKnown =
+    'If you know why the key changed (the host was rebuilt by hand, its keys regenerated), run again with --accept-new-host-key to trust the new key';
   switch (expected.source) {
     case 'pin':
-      return new DevenvError('phase', `${who} changed: it was ${expected.fingerprints[0]}, it is now ${seen}: ${mitm}`, { remedy: acceptIfKnown });
+      return new DevenvError(
+        'phase',
+        `${who} changed: it was ${expected.fingerprints[0]}, it is now ${seen}: ${mitm}`,
+        { remedy: acceptIfKnown },
+      );
     case 'config':
-      return new DevenvError('phase', `${who} is ${seen}, but ssh.hostKeyFingerprint says ${expected.fingerprints[0]}: ${mitm}`, {
-        remedy: 'read the host\'s key through a path you trust (`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` on its console or through your provider); '
-          + `if it is ${seen}, set ssh.hostKeyFingerprint to it (or run again with --accept-new-host-key); if not, find out who answers at ${target.host}`,
-      });
+      return new DevenvError(
+        'phase',
+        `${who} is ${seen}, but ssh.hostKeyFingerprint says ${expected.fingerprints[0]}: ${mitm}`,
+        {
+          remedy:
+            "read the host's key through a path you trust (`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` on its console or through your provider); " +
+            `if it is ${seen}, set ssh.hostKeyFingerprint to it (or run again with --accept-new-host-key); if not, find out who answers at ${target.host}`,
+        },
+      );
     case 'console':
-      return new DevenvError('phase', `${who} is ${seen}, but at first boot the instance printed ${expected.fingerprints.join(', ')} on its console: ${mitm}`, {
-        remedy: `check that ${target.host}:${target.port} is the instance's address and that nothing between (a proxy, a VPN, ssh.host) answers in its place; `
-          + `compare with \`aws ec2 get-console-output --instance-id ${target.instanceId} --latest --output text\`. ${acceptIfKnown}`,
-      });
+      return new DevenvError(
+        'phase',
+        `${who} is ${seen}, but at first boot the instance printed ${expected.fingerprints.join(', ')} on its console: ${mitm}`,
+        {
+          remedy:
+            `check that ${target.host}:${target.port} is the instance's address and that nothing between (a proxy, a VPN, ssh.host) answers in its place; ` +
+            `compare with \`aws ec2 get-console-output --instance-id ${target.instanceId} --latest --output text\`. ${acceptIfKnown}`,
+        },
+      );
     case 'none':
       return new DevenvError('phase', `devenv cannot verify ${who}: it is ${seen}, but ${expected.why}`, {
-        remedy: `compare ${seen} with the host's own (\`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub\` read through a path you trust, or \`aws ec2 get-console-output --instance-id ${target.instanceId} --latest --output text\`); `
-          + 'if it matches, run again with --accept-new-host-key, or set ssh.hostKeyFingerprint to it',
+        remedy:
+          `compare ${seen} with the host's own (\`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub\` read through a path you trust, or \`aws ec2 get-console-output --instance-id ${target.instanceId} --latest --output text\`); ` +
+          'if it matches, run again with --accept-new-host-key, or set ssh.hostKeyFingerprint to it',
       });
   }
 }
@@ -128,13 +149,23 @@ async function connectOnce(target: SshTarget, o: ConnectOptions): Promise<NodeSS
     ssh.dispose();
     if (seen && (verdict === 'refuse' || verdict === 'unverified')) throw hostKeyError(target, o.expected, seen);
     if (/Cannot parse privateKey/.test(messageOf(err))) {
-      throw new DevenvError('config', `the SSH private key cannot be used: ${messageOf(err)}`, { remedy: 'point instance.privateKeyPath at an unencrypted OpenSSH or PEM private key' });
+      throw new DevenvError('config', `the SSH private key cannot be used: ${messageOf(err)}`, {
+        remedy: 'point instance.privateKeyPath at an unencrypted OpenSSH or PEM private key',
+      });
     }
     throw err;
   }
   if (seen && (verdict === 'verified' || verdict === 'accept-new')) {
-    const vouched = { config: 'it matches ssh.hostKeyFingerprint', console: 'it matches what the instance printed on its console at first boot', pin: '', none: '' };
-    await o.savePin({ instanceId: target.instanceId, fingerprint: seen }, verdict === 'accept-new' ? '--accept-new-host-key' : vouched[o.expected.source]);
+    const vouched = {
+      config: 'it matches ssh.hostKeyFingerprint',
+      console: 'it matches what the instance printed on its console at first boot',
+      pin: '',
+      none: '',
+    };
+    await o.savePin(
+      { instanceId: target.instanceId, fingerprint: seen },
+      verdict === 'accept-new' ? '--accept-new-host-key' : vouched[o.expected.source],
+    );
   }
   return ssh;
 }

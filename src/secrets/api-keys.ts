@@ -46,7 +46,10 @@ export class ApiKeyReader {
     const where = 'env' in source ? `environment variable ${source.env}` : `file ${source.file}`;
     if (!value) throw keyError(`${owner}: the ${where} is empty`, 'put the key (and nothing else) there');
     if (value.length > MAX_KEY_LENGTH || /\s/.test(value)) {
-      throw keyError(`${owner}: the ${where} does not hold a single API key (it has whitespace inside or is over ${MAX_KEY_LENGTH} characters)`, 'put the key, and nothing else, there');
+      throw keyError(
+        `${owner}: the ${where} does not hold a single API key (it has whitespace inside or is over ${MAX_KEY_LENGTH} characters)`,
+        'put the key, and nothing else, there',
+      );
     }
     return value;
   }
@@ -54,7 +57,10 @@ export class ApiKeyReader {
   private fromEnv(name: string, owner: string): string {
     const value = this.env[name];
     if (value === undefined) {
-      throw keyError(`${owner} comes from the environment variable ${name}, which is not set`, `export ${name}=<key> before running devenv, or remove anthropicApiKey from the config`);
+      throw keyError(
+        `${owner} comes from the environment variable ${name}, which is not set`,
+        `export ${name}=<key> before running devenv, or remove anthropicApiKey from the config`,
+      );
     }
     return value;
   }
@@ -66,8 +72,16 @@ async function fromFile(path: string, owner: string): Promise<string> {
     return await readFile(full, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not readable by you' : `cannot be read (${code ?? 'unknown error'})`;
-    throw keyError(`${owner} comes from the file ${full}, which ${why}`, `write the key to ${full} (chmod 600), or point anthropicApiKey at the right file`);
+    const why =
+      code === 'ENOENT'
+        ? 'does not exist'
+        : code === 'EACCES'
+          ? 'is not readable by you'
+          : `cannot be read (${code ?? 'unknown error'})`;
+    throw keyError(
+      `${owner} comes from the file ${full}, which ${why}`,
+      `write the key to ${full} (chmod 600), or point anthropicApiKey at the right file`,
+    );
   }
 }
 

@@ -49,11 +49,21 @@ export function generateEd25519(comment: string): SshKeyPair {
   const publicBlob = Buffer.concat([sshString(ED25519), sshString(pub)]);
   const check = randomBytes(4);
   // PROTOCOL.key: checkint twice, the key (private part = seed || public), comment, then padding 1, 2, 3 … to 8 bytes.
-  const body = Buffer.concat([check, check, sshString(ED25519), sshString(pub), sshString(Buffer.concat([seed, pub])), sshString(comment)]);
+  const body = Buffer.concat([
+    check,
+    check,
+    sshString(ED25519),
+    sshString(pub),
+    sshString(Buffer.concat([seed, pub])),
+    sshString(comment),
+  ]);
   const padding = Buffer.from(Array.from({ length: (8 - (body.length % 8)) % 8 }, (_, i) => i + 1));
   const container = Buffer.concat([
     Buffer.from('openssh-key-v1\0'),
-    sshString('none'), sshString('none'), sshString(''), uint32(1),
+    sshString('none'),
+    sshString('none'),
+    sshString(''),
+    uint32(1),
     sshString(publicBlob),
     sshString(Buffer.concat([body, padding])),
   ]);
@@ -93,8 +103,10 @@ async function requireOwnerOnly(path: string): Promise<void> {
   const { mode, uid } = await stat(path);
   if (uid !== process.getuid?.() || (mode & 0o077) === 0) return;
   const who = [mode & 0o070 ? 'its group' : '', mode & 0o007 ? 'everyone' : ''].filter(Boolean).join(' and ');
-  throw configError(`the private key ${path} can be read by ${who} (mode ${(mode & 0o777).toString(8).padStart(4, '0')}): ssh refuses a key that is not private`,
-    `chmod 600 ${path}`);
+  throw configError(
+    `the private key ${path} can be read by ${who} (mode ${(mode & 0o777).toString(8).padStart(4, '0')}): ssh refuses a key that is not private`,
+    `chmod 600 ${path}`,
+  );
 }
 
 /** Reads the private key at `path`; `undefined` when there is none. A file devenv cannot use is a config error. */
@@ -111,8 +123,10 @@ export async function readLocalKey(path: string): Promise<LocalKey | undefined> 
   const key = Array.isArray(parsed) ? parsed[0] : parsed;
   if (!key || key instanceof Error || !key.isPrivateKey()) {
     const why = key instanceof Error ? key.message : 'it is not a private key';
-    throw configError(`${path} is not a private key devenv can use (${why})`,
-      'point instance.privateKeyPath at an unencrypted OpenSSH or PEM private key, or at a path where devenv may create one');
+    throw configError(
+      `${path} is not a private key devenv can use (${why})`,
+      'point instance.privateKeyPath at an unencrypted OpenSSH or PEM private key, or at a path where devenv may create one',
+    );
   }
   return { path, publicKey: `${key.type} ${key.getPublicSSH().toString('base64')}` };
 }

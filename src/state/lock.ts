@@ -31,7 +31,11 @@ function isAlive(pid: number): boolean {
 function parseLock(text: string): LockInfo | undefined {
   try {
     const l = JSON.parse(text) as Partial<LockInfo>;
-    const valid = Number.isInteger(l.pid) && typeof l.host === 'string' && typeof l.startedAt === 'string' && typeof l.command === 'string';
+    const valid =
+      Number.isInteger(l.pid) &&
+      typeof l.host === 'string' &&
+      typeof l.startedAt === 'string' &&
+      typeof l.command === 'string';
     return valid ? (l as LockInfo) : undefined;
   } catch {
     return undefined;
@@ -74,18 +78,31 @@ export async function acquireLock(statePath: string, command: string): Promise<L
       return heldLock(path);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') throw stateError(`${dirname(statePath)}: no such folder for the state file ${statePath}`, 'create the folder, or choose another path with --state');
-      if (code === 'EACCES' || code === 'EPERM') throw stateError(`${dirname(statePath)}: not allowed to write the state file ${statePath} there`, 'choose a writable path with --state');
+      if (code === 'ENOENT')
+        throw stateError(
+          `${dirname(statePath)}: no such folder for the state file ${statePath}`,
+          'create the folder, or choose another path with --state',
+        );
+      if (code === 'EACCES' || code === 'EPERM')
+        throw stateError(
+          `${dirname(statePath)}: not allowed to write the state file ${statePath} there`,
+          'choose a writable path with --state',
+        );
       if (code !== 'EEXIST') throw err;
     }
     const holder = await readHolder(path);
     if (holder.kind === 'unreadable' && holder.ageMs < UNREADABLE_LOCK_GRACE_MS) {
-      throw new DevenvError('locked', `${path} exists but is not a devenv lock file`, { remedy: `if no devenv run is active, delete ${path}` });
+      throw new DevenvError('locked', `${path} exists but is not a devenv lock file`, {
+        remedy: `if no devenv run is active, delete ${path}`,
+      });
     }
-    if (holder.kind === 'held' && !(holder.info.host === me.host && !isAlive(holder.info.pid))) throw lockedError(statePath, path, holder.info, me.host);
+    if (holder.kind === 'held' && !(holder.info.host === me.host && !isAlive(holder.info.pid)))
+      throw lockedError(statePath, path, holder.info, me.host);
     await unlink(path).catch(() => undefined); // stale: its process is gone
   }
-  throw new DevenvError('locked', `could not take the lock ${path}`, { remedy: `delete ${path} if no devenv run is active` });
+  throw new DevenvError('locked', `could not take the lock ${path}`, {
+    remedy: `delete ${path} if no devenv run is active`,
+  });
 }
 
 /**
@@ -111,9 +128,14 @@ function heldLock(path: string): Lock {
 }
 
 function lockedError(statePath: string, path: string, holder: LockInfo, myHost: string): DevenvError {
-  return new DevenvError('locked', `${statePath} is locked by \`devenv ${holder.command}\` (pid ${holder.pid} on ${holder.host}, since ${holder.startedAt})`, {
-    remedy: holder.host === myHost
-      ? `wait for it to finish, or stop it (kill ${holder.pid}); a lock of a dead process is cleared automatically`
-      : `if no devenv run is active on ${holder.host}, delete ${path}`,
-  });
+  return new DevenvError(
+    'locked',
+    `${statePath} is locked by \`devenv ${holder.command}\` (pid ${holder.pid} on ${holder.host}, since ${holder.startedAt})`,
+    {
+      remedy:
+        holder.host === myHost
+          ? `wait for it to finish, or stop it (kill ${holder.pid}); a lock of a dead process is cleared automatically`
+          : `if no devenv run is active on ${holder.host}, delete ${path}`,
+    },
+  );
 }

@@ -14,8 +14,10 @@ export function migrate(raw: unknown, path: string): unknown {
   const version = state.schemaVersion;
   if (typeof version !== 'number') return raw;
   if (version > STATE_SCHEMA_VERSION) {
-    throw stateError(`${path} has schema version ${version}, newer than this devenv understands (${STATE_SCHEMA_VERSION})`,
-      'upgrade devenv (npm install) before using this state');
+    throw stateError(
+      `${path} has schema version ${version}, newer than this devenv understands (${STATE_SCHEMA_VERSION})`,
+      'upgrade devenv (npm install) before using this state',
+    );
   }
   for (let v = version; v < STATE_SCHEMA_VERSION; v++) {
     const step = steps[v];

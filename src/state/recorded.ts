@@ -6,7 +6,10 @@ import type { StateStore } from './store.js';
  * has not run. `what` names it for people where its logical id would not say enough.
  */
 export function recordedId(
-  ctx: { state: Pick<StateStore, 'resource'>; phase?: string }, logicalId: string, phase: string, what = logicalId,
+  ctx: { state: Pick<StateStore, 'resource'>; phase?: string },
+  logicalId: string,
+  phase: string,
+  what = logicalId,
 ): string {
   const id = ctx.state.resource(logicalId)?.id;
   if (!id) {

@@ -24,7 +24,9 @@ export const resourceRecordSchema = z
 
 export const phaseRecordSchema = z
   .object({
-    status: z.enum(['running', 'complete', 'failed', 'skipped']).describe('skipped: left out by `up --skip` and not complete from an earlier run'),
+    status: z
+      .enum(['running', 'complete', 'failed', 'skipped'])
+      .describe('skipped: left out by `up --skip` and not complete from an earlier run'),
     updatedAt: z.string(),
     error: z.string().optional(),
     outputs: z.record(z.string(), scalar).optional(),
@@ -36,18 +38,25 @@ export const stateSchema = z
     schemaVersion: z.literal(STATE_SCHEMA_VERSION),
     project: z.string(),
     region: z.string(),
-    account: z.string().regex(/^\d{12}$/).optional(),
+    account: z
+      .string()
+      .regex(/^\d{12}$/)
+      .optional(),
     createdAt: z.string(),
     updatedAt: z.string(),
     phases: z.record(z.string(), phaseRecordSchema),
     allocations: z.record(z.string(), allocationSchema).describe("the current developers' ports and rule priorities"),
-    reserved: z.record(z.string(), allocationSchema).describe("removed developers' allocations, held while their secrets are kept"),
+    reserved: z
+      .record(z.string(), allocationSchema)
+      .describe("removed developers' allocations, held while their secrets are kept"),
     resources: z.record(z.string(), resourceRecordSchema),
     hostKey: z
       .object({ instanceId: z.string(), fingerprint: z.string().regex(/^SHA256:[A-Za-z0-9+/]+$/) })
       .strict()
       .optional()
-      .describe("the host's SSH key, verified at the first login to this instance (its console, ssh.hostKeyFingerprint or --accept-new-host-key); a new instance starts a new pin"),
+      .describe(
+        "the host's SSH key, verified at the first login to this instance (its console, ssh.hostKeyFingerprint or --accept-new-host-key); a new instance starts a new pin",
+      ),
   })
   .strict()
   .refine((s) => unique([...Object.values(s.allocations), ...Object.values(s.reserved)]), {

@@ -5,7 +5,6 @@ import { removeOnExit, writeOwnerOnlyFile } from '../files.js';
 import { migrate } from './migrations.js';
 import { STATE_SCHEMA_VERSION, stateSchema, type PhaseRecord, type ResourceRecord, type State } from './schema.js';
 
-
 /** Where a state is kept: the local file (the default) or an S3 object (./s3.ts). */
 export interface StateBackend {
   /** Names it in messages: the file's path, or s3://bucket/key. */
@@ -64,8 +63,10 @@ export class StateStore {
     const data = store.data;
     for (const key of ['project', 'region'] as const) {
       if (data[key] !== binding[key]) {
-        throw stateError(`${path} belongs to ${key} "${data[key]}", but the config says "${binding[key]}"`,
-          `pass the matching --config, or choose another state file with --state`);
+        throw stateError(
+          `${path} belongs to ${key} "${data[key]}", but the config says "${binding[key]}"`,
+          `pass the matching --config, or choose another state file with --state`,
+        );
       }
     }
     if (binding.account) store.bindAccount(binding.account);
@@ -75,8 +76,10 @@ export class StateStore {
   /** Ties the state to the account it describes; a state of another account is refused. */
   bindAccount(account: string): void {
     if (this.data.account && this.data.account !== account) {
-      throw stateError(`${this.path} describes AWS account ${this.data.account}, but these credentials are for account ${account}`,
-        'use the credentials of the account the state describes, or choose another state file with --state');
+      throw stateError(
+        `${this.path} describes AWS account ${this.data.account}, but these credentials are for account ${account}`,
+        'use the credentials of the account the state describes, or choose another state file with --state',
+      );
     }
     this.data.account = account;
   }
@@ -102,7 +105,9 @@ export class StateStore {
 
   /** Resources a phase owns, newest first (the order to delete them in). */
   resourcesOf(phase: string): [string, ResourceRecord][] {
-    return Object.entries(this.data.resources).filter(([, r]) => r.phase === phase).reverse();
+    return Object.entries(this.data.resources)
+      .filter(([, r]) => r.phase === phase)
+      .reverse();
   }
 
   phase(name: string): PhaseRecord | undefined {
@@ -111,7 +116,12 @@ export class StateStore {
 
   setPhase(name: string, status: PhaseRecord['status'], error?: string): Promise<void> {
     const outputs = this.data.phases[name]?.outputs;
-    this.data.phases[name] = { status, updatedAt: new Date().toISOString(), ...(error ? { error } : {}), ...(outputs ? { outputs } : {}) };
+    this.data.phases[name] = {
+      status,
+      updatedAt: new Date().toISOString(),
+      ...(error ? { error } : {}),
+      ...(outputs ? { outputs } : {}),
+    };
     return this.save();
   }
 
@@ -179,11 +189,17 @@ export function parseState(text: string, path: string, recover = RECOVER(path)):
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw stateError(`${path} is not valid JSON (${(err as Error).message}); it may have been truncated or edited by hand`, recover);
+    throw stateError(
+      `${path} is not valid JSON (${(err as Error).message}); it may have been truncated or edited by hand`,
+      recover,
+    );
   }
   const result = stateSchema.safeParse(migrate(raw, path));
   if (!result.success) {
-    const where = result.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`).join('; ');
+    const where = result.error.issues
+      .slice(0, 3)
+      .map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`)
+      .join('; ');
     throw stateError(`${path} is not a devenv state file (${where})`, recover);
   }
   return result.data;

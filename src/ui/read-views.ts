@@ -17,7 +17,11 @@ export function listProblems(problems: string[]): string {
   if (problems.length === 1) return `1 problem: ${problems[0]}`;
   const shown = problems.slice(0, PROBLEMS_SHOWN).map((p) => `  ${p}`);
   const more = problems.length - shown.length;
-  return [`${problems.length} problems:`, ...shown, ...(more > 0 ? [`  and ${more} more (\`--json\` lists them all)`] : [])].join('\n');
+  return [
+    `${problems.length} problems:`,
+    ...shown,
+    ...(more > 0 ? [`  and ${more} more (\`--json\` lists them all)`] : []),
+  ].join('\n');
 }
 
 /** Each warning once, on lines of at most 120 characters (all of it with `--wide`). */
@@ -61,17 +65,46 @@ export interface StatusView {
 export function renderStatus(v: StatusView, o: ViewOptions = {}): string {
   const maxWidth = o.wide ? undefined : DEFAULT_WIDTH;
   const resources = o.wide
-    ? table(['phase', 'resource', 'kind', 'id', 'state', 'verdict', 'detail'], v.resources.map((r) => [r.phase, r.logicalId, r.kind, r.id ?? '-', r.state, r.verdict, r.detail ?? '']))
-    : table(['phase', 'resource', 'id', 'state', 'verdict', 'detail'], v.resources.map((r) => [r.phase, r.logicalId, idCell(r.id, v.names.get(r.logicalId), o), r.state, r.verdict, withoutArns(r.detail ?? '')]), { maxWidth });
+    ? table(
+        ['phase', 'resource', 'kind', 'id', 'state', 'verdict', 'detail'],
+        v.resources.map((r) => [r.phase, r.logicalId, r.kind, r.id ?? '-', r.state, r.verdict, r.detail ?? '']),
+      )
+    : table(
+        ['phase', 'resource', 'id', 'state', 'verdict', 'detail'],
+        v.resources.map((r) => [
+          r.phase,
+          r.logicalId,
+          idCell(r.id, v.names.get(r.logicalId), o),
+          r.state,
+          r.verdict,
+          withoutArns(r.detail ?? ''),
+        ]),
+        { maxWidth },
+      );
   return [
     v.heading,
     '',
-    table(['phase', 'status'], v.phases.map((p) => [p.name, p.status]), { maxWidth }),
+    table(
+      ['phase', 'status'],
+      v.phases.map((p) => [p.name, p.status]),
+      { maxWidth },
+    ),
     '',
     resources,
     '',
-    table(['developer', 'url', 'port', 'container', 'target', 'dns', 'verdict'],
-      v.developers.map((d) => [d.name, d.url, String(d.port), d.container, d.target, d.dns, d.problems.length ? d.problems.join('; ') : 'ok']), { maxWidth }),
+    table(
+      ['developer', 'url', 'port', 'container', 'target', 'dns', 'verdict'],
+      v.developers.map((d) => [
+        d.name,
+        d.url,
+        String(d.port),
+        d.container,
+        d.target,
+        d.dns,
+        d.problems.length ? d.problems.join('; ') : 'ok',
+      ]),
+      { maxWidth },
+    ),
     '',
     `load balancer: ${v.loadBalancerDns ?? 'not created yet'}`,
     `host: ${v.hostAddress ?? 'not created yet'}`,
@@ -90,7 +123,14 @@ export interface PlanView {
   all?: boolean;
 }
 
-const SYMBOL: Record<Change['action'], string> = { create: '+', adopt: '~', update: '~', replace: '!', delete: '-', keep: '=' };
+const SYMBOL: Record<Change['action'], string> = {
+  create: '+',
+  adopt: '~',
+  update: '~',
+  replace: '!',
+  delete: '-',
+  keep: '=',
+};
 
 /** The changes (every line with `--all`), or "No changes." and how many are as planned; pending phases; warnings; the summary last. */
 export function renderPlan(v: PlanView, o: ViewOptions = {}): string {
@@ -99,13 +139,26 @@ export function renderPlan(v: PlanView, o: ViewOptions = {}): string {
   const row = (c: Change) => {
     const [symbol, action] = c.blocked ? ['!', 'conflict'] : [SYMBOL[c.action], c.action];
     const name = c.name ?? c.logicalId;
-    return o.wide ? [symbol, action, c.phase, c.kind, name, c.id ?? '', c.detail ?? ''] : [symbol, action, c.phase, c.kind, withoutArns(name), withoutArns(c.detail ?? '')];
+    return o.wide
+      ? [symbol, action, c.phase, c.kind, name, c.id ?? '', c.detail ?? '']
+      : [symbol, action, c.phase, c.kind, withoutArns(name), withoutArns(c.detail ?? '')];
   };
   const rows = shown.map(row);
-  rows.push(...v.failures.map((f) => (o.wide ? ['!', 'error', f.phase, '-', '-', '', `error: ${f.message}`] : ['!', 'error', f.phase, '-', '-', `error: ${f.message}`])));
-  const header = o.wide ? ['', 'action', 'phase', 'kind', 'name', 'id', 'detail'] : ['', 'action', 'phase', 'kind', 'name', 'detail'];
+  rows.push(
+    ...v.failures.map((f) =>
+      o.wide
+        ? ['!', 'error', f.phase, '-', '-', '', `error: ${f.message}`]
+        : ['!', 'error', f.phase, '-', '-', `error: ${f.message}`],
+    ),
+  );
+  const header = o.wide
+    ? ['', 'action', 'phase', 'kind', 'name', 'id', 'detail']
+    : ['', 'action', 'phase', 'kind', 'name', 'detail'];
   const lines = rows.length
-    ? [table(header, rows, { maxWidth: o.wide ? undefined : DEFAULT_WIDTH }), ...(kept ? ['', `(${kept} more as planned: \`devenv plan --all\` lists them)`] : [])]
+    ? [
+        table(header, rows, { maxWidth: o.wide ? undefined : DEFAULT_WIDTH }),
+        ...(kept ? ['', `(${kept} more as planned: \`devenv plan --all\` lists them)`] : []),
+      ]
     : [`No changes. ${kept} resources and checks as planned${kept ? ' (`devenv plan --all` lists them)' : ''}.`];
   const warnings = v.changes.flatMap((c) => c.warnings ?? []);
   return [

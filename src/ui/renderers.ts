@@ -32,17 +32,29 @@ const mark = (color: boolean, code: number, text: string) => (color ? `\u001b[${
 function line(e: UiEvent, o: RenderOptions): string | undefined {
   const prefix = 'phase' in e && e.phase ? `[${e.phase}] ` : '';
   switch (e.type) {
-    case 'phase-start': return `${prefix}started`;
-    case 'phase-done': return `${mark(o.color, 32, '✔')} ${e.phase} done in ${formatDuration(e.durationMs)}`;
+    case 'phase-start':
+      return `${prefix}started`;
+    case 'phase-done':
+      return `${mark(o.color, 32, '✔')} ${e.phase} done in ${formatDuration(e.durationMs)}`;
     // The first line only: the command ends by printing the whole error with its fix.
-    case 'phase-failed': return `${mark(o.color, 31, '✘')} ${e.phase} failed after ${formatDuration(e.durationMs)}: ${e.message.split('\n')[0]}`;
-    case 'phase-blocked': return `${mark(o.color, 33, '-')} ${e.phase} not run: ${e.reason}`;
-    case 'resource': return e.message === undefined ? undefined : `${prefix}${e.message}`;
-    case 'step': case 'progress': case 'summary': return `${prefix}${e.message}`;
-    case 'warn': return `${prefix}${mark(o.color, 33, 'warning:')} ${e.message}`;
+    case 'phase-failed':
+      return `${mark(o.color, 31, '✘')} ${e.phase} failed after ${formatDuration(e.durationMs)}: ${e.message.split('\n')[0]}`;
+    case 'phase-blocked':
+      return `${mark(o.color, 33, '-')} ${e.phase} not run: ${e.reason}`;
+    case 'resource':
+      return e.message === undefined ? undefined : `${prefix}${e.message}`;
+    case 'step':
+    case 'progress':
+    case 'summary':
+      return `${prefix}${e.message}`;
+    case 'warn':
+      return `${prefix}${mark(o.color, 33, 'warning:')} ${e.message}`;
     case 'aws-call':
-      return o.verbose ? `  aws ${e.service} ${e.operation} ${Math.round(e.durationMs)}ms${e.error ? ` → ${e.error}` : ''}` : undefined;
-    case 'remote-output': return o.verbose ? `  host: ${e.line}` : undefined;
+      return o.verbose
+        ? `  aws ${e.service} ${e.operation} ${Math.round(e.durationMs)}ms${e.error ? ` → ${e.error}` : ''}`
+        : undefined;
+    case 'remote-output':
+      return o.verbose ? `  host: ${e.line}` : undefined;
   }
 }
 
@@ -59,7 +71,8 @@ function plainRenderer(out: Output, o: RenderOptions): Renderer {
 function jsonRenderer(out: Output, o: RenderOptions): Renderer {
   return {
     render: (e) => {
-      if ((e.type !== 'aws-call' && e.type !== 'remote-output') || o.verbose) out.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...e })}\n`);
+      if ((e.type !== 'aws-call' && e.type !== 'remote-output') || o.verbose)
+        out.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...e })}\n`);
     },
     close: () => undefined,
   };
@@ -70,7 +83,9 @@ function ttyRenderer(out: Output, o: RenderOptions): Renderer {
   const running = new Map<string, { started: number; last: string }>();
   let spinner: Ora | undefined;
   const text = () =>
-    [...running].map(([phase, r]) => `${phase} ${formatDuration(Date.now() - r.started)}${r.last ? ` · ${r.last}` : ''}`).join('  |  ');
+    [...running]
+      .map(([phase, r]) => `${phase} ${formatDuration(Date.now() - r.started)}${r.last ? ` · ${r.last}` : ''}`)
+      .join('  |  ');
   const ticker = setInterval(() => spinner && (spinner.text = text()), 1000);
   ticker.unref();
   const persist = (message: string) => {
@@ -82,7 +97,11 @@ function ttyRenderer(out: Output, o: RenderOptions): Renderer {
     render: (e) => {
       if (e.type === 'phase-start') {
         running.set(e.phase, { started: Date.now(), last: '' });
-        spinner ??= ora({ stream: out.stderr, color: o.color ? 'cyan' : false as never, discardStdin: false }).start();
+        spinner ??= ora({
+          stream: out.stderr,
+          color: o.color ? 'cyan' : (false as never),
+          discardStdin: false,
+        }).start();
       } else if (e.type === 'progress' && e.phase && running.has(e.phase)) {
         running.get(e.phase)!.last = e.message;
       } else {

@@ -15,7 +15,17 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { CallHook } from '../../src/aws/clients.js';
 import { isMutating } from '../../src/aws/clients.js';
-import { childEnv, describeResult, motoAvailable, MotoServer, newWorkspace, phaseSpans, INSTALL_HINT, type CliResult, type Workspace } from '../integration/moto.js';
+import {
+  childEnv,
+  describeResult,
+  motoAvailable,
+  MotoServer,
+  newWorkspace,
+  phaseSpans,
+  INSTALL_HINT,
+  type CliResult,
+  type Workspace,
+} from '../integration/moto.js';
 
 // The SDK's Node-version notice is not part of the measurement (bin/devenv.js drops it the same way).
 process.removeAllListeners('warning');
@@ -68,7 +78,9 @@ const latencyHook = (ms: number): CallHook => ({ before: () => sleep(ms) });
 /** Without a host, `up` leaves storage, containers and test out: `status` exits 1 naming only those. */
 function onlyPendingPhases(r: CliResult): boolean {
   // The status document, after the `aws-call` lines of --verbose.
-  const { problems } = JSON.parse(r.stdout.split('\n').find((l) => l.includes('"problems"')) ?? '{}') as { problems?: string[] };
+  const { problems } = JSON.parse(r.stdout.split('\n').find((l) => l.includes('"problems"')) ?? '{}') as {
+    problems?: string[];
+  };
   if (!problems) return false;
   return r.code === 1 && problems.every((p) => / not created yet: /.test(p));
 }
@@ -98,7 +110,14 @@ async function scenario(moto: MotoServer, developers: number, latency: number): 
     developers,
     project: 'bench',
     // 50 developers on one t3.2xlarge (8 vCPUs, 32 GiB): validate checks the reservations fit, so keep them small.
-    patch: (c) => (c.containers = { ...c.containers, cpuReservation: 0.1, memoryReservationMiB: 256, cpuLimit: 1, memoryLimitMiB: 1024 }),
+    patch: (c) =>
+      (c.containers = {
+        ...c.containers,
+        cpuReservation: 0.1,
+        memoryReservationMiB: 256,
+        cpuLimit: 1,
+        memoryLimitMiB: 1024,
+      }),
   });
   const hooks = latency > 0 ? [latencyHook(latency)] : [];
   const rows: Row[] = [];
@@ -106,8 +125,15 @@ async function scenario(moto: MotoServer, developers: number, latency: number): 
     const r = await ws.cli([...argv, '--json', '--verbose'], { hooks });
     ok(command, r);
     rows.push({
-      developers, latency, command, mutating: r.calls.mutating.length, read: r.calls.read.length, ms: r.ms,
-      phases: phaseTimes(r.stdout), spans: phaseSpans(r.stdout), callTimes: callTimes(r.stdout),
+      developers,
+      latency,
+      command,
+      mutating: r.calls.mutating.length,
+      read: r.calls.read.length,
+      ms: r.ms,
+      phases: phaseTimes(r.stdout),
+      spans: phaseSpans(r.stdout),
+      callTimes: callTimes(r.stdout),
     });
   };
   await measure('up (fresh)', ['up']);
@@ -127,14 +153,19 @@ async function latencyProxy(target: string, ms: number): Promise<{ endpoint: str
   const server = createServer((req, res) => {
     const body: Buffer[] = [];
     req.on('data', (b: Buffer) => body.push(b));
-    req.on('end', () => setTimeout(() => {
-      const out = request({ host: to.hostname, port: to.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      });
-      out.on('error', (err) => res.destroy(err));
-      out.end(Buffer.concat(body));
-    }, ms));
+    req.on('end', () =>
+      setTimeout(() => {
+        const out = request(
+          { host: to.hostname, port: to.port, path: req.url, method: req.method, headers: req.headers },
+          (answer) => {
+            res.writeHead(answer.statusCode ?? 502, answer.headers);
+            answer.pipe(res);
+          },
+        );
+        out.on('error', (err) => res.destroy(err));
+        out.end(Buffer.concat(body));
+      }, ms),
+    );
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
@@ -145,7 +176,11 @@ function runProcess(endpoint: string, argv: string[], cwd: string): Promise<CliR
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const spawnedAt = Date.now();
-    const child = spawn(process.execPath, [BIN, ...argv], { cwd, env: childEnv(endpoint), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...argv], {
+      cwd,
+      env: childEnv(endpoint),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -153,7 +188,12 @@ function runProcess(endpoint: string, argv: string[], cwd: string): Promise<CliR
     child.on('error', reject);
     child.on('close', (code) => {
       const ms = performance.now() - started;
-      const calls = { mutating: [] as string[], read: [] as string[], refused: [] as string[], changed: [] as string[] };
+      const calls = {
+        mutating: [] as string[],
+        read: [] as string[],
+        refused: [] as string[],
+        changed: [] as string[],
+      };
       let first: number | undefined;
       for (const line of stdout.split('\n')) {
         if (!line.includes('"aws-call"')) continue;
@@ -161,24 +201,51 @@ function runProcess(endpoint: string, argv: string[], cwd: string): Promise<CliR
         first ??= Date.parse(e.time) - e.durationMs;
         (isMutating(e.operation) ? calls.mutating : calls.read).push(`${e.service}:${e.operation}`);
       }
-      resolve({ code: code ?? 1, stdout, stderr, calls, ms, startMs: first === undefined ? undefined : first - spawnedAt });
+      resolve({
+        code: code ?? 1,
+        stdout,
+        stderr,
+        calls,
+        ms,
+        startMs: first === undefined ? undefined : first - spawnedAt,
+      });
     });
   });
 }
 
 /** The same commands, a process each, with the latency at the network. */
-async function processScenario(moto: MotoServer, endpoint: string, developers: number, latency: number): Promise<Row[]> {
+async function processScenario(
+  moto: MotoServer,
+  endpoint: string,
+  developers: number,
+  latency: number,
+): Promise<Row[]> {
   const ws: Workspace = await newWorkspace(moto, {
     developers,
     project: 'benchp',
-    patch: (c) => (c.containers = { ...c.containers, cpuReservation: 0.1, memoryReservationMiB: 256, cpuLimit: 1, memoryLimitMiB: 1024 }),
+    patch: (c) =>
+      (c.containers = {
+        ...c.containers,
+        cpuReservation: 0.1,
+        memoryReservationMiB: 256,
+        cpuLimit: 1,
+        memoryLimitMiB: 1024,
+      }),
   });
   const rows: Row[] = [];
   const files = ['--config', ws.configPath, '--state', ws.statePath, '--json', '--verbose'];
   const measure = async (command: string, argv: string[]) => {
     const r = await runProcess(endpoint, [...argv, ...files], ws.dir);
     ok(command, r);
-    rows.push({ developers, latency, command, mutating: r.calls.mutating.length, read: r.calls.read.length, ms: r.ms, startMs: r.startMs });
+    rows.push({
+      developers,
+      latency,
+      command,
+      mutating: r.calls.mutating.length,
+      read: r.calls.read.length,
+      ms: r.ms,
+      startMs: r.startMs,
+    });
   };
   await measure('up (fresh)', ['up', '--skip', 'storage,containers,test']);
   await measure('up (converged)', ['up', '--skip', 'storage,containers,test']);
@@ -203,11 +270,13 @@ async function bareNode(): Promise<number> {
 function processTable(rows: Row[], bare: number): string {
   const s = (ms?: number) => (ms === undefined ? '–' : `${(ms / 1000).toFixed(2)} s`);
   const lines = [
-    '| developers | latency per call (proxy) | command | mutating calls | read calls | wall time | start-up (to the first AWS call) | start-up − bare `node -e \'\'` |',
+    "| developers | latency per call (proxy) | command | mutating calls | read calls | wall time | start-up (to the first AWS call) | start-up − bare `node -e ''` |",
     '| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const r of rows) {
-    lines.push(`| ${r.developers} | ${r.latency} ms | ${r.command} | ${r.mutating} | ${r.read} | ${s(r.ms)} | ${s(r.startMs)} | ${r.startMs === undefined ? '–' : s(r.startMs - bare)} |`);
+    lines.push(
+      `| ${r.developers} | ${r.latency} ms | ${r.command} | ${r.mutating} | ${r.read} | ${s(r.ms)} | ${s(r.startMs)} | ${r.startMs === undefined ? '–' : s(r.startMs - bare)} |`,
+    );
   }
   return lines.join('\n');
 }
@@ -218,8 +287,10 @@ function table(rows: Row[]): string {
     '| ---: | ---: | --- | ---: | ---: | ---: | ---: |',
   ];
   for (const r of rows) {
-    const serial = r.latency ? `${((r.mutating + r.read) * r.latency / 1000).toFixed(1)} s` : '–';
-    lines.push(`| ${r.developers} | ${r.latency ? `${r.latency} ms` : 'none (moto)'} | ${r.command} | ${r.mutating} | ${r.read} | ${(r.ms / 1000).toFixed(2)} s | ${serial} |`);
+    const serial = r.latency ? `${(((r.mutating + r.read) * r.latency) / 1000).toFixed(1)} s` : '–';
+    lines.push(
+      `| ${r.developers} | ${r.latency ? `${r.latency} ms` : 'none (moto)'} | ${r.command} | ${r.mutating} | ${r.read} | ${(r.ms / 1000).toFixed(2)} s | ${serial} |`,
+    );
   }
   return lines.join('\n');
 }
@@ -234,7 +305,9 @@ function phaseTable(rows: Row[]): string {
   for (const r of fresh) {
     const p = r.phases ?? {};
     const sum = Object.values(p).reduce((a, b) => a + b, 0);
-    lines.push(`| ${r.developers} | ${names.map((n) => (p[n] === undefined ? '–' : `${(p[n] / 1000).toFixed(1)} s`)).join(' | ')} | ${(sum / 1000).toFixed(1)} s | ${(r.ms / 1000).toFixed(1)} s |`);
+    lines.push(
+      `| ${r.developers} | ${names.map((n) => (p[n] === undefined ? '–' : `${(p[n] / 1000).toFixed(1)} s`)).join(' | ')} | ${(sum / 1000).toFixed(1)} s | ${(r.ms / 1000).toFixed(1)} s |`,
+    );
   }
   return lines.join('\n');
 }
@@ -254,7 +327,9 @@ function overlapTable(rows: Row[]): string {
     const { cert, ec2, alb, https } = r.spans ?? {};
     const lb = r.callTimes?.get('elbv2:CreateLoadBalancer')?.[0];
     const listener = r.callTimes?.get('elbv2:CreateListener')?.at(-1);
-    lines.push(`| ${r.developers} | ${r.latency ? `${r.latency} ms` : 'none'} | ${s(cert?.start)} → ${s(cert?.end)} | ${s(ec2?.start)} → ${s(ec2?.end)} | ${s(alb?.start)} → ${s(alb?.end)} | ${s(lb)} | ${s(https?.start)} → ${s(https?.end)} | ${s(listener)} |`);
+    lines.push(
+      `| ${r.developers} | ${r.latency ? `${r.latency} ms` : 'none'} | ${s(cert?.start)} → ${s(cert?.end)} | ${s(ec2?.start)} → ${s(ec2?.end)} | ${s(alb?.start)} → ${s(alb?.end)} | ${s(lb)} | ${s(https?.start)} → ${s(https?.end)} | ${s(listener)} |`,
+    );
   }
   return lines.join('\n');
 }
@@ -264,7 +339,10 @@ function overlapTable(rows: Row[]): string {
  * add up to the most. No scheduler can finish `up` sooner; the wall time minus it is what the runner
  * loses (start-up, the account check, waiting for a slot), the sum of phases minus the wall time what concurrency saves.
  */
-function criticalPath(durations: Record<string, number>, graph: readonly { name: string; needs: readonly string[] }[]): { path: string[]; ms: number } {
+function criticalPath(
+  durations: Record<string, number>,
+  graph: readonly { name: string; needs: readonly string[] }[],
+): { path: string[]; ms: number } {
   const memo = new Map<string, { path: string[]; ms: number }>();
   const longest = (name: string): { path: string[]; ms: number } => {
     const known = memo.get(name);
@@ -289,7 +367,9 @@ function criticalPathTable(rows: Row[], graph: Parameters<typeof criticalPath>[1
     const cp = criticalPath(p, graph);
     const sum = Object.values(p).reduce((a, b) => a + b, 0);
     const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-    lines.push(`| ${r.developers} | ${r.latency ? `${r.latency} ms` : 'none'} | ${cp.path.join(' → ')} | ${s(cp.ms)} | ${s(r.ms)} | ${s(r.ms - cp.ms)} | ${s(sum)} |`);
+    lines.push(
+      `| ${r.developers} | ${r.latency ? `${r.latency} ms` : 'none'} | ${cp.path.join(' → ')} | ${s(cp.ms)} | ${s(r.ms)} | ${s(r.ms - cp.ms)} | ${s(sum)} |`,
+    );
   }
   return lines.join('\n');
 }
@@ -317,18 +397,32 @@ async function main(): Promise<void> {
   const bare = await bareNode();
   const { PHASES } = await import('../../src/phases/index.js');
   console.log(`## devenv benchmark against moto server (phases: ${PHASES.map((p) => p.name).join(', ')})\n`);
-  console.log('Every `up` runs with `--skip storage,containers,test` (these log in to a host over SSH or through the load balancer; moto has neither, and the host lab is not part of the bench).\n');
+  console.log(
+    'Every `up` runs with `--skip storage,containers,test` (these log in to a host over SSH or through the load balancer; moto has neither, and the host lab is not part of the bench).\n',
+  );
   console.log(table(rows));
-  console.log(`\nPhase durations of a fresh \`up\` at ${LATENCY_MS} ms per call (phases whose needs are met run at once, so the wall time is less than their sum):\n`);
+  console.log(
+    `\nPhase durations of a fresh \`up\` at ${LATENCY_MS} ms per call (phases whose needs are met run at once, so the wall time is less than their sum):\n`,
+  );
   console.log(phaseTable(rows));
-  console.log(`\nThe critical path of each fresh \`up\` (the longest chain of phases through the dependency graph, from the measured phase durations) against its wall time:\n`);
+  console.log(
+    `\nThe critical path of each fresh \`up\` (the longest chain of phases through the dependency graph, from the measured phase durations) against its wall time:\n`,
+  );
   console.log(criticalPathTable(rows, PHASES));
-  console.log(`\nThe certificate wait (moto issues a certificate ${CERT_WAIT_S} s after the request; devenv polls after 2, 6 and 14 s, then every 10 s) against the host and the load balancer, in each fresh \`up\` (seconds from its first event):\n`);
+  console.log(
+    `\nThe certificate wait (moto issues a certificate ${CERT_WAIT_S} s after the request; devenv polls after 2, 6 and 14 s, then every 10 s) against the host and the load balancer, in each fresh \`up\` (seconds from its first event):\n`,
+  );
   console.log(overlapTable(rows));
-  console.log(`\nAs users run it: \`node bin/devenv.js\`, a process per command, ${LATENCY_MS} ms per call added by an HTTP proxy in front of moto (a bare \`node -e ''\` takes ${(bare / 1000).toFixed(2)} s here). Start-up is from spawning node to the first AWS call (loading modules, config and state):\n`);
+  console.log(
+    `\nAs users run it: \`node bin/devenv.js\`, a process per command, ${LATENCY_MS} ms per call added by an HTTP proxy in front of moto (a bare \`node -e ''\` takes ${(bare / 1000).toFixed(2)} s here). Start-up is from spawning node to the first AWS call (loading modules, config and state):\n`,
+  );
   console.log(processTable(processRows, bare));
-  console.log(`\n"calls × latency" is what the calls would take one after another; the wall time below it is the gain of concurrent phases.`);
-  console.log(`\`destroy\` is \`destroy --yes\`: it keeps the data volume (\`--delete-data\` deletes it) and schedules the secrets for deletion (restorable for \`secrets.recoveryWindowDays\`). Total ${((performance.now() - started) / 1000).toFixed(0)} s, Node ${process.version}.`);
+  console.log(
+    `\n"calls × latency" is what the calls would take one after another; the wall time below it is the gain of concurrent phases.`,
+  );
+  console.log(
+    `\`destroy\` is \`destroy --yes\`: it keeps the data volume (\`--delete-data\` deletes it) and schedules the secrets for deletion (restorable for \`secrets.recoveryWindowDays\`). Total ${((performance.now() - started) / 1000).toFixed(0)} s, Node ${process.version}.`,
+  );
 }
 
 await main();

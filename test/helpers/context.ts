@@ -41,10 +41,18 @@ export interface TestContext extends Context {
 }
 
 /** A Context for unit tests: a real state store in a temp dir, SDK clients (mock them with aws-sdk-client-mock), a fake clock. */
-export async function testContext(phase: PhaseName, overrides: Partial<ConfigInput> = {}, options: RunOptions = {}): Promise<TestContext> {
+export async function testContext(
+  phase: PhaseName,
+  overrides: Partial<ConfigInput> = {},
+  options: RunOptions = {},
+): Promise<TestContext> {
   const config = parseConfig(JSON.stringify({ ...baseConfig, ...overrides }));
   const dir = mkdtempSync(join(tmpdir(), 'devenv-unit-'));
-  const state = await StateStore.open(join(dir, 'state.json'), { project: config.project, region: config.region, account: config.accountId });
+  const state = await StateStore.open(join(dir, 'state.json'), {
+    project: config.project,
+    region: config.region,
+    account: config.accountId,
+  });
   Object.assign(state.data, allocate(config, state.data));
   const events: UiEvent[] = [];
   const reporter = new Reporter({ render: (e) => events.push(e), close: () => undefined });

@@ -24,17 +24,27 @@ describeOnHost('credentials on a real host', () => {
     await world.up(ws);
   });
 
-  it('each exported password logs in to its own code-server and to no one else\'s', async () => {
+  it("each exported password logs in to its own code-server and to no one else's", async () => {
     const out = join(ws.dir, 'credentials');
     const r = await ws.cli(['credentials', 'export', '--out', out]);
     expect(r.code, describeResult(r)).toBe(0);
-    const [header, ...rows] = (await readFile(join(out, 'credentials.csv'), 'utf8')).trimEnd().split('\r\n').map((line) => line.split(','));
+    const [header, ...rows] = (await readFile(join(out, 'credentials.csv'), 'utf8'))
+      .trimEnd()
+      .split('\r\n')
+      .map((line) => line.split(','));
     expect(header).toEqual(['developer', 'url', 'username', 'password']);
     for (const [developer, , , password] of rows) exported.set(developer, password);
     expect([...exported.keys()]).toEqual(['alice', 'bob']);
-    for (const [me, other] of [['alice', 'bob'], ['bob', 'alice']] as const) {
-      expect((await world.login(await port(me), exported.get(me)!)).status, `${me} with the exported password`).toBe(302);
-      expect((await world.login(await port(me), exported.get(other)!)).status, `${me} with ${other}'s password`).toBe(200);
+    for (const [me, other] of [
+      ['alice', 'bob'],
+      ['bob', 'alice'],
+    ] as const) {
+      expect((await world.login(await port(me), exported.get(me)!)).status, `${me} with the exported password`).toBe(
+        302,
+      );
+      expect((await world.login(await port(me), exported.get(other)!)).status, `${me} with ${other}'s password`).toBe(
+        200,
+      );
     }
   }, 120_000);
 

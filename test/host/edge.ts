@@ -27,20 +27,65 @@ export interface Route {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A CA and a certificate for `*.<domain>` (and `<domain>`) signed by it, valid for `days`. */
-export async function makeCertificates(dir: string, domain: string, days = 90): Promise<{ caFile: string; certFile: string; keyFile: string }> {
+export async function makeCertificates(
+  dir: string,
+  domain: string,
+  days = 90,
+): Promise<{ caFile: string; certFile: string; keyFile: string }> {
   const f = (name: string) => join(dir, name);
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  await run('openssl', ['req', '-x509', ...ec, '-keyout', f('ca.key'), '-out', f('ca.pem'), '-days', '2', '-subj', '/CN=devenv host lab test CA',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+  await run('openssl', [
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    f('ca.key'),
+    '-out',
+    f('ca.pem'),
+    '-days',
+    '2',
+    '-subj',
+    '/CN=devenv host lab test CA',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  ]);
   await run('openssl', ['req', ...ec, '-keyout', f('edge.key'), '-out', f('edge.csr'), '-subj', `/CN=*.${domain}`]);
-  await writeFile(f('edge.ext'), `subjectAltName=DNS:*.${domain},DNS:${domain}\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n`);
-  await run('openssl', ['x509', '-req', '-in', f('edge.csr'), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial',
-    '-days', String(days), '-out', f('edge.pem'), '-extfile', f('edge.ext')]);
+  await writeFile(
+    f('edge.ext'),
+    `subjectAltName=DNS:*.${domain},DNS:${domain}\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n`,
+  );
+  await run('openssl', [
+    'x509',
+    '-req',
+    '-in',
+    f('edge.csr'),
+    '-CA',
+    f('ca.pem'),
+    '-CAkey',
+    f('ca.key'),
+    '-CAcreateserial',
+    '-days',
+    String(days),
+    '-out',
+    f('edge.pem'),
+    '-extfile',
+    f('edge.ext'),
+  ]);
   return { caFile: f('ca.pem'), certFile: f('edge.pem'), keyFile: f('edge.key') };
 }
 
-function nginxConfig(dir: string, address: string, upstream: string, routes: Route[], cert: { certFile: string; keyFile: string }): string {
-  const servers = routes.map((r) => `
+function nginxConfig(
+  dir: string,
+  address: string,
+  upstream: string,
+  routes: Route[],
+  cert: { certFile: string; keyFile: string },
+): string {
+  const servers = routes
+    .map(
+      (r) => `
   server {
     listen ${address}:443 ssl;
     server_name ${r.hostname};
@@ -54,7 +99,9 @@ function nginxConfig(dir: string, address: string, upstream: string, routes: Rou
       proxy_set_header X-Forwarded-Proto https;
       proxy_read_timeout 3600s;
     }
-  }`).join('\n');
+  }`,
+    )
+    .join('\n');
   return `daemon off;
 master_process off;
 pid ${dir}/nginx.pid;
@@ -103,8 +150,11 @@ export class EdgeProxy {
     const cert = await makeCertificates(dir, o.baseDomain);
     const config = join(dir, 'nginx.conf');
     await writeFile(config, nginxConfig(dir, o.address, o.address, o.routes, cert));
-    const child = spawn('nsenter', [`--net=/run/netns/${o.netns}`, 'nginx', '-e', join(dir, 'error.log'), '-p', dir, '-c', config],
-      { detached: true, stdio: 'ignore' });
+    const child = spawn(
+      'nsenter',
+      [`--net=/run/netns/${o.netns}`, 'nginx', '-e', join(dir, 'error.log'), '-p', dir, '-c', config],
+      { detached: true, stdio: 'ignore' },
+    );
     const edge = new EdgeProxy(dir, o.address, cert.caFile, child);
     for (let i = 0; i < 100 && child.exitCode === null; i++) {
       if (await tcpOpen(o.address, 443)) return edge;

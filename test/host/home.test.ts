@@ -19,13 +19,15 @@ const VSIX = '/home/coder/devenv-lab.vsix';
  * with type, owner, mode, link target and a checksum of each file. Only the lab's private /etc,
  * /root, /home and /srv, devenv's folders on the volume, and the machine's /usr/local (read only).
  */
-const OUTSIDE = `{ find /etc /root /srv /home ${DATA} -xdev \\( -path '${DATA}/*/home' -o -path '${DATA}/*/home/*' -o -path '${DATA}/lost+found' \\) -prune -o -printf '%p %y %U:%G %m %l\\n'; `
-  + `find /usr/local -xdev -printf '%p %y %U:%G %m %s %T@ %l\\n'; find /etc /root /srv /home -xdev -type f -exec md5sum {} +; } | sort`;
+const OUTSIDE =
+  `{ find /etc /root /srv /home ${DATA} -xdev \\( -path '${DATA}/*/home' -o -path '${DATA}/*/home/*' -o -path '${DATA}/lost+found' \\) -prune -o -printf '%p %y %U:%G %m %l\\n'; ` +
+  `find /usr/local -xdev -printf '%p %y %U:%G %m %s %T@ %l\\n'; find /etc /root /srv /home -xdev -type f -exec md5sum {} +; } | sort`;
 
 describeOnHost("each developer's whole home on the data volume", () => {
   let world: World;
   let ws: Workspace;
-  const inContainer = (who: string, command: string) => world.lab.exec(`docker exec -u coder code-server-${who} bash -c ${shellQuote(command)}`);
+  const inContainer = (who: string, command: string) =>
+    world.lab.exec(`docker exec -u coder code-server-${who} bash -c ${shellQuote(command)}`);
   const recreate = async (who: string) => {
     const before = (await world.containerIds())[`code-server-${who}`];
     await world.lab.exec(`${COMPOSE} up -d --no-deps --force-recreate code-server-${who} 2>&1`);
@@ -55,28 +57,53 @@ describeOnHost("each developer's whole home on the data volume", () => {
   it('moves the folders of the layout before into the home, nothing lost, and names the link it refused', async () => {
     const sudoers = await world.lab.exec('md5sum /etc/sudoers; stat -c "%U %a" /etc/sudoers /root');
     const r = await world.up(ws);
-    expect(r.stderr).toContain(`refused on the host: ${DATA}/alice/ssh is a symbolic link (to /root): not moved into alice's home`);
+    expect(r.stderr).toContain(
+      `refused on the host: ${DATA}/alice/ssh is a symbolic link (to /root): not moved into alice's home`,
+    );
     expect(r.stderr).toContain(`alice: moved ${DATA}/alice/workspace to ~/workspace`);
     expect(await world.lab.exec('md5sum /etc/sudoers; stat -c "%U %a" /etc/sudoers /root')).toBe(sudoers);
-    expect(await inContainer('alice', 'cat ~/workspace/src/main.py ~/.local/share/code-server/User/settings.json; git config --global user.name; pwd')).toBe(
-      'print("mine")\n{"editor.fontSize": 15}\nAlice Legacy\n/home/coder/workspace\n');
-    expect(await world.lab.exec(`ls -A ${DATA}/alice; stat -c "%u %a" ${DATA}/alice ${DATA}/alice/home`)).toBe('home\nskeleton-copied\nssh\n0 755\n1000 700\n');
+    expect(
+      await inContainer(
+        'alice',
+        'cat ~/workspace/src/main.py ~/.local/share/code-server/User/settings.json; git config --global user.name; pwd',
+      ),
+    ).toBe('print("mine")\n{"editor.fontSize": 15}\nAlice Legacy\n/home/coder/workspace\n');
+    expect(await world.lab.exec(`ls -A ${DATA}/alice; stat -c "%u %a" ${DATA}/alice ${DATA}/alice/home`)).toBe(
+      'home\nskeleton-copied\nssh\n0 755\n1000 700\n',
+    );
     // The image's own files of /home/coder reach both homes: the migrated one and the new one.
     for (const who of ['alice', 'bob']) expect(await inContainer(who, 'test -f ~/.bashrc && echo yes')).toBe('yes\n');
-    for (const who of ['alice', 'bob']) expect((await world.login((await ws.state()).allocations[who].port, await world.password(ws, who))).status, who).toBe(302);
+    for (const who of ['alice', 'bob'])
+      expect(
+        (await world.login((await ws.state()).allocations[who].port, await world.password(ws, who))).status,
+        who,
+      ).toBe(302);
   }, 600_000);
 
   it('git config --global works, and it, a file in ~ and the shell history survive a recreated container', async () => {
-    expect(await inContainer('bob', 'git config --global user.name "Bob Builder" && git config --global user.name')).toBe('Bob Builder\n');
-    await inContainer('bob', 'echo "not in the workspace" > ~/notes.txt && mkdir -p ~/.npm && echo cache > ~/.npm/entry');
-    await world.lab.exec('printf "echo devenv-history-marker\\nexit\\n" | docker exec -i -u coder -e HISTFILE=/home/coder/.bash_history code-server-bob bash -i >/dev/null 2>&1');
+    expect(
+      await inContainer('bob', 'git config --global user.name "Bob Builder" && git config --global user.name'),
+    ).toBe('Bob Builder\n');
+    await inContainer(
+      'bob',
+      'echo "not in the workspace" > ~/notes.txt && mkdir -p ~/.npm && echo cache > ~/.npm/entry',
+    );
+    await world.lab.exec(
+      'printf "echo devenv-history-marker\\nexit\\n" | docker exec -i -u coder -e HISTFILE=/home/coder/.bash_history code-server-bob bash -i >/dev/null 2>&1',
+    );
     await recreate('bob');
-    expect(await inContainer('bob', 'git config --global user.name; cat ~/notes.txt ~/.npm/entry; grep -c devenv-history-marker ~/.bash_history')).toBe(
-      'Bob Builder\nnot in the workspace\ncache\n1\n');
+    expect(
+      await inContainer(
+        'bob',
+        'git config --global user.name; cat ~/notes.txt ~/.npm/entry; grep -c devenv-history-marker ~/.bash_history',
+      ),
+    ).toBe('Bob Builder\nnot in the workspace\ncache\n1\n');
     // And the next up keeps it all: nothing to recreate, nothing moved.
     const r = await world.up(ws);
     expect(r.stderr).toContain('none restarted');
-    expect(await inContainer('bob', 'git config --global user.name; cat ~/notes.txt')).toBe('Bob Builder\nnot in the workspace\n');
+    expect(await inContainer('bob', 'git config --global user.name; cat ~/notes.txt')).toBe(
+      'Bob Builder\nnot in the workspace\n',
+    );
   }, 600_000);
 
   it('root follows none of the links a developer plants where devenv works: nothing outside the homes changes', async () => {
@@ -90,23 +117,30 @@ describeOnHost("each developer's whole home on the data volume", () => {
     await ws.editConfig((c) => (c.containers.extensions = [VSIX]));
     // From inside bob's container, as bob: links where devenv used to write (code-server's config
     // folder, the extensions list, ~/.gitconfig, ~/.ssh) and in place of the working folder.
-    await inContainer('bob', `set -e; cd ~
+    await inContainer(
+      'bob',
+      `set -e; cd ~
       mv .config/code-server .config/code-server.real && ln -s /etc .config/code-server
       mkdir -p .local/share/code-server && ln -sfn /etc/sudoers .local/share/code-server/.devenv-extensions
       rm -f .gitconfig && ln -s /etc/passwd .gitconfig
       ln -s /root .ssh
       mv workspace workspace.real && ln -s /etc workspace
-      ln -s /etc/sudoers ~/sudoers-link`);
+      ln -s /etc/sudoers ~/sudoers-link`,
+    );
     await world.lab.exec(`ln -s /etc/shadow ${DATA}/alice/home/.devenv-extensions`);
     // bob's code-server reads its config through the link now: give the container's own /etc one (inside the container only).
-    await world.lab.exec('docker exec -u coder code-server-bob cat /home/coder/.config/code-server.real/config.yaml | docker exec -i -u root code-server-bob sh -c "cat > /etc/config.yaml"');
+    await world.lab.exec(
+      'docker exec -u coder code-server-bob cat /home/coder/.config/code-server.real/config.yaml | docker exec -i -u root code-server-bob sh -c "cat > /etc/config.yaml"',
+    );
     const before = await world.lab.exec(OUTSIDE);
     expect(before).toContain(' /etc/sudoers\n');
 
     const r = await world.up(ws);
     expect(r.stderr).toContain(`alice: installed ${VSIX}`);
     expect(r.stderr).toContain(`bob: installed ${VSIX}`);
-    expect(await world.lab.exec(`cat ${DATA}/bob/extensions-installed; stat -c "%U %a" ${DATA}/bob/extensions-installed`)).toBe(`${VSIX}\nroot 644\n`);
+    expect(
+      await world.lab.exec(`cat ${DATA}/bob/extensions-installed; stat -c "%U %a" ${DATA}/bob/extensions-installed`),
+    ).toBe(`${VSIX}\nroot 644\n`);
     // Refused where seen: alice's old ~/.ssh link is still named on every run.
     expect(r.stderr).toContain(`refused on the host: ${DATA}/alice/ssh is a symbolic link (to /root)`);
 
@@ -114,9 +148,18 @@ describeOnHost("each developer's whole home on the data volume", () => {
     const changed = after.split('\n').filter((l) => !before.split('\n').includes(l));
     // The only files devenv writes outside the homes: its own records (the compose file and
     // CloudWatch agent config are rewritten with the same content), and the extensions list in each developer's root-owned folder.
-    expect(changed.filter((l) => !l.startsWith(`${DATA}/alice/extensions-installed `) && !l.startsWith(`${DATA}/bob/extensions-installed `))).toEqual([]);
+    expect(
+      changed.filter(
+        (l) =>
+          !l.startsWith(`${DATA}/alice/extensions-installed `) && !l.startsWith(`${DATA}/bob/extensions-installed `),
+      ),
+    ).toEqual([]);
     // The planted links are still the developer's, untouched; their targets unchanged (above).
-    expect(await world.lab.exec(`readlink ${DATA}/bob/home/.config/code-server ${DATA}/bob/home/.local/share/code-server/.devenv-extensions ${DATA}/bob/home/workspace`)).toBe('/etc\n/etc/sudoers\n/etc\n');
+    expect(
+      await world.lab.exec(
+        `readlink ${DATA}/bob/home/.config/code-server ${DATA}/bob/home/.local/share/code-server/.devenv-extensions ${DATA}/bob/home/workspace`,
+      ),
+    ).toBe('/etc\n/etc/sudoers\n/etc\n');
 
     // A container recreated on a home with links in it: Docker resolves them inside the container, never on the host.
     await inContainer('bob', 'rm ~/.config/code-server && mv ~/.config/code-server.real ~/.config/code-server');

@@ -31,13 +31,34 @@ export const LAB_IMAGE = `codercom/code-server:${CODE_SERVER_VERSION}`;
 export const CACHE_DIR = process.env.DEVENV_LAB_CACHE ?? '/var/cache/devenv-host-lab';
 export const HOST_USER = 'ubuntu';
 
-const REQUIRED = ['sshd', 'ssh-keygen', 'dockerd', 'docker', 'docker-compose', 'losetup', 'mkfs.ext4', 'blkid', 'ip', 'nsenter', 'unshare', 'sudo', 'argon2', 'aws', 'debootstrap', 'nginx', 'openssl'];
+const REQUIRED = [
+  'sshd',
+  'ssh-keygen',
+  'dockerd',
+  'docker',
+  'docker-compose',
+  'losetup',
+  'mkfs.ext4',
+  'blkid',
+  'ip',
+  'nsenter',
+  'unshare',
+  'sudo',
+  'argon2',
+  'aws',
+  'debootstrap',
+  'nginx',
+  'openssl',
+];
 
 /** Why the lab cannot run here, or undefined when it can. */
 export function labUnavailable(): string | undefined {
   if (process.getuid?.() !== 0) return 'the host lab needs root (namespaces, loop devices, dockerd)';
-  const missing = REQUIRED.filter((cmd) => spawnSync('sh', ['-c', `command -v ${cmd} || test -x /usr/sbin/${cmd}`]).status !== 0);
-  if (missing.length) return `missing commands: ${missing.join(', ')} (.ci/run installs them: apt-get install openssh-server docker.io docker-compose debootstrap awscli argon2 sudo nginx …)`;
+  const missing = REQUIRED.filter(
+    (cmd) => spawnSync('sh', ['-c', `command -v ${cmd} || test -x /usr/sbin/${cmd}`]).status !== 0,
+  );
+  if (missing.length)
+    return `missing commands: ${missing.join(', ')} (.ci/run installs them: apt-get install openssh-server docker.io docker-compose debootstrap awscli argon2 sudo nginx …)`;
   return undefined;
 }
 
@@ -68,7 +89,8 @@ async function freeSubnet(): Promise<{ gateway: string; host: string }> {
     const fourth = (randomBytes(1)[0]! % 64) * 4;
     const gateway = `10.213.${third}.${fourth + 1}`;
     const host = `10.213.${third}.${fourth + 2}`;
-    if (!stdout.includes(`10.213.${third}.${fourth + 1}/`) && !stdout.includes(`10.213.${third}.${fourth + 2}/`)) return { gateway, host };
+    if (!stdout.includes(`10.213.${third}.${fourth + 1}/`) && !stdout.includes(`10.213.${third}.${fourth + 2}/`))
+      return { gateway, host };
   }
   throw new Error('host lab: no free /30 in 10.213.0.0/16');
 }
@@ -79,7 +101,10 @@ export async function ensureImageTar(log: (line: string) => void = () => undefin
   if (existsSync(tar)) return tar;
   await mkdir(CACHE_DIR, { recursive: true });
   log(`building the lab's code-server image into ${tar} (debootstrap and npm: a few minutes, once per machine)`);
-  const r = spawnSync(join(here, 'image/build.sh'), [tar, CODE_SERVER_VERSION], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+  const r = spawnSync(join(here, 'image/build.sh'), [tar, CODE_SERVER_VERSION], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(`host lab: image build failed (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
   return tar;
 }
@@ -119,7 +144,12 @@ export class Lab {
     await run('ip', ['link', 'set', `${veth}b`, 'netns', netns]);
     await run('ip', ['addr', 'add', `${gateway}/30`, 'dev', `${veth}a`]);
     await run('ip', ['link', 'set', `${veth}a`, 'up']);
-    for (const args of [['addr', 'add', `${host}/30`, 'dev', `${veth}b`], ['link', 'set', `${veth}b`, 'up'], ['link', 'set', 'lo', 'up'], ['route', 'add', 'default', 'via', gateway]]) {
+    for (const args of [
+      ['addr', 'add', `${host}/30`, 'dev', `${veth}b`],
+      ['link', 'set', `${veth}b`, 'up'],
+      ['link', 'set', 'lo', 'up'],
+      ['route', 'add', 'default', 'via', gateway],
+    ]) {
       await run('ip', ['-n', netns, ...args]);
     }
 
@@ -128,18 +158,34 @@ export class Lab {
     const loopDevice = (await run('losetup', ['--find', '--show', volumeFile])).stdout.trim();
     await own(dir, 'loop', loopDevice);
 
-    const child = spawn('nsenter', [`--net=/run/netns/${netns}`, 'unshare', '--mount', '--propagation', 'private',
-      'bash', join(here, 'lab/host-setup.sh'), dir, loopDevice, HOST_USER], { detached: true, stdio: 'ignore' });
+    const child = spawn(
+      'nsenter',
+      [
+        `--net=/run/netns/${netns}`,
+        'unshare',
+        '--mount',
+        '--propagation',
+        'private',
+        'bash',
+        join(here, 'lab/host-setup.sh'),
+        dir,
+        loopDevice,
+        HOST_USER,
+      ],
+      { detached: true, stdio: 'ignore' },
+    );
     child.unref();
     const lab = new Lab(dir, netns, gateway, host, loopDevice, child.pid!);
     try {
       await until('the host namespace', 15_000, async () => existsSync(join(dir, 'anchor.pid')));
       lab.anchorPid = Number(await readFile(join(dir, 'anchor.pid'), 'utf8'));
       await until('dockerd', 60_000, async () => (await lab.exec('docker info --format "{{.ServerVersion}}"'), true));
-      await lab.exec(`docker image inspect ${LAB_IMAGE} >/dev/null 2>&1 || docker import `
-        + `--change 'USER coder' --change 'WORKDIR /home/coder' --change 'ENV HOME=/home/coder' --change 'EXPOSE 8080' `
-        + `--change 'ENTRYPOINT ["/usr/bin/dumb-init", "/usr/bin/code-server", "--bind-addr", "0.0.0.0:8080", "."]' `
-        + `${imageTar} ${LAB_IMAGE} >/dev/null`);
+      await lab.exec(
+        `docker image inspect ${LAB_IMAGE} >/dev/null 2>&1 || docker import ` +
+          `--change 'USER coder' --change 'WORKDIR /home/coder' --change 'ENV HOME=/home/coder' --change 'EXPOSE 8080' ` +
+          `--change 'ENTRYPOINT ["/usr/bin/dumb-init", "/usr/bin/code-server", "--bind-addr", "0.0.0.0:8080", "."]' ` +
+          `${imageTar} ${LAB_IMAGE} >/dev/null`,
+      );
       await mkdir(join(dir, 'sshd'), { mode: 0o700 });
       await lab.newHostKey();
       await writeFile(join(dir, 'sshd/sshd_config'), sshdConfig(dir, host));
@@ -153,7 +199,11 @@ export class Lab {
 
   /** Runs a shell command as root on the fake host (not over SSH): for setting up and for checking. */
   async exec(command: string): Promise<string> {
-    const { stdout } = await run('nsenter', ['--target', String(this.anchorPid), '--mount', '--net', '--', 'bash', '-c', command], { maxBuffer: 64 << 20 });
+    const { stdout } = await run(
+      'nsenter',
+      ['--target', String(this.anchorPid), '--mount', '--net', '--', 'bash', '-c', command],
+      { maxBuffer: 64 << 20 },
+    );
     return stdout;
   }
 
@@ -161,7 +211,10 @@ export class Lab {
   async useAws(endpoint: string): Promise<void> {
     await mkdir(join(this.dir, 'bin'), { recursive: true });
     const path = join(this.dir, 'bin/aws');
-    await writeFile(path, `#!/bin/sh\nexport AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_EC2_METADATA_DISABLED=true\nexec /usr/bin/aws --endpoint-url '${endpoint}' "$@"\n`);
+    await writeFile(
+      path,
+      `#!/bin/sh\nexport AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_EC2_METADATA_DISABLED=true\nexec /usr/bin/aws --endpoint-url '${endpoint}' "$@"\n`,
+    );
     await chmod(path, 0o755);
   }
 
@@ -182,7 +235,8 @@ export class Lab {
 
   /** Presents the volume's loop device as the EBS volume's NVMe name, as udev does on a Nitro instance. */
   async attachVolume(volumeId: string): Promise<void> {
-    if (!this.disks.has(volumeId)) this.disks.set(volumeId, { loop: this.loopDevice, file: join(this.dir, 'data-volume.img') });
+    if (!this.disks.has(volumeId))
+      this.disks.set(volumeId, { loop: this.loopDevice, file: join(this.dir, 'data-volume.img') });
     await this.exec(`ln -sfn ../../${this.disks.get(volumeId)!.loop.replace('/dev/', '')} ${byIdName(volumeId)}`);
   }
 
@@ -210,15 +264,23 @@ export class Lab {
     await own(this.dir, 'loop', loop);
     this.disks.set(volumeId, { loop, file });
     // The host's /dev is its own tmpfs: the new loop device's node is made there.
-    const [major, minor] = (await run('stat', ['-c', '%t %T', loop])).stdout.trim().split(' ').map((h) => parseInt(h, 16));
+    const [major, minor] = (await run('stat', ['-c', '%t %T', loop])).stdout
+      .trim()
+      .split(' ')
+      .map((h) => parseInt(h, 16));
     await this.exec(`[ -b ${loop} ] || mknod ${loop} b ${major} ${minor}`);
   }
 
   /** A loop device made here (any namespace's free one), with its node in the host's private /dev. */
   private async loopOf(file: string, o: { readOnly?: boolean } = {}): Promise<string> {
-    const loop = (await run('losetup', ['--find', '--show', ...(o.readOnly ? ['--read-only'] : []), file])).stdout.trim();
+    const loop = (
+      await run('losetup', ['--find', '--show', ...(o.readOnly ? ['--read-only'] : []), file])
+    ).stdout.trim();
     await own(this.dir, 'loop', loop);
-    const [major, minor] = (await run('stat', ['-c', '%t %T', loop])).stdout.trim().split(' ').map((h) => parseInt(h, 16));
+    const [major, minor] = (await run('stat', ['-c', '%t %T', loop])).stdout
+      .trim()
+      .split(' ')
+      .map((h) => parseInt(h, 16));
     await this.exec(`[ -b ${loop} ] || mknod ${loop} b ${major} ${minor}`);
     return loop;
   }
@@ -239,7 +301,15 @@ export class Lab {
     const stat = (await run('debugfs', ['-R', 'stat /disk', image])).stdout;
     const block = Number(/\(ETB0\):(\d+)/.exec(stat)?.[1]);
     if (!block) throw new Error(`host lab: the unreadable disk's file has no extent block:\n${stat}`);
-    await run('dd', ['if=/dev/urandom', `of=${image}`, 'bs=1', `seek=${block * 1024 + 100}`, 'count=16', 'conv=notrunc', 'status=none']);
+    await run('dd', [
+      'if=/dev/urandom',
+      `of=${image}`,
+      'bs=1',
+      `seek=${block * 1024 + 100}`,
+      'count=16',
+      'conv=notrunc',
+      'status=none',
+    ]);
     // Read-only below the ext4 too: ext4 records a checksum error in its superblock when its device is writable.
     const outer = await this.loopOf(image, { readOnly: true });
     await this.exec(`mkdir -p /srv/unreadable && mount -o ro ${outer} /srv/unreadable`);
@@ -273,8 +343,23 @@ export class Lab {
   }
 
   async startSshd(): Promise<void> {
-    const child = spawn('nsenter', ['--target', String(this.anchorPid), '--mount', '--net', '--',
-      '/usr/sbin/sshd', '-D', '-f', join(this.dir, 'sshd/sshd_config'), '-E', join(this.dir, 'sshd.log')], { detached: true, stdio: 'ignore' });
+    const child = spawn(
+      'nsenter',
+      [
+        '--target',
+        String(this.anchorPid),
+        '--mount',
+        '--net',
+        '--',
+        '/usr/sbin/sshd',
+        '-D',
+        '-f',
+        join(this.dir, 'sshd/sshd_config'),
+        '-E',
+        join(this.dir, 'sshd.log'),
+      ],
+      { detached: true, stdio: 'ignore' },
+    );
     child.unref();
     this.sshdPid = child.pid;
     await until(`sshd on ${this.host}:22`, 15_000, () => tcpOpen(this.host, this.sshPort));
@@ -336,16 +421,28 @@ export async function writeOwner(dir: string, o: Pick<Owner, 'netns' | 'veth'>, 
   await writeFile(join(dir, 'owner'), `pid ${pid} ${startTimeOf(pid)}\nnetns ${o.netns}\nveth ${o.veth}\n`);
 }
 
-export const own = (dir: string, kind: 'loop' | 'dir', value: string) => appendFile(join(dir, 'owner'), `${kind} ${value}\n`);
+export const own = (dir: string, kind: 'loop' | 'dir', value: string) =>
+  appendFile(join(dir, 'owner'), `${kind} ${value}\n`);
 
 export async function readOwner(dir: string): Promise<Owner> {
-  const lines = (await readFile(join(dir, 'owner'), 'utf8')).split('\n').filter(Boolean).map((l) => l.split(' '));
+  const lines = (await readFile(join(dir, 'owner'), 'utf8'))
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.split(' '));
   const first = (kind: string) => lines.find(([k]) => k === kind)?.slice(1) ?? [];
   const all = (kind: string) => lines.filter(([k]) => k === kind).map(([, v]) => v!);
   const [pid, started] = first('pid');
   // An owner file of another form (an older lab's) names no run that can be checked: it is left alone.
   if (!pid || !started) throw new Error(`host lab: ${join(dir, 'owner')} names no run`);
-  return { dir, pid: Number(pid), started: started!, netns: first('netns')[0]!, veth: first('veth')[0]!, loops: all('loop'), dirs: all('dir') };
+  return {
+    dir,
+    pid: Number(pid),
+    started: started!,
+    netns: first('netns')[0]!,
+    veth: first('veth')[0]!,
+    loops: all('loop'),
+    dirs: all('dir'),
+  };
 }
 
 /**
@@ -358,15 +455,31 @@ export async function tearDown(o: Owner): Promise<void> {
   const quiet = (p: Promise<unknown>) => p.catch(() => undefined);
   const anchorPid = Number(await readFile(join(o.dir, 'anchor.pid'), 'utf8').catch(() => NaN));
   if (anchorPid && startTimeOf(anchorPid) !== undefined) {
-    await quiet(run('nsenter', ['--target', String(anchorPid), '--mount', '--net', '--', 'bash', '-c',
-      'ids=$(docker ps -aq); [ -z "$ids" ] || docker rm -f $ids >/dev/null; kill "$(cat /run/docker.pid)"; '
-      + 'for i in $(seq 50); do [ -e /run/docker.pid ] || break; sleep 0.2; done']));
+    await quiet(
+      run('nsenter', [
+        '--target',
+        String(anchorPid),
+        '--mount',
+        '--net',
+        '--',
+        'bash',
+        '-c',
+        'ids=$(docker ps -aq); [ -z "$ids" ] || docker rm -f $ids >/dev/null; kill "$(cat /run/docker.pid)"; ' +
+          'for i in $(seq 50); do [ -e /run/docker.pid ] || break; sleep 0.2; done',
+      ]),
+    );
   }
   // Whatever still runs in the lab's network namespace is the lab's.
-  const netnsPids = async () => (await run('ip', ['netns', 'pids', o.netns]).catch(() => ({ stdout: '' }))).stdout.split(/\s+/).filter(Boolean);
-  for (const pid of [...await netnsPids(), ...(anchorPid ? [String(anchorPid)] : [])]) killTree(Number(pid));
-  await quiet(until('the lab\'s processes to exit', 10_000, async () => (await netnsPids()).length === 0
-    && !(anchorPid && startTimeOf(anchorPid) !== undefined)));
+  const netnsPids = async () =>
+    (await run('ip', ['netns', 'pids', o.netns]).catch(() => ({ stdout: '' }))).stdout.split(/\s+/).filter(Boolean);
+  for (const pid of [...(await netnsPids()), ...(anchorPid ? [String(anchorPid)] : [])]) killTree(Number(pid));
+  await quiet(
+    until(
+      "the lab's processes to exit",
+      10_000,
+      async () => (await netnsPids()).length === 0 && !(anchorPid && startTimeOf(anchorPid) !== undefined),
+    ),
+  );
   for (const loop of new Set(o.loops)) await quiet(run('losetup', ['-d', loop]));
   await quiet(run('ip', ['link', 'del', `${o.veth}a`]));
   await quiet(run('ip', ['netns', 'del', o.netns]));

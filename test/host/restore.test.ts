@@ -26,7 +26,10 @@ async function restoreSteps(): Promise<string[]> {
   const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
   const block = /<!-- restore-steps[^>]*-->\s*```sh\n([\s\S]*?)```/.exec(readme)?.[1];
   if (!block) throw new Error('README.md has no restore-steps block');
-  return block.split('\n').map((l) => l.replace(/\s+#\s.*$/, '').trim()).filter((l) => l && !l.startsWith('#'));
+  return block
+    .split('\n')
+    .map((l) => l.replace(/\s+#\s.*$/, '').trim())
+    .filter((l) => l && !l.startsWith('#'));
 }
 
 describeOnHost('restoring the data volume from a snapshot, as the README says', () => {
@@ -35,7 +38,8 @@ describeOnHost('restoring the data volume from a snapshot, as the README says', 
   let instanceId: string;
   const workspace = '/mnt/ebs-data/alice/home/workspace';
   const inContainer = (command: string) => world.lab.exec(`docker exec code-server-alice sh -c '${command}'`);
-  const fstabLines = async () => (await world.lab.exec('cat /etc/fstab')).split('\n').filter((l) => l.includes('/mnt/ebs-data'));
+  const fstabLines = async () =>
+    (await world.lab.exec('cat /etc/fstab')).split('\n').filter((l) => l.includes('/mnt/ebs-data'));
   const uuidOf = async (device: string) => (await world.lab.exec(`blkid -p -o value -s UUID ${device}`)).trim();
 
   /** `devenv up …` while the lab's disks follow what devenv attaches and detaches. */
@@ -59,7 +63,10 @@ describeOnHost('restoring the data volume from a snapshot, as the README says', 
       if (!command) throw new Error(`README restore line not understood: ${line}`);
       vars[assignment[1]!] = (await run('bash', ['-c', command], { env })).stdout.trim();
     } else if (line.startsWith('devenv ')) {
-      const args = line.slice('devenv '.length).replace(/\$([A-Z_]+)/g, (_, name: string) => vars[name] ?? '').split(/\s+/);
+      const args = line
+        .slice('devenv '.length)
+        .replace(/\$([A-Z_]+)/g, (_, name: string) => vars[name] ?? '')
+        .split(/\s+/);
       const r = await upFollowingVolumes([...args, ...NO_TEST_PHASE]);
       expect(r.code, `${line}: ${describeResult(r)}`).toBe(0);
     } else {
@@ -77,7 +84,9 @@ describeOnHost('restoring the data volume from a snapshot, as the README says', 
   });
 
   it('brings back a file changed and a file deleted since the snapshot; the old volume is kept with them', async () => {
-    await inContainer(`echo "draft one" > ${'/home/coder/workspace'}/notes.txt && echo "the plan" > /home/coder/workspace/plan.txt`);
+    await inContainer(
+      `echo "draft one" > ${'/home/coder/workspace'}/notes.txt && echo "the plan" > /home/coder/workspace/plan.txt`,
+    );
     const oldVolume = (await ws.state()).resources['volume/data'].id;
     const uuid = await uuidOf(world.lab.deviceOf(oldVolume)!);
     // AWS Backup's daily job, as far as the restore is concerned: a completed snapshot of the data volume.
@@ -104,19 +113,32 @@ describeOnHost('restoring the data volume from a snapshot, as the README says', 
 
     // The replaced volume: detached, kept, and still holding what was there before the restore.
     const old = (await ec2.send(new DescribeVolumesCommand({ VolumeIds: [oldVolume] }))).Volumes![0]!;
-    expect([old.State, old.Tags?.find((t) => t.Key === 'devenv:resource')?.Value]).toEqual(['available', 'volume/data-previous']);
+    expect([old.State, old.Tags?.find((t) => t.Key === 'devenv:resource')?.Value]).toEqual([
+      'available',
+      'volume/data-previous',
+    ]);
     const oldDevice = world.lab.deviceOf(oldVolume)!;
     expect(await world.lab.exec(`findmnt -n -S ${oldDevice} || echo "not mounted"`)).toBe('not mounted\n');
-    expect(await world.lab.exec(`mkdir -p /tmp/old && mount -o ro ${oldDevice} /tmp/old && cat /tmp/old/alice/home/workspace/notes.txt; umount /tmp/old`)).toBe('broken\n');
+    expect(
+      await world.lab.exec(
+        `mkdir -p /tmp/old && mount -o ro ${oldDevice} /tmp/old && cat /tmp/old/alice/home/workspace/notes.txt; umount /tmp/old`,
+      ),
+    ).toBe('broken\n');
   }, 600_000);
 
   it('swaps in a volume with another filesystem too: fstab gets its UUID, the containers run on it', async () => {
     const { ec2 } = await world.moto.clients();
-    const other = (await ec2.send(new CreateVolumeCommand({ AvailabilityZone: `${REGION}a`, Size: 1, VolumeType: 'gp3', Encrypted: true }))).VolumeId!;
+    const other = (
+      await ec2.send(
+        new CreateVolumeCommand({ AvailabilityZone: `${REGION}a`, Size: 1, VolumeType: 'gp3', Encrypted: true }),
+      )
+    ).VolumeId!;
     await world.lab.createVolume(other, { sizeGiB: 1 });
     const device = world.lab.deviceOf(other)!;
-    await world.lab.exec(`mkfs.ext4 -q ${device} && mkdir -p /tmp/new && mount ${device} /tmp/new && mkdir -p /tmp/new/alice/workspace `
-      + '&& echo "from elsewhere" > /tmp/new/alice/workspace/notes.txt && chown -R 1000:1000 /tmp/new/alice && umount /tmp/new');
+    await world.lab.exec(
+      `mkfs.ext4 -q ${device} && mkdir -p /tmp/new && mount ${device} /tmp/new && mkdir -p /tmp/new/alice/workspace ` +
+        '&& echo "from elsewhere" > /tmp/new/alice/workspace/notes.txt && chown -R 1000:1000 /tmp/new/alice && umount /tmp/new',
+    );
     const uuid = await uuidOf(device);
 
     const r = await upFollowingVolumes(['up', '--adopt-data-volume', other, ...NO_TEST_PHASE]);
@@ -124,6 +146,9 @@ describeOnHost('restoring the data volume from a snapshot, as the README says', 
 
     expect(await fstabLines()).toEqual([`UUID=${uuid} /mnt/ebs-data ext4 defaults,nofail 0 2`]);
     expect(await inContainer('cat /home/coder/workspace/notes.txt')).toBe('from elsewhere\n');
-    expect((await ws.state()).resources['volume/data-previous'].attrs).toMatchObject({ replacedBy: other, swapped: true });
+    expect((await ws.state()).resources['volume/data-previous'].attrs).toMatchObject({
+      replacedBy: other,
+      swapped: true,
+    });
   }, 600_000);
 });

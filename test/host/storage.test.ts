@@ -18,8 +18,10 @@ describeOnHost('storage: a volume that may hold data is never formatted; contain
   let mkfsCalls: () => Promise<string[]>;
   const output = (r: CliResult) => r.stdout + r.stderr;
   /** What the host says of a device: blkid's exit and stderr, wipefs's listing, and a checksum of what backs it. */
-  const look = (device: string, backing = device) => world.lab.exec(
-    `blkid -p ${device} 2>&1; echo "blkid exit $?"; wipefs --no-act ${device} 2>&1; md5sum < ${backing} | cut -d' ' -f1`);
+  const look = (device: string, backing = device) =>
+    world.lab.exec(
+      `blkid -p ${device} 2>&1; echo "blkid exit $?"; wipefs --no-act ${device} 2>&1; md5sum < ${backing} | cut -d' ' -f1`,
+    );
 
   useWorld(async (started) => {
     world = started;
@@ -43,7 +45,9 @@ describeOnHost('storage: a volume that may hold data is never formatted; contain
     const r = await ws.cli(['phase', 'storage']);
 
     expect(r.code).toBe(1);
-    expect(output(r)).toContain(`cannot tell what ${device} (volume ${volumeId}) holds: reading 1 MiB at byte 0 failed: dd: error reading '${device}': Input/output error. Nothing was written to it.`);
+    expect(output(r)).toContain(
+      `cannot tell what ${device} (volume ${volumeId}) holds: reading 1 MiB at byte 0 failed: dd: error reading '${device}': Input/output error. Nothing was written to it.`,
+    );
     expect(await mkfsCalls()).toEqual([]);
     expect(await look(device, image)).toBe(before);
     expect(await world.lab.exec('findmnt -n /mnt/ebs-data || echo "not mounted"')).toBe('not mounted\n');
@@ -72,7 +76,9 @@ describeOnHost('storage: a volume that may hold data is never formatted; contain
     const r = await ws.cli(['phase', 'containers']);
     expect(r.code).toBe(1);
     const uuid = (await ws.state()).phases.storage.outputs.filesystemUuid;
-    expect(output(r)).toContain(`nothing is mounted at /mnt/ebs-data: the data volume (filesystem ${uuid}) is not mounted; started nothing`);
+    expect(output(r)).toContain(
+      `nothing is mounted at /mnt/ebs-data: the data volume (filesystem ${uuid}) is not mounted; started nothing`,
+    );
     expect(output(r)).toContain('devenv phase storage');
     expect(await world.lab.exec('docker ps -aq')).toBe('');
     expect(await world.lab.exec('find /mnt/ebs-data -mindepth 1')).toBe('');
@@ -81,17 +87,33 @@ describeOnHost('storage: a volume that may hold data is never formatted; contain
     expect((await ws.cli(['phase', 'storage'])).code).toBe(0);
     const again = await ws.cli(['phase', 'containers']);
     expect(again.code, describeResult(again)).toBe(0);
-    expect((await world.lab.exec('docker ps --format "{{.Names}}" | sort')).trim().split('\n')).toEqual(['code-server-alice', 'code-server-bob']);
+    expect((await world.lab.exec('docker ps --format "{{.Names}}" | sort')).trim().split('\n')).toEqual([
+      'code-server-alice',
+      'code-server-bob',
+    ]);
   }, 600_000);
 
   it('a volume restored from a snapshot that looks empty is not formatted, and nothing is written to it', async () => {
     const { ec2 } = await world.moto.clients();
     // A snapshot of a volume that never held anything, and a volume restored from it.
-    const blank = (await ec2.send(new CreateVolumeCommand({ AvailabilityZone: `${REGION}a`, Size: 1, VolumeType: 'gp3', Encrypted: true }))).VolumeId!;
+    const blank = (
+      await ec2.send(
+        new CreateVolumeCommand({ AvailabilityZone: `${REGION}a`, Size: 1, VolumeType: 'gp3', Encrypted: true }),
+      )
+    ).VolumeId!;
     await world.lab.createVolume(blank, { sizeGiB: 1 });
     const snapshotId = (await ec2.send(new CreateSnapshotCommand({ VolumeId: blank }))).SnapshotId!;
     await world.syncVolumes(instanceId);
-    const restored = (await ec2.send(new CreateVolumeCommand({ AvailabilityZone: `${REGION}a`, SnapshotId: snapshotId, VolumeType: 'gp3', Encrypted: true }))).VolumeId!;
+    const restored = (
+      await ec2.send(
+        new CreateVolumeCommand({
+          AvailabilityZone: `${REGION}a`,
+          SnapshotId: snapshotId,
+          VolumeType: 'gp3',
+          Encrypted: true,
+        }),
+      )
+    ).VolumeId!;
     await world.syncVolumes(instanceId);
     const device = world.lab.deviceOf(restored)!;
     const before = await look(device);
@@ -105,7 +127,9 @@ describeOnHost('storage: a volume that may hold data is never formatted; contain
       await stop();
     }
     expect(r.code, describeResult(r)).toBe(1);
-    expect(output(r)).toContain(`${device} (volume ${restored}) looks empty, but devenv does not format it: it was adopted with --adopt-data-volume`);
+    expect(output(r)).toContain(
+      `${device} (volume ${restored}) looks empty, but devenv does not format it: it was adopted with --adopt-data-volume`,
+    );
     expect(output(r)).toContain('Nothing was written to it');
     expect(await mkfsCalls()).toHaveLength(1); // the new volume's, in the test above
     expect(await look(device)).toBe(before);

@@ -24,7 +24,8 @@ interface Leftover {
   residentExit: Promise<NodeJS.Signals | null>;
 }
 
-const exitOf = (child: ChildProcess) => new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+const exitOf = (child: ChildProcess) =>
+  new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
 
 /** What `Lab.start` makes, on a small scale, owned by the run `ownerPid`. */
 async function leftover(ownerPid: number): Promise<Leftover> {
@@ -40,7 +41,9 @@ async function leftover(ownerPid: number): Promise<Leftover> {
   await own(dir, 'loop', (await run('losetup', ['--find', '--show', join(dir, 'data-volume.img')])).stdout.trim());
   await own(dir, 'dir', await mkdtemp(join(LAB_ROOT, 'devenv-edge-')));
   // Started once it says so from inside the namespace.
-  const resident = spawn('ip', ['netns', 'exec', netns, 'sh', '-c', 'echo in; exec sleep 600'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const resident = spawn('ip', ['netns', 'exec', netns, 'sh', '-c', 'echo in; exec sleep 600'], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   const residentExit = exitOf(resident);
   await new Promise((resolve) => resident.stdout!.once('data', resolve));
   return { owner: await readOwner(dir), resident, residentExit };
@@ -55,7 +58,11 @@ async function aRun(): Promise<{ pid: number; kill: () => Promise<unknown> }> {
 }
 
 const netnsList = async () => (await run('ip', ['netns', 'list'])).stdout;
-const linkExists = async (name: string) => run('ip', ['link', 'show', name]).then(() => true, () => false);
+const linkExists = async (name: string) =>
+  run('ip', ['link', 'show', name]).then(
+    () => true,
+    () => false,
+  );
 const loops = async () => (await run('losetup', ['-l', '-n', '-O', 'NAME'])).stdout.split('\n').map((l) => l.trim());
 
 async function present(l: Leftover): Promise<Record<string, boolean>> {
@@ -75,7 +82,7 @@ describe.skipIf(unavailable !== undefined)('the host lab sweeps what a killed ru
     for (const l of made) await tearDown(l.owner);
   });
 
-  it('tears down a killed run\'s namespace, veth, process, loop device and folders, and keeps a running one\'s', async () => {
+  it("tears down a killed run's namespace, veth, process, loop device and folders, and keeps a running one's", async () => {
     const killed = await aRun();
     const dead = await leftover(killed.pid);
     await killed.kill();

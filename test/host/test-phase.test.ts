@@ -19,19 +19,25 @@ const CHECKS = ['container', 'target', 'dns', 'certificate', 'http → https', '
 
 /** The table's rows: developer, check, result. */
 function tableRows(stderr: string): { developer: string; check: string; result: string }[] {
-  return stderr.split('\n')
+  return stderr
+    .split('\n')
     .map((l) => l.match(/^(\S+)\s{2,}(.+?)\s{2,}(ok|FAIL|WARN|skipped)\s{2,}/))
     .filter((m): m is RegExpMatchArray => m !== null)
     .map((m) => ({ developer: m[1]!, check: m[2]!, result: m[3]! }));
 }
 
-const failing = (stderr: string) => tableRows(stderr).filter((r) => r.result !== 'ok').map((r) => `${r.developer} ${r.check} ${r.result}`).sort();
+const failing = (stderr: string) =>
+  tableRows(stderr)
+    .filter((r) => r.result !== 'ok')
+    .map((r) => `${r.developer} ${r.check} ${r.result}`)
+    .sort();
 
 describeOnHost('the test phase through a TLS proxy in front of real containers', () => {
   let world: World;
   let ws: Workspace;
   let edge: EdgeProxy;
-  const devenv = (args: string[]) => world.devenv(ws, [...args, '--resolve', edge.address], { NODE_EXTRA_CA_CERTS: edge.caFile });
+  const devenv = (args: string[]) =>
+    world.devenv(ws, [...args, '--resolve', edge.address], { NODE_EXTRA_CA_CERTS: edge.caFile });
   const rotated = 'Rotated0123456789abcdefXY';
 
   useWorld(async (started) => {
@@ -49,9 +55,13 @@ describeOnHost('the test phase through a TLS proxy in front of real containers',
     const rows = tableRows(r.stderr);
     expect(rows).toContainEqual({ developer: '(host)', check: 'instance status', result: 'ok' });
     for (const d of developers) {
-      expect(rows.filter((row) => row.developer === d).map((row) => `${row.check} ${row.result}`)).toEqual(CHECKS.map((c) => `${c} ok`));
+      expect(rows.filter((row) => row.developer === d).map((row) => `${row.check} ${row.result}`)).toEqual(
+        CHECKS.map((c) => `${c} ok`),
+      );
     }
-    expect(r.stderr).toMatch(/dev1\s+certificate\s+ok\s+valid for dev1\.dev\.example\.com until \d{4}-\d\d-\d\d \(issued by devenv host lab test CA\)/);
+    expect(r.stderr).toMatch(
+      /dev1\s+certificate\s+ok\s+valid for dev1\.dev\.example\.com until \d{4}-\d\d-\d\d \(issued by devenv host lab test CA\)/,
+    );
     expect(r.stderr).toMatch(/dev1\s+dns\s+ok\s+dev1\.dev\.example\.com aliases .*\(public DNS not asked: --resolve /);
   }, 600_000);
 
@@ -67,31 +77,61 @@ describeOnHost('the test phase through a TLS proxy in front of real containers',
     const { elbv2, route53, secrets } = await world.moto.clients();
     const state = await ws.state();
     // dev2: a password changed in Secrets Manager that the container does not have yet.
-    await secrets.send(new PutSecretValueCommand({ SecretId: `${state.project}/dev2/password`, SecretString: rotated }));
+    await secrets.send(
+      new PutSecretValueCommand({ SecretId: `${state.project}/dev2/password`, SecretString: rotated }),
+    );
     // dev3: its container stopped.
     await world.lab.exec('docker stop code-server-dev3 >/dev/null');
     // dev5: the host taken out of its target group.
-    await elbv2.send(new DeregisterTargetsCommand({ TargetGroupArn: state.resources['tg/dev5'].id, Targets: [{ Id: state.resources.instance.id, Port: state.allocations.dev5.port }] }));
+    await elbv2.send(
+      new DeregisterTargetsCommand({
+        TargetGroupArn: state.resources['tg/dev5'].id,
+        Targets: [{ Id: state.resources.instance.id, Port: state.allocations.dev5.port }],
+      }),
+    );
     // dev7: its DNS record deleted.
     const records = await route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: ws.zoneId }));
     const dev7 = records.ResourceRecordSets!.find((rr) => rr.Name === 'dev7.dev.example.com.' && rr.Type === 'A')!;
-    await route53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: ws.zoneId, ChangeBatch: { Changes: [{ Action: 'DELETE', ResourceRecordSet: dev7 }] } }));
+    await route53.send(
+      new ChangeResourceRecordSetsCommand({
+        HostedZoneId: ws.zoneId,
+        ChangeBatch: { Changes: [{ Action: 'DELETE', ResourceRecordSet: dev7 }] },
+      }),
+    );
 
     const broken = await devenv(['phase', 'test']);
     expect(broken.code).toBe(1);
-    expect(failing(broken.stderr)).toEqual([
-      'dev2 login FAIL', 'dev2 websocket SKIPPED',
-      'dev3 container FAIL', 'dev3 login SKIPPED', 'dev3 login page FAIL', 'dev3 websocket SKIPPED',
-      'dev5 target FAIL',
-      'dev7 dns FAIL',
-    ].map((l) => l.replace('SKIPPED', 'skipped')).sort());
+    expect(failing(broken.stderr)).toEqual(
+      [
+        'dev2 login FAIL',
+        'dev2 websocket SKIPPED',
+        'dev3 container FAIL',
+        'dev3 login SKIPPED',
+        'dev3 login page FAIL',
+        'dev3 websocket SKIPPED',
+        'dev5 target FAIL',
+        'dev7 dns FAIL',
+      ]
+        .map((l) => l.replace('SKIPPED', 'skipped'))
+        .sort(),
+    );
     // The error names each failure with what to look at.
     expect(broken.stderr).toMatch(/error: 5 of \d+ checks failed:/);
-    expect(broken.stderr).toMatch(/dev2 login: code-server refused the password from Secrets Manager → the secret dev2's password/);
-    expect(broken.stderr).toMatch(/dev3 container: code-server-dev3 exited.* → `docker logs code-server-dev3` on the host/);
-    expect(broken.stderr).toMatch(/dev3 login page: GET \/ answered 502.* → the load balancer cannot get an answer from the container/);
-    expect(broken.stderr).toMatch(/dev5 target: i-\w+:\d+ is not registered → `devenv up` \(alb phase\) registers the host/);
-    expect(broken.stderr).toMatch(/dev7 dns: no record for dev7\.dev\.example\.com in hosted zone Z\w+ → `devenv up` \(dns phase\) writes it/);
+    expect(broken.stderr).toMatch(
+      /dev2 login: code-server refused the password from Secrets Manager → the secret dev2's password/,
+    );
+    expect(broken.stderr).toMatch(
+      /dev3 container: code-server-dev3 exited.* → `docker logs code-server-dev3` on the host/,
+    );
+    expect(broken.stderr).toMatch(
+      /dev3 login page: GET \/ answered 502.* → the load balancer cannot get an answer from the container/,
+    );
+    expect(broken.stderr).toMatch(
+      /dev5 target: i-\w+:\d+ is not registered → `devenv up` \(alb phase\) registers the host/,
+    );
+    expect(broken.stderr).toMatch(
+      /dev7 dns: no record for dev7\.dev\.example\.com in hosted zone Z\w+ → `devenv up` \(dns phase\) writes it/,
+    );
     expect(broken.stderr).toContain('fix: Look at what each failed check names');
 
     const repaired = await devenv(['up']);

@@ -13,7 +13,16 @@ import { join } from 'node:path';
 import { fingerprintOf } from '../../src/remote/host-key.js';
 import { upgradeStatus } from '../../src/checks/probe.js';
 import { readLocalKey } from '../../src/ssh/keys.js';
-import { childEnv, describeResult, MotoServer, newWorkspace, removeWorkspaces, type CliResult, type Workspace, type WorkspaceOptions } from '../integration/moto.js';
+import {
+  childEnv,
+  describeResult,
+  MotoServer,
+  newWorkspace,
+  removeWorkspaces,
+  type CliResult,
+  type Workspace,
+  type WorkspaceOptions,
+} from '../integration/moto.js';
 import { EdgeProxy } from './edge.js';
 import { Lab, LAB_IMAGE, labUnavailable } from './lab.js';
 import { afterAll, beforeAll, describe } from 'vitest';
@@ -85,7 +94,12 @@ export class World {
         c.ssh.hostKeyFingerprint = fingerprint;
         c.containers.image = LAB_IMAGE;
         // Small limits: several code-servers share this machine's 2 cores with other tests.
-        Object.assign(c.containers, { cpuLimit: 1, cpuReservation: 0.1, memoryLimitMiB: 1024, memoryReservationMiB: 256 });
+        Object.assign(c.containers, {
+          cpuLimit: 1,
+          cpuReservation: 0.1,
+          memoryLimitMiB: 1024,
+          memoryReservationMiB: 256,
+        });
         c.instance.type = 't3.large';
         o.patch?.(c);
       },
@@ -113,13 +127,17 @@ export class World {
     const { ec2 } = await this.moto.clients();
     const snapshots = (await ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'] }))).Snapshots ?? [];
     for (const s of snapshots) {
-      if (!this.lab.hasSnapshot(s.SnapshotId!) && this.lab.hasVolume(s.VolumeId!)) await this.lab.snapshotVolume(s.VolumeId!, s.SnapshotId!);
+      if (!this.lab.hasSnapshot(s.SnapshotId!) && this.lab.hasVolume(s.VolumeId!))
+        await this.lab.snapshotVolume(s.VolumeId!, s.SnapshotId!);
     }
     for (const v of (await ec2.send(new DescribeVolumesCommand({}))).Volumes ?? []) {
       const id = v.VolumeId!;
-      if (!this.lab.hasVolume(id) && v.SnapshotId && this.lab.hasSnapshot(v.SnapshotId)) await this.lab.createVolume(id, { snapshotId: v.SnapshotId });
+      if (!this.lab.hasVolume(id) && v.SnapshotId && this.lab.hasSnapshot(v.SnapshotId))
+        await this.lab.createVolume(id, { snapshotId: v.SnapshotId });
       if (!this.lab.hasVolume(id)) continue;
-      const attached = v.Attachments?.some((a) => a.InstanceId === instanceId && ['attaching', 'attached'].includes(a.State ?? ''));
+      const attached = v.Attachments?.some(
+        (a) => a.InstanceId === instanceId && ['attaching', 'attached'].includes(a.State ?? ''),
+      );
       await (attached ? this.lab.attachVolume(id) : this.lab.detachVolume(id));
     }
   }
@@ -158,8 +176,16 @@ export class World {
 
   /** Container ids by name, as the host's Docker sees them. */
   async containerIds(): Promise<Record<string, string>> {
-    const out = await this.lab.exec('ids=$(docker ps -aq); [ -z "$ids" ] || docker inspect --format "{{.Name}} {{.Id}}" $ids');
-    return Object.fromEntries(out.trim().split('\n').filter(Boolean).map((l) => l.replace(/^\//, '').split(' ') as [string, string]));
+    const out = await this.lab.exec(
+      'ids=$(docker ps -aq); [ -z "$ids" ] || docker inspect --format "{{.Name}} {{.Id}}" $ids',
+    );
+    return Object.fromEntries(
+      out
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.replace(/^\//, '').split(' ') as [string, string]),
+    );
   }
 
   /** `POST /login` on a developer's port, as a browser would. */
@@ -177,11 +203,14 @@ export class World {
 
   /** A websocket upgrade to a developer's code-server with this Origin; resolves the HTTP status it answers. */
   websocketStatus(port: number, origin: string, cookie?: string): Promise<number> {
-    return upgradeStatus({ hostname: this.lab.host, httpPort: port }, {
-      scheme: 'http',
-      path: '/?reconnectionToken=devenv-lab&reconnection=false&skipWebSocketFrames=false',
-      headers: { Host: `${this.lab.host}:${port}`, Origin: origin, ...(cookie ? { Cookie: cookie } : {}) },
-    });
+    return upgradeStatus(
+      { hostname: this.lab.host, httpPort: port },
+      {
+        scheme: 'http',
+        path: '/?reconnectionToken=devenv-lab&reconnection=false&skipWebSocketFrames=false',
+        headers: { Host: `${this.lab.host}:${port}`, Origin: origin, ...(cookie ? { Cookie: cookie } : {}) },
+      },
+    );
   }
 
   /**
@@ -190,8 +219,16 @@ export class World {
    */
   async startEdge(ws: Workspace): Promise<EdgeProxy> {
     const [config, state] = [await ws.config(), await ws.state()];
-    const routes = Object.entries(state.allocations as Record<string, { port: number }>).map(([name, a]) => ({ hostname: `${name}.${config.baseDomain}`, port: a.port }));
-    this.edge = await EdgeProxy.start({ netns: this.lab.netns, address: this.lab.host, baseDomain: config.baseDomain, routes });
+    const routes = Object.entries(state.allocations as Record<string, { port: number }>).map(([name, a]) => ({
+      hostname: `${name}.${config.baseDomain}`,
+      port: a.port,
+    }));
+    this.edge = await EdgeProxy.start({
+      netns: this.lab.netns,
+      address: this.lab.host,
+      baseDomain: config.baseDomain,
+      routes,
+    });
     await this.lab.owns(this.edge.dir);
     return this.edge;
   }
@@ -204,7 +241,9 @@ export class World {
     const started = performance.now();
     return new Promise((resolve, reject) => {
       const child = spawn(process.execPath, [BIN, ...args, '--config', ws.configPath, '--state', ws.statePath], {
-        cwd: ws.dir, env: { ...childEnv(ws.endpoint), ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+        cwd: ws.dir,
+        env: { ...childEnv(ws.endpoint), ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stdout = '';
       let stderr = '';

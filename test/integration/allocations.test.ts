@@ -31,28 +31,41 @@ async function offlineAllocations(ws: Workspace): Promise<{ developers: Allocati
 }
 
 describeMoto('ports and priorities', (moto) => {
-  it('are not given away while a removed developer\'s secrets are kept, and survive a lost state file', async () => {
+  it("are not given away while a removed developer's secrets are kept, and survive a lost state file", async () => {
     const ws = await newWorkspace(moto.server, { developers: ['alice', 'bob', 'carol'] });
     expectConverged(await ws.cli(['up']));
     const first = await statusAllocations(ws);
-    expect(first).toEqual({ alice: { port: 8443, priority: 1 }, bob: { port: 8444, priority: 2 }, carol: { port: 8445, priority: 3 } });
+    expect(first).toEqual({
+      alice: { port: 8443, priority: 1 },
+      bob: { port: 8444, priority: 2 },
+      carol: { port: 8445, priority: 3 },
+    });
 
     // bob leaves (his secret goes into its recovery window), dave joins.
     await ws.editConfig((c) => (c.developers = ['alice', 'carol', 'dave']));
     const planned = await offlineAllocations(ws);
     expectConverged(await ws.cli(['up', '--yes']), 'up without bob, with dave');
     const second = await statusAllocations(ws);
-    expect(second, 'dave took bob\'s port or priority while bob\'s secret is kept').toEqual({
-      alice: first.alice, carol: first.carol, dave: { port: 8446, priority: 4 },
+    expect(second, "dave took bob's port or priority while bob's secret is kept").toEqual({
+      alice: first.alice,
+      carol: first.carol,
+      dave: { port: 8446, priority: 4 },
     });
     expect(planned.developers, 'plan --offline before up showed other ports than up gave').toEqual(second);
-    expect(await offlineAllocations(ws), 'plan --offline and status disagree').toEqual({ developers: second, reserved: { bob: first.bob } });
+    expect(await offlineAllocations(ws), 'plan --offline and status disagree').toEqual({
+      developers: second,
+      reserved: { bob: first.bob },
+    });
 
     // The state file is lost: every allocation comes back from the secrets' tags, bob's held one too.
     await unlink(ws.statePath);
-    expect((await offlineAllocations(ws)).developers, 'plan --offline without a state numbers from the config').toEqual({
-      alice: first.alice, carol: { port: 8444, priority: 2 }, dave: { port: 8445, priority: 3 },
-    });
+    expect((await offlineAllocations(ws)).developers, 'plan --offline without a state numbers from the config').toEqual(
+      {
+        alice: first.alice,
+        carol: { port: 8444, priority: 2 },
+        dave: { port: 8445, priority: 3 },
+      },
+    );
     const plan = await ws.cli(['plan', '--json']);
     expect(plan.code, describeResult(plan)).toBe(0);
     expectNoMutatingCalls(plan, 'plan');
@@ -78,7 +91,10 @@ describeMoto('ports and priorities', (moto) => {
     expectConverged(await ws.cli(['up', '--yes']), 'up without bob');
     await unlink(ws.statePath);
 
-    expect(await statusAllocations(ws), 'status renumbered carol').toEqual({ alice: { port: 8443, priority: 1 }, carol: { port: 8445, priority: 3 } });
+    expect(await statusAllocations(ws), 'status renumbered carol').toEqual({
+      alice: { port: 8443, priority: 1 },
+      carol: { port: 8445, priority: 3 },
+    });
     const plan = await ws.cli(['plan']);
     expect(plan.code, describeResult(plan)).toBe(0);
     expect(plan.stdout, 'plan wants to retag secrets: it renumbered someone').not.toMatch(/tag port/);

@@ -29,7 +29,11 @@ async function deadPid(): Promise<number> {
   return child.pid!;
 }
 
-const exists = (path: string) => stat(path).then(() => true, () => false);
+const exists = (path: string) =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
 
 describeMoto('bad input, bad state, locks', (moto) => {
   const fresh = (developers = ['alice']) => newWorkspace(moto.server, { developers });
@@ -41,15 +45,27 @@ describeMoto('bad input, bad state, locks', (moto) => {
   }
 
   it.each([
-    ['a value of the wrong type', (c: Record<string, any>) => (c.instance.rootVolumeGiB = 'fifty'), /instance\.rootVolumeGiB/],
+    [
+      'a value of the wrong type',
+      (c: Record<string, any>) => (c.instance.rootVolumeGiB = 'fifty'),
+      /instance\.rootVolumeGiB/,
+    ],
     ['an unknown key', (c: Record<string, any>) => (c.developer = ['alice']), /unknown key "developer"/],
-    ['a developer name that is not a DNS label', (c: Record<string, any>) => (c.developers = ['alice', 'Bob_Smith']), /developers\[1\]/],
+    [
+      'a developer name that is not a DNS label',
+      (c: Record<string, any>) => (c.developers = ['alice', 'Bob_Smith']),
+      /developers\[1\]/,
+    ],
     ['SSH open to the world', (c: Record<string, any>) => (c.ssh.adminCidr = '0.0.0.0/0'), /ssh\.adminCidr/],
-    ['a wrong type, an unknown key and two rules across keys broken at once', (c: Record<string, any>) => {
-      Object.assign(c, { colour: 'blue', tags: { ...c.tags, Project: 'other' } });
-      c.instance.rootVolumeGiB = 'fifty';
-      c.containers = { ...c.containers, networkPool: c.network?.vpcCidr ?? '10.0.0.0/16' };
-    }, /(?=[\s\S]*instance\.rootVolumeGiB: "fifty")(?=[\s\S]*unknown key "colour")(?=[\s\S]*containers\.networkPool: "[^"]+" overlaps network\.vpcCidr)(?=[\s\S]*tags\.Project: devenv sets)/],
+    [
+      'a wrong type, an unknown key and two rules across keys broken at once',
+      (c: Record<string, any>) => {
+        Object.assign(c, { colour: 'blue', tags: { ...c.tags, Project: 'other' } });
+        c.instance.rootVolumeGiB = 'fifty';
+        c.containers = { ...c.containers, networkPool: c.network?.vpcCidr ?? '10.0.0.0/16' };
+      },
+      /(?=[\s\S]*instance\.rootVolumeGiB: "fifty")(?=[\s\S]*unknown key "colour")(?=[\s\S]*containers\.networkPool: "[^"]+" overlaps network\.vpcCidr)(?=[\s\S]*tags\.Project: devenv sets)/,
+    ],
   ])('a config with %s: exit 2, the message names the key, no AWS call', async (_what, change, key) => {
     const ws = await fresh();
     await ws.editConfig(change);
@@ -77,7 +93,9 @@ describeMoto('bad input, bad state, locks', (moto) => {
     await chmod(ws.keyPath, 0o644);
     const r = await ws.cli(['up']);
     expect(r.code, describeResult(r)).toBe(2);
-    expect(r.stderr).toContain("can be read by its group and everyone (mode 0644): ssh refuses a key that is not private");
+    expect(r.stderr).toContain(
+      'can be read by its group and everyone (mode 0644): ssh refuses a key that is not private',
+    );
     expect(r.stderr).toContain(`chmod 600 ${ws.keyPath}`);
     expectNoMutatingCalls(r, 'up with a key others can read');
   });
@@ -118,7 +136,9 @@ describeMoto('bad input, bad state, locks', (moto) => {
       expect(r.stderr).toMatch(/not valid JSON|truncated/);
       expectNoAwsCalls(r);
     }
-    expect(await readFile(ws.statePath, 'utf8'), 'the truncated state was overwritten (a silent reset)').toBe(truncated);
+    expect(await readFile(ws.statePath, 'utf8'), 'the truncated state was overwritten (a silent reset)').toBe(
+      truncated,
+    );
   });
 
   it('a state file that is JSON but not a devenv state: exit 2, names the file, no AWS call', async () => {
@@ -204,7 +224,10 @@ describeMoto('bad input, bad state, locks', (moto) => {
 
   it('a lock from another host: exit 3 naming that host, no AWS call', async () => {
     const ws = await fresh();
-    await writeFile(`${ws.statePath}.lock`, JSON.stringify({ pid: 1, host: 'build-box-7', startedAt: new Date().toISOString(), command: 'up' }));
+    await writeFile(
+      `${ws.statePath}.lock`,
+      JSON.stringify({ pid: 1, host: 'build-box-7', startedAt: new Date().toISOString(), command: 'up' }),
+    );
     const r = await ws.cli(['up']);
     expect(r.code).toBe(3);
     expect(r.stderr).toContain('build-box-7');
@@ -215,7 +238,10 @@ describeMoto('bad input, bad state, locks', (moto) => {
   it('a stale lock (its pid is dead) or a half-written one is taken over', async () => {
     const ws = await fresh();
     const pid = await deadPid();
-    await writeFile(`${ws.statePath}.lock`, JSON.stringify({ pid, host: hostname(), startedAt: '2026-01-01T00:00:00Z', command: 'up' }));
+    await writeFile(
+      `${ws.statePath}.lock`,
+      JSON.stringify({ pid, host: hostname(), startedAt: '2026-01-01T00:00:00Z', command: 'up' }),
+    );
     const r = await ws.cli(['up']);
     expectConverged(r, 'up over a stale lock');
     expect(await exists(`${ws.statePath}.lock`), 'the lock was not released').toBe(false);
@@ -237,7 +263,9 @@ describeMoto('bad input, bad state, locks', (moto) => {
 
   it('a state file in a folder that does not exist: exit 2 naming the folder', async () => {
     const ws = await fresh();
-    const r = await ws.cli(['up', '--config', ws.configPath, '--state', `${ws.dir}/no-such-folder/devenv.state.json`], { bare: true });
+    const r = await ws.cli(['up', '--config', ws.configPath, '--state', `${ws.dir}/no-such-folder/devenv.state.json`], {
+      bare: true,
+    });
     expect(r.code, describeResult(r)).toBe(2);
     expect(r.stderr).toContain(`${ws.dir}/no-such-folder: no such folder for the state file`);
     expectNoAwsCalls(r);

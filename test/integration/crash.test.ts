@@ -30,7 +30,9 @@ describeMoto('up crashed after every mutating call, then rerun', (moto) => {
     const injector = crashAfter(3, isMutating);
     // After the injector in the list: its `before` runs only for calls the injector let through.
     const leaked: string[] = [];
-    const probe: CallHook = { before: (call) => void (injector.crashedAfter !== undefined && leaked.push(call.operation)) };
+    const probe: CallHook = {
+      before: (call) => void (injector.crashedAfter !== undefined && leaked.push(call.operation)),
+    };
     const r = await ws.cli(['up'], { hooks: [injector, probe], signals: injector.signals });
     expect(r.code).not.toBe(0);
     expect(injector.crashedAfter).toBeDefined();
@@ -44,7 +46,7 @@ describeMoto('up crashed after every mutating call, then rerun', (moto) => {
     await ws.remove();
   });
 
-  it('for every k: crash after mutating call k, rerun → one clean run\'s resources exactly; a third up changes nothing', async () => {
+  it("for every k: crash after mutating call k, rerun → one clean run's resources exactly; a third up changes nothing", async () => {
     const started = performance.now();
     // The baseline: one clean run, and a converged second one.
     const clean = await newWorkspace(moto.server, { developers: DEVELOPERS });
@@ -83,9 +85,13 @@ describeMoto('up crashed after every mutating call, then rerun', (moto) => {
       if (inv.tagProblems.length) problems.push(`${label}: ${inv.tagProblems.join('; ')}`);
       const third = await ws.cli(['up']);
       if (third.code !== 0 || third.calls.mutating.length > 0) {
-        problems.push(`${label}: a third up ${third.code === 0 ? `made ${third.calls.mutating.join(', ')}` : `failed: ${describeResult(third)}`}`);
+        problems.push(
+          `${label}: a third up ${third.code === 0 ? `made ${third.calls.mutating.join(', ')}` : `failed: ${describeResult(third)}`}`,
+        );
       }
-      log.push(`${label}: crashed run ${crashed.calls.changed.length} changes, rerun ${rerun.calls.changed.length} (${rerun.calls.refused.length} refused)`);
+      log.push(
+        `${label}: crashed run ${crashed.calls.changed.length} changes, rerun ${rerun.calls.changed.length} (${rerun.calls.refused.length} refused)`,
+      );
       await ws.remove();
     }
     const seconds = (performance.now() - started) / 1000;
@@ -128,7 +134,9 @@ describeMoto('up crashed after every mutating call, then rerun', (moto) => {
       if (diff.length) problems.push(`${label}: after destroying again, AWS holds ${diff.join('; ')}`);
       await ws.remove();
     }
-    console.log(`destroy crashed after every k: ${points.length} crash points, ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    console.log(
+      `destroy crashed after every k: ${points.length} crash points, ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
     expect(problems, problems.join('\n')).toEqual([]);
   }, 1_200_000);
 });

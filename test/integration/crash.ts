@@ -9,7 +9,10 @@ import type { CallHook, CallInfo } from '../../src/aws/clients.js';
 
 /** The error devenv sees; its name matches no AWS error code, so no phase mistakes it for NotFound or AlreadyExists. */
 export class InjectedCrash extends Error {
-  constructor(readonly afterCall: string, readonly k: number) {
+  constructor(
+    readonly afterCall: string,
+    readonly k: number,
+  ) {
     super(`injected crash after mutating call #${k} (${afterCall})`);
     this.name = 'InjectedCrash';
   }
@@ -71,7 +74,12 @@ export function crashAfterCall(operation: string, occurrence: number): CrashInje
       }
     },
     after(call: CallInfo, _ms: number, error?: unknown) {
-      if (error !== undefined || injector.crashedAfter !== undefined || `${call.service}:${call.operation}` !== operation) return;
+      if (
+        error !== undefined ||
+        injector.crashedAfter !== undefined ||
+        `${call.service}:${call.operation}` !== operation
+      )
+        return;
       if (++seen === occurrence) {
         injector.crashedAfter = `${operation} #${occurrence}`;
         injector.signals.emit('SIGINT');

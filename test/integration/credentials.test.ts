@@ -8,7 +8,11 @@
  * restarted with it and the old password stops working is proven on a real host in
  * test/host/credentials.test.ts.
  */
-import { DeleteSecretCommand, ListSecretVersionIdsCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import {
+  DeleteSecretCommand,
+  ListSecretVersionIdsCommand,
+  PutSecretValueCommand,
+} from '@aws-sdk/client-secrets-manager';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
@@ -29,11 +33,17 @@ describeMoto('credentials export and rotate', (moto) => {
   const password = async (developer: string): Promise<string> => {
     const { GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
     const { secrets } = await moto.server.clients();
-    const value = (await secrets.send(new GetSecretValueCommand({ SecretId: `${PROJECT}/${developer}/password` }))).SecretString!;
+    const value = (await secrets.send(new GetSecretValueCommand({ SecretId: `${PROJECT}/${developer}/password` })))
+      .SecretString!;
     seen.add(value);
     return value;
   };
-  const credential = async (developer: string) => ({ developer, url: `https://${developer}.${BASE_DOMAIN}`, username: developer, password: await password(developer) });
+  const credential = async (developer: string) => ({
+    developer,
+    url: `https://${developer}.${BASE_DOMAIN}`,
+    username: developer,
+    password: await password(developer),
+  });
   const expectNoSecretIn = (text: string, what: string) => {
     for (const secret of seen) expect(text.includes(secret), `a password appears in ${what}`).toBe(false);
   };
@@ -61,7 +71,8 @@ describeMoto('credentials export and rotate', (moto) => {
     expect((await readdir(out)).sort()).toEqual(['alice.txt', 'bob.txt', 'carol.txt', 'credentials.csv']);
     for (const name of await readdir(out)) expect(await mode(join(out, name)), name).toBe(0o600);
     const credentials = await Promise.all(DEVELOPERS.map(credential));
-    for (const c of credentials) expect(await readFile(join(out, `${c.developer}.txt`), 'utf8')).toBe(renderCredential(c, 'txt'));
+    for (const c of credentials)
+      expect(await readFile(join(out, `${c.developer}.txt`), 'utf8')).toBe(renderCredential(c, 'txt'));
     expect(await readFile(join(out, 'credentials.csv'), 'utf8')).toBe(renderCsv(credentials));
     expect(r.stderr).toContain(`wrote the logins of 3 developers to ${out}`);
     expect(r.stderr).toContain('aws secretsmanager BatchGetSecretValue'); // --verbose shows the call, not what it returned
@@ -80,7 +91,11 @@ describeMoto('credentials export and rotate', (moto) => {
     expect(warned(none), describeResult(none)).toEqual(DEVELOPERS);
     // As a completed containers phase records it: alice's and bob's containers were started, carol is new.
     const state = await ws.state();
-    state.phases.containers = { status: 'complete', updatedAt: new Date().toISOString(), outputs: { developers: 'alice bob' } };
+    state.phases.containers = {
+      status: 'complete',
+      updatedAt: new Date().toISOString(),
+      outputs: { developers: 'alice bob' },
+    };
     await writeFile(ws.statePath, JSON.stringify(state), { mode: 0o600 });
     const some = await ws.cli(['credentials', 'export', '--out', join(ws.dir, 'warned'), '--force']);
     expectOk(some);
@@ -95,12 +110,16 @@ describeMoto('credentials export and rotate', (moto) => {
     const before = await readFile(join(out, 'alice.txt'), 'utf8');
     await writeFile(join(out, 'bob.txt'), 'my own notes\n', { mode: 0o600 });
     const { secrets } = await moto.server.clients();
-    await secrets.send(new PutSecretValueCommand({ SecretId: `${PROJECT}/alice/password`, SecretString: 'Changed0123456789abcdefGH' }));
+    await secrets.send(
+      new PutSecretValueCommand({ SecretId: `${PROJECT}/alice/password`, SecretString: 'Changed0123456789abcdefGH' }),
+    );
     seen.add('Changed0123456789abcdefGH');
 
     const refused = await ws.cli(['credentials', 'export', '--out', out]);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toContain(`${join(out, 'alice.txt')}, ${join(out, 'bob.txt')}, ${join(out, 'carol.txt')}, ${join(out, 'credentials.csv')} already exist; nothing was written`);
+    expect(refused.stderr).toContain(
+      `${join(out, 'alice.txt')}, ${join(out, 'bob.txt')}, ${join(out, 'carol.txt')}, ${join(out, 'credentials.csv')} already exist; nothing was written`,
+    );
     expect(refused.stderr).toContain('--force');
     expectNoAwsCalls(refused);
     expect(await readFile(join(out, 'alice.txt'), 'utf8')).toBe(before);
@@ -110,7 +129,12 @@ describeMoto('credentials export and rotate', (moto) => {
     expectOk(forced);
     expect(await readFile(join(out, 'alice.txt'), 'utf8')).toBe(renderCredential(await credential('alice'), 'txt'));
     expect(await readFile(join(out, 'bob.txt'), 'utf8')).toBe(renderCredential(await credential('bob'), 'txt'));
-    expect((await readdir(out)).sort(), 'no temp file left behind').toEqual(['alice.txt', 'bob.txt', 'carol.txt', 'credentials.csv']);
+    expect((await readdir(out)).sort(), 'no temp file left behind').toEqual([
+      'alice.txt',
+      'bob.txt',
+      'carol.txt',
+      'credentials.csv',
+    ]);
     for (const name of await readdir(out)) expect(await mode(join(out, name)), name).toBe(0o600);
   });
 
@@ -187,18 +211,25 @@ describeMoto('credentials export and rotate', (moto) => {
     expect(now).not.toBe(old);
     expect(now).toMatch(/^[A-Za-z][A-Za-z0-9]{23}$/);
     const { secrets } = await moto.server.clients();
-    const versions = (await secrets.send(new ListSecretVersionIdsCommand({ SecretId: `${PROJECT}/carol/password` }))).Versions ?? [];
+    const versions =
+      (await secrets.send(new ListSecretVersionIdsCommand({ SecretId: `${PROJECT}/carol/password` }))).Versions ?? [];
     expect(versions).toHaveLength(2);
     // Without a host (the containers phase never ran), the container gets it from the next up.
-    expect(r.stderr).toContain("the containers phase has not started carol's container, so none was restarted: `devenv up` (or `devenv phase containers`) gives it the new password");
+    expect(r.stderr).toContain(
+      "the containers phase has not started carol's container, so none was restarted: `devenv up` (or `devenv phase containers`) gives it the new password",
+    );
     expect(r.stderr).toContain('devenv credentials export --developer carol');
-    expectNoSecretIn(r.stdout + r.stderr, 'rotate\'s output');
+    expectNoSecretIn(r.stdout + r.stderr, "rotate's output");
   });
 
   it('rotate logs in to the host before changing the password: a host it cannot reach changes nothing', async () => {
     // As after an `up` that started the containers: rotate must then restart one, so it needs the host.
     const state = await ws.state();
-    state.phases.containers = { status: 'complete', updatedAt: new Date().toISOString(), outputs: { developers: DEVELOPERS.join(' ') } };
+    state.phases.containers = {
+      status: 'complete',
+      updatedAt: new Date().toISOString(),
+      outputs: { developers: DEVELOPERS.join(' ') },
+    };
     await writeFile(ws.statePath, JSON.stringify(state));
     const before = await password('alice');
     const r = await ws.cli(['credentials', 'rotate', 'alice']);
@@ -220,7 +251,9 @@ describeMoto('credentials export and rotate', (moto) => {
     expect(r.stderr).toContain(`dave has no password secret ${PROJECT}/dave/password`);
     expect(r.stderr).toContain(`bob's password secret ${PROJECT}/bob/password is scheduled for deletion`);
     expect(r.stderr).toContain('nothing was written');
-    expect(r.stderr).toContain('fix: Run `devenv up`: it creates a missing password secret and restores one scheduled for deletion.');
+    expect(r.stderr).toContain(
+      'fix: Run `devenv up`: it creates a missing password secret and restores one scheduled for deletion.',
+    );
     await expect(stat(out)).rejects.toThrow(/ENOENT/);
     const rotate = await ws.cli(['credentials', 'rotate', 'dave']);
     expect(rotate.code).toBe(1);
@@ -228,7 +261,7 @@ describeMoto('credentials export and rotate', (moto) => {
     expect(rotate.calls.mutating).toEqual([]);
   });
 
-  it('no password appears in anything devenv printed in this file but --developer\'s stdout', () => {
+  it("no password appears in anything devenv printed in this file but --developer's stdout", () => {
     const printed = ws.transcript.filter((text) => !printedOnPurpose.has(text));
     expect(printed.length).toBeGreaterThan(20);
     expectNoSecretIn(printed.join('\n'), 'the output');

@@ -14,41 +14,57 @@ import { describeMoto } from './suite.js';
 /** Long enough for vpc, sg, ec2 and alb to run on a busy machine before the certificate is issued. */
 const VALIDATION_WAIT_S = 10;
 
-describeMoto('the certificate wait overlaps the host and the load balancer', (moto) => {
-  it('cert starts with the network; alb builds the load balancer before the certificate is issued; https starts after it', async () => {
-    const ws = await newWorkspace(moto.server, { developers: ['alice', 'bob'] });
-    const log: { call: string; at: number }[] = [];
-    const recorder: CallHook = { after: (c) => log.push({ call: `${c.service}:${c.operation}`, at: Date.now() }) };
-    const r = await ws.cli(['up', '--json'], { hooks: [recorder] });
-    expectConverged(r);
-    const spans = phaseSpans(r.stdout);
-    const { cert, ec2, alb, https, validate } = spans;
-    const said = JSON.stringify(spans);
-    expect(cert?.end !== undefined && ec2?.end !== undefined && alb?.end !== undefined && https?.start !== undefined && validate?.end !== undefined, said).toBe(true);
-    // cert needs only validate: it starts before the host does, and is still waiting when the host starts.
-    expect(cert!.start, said).toBeLessThan(ec2!.start);
-    expect(cert!.end!, said).toBeGreaterThan(ec2!.start);
-    expect(cert!.end! - cert!.start, 'the certificate was issued without waiting').toBeGreaterThanOrEqual(VALIDATION_WAIT_S * 1000);
-    // alb needs no certificate: it runs inside the validation wait; https waits for the certificate.
-    expect(alb!.start, said).toBeLessThan(cert!.end!);
-    expect(https!.start, said).toBeGreaterThanOrEqual(cert!.end!);
-    expect(https!.start, said).toBeGreaterThanOrEqual(alb!.end!);
-    expect(r.stdout).toMatch(/waiting for ACM to validate \*\.dev\.example\.com/);
+describeMoto(
+  'the certificate wait overlaps the host and the load balancer',
+  (moto) => {
+    it('cert starts with the network; alb builds the load balancer before the certificate is issued; https starts after it', async () => {
+      const ws = await newWorkspace(moto.server, { developers: ['alice', 'bob'] });
+      const log: { call: string; at: number }[] = [];
+      const recorder: CallHook = { after: (c) => log.push({ call: `${c.service}:${c.operation}`, at: Date.now() }) };
+      const r = await ws.cli(['up', '--json'], { hooks: [recorder] });
+      expectConverged(r);
+      const spans = phaseSpans(r.stdout);
+      const { cert, ec2, alb, https, validate } = spans;
+      const said = JSON.stringify(spans);
+      expect(
+        cert?.end !== undefined &&
+          ec2?.end !== undefined &&
+          alb?.end !== undefined &&
+          https?.start !== undefined &&
+          validate?.end !== undefined,
+        said,
+      ).toBe(true);
+      // cert needs only validate: it starts before the host does, and is still waiting when the host starts.
+      expect(cert!.start, said).toBeLessThan(ec2!.start);
+      expect(cert!.end!, said).toBeGreaterThan(ec2!.start);
+      expect(cert!.end! - cert!.start, 'the certificate was issued without waiting').toBeGreaterThanOrEqual(
+        VALIDATION_WAIT_S * 1000,
+      );
+      // alb needs no certificate: it runs inside the validation wait; https waits for the certificate.
+      expect(alb!.start, said).toBeLessThan(cert!.end!);
+      expect(https!.start, said).toBeGreaterThanOrEqual(cert!.end!);
+      expect(https!.start, said).toBeGreaterThanOrEqual(alb!.end!);
+      expect(r.stdout).toMatch(/waiting for ACM to validate \*\.dev\.example\.com/);
 
-    // The request log: moto issues the certificate VALIDATION_WAIT_S after RequestCertificate.
-    const at = (call: string) => log.filter((e) => e.call === call).map((e) => e.at);
-    const issued = at('acm:RequestCertificate')[0]! + VALIDATION_WAIT_S * 1000;
-    const calls = log.map((e) => e.call);
-    expect(at('elbv2:CreateLoadBalancer')[0], calls.join(' ')).toBeLessThan(issued);
-    expect(at('elbv2:CreateTargetGroup'), calls.join(' ')).toHaveLength(2);
-    for (const t of [...at('elbv2:CreateTargetGroup'), ...at('elbv2:RegisterTargets')]) expect(t, calls.join(' ')).toBeLessThan(issued);
-    // Two listeners: HTTP first (with the load balancer), HTTPS last, after the certificate is issued, then the rules.
-    const listeners = at('elbv2:CreateListener');
-    expect(listeners).toHaveLength(2);
-    expect(listeners[0], calls.join(' ')).toBeLessThan(issued);
-    expect(listeners[1], calls.join(' ')).toBeGreaterThanOrEqual(issued);
-    const lastCertRead = at('acm:DescribeCertificate').filter((t) => t <= listeners[1]!).at(-1)!;
-    expect(lastCertRead, 'the certificate was read ISSUED before the HTTPS listener').toBeGreaterThanOrEqual(issued);
-    for (const t of at('elbv2:CreateRule')) expect(t).toBeGreaterThan(listeners[1]!);
-  }, 180_000);
-}, { acmValidationWaitSeconds: VALIDATION_WAIT_S });
+      // The request log: moto issues the certificate VALIDATION_WAIT_S after RequestCertificate.
+      const at = (call: string) => log.filter((e) => e.call === call).map((e) => e.at);
+      const issued = at('acm:RequestCertificate')[0]! + VALIDATION_WAIT_S * 1000;
+      const calls = log.map((e) => e.call);
+      expect(at('elbv2:CreateLoadBalancer')[0], calls.join(' ')).toBeLessThan(issued);
+      expect(at('elbv2:CreateTargetGroup'), calls.join(' ')).toHaveLength(2);
+      for (const t of [...at('elbv2:CreateTargetGroup'), ...at('elbv2:RegisterTargets')])
+        expect(t, calls.join(' ')).toBeLessThan(issued);
+      // Two listeners: HTTP first (with the load balancer), HTTPS last, after the certificate is issued, then the rules.
+      const listeners = at('elbv2:CreateListener');
+      expect(listeners).toHaveLength(2);
+      expect(listeners[0], calls.join(' ')).toBeLessThan(issued);
+      expect(listeners[1], calls.join(' ')).toBeGreaterThanOrEqual(issued);
+      const lastCertRead = at('acm:DescribeCertificate')
+        .filter((t) => t <= listeners[1]!)
+        .at(-1)!;
+      expect(lastCertRead, 'the certificate was read ISSUED before the HTTPS listener').toBeGreaterThanOrEqual(issued);
+      for (const t of at('elbv2:CreateRule')) expect(t).toBeGreaterThan(listeners[1]!);
+    }, 180_000);
+  },
+  { acmValidationWaitSeconds: VALIDATION_WAIT_S },
+);

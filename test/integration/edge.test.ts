@@ -38,7 +38,9 @@ describeMoto('the edge: cert, alb and dns', (moto) => {
       'listener/https alb:443 HTTPS ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09 cert default=fixed-response 404',
     ]);
     expect(inv['target group']).toHaveLength(8);
-    expect(inv['target group']).toContain('tg/dev1 itest-tg-dev1 HTTP port=8443 health=/healthz 30/5/2/3 targets=instance:8443');
+    expect(inv['target group']).toContain(
+      'tg/dev1 itest-tg-dev1 HTTP port=8443 health=/healthz 30/5/2/3 targets=instance:8443',
+    );
     expect(inv['listener rule']).toContain('rule/dev8 priority=8 host=dev8.dev.example.com → tg/dev8');
     // One validation CNAME: the wildcard and the apex share it.
     expect(count(inv['dns record'], / CNAME$/)).toBe(1);
@@ -63,21 +65,33 @@ describeMoto('the edge: cert, alb and dns', (moto) => {
     expectConverged(added, 'up with dev9');
     // The record (dns, after alb) and the rule (https, after alb and cert) may come in either order.
     expect(edgeCalls(added.calls.changed).filter((c) => c.startsWith('elbv2:'))).toEqual([
-      'elbv2:CreateTargetGroup', 'elbv2:ModifyTargetGroupAttributes', 'elbv2:RegisterTargets', 'elbv2:CreateRule',
+      'elbv2:CreateTargetGroup',
+      'elbv2:ModifyTargetGroupAttributes',
+      'elbv2:RegisterTargets',
+      'elbv2:CreateRule',
     ]);
-    expect(edgeCalls(added.calls.changed).filter((c) => !c.startsWith('elbv2:'))).toEqual(['route53:ChangeResourceRecordSets']);
+    expect(edgeCalls(added.calls.changed).filter((c) => !c.startsWith('elbv2:'))).toEqual([
+      'route53:ChangeResourceRecordSets',
+    ]);
     const nine = (await ws.inventory()).items;
-    expect(nine['target group']).toContain('tg/dev9 itest-tg-dev9 HTTP port=8451 health=/healthz 30/5/2/3 targets=instance:8451');
+    expect(nine['target group']).toContain(
+      'tg/dev9 itest-tg-dev9 HTTP port=8451 health=/healthz 30/5/2/3 targets=instance:8451',
+    );
     expect(nine['listener rule']).toContain('rule/dev9 priority=9 host=dev9.dev.example.com → tg/dev9');
     expect(nine['dns record']).toContain('dev9.dev.example.com. A alias → alb evaluateHealth=true');
 
     await ws.editConfig((c) => (c.developers = NAMES(9).filter((n) => n !== 'dev3')));
     const removed = await ws.cli(['up', '--yes']);
     expectConverged(removed, 'up without dev3');
-    expect(edgeCalls(removed.calls.changed)).toEqual(['elbv2:DeleteRule', 'elbv2:DeleteTargetGroup', 'route53:ChangeResourceRecordSets']);
+    expect(edgeCalls(removed.calls.changed)).toEqual([
+      'elbv2:DeleteRule',
+      'elbv2:DeleteTargetGroup',
+      'route53:ChangeResourceRecordSets',
+    ]);
     const without = (await ws.inventory()).items;
     const notDev3 = (kind: string) => (nine[kind] ?? []).filter((i) => !/dev3\b/.test(i));
-    for (const kind of ['target group', 'listener rule', 'dns record', 'listener', 'load balancer', 'certificate']) expect(without[kind], kind).toEqual(notDev3(kind));
+    for (const kind of ['target group', 'listener rule', 'dns record', 'listener', 'load balancer', 'certificate'])
+      expect(without[kind], kind).toEqual(notDev3(kind));
     // dev9 kept the port and priority it was given: nobody was renumbered.
     expect(without['listener rule']).toContain('rule/dev9 priority=9 host=dev9.dev.example.com → tg/dev9');
     expectNoMutatingCalls(await ws.cli(['up']), 'a converged up after the removal');
@@ -93,16 +107,32 @@ describeMoto('the edge: cert, alb and dns', (moto) => {
     expect(edgeCalls(r.calls.mutating), 'the edge after a lost state').toEqual([]);
     expectSameInventory((await ws.inventory()).items, before, 'after adopting');
     const state = await ws.state();
-    for (const id of ['cert', 'alb', 'listener/https', 'listener/http', 'tg/bob', 'rule/bob', 'record/bob']) expect(state.resources[id]?.id, id).toBeDefined();
+    for (const id of ['cert', 'alb', 'listener/https', 'listener/http', 'tg/bob', 'rule/bob', 'record/bob'])
+      expect(state.resources[id]?.id, id).toBeDefined();
   }, 120_000);
 
   it('a record devenv did not make is not overwritten without --take-over-dns, and is with it', async () => {
     const ws = await newWorkspace(moto.server, { developers: ['alice', 'bob'] });
     const { ChangeResourceRecordSetsCommand } = await import('@aws-sdk/client-route-53');
     const aws = await moto.server.clients();
-    await aws.route53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: ws.zoneId, ChangeBatch: { Changes: [
-      { Action: 'CREATE', ResourceRecordSet: { Name: 'bob.dev.example.com', Type: 'CNAME', TTL: 60, ResourceRecords: [{ Value: 'old-server.example.net' }] } },
-    ] } }));
+    await aws.route53.send(
+      new ChangeResourceRecordSetsCommand({
+        HostedZoneId: ws.zoneId,
+        ChangeBatch: {
+          Changes: [
+            {
+              Action: 'CREATE',
+              ResourceRecordSet: {
+                Name: 'bob.dev.example.com',
+                Type: 'CNAME',
+                TTL: 60,
+                ResourceRecords: [{ Value: 'old-server.example.net' }],
+              },
+            },
+          ],
+        },
+      }),
+    );
     const refused = await ws.cli(['up']);
     expect(refused.code, describeResult(refused)).toBe(1);
     expect(refused.stderr).toMatch(/bob\.dev\.example\.com \(CNAME old-server\.example\.net\)/);
@@ -112,7 +142,9 @@ describeMoto('the edge: cert, alb and dns', (moto) => {
     expect(kept.filter((r) => r.includes(' A alias'))).toEqual([]);
 
     const plan = await ws.cli(['plan', '--json']);
-    const bob = (JSON.parse(plan.stdout.split('\n')[0]!) as { changes: { logicalId: string; detail?: string }[] }).changes.find((c) => c.logicalId === 'record/bob');
+    const bob = (
+      JSON.parse(plan.stdout.split('\n')[0]!) as { changes: { logicalId: string; detail?: string }[] }
+    ).changes.find((c) => c.logicalId === 'record/bob');
     expect(bob?.detail).toMatch(/not devenv's: CNAME old-server\.example\.net/);
 
     const taken = await ws.cli(['up', '--take-over-dns', '--yes']);
@@ -128,7 +160,8 @@ describeMoto('the edge: cert, alb and dns', (moto) => {
     const d = await ws.cli(['destroy', '--yes']);
     expect(d.code, describeResult(d)).toBe(0);
     const left = (await ws.inventory()).items;
-    for (const kind of ['dns record', 'listener', 'listener rule', 'target group', 'load balancer', 'certificate']) expect(left[kind], kind).toBeUndefined();
+    for (const kind of ['dns record', 'listener', 'listener rule', 'target group', 'load balancer', 'certificate'])
+      expect(left[kind], kind).toBeUndefined();
     const again = await ws.cli(['destroy', '--yes']);
     expect(again.code, describeResult(again)).toBe(0);
     expect(edgeCalls(again.calls.changed)).toEqual([]);

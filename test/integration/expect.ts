@@ -29,12 +29,33 @@ export function expectSameInventory(actual: Inventory, expected: Inventory, what
 
 /** Kinds whose items are the resources themselves (not rules, routes or associations derived from them). */
 const PRIMARY_KINDS = [
-  'vpc', 'subnet', 'internet gateway', 'route table', 'security group', 'instance', 'volume', 'key pair', 'snapshot', 'elastic ip',
-  'iam role', 'instance profile', 'secret', 'load balancer', 'target group', 'certificate', 'log group', 'alarm', 'backup vault', 'backup plan',
+  'vpc',
+  'subnet',
+  'internet gateway',
+  'route table',
+  'security group',
+  'instance',
+  'volume',
+  'key pair',
+  'snapshot',
+  'elastic ip',
+  'iam role',
+  'instance profile',
+  'secret',
+  'load balancer',
+  'target group',
+  'certificate',
+  'log group',
+  'alarm',
+  'backup vault',
+  'backup plan',
 ];
 
 interface OfflinePlan {
-  phases: { phase: string; resources: { logicalId: string; kind: string; name: string; tags: Record<string, string> }[] }[];
+  phases: {
+    phase: string;
+    resources: { logicalId: string; kind: string; name: string; tags: Record<string, string> }[];
+  }[];
 }
 
 /**
@@ -51,14 +72,31 @@ export async function expectMatchesPlan(ws: Workspace, inv: Inventory): Promise<
   const planned = done.flatMap((p) => p.resources.filter((res) => Object.keys(res.tags).length > 0));
   const head = (item: string) => item.split(' ')[0];
   const heads = new Set(Object.values(inv).flat().map(head));
-  const missing = planned.filter((p) => !heads.has(p.logicalId) && !heads.has(p.name) && !Object.values(inv).flat().some((i) => i.includes(`/${p.name}`)));
-  expect(missing.map((p) => `${p.kind} ${p.logicalId} (${p.name})`), 'planned but not in AWS').toEqual([]);
+  const missing = planned.filter(
+    (p) =>
+      !heads.has(p.logicalId) &&
+      !heads.has(p.name) &&
+      !Object.values(inv)
+        .flat()
+        .some((i) => i.includes(`/${p.name}`)),
+  );
+  expect(
+    missing.map((p) => `${p.kind} ${p.logicalId} (${p.name})`),
+    'planned but not in AWS',
+  ).toEqual([]);
   const known = new Set(planned.flatMap((p) => [p.logicalId, p.name]));
   // A root volume is part of its instance (the plan lists it as the instance's rootVolume).
   const isRoot = (i: string) => head(i).startsWith('root-of(') || /attached=\S+:\/dev\/(sda1|xvda)\b/.test(i);
-  const extra = PRIMARY_KINDS.flatMap((kind) => (inv[kind] ?? []).filter((i) => !known.has(head(i)) && !isRoot(i)).map((i) => `${kind}: ${i}`));
+  const extra = PRIMARY_KINDS.flatMap((kind) =>
+    (inv[kind] ?? []).filter((i) => !known.has(head(i)) && !isRoot(i)).map((i) => `${kind}: ${i}`),
+  );
   expect(extra, 'in AWS but not in the plan').toEqual([]);
-  const twice = PRIMARY_KINDS.flatMap((kind) => (inv[kind] ?? []).map(head).filter((h, i, all) => all.indexOf(h) !== i).map((h) => `${kind}: ${h}`));
+  const twice = PRIMARY_KINDS.flatMap((kind) =>
+    (inv[kind] ?? [])
+      .map(head)
+      .filter((h, i, all) => all.indexOf(h) !== i)
+      .map((h) => `${kind}: ${h}`),
+  );
   expect(twice, 'in AWS more than once').toEqual([]);
 }
 
@@ -67,11 +105,18 @@ export async function expectMatchesPlan(ws: Workspace, inv: Inventory): Promise<
  * its final snapshot when --delete-data without --no-final-snapshot, and the secrets, scheduled
  * for deletion, unless --force-delete-secrets.
  */
-export function expectedAfterDestroy(baseline: Inventory, o: { deleteData?: boolean; finalSnapshot?: boolean; forceDeleteSecrets?: boolean }): Inventory {
+export function expectedAfterDestroy(
+  baseline: Inventory,
+  o: { deleteData?: boolean; finalSnapshot?: boolean; forceDeleteSecrets?: boolean },
+): Inventory {
   const out: Inventory = {};
-  const volumes = (baseline.volume ?? []).filter((v) => v.startsWith('volume/data ')).map((v) => v.replace(/attached=\S+/, 'attached=none'));
+  const volumes = (baseline.volume ?? [])
+    .filter((v) => v.startsWith('volume/data '))
+    .map((v) => v.replace(/attached=\S+/, 'attached=none'));
   if (volumes.length && !o.deleteData) out.volume = volumes;
-  const secrets = (baseline.secret ?? []).map((s) => `${s.replace(/ \(scheduled for deletion\)$/, '')} (scheduled for deletion)`).sort();
+  const secrets = (baseline.secret ?? [])
+    .map((s) => `${s.replace(/ \(scheduled for deletion\)$/, '')} (scheduled for deletion)`)
+    .sort();
   if (secrets.length && !o.forceDeleteSecrets) out.secret = secrets;
   void o.finalSnapshot; // the snapshot's item is checked by the test itself (its size and source)
   return out;
@@ -87,8 +132,23 @@ export interface StatusJson {
   loadBalancerDns: string | null;
   hostAddress: string | null;
   pending: { phase: string; reason: string }[];
-  resources: { phase: string; logicalId: string; kind: string; state: string; developer?: string; problem?: { verdict: string; message: string } }[];
-  developers: { name: string; url: string; port: number; container: string; target: string; dns: string; problems: string[] }[];
+  resources: {
+    phase: string;
+    logicalId: string;
+    kind: string;
+    state: string;
+    developer?: string;
+    problem?: { verdict: string; message: string };
+  }[];
+  developers: {
+    name: string;
+    url: string;
+    port: number;
+    container: string;
+    target: string;
+    dns: string;
+    problems: string[];
+  }[];
   problems: string[];
   warnings: string[];
 }

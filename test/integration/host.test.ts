@@ -8,7 +8,14 @@
  * transitional states and a host failing its checks are not exercised here; a launch refused for
  * capacity is injected (moto launches any instance type).
  */
-import { CreateVolumeCommand, DeleteVolumeCommand, DescribeInstancesCommand, DescribeVolumesCommand, DetachVolumeCommand, type Instance } from '@aws-sdk/client-ec2';
+import {
+  CreateVolumeCommand,
+  DeleteVolumeCommand,
+  DescribeInstancesCommand,
+  DescribeVolumesCommand,
+  DetachVolumeCommand,
+  type Instance,
+} from '@aws-sdk/client-ec2';
 import { expect, it } from 'vitest';
 import type { CallHook } from '../../src/aws/clients.js';
 import { crashAfterCall, crashPoints } from './crash.js';
@@ -31,17 +38,25 @@ describeMoto('the host and its data volume', (moto) => {
 
   async function instances(): Promise<Instance[]> {
     const aws = await moto.server.clients();
-    const out = await aws.ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: 'tag:devenv:project', Values: ['itest'] }] }));
+    const out = await aws.ec2.send(
+      new DescribeInstancesCommand({ Filters: [{ Name: 'tag:devenv:project', Values: ['itest'] }] }),
+    );
     return (out.Reservations ?? []).flatMap((r) => r.Instances ?? []).filter((i) => i.State?.Name !== 'terminated');
   }
 
   /** Exactly one instance alive, running, of `type`, holding the data volume at /dev/sdf; returns its id. */
   async function expectOneHostWithVolume(volumeId: string, type: string, label = ''): Promise<string> {
     const alive = await instances();
-    expect(alive.map((i) => [i.State?.Name, i.InstanceType]), `${label} instances`).toEqual([['running', type]]);
+    expect(
+      alive.map((i) => [i.State?.Name, i.InstanceType]),
+      `${label} instances`,
+    ).toEqual([['running', type]]);
     const aws = await moto.server.clients();
     const volume = (await aws.ec2.send(new DescribeVolumesCommand({ VolumeIds: [volumeId] }))).Volumes![0]!;
-    expect(volume.Attachments?.map((a) => [a.InstanceId, a.Device]), `${label} data volume`).toEqual([[alive[0]!.InstanceId, '/dev/sdf']]);
+    expect(
+      volume.Attachments?.map((a) => [a.InstanceId, a.Device]),
+      `${label} data volume`,
+    ).toEqual([[alive[0]!.InstanceId, '/dev/sdf']]);
     return alive[0]!.InstanceId!;
   }
 
@@ -49,11 +64,21 @@ describeMoto('the host and its data volume', (moto) => {
     const { ws: clean, oldId, volumeId } = await upThenNewType();
     const replaced = await clean.cli(['up', '--replace-host', '--yes']);
     expect(replaced.code, describeResult(replaced)).toBe(0);
-    expect(replaced.calls.changed.filter((c) => c.startsWith('ec2:'))).toEqual(['ec2:CreateTags', 'ec2:StopInstances', 'ec2:DetachVolume', 'ec2:RunInstances', 'ec2:AttachVolume', 'ec2:TerminateInstances']);
+    expect(replaced.calls.changed.filter((c) => c.startsWith('ec2:'))).toEqual([
+      'ec2:CreateTags',
+      'ec2:StopInstances',
+      'ec2:DetachVolume',
+      'ec2:RunInstances',
+      'ec2:AttachVolume',
+      'ec2:TerminateInstances',
+    ]);
     // The alb phase registers the new host on the developer's target group (moto no longer lists the
     // terminated one there, so there is nothing to deregister; the unit tests cover AWS, which does).
     // The monitoring phase points the host's three alarms (CPU, status check, CPU credits) at the new instance.
-    expect(replaced.calls.changed.filter((c) => !c.startsWith('ec2:'))).toEqual(['elbv2:RegisterTargets', ...Array(3).fill('cloudwatch:PutMetricAlarm')]);
+    expect(replaced.calls.changed.filter((c) => !c.startsWith('ec2:'))).toEqual([
+      'elbv2:RegisterTargets',
+      ...Array(3).fill('cloudwatch:PutMetricAlarm'),
+    ]);
     expect(await expectOneHostWithVolume(volumeId, NEW_TYPE)).not.toBe(oldId);
     await clean.remove();
 
@@ -80,7 +105,8 @@ describeMoto('the host and its data volume', (moto) => {
       const state = await ws.state();
       if (state.resources['instance/previous']) problems.push(`${label}: the state still records instance/previous`);
       const third = await ws.cli(['up']);
-      if (third.code !== 0 || third.calls.mutating.length > 0) problems.push(`${label}: a third up made ${third.calls.mutating.join(', ')}`);
+      if (third.code !== 0 || third.calls.mutating.length > 0)
+        problems.push(`${label}: a third up made ${third.calls.mutating.join(', ')}`);
       await ws.remove();
     }
     expect(problems, problems.join('\n')).toEqual([]);
@@ -91,7 +117,12 @@ describeMoto('the host and its data volume', (moto) => {
     const noCapacity: CallHook = {
       before: (call) => {
         if (call.operation !== 'RunInstances') return;
-        throw Object.assign(new Error(`We currently do not have sufficient ${NEW_TYPE} capacity in the Availability Zone you requested (${REGION}a).`), { name: 'InsufficientInstanceCapacity' });
+        throw Object.assign(
+          new Error(
+            `We currently do not have sufficient ${NEW_TYPE} capacity in the Availability Zone you requested (${REGION}a).`,
+          ),
+          { name: 'InsufficientInstanceCapacity' },
+        );
       },
     };
     const r = await ws.cli(['up', '--replace-host', '--yes'], { hooks: [noCapacity] });
@@ -133,7 +164,12 @@ describeMoto('the host and its data volume', (moto) => {
     const fresh = await ws.cli(['up', '--new-data-volume']);
     expect(fresh.code, describeResult(fresh)).toBe(0);
     // AWS Backup's selection cannot be updated: the one of the old volume is replaced by one of the new.
-    expect(fresh.calls.changed).toEqual(['ec2:CreateVolume', 'ec2:AttachVolume', 'backup:DeleteBackupSelection', 'backup:CreateBackupSelection']);
+    expect(fresh.calls.changed).toEqual([
+      'ec2:CreateVolume',
+      'ec2:AttachVolume',
+      'backup:DeleteBackupSelection',
+      'backup:CreateBackupSelection',
+    ]);
     const created = (await ws.state()).resources['volume/data'].id;
     expect(created).not.toBe(volumeId);
     await expectOneHostWithVolume(created, OLD_TYPE);
@@ -142,7 +178,11 @@ describeMoto('the host and its data volume', (moto) => {
   it('--adopt-data-volume takes a restored volume: tagged, recorded, attached; a later up keeps it', async () => {
     const { ws, instanceId } = await volumeDeletedOutOfBand();
     const aws = await moto.server.clients();
-    const restored = (await aws.ec2.send(new CreateVolumeCommand({ AvailabilityZone: `${REGION}a`, Size: 500, VolumeType: 'gp3', Encrypted: true }))).VolumeId!;
+    const restored = (
+      await aws.ec2.send(
+        new CreateVolumeCommand({ AvailabilityZone: `${REGION}a`, Size: 500, VolumeType: 'gp3', Encrypted: true }),
+      )
+    ).VolumeId!;
 
     const bad = await ws.cli(['up', '--adopt-data-volume', 'vol-0notavolume']);
     expect(bad.code).toBe(2);
@@ -150,11 +190,21 @@ describeMoto('the host and its data volume', (moto) => {
 
     const r = await ws.cli(['up', '--adopt-data-volume', restored]);
     expect(r.code, describeResult(r)).toBe(0);
-    expect(r.calls.changed).toEqual(['ec2:CreateTags', 'ec2:AttachVolume', 'backup:DeleteBackupSelection', 'backup:CreateBackupSelection']);
+    expect(r.calls.changed).toEqual([
+      'ec2:CreateTags',
+      'ec2:AttachVolume',
+      'backup:DeleteBackupSelection',
+      'backup:CreateBackupSelection',
+    ]);
     expect((await ws.state()).resources['volume/data'].id).toBe(restored);
     expect(await expectOneHostWithVolume(restored, OLD_TYPE)).toBe(instanceId);
     const tags = (await aws.ec2.send(new DescribeVolumesCommand({ VolumeIds: [restored] }))).Volumes![0]!.Tags;
-    expect(tags).toEqual(expect.arrayContaining([{ Key: 'devenv:resource', Value: 'volume/data' }, { Key: 'devenv:project', Value: 'itest' }]));
+    expect(tags).toEqual(
+      expect.arrayContaining([
+        { Key: 'devenv:resource', Value: 'volume/data' },
+        { Key: 'devenv:project', Value: 'itest' },
+      ]),
+    );
 
     const again = await ws.cli(['up']);
     expect(again.code === 0 && again.calls.mutating.length === 0, describeResult(again)).toBe(true);
@@ -168,13 +218,24 @@ describeMoto('the host and its data volume', (moto) => {
     expect(r.code, describeResult(r)).toBe(0);
     const lines = r.stderr.trim().split('\n');
     const willDelete = lines.findIndex((l) => l.includes('will delete: '));
-    for (const item of ['VPC itest-vpc', '2 subnets', 'EC2 instance itest-instance', `data volume ${volumeId}`, 'key pair itest-']) expect(lines[willDelete]).toContain(item);
+    for (const item of [
+      'VPC itest-vpc',
+      '2 subnets',
+      'EC2 instance itest-instance',
+      `data volume ${volumeId}`,
+      'key pair itest-',
+    ])
+      expect(lines[willDelete]).toContain(item);
     expect(lines[willDelete + 1]).toContain(`will keep: a final snapshot of data volume ${volumeId}`);
     expect(lines[willDelete + 1]).toMatch(/secret itest\/alice\/password \(in a 7-day recovery window/);
     expect(lines.findIndex((l) => /terminat|deleted/.test(l))).toBeGreaterThan(willDelete);
     const snapshotId = (await ws.state()).resources['snapshot/data-final'].id;
     expect(snapshotId).toMatch(/^snap-/);
-    expect(lines.at(-1)).toMatch(new RegExp(`kept: EBS snapshot ${snapshotId} of ${volumeId} \\(final snapshot of the data volume; .*\\); secret itest/alice/password \\(in a 7-day recovery window`));
+    expect(lines.at(-1)).toMatch(
+      new RegExp(
+        `kept: EBS snapshot ${snapshotId} of ${volumeId} \\(final snapshot of the data volume; .*\\); secret itest/alice/password \\(in a 7-day recovery window`,
+      ),
+    );
     expect(r.stderr).not.toMatch(/nothing of itest is left/);
   }, 120_000);
 });

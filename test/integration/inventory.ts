@@ -7,23 +7,56 @@
  * untagged orphan shows up as `untagged(<Name or id>)`.
  */
 import {
-  DescribeAddressesCommand, DescribeInstancesCommand, DescribeInternetGatewaysCommand, DescribeKeyPairsCommand, DescribeRouteTablesCommand,
-  DescribeSecurityGroupsCommand, DescribeSnapshotsCommand, DescribeSubnetsCommand, DescribeVolumesCommand, DescribeVpcAttributeCommand, DescribeVpcsCommand,
-  type IpPermission, type Tag,
+  DescribeAddressesCommand,
+  DescribeInstancesCommand,
+  DescribeInternetGatewaysCommand,
+  DescribeKeyPairsCommand,
+  DescribeRouteTablesCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeSnapshotsCommand,
+  DescribeSubnetsCommand,
+  DescribeVolumesCommand,
+  DescribeVpcAttributeCommand,
+  DescribeVpcsCommand,
+  type IpPermission,
+  type Tag,
 } from '@aws-sdk/client-ec2';
-import { ListAttachedRolePoliciesCommand, ListInstanceProfilesCommand, ListRolePoliciesCommand, ListRolesCommand } from '@aws-sdk/client-iam';
+import {
+  ListAttachedRolePoliciesCommand,
+  ListInstanceProfilesCommand,
+  ListRolePoliciesCommand,
+  ListRolesCommand,
+} from '@aws-sdk/client-iam';
 import { ListSecretsCommand } from '@aws-sdk/client-secrets-manager';
 import { ListResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
 import {
-  DescribeListenersCommand, DescribeLoadBalancerAttributesCommand, DescribeLoadBalancersCommand, DescribeRulesCommand, DescribeTagsCommand, DescribeTargetGroupsCommand,
+  DescribeListenersCommand,
+  DescribeLoadBalancerAttributesCommand,
+  DescribeLoadBalancersCommand,
+  DescribeRulesCommand,
+  DescribeTagsCommand,
+  DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { DescribeCertificateCommand, ListCertificatesCommand, ListTagsForCertificateCommand } from '@aws-sdk/client-acm';
+import {
+  DescribeCertificateCommand,
+  ListCertificatesCommand,
+  ListTagsForCertificateCommand,
+} from '@aws-sdk/client-acm';
 import { DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeAlarmsCommand, ListTagsForResourceCommand as CwListTagsCommand } from '@aws-sdk/client-cloudwatch';
-import { ListSubscriptionsByTopicCommand, ListTagsForResourceCommand as SnsListTagsCommand, ListTopicsCommand } from '@aws-sdk/client-sns';
 import {
-  GetBackupPlanCommand, GetBackupSelectionCommand, ListBackupPlansCommand, ListBackupSelectionsCommand, ListBackupVaultsCommand, ListTagsCommand as BackupListTagsCommand,
+  ListSubscriptionsByTopicCommand,
+  ListTagsForResourceCommand as SnsListTagsCommand,
+  ListTopicsCommand,
+} from '@aws-sdk/client-sns';
+import {
+  GetBackupPlanCommand,
+  GetBackupSelectionCommand,
+  ListBackupPlansCommand,
+  ListBackupSelectionsCommand,
+  ListBackupVaultsCommand,
+  ListTagsCommand as BackupListTagsCommand,
 } from '@aws-sdk/client-backup';
 import { MOTO_ACCOUNT, type TestClients } from './moto.js';
 
@@ -56,7 +89,7 @@ export async function takeInventory(aws: TestClients, zoneId: string): Promise<I
     if (missing.length) tagProblems.push(`${kind} ${logical}: missing ${missing.join(', ')}`);
     return logical;
   };
-  const ref = (id: string | undefined) => (id === undefined ? '-' : ids.get(id) ?? `foreign(${id})`);
+  const ref = (id: string | undefined) => (id === undefined ? '-' : (ids.get(id) ?? `foreign(${id})`));
 
   // EC2 first: the other parts name the subnets, groups and instances they refer to by the ids it records.
   await ec2Part();
@@ -83,32 +116,50 @@ export async function takeInventory(aws: TestClients, zoneId: string): Promise<I
     const defaultVpcs = new Set((vpcs.Vpcs ?? []).filter((v) => v.IsDefault).map((v) => v.VpcId!));
     for (const v of vpcs.Vpcs ?? []) {
       if (v.IsDefault) continue;
-      const [hostnames, support] = await Promise.all((['enableDnsHostnames', 'enableDnsSupport'] as const).map((Attribute) =>
-        aws.ec2.send(new DescribeVpcAttributeCommand({ VpcId: v.VpcId, Attribute }))));
-      add('vpc', `${name('vpc', v.VpcId!, v.Tags)} ${v.CidrBlock} dnsHostnames=${hostnames.EnableDnsHostnames?.Value} dnsSupport=${support.EnableDnsSupport?.Value}`);
+      const [hostnames, support] = await Promise.all(
+        (['enableDnsHostnames', 'enableDnsSupport'] as const).map((Attribute) =>
+          aws.ec2.send(new DescribeVpcAttributeCommand({ VpcId: v.VpcId, Attribute })),
+        ),
+      );
+      add(
+        'vpc',
+        `${name('vpc', v.VpcId!, v.Tags)} ${v.CidrBlock} dnsHostnames=${hostnames.EnableDnsHostnames?.Value} dnsSupport=${support.EnableDnsSupport?.Value}`,
+      );
     }
     for (const s of subnets.Subnets ?? []) {
       if (defaultVpcs.has(s.VpcId!)) continue;
-      add('subnet', `${name('subnet', s.SubnetId!, s.Tags)} vpc=${ref(s.VpcId)} ${s.AvailabilityZone} ${s.CidrBlock} publicIp=${s.MapPublicIpOnLaunch}`);
+      add(
+        'subnet',
+        `${name('subnet', s.SubnetId!, s.Tags)} vpc=${ref(s.VpcId)} ${s.AvailabilityZone} ${s.CidrBlock} publicIp=${s.MapPublicIpOnLaunch}`,
+      );
     }
     for (const g of igws.InternetGateways ?? []) {
       if (g.Attachments?.some((a) => defaultVpcs.has(a.VpcId!))) continue;
-      const attached = (g.Attachments ?? []).map((a) => ref(a.VpcId)).sort().join(',') || 'none';
+      const attached =
+        (g.Attachments ?? [])
+          .map((a) => ref(a.VpcId))
+          .sort()
+          .join(',') || 'none';
       add('internet gateway', `${name('internet gateway', g.InternetGatewayId!, g.Tags)} attached=${attached}`);
     }
     // Security groups before route tables and instances, whose items refer to them.
     const groups = (sgs.SecurityGroups ?? []).filter((g) => g.GroupName !== 'default');
-    for (const g of groups) add('security group', `${name('security group', g.GroupId!, g.Tags)} vpc=${ref(g.VpcId)} name=${g.GroupName}`);
+    for (const g of groups)
+      add('security group', `${name('security group', g.GroupId!, g.Tags)} vpc=${ref(g.VpcId)} name=${g.GroupName}`);
     const rules = (sg: string, dir: string, perms: IpPermission[] | undefined) => {
       for (const p of perms ?? []) {
-        const ports = p.IpProtocol === '-1' ? 'all' : `${p.IpProtocol} ${p.FromPort}${p.ToPort !== p.FromPort ? `-${p.ToPort}` : ''}`;
+        const ports =
+          p.IpProtocol === '-1'
+            ? 'all'
+            : `${p.IpProtocol} ${p.FromPort}${p.ToPort !== p.FromPort ? `-${p.ToPort}` : ''}`;
         const sources = [
           ...(p.IpRanges ?? []).map((r) => r.CidrIp!),
           ...(p.Ipv6Ranges ?? []).map((r) => r.CidrIpv6!),
           ...(p.UserIdGroupPairs ?? []).map((u) => ref(u.GroupId)),
           ...(p.PrefixListIds ?? []).map((l) => l.PrefixListId!),
         ];
-        for (const s of sources) add('security group rule', `${sg} ${dir} ${ports} ${dir === 'ingress' ? 'from' : 'to'} ${s}`);
+        for (const s of sources)
+          add('security group rule', `${sg} ${dir} ${ports} ${dir === 'ingress' ? 'from' : 'to'} ${s}`);
       }
     };
     for (const g of groups) {
@@ -121,7 +172,10 @@ export async function takeInventory(aws: TestClients, zoneId: string): Promise<I
       add('route table', `${id} vpc=${ref(t.VpcId)}`);
       for (const r of t.Routes ?? []) {
         if (r.GatewayId === 'local') continue;
-        add('route', `${id} ${r.DestinationCidrBlock ?? r.DestinationIpv6CidrBlock} → ${ref(r.GatewayId ?? r.NatGatewayId ?? r.InstanceId)}`);
+        add(
+          'route',
+          `${id} ${r.DestinationCidrBlock ?? r.DestinationIpv6CidrBlock} → ${ref(r.GatewayId ?? r.NatGatewayId ?? r.InstanceId)}`,
+        );
       }
       for (const a of t.Associations ?? []) add('route table association', `${id} → ${ref(a.SubnetId ?? a.GatewayId)}`);
     }
@@ -129,48 +183,78 @@ export async function takeInventory(aws: TestClients, zoneId: string): Promise<I
       ids.set(k.KeyPairId!, k.KeyName!);
       add('key pair', k.KeyName!);
     }
-    const live = (instances.Reservations ?? []).flatMap((r) => r.Instances ?? []).filter((i) => i.State?.Name !== 'terminated');
+    const live = (instances.Reservations ?? [])
+      .flatMap((r) => r.Instances ?? [])
+      .filter((i) => i.State?.Name !== 'terminated');
     for (const i of live) name('instance', i.InstanceId!, i.Tags);
     for (const i of live) {
-      const sgIds = (i.SecurityGroups ?? []).map((g) => ref(g.GroupId)).sort().join(',');
+      const sgIds = (i.SecurityGroups ?? [])
+        .map((g) => ref(g.GroupId))
+        .sort()
+        .join(',');
       const profile = i.IamInstanceProfile?.Arn?.split('/').at(-1) ?? '-';
-      add('instance', `${ref(i.InstanceId)} ${i.State?.Name} ${i.InstanceType} subnet=${ref(i.SubnetId)} sg=${sgIds} profile=${profile} key=${i.KeyName ?? '-'}`);
+      add(
+        'instance',
+        `${ref(i.InstanceId)} ${i.State?.Name} ${i.InstanceType} subnet=${ref(i.SubnetId)} sg=${sgIds} profile=${profile} key=${i.KeyName ?? '-'}`,
+      );
     }
     for (const v of volumes.Volumes ?? []) {
       const attached = (v.Attachments ?? []).map((a) => `${ref(a.InstanceId)}:${a.Device}`).join(',') || 'none';
       const root = (v.Attachments ?? []).find((a) => /^\/dev\/(sda1|xvda)$/.test(a.Device ?? ''));
       // A root volume is the instance's: named after it, not required to carry devenv's tags (RunInstances may tag it, or not).
-      const logical = tag(v.Tags, 'devenv:resource') ?? (root ? `root-of(${ref(root.InstanceId)})` : name('volume', v.VolumeId!, v.Tags));
+      const logical =
+        tag(v.Tags, 'devenv:resource') ??
+        (root ? `root-of(${ref(root.InstanceId)})` : name('volume', v.VolumeId!, v.Tags));
       ids.set(v.VolumeId!, logical);
-      add('volume', `${logical} ${v.VolumeType} ${v.Size}GiB encrypted=${v.Encrypted} ${v.AvailabilityZone} attached=${attached}`);
+      add(
+        'volume',
+        `${logical} ${v.VolumeType} ${v.Size}GiB encrypted=${v.Encrypted} ${v.AvailabilityZone} attached=${attached}`,
+      );
     }
     for (const s of snapshots.Snapshots ?? []) {
       if ((s.Description ?? '').startsWith('Auto-created snapshot for AMI')) continue; // moto's own, one per built-in AMI
-      add('snapshot', `${name('snapshot', s.SnapshotId!, s.Tags)} of=${ids.get(s.VolumeId ?? '') ?? 'a deleted volume'} ${s.VolumeSize}GiB`);
+      add(
+        'snapshot',
+        `${name('snapshot', s.SnapshotId!, s.Tags)} of=${ids.get(s.VolumeId ?? '') ?? 'a deleted volume'} ${s.VolumeSize}GiB`,
+      );
     }
-    for (const a of addresses.Addresses ?? []) add('elastic ip', `${name('elastic ip', a.AllocationId!, a.Tags)} → ${ref(a.InstanceId)}`);
+    for (const a of addresses.Addresses ?? [])
+      add('elastic ip', `${name('elastic ip', a.AllocationId!, a.Tags)} → ${ref(a.InstanceId)}`);
   }
 
   // IAM: names are devenv's deterministic ones; list everything (moto starts with none).
   async function iamPart(): Promise<void> {
     const roles = (await aws.iam.send(new ListRolesCommand({}))).Roles ?? [];
-    await Promise.all(roles.map(async (r) => {
-      add('iam role', r.RoleName!);
-      const [inline, attached] = await Promise.all([
-        aws.iam.send(new ListRolePoliciesCommand({ RoleName: r.RoleName })),
-        aws.iam.send(new ListAttachedRolePoliciesCommand({ RoleName: r.RoleName })),
-      ]);
-      for (const p of inline.PolicyNames ?? []) add('iam inline policy', `${r.RoleName}/${p}`);
-      for (const p of attached.AttachedPolicies ?? []) add('iam attached policy', `${r.RoleName} ← ${p.PolicyArn}`);
-    }));
+    await Promise.all(
+      roles.map(async (r) => {
+        add('iam role', r.RoleName!);
+        const [inline, attached] = await Promise.all([
+          aws.iam.send(new ListRolePoliciesCommand({ RoleName: r.RoleName })),
+          aws.iam.send(new ListAttachedRolePoliciesCommand({ RoleName: r.RoleName })),
+        ]);
+        for (const p of inline.PolicyNames ?? []) add('iam inline policy', `${r.RoleName}/${p}`);
+        for (const p of attached.AttachedPolicies ?? []) add('iam attached policy', `${r.RoleName} ← ${p.PolicyArn}`);
+      }),
+    );
     for (const p of (await aws.iam.send(new ListInstanceProfilesCommand({}))).InstanceProfiles ?? []) {
-      add('instance profile', `${p.InstanceProfileName} roles=${(p.Roles ?? []).map((r) => r.RoleName).sort().join(',') || 'none'}`);
+      add(
+        'instance profile',
+        `${p.InstanceProfileName} roles=${
+          (p.Roles ?? [])
+            .map((r) => r.RoleName)
+            .sort()
+            .join(',') || 'none'
+        }`,
+      );
     }
   }
 
   async function otherPart(): Promise<void> {
     const [secrets, records, certs, logGroups] = await Promise.all([
-      listAll((token) => aws.secrets.send(new ListSecretsCommand({ IncludePlannedDeletion: true, NextToken: token })), (o) => o.SecretList),
+      listAll(
+        (token) => aws.secrets.send(new ListSecretsCommand({ IncludePlannedDeletion: true, NextToken: token })),
+        (o) => o.SecretList,
+      ),
       aws.route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId })),
       aws.acm.send(new ListCertificatesCommand({})),
       aws.logs.send(new DescribeLogGroupsCommand({})),
@@ -181,13 +265,18 @@ export async function takeInventory(aws: TestClients, zoneId: string): Promise<I
         aws.acm.send(new ListTagsForCertificateCommand({ CertificateArn: c.CertificateArn })),
         aws.acm.send(new DescribeCertificateCommand({ CertificateArn: c.CertificateArn })),
       ]);
-      add('certificate', `${tag(Tags, 'devenv:resource') ?? 'untagged'} ${c.DomainName} +${(d?.SubjectAlternativeNames ?? []).filter((n) => n !== c.DomainName).join(',')} ${d?.Status}`);
+      add(
+        'certificate',
+        `${tag(Tags, 'devenv:resource') ?? 'untagged'} ${c.DomainName} +${(d?.SubjectAlternativeNames ?? []).filter((n) => n !== c.DomainName).join(',')} ${d?.Status}`,
+      );
     }
     const lbNames = await elbv2Part();
     for (const r of records.ResourceRecordSets ?? []) {
       const apex = r.Name!.replace(/\.$/, '') === zoneApex(records.ResourceRecordSets ?? []);
       if (apex && (r.Type === 'SOA' || r.Type === 'NS')) continue; // the zone's own
-      const alias = r.AliasTarget ? ` alias → ${lbNames.get(r.AliasTarget.DNSName!.replace(/\.$/, '').toLowerCase()) ?? `foreign(${r.AliasTarget.DNSName})`} evaluateHealth=${r.AliasTarget.EvaluateTargetHealth}` : '';
+      const alias = r.AliasTarget
+        ? ` alias → ${lbNames.get(r.AliasTarget.DNSName!.replace(/\.$/, '').toLowerCase()) ?? `foreign(${r.AliasTarget.DNSName})`} evaluateHealth=${r.AliasTarget.EvaluateTargetHealth}`
+        : '';
       add('dns record', `${r.Name} ${r.Type}${alias}`);
     }
     for (const g of logGroups.logGroups ?? []) add('log group', g.logGroupName!);
@@ -204,14 +293,25 @@ export async function takeInventory(aws: TestClients, zoneId: string): Promise<I
     for (const a of alarms.MetricAlarms ?? []) {
       const { Tags } = await aws.cloudwatch.send(new CwListTagsCommand({ ResourceARN: a.AlarmArn }));
       const dims = (a.Dimensions ?? []).map((d) => d.Name).join(',');
-      add('alarm', `${tag(Tags, 'devenv:resource') ?? `untagged(${a.AlarmName})`} ${a.AlarmName} ${a.Namespace}/${a.MetricName} dims=${dims} period=${a.Period} missing=${a.TreatMissingData} actions=${(a.AlarmActions ?? []).length}`);
+      add(
+        'alarm',
+        `${tag(Tags, 'devenv:resource') ?? `untagged(${a.AlarmName})`} ${a.AlarmName} ${a.Namespace}/${a.MetricName} dims=${dims} period=${a.Period} missing=${a.TreatMissingData} actions=${(a.AlarmActions ?? []).length}`,
+      );
     }
     for (const t of topics.Topics ?? []) {
       const [{ Tags }, { Subscriptions }] = await Promise.all([
         aws.sns.send(new SnsListTagsCommand({ ResourceArn: t.TopicArn })),
         aws.sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: t.TopicArn })),
       ]);
-      add('sns topic', `${tag(Tags, 'devenv:resource') ?? 'untagged'} ${t.TopicArn!.split(':').at(-1)} subscriptions=${(Subscriptions ?? []).map((s) => `${s.Protocol}:${s.Endpoint}`).sort().join(',') || 'none'}`);
+      add(
+        'sns topic',
+        `${tag(Tags, 'devenv:resource') ?? 'untagged'} ${t.TopicArn!.split(':').at(-1)} subscriptions=${
+          (Subscriptions ?? [])
+            .map((s) => `${s.Protocol}:${s.Endpoint}`)
+            .sort()
+            .join(',') || 'none'
+        }`,
+      );
     }
     for (const v of vaults.BackupVaultList ?? []) add('backup vault', v.BackupVaultName!);
     for (const p of plans.BackupPlansList ?? []) {
@@ -222,11 +322,19 @@ export async function takeInventory(aws: TestClients, zoneId: string): Promise<I
       ]);
       const logical = Tags?.['devenv:resource'] ?? `untagged(${p.BackupPlanName})`;
       const rule = BackupPlan?.Rules?.[0];
-      add('backup plan', `${logical} ${p.BackupPlanName} ${rule?.ScheduleExpression} start=${rule?.StartWindowMinutes} keep=${rule?.Lifecycle?.DeleteAfterDays} vault=${rule?.TargetBackupVaultName}`);
+      add(
+        'backup plan',
+        `${logical} ${p.BackupPlanName} ${rule?.ScheduleExpression} start=${rule?.StartWindowMinutes} keep=${rule?.Lifecycle?.DeleteAfterDays} vault=${rule?.TargetBackupVaultName}`,
+      );
       for (const s of BackupSelectionsList ?? []) {
-        const { BackupSelection } = await aws.backup.send(new GetBackupSelectionCommand({ BackupPlanId: p.BackupPlanId, SelectionId: s.SelectionId }));
+        const { BackupSelection } = await aws.backup.send(
+          new GetBackupSelectionCommand({ BackupPlanId: p.BackupPlanId, SelectionId: s.SelectionId }),
+        );
         const volumes = (BackupSelection?.Resources ?? []).map((arn) => ref(arn.split('/').at(-1))).join(',');
-        add('backup selection', `${s.SelectionName} plan=${logical} role=${BackupSelection?.IamRoleArn?.split('/').at(-1)} resources=${volumes}`);
+        add(
+          'backup selection',
+          `${s.SelectionName} plan=${logical} role=${BackupSelection?.IamRoleArn?.split('/').at(-1)} resources=${volumes}`,
+        );
       }
     }
   }
@@ -237,11 +345,29 @@ export async function takeInventory(aws: TestClients, zoneId: string): Promise<I
    * each target group's registered targets. Returns the logical id of each load balancer's DNS name.
    */
   async function elbv2Part(): Promise<Map<string, string>> {
-    const [lbs, tgs] = await Promise.all([aws.elbv2.send(new DescribeLoadBalancersCommand({})), aws.elbv2.send(new DescribeTargetGroupsCommand({}))]);
-    const arns = [...(lbs.LoadBalancers ?? []).map((l) => l.LoadBalancerArn!), ...(tgs.TargetGroups ?? []).map((t) => t.TargetGroupArn!)];
-    const listeners = (await Promise.all((lbs.LoadBalancers ?? []).map((lb) => aws.elbv2.send(new DescribeListenersCommand({ LoadBalancerArn: lb.LoadBalancerArn }))))).flatMap((o) => o.Listeners ?? []);
-    const rules = (await Promise.all(listeners.map((l) => aws.elbv2.send(new DescribeRulesCommand({ ListenerArn: l.ListenerArn }))))).flatMap((o) => o.Rules ?? []);
-    const all = [...arns, ...listeners.map((l) => l.ListenerArn!), ...rules.filter((r) => !r.IsDefault).map((r) => r.RuleArn!)];
+    const [lbs, tgs] = await Promise.all([
+      aws.elbv2.send(new DescribeLoadBalancersCommand({})),
+      aws.elbv2.send(new DescribeTargetGroupsCommand({})),
+    ]);
+    const arns = [
+      ...(lbs.LoadBalancers ?? []).map((l) => l.LoadBalancerArn!),
+      ...(tgs.TargetGroups ?? []).map((t) => t.TargetGroupArn!),
+    ];
+    const listeners = (
+      await Promise.all(
+        (lbs.LoadBalancers ?? []).map((lb) =>
+          aws.elbv2.send(new DescribeListenersCommand({ LoadBalancerArn: lb.LoadBalancerArn })),
+        ),
+      )
+    ).flatMap((o) => o.Listeners ?? []);
+    const rules = (
+      await Promise.all(listeners.map((l) => aws.elbv2.send(new DescribeRulesCommand({ ListenerArn: l.ListenerArn }))))
+    ).flatMap((o) => o.Rules ?? []);
+    const all = [
+      ...arns,
+      ...listeners.map((l) => l.ListenerArn!),
+      ...rules.filter((r) => !r.IsDefault).map((r) => r.RuleArn!),
+    ];
     const tags = new Map<string, Tag[]>();
     for (let i = 0; i < all.length; i += 20) {
       const out = await aws.elbv2.send(new DescribeTagsCommand({ ResourceArns: all.slice(i, i + 20) }));
@@ -256,27 +382,55 @@ export async function takeInventory(aws: TestClients, zoneId: string): Promise<I
     for (const lb of lbs.LoadBalancers ?? []) {
       const id = logical(lb.LoadBalancerArn!);
       dnsNames.set(lb.DNSName!.toLowerCase(), id);
-      const attrs = (await aws.elbv2.send(new DescribeLoadBalancerAttributesCommand({ LoadBalancerArn: lb.LoadBalancerArn }))).Attributes ?? [];
+      const attrs =
+        (await aws.elbv2.send(new DescribeLoadBalancerAttributesCommand({ LoadBalancerArn: lb.LoadBalancerArn })))
+          .Attributes ?? [];
       const attr = (k: string) => attrs.find((a) => a.Key === k)?.Value ?? 'unset';
-      const subnets = (lb.AvailabilityZones ?? []).map((z) => ref(z.SubnetId)).sort().join(',');
-      add('load balancer', `${id} ${lb.LoadBalancerName} ${lb.Scheme} subnets=${subnets} sg=${(lb.SecurityGroups ?? []).map(ref).join(',')} idleTimeout=${attr('idle_timeout.timeout_seconds')} http2=${attr('routing.http2.enabled')} dropInvalidHeaders=${attr('routing.http.drop_invalid_header_fields.enabled')} preserveHost=${attr('routing.http.preserve_host_header.enabled')}`);
+      const subnets = (lb.AvailabilityZones ?? [])
+        .map((z) => ref(z.SubnetId))
+        .sort()
+        .join(',');
+      add(
+        'load balancer',
+        `${id} ${lb.LoadBalancerName} ${lb.Scheme} subnets=${subnets} sg=${(lb.SecurityGroups ?? []).map(ref).join(',')} idleTimeout=${attr('idle_timeout.timeout_seconds')} http2=${attr('routing.http2.enabled')} dropInvalidHeaders=${attr('routing.http.drop_invalid_header_fields.enabled')} preserveHost=${attr('routing.http.preserve_host_header.enabled')}`,
+      );
     }
     for (const t of tgs.TargetGroups ?? []) {
       const id = logical(t.TargetGroupArn!);
-      const health = (await aws.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: t.TargetGroupArn }))).TargetHealthDescriptions ?? [];
-      const targets = health.map((h) => `${ref(h.Target?.Id)}:${h.Target?.Port}`).sort().join(',') || 'none';
-      add('target group', `${id} ${t.TargetGroupName} ${t.Protocol} port=${t.Port} health=${t.HealthCheckPath} ${t.HealthCheckIntervalSeconds}/${t.HealthCheckTimeoutSeconds}/${t.HealthyThresholdCount}/${t.UnhealthyThresholdCount} targets=${targets}`);
+      const health =
+        (await aws.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: t.TargetGroupArn })))
+          .TargetHealthDescriptions ?? [];
+      const targets =
+        health
+          .map((h) => `${ref(h.Target?.Id)}:${h.Target?.Port}`)
+          .sort()
+          .join(',') || 'none';
+      add(
+        'target group',
+        `${id} ${t.TargetGroupName} ${t.Protocol} port=${t.Port} health=${t.HealthCheckPath} ${t.HealthCheckIntervalSeconds}/${t.HealthCheckTimeoutSeconds}/${t.HealthyThresholdCount}/${t.UnhealthyThresholdCount} targets=${targets}`,
+      );
     }
     for (const l of listeners) {
       const id = logical(l.ListenerArn!);
       const action = l.DefaultActions?.[0];
-      const what = action?.Type === 'redirect' ? `redirect ${action.RedirectConfig?.Protocol}:${action.RedirectConfig?.Port} ${action.RedirectConfig?.StatusCode}` : `${action?.Type} ${action?.FixedResponseConfig?.StatusCode ?? ''}`.trim();
+      const what =
+        action?.Type === 'redirect'
+          ? `redirect ${action.RedirectConfig?.Protocol}:${action.RedirectConfig?.Port} ${action.RedirectConfig?.StatusCode}`
+          : `${action?.Type} ${action?.FixedResponseConfig?.StatusCode ?? ''}`.trim();
       const cert = l.Certificates?.[0]?.CertificateArn ? ' cert' : '';
-      add('listener', `${id} ${ref(l.LoadBalancerArn)}:${l.Port} ${l.Protocol}${l.Protocol === 'HTTPS' ? ` ${l.SslPolicy}` : ''}${cert} default=${what}`);
+      add(
+        'listener',
+        `${id} ${ref(l.LoadBalancerArn)}:${l.Port} ${l.Protocol}${l.Protocol === 'HTTPS' ? ` ${l.SslPolicy}` : ''}${cert} default=${what}`,
+      );
     }
     for (const r of rules.filter((r) => !r.IsDefault)) {
-      const host = r.Conditions?.find((c) => c.Field === 'host-header')?.HostHeaderConfig?.Values?.join(',') ?? r.Conditions?.[0]?.Values?.join(',');
-      add('listener rule', `${logical(r.RuleArn!)} priority=${r.Priority} host=${host} → ${ref(r.Actions?.[0]?.TargetGroupArn)}`);
+      const host =
+        r.Conditions?.find((c) => c.Field === 'host-header')?.HostHeaderConfig?.Values?.join(',') ??
+        r.Conditions?.[0]?.Values?.join(',');
+      add(
+        'listener rule',
+        `${logical(r.RuleArn!)} priority=${r.Priority} host=${host} → ${ref(r.Actions?.[0]?.TargetGroupArn)}`,
+      );
     }
     return dnsNames;
   }
@@ -286,7 +440,10 @@ function zoneApex(records: { Name?: string; Type?: string }[]): string | undefin
   return records.find((r) => r.Type === 'SOA')?.Name?.replace(/\.$/, '');
 }
 
-async function listAll<O, T>(call: (token?: string) => Promise<O & { NextToken?: string }>, pick: (o: O) => T[] | undefined): Promise<T[]> {
+async function listAll<O, T>(
+  call: (token?: string) => Promise<O & { NextToken?: string }>,
+  pick: (o: O) => T[] | undefined,
+): Promise<T[]> {
   const out: T[] = [];
   let token: string | undefined;
   do {
@@ -306,7 +463,8 @@ export function countByKind(inv: Inventory): Record<string, number> {
 export function diffInventory(expected: Inventory, actual: Inventory): string[] {
   const out: string[] = [];
   for (const kind of new Set([...Object.keys(expected), ...Object.keys(actual)])) {
-    const count = (list: string[] | undefined) => (list ?? []).reduce((m, i) => m.set(i, (m.get(i) ?? 0) + 1), new Map<string, number>());
+    const count = (list: string[] | undefined) =>
+      (list ?? []).reduce((m, i) => m.set(i, (m.get(i) ?? 0) + 1), new Map<string, number>());
     const e = count(expected[kind]);
     const a = count(actual[kind]);
     for (const item of new Set([...e.keys(), ...a.keys()])) {

@@ -31,7 +31,9 @@ interface Killed {
 function upKilledAfter(ws: Workspace, createdLines: number): Promise<Killed> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [BIN, 'up', ...NO_HOST, '--config', ws.configPath, '--state', ws.statePath], {
-      cwd: ws.dir, env: childEnv(ws.endpoint), stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: ws.dir,
+      env: childEnv(ws.endpoint),
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
     let seen = 0;
@@ -50,7 +52,9 @@ function upKilledAfter(ws: Workspace, createdLines: number): Promise<Killed> {
 function upToTheEnd(ws: Workspace): Promise<{ code: number; stderr: string }> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [BIN, 'up', ...NO_HOST, '--config', ws.configPath, '--state', ws.statePath], {
-      cwd: ws.dir, env: childEnv(ws.endpoint), stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: ws.dir,
+      env: childEnv(ws.endpoint),
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -62,7 +66,7 @@ function upToTheEnd(ws: Workspace): Promise<{ code: number; stderr: string }> {
 
 describeMoto('devenv up killed with SIGKILL, then run again', (moto) => {
   // bin/devenv.js runs dist/: vitest's globalSetup (test/helpers/build.ts) builds it when src/ is newer.
-  it('converges to one clean run from kills at several points, taking over the dead run\'s lock', async () => {
+  it("converges to one clean run from kills at several points, taking over the dead run's lock", async () => {
     const clean = await newWorkspace(moto.server, { developers: DEVELOPERS });
     const first = await upToTheEnd(clean);
     expect(first.code, first.stderr).toBe(0);
@@ -76,7 +80,9 @@ describeMoto('devenv up killed with SIGKILL, then run again', (moto) => {
     for (const point of points) {
       const ws = await newWorkspace(moto.server, { developers: DEVELOPERS });
       const killed = await upKilledAfter(ws, point);
-      expect(killed.signal, `up ended by itself before its "created" line #${point}:\n${killed.stderr}`).toBe('SIGKILL');
+      expect(killed.signal, `up ended by itself before its "created" line #${point}:\n${killed.stderr}`).toBe(
+        'SIGKILL',
+      );
       const lock = JSON.parse(await readFile(`${ws.statePath}.lock`, 'utf8')) as { pid: number };
       expect(lock.pid, 'the killed run left its lock').toBe(killed.pid);
 
@@ -84,7 +90,11 @@ describeMoto('devenv up killed with SIGKILL, then run again', (moto) => {
       expect(rerun.stderr).not.toMatch(/is locked/);
       expect(rerun.code, `rerun after a kill at "created" #${point}: exit ${rerun.code}\n${rerun.stderr}`).toBe(0);
       await expect(stat(`${ws.statePath}.lock`), 'the rerun left a lock').rejects.toThrow();
-      expectSameInventory((await ws.inventory()).items, baseline, `after a kill at "created" line #${point} and a rerun`);
+      expectSameInventory(
+        (await ws.inventory()).items,
+        baseline,
+        `after a kill at "created" line #${point} and a rerun`,
+      );
 
       const third = await ws.cli(['up']);
       expectConverged(third, 'third up');
@@ -96,7 +106,9 @@ describeMoto('devenv up killed with SIGKILL, then run again', (moto) => {
   it('Ctrl-C (SIGINT) to a real run: exit 130, lock released, state readable; the next up converges', async () => {
     const ws = await newWorkspace(moto.server, { developers: DEVELOPERS });
     const child = spawn(process.execPath, [BIN, 'up', ...NO_HOST, '--config', ws.configPath, '--state', ws.statePath], {
-      cwd: ws.dir, env: childEnv(ws.endpoint), stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: ws.dir,
+      env: childEnv(ws.endpoint),
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
     let sent = false;

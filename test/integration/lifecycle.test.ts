@@ -18,18 +18,31 @@ import { readdir, stat, unlink } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { isMutating, type CallHook } from '../../src/aws/clients.js';
 import { ExitCode } from '../../src/errors.js';
-import { expectConverged, expectedAfterDestroy, expectHostPhasesPendingOnly, expectMatchesPlan, expectNoAwsCalls, expectNoMutatingCalls, expectNothingChanged, expectSameInventory } from './expect.js';
+import {
+  expectConverged,
+  expectedAfterDestroy,
+  expectHostPhasesPendingOnly,
+  expectMatchesPlan,
+  expectNoAwsCalls,
+  expectNoMutatingCalls,
+  expectNothingChanged,
+  expectSameInventory,
+} from './expect.js';
 import { callCounter, describeResult, newWorkspace, REGION, type Workspace } from './moto.js';
 import { describeMoto } from './suite.js';
 
 /** Phases this tier runs: those not logging in to the host (moto's instances answer no SSH: `up` skips those here, the host lab runs them). */
 const runsHere = (name: string) => !['storage', 'containers'].includes(name);
 /** `plan --json`'s changes for the phases this tier runs; plan must change nothing. */
-async function planActions(ws: Workspace): Promise<{ changes: { phase: string; action: string; logicalId: string }[]; actions: string[] }> {
+async function planActions(
+  ws: Workspace,
+): Promise<{ changes: { phase: string; action: string; logicalId: string }[]; actions: string[] }> {
   const r = await ws.cli(['plan', '--json']);
   expect(r.code, describeResult(r)).toBe(0);
   expectNoMutatingCalls(r, 'plan');
-  const changes = (JSON.parse(r.stdout) as { changes: { phase: string; action: string; logicalId: string }[] }).changes.filter((c) => runsHere(c.phase));
+  const changes = (
+    JSON.parse(r.stdout) as { changes: { phase: string; action: string; logicalId: string }[] }
+  ).changes.filter((c) => runsHere(c.phase));
   return { changes, actions: [...new Set(changes.map((c) => c.action))] };
 }
 
@@ -37,7 +50,9 @@ async function planActions(ws: Workspace): Promise<{ changes: { phase: string; a
 const keptLine = (stderr: string) => stderr.split('\n').find((l) => l.startsWith('kept:')) ?? '';
 
 describeMoto('an environment from up to destroy', (moto) => {
-  async function cleanUp(developers: number | string[] = ['alice', 'bob', 'carol']): Promise<{ ws: Workspace; baseline: Awaited<ReturnType<Workspace['inventory']>> }> {
+  async function cleanUp(
+    developers: number | string[] = ['alice', 'bob', 'carol'],
+  ): Promise<{ ws: Workspace; baseline: Awaited<ReturnType<Workspace['inventory']>> }> {
     const ws = await newWorkspace(moto.server, { developers });
     const r = await ws.cli(['up']);
     expectConverged(r);
@@ -49,13 +64,16 @@ describeMoto('an environment from up to destroy', (moto) => {
     const ws = await newWorkspace(moto.server, { developers: 8 });
     expect((await ws.config()).developers).toBe(8);
     const before = await planActions(ws);
-    expect(before.actions.filter((a) => a !== 'create' && a !== 'keep'), 'plan on an empty account').toEqual([]);
+    expect(
+      before.actions.filter((a) => a !== 'create' && a !== 'keep'),
+      'plan on an empty account',
+    ).toEqual([]);
     expect(before.actions).toContain('create');
     const first = await ws.cli(['up']);
     expectConverged(first);
     expect(first.calls.mutating.length, 'a clean up created nothing').toBeGreaterThan(0);
     const inv = await ws.inventory();
-    expect(inv.tagProblems, 'resources without devenv\'s tags').toEqual([]);
+    expect(inv.tagProblems, "resources without devenv's tags").toEqual([]);
     await expectMatchesPlan(ws, inv.items);
     expect(inv.items.vpc).toEqual(['vpc 10.0.0.0/16 dnsHostnames=true dnsSupport=true']);
     expect(inv.items['route table association']).toHaveLength(2);
@@ -72,7 +90,10 @@ describeMoto('an environment from up to destroy', (moto) => {
     expectNoMutatingCalls(second, 'a second up');
     expectSameInventory((await ws.inventory()).items, inv.items, 'after a second up');
     const after = await planActions(ws);
-    expect(after.changes.filter((c) => c.action !== 'keep'), 'plan after up still has work to do').toEqual([]);
+    expect(
+      after.changes.filter((c) => c.action !== 'keep'),
+      'plan after up still has work to do',
+    ).toEqual([]);
   });
 
   it('on a terminal, up shows the plan and asks before a first build and before it deletes; only "yes" goes ahead', async () => {
@@ -84,9 +105,25 @@ describeMoto('an environment from up to destroy', (moto) => {
       const counter = callCounter(isMutating);
       const stdin = Object.assign(new PassThrough(), { isTTY: true });
       let stderr = '';
-      const err = new Writable({ write: (c, _e, done) => { stderr += String(c); if (String(c).includes('Go ahead?')) stdin.write(`${answer}\n`); done(); } });
-      const code = await run(['up', '--skip', 'storage,containers,test', '--config', ws.configPath, '--state', ws.statePath],
-        { stdout: new PassThrough(), stderr: err, stdin, env: process.env, isTTY: false, hooks: [counter.hook], signals: new EventEmitter() });
+      const err = new Writable({
+        write: (c, _e, done) => {
+          stderr += String(c);
+          if (String(c).includes('Go ahead?')) stdin.write(`${answer}\n`);
+          done();
+        },
+      });
+      const code = await run(
+        ['up', '--skip', 'storage,containers,test', '--config', ws.configPath, '--state', ws.statePath],
+        {
+          stdout: new PassThrough(),
+          stderr: err,
+          stdin,
+          env: process.env,
+          isTTY: false,
+          hooks: [counter.hook],
+          signals: new EventEmitter(),
+        },
+      );
       return { code, stderr, calls: counter.calls };
     };
     const declined = await upAtTerminal('no');
@@ -102,7 +139,10 @@ describeMoto('an environment from up to destroy', (moto) => {
     expect(asked.stderr).toContain('This deletes or replaces the');
     expect(asked.stderr).toContain('delete dns DNS record bob.dev.example.com');
     expect(asked.code, asked.stderr).toBe(0);
-    expect((await ws.inventory()).items['target group']?.some((t) => t.startsWith('tg/bob ')), "bob's target group is still there").toBe(false);
+    expect(
+      (await ws.inventory()).items['target group']?.some((t) => t.startsWith('tg/bob ')),
+      "bob's target group is still there",
+    ).toBe(false);
   });
 
   it('with the state file deleted, up adopts everything and creates nothing', async () => {
@@ -110,7 +150,10 @@ describeMoto('an environment from up to destroy', (moto) => {
     const keyBefore = await stat(ws.keyPath);
     await unlink(ws.statePath);
     const plan = await planActions(ws);
-    expect(plan.changes.filter((c) => c.action !== 'adopt' && c.action !== 'keep'), 'plan without a state file: all adopted').toEqual([]);
+    expect(
+      plan.changes.filter((c) => c.action !== 'adopt' && c.action !== 'keep'),
+      'plan without a state file: all adopted',
+    ).toEqual([]);
     expect(plan.actions).toContain('adopt');
     const r = await ws.cli(['up']);
     expectConverged(r, 'up without a state file');
@@ -119,7 +162,9 @@ describeMoto('an environment from up to destroy', (moto) => {
     expectSameInventory((await ws.inventory()).items, baseline.items, 'after up without a state file');
     // Adopted ids are recorded again: a further run only describes them.
     const state = await ws.state();
-    expect(Object.values(state.resources as Record<string, { id?: string }>).every((res) => res.id !== undefined)).toBe(true);
+    expect(Object.values(state.resources as Record<string, { id?: string }>).every((res) => res.id !== undefined)).toBe(
+      true,
+    );
     expect((await stat(ws.keyPath)).mtimeMs, 'the private key was rewritten').toBe(keyBefore.mtimeMs);
   });
 
@@ -128,7 +173,10 @@ describeMoto('an environment from up to destroy', (moto) => {
     const r = await ws.cli(['status', '--json']);
     expectHostPhasesPendingOnly(r);
     expectNoMutatingCalls(r, 'status');
-    const out = JSON.parse(r.stdout.split('\n')[0]!) as { resources: { logicalId: string; state: string }[]; developers: { name: string; url: string }[] };
+    const out = JSON.parse(r.stdout.split('\n')[0]!) as {
+      resources: { logicalId: string; state: string }[];
+      developers: { name: string; url: string }[];
+    };
     const rows = new Map(out.resources.map((row) => [row.logicalId, row.state]));
     const recorded = Object.keys((await ws.state()).resources);
     expect(recorded.length).toBeGreaterThan(0);
@@ -136,7 +184,11 @@ describeMoto('an environment from up to destroy', (moto) => {
       expect(rows.has(id), `status has no row for ${id}`).toBe(true);
       expect(rows.get(id), `status says ${id} is ${rows.get(id)}`).not.toMatch(/missing|not in state/);
     }
-    expect(out.developers.map((d) => d.url)).toEqual(['https://alice.dev.example.com', 'https://bob.dev.example.com', 'https://carol.dev.example.com']);
+    expect(out.developers.map((d) => d.url)).toEqual([
+      'https://alice.dev.example.com',
+      'https://bob.dev.example.com',
+      'https://carol.dev.example.com',
+    ]);
     const text = await ws.cli(['status']);
     expect(text.code).toBe(1);
     expect(text.stdout).toContain('https://carol.dev.example.com');
@@ -149,7 +201,9 @@ describeMoto('an environment from up to destroy', (moto) => {
     const expected = expectedAfterDestroy(baseline.items, {});
     expectSameInventory((await ws.inventory()).items, expected, 'after destroy');
     if (expected.volume) expect(r.stderr, 'destroy must say what it kept').toMatch(/kept data volume vol-/);
-    expect(keptLine(r.stderr), 'destroy says it kept something it deleted').not.toMatch(/instance|security group|VPC|role|key pair/i);
+    expect(keptLine(r.stderr), 'destroy says it kept something it deleted').not.toMatch(
+      /instance|security group|VPC|role|key pair/i,
+    );
 
     const again = await ws.cli(['destroy', '--yes']);
     expect(again.code, describeResult(again)).toBe(0);
@@ -163,7 +217,11 @@ describeMoto('an environment from up to destroy', (moto) => {
     expect(r.code, describeResult(r)).toBe(0);
     const inv = (await ws.inventory()).items;
     const { snapshot = [], ...rest } = inv;
-    expectSameInventory(rest, expectedAfterDestroy(baseline.items, { deleteData: true, forceDeleteSecrets: true }), 'after destroy --delete-data');
+    expectSameInventory(
+      rest,
+      expectedAfterDestroy(baseline.items, { deleteData: true, forceDeleteSecrets: true }),
+      'after destroy --delete-data',
+    );
     if (baseline.items.volume?.some((v) => v.startsWith('volume/data '))) {
       // moto 5.2.1 implements CreateSnapshot (completed at once), so the final snapshot is checked here.
       expect(snapshot, 'the final snapshot of the data volume').toHaveLength(1);
@@ -176,7 +234,11 @@ describeMoto('an environment from up to destroy', (moto) => {
     const { ws, baseline } = await cleanUp();
     const r = await ws.cli(['destroy', '--yes', '--delete-data', '--no-final-snapshot', '--force-delete-secrets']);
     expect(r.code, describeResult(r)).toBe(0);
-    expectSameInventory((await ws.inventory()).items, expectedAfterDestroy(baseline.items, { deleteData: true, forceDeleteSecrets: true }), 'after destroy --delete-data --no-final-snapshot');
+    expectSameInventory(
+      (await ws.inventory()).items,
+      expectedAfterDestroy(baseline.items, { deleteData: true, forceDeleteSecrets: true }),
+      'after destroy --delete-data --no-final-snapshot',
+    );
     expect((await ws.inventory()).items).toEqual({});
     // Nothing is left, so nothing may be reported as kept.
     expect(keptLine(r.stderr), 'destroy says it kept something, but AWS holds nothing').toBe('');
@@ -187,7 +249,11 @@ describeMoto('an environment from up to destroy', (moto) => {
     await unlink(ws.statePath);
     const r = await ws.cli(['destroy', '--yes']);
     expect(r.code, describeResult(r)).toBe(0);
-    expectSameInventory((await ws.inventory()).items, expectedAfterDestroy(baseline.items, {}), 'after destroy without a state file');
+    expectSameInventory(
+      (await ws.inventory()).items,
+      expectedAfterDestroy(baseline.items, {}),
+      'after destroy without a state file',
+    );
   });
 
   it('up after destroy converges back to one clean run (secrets restored, the kept data volume reused)', async () => {
@@ -235,15 +301,21 @@ describeMoto('an environment from up to destroy', (moto) => {
       const { GetSecretValueCommand, ListSecretsCommand } = await import('@aws-sdk/client-secrets-manager');
       const aws = await ws.moto.clients();
       const out: Record<string, string> = {};
-      for (const s of (await aws.secrets.send(new ListSecretsCommand({ IncludePlannedDeletion: true }))).SecretList ?? []) {
-        if (!s.DeletedDate) out[s.Name!] = (await aws.secrets.send(new GetSecretValueCommand({ SecretId: s.ARN }))).SecretString!;
+      for (const s of (await aws.secrets.send(new ListSecretsCommand({ IncludePlannedDeletion: true }))).SecretList ??
+        []) {
+        if (!s.DeletedDate)
+          out[s.Name!] = (await aws.secrets.send(new GetSecretValueCommand({ SecretId: s.ARN }))).SecretString!;
       }
       return out;
     };
     const before = await passwords();
     const ports = async () => {
       const r = await ws.cli(['status', '--json']);
-      return Object.fromEntries((JSON.parse(r.stdout.split('\n')[0]!) as { developers: { name: string; port: number }[] }).developers.map((d) => [d.name, d.port]));
+      return Object.fromEntries(
+        (JSON.parse(r.stdout.split('\n')[0]!) as { developers: { name: string; port: number }[] }).developers.map(
+          (d) => [d.name, d.port],
+        ),
+      );
     };
     expect(await ports()).toEqual({ alice: 8443, bob: 8444, carol: 8445 });
 
@@ -254,9 +326,19 @@ describeMoto('an environment from up to destroy', (moto) => {
     expect(refused.stderr).toContain('up would delete or replace');
     expect(refused.stderr).toContain('stdin is not a terminal');
     expect(refused.stderr).toContain('devenv up --yes');
-    for (const what of ['delete alb listener rule', 'delete alb target group', 'delete dns DNS record bob.dev.example.com', 'delete monitoring CloudWatch alarm itest-alarm-unhealthy-bob']) expect(refused.stderr).toContain(what);
+    for (const what of [
+      'delete alb listener rule',
+      'delete alb target group',
+      'delete dns DNS record bob.dev.example.com',
+      'delete monitoring CloudWatch alarm itest-alarm-unhealthy-bob',
+    ])
+      expect(refused.stderr).toContain(what);
     expectNoMutatingCalls(refused, 'up refusing to delete');
-    expect(Object.keys((await ws.state()).allocations).sort(), 'the refused up changed the allocations').toEqual(['alice', 'bob', 'carol']);
+    expect(Object.keys((await ws.state()).allocations).sort(), 'the refused up changed the allocations').toEqual([
+      'alice',
+      'bob',
+      'carol',
+    ]);
     const removed = await ws.cli(['up', '--yes']);
     expectConverged(removed, 'up without bob');
     expect(await ports(), 'carol was renumbered').toEqual({ alice: 8443, carol: 8445 });
@@ -264,10 +346,20 @@ describeMoto('an environment from up to destroy', (moto) => {
     const edge = ['elbv2:DeleteRule', 'elbv2:DeleteTargetGroup', 'route53:ChangeResourceRecordSets'];
     // His unhealthy-target alarm goes; his log group stays (its events expire with the retention).
     const monitoring = ['cloudwatch:DeleteAlarms'];
-    expect(removed.calls.changed.sort(), 'removing bob changed more than his resources').toEqual(['secretsmanager:DeleteSecret', ...edge, ...monitoring].sort());
+    expect(removed.calls.changed.sort(), 'removing bob changed more than his resources').toEqual(
+      ['secretsmanager:DeleteSecret', ...edge, ...monitoring].sort(),
+    );
     const notBob = (kind: string) => (baseline.items[kind] ?? []).filter((i) => !/\bbob\b/.test(i));
-    const edgeKinds = Object.fromEntries(['target group', 'listener rule', 'dns record', 'alarm'].map((k) => [k, notBob(k)]));
-    const expected = { ...baseline.items, ...edgeKinds, secret: baseline.items.secret!.map((s) => (s.startsWith('itest/bob/') ? `${s} (scheduled for deletion)` : s)).sort() };
+    const edgeKinds = Object.fromEntries(
+      ['target group', 'listener rule', 'dns record', 'alarm'].map((k) => [k, notBob(k)]),
+    );
+    const expected = {
+      ...baseline.items,
+      ...edgeKinds,
+      secret: baseline.items
+        .secret!.map((s) => (s.startsWith('itest/bob/') ? `${s} (scheduled for deletion)` : s))
+        .sort(),
+    };
     expectSameInventory((await ws.inventory()).items, expected, 'after removing bob');
 
     await ws.editConfig((c) => (c.developers = ['alice', 'bob', 'carol', 'dave']));
@@ -276,9 +368,15 @@ describeMoto('an environment from up to destroy', (moto) => {
     expect(await ports()).toEqual({ alice: 8443, bob: 8444, carol: 8445, dave: 8446 });
     const inv = (await ws.inventory()).items;
     expect(inv['security group rule']).toContain('sg/host ingress tcp 8443-8446 from sg/alb');
-    expect(inv.secret).toEqual(['itest/alice/password', 'itest/bob/password', 'itest/carol/password', 'itest/dave/password']);
+    expect(inv.secret).toEqual([
+      'itest/alice/password',
+      'itest/bob/password',
+      'itest/carol/password',
+      'itest/dave/password',
+    ]);
     const after = await passwords();
-    for (const name of ['alice', 'bob', 'carol']) expect(after[`itest/${name}/password`], `${name}'s password changed`).toBe(before[`itest/${name}/password`]);
+    for (const name of ['alice', 'bob', 'carol'])
+      expect(after[`itest/${name}/password`], `${name}'s password changed`).toBe(before[`itest/${name}/password`]);
     expectNoMutatingCalls(await ws.cli(['up']), 'a converged up');
   });
 
@@ -313,7 +411,9 @@ describeMoto('an environment from up to destroy', (moto) => {
   it('writes nothing into its folder but the config, the state and the private key (no stray temp or lock files)', async () => {
     const { ws } = await cleanUp(['alice']);
     const files = (await readdir(ws.dir, { recursive: true })).sort();
-    expect(files.filter((f) => !['.env', 'devenv.config.json', 'devenv.state.json', 'keys', 'keys/admin.pem'].includes(f))).toEqual([]);
+    expect(
+      files.filter((f) => !['.env', 'devenv.config.json', 'devenv.state.json', 'keys', 'keys/admin.pem'].includes(f)),
+    ).toEqual([]);
     expect((await stat(ws.statePath)).mode & 0o777).toBe(0o600);
   });
 });

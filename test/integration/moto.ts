@@ -23,8 +23,10 @@ import type { InventoryResult } from './inventory.js';
 
 /** moto's hosted zones are on no public DNS: every lookup fails at once, as it would on a machine offline (validate then only warns). */
 const NO_PUBLIC_DNS = {
-  resolveNs: (name: string) => Promise.reject(Object.assign(new Error(`queryNs ENOTFOUND ${name}`), { code: 'ENOTFOUND' })),
-  lookup: (name: string) => Promise.reject(Object.assign(new Error(`getaddrinfo ENOTFOUND ${name}`), { code: 'ENOTFOUND' })),
+  resolveNs: (name: string) =>
+    Promise.reject(Object.assign(new Error(`queryNs ENOTFOUND ${name}`), { code: 'ENOTFOUND' })),
+  lookup: (name: string) =>
+    Promise.reject(Object.assign(new Error(`getaddrinfo ENOTFOUND ${name}`), { code: 'ENOTFOUND' })),
 };
 
 export const REGION = 'us-east-1';
@@ -77,7 +79,12 @@ export class MotoServer {
       const child = spawn('python3', [MOTO_SERVER, '-H', host, '-p', String(port)], {
         stdio: ['ignore', 'pipe', 'pipe'],
         // MOTO_AMIS_PATH must stay unset: with it, a reset answers HTTP 500 (docs/aws-behaviour.md#moto-differences).
-        env: { ...process.env, MOTO_AMIS_PATH: undefined, PYTHONUNBUFFERED: '1', MOTO_ACM_VALIDATION_WAIT: String(o.acmValidationWaitSeconds ?? 0) },
+        env: {
+          ...process.env,
+          MOTO_AMIS_PATH: undefined,
+          PYTHONUNBUFFERED: '1',
+          MOTO_ACM_VALIDATION_WAIT: String(o.acmValidationWaitSeconds ?? 0),
+        },
       });
       child.stdout!.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
       child.stderr!.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
@@ -98,7 +105,8 @@ export class MotoServer {
   private async waitUntilUp(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if (this.child.exitCode !== null) throw new Error(`moto server exited with ${this.child.exitCode}: ${this.log()}`);
+      if (this.child.exitCode !== null)
+        throw new Error(`moto server exited with ${this.child.exitCode}: ${this.log()}`);
       try {
         const res = await fetch(`${this.endpoint}/moto-api/data.json`);
         if (res.ok) return;
@@ -357,13 +365,29 @@ ENVIRONMENT=production
 
 /** Small SDK clients of the test itself (not devenv's), for setting up and taking inventory. */
 export async function testClients(endpoint: string) {
-  const [{ EC2Client }, { Route53Client }, { IAMClient }, { SecretsManagerClient }, { ElasticLoadBalancingV2Client }, { ACMClient }, { CloudWatchLogsClient },
-    { CloudWatchClient }, { SNSClient }, { BackupClient }] =
-    await Promise.all([
-      import('@aws-sdk/client-ec2'), import('@aws-sdk/client-route-53'), import('@aws-sdk/client-iam'), import('@aws-sdk/client-secrets-manager'),
-      import('@aws-sdk/client-elastic-load-balancing-v2'), import('@aws-sdk/client-acm'), import('@aws-sdk/client-cloudwatch-logs'),
-      import('@aws-sdk/client-cloudwatch'), import('@aws-sdk/client-sns'), import('@aws-sdk/client-backup'),
-    ]);
+  const [
+    { EC2Client },
+    { Route53Client },
+    { IAMClient },
+    { SecretsManagerClient },
+    { ElasticLoadBalancingV2Client },
+    { ACMClient },
+    { CloudWatchLogsClient },
+    { CloudWatchClient },
+    { SNSClient },
+    { BackupClient },
+  ] = await Promise.all([
+    import('@aws-sdk/client-ec2'),
+    import('@aws-sdk/client-route-53'),
+    import('@aws-sdk/client-iam'),
+    import('@aws-sdk/client-secrets-manager'),
+    import('@aws-sdk/client-elastic-load-balancing-v2'),
+    import('@aws-sdk/client-acm'),
+    import('@aws-sdk/client-cloudwatch-logs'),
+    import('@aws-sdk/client-cloudwatch'),
+    import('@aws-sdk/client-sns'),
+    import('@aws-sdk/client-backup'),
+  ]);
   const o = { region: REGION, endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 2 };
   return {
     ec2: new EC2Client(o),
@@ -397,22 +421,32 @@ export async function newWorkspace(moto: MotoServer, o: WorkspaceOptions = {}): 
   // A second project in the same world uses the zone that is there: creating it again would reuse
   // the seeded id, and moto would replace the first project's zone, records and all, by an empty one.
   const { ListHostedZonesByNameCommand } = await import('@aws-sdk/client-route-53');
-  const existing = o.shareWorld ? (await aws.route53.send(new ListHostedZonesByNameCommand({ DNSName: BASE_DOMAIN }))).HostedZones?.find((z) => z.Name === `${BASE_DOMAIN}.`) : undefined;
+  const existing = o.shareWorld
+    ? (await aws.route53.send(new ListHostedZonesByNameCommand({ DNSName: BASE_DOMAIN }))).HostedZones?.find(
+        (z) => z.Name === `${BASE_DOMAIN}.`,
+      )
+    : undefined;
   let zoneId = existing?.Id?.replace('/hostedzone/', '') ?? '';
   for (let tries = 0; tries < 400 && !existing; tries++) {
     await moto.seed(zoneSeed);
-    const zone = await aws.route53.send(new CreateHostedZoneCommand({ Name: BASE_DOMAIN, CallerReference: `itest-${zoneSeed}-${tries}` }));
+    const zone = await aws.route53.send(
+      new CreateHostedZoneCommand({ Name: BASE_DOMAIN, CallerReference: `itest-${zoneSeed}-${tries}` }),
+    );
     zoneId = zone.HostedZone!.Id!.replace('/hostedzone/', '');
     if (zoneId.startsWith('Z')) break;
     await aws.route53.send(new DeleteHostedZoneCommand({ Id: zoneId }));
     zoneSeed++;
   }
-  if (!zoneId.startsWith('Z')) throw new Error(`could not get a hosted zone id starting with Z from moto (last ${zoneId})`);
+  if (!zoneId.startsWith('Z'))
+    throw new Error(`could not get a hosted zone id starting with Z from moto (last ${zoneId})`);
   if (!moto.amiId) {
     // Canonical's Ubuntu images moto ships (trusty, xenial: it has no jammy, docs/aws-behaviour.md#moto-differences); the config names one.
-    const images = await aws.ec2.send(new DescribeImagesCommand({
-      Owners: ['099720109477'], Filters: [{ Name: 'name', Values: ['ubuntu/images/hvm-ssd/ubuntu-*-amd64-server-*'] }],
-    }));
+    const images = await aws.ec2.send(
+      new DescribeImagesCommand({
+        Owners: ['099720109477'],
+        Filters: [{ Name: 'name', Values: ['ubuntu/images/hvm-ssd/ubuntu-*-amd64-server-*'] }],
+      }),
+    );
     moto.amiId = images.Images?.map((i) => i.ImageId!).sort()[0];
     if (!moto.amiId) throw new Error('moto has no Ubuntu AMI');
   }
@@ -424,7 +458,10 @@ export async function newWorkspace(moto: MotoServer, o: WorkspaceOptions = {}): 
   workspaces.push(ws);
   const project = o.project ?? PROJECT;
   const envFile = join(dir, '.env');
-  await writeFile(envFile, seedEnv({ zoneId, amiId, developers: typeof o.developers === 'number' ? o.developers : 8, project }));
+  await writeFile(
+    envFile,
+    seedEnv({ zoneId, amiId, developers: typeof o.developers === 'number' ? o.developers : 8, project }),
+  );
   const init = await ws.cli(['init', '--from-env', envFile, '--output', ws.configPath], { bare: true });
   if (init.code !== 0) throw new Error(`devenv init --from-env failed (${init.code}): ${init.stderr}`);
   await ws.editConfig((c) => {

@@ -20,21 +20,48 @@
  * of the user's data unasked), and with it converges.
  */
 import {
-  DeleteInternetGatewayCommand, DeleteKeyPairCommand, DeleteRouteTableCommand, DeleteSecurityGroupCommand, DeleteSubnetCommand, DeleteVolumeCommand, DeleteVpcCommand,
-  DescribeRouteTablesCommand, DescribeSecurityGroupsCommand, DetachInternetGatewayCommand, DetachVolumeCommand, DisassociateRouteTableCommand, RevokeSecurityGroupIngressCommand,
+  DeleteInternetGatewayCommand,
+  DeleteKeyPairCommand,
+  DeleteRouteTableCommand,
+  DeleteSecurityGroupCommand,
+  DeleteSubnetCommand,
+  DeleteVolumeCommand,
+  DeleteVpcCommand,
+  DescribeRouteTablesCommand,
+  DescribeSecurityGroupsCommand,
+  DetachInternetGatewayCommand,
+  DetachVolumeCommand,
+  DisassociateRouteTableCommand,
+  RevokeSecurityGroupIngressCommand,
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import {
-  DeleteInstanceProfileCommand, DeleteRoleCommand, DeleteRolePolicyCommand, DetachRolePolicyCommand, ListAttachedRolePoliciesCommand, ListInstanceProfilesForRoleCommand,
-  ListRolePoliciesCommand, RemoveRoleFromInstanceProfileCommand,
+  DeleteInstanceProfileCommand,
+  DeleteRoleCommand,
+  DeleteRolePolicyCommand,
+  DetachRolePolicyCommand,
+  ListAttachedRolePoliciesCommand,
+  ListInstanceProfilesForRoleCommand,
+  ListRolePoliciesCommand,
+  RemoveRoleFromInstanceProfileCommand,
 } from '@aws-sdk/client-iam';
 import { DeleteSecretCommand } from '@aws-sdk/client-secrets-manager';
-import { DeleteListenerCommand, DeleteLoadBalancerCommand, DeleteRuleCommand, DeleteTargetGroupCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import {
+  DeleteListenerCommand,
+  DeleteLoadBalancerCommand,
+  DeleteRuleCommand,
+  DeleteTargetGroupCommand,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DeleteCertificateCommand } from '@aws-sdk/client-acm';
 import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
 import { DeleteLogGroupCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DeleteAlarmsCommand } from '@aws-sdk/client-cloudwatch';
-import { DeleteBackupPlanCommand, DeleteBackupSelectionCommand, DeleteBackupVaultCommand, ListBackupSelectionsCommand } from '@aws-sdk/client-backup';
+import {
+  DeleteBackupPlanCommand,
+  DeleteBackupSelectionCommand,
+  DeleteBackupVaultCommand,
+  ListBackupSelectionsCommand,
+} from '@aws-sdk/client-backup';
 import { expect, it } from 'vitest';
 import { crashAfterCall, crashPoints } from './crash.js';
 import { diffInventory, type Inventory } from './inventory.js';
@@ -66,38 +93,57 @@ const nameOf = (arn: string) => arn.slice(arn.lastIndexOf('/') + 1);
 
 async function deleteRole(h: Hand, roleName: string): Promise<void> {
   const { iam } = h.aws;
-  for (const p of (await iam.send(new ListInstanceProfilesForRoleCommand({ RoleName: roleName }))).InstanceProfiles ?? []) {
-    await iam.send(new RemoveRoleFromInstanceProfileCommand({ RoleName: roleName, InstanceProfileName: p.InstanceProfileName }));
+  for (const p of (await iam.send(new ListInstanceProfilesForRoleCommand({ RoleName: roleName }))).InstanceProfiles ??
+    []) {
+    await iam.send(
+      new RemoveRoleFromInstanceProfileCommand({ RoleName: roleName, InstanceProfileName: p.InstanceProfileName }),
+    );
   }
-  for (const name of (await iam.send(new ListRolePoliciesCommand({ RoleName: roleName }))).PolicyNames ?? []) await iam.send(new DeleteRolePolicyCommand({ RoleName: roleName, PolicyName: name }));
-  for (const p of (await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: roleName }))).AttachedPolicies ?? []) await iam.send(new DetachRolePolicyCommand({ RoleName: roleName, PolicyArn: p.PolicyArn }));
+  for (const name of (await iam.send(new ListRolePoliciesCommand({ RoleName: roleName }))).PolicyNames ?? [])
+    await iam.send(new DeleteRolePolicyCommand({ RoleName: roleName, PolicyName: name }));
+  for (const p of (await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: roleName }))).AttachedPolicies ?? [])
+    await iam.send(new DetachRolePolicyCommand({ RoleName: roleName, PolicyArn: p.PolicyArn }));
   await iam.send(new DeleteRoleCommand({ RoleName: roleName }));
 }
 
-const deleteLoadBalancer = (h: Hand) => h.aws.elbv2.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: idOf(h, 'alb') }));
-const terminateHost = (h: Hand) => h.aws.ec2.send(new TerminateInstancesCommand({ InstanceIds: [idOf(h, 'instance')] }));
+const deleteLoadBalancer = (h: Hand) =>
+  h.aws.elbv2.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: idOf(h, 'alb') }));
+const terminateHost = (h: Hand) =>
+  h.aws.ec2.send(new TerminateInstancesCommand({ InstanceIds: [idOf(h, 'instance')] }));
 
 /** A security group, after the rules of other groups that refer to it. */
 async function deleteSecurityGroup(h: Hand, groupId: string): Promise<void> {
   const groups = (await h.aws.ec2.send(new DescribeSecurityGroupsCommand({}))).SecurityGroups ?? [];
   for (const g of groups) {
-    const referring = (g.IpPermissions ?? []).filter((p) => p.UserIdGroupPairs?.some((pair) => pair.GroupId === groupId));
-    if (g.GroupId !== groupId && referring.length) await h.aws.ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: g.GroupId, IpPermissions: referring }));
+    const referring = (g.IpPermissions ?? []).filter((p) =>
+      p.UserIdGroupPairs?.some((pair) => pair.GroupId === groupId),
+    );
+    if (g.GroupId !== groupId && referring.length)
+      await h.aws.ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: g.GroupId, IpPermissions: referring }));
   }
   await h.aws.ec2.send(new DeleteSecurityGroupCommand({ GroupId: groupId }));
 }
 
 async function deleteRouteTable(h: Hand, id: string): Promise<void> {
   const [table] = (await h.aws.ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: [id] }))).RouteTables ?? [];
-  for (const a of table?.Associations ?? []) if (!a.Main) await h.aws.ec2.send(new DisassociateRouteTableCommand({ AssociationId: a.RouteTableAssociationId }));
+  for (const a of table?.Associations ?? [])
+    if (!a.Main) await h.aws.ec2.send(new DisassociateRouteTableCommand({ AssociationId: a.RouteTableAssociationId }));
   await h.aws.ec2.send(new DeleteRouteTableCommand({ RouteTableId: id }));
 }
 
 async function deleteRecord(h: Hand, name: string): Promise<void> {
-  const all = (await h.aws.route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: h.zoneId }))).ResourceRecordSets ?? [];
-  const sets = all.filter((r) => r.Name!.replace(/\.$/, '') === name.replace(/\.$/, '') && r.Type !== 'NS' && r.Type !== 'SOA');
+  const all =
+    (await h.aws.route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: h.zoneId }))).ResourceRecordSets ?? [];
+  const sets = all.filter(
+    (r) => r.Name!.replace(/\.$/, '') === name.replace(/\.$/, '') && r.Type !== 'NS' && r.Type !== 'SOA',
+  );
   if (!sets.length) throw new Error(`no record ${name} in the zone`);
-  await h.aws.route53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: h.zoneId, ChangeBatch: { Changes: sets.map((r) => ({ Action: 'DELETE', ResourceRecordSet: r })) } }));
+  await h.aws.route53.send(
+    new ChangeResourceRecordSetsCommand({
+      HostedZoneId: h.zoneId,
+      ChangeBatch: { Changes: sets.map((r) => ({ Action: 'DELETE', ResourceRecordSet: r })) },
+    }),
+  );
 }
 
 /**
@@ -122,8 +168,11 @@ const BY_HAND: Record<string, (h: Hand, r: Recorded) => Promise<unknown>> = {
     await terminateHost(h);
     await deleteLoadBalancer(h);
     // AWS drops the subnet's route table association with it; moto keeps it, pointing at nothing.
-    const [table] = (await h.aws.ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: [idOf(h, 'rtb')] }))).RouteTables ?? [];
-    for (const a of table?.Associations ?? []) if (a.SubnetId === r.id) await h.aws.ec2.send(new DisassociateRouteTableCommand({ AssociationId: a.RouteTableAssociationId }));
+    const [table] =
+      (await h.aws.ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: [idOf(h, 'rtb')] }))).RouteTables ?? [];
+    for (const a of table?.Associations ?? [])
+      if (a.SubnetId === r.id)
+        await h.aws.ec2.send(new DisassociateRouteTableCommand({ AssociationId: a.RouteTableAssociationId }));
     await h.aws.ec2.send(new DeleteSubnetCommand({ SubnetId: r.id }));
   },
   'vpc:internet gateway': async (h, r) => {
@@ -140,9 +189,15 @@ const BY_HAND: Record<string, (h: Hand, r: Recorded) => Promise<unknown>> = {
     await deleteSecurityGroup(h, r.id!);
   },
   'iam:IAM role': (h, r) => deleteRole(h, nameOf(r.id!)),
-  'iam:IAM inline policy': (h, r) => h.aws.iam.send(new DeleteRolePolicyCommand({ RoleName: nameOf(idOf(h, 'iam/role')), PolicyName: r.id })),
+  'iam:IAM inline policy': (h, r) =>
+    h.aws.iam.send(new DeleteRolePolicyCommand({ RoleName: nameOf(idOf(h, 'iam/role')), PolicyName: r.id })),
   'iam:instance profile': async (h, r) => {
-    await h.aws.iam.send(new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: nameOf(r.id!), RoleName: nameOf(idOf(h, 'iam/role')) }));
+    await h.aws.iam.send(
+      new RemoveRoleFromInstanceProfileCommand({
+        InstanceProfileName: nameOf(r.id!),
+        RoleName: nameOf(idOf(h, 'iam/role')),
+      }),
+    );
     await h.aws.iam.send(new DeleteInstanceProfileCommand({ InstanceProfileName: nameOf(r.id!) }));
   },
   'secrets:secret': (h, r) => h.aws.secrets.send(new DeleteSecretCommand({ SecretId: r.id, RecoveryWindowInDays: 7 })),
@@ -169,24 +224,29 @@ const BY_HAND: Record<string, (h: Hand, r: Recorded) => Promise<unknown>> = {
   'alb:listener rule': (h, r) => h.aws.elbv2.send(new DeleteRuleCommand({ RuleArn: r.id })),
   'dns:DNS record': (h, r) => deleteRecord(h, r.id!),
   'monitoring:log group': (h, r) => h.aws.logs.send(new DeleteLogGroupCommand({ logGroupName: r.id })),
-  'monitoring:CloudWatch alarm': (h, r) => h.aws.cloudwatch.send(new DeleteAlarmsCommand({ AlarmNames: [nameOf(r.id!.replace(/:alarm:/, '/'))] })),
+  'monitoring:CloudWatch alarm': (h, r) =>
+    h.aws.cloudwatch.send(new DeleteAlarmsCommand({ AlarmNames: [nameOf(r.id!.replace(/:alarm:/, '/'))] })),
   'monitoring:IAM role': (h, r) => deleteRole(h, nameOf(r.id!)),
   'monitoring:backup vault': (h, r) => h.aws.backup.send(new DeleteBackupVaultCommand({ BackupVaultName: r.id })),
   'monitoring:backup plan': async (h, r) => {
     // AWS refuses a plan that still has selections.
-    for (const s of (await h.aws.backup.send(new ListBackupSelectionsCommand({ BackupPlanId: r.id }))).BackupSelectionsList ?? []) {
+    for (const s of (await h.aws.backup.send(new ListBackupSelectionsCommand({ BackupPlanId: r.id })))
+      .BackupSelectionsList ?? []) {
       await h.aws.backup.send(new DeleteBackupSelectionCommand({ BackupPlanId: r.id, SelectionId: s.SelectionId }));
     }
     await h.aws.backup.send(new DeleteBackupPlanCommand({ BackupPlanId: r.id }));
   },
-  'monitoring:backup selection': (h, r) => h.aws.backup.send(new DeleteBackupSelectionCommand({ BackupPlanId: idOf(h, 'backup/plan'), SelectionId: r.id })),
+  'monitoring:backup selection': (h, r) =>
+    h.aws.backup.send(new DeleteBackupSelectionCommand({ BackupPlanId: idOf(h, 'backup/plan'), SelectionId: r.id })),
 };
 
 /**
  * What `plan` shows for a kind deleted by hand, where it is not `create`: a secret deleted by hand
  * is only scheduled for deletion (7 days at least), and `up` restores it, with its value.
  */
-const PLANNED: Record<string, { action: string; detail: RegExp }> = { 'secrets:secret': { action: 'update', detail: /^restore / } };
+const PLANNED: Record<string, { action: string; detail: RegExp }> = {
+  'secrets:secret': { action: 'update', detail: /^restore / },
+};
 
 /** Kinds `up` does not simply recreate, and the flag that says the user accepts the new one. */
 const NEEDS_CONSENT: Record<string, string> = { 'ec2:EBS volume': '--new-data-volume' };
@@ -234,7 +294,8 @@ function refuseFirst(operation: string, error: () => Error, occurrences = 1): Ca
   };
   return hook;
 }
-const awsError = (name: string, code: string, message: string) => () => Object.assign(new Error(message), { name, Code: code, $fault: 'client', $metadata: { httpStatusCode: 400 } });
+const awsError = (name: string, code: string, message: string) => () =>
+  Object.assign(new Error(message), { name, Code: code, $fault: 'client', $metadata: { httpStatusCode: 400 } });
 
 /** A clean run of one developer, and a check that a broken world is brought back to it. */
 async function cleanWorld(moto: MotoHandle) {
@@ -250,15 +311,23 @@ async function cleanWorld(moto: MotoHandle) {
   };
 
   /** `plan` shows each of `ids` as `planned` (and fails on nothing); `up` converges; AWS holds a clean run's resources; another `up` changes nothing. */
-  async function bringsBack(label: string, ids: string[], o: { upArgs?: string[]; planned?: { action: string; detail: RegExp }; hooks?: CallHook[] } = {}): Promise<void> {
+  async function bringsBack(
+    label: string,
+    ids: string[],
+    o: { upArgs?: string[]; planned?: { action: string; detail: RegExp }; hooks?: CallHook[] } = {},
+  ): Promise<void> {
     const planned = o.planned ?? { action: 'create', detail: /(?:)/ };
     const plan = await ws.cli(['plan', '--json']);
     if (plan.code !== 0) problem(`${label}: plan failed: ${describeResult(plan)}`);
     else {
-      const changes = (JSON.parse(plan.stdout) as { changes: { logicalId: string; action: string; detail?: string }[] }).changes;
+      const changes = (JSON.parse(plan.stdout) as { changes: { logicalId: string; action: string; detail?: string }[] })
+        .changes;
       for (const id of ids) {
         const c = changes.find((x) => x.logicalId === id);
-        if (c?.action !== planned.action || !planned.detail.test(c.detail ?? '')) problem(`${label}: plan shows ${id} as ${c?.action ?? 'nothing'} (${c?.detail}), not ${planned.action} ${planned.detail}`);
+        if (c?.action !== planned.action || !planned.detail.test(c.detail ?? ''))
+          problem(
+            `${label}: plan shows ${id} as ${c?.action ?? 'nothing'} (${c?.detail}), not ${planned.action} ${planned.detail}`,
+          );
       }
       if (plan.calls.mutating.length) problem(`${label}: plan changed ${plan.calls.mutating.join(', ')}`);
     }
@@ -267,14 +336,17 @@ async function cleanWorld(moto: MotoHandle) {
     const diff = diffInventory(baseline, comparable((await ws.inventory()).items));
     if (diff.length) problem(`${label}: after up, AWS holds ${diff.join('; ')}`);
     const again = await ws.cli(['up']);
-    if (again.code !== 0 || again.calls.changed.length) problem(`${label}: a second up ${again.code === 0 ? `changed ${again.calls.changed.join(', ')}` : `failed: ${describeResult(again)}`}`);
+    if (again.code !== 0 || again.calls.changed.length)
+      problem(
+        `${label}: a second up ${again.code === 0 ? `changed ${again.calls.changed.join(', ')}` : `failed: ${describeResult(again)}`}`,
+      );
     log.push(`${label}: up ${up.calls.changed.length} changes, ${(up.ms / 1000).toFixed(1)} s`);
   }
   return { ws, problems, problem, log, bringsBack };
 }
 
 describeMoto('resources deleted by hand, and a destroy killed half-way: up brings them back', (moto) => {
-  it('for every kind the state records, one deleted out of band: plan shows it created, up exits 0, a clean run\'s resources', async () => {
+  it("for every kind the state records, one deleted out of band: plan shows it created, up exits 0, a clean run's resources", async () => {
     const started = performance.now();
     const { ws, problems, problem, log, bringsBack } = await cleanWorld(moto);
     // One of each kind the state records, keyed as BY_HAND is.
@@ -297,20 +369,33 @@ describeMoto('resources deleted by hand, and a destroy killed half-way: up bring
       const consent = NEEDS_CONSENT[key];
       if (consent) {
         const refused = await ws.cli(['up']);
-        if (refused.code === 0 || !refused.stderr.includes(consent)) problem(`${label}: up without ${consent} did not stop and name it: ${describeResult(refused)}`);
+        if (refused.code === 0 || !refused.stderr.includes(consent))
+          problem(`${label}: up without ${consent} did not stop and name it: ${describeResult(refused)}`);
       }
       await bringsBack(label, [r.logicalId], { upArgs: consent ? [consent] : [], planned: PLANNED[key] });
     }
-    console.log(`out of band: ${byKind.size} kinds, ${((performance.now() - started) / 1000).toFixed(1)} s\n${log.join('\n')}`);
+    console.log(
+      `out of band: ${byKind.size} kinds, ${((performance.now() - started) / 1000).toFixed(1)} s\n${log.join('\n')}`,
+    );
     expect(problems, problems.join('\n\n')).toEqual([]);
   }, 900_000);
 
-  it('destroy (waiting out AWS\'s ResourceInUse and draining selections), and destroy killed at several points: plan, then up brings back a clean run\'s resources', async () => {
+  it("destroy (waiting out AWS's ResourceInUse and draining selections), and destroy killed at several points: plan, then up brings back a clean run's resources", async () => {
     const started = performance.now();
     const { ws, problems, problem, log, bringsBack } = await cleanWorld(moto);
     // Real AWS refuses these for a while right after the rule / the selection went (moto never does).
-    const tgInUse = refuseFirst('elbv2:DeleteTargetGroup', awsError('ResourceInUseException', 'ResourceInUse', 'Target group is currently in use by a listener or a rule'));
-    const planRefused = refuseFirst('backup:DeleteBackupPlan', awsError('InvalidRequestException', 'InvalidRequestException', 'Related backup plan selections must be deleted prior to backup plan deletion'));
+    const tgInUse = refuseFirst(
+      'elbv2:DeleteTargetGroup',
+      awsError('ResourceInUseException', 'ResourceInUse', 'Target group is currently in use by a listener or a rule'),
+    );
+    const planRefused = refuseFirst(
+      'backup:DeleteBackupPlan',
+      awsError(
+        'InvalidRequestException',
+        'InvalidRequestException',
+        'Related backup plan selections must be deleted prior to backup plan deletion',
+      ),
+    );
     const destroyed = await ws.cli(['destroy', '--yes'], { hooks: [tgInUse, planRefused] });
     expect(destroyed.code, describeResult(destroyed)).toBe(0);
     expect([tgInUse.refused, planRefused.refused]).toEqual([1, 1]);
@@ -332,7 +417,9 @@ describeMoto('resources deleted by hand, and a destroy killed half-way: up bring
       }
       await bringsBack(label, []);
     }
-    console.log(`destroy: ${points.length} kill points, ${((performance.now() - started) / 1000).toFixed(1)} s\n${log.join('\n')}`);
+    console.log(
+      `destroy: ${points.length} kill points, ${((performance.now() - started) / 1000).toFixed(1)} s\n${log.join('\n')}`,
+    );
     expect(problems, problems.join('\n\n')).toEqual([]);
   }, 900_000);
 });

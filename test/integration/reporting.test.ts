@@ -23,7 +23,9 @@ function tally(r: CliResult): Record<string, number> {
 
 /** The changes plan would make outside the phases a run without a host leaves out: [phase, logicalId, action]. */
 const changesOutsideHostPhases = (plan: { changes: { phase: string; logicalId: string; action: string }[] }) =>
-  plan.changes.filter((c) => !HOST_PHASES.includes(c.phase) && c.action !== 'keep').map((c) => [c.phase, c.logicalId, c.action]);
+  plan.changes
+    .filter((c) => !HOST_PHASES.includes(c.phase) && c.action !== 'keep')
+    .map((c) => [c.phase, c.logicalId, c.action]);
 
 describeMoto('what commands report', (moto) => {
   it('up counts what it created, changed and kept; plan --detailed-exitcode and status follow drift', async () => {
@@ -46,19 +48,26 @@ describeMoto('what commands report', (moto) => {
     // Without a host, up leaves storage, containers and test out: up still has those to do, and status says so.
     const clean = await ws.cli(['plan', '--detailed-exitcode']);
     expect(clean.code, describeResult(clean)).toBe(2);
-    expect(lastLine(clean.stdout)).toMatch(/^Plan: \d+ to create, 0 to update, 0 to replace, 0 to delete \(and 3 phases not created yet\)\.$/);
+    expect(lastLine(clean.stdout)).toMatch(
+      /^Plan: \d+ to create, 0 to update, 0 to replace, 0 to delete \(and 3 phases not created yet\)\.$/,
+    );
     expect(changesOutsideHostPhases(JSON.parse((await ws.cli(['plan', '--json'])).stdout))).toEqual([]);
     expectHostPhasesPendingOnly(await ws.cli(['status', '--json']));
 
     // Someone removes the HTTPS rule of the ALB's security group by hand.
     const albGroup = (await ws.state()).resources['sg/alb'].id as string;
-    await (await moto.server.clients()).ec2.send(new RevokeSecurityGroupIngressCommand({
-      GroupId: albGroup, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
-    }));
+    await (await moto.server.clients()).ec2.send(
+      new RevokeSecurityGroupIngressCommand({
+        GroupId: albGroup,
+        IpPermissions: [{ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
+      }),
+    );
     const drifted = await ws.cli(['status']);
     expect(drifted.code, describeResult(drifted)).toBe(ExitCode.phaseFailed);
     expectNoMutatingCalls(drifted, 'status');
-    expect(drifted.stderr).toMatch(/error: 4 problems:\n(  phase \w+ not created yet: .*\n){3}  sg security group \S+ differs from the config \(.*443/);
+    expect(drifted.stderr).toMatch(
+      /error: 4 problems:\n(  phase \w+ not created yet: .*\n){3}  sg security group \S+ differs from the config \(.*443/,
+    );
     expect((await ws.cli(['plan', '--detailed-exitcode'])).code).toBe(2);
     const json = JSON.parse((await ws.cli(['plan', '--json'])).stdout);
     expect(changesOutsideHostPhases(json)).toEqual([['sg', 'sg/alb', 'update']]);
@@ -84,11 +93,16 @@ describeMoto('what commands report', (moto) => {
     expect((await ws.state()).allocations).toEqual(allocations);
   });
 
-  it('an untagged role of devenv\'s name: plan and status show the error on iam and the rest; destroy deletes all else and says what is left', async () => {
+  it("an untagged role of devenv's name: plan and status show the error on iam and the rest; destroy deletes all else and says what is left", async () => {
     const ws = await newWorkspace(moto.server, { developers: ['alice'] });
     const aws = await moto.server.clients();
     const roleName = `${PROJECT}-ec2-role`;
-    await aws.iam.send(new CreateRoleCommand({ RoleName: roleName, AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [] }) }));
+    await aws.iam.send(
+      new CreateRoleCommand({
+        RoleName: roleName,
+        AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [] }),
+      }),
+    );
 
     const up = await ws.cli(['up']);
     expect(up.code, describeResult(up)).toBe(ExitCode.phaseFailed);
@@ -113,11 +127,18 @@ describeMoto('what commands report', (moto) => {
 
     const destroy = await ws.cli(['destroy', '--yes']);
     expect(destroy.code, describeResult(destroy)).toBe(ExitCode.phaseFailed);
-    expect(destroy.stderr).toMatch(/destroy could not delete everything; iam failed: IAM role \S+ already exists but is not devenv's/);
+    expect(destroy.stderr).toMatch(
+      /destroy could not delete everything; iam failed: IAM role \S+ already exists but is not devenv's/,
+    );
     expect(destroy.stderr).toMatch(/still in AWS: /);
     expect(destroy.stderr).toMatch(/fix: [A-Z][^\n]*\.\n/);
     const { secret = [], ...left } = (await ws.inventory()).items;
-    expect(left, 'only the hand-made role is left: the VPC, its subnets and the security groups are gone').toEqual({ 'iam role': [roleName] });
-    expect(secret.every((s) => s.endsWith('(scheduled for deletion)')), secret.join(', ')).toBe(true);
+    expect(left, 'only the hand-made role is left: the VPC, its subnets and the security groups are gone').toEqual({
+      'iam role': [roleName],
+    });
+    expect(
+      secret.every((s) => s.endsWith('(scheduled for deletion)')),
+      secret.join(', '),
+    ).toBe(true);
   });
 });

@@ -8,7 +8,13 @@
  * nothing mounted, so devenv does not log in. Releasing a running host's mount over SSH is
  * unit-tested (test/unit/ec2-restore.test.ts) and done for real in the host lab (test/host/restore.test.ts).
  */
-import { CreateSnapshotCommand, CreateVolumeCommand, DescribeVolumesCommand, StopInstancesCommand, type Volume } from '@aws-sdk/client-ec2';
+import {
+  CreateSnapshotCommand,
+  CreateVolumeCommand,
+  DescribeVolumesCommand,
+  StopInstancesCommand,
+  type Volume,
+} from '@aws-sdk/client-ec2';
 import { expect, it } from 'vitest';
 import { crashAfterCall, crashPoints } from './crash.js';
 import { expectConverged } from './expect.js';
@@ -25,7 +31,16 @@ describeMoto('restoring the data volume from a snapshot', (moto) => {
     const instanceId = state.resources.instance.id;
     const { ec2 } = await moto.server.clients();
     const snapshot = await ec2.send(new CreateSnapshotCommand({ VolumeId: oldId }));
-    const restored = (await ec2.send(new CreateVolumeCommand({ SnapshotId: snapshot.SnapshotId, AvailabilityZone: `${REGION}a`, VolumeType: 'gp3', Encrypted: true }))).VolumeId!;
+    const restored = (
+      await ec2.send(
+        new CreateVolumeCommand({
+          SnapshotId: snapshot.SnapshotId,
+          AvailabilityZone: `${REGION}a`,
+          VolumeType: 'gp3',
+          Encrypted: true,
+        }),
+      )
+    ).VolumeId!;
     await ec2.send(new StopInstancesCommand({ InstanceIds: [instanceId] }));
     return { ws, instanceId, oldId, restored };
   }
@@ -37,12 +52,22 @@ describeMoto('restoring the data volume from a snapshot', (moto) => {
   const tag = (v: Volume, key: string) => v.Tags?.find((t) => t.Key === key)?.Value;
 
   /** The restored volume on the host as the data volume; the old one detached, retagged and recorded as the previous one. */
-  async function expectSwapped(ws: Workspace, o: { instanceId: string; oldId: string; restored: string }, label = ''): Promise<void> {
+  async function expectSwapped(
+    ws: Workspace,
+    o: { instanceId: string; oldId: string; restored: string },
+    label = '',
+  ): Promise<void> {
     const state = await ws.state();
     expect(state.resources['volume/data'].id, label).toBe(o.restored);
-    expect(state.resources['volume/data-previous'], label).toMatchObject({ id: o.oldId, attrs: { replacedBy: o.restored, swapped: true } });
+    expect(state.resources['volume/data-previous'], label).toMatchObject({
+      id: o.oldId,
+      attrs: { replacedBy: o.restored, swapped: true },
+    });
     const restored = await volume(o.restored);
-    expect(restored.Attachments?.map((a) => [a.InstanceId, a.Device]), label).toEqual([[o.instanceId, '/dev/sdf']]);
+    expect(
+      restored.Attachments?.map((a) => [a.InstanceId, a.Device]),
+      label,
+    ).toEqual([[o.instanceId, '/dev/sdf']]);
     expect(tag(restored, 'devenv:resource'), label).toBe('volume/data');
     const old = await volume(o.oldId);
     expect([old.State, old.Attachments ?? []], label).toEqual(['available', []]);
@@ -53,7 +78,13 @@ describeMoto('restoring the data volume from a snapshot', (moto) => {
     const { ws, ...ids } = await snapshotRestored();
     const r = await ws.cli(['up', '--adopt-data-volume', ids.restored]);
     expect(r.code, describeResult(r)).toBe(0);
-    expect(r.calls.changed.filter((c) => c.startsWith('ec2:'))).toEqual(['ec2:CreateTags', 'ec2:CreateTags', 'ec2:DetachVolume', 'ec2:StartInstances', 'ec2:AttachVolume']);
+    expect(r.calls.changed.filter((c) => c.startsWith('ec2:'))).toEqual([
+      'ec2:CreateTags',
+      'ec2:CreateTags',
+      'ec2:DetachVolume',
+      'ec2:StartInstances',
+      'ec2:AttachVolume',
+    ]);
     expect(r.stderr).toContain(`kept the previous data volume ${ids.oldId}`);
     expect(r.stderr).toContain(`aws ec2 delete-volume --volume-id ${ids.oldId}`);
     await expectSwapped(ws, ids);
@@ -63,7 +94,9 @@ describeMoto('restoring the data volume from a snapshot', (moto) => {
 
     const destroyed = await ws.cli(['destroy', '--yes']);
     expect(destroyed.code, describeResult(destroyed)).toBe(0);
-    expect(destroyed.stderr).toContain(`previous data volume ${ids.oldId} (the data volume a restore replaced; --delete-data deletes it)`);
+    expect(destroyed.stderr).toContain(
+      `previous data volume ${ids.oldId} (the data volume a restore replaced; --delete-data deletes it)`,
+    );
     expect((await volume(ids.oldId)).State).toBe('available');
     expect((await volume(ids.restored)).State).toBe('available');
   }, 180_000);
@@ -79,7 +112,10 @@ describeMoto('restoring the data volume from a snapshot', (moto) => {
       const label = `k=${k + 1} (after ${operation})`;
       const { ws, ...ids } = await snapshotRestored();
       const injector = crashAfterCall(operation, occurrence);
-      const crashed = await ws.cli(['up', '--adopt-data-volume', ids.restored], { hooks: [injector], signals: injector.signals });
+      const crashed = await ws.cli(['up', '--adopt-data-volume', ids.restored], {
+        hooks: [injector],
+        signals: injector.signals,
+      });
       if (injector.crashedAfter === undefined || crashed.code === 0) {
         problems.push(`${label}: the run did not crash there (${describeResult(crashed)})`);
         continue;
@@ -95,7 +131,8 @@ describeMoto('restoring the data volume from a snapshot', (moto) => {
         problems.push(`${label}: ${(err as Error).message}`);
       }
       const third = await ws.cli(['up']);
-      if (third.code !== 0 || third.calls.mutating.length > 0) problems.push(`${label}: a third up made ${third.calls.mutating.join(', ')}`);
+      if (third.code !== 0 || third.calls.mutating.length > 0)
+        problems.push(`${label}: a third up made ${third.calls.mutating.join(', ')}`);
       await ws.remove();
     }
     expect(problems, problems.join('\n')).toEqual([]);

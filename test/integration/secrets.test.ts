@@ -44,7 +44,10 @@ describeMoto('secret values never leave Secrets Manager', (moto) => {
       values.set(s.Name!, v.SecretString!);
       // Nor in what anyone with secretsmanager:DescribeSecret / ListSecrets sees.
       const d = await aws.secrets.send(new DescribeSecretCommand({ SecretId: s.ARN }));
-      expect(JSON.stringify({ d: d.Description, t: d.Tags, n: d.Name }), `${s.Name}'s description or tags hold its value`).not.toContain(v.SecretString!);
+      expect(
+        JSON.stringify({ d: d.Description, t: d.Tags, n: d.Name }),
+        `${s.Name}'s description or tags hold its value`,
+      ).not.toContain(v.SecretString!);
     }
     return values;
   }
@@ -62,10 +65,17 @@ describeMoto('secret values never leave Secrets Manager', (moto) => {
 
   async function userData(ws: Workspace): Promise<string> {
     const aws = await ws.moto.clients();
-    const reservations = (await aws.ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: 'tag:devenv:resource', Values: ['instance'] }] }))).Reservations ?? [];
+    const reservations =
+      (
+        await aws.ec2.send(
+          new DescribeInstancesCommand({ Filters: [{ Name: 'tag:devenv:resource', Values: ['instance'] }] }),
+        )
+      ).Reservations ?? [];
     const texts: string[] = [];
     for (const i of reservations.flatMap((r) => r.Instances ?? [])) {
-      const attr = await aws.ec2.send(new DescribeInstanceAttributeCommand({ InstanceId: i.InstanceId, Attribute: 'userData' }));
+      const attr = await aws.ec2.send(
+        new DescribeInstanceAttributeCommand({ InstanceId: i.InstanceId, Attribute: 'userData' }),
+      );
       const encoded = attr.UserData?.Value ?? '';
       texts.push(encoded, Buffer.from(encoded, 'base64').toString('utf8'));
     }
@@ -97,7 +107,12 @@ describeMoto('secret values never leave Secrets Manager', (moto) => {
     await ws.cli(['up', '--json']);
     const values = await secretValues(ws);
     const names = [...values.keys()].sort();
-    expect(names).toEqual(['itest/alice/anthropic-api-key', 'itest/alice/password', 'itest/bob/anthropic-api-key', 'itest/bob/password']);
+    expect(names).toEqual([
+      'itest/alice/anthropic-api-key',
+      'itest/alice/password',
+      'itest/bob/anthropic-api-key',
+      'itest/bob/password',
+    ]);
     expect(values.get('itest/alice/anthropic-api-key')).toBe(aliceKey);
     expect(values.get('itest/bob/anthropic-api-key')).toBe(sharedKey);
     for (const name of names.filter((n) => n.endsWith('/password'))) {
@@ -117,11 +132,20 @@ describeMoto('secret values never leave Secrets Manager', (moto) => {
     const rotated = await ws.cli(['up', '--verbose']);
     expectConverged(rotated);
     const after = await secretValues(ws);
-    for (const [name, v] of values) if (name.endsWith('/password')) expect(after.get(name), `${name} was regenerated`).toBe(v);
+    for (const [name, v] of values)
+      if (name.endsWith('/password')) expect(after.get(name), `${name} was regenerated`).toBe(v);
     expect(after.get('itest/bob/anthropic-api-key'), 'the changed shared key was not synced').toBe(sharedKey);
     expect(rotated.calls.changed).toEqual(['secretsmanager:PutSecretValue']);
 
-    for (const command of [['status'], ['status', '--json'], ['status', '--verbose'], ['plan'], ['plan', '--json'], ['plan', '--offline'], ['plan', '--offline', '--json']]) {
+    for (const command of [
+      ['status'],
+      ['status', '--json'],
+      ['status', '--verbose'],
+      ['plan'],
+      ['plan', '--json'],
+      ['plan', '--offline'],
+      ['plan', '--offline', '--json'],
+    ]) {
       const r = await ws.cli(command);
       // Without a host, status exits 1 naming the host phases as not created yet (nothing else).
       expect(r.code, `${command.join(' ')}: ${r.stderr}`).toBe(command[0] === 'status' ? 1 : 0);

@@ -33,10 +33,16 @@ describeMoto('state in S3', (moto) => {
   let ws: Workspace;
   let s3: S3Client;
   const expectOk = (r: CliResult) => expect(r.code, describeResult(r)).toBe(0);
-  const remoteText = async (key = KEY) => (await (await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))).Body!.transformToString());
+  const remoteText = async (key = KEY) =>
+    await (await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))).Body!.transformToString();
 
   beforeAll(async () => {
-    ws = await newWorkspace(moto.server, { developers: ['alice'], patch: (c) => { c.state = { s3: { bucket: BUCKET, key: KEY } }; } });
+    ws = await newWorkspace(moto.server, {
+      developers: ['alice'],
+      patch: (c) => {
+        c.state = { s3: { bucket: BUCKET, key: KEY } };
+      },
+    });
     s3 = new S3Client({ region: REGION, endpoint: moto.server.endpoint, forcePathStyle: true });
     await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
     await s3.send(new PutBucketVersioningCommand({ Bucket: BUCKET, VersioningConfiguration: { Status: 'Enabled' } }));
@@ -46,19 +52,29 @@ describeMoto('state in S3', (moto) => {
     const config = JSON.parse(await readFile(ws.configPath, 'utf8'));
     const bootConfig = join(ws.dir, 'bootstrap.config.json');
     await writeFile(bootConfig, JSON.stringify({ ...config, state: { s3: { bucket: BOOTSTRAPPED, key: KEY } } }));
-    const bootstrap = () => ws.cli(['state', 'bootstrap', '--config', bootConfig, '--state', ws.statePath], { bare: true });
+    const bootstrap = () =>
+      ws.cli(['state', 'bootstrap', '--config', bootConfig, '--state', ws.statePath], { bare: true });
     const first = await bootstrap();
     expectOk(first);
     expect(first.calls.changed).toContain('s3:CreateBucket');
     expect(first.stderr).toContain(`created the state bucket ${BOOTSTRAPPED}`);
     expect((await s3.send(new GetBucketVersioningCommand({ Bucket: BOOTSTRAPPED }))).Status).toBe('Enabled');
-    const rules = (await s3.send(new GetBucketEncryptionCommand({ Bucket: BOOTSTRAPPED }))).ServerSideEncryptionConfiguration?.Rules ?? [];
+    const rules =
+      (await s3.send(new GetBucketEncryptionCommand({ Bucket: BOOTSTRAPPED }))).ServerSideEncryptionConfiguration
+        ?.Rules ?? [];
     expect(rules[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm).toBeDefined();
-    expect((await s3.send(new GetPublicAccessBlockCommand({ Bucket: BOOTSTRAPPED }))).PublicAccessBlockConfiguration).toEqual({
-      BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true,
+    expect(
+      (await s3.send(new GetPublicAccessBlockCommand({ Bucket: BOOTSTRAPPED }))).PublicAccessBlockConfiguration,
+    ).toEqual({
+      BlockPublicAcls: true,
+      IgnorePublicAcls: true,
+      BlockPublicPolicy: true,
+      RestrictPublicBuckets: true,
     });
     const policy = JSON.parse((await s3.send(new GetBucketPolicyCommand({ Bucket: BOOTSTRAPPED }))).Policy!);
-    expect(policy.Statement).toContainEqual(expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
+    expect(policy.Statement).toContainEqual(
+      expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+    );
     const tags = (await s3.send(new GetBucketTaggingCommand({ Bucket: BOOTSTRAPPED }))).TagSet ?? [];
     expect(tags).toContainEqual({ Key: 'devenv:project', Value: PROJECT });
 
@@ -71,7 +87,9 @@ describeMoto('state in S3', (moto) => {
   it('a run keeps its state in S3 (not in the local file), read back by the next; validate warns of what the bucket lacks', async () => {
     const first = await ws.cli(['phase', 'validate']);
     expectOk(first);
-    expect(first.stderr).toContain(`the state bucket ${BUCKET} lacks default encryption, public access block, TLS-only policy, tags`);
+    expect(first.stderr).toContain(
+      `the state bucket ${BUCKET} lacks default encryption, public access block, TLS-only policy, tags`,
+    );
     await expect(stat(ws.statePath)).rejects.toThrow();
     const saved = JSON.parse(await remoteText());
     expect(saved.project).toBe(PROJECT);
@@ -89,10 +107,20 @@ describeMoto('state in S3', (moto) => {
     const state = (await mine.read())!;
     const theirs = new S3StateBackend(s3, loc);
     const other = (await theirs.read())!;
-    await theirs.write(JSON.stringify({ ...other, updatedAt: new Date().toISOString(), hostKey: undefined, phases: { ...other.phases, x: other.phases.validate } }));
-    const err = await mine.write(JSON.stringify(state)).then(() => undefined, (e: Error) => e);
+    await theirs.write(
+      JSON.stringify({
+        ...other,
+        updatedAt: new Date().toISOString(),
+        hostKey: undefined,
+        phases: { ...other.phases, x: other.phases.validate },
+      }),
+    );
+    const err = await mine.write(JSON.stringify(state)).then(
+      () => undefined,
+      (e: Error) => e,
+    );
     expect(err?.message).toContain('was changed by another run since this one read it');
-    expect(JSON.parse(await remoteText()).phases.x, 'the other run\'s save is kept').toBeDefined();
+    expect(JSON.parse(await remoteText()).phases.x, "the other run's save is kept").toBeDefined();
     await theirs.write(JSON.stringify(state)); // put it back as it was for the next tests
   });
 

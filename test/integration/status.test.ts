@@ -12,7 +12,13 @@ import { DeleteSecurityGroupCommand } from '@aws-sdk/client-ec2';
 import { DeregisterTargetsCommand, ModifyRuleCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { expect, it } from 'vitest';
 import { ExitCode } from '../../src/errors.js';
-import { expectConverged, expectHostPhasesPendingOnly, expectNoMutatingCalls, statusJson, type StatusJson } from './expect.js';
+import {
+  expectConverged,
+  expectHostPhasesPendingOnly,
+  expectNoMutatingCalls,
+  statusJson,
+  type StatusJson,
+} from './expect.js';
 import { describeResult, newWorkspace, type CliResult, type Workspace } from './moto.js';
 import { describeMoto } from './suite.js';
 
@@ -23,13 +29,21 @@ async function status(ws: Workspace): Promise<{ r: CliResult; json: StatusJson }
 }
 
 /** Breaks one thing, expects status to exit 1 naming it (and nothing else), then repairs it with `up`. */
-async function expectCaught(ws: Workspace, what: string, breakIt: () => Promise<unknown>, expected: { logicalId: string; verdict: string; says: RegExp }): Promise<void> {
+async function expectCaught(
+  ws: Workspace,
+  what: string,
+  breakIt: () => Promise<unknown>,
+  expected: { logicalId: string; verdict: string; says: RegExp },
+): Promise<void> {
   await breakIt();
   const { r, json } = await status(ws);
   expectHostPhasesPendingOnly(r, [expected.says], what);
   expect(json.ok).toBe(false);
   const flagged = json.resources.filter((row) => row.problem);
-  expect(flagged.map((row) => [row.logicalId, row.problem!.verdict]), what).toEqual([[expected.logicalId, expected.verdict]]);
+  expect(
+    flagged.map((row) => [row.logicalId, row.problem!.verdict]),
+    what,
+  ).toEqual([[expected.logicalId, expected.verdict]]);
   const text = await ws.cli(['status']);
   expect(text.code).toBe(ExitCode.phaseFailed);
   expect(text.stderr, what).toMatch(/error: 4 problems:\n  phase storage not created yet/);
@@ -52,13 +66,18 @@ async function expectReadable(ws: Workspace, developers: number): Promise<void> 
   expect(text.stdout, what).toMatch(/^alb\s+tg\/dev1\s+itest-tg-dev1\s+healthy\s+ok\b/m);
   expect(text.stdout, what).toMatch(/^load balancer: itest-alb-\S+\.elb\.amazonaws\.com$/m);
   const wide = await ws.cli(['status', '--wide']);
-  expect(wide.stdout, what).toMatch(/^alb\s+tg\/dev1\s+target group\s+arn:aws:elasticloadbalancing:\S+:targetgroup\/itest-tg-dev1\/\w+\s/m);
+  expect(wide.stdout, what).toMatch(
+    /^alb\s+tg\/dev1\s+target group\s+arn:aws:elasticloadbalancing:\S+:targetgroup\/itest-tg-dev1\/\w+\s/m,
+  );
   const plan = await ws.cli(['plan']);
   expect(widest(plan.stdout), `plan at ${what}:\n${plan.stdout}`).toBeLessThanOrEqual(120);
   expect(plan.stdout, what).not.toMatch(/\bkeep\b/);
   const all = await ws.cli(['plan', '--all']);
   expect(widest(all.stdout), `plan --all at ${what}`).toBeLessThanOrEqual(120);
-  expect(all.stdout.match(/^=\s+keep\s+alb\s+target group\s/gm), `plan --all lists every target group at ${what}`).toHaveLength(developers);
+  expect(
+    all.stdout.match(/^=\s+keep\s+alb\s+target group\s/gm),
+    `plan --all lists every target group at ${what}`,
+  ).toHaveLength(developers);
 }
 
 describeMoto('status', (moto) => {
@@ -75,59 +94,127 @@ describeMoto('status', (moto) => {
     expect(lb).toMatch(/\.elb\.amazonaws\.com$/);
     expect(host).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
     expect(clean.json).toMatchObject({
-      urls: { alice: 'https://alice.dev.example.com', bob: 'https://bob.dev.example.com', carol: 'https://carol.dev.example.com' },
-      loadBalancerDns: lb, hostAddress: host,
+      urls: {
+        alice: 'https://alice.dev.example.com',
+        bob: 'https://bob.dev.example.com',
+        carol: 'https://carol.dev.example.com',
+      },
+      loadBalancerDns: lb,
+      hostAddress: host,
       pending: ['storage', 'containers', 'test'].map((phase) => ({ phase, reason: 'left out by `up --skip`' })),
     });
     const ending = up.stderr.slice(up.stderr.indexOf("developers' URLs")).split('\n').slice(0, 6);
     expect(ending, describeResult(up)).toEqual([
       "developers' URLs (3; logins: `devenv credentials export`):",
-      '  alice  https://alice.dev.example.com', '  bob    https://bob.dev.example.com', '  carol  https://carol.dev.example.com',
-      `load balancer: ${lb}`, `host: ${host}`,
+      '  alice  https://alice.dev.example.com',
+      '  bob    https://bob.dev.example.com',
+      '  carol  https://carol.dev.example.com',
+      `load balancer: ${lb}`,
+      `host: ${host}`,
     ]);
-    expect(up.stderr).toContain('still pending: storage (left out by `up --skip`), containers (left out by `up --skip`), test (left out by `up --skip`); `devenv up` runs them');
+    expect(up.stderr).toContain(
+      'still pending: storage (left out by `up --skip`), containers (left out by `up --skip`), test (left out by `up --skip`); `devenv up` runs them',
+    );
     expect(clean.json.developers.map((d) => [d.name, d.url, d.target, d.dns, d.problems])).toEqual([
       ['alice', 'https://alice.dev.example.com', 'healthy', 'in sync', ['pending directory', 'pending container']],
       ['bob', 'https://bob.dev.example.com', 'healthy', 'in sync', ['pending directory', 'pending container']],
       ['carol', 'https://carol.dev.example.com', 'healthy', 'in sync', ['pending directory', 'pending container']],
     ]);
-    expect(clean.json.resources.find((row) => row.logicalId === 'container/bob')).toMatchObject({ developer: 'bob', state: 'not started' });
+    expect(clean.json.resources.find((row) => row.logicalId === 'container/bob')).toMatchObject({
+      developer: 'bob',
+      state: 'not started',
+    });
     const text = await ws.cli(['status']);
-    expect(text.stdout).toMatch(/^bob\s+https:\/\/bob\.dev\.example\.com\s+8444\s+not started\s+healthy\s+in sync\s+pending directory; pending container$/m);
+    expect(text.stdout).toMatch(
+      /^bob\s+https:\/\/bob\.dev\.example\.com\s+8444\s+not started\s+healthy\s+in sync\s+pending directory; pending container$/m,
+    );
 
     const aws = await moto.server.clients();
     const state = async () => (await ws.state()).resources as Record<string, { id: string }>;
 
-    await expectCaught(ws, "bob's DNS record deleted", async () => {
-      const records = await aws.route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: ws.zoneId }));
-      const bob = records.ResourceRecordSets!.find((r) => r.Name === 'bob.dev.example.com.' && r.Type === 'A')!;
-      await aws.route53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: ws.zoneId, ChangeBatch: { Changes: [{ Action: 'DELETE', ResourceRecordSet: bob }] } }));
-    }, { logicalId: 'record/bob', verdict: 'missing', says: /dns DNS record bob\.dev\.example\.com missing/ });
+    await expectCaught(
+      ws,
+      "bob's DNS record deleted",
+      async () => {
+        const records = await aws.route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: ws.zoneId }));
+        const bob = records.ResourceRecordSets!.find((r) => r.Name === 'bob.dev.example.com.' && r.Type === 'A')!;
+        await aws.route53.send(
+          new ChangeResourceRecordSetsCommand({
+            HostedZoneId: ws.zoneId,
+            ChangeBatch: { Changes: [{ Action: 'DELETE', ResourceRecordSet: bob }] },
+          }),
+        );
+      },
+      { logicalId: 'record/bob', verdict: 'missing', says: /dns DNS record bob\.dev\.example\.com missing/ },
+    );
 
-    await expectCaught(ws, "carol's target deregistered", async () => {
-      const s = await state();
-      await aws.elbv2.send(new DeregisterTargetsCommand({ TargetGroupArn: s['tg/carol']!.id, Targets: [{ Id: s.instance!.id, Port: 8445 }] }));
-    }, { logicalId: 'tg/carol', verdict: 'drifted', says: /alb target group \S+ differs from the config \(register i-\w+:8445\)/ });
+    await expectCaught(
+      ws,
+      "carol's target deregistered",
+      async () => {
+        const s = await state();
+        await aws.elbv2.send(
+          new DeregisterTargetsCommand({
+            TargetGroupArn: s['tg/carol']!.id,
+            Targets: [{ Id: s.instance!.id, Port: 8445 }],
+          }),
+        );
+      },
+      {
+        logicalId: 'tg/carol',
+        verdict: 'drifted',
+        says: /alb target group \S+ differs from the config \(register i-\w+:8445\)/,
+      },
+    );
 
-    await expectCaught(ws, "alice's rule forwarding to bob's target group", async () => {
-      const s = await state();
-      await aws.elbv2.send(new ModifyRuleCommand({ RuleArn: s['rule/alice']!.id, Actions: [{ Type: 'forward', TargetGroupArn: s['tg/bob']!.id }] }));
-    }, { logicalId: 'rule/alice', verdict: 'drifted', says: /alb listener rule alice\.dev\.example\.com differs from the config \(forward to \S+alice/ });
+    await expectCaught(
+      ws,
+      "alice's rule forwarding to bob's target group",
+      async () => {
+        const s = await state();
+        await aws.elbv2.send(
+          new ModifyRuleCommand({
+            RuleArn: s['rule/alice']!.id,
+            Actions: [{ Type: 'forward', TargetGroupArn: s['tg/bob']!.id }],
+          }),
+        );
+      },
+      {
+        logicalId: 'rule/alice',
+        verdict: 'drifted',
+        says: /alb listener rule alice\.dev\.example\.com differs from the config \(forward to \S+alice/,
+      },
+    );
 
-    await expectCaught(ws, 'the host security group deleted', async () => {
-      // AWS refuses to delete a group an instance uses (moto does not): a group deleted after the host was gone, say.
-      await aws.ec2.send(new DeleteSecurityGroupCommand({ GroupId: (await state())['sg/host']!.id }));
-    }, { logicalId: 'sg/host', verdict: 'missing', says: /sg security group \S+ missing/ });
+    await expectCaught(
+      ws,
+      'the host security group deleted',
+      async () => {
+        // AWS refuses to delete a group an instance uses (moto does not): a group deleted after the host was gone, say.
+        await aws.ec2.send(new DeleteSecurityGroupCommand({ GroupId: (await state())['sg/host']!.id }));
+      },
+      { logicalId: 'sg/host', verdict: 'missing', says: /sg security group \S+ missing/ },
+    );
   }, 240_000); // five `up`s, or an `up` at 50 developers: minutes on a busy machine
 
   it('reads AWS once more per developer (and a page per 50 log groups): 8 and 50 developers; a converged up at 8 reads at most 59 times', async () => {
     const reads = new Map<number, number>();
     // What status read before issue 20 (this test at 8196485): it may read less, never more.
-    const before = new Map([[8, 52], [50, 95]]);
+    const before = new Map([
+      [8, 52],
+      [50, 95],
+    ]);
     for (const developers of [8, 50]) {
       const ws = await newWorkspace(moto.server, {
         developers,
-        patch: (c) => (c.containers = { ...c.containers, cpuReservation: 0.1, memoryReservationMiB: 256, cpuLimit: 1, memoryLimitMiB: 1024 }),
+        patch: (c) =>
+          (c.containers = {
+            ...c.containers,
+            cpuReservation: 0.1,
+            memoryReservationMiB: 256,
+            cpuLimit: 1,
+            memoryLimitMiB: 1024,
+          }),
       });
       expectConverged(await ws.cli(['up']));
       if (developers === 8) {
@@ -148,7 +235,9 @@ describeMoto('status', (moto) => {
     // One DescribeTargetHealth per developer (there is no call for several target groups), and
     // DescribeLogGroups returns at most 50 groups a page: system, docker and one per developer.
     const logGroupPages = (developers: number) => Math.ceil((2 + developers) / 50);
-    expect(growth, `status read ${reads.get(8)} times at 8 developers, ${reads.get(50)} at 50`).toBeLessThanOrEqual(50 - 8 + logGroupPages(50) - logGroupPages(8));
+    expect(growth, `status read ${reads.get(8)} times at 8 developers, ${reads.get(50)} at 50`).toBeLessThanOrEqual(
+      50 - 8 + logGroupPages(50) - logGroupPages(8),
+    );
     console.log(`[status] AWS reads: ${reads.get(8)} at 8 developers, ${reads.get(50)} at 50 (+${growth} for 42 more)`);
   }, 240_000); // five `up`s, or an `up` at 50 developers: minutes on a busy machine
 });

@@ -13,7 +13,11 @@ export interface MotoHandle {
 
 const availability = motoAvailable();
 
-export function describeMoto(name: string, body: (moto: MotoHandle) => void, server: Parameters<typeof MotoServer.start>[1] = {}): void {
+export function describeMoto(
+  name: string,
+  body: (moto: MotoHandle) => void,
+  server: Parameters<typeof MotoServer.start>[1] = {},
+): void {
   if (!availability.ok) {
     if (process.env.CI === 'true') {
       describe(name, () => {

@@ -41,7 +41,11 @@ describeMoto('destroy ends with a sweep by the project tag', (moto) => {
   it('after up killed after each of several calls: destroy leaves only the kept data, then with --delete-data nothing at all', async () => {
     const problems: string[] = [];
     // The profile made but empty, the host launched but not recorded, the edge half built.
-    const points: [string, number][] = [['iam:AddRoleToInstanceProfile', 1], ['ec2:RunInstances', 1], ['elbv2:CreateTargetGroup', 1]];
+    const points: [string, number][] = [
+      ['iam:AddRoleToInstanceProfile', 1],
+      ['ec2:RunInstances', 1],
+      ['elbv2:CreateTargetGroup', 1],
+    ];
     for (const [operation, occurrence] of points) {
       const label = `killed after ${operation} #${occurrence}`;
       const ws = await newWorkspace(moto.server, { developers: ['alice'] });
@@ -58,8 +62,10 @@ describeMoto('destroy ends with a sweep by the project tag', (moto) => {
       const all = await ws.cli(DELETE_ALL);
       if (all.code !== 0) problems.push(`${label}: destroy --delete-data failed: ${describeResult(all)}`);
       const inv = (await ws.inventory()).items;
-      if (Object.keys(inv).length) problems.push(`${label}: destroy --delete-data left ${diffInventory({}, inv).join('; ')}`);
-      if (keptLine(all.stderr)) problems.push(`${label}: destroy --delete-data says "${keptLine(all.stderr)}" with nothing left`);
+      if (Object.keys(inv).length)
+        problems.push(`${label}: destroy --delete-data left ${diffInventory({}, inv).join('; ')}`);
+      if (keptLine(all.stderr))
+        problems.push(`${label}: destroy --delete-data says "${keptLine(all.stderr)}" with nothing left`);
       await ws.remove();
     }
     expect(problems, problems.join('\n')).toEqual([]);
@@ -74,7 +80,9 @@ describeMoto('destroy ends with a sweep by the project tag', (moto) => {
     const killed = await ws.cli(['destroy', '--yes'], { hooks: [injector], signals: injector.signals });
     expect(injector.crashedAfter, describeResult(killed)).toBeDefined();
     expect(killed.code).not.toBe(0);
-    await (await moto.server.clients()).ec2.send(new DeleteKeyPairCommand({ KeyName: String(recorded['keypair'].attrs.name) }));
+    await (await moto.server.clients()).ec2.send(
+      new DeleteKeyPairCommand({ KeyName: String(recorded['keypair'].attrs.name) }),
+    );
     const state = (await ws.state()).resources;
     expect(state['alb'].id, 'the state still names the deleted load balancer').toBe(recorded['alb'].id);
     const inv = (await ws.inventory()).items;
@@ -88,8 +96,28 @@ describeMoto('destroy ends with a sweep by the project tag', (moto) => {
     const lines = preview.stderr.split('\n');
     const willDelete = lines.find((l) => l.includes('will delete: ')) ?? '';
     const willKeep = lines.find((l) => l.includes('will keep: ')) ?? '';
-    for (const gone of ['load balancer', 'listener', 'key pair', 'log group', 'alarm', 'DNS record', recorded['alb'].id!]) expect(willDelete, `names ${gone}, which is gone`).not.toContain(gone);
-    for (const there of [`EC2 instance`, `VPC`, '2 subnets', '2 security groups', '2 target groups', 'ACM certificate', 'route table', 'internet gateway', 'instance profile', 'IAM role itest-ec2-role']) {
+    for (const gone of [
+      'load balancer',
+      'listener',
+      'key pair',
+      'log group',
+      'alarm',
+      'DNS record',
+      recorded['alb'].id!,
+    ])
+      expect(willDelete, `names ${gone}, which is gone`).not.toContain(gone);
+    for (const there of [
+      `EC2 instance`,
+      `VPC`,
+      '2 subnets',
+      '2 security groups',
+      '2 target groups',
+      'ACM certificate',
+      'route table',
+      'internet gateway',
+      'instance profile',
+      'IAM role itest-ec2-role',
+    ]) {
       expect(willDelete, `does not name ${there}, which is still there`).toContain(there);
     }
     expect(willKeep).toContain(`data volume ${recorded['volume/data'].id} (--delete-data deletes it`);
@@ -100,7 +128,9 @@ describeMoto('destroy ends with a sweep by the project tag', (moto) => {
     const done = await ws.cli(['destroy', '--yes']);
     expect(done.code, describeResult(done)).toBe(0);
     expect(onlyKeptData((await ws.inventory()).items)).toEqual([]);
-    const named = Object.entries((await ws.state()).resources).filter(([, r]: [string, any]) => r.id !== undefined).map(([id]) => id);
+    const named = Object.entries((await ws.state()).resources)
+      .filter(([, r]: [string, any]) => r.id !== undefined)
+      .map(([id]) => id);
     expect(named, 'the state forgot what is gone').toEqual(['volume/data']);
     const again = await ws.cli(['destroy', '--yes', '--delete-data', '--no-final-snapshot', '--force-delete-secrets']);
     expect(again.stderr).toContain(`will delete: data volume ${recorded['volume/data'].id}, 2 secrets`);
@@ -108,55 +138,140 @@ describeMoto('destroy ends with a sweep by the project tag', (moto) => {
     await ws.remove();
   }, 180_000);
 
-  it('with the state file deleted: what the state never knew goes too; another project, a stranger\'s role and records stay', async () => {
+  it("with the state file deleted: what the state never knew goes too; another project, a stranger's role and records stay", async () => {
     // Another project in the same account, zone and certificate domain, its name starting like this one's.
     const other = await newWorkspace(moto.server, { project: 'itest2', developers: ['carol'] });
     expectConverged(await other.cli(['up']));
     const aws = await moto.server.clients();
-    const tags = (project: string, resource: string) => [{ Key: 'devenv:project', Value: project }, { Key: 'devenv:resource', Value: resource }];
+    const tags = (project: string, resource: string) => [
+      { Key: 'devenv:project', Value: project },
+      { Key: 'devenv:resource', Value: resource },
+    ];
     await aws.iam.send(new CreateRoleCommand({ RoleName: 'itest-handmade-role', AssumeRolePolicyDocument: '{}' })); // devenv's prefix, no tag: not ours
-    await aws.cloudwatch.send(new PutMetricAlarmCommand({ ...alarm('itest2-alarm-cpu'), Tags: tags('itest2', 'alarm/cpu') }));
+    await aws.cloudwatch.send(
+      new PutMetricAlarmCommand({ ...alarm('itest2-alarm-cpu'), Tags: tags('itest2', 'alarm/cpu') }),
+    );
     await aws.sns.send(new CreateTopicCommand({ Name: 'itest2-alarms', Tags: tags('itest2', 'topic') }));
-    await aws.route53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: other.zoneId, ChangeBatch: { Changes: [
-      { Action: 'CREATE', ResourceRecordSet: { Name: 'www.dev.example.com', Type: 'A', TTL: 300, ResourceRecords: [{ Value: '192.0.2.10' }] } },
-      { Action: 'CREATE', ResourceRecordSet: { Name: 'bob.dev.example.com', Type: 'CNAME', TTL: 300, ResourceRecords: [{ Value: 'itest-alb-1.us-east-1.elb.amazonaws.com' }] } },
-    ] } }));
+    await aws.route53.send(
+      new ChangeResourceRecordSetsCommand({
+        HostedZoneId: other.zoneId,
+        ChangeBatch: {
+          Changes: [
+            {
+              Action: 'CREATE',
+              ResourceRecordSet: {
+                Name: 'www.dev.example.com',
+                Type: 'A',
+                TTL: 300,
+                ResourceRecords: [{ Value: '192.0.2.10' }],
+              },
+            },
+            {
+              Action: 'CREATE',
+              ResourceRecordSet: {
+                Name: 'bob.dev.example.com',
+                Type: 'CNAME',
+                TTL: 300,
+                ResourceRecords: [{ Value: 'itest-alb-1.us-east-1.elb.amazonaws.com' }],
+              },
+            },
+          ],
+        },
+      }),
+    );
     const before = (await other.inventory()).items;
 
     const ws = await newWorkspace(moto.server, { project: 'itest', developers: ['alice'], shareWorld: true });
     expectConverged(await ws.cli(['up']));
     // What the state never knew: left by an older run or a crash, or under names the config no longer gives.
     const vpcId = (await ws.state()).resources.vpc.id as string;
-    await aws.ec2.send(new CreateKeyPairCommand({ KeyName: 'itest-old-admin-key', TagSpecifications: [{ ResourceType: 'key-pair', Tags: tags('itest', 'keypair') }] }));
-    await aws.ec2.send(new CreateSecurityGroupCommand({ GroupName: 'itest-old-sg', Description: 'old', VpcId: vpcId, TagSpecifications: [{ ResourceType: 'security-group', Tags: tags('itest', 'sg/old') }] }));
+    await aws.ec2.send(
+      new CreateKeyPairCommand({
+        KeyName: 'itest-old-admin-key',
+        TagSpecifications: [{ ResourceType: 'key-pair', Tags: tags('itest', 'keypair') }],
+      }),
+    );
+    await aws.ec2.send(
+      new CreateSecurityGroupCommand({
+        GroupName: 'itest-old-sg',
+        Description: 'old',
+        VpcId: vpcId,
+        TagSpecifications: [{ ResourceType: 'security-group', Tags: tags('itest', 'sg/old') }],
+      }),
+    );
     // Under names `up` does not give (the monitoring phase makes itest-backup-role, /aws/ec2/itest/system, itest-alarm-cpu).
-    await aws.iam.send(new CreateRoleCommand({ RoleName: 'itest-old-backup-role', AssumeRolePolicyDocument: '{}', Tags: tags('itest', 'backup/role') }));
-    await aws.iam.send(new PutRolePolicyCommand({ RoleName: 'itest-old-backup-role', PolicyName: 'p', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'ec2:DescribeVolumes', Resource: '*' }] }) }));
-    await aws.logs.send(new CreateLogGroupCommand({ logGroupName: '/aws/ec2/itest/old', tags: { 'devenv:project': 'itest' } }));
-    await aws.cloudwatch.send(new PutMetricAlarmCommand({ ...alarm('itest-alarm-old'), Tags: tags('itest', 'alarm/old') }));
+    await aws.iam.send(
+      new CreateRoleCommand({
+        RoleName: 'itest-old-backup-role',
+        AssumeRolePolicyDocument: '{}',
+        Tags: tags('itest', 'backup/role'),
+      }),
+    );
+    await aws.iam.send(
+      new PutRolePolicyCommand({
+        RoleName: 'itest-old-backup-role',
+        PolicyName: 'p',
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: 'ec2:DescribeVolumes', Resource: '*' }],
+        }),
+      }),
+    );
+    await aws.logs.send(
+      new CreateLogGroupCommand({ logGroupName: '/aws/ec2/itest/old', tags: { 'devenv:project': 'itest' } }),
+    );
+    await aws.cloudwatch.send(
+      new PutMetricAlarmCommand({ ...alarm('itest-alarm-old'), Tags: tags('itest', 'alarm/old') }),
+    );
     await aws.sns.send(new CreateTopicCommand({ Name: 'itest-alarms', Tags: tags('itest', 'topic') }));
     await unlink(ws.statePath);
 
     const r = await ws.cli(['destroy', '--yes']);
     expect(r.code, describeResult(r)).toBe(0);
-    for (const what of ['key pair itest-old-admin-key', 'security group', 'IAM role itest-old-backup-role', 'log group /aws/ec2/itest/old', 'CloudWatch alarm itest-alarm-old', 'SNS topic']) {
+    for (const what of [
+      'key pair itest-old-admin-key',
+      'security group',
+      'IAM role itest-old-backup-role',
+      'log group /aws/ec2/itest/old',
+      'CloudWatch alarm itest-alarm-old',
+      'SNS topic',
+    ]) {
       expect(r.stderr, `the sweep did not say it deleted ${what}`).toContain(`deleted ${what}`);
     }
-    expect(keptLine(r.stderr)).toMatch(/^kept: data volume vol-\S+ \(--delete-data deletes it, after a final snapshot\); secret itest\/alice\/password \(in a 7-day recovery window/);
+    expect(keptLine(r.stderr)).toMatch(
+      /^kept: data volume vol-\S+ \(--delete-data deletes it, after a final snapshot\); secret itest\/alice\/password \(in a 7-day recovery window/,
+    );
     const { volume = [], secret = [], ...rest } = (await ws.inventory()).items;
     expectSameInventory(rest, withoutKinds(before, ['volume', 'secret']), 'after destroy without a state file');
-    expect(volume.filter((v) => !(before.volume ?? []).includes(v))).toEqual([expect.stringMatching(/^volume\/data .* attached=none$/)]);
-    expect(secret.filter((s) => !(before.secret ?? []).includes(s))).toEqual(['itest/alice/password (scheduled for deletion)']);
+    expect(volume.filter((v) => !(before.volume ?? []).includes(v))).toEqual([
+      expect.stringMatching(/^volume\/data .* attached=none$/),
+    ]);
+    expect(secret.filter((s) => !(before.secret ?? []).includes(s))).toEqual([
+      'itest/alice/password (scheduled for deletion)',
+    ]);
 
     const all = await ws.cli(DELETE_ALL);
     expect(all.code, describeResult(all)).toBe(0);
-    expectSameInventory((await ws.inventory()).items, before, 'after destroy --delete-data --no-final-snapshot --force-delete-secrets');
+    expectSameInventory(
+      (await ws.inventory()).items,
+      before,
+      'after destroy --delete-data --no-final-snapshot --force-delete-secrets',
+    );
     expect(keptLine(all.stderr)).toBe('');
   }, 180_000);
 });
 
 function alarm(name: string) {
-  return { AlarmName: name, MetricName: 'CPUUtilization', Namespace: 'AWS/EC2', Statistic: 'Average' as const, Period: 300, EvaluationPeriods: 2, Threshold: 80, ComparisonOperator: 'GreaterThanThreshold' as const };
+  return {
+    AlarmName: name,
+    MetricName: 'CPUUtilization',
+    Namespace: 'AWS/EC2',
+    Statistic: 'Average' as const,
+    Period: 300,
+    EvaluationPeriods: 2,
+    Threshold: 80,
+    ComparisonOperator: 'GreaterThanThreshold' as const,
+  };
 }
 
 function withoutKinds(inv: Inventory, kinds: string[]): Inventory {

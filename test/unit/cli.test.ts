@@ -18,7 +18,11 @@ const example = join(root, 'devenv.config.example.json');
 const tmp = () => mkdtempSync(join(tmpdir(), 'devenv-cli-'));
 
 function node(args: string[]) {
-  return spawnSync('node', ['--import', join(root, 'test/helpers/forbid-sdk.mjs'), join(root, 'bin/devenv.js'), ...args], { encoding: 'utf8', cwd: tmp(), env: { ...process.env, AWS_ENDPOINT_URL: 'http://127.0.0.1:9' } });
+  return spawnSync(
+    'node',
+    ['--import', join(root, 'test/helpers/forbid-sdk.mjs'), join(root, 'bin/devenv.js'), ...args],
+    { encoding: 'utf8', cwd: tmp(), env: { ...process.env, AWS_ENDPOINT_URL: 'http://127.0.0.1:9' } },
+  );
 }
 
 describe('cli', () => {
@@ -44,7 +48,9 @@ describe('cli', () => {
     const r = await cli(['plan', '--offline', '--config', example]);
     expect(r.code).toBe(0);
     const last = r.stdout.trim().split('\n').at(-1);
-    expect(last).toMatch(/^Plan \(offline: as if nothing existed yet\): \d+ to create, 0 to update, 0 to replace, 0 to delete\.$/);
+    expect(last).toMatch(
+      /^Plan \(offline: as if nothing existed yet\): \d+ to create, 0 to update, 0 to replace, 0 to delete\.$/,
+    );
     const json = JSON.parse((await cli(['plan', '--offline', '--json', '--config', example])).stdout);
     expect(json.summary.create).toBeGreaterThan(0);
     expect(last).toContain(`${json.summary.create} to create`);
@@ -57,13 +63,27 @@ describe('cli', () => {
   it('plan --offline renders every resource with names, CIDRs, ports, hostnames and tags', async () => {
     const r = await cli(['plan', '--offline', '--config', example]);
     expect(r.code).toBe(0);
-    for (const text of ['10.0.0.0/16', '10.0.1.0/24', 'tcp 8443-8445 from sg/alb', 'https://alice.dev.example.com', 'code-server-multi-dev-alb-sg',
-      'devenv:resource=tg/bob', 'ManagedBy=devenv', 'listener rule', 'record/carol', 'ap-southeast-7b']) {
+    for (const text of [
+      '10.0.0.0/16',
+      '10.0.1.0/24',
+      'tcp 8443-8445 from sg/alb',
+      'https://alice.dev.example.com',
+      'code-server-multi-dev-alb-sg',
+      'devenv:resource=tg/bob',
+      'ManagedBy=devenv',
+      'listener rule',
+      'record/carol',
+      'ap-southeast-7b',
+    ]) {
       expect(r.stdout).toContain(text);
     }
     const json = JSON.parse((await cli(['plan', '--offline', '--json', '--config', example])).stdout);
-    const resources = json.phases.flatMap((p: { resources: { logicalId: string; tags: Record<string, string> }[] }) => p.resources);
-    expect(resources.find((x: { logicalId: string }) => x.logicalId === 'subnet/b').tags['devenv:project']).toBe('code-server-multi-dev');
+    const resources = json.phases.flatMap(
+      (p: { resources: { logicalId: string; tags: Record<string, string> }[] }) => p.resources,
+    );
+    expect(resources.find((x: { logicalId: string }) => x.logicalId === 'subnet/b').tags['devenv:project']).toBe(
+      'code-server-multi-dev',
+    );
   });
 
   it('plan --offline shows the ports the state file holds, read only; a corrupt state file exits 2', async () => {
@@ -73,14 +93,29 @@ describe('cli', () => {
     writeFileSync(config, JSON.stringify({ ...baseConfig, developers: ['alice', 'carol', 'dave'] }));
     const now = '2026-11-23T17:29:42.409Z';
     const saved = JSON.stringify({
-      schemaVersion: 2, project: baseConfig.project, region: baseConfig.region, account: baseConfig.accountId, createdAt: now, updatedAt: now, phases: {},
-      allocations: { alice: { port: 8443, priority: 1 }, carol: { port: 8445, priority: 3 } }, reserved: { bob: { port: 8444, priority: 2 } }, resources: {},
+      schemaVersion: 2,
+      project: baseConfig.project,
+      region: baseConfig.region,
+      account: baseConfig.accountId,
+      createdAt: now,
+      updatedAt: now,
+      phases: {},
+      allocations: { alice: { port: 8443, priority: 1 }, carol: { port: 8445, priority: 3 } },
+      reserved: { bob: { port: 8444, priority: 2 } },
+      resources: {},
     });
     writeFileSync(state, saved);
     const r = await cli(['plan', '--offline', '--json', '--config', config, '--state', state]);
     expect(r.code, r.stderr).toBe(0);
-    const plan = JSON.parse(r.stdout) as { developers: { name: string; port: number; priority: number }[]; reserved: Record<string, unknown> };
-    expect(plan.developers.map((d) => [d.name, d.port, d.priority])).toEqual([['alice', 8443, 1], ['carol', 8445, 3], ['dave', 8446, 4]]);
+    const plan = JSON.parse(r.stdout) as {
+      developers: { name: string; port: number; priority: number }[];
+      reserved: Record<string, unknown>;
+    };
+    expect(plan.developers.map((d) => [d.name, d.port, d.priority])).toEqual([
+      ['alice', 8443, 1],
+      ['carol', 8445, 3],
+      ['dave', 8446, 4],
+    ]);
     expect(plan.reserved).toEqual({ bob: { port: 8444, priority: 2 } });
     const text = await cli(['plan', '--offline', '--config', config, '--state', state]);
     expect(text.stdout).toContain(`offline: from ${config} and ${state}`);
@@ -122,12 +157,23 @@ describe('cli', () => {
     const dir = tmp();
     writeFileSync(join(dir, 'c.json'), JSON.stringify(baseConfig));
     const calls: string[] = [];
-    const hooks = [{ before: (c: { operation: string }) => { calls.push(c.operation); } }];
-    const phase = await cli(['phase', 'stroage', '--config', join(dir, 'c.json'), '--state', join(dir, 's.json')], { hooks });
+    const hooks = [
+      {
+        before: (c: { operation: string }) => {
+          calls.push(c.operation);
+        },
+      },
+    ];
+    const phase = await cli(['phase', 'stroage', '--config', join(dir, 'c.json'), '--state', join(dir, 's.json')], {
+      hooks,
+    });
     expect(phase.code).toBe(ExitCode.badInput);
     expect(phase.stderr).toContain('unknown phase "stroage" (did you mean "storage"?)');
     expect(phase.stderr).toContain('fix: Use "storage".');
-    const skip = await cli(['up', '--skip', 'stroage', '--config', join(dir, 'c.json'), '--state', join(dir, 's.json')], { hooks });
+    const skip = await cli(
+      ['up', '--skip', 'stroage', '--config', join(dir, 'c.json'), '--state', join(dir, 's.json')],
+      { hooks },
+    );
     expect(skip.code).toBe(ExitCode.badInput);
     expect(skip.stderr).toContain('--skip: unknown phase "stroage" (did you mean "storage"?)');
     expect(calls).toEqual([]);
@@ -148,16 +194,31 @@ describe('cli', () => {
     const again = await cli(['init', '--output', output]);
     expect(again.code).toBe(ExitCode.badInput);
     expect(again.stderr).toContain('--force');
-    writeFileSync(join(dir, '.env'), 'PROJECT_NAME=team\nBASE_DOMAIN=dev.example.org\nROUTE53_HOSTED_ZONE_ID=Z9\nADMIN_SSH_IP=1.2.3.4\nNUM_DEVELOPERS=2\n');
+    writeFileSync(
+      join(dir, '.env'),
+      'PROJECT_NAME=team\nBASE_DOMAIN=dev.example.org\nROUTE53_HOSTED_ZONE_ID=Z9\nADMIN_SSH_IP=1.2.3.4\nNUM_DEVELOPERS=2\n',
+    );
     expect((await cli(['init', '--from-env', join(dir, '.env'), '--output', output, '--force'])).code).toBe(0);
-    expect(JSON.parse(readFileSync(output, 'utf8'))).toMatchObject({ project: 'team', developers: 2, ssh: { adminCidr: '1.2.3.4/32' } });
+    expect(JSON.parse(readFileSync(output, 'utf8'))).toMatchObject({
+      project: 'team',
+      developers: 2,
+      ssh: { adminCidr: '1.2.3.4/32' },
+    });
   });
 
   it('destroy without a terminal asks for --yes and deletes nothing', async () => {
     const dir = tmp();
     writeFileSync(join(dir, 'c.json'), JSON.stringify(baseConfig));
     const calls: string[] = [];
-    const r = await cli(['destroy', '--config', join(dir, 'c.json'), '--state', join(dir, 's.json')], { hooks: [{ before: (c) => { calls.push(c.operation); } }] });
+    const r = await cli(['destroy', '--config', join(dir, 'c.json'), '--state', join(dir, 's.json')], {
+      hooks: [
+        {
+          before: (c) => {
+            calls.push(c.operation);
+          },
+        },
+      ],
+    });
     expect(r.code).toBe(ExitCode.badInput);
     expect(r.stderr).toContain('stdin is not a terminal; nothing was deleted');
     expect(r.stderr).toContain('fix: Pass --yes to destroy without asking.');
@@ -171,16 +232,35 @@ describe('the destroy prompt', () => {
   /** `destroy` at a terminal, with what the user does at the prompt. */
   async function destroyAtPrompt(user: (stdin: PassThrough, signals: EventEmitter) => void) {
     resetSdkMocks();
-    sts.on(GetCallerIdentityCommand).resolves({ Account: baseConfig.accountId, Arn: 'arn:aws:iam::123456789012:user/me' });
+    sts
+      .on(GetCallerIdentityCommand)
+      .resolves({ Account: baseConfig.accountId, Arn: 'arn:aws:iam::123456789012:user/me' });
     const dir = tmp();
     writeFileSync(join(dir, 'c.json'), JSON.stringify(baseConfig));
     const stdin = Object.assign(new PassThrough(), { isTTY: true });
     const signals = new EventEmitter();
     const err: string[] = [];
-    const sink = new Writable({ write: (c, _e, done) => { err.push(String(c)); if (String(c).includes('Type the project name')) user(stdin, signals); done(); } });
-    const code = await run(['destroy', '--config', join(dir, 'c.json'), '--state', join(dir, 's.json')],
-      { stdout: new PassThrough(), stderr: sink, stdin, env: { CI: 'true' }, isTTY: false, signals });
-    return { code, stderr: err.join(''), lockLeft: existsSync(join(dir, 's.json.lock')), stateWritten: existsSync(join(dir, 's.json')) };
+    const sink = new Writable({
+      write: (c, _e, done) => {
+        err.push(String(c));
+        if (String(c).includes('Type the project name')) user(stdin, signals);
+        done();
+      },
+    });
+    const code = await run(['destroy', '--config', join(dir, 'c.json'), '--state', join(dir, 's.json')], {
+      stdout: new PassThrough(),
+      stderr: sink,
+      stdin,
+      env: { CI: 'true' },
+      isTTY: false,
+      signals,
+    });
+    return {
+      code,
+      stderr: err.join(''),
+      lockLeft: existsSync(join(dir, 's.json.lock')),
+      stateWritten: existsSync(join(dir, 's.json')),
+    };
   }
 
   for (const [what, user] of [

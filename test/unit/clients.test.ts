@@ -7,9 +7,19 @@ import { CreateVolumeCommand, CreateVpcCommand, RunInstancesCommand, type EC2Cli
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AwsClients, type CallInfo } from '../../src/aws/clients.js';
 
-const serverError = () => Object.assign(new Error('We encountered an internal error'), { name: 'InternalError', $fault: 'server', $metadata: { httpStatusCode: 500 } });
+const serverError = () =>
+  Object.assign(new Error('We encountered an internal error'), {
+    name: 'InternalError',
+    $fault: 'server',
+    $metadata: { httpStatusCode: 500 },
+  });
 const timedOut = () => Object.assign(new Error('socket hang up'), { name: 'TimeoutError', $metadata: {} });
-const throttled = () => Object.assign(new Error('Request limit exceeded.'), { name: 'RequestLimitExceeded', $fault: 'client', $metadata: { httpStatusCode: 503 } });
+const throttled = () =>
+  Object.assign(new Error('Request limit exceeded.'), {
+    name: 'RequestLimitExceeded',
+    $fault: 'client',
+    $metadata: { httpStatusCode: 503 },
+  });
 
 /** Makes every attempt `client` sends reach this instead of AWS: the first `failures` fail, then it answers. */
 function wire(client: EC2Client, failures: (() => Error)[]) {
@@ -38,7 +48,9 @@ describe('SDK retries', () => {
     for (const failure of [timedOut, serverError]) {
       const aws = new AwsClients({ region: 'us-east-1' });
       const attempts = wire(aws.ec2Untokened, [failure, failure]);
-      await expect(aws.ec2Untokened.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }))).rejects.toThrow(failure().message);
+      await expect(aws.ec2Untokened.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }))).rejects.toThrow(
+        failure().message,
+      );
       expect(attempts).toEqual(['CreateVpcCommand']);
       aws.destroy();
     }
@@ -57,13 +69,22 @@ describe('SDK retries', () => {
     const attempts = wire(aws.ec2, [timedOut, serverError, undefined, timedOut] as (() => Error)[]);
     await aws.ec2.send(new RunInstancesCommand({ MinCount: 1, MaxCount: 1, ClientToken: 'token-1' }));
     await aws.ec2.send(new CreateVolumeCommand({ AvailabilityZone: 'us-east-1a', Size: 1, ClientToken: 'token-2' }));
-    expect(attempts).toEqual(['RunInstancesCommand', 'RunInstancesCommand', 'RunInstancesCommand', 'CreateVolumeCommand', 'CreateVolumeCommand']);
+    expect(attempts).toEqual([
+      'RunInstancesCommand',
+      'RunInstancesCommand',
+      'RunInstancesCommand',
+      'CreateVolumeCommand',
+      'CreateVolumeCommand',
+    ]);
     aws.destroy();
   });
 
   it('the single-attempt client passes through the same call hooks (abort, call log, crash injector)', async () => {
     const seen: string[] = [];
-    const aws = new AwsClients({ region: 'us-east-1', hooks: [{ before: (c: CallInfo) => void seen.push(`${c.service} ${c.operation}`) }] });
+    const aws = new AwsClients({
+      region: 'us-east-1',
+      hooks: [{ before: (c: CallInfo) => void seen.push(`${c.service} ${c.operation}`) }],
+    });
     wire(aws.ec2Untokened, []);
     await aws.ec2Untokened.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
     expect(seen).toEqual(['ec2 CreateVpc']);

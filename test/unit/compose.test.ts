@@ -18,7 +18,10 @@ const underCi = process.env.CI === 'true';
 
 /** The rendered file as YAML. */
 function parse(yaml: string): any {
-  const py = spawnSync('python3', ['-c', 'import json,sys,yaml; print(json.dumps(yaml.safe_load(sys.stdin)))'], { input: yaml, encoding: 'utf8' });
+  const py = spawnSync('python3', ['-c', 'import json,sys,yaml; print(json.dumps(yaml.safe_load(sys.stdin)))'], {
+    input: yaml,
+    encoding: 'utf8',
+  });
   if (py.status !== 0) throw new Error(py.stderr);
   return JSON.parse(py.stdout);
 }
@@ -28,49 +31,57 @@ function composeV1Check(yaml: string): { status: number | null; stderr: string }
   const dir = mkdtempSync(join(tmpdir(), 'devenv-compose-'));
   const local = yaml.replaceAll('/etc/devenv/secrets/', `${dir}/`);
   for (const [, file] of local.matchAll(/"([^"]+\.env)"/g)) writeFileSync(file!, 'HASHED_PASSWORD=x\n');
-  for (const [, file] of local.matchAll(/"([^"]+\.api-key-version)"/g)) writeFileSync(file!, 'DEVENV_API_KEY_VERSION=0a1b\n');
+  for (const [, file] of local.matchAll(/"([^"]+\.api-key-version)"/g))
+    writeFileSync(file!, 'DEVENV_API_KEY_VERSION=0a1b\n');
   writeFileSync(join(dir, 'docker-compose.yml'), local);
   return spawnSync('docker-compose', ['-f', join(dir, 'docker-compose.yml'), 'config', '-q'], { encoding: 'utf8' });
 }
 
 describe('docker-compose.yml', () => {
-  it.each([2, 8, 50])('gives each of %i developers one isolated, limited, health-checked code-server at its port', (count) => {
-    const model = modelFor(count);
-    const doc = parse(renderCompose(model));
-    expect(Object.keys(doc.services)).toHaveLength(count);
-    const subnets = new Set<string>();
-    for (const d of model.developers) {
-      const s = doc.services[`code-server-${d.name}`];
-      expect(s.image).toBe('codercom/code-server:4.100.3');
-      expect(s.container_name).toBe(`code-server-${d.name}`);
-      expect(JSON.stringify(s.ports)).toContain(String(d.port));
-      expect(s.restart).toBe('unless-stopped');
-      expect(s.security_opt).toEqual(['no-new-privileges:true']);
-      expect(s.network_mode).toBeUndefined();
-      expect(s.networks).toEqual([`dev-${d.name}`]);
-      expect(s.env_file).toEqual([`/etc/devenv/secrets/${d.name}.env`]);
-      expect(s.environment ?? {}).toEqual({});
-      expect(s.deploy.resources.limits).toMatchObject({ cpus: '1.5' });
-      expect(s.deploy.resources.reservations).toMatchObject({ cpus: '1' });
-      expect(s.deploy.resources.limits.memory).toBe('4096M');
-      expect(s.healthcheck.test).toEqual(['CMD', 'curl', '-fsS', '-o', '/dev/null', 'http://127.0.0.1:8080/healthz']);
-      expect(s.logging).toEqual({ driver: 'json-file', options: { 'max-size': '10m', 'max-file': '3' } });
-      // The whole home in one folder mount: no file mount (git renames over ~/.gitconfig), nothing of another developer's.
-      expect(s.volumes).toEqual([`/mnt/ebs-data/${d.name}/home:/home/coder`]);
-      expect(s.working_dir).toBe('/home/coder/workspace');
-      subnets.add(doc.networks[`dev-${d.name}`].ipam.config[0].subnet);
-    }
-    expect(subnets.size).toBe(count);
-  });
+  it.each([2, 8, 50])(
+    'gives each of %i developers one isolated, limited, health-checked code-server at its port',
+    (count) => {
+      const model = modelFor(count);
+      const doc = parse(renderCompose(model));
+      expect(Object.keys(doc.services)).toHaveLength(count);
+      const subnets = new Set<string>();
+      for (const d of model.developers) {
+        const s = doc.services[`code-server-${d.name}`];
+        expect(s.image).toBe('codercom/code-server:4.100.3');
+        expect(s.container_name).toBe(`code-server-${d.name}`);
+        expect(JSON.stringify(s.ports)).toContain(String(d.port));
+        expect(s.restart).toBe('unless-stopped');
+        expect(s.security_opt).toEqual(['no-new-privileges:true']);
+        expect(s.network_mode).toBeUndefined();
+        expect(s.networks).toEqual([`dev-${d.name}`]);
+        expect(s.env_file).toEqual([`/etc/devenv/secrets/${d.name}.env`]);
+        expect(s.environment ?? {}).toEqual({});
+        expect(s.deploy.resources.limits).toMatchObject({ cpus: '1.5' });
+        expect(s.deploy.resources.reservations).toMatchObject({ cpus: '1' });
+        expect(s.deploy.resources.limits.memory).toBe('4096M');
+        expect(s.healthcheck.test).toEqual(['CMD', 'curl', '-fsS', '-o', '/dev/null', 'http://127.0.0.1:8080/healthz']);
+        expect(s.logging).toEqual({ driver: 'json-file', options: { 'max-size': '10m', 'max-file': '3' } });
+        // The whole home in one folder mount: no file mount (git renames over ~/.gitconfig), nothing of another developer's.
+        expect(s.volumes).toEqual([`/mnt/ebs-data/${d.name}/home:/home/coder`]);
+        expect(s.working_dir).toBe('/home/coder/workspace');
+        subnets.add(doc.networks[`dev-${d.name}`].ipam.config[0].subnet);
+      }
+      expect(subnets.size).toBe(count);
+    },
+  );
 
   it('is the same text for the same developers in any order, so a rerun changes nothing', () => {
-    const { allocations } = allocate(parseConfig(JSON.stringify({ ...baseConfig, developers: ["alice", "bob"] })), {});
-    expect(renderCompose(modelFor(['bob', 'alice'], allocations))).toBe(renderCompose(modelFor(['alice', 'bob'], allocations)));
+    const { allocations } = allocate(parseConfig(JSON.stringify({ ...baseConfig, developers: ['alice', 'bob'] })), {});
+    expect(renderCompose(modelFor(['bob', 'alice'], allocations))).toBe(
+      renderCompose(modelFor(['alice', 'bob'], allocations)),
+    );
   });
 
-  it('keeps a developer\'s port and network when another is removed', () => {
+  it("keeps a developer's port and network when another is removed", () => {
     const three = modelFor(['alice', 'bob', 'carol']);
-    const allocations = Object.fromEntries(three.developers.map((d) => [d.name, { port: d.port, priority: d.priority }]));
+    const allocations = Object.fromEntries(
+      three.developers.map((d) => [d.name, { port: d.port, priority: d.priority }]),
+    );
     const before = parse(renderCompose(three));
     const after = parse(renderCompose(modelFor(['alice', 'carol'], allocations)));
     expect(after.services['code-server-carol']).toEqual(before.services['code-server-carol']);
@@ -79,49 +90,64 @@ describe('docker-compose.yml', () => {
   });
 
   it('uses per-developer limits', () => {
-    const config = parseConfig(JSON.stringify({ ...baseConfig, developers: ['alice', { name: 'bob', memoryLimitMiB: 8192, cpuLimit: 3 }] }));
+    const config = parseConfig(
+      JSON.stringify({ ...baseConfig, developers: ['alice', { name: 'bob', memoryLimitMiB: 8192, cpuLimit: 3 }] }),
+    );
     const doc = parse(renderCompose(buildModel(config)));
     expect(doc.services['code-server-bob'].deploy.resources.limits.cpus).toBe('3');
     expect(doc.services['code-server-bob'].deploy.resources.limits.memory).toBe('8192M');
     expect(doc.services['code-server-alice'].deploy.resources.limits.cpus).toBe('1.5');
   });
 
-  it.skipIf(!hasCompose && !underCi)('is accepted by Compose v1.29 for 2 and 50 developers, with and without API keys (skipped: docker-compose is not installed; CI installs it)', () => {
-    for (const model of [modelFor(2), modelFor(50), keyed()]) {
-      const r = composeV1Check(renderCompose(model));
-      expect(r.stderr).toBe('');
-      expect(r.status).toBe(0);
-    }
-  });
+  it.skipIf(!hasCompose && !underCi)(
+    'is accepted by Compose v1.29 for 2 and 50 developers, with and without API keys (skipped: docker-compose is not installed; CI installs it)',
+    () => {
+      for (const model of [modelFor(2), modelFor(50), keyed()]) {
+        const r = composeV1Check(renderCompose(model));
+        expect(r.stderr).toBe('');
+        expect(r.status).toBe(0);
+      }
+    },
+  );
 
   it('starts code-server with password login and its address on the command line, which config.yaml cannot override', () => {
     const doc = parse(renderCompose(modelFor(['alice', 'bob'])));
     for (const name of ['alice', 'bob']) {
       const command: string[] = doc.services[`code-server-${name}`].command;
       expect(command.slice(0, 4)).toEqual(['--bind-addr', '0.0.0.0:8080', '--auth', 'password']);
-      expect(command).toEqual(expect.arrayContaining(['--disable-update-check', '--disable-telemetry', '--disable-workspace-trust']));
+      expect(command).toEqual(
+        expect.arrayContaining(['--disable-update-check', '--disable-telemetry', '--disable-workspace-trust']),
+      );
     }
   });
 
   it('leaves the update check, telemetry and Workspace Trust on only when the config asks for each', () => {
     const config = (editor: object) => parseConfig(JSON.stringify({ ...baseConfig, containers: { editor } }));
-    const command = (editor: object) => parse(renderCompose(buildModel(config(editor)))).services['code-server-alice'].command as string[];
+    const command = (editor: object) =>
+      parse(renderCompose(buildModel(config(editor)))).services['code-server-alice'].command as string[];
     expect(command({ updateCheck: true })).not.toContain('--disable-update-check');
     expect(command({ updateCheck: true })).toContain('--disable-telemetry');
     expect(command({ telemetry: true })).not.toContain('--disable-telemetry');
     expect(command({ workspaceTrust: true })).not.toContain('--disable-workspace-trust');
-    expect(command({ updateCheck: true, telemetry: true, workspaceTrust: true })).toEqual(['--bind-addr', '0.0.0.0:8080', '--auth', 'password']);
+    expect(command({ updateCheck: true, telemetry: true, workspaceTrust: true })).toEqual([
+      '--bind-addr',
+      '0.0.0.0:8080',
+      '--auth',
+      'password',
+    ]);
   });
 
   it("mounts a developer's API key folder read-only into their container alone, never as an environment variable", () => {
     const doc = parse(renderCompose(keyed()));
     const alice = doc.services['code-server-alice'];
     const bob = doc.services['code-server-bob'];
-    expect(alice.volumes).toEqual(expect.arrayContaining([
-      '/etc/devenv/api-keys/alice:/run/devenv:ro',
-      '/etc/devenv/container/anthropic-api-key.sh:/etc/profile.d/devenv-anthropic-api-key.sh:ro',
-      '/etc/devenv/container/anthropic-api-key.cjs:/usr/local/lib/devenv/anthropic-api-key.cjs:ro',
-    ]));
+    expect(alice.volumes).toEqual(
+      expect.arrayContaining([
+        '/etc/devenv/api-keys/alice:/run/devenv:ro',
+        '/etc/devenv/container/anthropic-api-key.sh:/etc/profile.d/devenv-anthropic-api-key.sh:ro',
+        '/etc/devenv/container/anthropic-api-key.cjs:/usr/local/lib/devenv/anthropic-api-key.cjs:ro',
+      ]),
+    );
     expect(alice.env_file).toEqual(['/etc/devenv/secrets/alice.env', '/etc/devenv/secrets/alice.api-key-version']);
     expect(alice.environment).toEqual({ NODE_OPTIONS: '--require /usr/local/lib/devenv/anthropic-api-key.cjs' });
     // bob has no key: nothing of alice's, no key folder of his own.
@@ -133,7 +159,8 @@ describe('docker-compose.yml', () => {
 
 /** alice with an Anthropic API key (read by the secrets phase from $ALICE_KEY), bob without. */
 function keyed() {
-  const config = parseConfig(JSON.stringify({ ...baseConfig, developers: [{ name: 'alice', anthropicApiKey: { env: 'ALICE_KEY' } }, 'bob'] }));
+  const config = parseConfig(
+    JSON.stringify({ ...baseConfig, developers: [{ name: 'alice', anthropicApiKey: { env: 'ALICE_KEY' } }, 'bob'] }),
+  );
   return buildModel(config);
 }
-

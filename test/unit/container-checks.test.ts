@@ -9,7 +9,8 @@ import type { RemoteHost } from '../../src/remote/host.js';
 import { fakeClock, testContext } from '../helpers/context.js';
 
 /** `docker inspect` lines as the host prints them: developer, id, restarts, log path, status, health. */
-const line = (developer: string, health: string) => `${developer} c-${developer} 0 /var/lib/docker/${developer}.log running ${health}`;
+const line = (developer: string, health: string) =>
+  `${developer} c-${developer} 0 /var/lib/docker/${developer}.log running ${health}`;
 
 /** A host whose container listing answers each poll with the next of `answers` (the last one again once they run out). */
 function hostAnswering(answers: string[][]): RemoteHost & { polls: number } {
@@ -58,7 +59,11 @@ describe('container checks', () => {
   it('a container still starting after the bound fails as starting', async () => {
     const host = hostAnswering([[line('alice', 'healthy'), line('bob', 'starting')]]);
     const { results, clock } = await checksWith(host);
-    expect(results[1]).toMatchObject({ developer: 'bob', verdict: 'fail', detail: 'code-server-bob running, starting' });
+    expect(results[1]).toMatchObject({
+      developer: 'bob',
+      verdict: 'fail',
+      detail: 'code-server-bob running, starting',
+    });
     const waited = clock.slept.reduce((a, b) => a + b, 0);
     expect(waited).toBeLessThanOrEqual(CONTAINER_WAIT_MS);
     expect(waited).toBeGreaterThan(CONTAINER_WAIT_MS - 10_000);

@@ -16,19 +16,25 @@ function fakeHost(readsNewFrom: number) {
   let reads = 0;
   const host = {
     runScript: async (name: string, script: string) => {
-      calls.push(`${name}: ${script.match(/^DEVELOPER_SECRETS=(.*)$/m)?.[1]} prune=${script.match(/^PRUNE=(.*)$/m)?.[1]}`);
+      calls.push(
+        `${name}: ${script.match(/^DEVELOPER_SECRETS=(.*)$/m)?.[1]} prune=${script.match(/^PRUNE=(.*)$/m)?.[1]}`,
+      );
       reads++;
       return '';
     },
     sudo: async (command: string, o: { stdin?: string }) => {
       if (!command.startsWith('read -r want;')) throw new Error(`unexpected command ${command}`);
       calls.push('compare digest');
-      const hostDigest = createHash('sha256').update(reads >= readsNewFrom ? PASSWORD : 'the old password').digest('hex');
+      const hostDigest = createHash('sha256')
+        .update(reads >= readsNewFrom ? PASSWORD : 'the old password')
+        .digest('hex');
       return { code: o.stdin === `${hostDigest}\n` ? 0 : 1, stdout: '', stderr: '' };
     },
     check: async (what: string) => {
       calls.push(what);
-      return what === 'listing the containers' ? 'alice 0a1b2c 0 /var/lib/docker/containers/0a1b2c/0a1b2c-json.log running healthy\n' : '';
+      return what === 'listing the containers'
+        ? 'alice 0a1b2c 0 /var/lib/docker/containers/0a1b2c/0a1b2c-json.log running healthy\n'
+        : '';
     },
   };
   return { host: host as unknown as RemoteHost, calls };
@@ -40,12 +46,19 @@ describe('restartWithPassword', () => {
     const alice = ctx.model.developers.filter((d) => d.name === 'alice');
     const { host, calls } = fakeHost(2);
     const clock = fakeClock();
-    await restartWithPassword(host, { ...ctx.model, developers: alice }, PASSWORD, { clock, signal: ctx.signal, progress: () => undefined });
+    await restartWithPassword(host, { ...ctx.model, developers: alice }, PASSWORD, {
+      clock,
+      signal: ctx.signal,
+      progress: () => undefined,
+    });
     expect(calls).toEqual([
       // alice alone (no API key in this config): the other developers' secrets on the host are not pruned.
-      'developer-secrets.sh: \'alice demo/alice/password -\' prune=\'false\'', 'compare digest',
-      'developer-secrets.sh: \'alice demo/alice/password -\' prune=\'false\'', 'compare digest',
-      'restarting code-server-alice', 'listing the containers',
+      "developer-secrets.sh: 'alice demo/alice/password -' prune='false'",
+      'compare digest',
+      "developer-secrets.sh: 'alice demo/alice/password -' prune='false'",
+      'compare digest',
+      'restarting code-server-alice',
+      'listing the containers',
     ]);
     expect(clock.slept).toEqual([5_000]);
   });
@@ -53,8 +66,15 @@ describe('restartWithPassword', () => {
   it('gives up after a minute without restarting anything when the host keeps reading the old version', async () => {
     const ctx = await testContext('containers');
     const { host, calls } = fakeHost(Infinity);
-    const attempt = restartWithPassword(host, { ...ctx.model, developers: ctx.model.developers.slice(0, 1) }, PASSWORD, { clock: fakeClock(), signal: ctx.signal, progress: () => undefined });
-    await expect(attempt).rejects.toThrow(/timed out after 1m00s waiting for the host to read alice's new password \(last seen: the host still reads the previous version of the secret\)/);
+    const attempt = restartWithPassword(
+      host,
+      { ...ctx.model, developers: ctx.model.developers.slice(0, 1) },
+      PASSWORD,
+      { clock: fakeClock(), signal: ctx.signal, progress: () => undefined },
+    );
+    await expect(attempt).rejects.toThrow(
+      /timed out after 1m00s waiting for the host to read alice's new password \(last seen: the host still reads the previous version of the secret\)/,
+    );
     expect(calls.filter((c) => c.startsWith('restarting'))).toEqual([]);
   });
 });

@@ -27,12 +27,16 @@ function workspace() {
 }
 
 function runUp(ws: ReturnType<typeof workspace>, env: Record<string, string>) {
-  const r = spawnSync(process.execPath, [BIN, 'up', '--config', join(ws.dir, 'devenv.config.json'), '--state', ws.state], {
-    encoding: 'utf8',
-    cwd: ws.dir,
-    env: { PATH: process.env.PATH!, HOME: ws.home, AWS_EC2_METADATA_DISABLED: 'true', ...env },
-    timeout: 60_000,
-  });
+  const r = spawnSync(
+    process.execPath,
+    [BIN, 'up', '--config', join(ws.dir, 'devenv.config.json'), '--state', ws.state],
+    {
+      encoding: 'utf8',
+      cwd: ws.dir,
+      env: { PATH: process.env.PATH!, HOME: ws.home, AWS_EC2_METADATA_DISABLED: 'true', ...env },
+      timeout: 60_000,
+    },
+  );
   return { code: r.status, stderr: r.stderr };
 }
 
@@ -92,9 +96,15 @@ describe('credentials AWS refuses', () => {
   afterEach(() => resetSdkMocks());
 
   it('an expired token says they expired and how to renew them, exit 2', async () => {
-    sts.on(GetCallerIdentityCommand).rejects(Object.assign(new Error('The security token included in the request is expired'), { name: 'ExpiredToken' }));
+    sts
+      .on(GetCallerIdentityCommand)
+      .rejects(
+        Object.assign(new Error('The security token included in the request is expired'), { name: 'ExpiredToken' }),
+      );
     const ws = workspace();
-    const r = await cli(['up', '--config', join(ws.dir, 'devenv.config.json'), '--state', ws.state], { env: { AWS_PROFILE: 'work' } });
+    const r = await cli(['up', '--config', join(ws.dir, 'devenv.config.json'), '--state', ws.state], {
+      env: { AWS_PROFILE: 'work' },
+    });
     expect(r.code, r.stderr).toBe(ExitCode.badInput);
     expect(r.stderr).toContain('the AWS credentials have expired (ExpiredToken) (AWS_PROFILE=work)');
     expect(r.stderr).toContain('aws sso login');
@@ -102,7 +112,11 @@ describe('credentials AWS refuses', () => {
   });
 
   it('a key AWS does not know says it was refused', async () => {
-    sts.on(GetCallerIdentityCommand).rejects(Object.assign(new Error('The security token included in the request is invalid.'), { name: 'InvalidClientTokenId' }));
+    sts.on(GetCallerIdentityCommand).rejects(
+      Object.assign(new Error('The security token included in the request is invalid.'), {
+        name: 'InvalidClientTokenId',
+      }),
+    );
     const ws = workspace();
     const r = await cli(['status', '--config', join(ws.dir, 'devenv.config.json'), '--state', ws.state], { env: {} });
     expect(r.code, r.stderr).toBe(ExitCode.badInput);

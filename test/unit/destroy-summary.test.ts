@@ -9,16 +9,41 @@ import { testContext } from '../helpers/context.js';
 function sweepersFinding(options: RunOptions, o: { volumeTag?: string; listingFails?: boolean } = {}): Sweeper[] {
   const real = (name: string) => SWEEPERS.find((s) => s.name === name)!;
   const found = (kind: string, id: string, extra: Partial<Found> = {}): Found => ({ kind, id, resource: {}, ...extra });
-  const fake = (name: string, items: Found[], base: Partial<Sweeper> = {}): Sweeper => ({ ...base, name, needs: [], list: async () => items });
+  const fake = (name: string, items: Found[], base: Partial<Sweeper> = {}): Sweeper => ({
+    ...base,
+    name,
+    needs: [],
+    list: async () => items,
+  });
   const dataVolume = { Tags: [{ Key: 'devenv:resource', Value: o.volumeTag ?? 'volume/data' }] };
   return [
     fake('vpcs', [found('VPC', 'vpc-1')]),
     fake('subnets', [found('subnet', 'subnet-a'), found('subnet', 'subnet-b')]),
     fake('instances', [found('EC2 instance', 'i-1', { label: 'demo-host' })]),
-    fake('volumes', [found('data volume', 'vol-1', { resource: dataVolume, ...(options.deleteData ? {} : { kept: '--delete-data deletes it, after a final snapshot' }) })], { leaves: real('volumes').leaves }),
-    fake('secrets', [found('secret', 'demo/alice/password'), found('secret', 'demo/bob/password')], { stays: real('secrets').stays }),
-    fake('backup-vaults', [found('backup vault', 'demo-vault', { kept: 'holds 2 recovery points of the data volume' })]),
-    { name: 'alarms', needs: [], list: async () => { if (o.listingFails) throw new Error('AccessDenied: not allowed'); return []; } },
+    fake(
+      'volumes',
+      [
+        found('data volume', 'vol-1', {
+          resource: dataVolume,
+          ...(options.deleteData ? {} : { kept: '--delete-data deletes it, after a final snapshot' }),
+        }),
+      ],
+      { leaves: real('volumes').leaves },
+    ),
+    fake('secrets', [found('secret', 'demo/alice/password'), found('secret', 'demo/bob/password')], {
+      stays: real('secrets').stays,
+    }),
+    fake('backup-vaults', [
+      found('backup vault', 'demo-vault', { kept: 'holds 2 recovery points of the data volume' }),
+    ]),
+    {
+      name: 'alarms',
+      needs: [],
+      list: async () => {
+        if (o.listingFails) throw new Error('AccessDenied: not allowed');
+        return [];
+      },
+    },
   ];
 }
 
@@ -41,8 +66,15 @@ describe('destroy says what it deletes and what it keeps, from what is there now
     const ctx = await testContext('teardown', {}, { deleteData: true, forceDeleteSecrets: true });
     const p = await destroyPreview(ctx, sweepersFinding(ctx.options));
     expect(p.deleted).toBe('VPC vpc-1, 2 subnets, EC2 instance demo-host, data volume vol-1, 2 secrets');
-    expect(p.kept).toEqual(['a final snapshot of data volume vol-1 (--no-final-snapshot skips it)', 'backup vault demo-vault (holds 2 recovery points of the data volume)']);
-    const all = await testContext('teardown', {}, { deleteData: true, noFinalSnapshot: true, forceDeleteSecrets: true });
+    expect(p.kept).toEqual([
+      'a final snapshot of data volume vol-1 (--no-final-snapshot skips it)',
+      'backup vault demo-vault (holds 2 recovery points of the data volume)',
+    ]);
+    const all = await testContext(
+      'teardown',
+      {},
+      { deleteData: true, noFinalSnapshot: true, forceDeleteSecrets: true },
+    );
     const none = await destroyPreview(all, sweepersFinding(all.options));
     expect(none.kept).toEqual(['backup vault demo-vault (holds 2 recovery points of the data volume)']);
   });
@@ -67,14 +99,30 @@ describe('what a destroy that failed says', () => {
   it('names the phases that ran and failed, never one that did not run, says what is still in AWS from the final listing, and its fix is whole sentences', async () => {
     const { leftAfterDestroy } = await import('../../src/commands/run-phases.js');
     const { DevenvError: Err } = await import('../../src/errors.js');
-    const err = leftAfterDestroy({ config: { project: 'demo' } } as never, {
-      outcomes: [
-        { name: 'vpc', result: 'done' },
-        { name: 'iam', result: 'failed', error: new Err('phase', 'IAM role demo-role already exists but is not devenv\'s', { remedy: 'tag it devenv:project=demo or delete it' }) },
-        { name: 'ec2', result: 'blocked', reason: 'needs iam' },
+    const err = leftAfterDestroy(
+      { config: { project: 'demo' } } as never,
+      {
+        outcomes: [
+          { name: 'vpc', result: 'done' },
+          {
+            name: 'iam',
+            result: 'failed',
+            error: new Err('phase', "IAM role demo-role already exists but is not devenv's", {
+              remedy: 'tag it devenv:project=demo or delete it',
+            }),
+          },
+          { name: 'ec2', result: 'blocked', reason: 'needs iam' },
+        ],
+      },
+      [
+        { kind: 'instance', id: 'i-1', why: 'not deleted: it waits for iam', kept: false },
+        { kind: 'data volume', id: 'vol-1', why: 'kept', kept: true },
       ],
-    }, [{ kind: 'instance', id: 'i-1', why: 'not deleted: it waits for iam', kept: false }, { kind: 'data volume', id: 'vol-1', why: 'kept', kept: true }], undefined);
-    expect(err.message).toBe("destroy could not delete everything; iam failed: IAM role demo-role already exists but is not devenv's\nstill in AWS: instance i-1: not deleted: it waits for iam");
+      undefined,
+    );
+    expect(err.message).toBe(
+      "destroy could not delete everything; iam failed: IAM role demo-role already exists but is not devenv's\nstill in AWS: instance i-1: not deleted: it waits for iam",
+    );
     expect(err.message).not.toContain('ec2');
     expect(err.remedy).toBe('Tag it devenv:project=demo or delete it. Then run `devenv destroy` again.');
   });

@@ -1,10 +1,29 @@
-import { AttachVolumeCommand, CreateSnapshotCommand, CreateTagsCommand, DeleteVolumeCommand, DetachVolumeCommand, RunInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
+import {
+  AttachVolumeCommand,
+  CreateSnapshotCommand,
+  CreateTagsCommand,
+  DeleteVolumeCommand,
+  DetachVolumeCommand,
+  RunInstancesCommand,
+  TerminateInstancesCommand,
+} from '@aws-sdk/client-ec2';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { deriveToken } from '../../src/aws/resource.js';
 import { DevenvError } from '../../src/errors.js';
 import ec2Phase from '../../src/phases/ec2.js';
 import type { TestContext } from '../helpers/context.js';
-import { AMI, convergedWorld, ec2, ec2Context, inputsOf, messages, mutatingCalls, newWorld, serve, type World } from './ec2-fixtures.js';
+import {
+  AMI,
+  convergedWorld,
+  ec2,
+  ec2Context,
+  inputsOf,
+  messages,
+  mutatingCalls,
+  newWorld,
+  serve,
+  type World,
+} from './ec2-fixtures.js';
 
 const NEW_AMI = 'ami-0fedcba9876543210';
 
@@ -59,8 +78,18 @@ describe('ec2: the config asks for another AMI or instance type', () => {
 
     await ec2Phase.apply(ctx);
 
-    expect(mutatingCalls()).toEqual(['CreateTags', 'StopInstances', 'DetachVolume', 'RunInstances', 'AttachVolume', 'TerminateInstances']);
-    expect(inputsOf(CreateTagsCommand)[0]).toMatchObject({ Resources: [instanceId], Tags: expect.arrayContaining([{ Key: 'devenv:resource', Value: 'instance/previous' }]) });
+    expect(mutatingCalls()).toEqual([
+      'CreateTags',
+      'StopInstances',
+      'DetachVolume',
+      'RunInstances',
+      'AttachVolume',
+      'TerminateInstances',
+    ]);
+    expect(inputsOf(CreateTagsCommand)[0]).toMatchObject({
+      Resources: [instanceId],
+      Tags: expect.arrayContaining([{ Key: 'devenv:resource', Value: 'instance/previous' }]),
+    });
     expect(ctx.state.resource('instance/previous')).toBeUndefined();
     expect(inputsOf(DetachVolumeCommand)[0]).toEqual({ VolumeId: volumeId, InstanceId: instanceId });
     expect(inputsOf(TerminateInstancesCommand)[0]).toEqual({ InstanceIds: [instanceId] });
@@ -89,7 +118,9 @@ describe('ec2 destroy', () => {
     expect(world.keyPairs).toEqual([]);
     const steps = messages(ctx, 'step');
     expect(steps).toContain(`kept data volume ${volumeId}; delete it with \`devenv destroy --delete-data\``);
-    expect(steps).toContain(`left the private key ${ctx.model.privateKeyPath} on this machine; delete it when you no longer need it`);
+    expect(steps).toContain(
+      `left the private key ${ctx.model.privateKeyPath} on this machine; delete it when you no longer need it`,
+    );
     expect(ctx.state.resource('volume/data')?.id).toBe(volumeId);
     expect(ctx.state.resource('keypair')?.id).toBeUndefined();
     // The next host must not reuse the dead one's token (AWS would answer with the terminated instance).
@@ -104,7 +135,9 @@ describe('ec2 destroy', () => {
     ctx.events.length = 0;
     await ec2Phase.destroy(ctx);
     expect(mutatingCalls()).toEqual([]);
-    expect(messages(ctx, 'step')).toContain(`kept data volume ${volumeId}; delete it with \`devenv destroy --delete-data\``);
+    expect(messages(ctx, 'step')).toContain(
+      `kept data volume ${volumeId}; delete it with \`devenv destroy --delete-data\``,
+    );
     expect(ctx.state.resource('instance')?.generation).toBe(1);
   });
 
@@ -126,11 +159,20 @@ describe('ec2 destroy', () => {
     expect(mutatingCalls()).toEqual(['TerminateInstances', 'CreateSnapshot', 'DeleteVolume', 'DeleteKeyPair']);
     const [snap] = inputsOf(CreateSnapshotCommand);
     expect(snap.VolumeId).toBe(volumeId);
-    expect(snap.TagSpecifications?.[0]?.Tags).toEqual(expect.arrayContaining([{ Key: 'devenv:resource', Value: 'snapshot/data-final' }]));
+    expect(snap.TagSpecifications?.[0]?.Tags).toEqual(
+      expect.arrayContaining([{ Key: 'devenv:resource', Value: 'snapshot/data-final' }]),
+    );
     expect(inputsOf(DeleteVolumeCommand)[0]).toEqual({ VolumeId: volumeId });
-    expect(messages(ctx, 'step').some((m) => m.startsWith(`kept final snapshot ${world.snapshots[0]!.SnapshotId} of data volume ${volumeId}`))).toBe(true);
+    expect(
+      messages(ctx, 'step').some((m) =>
+        m.startsWith(`kept final snapshot ${world.snapshots[0]!.SnapshotId} of data volume ${volumeId}`),
+      ),
+    ).toBe(true);
     // Recorded, so destroy's summary names it and a later destroy finds it.
-    expect(ctx.state.resource('snapshot/data-final')).toMatchObject({ id: world.snapshots[0]!.SnapshotId, attrs: { volumeId } });
+    expect(ctx.state.resource('snapshot/data-final')).toMatchObject({
+      id: world.snapshots[0]!.SnapshotId,
+      attrs: { volumeId },
+    });
     expect(world.volumes).toEqual([]);
     expect(ctx.state.resource('volume/data')?.id).toBeUndefined();
   });
@@ -138,7 +180,15 @@ describe('ec2 destroy', () => {
   it('a rerun of --delete-data reuses the snapshot a killed run started', async () => {
     const ctx = await ec2Context({}, { deleteData: true });
     const { volumeId } = await converged(ctx);
-    world.snapshots.push({ SnapshotId: 'snap-0earlier', VolumeId: volumeId, State: 'completed', Tags: [{ Key: 'devenv:project', Value: 'demo' }, { Key: 'devenv:resource', Value: 'snapshot/data-final' }] });
+    world.snapshots.push({
+      SnapshotId: 'snap-0earlier',
+      VolumeId: volumeId,
+      State: 'completed',
+      Tags: [
+        { Key: 'devenv:project', Value: 'demo' },
+        { Key: 'devenv:resource', Value: 'snapshot/data-final' },
+      ],
+    });
     await ec2Phase.destroy(ctx);
     expect(mutatingCalls()).not.toContain('CreateSnapshot');
     expect(messages(ctx, 'step').some((m) => m.startsWith('kept final snapshot snap-0earlier'))).toBe(true);
@@ -153,12 +203,18 @@ describe('ec2 destroy', () => {
 
   it("leaves another project's key pair even when this state recorded it", async () => {
     const ctx = await ec2Context();
-    world.keyPairs.push({ KeyPairId: 'key-0alpha', KeyName: ctx.model.keyName, Tags: [{ Key: 'devenv:project', Value: 'alpha' }] });
+    world.keyPairs.push({
+      KeyPairId: 'key-0alpha',
+      KeyName: ctx.model.keyName,
+      Tags: [{ Key: 'devenv:project', Value: 'alpha' }],
+    });
     await ctx.state.setResource('keypair', { kind: 'key pair', phase: 'ec2', id: 'key-0alpha' });
     await ec2Phase.destroy(ctx);
     expect(mutatingCalls()).toEqual([]);
     expect(world.keyPairs).toHaveLength(1);
-    expect(ctx.events.some((e) => e.type === 'warn' && e.message.includes('belongs to devenv project "alpha"'))).toBe(true);
+    expect(ctx.events.some((e) => e.type === 'warn' && e.message.includes('belongs to devenv project "alpha"'))).toBe(
+      true,
+    );
   });
 
   it('leaves a key pair of the same name that devenv neither recorded nor tagged', async () => {
@@ -175,7 +231,11 @@ describe('ec2 status', () => {
     const ctx = await ec2Context();
     const { instanceId, volumeId } = await converged(ctx);
     const rows = await ec2Phase.status(ctx);
-    expect(rows.map((r) => [r.logicalId, r.state])).toEqual([['keypair', 'present'], ['volume/data', 'in-use'], ['instance', 'running']]);
+    expect(rows.map((r) => [r.logicalId, r.state])).toEqual([
+      ['keypair', 'present'],
+      ['volume/data', 'in-use'],
+      ['instance', 'running'],
+    ]);
     expect(rows[1]!.detail).toContain(`attached to ${instanceId} at /dev/sdf`);
     expect(rows[2]!.detail).toContain('198.51.100.7');
     expect(rows[1]!.id).toBe(volumeId);

@@ -6,12 +6,15 @@ import { describe, expect, it } from 'vitest';
 import { generateEd25519, publicKeyOf, readLocalKey, samePublicKey, writePrivateKey } from '../../src/ssh/keys.js';
 
 const hasSshKeygen = spawnSync('ssh-keygen', ['-?']).error === undefined;
-const rawPublicKey = (line: string) => Buffer.from(line.split(' ')[1]!, 'base64').subarray(4 + 'ssh-ed25519'.length + 4);
+const rawPublicKey = (line: string) =>
+  Buffer.from(line.split(' ')[1]!, 'base64').subarray(4 + 'ssh-ed25519'.length + 4);
 
 describe('ssh keys', () => {
   it('generates an OpenSSH ed25519 pair whose halves match', () => {
     const k = generateEd25519('demo');
-    expect(k.privateKey).toMatch(/^-----BEGIN OPENSSH PRIVATE KEY-----\n[A-Za-z0-9+/=\n]+-----END OPENSSH PRIVATE KEY-----\n$/);
+    expect(k.privateKey).toMatch(
+      /^-----BEGIN OPENSSH PRIVATE KEY-----\n[A-Za-z0-9+/=\n]+-----END OPENSSH PRIVATE KEY-----\n$/,
+    );
     expect(k.publicKey).toMatch(/^ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI[A-Za-z0-9+/]+=* demo$/);
     expect(samePublicKey(publicKeyOf(k.privateKey), k.publicKey)).toBe(true);
   });

@@ -9,7 +9,18 @@ import { DevenvError } from '../../src/errors.js';
 import ec2Phase from '../../src/phases/ec2.js';
 import { attachDataVolume } from '../../src/phases/ec2/volume.js';
 import type { TestContext } from '../helpers/context.js';
-import { convergedWorld, crashAfter, ec2, ec2Context, messages, mutatingCalls, newWorld, rerunContext, serve, type World } from './ec2-fixtures.js';
+import {
+  convergedWorld,
+  crashAfter,
+  ec2,
+  ec2Context,
+  messages,
+  mutatingCalls,
+  newWorld,
+  rerunContext,
+  serve,
+  type World,
+} from './ec2-fixtures.js';
 
 let world: World;
 beforeEach(() => {
@@ -19,7 +30,10 @@ beforeEach(() => {
 
 const NEW_TYPE = 't3.xlarge';
 const noCapacity = () => {
-  throw Object.assign(new Error(`We currently do not have sufficient ${NEW_TYPE} capacity in the Availability Zone you requested`), { name: 'InsufficientInstanceCapacity' });
+  throw Object.assign(
+    new Error(`We currently do not have sufficient ${NEW_TYPE} capacity in the Availability Zone you requested`),
+    { name: 'InsufficientInstanceCapacity' },
+  );
 };
 
 /** A converged t3.2xlarge host whose config now asks for t3.xlarge, run with --replace-host. */
@@ -30,14 +44,17 @@ async function replacing(): Promise<{ ctx: TestContext; instanceId: string; volu
 }
 
 const live = () => world.instances.filter((i) => !['shutting-down', 'terminated'].includes(i.State!.Name!));
-const tagOf = (id: string) => world.instances.find((i) => i.InstanceId === id)?.Tags?.find((t) => t.Key === 'devenv:resource')?.Value;
+const tagOf = (id: string) =>
+  world.instances.find((i) => i.InstanceId === id)?.Tags?.find((t) => t.Key === 'devenv:resource')?.Value;
 
 /** The end every path must reach: exactly one instance alive, running, holding the data volume, recorded as the host. */
 function expectOneHostWithVolume(ctx: TestContext, volumeId: string, type: string): void {
   const alive = live();
   expect(alive.map((i) => [i.State!.Name, i.InstanceType])).toEqual([['running', type]]);
   const host = alive[0]!.InstanceId!;
-  expect(world.volumes.find((v) => v.VolumeId === volumeId)?.Attachments).toMatchObject([{ InstanceId: host, State: 'attached' }]);
+  expect(world.volumes.find((v) => v.VolumeId === volumeId)?.Attachments).toMatchObject([
+    { InstanceId: host, State: 'attached' },
+  ]);
   expect(ctx.state.resource('instance')?.id).toBe(host);
   expect(ctx.state.resource('instance/previous')).toBeUndefined();
   expect(tagOf(host)).toBe('instance');
@@ -55,12 +72,22 @@ describe('--replace-host when the new host fails', () => {
     expect(err.message).toContain(`sufficient ${NEW_TYPE} capacity`);
     expect(err.message).toContain(`the old host ${instanceId} is serving again, with data volume ${volumeId}`);
     expect(err.remedy).toMatch(/InsufficientInstanceCapacity/);
-    expect(mutatingCalls()).toEqual(['CreateTags', 'StopInstances', 'DetachVolume', 'RunInstances', 'CreateTags', 'StartInstances', 'AttachVolume']);
+    expect(mutatingCalls()).toEqual([
+      'CreateTags',
+      'StopInstances',
+      'DetachVolume',
+      'RunInstances',
+      'CreateTags',
+      'StartInstances',
+      'AttachVolume',
+    ]);
     expectOneHostWithVolume(ctx, volumeId, 't3.2xlarge');
     expect(ctx.state.resource('instance')?.id).toBe(instanceId);
     // The next try must not send the refused launch's token again.
     expect(ctx.state.resource('instance')?.generation).toBe(2);
-    expect(messages(ctx, 'warn').some((m) => m.includes(`putting data volume ${volumeId} back on ${instanceId}`))).toBe(true);
+    expect(messages(ctx, 'warn').some((m) => m.includes(`putting data volume ${volumeId} back on ${instanceId}`))).toBe(
+      true,
+    );
   });
 
   it('a new host that fails its status checks is terminated and the old one serves again', async () => {
@@ -72,8 +99,19 @@ describe('--replace-host when the new host fails', () => {
     expect(err).toBeInstanceOf(DevenvError);
     expect(err.message).toMatch(/failed its status checks \(system ok, instance impaired\)/);
     expect(err.message).toContain(`the old host ${instanceId} is serving again`);
-    expect(mutatingCalls()).toEqual(['CreateTags', 'StopInstances', 'DetachVolume', 'RunInstances', 'TerminateInstances', 'CreateTags', 'StartInstances', 'AttachVolume']);
-    expect(world.instances.filter((i) => i.InstanceType === NEW_TYPE).map((i) => i.State!.Name)).toEqual(['terminated']);
+    expect(mutatingCalls()).toEqual([
+      'CreateTags',
+      'StopInstances',
+      'DetachVolume',
+      'RunInstances',
+      'TerminateInstances',
+      'CreateTags',
+      'StartInstances',
+      'AttachVolume',
+    ]);
+    expect(world.instances.filter((i) => i.InstanceType === NEW_TYPE).map((i) => i.State!.Name)).toEqual([
+      'terminated',
+    ]);
     expectOneHostWithVolume(ctx, volumeId, 't3.2xlarge');
   });
 
@@ -164,7 +202,9 @@ describe('attaching the data volume', () => {
     const { volumeId } = await convergedWorld(ctx, world);
     world.instances.push({ ...world.instances[0]!, InstanceId: 'i-0other', State: { Name: 'running' } });
     world.volumes[0]!.Attachments = [{ InstanceId: 'i-0other', State: 'attached', VolumeId: volumeId }];
-    await expect(attachDataVolume(ctx, volumeId, world.instances[0]!)).rejects.toThrow(`data volume ${volumeId} is attached to i-0other (running)`);
+    await expect(attachDataVolume(ctx, volumeId, world.instances[0]!)).rejects.toThrow(
+      `data volume ${volumeId} is attached to i-0other (running)`,
+    );
     expect(mutatingCalls()).toEqual([]);
   });
 });

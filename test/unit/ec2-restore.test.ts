@@ -10,7 +10,18 @@ import { DevenvError } from '../../src/errors.js';
 import ec2Phase from '../../src/phases/ec2.js';
 import type { RemoteHost } from '../../src/remote/host.js';
 import type { TestContext } from '../helpers/context.js';
-import { convergedWorld, crashAfter, ec2Context, inputsOf, messages, mutatingCalls, newWorld, rerunContext, serve, type World } from './ec2-fixtures.js';
+import {
+  convergedWorld,
+  crashAfter,
+  ec2Context,
+  inputsOf,
+  messages,
+  mutatingCalls,
+  newWorld,
+  rerunContext,
+  serve,
+  type World,
+} from './ec2-fixtures.js';
 
 let world: World;
 beforeEach(() => {
@@ -22,7 +33,16 @@ const RESTORED = 'vol-0restored000000001';
 
 /** A volume created from a snapshot: untagged, available, in the host's zone. */
 function restoredVolume(id = RESTORED): string {
-  world.volumes.push({ VolumeId: id, AvailabilityZone: 'us-east-1a', Size: 500, VolumeType: 'gp3', Encrypted: true, State: 'available', Attachments: [], Tags: [] });
+  world.volumes.push({
+    VolumeId: id,
+    AvailabilityZone: 'us-east-1a',
+    Size: 500,
+    VolumeType: 'gp3',
+    Encrypted: true,
+    State: 'available',
+    Attachments: [],
+    Tags: [],
+  });
   return id;
 }
 
@@ -49,7 +69,12 @@ function fakeHost(ctx: TestContext): { released: string[] } {
 }
 
 /** A converged environment and a restored volume, run with --adopt-data-volume. */
-async function restoring(): Promise<{ ctx: TestContext; instanceId: string; volumeId: string; host: { released: string[] } }> {
+async function restoring(): Promise<{
+  ctx: TestContext;
+  instanceId: string;
+  volumeId: string;
+  host: { released: string[] };
+}> {
   const ctx = await ec2Context({}, { adoptDataVolume: restoredVolume() });
   const ids = await convergedWorld(ctx, world);
   return { ctx, ...ids, host: fakeHost(ctx) };
@@ -58,13 +83,18 @@ async function restoring(): Promise<{ ctx: TestContext; instanceId: string; volu
 /** The end every path must reach: the restored volume is the data volume on the host, the old one kept beside it. */
 function expectSwapped(ctx: TestContext, instanceId: string, oldId: string): void {
   expect(ctx.state.resource('volume/data')?.id).toBe(RESTORED);
-  expect(volume(RESTORED).Attachments).toMatchObject([{ InstanceId: instanceId, Device: '/dev/sdf', State: 'attached' }]);
+  expect(volume(RESTORED).Attachments).toMatchObject([
+    { InstanceId: instanceId, Device: '/dev/sdf', State: 'attached' },
+  ]);
   expect(tagOf(RESTORED, 'devenv:resource')).toBe('volume/data');
   expect(tagOf(RESTORED, 'devenv:project')).toBe('demo');
   expect(volume(oldId)).toMatchObject({ State: 'available', Attachments: [] });
   expect(tagOf(oldId, 'devenv:resource')).toBe('volume/data-previous');
   expect(tagOf(oldId, 'Name')).toBe('demo-volume-data-previous');
-  expect(ctx.state.resource('volume/data-previous')).toMatchObject({ id: oldId, attrs: { replacedBy: RESTORED, swapped: true } });
+  expect(ctx.state.resource('volume/data-previous')).toMatchObject({
+    id: oldId,
+    attrs: { replacedBy: RESTORED, swapped: true },
+  });
   expect(world.volumes).toHaveLength(2);
 }
 
@@ -76,10 +106,16 @@ describe('up --adopt-data-volume while the data volume is live', () => {
 
     expect(mutatingCalls()).toEqual(['CreateTags', 'CreateTags', 'DetachVolume', 'AttachVolume']);
     expect(host.released).toEqual([volumeId]);
-    expect(inputsOf(AttachVolumeCommand)[0]).toEqual({ VolumeId: RESTORED, InstanceId: instanceId, Device: '/dev/sdf' });
+    expect(inputsOf(AttachVolumeCommand)[0]).toEqual({
+      VolumeId: RESTORED,
+      InstanceId: instanceId,
+      Device: '/dev/sdf',
+    });
     expectSwapped(ctx, instanceId, volumeId);
-    expect(messages(ctx, 'step')).toContain(`kept the previous data volume ${volumeId} (detached, tagged volume/data-previous); `
-      + `once the restored data is right, delete it: aws ec2 delete-volume --volume-id ${volumeId}`);
+    expect(messages(ctx, 'step')).toContain(
+      `kept the previous data volume ${volumeId} (detached, tagged volume/data-previous); ` +
+        `once the restored data is right, delete it: aws ec2 delete-volume --volume-id ${volumeId}`,
+    );
 
     // The same command again, and a plain up: nothing more to do, no login to the host.
     const calls = mutatingCalls().length;
@@ -103,7 +139,10 @@ describe('up --adopt-data-volume while the data volume is live', () => {
 
   it('a release that fails on the host stops the run before the volume is detached; a rerun finishes', async () => {
     const { ctx, instanceId, volumeId } = await restoring();
-    ctx.ssh = () => Promise.resolve({ runScript: () => Promise.reject(new DevenvError('phase', 'cannot unmount /mnt/ebs-data')) } as unknown as RemoteHost);
+    ctx.ssh = () =>
+      Promise.resolve({
+        runScript: () => Promise.reject(new DevenvError('phase', 'cannot unmount /mnt/ebs-data')),
+      } as unknown as RemoteHost);
 
     await expect(ec2Phase.apply(ctx)).rejects.toThrow('cannot unmount /mnt/ebs-data');
     expect(mutatingCalls()).toEqual(['CreateTags']);
@@ -116,14 +155,26 @@ describe('up --adopt-data-volume while the data volume is live', () => {
     expectSwapped(ctx, instanceId, volumeId);
   });
 
-  it('refuses the host\'s own root volume, and a second swap while one is under way; nothing changes', async () => {
+  it("refuses the host's own root volume, and a second swap while one is under way; nothing changes", async () => {
     const { ctx, instanceId, volumeId } = await restoring();
-    world.volumes.push({ VolumeId: 'vol-0root', AvailabilityZone: 'us-east-1a', State: 'in-use', Attachments: [{ InstanceId: instanceId, Device: '/dev/sda1', State: 'attached' }] });
+    world.volumes.push({
+      VolumeId: 'vol-0root',
+      AvailabilityZone: 'us-east-1a',
+      State: 'in-use',
+      Attachments: [{ InstanceId: instanceId, Device: '/dev/sda1', State: 'attached' }],
+    });
     ctx.options = { adoptDataVolume: 'vol-0root' };
-    await expect(ec2Phase.apply(ctx)).rejects.toThrow("volume vol-0root is attached to this project's host at /dev/sda1 (not the data volume's /dev/sdf)");
+    await expect(ec2Phase.apply(ctx)).rejects.toThrow(
+      "volume vol-0root is attached to this project's host at /dev/sda1 (not the data volume's /dev/sdf)",
+    );
     expect(mutatingCalls()).toEqual([]);
 
-    await ctx.state.setResource('volume/data-previous', { kind: 'EBS volume', phase: 'ec2', id: volumeId, attrs: { replacedBy: RESTORED, swapped: false } });
+    await ctx.state.setResource('volume/data-previous', {
+      kind: 'EBS volume',
+      phase: 'ec2',
+      id: volumeId,
+      attrs: { replacedBy: RESTORED, swapped: false },
+    });
     const other = restoredVolume('vol-0another000000002');
     ctx.options = { adoptDataVolume: other };
     const err = (await ec2Phase.apply(ctx).catch((e: unknown) => e)) as DevenvError;
@@ -143,9 +194,16 @@ describe('up --adopt-data-volume while the data volume is live', () => {
 
     expect(ctx.state.resource('volume/data')?.id).toBe(again);
     expect(volume(again).Attachments).toMatchObject([{ InstanceId: instanceId, State: 'attached' }]);
-    expect(ctx.state.resource('volume/data-previous')).toMatchObject({ id: RESTORED, attrs: { replacedBy: again, swapped: true } });
+    expect(ctx.state.resource('volume/data-previous')).toMatchObject({
+      id: RESTORED,
+      attrs: { replacedBy: again, swapped: true },
+    });
     expect(tagOf(volumeId, 'devenv:resource')).toBe('volume/data-previous');
-    expect(messages(ctx, 'warn').some((m) => m.includes(`volume ${volumeId}, kept by an earlier restore, is no longer recorded`))).toBe(true);
+    expect(
+      messages(ctx, 'warn').some((m) =>
+        m.includes(`volume ${volumeId}, kept by an earlier restore, is no longer recorded`),
+      ),
+    ).toBe(true);
   });
 });
 
@@ -188,7 +246,9 @@ describe('the kept previous data volume afterwards', () => {
     expect((await ec2Phase.status(ctx)).map((r) => r.logicalId)).toEqual(['keypair', 'volume/data', 'instance']);
     await ec2Phase.apply(ctx);
     expect(ctx.state.resource('volume/data-previous')).toBeUndefined();
-    expect(messages(ctx, 'step')).toContain(`the previous data volume ${volumeId} has been deleted: no longer recorded`);
+    expect(messages(ctx, 'step')).toContain(
+      `the previous data volume ${volumeId} has been deleted: no longer recorded`,
+    );
   });
 });
 
@@ -199,7 +259,11 @@ describe('destroy after a restore', () => {
     ctx.options = {};
     await ec2Phase.destroy(ctx);
     expect(volume(volumeId).State).toBe('available');
-    expect(messages(ctx, 'step').some((m) => m.startsWith(`kept the previous data volume ${volumeId} (set aside by a restore)`))).toBe(true);
+    expect(
+      messages(ctx, 'step').some((m) =>
+        m.startsWith(`kept the previous data volume ${volumeId} (set aside by a restore)`),
+      ),
+    ).toBe(true);
 
     ctx.options = { deleteData: true, noFinalSnapshot: true };
     await ec2Phase.destroy(ctx);

@@ -11,7 +11,17 @@ import { ensureKeyPair } from '../../src/phases/ec2/keypair.js';
 import { generateEd25519, writePrivateKey } from '../../src/ssh/keys.js';
 import type { TestContext } from '../helpers/context.js';
 import { deriveToken } from '../../src/aws/resource.js';
-import { AMI, ec2, ec2Context, existingResources, inputsOf, messages, newWorld, serve, type World } from './ec2-fixtures.js';
+import {
+  AMI,
+  ec2,
+  ec2Context,
+  existingResources,
+  inputsOf,
+  messages,
+  newWorld,
+  serve,
+  type World,
+} from './ec2-fixtures.js';
 
 let world: World;
 beforeEach(() => {
@@ -26,8 +36,19 @@ async function converged(ctx: TestContext) {
   await writePrivateKey(ctx.model.privateKeyPath, key.privateKey);
   const ids = existingResources(ctx, world, key.publicKey);
   await ctx.state.setResource('keypair', { kind: 'key pair', phase: 'ec2', id: ids.keyPairId });
-  await ctx.state.setResource('volume/data', { kind: 'EBS volume', phase: 'ec2', id: ids.volumeId, token: deriveToken(ctx, 'volume/data', 0) });
-  await ctx.state.setResource('instance', { kind: 'EC2 instance', phase: 'ec2', id: ids.instanceId, token: deriveToken(ctx, 'instance', 0), attrs: { amiId: AMI } });
+  await ctx.state.setResource('volume/data', {
+    kind: 'EBS volume',
+    phase: 'ec2',
+    id: ids.volumeId,
+    token: deriveToken(ctx, 'volume/data', 0),
+  });
+  await ctx.state.setResource('instance', {
+    kind: 'EC2 instance',
+    phase: 'ec2',
+    id: ids.instanceId,
+    token: deriveToken(ctx, 'instance', 0),
+    attrs: { amiId: AMI },
+  });
   ec2.resetHistory();
   return ids;
 }
@@ -36,7 +57,12 @@ async function converged(ctx: TestContext) {
 function snapshotAnswerLost(made: boolean) {
   let calls = 0;
   ec2.on(CreateSnapshotCommand).callsFake((input: CreateSnapshotCommandInput) => {
-    const snapshot = { SnapshotId: `snap-0call${++calls}`, VolumeId: input.VolumeId, State: 'completed' as const, Tags: input.TagSpecifications?.[0]?.Tags ?? [] };
+    const snapshot = {
+      SnapshotId: `snap-0call${++calls}`,
+      VolumeId: input.VolumeId,
+      State: 'completed' as const,
+      Tags: input.TagSpecifications?.[0]?.Tags ?? [],
+    };
     if (calls > 1 || made) world.snapshots.push(snapshot);
     if (calls === 1) throw timedOut();
     return { ...snapshot, State: 'pending' };
@@ -51,7 +77,9 @@ describe('destroy --delete-data: the final snapshot (CreateSnapshot takes no tok
     await ec2Phase.destroy(ctx);
     expect(inputsOf(CreateSnapshotCommand)).toHaveLength(1);
     expect(world.snapshots.map((s) => s.SnapshotId)).toEqual(['snap-0call1']);
-    expect(messages(ctx, 'step').some((m) => m.startsWith(`kept final snapshot snap-0call1 of data volume ${volumeId}`))).toBe(true);
+    expect(
+      messages(ctx, 'step').some((m) => m.startsWith(`kept final snapshot snap-0call1 of data volume ${volumeId}`)),
+    ).toBe(true);
     expect(ec2.commandCalls(CreateSnapshotCommand)[0]!.thisValue).toBe(ctx.aws.ec2Untokened);
   });
 
@@ -72,8 +100,15 @@ describe('the key pair: InvalidKeyPair.Duplicate means "find it again"', () => {
     const key = generateEd25519('test');
     await writePrivateKey(ctx.model.privateKeyPath, key.privateKey);
     ec2.on(ImportKeyPairCommand).callsFakeOnce(() => {
-      world.keyPairs.push({ KeyPairId: 'key-0unseen', KeyName: ctx.model.keyName, PublicKey: `${key.publicKey} ${ctx.model.keyName}`, Tags: tagList({ ...tagsFor(ctx.model, 'keypair'), 'devenv:project': project }) });
-      throw Object.assign(new Error(`The keypair '${ctx.model.keyName}' already exists.`), { name: 'InvalidKeyPair.Duplicate' });
+      world.keyPairs.push({
+        KeyPairId: 'key-0unseen',
+        KeyName: ctx.model.keyName,
+        PublicKey: `${key.publicKey} ${ctx.model.keyName}`,
+        Tags: tagList({ ...tagsFor(ctx.model, 'keypair'), 'devenv:project': project }),
+      });
+      throw Object.assign(new Error(`The keypair '${ctx.model.keyName}' already exists.`), {
+        name: 'InvalidKeyPair.Duplicate',
+      });
     });
   }
 

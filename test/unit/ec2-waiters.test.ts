@@ -17,8 +17,14 @@ describe('sdkWait', () => {
 
   it('turns a waiter that ran out of time into one sentence saying what was last seen', async () => {
     const ctx = await testContext('ec2');
-    const timeout = verdict('TimeoutError', { state: 'TIMEOUT', reason: 'Waiter has timed out', observedResponses: { '200: OK': 40 } });
-    const err = (await sdkWait(ctx, ctx.aws.ec2, 'instance i-1 to be running', 600, () => Promise.reject(timeout)).catch((e: unknown) => e)) as DevenvError;
+    const timeout = verdict('TimeoutError', {
+      state: 'TIMEOUT',
+      reason: 'Waiter has timed out',
+      observedResponses: { '200: OK': 40 },
+    });
+    const err = (await sdkWait(ctx, ctx.aws.ec2, 'instance i-1 to be running', 600, () =>
+      Promise.reject(timeout),
+    ).catch((e: unknown) => e)) as DevenvError;
     expect(err).toBeInstanceOf(WaitTimeoutError);
     expect(err.message).toBe('timed out after 10m00s waiting for instance i-1 to be running (last seen: 200: OK)');
     expect(err.remedy).toMatch(/run the same command again/);
@@ -26,13 +32,21 @@ describe('sdkWait', () => {
 
   it('says so when the resource reached a state it cannot leave', async () => {
     const ctx = await testContext('ec2');
-    const failure = verdict('Error', { state: 'FAILURE', reason: { Reservations: [] }, observedResponses: { '200: OK': 1 } });
-    await expect(sdkWait(ctx, ctx.aws.ec2, 'instance i-1 to be running', 600, () => Promise.reject(failure))).rejects.toThrow(/waiting for instance i-1 to be running: it reached a state it cannot leave/);
+    const failure = verdict('Error', {
+      state: 'FAILURE',
+      reason: { Reservations: [] },
+      observedResponses: { '200: OK': 1 },
+    });
+    await expect(
+      sdkWait(ctx, ctx.aws.ec2, 'instance i-1 to be running', 600, () => Promise.reject(failure)),
+    ).rejects.toThrow(/waiting for instance i-1 to be running: it reached a state it cannot leave/);
   });
 
   it('reports an abort as an interruption and passes API errors through', async () => {
     const ctx = await testContext('ec2');
-    await expect(sdkWait(ctx, ctx.aws.ec2, 'x', 60, () => Promise.reject(verdict('AbortError', { state: 'ABORTED' })))).rejects.toBeInstanceOf(InterruptedError);
+    await expect(
+      sdkWait(ctx, ctx.aws.ec2, 'x', 60, () => Promise.reject(verdict('AbortError', { state: 'ABORTED' }))),
+    ).rejects.toBeInstanceOf(InterruptedError);
     const denied = Object.assign(new Error('not authorized'), { name: 'UnauthorizedOperation' });
     await expect(sdkWait(ctx, ctx.aws.ec2, 'x', 60, () => Promise.reject(denied))).rejects.toBe(denied);
   });
@@ -53,7 +67,10 @@ describe('sdkWait', () => {
 
   it('stops at the first error no later poll can fix, instead of polling until the bound', async () => {
     const ctx = await testContext('ec2');
-    const expired = Object.assign(new Error('The security token included in the request is expired'), { name: 'RequestExpired', $fault: 'client' });
+    const expired = Object.assign(new Error('The security token included in the request is expired'), {
+      name: 'RequestExpired',
+      $fault: 'client',
+    });
     const throttled = Object.assign(new Error('Rate exceeded'), { name: 'RequestLimitExceeded', $fault: 'client' });
     const answers = [throttled, Object.assign(new Error('gone'), { name: 'InvalidInstanceID.NotFound' }), expired];
     let polls = 0;
@@ -61,7 +78,13 @@ describe('sdkWait', () => {
       throw answers[polls++];
     });
     // A waiter in the SDK's manner: every error is a reason to poll again, until the signal aborts.
-    const pollForever = async ({ client, abortSignal }: { client: { send(c: never): Promise<unknown> }; abortSignal: AbortSignal }) => {
+    const pollForever = async ({
+      client,
+      abortSignal,
+    }: {
+      client: { send(c: never): Promise<unknown> };
+      abortSignal: AbortSignal;
+    }) => {
       while (!abortSignal.aborted) await client.send({} as never).catch(() => undefined);
       throw verdict('AbortError', { state: 'ABORTED' });
     };
@@ -87,7 +110,8 @@ describe('waitForInstance', () => {
     let i = 0;
     ec2.on(DescribeInstancesCommand).callsFake(() => {
       const name = names[Math.min(i++, names.length - 1)];
-      if (name === undefined) throw Object.assign(new Error("The instance ID 'i-1' does not exist"), { name: 'InvalidInstanceID.NotFound' });
+      if (name === undefined)
+        throw Object.assign(new Error("The instance ID 'i-1' does not exist"), { name: 'InvalidInstanceID.NotFound' });
       return { Reservations: [{ Instances: [{ InstanceId: 'i-1', State: { Name: name } }] }] };
     });
   }
@@ -123,13 +147,17 @@ describe('waitForInstance', () => {
     states('stopping');
     const err = await waitForInstance(ctx, 'i-1', 'stopped').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WaitTimeoutError);
-    expect((err as Error).message).toBe('timed out after 10m00s waiting for instance i-1 to be stopped (last seen: stopping)');
+    expect((err as Error).message).toBe(
+      'timed out after 10m00s waiting for instance i-1 to be stopped (last seen: stopping)',
+    );
   });
 
   it('stops at once when the instance can no longer get there', async () => {
     const ctx = await testContext('ec2');
     states('pending', 'terminated');
-    await expect(waitForInstance(ctx, 'i-1', 'running')).rejects.toThrow('instance i-1 is terminated: it will not become running');
+    await expect(waitForInstance(ctx, 'i-1', 'running')).rejects.toThrow(
+      'instance i-1 is terminated: it will not become running',
+    );
     expect(ec2.commandCalls(DescribeInstancesCommand)).toHaveLength(2);
   });
 });
@@ -139,7 +167,11 @@ describe('waitForStatusChecks', () => {
     let i = 0;
     ec2.on(DescribeInstanceStatusCommand).callsFake(() => {
       const [system, instance] = list[Math.min(i++, list.length - 1)]!;
-      return { InstanceStatuses: [{ InstanceId: 'i-1', SystemStatus: { Status: system }, InstanceStatus: { Status: instance } }] };
+      return {
+        InstanceStatuses: [
+          { InstanceId: 'i-1', SystemStatus: { Status: system }, InstanceStatus: { Status: instance } },
+        ],
+      };
     });
   };
 
@@ -155,6 +187,8 @@ describe('waitForStatusChecks', () => {
     resetSdkMocks();
     const ctx = await testContext('ec2');
     statuses(['initializing', 'initializing'], ['impaired', 'ok']);
-    await expect(waitForStatusChecks(ctx, 'i-1')).rejects.toThrow('instance i-1 failed its status checks (system impaired, instance ok)');
+    await expect(waitForStatusChecks(ctx, 'i-1')).rejects.toThrow(
+      'instance i-1 failed its status checks (system impaired, instance ok)',
+    );
   });
 });

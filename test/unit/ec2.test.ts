@@ -1,11 +1,29 @@
-import { AttachVolumeCommand, CreateVolumeCommand, ImportKeyPairCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
+import {
+  AttachVolumeCommand,
+  CreateVolumeCommand,
+  ImportKeyPairCommand,
+  RunInstancesCommand,
+} from '@aws-sdk/client-ec2';
 import { statSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { deriveToken } from '../../src/aws/resource.js';
 import { DevenvError } from '../../src/errors.js';
 import ec2Phase from '../../src/phases/ec2.js';
-import { AMI, ec2, ec2Context, existingResources, inputsOf, launched, messages, mutatingCalls, newWorld, PROFILE_ARN, serve, type World } from './ec2-fixtures.js';
+import {
+  AMI,
+  ec2,
+  ec2Context,
+  existingResources,
+  inputsOf,
+  launched,
+  messages,
+  mutatingCalls,
+  newWorld,
+  PROFILE_ARN,
+  serve,
+  type World,
+} from './ec2-fixtures.js';
 import { generateEd25519, publicKeyOf, writePrivateKey } from '../../src/ssh/keys.js';
 
 let world: World;
@@ -31,14 +49,35 @@ describe('ec2 apply: nothing exists', () => {
     const [vol] = inputsOf(CreateVolumeCommand);
     expect(vol).toMatchObject({ VolumeType: 'gp3', Encrypted: true, Size: 500, AvailabilityZone: 'us-east-1a' });
     expect(vol.ClientToken).toBe(ctx.state.resource('volume/data')!.token);
-    expect(vol.TagSpecifications?.[0]?.Tags).toEqual(expect.arrayContaining([{ Key: 'devenv:resource', Value: 'volume/data' }, { Key: 'devenv:project', Value: 'demo' }]));
+    expect(vol.TagSpecifications?.[0]?.Tags).toEqual(
+      expect.arrayContaining([
+        { Key: 'devenv:resource', Value: 'volume/data' },
+        { Key: 'devenv:project', Value: 'demo' },
+      ]),
+    );
 
     const [run] = inputsOf(RunInstancesCommand);
     expect(run.ClientToken).toBe(ctx.state.resource('instance')!.token);
     expect(run.ClientToken).toBe(deriveToken(ctx, 'instance', 0));
-    expect(run.MetadataOptions).toEqual({ HttpTokens: 'required', HttpPutResponseHopLimit: 1, HttpEndpoint: 'enabled' });
-    expect(run.BlockDeviceMappings).toEqual([{ DeviceName: '/dev/sda1', Ebs: { VolumeSize: 50, VolumeType: 'gp3', Encrypted: true, DeleteOnTermination: true } }]);
-    expect(run).toMatchObject({ ImageId: AMI, InstanceType: 't3.2xlarge', KeyName: 'demo-admin-key', SubnetId: 'subnet-0aaa', SecurityGroupIds: ['sg-0host'], IamInstanceProfile: { Arn: PROFILE_ARN } });
+    expect(run.MetadataOptions).toEqual({
+      HttpTokens: 'required',
+      HttpPutResponseHopLimit: 1,
+      HttpEndpoint: 'enabled',
+    });
+    expect(run.BlockDeviceMappings).toEqual([
+      {
+        DeviceName: '/dev/sda1',
+        Ebs: { VolumeSize: 50, VolumeType: 'gp3', Encrypted: true, DeleteOnTermination: true },
+      },
+    ]);
+    expect(run).toMatchObject({
+      ImageId: AMI,
+      InstanceType: 't3.2xlarge',
+      KeyName: 'demo-admin-key',
+      SubnetId: 'subnet-0aaa',
+      SecurityGroupIds: ['sg-0host'],
+      IamInstanceProfile: { Arn: PROFILE_ARN },
+    });
     expect(run.TagSpecifications?.map((t) => t.ResourceType)).toEqual(['instance', 'volume']);
     const userData = Buffer.from(run.UserData!, 'base64').toString();
     expect(userData).toContain('set -euo pipefail');
@@ -46,8 +85,17 @@ describe('ec2 apply: nothing exists', () => {
 
     const [attach] = inputsOf(AttachVolumeCommand);
     const instance = ctx.state.resource('instance')!;
-    expect(attach).toEqual({ VolumeId: ctx.state.resource('volume/data')!.id, InstanceId: instance.id, Device: '/dev/sdf' });
-    expect(instance.attrs).toMatchObject({ amiId: AMI, instanceType: 't3.2xlarge', publicIp: '198.51.100.7', publicDns: 'ec2-198-51-100-7.compute-1.amazonaws.com' });
+    expect(attach).toEqual({
+      VolumeId: ctx.state.resource('volume/data')!.id,
+      InstanceId: instance.id,
+      Device: '/dev/sdf',
+    });
+    expect(instance.attrs).toMatchObject({
+      amiId: AMI,
+      instanceType: 't3.2xlarge',
+      publicIp: '198.51.100.7',
+      publicDns: 'ec2-198-51-100-7.compute-1.amazonaws.com',
+    });
   });
 
   it('writes the private key 0600 in a new 0700 folder, and the imported key is its public half', async () => {
@@ -91,10 +139,17 @@ describe('ec2 apply: everything exists', () => {
     const key = generateEd25519('test');
     await writePrivateKey(ctx.model.privateKeyPath, key.privateKey);
     const { instanceId } = existingResources(ctx, world, key.publicKey);
-    world.instances[0]!.MetadataOptions = { HttpTokens: 'optional', HttpPutResponseHopLimit: 2, HttpEndpoint: 'enabled' };
+    world.instances[0]!.MetadataOptions = {
+      HttpTokens: 'optional',
+      HttpPutResponseHopLimit: 2,
+      HttpEndpoint: 'enabled',
+    };
     await ec2Phase.apply(ctx);
     expect(mutatingCalls()).toEqual(['ModifyInstanceMetadataOptions']);
-    expect(world.instances.find((i) => i.InstanceId === instanceId)?.MetadataOptions).toMatchObject({ HttpTokens: 'required', HttpPutResponseHopLimit: 1 });
+    expect(world.instances.find((i) => i.InstanceId === instanceId)?.MetadataOptions).toMatchObject({
+      HttpTokens: 'required',
+      HttpPutResponseHopLimit: 1,
+    });
   });
 });
 
@@ -104,7 +159,10 @@ describe('ec2 apply: instance profile not usable yet', () => {
     let attempts = 0;
     world.runInstances = (input) => {
       attempts++;
-      if (attempts === 1) throw profileError(`Value (${PROFILE_ARN}) for parameter iamInstanceProfile.arn is invalid. Invalid IAM Instance Profile ARN`);
+      if (attempts === 1)
+        throw profileError(
+          `Value (${PROFILE_ARN}) for parameter iamInstanceProfile.arn is invalid. Invalid IAM Instance Profile ARN`,
+        );
       if (attempts === 2) throw profileError('The instance profile demo-ec2-profile has no associated IAM Roles');
       const instance = launched(input);
       world.instances.push(instance);
@@ -122,11 +180,15 @@ describe('ec2 apply: instance profile not usable yet', () => {
   it('gives up after the IAM propagation window with a clear message', async () => {
     const ctx = await ec2Context();
     world.runInstances = () => {
-      throw profileError('Value (demo-ec2-profile) for parameter iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name');
+      throw profileError(
+        'Value (demo-ec2-profile) for parameter iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name',
+      );
     };
     const err = await ec2Phase.apply(ctx).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DevenvError);
-    expect((err as DevenvError).message).toMatch(/EC2 does not accept instance profile .*Invalid IAM Instance Profile name \(still failing after 2m00s of waiting for IAM propagation\)/);
+    expect((err as DevenvError).message).toMatch(
+      /EC2 does not accept instance profile .*Invalid IAM Instance Profile name \(still failing after 2m00s of waiting for IAM propagation\)/,
+    );
     expect((err as DevenvError).remedy).toMatch(/devenv phase iam/);
     const tokens = new Set(inputsOf(RunInstancesCommand).map((i) => i.ClientToken));
     expect(tokens.size).toBe(1);
@@ -138,7 +200,9 @@ describe('ec2 apply: instance profile not usable yet', () => {
   it('does not retry other launch errors', async () => {
     const ctx = await ec2Context();
     world.runInstances = () => {
-      throw Object.assign(new Error('You have requested more vCPU capacity than your current vCPU limit'), { name: 'VcpuLimitExceeded' });
+      throw Object.assign(new Error('You have requested more vCPU capacity than your current vCPU limit'), {
+        name: 'VcpuLimitExceeded',
+      });
     };
     await expect(ec2Phase.apply(ctx)).rejects.toThrow(/vCPU limit/);
     expect(inputsOf(RunInstancesCommand)).toHaveLength(1);
@@ -171,7 +235,9 @@ describe('ec2 apply: the local key and the AWS key pair', () => {
     await writePrivateKey(ctx.model.privateKeyPath, generateEd25519('mine').privateKey);
     existingResources(ctx, world, generateEd25519('theirs').publicKey);
     const err = (await ec2Phase.apply(ctx).catch((e: unknown) => e)) as DevenvError;
-    expect(err.message).toBe(`key pair "demo-admin-key" exists in AWS, but it does not match the private key ${ctx.model.privateKeyPath}`);
+    expect(err.message).toBe(
+      `key pair "demo-admin-key" exists in AWS, but it does not match the private key ${ctx.model.privateKeyPath}`,
+    );
     expect(err.remedy).toMatch(/instance\.privateKeyPath/);
     expect(err.remedy).toMatch(/aws ec2 delete-key-pair --key-name demo-admin-key/);
     expect(mutatingCalls()).toEqual([]);
@@ -182,7 +248,12 @@ describe('ec2 apply: the local key and the AWS key pair', () => {
     const ctx = await ec2Context();
     const mine = generateEd25519('shared');
     await writePrivateKey(ctx.model.privateKeyPath, mine.privateKey);
-    world.keyPairs.push({ KeyPairId: 'key-0alpha', KeyName: ctx.model.keyName, PublicKey: mine.publicKey, Tags: [{ Key: 'devenv:project', Value: 'alpha' }] });
+    world.keyPairs.push({
+      KeyPairId: 'key-0alpha',
+      KeyName: ctx.model.keyName,
+      PublicKey: mine.publicKey,
+      Tags: [{ Key: 'devenv:project', Value: 'alpha' }],
+    });
     const err = (await ec2Phase.apply(ctx).catch((e: unknown) => e)) as DevenvError;
     expect(err.message).toBe(`key pair "demo-admin-key" exists in AWS, but it belongs to devenv project "alpha"`);
     expect(err.remedy).toMatch(/instance\.keyName/);
@@ -203,7 +274,9 @@ describe('ec2 apply: the local key and the AWS key pair', () => {
     await writePrivateKey(ctx.model.privateKeyPath, key.privateKey);
     await ec2Phase.apply(ctx);
     expect(readFileSync(ctx.model.privateKeyPath, 'utf8')).toBe(key.privateKey);
-    expect(Buffer.from(inputsOf(ImportKeyPairCommand)[0].PublicKeyMaterial!).toString()).toBe(publicKeyOf(key.privateKey));
+    expect(Buffer.from(inputsOf(ImportKeyPairCommand)[0].PublicKeyMaterial!).toString()).toBe(
+      publicKeyOf(key.privateKey),
+    );
   });
 
   it('refuses a file that is not a private key', async () => {
@@ -223,7 +296,10 @@ describe('ec2 apply: a run killed half way', () => {
       throw new Error('killed');
     };
     await expect(ec2Phase.apply(ctx)).rejects.toThrow('killed');
-    expect(ctx.state.resource('instance')).toMatchObject({ token: deriveToken(ctx, 'instance', 0), attrs: { amiId: AMI } });
+    expect(ctx.state.resource('instance')).toMatchObject({
+      token: deriveToken(ctx, 'instance', 0),
+      attrs: { amiId: AMI },
+    });
     expect(ctx.state.resource('instance')?.id).toBeUndefined();
 
     world.runInstances = undefined;
@@ -253,7 +329,16 @@ describe('ec2 apply: a run killed half way', () => {
   it('killed after CreateVolume answered: the rerun adopts the tagged volume', async () => {
     const ctx = await ec2Context();
     ec2.on(CreateVolumeCommand).callsFakeOnce((input) => {
-      world.volumes.push({ VolumeId: 'vol-0orphan', AvailabilityZone: input.AvailabilityZone, Size: input.Size, VolumeType: 'gp3', Encrypted: true, State: 'available', Attachments: [], Tags: input.TagSpecifications?.[0]?.Tags });
+      world.volumes.push({
+        VolumeId: 'vol-0orphan',
+        AvailabilityZone: input.AvailabilityZone,
+        Size: input.Size,
+        VolumeType: 'gp3',
+        Encrypted: true,
+        State: 'available',
+        Attachments: [],
+        Tags: input.TagSpecifications?.[0]?.Tags,
+      });
       throw new Error('killed');
     });
     await expect(ec2Phase.apply(ctx)).rejects.toThrow('killed');

@@ -5,11 +5,36 @@
  */
 import { ACMClient, DescribeCertificateCommand } from '@aws-sdk/client-acm';
 import {
-  CreateListenerCommand, CreateLoadBalancerCommand, CreateRuleCommand, CreateTargetGroupCommand, DeleteListenerCommand, DeleteRuleCommand, DeleteTargetGroupCommand,
-  DeregisterTargetsCommand, DescribeListenerAttributesCommand, DescribeListenersCommand, DescribeLoadBalancerAttributesCommand, DescribeLoadBalancersCommand, DescribeRulesCommand,
-  DescribeTagsCommand, DescribeTargetGroupAttributesCommand, DescribeTargetGroupsCommand, DescribeTargetHealthCommand, ElasticLoadBalancingV2Client,
-  ElasticLoadBalancingV2ServiceException, ModifyListenerAttributesCommand, ModifyListenerCommand, ModifyLoadBalancerAttributesCommand, ModifyTargetGroupAttributesCommand,
-  RegisterTargetsCommand, type Listener, type LoadBalancer, type Rule, type Tag, type TargetDescription, type TargetGroup,
+  CreateListenerCommand,
+  CreateLoadBalancerCommand,
+  CreateRuleCommand,
+  CreateTargetGroupCommand,
+  DeleteListenerCommand,
+  DeleteRuleCommand,
+  DeleteTargetGroupCommand,
+  DeregisterTargetsCommand,
+  DescribeListenerAttributesCommand,
+  DescribeListenersCommand,
+  DescribeLoadBalancerAttributesCommand,
+  DescribeLoadBalancersCommand,
+  DescribeRulesCommand,
+  DescribeTagsCommand,
+  DescribeTargetGroupAttributesCommand,
+  DescribeTargetGroupsCommand,
+  DescribeTargetHealthCommand,
+  ElasticLoadBalancingV2Client,
+  ElasticLoadBalancingV2ServiceException,
+  ModifyListenerAttributesCommand,
+  ModifyListenerCommand,
+  ModifyLoadBalancerAttributesCommand,
+  ModifyTargetGroupAttributesCommand,
+  RegisterTargetsCommand,
+  type Listener,
+  type LoadBalancer,
+  type Rule,
+  type Tag,
+  type TargetDescription,
+  type TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { resetSdkMocks, sdkMock } from '../helpers/mock-sdk.js';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -45,8 +70,8 @@ const alb = {
     await albPhase.apply(c);
     await httpsPhase.apply(asHttps(c));
   },
-  plan: async (c: TestContext) => [...await albPhase.plan(c), ...await httpsPhase.plan(asHttps(c))],
-  status: async (c: TestContext) => [...await albPhase.status(c), ...await httpsPhase.status(asHttps(c))],
+  plan: async (c: TestContext) => [...(await albPhase.plan(c)), ...(await httpsPhase.plan(asHttps(c)))],
+  status: async (c: TestContext) => [...(await albPhase.status(c)), ...(await httpsPhase.status(asHttps(c)))],
   destroy: async (c: TestContext) => {
     await httpsPhase.destroy(asHttps(c));
     await albPhase.destroy(c);
@@ -54,44 +79,76 @@ const alb = {
 };
 let n = 0;
 const arn = (kind: string) => `arn:aws:elasticloadbalancing:us-east-1:123456789012:${kind}/${++n}`;
-const elbError = (name: string, message = name) => new ElasticLoadBalancingV2ServiceException({ name, $fault: 'client', $metadata: {}, message });
+const elbError = (name: string, message = name) =>
+  new ElasticLoadBalancingV2ServiceException({ name, $fault: 'client', $metadata: {}, message });
 
 function fakeElb(): void {
   resetSdkMocks();
   elb.onAnyCommand().rejects(new Error('ELBv2 call not faked'));
-  acm.on(DescribeCertificateCommand).callsFake(() => ({ Certificate: { CertificateArn: CERT, Status: world.certStatus } }));
+  acm
+    .on(DescribeCertificateCommand)
+    .callsFake(() => ({ Certificate: { CertificateArn: CERT, Status: world.certStatus } }));
   elb.on(DescribeLoadBalancersCommand).callsFake((i) => {
-    const found = world.lbs.filter((l) => (i.Names ?? []).includes(l.LoadBalancerName!) || (i.LoadBalancerArns ?? []).includes(l.LoadBalancerArn!));
+    const found = world.lbs.filter(
+      (l) => (i.Names ?? []).includes(l.LoadBalancerName!) || (i.LoadBalancerArns ?? []).includes(l.LoadBalancerArn!),
+    );
     if (!found.length) throw elbError('LoadBalancerNotFoundException', 'One or more load balancers not found');
     return { LoadBalancers: structuredClone(found) };
   });
   elb.on(CreateLoadBalancerCommand).callsFake((i) => {
-    const lb: LoadBalancer = { LoadBalancerArn: arn('loadbalancer/app'), LoadBalancerName: i.Name, DNSName: `${i.Name}-1.us-east-1.elb.amazonaws.com`, CanonicalHostedZoneId: 'Z35SXDOTRQ7X7K', SecurityGroups: i.SecurityGroups, State: { Code: 'provisioning' } };
+    const lb: LoadBalancer = {
+      LoadBalancerArn: arn('loadbalancer/app'),
+      LoadBalancerName: i.Name,
+      DNSName: `${i.Name}-1.us-east-1.elb.amazonaws.com`,
+      CanonicalHostedZoneId: 'Z35SXDOTRQ7X7K',
+      SecurityGroups: i.SecurityGroups,
+      State: { Code: 'provisioning' },
+    };
     world.lbs.push({ ...lb, State: { Code: 'active' } });
-    world.attributes.set(lb.LoadBalancerArn!, { 'idle_timeout.timeout_seconds': '60', 'routing.http2.enabled': 'true' });
+    world.attributes.set(lb.LoadBalancerArn!, {
+      'idle_timeout.timeout_seconds': '60',
+      'routing.http2.enabled': 'true',
+    });
     world.tags.set(lb.LoadBalancerArn!, i.Tags);
     return { LoadBalancers: [lb] };
   });
-  elb.on(DescribeLoadBalancerAttributesCommand).callsFake((i) => ({ Attributes: Object.entries(world.attributes.get(i.LoadBalancerArn)!).map(([Key, Value]) => ({ Key, Value })) }));
+  elb.on(DescribeLoadBalancerAttributesCommand).callsFake((i) => ({
+    Attributes: Object.entries(world.attributes.get(i.LoadBalancerArn)!).map(([Key, Value]) => ({ Key, Value })),
+  }));
   elb.on(ModifyLoadBalancerAttributesCommand).callsFake((i) => {
     for (const a of i.Attributes) world.attributes.get(i.LoadBalancerArn)![a.Key] = a.Value;
     return {};
   });
-  elb.on(DescribeListenersCommand).callsFake((i) => ({ Listeners: structuredClone(world.listeners.filter((l) => l.LoadBalancerArn === i.LoadBalancerArn)) }));
+  elb.on(DescribeListenersCommand).callsFake((i) => ({
+    Listeners: structuredClone(world.listeners.filter((l) => l.LoadBalancerArn === i.LoadBalancerArn)),
+  }));
   elb.on(CreateListenerCommand).callsFake((i) => {
-    if (i.Protocol === 'HTTPS' && world.certStatus !== 'ISSUED') throw elbError('UnsupportedCertificateException', 'The certificate must be issued');
-    if (i.Protocol === 'HTTPS' && world.certNotFoundFor-- > 0) throw elbError('CertificateNotFoundException', 'Certificate not found');
-    const l: Listener = { ListenerArn: arn('listener/app'), LoadBalancerArn: i.LoadBalancerArn, Port: i.Port, Protocol: i.Protocol, SslPolicy: i.SslPolicy, Certificates: i.Certificates, DefaultActions: i.DefaultActions };
+    if (i.Protocol === 'HTTPS' && world.certStatus !== 'ISSUED')
+      throw elbError('UnsupportedCertificateException', 'The certificate must be issued');
+    if (i.Protocol === 'HTTPS' && world.certNotFoundFor-- > 0)
+      throw elbError('CertificateNotFoundException', 'Certificate not found');
+    const l: Listener = {
+      ListenerArn: arn('listener/app'),
+      LoadBalancerArn: i.LoadBalancerArn,
+      Port: i.Port,
+      Protocol: i.Protocol,
+      SslPolicy: i.SslPolicy,
+      Certificates: i.Certificates,
+      DefaultActions: i.DefaultActions,
+    };
     world.listeners.push(l);
     // AWS lists an HTTPS listener's header attributes with empty values until they are set.
     world.listenerAttributes.set(l.ListenerArn!, i.Protocol === 'HTTPS' ? { [HSTS]: '' } : {});
     return { Listeners: [l] };
   });
-  elb.on(DescribeListenerAttributesCommand).callsFake((i) => ({ Attributes: Object.entries(world.listenerAttributes.get(i.ListenerArn)!).map(([Key, Value]) => ({ Key, Value })) }));
+  elb.on(DescribeListenerAttributesCommand).callsFake((i) => ({
+    Attributes: Object.entries(world.listenerAttributes.get(i.ListenerArn)!).map(([Key, Value]) => ({ Key, Value })),
+  }));
   elb.on(ModifyListenerAttributesCommand).callsFake((i) => {
     const listener = world.listeners.find((l) => l.ListenerArn === i.ListenerArn)!;
     for (const a of i.Attributes) {
-      if (a.Key === HSTS && listener.Protocol !== 'HTTPS') throw elbError('ValidationError', `Listener attribute '${a.Key}' is not supported for HTTP listeners`);
+      if (a.Key === HSTS && listener.Protocol !== 'HTTPS')
+        throw elbError('ValidationError', `Listener attribute '${a.Key}' is not supported for HTTP listeners`);
       world.listenerAttributes.get(i.ListenerArn)![a.Key] = a.Value;
     }
     return { Attributes: i.Attributes };
@@ -101,12 +158,25 @@ function fakeElb(): void {
     return {};
   });
   elb.on(ModifyListenerCommand).callsFake((i) => {
-    Object.assign(world.listeners.find((l) => l.ListenerArn === i.ListenerArn)!, { SslPolicy: i.SslPolicy, DefaultActions: i.DefaultActions, Certificates: i.Certificates });
+    Object.assign(world.listeners.find((l) => l.ListenerArn === i.ListenerArn)!, {
+      SslPolicy: i.SslPolicy,
+      DefaultActions: i.DefaultActions,
+      Certificates: i.Certificates,
+    });
     return {};
   });
-  elb.on(DescribeRulesCommand).callsFake((i) => ({ Rules: structuredClone(world.rules.filter((r) => (r as { listener?: string }).listener === i.ListenerArn)) }));
+  elb.on(DescribeRulesCommand).callsFake((i) => ({
+    Rules: structuredClone(world.rules.filter((r) => (r as { listener?: string }).listener === i.ListenerArn)),
+  }));
   elb.on(CreateRuleCommand).callsFake((i) => {
-    const r = { RuleArn: arn('listener-rule/app'), Priority: String(i.Priority), Conditions: i.Conditions, Actions: i.Actions, IsDefault: false, listener: i.ListenerArn };
+    const r = {
+      RuleArn: arn('listener-rule/app'),
+      Priority: String(i.Priority),
+      Conditions: i.Conditions,
+      Actions: i.Actions,
+      IsDefault: false,
+      listener: i.ListenerArn,
+    };
     world.rules.push(r);
     return { Rules: [r] };
   });
@@ -114,7 +184,11 @@ function fakeElb(): void {
     world.rules = world.rules.filter((r) => r.RuleArn !== i.RuleArn);
     return {};
   });
-  elb.on(DescribeTargetGroupsCommand).callsFake((i) => ({ TargetGroups: structuredClone(i.Names ? world.groups.filter((g) => i.Names.includes(g.TargetGroupName)) : world.groups) }));
+  elb.on(DescribeTargetGroupsCommand).callsFake((i) => ({
+    TargetGroups: structuredClone(
+      i.Names ? world.groups.filter((g) => i.Names.includes(g.TargetGroupName)) : world.groups,
+    ),
+  }));
   elb.on(CreateTargetGroupCommand).callsFake((i) => {
     const { Tags, Name, ...rest } = i;
     const g: TargetGroup = { ...rest, TargetGroupName: Name, TargetGroupArn: arn('targetgroup') };
@@ -127,29 +201,58 @@ function fakeElb(): void {
     world.groups = world.groups.filter((g) => g.TargetGroupArn !== i.TargetGroupArn);
     return {};
   });
-  elb.on(DescribeTargetGroupAttributesCommand).resolves({ Attributes: [{ Key: 'deregistration_delay.timeout_seconds', Value: '300' }] });
+  elb
+    .on(DescribeTargetGroupAttributesCommand)
+    .resolves({ Attributes: [{ Key: 'deregistration_delay.timeout_seconds', Value: '300' }] });
   elb.on(ModifyTargetGroupAttributesCommand).resolves({});
-  elb.on(DescribeTargetHealthCommand).callsFake((i) => ({ TargetHealthDescriptions: world.targets.get(i.TargetGroupArn)!.map((Target) => ({ Target, TargetHealth: { State: 'healthy' } })) }));
+  elb.on(DescribeTargetHealthCommand).callsFake((i) => ({
+    TargetHealthDescriptions: world.targets
+      .get(i.TargetGroupArn)!
+      .map((Target) => ({ Target, TargetHealth: { State: 'healthy' } })),
+  }));
   elb.on(RegisterTargetsCommand).callsFake((i) => {
     world.targets.get(i.TargetGroupArn)!.push(...i.Targets);
     return {};
   });
   elb.on(DeregisterTargetsCommand).callsFake((i) => {
-    world.targets.set(i.TargetGroupArn, world.targets.get(i.TargetGroupArn)!.filter((t) => !i.Targets.some((x: TargetDescription) => x.Id === t.Id)));
+    world.targets.set(
+      i.TargetGroupArn,
+      world.targets.get(i.TargetGroupArn)!.filter((t) => !i.Targets.some((x: TargetDescription) => x.Id === t.Id)),
+    );
     return {};
   });
-  elb.on(DescribeTagsCommand).callsFake((i) => ({ TagDescriptions: i.ResourceArns.map((a: string) => ({ ResourceArn: a, Tags: world.tags.get(a) ?? [] })) }));
+  elb.on(DescribeTagsCommand).callsFake((i) => ({
+    TagDescriptions: i.ResourceArns.map((a: string) => ({ ResourceArn: a, Tags: world.tags.get(a) ?? [] })),
+  }));
 }
 
 let ctx: TestContext;
 async function record(c: TestContext, instance = 'i-0001'): Promise<void> {
-  for (const [id, value] of Object.entries({ vpc: 'vpc-1', 'subnet/a': 'subnet-a', 'subnet/b': 'subnet-b', 'sg/alb': 'sg-alb', instance, cert: CERT })) {
+  for (const [id, value] of Object.entries({
+    vpc: 'vpc-1',
+    'subnet/a': 'subnet-a',
+    'subnet/b': 'subnet-b',
+    'sg/alb': 'sg-alb',
+    instance,
+    cert: CERT,
+  })) {
     await c.state.setResource(id, { kind: id, phase: 'test', id: value });
   }
 }
 
 beforeEach(async () => {
-  world = { lbs: [], attributes: new Map(), listeners: [], listenerAttributes: new Map(), rules: [], groups: [], targets: new Map(), tags: new Map(), certStatus: 'ISSUED', certNotFoundFor: 0 };
+  world = {
+    lbs: [],
+    attributes: new Map(),
+    listeners: [],
+    listenerAttributes: new Map(),
+    rules: [],
+    groups: [],
+    targets: new Map(),
+    tags: new Map(),
+    certStatus: 'ISSUED',
+    certNotFoundFor: 0,
+  };
   fakeElb();
   ctx = await testContext('alb');
   await record(ctx);
@@ -162,24 +265,58 @@ describe('alb', () => {
     await alb.apply(ctx);
     // alb, then https. The developers' target groups and rules are made several at once, so only the order within one developer is fixed.
     expect(ops().slice(0, 3)).toEqual(['CreateLoadBalancer', 'ModifyLoadBalancerAttributes', 'CreateListener']);
-    expect(sentCalls(elb).filter((c) => c.op === 'CreateListener').map((c) => c.input.Protocol)).toEqual(['HTTP', 'HTTPS']);
-    expect(ops().slice(3, 9).sort()).toEqual(['CreateTargetGroup', 'CreateTargetGroup', 'ModifyTargetGroupAttributes', 'ModifyTargetGroupAttributes', 'RegisterTargets', 'RegisterTargets']);
+    expect(
+      sentCalls(elb)
+        .filter((c) => c.op === 'CreateListener')
+        .map((c) => c.input.Protocol),
+    ).toEqual(['HTTP', 'HTTPS']);
+    expect(ops().slice(3, 9).sort()).toEqual([
+      'CreateTargetGroup',
+      'CreateTargetGroup',
+      'ModifyTargetGroupAttributes',
+      'ModifyTargetGroupAttributes',
+      'RegisterTargets',
+      'RegisterTargets',
+    ]);
     expect(ops().slice(9, 11)).toEqual(['CreateListener', 'ModifyListenerAttributes']);
     expect(ops().slice(11)).toEqual(['CreateRule', 'CreateRule']);
     for (const name of ['alice', 'bob']) {
-      const own = sentCalls(elb).filter((c) => JSON.stringify(c.input).includes(`demo-tg-${name}`) || (c.op === 'CreateRule' && JSON.stringify(c.input).includes(`${name}.dev.example.com`)));
+      const own = sentCalls(elb).filter(
+        (c) =>
+          JSON.stringify(c.input).includes(`demo-tg-${name}`) ||
+          (c.op === 'CreateRule' && JSON.stringify(c.input).includes(`${name}.dev.example.com`)),
+      );
       expect(own.map((c) => c.op)).toEqual(['CreateTargetGroup', 'CreateRule']);
     }
     expect(world.attributes.get(world.lbs[0]!.LoadBalancerArn!)).toMatchObject({
-      'idle_timeout.timeout_seconds': '3600', 'routing.http.preserve_host_header.enabled': 'true', 'routing.http.drop_invalid_header_fields.enabled': 'true',
+      'idle_timeout.timeout_seconds': '3600',
+      'routing.http.preserve_host_header.enabled': 'true',
+      'routing.http.drop_invalid_header_fields.enabled': 'true',
     });
     const https = world.listeners.find((l) => l.Port === 443)!;
     expect(https.SslPolicy).toBe('ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09');
-    expect(https.DefaultActions![0]).toMatchObject({ Type: 'fixed-response', FixedResponseConfig: { StatusCode: '404' } });
+    expect(https.DefaultActions![0]).toMatchObject({
+      Type: 'fixed-response',
+      FixedResponseConfig: { StatusCode: '404' },
+    });
     expect(world.listenerAttributes.get(https.ListenerArn!)![HSTS]).toBe('max-age=31536000; includeSubDomains');
-    expect(world.listeners.find((l) => l.Port === 80)!.DefaultActions![0]).toMatchObject({ Type: 'redirect', RedirectConfig: { Protocol: 'HTTPS', StatusCode: 'HTTP_301' } });
-    expect(world.groups.map((g) => [g.TargetGroupName, g.Port, g.HealthCheckPath, g.HealthCheckIntervalSeconds, g.HealthCheckTimeoutSeconds, g.HealthyThresholdCount, g.UnhealthyThresholdCount])).toEqual([
-      ['demo-tg-alice', 8443, '/healthz', 30, 5, 2, 3], ['demo-tg-bob', 8444, '/healthz', 30, 5, 2, 3],
+    expect(world.listeners.find((l) => l.Port === 80)!.DefaultActions![0]).toMatchObject({
+      Type: 'redirect',
+      RedirectConfig: { Protocol: 'HTTPS', StatusCode: 'HTTP_301' },
+    });
+    expect(
+      world.groups.map((g) => [
+        g.TargetGroupName,
+        g.Port,
+        g.HealthCheckPath,
+        g.HealthCheckIntervalSeconds,
+        g.HealthCheckTimeoutSeconds,
+        g.HealthyThresholdCount,
+        g.UnhealthyThresholdCount,
+      ]),
+    ).toEqual([
+      ['demo-tg-alice', 8443, '/healthz', 30, 5, 2, 3],
+      ['demo-tg-bob', 8444, '/healthz', 30, 5, 2, 3],
     ]);
     elb.resetHistory();
     await alb.apply(ctx);
@@ -190,7 +327,9 @@ describe('alb', () => {
     world.certStatus = 'PENDING_VALIDATION';
     const err = await alb.apply(ctx).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DevenvError);
-    expect((err as Error).message).toMatch(/HTTPS listener needs certificate .* to be ISSUED, but it is PENDING_VALIDATION/);
+    expect((err as Error).message).toMatch(
+      /HTTPS listener needs certificate .* to be ISSUED, but it is PENDING_VALIDATION/,
+    );
     expect(sentCalls(elb).filter((c) => c.op === 'CreateListener' && c.input.Protocol === 'HTTPS')).toEqual([]);
     // What needs no certificate is there already: the alb phase does not wait for it.
     expect(world.lbs).toHaveLength(1);
@@ -208,7 +347,9 @@ describe('alb', () => {
   it('a changed TLS policy and idle timeout are updated in place, nothing else', async () => {
     await alb.apply(ctx);
     elb.resetHistory();
-    const changed = await testContext('alb', { alb: { idleTimeoutSeconds: 900, sslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06' } });
+    const changed = await testContext('alb', {
+      alb: { idleTimeoutSeconds: 900, sslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06' },
+    });
     changed.state.data.resources = ctx.state.data.resources;
     await alb.apply(changed);
     expect(ops()).toEqual(['ModifyLoadBalancerAttributes', 'ModifyListener']);
@@ -231,7 +372,11 @@ describe('alb', () => {
     const bob = world.groups.find((g) => g.TargetGroupName === 'demo-tg-bob')!.TargetGroupArn!;
     elb.on(DescribeTargetHealthCommand).callsFake((i) => ({
       TargetHealthDescriptions: world.targets.get(i.TargetGroupArn)!.map((Target) => ({
-        Target, TargetHealth: i.TargetGroupArn === alice ? { State: 'unhealthy', Reason: 'Target.ResponseCodeMismatch' } : { State: 'healthy' },
+        Target,
+        TargetHealth:
+          i.TargetGroupArn === alice
+            ? { State: 'unhealthy', Reason: 'Target.ResponseCodeMismatch' }
+            : { State: 'healthy' },
       })),
     }));
     world.targets.set(bob, []);
@@ -239,11 +384,26 @@ describe('alb', () => {
     const rows = await alb.status(ctx);
     expect(sentCalls(elb).filter((c) => c.op === 'DescribeTargetHealth')).toHaveLength(2);
     const row = (id: string) => rows.find((r) => r.logicalId === id)!;
-    expect(row('tg/alice')).toMatchObject({ state: 'unhealthy', problem: { verdict: 'unhealthy', message: expect.stringMatching(/demo-tg-alice of alice: i-\w+:8443 unhealthy \(Target.ResponseCodeMismatch\)/) } });
-    expect(row('tg/bob')).toMatchObject({ state: 'no target', problem: { verdict: 'drifted', message: expect.stringMatching(/differs from the config \(register i-\w+:8444\)/) } });
+    expect(row('tg/alice')).toMatchObject({
+      state: 'unhealthy',
+      problem: {
+        verdict: 'unhealthy',
+        message: expect.stringMatching(/demo-tg-alice of alice: i-\w+:8443 unhealthy \(Target.ResponseCodeMismatch\)/),
+      },
+    });
+    expect(row('tg/bob')).toMatchObject({
+      state: 'no target',
+      problem: {
+        verdict: 'drifted',
+        message: expect.stringMatching(/differs from the config \(register i-\w+:8444\)/),
+      },
+    });
     expect(rows.filter((r) => r.problem).map((r) => r.logicalId)).toEqual(['tg/alice', 'tg/bob']);
     const plan = await alb.plan(ctx);
-    expect(plan.find((c) => c.logicalId === 'tg/bob')).toMatchObject({ action: 'update', detail: expect.stringMatching(/^register i-\w+:8444$/) });
+    expect(plan.find((c) => c.logicalId === 'tg/bob')).toMatchObject({
+      action: 'update',
+      detail: expect.stringMatching(/^register i-\w+:8444$/),
+    });
     expect(plan.find((c) => c.logicalId === 'tg/alice')).toMatchObject({ action: 'keep' });
     expect(ops()).toEqual([]);
   });
@@ -260,10 +420,17 @@ describe('alb', () => {
   });
 
   it('names fit ELB limits for the longest project and developer names (32 characters, letters, digits and -)', async () => {
-    const long = await testContext('alb', { project: `p${'x'.repeat(26)}q`, developers: [`d${'y'.repeat(61)}z`, `d${'y'.repeat(61)}w`] });
+    const long = await testContext('alb', {
+      project: `p${'x'.repeat(26)}q`,
+      developers: [`d${'y'.repeat(61)}z`, `d${'y'.repeat(61)}w`],
+    });
     await record(long);
     await alb.apply(long);
-    const names = [...sentCalls(elb).filter((c) => c.op === 'CreateLoadBalancer' || c.op === 'CreateTargetGroup').map((c) => String(c.input.Name))];
+    const names = [
+      ...sentCalls(elb)
+        .filter((c) => c.op === 'CreateLoadBalancer' || c.op === 'CreateTargetGroup')
+        .map((c) => String(c.input.Name)),
+    ];
     expect(names).toHaveLength(3);
     for (const name of names) expect(name).toMatch(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?$/);
     expect(new Set(names).size, 'two developers share a target group name').toBe(3);
@@ -272,7 +439,9 @@ describe('alb', () => {
   it('will not adopt a load balancer of the same name that another project owns', async () => {
     world.lbs.push({ LoadBalancerArn: 'arn:lb/other', LoadBalancerName: 'demo-alb', State: { Code: 'active' } });
     world.tags.set('arn:lb/other', [{ Key: 'devenv:project', Value: 'other' }]);
-    await expect(alb.apply(ctx)).rejects.toThrow(/load balancer demo-alb already exists but is not devenv's for project demo/);
+    await expect(alb.apply(ctx)).rejects.toThrow(
+      /load balancer demo-alb already exists but is not devenv's for project demo/,
+    );
     expect(ops()).toEqual([]);
   });
 
@@ -290,11 +459,17 @@ describe('alb', () => {
       elb.resetHistory();
       await alb.apply(ctx);
       expect(ops()).toEqual(['ModifyListenerAttributes']);
-      expect(elb.commandCalls(ModifyListenerAttributesCommand)[0]!.args[0].input).toEqual({ ListenerArn: https.ListenerArn, Attributes: [{ Key: HSTS, Value: 'max-age=31536000; includeSubDomains' }] });
+      expect(elb.commandCalls(ModifyListenerAttributesCommand)[0]!.args[0].input).toEqual({
+        ListenerArn: https.ListenerArn,
+        Attributes: [{ Key: HSTS, Value: 'max-age=31536000; includeSubDomains' }],
+      });
 
       const twoYears = await reconfigured({ hsts: { maxAgeSeconds: 63072000, includeSubDomains: false } });
       const plan = await alb.plan(twoYears);
-      expect(plan.find((c) => c.logicalId === 'listener/https')).toMatchObject({ action: 'update', detail: expect.stringContaining('"max-age=31536000; includeSubDomains" → "max-age=63072000"') });
+      expect(plan.find((c) => c.logicalId === 'listener/https')).toMatchObject({
+        action: 'update',
+        detail: expect.stringContaining('"max-age=31536000; includeSubDomains" → "max-age=63072000"'),
+      });
       elb.resetHistory();
       await alb.apply(twoYears);
       expect(ops()).toEqual(['ModifyListenerAttributes']);
@@ -316,7 +491,10 @@ describe('alb', () => {
       expect(world.listeners.map((l) => l.Port).sort()).toEqual([443, 80]);
       const turnedOff = await reconfigured({ httpRedirect: false });
       turnedOff.state.data.resources = open.state.data.resources;
-      expect((await alb.plan(turnedOff)).find((c) => c.logicalId === 'listener/http')).toMatchObject({ action: 'delete', detail: 'alb.httpRedirect is false: port 80 closes' });
+      expect((await alb.plan(turnedOff)).find((c) => c.logicalId === 'listener/http')).toMatchObject({
+        action: 'delete',
+        detail: 'alb.httpRedirect is false: port 80 closes',
+      });
       elb.resetHistory();
       await alb.apply(turnedOff);
       expect(ops()).toEqual(['DeleteListener']);

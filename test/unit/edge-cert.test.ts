@@ -5,10 +5,24 @@
  * a fixed wait without any record (docs/aws-behaviour.md#moto-differences), so these cases are tested here.
  */
 import {
-  ACMClient, DeleteCertificateCommand, DescribeCertificateCommand, ListCertificatesCommand, ListTagsForCertificateCommand, RequestCertificateCommand,
-  ResourceInUseException, ResourceNotFoundException, type CertificateDetail, type Tag,
+  ACMClient,
+  DeleteCertificateCommand,
+  DescribeCertificateCommand,
+  ListCertificatesCommand,
+  ListTagsForCertificateCommand,
+  RequestCertificateCommand,
+  ResourceInUseException,
+  ResourceNotFoundException,
+  type CertificateDetail,
+  type Tag,
 } from '@aws-sdk/client-acm';
-import { ChangeResourceRecordSetsCommand, GetChangeCommand, ListResourceRecordSetsCommand, Route53Client, type ResourceRecordSet } from '@aws-sdk/client-route-53';
+import {
+  ChangeResourceRecordSetsCommand,
+  GetChangeCommand,
+  ListResourceRecordSetsCommand,
+  Route53Client,
+  type ResourceRecordSet,
+} from '@aws-sdk/client-route-53';
 import { resetSdkMocks, sdkMock } from '../helpers/mock-sdk.js';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DevenvError } from '../../src/errors.js';
@@ -34,36 +48,60 @@ function fakeAws(): void {
   resetSdkMocks();
   acm.onAnyCommand().rejects(new Error('ACM call not faked'));
   route53.onAnyCommand().rejects(new Error('Route 53 call not faked'));
-  acm.on(ListCertificatesCommand).callsFake(() => ({ CertificateSummaryList: world.certs.map((c) => ({ CertificateArn: c.CertificateArn, DomainName: c.DomainName, Status: c.Status })) }));
-  acm.on(ListTagsForCertificateCommand).callsFake(({ CertificateArn }) => ({ Tags: world.certs.find((c) => c.CertificateArn === CertificateArn)?.Tags }));
+  acm.on(ListCertificatesCommand).callsFake(() => ({
+    CertificateSummaryList: world.certs.map((c) => ({
+      CertificateArn: c.CertificateArn,
+      DomainName: c.DomainName,
+      Status: c.Status,
+    })),
+  }));
+  acm
+    .on(ListTagsForCertificateCommand)
+    .callsFake(({ CertificateArn }) => ({ Tags: world.certs.find((c) => c.CertificateArn === CertificateArn)?.Tags }));
   acm.on(DescribeCertificateCommand).callsFake(({ CertificateArn }) => {
     const c = world.certs.find((x) => x.CertificateArn === CertificateArn)!;
-    if (world.statuses.length) c.Status = (world.statuses.length > 1 ? world.statuses.shift() : world.statuses[0]) as CertificateDetail['Status'];
+    if (world.statuses.length)
+      c.Status = (
+        world.statuses.length > 1 ? world.statuses.shift() : world.statuses[0]
+      ) as CertificateDetail['Status'];
     const { Tags: _tags, ...detail } = c;
     return { Certificate: structuredClone(detail) };
   });
   acm.on(RequestCertificateCommand).callsFake((input) => {
     world.certs.push({
-      CertificateArn: ARN, DomainName: input.DomainName, Status: 'PENDING_VALIDATION', Tags: input.Tags,
+      CertificateArn: ARN,
+      DomainName: input.DomainName,
+      Status: 'PENDING_VALIDATION',
+      Tags: input.Tags,
       // The wildcard and the apex share one validation record [acm-dup].
-      DomainValidationOptions: [input.DomainName, ...input.SubjectAlternativeNames].map((DomainName: string) => ({ DomainName, ResourceRecord: RECORD })),
+      DomainValidationOptions: [input.DomainName, ...input.SubjectAlternativeNames].map((DomainName: string) => ({
+        DomainName,
+        ResourceRecord: RECORD,
+      })),
     });
     return { CertificateArn: ARN };
   });
   acm.on(DeleteCertificateCommand).callsFake(({ CertificateArn }) => {
-    if (world.inUseFor-- > 0) throw new ResourceInUseException({ message: `Certificate ${CertificateArn} in use`, $metadata: {} });
+    if (world.inUseFor-- > 0)
+      throw new ResourceInUseException({ message: `Certificate ${CertificateArn} in use`, $metadata: {} });
     world.certs = world.certs.filter((c) => c.CertificateArn !== CertificateArn);
     return {};
   });
-  route53.on(ListResourceRecordSetsCommand).callsFake(() => ({ ResourceRecordSets: structuredClone(world.records), IsTruncated: false }));
+  route53
+    .on(ListResourceRecordSetsCommand)
+    .callsFake(() => ({ ResourceRecordSets: structuredClone(world.records), IsTruncated: false }));
   route53.on(ChangeResourceRecordSetsCommand).callsFake(({ ChangeBatch }) => {
     for (const c of ChangeBatch.Changes) {
-      world.records = world.records.filter((r) => r.Name !== c.ResourceRecordSet.Name || r.Type !== c.ResourceRecordSet.Type);
+      world.records = world.records.filter(
+        (r) => r.Name !== c.ResourceRecordSet.Name || r.Type !== c.ResourceRecordSet.Type,
+      );
       if (c.Action !== 'DELETE') world.records.push(c.ResourceRecordSet);
     }
     return { ChangeInfo: { Id: '/change/C1', Status: 'PENDING' } };
   });
-  route53.on(GetChangeCommand).resolves({ ChangeInfo: { Id: '/change/C1', Status: 'INSYNC', SubmittedAt: new Date() } });
+  route53
+    .on(GetChangeCommand)
+    .resolves({ ChangeInfo: { Id: '/change/C1', Status: 'INSYNC', SubmittedAt: new Date() } });
 }
 
 let ctx: TestContext;
@@ -80,16 +118,27 @@ describe('cert', () => {
     world.statuses = ['PENDING_VALIDATION', 'PENDING_VALIDATION', 'ISSUED'];
     await cert.apply(ctx);
     const request = sentCalls(acm).find((c) => c.op === 'RequestCertificate')!.input;
-    expect(request).toMatchObject({ DomainName: '*.dev.example.com', SubjectAlternativeNames: ['dev.example.com'], ValidationMethod: 'DNS' });
+    expect(request).toMatchObject({
+      DomainName: '*.dev.example.com',
+      SubjectAlternativeNames: ['dev.example.com'],
+      ValidationMethod: 'DNS',
+    });
     expect(request.IdempotencyToken).toMatch(/^\w{32}$/);
     expect(request.Tags).toContainEqual({ Key: 'devenv:project', Value: 'demo' });
     const batches = sentCalls(route53).filter((c) => c.op === 'ChangeResourceRecordSets');
     expect(batches).toHaveLength(1);
     expect((batches[0]!.input.ChangeBatch as { Changes: unknown[] }).Changes).toEqual([
-      { Action: 'UPSERT', ResourceRecordSet: { Name: RECORD.Name, Type: 'CNAME', TTL: 300, ResourceRecords: [{ Value: RECORD.Value }] } },
+      {
+        Action: 'UPSERT',
+        ResourceRecordSet: { Name: RECORD.Name, Type: 'CNAME', TTL: 300, ResourceRecords: [{ Value: RECORD.Value }] },
+      },
     ]);
     expect(ctx.state.phase('cert')?.outputs?.certificateArn).toBe(ARN);
-    expect(ctx.events.some((e) => e.type === 'progress' && /waiting for ACM to validate \*\.dev\.example\.com/.test(e.message))).toBe(true);
+    expect(
+      ctx.events.some(
+        (e) => e.type === 'progress' && /waiting for ACM to validate \*\.dev\.example\.com/.test(e.message),
+      ),
+    ).toBe(true);
   });
 
   it('waits while DescribeCertificate does not know the certificate just requested yet (not gone): one request, then validated', async () => {
@@ -97,20 +146,50 @@ describe('cert', () => {
     let unknownFor = 2;
     const known = acm.commandCalls(DescribeCertificateCommand).length;
     acm.on(DescribeCertificateCommand).callsFake(({ CertificateArn }) => {
-      if (unknownFor-- > 0) throw new ResourceNotFoundException({ message: `Could not find certificate ${CertificateArn}.`, $metadata: {} });
+      if (unknownFor-- > 0)
+        throw new ResourceNotFoundException({
+          message: `Could not find certificate ${CertificateArn}.`,
+          $metadata: {},
+        });
       const { Tags: _t, ...detail } = world.certs.find((x) => x.CertificateArn === CertificateArn)!;
-      return { Certificate: { ...structuredClone(detail), Status: world.statuses.length > 1 ? world.statuses.shift() : world.statuses[0] } };
+      return {
+        Certificate: {
+          ...structuredClone(detail),
+          Status: world.statuses.length > 1 ? world.statuses.shift() : world.statuses[0],
+        },
+      };
     });
     await cert.apply(ctx);
     expect(sentCalls(acm).filter((c) => c.op === 'RequestCertificate')).toHaveLength(1);
     expect(acm.commandCalls(DescribeCertificateCommand).length - known).toBeGreaterThanOrEqual(3);
     expect(ctx.state.phase('cert')?.outputs?.certificateArn).toBe(ARN);
-    expect(ctx.events.some((e) => e.type === 'progress' && /reading certificate .*waiting for ACM to know the certificate/.test(e.message))).toBe(true);
+    expect(
+      ctx.events.some(
+        (e) => e.type === 'progress' && /reading certificate .*waiting for ACM to know the certificate/.test(e.message),
+      ),
+    ).toBe(true);
   });
 
   it('adopts a PENDING_VALIDATION certificate of this project for the same names instead of requesting another', async () => {
-    world.certs.push({ CertificateArn: ARN, DomainName: '*.dev.example.com', Status: 'PENDING_VALIDATION', DomainValidationOptions: [{ DomainName: '*.dev.example.com', ResourceRecord: RECORD }], Tags: [{ Key: 'devenv:project', Value: 'demo' }, { Key: 'devenv:resource', Value: 'cert' }] });
-    world.certs.push({ CertificateArn: `${ARN}-other`, DomainName: '*.dev.example.com', Status: 'ISSUED', Tags: [{ Key: 'devenv:project', Value: 'someone-else' }, { Key: 'devenv:resource', Value: 'cert' }] });
+    world.certs.push({
+      CertificateArn: ARN,
+      DomainName: '*.dev.example.com',
+      Status: 'PENDING_VALIDATION',
+      DomainValidationOptions: [{ DomainName: '*.dev.example.com', ResourceRecord: RECORD }],
+      Tags: [
+        { Key: 'devenv:project', Value: 'demo' },
+        { Key: 'devenv:resource', Value: 'cert' },
+      ],
+    });
+    world.certs.push({
+      CertificateArn: `${ARN}-other`,
+      DomainName: '*.dev.example.com',
+      Status: 'ISSUED',
+      Tags: [
+        { Key: 'devenv:project', Value: 'someone-else' },
+        { Key: 'devenv:resource', Value: 'cert' },
+      ],
+    });
     world.statuses = ['PENDING_VALIDATION', 'ISSUED'];
     await cert.apply(ctx);
     expect(sentCalls(acm).map((c) => c.op)).not.toContain('RequestCertificate');
@@ -131,7 +210,13 @@ describe('cert', () => {
     acm.on(DescribeCertificateCommand).callsFake(({ CertificateArn }) => {
       const c = world.certs.find((x) => x.CertificateArn === CertificateArn)!;
       const { Tags: _t, ...detail } = c;
-      return { Certificate: { ...structuredClone(detail), Status: world.statuses.length > 1 ? world.statuses.shift() : world.statuses[0], FailureReason: 'CAA_ERROR' } };
+      return {
+        Certificate: {
+          ...structuredClone(detail),
+          Status: world.statuses.length > 1 ? world.statuses.shift() : world.statuses[0],
+          FailureReason: 'CAA_ERROR',
+        },
+      };
     });
     const err = await cert.apply(ctx).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DevenvError);
@@ -142,9 +227,21 @@ describe('cert', () => {
   });
 
   it('polls the certificate soon, then backs off to every 10 s: a quick validation is seen within seconds', async () => {
-    world.statuses = ['PENDING_VALIDATION', 'PENDING_VALIDATION', 'PENDING_VALIDATION', 'PENDING_VALIDATION', 'PENDING_VALIDATION', 'PENDING_VALIDATION', 'ISSUED'];
+    world.statuses = [
+      'PENDING_VALIDATION',
+      'PENDING_VALIDATION',
+      'PENDING_VALIDATION',
+      'PENDING_VALIDATION',
+      'PENDING_VALIDATION',
+      'PENDING_VALIDATION',
+      'ISSUED',
+    ];
     await cert.apply(ctx);
-    expect((ctx.clock as unknown as { slept: number[] }).slept).toEqual([...EARLY_POLL_GAPS_MS, ISSUE_WAIT.intervalMs, ISSUE_WAIT.intervalMs]);
+    expect((ctx.clock as unknown as { slept: number[] }).slept).toEqual([
+      ...EARLY_POLL_GAPS_MS,
+      ISSUE_WAIT.intervalMs,
+      ISSUE_WAIT.intervalMs,
+    ]);
     expect(EARLY_POLL_GAPS_MS[0]).toBeLessThan(ISSUE_WAIT.intervalMs);
     expect(ctx.state.phase('cert')?.outputs?.certificateArn).toBe(ARN);
   });
@@ -162,11 +259,21 @@ describe('cert', () => {
   it("destroy keeps the validation CNAME while another project's certificate for the same domain still validates with it", async () => {
     world.statuses = ['ISSUED'];
     await cert.apply(ctx);
-    world.certs.push({ CertificateArn: `${ARN}-beta`, DomainName: '*.dev.example.com', Status: 'ISSUED', DomainValidationOptions: [{ DomainName: '*.dev.example.com', ResourceRecord: RECORD }], Tags: [{ Key: 'devenv:project', Value: 'beta' }] });
+    world.certs.push({
+      CertificateArn: `${ARN}-beta`,
+      DomainName: '*.dev.example.com',
+      Status: 'ISSUED',
+      DomainValidationOptions: [{ DomainName: '*.dev.example.com', ResourceRecord: RECORD }],
+      Tags: [{ Key: 'devenv:project', Value: 'beta' }],
+    });
     await cert.destroy(ctx);
     expect(world.certs.map((c) => c.CertificateArn)).toEqual([`${ARN}-beta`]);
     expect(world.records.map((r) => r.Name)).toEqual([RECORD.Name]);
-    expect(ctx.events.some((e) => e.type === 'step' && /kept DNS record _abc\.dev\.example\.com: another certificate/.test(e.message))).toBe(true);
+    expect(
+      ctx.events.some(
+        (e) => e.type === 'step' && /kept DNS record _abc\.dev\.example\.com: another certificate/.test(e.message),
+      ),
+    ).toBe(true);
   });
 
   it('destroy retries ResourceInUseException while the load balancer lets go of the certificate, then removes the validation CNAME', async () => {

@@ -4,7 +4,11 @@
  * the bound, minutes), so these stop at the first lasting error, and a wait out of time is a
  * WaitTimeoutError.
  */
-import { DeleteLoadBalancerCommand, DescribeLoadBalancersCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import {
+  DeleteLoadBalancerCommand,
+  DescribeLoadBalancersCommand,
+  ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ChangeResourceRecordSetsCommand, GetChangeCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -16,16 +20,28 @@ import { testContext } from '../helpers/context.js';
 const elbv2 = mockClient(ElasticLoadBalancingV2Client);
 const route53 = mockClient(Route53Client);
 
-const denied = () => Object.assign(new Error('User is not authorized to perform this action'), { name: 'AccessDenied', $fault: 'client' });
-const PROVISIONING = { LoadBalancerArn: 'arn:lb', LoadBalancerName: 'demo-alb', State: { Code: 'provisioning' } } as const;
-const RECORD = upsert({ Name: 'alice.dev.example.com.', Type: 'CNAME', TTL: 300, ResourceRecords: [{ Value: 'x.example.com' }] });
+const denied = () =>
+  Object.assign(new Error('User is not authorized to perform this action'), { name: 'AccessDenied', $fault: 'client' });
+const PROVISIONING = {
+  LoadBalancerArn: 'arn:lb',
+  LoadBalancerName: 'demo-alb',
+  State: { Code: 'provisioning' },
+} as const;
+const RECORD = upsert({
+  Name: 'alice.dev.example.com.',
+  Type: 'CNAME',
+  TTL: 300,
+  ResourceRecords: [{ Value: 'x.example.com' }],
+});
 
 beforeEach(() => {
   elbv2.reset();
   route53.reset();
   elbv2.onAnyCommand().rejects(new Error('ELBv2 call not faked'));
   route53.onAnyCommand().rejects(new Error('Route 53 call not faked'));
-  route53.on(ChangeResourceRecordSetsCommand).resolves({ ChangeInfo: { Id: '/change/C1', Status: 'PENDING', SubmittedAt: new Date() } });
+  route53
+    .on(ChangeResourceRecordSetsCommand)
+    .resolves({ ChangeInfo: { Id: '/change/C1', Status: 'PENDING', SubmittedAt: new Date() } });
 });
 
 afterEach(() => {
@@ -36,7 +52,10 @@ describe('the load balancer waits', () => {
   it('stop at the first AccessDenied, with that error, instead of polling until the bound', async () => {
     const ctx = await testContext('alb');
     elbv2.on(DescribeLoadBalancersCommand).rejects(denied());
-    await expect(waitUntilActive(ctx, PROVISIONING)).rejects.toMatchObject({ name: 'AccessDenied', message: /not authorized/ });
+    await expect(waitUntilActive(ctx, PROVISIONING)).rejects.toMatchObject({
+      name: 'AccessDenied',
+      message: /not authorized/,
+    });
     expect(elbv2.commandCalls(DescribeLoadBalancersCommand)).toHaveLength(1);
 
     elbv2.on(DeleteLoadBalancerCommand).resolves({});
@@ -62,19 +81,26 @@ describe("Route 53's change wait", () => {
   it('stops at the first AccessDenied on GetChange, with that error, instead of polling until the bound', async () => {
     const ctx = await testContext('dns');
     route53.on(GetChangeCommand).rejects(denied());
-    await expect(changeRecords(ctx, 'Z1', [RECORD], 'devenv demo: developer records')).rejects.toMatchObject({ name: 'AccessDenied', message: /not authorized/ });
+    await expect(changeRecords(ctx, 'Z1', [RECORD], 'devenv demo: developer records')).rejects.toMatchObject({
+      name: 'AccessDenied',
+      message: /not authorized/,
+    });
     expect(route53.commandCalls(GetChangeCommand)).toHaveLength(1);
   });
 
   it('runs out of time as a WaitTimeoutError naming the change', async () => {
     vi.useFakeTimers();
     const ctx = await testContext('dns');
-    route53.on(GetChangeCommand).resolves({ ChangeInfo: { Id: '/change/C1', Status: 'PENDING', SubmittedAt: new Date() } });
+    route53
+      .on(GetChangeCommand)
+      .resolves({ ChangeInfo: { Id: '/change/C1', Status: 'PENDING', SubmittedAt: new Date() } });
     const waiting = changeRecords(ctx, 'Z1', [RECORD], 'devenv demo: developer records').catch((e: unknown) => e);
     await vi.advanceTimersByTimeAsync(6 * 60_000);
     const err = await waiting;
     expect(err).toBeInstanceOf(WaitTimeoutError);
-    expect((err as Error).message).toMatch(/^timed out after 5m00s waiting for Route 53 change \/change\/C1 \(devenv demo: developer records\) to be applied/);
+    expect((err as Error).message).toMatch(
+      /^timed out after 5m00s waiting for Route 53 change \/change\/C1 \(devenv demo: developer records\) to be applied/,
+    );
     expect((err as WaitTimeoutError).remedy).toMatch(/Route 53 goes on applying them/);
   });
 });

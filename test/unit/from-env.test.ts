@@ -64,7 +64,9 @@ describe('init --from-env', () => {
   });
 
   it('names the variable at fault', () => {
-    expect(() => configFromEnv(seedEnv.replace('NUM_DEVELOPERS=8', 'NUM_DEVELOPERS=eight'), 'team.env')).toThrow('NUM_DEVELOPERS (developers): "eight"');
+    expect(() => configFromEnv(seedEnv.replace('NUM_DEVELOPERS=8', 'NUM_DEVELOPERS=eight'), 'team.env')).toThrow(
+      'NUM_DEVELOPERS (developers): "eight"',
+    );
     expect(() => parseDotenv('AWS_REGION=x\nthis is not an assignment\n')).toThrow(/line 2/);
   });
 
@@ -74,7 +76,9 @@ describe('init --from-env', () => {
 
   it('names the .env variable that is missing', () => {
     const env = seedEnv.replace(/^ADMIN_SSH_IP=.*\n/m, '').replace(/^BASE_DOMAIN=.*\n/m, '');
-    expect(() => configFromEnv(env, 'team.env')).toThrow('ADMIN_SSH_IP (ssh.adminCidr): missing from team.env: add ADMIN_SSH_IP=…');
+    expect(() => configFromEnv(env, 'team.env')).toThrow(
+      'ADMIN_SSH_IP (ssh.adminCidr): missing from team.env: add ADMIN_SSH_IP=…',
+    );
     expect(() => configFromEnv(env, 'team.env')).toThrow('BASE_DOMAIN (baseDomain): missing from team.env');
   });
 
@@ -86,7 +90,11 @@ describe('init --from-env', () => {
       expect.stringMatching(/^BASE_DOMAIN=dev.example.com \(line 7\) is a domain reserved for examples/),
       expect.stringMatching(/^ADMIN_SSH_IP=1.2.3.4\/32 \(line 14\) is an example address, not yours/),
     ]);
-    const real = seedEnv.replace('123456789012', '210987654321').replace('Z1234567890ABC', 'Z0ABCDEF12345').replace('dev.example.com', 'dev.acme.io').replace('1.2.3.4/32', '81.2.69.160/32');
+    const real = seedEnv
+      .replace('123456789012', '210987654321')
+      .replace('Z1234567890ABC', 'Z0ABCDEF12345')
+      .replace('dev.example.com', 'dev.acme.io')
+      .replace('1.2.3.4/32', '81.2.69.160/32');
     expect(configFromEnv(real, '.env').placeholders).toEqual([]);
   });
 
@@ -95,7 +103,9 @@ describe('init --from-env', () => {
     writeFileSync(join(dir, '.env'), `${seedEnv}NUM_DEVELOPER=9\n`);
     const r = await cli(['init', '--from-env', join(dir, '.env'), '--output', join(dir, 'devenv.config.json')]);
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain('warning: ignored NUM_DEVELOPER: devenv has no setting for it (did you mean NUM_DEVELOPERS?)');
+    expect(r.stderr).toContain(
+      'warning: ignored NUM_DEVELOPER: devenv has no setting for it (did you mean NUM_DEVELOPERS?)',
+    );
     expect(r.stderr).toContain('warning: ROUTE53_HOSTED_ZONE_ID=Z1234567890ABC (line 8)');
     expect(r.stderr).toContain('warning: AWS_ACCOUNT_ID=123456789012');
   });

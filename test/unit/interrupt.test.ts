@@ -31,10 +31,20 @@ describe('a second Ctrl-C', () => {
     const dir = mkdtempSync(join(tmpdir(), 'devenv-sigint-'));
     writeFileSync(join(dir, 'c.json'), JSON.stringify(baseConfig));
     const lock = join(dir, 's.json.lock');
-    const child = spawn(process.execPath, [BIN, 'up', '--config', join(dir, 'c.json'), '--state', join(dir, 's.json')], {
-      env: { PATH: process.env.PATH, HOME: dir, AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE', AWS_SECRET_ACCESS_KEY: 'x', AWS_ENDPOINT_URL: `http://127.0.0.1:${port}` },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [BIN, 'up', '--config', join(dir, 'c.json'), '--state', join(dir, 's.json')],
+      {
+        env: {
+          PATH: process.env.PATH,
+          HOME: dir,
+          AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE',
+          AWS_SECRET_ACCESS_KEY: 'x',
+          AWS_ENDPOINT_URL: `http://127.0.0.1:${port}`,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stderr = '';
     let warned!: () => void;
     const secondCtrlCWarned = new Promise<void>((r) => (warned = r));

@@ -30,7 +30,8 @@ import { join } from 'node:path';
  * - DNS record names: labels of at most 63, at most 253 in all (RFC 1035).
  */
 const VALID: Record<string, (name: string) => boolean> = {
-  'load balancer': (n) => /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?$/.test(n) && !n.toLowerCase().startsWith('internal-'),
+  'load balancer': (n) =>
+    /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?$/.test(n) && !n.toLowerCase().startsWith('internal-'),
   'target group': (n) => /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?$/.test(n),
   'security group': (n) => /^[A-Za-z0-9 ._\-:/()#,@[\]+=&;{}!$*]{1,255}$/.test(n) && !n.toLowerCase().startsWith('sg-'),
   'IAM role': (n) => /^[\w+=,.@-]{1,64}$/.test(n),
@@ -50,9 +51,13 @@ const LONGEST_PROJECT = 'p'.repeat(27) + '1'; // 28 characters, the schema's lim
 const developer = (i: number) => `${'d'.repeat(60)}${String(i).padStart(3, '0')}`; // 63 characters, a DNS label's limit
 
 function allResources(project: string, developers: string[]) {
-  const config = parseConfig(JSON.stringify({ ...baseConfig, project, developers, instance: { ...baseConfig.instance, keyName: undefined } }));
+  const config = parseConfig(
+    JSON.stringify({ ...baseConfig, project, developers, instance: { ...baseConfig.instance, keyName: undefined } }),
+  );
   const model = buildModel(config);
-  return Object.values(blueprints).flatMap((blueprint) => blueprint(model)).filter((r) => Object.keys(r.tags).length > 0 || r.kind === 'DNS record');
+  return Object.values(blueprints)
+    .flatMap((blueprint) => blueprint(model))
+    .filter((r) => Object.keys(r.tags).length > 0 || r.kind === 'DNS record');
 }
 
 function invalidNames(project: string, developers: string[]): string[] {
@@ -60,14 +65,20 @@ function invalidNames(project: string, developers: string[]): string[] {
     const bad: string[] = [];
     const valid = VALID[r.kind];
     if (valid && !valid(r.name)) bad.push(`${r.kind} ${r.logicalId}: "${r.name}" (${r.name.length} characters)`);
-    for (const [key, value] of Object.entries(r.tags)) if (value.length > 256) bad.push(`${r.logicalId}: tag ${key} is ${value.length} characters`);
+    for (const [key, value] of Object.entries(r.tags))
+      if (value.length > 256) bad.push(`${r.logicalId}: tag ${key} is ${value.length} characters`);
     return bad;
   });
 }
 
 describe('AWS names', () => {
   it('are valid for every kind with the longest project and developer names', () => {
-    expect(invalidNames(LONGEST_PROJECT, Array.from({ length: 90 }, (_, i) => developer(i)))).toEqual([]);
+    expect(
+      invalidNames(
+        LONGEST_PROJECT,
+        Array.from({ length: 90 }, (_, i) => developer(i)),
+      ),
+    ).toEqual([]);
   });
 
   it('are valid for projects starting with a prefix AWS reserves', () => {
@@ -78,7 +89,17 @@ describe('AWS names', () => {
 
   it('covers every AWS kind a blueprint names', () => {
     const kinds = new Set(allResources(LONGEST_PROJECT, ['alice']).map((r) => r.kind));
-    const unchecked = ['VPC', 'subnet', 'internet gateway', 'route table', 'EBS volume', 'EC2 instance', 'ACM certificate', 'listener', 'listener rule'];
+    const unchecked = [
+      'VPC',
+      'subnet',
+      'internet gateway',
+      'route table',
+      'EBS volume',
+      'EC2 instance',
+      'ACM certificate',
+      'listener',
+      'listener rule',
+    ];
     expect([...kinds].filter((k) => !VALID[k] && !unchecked.includes(k))).toEqual([]);
   });
 
@@ -99,14 +120,21 @@ describe('AWS names', () => {
   });
 
   it('give every developer a distinct target group even when the names agree up to the cut', () => {
-    const names = allResources(LONGEST_PROJECT, Array.from({ length: 90 }, (_, i) => developer(i))).filter((r) => r.kind === 'target group').map((r) => r.name);
+    const names = allResources(
+      LONGEST_PROJECT,
+      Array.from({ length: 90 }, (_, i) => developer(i)),
+    )
+      .filter((r) => r.kind === 'target group')
+      .map((r) => r.name);
     expect(new Set(names).size).toBe(90);
   });
 
   it('move a reserved prefix out of the way', () => {
     const byId = new Map(allResources('sg-team', ['alice']).map((r) => [r.logicalId, r.name]));
     expect(byId.get('sg/alb')).toMatch(/^team-alb-sg-[0-9a-f]{8}$/);
-    expect(new Map(allResources('internal-tools', ['alice']).map((r) => [r.logicalId, r.name])).get('alb')).toMatch(/^tools-alb-[0-9a-f]{8}$/);
+    expect(new Map(allResources('internal-tools', ['alice']).map((r) => [r.logicalId, r.name])).get('alb')).toMatch(
+      /^tools-alb-[0-9a-f]{8}$/,
+    );
   });
 });
 
@@ -118,8 +146,14 @@ describe('plan --offline with the longest names', () => {
     writeFileSync(config, JSON.stringify({ ...baseConfig, project: LONGEST_PROJECT, developers }));
     const { code, stdout } = await cli(['plan', '--offline', '--config', config, '--state', join(dir, 'state.json')]);
     expect(code).toBe(0);
-    const printed = [...stdout.matchAll(/^ {2}\+ (target group|load balancer|security group|IAM role|instance profile|backup vault|backup plan|backup selection) (\S+) {2}\[/gm)];
-    expect(printed.map((m) => m[1])).toEqual(expect.arrayContaining(['target group', 'load balancer', 'security group', 'IAM role']));
+    const printed = [
+      ...stdout.matchAll(
+        /^ {2}\+ (target group|load balancer|security group|IAM role|instance profile|backup vault|backup plan|backup selection) (\S+) {2}\[/gm,
+      ),
+    ];
+    expect(printed.map((m) => m[1])).toEqual(
+      expect.arrayContaining(['target group', 'load balancer', 'security group', 'IAM role']),
+    );
     expect(printed.filter(([, kind, name]) => !VALID[kind](name)).map((m) => m[0])).toEqual([]);
     expect(stdout).toContain(`Name=${LONGEST_PROJECT}-tg-${developer(0)}`);
   });

@@ -4,7 +4,8 @@ import { parseConfig } from '../../src/config/load.js';
 import { buildModel } from '../../src/config/model.js';
 import { baseConfig } from '../helpers/context.js';
 
-const model = (region: string) => buildModel(parseConfig(JSON.stringify({ ...baseConfig, region, availabilityZone: undefined })));
+const model = (region: string) =>
+  buildModel(parseConfig(JSON.stringify({ ...baseConfig, region, availabilityZone: undefined })));
 
 describe('partitions', () => {
   it.each([

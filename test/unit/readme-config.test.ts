@@ -19,7 +19,14 @@ interface Key {
   kind: string;
 }
 
-type Def = { type: string; innerType?: z.ZodType; defaultValue?: unknown; shape?: Record<string, z.ZodType>; options?: z.ZodType[]; element?: z.ZodType };
+type Def = {
+  type: string;
+  innerType?: z.ZodType;
+  defaultValue?: unknown;
+  shape?: Record<string, z.ZodType>;
+  options?: z.ZodType[];
+  element?: z.ZodType;
+};
 const defOf = (s: z.ZodType) => (s as unknown as { def: Def }).def;
 
 /** The schema under its optional/default wrappers, and the default on the way. */
@@ -33,7 +40,15 @@ function unwrap(schema: z.ZodType): { inner: z.ZodType; default?: unknown; hasDe
   return { inner, ...found };
 }
 
-const KINDS: Record<string, string> = { string: 'string', number: 'number', boolean: 'boolean', array: 'list', tuple: 'list', record: 'object', object: 'object' };
+const KINDS: Record<string, string> = {
+  string: 'string',
+  number: 'number',
+  boolean: 'boolean',
+  array: 'list',
+  tuple: 'list',
+  record: 'object',
+  object: 'object',
+};
 
 /** Every key a config may hold, as the README names them: `instance.type`, `developers[].name`. */
 function schemaKeys(schema: z.ZodType, prefix = ''): Key[] {
@@ -45,7 +60,10 @@ function schemaKeys(schema: z.ZodType, prefix = ''): Key[] {
     if (def.type === 'object') return schemaKeys(inner, `${key}.`);
     const own: Key = { key, kind: KINDS[def.type] ?? 'mixed', ...(d.hasDefault ? { default: d.default } : {}) };
     // A list whose items may be objects (developers): their keys too, as `key[].name`.
-    const items = (def.options ?? []).map((o) => defOf(o)).filter((o) => o.type === 'array').flatMap((a) => defOf(a.element!).options ?? [a.element!]);
+    const items = (def.options ?? [])
+      .map((o) => defOf(o))
+      .filter((o) => o.type === 'array')
+      .flatMap((a) => defOf(a.element!).options ?? [a.element!]);
     const objects = items.filter((i) => defOf(i).type === 'object');
     return [own, ...objects.flatMap((o) => schemaKeys(o, `${key}[].`))];
   });
@@ -61,7 +79,12 @@ function readmeRows(): Map<string, { type: string; default: string; meaning: str
   for (const line of table.split('\n')) {
     const cells = line.split(' | ');
     const key = /^\| `([^`]+)`$/.exec(cells[0] ?? '')?.[1];
-    if (key) rows.set(key, { type: cells[1]!, default: cells[2]!, meaning: cells.slice(3).join(' | ').replace(/ ?\|$/, '').trim() });
+    if (key)
+      rows.set(key, {
+        type: cells[1]!,
+        default: cells[2]!,
+        meaning: cells.slice(3).join(' | ').replace(/ ?\|$/, '').trim(),
+      });
   }
   return rows;
 }
@@ -74,35 +97,57 @@ describe('README configuration reference', () => {
   const keys = schemaKeys(configSchema);
   const rows = readmeRows();
 
-  it('finds the schema\'s keys and the README\'s rows (the walk itself works)', () => {
-    expect(keys.map((k) => k.key)).toEqual(expect.arrayContaining(['project', 'network.subnetCidrs', 'developers', 'developers[].memoryLimitMiB', 'alb.sslPolicy']));
+  it("finds the schema's keys and the README's rows (the walk itself works)", () => {
+    expect(keys.map((k) => k.key)).toEqual(
+      expect.arrayContaining([
+        'project',
+        'network.subnetCidrs',
+        'developers',
+        'developers[].memoryLimitMiB',
+        'alb.sslPolicy',
+      ]),
+    );
     expect(rows.size).toBeGreaterThan(30);
   });
 
   it('is the table the schema gives, as `npm run build` writes it', () => {
-    expect(readme, 'the README\'s configuration reference is stale: run `npm run build`').toBe(withConfigReference(readme));
+    expect(readme, "the README's configuration reference is stale: run `npm run build`").toBe(
+      withConfigReference(readme),
+    );
   });
 
   it('documents every key of the schema, and no key the schema lacks', () => {
     const documented = [...rows.keys()];
-    expect([...rows].filter(([, row]) => row.meaning === '').map(([key]) => key), 'rows without a meaning').toEqual([]);
-    expect(keys.map((k) => k.key).filter((k) => !rows.has(k)), 'keys in the schema without a row in the README').toEqual([]);
-    expect(documented.filter((k) => !keys.some((s) => s.key === k)), 'rows in the README for keys the schema does not have').toEqual([]);
+    expect(
+      [...rows].filter(([, row]) => row.meaning === '').map(([key]) => key),
+      'rows without a meaning',
+    ).toEqual([]);
+    expect(
+      keys.map((k) => k.key).filter((k) => !rows.has(k)),
+      'keys in the schema without a row in the README',
+    ).toEqual([]);
+    expect(
+      documented.filter((k) => !keys.some((s) => s.key === k)),
+      'rows in the README for keys the schema does not have',
+    ).toEqual([]);
   });
 
-  it('shows the schema\'s default for every key that has one', () => {
-    const wrong = keys.filter((k) => 'default' in k).filter((k) => !literals(rows.get(k.key)?.default ?? '').includes(shown(k.default)))
+  it("shows the schema's default for every key that has one", () => {
+    const wrong = keys
+      .filter((k) => 'default' in k)
+      .filter((k) => !literals(rows.get(k.key)?.default ?? '').includes(shown(k.default)))
       .map((k) => `${k.key}: README says ${rows.get(k.key)?.default}, the schema ${shown(k.default)}`);
     expect(wrong).toEqual([]);
   });
 
   it('gives each key the type the schema checks', () => {
-    const wrong = keys.filter((k) => k.kind !== 'mixed' && !rows.get(k.key)?.type.startsWith(k.kind))
+    const wrong = keys
+      .filter((k) => k.kind !== 'mixed' && !rows.get(k.key)?.type.startsWith(k.kind))
       .map((k) => `${k.key}: README says ${rows.get(k.key)?.type}, the schema takes a ${k.kind}`);
     expect(wrong).toEqual([]);
   });
 
-  it('the quick start\'s minimal config is a valid config', () => {
+  it("the quick start's minimal config is a valid config", () => {
     const example = /A minimal `devenv.config.json`[^\n]*\n\n```json\n([\s\S]*?)```/.exec(readme)?.[1];
     expect(example).toBeDefined();
     expect(parseConfig(example!).developers).toEqual(['alice', 'bob', 'carol']);

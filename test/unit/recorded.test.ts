@@ -15,7 +15,9 @@ describe('recordedId', () => {
     const ctx = await testContext('storage');
     const err = await storage.apply(ctx).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DevenvError);
-    expect((err as DevenvError).message).toBe('storage needs volume/data, which the ec2 phase creates, but the state has no data volume');
+    expect((err as DevenvError).message).toBe(
+      'storage needs volume/data, which the ec2 phase creates, but the state has no data volume',
+    );
     expect((err as DevenvError).remedy).toBe('run `devenv phase ec2` (or `devenv up`) first');
     expect((err as DevenvError).exitCode).toBe(1);
   });

@@ -46,15 +46,31 @@ async function closedPort(): Promise<number> {
 
 describe('connectWithRetry', () => {
   it('keeps trying with growing pauses while the host refuses, then gives up with what it tried and how to fix it', async () => {
-    const target: SshTarget = { host: '127.0.0.1', port: await closedPort(), user: 'ubuntu', privateKey: generateEd25519('test').privateKey, instanceId: 'i-0abc' };
+    const target: SshTarget = {
+      host: '127.0.0.1',
+      port: await closedPort(),
+      user: 'ubuntu',
+      privateKey: generateEd25519('test').privateKey,
+      instanceId: 'i-0abc',
+    };
     const clock = fakeClock();
     const progress: string[] = [];
     const err = await connectWithRetry(target, {
-      clock, signal: new AbortController().signal, expected: { source: 'none', why: 'a test' }, acceptNewHostKey: false, warn: () => undefined,
-      savePin: async () => { throw new Error('nothing to pin'); }, progress: (m) => progress.push(m), windowMs: 60_000,
+      clock,
+      signal: new AbortController().signal,
+      expected: { source: 'none', why: 'a test' },
+      acceptNewHostKey: false,
+      warn: () => undefined,
+      savePin: async () => {
+        throw new Error('nothing to pin');
+      },
+      progress: (m) => progress.push(m),
+      windowMs: 60_000,
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DevenvError);
-    expect((err as DevenvError).message).toMatch(/could not connect to ubuntu@127\.0\.0\.1:\d+ over SSH in 1m00s \(8 attempts\): .*ECONNREFUSED/);
+    expect((err as DevenvError).message).toMatch(
+      /could not connect to ubuntu@127\.0\.0\.1:\d+ over SSH in 1m00s \(8 attempts\): .*ECONNREFUSED/,
+    );
     expect((err as DevenvError).remedy).toContain('i-0abc');
     expect(clock.slept.slice(0, 5)).toEqual([1000, 2000, 4000, 8000, 15000]);
     expect(clock.slept.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(60_000);
@@ -62,18 +78,48 @@ describe('connectWithRetry', () => {
   });
 
   it('does not retry a private key it cannot read', async () => {
-    const target: SshTarget = { host: '127.0.0.1', port: await closedPort(), user: 'ubuntu', privateKey: 'not a key', instanceId: 'i-0abc' };
+    const target: SshTarget = {
+      host: '127.0.0.1',
+      port: await closedPort(),
+      user: 'ubuntu',
+      privateKey: 'not a key',
+      instanceId: 'i-0abc',
+    };
     const clock = fakeClock();
-    await expect(connectWithRetry(target, { clock, signal: new AbortController().signal, expected: { source: 'none', why: 'a test' }, acceptNewHostKey: false, savePin: async () => undefined, progress: () => undefined, warn: () => undefined }))
-      .rejects.toMatchObject({ kind: 'config', message: expect.stringContaining('private key') });
+    await expect(
+      connectWithRetry(target, {
+        clock,
+        signal: new AbortController().signal,
+        expected: { source: 'none', why: 'a test' },
+        acceptNewHostKey: false,
+        savePin: async () => undefined,
+        progress: () => undefined,
+        warn: () => undefined,
+      }),
+    ).rejects.toMatchObject({ kind: 'config', message: expect.stringContaining('private key') });
     expect(clock.slept).toEqual([]);
   });
 
   it('stops at Ctrl-C', async () => {
     const controller = new AbortController();
     controller.abort();
-    const target: SshTarget = { host: '127.0.0.1', port: await closedPort(), user: 'ubuntu', privateKey: 'unused', instanceId: 'i-0abc' };
-    await expect(connectWithRetry(target, { clock: fakeClock(), signal: controller.signal, expected: { source: 'none', why: 'a test' }, acceptNewHostKey: false, savePin: async () => undefined, progress: () => undefined, warn: () => undefined }))
-      .rejects.toMatchObject({ kind: 'interrupted' });
+    const target: SshTarget = {
+      host: '127.0.0.1',
+      port: await closedPort(),
+      user: 'ubuntu',
+      privateKey: 'unused',
+      instanceId: 'i-0abc',
+    };
+    await expect(
+      connectWithRetry(target, {
+        clock: fakeClock(),
+        signal: controller.signal,
+        expected: { source: 'none', why: 'a test' },
+        acceptNewHostKey: false,
+        savePin: async () => undefined,
+        progress: () => undefined,
+        warn: () => undefined,
+      }),
+    ).rejects.toMatchObject({ kind: 'interrupted' });
   });
 });

@@ -6,7 +6,13 @@ import { chooseRendererKind, createRenderer, type RenderOptions } from '../../sr
 function render(events: UiEvent[], o: RenderOptions) {
   const out: string[] = [];
   const err: string[] = [];
-  const sink = (into: string[]) => new Writable({ write: (c, _e, done) => { into.push(String(c)); done(); } });
+  const sink = (into: string[]) =>
+    new Writable({
+      write: (c, _e, done) => {
+        into.push(String(c));
+        done();
+      },
+    });
   const renderer = createRenderer({ stdout: sink(out), stderr: sink(err) }, o);
   for (const e of events) renderer.render(e);
   renderer.close();
@@ -26,7 +32,10 @@ describe('renderers', () => {
     const quiet = render(run, { kind: 'plain', verbose: false, color: false });
     expect(quiet.stdout).toBe('');
     expect(quiet.stderr.split('\n').filter(Boolean)).toEqual([
-      '[vpc] started', '[vpc] created VPC vpc-1', '✔ vpc done in 3s', '✘ sg failed after 1m01s: AccessDenied',
+      '[vpc] started',
+      '[vpc] created VPC vpc-1',
+      '✔ vpc done in 3s',
+      '✘ sg failed after 1m01s: AccessDenied',
     ]);
     expect(render(run, { kind: 'plain', verbose: true, color: false }).stderr).toContain('aws ec2 CreateVpc 12ms');
     expect(render(run, { kind: 'plain', verbose: false, color: true }).stderr).toContain('\u001b[32m✔');
@@ -35,20 +44,42 @@ describe('renderers', () => {
   it('json: one parseable event per line on stdout', () => {
     const { stdout, stderr } = render(run, { kind: 'json', verbose: false, color: false });
     expect(stderr).toBe('');
-    const events = stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const events = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(events.map((e) => e.type)).toEqual(['phase-start', 'step', 'phase-done', 'phase-failed']);
     expect(events[1]).toMatchObject({ phase: 'vpc', message: 'created VPC vpc-1' });
   });
 
   it('a resource event is one line for people and structured fields for machines; a kept resource is only counted', () => {
     const events: UiEvent[] = [
-      { type: 'resource', phase: 'vpc', action: 'created', logicalId: 'subnet/a', kind: 'subnet', resourceId: 'subnet-1', message: 'created subnet subnet-1' },
+      {
+        type: 'resource',
+        phase: 'vpc',
+        action: 'created',
+        logicalId: 'subnet/a',
+        kind: 'subnet',
+        resourceId: 'subnet-1',
+        message: 'created subnet subnet-1',
+      },
       { type: 'resource', phase: 'vpc', action: 'kept', logicalId: 'vpc', kind: 'VPC', resourceId: 'vpc-1' },
     ];
-    expect(render(events, { kind: 'plain', verbose: false, color: false }).stderr).toBe('[vpc] created subnet subnet-1\n');
-    const lines = render(events, { kind: 'json', verbose: false, color: false }).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(render(events, { kind: 'plain', verbose: false, color: false }).stderr).toBe(
+      '[vpc] created subnet subnet-1\n',
+    );
+    const lines = render(events, { kind: 'json', verbose: false, color: false })
+      .stdout.trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatchObject({ type: 'resource', phase: 'vpc', action: 'created', logicalId: 'subnet/a', resourceId: 'subnet-1' });
+    expect(lines[0]).toMatchObject({
+      type: 'resource',
+      phase: 'vpc',
+      action: 'created',
+      logicalId: 'subnet/a',
+      resourceId: 'subnet-1',
+    });
     expect(lines[1]).toMatchObject({ action: 'kept', logicalId: 'vpc', resourceId: 'vpc-1' });
     expect(Date.parse(lines[0].time)).not.toBeNaN();
   });

@@ -60,7 +60,12 @@ describe('the resource rule', () => {
     const { outcome, resource } = await ensureResource(ctx, spec);
     expect(outcome).toBe('created');
     expect(tokenInStateDuringCreate).toBe(deriveToken(ctx, 'vpc', 0));
-    expect(ctx.state.resource('vpc')).toMatchObject({ id: resource.id, token: tokenInStateDuringCreate, phase: 'vpc', kind: 'VPC' });
+    expect(ctx.state.resource('vpc')).toMatchObject({
+      id: resource.id,
+      token: tokenInStateDuringCreate,
+      phase: 'vpc',
+      kind: 'VPC',
+    });
   });
 
   it('keeps a known, live resource without searching or creating', async () => {
@@ -99,10 +104,20 @@ describe('the resource rule', () => {
   it('a spec with onVanished can stop the rule from replacing a recorded resource that is gone; the record stays as it was', async () => {
     const ctx = await ruleContext();
     const aws = fakeAws();
-    await ctx.state.setResource('vpc', { kind: 'VPC', phase: 'vpc', id: 'vpc-gone', token: deriveToken(ctx, 'vpc', 0) });
+    await ctx.state.setResource('vpc', {
+      kind: 'VPC',
+      phase: 'vpc',
+      id: 'vpc-gone',
+      token: deriveToken(ctx, 'vpc', 0),
+    });
     const before = ctx.state.resource('vpc');
     const vanished: string[] = [];
-    const refuse = aws.spec({ onVanished: async (id) => { vanished.push(id); throw new Error(`${id} is gone`); } });
+    const refuse = aws.spec({
+      onVanished: async (id) => {
+        vanished.push(id);
+        throw new Error(`${id} is gone`);
+      },
+    });
     await expect(ensureResource(ctx, refuse)).rejects.toThrow('vpc-gone is gone');
     expect(vanished).toEqual(['vpc-gone']);
     expect(aws.calls.filter((c) => c.startsWith('create'))).toEqual([]);
@@ -117,14 +132,22 @@ describe('the resource rule', () => {
   it('onVanished is not asked on a first create (nothing recorded)', async () => {
     const ctx = await ruleContext();
     const aws = fakeAws();
-    const spec = aws.spec({ onVanished: async () => { throw new Error('must not be called'); } });
+    const spec = aws.spec({
+      onVanished: async () => {
+        throw new Error('must not be called');
+      },
+    });
     expect((await ensureResource(ctx, spec)).outcome).toBe('created');
   });
 
   it('reuses the saved token after a crash during the create call', async () => {
     const ctx = await ruleContext();
     const aws = fakeAws();
-    const crashing = aws.spec({ create: async () => { throw new Error('killed'); } });
+    const crashing = aws.spec({
+      create: async () => {
+        throw new Error('killed');
+      },
+    });
     await expect(ensureResource(ctx, crashing)).rejects.toThrow('killed');
     const saved = ctx.state.resource('vpc')?.token;
     expect(saved).toBeDefined();
@@ -174,7 +197,12 @@ describe('the resource rule', () => {
 describe('the resource rule for a create without a token (idempotent: false)', () => {
   /** What the SDK throws when a request timed out: AWS may or may not have carried it out. */
   const timedOut = () => Object.assign(new Error('socket hang up'), { name: 'TimeoutError', $metadata: {} });
-  const serverError = () => Object.assign(new Error('We encountered an internal error'), { name: 'InternalError', $fault: 'server', $metadata: { httpStatusCode: 500 } });
+  const serverError = () =>
+    Object.assign(new Error('We encountered an internal error'), {
+      name: 'InternalError',
+      $fault: 'server',
+      $metadata: { httpStatusCode: 500 },
+    });
 
   /** A create whose first `failures` calls fail with `error()`; `madeAnyway` says whether AWS made the resource before failing. */
   function failingCreate(aws: ReturnType<typeof fakeAws>, failures: number, error: () => Error, madeAnyway: boolean) {
@@ -206,7 +234,12 @@ describe('the resource rule for a create without a token (idempotent: false)', (
     expect(aws.live.size).toBe(1);
     expect(ctx.state.resource('vpc')?.id).toBe(resource.id);
     expect((ctx.clock as ReturnType<typeof fakeClock>).slept).toEqual([CREATE_VISIBILITY.intervalMs]);
-    expect(ctx.events).toContainEqual(expect.objectContaining({ type: 'warn', message: expect.stringContaining(`but AWS made it: using ${resource.id}`) }));
+    expect(ctx.events).toContainEqual(
+      expect.objectContaining({
+        type: 'warn',
+        message: expect.stringContaining(`but AWS made it: using ${resource.id}`),
+      }),
+    );
   });
 
   it('creates once more when a 5xx create made nothing and the tags find nothing within the window', async () => {
@@ -220,7 +253,9 @@ describe('the resource rule for a create without a token (idempotent: false)', (
     const waited = (ctx.clock as ReturnType<typeof fakeClock>).slept.reduce((a, b) => a + b, 0);
     expect(waited).toBeGreaterThan(CREATE_VISIBILITY.windowMs - 2 * CREATE_VISIBILITY.intervalMs);
     expect(waited).toBeLessThanOrEqual(CREATE_VISIBILITY.windowMs);
-    expect(ctx.events).toContainEqual(expect.objectContaining({ type: 'progress', message: expect.stringContaining('looking for the VPC') }));
+    expect(ctx.events).toContainEqual(
+      expect.objectContaining({ type: 'progress', message: expect.stringContaining('looking for the VPC') }),
+    );
   });
 
   it('stops with a clear error after three creates that failed and made nothing it could find', async () => {
@@ -229,13 +264,19 @@ describe('the resource rule for a create without a token (idempotent: false)', (
     const create = failingCreate(aws, 99, timedOut, false);
     const err = (await ensureResource(ctx, create.spec).catch((e: unknown) => e)) as DevenvError;
     expect(err).toBeInstanceOf(DevenvError);
-    expect(err.message).toMatch(/creating the VPC failed 3 times \(last: socket hang up\), and looking for it by its tags or name for 1m00s found none/);
+    expect(err.message).toMatch(
+      /creating the VPC failed 3 times \(last: socket hang up\), and looking for it by its tags or name for 1m00s found none/,
+    );
     expect(err.remedy).toMatch(/run the same command again/);
     expect(create.count()).toBe(3);
   });
 
   it('does not look again after an answered error or throttling: it is the answer', async () => {
-    for (const error of [() => Object.assign(new Error('bad cidr'), { name: 'InvalidParameterValue', $fault: 'client' }), () => Object.assign(new Error('Rate exceeded'), { name: 'RequestLimitExceeded', $metadata: { httpStatusCode: 503 } })]) {
+    for (const error of [
+      () => Object.assign(new Error('bad cidr'), { name: 'InvalidParameterValue', $fault: 'client' }),
+      () =>
+        Object.assign(new Error('Rate exceeded'), { name: 'RequestLimitExceeded', $metadata: { httpStatusCode: 503 } }),
+    ]) {
       const ctx = await ruleContext();
       const aws = fakeAws();
       const create = failingCreate(aws, 1, error, false);
@@ -255,14 +296,21 @@ describe('the resource rule for a create without a token (idempotent: false)', (
 });
 
 describe('the resource rule when the create says it already exists', () => {
-  const duplicate = () => Object.assign(new Error("The security group 'demo-alb-sg' already exists"), { name: 'InvalidGroup.Duplicate' });
+  const duplicate = () =>
+    Object.assign(new Error("The security group 'demo-alb-sg' already exists"), { name: 'InvalidGroup.Duplicate' });
   const isDuplicate = (err: unknown) => (err as Error).name === 'InvalidGroup.Duplicate';
 
   it('finds it again (the search lags) and adopts it', async () => {
     const ctx = await ruleContext();
     const aws = fakeAws([{ id: 'sg-1' }]);
     let looks = 0;
-    const spec = aws.spec({ find: async () => (++looks < 3 ? [] : [...aws.live.values()]), create: async () => { throw duplicate(); }, alreadyExists: isDuplicate });
+    const spec = aws.spec({
+      find: async () => (++looks < 3 ? [] : [...aws.live.values()]),
+      create: async () => {
+        throw duplicate();
+      },
+      alreadyExists: isDuplicate,
+    });
     const { outcome } = await ensureResource(ctx, spec);
     expect(outcome).toBe('adopted');
     expect(ctx.state.resource('vpc')?.id).toBe('sg-1');
@@ -271,9 +319,16 @@ describe('the resource rule when the create says it already exists', () => {
   it('stops with a clear error when it never shows up', async () => {
     const ctx = await ruleContext();
     const aws = fakeAws();
-    const spec = aws.spec({ create: async () => { throw duplicate(); }, alreadyExists: isDuplicate });
+    const spec = aws.spec({
+      create: async () => {
+        throw duplicate();
+      },
+      alreadyExists: isDuplicate,
+    });
     const err = (await ensureResource(ctx, spec).catch((e: unknown) => e)) as DevenvError;
     expect(err).toBeInstanceOf(DevenvError);
-    expect(err.message).toMatch(/AWS says the VPC already exists \(The security group 'demo-alb-sg' already exists\), and looking for it .* for 1m00s found none/);
+    expect(err.message).toMatch(
+      /AWS says the VPC already exists \(The security group 'demo-alb-sg' already exists\), and looking for it .* for 1m00s found none/,
+    );
   });
 });

@@ -12,20 +12,44 @@ function parse(flags: FlagTable, args: string[]) {
 describe('flags declared once (src/run-options.ts)', () => {
   it('every flag of up and phase reaches the run option of its name; the others are false or absent', () => {
     expect(parse(APPLY_FLAGS, [])).toEqual({
-      replaceHost: false, adoptDataVolume: undefined, newDataVolume: false, acceptNewHostKey: false,
-      purgeRemoved: false, takeOverDns: false, resolve: undefined,
+      replaceHost: false,
+      adoptDataVolume: undefined,
+      newDataVolume: false,
+      acceptNewHostKey: false,
+      purgeRemoved: false,
+      takeOverDns: false,
+      resolve: undefined,
     });
-    expect(parse(APPLY_FLAGS, ['--replace-host', '--adopt-data-volume', 'vol-0123456789abcdef0', '--new-data-volume',
-      '--accept-new-host-key', '--purge-removed', '--take-over-dns', '--resolve', '192.0.2.10'])).toEqual({
-      replaceHost: true, adoptDataVolume: 'vol-0123456789abcdef0', newDataVolume: true, acceptNewHostKey: true,
-      purgeRemoved: true, takeOverDns: true, resolve: '192.0.2.10',
+    expect(
+      parse(APPLY_FLAGS, [
+        '--replace-host',
+        '--adopt-data-volume',
+        'vol-0123456789abcdef0',
+        '--new-data-volume',
+        '--accept-new-host-key',
+        '--purge-removed',
+        '--take-over-dns',
+        '--resolve',
+        '192.0.2.10',
+      ]),
+    ).toEqual({
+      replaceHost: true,
+      adoptDataVolume: 'vol-0123456789abcdef0',
+      newDataVolume: true,
+      acceptNewHostKey: true,
+      purgeRemoved: true,
+      takeOverDns: true,
+      resolve: '192.0.2.10',
     });
   });
 
   it('destroy --no-final-snapshot is the run option noFinalSnapshot, false unless given', () => {
     expect(parse(DESTROY_FLAGS, [])).toEqual({ deleteData: false, noFinalSnapshot: false, forceDeleteSecrets: false });
-    expect(parse(DESTROY_FLAGS, ['--delete-data', '--no-final-snapshot', '--force-delete-secrets']))
-      .toEqual({ deleteData: true, noFinalSnapshot: true, forceDeleteSecrets: true });
+    expect(parse(DESTROY_FLAGS, ['--delete-data', '--no-final-snapshot', '--force-delete-secrets'])).toEqual({
+      deleteData: true,
+      noFinalSnapshot: true,
+      forceDeleteSecrets: true,
+    });
   });
 
   it('each flag has its help line', () => {

@@ -34,7 +34,8 @@ describe('runner', () => {
       },
     });
     expect(peak).toBeGreaterThanOrEqual(2); // vpc and cert overlap
-    for (const n of graph) for (const need of n.needs) expect(log.indexOf(`end ${need}`)).toBeLessThan(log.indexOf(`start ${n.name}`));
+    for (const n of graph)
+      for (const need of n.needs) expect(log.indexOf(`end ${need}`)).toBeLessThan(log.indexOf(`start ${n.name}`));
   });
 
   it('on failure starts nothing new, lets running nodes finish, reports the first error', async () => {
@@ -72,13 +73,21 @@ describe('runner', () => {
     expect((result.firstError as Error).message).toBe('cert broke');
     expect(finished.sort()).toEqual(['alb', 'sg', 'vpc']);
     expect(Object.fromEntries(result.outcomes.map((o) => [o.name, o.result]))).toEqual({
-      validate: 'blocked', vpc: 'done', cert: 'failed', sg: 'done', alb: 'done',
+      validate: 'blocked',
+      vpc: 'done',
+      cert: 'failed',
+      sg: 'done',
+      alb: 'done',
     });
   });
 
   it('a node runs after the nodes it follows, even when they failed (with keepGoing)', async () => {
     const log: string[] = [];
-    const ordered: Node[] = [...graph, { name: 'test', needs: ['alb'], after: ['monitoring'] }, { name: 'monitoring', needs: ['alb'] }];
+    const ordered: Node[] = [
+      ...graph,
+      { name: 'test', needs: ['alb'], after: ['monitoring'] },
+      { name: 'monitoring', needs: ['alb'] },
+    ];
     for (const monitoring of ['slow', 'failed'] as const) {
       log.length = 0;
       const result = await runGraph(ordered, {
@@ -95,7 +104,7 @@ describe('runner', () => {
     }
   });
 
-  it("up: monitoring starts once containers has finished (its log groups then reach the agent), containers never waits for monitoring, and --skip monitoring still runs containers and test", async () => {
+  it('up: monitoring starts once containers has finished (its log groups then reach the agent), containers never waits for monitoring, and --skip monitoring still runs containers and test', async () => {
     const all = PHASES.map((p) => p.name);
     const log: string[] = [];
     const ended = new Map<string, () => void>();
@@ -121,9 +130,18 @@ describe('runner', () => {
     ]);
     expect(outcome).not.toBe('deadlock');
     expect(log.indexOf('end containers')).toBeLessThan(log.indexOf('end cert'));
-    const skipMonitoring = await runGraph(graphOf(all.filter((n) => n !== 'monitoring')), { concurrency: 4, run: async () => undefined });
-    expect(Object.fromEntries(skipMonitoring.outcomes.map((o) => [o.name, o.result]))).toMatchObject({ containers: 'done', test: 'done' });
-    const noContainers = await runGraph(graphOf(all.filter((n) => n !== 'containers' && n !== 'test')), { concurrency: 4, run: async () => undefined });
+    const skipMonitoring = await runGraph(graphOf(all.filter((n) => n !== 'monitoring')), {
+      concurrency: 4,
+      run: async () => undefined,
+    });
+    expect(Object.fromEntries(skipMonitoring.outcomes.map((o) => [o.name, o.result]))).toMatchObject({
+      containers: 'done',
+      test: 'done',
+    });
+    const noContainers = await runGraph(graphOf(all.filter((n) => n !== 'containers' && n !== 'test')), {
+      concurrency: 4,
+      run: async () => undefined,
+    });
     expect(noContainers.outcomes.find((o) => o.name === 'monitoring')?.result).toBe('done');
   });
 
@@ -152,9 +170,11 @@ describe('runner', () => {
     const order = topologicalOrder();
     expect(order[0]).toBe('validate');
     expect(order).toHaveLength(PHASES.length);
-    expect(() => topologicalOrder([
-      { ...PHASES[0], name: 'vpc', needs: ['sg'] },
-      { ...PHASES[0], name: 'sg', needs: ['vpc'] },
-    ])).toThrow('phase dependency cycle: vpc → sg → vpc');
+    expect(() =>
+      topologicalOrder([
+        { ...PHASES[0], name: 'vpc', needs: ['sg'] },
+        { ...PHASES[0], name: 'sg', needs: ['vpc'] },
+      ]),
+    ).toThrow('phase dependency cycle: vpc → sg → vpc');
   });
 });

@@ -11,7 +11,9 @@ describe('up --skip', () => {
     expect(names).not.toContain('storage');
     expect(names).not.toContain('containers');
     expect(names).not.toContain('test');
-    expect(names).toEqual(expect.arrayContaining(['validate', 'vpc', 'sg', 'iam', 'secrets', 'ec2', 'cert', 'alb', 'dns', 'monitoring']));
+    expect(names).toEqual(
+      expect.arrayContaining(['validate', 'vpc', 'sg', 'iam', 'secrets', 'ec2', 'cert', 'alb', 'dns', 'monitoring']),
+    );
     expect(events).toContainEqual({ type: 'phase-blocked', phase: 'storage', reason: 'skipped (--skip)' });
     expect(events).toContainEqual({ type: 'phase-blocked', phase: 'containers', reason: 'needs a skipped phase' });
   });
@@ -23,6 +25,12 @@ describe('up --skip', () => {
   });
 
   it('refuses an unknown phase name as bad input', () => {
-    expect(() => phasesWithout(['storge'], reporter([]))).toThrow(expect.objectContaining({ kind: 'config', message: '--skip: unknown phase "storge" (did you mean "storage"?)', remedy: 'use "storage"' }));
+    expect(() => phasesWithout(['storge'], reporter([]))).toThrow(
+      expect.objectContaining({
+        kind: 'config',
+        message: '--skip: unknown phase "storge" (did you mean "storage"?)',
+        remedy: 'use "storage"',
+      }),
+    );
   });
 });

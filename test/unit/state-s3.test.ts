@@ -41,23 +41,37 @@ describe('S3StateBackend', () => {
   beforeEach(() => s3.reset());
 
   it('writes the first state only if there is none (If-None-Match), then only over the version it wrote (If-Match)', async () => {
-    s3.on(GetObjectCommand).rejects(new S3ServiceException({ name: 'NoSuchKey', $fault: 'client', $metadata: { httpStatusCode: 404 } }));
+    s3.on(GetObjectCommand).rejects(
+      new S3ServiceException({ name: 'NoSuchKey', $fault: 'client', $metadata: { httpStatusCode: 404 } }),
+    );
     s3.on(PutObjectCommand).resolvesOnce({ ETag: '"e1"' }).resolvesOnce({ ETag: '"e2"' });
     const backend = new S3StateBackend(new S3Client({ region: 'us-east-1' }), loc);
     expect(await backend.read()).toBeUndefined();
     await backend.write('{}');
     await backend.write('{}');
     const puts = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
-    expect(puts.map((p) => [p.IfNoneMatch, p.IfMatch])).toEqual([['*', undefined], [undefined, '"e1"']]);
+    expect(puts.map((p) => [p.IfNoneMatch, p.IfMatch])).toEqual([
+      ['*', undefined],
+      [undefined, '"e1"'],
+    ]);
   });
 
   it('refuses, naming the object, when S3 answers 409 ConditionalRequestConflict (two writes raced)', async () => {
     const state = emptyState(binding);
     s3.on(GetObjectCommand).resolves({ Body: body(JSON.stringify(state)) as never, ETag: '"e1"', VersionId: 'v1' });
-    s3.on(PutObjectCommand).rejects(new S3ServiceException({ name: 'ConditionalRequestConflict', $fault: 'client', $metadata: { httpStatusCode: 409 } }));
+    s3.on(PutObjectCommand).rejects(
+      new S3ServiceException({
+        name: 'ConditionalRequestConflict',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 409 },
+      }),
+    );
     const backend = new S3StateBackend(new S3Client({ region: 'us-east-1' }), loc);
     expect(await backend.read()).toEqual(state);
-    const err = await backend.write('{}').then(() => undefined, (e: Error) => e);
+    const err = await backend.write('{}').then(
+      () => undefined,
+      (e: Error) => e,
+    );
     expect(err?.message).toContain(`s3://${loc.bucket}/${loc.key} was changed by another run since this one read it`);
     expect(s3.commandCalls(PutObjectCommand)[0]!.args[0].input.IfMatch).toBe('"e1"');
   });

@@ -12,7 +12,10 @@ const binding = { project: 'demo', region: 'us-east-1' };
 const tempState = () => join(mkdtempSync(join(tmpdir(), 'devenv-state-')), 'state.json');
 
 async function rejection(p: Promise<unknown>): Promise<DevenvError> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(DevenvError);
   return err as DevenvError;
 }
@@ -54,8 +57,12 @@ describe('state store', () => {
     const path = tempState();
     const store = await StateStore.open(path, { ...binding, account: '111111111111' });
     await store.save();
-    expect((await rejection(StateStore.open(path, { ...binding, region: 'eu-west-1' }))).message).toContain('region "us-east-1"');
-    expect((await rejection(StateStore.open(path, { ...binding, account: '222222222222' }))).message).toContain('account 111111111111');
+    expect((await rejection(StateStore.open(path, { ...binding, region: 'eu-west-1' }))).message).toContain(
+      'region "us-east-1"',
+    );
+    expect((await rejection(StateStore.open(path, { ...binding, account: '222222222222' }))).message).toContain(
+      'account 111111111111',
+    );
   });
 
   it('refuses a state in which two developers share a port', async () => {
@@ -63,22 +70,34 @@ describe('state store', () => {
     const store = await StateStore.open(path, binding);
     store.data.allocations = { alice: { port: 8443, priority: 1 }, bob: { port: 8443, priority: 2 } };
     await store.save();
-    expect((await rejection(StateStore.open(path, binding))).message).toContain('two developers share a port or a rule priority');
+    expect((await rejection(StateStore.open(path, binding))).message).toContain(
+      'two developers share a port or a rule priority',
+    );
   });
 
-  it('refuses a state in which a removed developer\'s held priority is given to another', async () => {
+  it("refuses a state in which a removed developer's held priority is given to another", async () => {
     const path = tempState();
     const store = await StateStore.open(path, binding);
     store.data.allocations = { alice: { port: 8443, priority: 1 } };
     store.data.reserved = { bob: { port: 8444, priority: 1 } };
     await store.save();
-    expect((await rejection(StateStore.open(path, binding))).message).toContain('two developers share a port or a rule priority');
+    expect((await rejection(StateStore.open(path, binding))).message).toContain(
+      'two developers share a port or a rule priority',
+    );
   });
 
   it('reads a version-1 state: its allocations kept, nothing held for removed developers yet', async () => {
     const path = tempState();
     const now = new Date().toISOString();
-    const v1 = { schemaVersion: 1, ...binding, createdAt: now, updatedAt: now, phases: {}, allocations: { alice: { port: 8443, priority: 1 } }, resources: {} };
+    const v1 = {
+      schemaVersion: 1,
+      ...binding,
+      createdAt: now,
+      updatedAt: now,
+      phases: {},
+      allocations: { alice: { port: 8443, priority: 1 } },
+      resources: {},
+    };
     writeFileSync(path, JSON.stringify(v1));
     const store = await StateStore.open(path, binding);
     expect(store.data.schemaVersion).toBe(2);
@@ -105,7 +124,10 @@ describe('lock', () => {
     const path = tempState();
     const child = spawn('sleep', ['30']);
     try {
-      writeFileSync(`${path}.lock`, JSON.stringify({ pid: child.pid, host: hostname(), startedAt: '2026-11-23T00:00:00Z', command: 'up' }));
+      writeFileSync(
+        `${path}.lock`,
+        JSON.stringify({ pid: child.pid, host: hostname(), startedAt: '2026-11-23T00:00:00Z', command: 'up' }),
+      );
       const err = await rejection(acquireLock(path, 'up'));
       expect(err.exitCode).toBe(ExitCode.locked);
       expect(err.message).toContain(`pid ${child.pid} on ${hostname()}`);
@@ -118,7 +140,10 @@ describe('lock', () => {
     const path = tempState();
     const child = spawn('true');
     await new Promise((resolve) => child.on('exit', resolve));
-    writeFileSync(`${path}.lock`, JSON.stringify({ pid: child.pid, host: hostname(), startedAt: '2026-11-23T00:00:00Z', command: 'up' }));
+    writeFileSync(
+      `${path}.lock`,
+      JSON.stringify({ pid: child.pid, host: hostname(), startedAt: '2026-11-23T00:00:00Z', command: 'up' }),
+    );
     const lock = await acquireLock(path, 'up');
     expect(JSON.parse(readFileSync(`${path}.lock`, 'utf8')).pid).toBe(process.pid);
     await lock.release();
@@ -127,7 +152,10 @@ describe('lock', () => {
 
   it('cannot judge a lock from another host, so it refuses and says how to clear it', async () => {
     const path = tempState();
-    writeFileSync(`${path}.lock`, JSON.stringify({ pid: 1, host: 'ci-runner-7', startedAt: '2026-11-23T00:00:00Z', command: 'destroy' }));
+    writeFileSync(
+      `${path}.lock`,
+      JSON.stringify({ pid: 1, host: 'ci-runner-7', startedAt: '2026-11-23T00:00:00Z', command: 'destroy' }),
+    );
     const err = await rejection(acquireLock(path, 'up'));
     expect(err.remedy).toContain(`delete ${path}.lock`);
   });

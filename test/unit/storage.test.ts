@@ -12,7 +12,16 @@ import { formatPermission } from '../../src/phases/ec2/provenance.js';
 import storagePhase from '../../src/phases/storage.js';
 import type { RemoteHost } from '../../src/remote/host.js';
 import type { TestContext } from '../helpers/context.js';
-import { convergedWorld, crashAfter, ec2Context, mutatingCalls, newWorld, rerunContext, serve, type World } from './ec2-fixtures.js';
+import {
+  convergedWorld,
+  crashAfter,
+  ec2Context,
+  mutatingCalls,
+  newWorld,
+  rerunContext,
+  serve,
+  type World,
+} from './ec2-fixtures.js';
 
 let world: World;
 beforeEach(() => {
@@ -26,7 +35,10 @@ const mayFormat = (ctx: TestContext) => formatPermission(volumeRecord(ctx), volu
 /** A host whose storage.sh reports this filesystem; the scripts it was given are kept. */
 function fakeHost(ctx: TestContext, report = 'filesystem 0b5c1e7a-1111-4222-8333-944445555666 ext4 made'): string[] {
   const scripts: string[] = [];
-  ctx.ssh = async () => ({ runScript: async (_name: string, script: string) => (scripts.push(script), `storage: ...\n${report}\n`) }) as unknown as RemoteHost;
+  ctx.ssh = async () =>
+    ({
+      runScript: async (_name: string, script: string) => (scripts.push(script), `storage: ...\n${report}\n`),
+    }) as unknown as RemoteHost;
   return scripts;
 }
 
@@ -60,7 +72,10 @@ describe('ec2 records how the data volume came to be; only a volume it created e
     rerunContext(ctx);
     await ec2Phase.apply(ctx);
     expect(volumeRecord(ctx).attrs).toMatchObject({ origin: 'found' });
-    expect(mayFormat(ctx)).toMatchObject({ mayFormat: false, reason: expect.stringContaining('no record of creating it empty') });
+    expect(mayFormat(ctx)).toMatchObject({
+      mayFormat: false,
+      reason: expect.stringContaining('no record of creating it empty'),
+    });
 
     world = newWorld();
     serve(world);
@@ -78,12 +93,24 @@ describe('ec2 records how the data volume came to be; only a volume it created e
     world.volumes.find((v) => v.VolumeId === volumeId)!.SnapshotId = 'snap-0backup';
     await ec2Phase.apply(ctx);
     expect(volumeRecord(ctx).attrs).toMatchObject({ origin: 'snapshot', snapshotId: 'snap-0backup' });
-    expect(mayFormat(ctx)).toMatchObject({ mayFormat: false, reason: 'it was created from snapshot snap-0backup and holds that snapshot\'s data' });
+    expect(mayFormat(ctx)).toMatchObject({
+      mayFormat: false,
+      reason: "it was created from snapshot snap-0backup and holds that snapshot's data",
+    });
 
     // Adopted in place of a data volume deleted by hand (an empty-looking one too: it was never created empty by devenv).
     world.volumes = [];
     const restored = 'vol-0restored000000001';
-    world.volumes.push({ VolumeId: restored, AvailabilityZone: 'us-east-1a', Size: 500, VolumeType: 'gp3', Encrypted: true, State: 'available', Attachments: [], Tags: [] });
+    world.volumes.push({
+      VolumeId: restored,
+      AvailabilityZone: 'us-east-1a',
+      Size: 500,
+      VolumeType: 'gp3',
+      Encrypted: true,
+      State: 'available',
+      Attachments: [],
+      Tags: [],
+    });
     ctx.options = { adoptDataVolume: restored };
     await ec2Phase.apply(ctx);
     expect(volumeRecord(ctx)).toMatchObject({ id: restored, attrs: { origin: 'adopted' } });
@@ -99,15 +126,22 @@ describe('ec2 records how the data volume came to be; only a volume it created e
   });
 });
 
-describe('storage passes the state\'s decision to the host and records the filesystem', () => {
+describe("storage passes the state's decision to the host and records the filesystem", () => {
   it('may format a created-empty volume once; once a filesystem was seen, never again', async () => {
     const ctx = await ec2Context();
     await ec2Phase.apply(ctx);
     const scripts = fakeHost(ctx);
     await asPhase(ctx, 'storage', () => storagePhase.apply(ctx));
     expect(scripts[0]).toContain("MAY_FORMAT='true'");
-    expect(volumeRecord(ctx).attrs).toMatchObject({ origin: 'created-empty', filesystemUuid: '0b5c1e7a-1111-4222-8333-944445555666' });
-    expect(ctx.state.phase('storage')?.outputs).toMatchObject({ filesystemUuid: '0b5c1e7a-1111-4222-8333-944445555666', instanceId: ctx.state.resource('instance')!.id, volumeId: volumeRecord(ctx).id });
+    expect(volumeRecord(ctx).attrs).toMatchObject({
+      origin: 'created-empty',
+      filesystemUuid: '0b5c1e7a-1111-4222-8333-944445555666',
+    });
+    expect(ctx.state.phase('storage')?.outputs).toMatchObject({
+      filesystemUuid: '0b5c1e7a-1111-4222-8333-944445555666',
+      instanceId: ctx.state.resource('instance')!.id,
+      volumeId: volumeRecord(ctx).id,
+    });
 
     const again = fakeHost(ctx, 'filesystem 0b5c1e7a-1111-4222-8333-944445555666 ext4 kept');
     await asPhase(ctx, 'storage', () => storagePhase.apply(ctx));
@@ -115,7 +149,10 @@ describe('storage passes the state\'s decision to the host and records the files
     expect(again[0]).toContain('devenv has seen a filesystem on it before (UUID 0b5c1e7a-1111-4222-8333-944445555666)');
     // The ec2 phase keeps what storage recorded on the volume.
     await ec2Phase.apply(ctx);
-    expect(volumeRecord(ctx).attrs).toMatchObject({ origin: 'created-empty', filesystemUuid: '0b5c1e7a-1111-4222-8333-944445555666' });
+    expect(volumeRecord(ctx).attrs).toMatchObject({
+      origin: 'created-empty',
+      filesystemUuid: '0b5c1e7a-1111-4222-8333-944445555666',
+    });
   });
 
   it('an adopted volume: the script is told never to format, and why', async () => {
@@ -123,13 +160,25 @@ describe('storage passes the state\'s decision to the host and records the files
     await convergedWorld(ctx, world);
     world.volumes = [];
     const restored = 'vol-0restored000000001';
-    world.volumes.push({ VolumeId: restored, AvailabilityZone: 'us-east-1a', Size: 500, VolumeType: 'gp3', Encrypted: true, State: 'available', Attachments: [], Tags: [], SnapshotId: 'snap-0backup' });
+    world.volumes.push({
+      VolumeId: restored,
+      AvailabilityZone: 'us-east-1a',
+      Size: 500,
+      VolumeType: 'gp3',
+      Encrypted: true,
+      State: 'available',
+      Attachments: [],
+      Tags: [],
+      SnapshotId: 'snap-0backup',
+    });
     ctx.options = { adoptDataVolume: restored };
     await ec2Phase.apply(ctx);
     const scripts = fakeHost(ctx, 'filesystem 1111-2222 ext4 kept');
     await asPhase(ctx, 'storage', () => storagePhase.apply(ctx));
     expect(scripts[0]).toContain("MAY_FORMAT='false'");
-    expect(scripts[0]).toContain("NO_FORMAT_REASON='it was adopted with --adopt-data-volume (a restored or existing volume)'");
+    expect(scripts[0]).toContain(
+      "NO_FORMAT_REASON='it was adopted with --adopt-data-volume (a restored or existing volume)'",
+    );
   });
 });
 
@@ -157,9 +206,13 @@ describe('containers run only where storage mounted the data volume', () => {
     await ctx.state.setResource('instance', { ...ctx.state.resource('instance')!, id: 'i-0newhost' });
     let connected = false;
     ctx.ssh = async () => ((connected = true), {}) as RemoteHost;
-    const err = (await asPhase(ctx, 'containers', () => containersPhase.apply(ctx)).catch((e: unknown) => e)) as DevenvError;
+    const err = (await asPhase(ctx, 'containers', () => containersPhase.apply(ctx)).catch(
+      (e: unknown) => e,
+    )) as DevenvError;
     expect(err).toBeInstanceOf(DevenvError);
-    expect(err.message).toContain(`storage has not mounted data volume ${volumeRecord(ctx).id} on the current host i-0newhost`);
+    expect(err.message).toContain(
+      `storage has not mounted data volume ${volumeRecord(ctx).id} on the current host i-0newhost`,
+    );
     expect(err.message).toContain('no container was started');
     expect(err.remedy).toContain('devenv phase storage');
     expect(connected).toBe(false);

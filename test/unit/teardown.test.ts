@@ -4,25 +4,70 @@
  * (CreateBackupSelection is not implemented there) and plans and vaults found by their tags (its
  * ListTags answers nothing to the SDK's request), recovery points, DependencyViolation order.
  */
-import { ACMClient, DescribeCertificateCommand, ListCertificatesCommand, ListTagsForCertificateCommand } from '@aws-sdk/client-acm';
 import {
-  BackupClient, ListBackupPlansCommand, ListBackupSelectionsCommand, ListBackupVaultsCommand, ListRecoveryPointsByBackupVaultCommand, ListTagsCommand,
+  ACMClient,
+  DescribeCertificateCommand,
+  ListCertificatesCommand,
+  ListTagsForCertificateCommand,
+} from '@aws-sdk/client-acm';
+import {
+  BackupClient,
+  ListBackupPlansCommand,
+  ListBackupSelectionsCommand,
+  ListBackupVaultsCommand,
+  ListRecoveryPointsByBackupVaultCommand,
+  ListTagsCommand,
 } from '@aws-sdk/client-backup';
-import { CloudWatchClient, DescribeAlarmsCommand, ListTagsForResourceCommand as AlarmTags } from '@aws-sdk/client-cloudwatch';
-import { CloudWatchLogsClient, DescribeLogGroupsCommand, ListTagsForResourceCommand as LogTags } from '@aws-sdk/client-cloudwatch-logs';
 import {
-  DescribeInstancesCommand, DescribeInternetGatewaysCommand, DescribeKeyPairsCommand, DescribeRouteTablesCommand, DescribeSecurityGroupRulesCommand,
-  DescribeSecurityGroupsCommand, DescribeSnapshotsCommand, DescribeSubnetsCommand, DescribeVolumesCommand, DescribeVpcsCommand, EC2Client, TerminateInstancesCommand,
+  CloudWatchClient,
+  DescribeAlarmsCommand,
+  ListTagsForResourceCommand as AlarmTags,
+} from '@aws-sdk/client-cloudwatch';
+import {
+  CloudWatchLogsClient,
+  DescribeLogGroupsCommand,
+  ListTagsForResourceCommand as LogTags,
+} from '@aws-sdk/client-cloudwatch-logs';
+import {
+  DescribeInstancesCommand,
+  DescribeInternetGatewaysCommand,
+  DescribeKeyPairsCommand,
+  DescribeRouteTablesCommand,
+  DescribeSecurityGroupRulesCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeSnapshotsCommand,
+  DescribeSubnetsCommand,
+  DescribeVolumesCommand,
+  DescribeVpcsCommand,
+  EC2Client,
+  TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import {
-  DeleteTargetGroupCommand, DescribeListenersCommand, DescribeLoadBalancersCommand, DescribeRulesCommand, DescribeTagsCommand, DescribeTargetGroupsCommand,
-  ElasticLoadBalancingV2Client, ElasticLoadBalancingV2ServiceException,
+  DeleteTargetGroupCommand,
+  DescribeListenersCommand,
+  DescribeLoadBalancersCommand,
+  DescribeRulesCommand,
+  DescribeTagsCommand,
+  DescribeTargetGroupsCommand,
+  ElasticLoadBalancingV2Client,
+  ElasticLoadBalancingV2ServiceException,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import {
-  GetInstanceProfileCommand, GetRoleCommand, IAMClient, ListAttachedRolePoliciesCommand, ListInstanceProfilesCommand, ListInstanceProfilesForRoleCommand,
-  ListRolePoliciesCommand, ListRolesCommand,
+  GetInstanceProfileCommand,
+  GetRoleCommand,
+  IAMClient,
+  ListAttachedRolePoliciesCommand,
+  ListInstanceProfilesCommand,
+  ListInstanceProfilesForRoleCommand,
+  ListRolePoliciesCommand,
+  ListRolesCommand,
 } from '@aws-sdk/client-iam';
-import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand, Route53Client, type ResourceRecordSet } from '@aws-sdk/client-route-53';
+import {
+  ChangeResourceRecordSetsCommand,
+  ListResourceRecordSetsCommand,
+  Route53Client,
+  type ResourceRecordSet,
+} from '@aws-sdk/client-route-53';
 import { ListSecretsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ListTagsForResourceCommand as TopicTags, ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
 import { resetSdkMocks, sdkMock } from '../helpers/mock-sdk.js';
@@ -46,15 +91,31 @@ const sns = sdkMock(SNSClient);
 const backup = sdkMock(BackupClient);
 const MOCKS = { ec2, elb, acm, r53, iam, sm, logs, cw, sns, backup };
 
-const ours = (resource: string, extra: { Key: string; Value: string }[] = []): { Key: string; Value: string }[] => [{ Key: 'devenv:project', Value: 'demo' }, { Key: 'devenv:resource', Value: resource }, ...extra];
+const ours = (resource: string, extra: { Key: string; Value: string }[] = []): { Key: string; Value: string }[] => [
+  { Key: 'devenv:project', Value: 'demo' },
+  { Key: 'devenv:resource', Value: resource },
+  ...extra,
+];
 const foreign = [{ Key: 'devenv:project', Value: 'demo2' }];
 const LB = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/demo-alb/1';
 const OTHER_LB = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/demo2-alb/2';
 const TG = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/demo-tg-alice/1';
 const CERT = 'arn:aws:acm:us-east-1:123456789012:certificate/c1';
 const ZONE_RECORDS: ResourceRecordSet[] = [
-  { Name: 'alice.dev.example.com.', Type: 'A', AliasTarget: { DNSName: 'demo-alb-1.us-east-1.elb.amazonaws.com.', HostedZoneId: 'Z1', EvaluateTargetHealth: true } },
-  { Name: 'carol.dev.example.com.', Type: 'A', AliasTarget: { DNSName: 'demo2-alb-7.us-east-1.elb.amazonaws.com.', HostedZoneId: 'Z1', EvaluateTargetHealth: true } },
+  {
+    Name: 'alice.dev.example.com.',
+    Type: 'A',
+    AliasTarget: { DNSName: 'demo-alb-1.us-east-1.elb.amazonaws.com.', HostedZoneId: 'Z1', EvaluateTargetHealth: true },
+  },
+  {
+    Name: 'carol.dev.example.com.',
+    Type: 'A',
+    AliasTarget: {
+      DNSName: 'demo2-alb-7.us-east-1.elb.amazonaws.com.',
+      HostedZoneId: 'Z1',
+      EvaluateTargetHealth: true,
+    },
+  },
   { Name: 'www.dev.example.com.', Type: 'A', ResourceRecords: [{ Value: '192.0.2.1' }], TTL: 300 },
   { Name: '_v1.dev.example.com.', Type: 'CNAME', ResourceRecords: [{ Value: '_x.acm-validations.aws.' }], TTL: 300 },
 ];
@@ -66,80 +127,211 @@ function world(): void {
     m.resolves({});
   }
   // EC2
-  ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [{ InstanceId: 'i-1', State: { Name: 'running' }, Tags: ours('instance') }] }] });
-  ec2.on(DescribeInstancesCommand, { InstanceIds: ['i-1'] }).resolves({ Reservations: [{ Instances: [{ InstanceId: 'i-1', State: { Name: 'terminated' } }] }] });
-  ec2.on(DescribeVolumesCommand).resolves({ Volumes: [
-    { VolumeId: 'vol-d', State: 'available', Tags: ours('volume/data') },
-    { VolumeId: 'vol-r', State: 'available', Tags: ours('volume/root') },
-  ] });
-  ec2.on(DescribeSnapshotsCommand).resolves({ Snapshots: [
-    { SnapshotId: 'snap-f', VolumeId: 'vol-old', State: 'completed', Tags: ours('snapshot/data-final') },
-    { SnapshotId: 'snap-b', VolumeId: 'vol-d', State: 'completed', Tags: ours('volume/data', [{ Key: 'aws:backup:source-resource', Value: 'vol-d' }]) },
-  ] });
-  ec2.on(DescribeKeyPairsCommand).resolves({ KeyPairs: [{ KeyPairId: 'key-1', KeyName: 'demo-admin-key', Tags: ours('keypair') }] });
-  ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [{ GroupId: 'sg-a', GroupName: 'demo-alb-sg', Tags: ours('sg/alb') }, { GroupId: 'sg-h', GroupName: 'demo-host-sg', Tags: ours('sg/host') }] });
+  ec2.on(DescribeInstancesCommand).resolves({
+    Reservations: [{ Instances: [{ InstanceId: 'i-1', State: { Name: 'running' }, Tags: ours('instance') }] }],
+  });
+  ec2
+    .on(DescribeInstancesCommand, { InstanceIds: ['i-1'] })
+    .resolves({ Reservations: [{ Instances: [{ InstanceId: 'i-1', State: { Name: 'terminated' } }] }] });
+  ec2.on(DescribeVolumesCommand).resolves({
+    Volumes: [
+      { VolumeId: 'vol-d', State: 'available', Tags: ours('volume/data') },
+      { VolumeId: 'vol-r', State: 'available', Tags: ours('volume/root') },
+    ],
+  });
+  ec2.on(DescribeSnapshotsCommand).resolves({
+    Snapshots: [
+      { SnapshotId: 'snap-f', VolumeId: 'vol-old', State: 'completed', Tags: ours('snapshot/data-final') },
+      {
+        SnapshotId: 'snap-b',
+        VolumeId: 'vol-d',
+        State: 'completed',
+        Tags: ours('volume/data', [{ Key: 'aws:backup:source-resource', Value: 'vol-d' }]),
+      },
+    ],
+  });
+  ec2
+    .on(DescribeKeyPairsCommand)
+    .resolves({ KeyPairs: [{ KeyPairId: 'key-1', KeyName: 'demo-admin-key', Tags: ours('keypair') }] });
+  ec2.on(DescribeSecurityGroupsCommand).resolves({
+    SecurityGroups: [
+      { GroupId: 'sg-a', GroupName: 'demo-alb-sg', Tags: ours('sg/alb') },
+      { GroupId: 'sg-h', GroupName: 'demo-host-sg', Tags: ours('sg/host') },
+    ],
+  });
   ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [] });
-  ec2.on(DescribeSecurityGroupRulesCommand, { Filters: [{ Name: 'group-id', Values: ['sg-h'] }] })
-    .resolves({ SecurityGroupRules: [{ SecurityGroupRuleId: 'sgr-1', GroupId: 'sg-h', IsEgress: false, IpProtocol: 'tcp', FromPort: 8443, ToPort: 8450, ReferencedGroupInfo: { GroupId: 'sg-a' } }] });
-  ec2.on(DescribeRouteTablesCommand).resolves({ RouteTables: [{ RouteTableId: 'rtb-1', Associations: [{ RouteTableAssociationId: 'rtbassoc-1', SubnetId: 'subnet-1' }], Tags: ours('rtb') }] });
-  ec2.on(DescribeInternetGatewaysCommand).resolves({ InternetGateways: [{ InternetGatewayId: 'igw-1', Attachments: [{ VpcId: 'vpc-1', State: 'attached' }], Tags: ours('igw') }] });
+  ec2.on(DescribeSecurityGroupRulesCommand, { Filters: [{ Name: 'group-id', Values: ['sg-h'] }] }).resolves({
+    SecurityGroupRules: [
+      {
+        SecurityGroupRuleId: 'sgr-1',
+        GroupId: 'sg-h',
+        IsEgress: false,
+        IpProtocol: 'tcp',
+        FromPort: 8443,
+        ToPort: 8450,
+        ReferencedGroupInfo: { GroupId: 'sg-a' },
+      },
+    ],
+  });
+  ec2.on(DescribeRouteTablesCommand).resolves({
+    RouteTables: [
+      {
+        RouteTableId: 'rtb-1',
+        Associations: [{ RouteTableAssociationId: 'rtbassoc-1', SubnetId: 'subnet-1' }],
+        Tags: ours('rtb'),
+      },
+    ],
+  });
+  ec2.on(DescribeInternetGatewaysCommand).resolves({
+    InternetGateways: [
+      { InternetGatewayId: 'igw-1', Attachments: [{ VpcId: 'vpc-1', State: 'attached' }], Tags: ours('igw') },
+    ],
+  });
   ec2.on(DescribeSubnetsCommand).resolves({ Subnets: [{ SubnetId: 'subnet-1', Tags: ours('subnet/a') }] });
   ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [{ VpcId: 'vpc-1', Tags: ours('vpc') }] });
   // ELBv2
-  elb.on(DescribeLoadBalancersCommand).resolves({ LoadBalancers: [
-    { LoadBalancerArn: LB, LoadBalancerName: 'demo-alb', DNSName: 'demo-alb-1.us-east-1.elb.amazonaws.com' },
-    { LoadBalancerArn: OTHER_LB, LoadBalancerName: 'demo2-alb', DNSName: 'demo2-alb-7.us-east-1.elb.amazonaws.com' },
-  ] });
-  elb.on(DescribeLoadBalancersCommand, { LoadBalancerArns: [LB] }).rejects(new ElasticLoadBalancingV2ServiceException({ name: 'LoadBalancerNotFoundException', $fault: 'client', $metadata: {} }));
+  elb.on(DescribeLoadBalancersCommand).resolves({
+    LoadBalancers: [
+      { LoadBalancerArn: LB, LoadBalancerName: 'demo-alb', DNSName: 'demo-alb-1.us-east-1.elb.amazonaws.com' },
+      { LoadBalancerArn: OTHER_LB, LoadBalancerName: 'demo2-alb', DNSName: 'demo2-alb-7.us-east-1.elb.amazonaws.com' },
+    ],
+  });
+  elb.on(DescribeLoadBalancersCommand, { LoadBalancerArns: [LB] }).rejects(
+    new ElasticLoadBalancingV2ServiceException({
+      name: 'LoadBalancerNotFoundException',
+      $fault: 'client',
+      $metadata: {},
+    }),
+  );
   elb.on(DescribeTagsCommand).callsFake((input: { ResourceArns: string[] }) => ({
-    TagDescriptions: input.ResourceArns.map((arn) => ({ ResourceArn: arn, Tags: arn === OTHER_LB ? foreign : ours(arn === TG ? 'tg/alice' : 'alb') })),
+    TagDescriptions: input.ResourceArns.map((arn) => ({
+      ResourceArn: arn,
+      Tags: arn === OTHER_LB ? foreign : ours(arn === TG ? 'tg/alice' : 'alb'),
+    })),
   }));
   elb.on(DescribeListenersCommand).resolves({ Listeners: [{ ListenerArn: 'l-1', Port: 443 }] });
-  elb.on(DescribeRulesCommand).resolves({ Rules: [{ RuleArn: 'r-default', IsDefault: true }, { RuleArn: 'r-1', IsDefault: false }] });
-  elb.on(DescribeTargetGroupsCommand).resolves({ TargetGroups: [{ TargetGroupArn: TG, TargetGroupName: 'demo-tg-alice' }] });
+  elb.on(DescribeRulesCommand).resolves({
+    Rules: [
+      { RuleArn: 'r-default', IsDefault: true },
+      { RuleArn: 'r-1', IsDefault: false },
+    ],
+  });
+  elb
+    .on(DescribeTargetGroupsCommand)
+    .resolves({ TargetGroups: [{ TargetGroupArn: TG, TargetGroupName: 'demo-tg-alice' }] });
   // ACM and Route 53
-  acm.on(ListCertificatesCommand).resolves({ CertificateSummaryList: [{ CertificateArn: CERT, DomainName: '*.dev.example.com' }] });
+  acm
+    .on(ListCertificatesCommand)
+    .resolves({ CertificateSummaryList: [{ CertificateArn: CERT, DomainName: '*.dev.example.com' }] });
   acm.on(ListTagsForCertificateCommand).resolves({ Tags: ours('cert') });
   acm.on(DescribeCertificateCommand).callsFake((input: { CertificateArn: string }) => ({
-    Certificate: input.CertificateArn === CERT ? { CertificateArn: CERT, DomainName: '*.dev.example.com', Status: 'ISSUED', DomainValidationOptions: [{ DomainName: '*.dev.example.com', ResourceRecord: { Name: '_v1.dev.example.com.', Type: 'CNAME', Value: '_x.acm-validations.aws.' } }] } : undefined,
+    Certificate:
+      input.CertificateArn === CERT
+        ? {
+            CertificateArn: CERT,
+            DomainName: '*.dev.example.com',
+            Status: 'ISSUED',
+            DomainValidationOptions: [
+              {
+                DomainName: '*.dev.example.com',
+                ResourceRecord: { Name: '_v1.dev.example.com.', Type: 'CNAME', Value: '_x.acm-validations.aws.' },
+              },
+            ],
+          }
+        : undefined,
   }));
   r53.on(ListResourceRecordSetsCommand).resolves({ ResourceRecordSets: ZONE_RECORDS, IsTruncated: false });
-  r53.on(ChangeResourceRecordSetsCommand).resolves({ ChangeInfo: { Id: 'c1', Status: 'INSYNC', SubmittedAt: new Date() } });
+  r53
+    .on(ChangeResourceRecordSetsCommand)
+    .resolves({ ChangeInfo: { Id: 'c1', Status: 'INSYNC', SubmittedAt: new Date() } });
   // IAM: the host's role and profile, the backup role; another project's role of a like name; a stranger's.
-  iam.on(ListInstanceProfilesCommand).resolves({ InstanceProfiles: [{ InstanceProfileName: 'demo-ec2-profile' } as never] });
-  iam.on(GetInstanceProfileCommand).resolves({ InstanceProfile: { InstanceProfileName: 'demo-ec2-profile', Roles: [{ RoleName: 'demo-ec2-role' } as never], Tags: ours('iam/profile') } as never });
-  iam.on(ListRolesCommand).resolves({ Roles: [{ RoleName: 'demo-ec2-role' }, { RoleName: 'demo-backup-role' }, { RoleName: 'demo2-ec2-role' }, { RoleName: 'ops-admin' }] as never });
-  iam.on(GetRoleCommand).callsFake((input: { RoleName: string }) => ({ Role: { RoleName: input.RoleName, Tags: input.RoleName.startsWith('demo2') ? foreign : ours('iam/role') } }));
+  iam
+    .on(ListInstanceProfilesCommand)
+    .resolves({ InstanceProfiles: [{ InstanceProfileName: 'demo-ec2-profile' } as never] });
+  iam.on(GetInstanceProfileCommand).resolves({
+    InstanceProfile: {
+      InstanceProfileName: 'demo-ec2-profile',
+      Roles: [{ RoleName: 'demo-ec2-role' } as never],
+      Tags: ours('iam/profile'),
+    } as never,
+  });
+  iam.on(ListRolesCommand).resolves({
+    Roles: [
+      { RoleName: 'demo-ec2-role' },
+      { RoleName: 'demo-backup-role' },
+      { RoleName: 'demo2-ec2-role' },
+      { RoleName: 'ops-admin' },
+    ] as never,
+  });
+  iam.on(GetRoleCommand).callsFake((input: { RoleName: string }) => ({
+    Role: { RoleName: input.RoleName, Tags: input.RoleName.startsWith('demo2') ? foreign : ours('iam/role') },
+  }));
   iam.on(ListRolePoliciesCommand).resolves({ PolicyNames: ['demo-ec2-policy'] });
   iam.on(ListAttachedRolePoliciesCommand).resolves({ AttachedPolicies: [] });
-  iam.on(ListAttachedRolePoliciesCommand, { RoleName: 'demo-backup-role' }).resolves({ AttachedPolicies: [{ PolicyArn: 'arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup' }] });
+  iam.on(ListAttachedRolePoliciesCommand, { RoleName: 'demo-backup-role' }).resolves({
+    AttachedPolicies: [{ PolicyArn: 'arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup' }],
+  });
   iam.on(ListInstanceProfilesForRoleCommand).resolves({ InstanceProfiles: [] });
   // Secrets, logs, alarms, topic, backup
-  sm.on(ListSecretsCommand).resolves({ SecretList: [
-    { ARN: 'arn:s1', Name: 'demo/alice/password', Tags: ours('secret/alice/password') },
-    { ARN: 'arn:s2', Name: 'demo/bob/password', Tags: ours('secret/bob/password'), DeletedDate: new Date() },
-  ] });
-  logs.on(DescribeLogGroupsCommand).resolves({ logGroups: [{ logGroupName: '/aws/ec2/demo/system', logGroupArn: 'arn:logs:system' }] });
+  sm.on(ListSecretsCommand).resolves({
+    SecretList: [
+      { ARN: 'arn:s1', Name: 'demo/alice/password', Tags: ours('secret/alice/password') },
+      { ARN: 'arn:s2', Name: 'demo/bob/password', Tags: ours('secret/bob/password'), DeletedDate: new Date() },
+    ],
+  });
+  logs
+    .on(DescribeLogGroupsCommand)
+    .resolves({ logGroups: [{ logGroupName: '/aws/ec2/demo/system', logGroupArn: 'arn:logs:system' }] });
   logs.on(LogTags).resolves({ tags: { 'devenv:project': 'demo' } });
   cw.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [{ AlarmName: 'demo-alarm-cpu', AlarmArn: 'arn:alarm:cpu' }] });
   cw.on(AlarmTags).resolves({ Tags: ours('alarm/cpu') });
-  sns.on(ListTopicsCommand).resolves({ Topics: [{ TopicArn: 'arn:aws:sns:us-east-1:123456789012:demo-alarms' }, { TopicArn: 'arn:aws:sns:us-east-1:123456789012:billing' }] });
+  sns.on(ListTopicsCommand).resolves({
+    Topics: [
+      { TopicArn: 'arn:aws:sns:us-east-1:123456789012:demo-alarms' },
+      { TopicArn: 'arn:aws:sns:us-east-1:123456789012:billing' },
+    ],
+  });
   sns.on(TopicTags).resolves({ Tags: ours('topic') });
-  backup.on(ListBackupPlansCommand).resolves({ BackupPlansList: [{ BackupPlanId: 'plan-1', BackupPlanArn: 'arn:plan-1', BackupPlanName: 'demo-backup-plan' }] });
+  backup.on(ListBackupPlansCommand).resolves({
+    BackupPlansList: [{ BackupPlanId: 'plan-1', BackupPlanArn: 'arn:plan-1', BackupPlanName: 'demo-backup-plan' }],
+  });
   backup.on(ListTagsCommand).resolves({ Tags: { 'devenv:project': 'demo' } });
-  backup.on(ListBackupSelectionsCommand).resolves({ BackupSelectionsList: [{ SelectionId: 'sel-1', SelectionName: 'demo-backup-selection' }] });
-  backup.on(ListBackupVaultsCommand).resolves({ BackupVaultList: [{ BackupVaultName: 'demo-backup-vault', BackupVaultArn: 'arn:vault' }] });
-  backup.on(ListRecoveryPointsByBackupVaultCommand).resolves({ RecoveryPoints: [{ RecoveryPointArn: 'arn:rp-1', BackupVaultName: 'demo-backup-vault', ResourceArn: 'arn:vol-d', Status: 'COMPLETED' }] });
+  backup
+    .on(ListBackupSelectionsCommand)
+    .resolves({ BackupSelectionsList: [{ SelectionId: 'sel-1', SelectionName: 'demo-backup-selection' }] });
+  backup
+    .on(ListBackupVaultsCommand)
+    .resolves({ BackupVaultList: [{ BackupVaultName: 'demo-backup-vault', BackupVaultArn: 'arn:vault' }] });
+  backup.on(ListRecoveryPointsByBackupVaultCommand).resolves({
+    RecoveryPoints: [
+      {
+        RecoveryPointArn: 'arn:rp-1',
+        BackupVaultName: 'demo-backup-vault',
+        ResourceArn: 'arn:vol-d',
+        Status: 'COMPLETED',
+      },
+    ],
+  });
 }
 
-interface Call { op: string; input: Record<string, any>; at: number }
+interface Call {
+  op: string;
+  input: Record<string, any>;
+  at: number;
+}
 
 /** Every mutating call of every mocked client, in the order they were made (sinon numbers calls across spies). */
 function mutatingCalls(): Call[] {
-  const calls = Object.values(MOCKS).flatMap((m) => m.calls().map((c) => {
-    const command = c.args[0] as { constructor: { name: string }; input: Record<string, any> };
-    return { op: command.constructor.name.replace(/Command$/, ''), input: command.input, at: (c as unknown as { callId: number }).callId };
-  }));
+  const calls = Object.values(MOCKS).flatMap((m) =>
+    m.calls().map((c) => {
+      const command = c.args[0] as { constructor: { name: string }; input: Record<string, any> };
+      return {
+        op: command.constructor.name.replace(/Command$/, ''),
+        input: command.input,
+        at: (c as unknown as { callId: number }).callId,
+      };
+    }),
+  );
   return calls.filter((c) => !/^(Describe|Get|List)/.test(c.op)).sort((a, b) => a.at - b.at);
 }
 
@@ -163,42 +355,115 @@ describe('teardown: the sweep by the project tag', () => {
     const { calls } = await sweep({ deleteData: true, noFinalSnapshot: true, forceDeleteSecrets: true });
     const before = (a: number, b: number, what: string) => expect(a, what).toBeLessThan(b);
     const terminate = indexOf(calls, 'TerminateInstances');
-    before(indexOf(calls, 'ChangeResourceRecordSets', (i) => i.ChangeBatch.Changes[0].ResourceRecordSet.Name === 'alice.dev.example.com.'), indexOf(calls, 'DeleteLoadBalancer'), 'records before the load balancer they alias');
+    before(
+      indexOf(
+        calls,
+        'ChangeResourceRecordSets',
+        (i) => i.ChangeBatch.Changes[0].ResourceRecordSet.Name === 'alice.dev.example.com.',
+      ),
+      indexOf(calls, 'DeleteLoadBalancer'),
+      'records before the load balancer they alias',
+    );
     before(indexOf(calls, 'DeleteRule'), indexOf(calls, 'DeleteListener'), 'rules before their listener');
-    before(indexOf(calls, 'DeleteListener'), indexOf(calls, 'DeleteLoadBalancer'), 'listeners before the load balancer');
-    before(indexOf(calls, 'DeleteLoadBalancer'), indexOf(calls, 'DeleteTargetGroup'), 'load balancer before target groups');
-    before(indexOf(calls, 'DeleteLoadBalancer'), indexOf(calls, 'DeleteCertificate'), 'load balancer before the certificate');
-    before(indexOf(calls, 'DeleteCertificate'), indexOf(calls, 'ChangeResourceRecordSets', (i) => i.ChangeBatch.Changes[0].ResourceRecordSet.Type === 'CNAME'), 'certificate before its validation record');
+    before(
+      indexOf(calls, 'DeleteListener'),
+      indexOf(calls, 'DeleteLoadBalancer'),
+      'listeners before the load balancer',
+    );
+    before(
+      indexOf(calls, 'DeleteLoadBalancer'),
+      indexOf(calls, 'DeleteTargetGroup'),
+      'load balancer before target groups',
+    );
+    before(
+      indexOf(calls, 'DeleteLoadBalancer'),
+      indexOf(calls, 'DeleteCertificate'),
+      'load balancer before the certificate',
+    );
+    before(
+      indexOf(calls, 'DeleteCertificate'),
+      indexOf(calls, 'ChangeResourceRecordSets', (i) => i.ChangeBatch.Changes[0].ResourceRecordSet.Type === 'CNAME'),
+      'certificate before its validation record',
+    );
     before(terminate, indexOf(calls, 'DeleteVolume'), 'instance before volumes');
-    before(indexOf(calls, 'DeleteVolume', (i) => i.VolumeId === 'vol-d'), indexOf(calls, 'DeleteSnapshot'), 'volumes before snapshots');
+    before(
+      indexOf(calls, 'DeleteVolume', (i) => i.VolumeId === 'vol-d'),
+      indexOf(calls, 'DeleteSnapshot'),
+      'volumes before snapshots',
+    );
     before(terminate, indexOf(calls, 'RevokeSecurityGroupIngress'), 'instance before security groups');
-    before(indexOf(calls, 'RevokeSecurityGroupIngress'), indexOf(calls, 'DeleteSecurityGroup'), 'rules naming a group before any group');
-    before(indexOf(calls, 'DeleteLoadBalancer'), indexOf(calls, 'DeleteSecurityGroup'), 'load balancer before security groups');
-    before(indexOf(calls, 'DisassociateRouteTable'), indexOf(calls, 'DeleteRouteTable'), 'associations before the route table');
-    before(indexOf(calls, 'DetachInternetGateway'), indexOf(calls, 'DeleteInternetGateway'), 'detach before deleting the gateway');
+    before(
+      indexOf(calls, 'RevokeSecurityGroupIngress'),
+      indexOf(calls, 'DeleteSecurityGroup'),
+      'rules naming a group before any group',
+    );
+    before(
+      indexOf(calls, 'DeleteLoadBalancer'),
+      indexOf(calls, 'DeleteSecurityGroup'),
+      'load balancer before security groups',
+    );
+    before(
+      indexOf(calls, 'DisassociateRouteTable'),
+      indexOf(calls, 'DeleteRouteTable'),
+      'associations before the route table',
+    );
+    before(
+      indexOf(calls, 'DetachInternetGateway'),
+      indexOf(calls, 'DeleteInternetGateway'),
+      'detach before deleting the gateway',
+    );
     before(indexOf(calls, 'DeleteRouteTable'), indexOf(calls, 'DeleteSubnet'), 'route table before subnets');
-    for (const op of ['DeleteSubnet', 'DeleteSecurityGroup', 'DeleteInternetGateway', 'DeleteRouteTable']) before(indexOf(calls, op), indexOf(calls, 'DeleteVpc'), `${op} before the VPC`);
+    for (const op of ['DeleteSubnet', 'DeleteSecurityGroup', 'DeleteInternetGateway', 'DeleteRouteTable'])
+      before(indexOf(calls, op), indexOf(calls, 'DeleteVpc'), `${op} before the VPC`);
     before(terminate, indexOf(calls, 'DeleteKeyPair'), 'instance before its key pair');
     before(terminate, indexOf(calls, 'DeleteLogGroup'), 'instance before the log groups it writes to');
     before(terminate, indexOf(calls, 'RemoveRoleFromInstanceProfile'), 'instance before its profile');
-    before(indexOf(calls, 'RemoveRoleFromInstanceProfile'), indexOf(calls, 'DeleteInstanceProfile'), 'role out of the profile first');
+    before(
+      indexOf(calls, 'RemoveRoleFromInstanceProfile'),
+      indexOf(calls, 'DeleteInstanceProfile'),
+      'role out of the profile first',
+    );
     before(indexOf(calls, 'DeleteInstanceProfile'), indexOf(calls, 'DeleteRole'), 'profile before roles');
     before(indexOf(calls, 'DeleteRolePolicy'), indexOf(calls, 'DeleteRole'), 'inline policy before its role');
-    before(indexOf(calls, 'DetachRolePolicy'), indexOf(calls, 'DeleteRole', (i) => i.RoleName === 'demo-backup-role'), 'managed policy detached before the backup role');
+    before(
+      indexOf(calls, 'DetachRolePolicy'),
+      indexOf(calls, 'DeleteRole', (i) => i.RoleName === 'demo-backup-role'),
+      'managed policy detached before the backup role',
+    );
     before(indexOf(calls, 'DeleteBackupSelection'), indexOf(calls, 'DeleteBackupPlan'), 'selection before its plan');
-    before(indexOf(calls, 'DeleteBackupSelection'), indexOf(calls, 'DeleteRole', (i) => i.RoleName === 'demo-backup-role'), 'selection before the role it names');
-    before(indexOf(calls, 'DeleteRecoveryPoint'), indexOf(calls, 'DeleteBackupVault'), 'recovery points before their vault');
+    before(
+      indexOf(calls, 'DeleteBackupSelection'),
+      indexOf(calls, 'DeleteRole', (i) => i.RoleName === 'demo-backup-role'),
+      'selection before the role it names',
+    );
+    before(
+      indexOf(calls, 'DeleteRecoveryPoint'),
+      indexOf(calls, 'DeleteBackupVault'),
+      'recovery points before their vault',
+    );
     before(indexOf(calls, 'DeleteAlarms'), indexOf(calls, 'DeleteTopic'), 'alarms before the topic they notify');
   });
 
   it('touches nothing of another project or of nobody: foreign records, roles, load balancers, topics, backup snapshots', async () => {
     const { calls } = await sweep({ deleteData: true, noFinalSnapshot: true, forceDeleteSecrets: true });
-    const deletedRecords = calls.filter((c) => c.op === 'ChangeResourceRecordSets').flatMap((c) => c.input.ChangeBatch.Changes.map((ch: any) => ch.ResourceRecordSet.Name));
+    const deletedRecords = calls
+      .filter((c) => c.op === 'ChangeResourceRecordSets')
+      .flatMap((c) => c.input.ChangeBatch.Changes.map((ch: any) => ch.ResourceRecordSet.Name));
     expect(deletedRecords.sort()).toEqual(['_v1.dev.example.com.', 'alice.dev.example.com.']);
-    expect(calls.filter((c) => c.op === 'DeleteRole').map((c) => c.input.RoleName).sort()).toEqual(['demo-backup-role', 'demo-ec2-role']);
-    expect(iam.commandCalls(GetRoleCommand).map((c) => c.args[0].input.RoleName), 'reads the tags of devenv-like names only').not.toContain('ops-admin');
+    expect(
+      calls
+        .filter((c) => c.op === 'DeleteRole')
+        .map((c) => c.input.RoleName)
+        .sort(),
+    ).toEqual(['demo-backup-role', 'demo-ec2-role']);
+    expect(
+      iam.commandCalls(GetRoleCommand).map((c) => c.args[0].input.RoleName),
+      'reads the tags of devenv-like names only',
+    ).not.toContain('ops-admin');
     expect(calls.filter((c) => c.op === 'DeleteLoadBalancer').map((c) => c.input.LoadBalancerArn)).toEqual([LB]);
-    expect(sns.commandCalls(TopicTags).map((c) => c.args[0].input.ResourceArn)).toEqual(['arn:aws:sns:us-east-1:123456789012:demo-alarms']);
+    expect(sns.commandCalls(TopicTags).map((c) => c.args[0].input.ResourceArn)).toEqual([
+      'arn:aws:sns:us-east-1:123456789012:demo-alarms',
+    ]);
     // AWS Backup's snapshots are recovery points: ec2:DeleteSnapshot refuses them.
     expect(calls.filter((c) => c.op === 'DeleteSnapshot').map((c) => c.input.SnapshotId)).toEqual(['snap-f']);
   });
@@ -206,50 +471,92 @@ describe('teardown: the sweep by the project tag', () => {
   it('by default keeps the data: volume, final snapshot, recovery points and their vault; secrets go into their recovery window', async () => {
     const { left, calls } = await sweep({});
     expect(calls.filter((c) => c.op === 'DeleteVolume').map((c) => c.input.VolumeId)).toEqual(['vol-r']);
-    for (const op of ['DeleteSnapshot', 'DeleteRecoveryPoint', 'DeleteBackupVault']) expect(calls.map((c) => c.op)).not.toContain(op);
-    expect(calls.filter((c) => c.op === 'DeleteSecret').map((c) => c.input)).toEqual([{ SecretId: 'arn:s1', RecoveryWindowInDays: 7 }]);
+    for (const op of ['DeleteSnapshot', 'DeleteRecoveryPoint', 'DeleteBackupVault'])
+      expect(calls.map((c) => c.op)).not.toContain(op);
+    expect(calls.filter((c) => c.op === 'DeleteSecret').map((c) => c.input)).toEqual([
+      { SecretId: 'arn:s1', RecoveryWindowInDays: 7 },
+    ]);
     expect(notDeleted(left)).toEqual([]);
     expect(left.map((l) => `${l.kind} ${l.id}`)).toEqual([
-      'data volume vol-d', 'EBS snapshot snap-f', 'secret demo/bob/password', 'secret demo/alice/password', 'recovery point arn:rp-1', 'backup vault demo-backup-vault',
+      'data volume vol-d',
+      'EBS snapshot snap-f',
+      'secret demo/bob/password',
+      'secret demo/alice/password',
+      'recovery point arn:rp-1',
+      'backup vault demo-backup-vault',
     ]);
-    expect(keptSummary(left)).toBe('kept: data volume vol-d (--delete-data deletes it, after a final snapshot); '
-      + 'EBS snapshot snap-f of vol-old (final snapshot of the data volume; `destroy --delete-data --no-final-snapshot` deletes it); '
-      + '2 secrets (in a 7-day recovery window: `devenv up` restores it; --force-delete-secrets deletes it at once); '
-      + 'recovery point arn:rp-1 of arn:vol-d (a backup of the data volume; `destroy --delete-data` deletes it); '
-      + 'backup vault demo-backup-vault (holds 1 recovery point of the data volume)');
+    expect(keptSummary(left)).toBe(
+      'kept: data volume vol-d (--delete-data deletes it, after a final snapshot); ' +
+        'EBS snapshot snap-f of vol-old (final snapshot of the data volume; `destroy --delete-data --no-final-snapshot` deletes it); ' +
+        '2 secrets (in a 7-day recovery window: `devenv up` restores it; --force-delete-secrets deletes it at once); ' +
+        'recovery point arn:rp-1 of arn:vol-d (a backup of the data volume; `destroy --delete-data` deletes it); ' +
+        'backup vault demo-backup-vault (holds 1 recovery point of the data volume)',
+    );
   });
 
   it('keeps the data volume a restore set aside (volume/data-previous) unless --delete-data', async () => {
-    ec2.on(DescribeVolumesCommand).resolves({ Volumes: [
-      { VolumeId: 'vol-d', State: 'available', Tags: ours('volume/data') },
-      { VolumeId: 'vol-p', State: 'available', Tags: ours('volume/data-previous') },
-      { VolumeId: 'vol-r', State: 'available', Tags: ours('volume/root') },
-    ] });
+    ec2.on(DescribeVolumesCommand).resolves({
+      Volumes: [
+        { VolumeId: 'vol-d', State: 'available', Tags: ours('volume/data') },
+        { VolumeId: 'vol-p', State: 'available', Tags: ours('volume/data-previous') },
+        { VolumeId: 'vol-r', State: 'available', Tags: ours('volume/root') },
+      ],
+    });
     const kept = await sweep({});
     expect(kept.calls.filter((c) => c.op === 'DeleteVolume').map((c) => c.input.VolumeId)).toEqual(['vol-r']);
-    expect(keptSummary(kept.left)).toContain('previous data volume vol-p (the data volume a restore replaced; --delete-data deletes it)');
+    expect(keptSummary(kept.left)).toContain(
+      'previous data volume vol-p (the data volume a restore replaced; --delete-data deletes it)',
+    );
 
     ec2.resetHistory();
     const deleted = await sweep({ deleteData: true, noFinalSnapshot: true });
-    expect(deleted.calls.filter((c) => c.op === 'DeleteVolume').map((c) => c.input.VolumeId).sort()).toEqual(['vol-d', 'vol-p', 'vol-r']);
+    expect(
+      deleted.calls
+        .filter((c) => c.op === 'DeleteVolume')
+        .map((c) => c.input.VolumeId)
+        .sort(),
+    ).toEqual(['vol-d', 'vol-p', 'vol-r']);
   });
 
   it('--force-delete-secrets deletes every secret at once, one already scheduled too', async () => {
     const { left, calls } = await sweep({ forceDeleteSecrets: true });
     expect(calls.filter((c) => c.op === 'DeleteSecret').map((c) => c.input)).toEqual([
-      { SecretId: 'arn:s1', ForceDeleteWithoutRecovery: true }, { SecretId: 'arn:s2', ForceDeleteWithoutRecovery: true },
+      { SecretId: 'arn:s1', ForceDeleteWithoutRecovery: true },
+      { SecretId: 'arn:s2', ForceDeleteWithoutRecovery: true },
     ]);
     expect(left.filter((l) => l.kind === 'secret')).toEqual([]);
   });
 
   it('a failure holds back only what depends on it, and the report names each resource left and why', async () => {
-    ec2.on(TerminateInstancesCommand).rejects(Object.assign(new Error('You are not authorized to perform this operation.'), { name: 'UnauthorizedOperation' }));
+    ec2.on(TerminateInstancesCommand).rejects(
+      Object.assign(new Error('You are not authorized to perform this operation.'), {
+        name: 'UnauthorizedOperation',
+      }),
+    );
     const { left, calls } = await sweep({ deleteData: true, noFinalSnapshot: true, forceDeleteSecrets: true });
     const ops = calls.map((c) => c.op);
-    for (const op of ['DeleteSecurityGroup', 'DeleteSubnet', 'DeleteVpc', 'DeleteKeyPair', 'DeleteVolume', 'DeleteInstanceProfile', 'DeleteRole', 'DeleteLogGroup']) {
+    for (const op of [
+      'DeleteSecurityGroup',
+      'DeleteSubnet',
+      'DeleteVpc',
+      'DeleteKeyPair',
+      'DeleteVolume',
+      'DeleteInstanceProfile',
+      'DeleteRole',
+      'DeleteLogGroup',
+    ]) {
       expect(ops, `${op} ran although the instance is still there`).not.toContain(op);
     }
-    for (const op of ['DeleteLoadBalancer', 'DeleteTargetGroup', 'DeleteCertificate', 'DeleteSecret', 'DeleteAlarms', 'DeleteTopic', 'DeleteBackupPlan', 'DeleteBackupVault']) {
+    for (const op of [
+      'DeleteLoadBalancer',
+      'DeleteTargetGroup',
+      'DeleteCertificate',
+      'DeleteSecret',
+      'DeleteAlarms',
+      'DeleteTopic',
+      'DeleteBackupPlan',
+      'DeleteBackupVault',
+    ]) {
       expect(ops, `${op} does not need the instance gone`).toContain(op);
     }
     const lines = notDeleted(left);
@@ -261,10 +568,22 @@ describe('teardown: the sweep by the project tag', () => {
   });
 
   it('NotFound on a delete counts as done; a listing that fails is reported, not thrown', async () => {
-    elb.on(DeleteTargetGroupCommand).rejects(new ElasticLoadBalancingV2ServiceException({ name: 'TargetGroupNotFoundException', $fault: 'client', $metadata: {} }));
-    logs.on(DescribeLogGroupsCommand).rejects(Object.assign(new Error('User is not authorized to perform: logs:DescribeLogGroups'), { name: 'AccessDeniedException' }));
+    elb.on(DeleteTargetGroupCommand).rejects(
+      new ElasticLoadBalancingV2ServiceException({
+        name: 'TargetGroupNotFoundException',
+        $fault: 'client',
+        $metadata: {},
+      }),
+    );
+    logs.on(DescribeLogGroupsCommand).rejects(
+      Object.assign(new Error('User is not authorized to perform: logs:DescribeLogGroups'), {
+        name: 'AccessDeniedException',
+      }),
+    );
     const { left } = await sweep({ deleteData: true, noFinalSnapshot: true, forceDeleteSecrets: true });
-    expect(notDeleted(left)).toEqual(['log groups (not listed): could not list them: User is not authorized to perform: logs:DescribeLogGroups']);
+    expect(notDeleted(left)).toEqual([
+      'log groups (not listed): could not list them: User is not authorized to perform: logs:DescribeLogGroups',
+    ]);
   });
 });
 
@@ -279,29 +598,61 @@ describe('the sweep graph', () => {
   });
 
   it('a remove that says the resource stays makes it kept, with that reason', async () => {
-    const s: Sweeper = { name: 'things', needs: [], list: async () => [{ kind: 'thing', id: 't-1', resource: {} }], remove: async () => 'restorable for a while' };
+    const s: Sweeper = {
+      name: 'things',
+      needs: [],
+      list: async () => [{ kind: 'thing', id: 't-1', resource: {} }],
+      remove: async () => 'restorable for a while',
+    };
     const left = await teardown(await testContext('teardown'), [s]);
-    expect(left).toEqual<Leftover[]>([{ kind: 'thing', id: 't-1', label: undefined, why: 'restorable for a while', kept: true }]);
+    expect(left).toEqual<Leftover[]>([
+      { kind: 'thing', id: 't-1', label: undefined, why: 'restorable for a while', kept: true },
+    ]);
     expect(notDeleted(left)).toEqual([]);
   });
 });
 
-describe('which DNS records are devenv\'s', () => {
-  const o = { baseDomain: 'dev.example.com', region: 'us-east-1', albName: 'demo-alb', targets: ['demo-alb-1.us-east-1.elb.amazonaws.com'] };
-  const alias = (name: string, target: string): ResourceRecordSet => ({ Name: name, Type: 'A', AliasTarget: { DNSName: target, HostedZoneId: 'Z', EvaluateTargetHealth: true } });
+describe("which DNS records are devenv's", () => {
+  const o = {
+    baseDomain: 'dev.example.com',
+    region: 'us-east-1',
+    albName: 'demo-alb',
+    targets: ['demo-alb-1.us-east-1.elb.amazonaws.com'],
+  };
+  const alias = (name: string, target: string): ResourceRecordSet => ({
+    Name: name,
+    Type: 'A',
+    AliasTarget: { DNSName: target, HostedZoneId: 'Z', EvaluateTargetHealth: true },
+  });
 
-  it('an alias of a developer name to the project\'s load balancer, live or (gone) by its name', () => {
-    expect(isDevelopersRecord(alias('alice.dev.example.com.', 'dualstack.demo-alb-1.us-east-1.elb.amazonaws.com.'), o)).toBe(true);
+  it("an alias of a developer name to the project's load balancer, live or (gone) by its name", () => {
+    expect(
+      isDevelopersRecord(alias('alice.dev.example.com.', 'dualstack.demo-alb-1.us-east-1.elb.amazonaws.com.'), o),
+    ).toBe(true);
     expect(isDevelopersRecord(alias('bob.dev.example.com.', 'demo-alb-99.us-east-1.elb.amazonaws.com.'), o)).toBe(true);
   });
 
-  it('never another project\'s, a deeper name, a plain A record or CNAME, or another load balancer', () => {
-    expect(isDevelopersRecord(alias('carol.dev.example.com.', 'demo-alb-x-alb-5.us-east-1.elb.amazonaws.com.'), o)).toBe(false);
-    expect(isDevelopersRecord(alias('carol.dev.example.com.', 'demo2-alb-5.us-east-1.elb.amazonaws.com.'), o)).toBe(false);
+  it("never another project's, a deeper name, a plain A record or CNAME, or another load balancer", () => {
+    expect(
+      isDevelopersRecord(alias('carol.dev.example.com.', 'demo-alb-x-alb-5.us-east-1.elb.amazonaws.com.'), o),
+    ).toBe(false);
+    expect(isDevelopersRecord(alias('carol.dev.example.com.', 'demo2-alb-5.us-east-1.elb.amazonaws.com.'), o)).toBe(
+      false,
+    );
     expect(isDevelopersRecord(alias('a.b.dev.example.com.', 'demo-alb-1.us-east-1.elb.amazonaws.com.'), o)).toBe(false);
     expect(isDevelopersRecord(alias('alice.other.com.', 'demo-alb-1.us-east-1.elb.amazonaws.com.'), o)).toBe(false);
-    expect(isDevelopersRecord({ Name: 'alice.dev.example.com.', Type: 'A', ResourceRecords: [{ Value: '192.0.2.1' }] }, o)).toBe(false);
-    expect(isDevelopersRecord({ Name: 'alice.dev.example.com.', Type: 'CNAME', ResourceRecords: [{ Value: 'demo-alb-1.us-east-1.elb.amazonaws.com' }] }, o)).toBe(false);
+    expect(
+      isDevelopersRecord({ Name: 'alice.dev.example.com.', Type: 'A', ResourceRecords: [{ Value: '192.0.2.1' }] }, o),
+    ).toBe(false);
+    expect(
+      isDevelopersRecord(
+        {
+          Name: 'alice.dev.example.com.',
+          Type: 'CNAME',
+          ResourceRecords: [{ Value: 'demo-alb-1.us-east-1.elb.amazonaws.com' }],
+        },
+        o,
+      ),
+    ).toBe(false);
   });
 });
-

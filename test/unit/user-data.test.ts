@@ -16,21 +16,25 @@ describe('user data', () => {
   it('renders every placeholder, shell-quoted', async () => {
     const script = renderUserData(await loadUserDataTemplate(), model);
     expect(script).not.toMatch(/\{\{[A-Z0-9_]+\}\}/);
-    expect(script.split('\n')).toEqual(expect.arrayContaining([
-      '#!/bin/bash',
-      'set -euo pipefail',
-      "PROJECT='demo'",
-      "AWS_REGION='ap-southeast-7'",
-      `DATA_MOUNT='${DATA_MOUNT}'`,
-      "ADMIN_USER='ubuntu'",
-    ]));
+    expect(script.split('\n')).toEqual(
+      expect.arrayContaining([
+        '#!/bin/bash',
+        'set -euo pipefail',
+        "PROJECT='demo'",
+        "AWS_REGION='ap-southeast-7'",
+        `DATA_MOUNT='${DATA_MOUNT}'`,
+        "ADMIN_USER='ubuntu'",
+      ]),
+    );
   });
 
   it('installs Docker from its apt repository, AWS CLI v2 and the CloudWatch agent, and makes the mount point', async () => {
     const script = renderUserData(await loadUserDataTemplate(), model);
     expect(script).toMatch(/for pkg in docker\.io .*podman-docker/);
     expect(script).toContain('https://download.docker.com/linux/ubuntu');
-    expect(script).toContain('apt_get install docker-ce docker-ce-cli containerd.io docker-buildx-plugin docker-compose-plugin');
+    expect(script).toContain(
+      'apt_get install docker-ce docker-ce-cli containerd.io docker-buildx-plugin docker-compose-plugin',
+    );
     expect(script).not.toContain('get.docker.com');
     expect(script).toContain('https://awscli.amazonaws.com/awscli-exe-linux-$(uname -m).zip');
     expect(script).toMatch(/dpkg -i -E "\$\{workdir\}\/amazon-cloudwatch-agent\.deb"/);
@@ -56,17 +60,23 @@ describe('user data', () => {
   });
 
   it('is valid bash', async () => {
-    const run = spawnSync('bash', ['-n'], { input: renderUserData(await loadUserDataTemplate(), model), encoding: 'utf8' });
+    const run = spawnSync('bash', ['-n'], {
+      input: renderUserData(await loadUserDataTemplate(), model),
+      encoding: 'utf8',
+    });
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
   });
 
-  it.skipIf(!hasShellcheck && !underCi)('passes shellcheck (skipped: shellcheck is not installed; CI installs it with apt)', async () => {
-    expect(hasShellcheck, 'shellcheck is required under CI=true (apt-get install shellcheck)').toBe(true);
-    const file = join(mkdtempSync(join(tmpdir(), 'devenv-user-data-')), 'user-data.sh');
-    writeFileSync(file, renderUserData(await loadUserDataTemplate(), model));
-    const run = spawnSync('shellcheck', ['--severity=style', '--shell=bash', file], { encoding: 'utf8' });
-    expect(run.stdout).toBe('');
-    expect(run.status).toBe(0);
-  });
+  it.skipIf(!hasShellcheck && !underCi)(
+    'passes shellcheck (skipped: shellcheck is not installed; CI installs it with apt)',
+    async () => {
+      expect(hasShellcheck, 'shellcheck is required under CI=true (apt-get install shellcheck)').toBe(true);
+      const file = join(mkdtempSync(join(tmpdir(), 'devenv-user-data-')), 'user-data.sh');
+      writeFileSync(file, renderUserData(await loadUserDataTemplate(), model));
+      const run = spawnSync('shellcheck', ['--severity=style', '--shell=bash', file], { encoding: 'utf8' });
+      expect(run.stdout).toBe('');
+      expect(run.status).toBe(0);
+    },
+  );
 });

@@ -1,6 +1,12 @@
 import {
-  CreateBackupVaultCommand, DeleteBackupVaultCommand, DeleteRecoveryPointCommand, DescribeBackupVaultCommand, ListTagsCommand,
-  paginateListRecoveryPointsByBackupVault, type DescribeBackupVaultOutput, type RecoveryPointByBackupVault,
+  CreateBackupVaultCommand,
+  DeleteBackupVaultCommand,
+  DeleteRecoveryPointCommand,
+  DescribeBackupVaultCommand,
+  ListTagsCommand,
+  paginateListRecoveryPointsByBackupVault,
+  type DescribeBackupVaultOutput,
+  type RecoveryPointByBackupVault,
 } from '@aws-sdk/client-backup';
 import type { PlannedResource } from '../../blueprint/types.js';
 import type { AwsContext } from '../context.js';
@@ -22,7 +28,10 @@ export async function backupTags(ctx: Pick<AwsContext, 'aws'>, arn: string): Pro
   return tagList((await ctx.aws.backup.send(new ListTagsCommand({ ResourceArn: arn }))).Tags ?? {});
 }
 
-async function describeVault(ctx: Pick<AwsContext, 'aws'>, name: string): Promise<DescribeBackupVaultOutput | undefined> {
+async function describeVault(
+  ctx: Pick<AwsContext, 'aws'>,
+  name: string,
+): Promise<DescribeBackupVaultOutput | undefined> {
   try {
     return await ctx.aws.backup.send(new DescribeBackupVaultCommand({ BackupVaultName: name }));
   } catch (err) {
@@ -32,7 +41,10 @@ async function describeVault(ctx: Pick<AwsContext, 'aws'>, name: string): Promis
 }
 
 /** The backup vault, by its deterministic name (unique per region); its id is that name. */
-export function vaultSpec(ctx: Pick<AwsContext, 'aws' | 'model'>, p: PlannedResource): ResourceSpec<DescribeBackupVaultOutput> {
+export function vaultSpec(
+  ctx: Pick<AwsContext, 'aws' | 'model'>,
+  p: PlannedResource,
+): ResourceSpec<DescribeBackupVaultOutput> {
   return {
     logicalId: p.logicalId,
     kind: p.kind,
@@ -44,7 +56,9 @@ export function vaultSpec(ctx: Pick<AwsContext, 'aws' | 'model'>, p: PlannedReso
       return [vault];
     },
     create: async (token) => {
-      const out = await ctx.aws.backup.send(new CreateBackupVaultCommand({ BackupVaultName: p.name, BackupVaultTags: p.tags, CreatorRequestId: token }));
+      const out = await ctx.aws.backup.send(
+        new CreateBackupVaultCommand({ BackupVaultName: p.name, BackupVaultTags: p.tags, CreatorRequestId: token }),
+      );
       return { BackupVaultName: out.BackupVaultName, BackupVaultArn: out.BackupVaultArn, NumberOfRecoveryPoints: 0 };
     },
     alreadyExists: (err) => hasCode(err, BackupCode.alreadyExists),
@@ -53,9 +67,16 @@ export function vaultSpec(ctx: Pick<AwsContext, 'aws' | 'model'>, p: PlannedReso
   };
 }
 
-export async function recoveryPoints(ctx: Pick<AwsContext, 'aws'>, vaultName: string): Promise<RecoveryPointByBackupVault[]> {
+export async function recoveryPoints(
+  ctx: Pick<AwsContext, 'aws'>,
+  vaultName: string,
+): Promise<RecoveryPointByBackupVault[]> {
   const points: RecoveryPointByBackupVault[] = [];
-  for await (const page of paginateListRecoveryPointsByBackupVault({ client: ctx.aws.backup }, { BackupVaultName: vaultName })) points.push(...(page.RecoveryPoints ?? []));
+  for await (const page of paginateListRecoveryPointsByBackupVault(
+    { client: ctx.aws.backup },
+    { BackupVaultName: vaultName },
+  ))
+    points.push(...(page.RecoveryPoints ?? []));
   return points;
 }
 
@@ -63,11 +84,23 @@ export const deleteRecoveryPoint = (ctx: Pick<AwsContext, 'aws'>, vaultName: str
   ctx.aws.backup.send(new DeleteRecoveryPointCommand({ BackupVaultName: vaultName, RecoveryPointArn: arn }));
 
 /** Recovery points are deleted asynchronously: the vault refuses to go while one is still there [delstack-370]. */
-export const POINTS_DELETION: ConsistencyWindow = { name: "the vault's recovery points to be deleted", windowMs: 10 * 60_000, intervalMs: 15_000 };
-const holdsPoints = (err: unknown) => hasCode(err, BackupCode.invalidRequest) && /recovery points/i.test((err as Error).message ?? '');
+export const POINTS_DELETION: ConsistencyWindow = {
+  name: "the vault's recovery points to be deleted",
+  windowMs: 10 * 60_000,
+  intervalMs: 15_000,
+};
+const holdsPoints = (err: unknown) =>
+  hasCode(err, BackupCode.invalidRequest) && /recovery points/i.test((err as Error).message ?? '');
 
 /** Deletes the vault, waiting (bounded) for the recovery points deleted just before to be gone. */
 export const deleteVault = (ctx: Pick<AwsContext, 'aws' | 'clock' | 'signal' | 'report'>, name: string) =>
-  retryWithin(POINTS_DELETION, holdsPoints, () => ctx.aws.backup.send(new DeleteBackupVaultCommand({ BackupVaultName: name })), {
-    clock: ctx.clock, signal: ctx.signal, onRetry: (message) => ctx.report.progress(`deleting backup vault ${name}: ${message}`),
-  });
+  retryWithin(
+    POINTS_DELETION,
+    holdsPoints,
+    () => ctx.aws.backup.send(new DeleteBackupVaultCommand({ BackupVaultName: name })),
+    {
+      clock: ctx.clock,
+      signal: ctx.signal,
+      onRetry: (message) => ctx.report.progress(`deleting backup vault ${name}: ${message}`),
+    },
+  );

@@ -57,60 +57,85 @@ export const VPCS: Ec2Collection<Vpc> = {
 
 export const SUBNETS: Ec2Collection<Subnet> = {
   kind: 'subnet',
-  list: (client, q) => collect(paginateDescribeSubnets({ client }, { SubnetIds: q.ids, Filters: q.filters }), (p) => p.Subnets),
+  list: (client, q) =>
+    collect(paginateDescribeSubnets({ client }, { SubnetIds: q.ids, Filters: q.filters }), (p) => p.Subnets),
   idOf: (r) => r.SubnetId!,
 };
 
 export const INTERNET_GATEWAYS: Ec2Collection<InternetGateway> = {
   kind: 'internet gateway',
   list: (client, q) =>
-    collect(paginateDescribeInternetGateways({ client }, { InternetGatewayIds: q.ids, Filters: q.filters }), (p) => p.InternetGateways),
+    collect(
+      paginateDescribeInternetGateways({ client }, { InternetGatewayIds: q.ids, Filters: q.filters }),
+      (p) => p.InternetGateways,
+    ),
   idOf: (r) => r.InternetGatewayId!,
 };
 
 export const ROUTE_TABLES: Ec2Collection<RouteTable> = {
   kind: 'route table',
-  list: (client, q) => collect(paginateDescribeRouteTables({ client }, { RouteTableIds: q.ids, Filters: q.filters }), (p) => p.RouteTables),
+  list: (client, q) =>
+    collect(
+      paginateDescribeRouteTables({ client }, { RouteTableIds: q.ids, Filters: q.filters }),
+      (p) => p.RouteTables,
+    ),
   idOf: (r) => r.RouteTableId!,
 };
 
 export const VOLUMES: Ec2Collection<Volume> = {
   kind: 'EBS volume',
-  list: (client, q) => collect(paginateDescribeVolumes({ client }, { VolumeIds: q.ids, Filters: q.filters }), (p) => p.Volumes),
+  list: (client, q) =>
+    collect(paginateDescribeVolumes({ client }, { VolumeIds: q.ids, Filters: q.filters }), (p) => p.Volumes),
   idOf: (v) => v.VolumeId!,
 };
 
 /** This account's snapshots only: without OwnerIds, DescribeSnapshots lists every public one too. */
 export const SNAPSHOTS: Ec2Collection<Snapshot> = {
   kind: 'EBS snapshot',
-  list: (client, q) => collect(paginateDescribeSnapshots({ client }, { OwnerIds: ['self'], SnapshotIds: q.ids, Filters: q.filters }), (p) => p.Snapshots),
+  list: (client, q) =>
+    collect(
+      paginateDescribeSnapshots({ client }, { OwnerIds: ['self'], SnapshotIds: q.ids, Filters: q.filters }),
+      (p) => p.Snapshots,
+    ),
   idOf: (s) => s.SnapshotId!,
 };
 
 export const INSTANCES: Ec2Collection<Instance> = {
   kind: 'EC2 instance',
   list: (client, q) =>
-    collect(paginateDescribeInstances({ client }, { InstanceIds: q.ids, Filters: q.filters }), (p) => p.Reservations?.flatMap((r) => r.Instances ?? [])),
+    collect(paginateDescribeInstances({ client }, { InstanceIds: q.ids, Filters: q.filters }), (p) =>
+      p.Reservations?.flatMap((r) => r.Instances ?? []),
+    ),
   idOf: (i) => i.InstanceId!,
 };
 
 export const SECURITY_GROUPS: Ec2Collection<SecurityGroup> = {
   kind: 'security group',
-  list: (client, q) => collect(paginateDescribeSecurityGroups({ client }, { GroupIds: q.ids, Filters: q.filters }), (p) => p.SecurityGroups),
+  list: (client, q) =>
+    collect(
+      paginateDescribeSecurityGroups({ client }, { GroupIds: q.ids, Filters: q.filters }),
+      (p) => p.SecurityGroups,
+    ),
   idOf: (r) => r.GroupId!,
 };
 
 export const SECURITY_GROUP_RULES: Ec2Collection<SecurityGroupRule> = {
   kind: 'security group rule',
   list: (client, q) =>
-    collect(paginateDescribeSecurityGroupRules({ client }, { SecurityGroupRuleIds: q.ids, Filters: q.filters }), (p) => p.SecurityGroupRules),
+    collect(
+      paginateDescribeSecurityGroupRules({ client }, { SecurityGroupRuleIds: q.ids, Filters: q.filters }),
+      (p) => p.SecurityGroupRules,
+    ),
   idOf: (r) => r.SecurityGroupRuleId!,
 };
 
 export const NETWORK_INTERFACES: Ec2Collection<NetworkInterface> = {
   kind: 'network interface',
   list: (client, q) =>
-    collect(paginateDescribeNetworkInterfaces({ client }, { NetworkInterfaceIds: q.ids, Filters: q.filters }), (p) => p.NetworkInterfaces),
+    collect(
+      paginateDescribeNetworkInterfaces({ client }, { NetworkInterfaceIds: q.ids, Filters: q.filters }),
+      (p) => p.NetworkInterfaces,
+    ),
   idOf: (r) => r.NetworkInterfaceId!,
 };
 
@@ -120,7 +145,11 @@ export const filter = (name: string, ...values: string[]): Filter => ({ Name: na
 /** An instance's state as AWS names it (`running`, `stopped` …). */
 export const stateOf = (i: Instance): string => i.State?.Name ?? 'unknown';
 
-export async function describeById<T>(ec2: EC2Client, collection: Ec2Collection<T>, id: string): Promise<T | undefined> {
+export async function describeById<T>(
+  ec2: EC2Client,
+  collection: Ec2Collection<T>,
+  id: string,
+): Promise<T | undefined> {
   try {
     return (await collection.list(ec2, { ids: [id] }))[0];
   } catch (err) {

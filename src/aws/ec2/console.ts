@@ -13,11 +13,15 @@ export type ConsoleRead = { text: string; latest: boolean } | { unreadable: stri
  */
 export async function readConsole(ec2: EC2Client, instanceId: string, latest: boolean): Promise<ConsoleRead> {
   try {
-    const out = await ec2.send(new GetConsoleOutputCommand({ InstanceId: instanceId, ...(latest ? { Latest: true } : {}) }));
+    const out = await ec2.send(
+      new GetConsoleOutputCommand({ InstanceId: instanceId, ...(latest ? { Latest: true } : {}) }),
+    );
     return { text: Buffer.from(out.Output ?? '', 'base64').toString('utf8'), latest };
   } catch (err) {
     if (hasCode(err, ...Object.values(AccessCode), ...Object.values(CredentialsCode))) {
-      return { unreadable: `ec2:GetConsoleOutput was refused (${(err as Error).name}): these credentials may not read the console` };
+      return {
+        unreadable: `ec2:GetConsoleOutput was refused (${(err as Error).name}): these credentials may not read the console`,
+      };
     }
     // A client error to `Latest` on a Xen instance type (it has no live console): the buffered output will do.
     if (latest && !isThrottling(err) && !isInconclusive(err)) return readConsole(ec2, instanceId, false);

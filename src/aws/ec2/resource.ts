@@ -52,7 +52,11 @@ export async function ensureEc2Resource<T>(
   return waitFor(
     async () => {
       const live = await describeById(ctx.aws.ec2, spec.collection, id);
-      return { done: live !== undefined && isReady(live), value: live as T, seen: live ? 'visible, not ready' : 'not visible yet' };
+      return {
+        done: live !== undefined && isReady(live),
+        value: live as T,
+        seen: live ? 'visible, not ready' : 'not visible yet',
+      };
     },
     {
       what: `${spec.kind} ${id} to be available`,
@@ -69,10 +73,17 @@ export async function ensureEc2Resource<T>(
  * Points an EC2 resource's `devenv:resource` tag (and its Name) at another logical id, unless it
  * already is: a host or a data volume set aside (`instance/previous`, `volume/data-previous`).
  */
-export async function retag(ctx: Pick<AwsContext, 'aws' | 'model'>, id: string, tags: Tag[] | undefined, logicalId: string): Promise<void> {
+export async function retag(
+  ctx: Pick<AwsContext, 'aws' | 'model'>,
+  id: string,
+  tags: Tag[] | undefined,
+  logicalId: string,
+): Promise<void> {
   if (tagValue(tags, TAG.resource) === logicalId) return;
-  await ctx.aws.ec2.send(new CreateTagsCommand({
-    Resources: [id],
-    Tags: tagList({ Name: resourceName(ctx.model, logicalId), [TAG.resource]: logicalId }),
-  }));
+  await ctx.aws.ec2.send(
+    new CreateTagsCommand({
+      Resources: [id],
+      Tags: tagList({ Name: resourceName(ctx.model, logicalId), [TAG.resource]: logicalId }),
+    }),
+  );
 }

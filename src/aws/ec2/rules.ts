@@ -31,23 +31,34 @@ export async function ingressRulesOf(ec2: EC2Client, groupId: string): Promise<S
   return rules.filter((r) => !r.IsEgress);
 }
 
-const sourceOf = (r: SecurityGroupRule) => r.CidrIpv4 ?? r.CidrIpv6 ?? r.PrefixListId ?? r.ReferencedGroupInfo?.GroupId ?? 'unknown';
+const sourceOf = (r: SecurityGroupRule) =>
+  r.CidrIpv4 ?? r.CidrIpv6 ?? r.PrefixListId ?? r.ReferencedGroupInfo?.GroupId ?? 'unknown';
 const liveKey = (r: SecurityGroupRule) => `${r.IpProtocol} ${r.FromPort}-${r.ToPort} ${sourceOf(r)}`;
 const wantedKey = (w: WantedRule) => `tcp ${w.fromPort}-${w.toPort} ${w.cidr ?? w.groupId}`;
 
-function showRule(protocol: string | undefined, from: number | undefined, to: number | undefined, source: string, names: Names): string {
+function showRule(
+  protocol: string | undefined,
+  from: number | undefined,
+  to: number | undefined,
+  source: string,
+  names: Names,
+): string {
   const ports = protocol === '-1' ? 'all traffic' : `${protocol} ${from === to ? from : `${from}-${to}`}`;
   return `${ports} from ${names[source] ?? source}`;
 }
-const showLive = (r: SecurityGroupRule, names: Names) => showRule(r.IpProtocol, r.FromPort, r.ToPort, sourceOf(r), names);
-const showWanted = (w: WantedRule, names: Names) => showRule('tcp', w.fromPort, w.toPort, (w.cidr ?? w.groupId)!, names);
+const showLive = (r: SecurityGroupRule, names: Names) =>
+  showRule(r.IpProtocol, r.FromPort, r.ToPort, sourceOf(r), names);
+const showWanted = (w: WantedRule, names: Names) =>
+  showRule('tcp', w.fromPort, w.toPort, (w.cidr ?? w.groupId)!, names);
 
 const toPermission = (w: WantedRule): IpPermission => ({
   IpProtocol: 'tcp',
   FromPort: w.fromPort,
   ToPort: w.toPort,
-  ...(w.groupId ? { UserIdGroupPairs: [{ GroupId: w.groupId, Description: w.description }] }
-    : w.cidr?.includes(':') ? { Ipv6Ranges: [{ CidrIpv6: w.cidr, Description: w.description }] }
+  ...(w.groupId
+    ? { UserIdGroupPairs: [{ GroupId: w.groupId, Description: w.description }] }
+    : w.cidr?.includes(':')
+      ? { Ipv6Ranges: [{ CidrIpv6: w.cidr, Description: w.description }] }
       : { IpRanges: [{ CidrIp: w.cidr, Description: w.description }] }),
 });
 
@@ -58,7 +69,14 @@ const toPermission = (w: WantedRule): IpPermission => ({
  * descriptions included (moto 5.2.1 drops the description of a rule that names a group), and
  * egress is never touched.
  */
-export function ruleFixes(ec2: EC2Client, groupId: string, wanted: WantedRule[], live: SecurityGroupRule[], tags: Tags, names: Names): Fix[] {
+export function ruleFixes(
+  ec2: EC2Client,
+  groupId: string,
+  wanted: WantedRule[],
+  live: SecurityGroupRule[],
+  tags: Tags,
+  names: Names,
+): Fix[] {
   const liveKeys = new Set(live.map(liveKey));
   const wantedKeys = new Set(wanted.map(wantedKey));
   const missing = wanted.filter((w) => !liveKeys.has(wantedKey(w)));
@@ -69,11 +87,13 @@ export function ruleFixes(ec2: EC2Client, groupId: string, wanted: WantedRule[],
 function authorizeRules(ec2: EC2Client, groupId: string, rules: WantedRule[], tags: Tags, names: Names): Fix[] {
   if (rules.length === 0) return [];
   const authorize = (some: WantedRule[]) =>
-    ec2.send(new AuthorizeSecurityGroupIngressCommand({
-      GroupId: groupId,
-      IpPermissions: some.map(toPermission),
-      TagSpecifications: tagSpecifications('security-group-rule', tags),
-    }));
+    ec2.send(
+      new AuthorizeSecurityGroupIngressCommand({
+        GroupId: groupId,
+        IpPermissions: some.map(toPermission),
+        TagSpecifications: tagSpecifications('security-group-rule', tags),
+      }),
+    );
   const run = async () => {
     try {
       await authorize(rules);
@@ -81,7 +101,11 @@ function authorizeRules(ec2: EC2Client, groupId: string, rules: WantedRule[], ta
       // The call is all or nothing: one rule that exists already (a describe lagging behind an
       // earlier authorize) fails them all. Add them one at a time, skipping the duplicate.
       if (!hasCode(err, Ec2Code.permissionDuplicate)) throw err;
-      for (const rule of rules) await ignoring((e) => hasCode(e, Ec2Code.permissionDuplicate), () => authorize([rule]));
+      for (const rule of rules)
+        await ignoring(
+          (e) => hasCode(e, Ec2Code.permissionDuplicate),
+          () => authorize([rule]),
+        );
     }
   };
   return [{ description: `authorize ${rules.map((r) => showWanted(r, names)).join(', ')}`, run }];
@@ -94,8 +118,13 @@ function authorizeRules(ec2: EC2Client, groupId: string, rules: WantedRule[], ta
 export function revokeRules(ec2: EC2Client, groupId: string, rules: SecurityGroupRule[], names: Names): Fix[] {
   if (rules.length === 0) return [];
   const SecurityGroupRuleIds = rules.map((r) => r.SecurityGroupRuleId!);
-  return [{
-    description: `revoke ${rules.map((r) => showLive(r, names)).join(', ')}`,
-    run: () => ignoring(isNotFound, () => ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: groupId, SecurityGroupRuleIds }))),
-  }];
+  return [
+    {
+      description: `revoke ${rules.map((r) => showLive(r, names)).join(', ')}`,
+      run: () =>
+        ignoring(isNotFound, () =>
+          ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: groupId, SecurityGroupRuleIds })),
+        ),
+    },
+  ];
 }

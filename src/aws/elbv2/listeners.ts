@@ -1,7 +1,18 @@
 import {
-  CreateListenerCommand, CreateRuleCommand, DeleteListenerCommand, DeleteRuleCommand, DescribeListenerAttributesCommand, DescribeListenersCommand, DescribeRulesCommand,
-  ModifyListenerAttributesCommand, ModifyListenerCommand, ModifyRuleCommand,
-  SetRulePrioritiesCommand, type Action, type Listener, type Rule,
+  CreateListenerCommand,
+  CreateRuleCommand,
+  DeleteListenerCommand,
+  DeleteRuleCommand,
+  DescribeListenerAttributesCommand,
+  DescribeListenersCommand,
+  DescribeRulesCommand,
+  ModifyListenerAttributesCommand,
+  ModifyListenerCommand,
+  ModifyRuleCommand,
+  SetRulePrioritiesCommand,
+  type Action,
+  type Listener,
+  type Rule,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { PlannedResource } from '../../blueprint/types.js';
 import type { AwsContext } from '../context.js';
@@ -37,15 +48,27 @@ export const listRulesOnce = (ctx: Pick<AwsContext, 'aws' | 'reads'>, listenerAr
  * CreateListener/ModifyListener can refuse a just-issued certificate for a while
  * (docs/aws-behaviour.md#eventual-consistency; Terraform retries).
  */
-const CERTIFICATE_PROPAGATION: ConsistencyWindow = { name: 'the new certificate to reach the load balancer', windowMs: 2 * 60_000, intervalMs: 5_000 };
+const CERTIFICATE_PROPAGATION: ConsistencyWindow = {
+  name: 'the new certificate to reach the load balancer',
+  windowMs: 2 * 60_000,
+  intervalMs: 5_000,
+};
 
 const retryingCertificate = <T>(ctx: Elb, call: () => Promise<T>) =>
   retryWithin(CERTIFICATE_PROPAGATION, (err) => hasCode(err, ElbCode.certificateNotFound), call, {
-    clock: ctx.clock, signal: ctx.signal, onRetry: (message) => ctx.report.progress(message),
+    clock: ctx.clock,
+    signal: ctx.signal,
+    onRetry: (message) => ctx.report.progress(message),
   });
 
-export const NOT_FOUND_ACTION: Action = { Type: 'fixed-response', FixedResponseConfig: { StatusCode: '404', ContentType: 'text/plain', MessageBody: 'No workspace at this address' } };
-export const REDIRECT_ACTION: Action = { Type: 'redirect', RedirectConfig: { Protocol: 'HTTPS', Port: '443', StatusCode: 'HTTP_301' } };
+export const NOT_FOUND_ACTION: Action = {
+  Type: 'fixed-response',
+  FixedResponseConfig: { StatusCode: '404', ContentType: 'text/plain', MessageBody: 'No workspace at this address' },
+};
+export const REDIRECT_ACTION: Action = {
+  Type: 'redirect',
+  RedirectConfig: { Protocol: 'HTTPS', Port: '443', StatusCode: 'HTTP_301' },
+};
 
 /** What a listener should be: port, protocol, default action and, for HTTPS, the TLS policy and certificate. */
 export interface ListenerWant {
@@ -63,7 +86,13 @@ export interface ListenerWant {
 /** The Strict-Transport-Security header an HTTPS listener adds to every answer (ELB API reference: ListenerAttribute). */
 export const HSTS_ATTRIBUTE = 'routing.http.response.strict_transport_security.header_value';
 
-export function listenerSpec(ctx: Elb, planned: PlannedResource, listed: Listener[], lbArn: string | undefined, want: ListenerWant): ResourceSpec<Listener> {
+export function listenerSpec(
+  ctx: Elb,
+  planned: PlannedResource,
+  listed: Listener[],
+  lbArn: string | undefined,
+  want: ListenerWant,
+): ResourceSpec<Listener> {
   return {
     logicalId: planned.logicalId,
     kind: planned.kind,
@@ -71,11 +100,19 @@ export function listenerSpec(ctx: Elb, planned: PlannedResource, listed: Listene
     find: async () => listed.filter((l) => l.Port === want.port),
     create: async () => {
       await want.beforeCertificateUse?.();
-      const out = await retryingCertificate(ctx, () => ctx.aws.elbv2.send(new CreateListenerCommand({
-        LoadBalancerArn: lbArn, Port: want.port, Protocol: want.protocol, DefaultActions: [want.defaultAction], Tags: tagList(planned.tags),
-        ...(want.sslPolicy ? { SslPolicy: want.sslPolicy } : {}),
-        ...(want.certificateArn ? { Certificates: [{ CertificateArn: want.certificateArn }] } : {}),
-      })));
+      const out = await retryingCertificate(ctx, () =>
+        ctx.aws.elbv2.send(
+          new CreateListenerCommand({
+            LoadBalancerArn: lbArn,
+            Port: want.port,
+            Protocol: want.protocol,
+            DefaultActions: [want.defaultAction],
+            Tags: tagList(planned.tags),
+            ...(want.sslPolicy ? { SslPolicy: want.sslPolicy } : {}),
+            ...(want.certificateArn ? { Certificates: [{ CertificateArn: want.certificateArn }] } : {}),
+          }),
+        ),
+      );
       return out.Listeners![0]!;
     },
     idOf: (l) => l.ListenerArn!,
@@ -83,51 +120,82 @@ export function listenerSpec(ctx: Elb, planned: PlannedResource, listed: Listene
 }
 
 const sameAction = (a: Action | undefined, b: Action) =>
-  a?.Type === b.Type
-  && (b.Type !== 'fixed-response' || a?.FixedResponseConfig?.StatusCode === b.FixedResponseConfig?.StatusCode)
-  && (b.Type !== 'redirect' || (a?.RedirectConfig?.Protocol === b.RedirectConfig?.Protocol && a?.RedirectConfig?.Port === b.RedirectConfig?.Port && a?.RedirectConfig?.StatusCode === b.RedirectConfig?.StatusCode));
+  a?.Type === b.Type &&
+  (b.Type !== 'fixed-response' || a?.FixedResponseConfig?.StatusCode === b.FixedResponseConfig?.StatusCode) &&
+  (b.Type !== 'redirect' ||
+    (a?.RedirectConfig?.Protocol === b.RedirectConfig?.Protocol &&
+      a?.RedirectConfig?.Port === b.RedirectConfig?.Port &&
+      a?.RedirectConfig?.StatusCode === b.RedirectConfig?.StatusCode));
 
 /** One ModifyListener for whatever drifted: TLS policy, certificate, default action. */
 export function listenerFixes(ctx: Elb, listener: Listener, want: ListenerWant): Fix[] {
   const changes: string[] = [];
-  if (want.sslPolicy && listener.SslPolicy !== want.sslPolicy) changes.push(`TLS policy ${listener.SslPolicy ?? 'none'} → ${want.sslPolicy}`);
+  if (want.sslPolicy && listener.SslPolicy !== want.sslPolicy)
+    changes.push(`TLS policy ${listener.SslPolicy ?? 'none'} → ${want.sslPolicy}`);
   const certificate = listener.Certificates?.[0]?.CertificateArn;
-  if (want.certificateArn && certificate !== want.certificateArn) changes.push(`certificate ${certificate ?? 'none'} → ${want.certificateArn}`);
-  if (!sameAction(listener.DefaultActions?.[0], want.defaultAction) || (listener.DefaultActions?.length ?? 0) !== 1) changes.push(`default action → ${want.defaultAction.Type}`);
+  if (want.certificateArn && certificate !== want.certificateArn)
+    changes.push(`certificate ${certificate ?? 'none'} → ${want.certificateArn}`);
+  if (!sameAction(listener.DefaultActions?.[0], want.defaultAction) || (listener.DefaultActions?.length ?? 0) !== 1)
+    changes.push(`default action → ${want.defaultAction.Type}`);
   if (!changes.length) return [];
-  return [{
-    description: `listener ${want.port}: ${changes.join(', ')}`,
-    run: async () => {
-      if (want.certificateArn && certificate !== want.certificateArn) await want.beforeCertificateUse?.();
-      return retryingCertificate(ctx, () => ctx.aws.elbv2.send(new ModifyListenerCommand({
-        ListenerArn: listener.ListenerArn, DefaultActions: [want.defaultAction],
-        ...(want.sslPolicy ? { SslPolicy: want.sslPolicy } : {}),
-        ...(want.certificateArn ? { Certificates: [{ CertificateArn: want.certificateArn }] } : {}),
-      })));
+  return [
+    {
+      description: `listener ${want.port}: ${changes.join(', ')}`,
+      run: async () => {
+        if (want.certificateArn && certificate !== want.certificateArn) await want.beforeCertificateUse?.();
+        return retryingCertificate(ctx, () =>
+          ctx.aws.elbv2.send(
+            new ModifyListenerCommand({
+              ListenerArn: listener.ListenerArn,
+              DefaultActions: [want.defaultAction],
+              ...(want.sslPolicy ? { SslPolicy: want.sslPolicy } : {}),
+              ...(want.certificateArn ? { Certificates: [{ CertificateArn: want.certificateArn }] } : {}),
+            }),
+          ),
+        );
+      },
     },
-  }];
+  ];
 }
 
 /**
  * One ModifyListenerAttributes for the wanted attributes that differ (only those are sent: the
  * others keep whatever they hold). A listener just created has none set yet, so it is not read.
  */
-export async function listenerAttributeFixes(ctx: Pick<AwsContext, 'aws'>, listener: Listener, want: ListenerWant, fresh = false): Promise<Fix[]> {
+export async function listenerAttributeFixes(
+  ctx: Pick<AwsContext, 'aws'>,
+  listener: Listener,
+  want: ListenerWant,
+  fresh = false,
+): Promise<Fix[]> {
   const wanted = Object.entries(want.attributes ?? {});
   if (!wanted.length) return [];
-  const live = fresh ? [] : (await ctx.aws.elbv2.send(new DescribeListenerAttributesCommand({ ListenerArn: listener.ListenerArn }))).Attributes ?? [];
+  const live = fresh
+    ? []
+    : ((await ctx.aws.elbv2.send(new DescribeListenerAttributesCommand({ ListenerArn: listener.ListenerArn })))
+        .Attributes ?? []);
   const current = new Map(live.map((a) => [a.Key, a.Value]));
   const differing = wanted.filter(([key, value]) => current.get(key) !== value);
   if (!differing.length) return [];
-  return [{
-    description: `listener ${want.port}: ${differing.map(([key, value]) => `${key} ${current.get(key) ? `"${current.get(key)}" ` : ''}→ "${value}"`).join(', ')}`,
-    run: () => ctx.aws.elbv2.send(new ModifyListenerAttributesCommand({ ListenerArn: listener.ListenerArn, Attributes: differing.map(([Key, Value]) => ({ Key, Value })) })),
-  }];
+  return [
+    {
+      description: `listener ${want.port}: ${differing.map(([key, value]) => `${key} ${current.get(key) ? `"${current.get(key)}" ` : ''}→ "${value}"`).join(', ')}`,
+      run: () =>
+        ctx.aws.elbv2.send(
+          new ModifyListenerAttributesCommand({
+            ListenerArn: listener.ListenerArn,
+            Attributes: differing.map(([Key, Value]) => ({ Key, Value })),
+          }),
+        ),
+    },
+  ];
 }
 
 export const hostOf = (rule: Rule): string | undefined =>
-  rule.Conditions?.find((c) => c.Field === 'host-header')?.HostHeaderConfig?.Values?.[0] ?? rule.Conditions?.find((c) => c.Field === 'host-header')?.Values?.[0];
-export const forwardsTo = (rule: Rule): string | undefined => rule.Actions?.find((a) => a.Type === 'forward')?.TargetGroupArn;
+  rule.Conditions?.find((c) => c.Field === 'host-header')?.HostHeaderConfig?.Values?.[0] ??
+  rule.Conditions?.find((c) => c.Field === 'host-header')?.Values?.[0];
+export const forwardsTo = (rule: Rule): string | undefined =>
+  rule.Actions?.find((a) => a.Type === 'forward')?.TargetGroupArn;
 
 export interface RuleWant {
   host: string;
@@ -135,7 +203,13 @@ export interface RuleWant {
   targetGroupArn?: string;
 }
 
-export function ruleSpec(ctx: Elb, planned: PlannedResource, listed: Rule[], listenerArn: string | undefined, want: RuleWant): ResourceSpec<Rule> {
+export function ruleSpec(
+  ctx: Elb,
+  planned: PlannedResource,
+  listed: Rule[],
+  listenerArn: string | undefined,
+  want: RuleWant,
+): ResourceSpec<Rule> {
   return {
     logicalId: planned.logicalId,
     kind: planned.kind,
@@ -144,11 +218,18 @@ export function ruleSpec(ctx: Elb, planned: PlannedResource, listed: Rule[], lis
     find: async () => listed.filter((r) => !r.IsDefault && hostOf(r) === want.host),
     // No token, but a priority is unique per listener: an SDK retry of a create that AWS carried out
     // answers PriorityInUse and makes nothing twice; the next run finds the rule by its host.
-    create: async () => (await ctx.aws.elbv2.send(new CreateRuleCommand({
-      ListenerArn: listenerArn, Priority: want.priority, Tags: tagList(planned.tags),
-      Conditions: [{ Field: 'host-header', HostHeaderConfig: { Values: [want.host] } }],
-      Actions: [{ Type: 'forward', TargetGroupArn: want.targetGroupArn }],
-    }))).Rules![0]!,
+    create: async () =>
+      (
+        await ctx.aws.elbv2.send(
+          new CreateRuleCommand({
+            ListenerArn: listenerArn,
+            Priority: want.priority,
+            Tags: tagList(planned.tags),
+            Conditions: [{ Field: 'host-header', HostHeaderConfig: { Values: [want.host] } }],
+            Actions: [{ Type: 'forward', TargetGroupArn: want.targetGroupArn }],
+          }),
+        )
+      ).Rules![0]!,
     idOf: (r) => r.RuleArn!,
   };
 }
@@ -156,14 +237,31 @@ export function ruleSpec(ctx: Elb, planned: PlannedResource, listed: Rule[], lis
 export function ruleFixes(ctx: Pick<AwsContext, 'aws'>, rule: Rule, want: RuleWant): Fix[] {
   const fixes: Fix[] = [];
   if (Number(rule.Priority) !== want.priority) {
-    fixes.push({ description: `priority ${rule.Priority} → ${want.priority}`, run: () => ctx.aws.elbv2.send(new SetRulePrioritiesCommand({ RulePriorities: [{ RuleArn: rule.RuleArn, Priority: want.priority }] })) });
+    fixes.push({
+      description: `priority ${rule.Priority} → ${want.priority}`,
+      run: () =>
+        ctx.aws.elbv2.send(
+          new SetRulePrioritiesCommand({ RulePriorities: [{ RuleArn: rule.RuleArn, Priority: want.priority }] }),
+        ),
+    });
   }
   if (want.targetGroupArn && (forwardsTo(rule) !== want.targetGroupArn || rule.Actions?.length !== 1)) {
-    fixes.push({ description: `forward to ${want.targetGroupArn}`, run: () => ctx.aws.elbv2.send(new ModifyRuleCommand({ RuleArn: rule.RuleArn, Actions: [{ Type: 'forward', TargetGroupArn: want.targetGroupArn }] })) });
+    fixes.push({
+      description: `forward to ${want.targetGroupArn}`,
+      run: () =>
+        ctx.aws.elbv2.send(
+          new ModifyRuleCommand({
+            RuleArn: rule.RuleArn,
+            Actions: [{ Type: 'forward', TargetGroupArn: want.targetGroupArn }],
+          }),
+        ),
+    });
   }
   return fixes;
 }
 
-export const deleteRule = (ctx: Pick<AwsContext, 'aws'>, arn: string) => ctx.aws.elbv2.send(new DeleteRuleCommand({ RuleArn: arn }));
+export const deleteRule = (ctx: Pick<AwsContext, 'aws'>, arn: string) =>
+  ctx.aws.elbv2.send(new DeleteRuleCommand({ RuleArn: arn }));
 
-export const deleteListener = (ctx: Pick<AwsContext, 'aws'>, arn: string) => ctx.aws.elbv2.send(new DeleteListenerCommand({ ListenerArn: arn }));
+export const deleteListener = (ctx: Pick<AwsContext, 'aws'>, arn: string) =>
+  ctx.aws.elbv2.send(new DeleteListenerCommand({ ListenerArn: arn }));

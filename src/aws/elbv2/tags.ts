@@ -15,7 +15,11 @@ export async function tagsOf(ctx: Pick<AwsContext, 'aws'>, arns: string[]): Prom
 }
 
 /** The tags of each of `resources`, in their order (one DescribeTags per 20). */
-export async function tagsIn<T>(ctx: Pick<AwsContext, 'aws'>, resources: T[], arnOf: (r: T) => string): Promise<(Tag[] | undefined)[]> {
+export async function tagsIn<T>(
+  ctx: Pick<AwsContext, 'aws'>,
+  resources: T[],
+  arnOf: (r: T) => string,
+): Promise<(Tag[] | undefined)[]> {
   const tags = await tagsOf(ctx, resources.map(arnOf));
   return resources.map((r) => tags.get(arnOf(r)));
 }

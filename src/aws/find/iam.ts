@@ -1,4 +1,11 @@
-import { GetInstanceProfileCommand, GetRoleCommand, GetRolePolicyCommand, type IAMClient, type InstanceProfile, type Role } from '@aws-sdk/client-iam';
+import {
+  GetInstanceProfileCommand,
+  GetRoleCommand,
+  GetRolePolicyCommand,
+  type IAMClient,
+  type InstanceProfile,
+  type Role,
+} from '@aws-sdk/client-iam';
 import { isNotFound } from '../errors.js';
 
 /** IAM names are unique in an account, so a name finds at most one: `undefined` when there is none. */
@@ -7,12 +14,16 @@ export async function findRole(iam: IAMClient, roleName: string): Promise<Role |
 }
 
 export async function findInstanceProfile(iam: IAMClient, profileName: string): Promise<InstanceProfile | undefined> {
-  return orUndefined(async () => (await iam.send(new GetInstanceProfileCommand({ InstanceProfileName: profileName }))).InstanceProfile);
+  return orUndefined(
+    async () => (await iam.send(new GetInstanceProfileCommand({ InstanceProfileName: profileName }))).InstanceProfile,
+  );
 }
 
 /** A role's inline policy, decoded; `undefined` when the role has no policy of that name. */
 export async function findInlinePolicy(iam: IAMClient, roleName: string, policyName: string): Promise<unknown> {
-  const found = await orUndefined(() => iam.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: policyName })));
+  const found = await orUndefined(() =>
+    iam.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: policyName })),
+  );
   return found && parsePolicyDocument(found.PolicyDocument);
 }
 
@@ -33,7 +44,8 @@ export function parsePolicyDocument(text: string | undefined): unknown {
  * Whether two policy documents grant the same: key order, statement order, and a single value
  * written as a string or as a one-element list do not matter.
  */
-export const samePolicy = (a: unknown, b: unknown): boolean => a !== undefined && JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+export const samePolicy = (a: unknown, b: unknown): boolean =>
+  a !== undefined && JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
 
 function canonical(value: unknown): unknown {
   if (Array.isArray(value)) {
@@ -41,7 +53,11 @@ function canonical(value: unknown): unknown {
     return items.length === 1 ? items[0] : items.sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y)));
   }
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).sort(([x], [y]) => x.localeCompare(y)).map(([k, v]) => [k, canonical(v)]));
+    return Object.fromEntries(
+      Object.entries(value)
+        .sort(([x], [y]) => x.localeCompare(y))
+        .map(([k, v]) => [k, canonical(v)]),
+    );
   }
   return value;
 }

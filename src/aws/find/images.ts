@@ -1,4 +1,10 @@
-import { DescribeImagesCommand, paginateDescribeImages, type EC2Client, type Filter, type Image } from '@aws-sdk/client-ec2';
+import {
+  DescribeImagesCommand,
+  paginateDescribeImages,
+  type EC2Client,
+  type Filter,
+  type Image,
+} from '@aws-sdk/client-ec2';
 import { isNotFound } from '../errors.js';
 
 /** Canonical's AWS account: only images it owns are official Ubuntu images. */
@@ -25,7 +31,12 @@ export async function describeImage(ec2: EC2Client, imageId: string): Promise<Im
  * The newest available image of `owner` whose name matches one of `names`, by CreationDate;
  * `undefined` when none does. Pages through every match: a release has several per month.
  */
-export async function newestImage(ec2: EC2Client, owner: string, names: string[], architecture = 'x86_64'): Promise<Image | undefined> {
+export async function newestImage(
+  ec2: EC2Client,
+  owner: string,
+  names: string[],
+  architecture = 'x86_64',
+): Promise<Image | undefined> {
   const Filters: Filter[] = [
     { Name: 'name', Values: names },
     { Name: 'state', Values: ['available'] },

@@ -1,5 +1,11 @@
 import {
-  BatchGetSecretValueCommand, DescribeSecretCommand, GetSecretValueCommand, paginateListSecrets, type DescribeSecretCommandOutput, type SecretListEntry, type SecretsManagerClient,
+  BatchGetSecretValueCommand,
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  paginateListSecrets,
+  type DescribeSecretCommandOutput,
+  type SecretListEntry,
+  type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { hasCode, isNotFound, matches, SecretsCode } from '../errors.js';
 import type { RecordedAllocations } from '../../config/model.js';
@@ -21,10 +27,20 @@ export async function findSecret(sm: SecretsManagerClient, secretId: string): Pr
  * Every secret tagged as this project's. ListSecrets hides secrets scheduled for deletion unless
  * asked, and is eventually consistent: use it to sweep, and DescribeSecret to decide about one name.
  */
-export async function listProjectSecrets(sm: SecretsManagerClient, project: string, includePlannedDeletion: boolean): Promise<SecretListEntry[]> {
+export async function listProjectSecrets(
+  sm: SecretsManagerClient,
+  project: string,
+  includePlannedDeletion: boolean,
+): Promise<SecretListEntry[]> {
   const out: SecretListEntry[] = [];
-  const filters = [{ Key: 'tag-key' as const, Values: [TAG.project] }, { Key: 'tag-value' as const, Values: [project] }];
-  for await (const page of paginateListSecrets({ client: sm }, { Filters: filters, IncludePlannedDeletion: includePlannedDeletion })) {
+  const filters = [
+    { Key: 'tag-key' as const, Values: [TAG.project] },
+    { Key: 'tag-value' as const, Values: [project] },
+  ];
+  for await (const page of paginateListSecrets(
+    { client: sm },
+    { Filters: filters, IncludePlannedDeletion: includePlannedDeletion },
+  )) {
     // The two filters match independently (any key, any value), so check the pair here.
     out.push(...(page.SecretList ?? []).filter((s) => tagValue(s.Tags, TAG.project) === project));
   }
@@ -60,7 +76,8 @@ export function scrubValue<E>(err: E, value: string): E {
   if (err && typeof err === 'object' && value) {
     const e = err as Record<string, unknown>;
     for (const key of Object.getOwnPropertyNames(e)) {
-      if (typeof e[key] === 'string' && (e[key] as string).includes(value)) e[key] = (e[key] as string).split(value).join('[REDACTED]');
+      if (typeof e[key] === 'string' && (e[key] as string).includes(value))
+        e[key] = (e[key] as string).split(value).join('[REDACTED]');
     }
     delete e.$response; // the raw HTTP response, body included
   }
@@ -100,7 +117,10 @@ export interface SecretReadError {
  * per BatchGetSecretValue call. A secret that is missing, scheduled for deletion or unreadable is
  * in `errors` with the code Secrets Manager gave, not thrown: the caller says what it means.
  */
-export async function readSecretValues(sm: SecretsManagerClient, secretIds: string[]): Promise<{ values: Map<string, string>; errors: Map<string, SecretReadError> }> {
+export async function readSecretValues(
+  sm: SecretsManagerClient,
+  secretIds: string[],
+): Promise<{ values: Map<string, string>; errors: Map<string, SecretReadError> }> {
   const values = new Map<string, string>();
   const errors = new Map<string, SecretReadError>();
   for (let i = 0; i < secretIds.length; i += BATCH_SIZE) {

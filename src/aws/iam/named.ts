@@ -10,7 +10,10 @@ import { requireProjectTag } from '../../config/tags.js';
 
 /** Found by name (IAM names are unique per account), created with its tags in the same call. */
 export function iamNamedSpec<T extends Role | InstanceProfile>(
-  ctx: Pick<AwsContext, 'model'>, p: PlannedResource, get: (name: string) => Promise<T | undefined>, create: () => Promise<T>,
+  ctx: Pick<AwsContext, 'model'>,
+  p: PlannedResource,
+  get: (name: string) => Promise<T | undefined>,
+  create: () => Promise<T>,
 ): ResourceSpec<T> {
   const owned = async (name: string) => {
     const found = await get(name);
@@ -36,7 +39,11 @@ const isNoSuchEntity = (err: unknown) => hasCode(err, IamCode.noSuchEntity);
  * A role or profile IAM has just made can be unknown to the next call for seconds (IAM is
  * eventually consistent [iam-ec]): that call's NoSuchEntity is retried within IAM_PROPAGATION.
  */
-export async function afterPropagation<T>(ctx: Pick<AwsContext, 'clock' | 'signal' | 'report'>, what: string, call: () => Promise<T>): Promise<T> {
+export async function afterPropagation<T>(
+  ctx: Pick<AwsContext, 'clock' | 'signal' | 'report'>,
+  what: string,
+  call: () => Promise<T>,
+): Promise<T> {
   try {
     return await retryWithin(IAM_PROPAGATION, isNoSuchEntity, call, {
       clock: ctx.clock,
@@ -46,7 +53,8 @@ export async function afterPropagation<T>(ctx: Pick<AwsContext, 'clock' | 'signa
   } catch (err) {
     if (!isNoSuchEntity(err)) throw err;
     throw new DevenvError('aws', `${what} failed: IAM does not know the role or profile: ${messageOf(err)}`, {
-      remedy: 'check that both exist (aws iam get-role / get-instance-profile) and were not deleted meanwhile, then run `devenv up` again',
+      remedy:
+        'check that both exist (aws iam get-role / get-instance-profile) and were not deleted meanwhile, then run `devenv up` again',
       cause: err,
     });
   }

@@ -13,7 +13,10 @@ export const aliasTargetName = (dnsName: string): string => normalName(dnsName).
  * balancer of this region whose DNS name it is. A name that is no devenv load balancer of this
  * region (another region's, gone, not devenv's) is absent. No call when there is nothing to ask.
  */
-export async function projectsOfAliasTargets(ctx: Pick<AwsContext, 'aws'>, dnsNames: string[]): Promise<Map<string, string>> {
+export async function projectsOfAliasTargets(
+  ctx: Pick<AwsContext, 'aws'>,
+  dnsNames: string[],
+): Promise<Map<string, string>> {
   const wanted = new Set(dnsNames.map(aliasTargetName));
   const owners = new Map<string, string>();
   if (wanted.size === 0) return owners;
@@ -36,8 +39,15 @@ export async function projectsOfAliasTargets(ctx: Pick<AwsContext, 'aws'>, dnsNa
  * The alias targets among `records` that are another devenv project's load balancer (target →
  * project): the records another project made, which devenv must neither overwrite nor delete.
  */
-export async function otherProjectsOf(ctx: Pick<AwsContext, 'aws'>, records: ResourceRecordSet[], project: string): Promise<Map<string, string>> {
-  const owners = await projectsOfAliasTargets(ctx, records.filter((r) => r.AliasTarget?.DNSName).map((r) => r.AliasTarget!.DNSName!));
+export async function otherProjectsOf(
+  ctx: Pick<AwsContext, 'aws'>,
+  records: ResourceRecordSet[],
+  project: string,
+): Promise<Map<string, string>> {
+  const owners = await projectsOfAliasTargets(
+    ctx,
+    records.filter((r) => r.AliasTarget?.DNSName).map((r) => r.AliasTarget!.DNSName!),
+  );
   for (const [name, owner] of owners) if (owner === project) owners.delete(name);
   return owners;
 }
@@ -47,6 +57,11 @@ export const takenText = (hostname: string, project: string, records: ResourceRe
   `${hostname} belongs to devenv project "${project}" (${records.map(describeTarget).join('; ')}, its load balancer)`;
 
 /** What to do when developers' names are other projects' (the same words for `validate` and the dns phase). */
-export const sharedNameFix = (o: { project: string; baseDomain: string; developers: string[]; others: string[] }): string =>
-  `rename ${o.developers.join(', ')} in this project's config, or give this project a baseDomain of its own (such as ${o.project}.${o.baseDomain}); `
-  + `or remove ${o.developers.length > 1 ? 'them' : 'the developer'} from project ${[...new Set(o.others)].map((p) => `"${p}"`).join(', ')} first (its \`devenv up\` deletes the record)`;
+export const sharedNameFix = (o: {
+  project: string;
+  baseDomain: string;
+  developers: string[];
+  others: string[];
+}): string =>
+  `rename ${o.developers.join(', ')} in this project's config, or give this project a baseDomain of its own (such as ${o.project}.${o.baseDomain}); ` +
+  `or remove ${o.developers.length > 1 ? 'them' : 'the developer'} from project ${[...new Set(o.others)].map((p) => `"${p}"`).join(', ')} first (its \`devenv up\` deletes the record)`;

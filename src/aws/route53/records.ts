@@ -1,6 +1,10 @@
 import {
-  ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand, waitUntilResourceRecordSetsChanged,
-  type Change, type ResourceRecordSet, type RRType,
+  ChangeResourceRecordSetsCommand,
+  ListResourceRecordSetsCommand,
+  waitUntilResourceRecordSetsChanged,
+  type Change,
+  type ResourceRecordSet,
+  type RRType,
 } from '@aws-sdk/client-route-53';
 import type { AwsContext } from '../context.js';
 import { sdkWait } from '../wait.js';
@@ -12,17 +16,29 @@ import { sdkWait } from '../wait.js';
 export const normalName = (name: string): string => name.toLowerCase().replace(/\.$/, '').replaceAll('\\052', '*');
 
 /** Every record of the zone at `domain` or under it (one call per 300 records). */
-export async function recordsUnder(ctx: Pick<AwsContext, 'aws'>, zoneId: string, domain: string): Promise<ResourceRecordSet[]> {
+export async function recordsUnder(
+  ctx: Pick<AwsContext, 'aws'>,
+  zoneId: string,
+  domain: string,
+): Promise<ResourceRecordSet[]> {
   const wanted = normalName(domain);
   const out: ResourceRecordSet[] = [];
   let next: { StartRecordName?: string; StartRecordType?: RRType; StartRecordIdentifier?: string } = {};
   do {
-    const page = await ctx.aws.route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId, MaxItems: 300, ...next }));
+    const page = await ctx.aws.route53.send(
+      new ListResourceRecordSetsCommand({ HostedZoneId: zoneId, MaxItems: 300, ...next }),
+    );
     for (const r of page.ResourceRecordSets ?? []) {
       const name = normalName(r.Name ?? '');
       if (name === wanted || name.endsWith(`.${wanted}`)) out.push(r);
     }
-    next = page.IsTruncated ? { StartRecordName: page.NextRecordName, StartRecordType: page.NextRecordType, StartRecordIdentifier: page.NextRecordIdentifier } : {};
+    next = page.IsTruncated
+      ? {
+          StartRecordName: page.NextRecordName,
+          StartRecordType: page.NextRecordType,
+          StartRecordIdentifier: page.NextRecordIdentifier,
+        }
+      : {};
   } while (next.StartRecordName);
   return out;
 }
@@ -37,15 +53,29 @@ const INSYNC_WAIT_S = 5 * 60;
  * Sends all `changes` in one batch (all or nothing [r53-crrs]) and waits until Route 53 has
  * applied them (INSYNC). Nothing is sent when there is nothing to change.
  */
-export async function changeRecords(ctx: Pick<AwsContext, 'aws' | 'signal' | 'report' | 'clock'>, zoneId: string, changes: Change[], comment: string): Promise<void> {
+export async function changeRecords(
+  ctx: Pick<AwsContext, 'aws' | 'signal' | 'report' | 'clock'>,
+  zoneId: string,
+  changes: Change[],
+  comment: string,
+): Promise<void> {
   if (changes.length === 0) return;
-  const out = await ctx.aws.route53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: zoneId, ChangeBatch: { Comment: comment, Changes: changes } }));
+  const out = await ctx.aws.route53.send(
+    new ChangeResourceRecordSetsCommand({ HostedZoneId: zoneId, ChangeBatch: { Comment: comment, Changes: changes } }),
+  );
   const id = out.ChangeInfo?.Id;
   if (!id || out.ChangeInfo?.Status === 'INSYNC') return;
   const what = `Route 53 change ${id} (${comment}) to be applied`;
-  await sdkWait(ctx, ctx.aws.route53, what, INSYNC_WAIT_S, (w) => waitUntilResourceRecordSetsChanged({ ...w, minDelay: 5, maxDelay: 30 }, { Id: id }), {
-    remedy: 'the records are written and Route 53 goes on applying them; run the same command again in a few minutes',
-  });
+  await sdkWait(
+    ctx,
+    ctx.aws.route53,
+    what,
+    INSYNC_WAIT_S,
+    (w) => waitUntilResourceRecordSetsChanged({ ...w, minDelay: 5, maxDelay: 30 }, { Id: id }),
+    {
+      remedy: 'the records are written and Route 53 goes on applying them; run the same command again in a few minutes',
+    },
+  );
 }
 
 export const upsert = (record: ResourceRecordSet): Change => ({ Action: 'UPSERT', ResourceRecordSet: record });

@@ -1,9 +1,4 @@
-import {
-  GetObjectCommand,
-  ListObjectVersionsCommand,
-  PutObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectVersionsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Config } from '../../config/schema.js';
 import { DevenvError, stateError } from '../../errors.js';
 import type { State } from '../../state/schema.js';
@@ -26,17 +21,25 @@ export function s3Location(config: Config): S3Location | undefined {
 export const s3Url = (loc: Pick<S3Location, 'bucket' | 'key'>, key = loc.key): string => `s3://${loc.bucket}/${key}`;
 
 /** S3 refuses a conditional write: 412 when the ETag moved on (or the key exists), 409 when two raced. */
-export const isConditionFailure = (err: unknown): boolean => hasCode(err, 'PreconditionFailed', 'ConditionalRequestConflict');
+export const isConditionFailure = (err: unknown): boolean =>
+  hasCode(err, 'PreconditionFailed', 'ConditionalRequestConflict');
 
 /** The text of an object and the version and ETag read with it; `undefined` when there is no such key. */
-export async function getText(s3: S3Client, bucket: string, key: string): Promise<{ text: string; etag?: string; versionId?: string } | undefined> {
+export async function getText(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+): Promise<{ text: string; etag?: string; versionId?: string } | undefined> {
   try {
     const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     return { text: (await got.Body?.transformToString('utf8')) ?? '', etag: got.ETag, versionId: got.VersionId };
   } catch (err) {
     if (hasCode(err, 'NoSuchKey', 'NotFound')) return undefined;
     if (hasCode(err, 'NoSuchBucket')) {
-      throw stateError(`${s3Url({ bucket, key })}: the bucket ${bucket} does not exist`, 'create it with `devenv state bootstrap`, or fix state.s3.bucket in the config');
+      throw stateError(
+        `${s3Url({ bucket, key })}: the bucket ${bucket} does not exist`,
+        'create it with `devenv state bootstrap`, or fix state.s3.bucket in the config',
+      );
     }
     throw err;
   }
@@ -51,7 +54,10 @@ export class S3StateBackend implements StateBackend {
   /** The ETag of the version this run read or wrote last; undefined while the object does not exist. */
   private etag: string | undefined;
 
-  constructor(private readonly s3: S3Client, readonly location: S3Location) {}
+  constructor(
+    private readonly s3: S3Client,
+    readonly location: S3Location,
+  ) {}
 
   get where(): string {
     return s3Url(this.location);
@@ -72,20 +78,29 @@ export class S3StateBackend implements StateBackend {
     const { bucket, key } = this.location;
     const condition = this.etag ? { IfMatch: this.etag } : { IfNoneMatch: '*' };
     try {
-      const put = await this.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: text, ContentType: 'application/json', ...condition }));
+      const put = await this.s3.send(
+        new PutObjectCommand({ Bucket: bucket, Key: key, Body: text, ContentType: 'application/json', ...condition }),
+      );
       this.etag = put.ETag;
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
-      throw new DevenvError('locked', `${this.where} was changed by another run since this one read it: S3 refused to save over it, so this run's last change is not in it`, {
-        remedy: 'run the command again: it reads the newer state first and finds what this run made by its tags (`devenv lock status` shows who else is running)',
-      });
+      throw new DevenvError(
+        'locked',
+        `${this.where} was changed by another run since this one read it: S3 refused to save over it, so this run's last change is not in it`,
+        {
+          remedy:
+            'run the command again: it reads the newer state first and finds what this run made by its tags (`devenv lock status` shows who else is running)',
+        },
+      );
     }
   }
 
   /** A state that does not parse: name the newest earlier version, which versioning keeps, to roll back to. */
   private async rollbackError(err: DevenvError, current: string | undefined): Promise<DevenvError> {
     const { bucket, key } = this.location;
-    const listed = await this.s3.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: key })).catch(() => undefined);
+    const listed = await this.s3
+      .send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: key }))
+      .catch(() => undefined);
     const earlier = (listed?.Versions ?? [])
       .filter((v) => v.Key === key && v.VersionId !== current && v.VersionId && v.VersionId !== 'null')
       .sort((a, b) => (b.LastModified?.getTime() ?? 0) - (a.LastModified?.getTime() ?? 0))[0];

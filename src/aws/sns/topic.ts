@@ -1,6 +1,13 @@
 import {
-  CreateTopicCommand, DeleteTopicCommand, GetTopicAttributesCommand, ListTagsForResourceCommand, SubscribeCommand, UnsubscribeCommand,
-  paginateListSubscriptionsByTopic, paginateListTopics, type Subscription,
+  CreateTopicCommand,
+  DeleteTopicCommand,
+  GetTopicAttributesCommand,
+  ListTagsForResourceCommand,
+  SubscribeCommand,
+  UnsubscribeCommand,
+  paginateListSubscriptionsByTopic,
+  paginateListTopics,
+  type Subscription,
 } from '@aws-sdk/client-sns';
 import type { PlannedResource } from '../../blueprint/types.js';
 import type { AwsContext } from '../context.js';
@@ -38,17 +45,24 @@ export function topicSpec(ctx: Pick<AwsContext, 'aws' | 'model'>, p: PlannedReso
     find: async () => {
       const arn = await topicArnNamed(ctx, p.name);
       if (!arn) return [];
-      requireProjectTag(ctx.model.project, (await sns.send(new ListTagsForResourceCommand({ ResourceArn: arn }))).Tags, `SNS topic ${p.name}`);
+      requireProjectTag(
+        ctx.model.project,
+        (await sns.send(new ListTagsForResourceCommand({ ResourceArn: arn }))).Tags,
+        `SNS topic ${p.name}`,
+      );
       return [{ arn }];
     },
-    create: async () => ({ arn: (await sns.send(new CreateTopicCommand({ Name: p.name, Tags: tagList(p.tags) }))).TopicArn! }),
+    create: async () => ({
+      arn: (await sns.send(new CreateTopicCommand({ Name: p.name, Tags: tagList(p.tags) }))).TopicArn!,
+    }),
     idOf: (t) => t.arn,
   };
 }
 
 export async function subscriptionsOf(ctx: Pick<AwsContext, 'aws'>, topicArn: string): Promise<Subscription[]> {
   const subs: Subscription[] = [];
-  for await (const page of paginateListSubscriptionsByTopic({ client: ctx.aws.sns }, { TopicArn: topicArn })) subs.push(...(page.Subscriptions ?? []));
+  for await (const page of paginateListSubscriptionsByTopic({ client: ctx.aws.sns }, { TopicArn: topicArn }))
+    subs.push(...(page.Subscriptions ?? []));
   return subs;
 }
 
@@ -57,21 +71,33 @@ export async function subscriptionsOf(ctx: Pick<AwsContext, 'aws'>, topicArn: st
  * is missing, unsubscribe other addresses (one still pending confirmation has no ARN to unsubscribe:
  * SNS drops it after three days).
  */
-export function subscriptionFixes(ctx: Pick<AwsContext, 'aws'>, topicArn: string, subs: Subscription[], email: string): Fix[] {
+export function subscriptionFixes(
+  ctx: Pick<AwsContext, 'aws'>,
+  topicArn: string,
+  subs: Subscription[],
+  email: string,
+): Fix[] {
   const emails = subs.filter((s) => s.Protocol === 'email');
   const fixes: Fix[] = [];
   if (!emails.some((s) => s.Endpoint === email)) {
-    fixes.push({ description: `subscribe ${email} (SNS sends it a confirmation e-mail)`, run: () => ctx.aws.sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'email', Endpoint: email })) });
+    fixes.push({
+      description: `subscribe ${email} (SNS sends it a confirmation e-mail)`,
+      run: () => ctx.aws.sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'email', Endpoint: email })),
+    });
   }
   for (const s of emails.filter((x) => x.Endpoint !== email && x.SubscriptionArn?.startsWith('arn:'))) {
-    fixes.push({ description: `unsubscribe ${s.Endpoint} (no longer monitoring.alarmEmail)`, run: () => ctx.aws.sns.send(new UnsubscribeCommand({ SubscriptionArn: s.SubscriptionArn })) });
+    fixes.push({
+      description: `unsubscribe ${s.Endpoint} (no longer monitoring.alarmEmail)`,
+      run: () => ctx.aws.sns.send(new UnsubscribeCommand({ SubscriptionArn: s.SubscriptionArn })),
+    });
   }
   return fixes;
 }
 
 /** `confirmed`, or `PendingConfirmation` while the person has not clicked the link in SNS's e-mail. */
 export const subscriptionState = (s: Subscription | undefined): string =>
-  (!s ? 'missing' : s.SubscriptionArn === PENDING_CONFIRMATION ? PENDING_CONFIRMATION : 'confirmed');
+  !s ? 'missing' : s.SubscriptionArn === PENDING_CONFIRMATION ? PENDING_CONFIRMATION : 'confirmed';
 
 /** Deleting a topic deletes its subscriptions. */
-export const deleteTopic = (ctx: Pick<AwsContext, 'aws'>, arn: string) => ctx.aws.sns.send(new DeleteTopicCommand({ TopicArn: arn }));
+export const deleteTopic = (ctx: Pick<AwsContext, 'aws'>, arn: string) =>
+  ctx.aws.sns.send(new DeleteTopicCommand({ TopicArn: arn }));

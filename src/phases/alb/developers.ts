@@ -1,6 +1,13 @@
 import type { Rule } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { deleteRule, hostOf, ruleFixes, ruleSpec } from '../../aws/elbv2/listeners.js';
-import { attributeFixes, deleteTargetGroup, healthCheckFixes, targetFixes, targetGroupSpec, targetHealth } from '../../aws/elbv2/target-groups.js';
+import {
+  attributeFixes,
+  deleteTargetGroup,
+  healthCheckFixes,
+  targetFixes,
+  targetGroupSpec,
+  targetHealth,
+} from '../../aws/elbv2/target-groups.js';
 import { runFixes, type Fix } from '../../aws/fix.js';
 import { ignoring, isNotFound } from '../../aws/errors.js';
 import { ensureResource } from '../../aws/resource.js';
@@ -11,7 +18,9 @@ import { planned, ruleWant, type AlbWorld } from './world.js';
 /** Developers who had a target group or rule here and are no longer in the config (from the state). */
 export function removedDevelopers(ctx: Context): string[] {
   const current = new Set(ctx.model.developers.map((d) => d.name));
-  const names = [...ctx.state.resourcesOf('alb'), ...ctx.state.resourcesOf('https')].map(([id]) => /^(tg|rule)\/(.+)$/.exec(id)?.[2]).filter((n): n is string => n !== undefined);
+  const names = [...ctx.state.resourcesOf('alb'), ...ctx.state.resourcesOf('https')]
+    .map(([id]) => /^(tg|rule)\/(.+)$/.exec(id)?.[2])
+    .filter((n): n is string => n !== undefined);
   return [...new Set(names)].filter((n) => !current.has(n));
 }
 
@@ -23,19 +32,38 @@ export function staleRules(ctx: Context, world: AlbWorld): Rule[] {
 }
 
 /** The developer's target group, kept in line, with the host registered at the developer's port. */
-export async function ensureTargetGroup(ctx: Context, d: Developer, world: AlbWorld, vpcId: string, instanceId: string): Promise<string> {
+export async function ensureTargetGroup(
+  ctx: Context,
+  d: Developer,
+  world: AlbWorld,
+  vpcId: string,
+  instanceId: string,
+): Promise<string> {
   const p = planned(ctx, `tg/${d.name}`);
   const { resource: group, outcome } = await ensureResource(ctx, targetGroupSpec(ctx, p, world.groups, vpcId));
   const arn = group.TargetGroupArn!;
   const live = outcome === 'created' ? [] : await targetHealth(ctx, arn);
   const attributes = await attributeFixes(ctx, p.logicalId, arn, outcome === 'created');
-  await runFixes(ctx, [...healthCheckFixes(ctx, group), ...attributes, ...targetFixes(ctx, arn, live, instanceId, d.port)], { logicalId: p.logicalId, subject: `target group ${group.TargetGroupName}` });
+  await runFixes(
+    ctx,
+    [...healthCheckFixes(ctx, group), ...attributes, ...targetFixes(ctx, arn, live, instanceId, d.port)],
+    { logicalId: p.logicalId, subject: `target group ${group.TargetGroupName}` },
+  );
   return arn;
 }
 
-export async function ensureRule(ctx: Context, d: Developer, rules: Rule[], listenerArn: string, targetGroupArn: string): Promise<void> {
+export async function ensureRule(
+  ctx: Context,
+  d: Developer,
+  rules: Rule[],
+  listenerArn: string,
+  targetGroupArn: string,
+): Promise<void> {
   const want = ruleWant(d, targetGroupArn);
-  const { resource: rule } = await ensureResource(ctx, ruleSpec(ctx, planned(ctx, `rule/${d.name}`), rules, listenerArn, want));
+  const { resource: rule } = await ensureResource(
+    ctx,
+    ruleSpec(ctx, planned(ctx, `rule/${d.name}`), rules, listenerArn, want),
+  );
   await runFixes(ctx, ruleFixes(ctx, rule, want), { logicalId: `rule/${d.name}`, subject: `rule for ${d.hostname}` });
 }
 
@@ -51,11 +79,15 @@ export function ruleRemovals(ctx: Context, world: AlbWorld): Removal[] {
   const stale = new Map(staleRules(ctx, world).map((r) => [r.RuleArn!, hostOf(r)!]));
   for (const name of removedDevelopers(ctx)) {
     const arn = ctx.state.resource(`rule/${name}`)?.id;
-    if (arn && !stale.has(arn) && world.rules.some((r) => r.RuleArn === arn)) stale.set(arn, `${name}.${ctx.config.baseDomain}`);
+    if (arn && !stale.has(arn) && world.rules.some((r) => r.RuleArn === arn))
+      stale.set(arn, `${name}.${ctx.config.baseDomain}`);
   }
   return [...stale].map(([arn, host]) => ({
-    logicalId: `rule/${host.split('.')[0]}`, kind: 'listener rule', id: arn,
-    description: `delete the rule for ${host} (no longer a developer)`, run: () => ignoring(isNotFound, () => deleteRule(ctx, arn)),
+    logicalId: `rule/${host.split('.')[0]}`,
+    kind: 'listener rule',
+    id: arn,
+    description: `delete the rule for ${host} (no longer a developer)`,
+    run: () => ignoring(isNotFound, () => deleteRule(ctx, arn)),
   }));
 }
 
@@ -64,17 +96,28 @@ export function targetGroupRemovals(ctx: Context, world: AlbWorld): Removal[] {
   return removedDevelopers(ctx).flatMap((name) => {
     const arn = ctx.state.resource(`tg/${name}`)?.id;
     if (!arn || !world.groups.some((g) => g.TargetGroupArn === arn)) return [];
-    return [{
-      logicalId: `tg/${name}`, kind: 'target group', id: arn,
-      description: `delete the target group of ${name} (no longer a developer)`, run: () => ignoring(isNotFound, () => deleteTargetGroup(ctx, arn)),
-    }];
+    return [
+      {
+        logicalId: `tg/${name}`,
+        kind: 'target group',
+        id: arn,
+        description: `delete the target group of ${name} (no longer a developer)`,
+        run: () => ignoring(isNotFound, () => deleteTargetGroup(ctx, arn)),
+      },
+    ];
   });
 }
 
 export async function runRemovals(ctx: Context, removals: Removal[]): Promise<void> {
   for (const r of removals) {
     await r.run();
-    ctx.report.resource({ action: 'deleted', logicalId: r.logicalId, kind: r.kind, resourceId: r.id, message: r.description });
+    ctx.report.resource({
+      action: 'deleted',
+      logicalId: r.logicalId,
+      kind: r.kind,
+      resourceId: r.id,
+      message: r.description,
+    });
   }
 }
 

@@ -1,6 +1,14 @@
 import type { LoadBalancer, Listener, Rule, TargetGroup } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { describeCertificate } from '../../aws/acm/certificate.js';
-import { HSTS_ATTRIBUTE, listListeners, listRulesOnce, NOT_FOUND_ACTION, REDIRECT_ACTION, type ListenerWant, type RuleWant } from '../../aws/elbv2/listeners.js';
+import {
+  HSTS_ATTRIBUTE,
+  listListeners,
+  listRulesOnce,
+  NOT_FOUND_ACTION,
+  REDIRECT_ACTION,
+  type ListenerWant,
+  type RuleWant,
+} from '../../aws/elbv2/listeners.js';
 import { loadBalancerSpec } from '../../aws/elbv2/load-balancer.js';
 import { readOnce } from '../../aws/read-once.js';
 import { probeResource } from '../../aws/resource.js';
@@ -23,22 +31,31 @@ export interface AlbWorld {
   groups: TargetGroup[];
 }
 
-export const planned = (ctx: Context, logicalId: string): PlannedResource => pick([...albBlueprint(ctx.model), ...httpsBlueprint(ctx.model)], logicalId);
-export const lbSpec = (ctx: Context, placement?: Parameters<typeof loadBalancerSpec>[2]) => loadBalancerSpec(ctx, planned(ctx, 'alb'), placement);
+export const planned = (ctx: Context, logicalId: string): PlannedResource =>
+  pick([...albBlueprint(ctx.model), ...httpsBlueprint(ctx.model)], logicalId);
+export const lbSpec = (ctx: Context, placement?: Parameters<typeof loadBalancerSpec>[2]) =>
+  loadBalancerSpec(ctx, planned(ctx, 'alb'), placement);
 
 export const httpsListener = (world: AlbWorld) => world.listeners.find((l) => l.Port === 443);
 /** Port 80 when alb.httpRedirect is off: the listener there (devenv's, or one left on its load balancer) is deleted. */
-export const unwantedHttpListener = (ctx: Context, world: AlbWorld) => (ctx.config.alb.httpRedirect ? undefined : world.listeners.find((l) => l.Port === 80));
+export const unwantedHttpListener = (ctx: Context, world: AlbWorld) =>
+  ctx.config.alb.httpRedirect ? undefined : world.listeners.find((l) => l.Port === 80);
 
 export async function readWorld(ctx: Context, lb: LoadBalancer | undefined, fresh = false): Promise<AlbWorld> {
   const listeners = lb && !fresh ? await listListeners(ctx, lb.LoadBalancerArn!) : [];
   const https = listeners.find((l) => l.Port === 443);
-  return { lb, listeners, rules: https ? await listRulesOnce(ctx, https.ListenerArn!) : [], groups: await listTargetGroups(ctx) };
+  return {
+    lb,
+    listeners,
+    rules: https ? await listRulesOnce(ctx, https.ListenerArn!) : [],
+    groups: await listTargetGroups(ctx),
+  };
 }
 
 /** The load balancer as `plan` and `status` see it, and what is on it: read once for alb and https. */
 export const probeLoadBalancer = (ctx: Context) => readOnce(ctx, 'alb/lb', () => probeResource(ctx, lbSpec(ctx)));
-export const sharedWorld = (ctx: Context, lb: LoadBalancer | undefined) => readOnce(ctx, 'alb/world', () => readWorld(ctx, lb));
+export const sharedWorld = (ctx: Context, lb: LoadBalancer | undefined) =>
+  readOnce(ctx, 'alb/world', () => readWorld(ctx, lb));
 
 const HANDOVER = 'alb/applied';
 type Handover = Pick<AlbWorld, 'listeners' | 'rules'>;
@@ -47,7 +64,13 @@ type Handover = Pick<AlbWorld, 'listeners' | 'rules'>;
  * deleted), for the https phase of the same run: nothing changes them in between, so it reads them no more.
  */
 export function handOver(ctx: Context, world: AlbWorld, deletedRules: string[]): void {
-  ctx.reads?.set(HANDOVER, Promise.resolve({ listeners: world.listeners, rules: world.rules.filter((r) => !deletedRules.includes(r.RuleArn!)) }));
+  ctx.reads?.set(
+    HANDOVER,
+    Promise.resolve({
+      listeners: world.listeners,
+      rules: world.rules.filter((r) => !deletedRules.includes(r.RuleArn!)),
+    }),
+  );
 }
 export const takeOver = (ctx: Context) => ctx.reads?.get(HANDOVER) as Promise<Handover> | undefined;
 
@@ -63,14 +86,22 @@ export const certificateArn = (ctx: Context): string | undefined => {
 export async function requireIssued(ctx: Context, arn: string): Promise<void> {
   const cert = await describeCertificate(ctx, arn);
   if (cert?.Status === 'ISSUED') return;
-  throw new DevenvError('phase', `the HTTPS listener needs certificate ${arn} to be ISSUED, but it is ${cert?.Status ?? 'missing'}`, {
-    remedy: 'run `devenv phase cert` (it waits for the validation), then `devenv up` again',
-  });
+  throw new DevenvError(
+    'phase',
+    `the HTTPS listener needs certificate ${arn} to be ISSUED, but it is ${cert?.Status ?? 'missing'}`,
+    {
+      remedy: 'run `devenv phase cert` (it waits for the validation), then `devenv up` again',
+    },
+  );
 }
 
 export function httpsWant(ctx: Context, certArn: string | undefined): ListenerWant {
   return {
-    port: 443, protocol: 'HTTPS', defaultAction: NOT_FOUND_ACTION, sslPolicy: ctx.config.alb.sslPolicy, certificateArn: certArn,
+    port: 443,
+    protocol: 'HTTPS',
+    defaultAction: NOT_FOUND_ACTION,
+    sslPolicy: ctx.config.alb.sslPolicy,
+    certificateArn: certArn,
     beforeCertificateUse: certArn ? () => requireIssued(ctx, certArn) : undefined,
     attributes: { [HSTS_ATTRIBUTE]: hstsHeader(ctx.config.alb.hsts) },
   };
@@ -78,4 +109,8 @@ export function httpsWant(ctx: Context, certArn: string | undefined): ListenerWa
 
 export const httpWant: ListenerWant = { port: 80, protocol: 'HTTP', defaultAction: REDIRECT_ACTION };
 
-export const ruleWant = (d: Developer, targetGroupArn?: string): RuleWant => ({ host: d.hostname, priority: d.priority, targetGroupArn });
+export const ruleWant = (d: Developer, targetGroupArn?: string): RuleWant => ({
+  host: d.hostname,
+  priority: d.priority,
+  targetGroupArn,
+});

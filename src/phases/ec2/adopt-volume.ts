@@ -10,7 +10,15 @@ import type { Context, Inspection } from '../types.js';
 import { INSTANCE } from '../../blueprint/compute.js';
 import { PREVIOUS } from './instance.js';
 import { dataVolumeAttrs } from './provenance.js';
-import { DATA_DEVICE, DATA_VOLUME, deleteVolume, detachDataVolume, LIVE_STATES, plannedDataVolume, volumeSpec } from './volume.js';
+import {
+  DATA_DEVICE,
+  DATA_VOLUME,
+  deleteVolume,
+  detachDataVolume,
+  LIVE_STATES,
+  plannedDataVolume,
+  volumeSpec,
+} from './volume.js';
 import { waitForInstance } from './waiters.js';
 
 /**
@@ -46,26 +54,42 @@ async function checkAdoptable(ctx: Context, volumeId: string): Promise<Volume> {
   const volume = await describeById(ctx.aws.ec2, VOLUMES, volumeId);
   const flag = `--adopt-data-volume ${volumeId}`;
   if (!volume || !LIVE_STATES.includes(volume.State ?? '')) {
-    throw new DevenvError('config', `${flag}: volume ${volumeId} does not exist in ${ctx.model.region}${volume ? ` (it is ${volume.State})` : ''}`, { remedy: 'check the id with `aws ec2 describe-volumes`' });
+    throw new DevenvError(
+      'config',
+      `${flag}: volume ${volumeId} does not exist in ${ctx.model.region}${volume ? ` (it is ${volume.State})` : ''}`,
+      { remedy: 'check the id with `aws ec2 describe-volumes`' },
+    );
   }
   if (volume.AvailabilityZone !== ctx.model.hostAz) {
-    throw new DevenvError('config', `${flag}: volume ${volumeId} is in ${volume.AvailabilityZone}, but the host's zone is ${ctx.model.hostAz}`, {
-      remedy: `snapshot it and create the volume from the snapshot in ${ctx.model.hostAz}, then adopt that one`,
-    });
+    throw new DevenvError(
+      'config',
+      `${flag}: volume ${volumeId} is in ${volume.AvailabilityZone}, but the host's zone is ${ctx.model.hostAz}`,
+      {
+        remedy: `snapshot it and create the volume from the snapshot in ${ctx.model.hostAz}, then adopt that one`,
+      },
+    );
   }
   const ours = [ctx.state.resource(INSTANCE)?.id, ctx.state.resource(PREVIOUS)?.id];
-  const elsewhere = volume.Attachments?.find((a) => a.State !== 'detached' && (!ours.includes(a.InstanceId) || a.Device !== DATA_DEVICE));
+  const elsewhere = volume.Attachments?.find(
+    (a) => a.State !== 'detached' && (!ours.includes(a.InstanceId) || a.Device !== DATA_DEVICE),
+  );
   if (elsewhere) {
-    const what = ours.includes(elsewhere.InstanceId) ? `this project's host at ${elsewhere.Device} (not the data volume's ${DATA_DEVICE})` : `${elsewhere.InstanceId}, which is not this project's host`;
+    const what = ours.includes(elsewhere.InstanceId)
+      ? `this project's host at ${elsewhere.Device} (not the data volume's ${DATA_DEVICE})`
+      : `${elsewhere.InstanceId}, which is not this project's host`;
     throw new DevenvError('config', `${flag}: volume ${volumeId} is attached to ${what}`, {
       remedy: `pass a volume created from a snapshot, not attached anywhere (or detach it first: aws ec2 detach-volume --volume-id ${volumeId})`,
     });
   }
   const swap = ctx.state.resource(PREVIOUS_DATA_VOLUME);
   if (swap?.id && swap.attrs?.swapped === false && swap.attrs.replacedBy !== volumeId) {
-    throw new DevenvError('config', `${flag}: a swap of data volume ${swap.id} for ${String(swap.attrs.replacedBy)} is still under way`, {
-      remedy: `finish it first with \`devenv up --adopt-data-volume ${String(swap.attrs.replacedBy)}\` (or a plain \`devenv up\`), then adopt ${volumeId}`,
-    });
+    throw new DevenvError(
+      'config',
+      `${flag}: a swap of data volume ${swap.id} for ${String(swap.attrs.replacedBy)} is still under way`,
+      {
+        remedy: `finish it first with \`devenv up --adopt-data-volume ${String(swap.attrs.replacedBy)}\` (or a plain \`devenv up\`), then adopt ${volumeId}`,
+      },
+    );
   }
   return volume;
 }
@@ -73,7 +97,10 @@ async function checkAdoptable(ctx: Context, volumeId: string): Promise<Volume> {
 async function recordDataVolume(ctx: Context, volume: Volume): Promise<void> {
   const known = ctx.state.resource(DATA_VOLUME);
   await ctx.state.setResource(DATA_VOLUME, {
-    kind: plannedDataVolume(ctx).kind, phase: ctx.phase, id: volume.VolumeId!, ...(known?.generation ? { generation: known.generation } : {}),
+    kind: plannedDataVolume(ctx).kind,
+    phase: ctx.phase,
+    id: volume.VolumeId!,
+    ...(known?.generation ? { generation: known.generation } : {}),
     // Adopted: storage never formats it, whatever a probe of it says.
     attrs: dataVolumeAttrs(volume, undefined, FALLBACK, 'adopted'),
   });
@@ -87,11 +114,20 @@ async function recordDataVolume(ctx: Context, volume: Volume): Promise<void> {
 async function beginSwap(ctx: Context, currentId: string, volume: Volume): Promise<void> {
   const older = ctx.state.resource(PREVIOUS_DATA_VOLUME)?.id;
   if (older && older !== currentId && older !== volume.VolumeId) {
-    ctx.report.warn(`volume ${older}, kept by an earlier restore, is no longer recorded in the state; it stays in AWS, tagged ${TAG.resource}=${PREVIOUS_DATA_VOLUME}: delete it when you no longer need it`);
+    ctx.report.warn(
+      `volume ${older}, kept by an earlier restore, is no longer recorded in the state; it stays in AWS, tagged ${TAG.resource}=${PREVIOUS_DATA_VOLUME}: delete it when you no longer need it`,
+    );
   }
-  await ctx.state.setResource(PREVIOUS_DATA_VOLUME, { kind: plannedDataVolume(ctx).kind, phase: ctx.phase, id: currentId, attrs: { replacedBy: volume.VolumeId!, swapped: false } });
+  await ctx.state.setResource(PREVIOUS_DATA_VOLUME, {
+    kind: plannedDataVolume(ctx).kind,
+    phase: ctx.phase,
+    id: currentId,
+    attrs: { replacedBy: volume.VolumeId!, swapped: false },
+  });
   await recordDataVolume(ctx, volume);
-  ctx.report.step(`restoring: data volume ${currentId} gives way to ${volume.VolumeId} (--adopt-data-volume); ${currentId} is kept`);
+  ctx.report.step(
+    `restoring: data volume ${currentId} gives way to ${volume.VolumeId} (--adopt-data-volume); ${currentId} is kept`,
+  );
 }
 
 /**
@@ -106,7 +142,9 @@ export async function finishVolumeSwap(ctx: Context, volumeId: string): Promise<
   if (!record?.id || record.attrs?.swapped !== false || record.attrs.replacedBy !== volumeId) return;
   const next = await describeById(ctx.aws.ec2, VOLUMES, volumeId);
   if (next && tagValue(next.Tags, TAG.resource) !== DATA_VOLUME) {
-    await ctx.aws.ec2.send(new CreateTagsCommand({ Resources: [volumeId], Tags: tagList(plannedDataVolume(ctx).tags) }));
+    await ctx.aws.ec2.send(
+      new CreateTagsCommand({ Resources: [volumeId], Tags: tagList(plannedDataVolume(ctx).tags) }),
+    );
   }
   const previous = await livePrevious(ctx, record.id);
   if (!previous) {
@@ -118,9 +156,15 @@ export async function finishVolumeSwap(ctx: Context, volumeId: string): Promise<
   if (holder) await releaseOnHost(ctx, holder, record.id);
   await retag(ctx, record.id, previous.Tags, PREVIOUS_DATA_VOLUME);
   if (holder) await detachDataVolume(ctx, record.id, holder);
-  await ctx.state.setResource(PREVIOUS_DATA_VOLUME, { ...record, attrs: { ...attrsOf(previous), replacedBy: volumeId, swapped: true } });
+  await ctx.state.setResource(PREVIOUS_DATA_VOLUME, {
+    ...record,
+    attrs: { ...attrsOf(previous), replacedBy: volumeId, swapped: true },
+  });
   ctx.report.resource({
-    action: 'kept', logicalId: PREVIOUS_DATA_VOLUME, kind: record.kind, resourceId: record.id,
+    action: 'kept',
+    logicalId: PREVIOUS_DATA_VOLUME,
+    kind: record.kind,
+    resourceId: record.id,
     message: `kept the previous data volume ${record.id} (detached, tagged ${PREVIOUS_DATA_VOLUME}); once the restored data is right, delete it: aws ec2 delete-volume --volume-id ${record.id}`,
   });
 }
@@ -147,10 +191,16 @@ export async function inspectPreviousDataVolume(ctx: Context): Promise<Inspectio
   if (!id || !volume) return { changes: [], rows: [] };
   return {
     changes: [],
-    rows: [{
-      phase: 'ec2', logicalId: PREVIOUS_DATA_VOLUME, kind: 'EBS volume', id, state: volume.State ?? 'unknown',
-      detail: `replaced by a restore; kept until you delete it (aws ec2 delete-volume --volume-id ${id})`,
-    }],
+    rows: [
+      {
+        phase: 'ec2',
+        logicalId: PREVIOUS_DATA_VOLUME,
+        kind: 'EBS volume',
+        id,
+        state: volume.State ?? 'unknown',
+        detail: `replaced by a restore; kept until you delete it (aws ec2 delete-volume --volume-id ${id})`,
+      },
+    ],
   };
 }
 
@@ -161,12 +211,17 @@ export async function inspectPreviousDataVolume(ctx: Context): Promise<Inspectio
 async function releaseOnHost(ctx: Context, instanceId: string, volumeId: string): Promise<void> {
   const host = await describeById(ctx.aws.ec2, INSTANCES, instanceId);
   if (!host) return;
-  if (stateOf(host) === 'pending') await waitForInstance(ctx, instanceId, 'running'); // it mounts the volume as it boots
+  if (stateOf(host) === 'pending')
+    await waitForInstance(ctx, instanceId, 'running'); // it mounts the volume as it boots
   else if (stateOf(host) !== 'running') return;
   if (instanceId !== ctx.state.resource(INSTANCE)?.id) {
-    throw new DevenvError('phase', `the previous data volume ${volumeId} is attached to ${instanceId}, which is running but is not this project's host`, {
-      remedy: `stop what uses it on ${instanceId} and detach it (aws ec2 detach-volume --volume-id ${volumeId}), then run \`devenv up\` again`,
-    });
+    throw new DevenvError(
+      'phase',
+      `the previous data volume ${volumeId} is attached to ${instanceId}, which is running but is not this project's host`,
+      {
+        remedy: `stop what uses it on ${instanceId} and detach it (aws ec2 detach-volume --volume-id ${volumeId}), then run \`devenv up\` again`,
+      },
+    );
   }
   await releaseDataVolume(await ctx.ssh(), volumeId);
   ctx.report.step(`on the host ${instanceId}: stopped the containers and unmounted data volume ${volumeId}`);
@@ -182,10 +237,18 @@ export async function removeOrKeepPreviousDataVolume(ctx: Context): Promise<void
   const volume = await livePrevious(ctx, record.id);
   if (!volume) return ctx.state.forget(PREVIOUS_DATA_VOLUME);
   if (!ctx.options.deleteData) {
-    ctx.report.step(`kept the previous data volume ${record.id} (set aside by a restore); delete it with \`devenv destroy --delete-data\` or aws ec2 delete-volume --volume-id ${record.id}`);
+    ctx.report.step(
+      `kept the previous data volume ${record.id} (set aside by a restore); delete it with \`devenv destroy --delete-data\` or aws ec2 delete-volume --volume-id ${record.id}`,
+    );
     return;
   }
   await ignoring(isNotFound, () => deleteVolume(ctx, record.id!, volume, { finalSnapshot: false }));
   await ctx.state.forget(PREVIOUS_DATA_VOLUME);
-  ctx.report.resource({ action: 'deleted', logicalId: PREVIOUS_DATA_VOLUME, kind: record.kind, resourceId: record.id, message: `deleted the previous data volume ${record.id}` });
+  ctx.report.resource({
+    action: 'deleted',
+    logicalId: PREVIOUS_DATA_VOLUME,
+    kind: record.kind,
+    resourceId: record.id,
+    message: `deleted the previous data volume ${record.id}`,
+  });
 }

@@ -26,7 +26,8 @@ export function hostDrift(ctx: Context, host: Instance): HostDrift {
   if (host.InstanceType !== type) drift.required.push(`instance type ${host.InstanceType} → ${type}`);
   if (amiId && host.ImageId !== amiId) drift.required.push(`AMI ${host.ImageId} → ${amiId}`);
   const newer = desiredAmi(ctx);
-  if (!amiId && newer && host.ImageId !== newer) drift.optional.push(`AMI ${host.ImageId} → ${newer} (newer default image)`);
+  if (!amiId && newer && host.ImageId !== newer)
+    drift.optional.push(`AMI ${host.ImageId} → ${newer} (newer default image)`);
   return drift;
 }
 
@@ -35,8 +36,9 @@ export function mustReplace(ctx: Context, host: Instance, drift = hostDrift(ctx,
   if (ctx.options.replaceHost) return drift.required.length + drift.optional.length > 0;
   if (drift.required.length === 0) return false;
   throw new DevenvError('phase', `the host ${host.InstanceId} differs from the config: ${drift.required.join('; ')}`, {
-    remedy: 'replacing it stops it, moves the data volume to a new instance and terminates the old one once the new one works; '
-      + 'run `devenv up --replace-host` to do that, or put the old value back in the config',
+    remedy:
+      'replacing it stops it, moves the data volume to a new instance and terminates the old one once the new one works; ' +
+      'run `devenv up --replace-host` to do that, or put the old value back in the config',
   });
 }
 
@@ -66,7 +68,9 @@ export async function hostBeingReplaced(ctx: Context): Promise<Instance | undefi
  */
 export async function replaceHost(ctx: Context, old: Instance, volumeId: string): Promise<void> {
   const drift = hostDrift(ctx, old);
-  ctx.report.step(`replacing host ${old.InstanceId} (--replace-host): ${[...drift.required, ...drift.optional].join('; ')}`);
+  ctx.report.step(
+    `replacing host ${old.InstanceId} (--replace-host): ${[...drift.required, ...drift.optional].join('; ')}`,
+  );
   await finishReplacement(ctx, old, volumeId);
 }
 
@@ -74,7 +78,8 @@ export async function replaceHost(ctx: Context, old: Instance, volumeId: string)
 export async function finishReplacement(ctx: Context, old: Instance, volumeId: string): Promise<void> {
   const oldId = old.InstanceId!;
   // Set aside, the old host is no longer `instance`; only a roll-back makes it that again while it is still PREVIOUS.
-  if (ctx.state.resource(PREVIOUS)?.id === oldId && ctx.state.resource(INSTANCE)?.id === oldId) return finishRollBack(ctx, old, volumeId);
+  if (ctx.state.resource(PREVIOUS)?.id === oldId && ctx.state.resource(INSTANCE)?.id === oldId)
+    return finishRollBack(ctx, old, volumeId);
   await setAside(ctx, old);
   await stop(ctx, old);
   await detachDataVolume(ctx, volumeId, oldId);
@@ -89,7 +94,9 @@ export async function finishReplacement(ctx: Context, old: Instance, volumeId: s
   await ctx.aws.ec2.send(new TerminateInstancesCommand({ InstanceIds: [oldId] }));
   await waitForInstance(ctx, oldId, 'terminated');
   await ctx.state.forget(PREVIOUS);
-  ctx.report.step(`replaced host ${oldId} by ${host.InstanceId}, which now holds data volume ${volumeId}; terminated ${oldId}`);
+  ctx.report.step(
+    `replaced host ${oldId} by ${host.InstanceId}, which now holds data volume ${volumeId}; terminated ${oldId}`,
+  );
 }
 
 /**
@@ -98,7 +105,8 @@ export async function finishReplacement(ctx: Context, old: Instance, volumeId: s
  */
 async function setAside(ctx: Context, old: Instance): Promise<void> {
   const id = old.InstanceId!;
-  if (ctx.state.resource(PREVIOUS)?.id !== id) await ctx.state.setResource(PREVIOUS, { kind: instanceSpec(ctx).kind, phase: ctx.phase, id });
+  if (ctx.state.resource(PREVIOUS)?.id !== id)
+    await ctx.state.setResource(PREVIOUS, { kind: instanceSpec(ctx).kind, phase: ctx.phase, id });
   if (ctx.state.resource(INSTANCE)?.id === id) await bumpGeneration(ctx, INSTANCE);
   await retag(ctx, old.InstanceId!, old.Tags, PREVIOUS);
 }
@@ -121,22 +129,40 @@ async function stop(ctx: Context, host: Instance): Promise<void> {
  */
 async function rollBack(ctx: Context, old: Instance, volumeId: string, cause: unknown): Promise<never> {
   const oldId = old.InstanceId!;
-  ctx.report.warn(`the new host did not come up (${messageOf(cause)}); putting data volume ${volumeId} back on ${oldId}`);
+  ctx.report.warn(
+    `the new host did not come up (${messageOf(cause)}); putting data volume ${volumeId} back on ${oldId}`,
+  );
   try {
     const failed = ctx.state.resource(INSTANCE);
-    if (failed?.id) await ignoring(isNotFound, () => ctx.aws.ec2.send(new TerminateInstancesCommand({ InstanceIds: [failed.id!] })));
-    await ctx.state.setResource(INSTANCE, { kind: instanceSpec(ctx).kind, phase: ctx.phase, id: oldId, generation: (failed?.generation ?? 0) + 1 });
+    if (failed?.id)
+      await ignoring(isNotFound, () => ctx.aws.ec2.send(new TerminateInstancesCommand({ InstanceIds: [failed.id!] })));
+    await ctx.state.setResource(INSTANCE, {
+      kind: instanceSpec(ctx).kind,
+      phase: ctx.phase,
+      id: oldId,
+      generation: (failed?.generation ?? 0) + 1,
+    });
     await finishRollBack(ctx, old, volumeId);
   } catch (err) {
     if (ctx.signal.aborted) throw err;
-    throw new DevenvError('aws', `the new host did not come up (${messageOf(cause)}), and putting the old host ${oldId} back failed too: ${messageOf(err)}`, {
-      remedy: 'run the same command again: it resumes putting the old host back', cause: err,
-    });
+    throw new DevenvError(
+      'aws',
+      `the new host did not come up (${messageOf(cause)}), and putting the old host ${oldId} back failed too: ${messageOf(err)}`,
+      {
+        remedy: 'run the same command again: it resumes putting the old host back',
+        cause: err,
+      },
+    );
   }
-  throw new DevenvError('aws', `could not replace the host: ${messageOf(cause)}; the old host ${oldId} is serving again, with data volume ${volumeId}`, {
-    remedy: 'nothing was lost; try `devenv up --replace-host` again later, or another instance type or AMI (InsufficientInstanceCapacity: another size or zone; VcpuLimitExceeded: ask for a higher vCPU quota)',
-    cause,
-  });
+  throw new DevenvError(
+    'aws',
+    `could not replace the host: ${messageOf(cause)}; the old host ${oldId} is serving again, with data volume ${volumeId}`,
+    {
+      remedy:
+        'nothing was lost; try `devenv up --replace-host` again later, or another instance type or AMI (InsufficientInstanceCapacity: another size or zone; VcpuLimitExceeded: ask for a higher vCPU quota)',
+      cause,
+    },
+  );
 }
 
 /** The old host is `instance` again: tagged so, no longer set aside, started and holding the data volume. */
@@ -170,7 +196,11 @@ const describeHostLine = (i: Instance) =>
 export async function inspectHost(ctx: Context): Promise<Inspection> {
   const probed = await inspectResource(ctx, instanceSpec(ctx), pick(ec2Blueprint(ctx.model), INSTANCE).name);
   const row = rowOf(probed, stateOf, describeHostLine);
-  if (probed.resource && stateOf(probed.resource) !== 'running') row.problem = { verdict: 'unhealthy', message: `ec2 host ${probed.id} is ${stateOf(probed.resource)} (up starts it)` };
+  if (probed.resource && stateOf(probed.resource) !== 'running')
+    row.problem = {
+      verdict: 'unhealthy',
+      message: `ec2 host ${probed.id} is ${stateOf(probed.resource)} (up starts it)`,
+    };
   return { changes: [hostChange(ctx, probed)], rows: [row] };
 }
 
@@ -178,14 +208,22 @@ function hostChange(ctx: Context, probed: Change & { resource?: Instance }): Cha
   const { resource: host, ...change } = probed;
   const { type, rootVolumeGiB } = ctx.config.instance;
   if (!host) {
-    return { ...change, detail: `${type} from ${desiredAmi(ctx) ?? 'the AMI validate resolves'}; ${rootVolumeGiB} GiB encrypted gp3 root; IMDSv2 only, hop limit 1` };
+    return {
+      ...change,
+      detail: `${type} from ${desiredAmi(ctx) ?? 'the AMI validate resolves'}; ${rootVolumeGiB} GiB encrypted gp3 root; IMDSv2 only, hop limit 1`,
+    };
   }
   const drift = hostDrift(ctx, host);
   if (drift.required.length > 0 || (ctx.options.replaceHost && drift.optional.length > 0)) {
     const all = [...drift.required, ...drift.optional].join('; ');
-    return { ...change, action: 'replace', detail: ctx.options.replaceHost ? `${all}; data volume moves to the new host` : `${all}; up stops unless run with --replace-host` };
+    return {
+      ...change,
+      action: 'replace',
+      detail: ctx.options.replaceHost
+        ? `${all}; data volume moves to the new host`
+        : `${all}; up stops unless run with --replace-host`,
+    };
   }
   const note = drift.optional.length ? `; ${drift.optional.join('; ')}: \`devenv up --replace-host\` moves to it` : '';
   return { ...change, detail: `${stateOf(host)}, ${describeHostLine(host)}${note}` };
 }
-

@@ -1,4 +1,9 @@
-import { DeleteKeyPairCommand, DescribeKeyPairsCommand, ImportKeyPairCommand, type KeyPairInfo } from '@aws-sdk/client-ec2';
+import {
+  DeleteKeyPairCommand,
+  DescribeKeyPairsCommand,
+  ImportKeyPairCommand,
+  type KeyPairInfo,
+} from '@aws-sdk/client-ec2';
 import { Ec2Code, hasCode } from '../../aws/errors.js';
 import { ensureResource, inspectResource, removeResource, rowOf, type ResourceSpec } from '../../aws/resource.js';
 import { TAG, tagSpecifications, tagValue } from '../../config/tags.js';
@@ -22,7 +27,11 @@ export async function describeKeyPairs(ctx: Context, by: { id?: string; name?: s
  * The key pair, found by its id or its name (key pair names are unique per region). `verify`
  * runs on whatever is found before the resource rule may keep or adopt it.
  */
-function keyPairSpec(ctx: Context, verify: (kp: KeyPairInfo) => KeyPairInfo = (kp) => kp, create?: () => Promise<KeyPairInfo>): ResourceSpec<KeyPairInfo> {
+function keyPairSpec(
+  ctx: Context,
+  verify: (kp: KeyPairInfo) => KeyPairInfo = (kp) => kp,
+  create?: () => Promise<KeyPairInfo>,
+): ResourceSpec<KeyPairInfo> {
   const p = planned(ctx);
   return {
     logicalId: KEYPAIR,
@@ -57,16 +66,19 @@ export function judge(ctx: Context, kp: KeyPairInfo, local: LocalKey | undefined
   const owner = ownerElsewhere(ctx, kp);
   if (owner) return { ok: false, problem: `it belongs to devenv project "${owner}"` };
   if (!local) return { ok: false, problem: `its private key is not at ${path}` };
-  if (!kp.PublicKey) return { ok: false, problem: `AWS did not return its public key, so devenv cannot check it matches ${path}` };
-  if (!samePublicKey(kp.PublicKey, local.publicKey)) return { ok: false, problem: `it does not match the private key ${path}` };
+  if (!kp.PublicKey)
+    return { ok: false, problem: `AWS did not return its public key, so devenv cannot check it matches ${path}` };
+  if (!samePublicKey(kp.PublicKey, local.publicKey))
+    return { ok: false, problem: `it does not match the private key ${path}` };
   return { ok: true };
 }
 
 export function mismatchError(name: string, problem: string): DevenvError {
   return new DevenvError('config', `key pair "${name}" exists in AWS, but ${problem}`, {
-    remedy: `point instance.privateKeyPath at the private key of key pair "${name}" (or set instance.keyName to another name); `
-      + `or delete the AWS key pair (aws ec2 delete-key-pair --key-name ${name}) and run again, and devenv imports the local key `
-      + `(an instance already running keeps the key it was launched with)`,
+    remedy:
+      `point instance.privateKeyPath at the private key of key pair "${name}" (or set instance.keyName to another name); ` +
+      `or delete the AWS key pair (aws ec2 delete-key-pair --key-name ${name}) and run again, and devenv imports the local key ` +
+      `(an instance already running keeps the key it was launched with)`,
   });
 }
 
@@ -98,12 +110,19 @@ export async function ensureKeyPair(ctx: Context): Promise<KeyPairInfo> {
     // From here the key just written is the local key: an import AWS carried out although it answered
     // with an error (a 500, then InvalidKeyPair.Duplicate to the SDK's retry) is found and checked against it.
     local ??= await readLocalKey(ctx.model.privateKeyPath);
-    const out = await ctx.aws.ec2.send(new ImportKeyPairCommand({
-      KeyName: p.name,
-      PublicKeyMaterial: Buffer.from(publicKey),
-      TagSpecifications: tagSpecifications('key-pair', p.tags),
-    }));
-    return { KeyPairId: out.KeyPairId, KeyName: out.KeyName ?? p.name, KeyFingerprint: out.KeyFingerprint, PublicKey: publicKey };
+    const out = await ctx.aws.ec2.send(
+      new ImportKeyPairCommand({
+        KeyName: p.name,
+        PublicKeyMaterial: Buffer.from(publicKey),
+        TagSpecifications: tagSpecifications('key-pair', p.tags),
+      }),
+    );
+    return {
+      KeyPairId: out.KeyPairId,
+      KeyName: out.KeyName ?? p.name,
+      KeyFingerprint: out.KeyFingerprint,
+      PublicKey: publicKey,
+    };
   };
   return (await ensureResource(ctx, keyPairSpec(ctx, verify, create))).resource;
 }
@@ -111,20 +130,26 @@ export async function ensureKeyPair(ctx: Context): Promise<KeyPairInfo> {
 /** Deletes the key pair in AWS (ours only: recorded, or tagged with this project); the local private key stays. */
 export async function removeKeyPair(ctx: Context): Promise<void> {
   const known = ctx.state.resource(KEYPAIR)?.id;
-  const [recorded] = known ? await describeKeyPairs(ctx, known.startsWith('key-') ? { id: known } : { name: known }) : [];
+  const [recorded] = known
+    ? await describeKeyPairs(ctx, known.startsWith('key-') ? { id: known } : { name: known })
+    : [];
   if (recorded && ownerElsewhere(ctx, recorded)) {
     // Recorded by a devenv that did not yet check the owner: not ours to delete.
-    ctx.report.warn(`left key pair ${recorded.KeyName}: it belongs to devenv project "${ownerElsewhere(ctx, recorded)}"`);
+    ctx.report.warn(
+      `left key pair ${recorded.KeyName}: it belongs to devenv project "${ownerElsewhere(ctx, recorded)}"`,
+    );
     await ctx.state.forget(KEYPAIR);
   }
   const base = keyPairSpec(ctx);
-  const ours = (kp: KeyPairInfo) => !ownerElsewhere(ctx, kp) && (kp.KeyPairId === known || tagValue(kp.Tags, TAG.project) === ctx.model.project);
+  const ours = (kp: KeyPairInfo) =>
+    !ownerElsewhere(ctx, kp) && (kp.KeyPairId === known || tagValue(kp.Tags, TAG.project) === ctx.model.project);
   const spec: ResourceSpec<KeyPairInfo> = { ...base, find: async () => (await base.find()).filter(ours) };
   await removeResource(ctx, spec, async (id, kp) => {
     await ctx.aws.ec2.send(new DeleteKeyPairCommand(kp?.KeyName ? { KeyName: kp.KeyName } : { KeyPairId: id }));
   });
   const local = await readLocalKey(ctx.model.privateKeyPath).catch(() => undefined);
-  if (local) ctx.report.step(`left the private key ${local.path} on this machine; delete it when you no longer need it`);
+  if (local)
+    ctx.report.step(`left the private key ${local.path} on this machine; delete it when you no longer need it`);
 }
 
 async function localKeyNote(ctx: Context): Promise<{ local?: LocalKey; note: string; unusable?: true }> {
@@ -143,10 +168,21 @@ export async function inspectKeyPair(ctx: Context): Promise<Inspection> {
   const probed = await inspectResource(ctx, keyPairSpec(ctx), planned(ctx).name);
   const { resource, ...change } = probed;
   const verdict = resource && judge(ctx, resource, local);
-  const row = rowOf(probed, () => (verdict && verdict.ok ? 'present' : 'present, private key does not match'), () => note);
-  if (verdict && !verdict.ok) row.problem = { verdict: 'drifted', message: `ec2 key pair ${change.id}: ${verdict.problem}` };
-  const detail = unusable ? `${note}: up will stop`
-    : !verdict ? (local ? `import the public half of ${local.path}` : `generate an ed25519 key; private half to ${ctx.model.privateKeyPath}`)
-    : verdict.ok ? `matches ${note}` : `${verdict.problem}: up will stop`;
+  const row = rowOf(
+    probed,
+    () => (verdict && verdict.ok ? 'present' : 'present, private key does not match'),
+    () => note,
+  );
+  if (verdict && !verdict.ok)
+    row.problem = { verdict: 'drifted', message: `ec2 key pair ${change.id}: ${verdict.problem}` };
+  const detail = unusable
+    ? `${note}: up will stop`
+    : !verdict
+      ? local
+        ? `import the public half of ${local.path}`
+        : `generate an ed25519 key; private half to ${ctx.model.privateKeyPath}`
+      : verdict.ok
+        ? `matches ${note}`
+        : `${verdict.problem}: up will stop`;
   return { changes: [{ ...change, detail }], rows: [row] };
 }

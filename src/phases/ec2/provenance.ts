@@ -20,8 +20,13 @@ type Attrs = NonNullable<ResourceRecord['attrs']>;
  * written by a devenv that kept no origin) unless the caller knows better: `created-empty` only from
  * devenv's own create, `adopted` from the flag. Keys in one order, so an unchanged record compares equal.
  */
-export function dataVolumeAttrs(v: Volume, known: ResourceRecord | undefined, fallback: { availabilityZone: string; sizeGiB: number }, origin?: VolumeOrigin): Attrs {
-  const kept = known?.id !== undefined && known.id === v.VolumeId ? known.attrs ?? {} : {};
+export function dataVolumeAttrs(
+  v: Volume,
+  known: ResourceRecord | undefined,
+  fallback: { availabilityZone: string; sizeGiB: number },
+  origin?: VolumeOrigin,
+): Attrs {
+  const kept = known?.id !== undefined && known.id === v.VolumeId ? (known.attrs ?? {}) : {};
   const derived = v.SnapshotId ? 'snapshot' : 'found';
   const chosen = origin ?? kept.origin ?? derived;
   const snapshotId = chosen === kept.origin && !origin ? kept.snapshotId : v.SnapshotId;
@@ -35,18 +40,33 @@ export function dataVolumeAttrs(v: Volume, known: ResourceRecord | undefined, fa
 }
 
 /** Whether storage may make a filesystem on this volume should it prove empty, and if not, why (for the refusal). */
-export function formatPermission(record: ResourceRecord | undefined, volumeId: string): { mayFormat: boolean; reason: string } {
-  if (record?.id !== volumeId) return { mayFormat: false, reason: `the state does not record volume ${volumeId} as the data volume` };
+export function formatPermission(
+  record: ResourceRecord | undefined,
+  volumeId: string,
+): { mayFormat: boolean; reason: string } {
+  if (record?.id !== volumeId)
+    return { mayFormat: false, reason: `the state does not record volume ${volumeId} as the data volume` };
   const attrs = record.attrs ?? {};
-  if (typeof attrs.filesystemUuid === 'string') return { mayFormat: false, reason: `devenv has seen a filesystem on it before (UUID ${attrs.filesystemUuid}): an empty-looking volume now means its data is missing, not that it is new` };
+  if (typeof attrs.filesystemUuid === 'string')
+    return {
+      mayFormat: false,
+      reason: `devenv has seen a filesystem on it before (UUID ${attrs.filesystemUuid}): an empty-looking volume now means its data is missing, not that it is new`,
+    };
   switch (attrs.origin) {
     case 'created-empty':
       return { mayFormat: true, reason: 'devenv created it empty and has never formatted it' };
     case 'snapshot':
-      return { mayFormat: false, reason: `it was created from snapshot ${String(attrs.snapshotId ?? '(unknown)')} and holds that snapshot's data` };
+      return {
+        mayFormat: false,
+        reason: `it was created from snapshot ${String(attrs.snapshotId ?? '(unknown)')} and holds that snapshot's data`,
+      };
     case 'adopted':
       return { mayFormat: false, reason: 'it was adopted with --adopt-data-volume (a restored or existing volume)' };
     default:
-      return { mayFormat: false, reason: 'devenv has no record of creating it empty (it was found by its tags after a lost state file or an interrupted run, or recorded by an older devenv), so it may hold data' };
+      return {
+        mayFormat: false,
+        reason:
+          'devenv has no record of creating it empty (it was found by its tags after a lost state file or an interrupted run, or recorded by an older devenv), so it may hold data',
+      };
   }
 }

@@ -32,46 +32,71 @@ const INSTANCE_POLL_MS = 5_000;
  * `stopping`) means "not yet", never failure; a missing instance counts as terminated (and as not
  * visible yet otherwise). A timeout names the state last seen.
  */
-export async function waitForInstance(ctx: Pick<Context, 'aws' | 'report' | 'signal' | 'clock'>, instanceId: string, target: InstanceTarget): Promise<void> {
+export async function waitForInstance(
+  ctx: Pick<Context, 'aws' | 'report' | 'signal' | 'clock'>,
+  instanceId: string,
+  target: InstanceTarget,
+): Promise<void> {
   const what = `instance ${instanceId} to be ${target}`;
-  await waitFor(async () => {
-    const state = (await describeById(ctx.aws.ec2, INSTANCES, instanceId))?.State?.Name ?? 'not found';
-    if (state === 'not found' && target === 'terminated') return { done: true, value: undefined, seen: state };
-    if (DEAD_ENDS[target].includes(state)) throw new DevenvError('aws', `instance ${instanceId} is ${state}: it will not become ${target}`);
-    return { done: state === target, value: undefined, seen: state };
-  }, {
-    what,
-    timeoutMs: WAIT_S[INSTANCE_WAIT[target]] * 1000,
-    intervalMs: INSTANCE_POLL_MS,
-    clock: ctx.clock,
-    signal: ctx.signal,
-    progress: (m) => ctx.report.progress(m),
-  });
+  await waitFor(
+    async () => {
+      const state = (await describeById(ctx.aws.ec2, INSTANCES, instanceId))?.State?.Name ?? 'not found';
+      if (state === 'not found' && target === 'terminated') return { done: true, value: undefined, seen: state };
+      if (DEAD_ENDS[target].includes(state))
+        throw new DevenvError('aws', `instance ${instanceId} is ${state}: it will not become ${target}`);
+      return { done: state === target, value: undefined, seen: state };
+    },
+    {
+      what,
+      timeoutMs: WAIT_S[INSTANCE_WAIT[target]] * 1000,
+      intervalMs: INSTANCE_POLL_MS,
+      clock: ctx.clock,
+      signal: ctx.signal,
+      progress: (m) => ctx.report.progress(m),
+    },
+  );
 }
 
-const INSTANCE_WAIT = { running: 'instanceRunning', stopped: 'instanceStopped', terminated: 'instanceTerminated' } as const;
+const INSTANCE_WAIT = {
+  running: 'instanceRunning',
+  stopped: 'instanceStopped',
+  terminated: 'instanceTerminated',
+} as const;
 
 /**
  * Waits until both status checks of a running instance say `ok`. A check that says `impaired`
  * fails at once (the SDK's waiter would poll on until its bound): the host will not come up.
  */
-export async function waitForStatusChecks(ctx: Pick<Context, 'aws' | 'report' | 'signal' | 'clock'>, instanceId: string): Promise<void> {
+export async function waitForStatusChecks(
+  ctx: Pick<Context, 'aws' | 'report' | 'signal' | 'clock'>,
+  instanceId: string,
+): Promise<void> {
   const what = `instance ${instanceId} to pass its status checks`;
-  await waitFor(async () => {
-    const out = await ctx.aws.ec2.send(new DescribeInstanceStatusCommand({ InstanceIds: [instanceId] }));
-    const s = out.InstanceStatuses?.[0];
-    const system = s?.SystemStatus?.Status ?? 'not reported';
-    const instance = s?.InstanceStatus?.Status ?? 'not reported';
-    if (system === 'impaired' || instance === 'impaired') {
-      throw new DevenvError('aws', `instance ${instanceId} failed its status checks (system ${system}, instance ${instance})`);
-    }
-    return { done: system === 'ok' && instance === 'ok', value: undefined, seen: `system ${system}, instance ${instance}` };
-  }, {
-    what,
-    timeoutMs: WAIT_S.instanceStatusOk * 1000,
-    intervalMs: 15_000,
-    clock: ctx.clock,
-    signal: ctx.signal,
-    progress: (m) => ctx.report.progress(m),
-  });
+  await waitFor(
+    async () => {
+      const out = await ctx.aws.ec2.send(new DescribeInstanceStatusCommand({ InstanceIds: [instanceId] }));
+      const s = out.InstanceStatuses?.[0];
+      const system = s?.SystemStatus?.Status ?? 'not reported';
+      const instance = s?.InstanceStatus?.Status ?? 'not reported';
+      if (system === 'impaired' || instance === 'impaired') {
+        throw new DevenvError(
+          'aws',
+          `instance ${instanceId} failed its status checks (system ${system}, instance ${instance})`,
+        );
+      }
+      return {
+        done: system === 'ok' && instance === 'ok',
+        value: undefined,
+        seen: `system ${system}, instance ${instance}`,
+      };
+    },
+    {
+      what,
+      timeoutMs: WAIT_S.instanceStatusOk * 1000,
+      intervalMs: 15_000,
+      clock: ctx.clock,
+      signal: ctx.signal,
+      progress: (m) => ctx.report.progress(m),
+    },
+  );
 }

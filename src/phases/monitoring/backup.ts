@@ -1,14 +1,34 @@
 import type { BackupPlanInput, BackupSelection } from '@aws-sdk/client-backup';
-import { AttachRolePolicyCommand, CreateRoleCommand, DetachRolePolicyCommand, ListAttachedRolePoliciesCommand, type AttachedPolicy } from '@aws-sdk/client-iam';
+import {
+  AttachRolePolicyCommand,
+  CreateRoleCommand,
+  DetachRolePolicyCommand,
+  ListAttachedRolePoliciesCommand,
+  type AttachedPolicy,
+} from '@aws-sdk/client-iam';
 import { deletePlan, planFixes, planSpec } from '../../aws/backup/plan.js';
-import { deleteSelection, findSelections, selectionDifferences, selectionSpec, type LiveSelection } from '../../aws/backup/selection.js';
+import {
+  deleteSelection,
+  findSelections,
+  selectionDifferences,
+  selectionSpec,
+  type LiveSelection,
+} from '../../aws/backup/selection.js';
 import { deleteRecoveryPoint, deleteVault, recoveryPoints, vaultSpec } from '../../aws/backup/vault.js';
 import { planChange, runFixes, type Fix } from '../../aws/fix.js';
 import { ignoring, isNotFound } from '../../aws/errors.js';
 import { findRole, nameFromArn } from '../../aws/find/iam.js';
 import { deleteRole } from '../../aws/iam/delete-role.js';
 import { afterPropagation, iamNamedSpec } from '../../aws/iam/named.js';
-import { bumpGeneration, ensureResource, inspectResource, probeResource, removeResource, rowOf, type ResourceSpec } from '../../aws/resource.js';
+import {
+  bumpGeneration,
+  ensureResource,
+  inspectResource,
+  probeResource,
+  removeResource,
+  rowOf,
+  type ResourceSpec,
+} from '../../aws/resource.js';
 import { tagList } from '../../config/tags.js';
 import { partitionOf } from '../../blueprint/identity.js';
 import { BACKUP_MANAGED_POLICIES, BACKUP_RULE, monitoringBlueprint } from '../../blueprint/monitoring.js';
@@ -33,29 +53,51 @@ export const backupTrustPolicy = () => ({
   Statement: [{ Effect: 'Allow', Principal: { Service: 'backup.amazonaws.com' }, Action: 'sts:AssumeRole' }],
 });
 
-const managedPolicyArns = (ctx: Context) => BACKUP_MANAGED_POLICIES.map((name) => `arn:${partitionOf(ctx.model.region)}:iam::aws:policy/service-role/${name}`);
-const volumeArn = (ctx: Context, volumeId: string) => `arn:${partitionOf(ctx.model.region)}:ec2:${ctx.model.region}:${ctx.state.data.account}:volume/${volumeId}`;
+const managedPolicyArns = (ctx: Context) =>
+  BACKUP_MANAGED_POLICIES.map((name) => `arn:${partitionOf(ctx.model.region)}:iam::aws:policy/service-role/${name}`);
+const volumeArn = (ctx: Context, volumeId: string) =>
+  `arn:${partitionOf(ctx.model.region)}:ec2:${ctx.model.region}:${ctx.state.data.account}:volume/${volumeId}`;
 
 function roleSpec(ctx: Context) {
   const p = planned(ctx, ROLE);
-  return iamNamedSpec(ctx, p, (name) => findRole(ctx.aws.iam, name), async () => (await ctx.aws.iam.send(new CreateRoleCommand({
-    RoleName: p.name, AssumeRolePolicyDocument: JSON.stringify(backupTrustPolicy()), Tags: tagList(p.tags), Description: `devenv ${ctx.model.project}: AWS Backup of the data volume`,
-  }))).Role!);
+  return iamNamedSpec(
+    ctx,
+    p,
+    (name) => findRole(ctx.aws.iam, name),
+    async () =>
+      (
+        await ctx.aws.iam.send(
+          new CreateRoleCommand({
+            RoleName: p.name,
+            AssumeRolePolicyDocument: JSON.stringify(backupTrustPolicy()),
+            Tags: tagList(p.tags),
+            Description: `devenv ${ctx.model.project}: AWS Backup of the data volume`,
+          }),
+        )
+      ).Role!,
+  );
 }
 
 export function planInput(ctx: Context): BackupPlanInput {
   return {
     BackupPlanName: planned(ctx, PLAN).name,
-    Rules: [{
-      RuleName: BACKUP_RULE.name, TargetBackupVaultName: planned(ctx, VAULT).name, ScheduleExpression: BACKUP_RULE.schedule,
-      StartWindowMinutes: BACKUP_RULE.startWindowMinutes, CompletionWindowMinutes: BACKUP_RULE.completionWindowMinutes,
-      Lifecycle: { DeleteAfterDays: ctx.config.monitoring.backupRetentionDays },
-    }],
+    Rules: [
+      {
+        RuleName: BACKUP_RULE.name,
+        TargetBackupVaultName: planned(ctx, VAULT).name,
+        ScheduleExpression: BACKUP_RULE.schedule,
+        StartWindowMinutes: BACKUP_RULE.startWindowMinutes,
+        CompletionWindowMinutes: BACKUP_RULE.completionWindowMinutes,
+        Lifecycle: { DeleteAfterDays: ctx.config.monitoring.backupRetentionDays },
+      },
+    ],
   };
 }
 
 const selectionInput = (ctx: Context, roleArn: string, volumeId: string): BackupSelection => ({
-  SelectionName: planned(ctx, SELECTION).name, IamRoleArn: roleArn, Resources: [volumeArn(ctx, volumeId)],
+  SelectionName: planned(ctx, SELECTION).name,
+  IamRoleArn: roleArn,
+  Resources: [volumeArn(ctx, volumeId)],
 });
 
 const attachedPolicies = async (ctx: Context, roleName: string): Promise<AttachedPolicy[]> =>
@@ -64,14 +106,28 @@ const attachedPolicies = async (ctx: Context, roleName: string): Promise<Attache
 /** The role is devenv's: the managed policies it wants are attached, any other (an older devenv's restores policy, one added by hand) detached. */
 function policyFixes(ctx: Context, roleName: string, attached: AttachedPolicy[]): Fix[] {
   const wanted = managedPolicyArns(ctx);
-  const attach = wanted.filter((arn) => !attached.some((a) => a.PolicyArn === arn)).map((arn): Fix => ({
-    description: `attach ${arn.slice(arn.lastIndexOf('/') + 1)}`,
-    run: () => afterPropagation(ctx, `attaching ${arn} to role ${roleName}`, () => ctx.aws.iam.send(new AttachRolePolicyCommand({ RoleName: roleName, PolicyArn: arn }))),
-  }));
-  const detach = attached.filter((a) => !wanted.includes(a.PolicyArn!)).map((a): Fix => ({
-    description: `detach ${a.PolicyArn!.slice(a.PolicyArn!.lastIndexOf('/') + 1)} (more than backups need)`,
-    run: () => ignoring(isNotFound, () => ctx.aws.iam.send(new DetachRolePolicyCommand({ RoleName: roleName, PolicyArn: a.PolicyArn }))),
-  }));
+  const attach = wanted
+    .filter((arn) => !attached.some((a) => a.PolicyArn === arn))
+    .map(
+      (arn): Fix => ({
+        description: `attach ${arn.slice(arn.lastIndexOf('/') + 1)}`,
+        run: () =>
+          afterPropagation(ctx, `attaching ${arn} to role ${roleName}`, () =>
+            ctx.aws.iam.send(new AttachRolePolicyCommand({ RoleName: roleName, PolicyArn: arn })),
+          ),
+      }),
+    );
+  const detach = attached
+    .filter((a) => !wanted.includes(a.PolicyArn!))
+    .map(
+      (a): Fix => ({
+        description: `detach ${a.PolicyArn!.slice(a.PolicyArn!.lastIndexOf('/') + 1)} (more than backups need)`,
+        run: () =>
+          ignoring(isNotFound, () =>
+            ctx.aws.iam.send(new DetachRolePolicyCommand({ RoleName: roleName, PolicyArn: a.PolicyArn })),
+          ),
+      }),
+    );
   return [...attach, ...detach];
 }
 
@@ -87,7 +143,13 @@ async function ensureSelection(ctx: Context, planId: string, roleArn: string, vo
   const differences = outcome === 'created' ? [] : selectionDifferences(resource.BackupSelection, want);
   if (!differences.length) return;
   await deleteSelection(ctx, planId, resource.SelectionId);
-  ctx.report.resource({ action: 'deleted', logicalId: SELECTION, kind: 'backup selection', resourceId: resource.SelectionId, message: `deleted backup selection ${resource.SelectionId}: it ${differences.join('; ')}` });
+  ctx.report.resource({
+    action: 'deleted',
+    logicalId: SELECTION,
+    kind: 'backup selection',
+    resourceId: resource.SelectionId,
+    message: `deleted backup selection ${resource.SelectionId}: it ${differences.join('; ')}`,
+  });
   await bumpGeneration(ctx, SELECTION);
   await ensureResource(ctx, spec());
 }
@@ -95,11 +157,16 @@ async function ensureSelection(ctx: Context, planId: string, roleArn: string, vo
 export async function ensureBackup(ctx: Context): Promise<void> {
   const volumeId = recordedId(ctx, 'volume/data', 'ec2');
   const { resource: role, outcome } = await ensureResource(ctx, roleSpec(ctx));
-  await runFixes(ctx, policyFixes(ctx, role.RoleName!, outcome === 'created' ? [] : await attachedPolicies(ctx, role.RoleName!)), { logicalId: ROLE, subject: `role ${role.RoleName}` });
+  await runFixes(
+    ctx,
+    policyFixes(ctx, role.RoleName!, outcome === 'created' ? [] : await attachedPolicies(ctx, role.RoleName!)),
+    { logicalId: ROLE, subject: `role ${role.RoleName}` },
+  );
   await ensureResource(ctx, vaultSpec(ctx, planned(ctx, VAULT)));
   const want = planInput(ctx);
   const { resource: plan, outcome: planOutcome } = await ensureResource(ctx, planSpec(ctx, planned(ctx, PLAN), want));
-  if (planOutcome !== 'created') await runFixes(ctx, planFixes(ctx, plan, want), { logicalId: PLAN, subject: `backup plan ${want.BackupPlanName}` });
+  if (planOutcome !== 'created')
+    await runFixes(ctx, planFixes(ctx, plan, want), { logicalId: PLAN, subject: `backup plan ${want.BackupPlanName}` });
   await ensureSelection(ctx, plan.BackupPlanId, role.Arn!, volumeId);
 }
 
@@ -113,25 +180,67 @@ export async function inspectBackup(ctx: Context): Promise<Inspection> {
   const planP = planned(ctx, PLAN);
   const plan = await inspectResource(ctx, planSpec(ctx, planP, planInput(ctx)), planP.name);
   const days = ctx.config.monitoring.backupRetentionDays;
-  const changes = [planChange(role, roleP, roleFixes), planChange(vault, vaultP, []), planChange(plan, planP, plan.resource ? planFixes(ctx, plan.resource, planInput(ctx)) : [])];
+  const changes = [
+    planChange(role, roleP, roleFixes),
+    planChange(vault, vaultP, []),
+    planChange(plan, planP, plan.resource ? planFixes(ctx, plan.resource, planInput(ctx)) : []),
+  ];
   const rows = [
     rowOf(role, () => 'exists'),
-    rowOf(vault, () => 'exists', (v) => `${v.NumberOfRecoveryPoints ?? 0} recovery points`),
-    rowOf(plan, () => 'exists', () => `${BACKUP_RULE.schedule}, keep ${days} days`),
+    rowOf(
+      vault,
+      () => 'exists',
+      (v) => `${v.NumberOfRecoveryPoints ?? 0} recovery points`,
+    ),
+    rowOf(
+      plan,
+      () => 'exists',
+      () => `${BACKUP_RULE.schedule}, keep ${days} days`,
+    ),
   ];
   const selP = planned(ctx, SELECTION);
   const selectionRow: Row = { phase: 'monitoring', logicalId: SELECTION, kind: selP.kind, state: 'missing' };
   if (!plan.resource || !role.resource) {
-    return { changes: [...changes, planChange({ phase: 'monitoring', action: 'create', logicalId: SELECTION, kind: selP.kind, name: selP.name }, selP, [])], rows: [...rows, selectionRow] };
+    return {
+      changes: [
+        ...changes,
+        planChange(
+          { phase: 'monitoring', action: 'create', logicalId: SELECTION, kind: selP.kind, name: selP.name },
+          selP,
+          [],
+        ),
+      ],
+      rows: [...rows, selectionRow],
+    };
   }
   // Without a state file the data volume is not known yet (ec2 adopts it first): the selection is then only found, not compared.
   const volumeId = ctx.state.resource('volume/data')?.id;
   const want = volumeId ? selectionInput(ctx, role.resource.Arn!, volumeId) : undefined;
-  const sel = await inspectResource(ctx, selectionSpec(ctx, selP, plan.resource.BackupPlanId, want ?? { SelectionName: selP.name, IamRoleArn: role.resource.Arn! }), selP.name);
+  const sel = await inspectResource(
+    ctx,
+    selectionSpec(
+      ctx,
+      selP,
+      plan.resource.BackupPlanId,
+      want ?? { SelectionName: selP.name, IamRoleArn: role.resource.Arn! },
+    ),
+    selP.name,
+  );
   const differences = sel.resource && want ? selectionDifferences(sel.resource.BackupSelection, want) : [];
-  const selChange = differences.length ? { ...planChange(sel, selP, []), action: 'replace' as const, detail: `it ${differences.join('; ')}: a selection cannot be changed` } : planChange(sel, selP, []);
+  const selChange = differences.length
+    ? {
+        ...planChange(sel, selP, []),
+        action: 'replace' as const,
+        detail: `it ${differences.join('; ')}: a selection cannot be changed`,
+      }
+    : planChange(sel, selP, []);
   const selected = sel.resource?.BackupSelection.Resources ?? [];
-  const selRow = rowOf(sel, () => (volumeId && selected.includes(volumeArn(ctx, volumeId)) ? 'selects the data volume' : 'selects another volume'), () => selected.join(', '));
+  const selRow = rowOf(
+    sel,
+    () =>
+      volumeId && selected.includes(volumeArn(ctx, volumeId)) ? 'selects the data volume' : 'selects another volume',
+    () => selected.join(', '),
+  );
   return { changes: [...changes, selChange], rows: [...rows, sel.resource ? selRow : selectionRow] };
 }
 
@@ -144,7 +253,13 @@ export async function removeBackup(ctx: Context): Promise<void> {
   await removeResource(ctx, planSpec(ctx, planP, planInput(ctx)), async (planId) => {
     for (const s of await findSelections(ctx, planId, planned(ctx, SELECTION).name)) {
       await deleteSelection(ctx, planId, s.SelectionId);
-      ctx.report.resource({ action: 'deleted', logicalId: SELECTION, kind: 'backup selection', resourceId: s.SelectionId, message: `deleted backup selection ${s.SelectionId}` });
+      ctx.report.resource({
+        action: 'deleted',
+        logicalId: SELECTION,
+        kind: 'backup selection',
+        resourceId: s.SelectionId,
+        message: `deleted backup selection ${s.SelectionId}`,
+      });
     }
     await deletePlan(ctx, planId);
   });
@@ -163,12 +278,24 @@ async function removeVault(ctx: Context): Promise<void> {
   }
   const points = await recoveryPoints(ctx, p.name);
   if (points.length && !ctx.options.deleteData) {
-    ctx.report.resource({ action: 'kept', logicalId: VAULT, kind: p.kind, resourceId: p.name, message: `kept backup vault ${p.name} and its ${points.length} recovery point(s) of the data volume: \`devenv destroy --delete-data\` deletes them` });
+    ctx.report.resource({
+      action: 'kept',
+      logicalId: VAULT,
+      kind: p.kind,
+      resourceId: p.name,
+      message: `kept backup vault ${p.name} and its ${points.length} recovery point(s) of the data volume: \`devenv destroy --delete-data\` deletes them`,
+    });
     return;
   }
   for (const point of points) {
     await ignoring(isNotFound, () => deleteRecoveryPoint(ctx, p.name, point.RecoveryPointArn!));
-    ctx.report.resource({ action: 'deleted', logicalId: VAULT, kind: 'recovery point', resourceId: point.RecoveryPointArn, message: `deleted recovery point ${point.RecoveryPointArn}` });
+    ctx.report.resource({
+      action: 'deleted',
+      logicalId: VAULT,
+      kind: 'recovery point',
+      resourceId: point.RecoveryPointArn,
+      message: `deleted recovery point ${point.RecoveryPointArn}`,
+    });
   }
   await removeResource(ctx, vaultSpec(ctx, p), async (name) => void (await deleteVault(ctx, name)));
   if (ctx.state.resource(VAULT)) await ctx.state.forget(VAULT);

@@ -1,9 +1,34 @@
-import { DeleteKeyPairCommand, DeleteSnapshotCommand, DescribeKeyPairsCommand, TerminateInstancesCommand, type KeyPairInfo, type Snapshot, type Tag } from '@aws-sdk/client-ec2';
+import {
+  DeleteKeyPairCommand,
+  DeleteSnapshotCommand,
+  DescribeKeyPairsCommand,
+  TerminateInstancesCommand,
+  type KeyPairInfo,
+  type Snapshot,
+  type Tag,
+} from '@aws-sdk/client-ec2';
 import { DATA_VOLUME, deleteVolume, FINAL_SNAPSHOT } from '../ec2/volume.js';
 import { PREVIOUS_DATA_VOLUME } from '../ec2/adopt-volume.js';
 import { waitForInstance } from '../ec2/waiters.js';
-import { filter, INSTANCES, INTERNET_GATEWAYS, ROUTE_TABLES, SECURITY_GROUPS, SNAPSHOTS, SUBNETS, VOLUMES, VPCS, type Ec2Collection } from '../../aws/ec2/collections.js';
-import { deleteInternetGateway, deleteRouteTable, deleteSecurityGroup, deleteSubnet, deleteVpc } from '../../aws/ec2/delete.js';
+import {
+  filter,
+  INSTANCES,
+  INTERNET_GATEWAYS,
+  ROUTE_TABLES,
+  SECURITY_GROUPS,
+  SNAPSHOTS,
+  SUBNETS,
+  VOLUMES,
+  VPCS,
+  type Ec2Collection,
+} from '../../aws/ec2/collections.js';
+import {
+  deleteInternetGateway,
+  deleteRouteTable,
+  deleteSecurityGroup,
+  deleteSubnet,
+  deleteVpc,
+} from '../../aws/ec2/delete.js';
 import { ingressRulesOf, revokeRules } from '../../aws/ec2/rules.js';
 import { TAG, tagFilters, tagValue } from '../../config/tags.js';
 import { sweeper, type Found, type SweepContext, type Sweeper } from './types.js';
@@ -14,9 +39,18 @@ import { sweeper, type Found, type SweepContext, type Sweeper } from './types.js
 type Tagged = { Tags?: Tag[] };
 
 /** This project's resources of one EC2 kind, by the `tag:devenv:project` filter (plus `extra`). */
-async function tagged<T extends Tagged>(ctx: SweepContext, collection: Ec2Collection<T>, extra = [] as ReturnType<typeof filter>[]): Promise<Found<T>[]> {
+async function tagged<T extends Tagged>(
+  ctx: SweepContext,
+  collection: Ec2Collection<T>,
+  extra = [] as ReturnType<typeof filter>[],
+): Promise<Found<T>[]> {
   const all = await collection.list(ctx.aws.ec2, { filters: [...tagFilters(ctx.model), ...extra] });
-  return all.map((r) => ({ kind: collection.kind, id: collection.idOf(r), label: tagValue(r.Tags, 'Name'), resource: r }));
+  return all.map((r) => ({
+    kind: collection.kind,
+    id: collection.idOf(r),
+    label: tagValue(r.Tags, 'Name'),
+    resource: r,
+  }));
 }
 
 const logicalId = (r: Tagged) => tagValue(r.Tags, TAG.resource);
@@ -50,12 +84,17 @@ const volumes = sweeper({
     const found = await tagged(ctx, VOLUMES, [filter('status', 'creating', 'available', 'in-use', 'error')]);
     const kept = (why: string) => (ctx.options.deleteData ? {} : { kept: why });
     return found.map((f) => {
-      if (logicalId(f.resource) === DATA_VOLUME) return { ...f, kind: 'data volume', label: undefined, ...kept(KEEP_DATA_VOLUME) };
-      if (logicalId(f.resource) === PREVIOUS_DATA_VOLUME) return { ...f, kind: 'previous data volume', label: undefined, ...kept(KEEP_PREVIOUS_DATA_VOLUME) };
+      if (logicalId(f.resource) === DATA_VOLUME)
+        return { ...f, kind: 'data volume', label: undefined, ...kept(KEEP_DATA_VOLUME) };
+      if (logicalId(f.resource) === PREVIOUS_DATA_VOLUME)
+        return { ...f, kind: 'previous data volume', label: undefined, ...kept(KEEP_PREVIOUS_DATA_VOLUME) };
       return f;
     });
   },
-  leaves: (ctx, f) => (finalSnapshotOf(ctx, f.resource) ? `a final snapshot of data volume ${f.id} (--no-final-snapshot skips it)` : undefined),
+  leaves: (ctx, f) =>
+    finalSnapshotOf(ctx, f.resource)
+      ? `a final snapshot of data volume ${f.id} (--no-final-snapshot skips it)`
+      : undefined,
   remove: (ctx, f) => deleteVolume(ctx, f.id, f.resource, { finalSnapshot: finalSnapshotOf(ctx, f.resource) }),
 });
 
@@ -74,7 +113,9 @@ const snapshots = sweeper({
     return found.map((f) => ({
       ...f,
       label: `${f.id} of ${f.resource.VolumeId}`,
-      ...(keep && logicalId(f.resource) === FINAL_SNAPSHOT ? { kept: 'final snapshot of the data volume; `destroy --delete-data --no-final-snapshot` deletes it' } : {}),
+      ...(keep && logicalId(f.resource) === FINAL_SNAPSHOT
+        ? { kept: 'final snapshot of the data volume; `destroy --delete-data --no-final-snapshot` deletes it' }
+        : {}),
     }));
   },
   remove: async (ctx, f) => void (await ctx.aws.ec2.send(new DeleteSnapshotCommand({ SnapshotId: f.id }))),
@@ -88,7 +129,8 @@ const keyPairs = sweeper<KeyPairInfo>({
     return (out.KeyPairs ?? []).map((k) => ({ kind: 'key pair', id: k.KeyPairId!, label: k.KeyName, resource: k }));
   },
   // By name, as the ec2 phase does: moto 5.2.1 ignores a KeyPairId here.
-  remove: async (ctx, f) => void (await ctx.aws.ec2.send(new DeleteKeyPairCommand(f.label ? { KeyName: f.label } : { KeyPairId: f.id }))),
+  remove: async (ctx, f) =>
+    void (await ctx.aws.ec2.send(new DeleteKeyPairCommand(f.label ? { KeyName: f.label } : { KeyPairId: f.id }))),
 });
 
 /** Rules that name another group go first: while one does, AWS refuses to delete the group it names [sg-delete]. */
@@ -107,7 +149,10 @@ const securityGroups = sweeper({
   needs: ['instances', 'load-balancers'],
   list: (ctx) => tagged(ctx, SECURITY_GROUPS),
   removeAll: async (ctx, found) => {
-    await revokeGroupReferences(ctx, found.map((f) => f.id));
+    await revokeGroupReferences(
+      ctx,
+      found.map((f) => f.id),
+    );
     for (const f of found) await deleteSecurityGroup(ctx, f.id);
   },
 });
@@ -142,4 +187,14 @@ const vpcs = sweeper({
   remove: (ctx, f) => deleteVpc(ctx, f.id),
 });
 
-export const EC2_SWEEPERS: Sweeper[] = [instances, volumes, snapshots, keyPairs, securityGroups, routeTables, internetGateways, subnets, vpcs];
+export const EC2_SWEEPERS: Sweeper[] = [
+  instances,
+  volumes,
+  snapshots,
+  keyPairs,
+  securityGroups,
+  routeTables,
+  internetGateways,
+  subnets,
+  vpcs,
+];

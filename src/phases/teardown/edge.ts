@@ -1,5 +1,9 @@
 import { ListTagsForCertificateCommand, paginateListCertificates, type CertificateDetail } from '@aws-sdk/client-acm';
-import { paginateDescribeLoadBalancers, type LoadBalancer, type TargetGroup } from '@aws-sdk/client-elastic-load-balancing-v2';
+import {
+  paginateDescribeLoadBalancers,
+  type LoadBalancer,
+  type TargetGroup,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { ResourceRecordSet } from '@aws-sdk/client-route-53';
 import { albBlueprint } from '../../blueprint/edge.js';
 import { pick } from '../../blueprint/types.js';
@@ -18,14 +22,19 @@ import { sweeper, type Found, type SweepContext, type Sweeper } from './types.js
 // The edge: developers' DNS records, load balancers (with their listeners and rules), target
 // groups, the certificate and its validation records.
 
-const ours = (ctx: SweepContext, tags: { Key?: string; Value?: string }[] | undefined) => tagValue(tags, TAG.project) === ctx.model.project;
+const ours = (ctx: SweepContext, tags: { Key?: string; Value?: string }[] | undefined) =>
+  tagValue(tags, TAG.project) === ctx.model.project;
 
 /** This project's load balancers, by their tags: read once, for the DNS records and the load balancers. */
 const projectLoadBalancers = (ctx: SweepContext): Promise<LoadBalancer[]> =>
   ctx.once('load-balancers', async () => {
     const all: LoadBalancer[] = [];
-    for await (const page of paginateDescribeLoadBalancers({ client: ctx.aws.elbv2 }, {})) all.push(...(page.LoadBalancers ?? []));
-    const tags = await tagsOf(ctx, all.map((lb) => lb.LoadBalancerArn!));
+    for await (const page of paginateDescribeLoadBalancers({ client: ctx.aws.elbv2 }, {}))
+      all.push(...(page.LoadBalancers ?? []));
+    const tags = await tagsOf(
+      ctx,
+      all.map((lb) => lb.LoadBalancerArn!),
+    );
     return all.filter((lb) => ours(ctx, tags.get(lb.LoadBalancerArn!)));
   });
 
@@ -38,10 +47,14 @@ const aliasName = (r: ResourceRecordSet) => normalName(r.AliasTarget?.DNSName ??
  * already) named as devenv names it: ELB DNS names are `<lb name>-<digits>.<region>.elb.amazonaws.com`.
  * Route 53 records carry no tags; anything else in the zone is never touched.
  */
-export function isDevelopersRecord(r: ResourceRecordSet, o: { baseDomain: string; region: string; albName: string; targets: string[] }): boolean {
+export function isDevelopersRecord(
+  r: ResourceRecordSet,
+  o: { baseDomain: string; region: string; albName: string; targets: string[] },
+): boolean {
   const name = normalName(r.Name ?? '');
   const suffix = `.${normalName(o.baseDomain)}`;
-  if (r.Type !== 'A' || !r.AliasTarget || !name.endsWith(suffix) || name.slice(0, -suffix.length).includes('.')) return false;
+  if (r.Type !== 'A' || !r.AliasTarget || !name.endsWith(suffix) || name.slice(0, -suffix.length).includes('.'))
+    return false;
   const target = aliasName(r);
   if (o.targets.map((t) => normalName(t).replace(/^dualstack\./, '')).includes(target)) return true;
   const escaped = o.albName.toLowerCase().replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -53,23 +66,46 @@ const dnsRecords = sweeper<ResourceRecordSet>({
   needs: [],
   list: async (ctx) => {
     const recorded = ctx.state.resource('alb')?.attrs?.dnsName;
-    const targets = [...(await projectLoadBalancers(ctx)).map((lb) => lb.DNSName!), ...(typeof recorded === 'string' ? [recorded] : [])];
-    const o = { baseDomain: ctx.config.baseDomain, region: ctx.model.region, albName: pick(albBlueprint(ctx.model), 'alb').name, targets };
+    const targets = [
+      ...(await projectLoadBalancers(ctx)).map((lb) => lb.DNSName!),
+      ...(typeof recorded === 'string' ? [recorded] : []),
+    ];
+    const o = {
+      baseDomain: ctx.config.baseDomain,
+      region: ctx.model.region,
+      albName: pick(albBlueprint(ctx.model), 'alb').name,
+      targets,
+    };
     const live = await recordsUnder(ctx, ctx.config.hostedZoneId, ctx.config.baseDomain);
-    return live.filter((r) => isDevelopersRecord(r, o)).map((r) => ({ kind: 'DNS record', id: normalName(r.Name!), resource: r }));
+    return live
+      .filter((r) => isDevelopersRecord(r, o))
+      .map((r) => ({ kind: 'DNS record', id: normalName(r.Name!), resource: r }));
   },
   // One batch (Route 53 applies it all or nothing), one wait for it to be applied.
-  removeAll: (ctx, found) => changeRecords(ctx, ctx.config.hostedZoneId, found.map((f) => deletion(f.resource)), `devenv ${ctx.model.project}: developer records removed`),
+  removeAll: (ctx, found) =>
+    changeRecords(
+      ctx,
+      ctx.config.hostedZoneId,
+      found.map((f) => deletion(f.resource)),
+      `devenv ${ctx.model.project}: developer records removed`,
+    ),
 });
 
 /** Rules and listeners first (so the certificate is let go of), then the load balancer, waited on until it is gone. */
 const loadBalancers = sweeper<LoadBalancer>({
   name: 'load-balancers',
   needs: ['dns-records'],
-  list: async (ctx) => (await projectLoadBalancers(ctx)).map((lb) => ({ kind: 'load balancer', id: lb.LoadBalancerArn!, label: lb.LoadBalancerName, resource: lb })),
+  list: async (ctx) =>
+    (await projectLoadBalancers(ctx)).map((lb) => ({
+      kind: 'load balancer',
+      id: lb.LoadBalancerArn!,
+      label: lb.LoadBalancerName,
+      resource: lb,
+    })),
   remove: async (ctx, f) => {
     for (const listener of await listListeners(ctx, f.id)) {
-      for (const rule of (await listRules(ctx, listener.ListenerArn!)).filter((r) => !r.IsDefault)) await ignoring(isNotFound, () => deleteRule(ctx, rule.RuleArn!));
+      for (const rule of (await listRules(ctx, listener.ListenerArn!)).filter((r) => !r.IsDefault))
+        await ignoring(isNotFound, () => deleteRule(ctx, rule.RuleArn!));
       await ignoring(isNotFound, () => deleteListener(ctx, listener.ListenerArn!));
     }
     await deleteLoadBalancer(ctx, f.id);
@@ -81,8 +117,13 @@ const targetGroups = sweeper<TargetGroup>({
   needs: ['load-balancers'],
   list: async (ctx) => {
     const all = await listTargetGroups(ctx);
-    const tags = await tagsOf(ctx, all.map((g) => g.TargetGroupArn!));
-    return all.filter((g) => ours(ctx, tags.get(g.TargetGroupArn!))).map((g) => ({ kind: 'target group', id: g.TargetGroupArn!, label: g.TargetGroupName, resource: g }));
+    const tags = await tagsOf(
+      ctx,
+      all.map((g) => g.TargetGroupArn!),
+    );
+    return all
+      .filter((g) => ours(ctx, tags.get(g.TargetGroupArn!)))
+      .map((g) => ({ kind: 'target group', id: g.TargetGroupArn!, label: g.TargetGroupName, resource: g }));
   },
   remove: async (ctx, f) => void (await deleteTargetGroup(ctx, f.id)),
 });
@@ -98,8 +139,19 @@ const certificates = sweeper<CertificateDetail>({
   list: async (ctx) => {
     const domain = normalName(ctx.config.baseDomain);
     const arns: string[] = [];
-    const statuses = ['PENDING_VALIDATION', 'ISSUED', 'INACTIVE', 'EXPIRED', 'VALIDATION_TIMED_OUT', 'REVOKED', 'FAILED'] as const;
-    for await (const page of paginateListCertificates({ client: ctx.aws.acm }, { CertificateStatuses: [...statuses] })) {
+    const statuses = [
+      'PENDING_VALIDATION',
+      'ISSUED',
+      'INACTIVE',
+      'EXPIRED',
+      'VALIDATION_TIMED_OUT',
+      'REVOKED',
+      'FAILED',
+    ] as const;
+    for await (const page of paginateListCertificates(
+      { client: ctx.aws.acm },
+      { CertificateStatuses: [...statuses] },
+    )) {
       for (const c of page.CertificateSummaryList ?? []) {
         const name = normalName(c.DomainName ?? '');
         if (c.CertificateArn && (name === domain || name.endsWith(`.${domain}`))) arns.push(c.CertificateArn);
@@ -109,7 +161,13 @@ const certificates = sweeper<CertificateDetail>({
     for (const arn of arns) {
       const { Tags } = await ctx.aws.acm.send(new ListTagsForCertificateCommand({ CertificateArn: arn }));
       const cert = ours(ctx, Tags) ? await describeCertificate(ctx, arn) : undefined;
-      if (cert) found.push({ kind: 'ACM certificate', id: arn, label: `${arn} (${cert.DomainName}, ${cert.Status})`, resource: cert });
+      if (cert)
+        found.push({
+          kind: 'ACM certificate',
+          id: arn,
+          label: `${arn} (${cert.DomainName}, ${cert.Status})`,
+          resource: cert,
+        });
     }
     return found;
   },

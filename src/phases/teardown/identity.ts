@@ -1,4 +1,11 @@
-import { DeleteInstanceProfileCommand, paginateListInstanceProfiles, paginateListRoles, RemoveRoleFromInstanceProfileCommand, type InstanceProfile, type Role } from '@aws-sdk/client-iam';
+import {
+  DeleteInstanceProfileCommand,
+  paginateListInstanceProfiles,
+  paginateListRoles,
+  RemoveRoleFromInstanceProfileCommand,
+  type InstanceProfile,
+  type Role,
+} from '@aws-sdk/client-iam';
 import { DeleteSecretCommand, type SecretListEntry } from '@aws-sdk/client-secrets-manager';
 import { collect } from '../../aws/ec2/collections.js';
 import { ignoring, isNotFound } from '../../aws/errors.js';
@@ -16,7 +23,9 @@ import { mayBeNamedFor, sweeper, type SweepContext, type Sweeper } from './types
  * the names devenv could have given (mayBeNamedFor), so an account with many roles costs one list.
  */
 async function projectEntities<T extends { Tags?: { Key?: string; Value?: string }[] }>(
-  ctx: SweepContext, names: string[], get: (name: string) => Promise<T | undefined>,
+  ctx: SweepContext,
+  names: string[],
+  get: (name: string) => Promise<T | undefined>,
 ): Promise<T[]> {
   const out: T[] = [];
   for (const name of names.filter((n) => mayBeNamedFor(ctx.model.project, n))) {
@@ -31,13 +40,17 @@ const instanceProfiles = sweeper<InstanceProfile>({
   needs: ['instances'],
   list: async (ctx) => {
     const iam = ctx.aws.iam;
-    const names = (await collect(paginateListInstanceProfiles({ client: iam }, {}), (p) => p.InstanceProfiles)).map((p) => p.InstanceProfileName!);
+    const names = (await collect(paginateListInstanceProfiles({ client: iam }, {}), (p) => p.InstanceProfiles)).map(
+      (p) => p.InstanceProfileName!,
+    );
     const found = await projectEntities(ctx, names, (name) => findInstanceProfile(iam, name));
     return found.map((p) => ({ kind: 'instance profile', id: p.InstanceProfileName!, resource: p }));
   },
   remove: async (ctx, f) => {
     for (const r of f.resource.Roles ?? []) {
-      await ignoring(isNotFound, () => ctx.aws.iam.send(new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: f.id, RoleName: r.RoleName })));
+      await ignoring(isNotFound, () =>
+        ctx.aws.iam.send(new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: f.id, RoleName: r.RoleName })),
+      );
     }
     await ctx.aws.iam.send(new DeleteInstanceProfileCommand({ InstanceProfileName: f.id }));
   },
@@ -57,7 +70,8 @@ const roles = sweeper<Role>({
 });
 
 /** Said of a secret left in its recovery window, as the secrets phase says it. */
-export const recoveryWindowNote = (days: number) => `in a ${days}-day recovery window: \`devenv up\` restores it; --force-delete-secrets deletes it at once`;
+export const recoveryWindowNote = (days: number) =>
+  `in a ${days}-day recovery window: \`devenv up\` restores it; --force-delete-secrets deletes it at once`;
 
 /**
  * Secrets: scheduled for deletion with the config's recovery window (kept, restorable, until it
@@ -70,13 +84,21 @@ const secrets = sweeper<SecretListEntry>({
     const force = ctx.options.forceDeleteSecrets === true;
     const found = await listProjectSecrets(ctx.aws.secrets, ctx.model.project, true);
     const window = recoveryWindowNote(ctx.config.secrets.recoveryWindowDays);
-    return found.map((s) => ({ kind: 'secret', id: s.Name!, resource: s, ...(s.DeletedDate && !force ? { kept: window } : {}) }));
+    return found.map((s) => ({
+      kind: 'secret',
+      id: s.Name!,
+      resource: s,
+      ...(s.DeletedDate && !force ? { kept: window } : {}),
+    }));
   },
-  stays: (ctx) => (ctx.options.forceDeleteSecrets ? undefined : recoveryWindowNote(ctx.config.secrets.recoveryWindowDays)),
+  stays: (ctx) =>
+    ctx.options.forceDeleteSecrets ? undefined : recoveryWindowNote(ctx.config.secrets.recoveryWindowDays),
   remove: async (ctx, f) => {
     const days = ctx.config.secrets.recoveryWindowDays;
     if (ctx.options.forceDeleteSecrets) {
-      await ctx.aws.secrets.send(new DeleteSecretCommand({ SecretId: f.resource.ARN, ForceDeleteWithoutRecovery: true }));
+      await ctx.aws.secrets.send(
+        new DeleteSecretCommand({ SecretId: f.resource.ARN, ForceDeleteWithoutRecovery: true }),
+      );
       return;
     }
     await ctx.aws.secrets.send(new DeleteSecretCommand({ SecretId: f.resource.ARN, RecoveryWindowInDays: days }));

@@ -1,11 +1,27 @@
-import { paginateListBackupPlans, paginateListBackupSelections, paginateListBackupVaults, type BackupPlansListMember, type BackupVaultListMember, type RecoveryPointByBackupVault } from '@aws-sdk/client-backup';
+import {
+  paginateListBackupPlans,
+  paginateListBackupSelections,
+  paginateListBackupVaults,
+  type BackupPlansListMember,
+  type BackupVaultListMember,
+  type RecoveryPointByBackupVault,
+} from '@aws-sdk/client-backup';
 import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import type { LogGroup } from '@aws-sdk/client-cloudwatch-logs';
-import { ListTagsForResourceCommand as ListTopicTagsCommand, paginateListTopics, type Topic } from '@aws-sdk/client-sns';
+import {
+  ListTagsForResourceCommand as ListTopicTagsCommand,
+  paginateListTopics,
+  type Topic,
+} from '@aws-sdk/client-sns';
 import { logGroupPrefix } from '../../blueprint/identity.js';
 import { deletePlan } from '../../aws/backup/plan.js';
 import { deleteSelection } from '../../aws/backup/selection.js';
-import { backupTags, deleteRecoveryPoint, deleteVault, recoveryPoints as listRecoveryPoints } from '../../aws/backup/vault.js';
+import {
+  backupTags,
+  deleteRecoveryPoint,
+  deleteVault,
+  recoveryPoints as listRecoveryPoints,
+} from '../../aws/backup/vault.js';
 import { alarmTags, deleteAlarms, listAlarms } from '../../aws/cloudwatch/alarms.js';
 import { collect } from '../../aws/ec2/collections.js';
 import { deleteLogGroup, listLogGroups, logGroupTags } from '../../aws/logs/log-groups.js';
@@ -20,7 +36,11 @@ import { mayBeNamedFor, sweeper, type Found, type SweepContext, type Sweeper } f
 const isOurs = (ctx: SweepContext, project: string | undefined) => project === ctx.model.project;
 
 /** Candidates whose tags say they are this project's; `tagsOf` gives the value of the devenv:project tag. */
-async function withProjectTag<T>(ctx: SweepContext, candidates: T[], projectTagOf: (c: T) => Promise<string | undefined>): Promise<T[]> {
+async function withProjectTag<T>(
+  ctx: SweepContext,
+  candidates: T[],
+  projectTagOf: (c: T) => Promise<string | undefined>,
+): Promise<T[]> {
   const out: T[] = [];
   for (const c of candidates) if (isOurs(ctx, await projectTagOf(c))) out.push(c);
   return out;
@@ -32,7 +52,11 @@ const logGroups = sweeper<LogGroup>({
   needs: ['instances'],
   list: async (ctx) => {
     const prefix = `${logGroupPrefix(ctx.model)}/`;
-    const found = await withProjectTag(ctx, await listLogGroups(ctx, prefix), async (g) => (await logGroupTags(ctx, g))[TAG.project]);
+    const found = await withProjectTag(
+      ctx,
+      await listLogGroups(ctx, prefix),
+      async (g) => (await logGroupTags(ctx, g))[TAG.project],
+    );
     return found.map((g) => ({ kind: 'log group', id: g.logGroupName!, resource: g }));
   },
   remove: async (ctx, f) => void (await deleteLogGroup(ctx, f.id)),
@@ -56,8 +80,12 @@ const topics = sweeper<Topic>({
   name: 'topics',
   needs: ['alarms'],
   list: async (ctx) => {
-    const all = (await collect(paginateListTopics({ client: ctx.aws.sns }, {}), (p) => p.Topics)).filter((t) => mayBeNamedFor(ctx.model.project, topicName(t)));
-    const found = await withProjectTag(ctx, all, async (t) => tagValue((await ctx.aws.sns.send(new ListTopicTagsCommand({ ResourceArn: t.TopicArn }))).Tags, TAG.project));
+    const all = (await collect(paginateListTopics({ client: ctx.aws.sns }, {}), (p) => p.Topics)).filter((t) =>
+      mayBeNamedFor(ctx.model.project, topicName(t)),
+    );
+    const found = await withProjectTag(ctx, all, async (t) =>
+      tagValue((await ctx.aws.sns.send(new ListTopicTagsCommand({ ResourceArn: t.TopicArn }))).Tags, TAG.project),
+    );
     return found.map((t) => ({ kind: 'SNS topic', id: t.TopicArn!, resource: t }));
   },
   remove: async (ctx, f) => void (await deleteTopic(ctx, f.id)),
@@ -72,10 +100,18 @@ const backupPlans = sweeper<BackupPlansListMember>({
   list: async (ctx) => {
     const all = await collect(paginateListBackupPlans({ client: ctx.aws.backup }, {}), (p) => p.BackupPlansList);
     const found = await withProjectTag(ctx, all, (p) => backupTag(ctx, p.BackupPlanArn!));
-    return found.map((p) => ({ kind: 'backup plan', id: p.BackupPlanId!, label: `${p.BackupPlanName} (${p.BackupPlanId})`, resource: p }));
+    return found.map((p) => ({
+      kind: 'backup plan',
+      id: p.BackupPlanId!,
+      label: `${p.BackupPlanName} (${p.BackupPlanId})`,
+      resource: p,
+    }));
   },
   remove: async (ctx, f) => {
-    for (const s of await collect(paginateListBackupSelections({ client: ctx.aws.backup }, { BackupPlanId: f.id }), (p) => p.BackupSelectionsList)) {
+    for (const s of await collect(
+      paginateListBackupSelections({ client: ctx.aws.backup }, { BackupPlanId: f.id }),
+      (p) => p.BackupSelectionsList,
+    )) {
       await deleteSelection(ctx, f.id, s.SelectionId!);
       ctx.report.step(`deleted backup selection ${s.SelectionName} of plan ${f.resource.BackupPlanName}`);
     }
@@ -104,7 +140,13 @@ const recoveryPoints = sweeper<RecoveryPointByBackupVault>({
     const found: Found<RecoveryPointByBackupVault>[] = [];
     for (const v of await projectVaults(ctx)) {
       for (const p of await pointsIn(ctx, v.BackupVaultName!)) {
-        found.push({ kind: 'recovery point', id: p.RecoveryPointArn!, label: `${p.RecoveryPointArn} of ${p.ResourceArn}`, resource: p, ...(ctx.options.deleteData ? {} : { kept: KEEP_RECOVERY_POINT }) });
+        found.push({
+          kind: 'recovery point',
+          id: p.RecoveryPointArn!,
+          label: `${p.RecoveryPointArn} of ${p.ResourceArn}`,
+          resource: p,
+          ...(ctx.options.deleteData ? {} : { kept: KEEP_RECOVERY_POINT }),
+        });
       }
     }
     return found;
@@ -119,7 +161,12 @@ const backupVaults = sweeper<BackupVaultListMember>({
     const found: Found<BackupVaultListMember>[] = [];
     for (const v of await projectVaults(ctx)) {
       const kept = ctx.options.deleteData ? 0 : (await pointsIn(ctx, v.BackupVaultName!)).length;
-      found.push({ kind: 'backup vault', id: v.BackupVaultName!, resource: v, ...(kept ? { kept: `holds ${kept} recovery point${kept > 1 ? 's' : ''} of the data volume` } : {}) });
+      found.push({
+        kind: 'backup vault',
+        id: v.BackupVaultName!,
+        resource: v,
+        ...(kept ? { kept: `holds ${kept} recovery point${kept > 1 ? 's' : ''} of the data volume` } : {}),
+      });
     }
     return found;
   },

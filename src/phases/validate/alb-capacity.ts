@@ -17,14 +17,31 @@ export function checkAlbCapacity(ctx: Context): Promise<ValidationResult> {
   return guarded('load balancer', ctx.model.region, async () => {
     const listenerArn = ctx.state.resource('listener/https')?.id;
     const ours = new Set(ctx.model.developers.map((d) => d.hostname));
-    const others = listenerArn ? (await rulesOfRecorded(ctx, listenerArn)).filter((r) => !r.IsDefault && !ours.has(hostOf(r) ?? '')).length : 0;
+    const others = listenerArn
+      ? (await rulesOfRecorded(ctx, listenerArn)).filter((r) => !r.IsDefault && !ours.has(hostOf(r) ?? '')).length
+      : 0;
     const rules = developers + others;
     const problems = [
-      ...(developers > ALB_LIMITS.targetGroups ? [`${developers} developers need ${developers} target groups, but a load balancer holds at most ${ALB_LIMITS.targetGroups}`] : []),
-      ...(rules > ALB_LIMITS.rules ? [`${developers} developers need ${developers} listener rules${others ? ` besides the ${others} other rules on ${listenerArn}` : ''}, but a load balancer holds at most ${ALB_LIMITS.rules}`] : []),
+      ...(developers > ALB_LIMITS.targetGroups
+        ? [
+            `${developers} developers need ${developers} target groups, but a load balancer holds at most ${ALB_LIMITS.targetGroups}`,
+          ]
+        : []),
+      ...(rules > ALB_LIMITS.rules
+        ? [
+            `${developers} developers need ${developers} listener rules${others ? ` besides the ${others} other rules on ${listenerArn}` : ''}, but a load balancer holds at most ${ALB_LIMITS.rules}`,
+          ]
+        : []),
     ];
-    if (problems.length) return fail('load balancer', `${problems.join('; ')}: remove developers${others ? ' or those other rules' : ''}, or split the team over two environments (two project names)`);
-    return pass('load balancer', `${developers} developers use ${developers} of the load balancer's ${ALB_LIMITS.targetGroups} target groups and ${rules} of its ${ALB_LIMITS.rules} rules`);
+    if (problems.length)
+      return fail(
+        'load balancer',
+        `${problems.join('; ')}: remove developers${others ? ' or those other rules' : ''}, or split the team over two environments (two project names)`,
+      );
+    return pass(
+      'load balancer',
+      `${developers} developers use ${developers} of the load balancer's ${ALB_LIMITS.targetGroups} target groups and ${rules} of its ${ALB_LIMITS.rules} rules`,
+    );
   });
 }
 

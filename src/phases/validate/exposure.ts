@@ -23,18 +23,24 @@ const isWide = (cidr: string) => (prefixOf(cidr) ?? 0) < WIDEST_ADMIN_PREFIX;
 
 const GUARDS: Guard[] = [
   {
-    active: (config) => (config.alb.allowedCidrs.some(isWide) ? undefined : `only ${config.alb.allowedCidrs.join(', ')} (alb.allowedCidrs)`),
+    active: (config) =>
+      config.alb.allowedCidrs.some(isWide)
+        ? undefined
+        : `only ${config.alb.allowedCidrs.join(', ')} (alb.allowedCidrs)`,
     remedy: 'list your team\'s networks in alb.allowedCidrs (such as ["203.0.113.0/24"])',
   },
 ];
 
-export const LOGIN_LIMITER = "code-server's login limiter is shared by everyone who tries (2 attempts a minute, 12 an hour, per developer's editor), "
-  + 'so anyone on the internet can lock a developer out with two wrong passwords a minute';
+export const LOGIN_LIMITER =
+  "code-server's login limiter is shared by everyone who tries (2 attempts a minute, 12 an hour, per developer's editor), " +
+  'so anyone on the internet can lock a developer out with two wrong passwords a minute';
 
 export function checkLoginExposure(ctx: Pick<Context, 'config'>): ValidationResult {
   const active = GUARDS.map((g) => g.active(ctx.config)).filter((a): a is string => a !== undefined);
   if (active.length) return pass('login pages', `the login pages are reachable from ${active.join('; ')}`);
   return pass('login pages', 'the login pages are reachable from the whole internet', {
-    warnings: [`the login pages are open to the whole internet: ${LOGIN_LIMITER}; ${GUARDS.map((g) => g.remedy).join(', or ')}`],
+    warnings: [
+      `the login pages are open to the whole internet: ${LOGIN_LIMITER}; ${GUARDS.map((g) => g.remedy).join(', or ')}`,
+    ],
   });
 }

@@ -23,16 +23,24 @@ export function checkHostedZone(ctx: Context): Promise<ValidationResult> {
       answer = await needs('route53:GetHostedZone', ctx.aws.route53.send(new GetHostedZoneCommand({ Id: id })));
     } catch (err) {
       if (!hasCode(err, Route53Code.noSuchHostedZone)) throw err;
-      return fail('hosted zone', `hosted zone ${id} does not exist in this account: set hostedZoneId to the public zone of ${baseDomain} or of a parent of it (${findIt})`, { id });
+      return fail(
+        'hosted zone',
+        `hosted zone ${id} does not exist in this account: set hostedZoneId to the public zone of ${baseDomain} or of a parent of it (${findIt})`,
+        { id },
+      );
     }
     const zone = answer.HostedZone;
     const name = zone?.Name ?? '';
     const problems: string[] = [];
     if (!zoneCovers(name, baseDomain)) {
-      problems.push(`hosted zone ${id} is for ${name}, but baseDomain is ${baseDomain}: use the zone of ${baseDomain} or a parent of it (${findIt})`);
+      problems.push(
+        `hosted zone ${id} is for ${name}, but baseDomain is ${baseDomain}: use the zone of ${baseDomain} or a parent of it (${findIt})`,
+      );
     }
     if (zone?.Config?.PrivateZone) {
-      problems.push(`hosted zone ${id} (${name}) is private, but ACM's DNS validation and the developers' browsers need public DNS: use a public zone of ${baseDomain} or a parent of it`);
+      problems.push(
+        `hosted zone ${id} (${name}) is private, but ACM's DNS validation and the developers' browsers need public DNS: use a public zone of ${baseDomain} or a parent of it`,
+      );
     }
     if (problems.length > 0) return fail('hosted zone', problems.join('; '), { id });
     const delegation = await checkDelegation(ctx, id, name, answer.DelegationSet?.NameServers ?? []);
@@ -59,16 +67,28 @@ async function namesOfOtherProjects(ctx: Context, zoneId: string): Promise<strin
   const live = await needs('route53:ListResourceRecordSets', recordsUnder(ctx, zoneId, ctx.config.baseDomain));
   const developers = new Map(ctx.model.developers.map((d) => [normalName(d.hostname), d.name]));
   const ours = ctx.state.resource('alb')?.attrs?.dnsName;
-  const candidates = live.filter((r) => r.AliasTarget?.DNSName && developers.has(normalName(r.Name!))
-    && !(ours && aliasTargetName(r.AliasTarget.DNSName) === aliasTargetName(String(ours))));
+  const candidates = live.filter(
+    (r) =>
+      r.AliasTarget?.DNSName &&
+      developers.has(normalName(r.Name!)) &&
+      !(ours && aliasTargetName(r.AliasTarget.DNSName) === aliasTargetName(String(ours))),
+  );
   if (candidates.length === 0) return undefined;
-  const owners = await needs('elasticloadbalancing:DescribeLoadBalancers', otherProjectsOf(ctx, candidates, ctx.model.project));
+  const owners = await needs(
+    'elasticloadbalancing:DescribeLoadBalancers',
+    otherProjectsOf(ctx, candidates, ctx.model.project),
+  );
   const taken = candidates.flatMap((r) => {
     const project = owners.get(aliasTargetName(r.AliasTarget!.DNSName!));
     return project ? [{ record: r, project, developer: developers.get(normalName(r.Name!))! }] : [];
   });
   if (taken.length === 0) return undefined;
   const found = taken.map((t) => takenText(normalName(t.record.Name!), t.project, [t.record])).join('; ');
-  const fix = sharedNameFix({ project: ctx.model.project, baseDomain: ctx.config.baseDomain, developers: taken.map((t) => t.developer), others: taken.map((t) => t.project) });
+  const fix = sharedNameFix({
+    project: ctx.model.project,
+    baseDomain: ctx.config.baseDomain,
+    developers: taken.map((t) => t.developer),
+    others: taken.map((t) => t.project),
+  });
   return `${found}: two projects cannot serve one name: ${fix}`;
 }

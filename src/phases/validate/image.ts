@@ -68,7 +68,10 @@ function overrideProblem(amiId: string, image: Image | undefined, region: string
     };
   }
   if (image.State !== 'available') {
-    return { found: `${what} is ${image.State ?? 'in an unknown state'}, not available`, fix: 'wait for it, or set instance.amiId to an available AMI' };
+    return {
+      found: `${what} is ${image.State ?? 'in an unknown state'}, not available`,
+      fix: 'wait for it, or set instance.amiId to an available AMI',
+    };
   }
   return undefined;
 }

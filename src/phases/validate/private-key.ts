@@ -22,7 +22,12 @@ export async function checkPrivateKey(ctx: Context): Promise<ValidationResult> {
     const name = ctx.model.keyName;
     const [keyPair] = await needs('ec2:DescribeKeyPairs', describeKeyPairs(ctx, { name }));
     if (!keyPair) {
-      return pass('private key', local ? `key pair ${name} will be imported from ${path}` : `key pair ${name}: a new ed25519 key will be written to ${path}`);
+      return pass(
+        'private key',
+        local
+          ? `key pair ${name} will be imported from ${path}`
+          : `key pair ${name}: a new ed25519 key will be written to ${path}`,
+      );
     }
     const verdict = judge(ctx, keyPair, local);
     if (verdict.ok) return pass('private key', `key pair ${name} matches ${path}`, { id: keyPair.KeyPairId });

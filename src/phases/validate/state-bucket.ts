@@ -15,11 +15,21 @@ export async function checkStateBucket(ctx: Context): Promise<ValidationResult> 
   try {
     missing = await missingBucketSettings(await ctx.aws.s3In(loc.region), loc.bucket, stateBucketTags(ctx.config));
   } catch (err) {
-    return pass('state bucket', `state bucket ${loc.bucket}`, { warnings: [`could not read the settings of the state bucket ${loc.bucket} (${messageOf(err)})`] });
+    return pass('state bucket', `state bucket ${loc.bucket}`, {
+      warnings: [`could not read the settings of the state bucket ${loc.bucket} (${messageOf(err)})`],
+    });
   }
   if (missing === undefined) {
-    return pass('state bucket', `state bucket ${loc.bucket}`, { warnings: [`the state bucket ${loc.bucket} does not exist: run \`devenv state bootstrap\``] });
+    return pass('state bucket', `state bucket ${loc.bucket}`, {
+      warnings: [`the state bucket ${loc.bucket} does not exist: run \`devenv state bootstrap\``],
+    });
   }
-  const warnings = missing.length > 0 ? [`the state bucket ${loc.bucket} lacks ${missing.join(', ')}: run \`devenv state bootstrap\` to set them`] : [];
-  return pass('state bucket', `state bucket ${loc.bucket}: versioned, encrypted, private, TLS only, tagged`, { id: loc.bucket, warnings });
+  const warnings =
+    missing.length > 0
+      ? [`the state bucket ${loc.bucket} lacks ${missing.join(', ')}: run \`devenv state bootstrap\` to set them`]
+      : [];
+  return pass('state bucket', `state bucket ${loc.bucket}: versioned, encrypted, private, TLS only, tagged`, {
+    id: loc.bucket,
+    warnings,
+  });
 }
