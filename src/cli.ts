@@ -336,7 +336,9 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
   return program;
 }
 
-/** The version in package.json (one folder up from src/ and dist/ alike); read here so --version never loads the SDK. */
+/**
+ * The version in package.json (one folder up from src/ and dist/ alike); read here so --version never loads the SDK.
+ */
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;

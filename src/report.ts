@@ -11,7 +11,10 @@ export interface Change {
   name?: string;
   id?: string;
   detail?: string;
-  /** Why `up` would stop here instead of making this change (a DNS name another record holds): `plan` fails naming it, `status` counts it a problem. */
+  /**
+   * Why `up` would stop here instead of making this change (a DNS name another record holds): `plan` fails naming it,
+   * `status` counts it a problem.
+   */
   blocked?: string;
   /** Said as warnings under the plan, not inside its row (the zone's delegation could not be checked …). */
   warnings?: string[];
@@ -28,13 +31,18 @@ export interface Row {
   detail?: string;
   /** The developer it serves, when one does; else the blueprint's owner of `logicalId`, if any. */
   developer?: string;
-  /** What is wrong with it, when something is: `status` exits 1 on any. A row with state `missing` and none is missing. */
+  /**
+   * What is wrong with it, when something is: `status` exits 1 on any. A row with state `missing` and none is missing.
+   */
   problem?: Problem;
   /** Said as warnings under the table, not inside the row. */
   warnings?: string[];
 }
 
-/** Missing: in the state or the config, not in AWS. Drifted: differs from what `up` makes (or left over). Unhealthy: there, as planned, not working. */
+/**
+ * Missing: in the state or the config, not in AWS. Drifted: differs from what `up` makes (or left over). Unhealthy:
+ * there, as planned, not working.
+ */
 export type ProblemVerdict = 'missing' | 'drifted' | 'unhealthy';
 
 export interface Problem {

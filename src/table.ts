@@ -45,7 +45,9 @@ export function shorten(id: string, max: number): string {
   return `${id.slice(0, max - 1 - tail)}…${id.slice(-tail)}`;
 }
 
-/** Prose broken at spaces into lines of at most `width` (a word longer than that stays whole), the later ones indented. */
+/**
+ * Prose broken at spaces into lines of at most `width` (a word longer than that stays whole), the later ones indented.
+ */
 export function wrap(text: string, width: number, indent = '  '): string {
   const lines: string[] = [];
   let line = '';

@@ -14,7 +14,9 @@ import type { MiddlewareStack, RetryStrategy, RetryStrategyV2 } from '@smithy/ty
 import { InterruptedError } from '../errors.js';
 import { nonApiAnswer } from './errors.js';
 
-/** What every call passes through: used to stop new calls after Ctrl-C, to log calls, and by tests and the benchmark. */
+/**
+ * What every call passes through: used to stop new calls after Ctrl-C, to log calls, and by tests and the benchmark.
+ */
 export interface CallInfo {
   service: string;
   operation: string;

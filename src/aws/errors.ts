@@ -56,7 +56,9 @@ export const CredentialsCode = {
   noCredentials: 'CredentialsProviderError',
 } as const;
 
-/** Any service: the caller lacks an IAM permission (EC2 says UnauthorizedOperation), or the account lacks the service. */
+/**
+ * Any service: the caller lacks an IAM permission (EC2 says UnauthorizedOperation), or the account lacks the service.
+ */
 export const AccessCode = {
   accessDenied: 'AccessDenied',
   accessDeniedException: 'AccessDeniedException',

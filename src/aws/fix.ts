@@ -2,13 +2,18 @@ import type { PlannedResource } from '../blueprint/types.js';
 import type { Change } from '../report.js';
 import type { AwsContext } from './context.js';
 
-/** One mutating call that brings a live resource in line with the blueprint: what `plan` shows and what `apply` runs. */
+/**
+ * One mutating call that brings a live resource in line with the blueprint: what `plan` shows and what `apply` runs.
+ */
 export interface Fix {
   description: string;
   run(): Promise<unknown>;
 }
 
-/** Runs each fix of one resource and reports it, prefixed with `subject` when the description does not name the resource. */
+/**
+ * Runs each fix of one resource and reports it, prefixed with `subject` when the description does not name the
+ * resource.
+ */
 export async function runFixes(
   ctx: Pick<AwsContext, 'report'>,
   fixes: Fix[],

@@ -9,7 +9,10 @@ export interface ConsistencyWindow {
   intervalMs: number;
 }
 
-/** A new role or instance profile can be unknown to IAM's next call, or refused by RunInstances, for a while (Terraform retries 2 minutes). */
+/**
+ * A new role or instance profile can be unknown to IAM's next call, or refused by RunInstances, for a while (Terraform
+ * retries 2 minutes).
+ */
 export const IAM_PROPAGATION: ConsistencyWindow = { name: 'IAM propagation', windowMs: 2 * 60_000, intervalMs: 5_000 };
 /**
  * A create without a token that failed in transit may still have made its resource, which a
@@ -34,7 +37,9 @@ export interface RetryOptions {
   onRetry?(message: string): void;
 }
 
-/** Retries `fn` while `isTransient(err)`, for at most the window; then throws the last error, saying how long it tried. */
+/**
+ * Retries `fn` while `isTransient(err)`, for at most the window; then throws the last error, saying how long it tried.
+ */
 export async function retryWithin<T>(
   window: ConsistencyWindow,
   isTransient: (err: unknown) => boolean,

@@ -7,11 +7,16 @@ import { awsResource, type PlannedResource } from './types.js';
  * agent ships to, the alarms, the optional e-mail topic, and AWS Backup of the data volume.
  */
 
-/** The log group of each thing the host's CloudWatch agent ships: the system log, Docker's, each developer's container. */
+/**
+ * The log group of each thing the host's CloudWatch agent ships: the system log, Docker's, each developer's container.
+ */
 export const logGroupName = (model: Pick<Model, 'project'>, source: 'system' | 'docker' | { developer: string }) =>
   `${logGroupPrefix(model)}/${typeof source === 'string' ? source : `containers/${source.developer}`}`;
 
-/** Where a dimension's value comes from: the host, the load balancer, or a developer's target group (resolved by the phase from the state). */
+/**
+ * Where a dimension's value comes from: the host, the load balancer, or a developer's target group (resolved by the
+ * phase from the state).
+ */
 export type DimensionSource = 'instance' | 'loadBalancer' | 'targetGroup';
 
 /** One alarm as CloudWatch takes it, but with its dimensions named by source rather than value. */
@@ -48,7 +53,8 @@ export function alarmDefinitions(model: Model): AlarmDefinition[] {
       description: 'host CPU above 80% for 10 minutes (a stopped host is not busy: no data is not an alarm)',
     },
     {
-      // Status checks are published every minute. A host that stops reporting them is down, or stopped: that is worth an e-mail.
+      // Status checks are published every minute. A host that stops reporting them is down, or stopped: that is worth
+      // an e-mail.
       logicalId: 'alarm/status-check',
       namespace: 'AWS/EC2',
       metricName: 'StatusCheckFailed',
@@ -128,7 +134,9 @@ export const BACKUP_RULE = {
  */
 export const BACKUP_MANAGED_POLICIES = ['AWSBackupServiceRolePolicyForBackup'] as const;
 
-/** The SNS topic the alarms notify: made only when `monitoring.alarmEmail` is set (and deleted when it no longer is). */
+/**
+ * The SNS topic the alarms notify: made only when `monitoring.alarmEmail` is set (and deleted when it no longer is).
+ */
 /** The alarm e-mail topic's logical id. */
 export const ALARM_TOPIC = 'alarm/topic';
 

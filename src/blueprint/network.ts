@@ -24,7 +24,10 @@ export function vpcBlueprint(model: Model): PlannedResource[] {
   ];
 }
 
-/** TCP ingress rules of each group; the host's container ports are one range rule (a group holds at most 60 inbound rules). */
+/**
+ * TCP ingress rules of each group; the host's container ports are one range rule (a group holds at most 60 inbound
+ * rules).
+ */
 export interface IngressRule {
   fromPort: number;
   toPort: number;

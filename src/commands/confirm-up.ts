@@ -34,7 +34,9 @@ export function mayDeleteOrReplace(session: Session): boolean {
 /** Nothing of the environment is built yet: no phase has completed. */
 const firstBuild = (session: Session) => !Object.values(session.state.data.phases).some((p) => p.status === 'complete');
 
-/** The changes the phases about to run would make (read-only); a phase that cannot be read is left to `apply` to report. */
+/**
+ * The changes the phases about to run would make (read-only); a phase that cannot be read is left to `apply` to report.
+ */
 async function planOf(session: Session, names: PhaseName[]): Promise<Change[]> {
   const planned = await Promise.all(
     names
@@ -47,7 +49,9 @@ async function planOf(session: Session, names: PhaseName[]): Promise<Change[]> {
   return planned.flat();
 }
 
-/** A replace the phase itself refuses without its flag is no change this run makes (the host without --replace-host). */
+/**
+ * A replace the phase itself refuses without its flag is no change this run makes (the host without --replace-host).
+ */
 function destructive(changes: Change[], session: Session): Change[] {
   const o = session.context('validate').options;
   return changes.filter(

@@ -115,7 +115,9 @@ async function readCredentials(
 
 const UP_FIXES = 'run `devenv up`: it creates a missing password secret and restores one scheduled for deletion';
 
-/** Why a developer's password could not be read, from Secrets Manager's error code (its messages never hold a value). */
+/**
+ * Why a developer's password could not be read, from Secrets Manager's error code (its messages never hold a value).
+ */
 function unreadable(
   developer: string,
   secretId: string,

@@ -95,7 +95,10 @@ export async function rotatePassword(session: Session, name: string, reporter: R
   }
 }
 
-/** Compose made a new container, with a new log file: the CloudWatch agent is pointed at it (a failure here leaves the password rotated). */
+/**
+ * Compose made a new container, with a new log file: the CloudWatch agent is pointed at it (a failure here leaves the
+ * password rotated).
+ */
 async function shipNewLogFile(
   host: RemoteHost,
   model: Model,

@@ -10,7 +10,9 @@ export interface PendingPhase {
   reason: string;
 }
 
-/** Every phase whose recorded status is not `complete`, with why: never run, left out by `--skip`, failed, interrupted. */
+/**
+ * Every phase whose recorded status is not `complete`, with why: never run, left out by `--skip`, failed, interrupted.
+ */
 export function pendingPhases(state: Pick<StateStore, 'phase'>): PendingPhase[] {
   return PHASES.flatMap((p): PendingPhase[] => {
     const record = state.phase(p.name);
@@ -29,7 +31,10 @@ export function pendingPhases(state: Pick<StateStore, 'phase'>): PendingPhase[] 
 /** The sentence `status` and `up` print for a pending phase. */
 export const describePending = (p: PendingPhase): string => `phase ${p.phase} not created yet: ${p.reason}`;
 
-/** What a user needs after `up`, and what `status --json` carries: where each developer logs in, the load balancer, the host, what is still pending. */
+/**
+ * What a user needs after `up`, and what `status --json` carries: where each developer logs in, the load balancer, the
+ * host, what is still pending.
+ */
 export interface NextSteps {
   /** Each developer's URL, by name. */
   urls: Record<string, string>;

@@ -96,7 +96,10 @@ export async function offlinePlan(
   return { output: lines.join('\n'), summary };
 }
 
-/** The conflicts `up` would stop at (a DNS name another record holds): `plan` shows them, then fails naming them, as `up` would. */
+/**
+ * The conflicts `up` would stop at (a DNS name another record holds): `plan` shows them, then fails naming them, as
+ * `up` would.
+ */
 function blockedFailure(changes: Change[]): DevenvError | undefined {
   const blocked = changes.filter((c) => c.blocked);
   if (blocked.length === 0) return undefined;
@@ -113,7 +116,8 @@ function blockedFailure(changes: Change[]): DevenvError | undefined {
 export async function onlinePlan(session: Session, o: ReadOptions): Promise<ReadResult & { summary: PlanSummary }> {
   try {
     await session.verifyAccount();
-    await session.allocateDevelopers(); // what `up` would give: recovered from the secrets' tags when the state lacks someone
+    // what `up` would give: recovered from the secrets' tags when the state lacks someone
+    await session.allocateDevelopers();
     const names = topologicalOrder();
     const { items, failures } = await readPhases(session, names, (phase, ctx) => phase.plan(ctx));
     const changes = names.flatMap((name) => items.get(name) ?? []);
@@ -158,7 +162,9 @@ export interface PlanSummary {
   replace: number;
   delete: number;
   adopt: number;
-  /** Phases not created yet (never run, left out by `up --skip`, failed): `up` runs them, so there is something to do. */
+  /**
+   * Phases not created yet (never run, left out by `up --skip`, failed): `up` runs them, so there is something to do.
+   */
   pending: number;
   /** Conflicts `up` would stop at (a DNS name another record holds). */
   blocked: number;

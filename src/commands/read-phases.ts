@@ -9,7 +9,10 @@ export interface PhaseFailure {
   error: unknown;
 }
 
-/** What `plan` and `status` print, and the error they exit with after printing it (a phase that could not be read, drift). */
+/**
+ * What `plan` and `status` print, and the error they exit with after printing it (a phase that could not be read,
+ * drift).
+ */
 export interface ReadResult {
   output: string;
   failure?: DevenvError;

@@ -141,7 +141,9 @@ export function summarize(result: GraphResult, reporter: Reporter, verb: string)
   if (done.length > 0) reporter.emit({ type: 'step', message: `${verb}: ${done.join(', ')}` });
 }
 
-/** The resources the run touched, counted from the resource events: `up` ends with what it created, changed and kept. */
+/**
+ * The resources the run touched, counted from the resource events: `up` ends with what it created, changed and kept.
+ */
 function reportTally(reporter: Reporter, verb: string): void {
   const t = reporter.tally();
   const parts =

@@ -45,7 +45,10 @@ export interface SessionOptions {
   dns?: Context['dns'];
 }
 
-/** Everything a command needs: config, lock, state, clients. Built in this order, so bad input fails before any AWS call. */
+/**
+ * Everything a command needs: config, lock, state, clients. Built in this order, so bad input fails before any AWS
+ * call.
+ */
 export class Session {
   /** The SSH session of this run: opened by the first phase that needs the host, shared by the rest. */
   private remote?: Promise<RemoteHost>;

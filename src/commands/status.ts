@@ -19,7 +19,8 @@ import type { Session } from './session.js';
 export async function status(session: Session, o: ReadOptions): Promise<ReadResult> {
   try {
     await session.verifyAccount();
-    await session.allocateDevelopers(); // what `up` would give: recovered from the secrets' tags when the state lacks someone
+    // what `up` would give: recovered from the secrets' tags when the state lacks someone
+    await session.allocateDevelopers();
     const names = topologicalOrder();
     const { items, failures } = await readPhases(session, names, (phase, ctx) => phase.status(ctx));
     const pending = pendingPhases(session.state);
@@ -135,7 +136,8 @@ function developerRows(session: Session, resources: StatusResource[]): Developer
       container: stateOf(containerId(d.name)),
       target: stateOf(targetGroupId(d.name)),
       dns: stateOf(recordId(d.name)),
-      // `<verdict> <kind>` of each of their resources with a problem (their rule, secret, log group …), or whose phase is pending.
+      // `<verdict> <kind>` of each of their resources with a problem (their rule, secret, log group …), or whose phase
+      // is pending.
       problems: mine.flatMap((r) =>
         r.problem ? [`${r.problem.verdict} ${r.kind}`] : r.verdict === 'pending' ? [`pending ${r.kind}`] : [],
       ),

@@ -16,7 +16,9 @@ function parseAddress(text: string): number | undefined {
 const formatAddress = (n: number): string => [24, 16, 8, 0].map((shift) => Math.floor(n / 2 ** shift) % 256).join('.');
 const size = (prefix: number) => 2 ** (32 - prefix);
 
-/** What is wrong with a CIDR block, in words with the likely fix; `undefined` when it is a network such as 10.0.0.0/16. */
+/**
+ * What is wrong with a CIDR block, in words with the likely fix; `undefined` when it is a network such as 10.0.0.0/16.
+ */
 export function cidrProblem(text: string): string | undefined {
   if (parseAddress(text) !== undefined) return `is an address, not a CIDR block: did you mean ${text}/32?`;
   const [address, prefixText, ...rest] = text.split('/');

@@ -104,7 +104,10 @@ function claudeKeys(
   };
 }
 
-/** Converts the seed's `.env` into a devenv config; the result is validated like any config, naming the .env variable at fault. */
+/**
+ * Converts the seed's `.env` into a devenv config; the result is validated like any config, naming the .env variable at
+ * fault.
+ */
 export function configFromEnv(text: string, source: string): Converted {
   const vars = parseDotenv(text);
   const config = {} as ConfigInput;
@@ -142,7 +145,9 @@ export function configFromEnv(text: string, source: string): Converted {
   return { config, ignored, placeholders, notes: keys.notes };
 }
 
-/** "  - developers: …" → "  - NUM_DEVELOPERS (developers): …"; a required key that is absent names the variable to add. */
+/**
+ * " - developers: …" → " - NUM_DEVELOPERS (developers): …"; a required key that is absent names the variable to add.
+ */
 function inEnvTerms(line: string, source: string): string {
   const m = /^ {2}- ([^:]+): (.*)$/.exec(line);
   if (!m) return line;

@@ -9,7 +9,10 @@ export const MAX_TAGS = 50;
 export const MAX_CERT_NAME = 64;
 /** ELBv2: each value of a host-header rule condition is at most 128 characters. */
 export const MAX_HOST_HEADER = 128;
-/** An ALB needs 8 free addresses in each of its subnets, and AWS keeps 5 of every subnet: /27 (32) is the least that leaves room. */
+/**
+ * An ALB needs 8 free addresses in each of its subnets, and AWS keeps 5 of every subnet: /27 (32) is the least that
+ * leaves room.
+ */
 export const SMALLEST_SUBNET_PREFIX = 27;
 /** AWS's VPC and subnet blocks: from /16 to /28. */
 export const LARGEST_BLOCK_PREFIX = 16;
@@ -18,7 +21,8 @@ export const LARGEST_BLOCK_PREFIX = 16;
 export function tagProblems(config: Config): string[] {
   const model = buildModel(config);
   const developer = model.developers[0];
-  // A developer's secrets carry the most tags: devenv's own, with devenv:developer and the developer's allocation, plus the config's.
+  // A developer's secrets carry the most tags: devenv's own, with devenv:developer and the developer's allocation, plus
+  // the config's.
   const mostTagged = (m: typeof model) => ({ ...tagsFor(m, 'x', developer.name), ...allocationTags(developer) });
   const own = Object.keys(mostTagged({ ...model, config: { ...config, tags: {} } }));
   const problems = Object.keys(config.tags)

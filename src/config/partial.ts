@@ -2,7 +2,9 @@ import type { z } from 'zod';
 import { formatPath } from './issues.js';
 import type { Config } from './schema.js';
 
-/** Thrown when a rule reads a config key that did not parse: the rule is skipped (that key's own problem is reported). */
+/**
+ * Thrown when a rule reads a config key that did not parse: the rule is skipped (that key's own problem is reported).
+ */
 export class Unparsed extends Error {
   constructor(readonly key: string) {
     super(`${key} did not parse`);

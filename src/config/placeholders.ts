@@ -33,7 +33,10 @@ const valueAt = (config: unknown, key: string): unknown =>
       config,
     );
 
-/** `baseDomain "dev.example.com" is a domain reserved for examples (RFC 2606): replace it` for each example value in a config. */
+/**
+ * `baseDomain "dev.example.com" is a domain reserved for examples (RFC 2606): replace it` for each example value in a
+ * config.
+ */
 export function placeholderWarnings(config: unknown): string[] {
   return PLACEHOLDERS.flatMap(({ key, test, why }) => {
     const value = valueAt(config, key);

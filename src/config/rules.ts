@@ -62,7 +62,8 @@ export const CONFIG_RULES: readonly ((config: Config) => string[])[] = [
         ];
   },
 
-  // Each developer's resolved limits; a problem is blamed on the developer who overrides the values, else on containers.
+  // Each developer's resolved limits; a problem is blamed on the developer who overrides the values, else on
+  // containers.
   function reservationsWithinLimits(config) {
     return buildModel(config).developers.flatMap((d, i) => {
       const entry = Array.isArray(config.developers) ? config.developers[i] : undefined;

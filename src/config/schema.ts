@@ -190,7 +190,10 @@ const developers = z
   .meta({ examples: [['alice', 'bob', 'carol']] })
   .register(referenceNotes, { type: 'number or list' });
 
-/** A key's first example (`examples`, as in JSON Schema) is what `devenv init` writes for it; other keys get their default. */
+/**
+ * A key's first example (`examples`, as in JSON Schema) is what `devenv init` writes for it; other keys get their
+ * default.
+ */
 export const configSchema = z
   .object({
     $schema: z

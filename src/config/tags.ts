@@ -12,7 +12,9 @@ export const TAG = {
 
 export type Tags = Record<string, string>;
 
-/** The tags every resource gets: Name, Project, Environment, ManagedBy, the devenv keys, and the config's extra tags. */
+/**
+ * The tags every resource gets: Name, Project, Environment, ManagedBy, the devenv keys, and the config's extra tags.
+ */
 export function tagsFor(model: Model, logicalId: string, developer?: string): Tags {
   return {
     ...model.config.tags,

@@ -113,7 +113,8 @@ async function apply(ctx: Context): Promise<void> {
 /**
  * One read for `plan` and `status`: the load balancer, its listeners, rules and target groups (each
  * listed once, and shared with the https phase), and each developer's target health, the one call
- * per developer. A target that is not registered is drift (`up` registers it); one registered but not healthy is unhealthy.
+ * per developer. A target that is not registered is drift (`up` registers it); one registered but not healthy is
+ * unhealthy.
  */
 async function inspect(ctx: Context): Promise<Inspection> {
   const probed = await probeLoadBalancer(ctx);

@@ -42,7 +42,10 @@ export const ISSUE_WAIT = { timeoutMs: 45 * 60_000, intervalMs: 10_000 };
 export const EARLY_POLL_GAPS_MS = [2_000, 4_000, 8_000];
 /** ACM writes the validation records a few seconds after the request [acm-req]. */
 const RECORDS_WAIT = { timeoutMs: 2 * 60_000, intervalMs: 2_000 };
-/** DeleteCertificate answers ResourceInUseException for a while after its listener is gone (Terraform retries 20 minutes). */
+/**
+ * DeleteCertificate answers ResourceInUseException for a while after its listener is gone (Terraform retries 20
+ * minutes).
+ */
 export const CERT_RELEASE: ConsistencyWindow = {
   name: 'the load balancer to release the certificate',
   windowMs: 20 * 60_000,

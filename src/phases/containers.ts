@@ -86,7 +86,10 @@ export async function writePasswordHashes(
   );
 }
 
-/** `dataFilesystemUuid`: the data volume's filesystem as storage recorded it; the script starts nothing unless it is what is mounted. */
+/**
+ * `dataFilesystemUuid`: the data volume's filesystem as storage recorded it; the script starts nothing unless it is
+ * what is mounted.
+ */
 export function renderContainersScript(
   template: string,
   model: Pick<Model, 'developers' | 'config'>,

@@ -103,7 +103,10 @@ function decide(ctx: Context, d: Developer, live: ResourceRecordSet[], to: Alias
   return { developer: d, action: mine ? 'update' : 'foreign', live: here };
 }
 
-/** Records of developers no longer in the config: named in the state, or aliasing this load balancer under baseDomain; never another project's. */
+/**
+ * Records of developers no longer in the config: named in the state, or aliasing this load balancer under baseDomain;
+ * never another project's.
+ */
 function removedRecords(
   ctx: Context,
   live: ResourceRecordSet[],
@@ -123,7 +126,9 @@ function removedRecords(
 
 const takenText = (t: Taken) => takenSentence(t.developer.hostname, t.project, t.live);
 
-/** Another project's names stop the run whatever the flags; names devenv did not make stop it unless `--take-over-dns`. */
+/**
+ * Another project's names stop the run whatever the flags; names devenv did not make stop it unless `--take-over-dns`.
+ */
 function conflictError(ctx: Context, taken: Taken[], foreign: Foreign[]): DevenvError {
   const foreignText = foreign
     .map((f) => `${f.developer.hostname} (${f.live.map(describeTarget).join('; ')})`)
@@ -220,7 +225,10 @@ async function recordDecision(ctx: Context, d: Decision, to: AliasTarget): Promi
     await ctx.state.setResource(logicalId, record);
 }
 
-/** One read for `plan` and `status`: the load balancer's alias target and every record under the base domain, in one listing. */
+/**
+ * One read for `plan` and `status`: the load balancer's alias target and every record under the base domain, in one
+ * listing.
+ */
 async function inspect(ctx: Context): Promise<Inspection> {
   const to = await aliasTarget(ctx);
   const live = await recordsUnder(ctx, ctx.config.hostedZoneId, ctx.config.baseDomain);
@@ -271,7 +279,8 @@ async function inspect(ctx: Context): Promise<Inspection> {
           : decision.action === 'taken'
             ? `project ${decision.project}'s`
             : 'points elsewhere';
-    // What is wrong with a record that points elsewhere is what `plan` says about it (an update, or a conflict `up` stops at).
+    // What is wrong with a record that points elsewhere is what `plan` says about it (an update, or a conflict `up`
+    // stops at).
     return {
       phase: PHASE,
       logicalId: recordId(d.name),

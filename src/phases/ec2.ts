@@ -67,7 +67,10 @@ async function forgetStorageOfAnotherHost(ctx: Context): Promise<void> {
   );
 }
 
-/** Terminates the host, keeps the data volume unless `--delete-data`, deletes the AWS key pair (the local private key stays). */
+/**
+ * Terminates the host, keeps the data volume unless `--delete-data`, deletes the AWS key pair (the local private key
+ * stays).
+ */
 async function destroy(ctx: Context): Promise<void> {
   await terminateHost(ctx);
   await removeOrKeepDataVolume(ctx);

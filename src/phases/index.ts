@@ -81,7 +81,8 @@ export const PHASES: readonly PhaseInfo[] = [
     () => import('./https.js'),
   ),
   phase('dns', 'Route 53 alias record per developer', ['alb'], () => import('./dns.js')),
-  // After containers when both run: the agent that phase starts ships only to groups that exist; monitoring makes the rest and adds them.
+  // After containers when both run: the agent that phase starts ships only to groups that exist; monitoring makes the
+  // rest and adds them.
   phase(
     'monitoring',
     'log groups, alarms and AWS Backup of the data volume',

@@ -203,7 +203,8 @@ async function deleteSecret(ctx: Context, s: SecretInfo, force: boolean, destroy
 async function apply(ctx: Context): Promise<void> {
   const keys = new ApiKeyReader(ctx.config, ctx.env);
   const all = wanted(ctx);
-  for (const w of all) if (w.isApiKey) await keys.read(w.developer); // a missing key source fails before anything changes
+  // a missing key source fails before anything changes
+  for (const w of all) if (w.isApiKey) await keys.read(w.developer);
   // One listing for every developer's secret (and the unwanted ones), not a DescribeSecret each.
   const listed = await listProjectSecrets(ctx.aws.secrets, ctx.model.project, true);
   await mapLimit(all, PER_DEVELOPER_CONCURRENCY, (w) => ensureSecret(ctx, w, keys, listed));

@@ -24,7 +24,10 @@ const recordedVpcId = (ctx: Context) => ctx.state.resource('vpc')?.id;
 
 // --- the groups --------------------------------------------------------------------------------
 
-/** A group is found by devenv's tags; failing that by its name, which is unique per VPC (a group the seed scripts made, say). */
+/**
+ * A group is found by devenv's tags; failing that by its name, which is unique per VPC (a group the seed scripts made,
+ * say).
+ */
 function groupSpec(ctx: Context, logicalId: GroupLogicalId, vpcId?: string) {
   const p = planned(ctx, logicalId);
   const spec = ec2Resource(ctx, SECURITY_GROUPS, p, () => createGroup(ctx, p, vpcId));

@@ -14,7 +14,8 @@ import { checkStateBucket } from './validate/state-bucket.js';
 
 /**
  * validate: checks, before anything is created, that the credentials, region, zones, hosted zone,
- * AMI, instance type and load balancer can carry the config, that the SSH private key is usable and that every Anthropic API key the config names can be read. Only read calls; it owns no resources. Every check
+ * AMI, instance type and load balancer can carry the config, that the SSH private key is usable and that every
+ * Anthropic API key the config names can be read. Only read calls; it owns no resources. Every check
  * runs at once, and every failure is reported together, each with what was found and the fix.
  */
 

@@ -53,7 +53,9 @@ export const CONTAINER_NODE_PRELOAD = '/usr/local/lib/devenv/anthropic-api-key.c
 export const PROFILE_SCRIPT_NAME = 'anthropic-api-key.sh';
 export const NODE_PRELOAD_NAME = 'anthropic-api-key.cjs';
 
-/** code-server listens here in the container (the image's entrypoint says the same; the command line is what counts). */
+/**
+ * code-server listens here in the container (the image's entrypoint says the same; the command line is what counts).
+ */
 export const CONTAINER_PORT = 8080;
 
 /**
@@ -155,7 +157,10 @@ export function renderCompose(model: Model): string {
   return `# Written by devenv (project ${model.project}); changes here are overwritten by the next \`devenv up\`.\n${toYaml(doc, 0)}`;
 }
 
-/** Block-style YAML; every string double-quoted (JSON's escaping is valid YAML), so no value is ever read as another type. */
+/**
+ * Block-style YAML; every string double-quoted (JSON's escaping is valid YAML), so no value is ever read as another
+ * type.
+ */
 function toYaml(value: Yaml, indent: number): string {
   const pad = ' '.repeat(indent);
   if (Array.isArray(value)) {

@@ -12,7 +12,10 @@ export interface ContainerState {
   status: string;
   /** The healthcheck's: starting, healthy, unhealthy; empty without one. */
   health: string;
-  /** How often Docker restarted it (restart: unless-stopped): a slow first start under load is restarted, a broken one keeps being. */
+  /**
+   * How often Docker restarted it (restart: unless-stopped): a slow first start under load is restarted, a broken one
+   * keeps being.
+   */
   restarts: number;
   /** Its json-file log on the host (what the CloudWatch agent ships); empty before it first started. */
   logPath: string;

@@ -46,14 +46,20 @@ export class RemoteHost {
     return { code: r.code ?? (r.signal ? 128 : 255), stdout: r.stdout, stderr: r.stderr };
   }
 
-  /** Runs `command` as root and returns its stdout; a non-zero exit is an error naming `what` with the output's last lines. */
+  /**
+   * Runs `command` as root and returns its stdout; a non-zero exit is an error naming `what` with the output's last
+   * lines.
+   */
   async check(what: string, command: string, o: RunOptions): Promise<string> {
     const r = await this.sudo(command, o);
     if (r.code !== 0) throw this.failure(what, r, o.timeoutS);
     return r.stdout;
   }
 
-  /** Writes `content` to `path` on the host with this mode and owner (through a temp file, so a reader never sees half a file). */
+  /**
+   * Writes `content` to `path` on the host with this mode and owner (through a temp file, so a reader never sees half a
+   * file).
+   */
   async upload(path: string, content: string, o: { mode: string; owner: string }): Promise<void> {
     const dir = path.slice(0, path.lastIndexOf('/')) || '/';
     const command =

@@ -10,7 +10,10 @@ const RELEASE_TIMEOUT_S = 5 * 60;
 export const renderReleaseScript = (template: string, volumeId: string): string =>
   renderTemplate(template, { VOLUME_ID: volumeId, DATA_MOUNT, COMPOSE_PROJECT });
 
-/** On the host: stops devenv's containers and unmounts the data volume `volumeId`, so it can be detached without losing writes. */
+/**
+ * On the host: stops devenv's containers and unmounts the data volume `volumeId`, so it can be detached without losing
+ * writes.
+ */
 export async function releaseDataVolume(host: RemoteHost, volumeId: string): Promise<string> {
   const script = renderReleaseScript(await loadTemplate('release-data-volume.sh'), volumeId);
   return host.runScript('release-data-volume.sh', script, [], { timeoutS: RELEASE_TIMEOUT_S });

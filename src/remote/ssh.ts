@@ -85,7 +85,10 @@ export async function connectWithRetry(target: SshTarget, o: ConnectOptions): Pr
   }
 }
 
-/** Why a host key was refused, with what to do: a changed pin, a mismatch with what vouches for the host, or nothing to check against. */
+/**
+ * Why a host key was refused, with what to do: a changed pin, a mismatch with what vouches for the host, or nothing to
+ * check against.
+ */
 function hostKeyError(target: SshTarget, expected: ExpectedHostKey, seen: string): DevenvError {
   const who = `the SSH host key of ${target.host} (instance ${target.instanceId})`;
   const mitm = 'someone may be impersonating the host (a man-in-the-middle), so devenv did not log in';

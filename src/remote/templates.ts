@@ -11,7 +11,9 @@ export function shellQuote(value: string): string {
 
 const PLACEHOLDER = /\{\{([A-Z0-9_]+)\}\}/g;
 
-/** Replaces every `{{NAME}}` with its shell-quoted value; an unknown or unused name is a bug in the template or here. */
+/**
+ * Replaces every `{{NAME}}` with its shell-quoted value; an unknown or unused name is a bug in the template or here.
+ */
 export function renderTemplate(template: string, values: Record<string, string>): string {
   const unused = new Set(Object.keys(values));
   const out = template.replace(PLACEHOLDER, (_, name: string) => {

@@ -74,7 +74,9 @@ export function generateEd25519(comment: string): SshKeyPair {
   };
 }
 
-/** `<type> <base64>` of a private or public key in any format ssh2 reads (OpenSSH, PEM, PPK); throws on anything else. */
+/**
+ * `<type> <base64>` of a private or public key in any format ssh2 reads (OpenSSH, PEM, PPK); throws on anything else.
+ */
 export function publicKeyOf(keyText: string | Buffer): string {
   const parsed = utils.parseKey(keyText);
   if (parsed instanceof Error) throw parsed;

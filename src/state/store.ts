@@ -50,7 +50,10 @@ export class StateStore {
     return this.backend.where;
   }
 
-  /** Loads `path`, or starts an empty state when it does not exist. Refuses a state of another project, region or account. */
+  /**
+   * Loads `path`, or starts an empty state when it does not exist. Refuses a state of another project, region or
+   * account.
+   */
   static open(path: string, binding: Binding): Promise<StateStore> {
     return StateStore.openFrom(fileBackend(path), binding);
   }

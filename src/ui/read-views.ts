@@ -132,7 +132,10 @@ const SYMBOL: Record<Change['action'], string> = {
   keep: '=',
 };
 
-/** The changes (every line with `--all`), or "No changes." and how many are as planned; pending phases; warnings; the summary last. */
+/**
+ * The changes (every line with `--all`), or "No changes." and how many are as planned; pending phases; warnings; the
+ * summary last.
+ */
 export function renderPlan(v: PlanView, o: ViewOptions = {}): string {
   const shown = v.all ? v.changes : v.changes.filter((c) => c.action !== 'keep' || c.blocked);
   const kept = v.changes.length - shown.length;

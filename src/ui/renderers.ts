@@ -78,7 +78,10 @@ function jsonRenderer(out: Output, o: RenderOptions): Renderer {
   };
 }
 
-/** One spinner for all running phases (they run concurrently), with each phase's elapsed time; finished lines persist above it. */
+/**
+ * One spinner for all running phases (they run concurrently), with each phase's elapsed time; finished lines persist
+ * above it.
+ */
 function ttyRenderer(out: Output, o: RenderOptions): Renderer {
   const running = new Map<string, { started: number; last: string }>();
   let spinner: Ora | undefined;

@@ -100,7 +100,9 @@ export async function requestCertificate(
   };
 }
 
-/** DescribeCertificate for a certificate just requested: NotFound within the window is "not known yet", never "gone". */
+/**
+ * DescribeCertificate for a certificate just requested: NotFound within the window is "not known yet", never "gone".
+ */
 export const describeNewCertificate = (ctx: Pick<AwsContext, 'aws' | 'clock' | 'signal' | 'report'>, arn: string) =>
   retryWithin(NEW_CERTIFICATE_VISIBILITY, isNotFound, () => describeCertificate(ctx, arn), {
     clock: ctx.clock,

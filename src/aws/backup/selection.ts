@@ -19,7 +19,10 @@ export interface LiveSelection {
   BackupSelection: BackupSelection;
 }
 
-/** Get/DeleteBackupSelection answer InvalidParameterValueException, not a NotFound code, for a selection that does not exist. */
+/**
+ * Get/DeleteBackupSelection answer InvalidParameterValueException, not a NotFound code, for a selection that does not
+ * exist.
+ */
 const isMissingSelection = (err: unknown) => isNotFound(err) || hasCode(err, BackupCode.invalidParameterValue);
 
 async function getSelection(
@@ -116,7 +119,9 @@ export function selectionSpec(
   };
 }
 
-/** Why a live selection is not devenv's: a selection cannot be updated, so any difference means delete and create again. */
+/**
+ * Why a live selection is not devenv's: a selection cannot be updated, so any difference means delete and create again.
+ */
 export function selectionDifferences(live: BackupSelection, want: BackupSelection): string[] {
   const out: string[] = [];
   const same = (a: string[] | undefined, b: string[] | undefined) =>

@@ -17,7 +17,10 @@ import { requireProjectTag, tagList } from '../../config/tags.js';
 
 export const BackupCode = {
   alreadyExists: 'AlreadyExistsException',
-  /** Also what Get/DeleteBackupSelection answer for a selection that does not exist, and CreateBackupSelection for a role not usable yet. */
+  /**
+   * Also what Get/DeleteBackupSelection answer for a selection that does not exist, and CreateBackupSelection for a
+   * role not usable yet.
+   */
   invalidParameterValue: 'InvalidParameterValueException',
   /** "Backup vault cannot be deleted because it contains recovery points." */
   invalidRequest: 'InvalidRequestException',

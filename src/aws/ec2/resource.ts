@@ -33,7 +33,9 @@ export function ec2Resource<T>(
   };
 }
 
-/** How long a just-created EC2 resource may stay invisible to Describe calls (EC2 is eventually consistent [ec2-ec]). */
+/**
+ * How long a just-created EC2 resource may stay invisible to Describe calls (EC2 is eventually consistent [ec2-ec]).
+ */
 const NEW_RESOURCE_TIMEOUT_MS = 2 * 60_000;
 const NEW_RESOURCE_POLL_MS = 2_000;
 

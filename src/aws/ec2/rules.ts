@@ -13,7 +13,10 @@ import type { Fix } from '../fix.js';
 // ---------------------------------------------------------------------------------------------
 // Security group rules.
 
-/** An ingress rule devenv wants: TCP ports from a CIDR (IPv4, or IPv6 in EC2's written form) or from another security group. */
+/**
+ * An ingress rule devenv wants: TCP ports from a CIDR (IPv4, or IPv6 in EC2's written form) or from another security
+ * group.
+ */
 export interface WantedRule {
   fromPort: number;
   toPort: number;

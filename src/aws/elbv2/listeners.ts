@@ -83,7 +83,9 @@ export interface ListenerWant {
   attributes?: Record<string, string>;
 }
 
-/** The Strict-Transport-Security header an HTTPS listener adds to every answer (ELB API reference: ListenerAttribute). */
+/**
+ * The Strict-Transport-Security header an HTTPS listener adds to every answer (ELB API reference: ListenerAttribute).
+ */
 export const HSTS_ATTRIBUTE = 'routing.http.response.strict_transport_security.header_value';
 
 export function listenerSpec(

@@ -123,7 +123,9 @@ export async function loadBalancerFixes(
   return fixes;
 }
 
-/** A public ALB stays `provisioning` for minutes (for ever without an internet gateway [tf-8054]); Terraform waits 10. */
+/**
+ * A public ALB stays `provisioning` for minutes (for ever without an internet gateway [tf-8054]); Terraform waits 10.
+ */
 const AVAILABLE_WAIT_S = 10 * 60;
 /** Deleting takes a while, and its interfaces linger after that (the sg and vpc phases retry for those). */
 const DELETED_WAIT_S = 10 * 60;

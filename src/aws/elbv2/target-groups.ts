@@ -40,7 +40,9 @@ export const HEALTH_CHECK = {
 };
 export const DEREGISTRATION_DELAY = '30';
 
-/** Every target group of the region: one call per 400, where naming them would fail the whole call if one is missing. */
+/**
+ * Every target group of the region: one call per 400, where naming them would fail the whole call if one is missing.
+ */
 export async function listTargetGroups(ctx: Pick<AwsContext, 'aws'>): Promise<TargetGroup[]> {
   const out: TargetGroup[] = [];
   for await (const page of paginateDescribeTargetGroups({ client: ctx.aws.elbv2, pageSize: 400 }, {}))
@@ -191,7 +193,10 @@ export function targetFixes(
   return fixes;
 }
 
-/** DeleteTargetGroup answers ResourceInUse for a while after the rule or load balancer that used the group is deleted (Terraform retries 2 minutes). */
+/**
+ * DeleteTargetGroup answers ResourceInUse for a while after the rule or load balancer that used the group is deleted
+ * (Terraform retries 2 minutes).
+ */
 export const TARGET_GROUP_RELEASE: ConsistencyWindow = {
   name: 'the load balancer to let go of the target group',
   windowMs: 2 * 60_000,

@@ -10,7 +10,9 @@ import { isNotFound } from '../errors.js';
 /** Canonical's AWS account: only images it owns are official Ubuntu images. */
 export const CANONICAL_OWNER = '099720109477';
 
-/** Ubuntu 22.04 (jammy) amd64 server images; Canonical publishes them under `hvm-ssd` (gp2) and, newer, `hvm-ssd-gp3`. */
+/**
+ * Ubuntu 22.04 (jammy) amd64 server images; Canonical publishes them under `hvm-ssd` (gp2) and, newer, `hvm-ssd-gp3`.
+ */
 export const UBUNTU_JAMMY_AMD64 = [
   'ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-amd64-server-*',
   'ubuntu/images/hvm-ssd-gp3/ubuntu-jammy-22.04-amd64-server-*',

@@ -13,7 +13,9 @@ import { allocationFromTags, TAG, tagValue } from '../../config/tags.js';
 
 export type SecretInfo = DescribeSecretCommandOutput | SecretListEntry;
 
-/** A secret by name or ARN, including one scheduled for deletion (`DeletedDate` set); `undefined` when there is none. */
+/**
+ * A secret by name or ARN, including one scheduled for deletion (`DeletedDate` set); `undefined` when there is none.
+ */
 export async function findSecret(sm: SecretsManagerClient, secretId: string): Promise<SecretInfo | undefined> {
   try {
     return await sm.send(new DescribeSecretCommand({ SecretId: secretId }));

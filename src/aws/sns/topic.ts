@@ -32,7 +32,10 @@ async function topicArnNamed(ctx: Pick<AwsContext, 'aws'>, name: string): Promis
   return undefined;
 }
 
-/** The alarms' topic, by its deterministic name. CreateTopic returns the existing topic of that name, so a rerun after a crash makes no second one. */
+/**
+ * The alarms' topic, by its deterministic name. CreateTopic returns the existing topic of that name, so a rerun after a
+ * crash makes no second one.
+ */
 export function topicSpec(ctx: Pick<AwsContext, 'aws' | 'model'>, p: PlannedResource): ResourceSpec<Topic> {
   const sns = ctx.aws.sns;
   return {

@@ -121,7 +121,10 @@ export async function runRemovals(ctx: Context, removals: Removal[]): Promise<vo
   }
 }
 
-/** Forgets the records of removed developers once their resources are gone (the rules too: alb deletes them before the groups). */
+/**
+ * Forgets the records of removed developers once their resources are gone (the rules too: alb deletes them before the
+ * groups).
+ */
 export async function forgetRemoved(ctx: Context): Promise<void> {
   for (const name of removedDevelopers(ctx)) {
     for (const id of [`rule/${name}`, `tg/${name}`]) if (ctx.state.resource(id)) await ctx.state.forget(id);

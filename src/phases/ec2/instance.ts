@@ -102,7 +102,8 @@ async function launchInput(ctx: Context, token: string, amiId: string): Promise<
     MetadataOptions: METADATA_OPTIONS,
     BlockDeviceMappings: [
       {
-        // The root device's name comes from the image: a mapping under any other name would add a second, unencrypted disk.
+        // The root device's name comes from the image: a mapping under any other name would add a second, unencrypted
+        // disk.
         DeviceName: image.RootDeviceName ?? '/dev/sda1',
         Ebs: { VolumeSize: instance.rootVolumeGiB, VolumeType: 'gp3', Encrypted: true, DeleteOnTermination: true },
       },
@@ -115,7 +116,10 @@ async function launchInput(ctx: Context, token: string, amiId: string): Promise<
   };
 }
 
-/** RunInstances refuses a profile IAM has just made ([tf-ec2]: "Invalid IAM Instance Profile", "has no associated IAM Roles"). */
+/**
+ * RunInstances refuses a profile IAM has just made ([tf-ec2]: "Invalid IAM Instance Profile", "has no associated IAM
+ * Roles").
+ */
 export const isProfileNotYetUsable = (err: unknown): boolean =>
   matches(err, Ec2Code.invalidParameterValue, 'Invalid IAM Instance Profile') ||
   matches(err, Ec2Code.invalidParameterValue, 'has no associated IAM Roles');
@@ -129,7 +133,8 @@ async function launch(ctx: Context, token: string, savedAmi: string | undefined)
     throw new DevenvError('phase', 'ec2: no AMI to launch: the config names none and validate has not resolved one', {
       remedy: 'run `devenv phase validate` first, or set instance.amiId',
     });
-  // Saved before the call: a rerun must send the same parameters with this token, or AWS answers IdempotentParameterMismatch.
+  // Saved before the call: a rerun must send the same parameters with this token, or AWS answers
+  // IdempotentParameterMismatch.
   const record = ctx.state.resource(INSTANCE)!;
   await ctx.state.setResource(INSTANCE, { ...record, attrs: { ...record.attrs, amiId } });
   const input = await launchInput(ctx, token, amiId);
@@ -170,7 +175,8 @@ async function launch(ctx: Context, token: string, savedAmi: string | undefined)
 async function ensureInstance(ctx: Context): Promise<Instance> {
   for (let attempt = 0; ; attempt++) {
     const record = ctx.state.resource(INSTANCE);
-    // A launch in flight (token saved, no id yet) must resume with the AMI it saved; a vanished host is replaced by a current one.
+    // A launch in flight (token saved, no id yet) must resume with the AMI it saved; a vanished host is replaced by a
+    // current one.
     const saved = record && !record.id && typeof record.attrs?.amiId === 'string' ? record.attrs.amiId : undefined;
     try {
       const spec = instanceSpec(ctx, (token) => launch(ctx, token, saved));

@@ -145,7 +145,9 @@ export async function recordDataFilesystem(ctx: Pick<Context, 'state'>, volumeId
   await ctx.state.setResource(DATA_VOLUME, { ...record, attrs: { ...record.attrs, filesystemUuid: uuid } });
 }
 
-/** Attaches the data volume to the host at /dev/sdf unless it already is, and waits until the attachment is `attached`. */
+/**
+ * Attaches the data volume to the host at /dev/sdf unless it already is, and waits until the attachment is `attached`.
+ */
 export async function attachDataVolume(ctx: Context, volumeId: string, host: Instance): Promise<void> {
   const instanceId = host.InstanceId!;
   const volume = await describeById(ctx.aws.ec2, VOLUMES, volumeId);

@@ -40,7 +40,10 @@ const topicSpecOf = (ctx: Context) => topicSpec(ctx, alarmTopic(ctx.model));
 const removeTopic = (ctx: Context) =>
   removeResource(ctx, topicSpecOf(ctx), async (arn) => void (await deleteTopic(ctx, arn)));
 
-/** Ids for the alarms' dimensions, from the state; `undefined` for one whose phase has not recorded it (plan before the first up). */
+/**
+ * Ids for the alarms' dimensions, from the state; `undefined` for one whose phase has not recorded it (plan before the
+ * first up).
+ */
 function dimensionValues(
   ctx: Context,
   strict: boolean,
@@ -49,7 +52,8 @@ function dimensionValues(
     strict ? recordedId(ctx, logicalId, phase) : ctx.state.resource(logicalId)?.id;
   return (source, developer) => {
     if (source === 'instance') return id('instance', 'ec2');
-    // CloudWatch names a load balancer and a target group by the end of their ARNs: app/<name>/<id>, targetgroup/<name>/<id>.
+    // CloudWatch names a load balancer and a target group by the end of their ARNs: app/<name>/<id>,
+    // targetgroup/<name>/<id>.
     if (source === 'loadBalancer') return id('alb', 'alb')?.replace(/^.*:loadbalancer\//, '');
     return id(`tg/${developer}`, 'alb')?.replace(/^.*:(targetgroup\/)/, '$1');
   };
@@ -75,7 +79,10 @@ function alarmWant(
   };
 }
 
-/** The topic and its subscription when an e-mail is configured; the topic deleted when it no longer is. Returns the topic's ARN. */
+/**
+ * The topic and its subscription when an e-mail is configured; the topic deleted when it no longer is. Returns the
+ * topic's ARN.
+ */
 async function ensureTopic(ctx: Context): Promise<string | undefined> {
   const email = ctx.config.monitoring.alarmEmail;
   if (!email) {
@@ -91,7 +98,10 @@ async function ensureTopic(ctx: Context): Promise<string | undefined> {
   return topic.arn;
 }
 
-/** What the state keeps of the tags devenv put on an alarm, to know without reading them that they are still the config's. */
+/**
+ * What the state keeps of the tags devenv put on an alarm, to know without reading them that they are still the
+ * config's.
+ */
 const tagsFingerprint = (tags: Record<string, string>) =>
   createHash('sha256')
     .update(JSON.stringify(Object.entries(tags).sort()))

@@ -103,7 +103,10 @@ const selectionInput = (ctx: Context, roleArn: string, volumeId: string): Backup
 const attachedPolicies = async (ctx: Context, roleName: string): Promise<AttachedPolicy[]> =>
   (await ctx.aws.iam.send(new ListAttachedRolePoliciesCommand({ RoleName: roleName }))).AttachedPolicies ?? [];
 
-/** The role is devenv's: the managed policies it wants are attached, any other (an older devenv's restores policy, one added by hand) detached. */
+/**
+ * The role is devenv's: the managed policies it wants are attached, any other (an older devenv's restores policy, one
+ * added by hand) detached.
+ */
 function policyFixes(ctx: Context, roleName: string, attached: AttachedPolicy[]): Fix[] {
   const wanted = managedPolicyArns(ctx);
   const attach = wanted
@@ -170,7 +173,10 @@ export async function ensureBackup(ctx: Context): Promise<void> {
   await ensureSelection(ctx, plan.BackupPlanId, role.Arn!, volumeId);
 }
 
-/** One read for `plan` and `status`: the role and its policies, the vault, the plan and its rule, the selection and what it selects. */
+/**
+ * One read for `plan` and `status`: the role and its policies, the vault, the plan and its rule, the selection and what
+ * it selects.
+ */
 export async function inspectBackup(ctx: Context): Promise<Inspection> {
   const roleP = planned(ctx, ROLE);
   const role = await inspectResource(ctx, roleSpec(ctx), roleP.name);
@@ -213,7 +219,8 @@ export async function inspectBackup(ctx: Context): Promise<Inspection> {
       rows: [...rows, selectionRow],
     };
   }
-  // Without a state file the data volume is not known yet (ec2 adopts it first): the selection is then only found, not compared.
+  // Without a state file the data volume is not known yet (ec2 adopts it first): the selection is then only found, not
+  // compared.
   const volumeId = ctx.state.resource('volume/data')?.id;
   const want = volumeId ? selectionInput(ctx, role.resource.Arn!, volumeId) : undefined;
   const sel = await inspectResource(

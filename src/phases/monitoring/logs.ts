@@ -68,7 +68,10 @@ export async function inspectLogGroups(ctx: Context): Promise<Inspection> {
   return joinInspections(parts);
 }
 
-/** Every log group of this project: those the state records and those under its prefix that carry its tag (a lost state, a removed developer). */
+/**
+ * Every log group of this project: those the state records and those under its prefix that carry its tag (a lost state,
+ * a removed developer).
+ */
 export async function removeLogGroups(ctx: Context): Promise<void> {
   const groups = await listLogGroups(ctx, prefixOf(ctx));
   const recorded = new Map(

@@ -1,4 +1,6 @@
-/** Something of the project still in AWS after the sweep: kept on purpose (the user's data), or not deleted, and why. */
+/**
+ * Something of the project still in AWS after the sweep: kept on purpose (the user's data), or not deleted, and why.
+ */
 export interface Leftover {
   kind: string;
   id: string;

@@ -39,7 +39,9 @@ export interface Sweeper<T = unknown> {
   remove?(ctx: SweepContext, found: Found<T>): Promise<string | void>;
   /** Deletes them all in one go where the API batches (Route 53 changes): all succeed or all fail. */
   removeAll?(ctx: SweepContext, found: Found<T>[]): Promise<void>;
-  /** Why one stays in AWS although `remove` runs on it (a secret scheduled for deletion): said before `destroy` starts. */
+  /**
+   * Why one stays in AWS although `remove` runs on it (a secret scheduled for deletion): said before `destroy` starts.
+   */
   stays?(ctx: SweepContext, found: Found<T>): string | undefined;
   /** What deleting one leaves behind, kept (a final snapshot of the data volume): said before `destroy` starts. */
   leaves?(ctx: SweepContext, found: Found<T>): string | undefined;

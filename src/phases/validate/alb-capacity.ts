@@ -4,7 +4,10 @@ import { listRulesOnce, hostOf } from '../../aws/elbv2/listeners.js';
 import type { Context } from '../types.js';
 import { fail, guarded, pass, type ValidationResult } from './result.js';
 
-/** Fixed per ALB: target groups 100; rules (all listeners, defaults excluded) 100 unless AWS raised the quota [alb-quotas]. */
+/**
+ * Fixed per ALB: target groups 100; rules (all listeners, defaults excluded) 100 unless AWS raised the quota
+ * [alb-quotas].
+ */
 export const ALB_LIMITS = { targetGroups: 100, rules: 100 } as const;
 
 /**
@@ -45,7 +48,10 @@ export function checkAlbCapacity(ctx: Context): Promise<ValidationResult> {
   });
 }
 
-/** The recorded listener's rules; none when it is gone (deleted by hand, or by a destroy cut short: `up` makes it again). */
+/**
+ * The recorded listener's rules; none when it is gone (deleted by hand, or by a destroy cut short: `up` makes it
+ * again).
+ */
 async function rulesOfRecorded(ctx: Context, listenerArn: string): Promise<Rule[]> {
   try {
     return await listRulesOnce(ctx, listenerArn);

@@ -13,7 +13,9 @@ export function zoneCovers(zoneName: string, domain: string): boolean {
   return name === zone || name.endsWith(`.${zone}`);
 }
 
-/** The hosted zone exists, is public, is the zone of baseDomain or of a parent of it, and its domain is delegated to it. */
+/**
+ * The hosted zone exists, is public, is the zone of baseDomain or of a parent of it, and its domain is delegated to it.
+ */
 export function checkHostedZone(ctx: Context): Promise<ValidationResult> {
   const { hostedZoneId: id, baseDomain } = ctx.config;
   const findIt = `\`aws route53 list-hosted-zones-by-name --dns-name ${baseDomain}\` lists candidates`;

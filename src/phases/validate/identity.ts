@@ -42,7 +42,8 @@ export function checkAccount(ctx: Context): Promise<ValidationResult> {
 export function checkRegion(ctx: Context): Promise<ValidationResult> {
   const { region, hostAz, albAz } = ctx.model;
   return guarded('region', region, async () => {
-    // AllAvailabilityZones: also zones the account has not opted into, so "not opted in" is told apart from "does not exist".
+    // AllAvailabilityZones: also zones the account has not opted into, so "not opted in" is told apart from "does not
+    // exist".
     const out = await needs(
       'ec2:DescribeAvailabilityZones',
       ctx.aws.ec2.send(new DescribeAvailabilityZonesCommand({ AllAvailabilityZones: true })),

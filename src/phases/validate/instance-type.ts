@@ -17,7 +17,10 @@ import { fail, guarded, needs, pass, type ValidationResult } from './result.js';
  */
 export const HOST_OVERHEAD_MIB = 1024;
 
-/** Whether the developers' reservations fit a host of `vcpus` and `memoryMiB`, and how many developers of the largest size would. */
+/**
+ * Whether the developers' reservations fit a host of `vcpus` and `memoryMiB`, and how many developers of the largest
+ * size would.
+ */
 export function capacity(
   developers: Pick<Developer, 'cpuReservation' | 'memoryReservationMiB'>[],
   vcpus: number,
@@ -103,7 +106,8 @@ async function describeType(ctx: Context, type: string): Promise<InstanceTypeInf
     );
     return out.InstanceTypes?.find((t) => t.InstanceType === type);
   } catch (err) {
-    if (hasCode(err, Ec2LookupCode.invalidInstanceType)) return undefined; // "The following supplied instance types do not exist"
+    // "The following supplied instance types do not exist"
+    if (hasCode(err, Ec2LookupCode.invalidInstanceType)) return undefined;
     throw err;
   }
 }
