@@ -221,7 +221,8 @@ const BY_HAND: Record<string, (h: Hand, r: Recorded) => Promise<unknown>> = {
     await h.aws.elbv2.send(new DeleteRuleCommand({ RuleArn: idOf(h, r.logicalId.replace(/^tg\//, 'rule/')) }));
     await h.aws.elbv2.send(new DeleteTargetGroupCommand({ TargetGroupArn: r.id }));
   },
-  'alb:listener rule': (h, r) => h.aws.elbv2.send(new DeleteRuleCommand({ RuleArn: r.id })),
+  'https:listener': (h, r) => h.aws.elbv2.send(new DeleteListenerCommand({ ListenerArn: r.id })),
+  'https:listener rule': (h, r) => h.aws.elbv2.send(new DeleteRuleCommand({ RuleArn: r.id })),
   'dns:DNS record': (h, r) => deleteRecord(h, r.id!),
   'monitoring:log group': (h, r) => h.aws.logs.send(new DeleteLogGroupCommand({ logGroupName: r.id })),
   'monitoring:CloudWatch alarm': (h, r) =>
