@@ -46,7 +46,7 @@ async function open(o: StateCommandOptions): Promise<{ config: Config; loc: S3Lo
   return { config, loc, aws };
 }
 
-async function withS3<T>(
+export async function withS3<T>(
   o: StateCommandOptions,
   fn: (s: { config: Config; loc: S3Location; aws: AwsClients }) => Promise<T>,
 ): Promise<T> {
