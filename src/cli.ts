@@ -324,6 +324,8 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
         signal,
         env: io.env,
         hooks: io.hooks,
+        lockWaitMs: lockWaitMs(flags),
+        ...(flags.lockMessage ? { lockMessage: flags.lockMessage } : {}),
       });
     });
   stateCommand
