@@ -343,6 +343,25 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .description('copy the state in S3 to the local file (--state); refused when the local one is newer')
     .action(stateAction('pull'));
 
+  program
+    .command('output')
+    .description(
+      "for scripts: the load balancer's DNS name, the host's address and instance id, the data volume, each URL " +
+        '(`urls.<developer>`), from the state; one by name prints its bare value',
+    )
+    .argument('[name]', 'loadBalancerDns, hostAddress, instanceId, dataVolumeId, urls or urls.<developer>')
+    .action((name: string | undefined) =>
+      action(async (flags, reporter, signal) => {
+        const { outputs, renderOutput } = await import('./commands/output.js');
+        const s = await session(flags, reporter, signal, 'output', false);
+        try {
+          io.stdout.write(`${renderOutput(outputs(s), name, flags.json)}\n`);
+        } finally {
+          await s.close();
+        }
+      }),
+    );
+
   const lockCommand = program
     .command('lock')
     .description('the lock of a state in S3 (state.s3 in the config): who holds it, and breaking a stale one');
