@@ -2,9 +2,11 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { Command, CommanderError, Option } from 'commander';
 import { DEFAULT_CONFIG_PATH, DEFAULT_STATE_PATH } from './defaults.js';
+import { parseDuration } from './duration.js';
 import { DevenvError, ExitCode, exitCodeFor, messageOf } from './errors.js';
 import { PHASE_NAMES, type PhaseName } from './phases/types.js';
 import { APPLY_FLAGS, DESTROY_FLAGS, flagValues, withFlags, type FlagTable, type RunOptions } from './run-options.js';
+import { runBeforeQuit } from './state/quit.js';
 import { CREDENTIAL_FORMATS, type CredentialFormat } from './secrets/credential-files.js';
 import { Reporter } from './ui/events.js';
 import type { Io } from './ui/io.js';
@@ -15,6 +17,8 @@ interface GlobalFlags {
   json: boolean;
   verbose: boolean;
   yes: boolean;
+  lockWait?: string;
+  lockMessage?: string;
 }
 
 /** Flags of `up` alone, besides those of `up` and `phase` (APPLY_FLAGS). */
@@ -82,6 +86,8 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--json', 'machine-readable output (JSON lines)', false)
     .option('--verbose', 'log every AWS call', false)
     .option('--yes', 'do not ask for confirmation', false)
+    .option('--lock-wait <duration>', 'with the state in S3: wait this long (5m, 90s) for a lock another run holds')
+    .option('--lock-message <text>', 'with the state in S3: a note kept in the lock for others to read (why you run)')
     .showHelpAfterError()
     .configureHelp({ showGlobalOptions: true }) // `status --help` lists --json, --config …
     .exitOverride()
@@ -128,6 +134,8 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       statePath: flags.state,
       lock,
       command,
+      lockWaitMs: lockWaitMs(flags),
+      ...(flags.lockMessage ? { lockMessage: flags.lockMessage } : {}),
       reporter,
       signal,
       env: io.env,
@@ -316,6 +324,8 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
         signal,
         env: io.env,
         hooks: io.hooks,
+        lockWaitMs: lockWaitMs(flags),
+        ...(flags.lockMessage ? { lockMessage: flags.lockMessage } : {}),
       });
     });
   stateCommand
@@ -333,7 +343,69 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .description('copy the state in S3 to the local file (--state); refused when the local one is newer')
     .action(stateAction('pull'));
 
+  program
+    .command('output')
+    .description(
+      "for scripts: the load balancer's DNS name, the host's address and instance id, the data volume, each URL " +
+        '(`urls.<developer>`), from the state; one by name prints its bare value',
+    )
+    .argument('[name]', 'loadBalancerDns, hostAddress, instanceId, dataVolumeId, urls or urls.<developer>')
+    .action((name: string | undefined) =>
+      action(async (flags, reporter, signal) => {
+        const { outputs, renderOutput } = await import('./commands/output.js');
+        const s = await session(flags, reporter, signal, 'output', false);
+        try {
+          io.stdout.write(`${renderOutput(outputs(s), name, flags.json)}\n`);
+        } finally {
+          await s.close();
+        }
+      }),
+    );
+
+  const lockCommand = program
+    .command('lock')
+    .description('the lock of a state in S3 (state.s3 in the config): who holds it, and breaking a stale one');
+  const stateOptions = (flags: GlobalFlags, reporter: Reporter, signal: AbortSignal) => ({
+    configPath: flags.config,
+    statePath: flags.state,
+    reporter,
+    signal,
+    env: io.env,
+    hooks: io.hooks,
+  });
+  lockCommand
+    .command('status')
+    .description('who holds the lock, on which machine, for which command, since when, and whether it is stale')
+    .action(() =>
+      action(async (flags, reporter, signal) => {
+        const { lockStatus } = await import('./commands/lock.js');
+        io.stdout.write(`${await lockStatus(stateOptions(flags, reporter, signal), flags.json)}\n`);
+      }),
+    );
+  lockCommand
+    .command('release')
+    .description('break the lock another run holds (asks unless --yes) and record who broke it')
+    .option('--force', 'required: releasing a lock a live run holds lets two runs change the same things', false)
+    .action((o: { force: boolean }) =>
+      action(async (flags, reporter, signal) => {
+        const { releaseLock } = await import('./commands/lock.js');
+        await releaseLock(stateOptions(flags, reporter, signal), { force: o.force, yes: flags.yes, io });
+      }),
+    );
+
   return program;
+}
+
+/** --lock-wait in milliseconds (0 when not given); a value that is no duration is bad input. */
+function lockWaitMs(flags: GlobalFlags): number {
+  if (flags.lockWait === undefined) return 0;
+  const ms = parseDuration(flags.lockWait);
+  if (ms === undefined) {
+    throw new DevenvError('config', `--lock-wait: "${flags.lockWait}" is not a duration`, {
+      remedy: 'pass one like 5m, 90s or 1h',
+    });
+  }
+  return ms;
 }
 
 /**
@@ -346,12 +418,19 @@ function packageVersion(): string {
 
 /**
  * First Ctrl-C (or SIGTERM): no new AWS call starts, the one in flight finishes, the state is
- * saved. Second: quit at once (the lock file is removed on the way out: see state/lock.ts).
+ * saved. Second: quit at once (the lock file is removed on the way out: see state/lock.ts; a lock in S3 is
+ * released first, given 3 s at most: see state/quit.ts). A third quits without waiting for that.
  */
 function interruptHandler(io: Io, reporter: Reporter): { signal: AbortSignal; dispose(): void } {
   const controller = new AbortController();
+  let quitting = false;
   const onSignal = () => {
-    if (controller.signal.aborted) process.exit(ExitCode.interrupted);
+    if (quitting) process.exit(ExitCode.interrupted);
+    if (controller.signal.aborted) {
+      quitting = true;
+      void runBeforeQuit().finally(() => process.exit(ExitCode.interrupted));
+      return;
+    }
     reporter.emit({
       type: 'warn',
       message: 'interrupted: finishing the AWS call in flight and saving the state; press Ctrl-C again to quit at once',

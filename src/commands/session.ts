@@ -19,7 +19,7 @@ import type { Context, PhaseName, RunOptions } from '../phases/types.js';
 import type { RemoteHost } from '../remote/host.js';
 import { acquireLock, type Lock } from '../state/lock.js';
 import { StateStore } from '../state/store.js';
-import { s3PathStyle, stateBackend } from './state-location.js';
+import { lockS3State, s3PathStyle, stateBackend } from './state-location.js';
 import type { Reporter } from '../ui/events.js';
 
 /** The resolver the system is configured with; a lookup gives up after about 6 s rather than the default minute. */
@@ -35,6 +35,10 @@ export interface SessionOptions {
   /** Commands that change anything hold the lock; plan and status only read. */
   lock: boolean;
   command: string;
+  /** How long to wait for a lock another run holds on a state in S3 (--lock-wait); 0 refuses at once. */
+  lockWaitMs?: number;
+  /** Kept in the lock in S3 for others to read (--lock-message). */
+  lockMessage?: string;
   reporter: Reporter;
   signal: AbortSignal;
   env: Record<string, string | undefined>;
@@ -43,6 +47,16 @@ export interface SessionOptions {
   hooks?: CallHook[];
   /** Public DNS lookups; the system's resolver when absent. */
   dns?: Context['dns'];
+}
+
+/** Whose credentials these are (STS), read once per run; missing credentials explained. */
+async function callerIdentity(aws: AwsClients, reads: ReadCache, env: SessionOptions['env']) {
+  const { GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
+  return readOnce({ reads }, CALLER_IDENTITY, () => aws.sts.send(new GetCallerIdentityCommand({}))).catch(
+    (err: unknown) => {
+      throw explainAccessError(err, env) ?? err;
+    },
+  );
 }
 
 /**
@@ -57,8 +71,10 @@ export class Session {
     readonly config: Config,
     readonly state: StateStore,
     readonly aws: AwsClients,
-    private readonly lock: Lock | undefined,
+    private readonly lock: Pick<Lock, 'release'> | undefined,
     private readonly o: SessionOptions,
+    /** What the phases of this run read once between them. */
+    readonly reads: ReadCache,
   ) {}
 
   /** What the secrets' tags record, once read by `allocateDevelopers`. */
@@ -66,8 +82,11 @@ export class Session {
 
   static async open(o: SessionOptions): Promise<Session> {
     const config = await loadConfig(o.configPath);
-    const lock = o.lock ? await acquireLock(o.statePath, o.command) : undefined;
+    // A state in S3 is locked in S3 (below); the local file keeps its pid lock.
+    let lock: Pick<Lock, 'release'> | undefined =
+      o.lock && !config.state.s3 ? await acquireLock(o.statePath, o.command) : undefined;
     let aws: AwsClients | undefined;
+    const reads: ReadCache = new Map();
     try {
       const reportCalls: CallHook = {
         after: (call, durationMs, error) =>
@@ -84,9 +103,13 @@ export class Session {
         hooks: [reportCalls, ...(o.hooks ?? [])],
         s3PathStyle: s3PathStyle(o.env),
       });
+      if (o.lock && config.state.s3) {
+        const who = await callerIdentity(aws, reads, o.env);
+        lock = await lockS3State(config, { ...o, who: who.Arn ?? `account ${who.Account}` });
+      }
       const binding = { project: config.project, region: config.region, account: config.accountId };
       const state = await StateStore.openFrom(await stateBackend(config, o.statePath, aws), binding);
-      return new Session(config, state, aws, lock, o);
+      return new Session(config, state, aws, lock, o, reads);
     } catch (err) {
       aws?.destroy();
       await lock?.release();
@@ -102,12 +125,7 @@ export class Session {
    * endpoint are told apart from everything else.
    */
   async verifyAccount(): Promise<string> {
-    const { GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
-    const who = await readOnce(this, CALLER_IDENTITY, () => this.aws.sts.send(new GetCallerIdentityCommand({}))).catch(
-      (err: unknown) => {
-        throw explainAccessError(err, this.o.env) ?? err;
-      },
-    );
+    const who = await callerIdentity(this.aws, this.reads, this.o.env);
     const account = who.Account ?? '';
     const expected = this.config.accountId;
     if (expected && account !== expected) {
@@ -150,9 +168,6 @@ export class Session {
       });
     await this.state.save();
   }
-
-  /** What the phases of this run read once between them. */
-  readonly reads: ReadCache = new Map();
 
   get model(): Model {
     return buildModel(this.config, allocate(this.config, this.state.data, this.recorded).allocations);

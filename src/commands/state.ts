@@ -1,3 +1,4 @@
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { AwsClients, type CallHook } from '../aws/clients.js';
 import { errorCodes } from '../aws/errors.js';
 import { bootstrapBucket, stateBucketTags } from '../aws/s3/state-bucket.js';
@@ -5,9 +6,10 @@ import { S3StateBackend, s3Location, s3Url, type S3Location } from '../aws/s3/st
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { configError, stateError } from '../errors.js';
+import type { State } from '../state/schema.js';
 import { readState, writeAtomic } from '../state/store.js';
 import type { Reporter } from '../ui/events.js';
-import { s3PathStyle } from './state-location.js';
+import { lockS3State, s3PathStyle } from './state-location.js';
 
 export interface StateCommandOptions {
   configPath: string;
@@ -16,6 +18,9 @@ export interface StateCommandOptions {
   signal: AbortSignal;
   env: Record<string, string | undefined>;
   hooks?: CallHook[];
+  /** `state push` takes the lock as any run that changes the state: --lock-wait, --lock-message. */
+  lockWaitMs?: number;
+  lockMessage?: string;
 }
 
 /** The config, its `state.s3` (required: these commands are about it) and an S3 client in the bucket's region. */
@@ -46,7 +51,7 @@ async function open(o: StateCommandOptions): Promise<{ config: Config; loc: S3Lo
   return { config, loc, aws };
 }
 
-async function withS3<T>(
+export async function withS3<T>(
   o: StateCommandOptions,
   fn: (s: { config: Config; loc: S3Location; aws: AwsClients }) => Promise<T>,
 ): Promise<T> {
@@ -93,17 +98,28 @@ export function push(o: StateCommandOptions): Promise<void> {
         'pass the matching --config, or choose another state file with --state',
       );
     }
-    const remote = new S3StateBackend(await aws.s3In(loc.region), loc);
-    const there = await remote.read();
-    if (there && newer(there, local)) {
-      throw stateError(
-        `${s3Url(loc)} is newer (saved ${there.updatedAt}) than ${o.statePath} (saved ${local.updatedAt}): pushing would lose its changes`,
-        `run \`devenv state pull\` to get it, or move ${s3Url(loc)} aside first if the local file is the one to keep`,
-      );
+    const who = await aws.sts.send(new GetCallerIdentityCommand({}));
+    const lock = await lockS3State(config, { ...o, who: who.Arn ?? `account ${who.Account}`, command: 'state push' });
+    try {
+      await pushLocked(o, loc, local, new S3StateBackend(await aws.s3In(loc.region), loc));
+    } finally {
+      await lock.release();
     }
-    await remote.write(`${JSON.stringify(local, null, 2)}\n`);
-    o.reporter.emit({ type: 'step', message: `pushed ${o.statePath} to ${s3Url(loc)}` });
   });
+}
+
+/** Under the lock: the local state into S3, unless the one there is newer. */
+async function pushLocked(o: StateCommandOptions, loc: S3Location, local: State, remote: S3StateBackend) {
+  const there = await remote.read();
+  if (there && newer(there, local)) {
+    throw stateError(
+      `${s3Url(loc)} is newer (saved ${there.updatedAt}) than ${o.statePath} (saved ${local.updatedAt}): ` +
+        'pushing would lose its changes',
+      `run \`devenv state pull\` to get it, or move ${s3Url(loc)} aside first if the local file is the one to keep`,
+    );
+  }
+  await remote.write(`${JSON.stringify(local, null, 2)}\n`);
+  o.reporter.emit({ type: 'step', message: `pushed ${o.statePath} to ${s3Url(loc)}` });
 }
 
 /** `devenv state pull`: the state in S3 into the local file (0600), unless the local one is newer. */

@@ -98,7 +98,8 @@ describeMoto('state in S3', (moto) => {
     expectOk(again);
     const s3Writes = again.calls.changed.filter((c) => c.startsWith('s3:'));
     expect(s3Writes.length).toBeGreaterThan(0);
-    expect(new Set(s3Writes)).toEqual(new Set(['s3:PutObject']));
+    // the state's saves and the lock (taken with PutObject, released with DeleteObject)
+    expect(new Set(s3Writes)).toEqual(new Set(['s3:PutObject', 's3:DeleteObject']));
   });
 
   it('a write based on a stale read is refused by S3, and what the other run saved stays', async () => {
@@ -133,7 +134,10 @@ describeMoto('state in S3', (moto) => {
     const push = await ws.cli(['state', 'push']);
     expect(push.code, describeResult(push)).toBe(2);
     expect(push.stderr).toContain('is newer');
-    expect(push.calls.changed).toEqual([]);
+    expect(push.calls.changed, 'only the lock, taken and released: the state is not written').toEqual([
+      's3:PutObject',
+      's3:DeleteObject',
+    ]);
 
     const local = JSON.parse(await readFile(ws.statePath, 'utf8'));
     await writeFile(ws.statePath, JSON.stringify({ ...local, updatedAt: new Date(Date.now() + 60_000).toISOString() }));
@@ -142,7 +146,11 @@ describeMoto('state in S3', (moto) => {
     expect(pull.stderr).toContain('is newer');
     const pushed = await ws.cli(['state', 'push']);
     expectOk(pushed);
-    expect(pushed.calls.changed).toEqual(['s3:PutObject']);
+    expect(pushed.calls.changed, 'the lock, the state, the lock released').toEqual([
+      's3:PutObject',
+      's3:PutObject',
+      's3:DeleteObject',
+    ]);
     expect(JSON.parse(await remoteText()).updatedAt).toBe(JSON.parse(await readFile(ws.statePath, 'utf8')).updatedAt);
   });
 
@@ -153,6 +161,6 @@ describeMoto('state in S3', (moto) => {
     expect(r.code, describeResult(r)).toBe(2);
     expect(r.stderr).toContain('is not valid JSON');
     expect(r.stderr).toContain(`Roll back to the version before it, ${good}`);
-    expect(r.calls.changed).toEqual([]);
+    expect(r.calls.changed, 'only the lock, taken and released').toEqual(['s3:PutObject', 's3:DeleteObject']);
   });
 });

@@ -24,6 +24,12 @@ export const s3Url = (loc: Pick<S3Location, 'bucket' | 'key'>, key = loc.key): s
 export const isConditionFailure = (err: unknown): boolean =>
   hasCode(err, 'PreconditionFailed', 'ConditionalRequestConflict');
 
+export const noSuchBucket = (bucket: string, key: string): DevenvError =>
+  stateError(
+    `${s3Url({ bucket, key })}: the bucket ${bucket} does not exist`,
+    'create it with `devenv state bootstrap`, or fix state.s3.bucket in the config',
+  );
+
 /** The text of an object and the version and ETag read with it; `undefined` when there is no such key. */
 export async function getText(
   s3: S3Client,
@@ -35,12 +41,7 @@ export async function getText(
     return { text: (await got.Body?.transformToString('utf8')) ?? '', etag: got.ETag, versionId: got.VersionId };
   } catch (err) {
     if (hasCode(err, 'NoSuchKey', 'NotFound')) return undefined;
-    if (hasCode(err, 'NoSuchBucket')) {
-      throw stateError(
-        `${s3Url({ bucket, key })}: the bucket ${bucket} does not exist`,
-        'create it with `devenv state bootstrap`, or fix state.s3.bucket in the config',
-      );
-    }
+    if (hasCode(err, 'NoSuchBucket')) throw noSuchBucket(bucket, key);
     throw err;
   }
 }
