@@ -182,7 +182,7 @@ describeMoto('status', (moto) => {
       {
         logicalId: 'rule/alice',
         verdict: 'drifted',
-        says: /alb listener rule alice\.dev\.example\.com differs from the config \(forward to \S+alice/,
+        says: /https listener rule alice\.dev\.example\.com differs from the config \(forward to \S+alice/,
       },
     );
 
