@@ -34,7 +34,8 @@ const args = process.argv.slice(2);
 const LATENCY_MS = Number(args[args.indexOf('--latency') + 1] ?? 50) || 50;
 /** Seconds moto keeps a new certificate PENDING_VALIDATION (MOTO_ACM_VALIDATION_WAIT), standing in for ACM's minutes. */
 const CERT_WAIT_S = args.includes('--cert-wait') ? Number(args[args.indexOf('--cert-wait') + 1]) : 5;
-const SIZES = [8, 50];
+/** `--sizes 8` for a quick run; the README's figures are at 8 and 50. */
+const SIZES = args.includes('--sizes') ? args[args.indexOf('--sizes') + 1]!.split(',').map(Number) : [8, 50];
 
 interface Row {
   developers: number;
