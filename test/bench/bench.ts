@@ -7,7 +7,7 @@
  * proxy in front of moto — and the start-up of `status` and `plan` against a bare `node -e ''`. Prints markdown.
  *
  * Not a test (it asserts nothing but that the commands succeed). Run it with tsx, as package.json's
- * "bench" script does: `npm run build && node --import tsx test/bench/bench.ts [--latency 50] [--cert-wait 5]`.
+ * "bench" script does: `npm run build && node --import tsx test/bench/bench.ts [--latency 50] [--cert-wait 20] [--sizes 8]`.
  */
 import { spawn } from 'node:child_process';
 import { createServer, request, type Server } from 'node:http';
@@ -33,8 +33,9 @@ process.removeAllListeners('warning');
 const args = process.argv.slice(2);
 const LATENCY_MS = Number(args[args.indexOf('--latency') + 1] ?? 50) || 50;
 /** Seconds moto keeps a new certificate PENDING_VALIDATION (MOTO_ACM_VALIDATION_WAIT), standing in for ACM's minutes. */
-const CERT_WAIT_S = args.includes('--cert-wait') ? Number(args[args.indexOf('--cert-wait') + 1]) : 5;
-const SIZES = [8, 50];
+const CERT_WAIT_S = args.includes('--cert-wait') ? Number(args[args.indexOf('--cert-wait') + 1]) : 20;
+/** `--sizes 8` for a quick run; the README's figures are at 8 and 50. */
+const SIZES = args.includes('--sizes') ? args[args.indexOf('--sizes') + 1]!.split(',').map(Number) : [8, 50];
 
 interface Row {
   developers: number;
