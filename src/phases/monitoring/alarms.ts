@@ -26,6 +26,8 @@ import { pick, type PlannedResource } from '../../blueprint/types.js';
 import { resourceName } from '../../config/model.js';
 import { recordedId } from '../../state/recorded.js';
 import type { Change, Context, Inspection, Row } from '../types.js';
+import { LOAD_BALANCER, targetGroupId } from '../../blueprint/edge.js';
+import { INSTANCE } from '../../blueprint/compute.js';
 
 /**
  * The alarms (host CPU, status check, surplus credits, load balancer 5xx, each developer's
@@ -51,11 +53,11 @@ function dimensionValues(
   const id = (logicalId: string, phase: string) =>
     strict ? recordedId(ctx, logicalId, phase) : ctx.state.resource(logicalId)?.id;
   return (source, developer) => {
-    if (source === 'instance') return id('instance', 'ec2');
+    if (source === 'instance') return id(INSTANCE, 'ec2');
     // CloudWatch names a load balancer and a target group by the end of their ARNs: app/<name>/<id>,
     // targetgroup/<name>/<id>.
-    if (source === 'loadBalancer') return id('alb', 'alb')?.replace(/^.*:loadbalancer\//, '');
-    return id(`tg/${developer}`, 'alb')?.replace(/^.*:(targetgroup\/)/, '$1');
+    if (source === 'loadBalancer') return id(LOAD_BALANCER, 'alb')?.replace(/^.*:loadbalancer\//, '');
+    return id(targetGroupId(developer!), 'alb')?.replace(/^.*:(targetgroup\/)/, '$1');
   };
 }
 
