@@ -1,5 +1,4 @@
-import { AwsClients, type CallHook } from '../aws/clients.js';
-import { errorCodes } from '../aws/errors.js';
+import type { AwsClients, CallHook } from '../aws/clients.js';
 import { bootstrapBucket, stateBucketTags } from '../aws/s3/state-bucket.js';
 import { S3StateBackend, s3Location, s3Url, type S3Location } from '../aws/s3/state-object.js';
 import { loadConfig } from '../config/load.js';
@@ -7,7 +6,7 @@ import type { Config } from '../config/schema.js';
 import { configError, stateError } from '../errors.js';
 import { readState, writeAtomic } from '../state/store.js';
 import type { Reporter } from '../ui/events.js';
-import { s3PathStyle } from './state-location.js';
+import { commandClients } from './clients.js';
 
 export interface StateCommandOptions {
   configPath: string;
@@ -28,21 +27,7 @@ async function open(o: StateCommandOptions): Promise<{ config: Config; loc: S3Lo
       `add "state": { "s3": { "bucket": "…", "key": "${config.project}/devenv.state.json" } } to ${o.configPath}`,
     );
   }
-  const reportCalls: CallHook = {
-    after: (call, durationMs, error) =>
-      o.reporter.emit({
-        type: 'aws-call',
-        ...call,
-        durationMs,
-        ...(error ? { error: errorCodes(error)[0] ?? 'error' } : {}),
-      }),
-  };
-  const aws = new AwsClients({
-    region: config.region,
-    signal: o.signal,
-    hooks: [reportCalls, ...(o.hooks ?? [])],
-    s3PathStyle: s3PathStyle(o.env),
-  });
+  const aws = commandClients(config.region, o);
   return { config, loc, aws };
 }
 

@@ -78,7 +78,9 @@ function secretSpec(ctx: Context, w: DeveloperSecret, value: () => Promise<strin
 }
 
 async function ensureSecret(ctx: Context, w: DeveloperSecret, keys: ApiKeyReader, listed: SecretInfo[]): Promise<void> {
-  const spec = listedSecretSpec(ctx, w, listed, async () => (isApiKey(w) ? keys.read(w.developer) : generatePassword()));
+  const spec = listedSecretSpec(ctx, w, listed, async () =>
+    isApiKey(w) ? keys.read(w.developer) : generatePassword(),
+  );
   let result;
   try {
     result = await ensureResource(ctx, spec);
