@@ -135,6 +135,22 @@ async function staleAlarms(ctx: Context, alarms: MetricAlarm[]): Promise<{ logic
   return [...stale].map(([name, logicalId]) => ({ name, logicalId }));
 }
 
+/** Deletes these alarms (none: no call) and reports each; `why` ends the message. */
+async function deleteReported(ctx: Context, alarms: { name: string; logicalId: string }[], why = ''): Promise<void> {
+  if (alarms.length)
+    await deleteAlarms(
+      ctx,
+      alarms.map((a) => a.name),
+    );
+  for (const a of alarms)
+    ctx.report.resource({
+      action: 'deleted',
+      logicalId: a.logicalId,
+      kind: 'CloudWatch alarm',
+      resourceId: a.name,
+      message: `deleted CloudWatch alarm ${a.name}${why}`,
+    });
+}
 export async function ensureAlarms(ctx: Context): Promise<void> {
   const topicArn = await ensureTopic(ctx);
   const value = dimensionValues(ctx, true);
@@ -170,19 +186,7 @@ export async function ensureAlarms(ctx: Context): Promise<void> {
       await ctx.state.setResource(p.logicalId, { ...record, attrs: { ...record.attrs, tags } });
   });
   const stale = await staleAlarms(ctx, alarms);
-  if (stale.length)
-    await deleteAlarms(
-      ctx,
-      stale.map((s) => s.name),
-    );
-  for (const s of stale)
-    ctx.report.resource({
-      action: 'deleted',
-      logicalId: s.logicalId,
-      kind: 'CloudWatch alarm',
-      resourceId: s.name,
-      message: `deleted CloudWatch alarm ${s.name} (no longer a developer)`,
-    });
+  await deleteReported(ctx, stale, ' (no longer a developer)');
   const current = currentAlarmNames(ctx);
   for (const [logicalId, r] of ctx.state.resourcesOf('monitoring'))
     if (r.kind === 'CloudWatch alarm' && !current.has(String(r.attrs?.name))) await ctx.state.forget(logicalId);
@@ -263,19 +267,7 @@ export async function removeAlarms(ctx: Context): Promise<void> {
     .filter(([name]) => alarms.some((a) => a.AlarmName === name))
     .map(([name, logicalId]) => ({ name, logicalId }));
   ours.push(...(await staleAlarms(ctx, alarms)));
-  if (ours.length)
-    await deleteAlarms(
-      ctx,
-      ours.map((a) => a.name),
-    );
-  for (const a of ours)
-    ctx.report.resource({
-      action: 'deleted',
-      logicalId: a.logicalId,
-      kind: 'CloudWatch alarm',
-      resourceId: a.name,
-      message: `deleted CloudWatch alarm ${a.name}`,
-    });
+  await deleteReported(ctx, ours);
   for (const [logicalId, r] of ctx.state.resourcesOf('monitoring'))
     if (r.kind === 'CloudWatch alarm') await ctx.state.forget(logicalId);
   await removeTopic(ctx);
