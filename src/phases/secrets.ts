@@ -62,7 +62,8 @@ function secretSpec(ctx: Context, w: DeveloperSecret, value: () => Promise<strin
     find: async () => [await owned(p.name)].filter((s): s is SecretInfo => s !== undefined),
     create: async (token) => {
       const secret = await value();
-      const description = `devenv ${ctx.model.project}: ${isApiKey(w) ? 'Anthropic API key' : 'code-server password'} of ${w.developer.name}`;
+      const what = isApiKey(w) ? 'Anthropic API key' : 'code-server password';
+      const description = `devenv ${ctx.model.project}: ${what} of ${w.developer.name}`;
       const input = {
         Name: p.name,
         SecretString: secret,
