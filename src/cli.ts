@@ -30,6 +30,21 @@ const UP_FLAGS = {
   },
 } as const satisfies FlagTable;
 
+const WIDE = { flag: '--wide', description: 'every column, ARNs and ids whole, however wide' } as const;
+const STATUS_FLAGS = { wide: WIDE } as const satisfies FlagTable;
+const PLAN_FLAGS = {
+  offline: {
+    flag: '--offline',
+    description: 'render the plan from the config (and the state file, for the ports): no AWS credentials, no calls',
+  },
+  detailedExitcode: {
+    flag: '--detailed-exitcode',
+    description: 'exit 0 when there is nothing to change, 2 when there is, 1 on any error (for CI drift checks)',
+  },
+  all: { flag: '--all', description: 'list every resource, also those as planned' },
+  wide: WIDE,
+} as const satisfies FlagTable;
+
 /** The run options of `up` and `phase`, refusing values that cannot work before anything runs. */
 function applyRunOptions(parsed: Record<string, unknown>): RunOptions {
   const o = flagValues(APPLY_FLAGS, parsed);
@@ -158,39 +173,28 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       }),
     );
 
-  program
-    .command('plan')
-    .description('show what `up` would create, adopt, change or delete (read-only)')
-    .option(
-      '--offline',
-      'render the plan from the config (and the state file, for the ports): no AWS credentials, no calls',
-      false,
-    )
-    .option(
-      '--detailed-exitcode',
-      'exit 0 when there is nothing to change, 2 when there is, 1 on any error (for CI drift checks)',
-      false,
-    )
-    .option('--all', 'list every resource, also those as planned', false)
-    .option('--wide', 'every column, ARNs and ids whole, however wide', false)
-    .action(async (o: { offline: boolean; detailedExitcode: boolean; all: boolean; wide: boolean }) =>
-      action(
-        async (flags, reporter, signal) => {
-          const { hasChanges, offlinePlan, onlinePlan } = await import('./commands/plan.js');
-          const result = o.offline
-            ? await offlinePlan(flags.config, flags.state, flags.json)
-            : await onlinePlan(await session(flags, reporter, signal, 'plan', false), {
-                json: flags.json,
-                all: o.all,
-                wide: o.wide,
-              });
-          io.stdout.write(`${result.output}\n`);
-          if ('failure' in result && result.failure) throw result.failure;
-          if (o.detailedExitcode && hasChanges(result.summary!)) setExit(DETAILED_EXIT_CHANGES);
-        },
-        o.detailedExitcode ? { errorExit: ExitCode.phaseFailed } : {},
-      ),
+  withFlags(
+    program.command('plan').description('show what `up` would create, adopt, change or delete (read-only)'),
+    PLAN_FLAGS,
+  ).action(async (parsed: Record<string, unknown>) => {
+    const o = flagValues(PLAN_FLAGS, parsed);
+    return action(
+      async (flags, reporter, signal) => {
+        const { hasChanges, offlinePlan, onlinePlan } = await import('./commands/plan.js');
+        const result = o.offline
+          ? await offlinePlan(flags.config, flags.state, flags.json)
+          : await onlinePlan(await session(flags, reporter, signal, 'plan', false), {
+              json: flags.json,
+              all: o.all,
+              wide: o.wide,
+            });
+        io.stdout.write(`${result.output}\n`);
+        if ('failure' in result && result.failure) throw result.failure;
+        if (o.detailedExitcode && hasChanges(result.summary!)) setExit(DETAILED_EXIT_CHANGES);
+      },
+      o.detailedExitcode ? { errorExit: ExitCode.phaseFailed } : {},
     );
+  });
 
   withFlags(
     program.command('up').description('converge every phase in dependency order, resuming from the state file'),
@@ -246,21 +250,20 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     }),
   );
 
-  program
-    .command('status')
-    .description('live table of every resource and every developer')
-    .option('--wide', 'every column, ARNs and ids whole, however wide', false)
-    .action(async (o: { wide: boolean }) =>
-      action(async (flags, reporter, signal) => {
-        const { status } = await import('./commands/status.js');
-        const result = await status(await session(flags, reporter, signal, 'status', false), {
-          json: flags.json,
-          wide: o.wide,
-        });
-        io.stdout.write(`${result.output}\n`);
-        if (result.failure) throw result.failure;
-      }),
-    );
+  withFlags(
+    program.command('status').description('live table of every resource and every developer'),
+    STATUS_FLAGS,
+  ).action(async (parsed: Record<string, unknown>) =>
+    action(async (flags, reporter, signal) => {
+      const { status } = await import('./commands/status.js');
+      const result = await status(await session(flags, reporter, signal, 'status', false), {
+        json: flags.json,
+        wide: flagValues(STATUS_FLAGS, parsed).wide,
+      });
+      io.stdout.write(`${result.output}\n`);
+      if (result.failure) throw result.failure;
+    }),
+  );
 
   withFlags(
     program.command('destroy').description('remove everything devenv created, in reverse order'),

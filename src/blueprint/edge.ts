@@ -1,14 +1,16 @@
 import type { Model } from '../config/model.js';
 import { awsResource, type PlannedResource } from './types.js';
 
-/** The logical ids of a developer's target group and DNS record. */
+/** The logical ids of the certificate, the load balancer, a developer's target group and DNS record. */
+export const CERTIFICATE = 'cert';
+export const LOAD_BALANCER = 'alb';
 export const targetGroupId = (developer: string) => `tg/${developer}`;
 export const recordId = (developer: string) => `record/${developer}`;
 
 export function certBlueprint(model: Model): PlannedResource[] {
   const domain = model.config.baseDomain;
   return [
-    awsResource(model, 'cert', 'ACM certificate', {
+    awsResource(model, CERTIFICATE, 'ACM certificate', {
       domain: `*.${domain}`,
       alternativeNames: [domain],
       validation: 'DNS',
@@ -30,7 +32,7 @@ export const hstsHeader = (hsts: Model['config']['alb']['hsts']): string =>
 
 export function albBlueprint(model: Model): PlannedResource[] {
   return [
-    awsResource(model, 'alb', 'load balancer', {
+    awsResource(model, LOAD_BALANCER, 'load balancer', {
       scheme: 'internet-facing',
       subnets: ['subnet/a', 'subnet/b'],
       securityGroup: 'sg/alb',
@@ -65,7 +67,7 @@ export function httpsBlueprint(model: Model): PlannedResource[] {
   return [
     awsResource(model, 'listener/https', 'listener', {
       port: 443,
-      certificate: 'cert',
+      certificate: CERTIFICATE,
       sslPolicy: model.config.alb.sslPolicy,
       default: 'fixed 404',
       strictTransportSecurity: hstsHeader(model.config.alb.hsts),
@@ -75,7 +77,7 @@ export function httpsBlueprint(model: Model): PlannedResource[] {
         model,
         `rule/${d.name}`,
         'listener rule',
-        { host: d.hostname, priority: d.priority, forwardTo: `tg/${d.name}` },
+        { host: d.hostname, priority: d.priority, forwardTo: targetGroupId(d.name) },
         d.name,
       ),
     ),

@@ -3,6 +3,8 @@ import type { Model } from '../config/model.js';
 import { PHASES } from '../phases/index.js';
 import type { PhaseName } from '../phases/types.js';
 import type { StateStore } from '../state/store.js';
+import { LOAD_BALANCER } from '../blueprint/edge.js';
+import { INSTANCE } from '../blueprint/compute.js';
 
 /** A phase whose last run did not complete: what it creates is not there (or not known to be). */
 export interface PendingPhase {
@@ -50,8 +52,8 @@ export function nextSteps(
   model: Pick<Model, 'developers'>,
   state: Pick<StateStore, 'phase' | 'resource'>,
 ): NextSteps {
-  const dns = state.resource('alb')?.attrs?.dnsName;
-  const ip = state.resource('instance')?.attrs?.publicIp;
+  const dns = state.resource(LOAD_BALANCER)?.attrs?.dnsName;
+  const ip = state.resource(INSTANCE)?.attrs?.publicIp;
   return {
     urls: Object.fromEntries(model.developers.map((d) => [d.name, d.url])),
     loadBalancerDns: typeof dns === 'string' && dns ? dns : null,

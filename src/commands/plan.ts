@@ -6,7 +6,7 @@ import { PHASES, topologicalOrder } from '../phases/index.js';
 import type { Change } from '../phases/types.js';
 import { TAG } from '../config/tags.js';
 import { StateStore } from '../state/store.js';
-import { renderPlan } from '../ui/read-views.js';
+import { renderPlan } from '../ui/plan-and-status.js';
 import { table } from '../table.js';
 import { describePending, pendingPhases } from './next-steps.js';
 import { phaseFailure, readPhases, type PhaseFailure, type ReadOptions, type ReadResult } from './read-phases.js';

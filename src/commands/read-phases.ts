@@ -1,6 +1,6 @@
 import { DevenvError, ExitCode, messageOf, type ErrorKind } from '../errors.js';
 import type { Context, Phase, PhaseName } from '../phases/types.js';
-import type { ViewOptions } from '../ui/read-views.js';
+import type { ViewOptions } from '../ui/plan-and-status.js';
 import type { Session } from './session.js';
 
 /** A phase whose plan or status could not be read: its rows show the error, the other phases are still shown. */

@@ -1,7 +1,6 @@
 import { lookup, Resolver } from 'node:dns/promises';
-import { AwsClients, type CallHook } from '../aws/clients.js';
+import type { AwsClients, CallHook } from '../aws/clients.js';
 import { explainAccessError } from '../aws/credentials.js';
-import { errorCodes } from '../aws/errors.js';
 import { CALLER_IDENTITY, readOnce, type ReadCache } from '../aws/read-once.js';
 import { systemClock } from '../aws/wait.js';
 import {
@@ -19,7 +18,8 @@ import type { Context, PhaseName, RunOptions } from '../phases/types.js';
 import type { RemoteHost } from '../remote/host.js';
 import { acquireLock, type Lock } from '../state/lock.js';
 import { StateStore } from '../state/store.js';
-import { lockS3State, s3PathStyle, stateBackend } from './state-location.js';
+import { lockS3State, stateBackend } from './state-location.js';
+import { commandClients } from './clients.js';
 import type { Reporter } from '../ui/events.js';
 
 /** The resolver the system is configured with; a lookup gives up after about 6 s rather than the default minute. */
@@ -88,21 +88,7 @@ export class Session {
     let aws: AwsClients | undefined;
     const reads: ReadCache = new Map();
     try {
-      const reportCalls: CallHook = {
-        after: (call, durationMs, error) =>
-          o.reporter.emit({
-            type: 'aws-call',
-            ...call,
-            durationMs,
-            ...(error ? { error: errorCodes(error)[0] ?? 'error' } : {}),
-          }),
-      };
-      aws = new AwsClients({
-        region: config.region,
-        signal: o.signal,
-        hooks: [reportCalls, ...(o.hooks ?? [])],
-        s3PathStyle: s3PathStyle(o.env),
-      });
+      aws = commandClients(config.region, o);
       if (o.lock && config.state.s3) {
         const who = await callerIdentity(aws, reads, o.env);
         lock = await lockS3State(config, { ...o, who: who.Arn ?? `account ${who.Account}` });

@@ -1,6 +1,5 @@
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { AwsClients, type CallHook } from '../aws/clients.js';
-import { errorCodes } from '../aws/errors.js';
+import type { AwsClients, CallHook } from '../aws/clients.js';
 import { bootstrapBucket, stateBucketTags } from '../aws/s3/state-bucket.js';
 import { S3StateBackend, s3Location, s3Url, type S3Location } from '../aws/s3/state-object.js';
 import { loadConfig } from '../config/load.js';
@@ -9,7 +8,8 @@ import { configError, stateError } from '../errors.js';
 import type { State } from '../state/schema.js';
 import { readState, writeAtomic } from '../state/store.js';
 import type { Reporter } from '../ui/events.js';
-import { lockS3State, s3PathStyle } from './state-location.js';
+import { commandClients } from './clients.js';
+import { lockS3State } from './state-location.js';
 
 export interface StateCommandOptions {
   configPath: string;
@@ -33,21 +33,7 @@ async function open(o: StateCommandOptions): Promise<{ config: Config; loc: S3Lo
       `add "state": { "s3": { "bucket": "…", "key": "${config.project}/devenv.state.json" } } to ${o.configPath}`,
     );
   }
-  const reportCalls: CallHook = {
-    after: (call, durationMs, error) =>
-      o.reporter.emit({
-        type: 'aws-call',
-        ...call,
-        durationMs,
-        ...(error ? { error: errorCodes(error)[0] ?? 'error' } : {}),
-      }),
-  };
-  const aws = new AwsClients({
-    region: config.region,
-    signal: o.signal,
-    hooks: [reportCalls, ...(o.hooks ?? [])],
-    s3PathStyle: s3PathStyle(o.env),
-  });
+  const aws = commandClients(config.region, o);
   return { config, loc, aws };
 }
 

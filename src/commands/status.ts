@@ -4,7 +4,7 @@ import { DevenvError, messageOf } from '../errors.js';
 import { PHASES, topologicalOrder } from '../phases/index.js';
 import type { PhaseName } from '../phases/types.js';
 import { problemOf } from '../phases/inspection.js';
-import { listProblems, renderStatus, type StatusDeveloper, type StatusResource } from '../ui/read-views.js';
+import { listProblems, renderStatus, type StatusDeveloper, type StatusResource } from '../ui/plan-and-status.js';
 import { describePending, nextSteps, pendingPhases, type PendingPhase } from './next-steps.js';
 import { kindOf, readPhases, remediesOf, type ReadOptions, type ReadResult } from './read-phases.js';
 import type { Session } from './session.js';

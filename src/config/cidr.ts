@@ -47,6 +47,18 @@ export function cidrsOverlap(a: Cidr, b: Cidr): boolean {
   return a.base <= end(b) && b.base <= end(a);
 }
 
+/** Whether an IPv4 address lies in any of the CIDR blocks. */
+export const insideAny = (address: string, cidrs: string[]): boolean => {
+  const one = parseCidr(`${address}/32`);
+  return (
+    one !== undefined &&
+    cidrs.some((c) => {
+      const block = parseCidr(c);
+      return block !== undefined && cidrContains(block, one);
+    })
+  );
+};
+
 // --- IPv6, for the load balancer's allowed sources -----------------------------------------------
 
 /** An IPv6 block as one 128-bit number. */

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import type { z } from 'zod';
+import { innermost } from './zod-layers.js';
 
 /**
  * Zod's issues in the user's words: every problem reads `<key path>: <value> <what is wrong>`,
@@ -59,9 +60,7 @@ function valueAt(raw: unknown, path: PropertyKey[]): unknown {
 
 /** The keys an object in the schema allows at `path` (through defaults, optionals, lists and unions). */
 function keysAt(schema: z.core.$ZodType, path: PropertyKey[]): string[] {
-  const def = schema._zod.def as unknown as Record<string, unknown> & { type: string };
-  if (def.type === 'default' || def.type === 'prefault' || def.type === 'optional')
-    return keysAt(def.innerType as z.core.$ZodType, path);
+  const def = innermost(schema)._zod.def as unknown as Record<string, unknown> & { type: string };
   if (def.type === 'union') return [...new Set((def.options as z.core.$ZodType[]).flatMap((o) => keysAt(o, path)))];
   if (def.type === 'array' && typeof path[0] === 'number') return keysAt(def.element as z.core.$ZodType, path.slice(1));
   if (def.type !== 'object') return [];

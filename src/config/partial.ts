@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { formatPath } from './issues.js';
 import type { Config } from './schema.js';
+import { layers } from './zod-layers.js';
 
 /**
  * Thrown when a rule reads a config key that did not parse: the rule is skipped (that key's own problem is reported).
@@ -15,15 +16,11 @@ type Path = PropertyKey[];
 const startsWith = (path: Path, prefix: Path) => prefix.length <= path.length && prefix.every((k, i) => path[i] === k);
 const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
-/** The object schema under defaults and optionals, if there is one. */
+/** The object schema under defaults and optionals, if there is one (not under a transform: it needs the whole). */
 function objectShape(schema: z.core.$ZodType): Record<string, z.core.$ZodType> | undefined {
-  const def = schema._zod.def as unknown as {
-    type: string;
-    innerType?: z.core.$ZodType;
-    shape?: Record<string, z.core.$ZodType>;
-  };
-  if (def.type === 'default' || def.type === 'prefault' || def.type === 'optional') return objectShape(def.innerType!);
-  return def.type === 'object' ? def.shape : undefined;
+  const all = layers(schema);
+  const def = all.at(-1)!._zod.def as unknown as { type: string; shape?: Record<string, z.core.$ZodType> };
+  return def.type === 'object' && all.every((s) => s._zod.def.type !== 'pipe') ? def.shape : undefined;
 }
 
 /**

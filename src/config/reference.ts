@@ -5,6 +5,7 @@
  */
 import { globalRegistry, z } from 'zod';
 import { configSchema, referenceNotes, type ReferenceNote } from './schema.js';
+import { innermost, layers } from './zod-layers.js';
 
 /** One key a config may hold, as the README names it: `instance.type`, `developers[].name`. */
 export interface ConfigKey {
@@ -17,19 +18,6 @@ export interface ConfigKey {
   hasDefault: boolean;
 }
 
-/** The schema under its optional/default wrappers, the wrappers first. */
-function layers(schema: z.ZodType): z.ZodType[] {
-  const out = [schema];
-  for (let s = schema; ; out.push(s)) {
-    if (s instanceof z.ZodOptional || s instanceof z.ZodDefault || s instanceof z.ZodPrefault) {
-      s = s.def.innerType as z.ZodType;
-    } else if (s instanceof z.ZodPipe) {
-      s = s.def.in as z.ZodType;
-    } else return out;
-  }
-}
-
-const innermost = (schema: z.ZodType): z.ZodType => layers(schema).at(-1)!;
 /** The notes on a key, a wrapper's over those of the schema it wraps. */
 const noteOf = (schema: z.ZodType): ReferenceNote =>
   Object.assign(

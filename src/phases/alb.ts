@@ -38,6 +38,8 @@ import {
 import type { Developer } from '../config/model.js';
 import { fromInspection, joinInspections } from './inspection.js';
 import type { Change, Context, Inspection, Phase } from './types.js';
+import { LOAD_BALANCER, targetGroupId } from '../blueprint/edge.js';
+import { INSTANCE } from '../blueprint/compute.js';
 
 /**
  * alb: the internet-facing load balancer, one target group per developer with the host registered,
@@ -87,10 +89,10 @@ async function apply(ctx: Context): Promise<void> {
     subnetIds: [recordedId(ctx, 'subnet/a', 'vpc'), recordedId(ctx, 'subnet/b', 'vpc')],
     securityGroupId: recordedId(ctx, 'sg/alb', 'sg'),
   };
-  const instanceId = recordedId(ctx, 'instance', 'ec2');
+  const instanceId = recordedId(ctx, INSTANCE, 'ec2');
   const { resource: lb, outcome } = await ensureResource(ctx, lbSpec(ctx, placement));
   await runFixes(ctx, await loadBalancerFixes(ctx, lb, planned(ctx, 'alb'), placement.securityGroupId), {
-    logicalId: 'alb',
+    logicalId: LOAD_BALANCER,
     subject: `load balancer ${lb.LoadBalancerName}`,
   });
   const world = await readWorld(ctx, lb, outcome === 'created');
@@ -121,7 +123,7 @@ async function inspect(ctx: Context): Promise<Inspection> {
   const lbProbe = {
     phase: ctx.phase,
     action: probed.action,
-    logicalId: 'alb',
+    logicalId: LOAD_BALANCER,
     kind: planned(ctx, 'alb').kind,
     name: planned(ctx, 'alb').name,
     id: probed.id,
@@ -181,7 +183,7 @@ async function inspect(ctx: Context): Promise<Inspection> {
       ],
       rows: [],
     });
-  const instanceId = ctx.state.resource('instance')?.id;
+  const instanceId = ctx.state.resource(INSTANCE)?.id;
   parts.push(
     ...(await mapLimit(ctx.model.developers, PER_DEVELOPER_CONCURRENCY, (d) =>
       inspectDeveloper(ctx, d, world, instanceId),
@@ -210,7 +212,7 @@ async function inspectDeveloper(
   world: AlbWorld,
   instanceId: string | undefined,
 ): Promise<Inspection> {
-  const tgPlanned = planned(ctx, `tg/${d.name}`);
+  const tgPlanned = planned(ctx, targetGroupId(d.name));
   const tg = await inspectResource(ctx, targetGroupSpec(ctx, tgPlanned, world.groups), tgPlanned.name);
   const group = tg.resource;
   const health = group ? await targetHealth(ctx, group.TargetGroupArn!) : [];

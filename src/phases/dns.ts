@@ -1,6 +1,6 @@
 import type { ResourceRecordSet, Change as RecordChange } from '@aws-sdk/client-route-53';
 import { probeResource } from '../aws/resource.js';
-import { aliasTargetName, otherProjectsOf, sharedNameFix, takenText as takenSentence } from '../aws/route53/owners.js';
+import { aliasTargetName, sharedNameFix, takenNames, takenText as takenSentence } from '../aws/route53/owners.js';
 import {
   changeRecords,
   deletion,
@@ -10,7 +10,7 @@ import {
   recordsUnder,
   upsert,
 } from '../aws/route53/records.js';
-import { recordId } from '../blueprint/edge.js';
+import { LOAD_BALANCER, recordId } from '../blueprint/edge.js';
 import type { Developer } from '../config/model.js';
 import { DevenvError } from '../errors.js';
 import { lbSpec } from './alb/world.js';
@@ -45,6 +45,8 @@ type Taken = { developer: Developer; action: 'taken'; project: string; live: Res
 type Owners = Map<string, string>;
 
 const PHASE = 'dns';
+/** A removed record's logical id, from its name: `record/alice` for alice.dev.example.com. */
+const recordIdOf = (r: ResourceRecordSet) => recordId(normalName(r.Name!).split('.')[0]);
 const aliasName = (r: ResourceRecordSet) => aliasTargetName(r.AliasTarget?.DNSName ?? '');
 const ownerOf = (r: ResourceRecordSet, owners: Owners) => (r.AliasTarget ? owners.get(aliasName(r)) : undefined);
 const aliasesTo = (r: ResourceRecordSet, to: AliasTarget) => r.Type === 'A' && aliasName(r) === normalName(to.dnsName);
@@ -52,7 +54,7 @@ const aliasesTo = (r: ResourceRecordSet, to: AliasTarget) => r.Type === 'A' && a
 const CLASHING = new Set(['A', 'AAAA', 'CNAME']);
 
 function recordedTarget(ctx: Context): AliasTarget | undefined {
-  const attrs = ctx.state.resource('alb')?.attrs;
+  const attrs = ctx.state.resource(LOAD_BALANCER)?.attrs;
   return attrs?.dnsName ? { dnsName: String(attrs.dnsName), zoneId: String(attrs.canonicalHostedZoneId) } : undefined;
 }
 
@@ -80,10 +82,12 @@ async function otherProjects(ctx: Context, live: ResourceRecordSet[], to: AliasT
     ...ctx.model.developers.map((d) => normalName(d.hostname)),
     ...ctx.state.resourcesOf(PHASE).map(([, r]) => normalName(r.id ?? '')),
   ]);
-  const candidates = live.filter(
-    (r) => CLASHING.has(r.Type!) && names.has(normalName(r.Name!)) && !(to && aliasesTo(r, to)),
-  );
-  return otherProjectsOf(ctx, candidates, ctx.model.project);
+  const taken = await takenNames(ctx, live, {
+    names,
+    project: ctx.model.project,
+    ...(to ? { ours: to.dnsName } : {}),
+  });
+  return new Map(taken.map((t) => [aliasName(t.record), t.project]));
 }
 
 function decide(ctx: Context, d: Developer, live: ResourceRecordSet[], to: AliasTarget, owners: Owners): Decision {
@@ -202,7 +206,7 @@ async function apply(ctx: Context): Promise<void> {
   for (const r of removed)
     ctx.report.resource({
       action: 'deleted',
-      logicalId: `record/${normalName(r.Name!).split('.')[0]}`,
+      logicalId: recordIdOf(r),
       kind: 'DNS record',
       resourceId: normalName(r.Name!),
       message: `deleted ${normalName(r.Name!)} (no longer a developer)`,
@@ -262,7 +266,7 @@ async function inspect(ctx: Context): Promise<Inspection> {
     (r): Change => ({
       phase: PHASE,
       action: 'delete',
-      logicalId: `record/${normalName(r.Name!).split('.')[0]}`,
+      logicalId: recordIdOf(r),
       kind: 'DNS record',
       name: normalName(r.Name!),
       detail: describeTarget(r),
@@ -314,7 +318,7 @@ async function destroy(ctx: Context): Promise<void> {
   for (const r of ours)
     ctx.report.resource({
       action: 'deleted',
-      logicalId: `record/${normalName(r.Name!).split('.')[0]}`,
+      logicalId: recordIdOf(r),
       kind: 'DNS record',
       resourceId: normalName(r.Name!),
       message: `deleted DNS record ${normalName(r.Name!)}`,

@@ -13,7 +13,7 @@ import {
 } from '../aws/elbv2/listeners.js';
 import { ignoring, isNotFound } from '../aws/errors.js';
 import { ensureResource, inspectResource, probeResource, rowOf } from '../aws/resource.js';
-import { targetGroupId } from '../blueprint/edge.js';
+import { CERTIFICATE, LOAD_BALANCER, targetGroupId } from '../blueprint/edge.js';
 import { recordedId } from '../state/recorded.js';
 import { ensureRule } from './alb/developers.js';
 import {
@@ -39,8 +39,8 @@ import type { Context, Inspection, Phase } from './types.js';
 const LISTENER = 'listener/https';
 
 async function apply(ctx: Context): Promise<void> {
-  const lbArn = recordedId(ctx, 'alb', 'alb');
-  const want = httpsWant(ctx, certificateArn(ctx) ?? recordedId(ctx, 'cert', 'cert'));
+  const lbArn = recordedId(ctx, LOAD_BALANCER, 'alb');
+  const want = httpsWant(ctx, certificateArn(ctx) ?? recordedId(ctx, CERTIFICATE, 'cert'));
   const seen = await takeOver(ctx);
   const listeners = seen?.listeners ?? (await listListeners(ctx, lbArn));
   const { resource: listener, outcome } = await ensureResource(

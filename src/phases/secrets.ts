@@ -17,9 +17,7 @@ import {
 } from '../aws/find/secrets.js';
 import { bumpGeneration, ensureResource, inspectResource, rowOf, type ResourceSpec } from '../aws/resource.js';
 import { allocationTags, requireProjectTag, TAG, tagList, tagValue } from '../config/tags.js';
-import { developerSecrets } from '../blueprint/identity.js';
-import type { PlannedResource } from '../blueprint/types.js';
-import type { Developer } from '../config/model.js';
+import { developerSecrets, type DeveloperSecret } from '../blueprint/identity.js';
 import { DevenvError } from '../errors.js';
 import { ApiKeyReader } from '../secrets/api-keys.js';
 import { generatePassword } from '../secrets/password.js';
@@ -29,24 +27,18 @@ import type { Change, Context, Inspection, Phase } from './types.js';
 const day = (d: Date | undefined) => d?.toISOString().slice(0, 10) ?? 'an unknown date';
 const isOurs = (s: SecretInfo) => tagValue(s.Tags, TAG.resource)?.startsWith('secret/') ?? false;
 
-/** A secret the config asks for, and where its value comes from. */
-interface Wanted {
-  planned: PlannedResource;
-  developer: Developer;
-  isApiKey: boolean;
-}
+const isApiKey = (w: DeveloperSecret) => w.holds === 'anthropic-api-key';
 
 /** Each secret also records its developer's port and priority in its tags: the copy that outlives a lost state. */
-function wanted(ctx: Context): Wanted[] {
-  return developerSecrets(ctx.model).map(({ planned, developer, holds }) => ({
-    planned: { ...planned, tags: { ...planned.tags, ...allocationTags(developer) } },
-    developer,
-    isApiKey: holds === 'anthropic-api-key',
+function wanted(ctx: Context): DeveloperSecret[] {
+  return developerSecrets(ctx.model).map((w) => ({
+    ...w,
+    planned: { ...w.planned, tags: { ...w.planned.tags, ...allocationTags(w.developer) } },
   }));
 }
 
 /** The allocation tags a secret lacks or carries with another value; empty when it records the allocation already. */
-function staleAllocationTags(w: Wanted, s: SecretInfo): { Key: string; Value: string }[] {
+function staleAllocationTags(w: DeveloperSecret, s: SecretInfo): { Key: string; Value: string }[] {
   return tagList(allocationTags(w.developer)).filter((t) => tagValue(s.Tags, t.Key) !== t.Value);
 }
 
@@ -54,7 +46,7 @@ function staleAllocationTags(w: Wanted, s: SecretInfo): { Key: string; Value: st
  * Found by its name with DescribeSecret, which (unlike ListSecrets) is consistent and also shows
  * a secret scheduled for deletion: such a one is returned with `DeletedDate`, to be restored.
  */
-function secretSpec(ctx: Context, w: Wanted, value: () => Promise<string>): ResourceSpec<SecretInfo> {
+function secretSpec(ctx: Context, w: DeveloperSecret, value: () => Promise<string>): ResourceSpec<SecretInfo> {
   const sm = ctx.aws.secrets;
   const p = w.planned;
   const owned = async (id: string) => {
@@ -70,7 +62,8 @@ function secretSpec(ctx: Context, w: Wanted, value: () => Promise<string>): Reso
     find: async () => [await owned(p.name)].filter((s): s is SecretInfo => s !== undefined),
     create: async (token) => {
       const secret = await value();
-      const description = `devenv ${ctx.model.project}: ${w.isApiKey ? 'Anthropic API key' : 'code-server password'} of ${w.developer.name}`;
+      const what = isApiKey(w) ? 'Anthropic API key' : 'code-server password';
+      const description = `devenv ${ctx.model.project}: ${what} of ${w.developer.name}`;
       const input = {
         Name: p.name,
         SecretString: secret,
@@ -85,8 +78,10 @@ function secretSpec(ctx: Context, w: Wanted, value: () => Promise<string>): Reso
   };
 }
 
-async function ensureSecret(ctx: Context, w: Wanted, keys: ApiKeyReader, listed: SecretInfo[]): Promise<void> {
-  const spec = listedSecretSpec(ctx, w, listed, async () => (w.isApiKey ? keys.read(w.developer) : generatePassword()));
+async function ensureSecret(ctx: Context, w: DeveloperSecret, keys: ApiKeyReader, listed: SecretInfo[]): Promise<void> {
+  const spec = listedSecretSpec(ctx, w, listed, async () =>
+    isApiKey(w) ? keys.read(w.developer) : generatePassword(),
+  );
   let result;
   try {
     result = await ensureResource(ctx, spec);
@@ -122,10 +117,10 @@ async function ensureSecret(ctx: Context, w: Wanted, keys: ApiKeyReader, listed:
       message: `tagged secret ${w.planned.name} with ${w.developer.name}'s port ${w.developer.port} and priority ${w.developer.priority}`,
     });
   }
-  if (w.isApiKey && result.outcome !== 'created') await syncApiKey(ctx, w, secret.ARN!, await keys.read(w.developer));
+  if (isApiKey(w) && result.outcome !== 'created') await syncApiKey(ctx, w, secret.ARN!, await keys.read(w.developer));
 }
 
-async function syncApiKey(ctx: Context, w: Wanted, arn: string, value: string): Promise<void> {
+async function syncApiKey(ctx: Context, w: DeveloperSecret, arn: string, value: string): Promise<void> {
   if ((await readSecretValue(ctx.aws.secrets, arn)) === value) return;
   await sendWithValue(
     () => ctx.aws.secrets.send(new PutSecretValueCommand({ SecretId: arn, SecretString: value })),
@@ -204,7 +199,7 @@ async function apply(ctx: Context): Promise<void> {
   const keys = new ApiKeyReader(ctx.config, ctx.env);
   const all = wanted(ctx);
   // a missing key source fails before anything changes
-  for (const w of all) if (w.isApiKey) await keys.read(w.developer);
+  for (const w of all) if (isApiKey(w)) await keys.read(w.developer);
   // One listing for every developer's secret (and the unwanted ones), not a DescribeSecret each.
   const listed = await listProjectSecrets(ctx.aws.secrets, ctx.model.project, true);
   await mapLimit(all, PER_DEVELOPER_CONCURRENCY, (w) => ensureSecret(ctx, w, keys, listed));
@@ -239,7 +234,7 @@ async function destroy(ctx: Context): Promise<void> {
  */
 function listedSecretSpec(
   ctx: Context,
-  w: Wanted,
+  w: DeveloperSecret,
   listed: SecretInfo[],
   value: () => Promise<string> = async () => '',
 ): ResourceSpec<SecretInfo> {
@@ -280,7 +275,7 @@ async function inspect(ctx: Context, purpose: Purpose): Promise<Inspection> {
     if (
       purpose === 'plan' &&
       resource &&
-      w.isApiKey &&
+      isApiKey(w) &&
       (await readSecretValue(ctx.aws.secrets, resource.ARN!)) !== (await keys.read(w.developer))
     ) {
       return { ...change, action: 'update', detail: 'new value from the key source' };

@@ -9,6 +9,8 @@ import type { Developer } from '../config/model.js';
 import { DevenvError, messageOf } from '../errors.js';
 import { containerName } from '../remote/compose.js';
 import type { Change, Context, Phase, Row } from './types.js';
+import { LOAD_BALANCER, targetGroupId } from '../blueprint/edge.js';
+import { INSTANCE } from '../blueprint/compute.js';
 
 /**
  * test: end-to-end checks of what `up` built, as the developers will meet it. The host's EC2
@@ -24,8 +26,8 @@ const WEB_CHECKS =
   'certificate, HTTP → HTTPS 301, login page, login with the password from Secrets Manager, websocket upgrade (101)';
 
 function needed(ctx: Context): { instanceId: string; lb: LoadBalancerName } {
-  const instanceId = ctx.state.resource('instance')?.id;
-  const dnsName = ctx.state.resource('alb')?.attrs?.dnsName;
+  const instanceId = ctx.state.resource(INSTANCE)?.id;
+  const dnsName = ctx.state.resource(LOAD_BALANCER)?.attrs?.dnsName;
   if (!instanceId || typeof dnsName !== 'string') {
     throw new DevenvError(
       'phase',
@@ -60,7 +62,7 @@ async function runChecks(ctx: Context): Promise<TestCheckResult[]> {
     containerChecks(ctx, names),
     targetChecks(
       ctx,
-      developers.map((d) => ({ developer: d, groupArn: ctx.state.resource(`tg/${d.name}`)?.id })),
+      developers.map((d) => ({ developer: d, groupArn: ctx.state.resource(targetGroupId(d.name))?.id })),
       instanceId,
     ),
     dnsChecks(ctx, developers, lb),

@@ -1,7 +1,7 @@
 import { isIPv4 } from 'node:net';
 import type { Instance } from '@aws-sdk/client-ec2';
 import { describeById, INSTANCES } from '../aws/ec2/collections.js';
-import { cidrContains, parseCidr } from '../config/cidr.js';
+import { insideAny } from '../config/cidr.js';
 import { adminCidrsOf } from '../config/ssh.js';
 import { messageOf } from '../errors.js';
 import type { AwsContext } from '../aws/context.js';
@@ -18,18 +18,6 @@ export interface PublicDns {
   lookup(name: string): Promise<string[]>;
   publicAddress?(): Promise<string | undefined>;
 }
-
-/** Whether an IPv4 address lies in any of the CIDR blocks. */
-export const insideAny = (address: string, cidrs: string[]): boolean => {
-  const one = parseCidr(`${address}/32`);
-  return (
-    one !== undefined &&
-    cidrs.some((c) => {
-      const block = parseCidr(c);
-      return block !== undefined && cidrContains(block, one);
-    })
-  );
-};
 
 /** checkip.amazonaws.com answers with the caller's public IPv4 address; a short wait, never an error. */
 export async function publicAddressFromCheckIp(timeoutMs = 2_000): Promise<string | undefined> {

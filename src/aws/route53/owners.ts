@@ -52,6 +52,34 @@ export async function otherProjectsOf(
   return owners;
 }
 
+/** A record at a name devenv wants that aliases another devenv project's load balancer. */
+export interface TakenName {
+  record: ResourceRecordSet;
+  project: string;
+}
+
+/**
+ * The alias records among `live` at one of `names` that belong to another devenv project: two
+ * projects cannot serve one name. Aliases to `ours` (this project's load balancer) need no look-up.
+ */
+export async function takenNames(
+  ctx: Pick<AwsContext, 'aws'>,
+  live: ResourceRecordSet[],
+  o: { names: Set<string>; project: string; ours?: string },
+): Promise<TakenName[]> {
+  const candidates = live.filter(
+    (r) =>
+      r.AliasTarget?.DNSName &&
+      o.names.has(normalName(r.Name!)) &&
+      !(o.ours && aliasTargetName(r.AliasTarget.DNSName) === aliasTargetName(o.ours)),
+  );
+  const owners = await otherProjectsOf(ctx, candidates, o.project);
+  return candidates.flatMap((record) => {
+    const project = owners.get(aliasTargetName(record.AliasTarget!.DNSName!));
+    return project ? [{ record, project }] : [];
+  });
+}
+
 /** `alice.dev.example.com belongs to devenv project "alpha" (A alias → alpha-alb-1.…, its load balancer)`. */
 export const takenText = (hostname: string, project: string, records: ResourceRecordSet[]): string =>
   `${hostname} belongs to devenv project "${project}" (${records.map(describeTarget).join('; ')}, its load balancer)`;

@@ -14,6 +14,7 @@ import { ensureResource } from '../../aws/resource.js';
 import type { Developer } from '../../config/model.js';
 import type { Context } from '../types.js';
 import { planned, ruleWant, type AlbWorld } from './world.js';
+import { targetGroupId } from '../../blueprint/edge.js';
 
 /** Developers who had a target group or rule here and are no longer in the config (from the state). */
 export function removedDevelopers(ctx: Context): string[] {
@@ -39,7 +40,7 @@ export async function ensureTargetGroup(
   vpcId: string,
   instanceId: string,
 ): Promise<string> {
-  const p = planned(ctx, `tg/${d.name}`);
+  const p = planned(ctx, targetGroupId(d.name));
   const { resource: group, outcome } = await ensureResource(ctx, targetGroupSpec(ctx, p, world.groups, vpcId));
   const arn = group.TargetGroupArn!;
   const live = outcome === 'created' ? [] : await targetHealth(ctx, arn);
@@ -94,11 +95,11 @@ export function ruleRemovals(ctx: Context, world: AlbWorld): Removal[] {
 /** Deleting a removed developer's target group: after its rule is gone (AWS refuses one in use). */
 export function targetGroupRemovals(ctx: Context, world: AlbWorld): Removal[] {
   return removedDevelopers(ctx).flatMap((name) => {
-    const arn = ctx.state.resource(`tg/${name}`)?.id;
+    const arn = ctx.state.resource(targetGroupId(name))?.id;
     if (!arn || !world.groups.some((g) => g.TargetGroupArn === arn)) return [];
     return [
       {
-        logicalId: `tg/${name}`,
+        logicalId: targetGroupId(name),
         kind: 'target group',
         id: arn,
         description: `delete the target group of ${name} (no longer a developer)`,
@@ -127,6 +128,6 @@ export async function runRemovals(ctx: Context, removals: Removal[]): Promise<vo
  */
 export async function forgetRemoved(ctx: Context): Promise<void> {
   for (const name of removedDevelopers(ctx)) {
-    for (const id of [`rule/${name}`, `tg/${name}`]) if (ctx.state.resource(id)) await ctx.state.forget(id);
+    for (const id of [`rule/${name}`, targetGroupId(name)]) if (ctx.state.resource(id)) await ctx.state.forget(id);
   }
 }

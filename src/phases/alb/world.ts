@@ -13,7 +13,7 @@ import { loadBalancerSpec } from '../../aws/elbv2/load-balancer.js';
 import { readOnce } from '../../aws/read-once.js';
 import { probeResource } from '../../aws/resource.js';
 import { listTargetGroups } from '../../aws/elbv2/target-groups.js';
-import { albBlueprint, hstsHeader, httpsBlueprint } from '../../blueprint/edge.js';
+import { albBlueprint, CERTIFICATE, hstsHeader, httpsBlueprint } from '../../blueprint/edge.js';
 import { pick, type PlannedResource } from '../../blueprint/types.js';
 import type { Developer } from '../../config/model.js';
 import { DevenvError } from '../../errors.js';
@@ -75,7 +75,7 @@ export function handOver(ctx: Context, world: AlbWorld, deletedRules: string[]):
 export const takeOver = (ctx: Context) => ctx.reads?.get(HANDOVER) as Promise<Handover> | undefined;
 
 export const certificateArn = (ctx: Context): string | undefined => {
-  const arn = ctx.state.phase('cert')?.outputs?.certificateArn ?? ctx.state.resource('cert')?.id;
+  const arn = ctx.state.phase('cert')?.outputs?.certificateArn ?? ctx.state.resource(CERTIFICATE)?.id;
   return typeof arn === 'string' ? arn : undefined;
 };
 

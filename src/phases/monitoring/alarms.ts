@@ -26,6 +26,8 @@ import { pick, type PlannedResource } from '../../blueprint/types.js';
 import { resourceName } from '../../config/model.js';
 import { recordedId } from '../../state/recorded.js';
 import type { Change, Context, Inspection, Row } from '../types.js';
+import { LOAD_BALANCER, targetGroupId } from '../../blueprint/edge.js';
+import { INSTANCE } from '../../blueprint/compute.js';
 
 /**
  * The alarms (host CPU, status check, surplus credits, load balancer 5xx, each developer's
@@ -51,11 +53,11 @@ function dimensionValues(
   const id = (logicalId: string, phase: string) =>
     strict ? recordedId(ctx, logicalId, phase) : ctx.state.resource(logicalId)?.id;
   return (source, developer) => {
-    if (source === 'instance') return id('instance', 'ec2');
+    if (source === 'instance') return id(INSTANCE, 'ec2');
     // CloudWatch names a load balancer and a target group by the end of their ARNs: app/<name>/<id>,
     // targetgroup/<name>/<id>.
-    if (source === 'loadBalancer') return id('alb', 'alb')?.replace(/^.*:loadbalancer\//, '');
-    return id(`tg/${developer}`, 'alb')?.replace(/^.*:(targetgroup\/)/, '$1');
+    if (source === 'loadBalancer') return id(LOAD_BALANCER, 'alb')?.replace(/^.*:loadbalancer\//, '');
+    return id(targetGroupId(developer!), 'alb')?.replace(/^.*:(targetgroup\/)/, '$1');
   };
 }
 
@@ -133,6 +135,22 @@ async function staleAlarms(ctx: Context, alarms: MetricAlarm[]): Promise<{ logic
   return [...stale].map(([name, logicalId]) => ({ name, logicalId }));
 }
 
+/** Deletes these alarms (none: no call) and reports each; `why` ends the message. */
+async function deleteReported(ctx: Context, alarms: { name: string; logicalId: string }[], why = ''): Promise<void> {
+  if (alarms.length)
+    await deleteAlarms(
+      ctx,
+      alarms.map((a) => a.name),
+    );
+  for (const a of alarms)
+    ctx.report.resource({
+      action: 'deleted',
+      logicalId: a.logicalId,
+      kind: 'CloudWatch alarm',
+      resourceId: a.name,
+      message: `deleted CloudWatch alarm ${a.name}${why}`,
+    });
+}
 export async function ensureAlarms(ctx: Context): Promise<void> {
   const topicArn = await ensureTopic(ctx);
   const value = dimensionValues(ctx, true);
@@ -168,19 +186,7 @@ export async function ensureAlarms(ctx: Context): Promise<void> {
       await ctx.state.setResource(p.logicalId, { ...record, attrs: { ...record.attrs, tags } });
   });
   const stale = await staleAlarms(ctx, alarms);
-  if (stale.length)
-    await deleteAlarms(
-      ctx,
-      stale.map((s) => s.name),
-    );
-  for (const s of stale)
-    ctx.report.resource({
-      action: 'deleted',
-      logicalId: s.logicalId,
-      kind: 'CloudWatch alarm',
-      resourceId: s.name,
-      message: `deleted CloudWatch alarm ${s.name} (no longer a developer)`,
-    });
+  await deleteReported(ctx, stale, ' (no longer a developer)');
   const current = currentAlarmNames(ctx);
   for (const [logicalId, r] of ctx.state.resourcesOf('monitoring'))
     if (r.kind === 'CloudWatch alarm' && !current.has(String(r.attrs?.name))) await ctx.state.forget(logicalId);
@@ -261,19 +267,7 @@ export async function removeAlarms(ctx: Context): Promise<void> {
     .filter(([name]) => alarms.some((a) => a.AlarmName === name))
     .map(([name, logicalId]) => ({ name, logicalId }));
   ours.push(...(await staleAlarms(ctx, alarms)));
-  if (ours.length)
-    await deleteAlarms(
-      ctx,
-      ours.map((a) => a.name),
-    );
-  for (const a of ours)
-    ctx.report.resource({
-      action: 'deleted',
-      logicalId: a.logicalId,
-      kind: 'CloudWatch alarm',
-      resourceId: a.name,
-      message: `deleted CloudWatch alarm ${a.name}`,
-    });
+  await deleteReported(ctx, ours);
   for (const [logicalId, r] of ctx.state.resourcesOf('monitoring'))
     if (r.kind === 'CloudWatch alarm') await ctx.state.forget(logicalId);
   await removeTopic(ctx);

@@ -5,7 +5,7 @@ import {
   type TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { ResourceRecordSet } from '@aws-sdk/client-route-53';
-import { albBlueprint } from '../../blueprint/edge.js';
+import { albBlueprint, LOAD_BALANCER } from '../../blueprint/edge.js';
 import { pick } from '../../blueprint/types.js';
 import { deleteValidationRecords, deleteWhenReleased, VALIDATION } from '../cert.js';
 import { describeCertificate, validationRecords } from '../../aws/acm/certificate.js';
@@ -65,7 +65,7 @@ const dnsRecords = sweeper<ResourceRecordSet>({
   name: 'dns-records',
   needs: [],
   list: async (ctx) => {
-    const recorded = ctx.state.resource('alb')?.attrs?.dnsName;
+    const recorded = ctx.state.resource(LOAD_BALANCER)?.attrs?.dnsName;
     const targets = [
       ...(await projectLoadBalancers(ctx)).map((lb) => lb.DNSName!),
       ...(typeof recorded === 'string' ? [recorded] : []),

@@ -1,10 +1,11 @@
 import { GetHostedZoneCommand } from '@aws-sdk/client-route-53';
 import { hasCode, Route53Code } from '../../aws/errors.js';
-import { aliasTargetName, otherProjectsOf, sharedNameFix, takenText } from '../../aws/route53/owners.js';
+import { sharedNameFix, takenNames, takenText } from '../../aws/route53/owners.js';
 import { normalName, recordsUnder } from '../../aws/route53/records.js';
 import type { Context } from '../types.js';
 import { checkDelegation } from './delegation.js';
 import { fail, guarded, needs, pass, type ValidationResult } from './result.js';
+import { LOAD_BALANCER, recordId } from '../../blueprint/edge.js';
 
 /** `example.com.` covers `example.com` and every name under it. Route 53 zone names end with a dot. */
 export function zoneCovers(zoneName: string, domain: string): boolean {
@@ -65,25 +66,19 @@ export function checkHostedZone(ctx: Context): Promise<ValidationResult> {
  */
 async function namesOfOtherProjects(ctx: Context, zoneId: string): Promise<string | undefined> {
   // A name the dns phase has recorded is this project's already: a converged rerun lists nothing.
-  if (ctx.model.developers.every((d) => ctx.state.resource(`record/${d.name}`)?.id)) return undefined;
+  if (ctx.model.developers.every((d) => ctx.state.resource(recordId(d.name))?.id)) return undefined;
   const live = await needs('route53:ListResourceRecordSets', recordsUnder(ctx, zoneId, ctx.config.baseDomain));
   const developers = new Map(ctx.model.developers.map((d) => [normalName(d.hostname), d.name]));
-  const ours = ctx.state.resource('alb')?.attrs?.dnsName;
-  const candidates = live.filter(
-    (r) =>
-      r.AliasTarget?.DNSName &&
-      developers.has(normalName(r.Name!)) &&
-      !(ours && aliasTargetName(r.AliasTarget.DNSName) === aliasTargetName(String(ours))),
-  );
-  if (candidates.length === 0) return undefined;
-  const owners = await needs(
+  const ours = ctx.state.resource(LOAD_BALANCER)?.attrs?.dnsName;
+  const held = await needs(
     'elasticloadbalancing:DescribeLoadBalancers',
-    otherProjectsOf(ctx, candidates, ctx.model.project),
+    takenNames(ctx, live, {
+      names: new Set(developers.keys()),
+      project: ctx.model.project,
+      ...(ours ? { ours: String(ours) } : {}),
+    }),
   );
-  const taken = candidates.flatMap((r) => {
-    const project = owners.get(aliasTargetName(r.AliasTarget!.DNSName!));
-    return project ? [{ record: r, project, developer: developers.get(normalName(r.Name!))! }] : [];
-  });
+  const taken = held.map((t) => ({ ...t, developer: developers.get(normalName(t.record.Name!))! }));
   if (taken.length === 0) return undefined;
   const found = taken.map((t) => takenText(normalName(t.record.Name!), t.project, [t.record])).join('; ');
   const fix = sharedNameFix({

@@ -2,6 +2,7 @@ import type { Image } from '@aws-sdk/client-ec2';
 import { CANONICAL_OWNER, UBUNTU_JAMMY_AMD64, describeImage, newestImage } from '../../aws/find/images.js';
 import type { Context } from '../types.js';
 import { fail, guarded, needs, pass, type ValidationResult } from './result.js';
+import { INSTANCE } from '../../blueprint/compute.js';
 
 /** The host runs amd64 Ubuntu: user data installs amd64 packages (CloudWatch agent, AWS CLI). */
 const ARCHITECTURE = 'x86_64';
@@ -15,7 +16,7 @@ const ARCHITECTURE = 'x86_64';
 export function checkAmi(ctx: Context): Promise<ValidationResult> {
   const { region } = ctx.model;
   const override = ctx.config.instance.amiId;
-  const instance = ctx.state.resource('instance');
+  const instance = ctx.state.resource(INSTANCE);
   const running = typeof instance?.attrs?.amiId === 'string' ? instance.attrs.amiId : undefined;
   const host = instance?.id ? `instance ${instance.id}` : 'the host being launched';
 

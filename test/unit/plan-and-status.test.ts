@@ -12,7 +12,7 @@ import {
   renderStatus,
   type StatusResource,
   type StatusView,
-} from '../../src/ui/read-views.js';
+} from '../../src/ui/plan-and-status.js';
 import { table } from '../../src/table.js';
 
 const ARN = 'arn:aws:elasticloadbalancing:ap-southeast-7:123456789012';
