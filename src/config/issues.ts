@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 
 /**
  * Zod's issues in the user's words: every problem reads `<key path>: <value> <what is wrong>`,

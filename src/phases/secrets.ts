@@ -87,7 +87,7 @@ function secretSpec(ctx: Context, w: Wanted, value: () => Promise<string>): Reso
 
 async function ensureSecret(ctx: Context, w: Wanted, keys: ApiKeyReader, listed: SecretInfo[]): Promise<void> {
   const spec = listedSecretSpec(ctx, w, listed, async () => (w.isApiKey ? keys.read(w.developer) : generatePassword()));
-  let result;
+  let result: Awaited<ReturnType<typeof ensureResource<SecretInfo>>>;
   try {
     result = await ensureResource(ctx, spec);
   } catch (err) {
