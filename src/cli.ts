@@ -443,7 +443,9 @@ function interruptHandler(io: Io, reporter: Reporter): { signal: AbortSignal; di
   for (const name of ['SIGINT', 'SIGTERM']) io.signals?.on(name, onSignal);
   return {
     signal: controller.signal,
-    dispose: () => ['SIGINT', 'SIGTERM'].forEach((name) => io.signals?.off(name, onSignal)),
+    dispose: () => {
+      for (const name of ['SIGINT', 'SIGTERM']) io.signals?.off(name, onSignal);
+    },
   };
 }
 

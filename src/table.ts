@@ -12,6 +12,7 @@ export interface TableOptions {
 export function table(header: string[], rows: string[][], o: TableOptions = {}): string {
   const lines = [header, ...rows].map((r) => header.map((_, i) => (r[i] ?? '').replace(/\s*\n\s*/g, '; ')));
   const widths = header.map((_, i) => Math.max(...lines.map((r) => r[i]!.length)));
+  // biome-ignore lint/suspicious/noFocusedTests: this fit() fits the columns; it is not a focused test
   if (o.maxWidth !== undefined) fit(widths, header, o.maxWidth);
   // The last column (prose) loses its end; the others (names, ids) their middle, so `…developer-12` stays told apart.
   const cut = (c: string, w: number) => (c.length <= w ? c : `${c.slice(0, Math.max(0, w - 1))}…`);

@@ -58,6 +58,7 @@ function throttlingRetriesOf(shared: () => Promise<RetryStrategyV2 | RetryStrate
   };
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: each client's stack has its own (invariant) types; this takes them all
 type AnyClient = { middlewareStack: MiddlewareStack<any, any>; destroy(): void };
 
 /**
@@ -152,7 +153,7 @@ export class AwsClients {
         if (signal?.aborted) throw new InterruptedError();
         for (const h of hooks) await h.before?.(call);
         const started = performance.now();
-        let result;
+        let result: Awaited<ReturnType<typeof next>>;
         try {
           result = await next(args);
         } catch (err) {

@@ -1,5 +1,5 @@
 import { messageOf } from '../errors.js';
-import { type Clock } from './wait.js';
+import type { Clock } from './wait.js';
 import { formatDuration } from '../duration.js';
 
 /** A named window in which AWS is known to be eventually consistent, and how often to try again in it. */

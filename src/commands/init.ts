@@ -17,7 +17,10 @@ export function starterConfig(): Record<string, unknown> {
     const example = exampleOf(k);
     if (example === undefined) continue;
     const path = k.key.split('.');
-    const parent = path.slice(0, -1).reduce((o, p) => (o[p] ??= {}) as Record<string, unknown>, examples);
+    const parent = path.slice(0, -1).reduce((o, p) => {
+      o[p] ??= {};
+      return o[p] as Record<string, unknown>;
+    }, examples);
     parent[path.at(-1)!] = example;
   }
   return { ...configSchema.parse(examples) };

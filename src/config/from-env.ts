@@ -22,8 +22,10 @@ export function parseDotenv(text: string): Map<string, { value: string; line: nu
 type Setter = (config: ConfigInput, value: string) => void;
 
 const number = (value: string) => (/^\d+$/.test(value) ? Number(value) : (value as unknown as number));
-const section = <K extends 'instance' | 'containers' | 'ssh'>(c: ConfigInput, key: K) =>
-  (c[key] ??= {} as NonNullable<ConfigInput[K]>) as Record<string, unknown>;
+const section = <K extends 'instance' | 'containers' | 'ssh'>(c: ConfigInput, key: K) => {
+  c[key] ??= {} as NonNullable<ConfigInput[K]>;
+  return c[key] as Record<string, unknown>;
+};
 
 /** Each variable of the seed's `.env` (section 0.2) and the config key it becomes. */
 export const ENV_KEYS: Record<string, { key: string; set: Setter }> = {

@@ -578,7 +578,7 @@ export const configSchema = z
               ),
             key: z
               .string()
-              .regex(/^[A-Za-z0-9!_.*'()\/-]{1,1000}$/, { message: 'is not an S3 object key such as devenv/demo.json' })
+              .regex(/^[A-Za-z0-9!_.*'()/-]{1,1000}$/, { message: 'is not an S3 object key such as devenv/demo.json' })
               .refine((k) => !k.endsWith('/'), { message: 'must name an object, not end with /' })
               .default('devenv.state.json')
               .describe('the state object (one per project, e.g. `demo/devenv.state.json`)'),

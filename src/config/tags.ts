@@ -85,7 +85,7 @@ export async function ownedByName<T>(
   const found = listed.filter((r) => o.nameOf(r) === name);
   if (found.length === 0) return [];
   const tags = await o.tagsOf(found);
-  found.forEach((_, i) => requireProjectTag(project, tags[i], `${what} ${name}`));
+  for (const i of found.keys()) requireProjectTag(project, tags[i], `${what} ${name}`);
   return found;
 }
 

@@ -82,7 +82,7 @@ async function ensureSecret(ctx: Context, w: DeveloperSecret, keys: ApiKeyReader
   const spec = listedSecretSpec(ctx, w, listed, async () =>
     isApiKey(w) ? keys.read(w.developer) : generatePassword(),
   );
-  let result;
+  let result: Awaited<ReturnType<typeof ensureResource<SecretInfo>>>;
   try {
     result = await ensureResource(ctx, spec);
   } catch (err) {

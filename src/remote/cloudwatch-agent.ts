@@ -64,6 +64,7 @@ export function renderAgentConfig(
     metrics: {
       namespace: METRICS_NAMESPACE,
       // From the instance metadata: no ec2:DescribeTags needed.
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the agent's own placeholder, not a template
       append_dimensions: { InstanceId: '${aws:InstanceId}' },
       metrics_collected: {
         mem: { measurement: ['mem_used_percent'] },

@@ -16,7 +16,7 @@ export class PromptCancelledError extends DevenvError {
 export async function ask(io: Io, question: string, what: string): Promise<string> {
   const rl = createInterface({ input: io.stdin, output: io.stderr });
   const signals = ['SIGINT', 'SIGTERM'];
-  let cancel = () => undefined as void;
+  let cancel = (): void => undefined;
   try {
     return await new Promise<string>((resolve, reject) => {
       cancel = () => {

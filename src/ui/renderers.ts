@@ -89,7 +89,9 @@ function ttyRenderer(out: Output, o: RenderOptions): Renderer {
     [...running]
       .map(([phase, r]) => `${phase} ${formatDuration(Date.now() - r.started)}${r.last ? ` · ${r.last}` : ''}`)
       .join('  |  ');
-  const ticker = setInterval(() => spinner && (spinner.text = text()), 1000);
+  const ticker = setInterval(() => {
+    if (spinner) spinner.text = text();
+  }, 1000);
   ticker.unref();
   const persist = (message: string) => {
     spinner?.clear();

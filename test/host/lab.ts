@@ -76,9 +76,15 @@ async function until(what: string, timeoutMs: number, check: () => Promise<boole
 export const tcpOpen = (host: string, port: number) =>
   new Promise<boolean>((resolve) => {
     const socket = connect({ host, port, timeout: 1000 });
-    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
     socket.once('error', () => resolve(false));
-    socket.once('timeout', () => (socket.destroy(), resolve(false)));
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
   });
 
 /** A /30 in 10.213.0.0/16 that no interface of this machine uses yet. */
@@ -179,7 +185,10 @@ export class Lab {
     try {
       await until('the host namespace', 15_000, async () => existsSync(join(dir, 'anchor.pid')));
       lab.anchorPid = Number(await readFile(join(dir, 'anchor.pid'), 'utf8'));
-      await until('dockerd', 60_000, async () => (await lab.exec('docker info --format "{{.ServerVersion}}"'), true));
+      await until('dockerd', 60_000, async () => {
+        await lab.exec('docker info --format "{{.ServerVersion}}"');
+        return true;
+      });
       await lab.exec(
         `docker image inspect ${LAB_IMAGE} >/dev/null 2>&1 || docker import ` +
           `--change 'USER coder' --change 'WORKDIR /home/coder' --change 'ENV HOME=/home/coder' --change 'EXPOSE 8080' ` +

@@ -54,7 +54,11 @@ async function aRun(): Promise<{ pid: number; kill: () => Promise<unknown> }> {
   const child = spawn('sleep', ['600'], { stdio: 'ignore' });
   await new Promise((r) => child.once('spawn', r));
   const exited = exitOf(child);
-  return { pid: child.pid!, kill: () => (child.kill('SIGKILL'), exited) };
+  const kill = () => {
+    child.kill('SIGKILL');
+    return exited;
+  };
+  return { pid: child.pid!, kill };
 }
 
 const netnsList = async () => (await run('ip', ['netns', 'list'])).stdout;

@@ -13,7 +13,9 @@ import { describeResult, newWorkspace, type Workspace } from './moto.js';
 import { describeMoto } from './suite.js';
 
 const children: { kill(): void }[] = [];
-afterAll(() => children.forEach((c) => c.kill()));
+afterAll(() => {
+  for (const c of children) c.kill();
+});
 
 /** A live process of this host that is not devenv: the holder of a lock. */
 function liveProcess(): number {

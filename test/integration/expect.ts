@@ -163,6 +163,6 @@ export function expectHostPhasesPendingOnly(r: CliResult, others: RegExp[] = [],
   expect(json.problems.slice(0, HOST_PENDING.length), what).toEqual(HOST_PENDING);
   const rest = json.problems.slice(HOST_PENDING.length);
   expect(rest, what).toHaveLength(others.length);
-  others.forEach((o, i) => expect(rest[i], what).toMatch(o));
+  for (const [i, o] of others.entries()) expect(rest[i], what).toMatch(o);
   return json;
 }

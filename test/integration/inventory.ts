@@ -80,7 +80,10 @@ export async function takeInventory(aws: TestClients, zoneId: string): Promise<I
   const ids = new Map<string, string>();
   const tagProblems: string[] = [];
   const items: Inventory = {};
-  const add = (kind: string, item: string) => (items[kind] ??= []).push(item);
+  const add = (kind: string, item: string) => {
+    items[kind] ??= [];
+    items[kind].push(item);
+  };
   /** The logical id of an EC2 resource, recorded for the relations of the others. */
   const name = (kind: string, id: string, tags: Tag[] | undefined): string => {
     const logical = tag(tags, 'devenv:resource') ?? `untagged(${tag(tags, 'Name') ?? id})`;

@@ -140,7 +140,8 @@ export class MotoServer {
   private aws?: Promise<TestClients>;
   /** The test's own SDK clients for this server (setup and inventory), built once. */
   clients(): Promise<TestClients> {
-    return (this.aws ??= testClients(this.endpoint));
+    this.aws ??= testClients(this.endpoint);
+    return this.aws;
   }
 
   /** moto's AMIs never change, so the one picked is picked once. */

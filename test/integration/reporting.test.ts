@@ -66,7 +66,7 @@ describeMoto('what commands report', (moto) => {
     expect(drifted.code, describeResult(drifted)).toBe(ExitCode.phaseFailed);
     expectNoMutatingCalls(drifted, 'status');
     expect(drifted.stderr).toMatch(
-      /error: 4 problems:\n(  phase \w+ not created yet: .*\n){3}  sg security group \S+ differs from the config \(.*443/,
+      /error: 4 problems:\n( {2}phase \w+ not created yet: .*\n){3} {2}sg security group \S+ differs from the config \(.*443/,
     );
     expect((await ws.cli(['plan', '--detailed-exitcode'])).code).toBe(2);
     const json = JSON.parse((await ws.cli(['plan', '--json'])).stdout);
@@ -123,7 +123,7 @@ describeMoto('what commands report', (moto) => {
     expect(status.code, describeResult(status)).toBe(ExitCode.phaseFailed);
     expect(status.stdout).toMatch(/^iam\s+-\s+-\s+error\s+error\s+IAM role/m);
     expect(status.stdout).toMatch(/^vpc\s+vpc\s+vpc-\S+\s+available/m);
-    expect(status.stderr).toMatch(/problems:\n(  .*\n)*  iam could not be read/);
+    expect(status.stderr).toMatch(/problems:\n( {2}.*\n)* {2}iam could not be read/);
 
     const destroy = await ws.cli(['destroy', '--yes']);
     expect(destroy.code, describeResult(destroy)).toBe(ExitCode.phaseFailed);

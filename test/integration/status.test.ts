@@ -46,7 +46,7 @@ async function expectCaught(
   ).toEqual([[expected.logicalId, expected.verdict]]);
   const text = await ws.cli(['status']);
   expect(text.code).toBe(ExitCode.phaseFailed);
-  expect(text.stderr, what).toMatch(/error: 4 problems:\n  phase storage not created yet/);
+  expect(text.stderr, what).toMatch(/error: 4 problems:\n {2}phase storage not created yet/);
   expect(text.stderr, what).toMatch(new RegExp(`\n  ${expected.says.source}`));
   expectConverged(await ws.cli(['up']), `up after ${what}`);
   expectHostPhasesPendingOnly((await status(ws)).r, [], `status after up repaired ${what}`);

@@ -81,10 +81,10 @@ describeMoto('destroy ends with a sweep by the project tag', (moto) => {
     expect(injector.crashedAfter, describeResult(killed)).toBeDefined();
     expect(killed.code).not.toBe(0);
     await (await moto.server.clients()).ec2.send(
-      new DeleteKeyPairCommand({ KeyName: String(recorded['keypair'].attrs.name) }),
+      new DeleteKeyPairCommand({ KeyName: String(recorded.keypair.attrs.name) }),
     );
     const state = (await ws.state()).resources;
-    expect(state['alb'].id, 'the state still names the deleted load balancer').toBe(recorded['alb'].id);
+    expect(state.alb.id, 'the state still names the deleted load balancer').toBe(recorded.alb.id);
     const inv = (await ws.inventory()).items;
     expect(inv['load balancer'] ?? []).toEqual([]);
     expect(inv['key pair'] ?? []).toEqual([]);
@@ -96,15 +96,7 @@ describeMoto('destroy ends with a sweep by the project tag', (moto) => {
     const lines = preview.stderr.split('\n');
     const willDelete = lines.find((l) => l.includes('will delete: ')) ?? '';
     const willKeep = lines.find((l) => l.includes('will keep: ')) ?? '';
-    for (const gone of [
-      'load balancer',
-      'listener',
-      'key pair',
-      'log group',
-      'alarm',
-      'DNS record',
-      recorded['alb'].id!,
-    ])
+    for (const gone of ['load balancer', 'listener', 'key pair', 'log group', 'alarm', 'DNS record', recorded.alb.id!])
       expect(willDelete, `names ${gone}, which is gone`).not.toContain(gone);
     for (const there of [
       `EC2 instance`,
@@ -120,7 +112,8 @@ describeMoto('destroy ends with a sweep by the project tag', (moto) => {
       expect(willDelete, `does not name ${there}, which is still there`).toContain(there);
     }
     // The certificate goes in parallel with the load balancer (both wait only for the https phase): named iff it is still there.
-    if ((inv['certificate'] ?? []).length) expect(willDelete, 'does not name the certificate').toContain('ACM certificate');
+    if ((inv['certificate'] ?? []).length)
+      expect(willDelete, 'does not name the certificate').toContain('ACM certificate');
     else expect(willDelete, 'names the certificate, which is gone').not.toContain('ACM certificate');
     expect(willKeep).toContain(`data volume ${recorded['volume/data'].id} (--delete-data deletes it`);
     expect(willKeep).toMatch(/2 secrets \(in a 7-day recovery window/);

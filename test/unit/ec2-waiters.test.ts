@@ -1,7 +1,7 @@
 import { DescribeInstancesCommand, DescribeInstanceStatusCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { resetSdkMocks, sdkMock } from '../helpers/mock-sdk.js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DevenvError, InterruptedError } from '../../src/errors.js';
+import { type DevenvError, InterruptedError } from '../../src/errors.js';
 import { sdkWait, WaitTimeoutError } from '../../src/aws/wait.js';
 import { waitForInstance, waitForStatusChecks } from '../../src/phases/ec2/waiters.js';
 import { testContext } from '../helpers/context.js';

@@ -19,7 +19,7 @@ import {
 } from '@aws-sdk/client-route-53';
 import { resetSdkMocks, sdkMock } from '../helpers/mock-sdk.js';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { DevenvError } from '../../src/errors.js';
+import type { DevenvError } from '../../src/errors.js';
 import dns from '../../src/phases/dns.js';
 import { sentCalls } from '../helpers/calls.js';
 import { testContext, type TestContext } from '../helpers/context.js';

@@ -58,6 +58,7 @@ describe('on-host scripts', () => {
     const s = await scripts();
     expect(s['storage.sh']).toContain("VOLUME_ID='vol-0123456789abcdef0'");
     expect(s['storage.sh']).toContain("DEVELOPERS='alice bob'");
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell text, as the script has it
     expect(s['storage.sh']).toContain('nvme-Amazon_Elastic_Block_Store_${VOLUME_ID//-/}');
     expect(s['developer-secrets.sh']).toContain(
       "DEVELOPER_SECRETS='alice demo/alice/password demo/alice/anthropic-api-key\nbob demo/bob/password -'",

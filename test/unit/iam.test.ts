@@ -27,7 +27,7 @@ import { DevenvError } from '../../src/errors.js';
 import iam from '../../src/phases/iam.js';
 import { hostPolicy } from '../../src/blueprint/identity.js';
 import { IAM_PROPAGATION } from '../../src/aws/retry.js';
-import { fakeClock, testContext } from '../helpers/context.js';
+import { type fakeClock, testContext } from '../helpers/context.js';
 import { mutatingOperations, operations as operationsOf } from '../helpers/calls.js';
 
 const ACCOUNT = '123456789012';

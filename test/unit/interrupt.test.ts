@@ -18,14 +18,18 @@ describe('a second Ctrl-C', () => {
   const sockets: Socket[] = [];
   let server: Server;
   afterAll(() => {
-    sockets.forEach((s) => s.destroy());
+    for (const s of sockets) s.destroy();
     server?.close();
   });
 
   it('quits at once and still removes the lock file', async () => {
     let connected!: () => void;
     const awsAsked = new Promise<void>((r) => (connected = r));
-    server = createServer((s) => (sockets.push(s), connected())); // accepts, never answers
+    // accepts, never answers
+    server = createServer((s) => {
+      sockets.push(s);
+      connected();
+    });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as { port: number }).port;
     const dir = mkdtempSync(join(tmpdir(), 'devenv-sigint-'));

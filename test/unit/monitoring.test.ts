@@ -127,11 +127,9 @@ function fakeAws(): void {
       })),
   }));
   logs.on(CreateLogGroupCommand).callsFake(({ logGroupName, tags }) => void world.groups.set(logGroupName, { tags }));
-  logs
-    .on(PutRetentionPolicyCommand)
-    .callsFake(
-      ({ logGroupName, retentionInDays }) => void (world.groups.get(logGroupName)!.retentionInDays = retentionInDays),
-    );
+  logs.on(PutRetentionPolicyCommand).callsFake(({ logGroupName, retentionInDays }) => {
+    world.groups.get(logGroupName)!.retentionInDays = retentionInDays;
+  });
   logs
     .on(LogsListTags)
     .callsFake(({ resourceArn }) => ({ tags: world.groups.get(resourceArn.split(':log-group:')[1])?.tags }));
@@ -158,7 +156,9 @@ function fakeAws(): void {
     const a = [...world.alarms.values()].find((x) => x.alarm.AlarmArn === ResourceARN)!;
     a.tags = [...a.tags.filter((t) => !Tags.some((n: Tag) => n.Key === t.Key)), ...Tags];
   });
-  cw.on(DeleteAlarmsCommand).callsFake(({ AlarmNames }) => AlarmNames.forEach((n: string) => world.alarms.delete(n)));
+  cw.on(DeleteAlarmsCommand).callsFake(({ AlarmNames }) => {
+    for (const n of AlarmNames as string[]) world.alarms.delete(n);
+  });
 
   sns.on(ListTopicsCommand).callsFake(() => ({ Topics: [...world.topics.keys()].map((TopicArn) => ({ TopicArn })) }));
   sns.on(CreateTopicCommand).callsFake(({ Name, Tags }) => {
@@ -191,12 +191,14 @@ function fakeAws(): void {
     .on(ListAttachedRolePoliciesCommand)
     .callsFake(() => ({ AttachedPolicies: world.role!.policies.map((PolicyArn) => ({ PolicyArn })) }));
   iam.on(AttachRolePolicyCommand).callsFake(({ PolicyArn }) => void world.role!.policies.push(PolicyArn));
-  iam
-    .on(DetachRolePolicyCommand)
-    .callsFake(({ PolicyArn }) => void (world.role!.policies = world.role!.policies.filter((p) => p !== PolicyArn)));
+  iam.on(DetachRolePolicyCommand).callsFake(({ PolicyArn }) => {
+    world.role!.policies = world.role!.policies.filter((p) => p !== PolicyArn);
+  });
   iam.on(ListRolePoliciesCommand).resolves({ PolicyNames: [] });
   iam.on(ListInstanceProfilesForRoleCommand).resolves({ InstanceProfiles: [] });
-  iam.on(DeleteRoleCommand).callsFake(() => void (world.role = undefined));
+  iam.on(DeleteRoleCommand).callsFake(() => {
+    world.role = undefined;
+  });
 
   const vaultArn = `arn:aws:backup:us-east-1:${ACCOUNT}:backup-vault:demo-vault`;
   backup.on(DescribeBackupVaultCommand).callsFake(() => {
@@ -214,12 +216,12 @@ function fakeAws(): void {
   backup
     .on(ListRecoveryPointsByBackupVaultCommand)
     .callsFake(() => ({ RecoveryPoints: world.vault!.points.map((RecoveryPointArn) => ({ RecoveryPointArn })) }));
-  backup
-    .on(DeleteRecoveryPointCommand)
-    .callsFake(
-      ({ RecoveryPointArn }) => void (world.vault!.points = world.vault!.points.filter((p) => p !== RecoveryPointArn)),
-    );
-  backup.on(DeleteBackupVaultCommand).callsFake(() => void (world.vault = undefined));
+  backup.on(DeleteRecoveryPointCommand).callsFake(({ RecoveryPointArn }) => {
+    world.vault!.points = world.vault!.points.filter((p) => p !== RecoveryPointArn);
+  });
+  backup.on(DeleteBackupVaultCommand).callsFake(() => {
+    world.vault = undefined;
+  });
   backup.on(ListTagsCommand).callsFake(({ ResourceArn }) => ({
     Tags: ResourceArn === vaultArn ? world.vault?.tags : world.plans.get(ResourceArn.split(':backup-plan:')[1])?.tags,
   }));
@@ -241,9 +243,9 @@ function fakeAws(): void {
     world.plans.set(id, { plan: BackupPlan, tags: BackupPlanTags, token: CreatorRequestId });
     return { BackupPlanId: id, BackupPlanArn: planArn(id) };
   });
-  backup
-    .on(UpdateBackupPlanCommand)
-    .callsFake(({ BackupPlanId, BackupPlan }) => void (world.plans.get(BackupPlanId)!.plan = BackupPlan));
+  backup.on(UpdateBackupPlanCommand).callsFake(({ BackupPlanId, BackupPlan }) => {
+    world.plans.get(BackupPlanId)!.plan = BackupPlan;
+  });
   backup.on(DeleteBackupPlanCommand).callsFake(({ BackupPlanId }) => void world.plans.delete(BackupPlanId));
   backup.on(ListBackupSelectionsCommand).callsFake(({ BackupPlanId }) => ({
     BackupSelectionsList: [...world.selections]

@@ -47,7 +47,7 @@ const VALID: Record<string, (name: string) => boolean> = {
   'DNS record': (n) => n.length <= 253 && n.split('.').every((l) => l.length >= 1 && l.length <= 63),
 };
 
-const LONGEST_PROJECT = 'p'.repeat(27) + '1'; // 28 characters, the schema's limit
+const LONGEST_PROJECT = `${'p'.repeat(27)}1`; // 28 characters, the schema's limit
 const developer = (i: number) => `${'d'.repeat(60)}${String(i).padStart(3, '0')}`; // 63 characters, a DNS label's limit
 
 function allResources(project: string, developers: string[]) {
@@ -82,7 +82,7 @@ describe('AWS names', () => {
   });
 
   it('are valid for projects starting with a prefix AWS reserves', () => {
-    for (const project of ['sg-team', 'internal-tools', 'internal-' + 'x'.repeat(19)]) {
+    for (const project of ['sg-team', 'internal-tools', `internal-${'x'.repeat(19)}`]) {
       expect(invalidNames(project, ['alice', developer(1)])).toEqual([]);
     }
   });

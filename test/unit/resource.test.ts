@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { deriveToken, ensureResource, removeResource, type ResourceSpec } from '../../src/aws/resource.js';
 import { CREATE_VISIBILITY } from '../../src/aws/retry.js';
 import { AmbiguousResourceError, DevenvError } from '../../src/errors.js';
-import { fakeClock, testContext } from '../helpers/context.js';
+import { type fakeClock, testContext } from '../helpers/context.js';
 
 interface Thing {
   id: string;

@@ -131,9 +131,9 @@ beforeEach(() => {
   mock.on(DeleteSecretCommand).callsFake(fake.delete);
   mock.on(RestoreSecretCommand).callsFake(({ SecretId }) => void delete fake.lookup(SecretId).DeletedDate);
   mock.on(GetSecretValueCommand).callsFake(({ SecretId }) => ({ SecretString: fake.lookup(SecretId).value }));
-  mock
-    .on(PutSecretValueCommand)
-    .callsFake(({ SecretId, SecretString }) => void (fake.lookup(SecretId).value = SecretString));
+  mock.on(PutSecretValueCommand).callsFake(({ SecretId, SecretString }) => {
+    fake.lookup(SecretId).value = SecretString;
+  });
   mock.on(TagResourceCommand).callsFake(({ SecretId, Tags }: { SecretId: string; Tags: Tag[] }) => {
     const s = fake.lookup(SecretId);
     s.Tags = [...s.Tags.filter((t) => !Tags.some((n) => n.Key === t.Key)), ...Tags];

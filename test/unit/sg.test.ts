@@ -29,7 +29,7 @@ import { sgBlueprint } from '../../src/blueprint/network.js';
 import { pick } from '../../src/blueprint/types.js';
 import { DevenvError } from '../../src/errors.js';
 import sgPhase from '../../src/phases/sg.js';
-import { fakeClock, testContext, type TestContext } from '../helpers/context.js';
+import { type fakeClock, testContext, type TestContext } from '../helpers/context.js';
 import { sentCalls } from '../helpers/calls.js';
 
 const VPC_ID = 'vpc-0000cafe';

@@ -37,7 +37,10 @@ function fakeHost(ctx: TestContext, report = 'filesystem 0b5c1e7a-1111-4222-8333
   const scripts: string[] = [];
   ctx.ssh = async () =>
     ({
-      runScript: async (_name: string, script: string) => (scripts.push(script), `storage: ...\n${report}\n`),
+      runScript: async (_name: string, script: string) => {
+        scripts.push(script);
+        return `storage: ...\n${report}\n`;
+      },
     }) as unknown as RemoteHost;
   return scripts;
 }
@@ -205,7 +208,10 @@ describe('containers run only where storage mounted the data volume', () => {
     const ctx = await mounted();
     await ctx.state.setResource('instance', { ...ctx.state.resource('instance')!, id: 'i-0newhost' });
     let connected = false;
-    ctx.ssh = async () => ((connected = true), {}) as RemoteHost;
+    ctx.ssh = async () => {
+      connected = true;
+      return {} as RemoteHost;
+    };
     const err = (await asPhase(ctx, 'containers', () => containersPhase.apply(ctx)).catch(
       (e: unknown) => e,
     )) as DevenvError;

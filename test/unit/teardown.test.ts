@@ -353,9 +353,9 @@ describe('teardown: the sweep by the project tag', () => {
 
   it('deletes every kind in dependency order', async () => {
     const { calls } = await sweep({ deleteData: true, noFinalSnapshot: true, forceDeleteSecrets: true });
-    const before = (a: number, b: number, what: string) => expect(a, what).toBeLessThan(b);
+    const precedes = (a: number, b: number, what: string) => expect(a, what).toBeLessThan(b);
     const terminate = indexOf(calls, 'TerminateInstances');
-    before(
+    precedes(
       indexOf(
         calls,
         'ChangeResourceRecordSets',
@@ -364,84 +364,84 @@ describe('teardown: the sweep by the project tag', () => {
       indexOf(calls, 'DeleteLoadBalancer'),
       'records before the load balancer they alias',
     );
-    before(indexOf(calls, 'DeleteRule'), indexOf(calls, 'DeleteListener'), 'rules before their listener');
-    before(
+    precedes(indexOf(calls, 'DeleteRule'), indexOf(calls, 'DeleteListener'), 'rules before their listener');
+    precedes(
       indexOf(calls, 'DeleteListener'),
       indexOf(calls, 'DeleteLoadBalancer'),
       'listeners before the load balancer',
     );
-    before(
+    precedes(
       indexOf(calls, 'DeleteLoadBalancer'),
       indexOf(calls, 'DeleteTargetGroup'),
       'load balancer before target groups',
     );
-    before(
+    precedes(
       indexOf(calls, 'DeleteLoadBalancer'),
       indexOf(calls, 'DeleteCertificate'),
       'load balancer before the certificate',
     );
-    before(
+    precedes(
       indexOf(calls, 'DeleteCertificate'),
       indexOf(calls, 'ChangeResourceRecordSets', (i) => i.ChangeBatch.Changes[0].ResourceRecordSet.Type === 'CNAME'),
       'certificate before its validation record',
     );
-    before(terminate, indexOf(calls, 'DeleteVolume'), 'instance before volumes');
-    before(
+    precedes(terminate, indexOf(calls, 'DeleteVolume'), 'instance before volumes');
+    precedes(
       indexOf(calls, 'DeleteVolume', (i) => i.VolumeId === 'vol-d'),
       indexOf(calls, 'DeleteSnapshot'),
       'volumes before snapshots',
     );
-    before(terminate, indexOf(calls, 'RevokeSecurityGroupIngress'), 'instance before security groups');
-    before(
+    precedes(terminate, indexOf(calls, 'RevokeSecurityGroupIngress'), 'instance before security groups');
+    precedes(
       indexOf(calls, 'RevokeSecurityGroupIngress'),
       indexOf(calls, 'DeleteSecurityGroup'),
       'rules naming a group before any group',
     );
-    before(
+    precedes(
       indexOf(calls, 'DeleteLoadBalancer'),
       indexOf(calls, 'DeleteSecurityGroup'),
       'load balancer before security groups',
     );
-    before(
+    precedes(
       indexOf(calls, 'DisassociateRouteTable'),
       indexOf(calls, 'DeleteRouteTable'),
       'associations before the route table',
     );
-    before(
+    precedes(
       indexOf(calls, 'DetachInternetGateway'),
       indexOf(calls, 'DeleteInternetGateway'),
       'detach before deleting the gateway',
     );
-    before(indexOf(calls, 'DeleteRouteTable'), indexOf(calls, 'DeleteSubnet'), 'route table before subnets');
+    precedes(indexOf(calls, 'DeleteRouteTable'), indexOf(calls, 'DeleteSubnet'), 'route table before subnets');
     for (const op of ['DeleteSubnet', 'DeleteSecurityGroup', 'DeleteInternetGateway', 'DeleteRouteTable'])
-      before(indexOf(calls, op), indexOf(calls, 'DeleteVpc'), `${op} before the VPC`);
-    before(terminate, indexOf(calls, 'DeleteKeyPair'), 'instance before its key pair');
-    before(terminate, indexOf(calls, 'DeleteLogGroup'), 'instance before the log groups it writes to');
-    before(terminate, indexOf(calls, 'RemoveRoleFromInstanceProfile'), 'instance before its profile');
-    before(
+      precedes(indexOf(calls, op), indexOf(calls, 'DeleteVpc'), `${op} before the VPC`);
+    precedes(terminate, indexOf(calls, 'DeleteKeyPair'), 'instance before its key pair');
+    precedes(terminate, indexOf(calls, 'DeleteLogGroup'), 'instance before the log groups it writes to');
+    precedes(terminate, indexOf(calls, 'RemoveRoleFromInstanceProfile'), 'instance before its profile');
+    precedes(
       indexOf(calls, 'RemoveRoleFromInstanceProfile'),
       indexOf(calls, 'DeleteInstanceProfile'),
       'role out of the profile first',
     );
-    before(indexOf(calls, 'DeleteInstanceProfile'), indexOf(calls, 'DeleteRole'), 'profile before roles');
-    before(indexOf(calls, 'DeleteRolePolicy'), indexOf(calls, 'DeleteRole'), 'inline policy before its role');
-    before(
+    precedes(indexOf(calls, 'DeleteInstanceProfile'), indexOf(calls, 'DeleteRole'), 'profile before roles');
+    precedes(indexOf(calls, 'DeleteRolePolicy'), indexOf(calls, 'DeleteRole'), 'inline policy before its role');
+    precedes(
       indexOf(calls, 'DetachRolePolicy'),
       indexOf(calls, 'DeleteRole', (i) => i.RoleName === 'demo-backup-role'),
       'managed policy detached before the backup role',
     );
-    before(indexOf(calls, 'DeleteBackupSelection'), indexOf(calls, 'DeleteBackupPlan'), 'selection before its plan');
-    before(
+    precedes(indexOf(calls, 'DeleteBackupSelection'), indexOf(calls, 'DeleteBackupPlan'), 'selection before its plan');
+    precedes(
       indexOf(calls, 'DeleteBackupSelection'),
       indexOf(calls, 'DeleteRole', (i) => i.RoleName === 'demo-backup-role'),
       'selection before the role it names',
     );
-    before(
+    precedes(
       indexOf(calls, 'DeleteRecoveryPoint'),
       indexOf(calls, 'DeleteBackupVault'),
       'recovery points before their vault',
     );
-    before(indexOf(calls, 'DeleteAlarms'), indexOf(calls, 'DeleteTopic'), 'alarms before the topic they notify');
+    precedes(indexOf(calls, 'DeleteAlarms'), indexOf(calls, 'DeleteTopic'), 'alarms before the topic they notify');
   });
 
   it('touches nothing of another project or of nobody: foreign records, roles, load balancers, topics, backup snapshots', async () => {

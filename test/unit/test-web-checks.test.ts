@@ -112,7 +112,10 @@ const run = (e: Partial<Endpoint> = {}, password: () => Promise<string | Error> 
 describe('web checks', () => {
   it('all pass against a working URL, and the password goes nowhere but the login', async () => {
     let asked = 0;
-    const results = await run({}, async () => (asked++, PASSWORD));
+    const results = await run({}, async () => {
+      asked++;
+      return PASSWORD;
+    });
     expect(verdicts(results)).toEqual({
       certificate: 'pass',
       'http → https': 'pass',

@@ -38,7 +38,9 @@ describe('user data', () => {
     expect(script).not.toContain('get.docker.com');
     expect(script).toContain('https://awscli.amazonaws.com/awscli-exe-linux-$(uname -m).zip');
     expect(script).toMatch(/dpkg -i -E "\$\{workdir\}\/amazon-cloudwatch-agent\.deb"/);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell text, as the script has it
     expect(script).toContain('install -m 0755 -d "${DATA_MOUNT}"');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell text, as the script has it
     expect(script).toContain('usermod -aG docker "${ADMIN_USER}"');
   });
 

@@ -48,7 +48,7 @@ import { vpcBlueprint } from '../../src/blueprint/network.js';
 import { pick } from '../../src/blueprint/types.js';
 import { DevenvError } from '../../src/errors.js';
 import vpcPhase from '../../src/phases/vpc.js';
-import { fakeClock, testContext, type TestContext } from '../helpers/context.js';
+import { type fakeClock, testContext, type TestContext } from '../helpers/context.js';
 import { sentCalls } from '../helpers/calls.js';
 
 // --- a small EC2 -------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ import {
   type _InstanceType,
   type Instance,
   type RunInstancesCommandInput,
+  type RunInstancesCommandOutput,
 } from '@aws-sdk/client-ec2';
 import { Ec2Code, matches } from '../../aws/errors.js';
 import { describeById, filter, findByTags, INSTANCES, stateOf } from '../../aws/ec2/collections.js';
@@ -138,7 +139,7 @@ async function launch(ctx: Context, token: string, savedAmi: string | undefined)
   const record = ctx.state.resource(INSTANCE)!;
   await ctx.state.setResource(INSTANCE, { ...record, attrs: { ...record.attrs, amiId } });
   const input = await launchInput(ctx, token, amiId);
-  let out;
+  let out: RunInstancesCommandOutput;
   try {
     out = await retryWithin(
       IAM_PROPAGATION,

@@ -170,7 +170,7 @@ export async function inspectKeyPair(ctx: Context): Promise<Inspection> {
   const verdict = resource && judge(ctx, resource, local);
   const row = rowOf(
     probed,
-    () => (verdict && verdict.ok ? 'present' : 'present, private key does not match'),
+    () => (verdict?.ok ? 'present' : 'present, private key does not match'),
     () => note,
   );
   if (verdict && !verdict.ok)

@@ -36,6 +36,7 @@ export interface Sweeper<T = unknown> {
    * Deletes one (NotFound counts as done). Returns a reason when the resource stays on purpose
    * after the call (a secret scheduled for deletion is restorable for its recovery window).
    */
+  // biome-ignore lint/suspicious/noConfusingVoidType: most removers return nothing, and need not say so
   remove?(ctx: SweepContext, found: Found<T>): Promise<string | void>;
   /** Deletes them all in one go where the API batches (Route 53 changes): all succeed or all fail. */
   removeAll?(ctx: SweepContext, found: Found<T>[]): Promise<void>;

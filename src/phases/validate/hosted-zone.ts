@@ -1,4 +1,4 @@
-import { GetHostedZoneCommand } from '@aws-sdk/client-route-53';
+import { GetHostedZoneCommand, type GetHostedZoneCommandOutput } from '@aws-sdk/client-route-53';
 import { hasCode, Route53Code } from '../../aws/errors.js';
 import { sharedNameFix, takenNames, takenText } from '../../aws/route53/owners.js';
 import { normalName, recordsUnder } from '../../aws/route53/records.js';
@@ -21,7 +21,7 @@ export function checkHostedZone(ctx: Context): Promise<ValidationResult> {
   const { hostedZoneId: id, baseDomain } = ctx.config;
   const findIt = `\`aws route53 list-hosted-zones-by-name --dns-name ${baseDomain}\` lists candidates`;
   return guarded('hosted zone', ctx.model.region, async () => {
-    let answer;
+    let answer: GetHostedZoneCommandOutput;
     try {
       answer = await needs('route53:GetHostedZone', ctx.aws.route53.send(new GetHostedZoneCommand({ Id: id })));
     } catch (err) {

@@ -11,7 +11,7 @@ export async function checkStateBucket(ctx: Context): Promise<ValidationResult> 
   const { missingBucketSettings, stateBucketTags } = await import('../../aws/s3/state-bucket.js');
   const { s3Location } = await import('../../aws/s3/state-object.js');
   const loc = s3Location(ctx.config)!;
-  let missing;
+  let missing: Awaited<ReturnType<typeof missingBucketSettings>>;
   try {
     missing = await missingBucketSettings(await ctx.aws.s3In(loc.region), loc.bucket, stateBucketTags(ctx.config));
   } catch (err) {
