@@ -3,7 +3,7 @@
  * over SSH, and the tests check what a developer and an operator would notice.
  */
 import { expect, it } from 'vitest';
-import type { Workspace } from '../integration/moto.js';
+import { whenSaid, type Workspace } from '../integration/moto.js';
 import { describeOnHost, useWorld, type World } from './world.js';
 
 describeOnHost('devenv on a real host over SSH', () => {
@@ -172,8 +172,9 @@ describeOnHost('8 developers, a volume that already holds data, and SSH', () => 
 
   it('keeps trying while sshd is not up yet, then pins the host key; never formats a volume that holds a filesystem', async () => {
     await world.lab.stopSshd();
-    const up = world.up(ws);
-    await new Promise((r) => setTimeout(r, 4000));
+    const waiting = whenSaid(/waiting for SSH on ubuntu@[\d.]+:22/);
+    const up = world.up(ws, [], { onStderr: waiting.hear });
+    await waiting.said; // up has found sshd down and keeps trying
     await world.lab.startSshd();
     const r = await up;
     expect(r.stderr).toMatch(/waiting for SSH on ubuntu@[\d.]+:22/);

@@ -19,6 +19,7 @@ import {
   MotoServer,
   newWorkspace,
   removeWorkspaces,
+  type CliOptions,
   type CliResult,
   type Workspace,
   type WorkspaceOptions,
@@ -161,9 +162,9 @@ export class World {
    * `devenv up`, which must converge. Without the edge proxy (test/host/edge.ts) nothing stands in
    * for the load balancer, so the test phase is skipped unless the caller chose its own `--skip`.
    */
-  async up(ws: Workspace, args: string[] = []): Promise<CliResult> {
+  async up(ws: Workspace, args: string[] = [], o: CliOptions = {}): Promise<CliResult> {
     const skip = args.includes('--skip') ? [] : ['--skip', 'test'];
-    const r = await ws.cli(['up', ...skip, ...args]);
+    const r = await ws.cli(['up', ...skip, ...args], o);
     if (r.code !== 0) throw new Error(`devenv up did not converge: ${describeResult(r)}`);
     return r;
   }

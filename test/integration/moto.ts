@@ -220,6 +220,17 @@ export interface CliOptions {
   signals?: EventEmitter;
   /** Runs on a terminal (stdin a TTY) on which the user types this line when asked. */
   answer?: string;
+  /** Hears everything the run has written to stderr so far, each time it writes more. */
+  onStderr?: (soFar: string) => void;
+}
+
+/** A promise `cli()` resolves once the run's stderr matches `pattern`: pass `hear` as its `onStderr`. */
+export function whenSaid(pattern: RegExp): { hear: (soFar: string) => void; said: Promise<void> } {
+  let resolve!: () => void;
+  const said = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { hear: (soFar) => (pattern.test(soFar) ? resolve() : undefined), said };
 }
 
 // ---------------------------------------------------------------- workspace
@@ -276,7 +287,10 @@ export class Workspace {
     let out = '';
     let err = '';
     stdout.on('data', (d: Buffer) => (out += d.toString()));
-    stderr.on('data', (d: Buffer) => (err += d.toString()));
+    stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+      o.onStderr?.(err);
+    });
     const withoutHost = !this.hasHost && args[0] === 'up' ? ['--skip', 'storage,containers,test'] : [];
     const argv = o.bare ? args : [...args, ...withoutHost, '--config', this.configPath, '--state', this.statePath];
     const stdin = Object.assign(new PassThrough(), { isTTY: o.answer !== undefined });

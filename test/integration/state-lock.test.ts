@@ -14,6 +14,7 @@ import {
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
+import type { CallHook } from '../../src/aws/clients.js';
 import { describeResult, newWorkspace, REGION, type CliResult, type Workspace } from './moto.js';
 import { describeMoto } from './suite.js';
 
@@ -55,9 +56,17 @@ describeMoto('the lock of a state in S3', (moto) => {
   }, 60_000);
 
   it('two ups at once with --lock-wait: one builds, the other waits for it and then changes nothing', async () => {
+    let locked!: () => void;
+    const lockTaken = new Promise<void>((r) => {
+      locked = r;
+    });
+    // The second starts once the first holds the lock (its first S3 write), so which one waits is known.
+    const firstWrite: CallHook = {
+      after: (c) => (c.service === 's3' && c.operation === 'PutObject' ? locked() : undefined),
+    };
     const [first, second] = await Promise.all([
-      ws.cli(['up', '--lock-message', 'adding alice']),
-      new Promise((r) => setTimeout(r, 200)).then(() => otherUp('--lock-wait', '5m')),
+      ws.cli(['up', '--lock-message', 'adding alice'], { hooks: [firstWrite] }),
+      lockTaken.then(() => otherUp('--lock-wait', '5m')),
     ]);
     expect(first.code, describeResult(first)).toBe(0);
     expect(second.code, describeResult(second)).toBe(0);
@@ -70,7 +79,7 @@ describeMoto('the lock of a state in S3', (moto) => {
   });
 
   it('two ups at once without --lock-wait: one runs, the other exits 3 naming the first and changes nothing', async () => {
-    const [a, b] = await Promise.all([ws.cli(['up']), new Promise((r) => setTimeout(r, 200)).then(() => otherUp())]);
+    const [a, b] = await Promise.all([ws.cli(['up']), otherUp()]);
     const [ran, refused] = a.code === 3 ? [b, a] : [a, b];
     expect(ran.code, describeResult(ran)).toBe(0);
     expect(refused.code, describeResult(refused)).toBe(3);
