@@ -235,7 +235,8 @@ async function inspectDeveloper(
 }
 
 const describeTarget = (h: TargetHealthDescription) =>
-  `${h.Target?.Id}:${h.Target?.Port} ${h.TargetHealth?.State}${h.TargetHealth?.Reason ? ` (${h.TargetHealth.Reason})` : ''}`;
+  `${h.Target?.Id}:${h.Target?.Port} ${h.TargetHealth?.State}` +
+  `${h.TargetHealth?.Reason ? ` (${h.TargetHealth.Reason})` : ''}`;
 
 /**
  * Rules and listeners first, then the load balancer (waited on until gone, so the sg phase can

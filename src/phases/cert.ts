@@ -90,8 +90,11 @@ function notIssued(ctx: Context, cert: CertificateDetail, what: string): DevenvE
   const records = describeRecords(validationRecords(cert));
   return new DevenvError('aws', `certificate ${cert.CertificateArn} for ${cert.DomainName} ${what}`, {
     remedy:
-      `check that ${records || 'its validation CNAME'} resolves publicly (\`dig CNAME <name>\`). Likely causes: a CAA record on ${ctx.config.baseDomain} or a parent that does not allow amazon.com; ` +
-      `hosted zone ${ctx.config.hostedZoneId} is not the delegated one (its name servers differ from the domain's public NS records). Fix that, then run \`devenv up\` again`,
+      `check that ${records || 'its validation CNAME'} resolves publicly (\`dig CNAME <name>\`). ` +
+      `Likely causes: a CAA record on ${ctx.config.baseDomain} or a parent that does not allow ` +
+      'amazon.com; ' +
+      `hosted zone ${ctx.config.hostedZoneId} is not the delegated one (its name servers differ from ` +
+      `the domain's public NS records). Fix that, then run \`devenv up\` again`,
   });
 }
 
@@ -110,7 +113,8 @@ async function waitUntilIssued(ctx: Context, cert: CertificateDetail): Promise<C
   };
   const started = ctx.clock.now();
   const line = (elapsed: number) =>
-    `waiting for ACM to validate ${cert.DomainName} (${formatDuration(elapsed)} of at most ${formatDuration(ISSUE_WAIT.timeoutMs)})`;
+    `waiting for ACM to validate ${cert.DomainName} (${formatDuration(elapsed)} of at most ` +
+    `${formatDuration(ISSUE_WAIT.timeoutMs)})`;
   try {
     for (const gap of EARLY_POLL_GAPS_MS) {
       const early = await poll();

@@ -53,7 +53,8 @@ export function secretsScriptValues(
     DEVELOPER_SECRETS: model.developers
       .map(
         (d) =>
-          `${d.name} ${secretName(model, d.name, 'password')} ${d.anthropicApiKey ? secretName(model, d.name, 'anthropic-api-key') : '-'}`,
+          `${d.name} ${secretName(model, d.name, 'password')} ` +
+          `${d.anthropicApiKey ? secretName(model, d.name, 'anthropic-api-key') : '-'}`,
       )
       .join('\n'),
     API_KEYS_DIR,
@@ -129,7 +130,8 @@ export function mountedDataFilesystem(ctx: Pick<Context, 'state'>): string {
   ) {
     throw new DevenvError(
       'phase',
-      `containers: storage has not mounted data volume ${volumeId ?? '(none recorded)'} on the current host ${hostId ?? '(none recorded)'}` +
+      `containers: storage has not mounted data volume ${volumeId ?? '(none recorded)'} on the ` +
+        `current host ${hostId ?? '(none recorded)'}` +
         `${ctx.state.phase('storage') ? ` (it last ran for ${ranOn})` : ''}; no container was started`,
       {
         remedy: 'run `devenv phase storage` first (or `devenv up`, which runs it before containers)',
@@ -201,7 +203,8 @@ async function inspect(ctx: Context): Promise<Inspection> {
       logicalId: r.logicalId,
       kind: r.kind,
       name: r.name,
-      detail: `${ctx.config.containers.image} on port ${ctx.model.developers.find((d) => d.name === r.developer)!.port}`,
+      detail:
+        `${ctx.config.containers.image} on port ` + `${ctx.model.developers.find((d) => d.name === r.developer)!.port}`,
     }),
   );
   const rows = ctx.model.developers.map(

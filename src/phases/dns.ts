@@ -143,7 +143,8 @@ function conflictError(ctx: Context, taken: Taken[], foreign: Foreign[]): Devenv
       `DNS records devenv did not make already hold ${foreignText}; nothing was changed`,
       {
         remedy:
-          'check that nothing else serves these names; then run `devenv up --take-over-dns` to replace them with aliases to the load balancer, or remove those developers',
+          'check that nothing else serves these names; then run `devenv up --take-over-dns` to ' +
+          'replace them with aliases to the load balancer, or remove those developers',
       },
     );
   }
@@ -240,9 +241,13 @@ async function inspect(ctx: Context): Promise<Inspection> {
   const target = to ?? { dnsName: 'the load balancer (to be created)', zoneId: '' };
   const decisions = ctx.model.developers.map((d) => decide(ctx, d, live, target, owners));
   for (const t of decisions.filter((d): d is Taken => d.action === 'taken')) {
-    ctx.report.warn(
-      `${takenText(t)}: \`up\` stops there; ${sharedNameFix({ project: ctx.model.project, baseDomain: ctx.config.baseDomain, developers: [t.developer.name], others: [t.project] })}`,
-    );
+    const fix = sharedNameFix({
+      project: ctx.model.project,
+      baseDomain: ctx.config.baseDomain,
+      developers: [t.developer.name],
+      others: [t.project],
+    });
+    ctx.report.warn(`${takenText(t)}: \`up\` stops there; ${fix}`);
   }
   const changes = decisions.map((decision): Change => {
     const d = decision.developer;

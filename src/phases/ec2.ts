@@ -63,7 +63,9 @@ async function forgetStorageOfAnotherHost(ctx: Context): Promise<void> {
   if (ctx.state.phase('storage')?.status !== 'complete' || storageIsOfCurrentHost(ctx)) return;
   await ctx.state.clearPhase('storage');
   ctx.report.step(
-    `host ${ctx.state.resource(INSTANCE)?.id ?? '(none)'} with data volume ${ctx.state.resource(DATA_VOLUME)?.id} has not been set up by storage yet: storage runs again before containers`,
+    `host ${ctx.state.resource(INSTANCE)?.id ?? '(none)'} with data volume ` +
+      `${ctx.state.resource(DATA_VOLUME)?.id} has not been set up by storage yet: storage runs again ` +
+      'before containers',
   );
 }
 

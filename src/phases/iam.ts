@@ -107,7 +107,9 @@ async function apply(ctx: Context): Promise<void> {
     ctx.report.resource({
       action: 'updated',
       logicalId: p.role.logicalId,
-      message: `reset the trust policy of role ${p.role.name}: only ${ec2ServicePrincipal(ctx.model.region)} may assume it`,
+      message:
+        `reset the trust policy of role ${p.role.name}: only ${ec2ServicePrincipal(ctx.model.region)} ` +
+        'may assume it',
     });
   }
 
@@ -193,7 +195,8 @@ async function destroy(ctx: Context): Promise<void> {
       if (!hasCode(err, IamCode.deleteConflict)) throw err;
       throw new DevenvError('aws', `cannot delete instance profile ${name}: ${messageOf(err)}`, {
         remedy:
-          'destroy the host first (`devenv destroy` removes the ec2 phase before iam), or remove the role AWS names from the profile',
+          'destroy the host first (`devenv destroy` removes the ec2 phase before iam), or remove the ' +
+          'role AWS names from the profile',
         cause: err,
       });
     });
@@ -227,9 +230,12 @@ async function explainRoleConflict(iam: IAMClient, roleName: string, cause: unkn
   ];
   return new DevenvError(
     'aws',
-    `cannot delete IAM role ${roleName}: ${holders.length ? `it still has ${holders.join(', ')}, added outside devenv` : messageOf(cause)}`,
+    `cannot delete IAM role ${roleName}: ` +
+      `${holders.length ? `it still has ${holders.join(', ')}, added outside devenv` : messageOf(cause)}`,
     {
-      remedy: `remove them (aws iam delete-role-policy / detach-role-policy / remove-role-from-instance-profile), then run \`devenv destroy\` again`,
+      remedy:
+        'remove them (aws iam delete-role-policy / detach-role-policy / ' +
+        `remove-role-from-instance-profile), then run \`devenv destroy\` again`,
       cause,
     },
   );

@@ -114,7 +114,9 @@ async function ensureSecret(ctx: Context, w: DeveloperSecret, keys: ApiKeyReader
     ctx.report.resource({
       action: 'updated',
       logicalId: w.planned.logicalId,
-      message: `tagged secret ${w.planned.name} with ${w.developer.name}'s port ${w.developer.port} and priority ${w.developer.priority}`,
+      message:
+        `tagged secret ${w.planned.name} with ${w.developer.name}'s port ${w.developer.port} and ` +
+        `priority ${w.developer.priority}`,
     });
   }
   if (isApiKey(w) && result.outcome !== 'created') await syncApiKey(ctx, w, secret.ARN!, await keys.read(w.developer));
@@ -186,7 +188,8 @@ async function deleteSecret(ctx: Context, s: SecretInfo, force: boolean, destroy
     ctx.report.step(
       force
         ? `deleted secret ${s.Name} without recovery (--force-delete-secrets)`
-        : `scheduled secret ${s.Name} for deletion in ${days} days: restorable until ${day(out.DeletionDate)} ${restoreHint(ctx, s, destroying)}`,
+        : `scheduled secret ${s.Name} for deletion in ${days} days: restorable until ` +
+            `${day(out.DeletionDate)} ${restoreHint(ctx, s, destroying)}`,
     );
   } catch (err) {
     if (!isNotFound(err)) throw err;

@@ -67,7 +67,8 @@ async function apply(ctx: Context): Promise<void> {
   if (!fs)
     throw new DevenvError(
       'phase',
-      `storage: the host's script did not report the filesystem it mounted:\n${out.trim().split('\n').slice(-5).join('\n')}`,
+      `storage: the host's script did not report the filesystem it mounted:\n` +
+        `${out.trim().split('\n').slice(-5).join('\n')}`,
     );
   for (const [, refused] of out.matchAll(/^storage: refused: (.*)$/gm))
     ctx.report.warn(`refused on the host: ${refused}`);

@@ -95,7 +95,8 @@ async function apply(ctx: Context): Promise<void> {
   const warned = results.filter((r) => r.verdict === 'warn');
   const counted = results.filter((r) => r.verdict !== 'skip').length;
   ctx.report.step(
-    `results (${ctx.options.resolve ? `connecting to ${ctx.options.resolve}` : 'through public DNS'}):\n${resultsTable(results)}`,
+    `results (${ctx.options.resolve ? `connecting to ${ctx.options.resolve}` : 'through public DNS'}` +
+      `):\n${resultsTable(results)}`,
   );
   for (const line of describeProblems(warned)) ctx.report.warn(line);
   await ctx.state.setOutputs(PHASE, {
@@ -107,7 +108,8 @@ async function apply(ctx: Context): Promise<void> {
   });
   if (failed.length === 0) {
     ctx.report.step(
-      `all ${counted} checks passed${warned.length ? ` (${warned.length} warning${warned.length > 1 ? 's' : ''})` : ''}`,
+      `all ${counted} checks passed` +
+        `${warned.length ? ` (${warned.length} warning${warned.length > 1 ? 's' : ''})` : ''}`,
     );
     return;
   }

@@ -216,7 +216,8 @@ async function inspect(ctx: Context): Promise<Inspection> {
       table,
       (t) => (defaultRoute(t) ? `route ${defaultRoute(t)!.State ?? 'present'}` : 'no default route'),
       (t) =>
-        `${DEFAULT_ROUTE} → ${defaultRoute(t)?.GatewayId ?? 'none'}; subnets ${associatedSubnets(t).filter(Boolean).join(', ') || 'none'}`,
+        `${DEFAULT_ROUTE} → ${defaultRoute(t)?.GatewayId ?? 'none'}; subnets ` +
+        `${associatedSubnets(t).filter(Boolean).join(', ') || 'none'}`,
     ),
   );
   return { changes, rows };

@@ -154,7 +154,10 @@ export function renderCompose(model: Model): string {
       ]),
     ),
   };
-  return `# Written by devenv (project ${model.project}); changes here are overwritten by the next \`devenv up\`.\n${toYaml(doc, 0)}`;
+  return (
+    `# Written by devenv (project ${model.project}); changes here are overwritten by the next \`devenv ` +
+    `up\`.\n${toYaml(doc, 0)}`
+  );
 }
 
 /**

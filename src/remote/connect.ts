@@ -113,7 +113,8 @@ async function waitForFirstBoot(ctx: Pick<AwsContext, 'report'>, remote: RemoteH
     `the host's first-boot setup ${why}; the end of /var/log/cloud-init-output.log:\n${log.stdout.trimEnd()}`,
     {
       remedy:
-        'log in to the host and read the whole log; once the cause is fixed (a mirror or a download that failed is often passing), ' +
+        'log in to the host and read the whole log; once the cause is fixed (a mirror or a download ' +
+        'that failed is often passing), ' +
         'run `sudo cloud-init clean --logs --reboot` there to run the setup again, then run this command again',
     },
   );

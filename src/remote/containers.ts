@@ -24,10 +24,13 @@ export interface ContainerState {
 /** Every devenv container on the host, by developer. */
 export async function containerStates(host: RemoteHost, developers: string[]): Promise<Map<string, ContainerState>> {
   const format =
-    '{{index .Config.Labels "devenv.developer"}} {{.Id}} {{.RestartCount}} {{if .LogPath}}{{.LogPath}}{{else}}-{{end}} {{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}';
+    '{{index .Config.Labels "devenv.developer"}} {{.Id}} {{.RestartCount}} {{if ' +
+    '.LogPath}}{{.LogPath}}{{else}}-{{end}} {{.State.Status}} {{if ' +
+    '.State.Health}}{{.State.Health.Status}}{{end}}';
   const out = await host.check(
     'listing the containers',
-    `ids=$(docker ps -aq --filter label=com.docker.compose.project=${COMPOSE_PROJECT}); [ -z "$ids" ] || docker inspect --format ${shellQuote(format)} $ids`,
+    `ids=$(docker ps -aq --filter label=com.docker.compose.project=${COMPOSE_PROJECT}); [ -z "$ids" ` +
+      `] || docker inspect --format ${shellQuote(format)} $ids`,
     { timeoutS: 60 },
   );
   const states = new Map<string, ContainerState>();
@@ -59,7 +62,8 @@ export async function hostHasPassword(host: RemoteHost, developer: string, passw
 export async function recreateContainer(host: RemoteHost, developer: string): Promise<void> {
   await host.check(
     `restarting ${containerName(developer)}`,
-    `docker compose -p ${COMPOSE_PROJECT} -f ${COMPOSE_FILE} up -d --no-deps --force-recreate ${containerName(developer)}`,
+    `docker compose -p ${COMPOSE_PROJECT} -f ${COMPOSE_FILE} up -d --no-deps --force-recreate ` +
+      `${containerName(developer)}`,
     { timeoutS: 300 },
   );
 }
@@ -131,7 +135,9 @@ async function unhealthyError(
     const s = states.get(d);
     const log = await host.sudo(`docker logs --tail 15 ${containerName(d)} 2>&1`, { timeoutS: 30 });
     parts.push(
-      `${d}: container ${containerName(d)} is ${s ? `${s.status}${s.health ? `, ${s.health}` : ''}` : 'missing'}; its last log lines:\n${log.stdout.trimEnd() || '(none)'}`,
+      `${d}: container ${containerName(d)} is ` +
+        `${s ? `${s.status}${s.health ? `, ${s.health}` : ''}` : 'missing'}; its last log lines:\n` +
+        `${log.stdout.trimEnd() || '(none)'}`,
     );
   }
   return new DevenvError(
@@ -139,7 +145,8 @@ async function unhealthyError(
     `the code-server container of ${developers.join(', ')} did not become healthy:\n${parts.join('\n')}`,
     {
       remedy:
-        'fix what the log says (the image, memory limits, the data volume), then run `devenv up` again; `docker compose -p devenv ps` on the host shows the state',
+        'fix what the log says (the image, memory limits, the data volume), then run `devenv up` ' +
+        'again; `docker compose -p devenv ps` on the host shows the state',
     },
   );
 }
@@ -174,7 +181,8 @@ export async function installExtensions(
       );
       await host.check(
         `recording extension ${e} for ${d}`,
-        `if [ -L ${shellQuote(marker)} ]; then echo "refused: ${marker} is a symbolic link" >&2; exit 1; fi; echo ${shellQuote(e)} >> ${shellQuote(marker)}`,
+        `if [ -L ${shellQuote(marker)} ]; then echo "refused: ${marker} is a symbolic link" >&2; ` +
+          `exit 1; fi; echo ${shellQuote(e)} >> ${shellQuote(marker)}`,
         { timeoutS: 30 },
       );
     }

@@ -34,7 +34,9 @@ export async function expectedHostKey(
   if (ssh.host) {
     return {
       source: 'none',
-      why: `ssh.host is set (${ssh.host}) and ssh.hostKeyFingerprint is not: the instance's console speaks for the instance, not for whatever answers at ssh.host`,
+      why:
+        `ssh.host is set (${ssh.host}) and ssh.hostKeyFingerprint is not: the instance's console ` +
+        'speaks for the instance, not for whatever answers at ssh.host',
     };
   }
   if (ctx.options.acceptNewHostKey) return { source: 'none', why: 'the console was not read (--accept-new-host-key)' };
@@ -75,7 +77,9 @@ async function fromConsole(
         signal: ctx.signal,
         progress: (m) => ctx.report.progress(m),
         say: (elapsed) =>
-          `waiting for instance ${instanceId} to print its SSH host key fingerprints on its console (cloud-init does a few minutes after the launch; ${formatDuration(started + elapsed - launchedAt)} so far)`,
+          `waiting for instance ${instanceId} to print its SSH host key fingerprints on its console ` +
+          '(cloud-init does a few minutes after the launch; ' +
+          `${formatDuration(started + elapsed - launchedAt)} so far)`,
       },
     );
   } catch (err) {
@@ -84,8 +88,10 @@ async function fromConsole(
     return {
       source: 'none',
       why:
-        `instance ${instanceId} has printed no SSH host key fingerprints on its console (${since} after its launch; cloud-init prints them ` +
-        `a few minutes after the launch${wait ? `, and devenv waited until ${formatDuration(CONSOLE_WAIT_MS)} after it` : ''})`,
+        `instance ${instanceId} has printed no SSH host key fingerprints on its console (${since} ` +
+        'after its launch; cloud-init prints them ' +
+        'a few minutes after the launch' +
+        `${wait ? `, and devenv waited until ${formatDuration(CONSOLE_WAIT_MS)} after it` : ''})`,
     };
   }
 }

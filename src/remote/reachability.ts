@@ -67,7 +67,9 @@ export async function diagnoseSsh(
   if (ssh.host) {
     return {
       facts,
-      remedy: `check that ${ssh.host}:${target.port} (ssh.host, ssh.port) leads to the host's sshd: the bastion or tunnel is up and forwards to it; then run this command again`,
+      remedy:
+        `check that ${ssh.host}:${target.port} (ssh.host, ssh.port) leads to the host's sshd: the ` +
+        'bastion or tunnel is up and forwards to it; then run this command again',
     };
   }
   const mine = await ctx.dns.publicAddress?.().catch(() => undefined);
@@ -76,7 +78,8 @@ export async function diagnoseSsh(
     return {
       facts,
       remedy:
-        `check that ${cidrs.join(', ')} (ssh.adminCidrs) holds this machine's public address (\`curl https://checkip.amazonaws.com\` shows it; after a change run \`devenv phase sg\`), ` +
+        `check that ${cidrs.join(', ')} (ssh.adminCidrs) holds this machine's public address (\`curl ` +
+        `https://checkip.amazonaws.com\` shows it; after a change run \`devenv phase sg\`), ` +
         'and that instance.privateKeyPath holds the key the host was launched with; then run this command again',
     };
   }
@@ -84,14 +87,18 @@ export async function diagnoseSsh(
     facts.push(`this machine's public address ${mine} is outside ${cidrs.join(', ')}`);
     return {
       facts,
-      remedy: `add ${mine}/32 (or a network that holds it) to ssh.adminCidrs in the config and run \`devenv phase sg\` to update the security group; then run this command again`,
+      remedy:
+        `add ${mine}/32 (or a network that holds it) to ssh.adminCidrs in the config and run \`devenv ` +
+        `phase sg\` to update the security group; then run this command again`,
     };
   }
   facts.push(`this machine's public address ${mine} is inside ${cidrs.join(', ')}`);
   return {
     facts,
     remedy:
-      'the host is running and admits this machine, so look at the host itself: its sshd may still be starting (see its console: ' +
-      `\`aws ec2 get-console-output --instance-id ${target.instanceId} --latest --output text\`), or instance.privateKeyPath may not hold the key it was launched with; then run this command again`,
+      'the host is running and admits this machine, so look at the host itself: its sshd may still ' +
+      'be starting (see its console: ' +
+      `\`aws ec2 get-console-output --instance-id ${target.instanceId} --latest --output text\`), or ` +
+      'instance.privateKeyPath may not hold the key it was launched with; then run this command again',
   };
 }

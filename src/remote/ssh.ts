@@ -44,7 +44,8 @@ const MAX_DELAY_MS = 15_000;
 const ATTEMPT_TIMEOUT_MS = 20_000;
 
 const GENERIC_REMEDY = (t: SshTarget) =>
-  `check that instance ${t.instanceId} is running (devenv status), that ssh.adminCidr includes this machine's address, ` +
+  `check that instance ${t.instanceId} is running (devenv status), that ssh.adminCidr includes this ` +
+  `machine's address, ` +
   'and that instance.privateKeyPath holds the key the host was launched with; then run the command again';
 
 /**
@@ -72,7 +73,8 @@ export async function connectWithRetry(target: SshTarget, o: ConnectOptions): Pr
         const facts = why?.facts.length ? `. ${why.facts.join('; ')}` : '';
         throw new DevenvError(
           'phase',
-          `could not connect to ${where} over SSH in ${formatDuration(elapsed)} (${attempt} attempts): ${messageOf(err)}${facts}`,
+          `could not connect to ${where} over SSH in ${formatDuration(elapsed)} (${attempt} ` +
+            `attempts): ${messageOf(err)}${facts}`,
           {
             remedy: why?.remedy ?? GENERIC_REMEDY(target),
             cause: err,
@@ -93,7 +95,8 @@ function hostKeyError(target: SshTarget, expected: ExpectedHostKey, seen: string
   const who = `the SSH host key of ${target.host} (instance ${target.instanceId})`;
   const mitm = 'someone may be impersonating the host (a man-in-the-middle), so devenv did not log in';
   const acceptIfKnown =
-    'If you know why the key changed (the host was rebuilt by hand, its keys regenerated), run again with --accept-new-host-key to trust the new key';
+    'If you know why the key changed (the host was rebuilt by hand, its keys regenerated), run again ' +
+    'with --accept-new-host-key to trust the new key';
   switch (expected.source) {
     case 'pin':
       return new DevenvError(
@@ -107,24 +110,31 @@ function hostKeyError(target: SshTarget, expected: ExpectedHostKey, seen: string
         `${who} is ${seen}, but ssh.hostKeyFingerprint says ${expected.fingerprints[0]}: ${mitm}`,
         {
           remedy:
-            "read the host's key through a path you trust (`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` on its console or through your provider); " +
-            `if it is ${seen}, set ssh.hostKeyFingerprint to it (or run again with --accept-new-host-key); if not, find out who answers at ${target.host}`,
+            "read the host's key through a path you trust (`ssh-keygen -lf " +
+            '/etc/ssh/ssh_host_ed25519_key.pub` on its console or through your provider); ' +
+            `if it is ${seen}, set ssh.hostKeyFingerprint to it (or run again with ` +
+            `--accept-new-host-key); if not, find out who answers at ${target.host}`,
         },
       );
     case 'console':
       return new DevenvError(
         'phase',
-        `${who} is ${seen}, but at first boot the instance printed ${expected.fingerprints.join(', ')} on its console: ${mitm}`,
+        `${who} is ${seen}, but at first boot the instance printed ` +
+          `${expected.fingerprints.join(', ')} on its console: ${mitm}`,
         {
           remedy:
-            `check that ${target.host}:${target.port} is the instance's address and that nothing between (a proxy, a VPN, ssh.host) answers in its place; ` +
-            `compare with \`aws ec2 get-console-output --instance-id ${target.instanceId} --latest --output text\`. ${acceptIfKnown}`,
+            `check that ${target.host}:${target.port} is the instance's address and that nothing ` +
+            'between (a proxy, a VPN, ssh.host) answers in its place; ' +
+            `compare with \`aws ec2 get-console-output --instance-id ${target.instanceId} --latest ` +
+            `--output text\`. ${acceptIfKnown}`,
         },
       );
     case 'none':
       return new DevenvError('phase', `devenv cannot verify ${who}: it is ${seen}, but ${expected.why}`, {
         remedy:
-          `compare ${seen} with the host's own (\`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub\` read through a path you trust, or \`aws ec2 get-console-output --instance-id ${target.instanceId} --latest --output text\`); ` +
+          `compare ${seen} with the host's own (\`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub\` ` +
+          `read through a path you trust, or \`aws ec2 get-console-output --instance-id ` +
+          `${target.instanceId} --latest --output text\`); ` +
           'if it matches, run again with --accept-new-host-key, or set ssh.hostKeyFingerprint to it',
       });
   }

@@ -78,7 +78,9 @@ async function checkAdoptable(ctx: Context, volumeId: string): Promise<Volume> {
       ? `this project's host at ${elsewhere.Device} (not the data volume's ${DATA_DEVICE})`
       : `${elsewhere.InstanceId}, which is not this project's host`;
     throw new DevenvError('config', `${flag}: volume ${volumeId} is attached to ${what}`, {
-      remedy: `pass a volume created from a snapshot, not attached anywhere (or detach it first: aws ec2 detach-volume --volume-id ${volumeId})`,
+      remedy:
+        'pass a volume created from a snapshot, not attached anywhere (or detach it first: aws ec2 ' +
+        `detach-volume --volume-id ${volumeId})`,
     });
   }
   const swap = ctx.state.resource(PREVIOUS_DATA_VOLUME);
@@ -87,7 +89,9 @@ async function checkAdoptable(ctx: Context, volumeId: string): Promise<Volume> {
       'config',
       `${flag}: a swap of data volume ${swap.id} for ${String(swap.attrs.replacedBy)} is still under way`,
       {
-        remedy: `finish it first with \`devenv up --adopt-data-volume ${String(swap.attrs.replacedBy)}\` (or a plain \`devenv up\`), then adopt ${volumeId}`,
+        remedy:
+          `finish it first with \`devenv up --adopt-data-volume ${String(swap.attrs.replacedBy)}\` (or ` +
+          `a plain \`devenv up\`), then adopt ${volumeId}`,
       },
     );
   }
@@ -115,7 +119,8 @@ async function beginSwap(ctx: Context, currentId: string, volume: Volume): Promi
   const older = ctx.state.resource(PREVIOUS_DATA_VOLUME)?.id;
   if (older && older !== currentId && older !== volume.VolumeId) {
     ctx.report.warn(
-      `volume ${older}, kept by an earlier restore, is no longer recorded in the state; it stays in AWS, tagged ${TAG.resource}=${PREVIOUS_DATA_VOLUME}: delete it when you no longer need it`,
+      `volume ${older}, kept by an earlier restore, is no longer recorded in the state; it stays in ` +
+        `AWS, tagged ${TAG.resource}=${PREVIOUS_DATA_VOLUME}: delete it when you no longer need it`,
     );
   }
   await ctx.state.setResource(PREVIOUS_DATA_VOLUME, {
@@ -165,7 +170,9 @@ export async function finishVolumeSwap(ctx: Context, volumeId: string): Promise<
     logicalId: PREVIOUS_DATA_VOLUME,
     kind: record.kind,
     resourceId: record.id,
-    message: `kept the previous data volume ${record.id} (detached, tagged ${PREVIOUS_DATA_VOLUME}); once the restored data is right, delete it: aws ec2 delete-volume --volume-id ${record.id}`,
+    message:
+      `kept the previous data volume ${record.id} (detached, tagged ${PREVIOUS_DATA_VOLUME}); once the ` +
+      `restored data is right, delete it: aws ec2 delete-volume --volume-id ${record.id}`,
   });
 }
 
@@ -217,9 +224,12 @@ async function releaseOnHost(ctx: Context, instanceId: string, volumeId: string)
   if (instanceId !== ctx.state.resource(INSTANCE)?.id) {
     throw new DevenvError(
       'phase',
-      `the previous data volume ${volumeId} is attached to ${instanceId}, which is running but is not this project's host`,
+      `the previous data volume ${volumeId} is attached to ${instanceId}, which is running but is ` +
+        `not this project's host`,
       {
-        remedy: `stop what uses it on ${instanceId} and detach it (aws ec2 detach-volume --volume-id ${volumeId}), then run \`devenv up\` again`,
+        remedy:
+          `stop what uses it on ${instanceId} and detach it (aws ec2 detach-volume --volume-id ` +
+          `${volumeId}), then run \`devenv up\` again`,
       },
     );
   }
@@ -238,7 +248,8 @@ export async function removeOrKeepPreviousDataVolume(ctx: Context): Promise<void
   if (!volume) return ctx.state.forget(PREVIOUS_DATA_VOLUME);
   if (!ctx.options.deleteData) {
     ctx.report.step(
-      `kept the previous data volume ${record.id} (set aside by a restore); delete it with \`devenv destroy --delete-data\` or aws ec2 delete-volume --volume-id ${record.id}`,
+      `kept the previous data volume ${record.id} (set aside by a restore); delete it with \`devenv ` +
+        `destroy --delete-data\` or aws ec2 delete-volume --volume-id ${record.id}`,
     );
     return;
   }

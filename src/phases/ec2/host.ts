@@ -37,7 +37,8 @@ export function mustReplace(ctx: Context, host: Instance, drift = hostDrift(ctx,
   if (drift.required.length === 0) return false;
   throw new DevenvError('phase', `the host ${host.InstanceId} differs from the config: ${drift.required.join('; ')}`, {
     remedy:
-      'replacing it stops it, moves the data volume to a new instance and terminates the old one once the new one works; ' +
+      'replacing it stops it, moves the data volume to a new instance and terminates the old one ' +
+      'once the new one works; ' +
       'run `devenv up --replace-host` to do that, or put the old value back in the config',
   });
 }
@@ -147,7 +148,8 @@ async function rollBack(ctx: Context, old: Instance, volumeId: string, cause: un
     if (ctx.signal.aborted) throw err;
     throw new DevenvError(
       'aws',
-      `the new host did not come up (${messageOf(cause)}), and putting the old host ${oldId} back failed too: ${messageOf(err)}`,
+      `the new host did not come up (${messageOf(cause)}), and putting the old host ${oldId} back ` +
+        `failed too: ${messageOf(err)}`,
       {
         remedy: 'run the same command again: it resumes putting the old host back',
         cause: err,
@@ -156,10 +158,13 @@ async function rollBack(ctx: Context, old: Instance, volumeId: string, cause: un
   }
   throw new DevenvError(
     'aws',
-    `could not replace the host: ${messageOf(cause)}; the old host ${oldId} is serving again, with data volume ${volumeId}`,
+    `could not replace the host: ${messageOf(cause)}; the old host ${oldId} is serving again, with ` +
+      `data volume ${volumeId}`,
     {
       remedy:
-        'nothing was lost; try `devenv up --replace-host` again later, or another instance type or AMI (InsufficientInstanceCapacity: another size or zone; VcpuLimitExceeded: ask for a higher vCPU quota)',
+        'nothing was lost; try `devenv up --replace-host` again later, or another instance type or ' +
+        'AMI (InsufficientInstanceCapacity: another size or zone; VcpuLimitExceeded: ask for a ' +
+        'higher vCPU quota)',
       cause,
     },
   );
@@ -190,7 +195,8 @@ export async function terminateHost(ctx: Context): Promise<void> {
 }
 
 const describeHostLine = (i: Instance) =>
-  `${i.InstanceType} ${i.ImageId}; ${i.PublicIpAddress ?? 'no public IP'}${i.PublicDnsName ? ` (${i.PublicDnsName})` : ''}`;
+  `${i.InstanceType} ${i.ImageId}; ${i.PublicIpAddress ?? 'no public IP'}` +
+  `${i.PublicDnsName ? ` (${i.PublicDnsName})` : ''}`;
 
 /** The host's plan line and status row, from one read; a host that is not running is unhealthy. */
 export async function inspectHost(ctx: Context): Promise<Inspection> {
@@ -210,7 +216,9 @@ function hostChange(ctx: Context, probed: Change & { resource?: Instance }): Cha
   if (!host) {
     return {
       ...change,
-      detail: `${type} from ${desiredAmi(ctx) ?? 'the AMI validate resolves'}; ${rootVolumeGiB} GiB encrypted gp3 root; IMDSv2 only, hop limit 1`,
+      detail:
+        `${type} from ${desiredAmi(ctx) ?? 'the AMI validate resolves'}; ${rootVolumeGiB} GiB ` +
+        'encrypted gp3 root; IMDSv2 only, hop limit 1',
     };
   }
   const drift = hostDrift(ctx, host);

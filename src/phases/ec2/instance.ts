@@ -155,10 +155,12 @@ async function launch(ctx: Context, token: string, savedAmi: string | undefined)
     if (!isProfileNotYetUsable(err)) throw err;
     throw new DevenvError(
       'aws',
-      `EC2 does not accept instance profile ${input.IamInstanceProfile?.Arn ?? input.IamInstanceProfile?.Name}: ${messageOf(err)}`,
+      'EC2 does not accept instance profile ' +
+        `${input.IamInstanceProfile?.Arn ?? input.IamInstanceProfile?.Name}: ${messageOf(err)}`,
       {
         remedy:
-          'check that the profile exists and holds the host role (`devenv phase iam`), then run `devenv up` again: the launch resumes with the same token',
+          'check that the profile exists and holds the host role (`devenv phase iam`), then run ' +
+          '`devenv up` again: the launch resumes with the same token',
         cause: err,
       },
     );
@@ -167,7 +169,8 @@ async function launch(ctx: Context, token: string, savedAmi: string | undefined)
   if (!instance?.InstanceId) throw new DevenvError('aws', 'RunInstances returned no instance');
   if (GONE.includes(stateOf(instance)))
     throw new StaleTokenError(
-      `launch token of generation ${record.generation ?? 0} belongs to ${instance.InstanceId}, now ${stateOf(instance)}`,
+      `launch token of generation ${record.generation ?? 0} belongs to ${instance.InstanceId}, now ` +
+        `${stateOf(instance)}`,
     );
   return instance;
 }
@@ -234,6 +237,7 @@ async function enforceMetadataOptions(ctx: Context, host: Instance): Promise<voi
     new ModifyInstanceMetadataOptionsCommand({ InstanceId: host.InstanceId, ...METADATA_OPTIONS }),
   );
   ctx.report.warn(
-    `instance ${host.InstanceId} allowed IMDS tokens ${m.HttpTokens}, hop limit ${m.HttpPutResponseHopLimit}: set back to required, 1, so containers cannot use the host's role`,
+    `instance ${host.InstanceId} allowed IMDS tokens ${m.HttpTokens}, hop limit ` +
+      `${m.HttpPutResponseHopLimit}: set back to required, 1, so containers cannot use the host's role`,
   );
 }

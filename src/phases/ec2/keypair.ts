@@ -76,8 +76,10 @@ export function judge(ctx: Context, kp: KeyPairInfo, local: LocalKey | undefined
 export function mismatchError(name: string, problem: string): DevenvError {
   return new DevenvError('config', `key pair "${name}" exists in AWS, but ${problem}`, {
     remedy:
-      `point instance.privateKeyPath at the private key of key pair "${name}" (or set instance.keyName to another name); ` +
-      `or delete the AWS key pair (aws ec2 delete-key-pair --key-name ${name}) and run again, and devenv imports the local key ` +
+      `point instance.privateKeyPath at the private key of key pair "${name}" (or set ` +
+      'instance.keyName to another name); ' +
+      `or delete the AWS key pair (aws ec2 delete-key-pair --key-name ${name}) and run again, and ` +
+      'devenv imports the local key ' +
       `(an instance already running keeps the key it was launched with)`,
   });
 }

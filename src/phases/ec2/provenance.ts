@@ -50,23 +50,25 @@ export function formatPermission(
   if (typeof attrs.filesystemUuid === 'string')
     return {
       mayFormat: false,
-      reason: `devenv has seen a filesystem on it before (UUID ${attrs.filesystemUuid}): an empty-looking volume now means its data is missing, not that it is new`,
+      reason:
+        `devenv has seen a filesystem on it before (UUID ${attrs.filesystemUuid}): an empty-looking ` +
+        'volume now means its data is missing, not that it is new',
     };
   switch (attrs.origin) {
     case 'created-empty':
       return { mayFormat: true, reason: 'devenv created it empty and has never formatted it' };
-    case 'snapshot':
-      return {
-        mayFormat: false,
-        reason: `it was created from snapshot ${String(attrs.snapshotId ?? '(unknown)')} and holds that snapshot's data`,
-      };
+    case 'snapshot': {
+      const snapshotId = String(attrs.snapshotId ?? '(unknown)');
+      return { mayFormat: false, reason: `it was created from snapshot ${snapshotId} and holds that snapshot's data` };
+    }
     case 'adopted':
       return { mayFormat: false, reason: 'it was adopted with --adopt-data-volume (a restored or existing volume)' };
     default:
       return {
         mayFormat: false,
         reason:
-          'devenv has no record of creating it empty (it was found by its tags after a lost state file or an interrupted run, or recorded by an older devenv), so it may hold data',
+          'devenv has no record of creating it empty (it was found by its tags after a lost state ' +
+          'file or an interrupted run, or recorded by an older devenv), so it may hold data',
       };
   }
 }

@@ -88,14 +88,22 @@ async function refuseEmptyVolume(ctx: Context, volumeId: string): Promise<never>
   const snapshot = await newestSnapshotOf(ctx, volumeId);
   const az = ctx.model.hostAz;
   const restore = snapshot
-    ? `to restore it: aws ec2 create-volume --snapshot-id ${snapshot.SnapshotId} --availability-zone ${az} --volume-type gp3 --encrypted, then \`devenv up --adopt-data-volume <the new vol-id>\``
+    ? `to restore it: aws ec2 create-volume --snapshot-id ${snapshot.SnapshotId} --availability-zone ` +
+      `${az} --volume-type gp3 --encrypted, then \`devenv up --adopt-data-volume <the new vol-id>\``
     : 'to use a volume restored from a backup: `devenv up --adopt-data-volume <vol-id>`';
   throw new DevenvError(
     'phase',
-    `data volume ${volumeId} recorded in the state no longer exists (deleted, being deleted, or not visible yet) and no other volume carries its tags; ` +
-      `devenv does not put an empty volume in its place. ${snapshot ? `Its newest snapshot: ${snapshot.SnapshotId} (${snapshot.State}${snapshot.StartTime ? `, ${snapshot.StartTime.toISOString()}` : ''})` : 'No snapshot of it was found'}`,
+    `data volume ${volumeId} recorded in the state no longer exists (deleted, being deleted, or not ` +
+      'visible yet) and no other volume carries its tags; ' +
+      'devenv does not put an empty volume in its place. ' +
+      (snapshot
+        ? `Its newest snapshot: ${snapshot.SnapshotId} ` +
+          `(${snapshot.State}${snapshot.StartTime ? `, ${snapshot.StartTime.toISOString()}` : ''})`
+        : 'No snapshot of it was found'),
     {
-      remedy: `if it was created moments ago, run again in a minute; ${restore}; to start with an empty data volume: \`devenv up --new-data-volume\``,
+      remedy:
+        `if it was created moments ago, run again in a minute; ${restore}; to start with an empty data ` +
+        `volume: \`devenv up --new-data-volume\``,
     },
   );
 }
@@ -125,9 +133,12 @@ export async function ensureDataVolume(ctx: Context): Promise<Volume> {
   if (volume.AvailabilityZone && volume.AvailabilityZone !== ctx.model.hostAz) {
     throw new DevenvError(
       'config',
-      `data volume ${volume.VolumeId} is in ${volume.AvailabilityZone}, but the host's zone is ${ctx.model.hostAz}: an EBS volume attaches only in its own zone`,
+      `data volume ${volume.VolumeId} is in ${volume.AvailabilityZone}, but the host's zone is ` +
+        `${ctx.model.hostAz}: an EBS volume attaches only in its own zone`,
       {
-        remedy: `set availabilityZone back to ${volume.AvailabilityZone}, or move the data (snapshot, then a volume from it in ${ctx.model.hostAz})`,
+        remedy:
+          `set availabilityZone back to ${volume.AvailabilityZone}, or move the data (snapshot, then a ` +
+          `volume from it in ${ctx.model.hostAz})`,
       },
     );
   }
@@ -159,9 +170,12 @@ export async function attachDataVolume(ctx: Context, volumeId: string, host: Ins
     if (holder && !GONE.includes(stateOf(holder))) {
       throw new DevenvError(
         'phase',
-        `data volume ${volumeId} is attached to ${other.InstanceId} (${stateOf(holder)}), not to the host ${instanceId}`,
+        `data volume ${volumeId} is attached to ${other.InstanceId} (${stateOf(holder)}), not to the ` +
+          `host ${instanceId}`,
         {
-          remedy: `detach it (aws ec2 detach-volume --volume-id ${volumeId}) after stopping what uses it, then run again`,
+          remedy:
+            `detach it (aws ec2 detach-volume --volume-id ${volumeId}) after stopping what uses it, ` +
+            'then run again',
         },
       );
     }
@@ -288,7 +302,8 @@ export async function deleteVolume(
   if (volume && o.finalSnapshot) {
     const snapshotId = await finalSnapshot(ctx, id);
     ctx.report.step(
-      `kept final snapshot ${snapshotId} of data volume ${id} (restore: aws ec2 create-volume --snapshot-id ${snapshotId} --availability-zone ${volume.AvailabilityZone})`,
+      `kept final snapshot ${snapshotId} of data volume ${id} (restore: aws ec2 create-volume ` +
+        `--snapshot-id ${snapshotId} --availability-zone ${volume.AvailabilityZone})`,
     );
   }
   if (volume && volume.State !== 'available') await waitAvailable(ctx, id, ' (released by the terminated host)');
@@ -297,7 +312,10 @@ export async function deleteVolume(
 
 const describeVolume = (v: Volume) => {
   const attachment = v.Attachments?.find((a) => a.State !== 'detached');
-  return `${v.Size} GiB ${v.VolumeType}${v.Encrypted ? ', encrypted' : ', NOT encrypted'}${attachment ? `; ${attachment.State} to ${attachment.InstanceId} at ${attachment.Device}` : '; not attached'}`;
+  return (
+    `${v.Size} GiB ${v.VolumeType}${v.Encrypted ? ', encrypted' : ', NOT encrypted'}` +
+    `${attachment ? `; ${attachment.State} to ${attachment.InstanceId} at ${attachment.Device}` : '; not attached'}`
+  );
 };
 
 /** The data volume's plan line and status row, from one read; a volume attached to no host is unhealthy. */
@@ -317,5 +335,8 @@ function volumeToCreate(ctx: Context): string {
   const gone = ctx.state.resource(DATA_VOLUME)?.id;
   const empty = `${ctx.config.instance.dataVolumeGiB} GiB gp3, encrypted, in ${ctx.model.hostAz}`;
   if (!gone || ctx.options.newDataVolume) return empty;
-  return `the recorded ${gone} is gone: up stops unless run with --adopt-data-volume <vol-id> or --new-data-volume (${empty})`;
+  return (
+    `the recorded ${gone} is gone: up stops unless run with --adopt-data-volume <vol-id> or ` +
+    `--new-data-volume (${empty})`
+  );
 }

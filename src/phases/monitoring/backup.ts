@@ -290,7 +290,9 @@ async function removeVault(ctx: Context): Promise<void> {
       logicalId: VAULT,
       kind: p.kind,
       resourceId: p.name,
-      message: `kept backup vault ${p.name} and its ${points.length} recovery point(s) of the data volume: \`devenv destroy --delete-data\` deletes them`,
+      message:
+        `kept backup vault ${p.name} and its ${points.length} recovery point(s) of the data volume: ` +
+        `\`devenv destroy --delete-data\` deletes them`,
     });
     return;
   }

@@ -58,7 +58,8 @@ export async function inspectLogGroups(ctx: Context): Promise<Inspection> {
       probed,
       () => 'exists',
       (g) =>
-        `retention ${g.retentionInDays ? `${g.retentionInDays} days` : 'kept forever'}${g.retentionInDays !== days ? ` (config: ${days} days)` : ''}`,
+        `retention ${g.retentionInDays ? `${g.retentionInDays} days` : 'kept forever'}` +
+        `${g.retentionInDays !== days ? ` (config: ${days} days)` : ''}`,
     );
     return {
       changes: [planChange(probed, p, probed.resource ? retentionFixes(ctx, probed.resource, days) : [])],

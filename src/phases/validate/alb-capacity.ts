@@ -27,23 +27,28 @@ export function checkAlbCapacity(ctx: Context): Promise<ValidationResult> {
     const problems = [
       ...(developers > ALB_LIMITS.targetGroups
         ? [
-            `${developers} developers need ${developers} target groups, but a load balancer holds at most ${ALB_LIMITS.targetGroups}`,
+            `${developers} developers need ${developers} target groups, but a load balancer holds at ` +
+              `most ${ALB_LIMITS.targetGroups}`,
           ]
         : []),
       ...(rules > ALB_LIMITS.rules
         ? [
-            `${developers} developers need ${developers} listener rules${others ? ` besides the ${others} other rules on ${listenerArn}` : ''}, but a load balancer holds at most ${ALB_LIMITS.rules}`,
+            `${developers} developers need ${developers} listener rules` +
+              `${others ? ` besides the ${others} other rules on ${listenerArn}` : ''}, but a load ` +
+              `balancer holds at most ${ALB_LIMITS.rules}`,
           ]
         : []),
     ];
     if (problems.length)
       return fail(
         'load balancer',
-        `${problems.join('; ')}: remove developers${others ? ' or those other rules' : ''}, or split the team over two environments (two project names)`,
+        `${problems.join('; ')}: remove developers${others ? ' or those other rules' : ''}, or split ` +
+          'the team over two environments (two project names)',
       );
     return pass(
       'load balancer',
-      `${developers} developers use ${developers} of the load balancer's ${ALB_LIMITS.targetGroups} target groups and ${rules} of its ${ALB_LIMITS.rules} rules`,
+      `${developers} developers use ${developers} of the load balancer's ${ALB_LIMITS.targetGroups} ` +
+        `target groups and ${rules} of its ${ALB_LIMITS.rules} rules`,
     );
   });
 }

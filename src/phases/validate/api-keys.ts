@@ -26,6 +26,7 @@ export async function checkApiKeys(ctx: Context): Promise<ValidationResult> {
   if (failed.length > 0) return fail('API keys', failed.join('; '), { cause: 'config' });
   return pass(
     'API keys',
-    `the Anthropic API key${withKey.length > 1 ? 's' : ''} of ${withKey.length} developer${withKey.length > 1 ? 's' : ''} can be read`,
+    `the Anthropic API key${withKey.length > 1 ? 's' : ''} of ${withKey.length} developer` +
+      `${withKey.length > 1 ? 's' : ''} can be read`,
   );
 }

@@ -28,13 +28,19 @@ export async function checkDelegation(
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
     return {
-      warning: `could not read the public NS records of ${domain} (${code}): make sure its registrar (or parent zone) delegates it to hosted zone ${zoneId}'s name servers ${own.join(', ')}, or ACM cannot validate the certificate`,
+      warning:
+        `could not read the public NS records of ${domain} (${code}): make sure its registrar (or ` +
+        `parent zone) delegates it to hosted zone ${zoneId}'s name servers ${own.join(', ')}, or ACM ` +
+        'cannot validate the certificate',
     };
   }
   if (published.some((s) => own.includes(s))) return {};
   return {
     problem:
-      `${domain} is delegated to ${published.join(', ') || 'no name servers'}, not to hosted zone ${zoneId} (${own.join(', ')}): ACM could not validate the certificate and the developers' URLs would not resolve. ` +
-      `Set ${domain}'s NS records at its registrar (or in the parent zone) to ${own.join(', ')}, or set hostedZoneId to the zone that serves ${domain}`,
+      `${domain} is delegated to ${published.join(', ') || 'no name servers'}, not to hosted zone ` +
+      `${zoneId} (${own.join(', ')}): ACM could not validate the certificate and the developers' ` +
+      'URLs would not resolve. ' +
+      `Set ${domain}'s NS records at its registrar (or in the parent zone) to ${own.join(', ')}, or ` +
+      `set hostedZoneId to the zone that serves ${domain}`,
   };
 }

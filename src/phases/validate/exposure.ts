@@ -32,7 +32,8 @@ const GUARDS: Guard[] = [
 ];
 
 export const LOGIN_LIMITER =
-  "code-server's login limiter is shared by everyone who tries (2 attempts a minute, 12 an hour, per developer's editor), " +
+  "code-server's login limiter is shared by everyone who tries (2 attempts a minute, 12 an hour, per " +
+  "developer's editor), " +
   'so anyone on the internet can lock a developer out with two wrong passwords a minute';
 
 export function checkLoginExposure(ctx: Pick<Context, 'config'>): ValidationResult {

@@ -28,7 +28,8 @@ export function checkHostedZone(ctx: Context): Promise<ValidationResult> {
       if (!hasCode(err, Route53Code.noSuchHostedZone)) throw err;
       return fail(
         'hosted zone',
-        `hosted zone ${id} does not exist in this account: set hostedZoneId to the public zone of ${baseDomain} or of a parent of it (${findIt})`,
+        `hosted zone ${id} does not exist in this account: set hostedZoneId to the public zone of ` +
+          `${baseDomain} or of a parent of it (${findIt})`,
         { id },
       );
     }
@@ -37,12 +38,14 @@ export function checkHostedZone(ctx: Context): Promise<ValidationResult> {
     const problems: string[] = [];
     if (!zoneCovers(name, baseDomain)) {
       problems.push(
-        `hosted zone ${id} is for ${name}, but baseDomain is ${baseDomain}: use the zone of ${baseDomain} or a parent of it (${findIt})`,
+        `hosted zone ${id} is for ${name}, but baseDomain is ${baseDomain}: use the zone of ` +
+          `${baseDomain} or a parent of it (${findIt})`,
       );
     }
     if (zone?.Config?.PrivateZone) {
       problems.push(
-        `hosted zone ${id} (${name}) is private, but ACM's DNS validation and the developers' browsers need public DNS: use a public zone of ${baseDomain} or a parent of it`,
+        `hosted zone ${id} (${name}) is private, but ACM's DNS validation and the developers' ` +
+          `browsers need public DNS: use a public zone of ${baseDomain} or a parent of it`,
       );
     }
     if (problems.length > 0) return fail('hosted zone', problems.join('; '), { id });

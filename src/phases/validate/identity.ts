@@ -26,7 +26,8 @@ export function checkAccount(ctx: Context): Promise<ValidationResult> {
     if (recorded && account !== recorded) {
       return fail(
         'account',
-        `the state file ${ctx.state.path} describes account ${recorded}, but these credentials are for account ${account}: ` +
+        `the state file ${ctx.state.path} describes account ${recorded}, but these credentials are ` +
+          `for account ${account}: ` +
           `use credentials of account ${recorded}, or choose another state file with --state`,
         { id: account },
       );
@@ -67,7 +68,8 @@ export function checkRegion(ctx: Context): Promise<ValidationResult> {
           .sort()
           .join(', ');
         problems.push(
-          `availability zone ${az} does not exist in ${region} (its zones: ${all || 'none'}): set ${key} to one of them`,
+          `availability zone ${az} does not exist in ${region} (its zones: ${all || 'none'}): set ` +
+            `${key} to one of them`,
         );
       } else if (zone.State !== 'available' || zone.OptInStatus === 'not-opted-in') {
         const why = zone.OptInStatus === 'not-opted-in' ? 'not opted in' : (zone.State ?? 'not available');
@@ -76,7 +78,8 @@ export function checkRegion(ctx: Context): Promise<ValidationResult> {
           .filter(Boolean)
           .join('; ');
         problems.push(
-          `availability zone ${az} is ${why}${said ? ` (${said})` : ''}: set ${key} to an available zone (${available.join(', ') || 'none'})`,
+          `availability zone ${az} is ${why}${said ? ` (${said})` : ''}: set ${key} to an available ` +
+            `zone (${available.join(', ') || 'none'})`,
         );
       }
     }

@@ -41,7 +41,8 @@ export function checkAmi(ctx: Context): Promise<ValidationResult> {
       ? summary
       : running === found.ImageId
         ? `${summary}, which ${host} uses`
-        : `${host} uses ${running}; a new host would boot ${summary} (the ec2 phase replaces the host only with --replace-host)`;
+        : `${host} uses ${running}; a new host would boot ${summary} (the ec2 phase replaces the host ` +
+          'only with --replace-host)';
     return pass('AMI', detail, {
       id: running ?? found.ImageId,
       outputs: { amiId: found.ImageId!, amiName: name, amiCreationDate: found.CreationDate ?? '' },
@@ -58,7 +59,9 @@ function overrideProblem(amiId: string, image: Image | undefined, region: string
   if (!image) {
     return {
       found: `AMI ${amiId} (instance.amiId) does not exist in ${region} or is not shared with this account`,
-      fix: `AMI ids differ per region; set instance.amiId to an AMI of ${region}, or remove it to use the newest Ubuntu 22.04`,
+      fix:
+        `AMI ids differ per region; set instance.amiId to an AMI of ${region}, or remove it to use the ` +
+        'newest Ubuntu 22.04',
     };
   }
   const what = `AMI ${amiId} (${image.Name ?? 'no name'})`;
@@ -78,6 +81,8 @@ function overrideProblem(amiId: string, image: Image | undefined, region: string
 }
 
 const newestMissing = (region: string): Problem => ({
-  found: `no Canonical Ubuntu 22.04 amd64 AMI found in ${region} (owner ${CANONICAL_OWNER}, name ${UBUNTU_JAMMY_AMD64.join(' or ')}, state available)`,
+  found:
+    `no Canonical Ubuntu 22.04 amd64 AMI found in ${region} (owner ${CANONICAL_OWNER}, name ` +
+    `${UBUNTU_JAMMY_AMD64.join(' or ')}, state available)`,
   fix: `set instance.amiId to an Ubuntu 22.04 ${ARCHITECTURE} AMI of ${region}`,
 });

@@ -56,7 +56,8 @@ export function checkInstanceType(ctx: Context): Promise<ValidationResult> {
     const unknown = zones.length === 0 && !(await anyOfferingIn(ctx, hostAz));
     const warnings = unknown
       ? [
-          `${region} lists no instance type offerings at all for ${hostAz}: could not confirm that ${type} is offered there`,
+          `${region} lists no instance type offerings at all for ${hostAz}: could not confirm that ` +
+            `${type} is offered there`,
         ]
       : [];
     if (!unknown && !zones.includes(hostAz)) {
@@ -71,7 +72,8 @@ export function checkInstanceType(ctx: Context): Promise<ValidationResult> {
     if (!arches.includes('x86_64')) {
       return fail(
         'instance type',
-        `${type} runs ${arches.join('/') || 'an unknown architecture'}, but the host image is x86_64 Ubuntu: choose an x86_64 type such as t3.2xlarge`,
+        `${type} runs ${arches.join('/') || 'an unknown architecture'}, but the host image is x86_64 ` +
+          'Ubuntu: choose an x86_64 type such as t3.2xlarge',
         { id: type },
       );
     }
@@ -79,12 +81,15 @@ export function checkInstanceType(ctx: Context): Promise<ValidationResult> {
     const memoryMiB = info.MemoryInfo?.SizeInMiB ?? 0;
     const fit = capacity(developers, vcpus, memoryMiB);
     const has = `${type} has ${vcpus} vCPUs and ${memoryMiB} MiB`;
-    const reserve = `${developers.length} developers reserve ${fit.cpu} vCPUs and ${fit.memory - HOST_OVERHEAD_MIB} MiB (+ ${HOST_OVERHEAD_MIB} MiB for the host)`;
+    const reserve =
+      `${developers.length} developers reserve ${fit.cpu} vCPUs and ${fit.memory - HOST_OVERHEAD_MIB} ` +
+      `MiB (+ ${HOST_OVERHEAD_MIB} MiB for the host)`;
     if (fit.cpuShort || fit.memoryShort) {
       const short = [fit.cpuShort && 'vCPUs', fit.memoryShort && 'memory'].filter(Boolean).join(' and ');
       return fail(
         'instance type',
-        `${has}, but the ${reserve}: not enough ${short}. ${fit.fitting} developers of ${fit.each.cpu} vCPU / ${fit.each.memory} MiB fit on ${type}: ` +
+        `${has}, but the ${reserve}: not enough ${short}. ${fit.fitting} developers of ` +
+          `${fit.each.cpu} vCPU / ${fit.each.memory} MiB fit on ${type}: ` +
           `choose an instance type with at least ${Math.ceil(fit.cpu)} vCPUs and ${fit.memory} MiB, ` +
           'or lower containers.cpuReservation / containers.memoryReservationMiB (or the per-developer values)',
         { id: type },

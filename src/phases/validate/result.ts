@@ -114,7 +114,9 @@ export function explainAwsError(
   if (hasCode(err, ...Object.values(CredentialsCode))) {
     const expired = hasCode(err, CredentialsCode.expiredToken, CredentialsCode.requestExpired);
     const optIn = isOptInRegion(region)
-      ? `; ${region} is an opt-in Region, and AWS answers the same way when it is not enabled for the account: enable it (AWS console → Account → AWS Regions), wait until it shows Enabled, and run again`
+      ? `; ${region} is an opt-in Region, and AWS answers the same way when it is not enabled for the ` +
+        'account: enable it (AWS console → Account → AWS Regions), wait until it shows Enabled, and ' +
+        'run again'
       : '';
     return {
       cause: 'credentials',
@@ -126,12 +128,17 @@ export function explainAwsError(
   }
   if (hasCode(err, AccessCode.optInRequired)) {
     return {
-      detail: `the account is not subscribed to ${action.split(':')[0]} in ${region} (OptInRequired: ${said}): finish the account's sign-up${isOptInRegion(region) ? `, or enable the Region ${region}` : ''}, then run again`,
+      detail:
+        `the account is not subscribed to ${action.split(':')[0]} in ${region} (OptInRequired: ${said}` +
+        `): finish the account's sign-up` +
+        `${isOptInRegion(region) ? `, or enable the Region ${region}` : ''}, then run again`,
     };
   }
   if (hasCode(err, ...Object.values(AccessCode))) {
     return {
-      detail: `these credentials may not call ${action} (${said}): allow ${action} in their IAM policy (and in any SCP of the account)`,
+      detail:
+        `these credentials may not call ${action} (${said}): allow ${action} in their IAM policy (and ` +
+        'in any SCP of the account)',
     };
   }
   const network = errorCodes(err).find((c) => NETWORK.includes(c));
@@ -139,7 +146,9 @@ export function explainAwsError(
     const host = (err as { hostname?: string }).hostname;
     return {
       cause: 'network',
-      detail: `cannot reach AWS for ${action} (${network}${host ? ` ${host}` : ''}): check the network, and that region "${region}" is an AWS Region`,
+      detail:
+        `cannot reach AWS for ${action} (${network}${host ? ` ${host}` : ''}): check the network, and ` +
+        `that region "${region}" is an AWS Region`,
     };
   }
   if (isThrottling(err))

@@ -20,7 +20,8 @@ export function checkAdminCidr(ctx: Context): ValidationResult {
   if (malformed >= 0) {
     return fail(
       'admin CIDR',
-      `${adminCidrKey(ssh, malformed)} "${cidrs[malformed]}" is not an IPv4 CIDR block: use your address, such as 203.0.113.7/32`,
+      `${adminCidrKey(ssh, malformed)} "${cidrs[malformed]}" is not an IPv4 CIDR block: use your ` +
+        'address, such as 203.0.113.7/32',
       { cause: 'config' },
     );
   }
