@@ -26,7 +26,8 @@ const UP_FLAGS = {
   skip: {
     flag: '--skip <phases>',
     description:
-      'comma-separated phases not to run this time, with the phases that need them (storage,containers: no SSH to the host)',
+      'comma-separated phases not to run this time, with the phases that need them (storage,containers: no SSH to ' +
+      'the host)',
   },
 } as const satisfies FlagTable;
 
@@ -286,7 +287,8 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
   credentials
     .command('export')
     .description(
-      "write each developer's URL and password (files 0600 in a 0700 folder) and a combined CSV, or print one developer's",
+      "write each developer's URL and password (files 0600 in a 0700 folder) and a combined CSV, or print one " +
+        "developer's",
     )
     .option('--out <dir>', 'the folder to write to (default: ./credentials, created 0700)')
     .option('--force', 'replace files that exist', false)

@@ -101,7 +101,9 @@ export function missingNeedsError(phase: string, missing: string[]): DevenvError
     'phase',
     `phase ${phase} needs ${missing.join(', ')}, which ${missing.length > 1 ? 'have' : 'has'} not completed`,
     {
-      remedy: `run ${missing.map((m) => `\`devenv phase ${m}\``).join(', then ')} first, or \`devenv up\` to run everything in order`,
+      remedy:
+        `run ${missing.map((m) => `\`devenv phase ${m}\``).join(', then ')} first, or \`devenv up\` to run ` +
+        `everything in order`,
     },
   );
 }

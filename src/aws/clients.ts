@@ -176,7 +176,8 @@ export class AwsClients {
         if (!bytes) return result;
         response.body = bytes; // read once here; the deserializer takes the bytes as they are
         const request = args.request as { protocol?: string; hostname?: string; port?: number; path?: string };
-        const url = `${request.protocol ?? 'https:'}//${request.hostname ?? ''}${request.port ? `:${request.port}` : ''}${request.path ?? '/'}`;
+        const port = request.port ? `:${request.port}` : '';
+        const url = `${request.protocol ?? 'https:'}//${request.hostname ?? ''}${port}${request.path ?? '/'}`;
         const refused = nonApiAnswer(
           response.statusCode ?? 0,
           Buffer.from(bytes).toString('utf8'),

@@ -17,7 +17,8 @@ const REJECTED = Object.values(CredentialsCode).filter(
 );
 
 const LOGIN =
-  'set AWS_PROFILE to a profile of `aws configure list-profiles` (after `aws sso login --profile <name>` if it uses SSO), ' +
+  'set AWS_PROFILE to a profile of `aws configure list-profiles` (after `aws sso login --profile <name>` if it ' +
+  'uses SSO), ' +
   'or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; `aws sts get-caller-identity` shows whether they work';
 
 /**
@@ -45,24 +46,30 @@ export function explainAccessError(err: unknown, env: Record<string, string | un
     const said = err instanceof Error && !/from any providers/.test(err.message) ? ` (${err.message})` : '';
     if (env.AWS_PROFILE) {
       return problem(
-        `AWS_PROFILE is "${env.AWS_PROFILE}", but that profile gave no credentials${said}: it is not in ~/.aws/config or ~/.aws/credentials, has no keys, or its SSO session has expired`,
-        `add the profile (\`aws configure --profile ${env.AWS_PROFILE}\`) or log in (\`aws sso login --profile ${env.AWS_PROFILE}\`), or ${LOGIN}`,
+        `AWS_PROFILE is "${env.AWS_PROFILE}", but that profile gave no credentials${said}: it is not in ` +
+          `~/.aws/config or ~/.aws/credentials, has no keys, or its SSO session has expired`,
+        `add the profile (\`aws configure --profile ${env.AWS_PROFILE}\`) or log in (\`aws sso login ` +
+          `--profile ${env.AWS_PROFILE}\`), or ${LOGIN}`,
       );
     }
     return problem(
-      `no AWS credentials found${said}: the SDK tried AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, the default profile of ~/.aws/credentials and ~/.aws/config (SSO included), web identity, and the container and instance roles; AWS_PROFILE is not set`,
+      `no AWS credentials found${said}: the SDK tried AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, the default ` +
+        `profile of ~/.aws/credentials and ~/.aws/config (SSO included), web identity, and the container and ` +
+        `instance roles; AWS_PROFILE is not set`,
       LOGIN,
     );
   }
   if (hasCode(err, ...EXPIRED)) {
     return problem(
       `the AWS credentials have expired (${codes[0]})${env.AWS_PROFILE ? ` (AWS_PROFILE=${env.AWS_PROFILE})` : ''}`,
-      "get new ones: `aws sso login` for an SSO profile, a new AWS_SESSION_TOKEN for temporary keys; if they are fresh, check this machine's clock",
+      'get new ones: `aws sso login` for an SSO profile, a new AWS_SESSION_TOKEN for temporary keys; if they are ' +
+        "fresh, check this machine's clock",
     );
   }
   if (hasCode(err, ...REJECTED)) {
     return problem(
-      `AWS refused these credentials (${codes[0]})${env.AWS_PROFILE ? ` of profile ${env.AWS_PROFILE}` : ''}: the access key is unknown or the secret key is wrong`,
+      `AWS refused these credentials (${codes[0]})${env.AWS_PROFILE ? ` of profile ${env.AWS_PROFILE}` : ''}: the ` +
+        `access key is unknown or the secret key is wrong`,
       LOGIN,
     );
   }

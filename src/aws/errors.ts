@@ -173,7 +173,9 @@ export function nonApiAnswer(status: number, body: string, url: string, call: st
     'aws',
     `AWS answered ${status} with ${what} from ${url} (to ${call})${title ? `: "${title}"` : ''}, not an AWS API answer`,
     {
-      remedy: `something other than AWS answered: check the proxy settings (HTTPS_PROXY, NO_PROXY) and the network between this machine and AWS; if AWS_ENDPOINT_URL points at an emulator, it may not implement ${call}`,
+      remedy:
+        `something other than AWS answered: check the proxy settings (HTTPS_PROXY, NO_PROXY) and the ` +
+        `network between this machine and AWS; if AWS_ENDPOINT_URL points at an emulator, it may not implement ${call}`,
     },
   );
   return Object.assign(err, { $metadata: { httpStatusCode: status }, $fault: status >= 500 ? 'server' : 'client' });

@@ -136,7 +136,8 @@ export async function createOrFind<T>(
       if (attempt >= UNTOKENED_CREATES)
         throw notFoundAfter(spec, err, `creating the ${spec.kind} failed ${attempt} times (last: ${messageOf(err)})`);
       ctx.report.warn(
-        `creating the ${spec.kind} failed (${messageOf(err)}) and no ${spec.kind} it may have made showed up; creating it again`,
+        `creating the ${spec.kind} failed (${messageOf(err)}) and no ${spec.kind} it may have made showed up; ` +
+          `creating it again`,
       );
     }
   }
@@ -175,7 +176,9 @@ function notFoundAfter(spec: Pick<ResourceSpec<unknown>, 'kind'>, cause: unknown
     'aws',
     `${what}, and looking for it by its tags or name for ${formatDuration(CREATE_VISIBILITY.windowMs)} found none`,
     {
-      remedy: `run the same command again in a few minutes: by then AWS's searches have caught up, and a ${spec.kind} devenv made is found by its tags and adopted, not made twice`,
+      remedy:
+        `run the same command again in a few minutes: by then AWS's searches have caught up, and ` +
+        `a ${spec.kind} devenv made is found by its tags and adopted, not made twice`,
       cause,
     },
   );

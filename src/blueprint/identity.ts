@@ -91,7 +91,9 @@ export function iamBlueprint(model: Model): PlannedResource[] {
       {
         allows: hostPolicy(model, account).Statement.map(
           (s) =>
-            `${[s.Action].flat().join(', ')} on ${s.Resource}${s.Condition ? ` if ${JSON.stringify(s.Condition.StringEquals)}` : ''}`,
+            `${[s.Action].flat().join(', ')} on ${s.Resource}${
+              s.Condition ? ` if ${JSON.stringify(s.Condition.StringEquals)}` : ''
+            }`,
         ),
       },
       undefined,

@@ -164,7 +164,8 @@ export function monitoringBlueprint(model: Model): PlannedResource[] {
       name,
     );
   const alarmDetail = (a: AlarmDefinition) =>
-    `${a.metricName} ${a.comparison === 'GreaterThanThreshold' ? '>' : '≥'} ${a.threshold} (${a.statistic}, ${a.periodSeconds} s × ${a.evaluationPeriods}), missing data ${a.treatMissingData}`;
+    `${a.metricName} ${a.comparison === 'GreaterThanThreshold' ? '>' : '≥'} ${a.threshold} ` +
+    `(${a.statistic}, ${a.periodSeconds} s × ${a.evaluationPeriods}), missing data ${a.treatMissingData}`;
   return [
     logGroup('logs/system', logGroupName(model, 'system')),
     logGroup('logs/docker', logGroupName(model, 'docker')),

@@ -146,7 +146,8 @@ export function resolutionVerdict(
   lbAddresses: string[] | Error,
 ): TestCheckResult {
   const wait =
-    'public DNS may not have the record yet (or the domain is not delegated to this hosted zone): try again in a few minutes, or check now with `--resolve <load balancer IP>`';
+    'public DNS may not have the record yet (or the domain is not delegated to this hosted zone): try again in a ' +
+    'few minutes, or check now with `--resolve <load balancer IP>`';
   if (mine instanceof Error)
     return fail(
       CHECK.dns,

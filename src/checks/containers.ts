@@ -12,7 +12,9 @@ export function containerVerdict(developer: string, s: ContainerState | undefine
   const name = containerName(developer);
   const logs = `\`docker logs ${name}\` on the host; \`devenv up\` starts it again`;
   if (!s) return fail(CHECK_CONTAINER, `${name} does not exist`, '`devenv up` (containers phase) creates it');
-  const seen = `${name} ${s.status}${s.status === 'running' && s.health ? `, ${s.health}` : ''}${s.restarts ? `, restarted ${s.restarts} times` : ''}`;
+  const seen = `${name} ${s.status}${s.status === 'running' && s.health ? `, ${s.health}` : ''}${
+    s.restarts ? `, restarted ${s.restarts} times` : ''
+  }`;
   return s.status === 'running' && s.health === 'healthy'
     ? pass(CHECK_CONTAINER, seen)
     : fail(CHECK_CONTAINER, seen, logs);

@@ -33,11 +33,18 @@ const failed = <T>(x: Seen<T>): x is Error => x instanceof Error;
 /** What a load balancer's own error pages mean for a developer's URL. */
 function statusHint(status: number, container: string): string {
   if (status === 404)
-    return "the load balancer has no rule for this hostname: run `devenv up` (alb phase: the developer's listener rule)";
+    return (
+      'the load balancer has no rule for this hostname: run `devenv up` (alb phase: the ' + "developer's listener rule)"
+    );
   if (status === 502 || status === 504)
-    return `the load balancer cannot get an answer from the container: the container and target checks, \`docker logs ${container}\` on the host`;
+    return (
+      `the load balancer cannot get an answer from the container: the container and target checks, \`docker ` +
+      `logs ${container}\` on the host`
+    );
   if (status === 503)
-    return 'the load balancer has no healthy target for this hostname: the target check; `devenv up` registers the host';
+    return (
+      'the load balancer has no healthy target for this hostname: the target check; ' + '`devenv up` registers the host'
+    );
   return `an unexpected answer: \`docker logs ${container}\` on the host`;
 }
 
@@ -50,7 +57,8 @@ export function loginPageVerdict(root: Seen<HttpAnswer>, page: Seen<HttpAnswer>,
   if (root.status !== 302 || !/login/.test(String(root.headers.location))) {
     return fail(
       CHECK.loginPage,
-      `GET / answered ${root.status}${root.headers.location ? ` → ${root.headers.location}` : ''}, not a redirect to the login page`,
+      `GET / answered ${root.status}${root.headers.location ? ` → ${root.headers.location}` : ''}, not a redirect ` +
+        `to the login page`,
       statusHint(root.status, container),
     );
   }
@@ -71,7 +79,9 @@ export function loginVerdict(
   answer: Seen<HttpAnswer>,
   developer: string,
 ): { result: TestCheckResult; cookie?: string } {
-  const secret = `secret ${developer}'s password in Secrets Manager and the container's env file (\`devenv up\` writes it again)`;
+  const secret =
+    `secret ${developer}'s password in Secrets Manager and the container's env file (\`devenv up\` ` +
+    `writes it again)`;
   if (failed(answer))
     return { result: fail(CHECK.login, `POST /login failed: ${describeNetworkError(answer)}`, 'the login page check') };
   const cookie = [answer.headers['set-cookie'] ?? []]

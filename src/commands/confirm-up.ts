@@ -82,7 +82,10 @@ export async function confirmUp(
   if (doomed.length === 0 && !first) return;
   if (!terminal) {
     throw configError(
-      `up would delete or replace ${doomed.length === 1 ? 'this' : `these ${doomed.length}`} without asking, and stdin is not a terminal to ask on; nothing was changed:\n${doomed.map((c) => `  - ${describe(c)}`).join('\n')}`,
+      `up would delete or replace ${doomed.length === 1 ? 'this' : `these ${doomed.length}`} without asking, and ` +
+        `stdin is not a terminal to ask on; nothing was changed:\n${doomed
+          .map((c) => `  - ${describe(c)}`)
+          .join('\n')}`,
       'run `devenv plan` to see every change, then run `devenv up --yes` to make them',
     );
   }
@@ -90,7 +93,11 @@ export async function confirmUp(
   for (const c of doomed) reporter.emit({ type: 'warn', message: `will ${describe(c)}` });
   const answer = await ask(
     o.io,
-    `${first ? `This builds ${session.config.project} in ${session.config.region}` : `This deletes or replaces the ${doomed.length} above`}. Go ahead? Only "yes" goes ahead: `,
+    `${
+      first
+        ? `This builds ${session.config.project} in ${session.config.region}`
+        : `This deletes or replaces the ${doomed.length} above`
+    }. Go ahead? Only "yes" goes ahead: `,
     'up',
   );
   if (answer.trim().toLowerCase() !== 'yes')

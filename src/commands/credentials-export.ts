@@ -78,7 +78,9 @@ export async function exportCredentials(
     await writeFiles(dir, files, o.force);
     reporter.emit({
       type: 'step',
-      message: `wrote the logins of ${credentials.length} developer${credentials.length === 1 ? '' : 's'} to ${dir} (files 0600, folder 0700): ${[...files.keys()].join(', ')}`,
+      message:
+        `wrote the logins of ${credentials.length} developer${credentials.length === 1 ? '' : 's'} ` +
+        `to ${dir} (files 0600, folder 0700): ${[...files.keys()].join(', ')}`,
     });
     reporter.emit({
       type: 'warn',
@@ -88,7 +90,9 @@ export async function exportCredentials(
     for (const d of session.model.developers.filter((x) => !started.includes(x.name)))
       reporter.emit({
         type: 'warn',
-        message: `${d.name} has no container yet (the containers phase has not started it): ${d.url} answers once \`devenv up\` has`,
+        message:
+          `${d.name} has no container yet (the containers phase has not started it): ${d.url} answers once ` +
+          `\`devenv up\` has`,
       });
   } finally {
     await session.close();
@@ -129,9 +133,10 @@ function unreadable(
     return { message: `${developer}'s password secret ${secretId} is scheduled for deletion`, remedy: UP_FIXES };
   }
   const why = error ? `${error.code}${error.message ? `: ${error.message}` : ''}` : 'it holds no text value';
+  const reads = 'secretsmanager:GetSecretValue and BatchGetSecretValue';
   return {
     message: `${developer}'s password secret ${secretId} could not be read (${why})`,
-    remedy: `check that these credentials may call secretsmanager:GetSecretValue and BatchGetSecretValue on ${secretId}`,
+    remedy: `check that these credentials may call ${reads} on ${secretId}`,
   };
 }
 
@@ -148,7 +153,8 @@ async function checkTarget(dir: string, names: string[], force: boolean): Promis
     throw configError(`--out ${dir} is not a folder`, 'give --out a folder (devenv creates it when missing)');
   if (folder && (folder.mode & 0o077) !== 0) {
     throw configError(
-      `--out ${dir} is open to other users (mode ${(folder.mode & 0o777).toString(8)}), and the files would hold passwords`,
+      `--out ${dir} is open to other users (mode ${(folder.mode & 0o777).toString(8)}), and the files would hold ` +
+        `passwords`,
       `run \`chmod 700 ${dir}\`, or choose another folder with --out (devenv creates a missing one 0700)`,
     );
   }

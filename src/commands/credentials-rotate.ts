@@ -63,7 +63,9 @@ export async function rotatePassword(session: Session, name: string, reporter: R
     if (!host) {
       reporter.emit({
         type: 'warn',
-        message: `the containers phase has not started ${name}'s container, so none was restarted: \`devenv up\` (or \`devenv phase containers\`) gives it the new password; then ${handOver}`,
+        message:
+          `the containers phase has not started ${name}'s container, so none was restarted: \`devenv up\` ` +
+          `(or \`devenv phase containers\`) gives it the new password; then ${handOver}`,
       });
       return;
     }
@@ -80,7 +82,8 @@ export async function rotatePassword(session: Session, name: string, reporter: R
         `${name}'s new password is in Secrets Manager, but their container still takes the old one: ${messageOf(err)}`,
         {
           remedy:
-            'fix the cause, then run `devenv phase containers` (or `devenv up`): it restarts the container with the new password',
+            'fix the cause, then run `devenv phase containers` (or `devenv up`): it restarts the container with ' +
+            'the new password',
           cause: err,
         },
       );
@@ -122,7 +125,9 @@ async function shipNewLogFile(
     if (err instanceof InterruptedError) throw err;
     reporter.emit({
       type: 'warn',
-      message: `the CloudWatch agent may still ship the old container's log file (${messageOf(err)}): \`devenv up\` points it at the new one`,
+      message:
+        `the CloudWatch agent may still ship the old container's log file (${messageOf(err)}): \`devenv ` +
+        `up\` points it at the new one`,
     });
   }
 }

@@ -85,7 +85,8 @@ export async function init(o: InitOptions): Promise<string[]> {
     o.fromEnv
       ? 'check it, then run `devenv plan`'
       : 'edit project, region, baseDomain, hostedZoneId, ssh.adminCidr and developers, then run `devenv plan`',
-    `keep the state, the logins and keys out of git: add these lines to .gitignore\n${GITIGNORE.map((l) => `  ${l}`).join('\n')}`,
+    `keep the state, the logins and keys out of git: add these lines to ` +
+      `.gitignore\n${GITIGNORE.map((l) => `  ${l}`).join('\n')}`,
   );
   return notes;
 }

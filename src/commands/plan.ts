@@ -69,8 +69,10 @@ export async function offlinePlan(
     phases.flatMap((p) => p.resources).find((r) => Object.keys(r.tags).length)?.tags ?? {},
   ).filter(([k]) => k !== 'Name' && k !== TAG.resource && k !== TAG.developer);
   const lines = [
-    `devenv plan for ${model.project} in ${model.region} (${model.developers.length} developers; offline: from ${configPath}${state.onDisk ? ` and ${statePath}` : ' alone'})`,
-    `Every AWS resource is tagged ${common.map(([k, v]) => `${k}=${v}`).join(', ')}, plus Name, ${TAG.resource} and, where one developer owns it, ${TAG.developer}.`,
+    `devenv plan for ${model.project} in ${model.region} (${model.developers.length} developers; offline: ` +
+      `from ${configPath}${state.onDisk ? ` and ${statePath}` : ' alone'})`,
+    `Every AWS resource is tagged ${common.map(([k, v]) => `${k}=${v}`).join(', ')}, plus Name, ${TAG.resource} ` +
+      `and, where one developer owns it, ${TAG.developer}.`,
     '',
     table(
       ['developer', 'url', 'port', 'rule priority'],
@@ -105,7 +107,9 @@ function blockedFailure(changes: Change[]): DevenvError | undefined {
   if (blocked.length === 0) return undefined;
   return new DevenvError(
     'phase',
-    `\`devenv up\` would stop at ${blocked.length === 1 ? 'a conflict' : `${blocked.length} conflicts`}: ${blocked.map((c) => `${c.phase} ${c.kind} ${c.name ?? c.logicalId}: ${c.blocked}`).join('; ')}`,
+    `\`devenv up\` would stop at ${
+      blocked.length === 1 ? 'a conflict' : `${blocked.length} conflicts`
+    }: ${blocked.map((c) => `${c.phase} ${c.kind} ${c.name ?? c.logicalId}: ${c.blocked}`).join('; ')}`,
     {
       remedy: 'resolve each conflict the way its line says, then run `devenv plan` again',
     },
@@ -204,7 +208,8 @@ export function summaryLine(s: PlanSummary, offline = false): string {
     ...(s.failedPhases ? [`${s.failedPhases} phase${s.failedPhases > 1 ? 's' : ''} could not be planned`] : []),
   ];
   return (
-    `Plan${offline ? ' (offline: as if nothing existed yet)' : ''}: ${s.create} to create, ${s.update} to update, ${s.replace} to replace, ${s.delete} to delete` +
+    `Plan${offline ? ' (offline: as if nothing existed yet)' : ''}: ${s.create} to create, ${s.update} to ` +
+    `update, ${s.replace} to replace, ${s.delete} to delete` +
     `${extra.length ? ` (and ${extra.join('; ')})` : ''}.`
   );
 }

@@ -125,7 +125,11 @@ export function leftAfterDestroy(
   return new DevenvError(
     'phase',
     `${['destroy could not delete everything', ...why, ...broken].join('; ')}\n` +
-      `still in AWS: ${undeleted.length ? undeleted.join('; ') : `nothing else carries the tag devenv:project=${session.config.project}`}`,
+      `still in AWS: ${
+        undeleted.length
+          ? undeleted.join('; ')
+          : `nothing else carries the tag devenv:project=${session.config.project}`
+      }`,
     { remedy: [...remedies, ...again].map(sentenceOf).join(' '), cause: result.firstError ?? sweepError },
   );
 }

@@ -80,7 +80,8 @@ export function push(o: StateCommandOptions): Promise<void> {
     if (!local) throw stateError(`${o.statePath}: no such state file to push`, 'pass the state file with --state');
     if (local.project !== config.project || local.region !== config.region) {
       throw stateError(
-        `${o.statePath} belongs to project "${local.project}" in ${local.region}, but the config says "${config.project}" in ${config.region}`,
+        `${o.statePath} belongs to project "${local.project}" in ${local.region}, but the config says ` +
+          `"${config.project}" in ${config.region}`,
         'pass the matching --config, or choose another state file with --state',
       );
     }
@@ -120,8 +121,10 @@ export function pull(o: StateCommandOptions): Promise<void> {
     const local = await readState(o.statePath);
     if (local && newer(local, there)) {
       throw stateError(
-        `${o.statePath} is newer (saved ${local.updatedAt}) than ${s3Url(loc)} (saved ${there.updatedAt}): pulling would lose its changes`,
-        `run \`devenv state push\` to put it in S3, or move ${o.statePath} aside first if the one in S3 is the one to keep`,
+        `${o.statePath} is newer (saved ${local.updatedAt}) than ${s3Url(loc)} (saved ${there.updatedAt}): ` +
+          `pulling would lose its changes`,
+        `run \`devenv state push\` to put it in S3, or move ${o.statePath} aside first if the one in S3 is the ` +
+          `one to keep`,
       );
     }
     await writeAtomic(o.statePath, `${JSON.stringify(there, null, 2)}\n`);

@@ -77,7 +77,9 @@ export async function status(session: Session, o: ReadOptions): Promise<ReadResu
         })
       : renderStatus(
           {
-            heading: `${session.config.project} in ${session.config.region}${session.state.data.account ? ` (account ${session.state.data.account})` : ''}`,
+            heading: `${session.config.project} in ${session.config.region}${
+              session.state.data.account ? ` (account ${session.state.data.account})` : ''
+            }`,
             phases,
             resources,
             developers,

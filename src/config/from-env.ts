@@ -101,7 +101,9 @@ function claudeKeys(
   return {
     ignored,
     notes: [
-      `the Anthropic API keys of ${[...keyed.keys()].map((n) => `dev${n}`).join(', ')} are read from ${names.join(', ')} when devenv runs (never written to the config): export them first, e.g. \`set -a; . ${source}; set +a\``,
+      `the Anthropic API keys of ${[...keyed.keys()].map((n) => `dev${n}`).join(', ')} are read ` +
+        `from ${names.join(', ')} when devenv runs (never written to the config): export them first, e.g. \`set ` +
+        `-a; . ${source}; set +a\``,
     ],
   };
 }

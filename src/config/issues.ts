@@ -156,7 +156,10 @@ export function jsonSyntaxError(text: string, err: Error): string {
   const said = err.message.replace(/ in JSON at position \d+.*$/, '').replace(/, ".*" is not valid JSON$/s, '');
   const at = errorOffset(text);
   const before = text.slice(0, at).split('\n');
-  return `line ${before.length}, column ${before[before.length - 1].length + 1}: ${said.charAt(0).toLowerCase()}${said.slice(1)}`;
+  return (
+    `line ${before.length}, ` +
+    `column ${before[before.length - 1].length + 1}: ${said.charAt(0).toLowerCase()}${said.slice(1)}`
+  );
 }
 
 /** The offset of the first character that makes the text invalid JSON (its length when it just ends too early). */

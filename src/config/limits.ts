@@ -31,7 +31,8 @@ export function tagProblems(config: Config): string[] {
   const total = Object.keys(mostTagged(model)).length;
   if (total > MAX_TAGS) {
     problems.push(
-      `tags: ${Object.keys(config.tags).length} tags plus devenv's ${own.length} make ${total} on a developer's secrets; ` +
+      `tags: ${Object.keys(config.tags).length} tags plus devenv's ${own.length} make ${total} on a developer's ` +
+        `secrets; ` +
         `AWS allows ${MAX_TAGS} per resource: remove at least ${total - MAX_TAGS}`,
     );
   }
@@ -43,7 +44,8 @@ export function domainProblems(config: Config): string[] {
   const certName = `*.${config.baseDomain}`;
   if (certName.length > MAX_CERT_NAME) {
     return [
-      `baseDomain: "${config.baseDomain}" is ${config.baseDomain.length} characters; the certificate's name ${certName} may have at most ` +
+      `baseDomain: "${config.baseDomain}" is ${config.baseDomain.length} characters; the certificate's ` +
+        `name ${certName} may have at most ` +
         `${MAX_CERT_NAME} (ACM), so baseDomain at most ${MAX_CERT_NAME - 2}: use a shorter domain`,
     ];
   }
@@ -51,7 +53,8 @@ export function domainProblems(config: Config): string[] {
   return buildModel(config).developers.flatMap((d, i) =>
     d.hostname.length > MAX_HOST_HEADER
       ? [
-          `developers[${i}]: the hostname ${d.hostname} is ${d.hostname.length} characters; a load balancer host rule takes at most ${MAX_HOST_HEADER}: use a shorter name`,
+          `developers[${i}]: the hostname ${d.hostname} is ${d.hostname.length} characters; a load balancer host ` +
+            `rule takes at most ${MAX_HOST_HEADER}: use a shorter name`,
         ]
       : [],
   );
@@ -62,12 +65,14 @@ export function vpcSizeProblems(config: Config): string[] {
   const vpc = parseCidr(config.network.vpcCidr)!;
   if (vpc.prefix < LARGEST_BLOCK_PREFIX) {
     return [
-      `network.vpcCidr: "${config.network.vpcCidr}" is larger than AWS allows for a VPC (/${LARGEST_BLOCK_PREFIX} to /28): use a /${LARGEST_BLOCK_PREFIX} such as 10.0.0.0/16`,
+      `network.vpcCidr: "${config.network.vpcCidr}" is larger than AWS allows for a VPC (/${LARGEST_BLOCK_PREFIX} ` +
+        `to /28): use a /${LARGEST_BLOCK_PREFIX} such as 10.0.0.0/16`,
     ];
   }
   if (vpc.prefix > SMALLEST_SUBNET_PREFIX - 1) {
     return [
-      `network.vpcCidr: "${config.network.vpcCidr}" cannot hold two /${SMALLEST_SUBNET_PREFIX} subnets: use a /${SMALLEST_SUBNET_PREFIX - 1} or larger (default 10.0.0.0/16)`,
+      `network.vpcCidr: "${config.network.vpcCidr}" cannot hold two /${SMALLEST_SUBNET_PREFIX} subnets: use a ` +
+        `/${SMALLEST_SUBNET_PREFIX - 1} or larger (default 10.0.0.0/16)`,
     ];
   }
   return [];
@@ -78,7 +83,8 @@ export function subnetSizeProblems(config: Config): string[] {
   return config.network.subnetCidrs.flatMap((text, i) =>
     parseCidr(text)!.prefix > SMALLEST_SUBNET_PREFIX
       ? [
-          `network.subnetCidrs[${i}]: "${text}" is smaller than /${SMALLEST_SUBNET_PREFIX}: a load balancer needs 8 free addresses in each subnet ` +
+          `network.subnetCidrs[${i}]: "${text}" is smaller than /${SMALLEST_SUBNET_PREFIX}: a load balancer needs ` +
+            `8 free addresses in each subnet ` +
             `and AWS keeps 5, so use a /${SMALLEST_SUBNET_PREFIX} or larger`,
         ]
       : [],

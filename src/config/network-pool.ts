@@ -22,7 +22,8 @@ export function developerNetwork(pool: string, priority: number): string {
       `containers.networkPool ${pool} has no /${DEVELOPER_NETWORK_PREFIX} left for listener-rule priority ${priority}`,
       {
         remedy:
-          'use a larger containers.networkPool, or let the secrets of removed developers expire so their priorities are freed',
+          'use a larger containers.networkPool, or let the secrets of removed developers expire so their ' +
+          'priorities are freed',
       },
     );
   }
@@ -34,7 +35,8 @@ export function networkPoolProblems(config: Config): string[] {
   const pool = parseCidr(text)!;
   if (pool.prefix > SMALLEST_POOL_PREFIX) {
     return [
-      `containers.networkPool: "${text}" is too small: each developer's network takes a /${DEVELOPER_NETWORK_PREFIX} numbered by their rule priority ` +
+      `containers.networkPool: "${text}" is too small: each developer's network takes a ` +
+        `/${DEVELOPER_NETWORK_PREFIX} numbered by their rule priority ` +
         `(up to ${MAX_NETWORK_PRIORITY}), so use a /${SMALLEST_POOL_PREFIX} or larger such as 172.20.0.0/16`,
     ];
   }
@@ -47,7 +49,8 @@ export function networkPoolProblems(config: Config): string[] {
     .filter(([, other]) => cidrsOverlap(pool, parseCidr(other)!))
     .map(
       ([what, other]) =>
-        `containers.networkPool: "${text}" overlaps ${what} ${other}: traffic for those addresses would go into a developer's Docker network; ` +
+        `containers.networkPool: "${text}" overlaps ${what} ${other}: traffic for those addresses would go into a ` +
+        `developer's Docker network; ` +
         'choose a pool outside both, such as 172.20.0.0/16 or 192.168.0.0/16',
     );
 }

@@ -58,7 +58,8 @@ export const CONFIG_RULES: readonly ((config: Config) => string[])[] = [
     return config.alb.allowedCidrs.some((c) => !c.includes(':'))
       ? []
       : [
-          `alb.allowedCidrs: ${JSON.stringify(config.alb.allowedCidrs)} lists no IPv4 block, but the load balancer has IPv4 addresses only: nobody could reach it; add your IPv4 networks`,
+          `alb.allowedCidrs: ${JSON.stringify(config.alb.allowedCidrs)} lists no IPv4 block, but the load ` +
+            `balancer has IPv4 addresses only: nobody could reach it; add your IPv4 networks`,
         ];
   },
 
@@ -72,11 +73,13 @@ export const CONFIG_RULES: readonly ((config: Config) => string[])[] = [
       const problems: string[] = [];
       if (d.cpuReservation > d.cpuLimit)
         problems.push(
-          `${where(['cpuReservation', 'cpuLimit'])}: cpuReservation ${d.cpuReservation} is above cpuLimit ${d.cpuLimit}`,
+          `${where(['cpuReservation', 'cpuLimit'])}: cpuReservation ${d.cpuReservation} is above ` +
+            `cpuLimit ${d.cpuLimit}`,
         );
       if (d.memoryReservationMiB > d.memoryLimitMiB) {
         problems.push(
-          `${where(['memoryReservationMiB', 'memoryLimitMiB'])}: memoryReservationMiB ${d.memoryReservationMiB} is above memoryLimitMiB ${d.memoryLimitMiB}`,
+          `${where(['memoryReservationMiB', 'memoryLimitMiB'])}: memoryReservationMiB ${d.memoryReservationMiB} ` +
+            `is above memoryLimitMiB ${d.memoryLimitMiB}`,
         );
       }
       return problems;

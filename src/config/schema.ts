@@ -160,6 +160,9 @@ export interface DeveloperEntry {
 }
 export type KeySource = { file: string } | { env: string };
 
+const ONE_ALB = 'an ALB holds 100 rules; run a second project for more';
+const TLS_POLICY_LIST = TLS_POLICIES.join(', ');
+
 const developers = z
   .union(
     [
@@ -168,7 +171,7 @@ const developers = z
         .int({ message: 'must be a whole number of developers' })
         .min(1, { message: 'must be at least 1 developer' })
         .max(MAX_DEVELOPERS, {
-          message: `must be at most ${MAX_DEVELOPERS} developers (an ALB holds 100 rules; run a second project for more)`,
+          message: `must be at most ${MAX_DEVELOPERS} developers (${ONE_ALB})`,
         }),
       z
         .array(
@@ -178,7 +181,7 @@ const developers = z
         )
         .min(1, { message: 'must list at least 1 developer' })
         .max(MAX_DEVELOPERS, {
-          message: `must list at most ${MAX_DEVELOPERS} developers (an ALB holds 100 rules; run a second project for more)`,
+          message: `must list at most ${MAX_DEVELOPERS} developers (${ONE_ALB})`,
         }),
     ],
     { message: `must be a count from 1 to ${MAX_DEVELOPERS}, or a list of developer names` },
@@ -334,7 +337,8 @@ export const configSchema = z
           .boolean()
           .default(false)
           .describe(
-            'must be `true` for an admin CIDR broader than a /8, such as `0.0.0.0/0` (each one of `adminCidrs` is checked)',
+            'must be `true` for an admin CIDR broader than a /8, such as `0.0.0.0/0` (each one of `adminCidrs` is ' +
+              'checked)',
           ),
         user: z
           .string()
@@ -352,7 +356,8 @@ export const configSchema = z
           .string()
           .regex(/^SHA256:[A-Za-z0-9+/]{43}$/, {
             message:
-              'is not an SSH key fingerprint such as SHA256:… (43 characters after the colon, as `ssh-keygen -lf` prints it)',
+              'is not an SSH key fingerprint such as SHA256:… (43 characters after the colon, as `ssh-keygen -lf` ' +
+              'prints it)',
           })
           .optional()
           .describe(
@@ -399,7 +404,8 @@ export const configSchema = z
           .array(
             z.string().regex(/^([A-Za-z0-9-]+\.[A-Za-z0-9.-]+(@[A-Za-z0-9.-]+)?|\/[^'"\\\s]+\.vsix)$/, {
               message:
-                'is not a VS Code extension id (publisher.name, optionally @version) nor the absolute path of a .vsix file inside the container',
+                'is not a VS Code extension id (publisher.name, optionally @version) nor the absolute path of a ' +
+                '.vsix file inside the container',
             }),
           )
           .default([])
@@ -474,7 +480,7 @@ export const configSchema = z
         sslPolicy: z
           .string()
           .refine((p) => (TLS_POLICIES as readonly string[]).includes(p), {
-            message: `is not a TLS policy whose oldest protocol is TLS 1.2 or 1.3; use one of ${TLS_POLICIES.join(', ')}`,
+            message: `is not a TLS policy whose oldest protocol is TLS 1.2 or 1.3; use one of ${TLS_POLICY_LIST}`,
           })
           .default('ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09')
           .describe(
@@ -489,7 +495,8 @@ export const configSchema = z
           .min(1, { message: 'must list at least one CIDR block' })
           .max(30, {
             message:
-              'must list at most 30 CIDR blocks (each takes a rule for 443 and one for 80, and a security group holds 60)',
+              'must list at most 30 CIDR blocks (each takes a rule for 443 and one for 80, and a security group ' +
+              'holds 60)',
           })
           .default(['0.0.0.0/0'])
           .describe(
@@ -550,8 +557,8 @@ export const configSchema = z
           .regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, { message: 'is not an e-mail address such as ops@example.com' })
           .optional()
           .describe(
-            'an e-mail address the alarms are sent to (an SNS topic and subscription, confirmed from the first message); ' +
-              'none by default',
+            'an e-mail address the alarms are sent to (an SNS topic and subscription, ' +
+              'confirmed from the first message); none by default',
           ),
       })
       .strict()
@@ -574,7 +581,8 @@ export const configSchema = z
                 message: 'is not an S3 bucket name (3 to 63 lowercase letters, digits, . or -)',
               })
               .describe(
-                'keep the state in this S3 bucket, shared by every admin, instead of the local file `--state` names ([State in S3](#state-in-s3)); `devenv state bootstrap` creates it',
+                'keep the state in this S3 bucket, shared by every admin, instead of the local file `--state` ' +
+                  'names ([State in S3](#state-in-s3)); `devenv state bootstrap` creates it',
               ),
             key: z
               .string()

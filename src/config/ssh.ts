@@ -41,7 +41,8 @@ export function adminCidrProblems(ssh: SshSettings): { key: string; problem: str
           {
             key: adminCidrKey(ssh, i),
             problem:
-              `"${cidr}" opens SSH (port 22) to ${reachOf(cidr)}: use your own address (such as 203.0.113.7/32) or a network of /${WIDEST_ADMIN_PREFIX} or narrower, ` +
+              `"${cidr}" opens SSH (port 22) to ${reachOf(cidr)}: use your own address (such as 203.0.113.7/32) ` +
+              `or a network of /${WIDEST_ADMIN_PREFIX} or narrower, ` +
               'or set ssh.allowSshFromAnywhere: true',
           },
         ]
@@ -69,7 +70,9 @@ export function adminSourceProblems(
     return [
       {
         key: 'ssh.adminCidr',
-        problem: `${JSON.stringify(ssh.adminCidr)} is given together with ssh.adminCidrs: keep only adminCidrs, with ${JSON.stringify(ssh.adminCidr)} in its list if you mean it`,
+        problem:
+          `${JSON.stringify(ssh.adminCidr)} is given together with ssh.adminCidrs: keep only adminCidrs, ` +
+          `with ${JSON.stringify(ssh.adminCidr)} in its list if you mean it`,
       },
     ];
   }

@@ -61,9 +61,12 @@ export function requireProjectTag(
   if (owner === project) return;
   throw new DevenvError(
     'aws',
-    `${what} already exists but is not devenv's for project ${project} (its ${TAG.project} tag is ${owner ? `"${owner}"` : 'missing'})`,
+    `${what} already exists but is not devenv's for project ${project} (its ${TAG.project} tag ` +
+      `is ${owner ? `"${owner}"` : 'missing'})`,
     {
-      remedy: `delete or rename it if nothing uses it, or tag it ${TAG.project}=${project} to let devenv manage (and later delete) it`,
+      remedy:
+        `delete or rename it if nothing uses it, or tag it ${TAG.project}=${project} to let devenv manage ` +
+        `(and later delete) it`,
     },
   );
 }

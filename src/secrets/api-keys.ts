@@ -47,7 +47,8 @@ export class ApiKeyReader {
     if (!value) throw keyError(`${owner}: the ${where} is empty`, 'put the key (and nothing else) there');
     if (value.length > MAX_KEY_LENGTH || /\s/.test(value)) {
       throw keyError(
-        `${owner}: the ${where} does not hold a single API key (it has whitespace inside or is over ${MAX_KEY_LENGTH} characters)`,
+        `${owner}: the ${where} does not hold a single API key (it has whitespace inside or is ` +
+          `over ${MAX_KEY_LENGTH} characters)`,
         'put the key, and nothing else, there',
       );
     }

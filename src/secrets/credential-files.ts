@@ -26,7 +26,8 @@ export function firstLoginSteps(c: Pick<Credential, 'developer' | 'url'>): strin
     'code-server asks for the password only (no user name): paste the password and press Submit.',
     'Your files live in /home/coder/workspace; they are kept on the data volume when the container restarts.',
     'Keep the password in your password manager and delete this file.',
-    `Lost or leaked? Ask your administrator to run \`devenv credentials rotate ${c.developer}\`: the old password stops working at once.`,
+    `Lost or leaked? Ask your administrator to run \`devenv credentials rotate ${c.developer}\`: the old password ` +
+      `stops working at once.`,
   ];
 }
 
@@ -46,7 +47,17 @@ export function renderCredential(c: Credential, format: CredentialFormat): strin
     case 'csv':
       return renderCsv([c]);
     case 'json':
-      return `${JSON.stringify({ developer: c.developer, url: c.url, username: c.username, password: c.password, firstLogin: firstLoginSteps(c) }, null, 2)}\n`;
+      return `${JSON.stringify(
+        {
+          developer: c.developer,
+          url: c.url,
+          username: c.username,
+          password: c.password,
+          firstLogin: firstLoginSteps(c),
+        },
+        null,
+        2,
+      )}\n`;
     case 'txt':
       return [
         `code-server login for ${c.developer}`,

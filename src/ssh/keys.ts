@@ -106,7 +106,8 @@ async function requireOwnerOnly(path: string): Promise<void> {
   if (uid !== process.getuid?.() || (mode & 0o077) === 0) return;
   const who = [mode & 0o070 ? 'its group' : '', mode & 0o007 ? 'everyone' : ''].filter(Boolean).join(' and ');
   throw configError(
-    `the private key ${path} can be read by ${who} (mode ${(mode & 0o777).toString(8).padStart(4, '0')}): ssh refuses a key that is not private`,
+    `the private key ${path} can be read by ${who} (mode ${(mode & 0o777).toString(8).padStart(4, '0')}): ssh ` +
+      `refuses a key that is not private`,
     `chmod 600 ${path}`,
   );
 }
@@ -127,7 +128,8 @@ export async function readLocalKey(path: string): Promise<LocalKey | undefined> 
     const why = key instanceof Error ? key.message : 'it is not a private key';
     throw configError(
       `${path} is not a private key devenv can use (${why})`,
-      'point instance.privateKeyPath at an unencrypted OpenSSH or PEM private key, or at a path where devenv may create one',
+      'point instance.privateKeyPath at an unencrypted OpenSSH or PEM private key, or at a path where devenv may ' +
+        'create one',
     );
   }
   return { path, publicKey: `${key.type} ${key.getPublicSSH().toString('base64')}` };

@@ -130,7 +130,8 @@ function heldLock(path: string): Lock {
 function lockedError(statePath: string, path: string, holder: LockInfo, myHost: string): DevenvError {
   return new DevenvError(
     'locked',
-    `${statePath} is locked by \`devenv ${holder.command}\` (pid ${holder.pid} on ${holder.host}, since ${holder.startedAt})`,
+    `${statePath} is locked by \`devenv ${holder.command}\` (pid ${holder.pid} on ${holder.host}, ` +
+      `since ${holder.startedAt})`,
     {
       remedy:
         holder.host === myHost

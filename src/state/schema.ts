@@ -55,7 +55,8 @@ export const stateSchema = z
       .strict()
       .optional()
       .describe(
-        "the host's SSH key, verified at the first login to this instance (its console, ssh.hostKeyFingerprint or --accept-new-host-key); a new instance starts a new pin",
+        "the host's SSH key, verified at the first login to this instance (its console, ssh.hostKeyFingerprint or " +
+          '--accept-new-host-key); a new instance starts a new pin',
       ),
   })
   .strict()

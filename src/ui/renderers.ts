@@ -38,7 +38,10 @@ function line(e: UiEvent, o: RenderOptions): string | undefined {
       return `${mark(o.color, 32, '✔')} ${e.phase} done in ${formatDuration(e.durationMs)}`;
     // The first line only: the command ends by printing the whole error with its fix.
     case 'phase-failed':
-      return `${mark(o.color, 31, '✘')} ${e.phase} failed after ${formatDuration(e.durationMs)}: ${e.message.split('\n')[0]}`;
+      return (
+        `${mark(o.color, 31, '✘')} ${e.phase} failed ` +
+        `after ${formatDuration(e.durationMs)}: ${e.message.split('\n')[0]}`
+      );
     case 'phase-blocked':
       return `${mark(o.color, 33, '-')} ${e.phase} not run: ${e.reason}`;
     case 'resource':

@@ -79,7 +79,11 @@ function ruleSummary(
     | undefined,
 ): string {
   if (!rule) return 'no rule';
-  return `vault ${rule.TargetBackupVaultName}, ${rule.ScheduleExpression}, start within ${rule.StartWindowMinutes} min, done within ${rule.CompletionWindowMinutes} min, keep ${rule.Lifecycle?.DeleteAfterDays ?? 'forever'} days`;
+  return (
+    `vault ${rule.TargetBackupVaultName}, ${rule.ScheduleExpression}, start ` +
+    `within ${rule.StartWindowMinutes} min, done within ${rule.CompletionWindowMinutes} min, ` +
+    `keep ${rule.Lifecycle?.DeleteAfterDays ?? 'forever'} days`
+  );
 }
 
 /** UpdateBackupPlan when the live rule differs from devenv's (a changed retention, a rule edited in the console). */

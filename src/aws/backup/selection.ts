@@ -78,7 +78,10 @@ async function createSelection(
       'aws',
       `AWS Backup refuses selection ${selection.SelectionName} with role ${selection.IamRoleArn}: ${messageOf(err)}`,
       {
-        remedy: `check that the role exists, trusts backup.amazonaws.com and has the AWSBackupServiceRolePolicyForBackup policy (aws iam get-role / list-attached-role-policies), then run \`devenv up\` again`,
+        remedy:
+          `check that the role exists, trusts backup.amazonaws.com and has the ` +
+          `AWSBackupServiceRolePolicyForBackup policy (aws iam get-role / list-attached-role-policies), then run ` +
+          `\`devenv up\` again`,
         cause: err,
       },
     );

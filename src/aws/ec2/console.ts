@@ -19,8 +19,9 @@ export async function readConsole(ec2: EC2Client, instanceId: string, latest: bo
     return { text: Buffer.from(out.Output ?? '', 'base64').toString('utf8'), latest };
   } catch (err) {
     if (hasCode(err, ...Object.values(AccessCode), ...Object.values(CredentialsCode))) {
+      const refused = `ec2:GetConsoleOutput was refused (${(err as Error).name})`;
       return {
-        unreadable: `ec2:GetConsoleOutput was refused (${(err as Error).name}): these credentials may not read the console`,
+        unreadable: `${refused}: these credentials may not read the console`,
       };
     }
     // A client error to `Latest` on a Xen instance type (it has no live console): the buffered output will do.

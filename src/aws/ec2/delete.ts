@@ -53,7 +53,8 @@ export async function deleteRetryingDependencies(
     throw new DevenvError('aws', `cannot delete ${what}: ${messageOf(err)}${named}`, {
       cause: err,
       remedy:
-        'remove what is listed (devenv deletes its own instance and load balancer first; anything else was added outside devenv), then run `devenv destroy` again',
+        'remove what is listed (devenv deletes its own instance and load balancer first; anything else was added ' +
+        'outside devenv), then run `devenv destroy` again',
     });
   }
 }

@@ -92,7 +92,9 @@ export function attachmentFixes(ec2: EC2Client, igw: InternetGateway, vpcId: str
       'aws',
       `internet gateway ${InternetGatewayId} is attached to ${attachedTo.join(', ')}, not to devenv's VPC ${vpcId}`,
       {
-        remedy: `detach it (aws ec2 detach-internet-gateway --internet-gateway-id ${InternetGatewayId} --vpc-id ${attachedTo[0]}), then run again`,
+        remedy:
+          `detach it (aws ec2 detach-internet-gateway --internet-gateway-id ${InternetGatewayId} ` +
+          `--vpc-id ${attachedTo[0]}), then run again`,
       },
     );
   }

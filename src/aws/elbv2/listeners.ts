@@ -179,9 +179,12 @@ export async function listenerAttributeFixes(
   const current = new Map(live.map((a) => [a.Key, a.Value]));
   const differing = wanted.filter(([key, value]) => current.get(key) !== value);
   if (!differing.length) return [];
+  const changes = differing.map(
+    ([key, value]) => `${key} ${current.get(key) ? `"${current.get(key)}" ` : ''}→ "${value}"`,
+  );
   return [
     {
-      description: `listener ${want.port}: ${differing.map(([key, value]) => `${key} ${current.get(key) ? `"${current.get(key)}" ` : ''}→ "${value}"`).join(', ')}`,
+      description: `listener ${want.port}: ${changes.join(', ')}`,
       run: () =>
         ctx.aws.elbv2.send(
           new ModifyListenerAttributesCommand({

@@ -54,7 +54,8 @@ export async function afterPropagation<T>(
     if (!isNoSuchEntity(err)) throw err;
     throw new DevenvError('aws', `${what} failed: IAM does not know the role or profile: ${messageOf(err)}`, {
       remedy:
-        'check that both exist (aws iam get-role / get-instance-profile) and were not deleted meanwhile, then run `devenv up` again',
+        'check that both exist (aws iam get-role / get-instance-profile) and were not deleted meanwhile, then run ' +
+        '`devenv up` again',
       cause: err,
     });
   }

@@ -65,7 +65,9 @@ export function retentionFixes(ctx: Pick<AwsContext, 'aws'>, group: LogGroup, da
   if (group.retentionInDays === days) return [];
   return [
     {
-      description: `keep log events ${days} days${group.retentionInDays ? ` (was ${group.retentionInDays})` : ' (was forever)'}`,
+      description: `keep log events ${days} days${
+        group.retentionInDays ? ` (was ${group.retentionInDays})` : ' (was forever)'
+      }`,
       run: () =>
         ctx.aws.logs.send(new PutRetentionPolicyCommand({ logGroupName: group.logGroupName, retentionInDays: days })),
     },

@@ -91,5 +91,7 @@ export const sharedNameFix = (o: {
   developers: string[];
   others: string[];
 }): string =>
-  `rename ${o.developers.join(', ')} in this project's config, or give this project a baseDomain of its own (such as ${o.project}.${o.baseDomain}); ` +
-  `or remove ${o.developers.length > 1 ? 'them' : 'the developer'} from project ${[...new Set(o.others)].map((p) => `"${p}"`).join(', ')} first (its \`devenv up\` deletes the record)`;
+  `rename ${o.developers.join(', ')} in this project's config, or give this project a baseDomain of its own (such ` +
+  `as ${o.project}.${o.baseDomain}); ` +
+  `or remove ${o.developers.length > 1 ? 'them' : 'the developer'} from ` +
+  `project ${[...new Set(o.others)].map((p) => `"${p}"`).join(', ')} first (its \`devenv up\` deletes the record)`;

@@ -87,10 +87,12 @@ export class S3StateBackend implements StateBackend {
       if (!isConditionFailure(err)) throw err;
       throw new DevenvError(
         'locked',
-        `${this.where} was changed by another run since this one read it: S3 refused to save over it, so this run's last change is not in it`,
+        `${this.where} was changed by another run since this one read it: S3 refused to save over it, so this ` +
+          `run's last change is not in it`,
         {
           remedy:
-            'run the command again: it reads the newer state first and finds what this run made by its tags (`devenv lock status` shows who else is running)',
+            'run the command again: it reads the newer state first and finds what this run made by its tags ' +
+            '(`devenv lock status` shows who else is running)',
         },
       );
     }
@@ -107,8 +109,10 @@ export class S3StateBackend implements StateBackend {
       .sort((a, b) => (b.LastModified?.getTime() ?? 0) - (a.LastModified?.getTime() ?? 0))[0];
     const remedy = earlier
       ? `roll back to the version before it, ${earlier.VersionId} (saved ${earlier.LastModified?.toISOString()}): ` +
-        `aws s3api copy-object --bucket ${bucket} --key ${key} --copy-source '${bucket}/${key}?versionId=${earlier.VersionId}'`
-      : `no earlier version is kept (is versioning on? \`devenv state bootstrap\` turns it on): delete ${this.where} and run \`devenv up\` again; devenv finds its resources by their tags and adopts them`;
+        `aws s3api copy-object --bucket ${bucket} --key ${key} --copy-source ` +
+        `'${bucket}/${key}?versionId=${earlier.VersionId}'`
+      : `no earlier version is kept (is versioning on? \`devenv state bootstrap\` turns it on): ` +
+        `delete ${this.where} and run \`devenv up\` again; devenv finds its resources by their tags and adopts them`;
     return stateError(`${err.message}${current ? ` (version ${current})` : ''}`, remedy);
   }
 }
