@@ -1,10 +1,10 @@
 import { hostname } from 'node:os';
-import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { breakLock, describeLock, isStale, lockAge, readBroken, readLock } from '../aws/s3/state-lock.js';
 import { s3Url } from '../aws/s3/state-object.js';
 import { configError, DevenvError } from '../errors.js';
 import { ask } from '../ui/prompt.js';
 import type { Io } from '../ui/io.js';
+import { callerName } from './clients.js';
 import { withS3, type StateCommandOptions } from './state.js';
 
 /** `devenv lock status`: who holds the state's lock in S3, since when, whether it is stale; the last forced release. */
@@ -45,8 +45,7 @@ export function releaseLock(o: StateCommandOptions, f: { force: boolean; yes: bo
       const answer = await ask(f.io, `Break the lock held by ${holder}? Type yes to confirm: `, 'lock release');
       if (answer.trim() !== 'yes') throw new DevenvError('phase', 'lock release cancelled: the lock is kept');
     }
-    const who = await aws.sts.send(new GetCallerIdentityCommand({}));
-    const by = who.Arn ?? `account ${who.Account}`;
+    const by = await callerName(aws, o.env);
     await breakLock(s3, loc, { by, host: hostname(), at: new Date().toISOString(), lock: held.record });
     o.reporter.emit({
       type: 'step',

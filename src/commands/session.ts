@@ -1,7 +1,6 @@
 import { lookup, Resolver } from 'node:dns/promises';
 import type { AwsClients, CallHook } from '../aws/clients.js';
-import { explainAccessError } from '../aws/credentials.js';
-import { CALLER_IDENTITY, readOnce, type ReadCache } from '../aws/read-once.js';
+import type { ReadCache } from '../aws/read-once.js';
 import { systemClock } from '../aws/wait.js';
 import {
   allocate,
@@ -19,7 +18,7 @@ import type { RemoteHost } from '../remote/host.js';
 import { acquireLock, type Lock } from '../state/lock.js';
 import { StateStore } from '../state/store.js';
 import { lockS3State, stateBackend } from './state-location.js';
-import { commandClients } from './clients.js';
+import { callerIdentity, callerName, commandClients } from './clients.js';
 import type { Reporter } from '../ui/events.js';
 
 /** The resolver the system is configured with; a lookup gives up after about 6 s rather than the default minute. */
@@ -50,15 +49,6 @@ export interface SessionOptions {
 }
 
 /** Whose credentials these are (STS), read once per run; missing credentials explained. */
-async function callerIdentity(aws: AwsClients, reads: ReadCache, env: SessionOptions['env']) {
-  const { GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
-  return readOnce({ reads }, CALLER_IDENTITY, () => aws.sts.send(new GetCallerIdentityCommand({}))).catch(
-    (err: unknown) => {
-      throw explainAccessError(err, env) ?? err;
-    },
-  );
-}
-
 /**
  * Everything a command needs: config, lock, state, clients. Built in this order, so bad input fails before any AWS
  * call.
@@ -90,8 +80,7 @@ export class Session {
     try {
       aws = commandClients(config.region, o);
       if (o.lock && config.state.s3) {
-        const who = await callerIdentity(aws, reads, o.env);
-        lock = await lockS3State(config, { ...o, who: who.Arn ?? `account ${who.Account}` });
+        lock = await lockS3State(config, { ...o, who: await callerName(aws, o.env, reads) });
       }
       const binding = { project: config.project, region: config.region, account: config.accountId };
       const state = await StateStore.openFrom(await stateBackend(config, o.statePath, aws), binding);
@@ -111,7 +100,7 @@ export class Session {
    * endpoint are told apart from everything else.
    */
   async verifyAccount(): Promise<string> {
-    const who = await callerIdentity(this.aws, this.reads, this.o.env);
+    const who = await callerIdentity(this.aws, this.o.env, this.reads);
     const account = who.Account ?? '';
     const expected = this.config.accountId;
     if (expected && account !== expected) {

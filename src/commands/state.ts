@@ -1,4 +1,3 @@
-import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { AwsClients, CallHook } from '../aws/clients.js';
 import { bootstrapBucket, stateBucketTags } from '../aws/s3/state-bucket.js';
 import { S3StateBackend, s3Location, s3Url, type S3Location } from '../aws/s3/state-object.js';
@@ -8,7 +7,7 @@ import { configError, stateError } from '../errors.js';
 import type { State } from '../state/schema.js';
 import { readState, writeAtomic } from '../state/store.js';
 import type { Reporter } from '../ui/events.js';
-import { commandClients } from './clients.js';
+import { callerName, commandClients } from './clients.js';
 import { lockS3State } from './state-location.js';
 
 export interface StateCommandOptions {
@@ -85,8 +84,7 @@ export function push(o: StateCommandOptions): Promise<void> {
         'pass the matching --config, or choose another state file with --state',
       );
     }
-    const who = await aws.sts.send(new GetCallerIdentityCommand({}));
-    const lock = await lockS3State(config, { ...o, who: who.Arn ?? `account ${who.Account}`, command: 'state push' });
+    const lock = await lockS3State(config, { ...o, who: await callerName(aws, o.env), command: 'state push' });
     try {
       await pushLocked(o, loc, local, new S3StateBackend(await aws.s3In(loc.region), loc));
     } finally {
