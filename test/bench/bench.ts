@@ -22,6 +22,7 @@ import {
   MotoServer,
   newWorkspace,
   phaseSpans,
+  smallContainers,
   INSTALL_HINT,
   type CliResult,
   type Workspace,
@@ -111,14 +112,7 @@ async function scenario(moto: MotoServer, developers: number, latency: number): 
     developers,
     project: 'bench',
     // 50 developers on one t3.2xlarge (8 vCPUs, 32 GiB): validate checks the reservations fit, so keep them small.
-    patch: (c) =>
-      (c.containers = {
-        ...c.containers,
-        cpuReservation: 0.1,
-        memoryReservationMiB: 256,
-        cpuLimit: 1,
-        memoryLimitMiB: 1024,
-      }),
+    patch: smallContainers,
   });
   const hooks = latency > 0 ? [latencyHook(latency)] : [];
   const rows: Row[] = [];
@@ -224,14 +218,7 @@ async function processScenario(
   const ws: Workspace = await newWorkspace(moto, {
     developers,
     project: 'benchp',
-    patch: (c) =>
-      (c.containers = {
-        ...c.containers,
-        cpuReservation: 0.1,
-        memoryReservationMiB: 256,
-        cpuLimit: 1,
-        memoryLimitMiB: 1024,
-      }),
+    patch: smallContainers,
   });
   const rows: Row[] = [];
   const files = ['--config', ws.configPath, '--state', ws.statePath, '--json', '--verbose'];

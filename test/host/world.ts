@@ -19,6 +19,7 @@ import {
   MotoServer,
   newWorkspace,
   removeWorkspaces,
+  smallContainers,
   type CliOptions,
   type CliResult,
   type Workspace,
@@ -94,13 +95,7 @@ export class World {
         c.ssh.port = this.lab.sshPort;
         c.ssh.hostKeyFingerprint = fingerprint;
         c.containers.image = LAB_IMAGE;
-        // Small limits: several code-servers share this machine's 2 cores with other tests.
-        Object.assign(c.containers, {
-          cpuLimit: 1,
-          cpuReservation: 0.1,
-          memoryLimitMiB: 1024,
-          memoryReservationMiB: 256,
-        });
+        smallContainers(c);
         c.instance.type = 't3.large';
         o.patch?.(c);
       },

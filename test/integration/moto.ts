@@ -235,6 +235,16 @@ export function whenSaid(pattern: RegExp): { hear: (soFar: string) => void; said
 
 // ---------------------------------------------------------------- workspace
 
+/** Small container reservations and limits: 50 developers fit on one host, and the lab's code-servers share 2 cores. */
+export function smallContainers(config: Record<string, any>): void {
+  Object.assign(config.containers, {
+    cpuReservation: 0.1,
+    memoryReservationMiB: 256,
+    cpuLimit: 1,
+    memoryLimitMiB: 1024,
+  });
+}
+
 export interface WorkspaceOptions {
   developers?: number | string[];
   /** Changes to the config after `init --from-env` wrote it. */

@@ -19,7 +19,7 @@ import {
   statusJson,
   type StatusJson,
 } from './expect.js';
-import { describeResult, newWorkspace, type CliResult, type Workspace } from './moto.js';
+import { describeResult, newWorkspace, smallContainers, type CliResult, type Workspace } from './moto.js';
 import { describeMoto } from './suite.js';
 
 async function status(ws: Workspace): Promise<{ r: CliResult; json: StatusJson }> {
@@ -207,14 +207,7 @@ describeMoto('status', (moto) => {
     for (const developers of [8, 50]) {
       const ws = await newWorkspace(moto.server, {
         developers,
-        patch: (c) =>
-          (c.containers = {
-            ...c.containers,
-            cpuReservation: 0.1,
-            memoryReservationMiB: 256,
-            cpuLimit: 1,
-            memoryLimitMiB: 1024,
-          }),
+        patch: smallContainers,
       });
       expectConverged(await ws.cli(['up']));
       if (developers === 8) {
