@@ -34,6 +34,9 @@ export interface Developer extends Allocation {
   cpuReservation: number;
   memoryReservationMiB: number;
   anthropicApiKey?: KeySource;
+  /** Who may open this editor when an identity provider signs developers in. */
+  email?: string;
+  subject?: string;
 }
 
 /** Everything the phases derive from the config, computed in one place. */
@@ -122,6 +125,8 @@ export function buildModel(config: Config, allocations: Allocations = allocate(c
       cpuReservation: e.cpuReservation ?? c.cpuReservation,
       memoryReservationMiB: e.memoryReservationMiB ?? c.memoryReservationMiB,
       anthropicApiKey: e.anthropicApiKey ?? config.secrets.anthropicApiKey,
+      ...(e.email !== undefined && { email: e.email }),
+      ...(e.subject !== undefined && { subject: e.subject }),
     };
   });
   const ports = developers.map((d) => d.port);

@@ -86,6 +86,45 @@ export const CONFIG_RULES: readonly ((config: Config) => string[])[] = [
     });
   },
 
+  function identitiesWithProvider(config) {
+    const { provider, password } = config.auth;
+    if (provider === 'password')
+      return password
+        ? []
+        : [
+            'auth.password: false needs an identity provider (auth.provider "oidc" or "cognito"): without one, ' +
+              "code-server's password is the only login",
+          ];
+    const problems =
+      provider === 'oidc' && !config.auth.oidc
+        ? ['auth.oidc: is required with auth.provider "oidc" (issuer, clientId, clientSecret)']
+        : [];
+    const d = config.developers;
+    if (typeof d === 'number')
+      return [
+        ...problems,
+        `developers: ${d} is a count, but auth.provider "${provider}" binds each editor to an identity; list ` +
+          'developers as objects such as {"name": "alice", "email": "alice@example.com"}',
+      ];
+    const missing = d.flatMap((e, i) =>
+      typeof e === 'string' ? [`${i} (${e})`] : e.email || e.subject ? [] : [`${i} (${e.name})`],
+    );
+    if (missing.length)
+      problems.push(
+        `developers[${missing.join(', ')}]: no identity, but auth.provider "${provider}" binds each editor to ` +
+          'one; give each an "email" (or "subject"), e.g. {"name": "alice", "email": "alice@example.com"}',
+      );
+    if (provider === 'cognito') {
+      const noEmail = d.flatMap((e) => (typeof e === 'object' && !e.email && e.subject ? [e.name] : []));
+      if (noEmail.length)
+        problems.push(
+          `developers (${noEmail.join(', ')}): auth.provider "cognito" creates each user from their "email"; ` +
+            'give each an email',
+        );
+    }
+    return problems;
+  },
+
   // Values AWS would refuse later, found before any call.
   tagProblems,
   domainProblems,

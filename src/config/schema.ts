@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { authSchema, identityFields } from './auth.js';
 import { anyCidrProblem, canonicalCidr, cidrProblem } from './cidr.js';
+import { scheduleSchema } from './schedule.js';
 import { TLS_POLICIES } from './tls-policies.js';
 
 /** The retention periods CloudWatch Logs accepts (PutRetentionPolicy's `retentionInDays`). */
@@ -138,6 +140,7 @@ const developerObject = z
       .optional()
       .describe('in an object: this developer\'s own Anthropic API key, `{"env":"VAR"}` or `{"file":"path"}`')
       .register(referenceNotes, { default: '`secrets.anthropicApiKey`' }),
+    ...identityFields,
     ...Object.fromEntries(
       Object.entries(resources).map(([k, v]) => [
         k,
@@ -152,6 +155,8 @@ const developerObject = z
 
 export interface DeveloperEntry {
   name: string;
+  email?: string;
+  subject?: string;
   anthropicApiKey?: KeySource;
   cpuLimit?: number;
   memoryLimitMiB?: number;
@@ -571,6 +576,8 @@ export const configSchema = z
           '`Environment`, `ManagedBy`). AWS allows 50 tags per resource and devenv sets up to 9 (on a ' +
           "developer's secrets), so at most 41",
       ),
+    auth: authSchema,
+    schedule: scheduleSchema,
     state: z
       .object({
         s3: z

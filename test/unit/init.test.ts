@@ -37,6 +37,10 @@ describe('the config a person writes', () => {
       if ('examples' in property)
         expect(written[key], `${key}: the schema's example`).toEqual((property.examples as unknown[])[0]);
       const inner = property.properties as Record<string, Record<string, unknown>> | undefined;
+      if (inner && !('default' in property) && !schema.required.includes(key)) {
+        expect(written, `${key} is opt-in: init leaves it out`).not.toHaveProperty(key);
+        continue;
+      }
       for (const [sub, p] of Object.entries(inner ?? {})) {
         if ('examples' in p)
           expect(written[key]?.[sub], `${key}.${sub}: the schema's example`).toEqual((p.examples as unknown[])[0]);
