@@ -183,7 +183,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       async (flags, reporter, signal) => {
         const { hasChanges, offlinePlan, onlinePlan } = await import('./commands/plan.js');
         const result = o.offline
-          ? await offlinePlan(flags.config, flags.state, flags.json)
+          ? await offlinePlan(flags.config, flags.state, flags.json, io.env)
           : await onlinePlan(await session(flags, reporter, signal, 'plan', false), {
               json: flags.json,
               all: o.all,
