@@ -1,5 +1,6 @@
 import { type Estimate, estimate } from '../blueprint/estimate.js';
 import type { AwsClients } from '../aws/clients.js';
+import { targetGroupId } from '../blueprint/edge.js';
 import { allocate, buildModel } from '../config/model.js';
 import type { Config } from '../config/schema.js';
 import type { State } from '../state/schema.js';
@@ -13,12 +14,13 @@ export interface PlanEstimate {
 }
 
 /**
- * The config as the state says it runs now: its developers, the host's type and the data volume's
- * size as recorded; the rest as configured (the state keeps no more). Undefined before the host exists.
+ * The config as the state says it runs now: the developers with a target group, the host's type and
+ * the data volume's size as recorded; the rest as configured (the state keeps no more). Undefined
+ * before the host exists.
  */
 function runningConfig(config: Config, state: Partial<State>): Config | undefined {
   const instance = state.resources?.instance;
-  const developers = Object.keys(state.allocations ?? {});
+  const developers = Object.keys(state.allocations ?? {}).filter((d) => state.resources?.[targetGroupId(d)]?.id);
   if (!instance?.id || developers.length === 0) return undefined;
   const type = instance.attrs?.instanceType;
   const size = state.resources?.['volume/data']?.attrs?.sizeGiB;

@@ -39,5 +39,6 @@ export function withEstimate(readme: string, exampleConfig: string): string {
   const end = readme.indexOf(ESTIMATE_MARKERS.end);
   if (start < 0 || end < start)
     throw new Error(`README.md lacks the markers of the estimate: ${ESTIMATE_MARKERS.start}`);
-  return `${readme.slice(0, start + ESTIMATE_MARKERS.start.length)}\n${readmeEstimate(exampleConfig)}\n${readme.slice(end)}`;
+  const before = readme.slice(0, start + ESTIMATE_MARKERS.start.length);
+  return `${before}\n${readmeEstimate(exampleConfig)}\n${readme.slice(end)}`;
 }
