@@ -1,7 +1,7 @@
 import { ASSUMPTIONS, type Estimate, HOURS_PER_MONTH } from '../blueprint/estimate.js';
 import { SHIPPED_SOURCE } from '../blueprint/prices.js';
 import type { ScheduleConfig } from '../config/schedule.js';
-import { table } from '../table.js';
+import { table, wrap } from '../table.js';
 
 const usd = (n: number) => `$${n.toFixed(2)}`;
 const signed = (n: number) => `${n < 0 ? '-' : '+'}${usd(Math.abs(n))}`;
@@ -47,7 +47,7 @@ export function renderEstimate(
         "reads them from AWS's Price List.",
     );
   if (o.warning) lines.push(`warning: ${o.warning}`);
-  return lines.join('\n');
+  return lines.map((l) => (l.includes('\n') ? l : wrap(l, 120))).join('\n');
 }
 
 /** The estimate as a markdown table and its total, for the README. */

@@ -31,6 +31,9 @@ export function readmeEstimate(exampleConfig: string): string {
       `${office.hostHours} h instead of 730:`,
     '',
     markdownEstimate(office),
+    '',
+    `Office hours save $${office.officeHoursSaving?.toFixed(2)} a month here (the host and its address); the data ` +
+      'volume, snapshots and the load balancer are billed all month.',
   ].join('\n');
 }
 
