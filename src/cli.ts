@@ -183,7 +183,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       async (flags, reporter, signal) => {
         const { hasChanges, offlinePlan, onlinePlan } = await import('./commands/plan.js');
         const result = o.offline
-          ? await offlinePlan(flags.config, flags.state, flags.json)
+          ? await offlinePlan(flags.config, flags.state, flags.json, io.env)
           : await onlinePlan(await session(flags, reporter, signal, 'plan', false), {
               json: flags.json,
               all: o.all,
@@ -361,6 +361,29 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
         const s = await session(flags, reporter, signal, 'output', false);
         try {
           io.stdout.write(`${renderOutput(outputs(s), name, flags.json)}\n`);
+        } finally {
+          await s.close();
+        }
+      }),
+    );
+
+  program
+    .command('cost')
+    .description(
+      'what the project cost in a month, by Cost Explorer (the Project tag), beside the estimate and each ' +
+        "developer's share; each run costs $0.02 in Cost Explorer requests",
+    )
+    .option('--month <YYYY-MM>', 'the month (the last whole month when absent)')
+    .action((o: { month?: string }) =>
+      action(async (flags, reporter, signal) => {
+        const { costReport, lastMonth, monthRange, renderCost } = await import('./commands/cost.js');
+        const now = new Date();
+        const month = o.month ?? lastMonth(now);
+        monthRange(month); // a malformed month is refused before any AWS call
+        const s = await session(flags, reporter, signal, 'cost', false);
+        try {
+          const report = await costReport(s, month, now);
+          io.stdout.write(`${flags.json ? JSON.stringify(report) : renderCost(report)}\n`);
         } finally {
           await s.close();
         }

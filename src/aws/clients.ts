@@ -122,6 +122,16 @@ export class AwsClients {
       `s3:${region}`,
     );
   }
+  /** The Price List Query API: answered in us-east-1 (and two other regions), whatever region the prices are for. */
+  async pricing() {
+    const { PricingClient } = await import('@aws-sdk/client-pricing');
+    return this.client('pricing', () => new PricingClient({ region: 'us-east-1', ...RETRY }));
+  }
+  /** Cost Explorer: one endpoint, in us-east-1, for the whole account. */
+  async costExplorer() {
+    const { CostExplorerClient } = await import('@aws-sdk/client-cost-explorer');
+    return this.client('ce', () => new CostExplorerClient({ region: 'us-east-1', ...RETRY }));
+  }
   get backup() {
     return this.client('backup', () => new BackupClient({ region: this.options.region, ...RETRY }));
   }

@@ -1,12 +1,15 @@
 import type { PlannedResource, PropertyValue } from '../blueprint/types.js';
 import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
 import { allocate, buildModel } from '../config/model.js';
 import { DevenvError, messageOf } from '../errors.js';
 import { PHASES, topologicalOrder } from '../phases/index.js';
 import type { Change } from '../phases/types.js';
 import { TAG } from '../config/tags.js';
 import { StateStore } from '../state/store.js';
+import { renderEstimate } from '../ui/estimate.js';
 import { renderPlan } from '../ui/plan-and-status.js';
+import { type PlanEstimate, planEstimate } from './estimate.js';
 import { table } from '../table.js';
 import { describePending, pendingPhases } from './next-steps.js';
 import { phaseFailure, readPhases, type PhaseFailure, type ReadOptions, type ReadResult } from './read-phases.js';
@@ -26,6 +29,7 @@ export async function offlinePlan(
   configPath: string,
   statePath: string,
   json: boolean,
+  env: Record<string, string | undefined> = {},
 ): Promise<{ output: string; summary: PlanSummary }> {
   const config = await loadConfig(configPath);
   const state = await StateStore.open(statePath, {
@@ -52,6 +56,7 @@ export async function offlinePlan(
       ),
     ),
   );
+  const cost = await planEstimate(config, state.data, { env, now: new Date() });
   if (json)
     return {
       output: JSON.stringify({
@@ -61,6 +66,7 @@ export async function offlinePlan(
         reserved,
         phases,
         summary,
+        estimate: cost.estimate,
       }),
       summary,
     };
@@ -94,9 +100,16 @@ export async function offlinePlan(
       if (tags.length) lines.push(`      tags: Name=${r.tags.Name}, ${tags.join(', ')}`);
     }
   }
-  lines.push('', summaryLine(summary, true));
+  lines.push('', summaryLine(summary, true), '', estimateText(config, cost));
   return { output: lines.join('\n'), summary };
 }
+
+const estimateText = (config: Config, cost: PlanEstimate) =>
+  renderEstimate(cost.estimate, {
+    schedule: config.schedule,
+    running: cost.running,
+    warning: cost.warning,
+  });
 
 /**
  * The conflicts `up` would stop at (a DNS name another record holds): `plan` shows them, then fails naming them, as
@@ -132,6 +145,11 @@ export async function onlinePlan(session: Session, o: ReadOptions): Promise<Read
       pending.map((p) => p.phase),
     );
     const errors = failures.map((f) => ({ phase: f.phase, message: messageOf(f.error).split('\n')[0]! }));
+    const cost = await planEstimate(session.config, session.state.data, {
+      env: session.env,
+      now: new Date(),
+      aws: session.aws,
+    });
     const output = o.json
       ? JSON.stringify({
           changes,
@@ -139,8 +157,9 @@ export async function onlinePlan(session: Session, o: ReadOptions): Promise<Read
           pending,
           warnings: [...new Set(changes.flatMap((c) => c.warnings ?? []))],
           summary,
+          estimate: { ...cost.estimate, ...(cost.running && { running: cost.running.total }) },
         })
-      : renderPlan(
+      : `${renderPlan(
           {
             changes,
             failures: errors,
@@ -149,7 +168,7 @@ export async function onlinePlan(session: Session, o: ReadOptions): Promise<Read
             all: o.all,
           },
           o,
-        );
+        )}\n\n${estimateText(session.config, cost)}`;
     return { output, summary, failure: phaseFailure('plan', failures) ?? blockedFailure(changes) };
   } finally {
     await session.close();

@@ -144,6 +144,11 @@ export class Session {
     await this.state.save();
   }
 
+  /** The environment devenv was started with (credentials, caches, endpoints). */
+  get env(): Record<string, string | undefined> {
+    return this.o.env;
+  }
+
   get model(): Model {
     return buildModel(this.config, allocate(this.config, this.state.data, this.recorded).allocations);
   }

@@ -44,10 +44,12 @@ describe('cli', () => {
     expect(r.stdout.trim()).toBe(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version);
   });
 
-  it('plan --offline ends with what up would do; --detailed-exitcode exits 2 for changes and 1 for errors', async () => {
+  it('plan --offline ends with what up would do and its monthly cost; --detailed-exitcode exits 2 for changes and 1 for errors', async () => {
     const r = await cli(['plan', '--offline', '--config', example]);
     expect(r.code).toBe(0);
-    const last = r.stdout.trim().split('\n').at(-1);
+    const lines = r.stdout.trim().split('\n');
+    const last = lines.find((l) => l.startsWith('Plan '));
+    expect(lines.indexOf(last!)).toBeLessThan(lines.findIndex((l) => /^Total: \$[\d.]+ a month/.test(l)));
     expect(last).toMatch(
       /^Plan \(offline: as if nothing existed yet\): \d+ to create, 0 to update, 0 to replace, 0 to delete\.$/,
     );
