@@ -367,6 +367,64 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       }),
     );
 
+  // The day-2 commands: a shell on the host, a command in a container, a container's log, a restart. Global flags
+  // (--config, --state) go before `--`: what follows it is the command.
+  program
+    .command('ssh')
+    .description(
+      "a shell on the host (or `-- command`, exiting with its code) as ssh.user, with the recorded key and the host's pinned key",
+    )
+    .argument('[command...]', 'after --: a command line to run on the host instead of a shell')
+    .action((command: string[]) =>
+      action(async (flags, reporter, signal) => {
+        const { ssh } = await import('./commands/ssh.js');
+        setExit(await ssh(await session(flags, reporter, signal, 'ssh', false), command, io));
+      }),
+    );
+  program
+    .command('exec')
+    .description("a login shell in a developer's container (or `-- command`, exiting with its code)")
+    .argument('<developer>', "the developer's name")
+    .argument('[command...]', 'after --: the command and its arguments, as `docker exec` takes them')
+    .action((developer: string, command: string[]) =>
+      action(async (flags, reporter, signal) => {
+        const { exec } = await import('./commands/exec.js');
+        setExit(await exec(await session(flags, reporter, signal, 'exec', false), developer, command, io));
+      }),
+    );
+  program
+    .command('logs')
+    .description(
+      "a developer's container log, from CloudWatch Logs (the monitoring phase's group), else `docker logs` on " +
+        'the host',
+    )
+    .argument('<developer>', "the developer's name")
+    .option('--since <duration>', 'how far back (90s, 30m, 2h)', '1h')
+    .option('--follow', 'keep printing new lines until Ctrl-C', false)
+    .option('--grep <text>', 'only the lines holding this text (as it is: case and all)')
+    .action((developer: string, o: { since: string; follow: boolean; grep?: string }) =>
+      action(async (flags, reporter, signal) => {
+        const sinceMs = parseDuration(o.since);
+        if (!sinceMs)
+          throw new DevenvError('config', `--since: "${o.since}" is not a duration`, {
+            remedy: 'pass one like 90s, 30m or 2h',
+          });
+        const { logs } = await import('./commands/logs.js');
+        const s = await session(flags, reporter, signal, 'logs', false);
+        setExit(await logs(s, developer, { sinceMs, follow: o.follow, ...(o.grep ? { grep: o.grep } : {}) }, io));
+      }),
+    );
+  program
+    .command('restart')
+    .description("restart one developer's container (the others keep running) and wait until it is healthy again")
+    .argument('<developer>', "the developer's name")
+    .action((developer: string) =>
+      action(async (flags, reporter, signal) => {
+        const { restart } = await import('./commands/restart.js');
+        await restart(await session(flags, reporter, signal, `restart ${developer}`, true), developer, reporter);
+      }),
+    );
+
   const lockCommand = program
     .command('lock')
     .description('the lock of a state in S3 (state.s3 in the config): who holds it, and breaking a stale one');
