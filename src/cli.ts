@@ -372,7 +372,8 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
   program
     .command('ssh')
     .description(
-      "a shell on the host (or `-- command`, exiting with its code) as ssh.user, with the recorded key and the host's pinned key",
+      'a shell on the host (or `-- command`, exiting with its code) as ssh.user, with the recorded key and ' +
+        "the host's pinned key",
     )
     .argument('[command...]', 'after --: a command line to run on the host instead of a shell')
     .action((command: string[]) =>
