@@ -199,6 +199,7 @@ describe('the spawned ssh', () => {
     // A stand-in for ssh: prints its last argument's lines and exits with the code the test asks for.
     writeFileSync(
       join(bin, 'ssh'),
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the shell's parameter expansion, not a template
       '#!/bin/sh\nfor last; do :; done\nprintf "%s\\n" "$last" | tr ";" "\\n"\necho on-stderr >&2\nexit "${FAKE_SSH_EXIT:-0}"\n',
     );
     chmodSync(join(bin, 'ssh'), 0o755);
