@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AwsClients } from '../../src/aws/clients.js';
+import { AwsClients, isMutating } from '../../src/aws/clients.js';
 import { followLogEvents, FOLLOW_INTERVAL_MS, readLogEvents } from '../../src/aws/logs/events.js';
 import { runSsh } from '../../src/commands/host-login.js';
 import { containerLine, filterPatternFor, logSource } from '../../src/commands/logs.js';
@@ -156,6 +156,7 @@ describe('reading CloudWatch Logs', () => {
     expect(seen).toEqual(['a', 'b']);
     expect(asked.map((c) => c.nextToken)).toEqual([undefined, 't1', 't2']);
     expect(asked[0]).toMatchObject({ logGroupName: 'g', startTime: 0, filterPattern: '"a"' });
+    expect(isMutating('FilterLogEvents'), 'a read, for --verbose, the benchmark and the audit').toBe(false);
   });
 
   it('--follow reads again from the newest event every 5 s, showing each event once, until Ctrl-C', async () => {
