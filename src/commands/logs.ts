@@ -67,9 +67,11 @@ export async function logs(session: Session, developer: string, o: LogsOptions, 
           'on the host over SSH\n',
       );
       const command = dockerLogsCommand(developer, { sinceS: o.sinceMs / 1000, follow: o.follow });
-      return await withVerifiedLogin(session, { firstBoot: true }, (login, knownHosts) =>
+      const code = await withVerifiedLogin(session, { firstBoot: true }, (login, knownHosts) =>
         runSsh(sshArgv(login, knownHosts, { tty: false, command }), io, o.grep === undefined ? {} : { keep }),
       );
+      // Ctrl-C is how --follow ends: ssh reports the signal, devenv does not.
+      return o.follow && session.context('containers').signal.aborted ? 0 : code;
     }
     io.stderr.write(`logs: ${developer}'s container log from CloudWatch Logs (${source.group})\n`);
     await session.verifyAccount();
