@@ -41,6 +41,8 @@ describeOnHost('the day-2 commands on a real host', () => {
     expect(r.code, describeResult(r)).toBe(7);
     expect(r.stdout).toBe('on-the-host\nubuntu\n');
     expect(r.calls.mutating).toEqual([]);
+    // What the benchmark says of it: the host key is the config's here, so no console read.
+    expect(r.calls.read).toEqual(['sts:GetCallerIdentity', 'ec2:DescribeInstances']);
     const sudo = await devenv(['ssh', '--', 'sudo', '-n', 'docker', 'ps', '--format', '{{.Names}}']);
     expect(sudo.code, describeResult(sudo)).toBe(0);
     expect(sudo.stdout.split('\n').sort()).toEqual(['', 'code-server-alice', 'code-server-bob']);
@@ -63,6 +65,7 @@ describeOnHost('the day-2 commands on a real host', () => {
     expect(all.code, describeResult(all)).toBe(0);
     expect(all.stderr).toContain('reading `docker logs` on the host over SSH');
     expect(all.stdout).toContain('HTTP server listening on');
+    expect(all.calls.read).toEqual(['sts:GetCallerIdentity', 'ec2:DescribeInstances']);
     const some = await devenv(['logs', 'alice', '--grep', 'HTTP server listening', '--since', '2h']);
     expect(some.code, describeResult(some)).toBe(0);
     const lines = some.stdout.trim().split('\n');
@@ -82,6 +85,7 @@ describeOnHost('the day-2 commands on a real host', () => {
     expect(after['code-server-bob']!.health).toBe('healthy');
     expect(after['code-server-alice']).toEqual(before['code-server-alice']);
     expect(r.calls.mutating).toEqual([]);
+    expect(r.calls.read).toEqual(['sts:GetCallerIdentity', 'ec2:DescribeInstances']);
   }, 300_000);
 
   it('refuses a host whose key changed, before ssh runs', async () => {
