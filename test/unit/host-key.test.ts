@@ -392,6 +392,13 @@ describe('logging in through openRemoteHost', () => {
     expect(login).toMatchObject({ host: '127.0.0.1', port: server.port, user: 'ubuntu', instanceId: 'i-0abc' });
     expect(login.privateKeyPath).toBe(keyPath);
     expect(ctx.state.data.hostKey, 'a read-only login records no pin').toBeUndefined();
+
+    // `devenv ssh --accept-new-host-key` where nothing vouches for the key: this login only, still no pin.
+    const unvouched = await context({}, { acceptNewHostKey: true });
+    const accepted = await openLogin(unvouched, () => undefined, { recordPin: false, firstBoot: false });
+    accepted.remote.close();
+    expect(accepted.login.hostKey).toBe(login.hostKey);
+    expect(unvouched.state.data.hostKey).toBeUndefined();
   });
 
   it('gives up after ssh.connectTimeout, having said at the first failure what it found', async () => {
