@@ -18,6 +18,7 @@ import { keyLineOf } from '../../src/remote/host-key.js';
 import type { Login } from '../../src/remote/connect.js';
 import { dockerLogsCommand, execCommand, knownHostsText, sshArgv } from '../../src/remote/system-ssh.js';
 import { generateEd25519 } from '../../src/ssh/keys.js';
+import { acquireLock } from '../../src/state/lock.js';
 import { StateStore } from '../../src/state/store.js';
 import type { Io } from '../../src/ui/io.js';
 import { cli } from '../helpers/cli.js';
@@ -255,14 +256,15 @@ describe('what the day-2 commands refuse before any AWS call', () => {
       await state.setOutputs('containers', { developers: o.containers });
     }
     await state.save();
-    return (args: string[]) =>
+    const devenv = (args: string[]) =>
       cli(['--config', configPath, '--state', statePath, ...args], {
         env: { ...process.env, CI: 'true', AWS_ENDPOINT_URL: 'http://127.0.0.1:9', AWS_MAX_ATTEMPTS: '1' },
       });
+    return { devenv, statePath };
   };
 
   it('an unknown developer: exit 2 with the name meant', async () => {
-    const devenv = await workspace({ host: true, containers: 'alice bob' });
+    const { devenv } = await workspace({ host: true, containers: 'alice bob' });
     for (const args of [
       ['exec', 'alcie'],
       ['logs', 'alcie'],
@@ -276,7 +278,7 @@ describe('what the day-2 commands refuse before any AWS call', () => {
   });
 
   it('no host in the state: exit 2 saying to run up', async () => {
-    const devenv = await workspace();
+    const { devenv } = await workspace();
     for (const args of [['ssh'], ['ssh', '--', 'uptime'], ['exec', 'alice'], ['restart', 'alice']]) {
       const r = await devenv(args);
       expect(r.code, args.join(' ')).toBe(2);
@@ -286,7 +288,7 @@ describe('what the day-2 commands refuse before any AWS call', () => {
   });
 
   it('a developer whose container was never started: exit 2 (exec, logs from the host, restart)', async () => {
-    const devenv = await workspace({ host: true, containers: 'alice' });
+    const { devenv } = await workspace({ host: true, containers: 'alice' });
     for (const args of [
       ['exec', 'bob'],
       ['logs', 'bob'],
@@ -298,8 +300,28 @@ describe('what the day-2 commands refuse before any AWS call', () => {
     }
   });
 
+  it('restart waits for no one: exit 3 while another run holds the lock; ssh and logs take none', async () => {
+    const { devenv, statePath } = await workspace({ host: true, containers: 'alice bob' });
+    const held = await acquireLock(statePath, 'up');
+    try {
+      const r = await devenv(['restart', 'alice']);
+      expect(r.code).toBe(3);
+      expect(r.stderr).toContain('devenv up');
+      for (const args of [
+        ['ssh', '--', 'true'],
+        ['logs', 'alice'],
+      ]) {
+        const free = await devenv(args);
+        expect(free.code, args.join(' ')).not.toBe(3);
+        expect(free.stderr).not.toMatch(/lock/i);
+      }
+    } finally {
+      await held.release();
+    }
+  });
+
   it('a --since that is no duration: exit 2', async () => {
-    const devenv = await workspace({ host: true, containers: 'alice bob' });
+    const { devenv } = await workspace({ host: true, containers: 'alice bob' });
     const r = await devenv(['logs', 'alice', '--since', 'yesterday']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--since: "yesterday" is not a duration');
