@@ -46,6 +46,9 @@ const PLAN_FLAGS = {
   wide: WIDE,
 } as const satisfies FlagTable;
 
+/** Flags of the day-2 commands that log in to the host: ssh, exec, logs (without CloudWatch), restart. */
+const LOGIN_FLAGS = { acceptNewHostKey: APPLY_FLAGS.acceptNewHostKey } as const satisfies FlagTable;
+
 /** The run options of `up` and `phase`, refusing values that cannot work before anything runs. */
 function applyRunOptions(parsed: Record<string, unknown>): RunOptions {
   const o = flagValues(APPLY_FLAGS, parsed);
@@ -387,6 +390,64 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
         } finally {
           await s.close();
         }
+      }),
+    );
+
+  // The day-2 commands: a shell on the host, a command in a container, a container's log, a restart. Global flags
+  // (--config, --state) go before `--`: what follows it is the command.
+  withFlags(program.command('ssh'), LOGIN_FLAGS)
+    .description(
+      'a shell on the host (or `-- command`, exiting with its code) as ssh.user, with the recorded key and ' +
+        "the host's pinned key",
+    )
+    .argument('[command...]', 'after --: a command line to run on the host instead of a shell')
+    .action((command: string[], o: Record<string, unknown>) =>
+      action(async (flags, reporter, signal) => {
+        const { ssh } = await import('./commands/ssh.js');
+        const s = await session(flags, reporter, signal, 'ssh', false, flagValues(LOGIN_FLAGS, o));
+        setExit(await ssh(s, command, io));
+      }),
+    );
+  withFlags(program.command('exec'), LOGIN_FLAGS)
+    .description("a login shell in a developer's container (or `-- command`, exiting with its code)")
+    .argument('<developer>', "the developer's name")
+    .argument('[command...]', 'after --: the command and its arguments, as `docker exec` takes them')
+    .action((developer: string, command: string[], o: Record<string, unknown>) =>
+      action(async (flags, reporter, signal) => {
+        const { exec } = await import('./commands/exec.js');
+        const s = await session(flags, reporter, signal, 'exec', false, flagValues(LOGIN_FLAGS, o));
+        setExit(await exec(s, developer, command, io));
+      }),
+    );
+  withFlags(program.command('logs'), LOGIN_FLAGS)
+    .description(
+      "a developer's container log, from CloudWatch Logs (the monitoring phase's group), else `docker logs` on " +
+        'the host',
+    )
+    .argument('<developer>', "the developer's name")
+    .option('--since <duration>', 'how far back (90s, 30m, 2h)', '1h')
+    .option('--follow', 'keep printing new lines until Ctrl-C', false)
+    .option('--grep <text>', 'only the lines holding this text (as it is: case and all)')
+    .action((developer: string, o: { since: string; follow: boolean; grep?: string } & Record<string, unknown>) =>
+      action(async (flags, reporter, signal) => {
+        const sinceMs = parseDuration(o.since);
+        if (!sinceMs)
+          throw new DevenvError('config', `--since: "${o.since}" is not a duration`, {
+            remedy: 'pass one like 90s, 30m or 2h',
+          });
+        const { logs } = await import('./commands/logs.js');
+        const s = await session(flags, reporter, signal, 'logs', false, flagValues(LOGIN_FLAGS, o));
+        setExit(await logs(s, developer, { sinceMs, follow: o.follow, ...(o.grep ? { grep: o.grep } : {}) }, io));
+      }),
+    );
+  withFlags(program.command('restart'), LOGIN_FLAGS)
+    .description("restart one developer's container (the others keep running) and wait until it is healthy again")
+    .argument('<developer>', "the developer's name")
+    .action((developer: string, o: Record<string, unknown>) =>
+      action(async (flags, reporter, signal) => {
+        const { restart } = await import('./commands/restart.js');
+        const s = await session(flags, reporter, signal, `restart ${developer}`, true, flagValues(LOGIN_FLAGS, o));
+        await restart(s, developer, reporter);
       }),
     );
 

@@ -213,5 +213,5 @@ async function bodyBytes(body: unknown): Promise<Uint8Array | undefined> {
   return Buffer.concat(chunks);
 }
 
-/** Read calls start with one of these verbs; everything else changes something. */
-export const isMutating = (operation: string): boolean => !/^(Describe|Get|List|Head|BatchGet)/.test(operation);
+/** Read calls start with one of these verbs (FilterLogEvents reads); everything else changes something. */
+export const isMutating = (operation: string): boolean => !/^(Describe|Get|List|Head|BatchGet|Filter)/.test(operation);

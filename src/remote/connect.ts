@@ -6,6 +6,7 @@ import { INSTANCE } from '../blueprint/compute.js';
 import type { AwsContext } from '../aws/context.js';
 import { recordedId } from '../state/recorded.js';
 import { expectedHostKey, type HostKeyContext } from './expected-key.js';
+import { keyLineOf } from './host-key.js';
 import { RemoteHost } from './host.js';
 import { diagnoseSsh, type PublicDns } from './reachability.js';
 import { connectWithRetry, type SshTarget } from './ssh.js';
@@ -59,9 +60,33 @@ export async function openRemoteHost(
   output: (line: string) => void,
   o: { recordPin: boolean },
 ): Promise<RemoteHost> {
+  return (await openLogin(ctx, output, { ...o, firstBoot: true })).remote;
+}
+
+/** Where and as whom a login went, and the host key it accepted: what `devenv ssh` hands to the system's ssh. */
+export interface Login {
+  host: string;
+  port: number;
+  user: string;
+  privateKeyPath: string;
+  instanceId: string;
+  /** The accepted host key as `<type> <base64>`. */
+  hostKey: string;
+}
+
+/**
+ * openRemoteHost, also saying where it logged in and which host key it accepted. `firstBoot: false` does not wait for
+ * cloud-init (a shell on a host whose first boot is stuck is how one finds out why).
+ */
+export async function openLogin(
+  ctx: ConnectContext,
+  output: (line: string) => void,
+  o: { recordPin: boolean; firstBoot: boolean },
+): Promise<{ remote: RemoteHost; login: Login }> {
   const host = await runningHost(ctx);
   const target = await targetOf(ctx, host);
   const expected = await expectedHostKey(ctx, target.instanceId, host.LaunchTime?.getTime(), { wait: o.recordPin });
+  let hostKey = '';
   const ssh = await connectWithRetry(target, {
     clock: ctx.clock,
     signal: ctx.signal,
@@ -74,6 +99,9 @@ export async function openRemoteHost(
       await ctx.state.save();
       ctx.report.step(`trusting the SSH host key of ${target.instanceId} (${why}): ${pin.fingerprint}`);
     },
+    acceptedKey: (blob) => {
+      hostKey = keyLineOf(blob);
+    },
     progress: (message) => ctx.report.progress(message),
     warn: (message) => ctx.report.warn(message),
     diagnose: () => diagnoseSsh(ctx, target),
@@ -81,12 +109,16 @@ export async function openRemoteHost(
   });
   const remote = new RemoteHost(ssh, target.host, output);
   try {
-    await waitForFirstBoot(ctx, remote);
+    if (o.firstBoot) await waitForFirstBoot(ctx, remote);
   } catch (err) {
     remote.close();
     throw err;
   }
-  return remote;
+  const { host: address, port, user, instanceId } = target;
+  return {
+    remote,
+    login: { host: address, port, user, instanceId, privateKeyPath: ctx.model.privateKeyPath, hostKey },
+  };
 }
 
 /**

@@ -68,6 +68,16 @@ export async function recreateContainer(host: RemoteHost, developer: string): Pr
   );
 }
 
+/**
+ * Restarts one developer's container as it is (`docker restart`: the same container, id and log file, its processes
+ * started again); the other developers' containers are not touched.
+ */
+export async function restartContainer(host: RemoteHost, developer: string): Promise<void> {
+  await host.check(`restarting ${containerName(developer)}`, `docker restart ${containerName(developer)}`, {
+    timeoutS: 120,
+  });
+}
+
 export interface HealthWait {
   clock: Clock;
   signal: AbortSignal;

@@ -10,6 +10,10 @@ export interface HostKeyPin {
 export const fingerprintOf = (keyBlob: Buffer): string =>
   `SHA256:${createHash('sha256').update(keyBlob).digest('base64').replace(/=+$/, '')}`;
 
+/** A host key's wire blob as a `known_hosts` line's key part: `<type> <base64>` (the blob starts with its type). */
+export const keyLineOf = (keyBlob: Buffer): string =>
+  `${keyBlob.subarray(4, 4 + keyBlob.readUInt32BE(0)).toString()} ${keyBlob.toString('base64')}`;
+
 /** A SHA-256 fingerprint as OpenSSH writes it: 32 bytes are 43 base64 characters without padding. */
 export const FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
 

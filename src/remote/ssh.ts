@@ -28,6 +28,8 @@ export interface ConnectOptions {
   acceptNewHostKey: boolean;
   /** Records the key trusted from now on (verified, or --accept-new-host-key). */
   savePin(pin: HostKeyPin, why: string): Promise<void>;
+  /** Hears the whole key (its SSH wire blob) the host showed, once it was accepted: what `devenv ssh` hands to ssh. */
+  acceptedKey?(keyBlob: Buffer): void;
   progress(message: string): void;
   warn(message: string): void;
   /** Looks into why SSH failed (the host's state, its security group, this machine's address); asked once. */
@@ -142,6 +144,7 @@ function hostKeyError(target: SshTarget, expected: ExpectedHostKey, seen: string
 
 async function connectOnce(target: SshTarget, o: ConnectOptions): Promise<NodeSSH> {
   let seen: string | undefined;
+  let seenBlob: Buffer | undefined;
   let verdict: ReturnType<typeof judgeHostKey> | undefined;
   const ssh = new NodeSSH();
   try {
@@ -153,6 +156,7 @@ async function connectOnce(target: SshTarget, o: ConnectOptions): Promise<NodeSS
       readyTimeout: ATTEMPT_TIMEOUT_MS,
       keepaliveInterval: 15_000,
       hostVerifier: (key: Buffer) => {
+        seenBlob = key;
         seen = fingerprintOf(key);
         verdict = judgeHostKey(o.expected, seen, o.acceptNewHostKey);
         return verdict !== 'refuse' && verdict !== 'unverified';
@@ -168,6 +172,7 @@ async function connectOnce(target: SshTarget, o: ConnectOptions): Promise<NodeSS
     }
     throw err;
   }
+  if (seenBlob) o.acceptedKey?.(seenBlob);
   if (seen && (verdict === 'verified' || verdict === 'accept-new')) {
     const vouched = {
       config: 'it matches ssh.hostKeyFingerprint',

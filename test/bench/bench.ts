@@ -135,6 +135,7 @@ async function scenario(moto: MotoServer, developers: number, latency: number): 
   await measure('up (converged)', ['up']);
   await measure('status', ['status']);
   await measure('plan', ['plan']);
+  await measure('logs dev1 (CloudWatch)', ['logs', 'dev1']);
   await measure(DESTROY, ['destroy', '--yes']);
   await ws.remove();
   return rows;
@@ -389,6 +390,9 @@ async function main(): Promise<void> {
     'Every `up` runs with `--skip storage,containers,test` (these log in to a host over SSH or through the load balancer; moto has neither, and the host lab is not part of the bench).\n',
   );
   console.log(table(rows));
+  console.log(
+    "\n`logs dev1` reads the monitoring phase's log group (FilterLogEvents, one call per page). `ssh`, `exec`, `restart` and `logs` without CloudWatch log in to the host, which the bench has not: before the login they read GetCallerIdentity and DescribeInstances (and GetConsoleOutput while no host key is recorded for the instance), and nothing after it; test/host/day2.test.ts counts them.",
+  );
   console.log(
     `\nPhase durations of a fresh \`up\` at ${LATENCY_MS} ms per call (phases whose needs are met run at once, so the wall time is less than their sum):\n`,
   );

@@ -38,6 +38,17 @@ describe('cli', () => {
     expect(status.stderr).toContain('AWS SDK loaded');
   });
 
+  it('the day-2 commands are in --help, and their own --help never loads the AWS SDK', () => {
+    const help = node(['--help']).stdout;
+    for (const command of ['ssh', 'exec', 'logs', 'restart']) {
+      expect(help).toMatch(new RegExp(`^  ${command} `, 'm'));
+      const own = node([command, '--help']);
+      expect(own.status, command).toBe(0);
+      expect(own.stderr, command).toBe('');
+      expect(own.stdout).toContain(`Usage: devenv ${command}`);
+    }
+  });
+
   it('--version prints the version of package.json without loading the SDK', () => {
     const r = node(['--version']);
     expect(r.status).toBe(0);

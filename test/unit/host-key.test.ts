@@ -14,7 +14,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DevenvError } from '../../src/errors.js';
 import type { ConfigInput } from '../../src/config/schema.js';
 import type { RunOptions } from '../../src/phases/types.js';
-import { openRemoteHost } from '../../src/remote/connect.js';
+import { openLogin, openRemoteHost } from '../../src/remote/connect.js';
 import { CONSOLE_WAIT_MS, expectedHostKey } from '../../src/remote/expected-key.js';
 import {
   consoleFingerprints,
@@ -379,6 +379,26 @@ describe('logging in through openRemoteHost', () => {
     expect(ctx.events.some((e) => e.type === 'step' && e.message.includes('it matches ssh.hostKeyFingerprint'))).toBe(
       true,
     );
+  });
+
+  it('openLogin says where it logged in and hands back the key it accepted, whole (what devenv ssh gives ssh)', async () => {
+    running();
+    const ctx = await context({ hostKeyFingerprint: server.fingerprint });
+    const { remote, login } = await openLogin(ctx, () => undefined, { recordPin: false, firstBoot: false });
+    remote.close();
+    const [type, blob] = login.hostKey.split(' ');
+    expect(type).toBe('ssh-ed25519');
+    expect(fingerprintOf(Buffer.from(blob!, 'base64'))).toBe(server.fingerprint);
+    expect(login).toMatchObject({ host: '127.0.0.1', port: server.port, user: 'ubuntu', instanceId: 'i-0abc' });
+    expect(login.privateKeyPath).toBe(keyPath);
+    expect(ctx.state.data.hostKey, 'a read-only login records no pin').toBeUndefined();
+
+    // `devenv ssh --accept-new-host-key` where nothing vouches for the key: this login only, still no pin.
+    const unvouched = await context({}, { acceptNewHostKey: true });
+    const accepted = await openLogin(unvouched, () => undefined, { recordPin: false, firstBoot: false });
+    accepted.remote.close();
+    expect(accepted.login.hostKey).toBe(login.hostKey);
+    expect(unvouched.state.data.hostKey).toBeUndefined();
   });
 
   it('gives up after ssh.connectTimeout, having said at the first failure what it found', async () => {
