@@ -15,6 +15,7 @@ import { ignoring, isNotFound } from '../aws/errors.js';
 import { ensureResource, inspectResource, probeResource, rowOf } from '../aws/resource.js';
 import { CERTIFICATE, LOAD_BALANCER, targetGroupId } from '../blueprint/edge.js';
 import { recordedId } from '../state/recorded.js';
+import { ruleAuth } from './alb/auth.js';
 import { ensureRule } from './alb/developers.js';
 import {
   certificateArn,
@@ -53,8 +54,9 @@ async function apply(ctx: Context): Promise<void> {
   });
   const listenerArn = listener.ListenerArn!;
   const rules = outcome === 'created' ? [] : seen ? seen.rules : await listRules(ctx, listenerArn);
+  const auth = await ruleAuth(ctx);
   await mapLimit(ctx.model.developers, PER_DEVELOPER_CONCURRENCY, (d) =>
-    ensureRule(ctx, d, rules, listenerArn, recordedId(ctx, targetGroupId(d.name), 'alb')),
+    ensureRule(ctx, d, rules, listenerArn, recordedId(ctx, targetGroupId(d.name), 'alb'), auth),
   );
 }
 
@@ -82,6 +84,7 @@ async function inspect(ctx: Context): Promise<Inspection> {
       ],
     },
   ];
+  const auth = await ruleAuth(ctx, true);
   for (const d of ctx.model.developers) {
     const rulePlanned = planned(ctx, `rule/${d.name}`);
     const rule = await inspectResource(
@@ -95,7 +98,7 @@ async function inspect(ctx: Context): Promise<Inspection> {
         planChange(
           rule,
           rulePlanned,
-          rule.resource ? ruleFixes(ctx, rule.resource, ruleWant(d, group?.TargetGroupArn)) : [],
+          rule.resource ? ruleFixes(ctx, rule.resource, ruleWant(d, group?.TargetGroupArn, auth)) : [],
         ),
       ],
       rows: [
