@@ -14,6 +14,7 @@ import {
 import { ignoring, isNotFound } from '../aws/errors.js';
 import { ensureResource, inspectResource, probeResource, rowOf } from '../aws/resource.js';
 import { CERTIFICATE, LOAD_BALANCER, targetGroupId } from '../blueprint/edge.js';
+import { callbackUrl } from '../blueprint/sign-in.js';
 import { recordedId } from '../state/recorded.js';
 import { ruleAuth } from './alb/auth.js';
 import { ensureRule } from './alb/developers.js';
@@ -93,25 +94,34 @@ async function inspect(ctx: Context): Promise<Inspection> {
       d.hostname,
     );
     const group = world.groups.find((g) => g.TargetGroupName === planned(ctx, targetGroupId(d.name)).name);
+    const change = planChange(
+      rule,
+      rulePlanned,
+      rule.resource ? ruleFixes(ctx, rule.resource, ruleWant(d, group?.TargetGroupArn, auth)) : [],
+    );
+    const register = auth?.type === 'authenticate-oidc' && !rule.resource?.Actions?.some((a) => a.Type === auth.type);
     parts.push({
-      changes: [
-        planChange(
-          rule,
-          rulePlanned,
-          rule.resource ? ruleFixes(ctx, rule.resource, ruleWant(d, group?.TargetGroupArn, auth)) : [],
-        ),
-      ],
+      changes: [register ? { ...change, warnings: [callbackWarning(d.name, d.hostname)] } : change],
       rows: [
         rowOf(
           rule,
           (r) => `priority ${r.Priority}`,
-          () => d.hostname,
+          (r) =>
+            [
+              d.hostname,
+              ...(r.Actions ?? []).filter((a) => a.Type?.startsWith('authenticate-')).map((a) => a.Type),
+            ].join(' · '),
         ),
       ],
     });
   }
   return joinInspections(parts);
 }
+
+/** A developer whose rule starts signing in with OIDC: the provider must know their callback URL first. */
+const callbackWarning = (name: string, hostname: string) =>
+  `register ${callbackUrl(hostname)} at your identity provider before ${name} signs in ` +
+  "(`devenv auth callbacks` lists every developer's)";
 
 /** The rules and the HTTPS listener first, so ACM can let go of the certificate while the load balancer is deleted. */
 async function destroy(ctx: Context): Promise<void> {

@@ -18,9 +18,6 @@ export const SCOPE = 'openid email';
 /** The load balancer's session cookie: one name per project, so two environments under one domain never mix. */
 export const sessionCookieName = (project: string) => `devenv-${project}-auth`;
 
-/** Every developer's callback URL at the provider (the load balancer answers it on each developer's host). */
-export const callbackUrl = (hostname: string) => `https://${hostname}/oauth2/idpresponse`;
-
 /**
  * The sign-in each developer's rule does before it forwards, or `undefined` with `auth.provider: "password"`.
  * `forPlan`: `plan` and `status` show what would change before the cognito phase has run, so its ids may be missing.
