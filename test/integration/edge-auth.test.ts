@@ -143,7 +143,7 @@ describeMoto('identity at the edge: authenticate before forward, the client secr
     expectConverged(again);
     expectNoMutatingCalls(again, 'a second up');
     const status = await ws.cli(['status', '--json'], { env: ENV });
-    const parsed = JSON.parse(status.stdout);
+    const parsed = JSON.parse(status.stdout.trim().split('\n').at(-1)!);
     expect(parsed.auth).toEqual({ provider: 'oidc', password: true, issuer: ISSUER });
     expect(parsed.developers.map((d: { identity: string }) => d.identity)).toEqual([
       'alice@corp.example',

@@ -350,7 +350,7 @@ export function ruleSpec(
   };
 }
 
-/** A rule as devenv keeps it in memory: without any client secret an answer carried (AWS sends none; moto echoes it). */
+/** A rule as devenv keeps it in memory: without a client secret the answer carried (AWS sends none; moto echoes it). */
 export function withoutSecrets(rule: Rule): Rule {
   if (!rule.Actions?.some((a) => a.AuthenticateOidcConfig?.ClientSecret)) return rule;
   return {
