@@ -143,7 +143,8 @@ describeMoto('identity at the edge: authenticate before forward, the client secr
     expectConverged(again);
     expectNoMutatingCalls(again, 'a second up');
     const status = await ws.cli(['status', '--json'], { env: ENV });
-    const parsed = JSON.parse(status.stdout.trim().split('\n').at(-1)!);
+    // JSON lines: the status document first (an error line follows: storage and containers never ran here).
+    const parsed = JSON.parse(status.stdout.split('\n')[0]!);
     expect(parsed.auth).toEqual({ provider: 'oidc', password: true, issuer: ISSUER });
     expect(parsed.developers.map((d: { identity: string }) => d.identity)).toEqual([
       'alice@corp.example',
