@@ -165,7 +165,7 @@ describeMoto('identity at the edge: authenticate before forward, the client secr
     expectConverged(rotated);
     expect(rotated.calls.mutating).toEqual(['elbv2:ModifyRule', 'elbv2:ModifyRule']);
     await expectNoSecretAnywhere(ws);
-  });
+  }, 600_000);
 
   it('switching providers converges the rules: password → oidc → cognito → password, then nothing changes; a narrowed egress gets 443 back', async () => {
     const ws = await newWorkspace(moto.server, {
@@ -241,5 +241,5 @@ describeMoto('identity at the edge: authenticate before forward, the client secr
     expect((await albGroupEgress()).rules).not.toContain('tcp 443 0.0.0.0/0');
     expectNoMutatingCalls(await ws.cli(['up']), 'a rerun back on passwords');
     await expectNoSecretAnywhere(ws);
-  });
+  }, 600_000);
 });

@@ -17,7 +17,9 @@ import {
   type RuleAuth,
   type RuleWant,
 } from '../../src/aws/elbv2/listeners.js';
+import { SIGN_IN_EGRESS, signInEgressFixes } from '../../src/aws/ec2/rules.js';
 import { runFixes } from '../../src/aws/fix.js';
+import { renderCredential, renderCsv } from '../../src/secrets/credential-files.js';
 import { ruleAuth } from '../../src/phases/alb/auth.js';
 import { readClientSecret } from '../../src/phases/alb/client-secret.js';
 import type { DevenvError } from '../../src/errors.js';
@@ -255,5 +257,44 @@ describe('the sign-in the https phase wants', () => {
 
   it('password: no sign-in at the load balancer', async () => {
     expect(await ruleAuth(await testContext('https'))).toBeUndefined();
+  });
+});
+
+describe("the load balancer's way out to the provider", () => {
+  const group = 'sg-0alb';
+  const rule = (over: Record<string, unknown>) => ({ IsEgress: true, CidrIpv4: '0.0.0.0/0', ...over });
+  const ec2 = () => new AwsClients({ region: 'us-east-1' }).ec2;
+
+  it('adds tcp 443 to anywhere only when no egress rule lets 443 out; removes only its own without a provider', () => {
+    expect(signInEgressFixes(ec2(), group, [rule({ IpProtocol: '-1' })], true, {})).toEqual([]);
+    expect(
+      signInEgressFixes(ec2(), group, [rule({ IpProtocol: 'tcp', FromPort: 0, ToPort: 65535 })], true, {}),
+    ).toEqual([]);
+    const narrowed = [rule({ IpProtocol: 'tcp', FromPort: 8443, ToPort: 8543, CidrIpv4: '10.0.0.0/16' })];
+    expect(signInEgressFixes(ec2(), group, narrowed, true, {}).map((f) => f.description)).toEqual([
+      'authorize egress tcp 443 to anywhere (the identity provider)',
+    ]);
+    const ours = rule({ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, Description: SIGN_IN_EGRESS });
+    expect(signInEgressFixes(ec2(), group, [rule({ IpProtocol: '-1' }), ours], false, {})).toHaveLength(1);
+    expect(signInEgressFixes(ec2(), group, [rule({ IpProtocol: '-1' })], false, {})).toEqual([]);
+  });
+});
+
+describe('what developers are told', () => {
+  it('credentials with a provider: the sign-in and identity; the password only when kept', () => {
+    const signIn = { provider: 'oidc' as const, at: 'https://corp.okta.com', identity: 'alice@corp.example' };
+    const sso = renderCredential({ developer: 'alice', url: 'https://alice.x', username: 'alice', signIn }, 'txt');
+    expect(sso).toContain('Sign-in:   OIDC at https://corp.okta.com');
+    expect(sso).toContain('Identity:  alice@corp.example');
+    expect(sso).not.toContain('Password');
+    const both = renderCredential(
+      { developer: 'alice', url: 'https://alice.x', username: 'alice', password: 'pw-123', signIn },
+      'txt',
+    );
+    expect(both).toContain('Password:  pw-123');
+    expect(both).toContain("It sends you to your company's sign-in (https://corp.okta.com)");
+    expect(renderCsv([{ developer: 'a', url: 'u', username: 'a', signIn }])).toBe(
+      'developer,url,username,password,provider,sign-in at,identity\r\na,u,a,,oidc,https://corp.okta.com,alice@corp.example\r\n',
+    );
   });
 });
