@@ -319,6 +319,21 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       }),
     );
 
+  program
+    .command('auth')
+    .description('sign-in with an identity provider (auth in the config)')
+    .command('callbacks')
+    .description(
+      'the callback URL of every developer (https://<name>.<baseDomain>/oauth2/idpresponse), to register at the OIDC ' +
+        "provider's app; from the config alone, no AWS call",
+    )
+    .action(() =>
+      action(async (flags) => {
+        const { authCallbacks } = await import('./commands/auth-callbacks.js');
+        io.stdout.write(`${await authCallbacks(flags.config, flags.json)}\n`);
+      }),
+    );
+
   const stateCommand = program
     .command('state')
     .description('keep the state in S3 (state.s3 in the config): create its bucket, move a local state there and back');

@@ -62,6 +62,12 @@ export const APPLY_FLAGS = {
     flag: '--purge-removed',
     description: 'delete the data folders of developers removed from the config',
   },
+  rotateClientSecret: {
+    flag: '--rotate-client-secret',
+    description:
+      "with auth.provider oidc: send the client secret to every developer's rule again (after you changed it at " +
+      'the provider: the load balancer never shows the one it has)',
+  },
   takeOverDns: { flag: '--take-over-dns', description: "overwrite a developer's DNS record that devenv did not make" },
   resolve: {
     flag: '--resolve <ip>',

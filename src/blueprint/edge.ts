@@ -1,4 +1,5 @@
 import type { Model } from '../config/model.js';
+import { callbackUrl } from './sign-in.js';
 import { awsResource, type PlannedResource } from './types.js';
 
 /** The logical ids of the certificate, the load balancer, a developer's target group and DNS record. */
@@ -63,6 +64,16 @@ export function albBlueprint(model: Model): PlannedResource[] {
 }
 
 /** What needs the issued certificate: the HTTPS listener and the developers' host rules on it. */
+/** A rule's sign-in before it forwards, and, with an OIDC provider, the callback URL to register there. */
+function signInProperties(model: Model, hostname: string): Record<string, string> {
+  const { provider } = model.config.auth;
+  if (provider === 'password') return {};
+  return {
+    signIn: `authenticate-${provider}`,
+    ...(provider === 'oidc' ? { callback: `${callbackUrl(hostname)} (register it at the provider)` } : {}),
+  };
+}
+
 export function httpsBlueprint(model: Model): PlannedResource[] {
   return [
     awsResource(model, 'listener/https', 'listener', {
@@ -77,7 +88,12 @@ export function httpsBlueprint(model: Model): PlannedResource[] {
         model,
         `rule/${d.name}`,
         'listener rule',
-        { host: d.hostname, priority: d.priority, forwardTo: targetGroupId(d.name) },
+        {
+          host: d.hostname,
+          priority: d.priority,
+          ...signInProperties(model, d.hostname),
+          forwardTo: targetGroupId(d.name),
+        },
         d.name,
       ),
     ),

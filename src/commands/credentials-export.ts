@@ -3,6 +3,7 @@ import { chmod, lstat, mkdir, rename, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { readSecretValues, type SecretReadError } from '../aws/find/secrets.js';
 import { secretName } from '../blueprint/identity.js';
+import { identityOf } from '../blueprint/sign-in.js';
 import { useInstead, guessFor } from '../config/issues.js';
 import type { Developer, Model } from '../config/model.js';
 import { configError, DevenvError } from '../errors.js';
@@ -14,6 +15,7 @@ import {
   renderCsv,
   type Credential,
   type CredentialFormat,
+  type SignIn,
 } from '../secrets/credential-files.js';
 import { runningDevelopers } from '../phases/containers.js';
 import type { Reporter } from '../ui/events.js';
@@ -82,10 +84,11 @@ export async function exportCredentials(
         `wrote the logins of ${credentials.length} developer${credentials.length === 1 ? '' : 's'} ` +
         `to ${dir} (files 0600, folder 0700): ${[...files.keys()].join(', ')}`,
     });
-    reporter.emit({
-      type: 'warn',
-      message: 'these files hold passwords: give each developer their own file only, then delete them',
-    });
+    if (session.config.auth.password)
+      reporter.emit({
+        type: 'warn',
+        message: 'these files hold passwords: give each developer their own file only, then delete them',
+      });
     const started = runningDevelopers(session);
     for (const d of session.model.developers.filter((x) => !started.includes(x.name)))
       reporter.emit({
@@ -104,6 +107,9 @@ async function readCredentials(
   model: Model,
   developers: Developer[],
 ): Promise<Credential[]> {
+  const signIn = (d: Developer) => signInFor(model, d);
+  if (!model.config.auth.password)
+    return developers.map((d) => ({ developer: d.name, url: d.url, username: d.name, signIn: signIn(d) }));
   const ids = developers.map((d) => passwordSecret(model, d.name));
   const { values, errors } = await readSecretValues(sm, ids);
   const problems = developers.flatMap((d, i) =>
@@ -114,7 +120,24 @@ async function readCredentials(
       remedy: [...new Set(problems.map((p) => p.remedy))].join('; '),
     });
   }
-  return developers.map((d, i) => ({ developer: d.name, url: d.url, username: d.name, password: values.get(ids[i])! }));
+  return developers.map((d, i) => ({
+    developer: d.name,
+    url: d.url,
+    username: d.name,
+    password: values.get(ids[i])!,
+    ...(signIn(d) ? { signIn: signIn(d) } : {}),
+  }));
+}
+
+/** Where and as whom a developer signs in at the load balancer; `undefined` with code-server's password alone. */
+function signInFor(model: Model, d: Developer): SignIn | undefined {
+  const { provider, oidc, cognito } = model.config.auth;
+  if (provider === 'password') return undefined;
+  const identity = identityOf(d) ?? '-';
+  if (provider === 'oidc') return { provider, at: oidc?.issuer ?? '-', identity };
+  const prefix = cognito.domainPrefix;
+  const at = prefix ? `https://${prefix}.auth.${model.region}.amazoncognito.com` : "devenv's Cognito sign-in page";
+  return { provider, at, identity };
 }
 
 const UP_FIXES = 'run `devenv up`: it creates a missing password secret and restores one scheduled for deletion';

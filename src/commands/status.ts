@@ -1,5 +1,7 @@
 import { containerId } from '../blueprint/compute.js';
 import { recordId, targetGroupId } from '../blueprint/edge.js';
+import { identityOf } from '../blueprint/sign-in.js';
+import { describeSignIn, signInOf } from './sign-in.js';
 import { DevenvError, messageOf } from '../errors.js';
 import { PHASES, topologicalOrder } from '../phases/index.js';
 import type { PhaseName } from '../phases/types.js';
@@ -70,6 +72,7 @@ export async function status(session: Session, o: ReadOptions): Promise<ReadResu
           hostAddress: next.hostAddress,
           pending: next.pending,
           phases,
+          auth: signInOf(session.config),
           developers,
           resources: resources.map(({ verdict: _v, ...r }) => r),
           problems,
@@ -87,6 +90,7 @@ export async function status(session: Session, o: ReadOptions): Promise<ReadResu
             loadBalancerDns: next.loadBalancerDns,
             hostAddress: next.hostAddress,
             warnings,
+            signIn: describeSignIn(session.config),
           },
           o,
         );
@@ -138,6 +142,7 @@ function developerRows(session: Session, resources: StatusResource[]): Developer
       container: stateOf(containerId(d.name)),
       target: stateOf(targetGroupId(d.name)),
       dns: stateOf(recordId(d.name)),
+      ...(session.config.auth.provider !== 'password' ? { identity: identityOf(d) ?? '-' } : {}),
       // `<verdict> <kind>` of each of their resources with a problem (their rule, secret, log group …), or whose phase
       // is pending.
       problems: mine.flatMap((r) =>

@@ -14,7 +14,9 @@ import {
 import { ignoring, isNotFound } from '../aws/errors.js';
 import { ensureResource, inspectResource, probeResource, rowOf } from '../aws/resource.js';
 import { CERTIFICATE, LOAD_BALANCER, targetGroupId } from '../blueprint/edge.js';
+import { callbackUrl } from '../blueprint/sign-in.js';
 import { recordedId } from '../state/recorded.js';
+import { ruleAuth } from './alb/auth.js';
 import { ensureRule } from './alb/developers.js';
 import {
   certificateArn,
@@ -53,8 +55,9 @@ async function apply(ctx: Context): Promise<void> {
   });
   const listenerArn = listener.ListenerArn!;
   const rules = outcome === 'created' ? [] : seen ? seen.rules : await listRules(ctx, listenerArn);
+  const auth = await ruleAuth(ctx);
   await mapLimit(ctx.model.developers, PER_DEVELOPER_CONCURRENCY, (d) =>
-    ensureRule(ctx, d, rules, listenerArn, recordedId(ctx, targetGroupId(d.name), 'alb')),
+    ensureRule(ctx, d, rules, listenerArn, recordedId(ctx, targetGroupId(d.name), 'alb'), auth),
   );
 }
 
@@ -82,6 +85,7 @@ async function inspect(ctx: Context): Promise<Inspection> {
       ],
     },
   ];
+  const auth = await ruleAuth(ctx, true);
   for (const d of ctx.model.developers) {
     const rulePlanned = planned(ctx, `rule/${d.name}`);
     const rule = await inspectResource(
@@ -90,25 +94,34 @@ async function inspect(ctx: Context): Promise<Inspection> {
       d.hostname,
     );
     const group = world.groups.find((g) => g.TargetGroupName === planned(ctx, targetGroupId(d.name)).name);
+    const change = planChange(
+      rule,
+      rulePlanned,
+      rule.resource ? ruleFixes(ctx, rule.resource, ruleWant(d, group?.TargetGroupArn, auth)) : [],
+    );
+    const register = auth?.type === 'authenticate-oidc' && !rule.resource?.Actions?.some((a) => a.Type === auth.type);
     parts.push({
-      changes: [
-        planChange(
-          rule,
-          rulePlanned,
-          rule.resource ? ruleFixes(ctx, rule.resource, ruleWant(d, group?.TargetGroupArn)) : [],
-        ),
-      ],
+      changes: [register ? { ...change, warnings: [callbackWarning(d.name, d.hostname)] } : change],
       rows: [
         rowOf(
           rule,
           (r) => `priority ${r.Priority}`,
-          () => d.hostname,
+          (r) =>
+            [
+              d.hostname,
+              ...(r.Actions ?? []).filter((a) => a.Type?.startsWith('authenticate-')).map((a) => a.Type),
+            ].join(' · '),
         ),
       ],
     });
   }
   return joinInspections(parts);
 }
+
+/** A developer whose rule starts signing in with OIDC: the provider must know their callback URL first. */
+const callbackWarning = (name: string, hostname: string) =>
+  `register ${callbackUrl(hostname)} at your identity provider before ${name} signs in ` +
+  "(`devenv auth callbacks` lists every developer's)";
 
 /** The rules and the HTTPS listener first, so ACM can let go of the certificate while the load balancer is deleted. */
 async function destroy(ctx: Context): Promise<void> {

@@ -5,7 +5,14 @@ import { deleteSecurityGroup } from '../aws/ec2/delete.js';
 import { tagFixes } from '../aws/ec2/fixes.js';
 import { planChange, runFixes, type Fix } from '../aws/fix.js';
 import { ec2Resource, ensureEc2Resource } from '../aws/ec2/resource.js';
-import { ingressRulesOf, revokeRules, ruleFixes, type WantedRule } from '../aws/ec2/rules.js';
+import {
+  groupRulesOf,
+  ingressRulesOf,
+  revokeRules,
+  ruleFixes,
+  signInEgressFixes,
+  type WantedRule,
+} from '../aws/ec2/rules.js';
 import { inspectResource, removeResource, rowOf } from '../aws/resource.js';
 import { tagSpecifications } from '../config/tags.js';
 import { ingressRules, sgBlueprint } from '../blueprint/network.js';
@@ -87,11 +94,14 @@ async function fixesOf(
 ): Promise<Fix[]> {
   const p = planned(ctx, logicalId);
   const groupId = group.GroupId!;
-  const live = await ingressRulesOf(ctx.aws.ec2, groupId);
+  const rules = await groupRulesOf(ctx.aws.ec2, groupId);
+  const live = rules.filter((r) => !r.IsEgress);
   const names = { [albGroupId]: 'sg/alb' };
+  const signIn = ctx.config.auth.provider !== 'password';
   return [
     ...tagFixes(ctx.aws.ec2, groupId, group.Tags, p),
     ...ruleFixes(ctx.aws.ec2, groupId, wantedRules(ctx, logicalId, albGroupId), live, p.tags, names),
+    ...(logicalId === 'sg/alb' ? signInEgressFixes(ctx.aws.ec2, groupId, rules, signIn, p.tags) : []),
   ];
 }
 

@@ -8,6 +8,7 @@ import { checkLoginExposure } from './validate/exposure.js';
 import { checkAmi } from './validate/image.js';
 import { checkInstanceType } from './validate/instance-type.js';
 import type { ValidationResult } from './validate/result.js';
+import { checkClientSecret, checkOidc } from './validate/oidc.js';
 import { checkPrivateKey } from './validate/private-key.js';
 import { checkAdminCidr } from './validate/ssh.js';
 import { checkStateBucket } from './validate/state-bucket.js';
@@ -34,6 +35,7 @@ export async function runChecks(ctx: Context): Promise<ValidationResult[]> {
     ...(ctx.model.developers.some((d) => d.anthropicApiKey) ? [checkApiKeys(ctx)] : []),
     checkAlbCapacity(ctx),
     ...(ctx.config.state.s3 ? [checkStateBucket(ctx)] : []),
+    ...(ctx.config.auth.provider === 'oidc' ? [checkOidc(ctx), checkClientSecret(ctx)] : []),
   ]);
 }
 

@@ -48,6 +48,8 @@ export interface StatusDeveloper {
   target: string;
   dns: string;
   problems: string[];
+  /** With an identity provider: the identity bound to this developer's editor. */
+  identity?: string;
 }
 
 export interface StatusView {
@@ -60,6 +62,8 @@ export interface StatusView {
   loadBalancerDns: string | null;
   hostAddress: string | null;
   warnings: string[];
+  /** How developers sign in: `oidc (https://corp.okta.com), code-server password kept` … */
+  signIn?: string;
 }
 
 export function renderStatus(v: StatusView, o: ViewOptions = {}): string {
@@ -92,24 +96,32 @@ export function renderStatus(v: StatusView, o: ViewOptions = {}): string {
     '',
     resources,
     '',
-    table(
-      ['developer', 'url', 'port', 'container', 'target', 'dns', 'verdict'],
-      v.developers.map((d) => [
-        d.name,
-        d.url,
-        String(d.port),
-        d.container,
-        d.target,
-        d.dns,
-        d.problems.length ? d.problems.join('; ') : 'ok',
-      ]),
-      { maxWidth },
-    ),
+    developerTable(v.developers, maxWidth),
     '',
     `load balancer: ${v.loadBalancerDns ?? 'not created yet'}`,
     `host: ${v.hostAddress ?? 'not created yet'}`,
+    ...(v.signIn ? [`sign-in: ${v.signIn}`] : []),
     ...(v.warnings.length ? ['', ...warningLines(v.warnings, o)] : []),
   ].join('\n');
+}
+
+/** One row per developer; the identity column only when a provider binds identities. */
+function developerTable(developers: StatusDeveloper[], maxWidth: number | undefined): string {
+  const bound = developers.some((d) => d.identity !== undefined);
+  return table(
+    ['developer', 'url', ...(bound ? ['identity'] : []), 'port', 'container', 'target', 'dns', 'verdict'],
+    developers.map((d) => [
+      d.name,
+      d.url,
+      ...(bound ? [d.identity ?? '-'] : []),
+      String(d.port),
+      d.container,
+      d.target,
+      d.dns,
+      d.problems.length ? d.problems.join('; ') : 'ok',
+    ]),
+    { maxWidth },
+  );
 }
 
 export interface PlanView {

@@ -51,6 +51,8 @@ interface Row {
   callTimes?: Map<string, number[]>;
   /** Process mode: from spawning node to devenv's first AWS call. */
   startMs?: number;
+  /** `oidc`: developers sign in at the load balancer (auth.provider), what it adds to each command. */
+  auth?: string;
 }
 
 const DESTROY = 'destroy (keeps the data volume; secrets scheduled for deletion)';
@@ -107,21 +109,52 @@ function phaseTimes(stdout: string): Record<string, number> {
   return out;
 }
 
-async function scenario(moto: MotoServer, developers: number, latency: number): Promise<Row[]> {
+const ISSUER = 'https://idp.bench.example';
+/** The issuer's discovery document, from this process's `fetch` (the bench has no internet); anything else passes. */
+function standInIssuer(): () => void {
+  const real = globalThis.fetch;
+  globalThis.fetch = async (input, init) =>
+    String(input) === `${ISSUER}/.well-known/openid-configuration`
+      ? Response.json({
+          issuer: ISSUER,
+          authorization_endpoint: `${ISSUER}/authorize`,
+          token_endpoint: `${ISSUER}/token`,
+          userinfo_endpoint: `${ISSUER}/userinfo`,
+        })
+      : real(input, init);
+  return () => {
+    globalThis.fetch = real;
+  };
+}
+
+/** An OIDC provider at the load balancer: each developer bound to an e-mail, the client secret from the environment. */
+function withOidc(config: Record<string, any>): void {
+  smallContainers(config);
+  const n = config.developers as number;
+  config.developers = Array.from({ length: n }, (_, i) => ({ name: `dev${i + 1}`, email: `dev${i + 1}@corp.example` }));
+  config.auth = {
+    provider: 'oidc',
+    oidc: { issuer: ISSUER, clientId: 'bench', clientSecret: { env: 'BENCH_SECRET' } },
+  };
+}
+
+async function scenario(moto: MotoServer, developers: number, latency: number, auth?: 'oidc'): Promise<Row[]> {
   const ws = await newWorkspace(moto, {
     developers,
     project: 'bench',
     // 50 developers on one t3.2xlarge (8 vCPUs, 32 GiB): validate checks the reservations fit, so keep them small.
-    patch: smallContainers,
+    patch: auth ? withOidc : smallContainers,
   });
   const hooks = latency > 0 ? [latencyHook(latency)] : [];
   const rows: Row[] = [];
+  const restore = auth ? standInIssuer() : () => undefined;
   const measure = async (command: string, argv: string[]) => {
-    const r = await ws.cli([...argv, '--json', '--verbose'], { hooks });
+    const r = await ws.cli([...argv, '--json', '--verbose'], { hooks, env: { BENCH_SECRET: 'bench-secret-value' } });
     ok(command, r);
     rows.push({
       developers,
       latency,
+      ...(auth ? { auth } : {}),
       command,
       mutating: r.calls.mutating.length,
       read: r.calls.read.length,
@@ -137,6 +170,7 @@ async function scenario(moto: MotoServer, developers: number, latency: number): 
   await measure('plan', ['plan']);
   await measure('logs dev1 (CloudWatch)', ['logs', 'dev1']);
   await measure(DESTROY, ['destroy', '--yes']);
+  restore();
   await ws.remove();
   return rows;
 }
@@ -278,7 +312,7 @@ function table(rows: Row[]): string {
   for (const r of rows) {
     const serial = r.latency ? `${(((r.mutating + r.read) * r.latency) / 1000).toFixed(1)} s` : '–';
     lines.push(
-      `| ${r.developers} | ${r.latency ? `${r.latency} ms` : 'none (moto)'} | ${r.command} | ${r.mutating} | ${r.read} | ${(r.ms / 1000).toFixed(2)} s | ${serial} |`,
+      `| ${r.developers} | ${r.latency ? `${r.latency} ms` : 'none (moto)'} | ${r.command}${r.auth ? `, ${r.auth}` : ''} | ${r.mutating} | ${r.read} | ${(r.ms / 1000).toFixed(2)} s | ${serial} |`,
     );
   }
   return lines.join('\n');
@@ -378,6 +412,8 @@ async function main(): Promise<void> {
   const proxy = await latencyProxy(moto.endpoint, LATENCY_MS);
   try {
     for (const latency of [0, LATENCY_MS]) for (const n of SIZES) rows.push(...(await scenario(moto, n, latency)));
+    // What an identity provider at the load balancer adds (the discovery read is no AWS call: not counted).
+    rows.push(...(await scenario(moto, SIZES[0]!, 0, 'oidc')));
     for (const n of SIZES) processRows.push(...(await processScenario(moto, proxy.endpoint, n, LATENCY_MS)));
   } finally {
     proxy.server.close();

@@ -17,6 +17,7 @@ describe('flags declared once (src/run-options.ts)', () => {
       newDataVolume: false,
       acceptNewHostKey: false,
       purgeRemoved: false,
+      rotateClientSecret: false,
       takeOverDns: false,
       resolve: undefined,
     });
@@ -28,6 +29,7 @@ describe('flags declared once (src/run-options.ts)', () => {
         '--new-data-volume',
         '--accept-new-host-key',
         '--purge-removed',
+        '--rotate-client-secret',
         '--take-over-dns',
         '--resolve',
         '192.0.2.10',
@@ -38,6 +40,7 @@ describe('flags declared once (src/run-options.ts)', () => {
       newDataVolume: true,
       acceptNewHostKey: true,
       purgeRemoved: true,
+      rotateClientSecret: true,
       takeOverDns: true,
       resolve: '192.0.2.10',
     });

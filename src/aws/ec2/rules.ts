@@ -1,5 +1,7 @@
 import {
+  AuthorizeSecurityGroupEgressCommand,
   AuthorizeSecurityGroupIngressCommand,
+  RevokeSecurityGroupEgressCommand,
   RevokeSecurityGroupIngressCommand,
   type EC2Client,
   type IpPermission,
@@ -28,10 +30,78 @@ export interface WantedRule {
 /** Shows ids by the names people know them by: `{ 'sg-0ab…': 'sg/alb' }`. */
 export type Names = Record<string, string>;
 
+/** A group's rules, each with its own id: one call for its ingress and its egress. */
+export const groupRulesOf = (ec2: EC2Client, groupId: string): Promise<SecurityGroupRule[]> =>
+  SECURITY_GROUP_RULES.list(ec2, { filters: [filter('group-id', groupId)] });
+
 /** A group's ingress rules, each with its own id (egress rules are left out). */
 export async function ingressRulesOf(ec2: EC2Client, groupId: string): Promise<SecurityGroupRule[]> {
-  const rules = await SECURITY_GROUP_RULES.list(ec2, { filters: [filter('group-id', groupId)] });
-  return rules.filter((r) => !r.IsEgress);
+  return (await groupRulesOf(ec2, groupId)).filter((r) => !r.IsEgress);
+}
+
+/** The description of the egress rule devenv adds for the load balancer's sign-in (and the only one it revokes). */
+export const SIGN_IN_EGRESS = 'HTTPS to the identity provider (load balancer sign-in)';
+
+/** An IPv4 egress rule to anywhere that lets TCP 443 out (the default "all traffic" rule does). */
+const letsHttpsOut = (r: SecurityGroupRule) =>
+  r.IsEgress &&
+  r.CidrIpv4 === '0.0.0.0/0' &&
+  (r.IpProtocol === '-1' || (r.IpProtocol === 'tcp' && (r.FromPort ?? 0) <= 443 && (r.ToPort ?? 0) >= 443));
+
+/**
+ * The load balancer's way out to an identity provider: with `wanted`, TCP 443 to anywhere (the provider's addresses
+ * are not known; AWS requires the rule for authenticate actions), added only when no egress rule lets it out
+ * already (the default one does, unless it was narrowed). Without, the rule devenv added (by its description) goes.
+ */
+export function signInEgressFixes(
+  ec2: EC2Client,
+  groupId: string,
+  live: SecurityGroupRule[],
+  wanted: boolean,
+  tags: Tags,
+): Fix[] {
+  if (wanted) {
+    if (live.some(letsHttpsOut)) return [];
+    const permission: IpPermission = {
+      IpProtocol: 'tcp',
+      FromPort: 443,
+      ToPort: 443,
+      IpRanges: [{ CidrIp: '0.0.0.0/0', Description: SIGN_IN_EGRESS }],
+    };
+    return [
+      {
+        description: 'authorize egress tcp 443 to anywhere (the identity provider)',
+        run: () =>
+          ignoring(
+            (e) => hasCode(e, Ec2Code.permissionDuplicate),
+            () =>
+              ec2.send(
+                new AuthorizeSecurityGroupEgressCommand({
+                  GroupId: groupId,
+                  IpPermissions: [permission],
+                  TagSpecifications: tagSpecifications('security-group-rule', tags),
+                }),
+              ),
+          ),
+      },
+    ];
+  }
+  const ours = live.filter((r) => r.IsEgress && r.Description === SIGN_IN_EGRESS);
+  if (!ours.length) return [];
+  return [
+    {
+      description: 'revoke egress tcp 443 to anywhere (no identity provider to reach)',
+      run: () =>
+        ignoring(isNotFound, () =>
+          ec2.send(
+            new RevokeSecurityGroupEgressCommand({
+              GroupId: groupId,
+              SecurityGroupRuleIds: ours.map((r) => r.SecurityGroupRuleId!),
+            }),
+          ),
+        ),
+    },
+  ];
 }
 
 const sourceOf = (r: SecurityGroupRule) =>

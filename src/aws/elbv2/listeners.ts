@@ -11,6 +11,8 @@ import {
   ModifyRuleCommand,
   SetRulePrioritiesCommand,
   type Action,
+  type AuthenticateCognitoActionConfig,
+  type AuthenticateOidcActionConfig,
   type Listener,
   type Rule,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -18,6 +20,7 @@ import type { PlannedResource } from '../../blueprint/types.js';
 import type { AwsContext } from '../context.js';
 import type { Fix } from '../fix.js';
 import { ElbCode, hasCode } from '../errors.js';
+import { sendWithValue } from '../find/secrets.js';
 import { readOnce } from '../read-once.js';
 import type { ResourceSpec } from '../resource.js';
 import { retryWithin, type ConsistencyWindow } from '../retry.js';
@@ -34,7 +37,9 @@ export const listListeners = async (ctx: Pick<AwsContext, 'aws'>, lbArn: string)
 
 /** A rule of a listener: one call for all of them (a listener holds at most 100). */
 export const listRules = async (ctx: Pick<AwsContext, 'aws'>, listenerArn: string): Promise<Rule[]> =>
-  (await ctx.aws.elbv2.send(new DescribeRulesCommand({ ListenerArn: listenerArn, PageSize: 400 }))).Rules ?? [];
+  ((await ctx.aws.elbv2.send(new DescribeRulesCommand({ ListenerArn: listenerArn, PageSize: 400 }))).Rules ?? []).map(
+    withoutSecrets,
+  );
 
 /**
  * The rules as the run first read them: validate counts them, then alb (and, in `plan` and `status`,
@@ -202,11 +207,114 @@ export const hostOf = (rule: Rule): string | undefined =>
 export const forwardsTo = (rule: Rule): string | undefined =>
   rule.Actions?.find((a) => a.Type === 'forward')?.TargetGroupArn;
 
+/** What an `authenticate-oidc` action holds but its client secret, which DescribeRules never returns. */
+export type OidcSettings = Omit<AuthenticateOidcActionConfig, 'ClientSecret' | 'UseExistingClientSecret'>;
+
+/** The sign-in a developer's rule does before it forwards, when an identity provider signs developers in. */
+export type RuleAuth =
+  | {
+      type: 'authenticate-oidc';
+      config: OidcSettings;
+      /** Read only when a call must carry it: creating the rule, switching to OIDC, `--rotate-client-secret`. */
+      clientSecret: () => Promise<string>;
+      /** Send the secret again though nothing else changed (AWS cannot say whether it is still the same). */
+      rotateSecret?: boolean;
+    }
+  | { type: 'authenticate-cognito'; config: AuthenticateCognitoActionConfig };
+
 export interface RuleWant {
   host: string;
   priority: number;
   targetGroupArn?: string;
+  auth?: RuleAuth;
 }
+
+/** The fields compared with the live action (all it returns); `ClientSecret` is never among them. */
+const OIDC_FIELDS = [
+  'Issuer',
+  'AuthorizationEndpoint',
+  'TokenEndpoint',
+  'UserInfoEndpoint',
+  'ClientId',
+  'SessionCookieName',
+  'Scope',
+  'SessionTimeout',
+  'OnUnauthenticatedRequest',
+] as const satisfies (keyof OidcSettings)[];
+const COGNITO_FIELDS = [
+  'UserPoolArn',
+  'UserPoolClientId',
+  'UserPoolDomain',
+  'SessionCookieName',
+  'Scope',
+  'SessionTimeout',
+  'OnUnauthenticatedRequest',
+] as const satisfies (keyof AuthenticateCognitoActionConfig)[];
+
+const isAuthenticate = (a: Action) => a.Type === 'authenticate-oidc' || a.Type === 'authenticate-cognito';
+const byOrder = (actions: Action[] = []) =>
+  [...actions].sort((a, b) => (a.Order ?? Number.MAX_SAFE_INTEGER) - (b.Order ?? Number.MAX_SAFE_INTEGER));
+
+/**
+ * What differs between a rule's sign-in and the wanted one, for people: empty when they agree. The rule must be
+ * [authenticate, forward] in that order with a provider, [forward] without; the forward's target is not looked at
+ * here (something else may switch it: ruleFixes compares it on its own).
+ */
+export function authDrift(rule: Rule, auth: RuleAuth | undefined): string[] {
+  const actions = byOrder(rule.Actions);
+  const live = actions.filter(isAuthenticate);
+  const forwardLast = actions.at(-1)?.Type === 'forward' && actions.filter((a) => a.Type === 'forward').length === 1;
+  if (!auth) {
+    if (live.length) return [`sign-in ${live.map((a) => a.Type).join(', ')} removed`];
+    return forwardLast && actions.length === 1 ? [] : ['actions → forward'];
+  }
+  const [current] = live;
+  if (live.length !== 1 || current?.Type !== auth.type || !forwardLast || actions.length !== 2)
+    return [`actions ${actions.map((a) => a.Type).join(', ') || 'none'} → ${auth.type}, forward`];
+  const [fields, liveConfig, wantConfig] =
+    auth.type === 'authenticate-oidc'
+      ? [OIDC_FIELDS, current.AuthenticateOidcConfig ?? {}, auth.config]
+      : [COGNITO_FIELDS, current.AuthenticateCognitoConfig ?? {}, auth.config];
+  const differ = (fields as readonly string[]).filter(
+    (f) =>
+      String((liveConfig as Record<string, unknown>)[f] ?? '') !==
+      String((wantConfig as Record<string, unknown>)[f] ?? ''),
+  );
+  return differ.length ? [`${auth.type} ${differ.join(', ')} changed`] : [];
+}
+
+/**
+ * The rule's actions: [authenticate (Order 1), forward (Order 2)] with a provider, [forward] without. The OIDC
+ * client secret is read and sent only when `withSecret` (else the ALB keeps the one it has): the value comes back
+ * to scrub it from any error.
+ */
+async function ruleActions(want: RuleWant, withSecret: boolean): Promise<{ actions: Action[]; secret?: string }> {
+  const forward: Action = { Type: 'forward', TargetGroupArn: want.targetGroupArn };
+  const auth = want.auth;
+  if (!auth) return { actions: [forward] };
+  if (auth.type === 'authenticate-cognito')
+    return {
+      actions: [
+        { Type: auth.type, Order: 1, AuthenticateCognitoConfig: auth.config },
+        { ...forward, Order: 2 },
+      ],
+    };
+  const secret = withSecret ? await auth.clientSecret() : undefined;
+  const config: AuthenticateOidcActionConfig = secret
+    ? { ...auth.config, ClientSecret: secret }
+    : { ...auth.config, UseExistingClientSecret: true };
+  return {
+    actions: [
+      { Type: auth.type, Order: 1, AuthenticateOidcConfig: config },
+      { ...forward, Order: 2 },
+    ],
+    secret,
+  };
+}
+
+/** A call carrying the client secret passes on its errors without it; any other call is sent as it is. */
+const sendActions = <T>(secret: string | undefined, call: () => Promise<T>) =>
+  secret ? sendWithValue(call, secret) : call();
 
 export function ruleSpec(
   ctx: Elb,
@@ -223,19 +331,35 @@ export function ruleSpec(
     find: async () => listed.filter((r) => !r.IsDefault && hostOf(r) === want.host),
     // No token, but a priority is unique per listener: an SDK retry of a create that AWS carried out
     // answers PriorityInUse and makes nothing twice; the next run finds the rule by its host.
-    create: async () =>
-      (
-        await ctx.aws.elbv2.send(
+    create: async () => {
+      const { actions, secret } = await ruleActions(want, true);
+      const out = await sendActions(secret, () =>
+        ctx.aws.elbv2.send(
           new CreateRuleCommand({
             ListenerArn: listenerArn,
             Priority: want.priority,
             Tags: tagList(planned.tags),
             Conditions: [{ Field: 'host-header', HostHeaderConfig: { Values: [want.host] } }],
-            Actions: [{ Type: 'forward', TargetGroupArn: want.targetGroupArn }],
+            Actions: actions,
           }),
-        )
-      ).Rules![0]!,
+        ),
+      );
+      return withoutSecrets(out.Rules![0]!);
+    },
     idOf: (r) => r.RuleArn!,
+  };
+}
+
+/** A rule as devenv keeps it in memory: without a client secret the answer carried (AWS sends none; moto echoes it). */
+export function withoutSecrets(rule: Rule): Rule {
+  if (!rule.Actions?.some((a) => a.AuthenticateOidcConfig?.ClientSecret)) return rule;
+  return {
+    ...rule,
+    Actions: rule.Actions.map((a) =>
+      a.AuthenticateOidcConfig
+        ? { ...a, AuthenticateOidcConfig: { ...a.AuthenticateOidcConfig, ClientSecret: undefined } }
+        : a,
+    ),
   };
 }
 
@@ -250,16 +374,23 @@ export function ruleFixes(ctx: Pick<AwsContext, 'aws'>, rule: Rule, want: RuleWa
         ),
     });
   }
-  if (want.targetGroupArn && (forwardsTo(rule) !== want.targetGroupArn || rule.Actions?.length !== 1)) {
+  const changes = authDrift(rule, want.auth);
+  if (want.targetGroupArn && forwardsTo(rule) !== want.targetGroupArn)
+    changes.push(`forward to ${want.targetGroupArn}`);
+  const oidc = want.auth?.type === 'authenticate-oidc' ? want.auth : undefined;
+  // UseExistingClientSecret only where the rule holds an OIDC action (and so a secret) already.
+  const hasSecret = rule.Actions?.some((a) => a.Type === 'authenticate-oidc') ?? false;
+  const newSecret = oidc !== undefined && (!hasSecret || oidc.rotateSecret === true);
+  if (oidc?.rotateSecret && !changes.length) changes.push('client secret sent again (--rotate-client-secret)');
+  if (want.targetGroupArn && changes.length) {
     fixes.push({
-      description: `forward to ${want.targetGroupArn}`,
-      run: () =>
-        ctx.aws.elbv2.send(
-          new ModifyRuleCommand({
-            RuleArn: rule.RuleArn,
-            Actions: [{ Type: 'forward', TargetGroupArn: want.targetGroupArn }],
-          }),
-        ),
+      description: changes.join(', '),
+      run: async () => {
+        const { actions, secret } = await ruleActions(want, newSecret);
+        return sendActions(secret, () =>
+          ctx.aws.elbv2.send(new ModifyRuleCommand({ RuleArn: rule.RuleArn, Actions: actions })),
+        );
+      },
     });
   }
   return fixes;

@@ -1,5 +1,5 @@
 import type { Rule } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { deleteRule, hostOf, ruleFixes, ruleSpec } from '../../aws/elbv2/listeners.js';
+import { deleteRule, hostOf, ruleFixes, ruleSpec, type RuleAuth } from '../../aws/elbv2/listeners.js';
 import {
   attributeFixes,
   deleteTargetGroup,
@@ -59,8 +59,9 @@ export async function ensureRule(
   rules: Rule[],
   listenerArn: string,
   targetGroupArn: string,
+  auth?: RuleAuth,
 ): Promise<void> {
-  const want = ruleWant(d, targetGroupArn);
+  const want = ruleWant(d, targetGroupArn, auth);
   const { resource: rule } = await ensureResource(
     ctx,
     ruleSpec(ctx, planned(ctx, `rule/${d.name}`), rules, listenerArn, want),

@@ -7,6 +7,7 @@ import {
   NOT_FOUND_ACTION,
   REDIRECT_ACTION,
   type ListenerWant,
+  type RuleAuth,
   type RuleWant,
 } from '../../aws/elbv2/listeners.js';
 import { loadBalancerSpec } from '../../aws/elbv2/load-balancer.js';
@@ -109,8 +110,9 @@ export function httpsWant(ctx: Context, certArn: string | undefined): ListenerWa
 
 export const httpWant: ListenerWant = { port: 80, protocol: 'HTTP', defaultAction: REDIRECT_ACTION };
 
-export const ruleWant = (d: Developer, targetGroupArn?: string): RuleWant => ({
+export const ruleWant = (d: Developer, targetGroupArn?: string, auth?: RuleAuth): RuleWant => ({
   host: d.hostname,
   priority: d.priority,
   targetGroupArn,
+  ...(auth ? { auth } : {}),
 });

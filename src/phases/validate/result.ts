@@ -12,7 +12,9 @@ export type CheckName =
   | 'API keys'
   | 'load balancer'
   | 'login pages'
-  | 'state bucket';
+  | 'state bucket'
+  | 'identity provider'
+  | 'client secret';
 type Scalar = string | number | boolean;
 
 /** What one check found. */
