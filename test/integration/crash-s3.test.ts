@@ -4,9 +4,9 @@
  * leaves it and broken with `lock release --force`, then run again, ends with exactly the resources
  * of one clean run with a local state; a third `up` changes nothing in AWS.
  *
- * At representative crash points (each create that starts a phase's chain, the first, a middle and
- * a late write of the state), as every point with a state in S3 (about twice crash.test's, since
- * each save is a call) would take a quarter of an hour; DEVENV_CRASH_S3_ALL=1 runs every one.
+ * At representative crash points (creates early, midway and last in a run; the first, a middle and a
+ * late write of the state), as every point with a state in S3 (about twice crash.test's, since each
+ * save is a call) would take a quarter of an hour; DEVENV_CRASH_S3_ALL=1 runs every one.
  */
 import { CreateBucketCommand, PutBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
 import { expect, it } from 'vitest';
@@ -19,15 +19,12 @@ import { describeMoto } from './suite.js';
 const DEVELOPERS = ['alice', 'bob'];
 const BUCKET = 'itest-devenv-crash';
 const KEY = 'itest/devenv.state.json';
-/** The creates that start each phase's chain, and the last one of a run. */
+/** Creates at the start, middle and end of a run, each before its id is saved. */
 const CREATES = [
   'ec2:CreateVpc',
   'secretsmanager:CreateSecret',
-  'iam:CreateRole',
-  'acm:RequestCertificate',
   'ec2:RunInstances',
   'elbv2:CreateLoadBalancer',
-  'elbv2:CreateRule',
   'backup:CreateBackupSelection',
 ];
 
@@ -64,8 +61,10 @@ describeMoto('up with its state in S3, crashed after a mutating call, then rerun
 
     const all = crashPoints(first.calls.changed);
     const writes = all.filter(([op]) => op === 's3:PutObject').length;
-    // PutObject #1 takes the lock; #2 is the first save of the state; the last one is the audit record.
-    const saves = [2, Math.round(writes / 2), writes - 2];
+    // PutObject #1 takes the lock, #2 is the first save of the state, the last is the audit record. How many
+    // saves a run makes depends on how they fall together (one in flight, the next ones share a write), so
+    // the late one is well before the end.
+    const saves = [2, Math.round(writes / 2), Math.round(writes * 0.8)];
     const points =
       process.env.DEVENV_CRASH_S3_ALL === '1'
         ? all
