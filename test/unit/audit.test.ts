@@ -4,7 +4,13 @@
  * file 0600 appended to; an S3 object per run written only if absent, listed from `--since`), and
  * when it is written (on the way out, on a second Ctrl-C, never for a run that changed nothing).
  */
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { appendFile, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -206,6 +212,22 @@ describe('a trail in S3', () => {
     });
     expect(got.records).toEqual([record()]);
     expect(got.unreadable).toBe(1);
+  });
+});
+
+describe('a trail in a bucket that does not exist', () => {
+  const s3 = sdkMock(S3Client);
+  beforeEach(() => resetSdkMocks());
+  it('is bad input naming the bucket and how to make it', async () => {
+    s3.on(ListObjectsV2Command).rejects(
+      new S3ServiceException({ name: 'NoSuchBucket', $fault: 'client', $metadata: { httpStatusCode: 404 } }),
+    );
+    const loc = { bucket: 'acme-gone', key: 'demo/devenv.state.json', region: 'us-east-1' };
+    const err = await listAuditRecords(new S3Client({ region: 'us-east-1' }), loc).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DevenvError);
+    expect((err as DevenvError).exitCode).toBe(2);
+    expect((err as DevenvError).message).toContain('the bucket acme-gone does not exist');
+    expect((err as DevenvError).remedy).toContain('devenv state bootstrap');
   });
 });
 

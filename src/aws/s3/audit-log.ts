@@ -1,7 +1,8 @@
 import { paginateListObjectsV2, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { compactTime, parseAuditRecord, type AuditRecord } from '../../state/audit.js';
 import { mapLimit } from '../concurrency.js';
-import { getText, type S3Location } from './state-object.js';
+import { hasCode } from '../errors.js';
+import { getText, noSuchBucket, type S3Location } from './state-object.js';
 
 /** The audit trail of a state in S3: one object per run under `<key>.audit/`, named by its record's id. */
 export const auditPrefix = (loc: Pick<S3Location, 'key'>): string => `${loc.key}.audit/`;
@@ -43,7 +44,11 @@ export async function listAuditRecords(
       ...(since ? { StartAfter: `${prefix}${compactTime(since.toISOString())}` } : {}),
     },
   );
-  for await (const page of pages) for (const o of page.Contents ?? []) if (o.Key?.endsWith('.json')) keys.push(o.Key);
+  try {
+    for await (const page of pages) for (const o of page.Contents ?? []) if (o.Key?.endsWith('.json')) keys.push(o.Key);
+  } catch (err) {
+    throw hasCode(err, 'NoSuchBucket') ? noSuchBucket(loc.bucket, prefix) : err;
+  }
   const texts = await mapLimit(keys, READ_CONCURRENCY, (key) => getText(s3, loc.bucket, key));
   const records: AuditRecord[] = [];
   let unreadable = 0;
