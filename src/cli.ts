@@ -8,6 +8,7 @@ import { PHASE_NAMES, type PhaseName } from './phases/types.js';
 import { APPLY_FLAGS, DESTROY_FLAGS, flagValues, withFlags, type FlagTable, type RunOptions } from './run-options.js';
 import { runBeforeQuit } from './state/quit.js';
 import { CREDENTIAL_FORMATS, type CredentialFormat } from './secrets/credential-files.js';
+import type { AuditTrail, Invocation } from './commands/audit-trail.js';
 import { Reporter } from './ui/events.js';
 import type { Io } from './ui/io.js';
 
@@ -112,6 +113,22 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
 
+  // What was run, for the audit trail: the command's path, its arguments and the flags given on the command line.
+  let invocation: Invocation | undefined;
+  program.hook('preAction', (_, actionCommand) => {
+    const path: string[] = [];
+    for (let c: Command | null = actionCommand; c && c !== program; c = c.parent) path.unshift(c.name());
+    const given = (c: Command) =>
+      Object.fromEntries(Object.entries(c.opts()).filter(([key]) => c.getOptionValueSource(key) === 'cli'));
+    invocation = {
+      command: path.join(' '),
+      args: [...actionCommand.args],
+      flags: { ...given(program), ...given(actionCommand) },
+    };
+  });
+  /** The audit record of this run, for a command that changes something (commands/audit-trail.ts). */
+  let trail: AuditTrail | undefined;
+
   /** Runs a command with its renderer and Ctrl-C handling, and turns its error into output and an exit code. */
   const action = async (
     fn: (flags: GlobalFlags, reporter: Reporter, signal: AbortSignal) => Promise<void>,
@@ -128,13 +145,19 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     });
     const reporter = new Reporter(createRenderer(io, { kind, verbose: flags.verbose, color }));
     const interrupt = interruptHandler(io, reporter);
+    const audit = await import('./commands/audit-trail.js');
+    if (invocation && audit.AUDITED_COMMANDS.includes(invocation.command))
+      trail = new audit.AuditTrail(invocation, { reporter, env: io.env, hooks: io.hooks });
+    let exit: number = ExitCode.ok;
     try {
       await fn(flags, reporter, interrupt.signal);
     } catch (err) {
       const code = exitCodeFor(err);
-      setExit(o.errorExit !== undefined && code !== ExitCode.interrupted ? o.errorExit : code);
+      exit = o.errorExit !== undefined && code !== ExitCode.interrupted ? o.errorExit : code;
+      setExit(exit);
       reportError(io, flags, err);
     } finally {
+      await trail?.finish(exit);
       interrupt.dispose();
       reporter.close();
     }
@@ -161,6 +184,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       runOptions,
       hooks: io.hooks,
       dns: io.dns,
+      audit: trail,
     });
   };
 
@@ -349,6 +373,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
         hooks: io.hooks,
         lockWaitMs: lockWaitMs(flags),
         ...(flags.lockMessage ? { lockMessage: flags.lockMessage } : {}),
+        audit: trail,
       });
     });
   stateCommand
@@ -476,6 +501,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     signal,
     env: io.env,
     hooks: io.hooks,
+    audit: trail,
   });
   lockCommand
     .command('status')
@@ -494,6 +520,18 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       action(async (flags, reporter, signal) => {
         const { releaseLock } = await import('./commands/lock.js');
         await releaseLock(stateOptions(flags, reporter, signal), { force: o.force, yes: flags.yes, io });
+      }),
+    );
+
+  program
+    .command('audit')
+    .description('the runs that changed something, newest first: who, when, the command, its exit code, what changed')
+    .option('--since <when>', 'only runs started since then: 7d, 12h, 30m, or a date (2026-12-01)')
+    .option('--developer <name>', "only runs that changed this developer's resources or named them")
+    .action((o: { since?: string; developer?: string }) =>
+      action(async (flags, reporter, signal) => {
+        const { listAudit } = await import('./commands/audit.js');
+        io.stdout.write(`${await listAudit(stateOptions(flags, reporter, signal), { ...o, json: flags.json })}\n`);
       }),
     );
 

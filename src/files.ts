@@ -3,9 +3,9 @@ import { unlinkSync } from 'node:fs';
 
 /**
  * Writes a file only its owner can read (0600) and flushes it to disk before returning.
- * `wx` refuses to replace an existing file.
+ * `wx` refuses to replace an existing file; `a` appends to it.
  */
-export async function writeOwnerOnlyFile(path: string, content: string, flag: 'w' | 'wx'): Promise<void> {
+export async function writeOwnerOnlyFile(path: string, content: string, flag: 'w' | 'wx' | 'a'): Promise<void> {
   const handle = await open(path, flag, 0o600);
   try {
     await handle.writeFile(content);

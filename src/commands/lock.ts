@@ -27,7 +27,7 @@ export function lockStatus(o: StateCommandOptions, json: boolean): Promise<strin
  * who broke it, when, and the lock it broke in `<key>.lock.broken`.
  */
 export function releaseLock(o: StateCommandOptions, f: { force: boolean; yes: boolean; io: Io }): Promise<void> {
-  return withS3(o, async ({ loc, aws }) => {
+  return withS3(o, async ({ config, loc, aws }) => {
     if (!f.force) {
       throw configError(
         'lock release breaks a lock another run may still hold: it needs --force',
@@ -46,6 +46,7 @@ export function releaseLock(o: StateCommandOptions, f: { force: boolean; yes: bo
       if (answer.trim() !== 'yes') throw new DevenvError('phase', 'lock release cancelled: the lock is kept');
     }
     const by = await callerName(aws, o.env);
+    o.audit?.arm({ config, statePath: o.statePath, who: by });
     await breakLock(s3, loc, { by, host: hostname(), at: new Date().toISOString(), lock: held.record });
     o.reporter.emit({
       type: 'step',

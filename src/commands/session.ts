@@ -17,6 +17,7 @@ import type { Context, PhaseName, RunOptions } from '../phases/types.js';
 import type { RemoteHost } from '../remote/host.js';
 import { acquireLock, type Lock } from '../state/lock.js';
 import { StateStore } from '../state/store.js';
+import type { AuditTrail } from './audit-trail.js';
 import { lockS3State, stateBackend } from './state-location.js';
 import { callerIdentity, callerName, commandClients } from './clients.js';
 import type { Reporter } from '../ui/events.js';
@@ -46,6 +47,8 @@ export interface SessionOptions {
   hooks?: CallHook[];
   /** Public DNS lookups; the system's resolver when absent. */
   dns?: Context['dns'];
+  /** This run's audit record: armed once the session holds the lock. */
+  audit?: AuditTrail;
 }
 
 /** Whose credentials these are (STS), read once per run; missing credentials explained. */
@@ -84,6 +87,10 @@ export class Session {
       }
       const binding = { project: config.project, region: config.region, account: config.accountId };
       const state = await StateStore.openFrom(await stateBackend(config, o.statePath, aws), binding);
+      if (o.lock) {
+        const before = structuredClone(state.data.resources);
+        o.audit?.arm({ config, statePath: o.statePath, reads, resources: { before, now: () => state.data.resources } });
+      }
       return new Session(config, state, aws, lock, o, reads);
     } catch (err) {
       aws?.destroy();

@@ -7,6 +7,7 @@ import { configError, stateError } from '../errors.js';
 import type { State } from '../state/schema.js';
 import { readState, writeAtomic } from '../state/store.js';
 import type { Reporter } from '../ui/events.js';
+import type { AuditTrail } from './audit-trail.js';
 import { callerName, commandClients } from './clients.js';
 import { lockS3State } from './state-location.js';
 
@@ -20,6 +21,8 @@ export interface StateCommandOptions {
   /** `state push` takes the lock as any run that changes the state: --lock-wait, --lock-message. */
   lockWaitMs?: number;
   lockMessage?: string;
+  /** This run's audit record, for the commands that change something: armed once they start to. */
+  audit?: AuditTrail;
 }
 
 /** The config, its `state.s3` (required: these commands are about it) and an S3 client in the bucket's region. */
@@ -51,6 +54,7 @@ export async function withS3<T>(
 /** `devenv state bootstrap`: the bucket with versioning, default encryption, no public access, TLS only and tags. */
 export function bootstrap(o: StateCommandOptions): Promise<void> {
   return withS3(o, async ({ config, loc, aws }) => {
+    o.audit?.arm({ config, statePath: o.statePath });
     const { created, set } = await bootstrapBucket(
       await aws.s3In(loc.region),
       loc.bucket,
@@ -58,6 +62,10 @@ export function bootstrap(o: StateCommandOptions): Promise<void> {
       stateBucketTags(config),
     );
     const what = set.length > 0 ? `; set ${set.join(', ')}` : '';
+    if (created || set.length > 0) {
+      const action = created ? 'created' : 'updated';
+      o.reporter.emit({ type: 'resource', phase: 'state', action, kind: 'S3 bucket', resourceId: loc.bucket });
+    }
     o.reporter.emit({
       type: 'step',
       message: created
@@ -84,7 +92,9 @@ export function push(o: StateCommandOptions): Promise<void> {
         'pass the matching --config, or choose another state file with --state',
       );
     }
-    const lock = await lockS3State(config, { ...o, who: await callerName(aws, o.env), command: 'state push' });
+    const who = await callerName(aws, o.env);
+    const lock = await lockS3State(config, { ...o, who, command: 'state push' });
+    o.audit?.arm({ config, statePath: o.statePath, who });
     try {
       await pushLocked(o, loc, local, new S3StateBackend(await aws.s3In(loc.region), loc));
     } finally {

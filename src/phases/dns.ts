@@ -212,7 +212,8 @@ async function apply(ctx: Context): Promise<void> {
       resourceId: normalName(r.Name!),
       message: `deleted ${normalName(r.Name!)} (no longer a developer)`,
     });
-  for (const d of decisions) await recordDecision(ctx, d, to);
+  // All at once: their saves share one write (one S3 PutObject for a state in S3, not one per developer).
+  await Promise.all(decisions.map((d) => recordDecision(ctx, d, to)));
   for (const [logicalId, r] of ctx.state.resourcesOf(PHASE))
     if (!ctx.model.developers.some((d) => recordId(d.name) === logicalId) || !r.id) await ctx.state.forget(logicalId);
 }

@@ -31,6 +31,11 @@ export class Reporter {
     this.renderer.render(event);
   }
 
+  /** Every resource event so far, in order: what the run's audit record lists. */
+  get resources(): readonly ResourceEvent[] {
+    return this.seen;
+  }
+
   forPhase(phase: string): PhaseReporter {
     return {
       step: (message) => this.emit({ type: 'step', phase, message }),

@@ -397,6 +397,106 @@ function criticalPathTable(rows: Row[], graph: Parameters<typeof criticalPath>[1
   return lines.join('\n');
 }
 
+// ---------------------------------------------------------------- what a state in S3 adds
+
+/** One `up` of the S3 comparison: its calls (the S3 ones apart) and wall time. */
+interface S3Row {
+  developers: number;
+  command: string;
+  state: 'local' | 'S3';
+  mutating: number;
+  read: number;
+  s3Writes: number;
+  s3Reads: number;
+  ms: number;
+}
+
+/**
+ * A fresh and a converged `up` with the state in a local file, then with it in S3 (every save a
+ * conditional PutObject, plus the lock and the audit record), `latency` ms per call: what S3 adds.
+ */
+async function s3StateScenario(moto: MotoServer, developers: number, latency: number): Promise<S3Row[]> {
+  const { CreateBucketCommand, S3Client } = await import('@aws-sdk/client-s3');
+  const rows: S3Row[] = [];
+  for (const state of ['local', 'S3'] as const) {
+    const ws = await newWorkspace(moto, {
+      developers,
+      project: 'benchs3',
+      patch: (c) => {
+        smallContainers(c);
+        if (state === 'S3') c.state = { s3: { bucket: 'bench-devenv-state', key: 'benchs3/devenv.state.json' } };
+      },
+    });
+    if (state === 'S3') {
+      const s3 = new S3Client({ region: 'us-east-1', endpoint: moto.endpoint, forcePathStyle: true });
+      await s3.send(new CreateBucketCommand({ Bucket: 'bench-devenv-state' }));
+      s3.destroy();
+    }
+    for (const command of ['up (fresh)', 'up (converged)']) {
+      const r = await ws.cli(['up', '--json'], { hooks: [latencyHook(latency)] });
+      ok(command, r);
+      const s3 = (list: string[]) => list.filter((c) => c.startsWith('s3:')).length;
+      rows.push({
+        developers,
+        command,
+        state,
+        mutating: r.calls.mutating.length - s3(r.calls.mutating),
+        read: r.calls.read.length - s3(r.calls.read),
+        s3Writes: s3(r.calls.mutating),
+        s3Reads: s3(r.calls.read),
+        ms: r.ms,
+      });
+    }
+    await ws.remove();
+  }
+  return rows;
+}
+
+function s3StateTable(rows: S3Row[], latency: number): string {
+  const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+  const lines = [
+    `| developers | command | state | AWS calls (mutating / read) | S3 calls (writes / reads) | wall time | S3 adds |`,
+    '| --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const r of rows) {
+    const local = rows.find((l) => l.state === 'local' && l.developers === r.developers && l.command === r.command);
+    const adds =
+      r.state === 'S3' && local
+        ? `${s(r.ms - local.ms)} (${r.s3Writes + r.s3Reads} calls × ${latency} ms = ${s((r.s3Writes + r.s3Reads) * latency)} if one at a time)`
+        : '–';
+    lines.push(
+      `| ${r.developers} | ${r.command} | ${r.state} | ${r.mutating} / ${r.read} | ${r.s3Writes} / ${r.s3Reads} | ${s(r.ms)} | ${adds} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/** `--s3-state`: only the S3 comparison (the full bench takes a quarter of an hour). */
+async function s3StateOnly(): Promise<void> {
+  const moto = await MotoServer.start(undefined, { acmValidationWaitSeconds: CERT_WAIT_S });
+  moto.useFromThisProcess();
+  try {
+    console.log(s3StateSection(await s3StateRows(moto)));
+  } finally {
+    await moto.stop();
+  }
+}
+
+async function s3StateRows(moto: MotoServer): Promise<S3Row[]> {
+  const rows: S3Row[] = [];
+  for (const n of SIZES) rows.push(...(await s3StateScenario(moto, n, LATENCY_MS)));
+  return rows;
+}
+
+function s3StateSection(rows: S3Row[]): string {
+  return (
+    `\nWhat keeping the state in S3 adds to \`up\` at ${LATENCY_MS} ms per call (every save a conditional PutObject; ` +
+    'saves asked for while one is in flight share the next write; plus the lock, taken, renewed and released, and ' +
+    'the audit record):\n\n' +
+    s3StateTable(rows, LATENCY_MS)
+  );
+}
+
 async function main(): Promise<void> {
   const available = motoAvailable();
   if (!available.ok) {
@@ -404,17 +504,20 @@ async function main(): Promise<void> {
     process.exitCode = 1;
     return;
   }
+  if (args.includes('--s3-state')) return s3StateOnly();
   const started = performance.now();
   const moto = await MotoServer.start(undefined, { acmValidationWaitSeconds: CERT_WAIT_S });
   moto.useFromThisProcess();
   const rows: Row[] = [];
   const processRows: Row[] = [];
+  const s3Rows: S3Row[] = [];
   const proxy = await latencyProxy(moto.endpoint, LATENCY_MS);
   try {
     for (const latency of [0, LATENCY_MS]) for (const n of SIZES) rows.push(...(await scenario(moto, n, latency)));
     // What an identity provider at the load balancer adds (the discovery read is no AWS call: not counted).
     rows.push(...(await scenario(moto, SIZES[0]!, 0, 'oidc')));
     for (const n of SIZES) processRows.push(...(await processScenario(moto, proxy.endpoint, n, LATENCY_MS)));
+    s3Rows.push(...(await s3StateRows(moto)));
   } finally {
     proxy.server.close();
     await moto.stop();
@@ -445,6 +548,7 @@ async function main(): Promise<void> {
     `\nAs users run it: \`node bin/devenv.js\`, a process per command, ${LATENCY_MS} ms per call added by an HTTP proxy in front of moto (a bare \`node -e ''\` takes ${(bare / 1000).toFixed(2)} s here). Start-up is from spawning node to the first AWS call (loading modules, config and state):\n`,
   );
   console.log(processTable(processRows, bare));
+  console.log(s3StateSection(s3Rows));
   console.log(
     `\n"calls × latency" is what the calls would take one after another; the wall time below it is the gain of concurrent phases.`,
   );

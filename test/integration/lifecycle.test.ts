@@ -408,12 +408,12 @@ describeMoto('an environment from up to destroy', (moto) => {
     });
   });
 
-  it('writes nothing into its folder but the config, the state and the private key (no stray temp or lock files)', async () => {
+  it('writes nothing into its folder but the config, the state, its audit trail and the private key (no stray temp or lock files)', async () => {
     const { ws } = await cleanUp(['alice']);
     const files = (await readdir(ws.dir, { recursive: true })).sort();
-    expect(
-      files.filter((f) => !['.env', 'devenv.config.json', 'devenv.state.json', 'keys', 'keys/admin.pem'].includes(f)),
-    ).toEqual([]);
+    const expected = ['.env', 'devenv.config.json', 'devenv.state.json', 'devenv.state.audit.jsonl', 'keys'];
+    expect(files.filter((f) => ![...expected, 'keys/admin.pem'].includes(f))).toEqual([]);
     expect((await stat(ws.statePath)).mode & 0o777).toBe(0o600);
+    expect((await stat(`${ws.dir}/devenv.state.audit.jsonl`)).mode & 0o777).toBe(0o600);
   });
 });

@@ -146,10 +146,11 @@ describeMoto('state in S3', (moto) => {
     expect(pull.stderr).toContain('is newer');
     const pushed = await ws.cli(['state', 'push']);
     expectOk(pushed);
-    expect(pushed.calls.changed, 'the lock, the state, the lock released').toEqual([
+    expect(pushed.calls.changed, "the lock, the state, the lock released, the run's audit record").toEqual([
       's3:PutObject',
       's3:PutObject',
       's3:DeleteObject',
+      's3:PutObject',
     ]);
     expect(JSON.parse(await remoteText()).updatedAt).toBe(JSON.parse(await readFile(ws.statePath, 'utf8')).updatedAt);
   });
