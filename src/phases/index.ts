@@ -67,6 +67,12 @@ export const PHASES: readonly PhaseInfo[] = [
     ['validate'],
     () => import('./cert.js'),
   ),
+  phase(
+    'cognito',
+    'Cognito user pool, sign-in domain, app client, a user per developer',
+    ['validate'],
+    () => import('./cognito.js'),
+  ),
   // Not after cert: the load balancer provisions (minutes) while the certificate validates (minutes).
   phase(
     'alb',
