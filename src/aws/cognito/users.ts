@@ -30,7 +30,7 @@ export async function usersWithEmail(
   return (out.Users ?? []).filter((u) => emailOf(u) === email);
 }
 
-/** Creates a developer's user: Cognito e-mails the invitation (a temporary password); the address counts as verified. */
+/** Creates a developer's user: Cognito e-mails the invitation (a temporary password); the email counts as verified. */
 export async function createUser(
   cognito: CognitoIdentityProviderClient,
   poolId: string,
