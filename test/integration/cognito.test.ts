@@ -11,6 +11,7 @@
  * a deleted pool's domain), CreateUserPool refusing MFA ON without SMS; it has no Cognito tagging
  * calls, but returns the pool's tags in DescribeUserPool as AWS does.
  */
+import { rm } from 'node:fs/promises';
 import { DescribeUserPoolDomainCommand, GetUserPoolMfaConfigCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { expect, it } from 'vitest';
 import { PHASE_NAMES } from '../../src/phase-names.js';
@@ -105,5 +106,100 @@ describeMoto('cognito: the user pool, its domain, app client and users', (moto) 
     await ws.editConfig(cognito(['alice', 'carol', 'bob']));
     expectConverged(await up(ws), 'up after bob came back');
     expect(cognitoOnly((await ws.inventory()).items)['cognito user']).toHaveLength(3);
+  });
+});
+
+describeMoto('cognito: lost state, crashes, switching away, destroy', (moto) => {
+  it('a lost state file is adopted: nothing is created, nothing changes', async () => {
+    const ws = await newWorkspace(moto.server, { patch: cognito(['alice', 'bob']) });
+    expectConverged(await up(ws));
+    const before = cognitoOnly((await ws.inventory()).items);
+    const state = await ws.state();
+    await rm(ws.statePath);
+    const again = await up(ws);
+    expectConverged(again, 'up without its state');
+    expectNoMutatingCalls(again, 'up without its state');
+    expectSameInventory(cognitoOnly((await ws.inventory()).items), before, 'after a lost state');
+    const adopted = await ws.state();
+    for (const id of ['cognito/pool', 'cognito/domain', 'cognito/client', 'cognito/user/alice', 'cognito/user/bob'])
+      expect(adopted.resources[id]?.id, id).toBe(state.resources[id].id);
+  });
+
+  it("crashed after each of the phase's mutating calls, then rerun: one clean run's resources exactly", async () => {
+    const clean = await newWorkspace(moto.server, { patch: cognito(['alice', 'bob']) });
+    const first = await up(clean);
+    expectConverged(first);
+    const baseline = cognitoOnly((await clean.inventory()).items);
+    const points = crashPoints(first.calls.changed.filter((c) => c.startsWith('cognito-idp:')));
+    expect(points.map(([op]) => op)).toEqual([
+      'cognito-idp:CreateUserPool',
+      'cognito-idp:SetUserPoolMfaConfig',
+      'cognito-idp:CreateUserPoolDomain',
+      'cognito-idp:CreateUserPoolClient',
+      'cognito-idp:AdminCreateUser',
+      'cognito-idp:AdminCreateUser',
+    ]);
+    const problems: string[] = [];
+    for (const [operation, occurrence] of points) {
+      const label = `after ${operation} #${occurrence}`;
+      const ws = await newWorkspace(moto.server, { patch: cognito(['alice', 'bob']) });
+      const injector = crashAfterCall(operation, occurrence);
+      const crashed = await up(ws, [], { hooks: [injector], signals: injector.signals });
+      if (injector.crashedAfter === undefined || crashed.code === 0) {
+        problems.push(`${label}: no crash (${describeResult(crashed)})`);
+        continue;
+      }
+      const rerun = await up(ws);
+      if (rerun.code !== 0) {
+        problems.push(`${label}: the rerun failed: ${describeResult(rerun)}`);
+        continue;
+      }
+      const inv = cognitoOnly((await ws.inventory()).items);
+      const same = JSON.stringify(inv) === JSON.stringify(baseline);
+      if (!same) problems.push(`${label}: ${JSON.stringify(inv)}`);
+      const third = await up(ws);
+      if (third.calls.mutating.length) problems.push(`${label}: a third up changed ${third.calls.mutating.join(', ')}`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('switching to another provider deletes the pool; destroy leaves nothing and can run twice', async () => {
+    const ws = await newWorkspace(moto.server, { patch: cognito(['alice']) });
+    expectConverged(await up(ws));
+    const prefix = (await ws.state()).resources['cognito/domain'].id;
+    await ws.editConfig((c) => {
+      c.auth = { provider: 'password' };
+    });
+    const plan = await run(ws, ['plan']);
+    expect(plan.stdout).toMatch(/delete.*user pool/);
+    const away = await up(ws);
+    expectConverged(away, 'up after switching to password');
+    expect(cognitoOnly((await ws.inventory()).items)).toEqual({});
+    expect(
+      Object.keys((await ws.state()).resources).filter((k) => k.startsWith('cognito/') && k !== 'cognito/pool'),
+    ).toEqual([]);
+    expectNoMutatingCalls(await up(ws), 'up after the pool is gone');
+
+    await ws.editConfig(cognito(['alice']));
+    expectConverged(await up(ws), 'up with cognito again');
+    const destroyed = await run(ws, ['destroy', '--yes']);
+    expect(destroyed.code, describeResult(destroyed)).toBe(0);
+    expect(cognitoOnly((await ws.inventory()).items)).toEqual({});
+    // moto keeps a deleted pool's domain: that devenv deleted it shows in DescribeUserPoolDomain
+    const domain = await (await moto.server.clients()).cognito.send(
+      new DescribeUserPoolDomainCommand({ Domain: prefix }),
+    );
+    expect(domain.DomainDescription?.UserPoolId).toBeUndefined();
+    const twice = await run(ws, ['destroy', '--yes']);
+    expect(twice.code, describeResult(twice)).toBe(0);
+  });
+
+  it('the teardown sweep deletes a pool a lost state no longer names', async () => {
+    const ws = await newWorkspace(moto.server, { patch: cognito(['alice']) });
+    expectConverged(await up(ws));
+    await rm(ws.statePath);
+    const destroyed = await run(ws, ['destroy', '--yes']);
+    expect(destroyed.code, describeResult(destroyed)).toBe(0);
+    expect(cognitoOnly((await ws.inventory()).items)).toEqual({});
   });
 });
