@@ -83,7 +83,7 @@ export const PHASES: readonly PhaseInfo[] = [
   phase(
     'https',
     'HTTPS listener with the issued certificate, host rule per developer',
-    ['alb', 'cert'],
+    ['alb', 'cert', 'cognito'],
     () => import('./https.js'),
   ),
   phase('dns', 'Route 53 alias record per developer', ['alb'], () => import('./dns.js')),
