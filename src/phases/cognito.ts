@@ -34,6 +34,7 @@ import {
   setUserEnabled,
   usersWithEmail,
 } from '../aws/cognito/users.js';
+import { PER_DEVELOPER_CONCURRENCY, mapLimit } from '../aws/concurrency.js';
 import { hasCode } from '../aws/errors.js';
 import { planChange, runFixes, type Fix } from '../aws/fix.js';
 import { ensureResource, inspectResource, removeResource, rowOf, type ResourceSpec } from '../aws/resource.js';
@@ -214,7 +215,7 @@ function unwantedUsers(ctx: Context, listed: PoolUser[]): PoolUser[] {
 async function ensureUsers(ctx: Context, poolId: string): Promise<void> {
   const cognito = ctx.aws.cognito;
   const listed = await listUsers(cognito, poolId);
-  for (const d of ctx.model.developers) {
+  await mapLimit(ctx.model.developers, PER_DEVELOPER_CONCURRENCY, async (d) => {
     const { resource: user } = await ensureResource(ctx, userSpec(ctx, poolId, d, listed));
     if (user.Enabled === false) {
       await setUserEnabled(cognito, poolId, user.Username!, true);
@@ -224,7 +225,7 @@ async function ensureUsers(ctx: Context, poolId: string): Promise<void> {
         message: `enabled ${d.name}'s user ${d.email} again`,
       });
     }
-  }
+  });
   for (const u of unwantedUsers(ctx, listed)) {
     const record = developerOf(ctx, u.Username!);
     const who = `${record ? `${record[0].slice('cognito/user/'.length)}'s user ` : 'user '}${emailOf(u) ?? u.Username}`;
@@ -261,6 +262,7 @@ async function ensureDomain(ctx: Context, pool: UserPoolType): Promise<void> {
       resourceId: pool.Domain,
       message: `deleted user pool domain ${pool.Domain}: the sign-in domain is now ${prefix}`,
     });
+    await ctx.state.forget(USER_POOL_DOMAIN);
   }
   await ensureResource(ctx, domainSpec(ctx, pool));
 }
@@ -270,13 +272,11 @@ async function apply(ctx: Context): Promise<void> {
   const cognito = ctx.aws.cognito;
   const { resource: pool } = await ensureResource(ctx, poolSpec(ctx));
   const poolId = pool.Id!;
-  await runFixes(
-    ctx,
-    [...settingsFix(cognito, pool, tagsOf(ctx)), ...(await mfaFix(cognito, poolId, ctx.config.auth.cognito.mfa))],
-    {
-      logicalId: USER_POOL,
-    },
-  );
+  const poolFixes = [
+    ...settingsFix(cognito, pool, tagsOf(ctx)),
+    ...(await mfaFix(cognito, poolId, ctx.config.auth.cognito.mfa)),
+  ];
+  await runFixes(ctx, poolFixes, { logicalId: USER_POOL });
   await ensureDomain(ctx, pool);
   const { resource: client } = await ensureResource(ctx, clientSpec(ctx, pool));
   await runFixes(ctx, clientFix(cognito, client, wantedClient(ctx, poolId)), { logicalId: USER_POOL_CLIENT });
