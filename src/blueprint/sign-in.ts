@@ -14,7 +14,7 @@ export const cognitoUserId = (developer: string) => `cognito/user/${developer}`;
 
 /**
  * The user pool's password policy: 14 characters at least (CIS AWS Foundations Benchmark 1.8, AWS
- * Security Hub IAM.15) with every character class (Security Hub IAM.7's classes); Cognito's default is 8.
+ * Security Hub IAM.15) with every character class (Security Hub IAM.7) [cis-password]; Cognito's default is 8.
  */
 export const PASSWORD_POLICY = {
   MinimumLength: 14,
