@@ -183,18 +183,23 @@ function clientSpec(ctx: Context, pool: UserPoolType): ResourceSpec<AppClient> {
 const wantedClient = (ctx: Context, poolId: string) =>
   clientSettings(poolId, planned(ctx, USER_POOL_CLIENT).name, callbackUrls(ctx.model));
 
-/** A developer's user, looked up in one listing of the pool's users (and read again by email when it lacks it). */
+/**
+ * A developer's user, looked up in one listing of the pool's users; read again by email only when the
+ * rule looks again (after AdminCreateUser found the name taken: a crashed run made it).
+ */
 function userSpec(ctx: Context, poolId: string, d: Developer, listed: PoolUser[]): ResourceSpec<PoolUser> {
   const email = d.email!;
   const cognito = ctx.aws.cognito;
+  let readAgain = false;
   return {
     logicalId: cognitoUserId(d.name),
     kind: 'Cognito user',
     developer: d.name,
     describe: async (id) => listed.find((u) => u.Username === id && emailOf(u) === email),
     find: async () => {
-      const hit = listed.filter((u) => emailOf(u) === email);
-      return hit.length ? hit : usersWithEmail(cognito, poolId, email);
+      if (readAgain) return usersWithEmail(cognito, poolId, email);
+      readAgain = true;
+      return listed.filter((u) => emailOf(u) === email);
     },
     create: () => createUser(cognito, poolId, email),
     alreadyExists: isUsernameTaken,

@@ -11,8 +11,12 @@
  * a deleted pool's domain), CreateUserPool refusing MFA ON without SMS; it has no Cognito tagging
  * calls, but returns the pool's tags in DescribeUserPool as AWS does.
  */
-import { rm } from 'node:fs/promises';
-import { DescribeUserPoolDomainCommand, GetUserPoolMfaConfigCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { readFile, rm } from 'node:fs/promises';
+import {
+  DescribeUserPoolClientCommand,
+  DescribeUserPoolDomainCommand,
+  GetUserPoolMfaConfigCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
 import { expect, it } from 'vitest';
 import { PHASE_NAMES } from '../../src/phase-names.js';
 import { crashAfterCall, crashPoints } from './crash.js';
@@ -102,6 +106,17 @@ describeMoto('cognito: the user pool, its domain, app client and users', (moto) 
       'carol@example.com of cognito/pool enabled',
     ]);
 
+    // The client secret Cognito generated is in nothing devenv wrote or printed (--verbose and --json included).
+    await run(ws, ['up', '--skip', ONLY_COGNITO, '--verbose']);
+    await run(ws, ['status', '--json', '--verbose']);
+    const clientId = (await ws.state()).resources['cognito/client'].id;
+    const { UserPoolClient } = await (await moto.server.clients()).cognito.send(
+      new DescribeUserPoolClientCommand({ UserPoolId: poolId, ClientId: clientId }),
+    );
+    expect(UserPoolClient?.ClientSecret).toMatch(/\w{20,}/);
+    expect(ws.transcript.join('\n')).not.toContain(UserPoolClient!.ClientSecret!);
+    expect(await readFile(ws.statePath, 'utf8')).not.toContain(UserPoolClient!.ClientSecret!);
+
     // bob comes back: a new user (his old one was purged)
     await ws.editConfig(cognito(['alice', 'carol', 'bob']));
     expectConverged(await up(ws), 'up after bob came back');
@@ -161,7 +176,33 @@ describeMoto('cognito: lost state, crashes, switching away, destroy', (moto) => 
       if (third.calls.mutating.length) problems.push(`${label}: a third up changed ${third.calls.mutating.join(', ')}`);
     }
     expect(problems).toEqual([]);
-  });
+  }, 300_000);
+
+  it('destroy crashed after each of its mutating calls, then run again, leaves nothing', async () => {
+    const clean = await newWorkspace(moto.server, { patch: cognito(['alice']) });
+    expectConverged(await up(clean));
+    const first = await run(clean, ['destroy', '--yes']);
+    expect(first.code, describeResult(first)).toBe(0);
+    const points = crashPoints(first.calls.changed.filter((c) => c.startsWith('cognito-idp:')));
+    expect(points.map(([op]) => op)).toEqual([
+      'cognito-idp:UpdateUserPool',
+      'cognito-idp:DeleteUserPoolDomain',
+      'cognito-idp:DeleteUserPool',
+    ]);
+    const problems: string[] = [];
+    for (const [operation, occurrence] of points) {
+      const ws = await newWorkspace(moto.server, { patch: cognito(['alice']) });
+      expectConverged(await up(ws));
+      const injector = crashAfterCall(operation, occurrence);
+      await run(ws, ['destroy', '--yes'], { hooks: [injector], signals: injector.signals });
+      if (injector.crashedAfter === undefined) problems.push(`after ${operation}: no crash`);
+      const again = await run(ws, ['destroy', '--yes']);
+      if (again.code !== 0) problems.push(`after ${operation}: the second destroy failed: ${describeResult(again)}`);
+      const left = cognitoOnly((await ws.inventory()).items);
+      if (Object.keys(left).length) problems.push(`after ${operation}: left ${JSON.stringify(left)}`);
+    }
+    expect(problems).toEqual([]);
+  }, 300_000);
 
   it('switching to another provider deletes the pool; destroy leaves nothing and can run twice', async () => {
     const ws = await newWorkspace(moto.server, { patch: cognito(['alice']) });
