@@ -8,6 +8,7 @@ export const PHASE_NAMES = [
   'storage',
   'containers',
   'cert',
+  'cognito',
   'alb',
   'https',
   'dns',

@@ -60,7 +60,7 @@ export const APPLY_FLAGS = {
   },
   purgeRemoved: {
     flag: '--purge-removed',
-    description: 'delete the data folders of developers removed from the config',
+    description: 'delete the data folders (and Cognito users) of developers removed from the config',
   },
   rotateClientSecret: {
     flag: '--rotate-client-secret',

@@ -2,6 +2,7 @@ import { ACMClient } from '@aws-sdk/client-acm';
 import { BackupClient } from '@aws-sdk/client-backup';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { IAMClient } from '@aws-sdk/client-iam';
@@ -134,6 +135,24 @@ export class AwsClients {
   }
   get backup() {
     return this.client('backup', () => new BackupClient({ region: this.options.region, ...RETRY }));
+  }
+  get cognito() {
+    return this.client(
+      'cognito-idp',
+      () => new CognitoIdentityProviderClient({ region: this.options.region, ...RETRY }),
+    );
+  }
+  /** Cognito for the creates that take no token (CreateUserPool, CreateUserPoolClient): retried only when throttled. */
+  get cognitoUntokened() {
+    return this.client(
+      'cognito-idp',
+      () =>
+        new CognitoIdentityProviderClient({
+          region: this.options.region,
+          retryStrategy: throttlingRetriesOf(() => this.cognito.config.retryStrategy()),
+        }),
+      'cognito-idp-untokened',
+    );
   }
 
   get region(): string {

@@ -5,6 +5,7 @@ import { albBlueprint, certBlueprint, dnsBlueprint, httpsBlueprint } from './edg
 import { iamBlueprint, secretsBlueprint } from './identity.js';
 import { monitoringBlueprint } from './monitoring.js';
 import { sgBlueprint, vpcBlueprint } from './network.js';
+import { cognitoBlueprint } from './sign-in.js';
 import type { PlannedResource } from './types.js';
 
 const none = (): PlannedResource[] => [];
@@ -20,6 +21,7 @@ export const blueprints: Record<PhaseName, (model: Model) => PlannedResource[]> 
   storage: storageBlueprint,
   containers: containersBlueprint,
   cert: certBlueprint,
+  cognito: cognitoBlueprint,
   alb: albBlueprint,
   https: httpsBlueprint,
   dns: dnsBlueprint,

@@ -67,6 +67,12 @@ export const PHASES: readonly PhaseInfo[] = [
     ['validate'],
     () => import('./cert.js'),
   ),
+  phase(
+    'cognito',
+    'Cognito user pool, sign-in domain, app client, a user per developer',
+    ['validate'],
+    () => import('./cognito.js'),
+  ),
   // Not after cert: the load balancer provisions (minutes) while the certificate validates (minutes).
   phase(
     'alb',
@@ -77,7 +83,7 @@ export const PHASES: readonly PhaseInfo[] = [
   phase(
     'https',
     'HTTPS listener with the issued certificate, host rule per developer',
-    ['alb', 'cert'],
+    ['alb', 'cert', 'cognito'],
     () => import('./https.js'),
   ),
   phase('dns', 'Route 53 alias record per developer', ['alb'], () => import('./dns.js')),

@@ -1,5 +1,6 @@
 import { mapLimit } from '../aws/concurrency.js';
 import { isNotFound } from '../aws/errors.js';
+import { COGNITO_SWEEPERS } from './teardown/cognito.js';
 import { EC2_SWEEPERS } from './teardown/ec2.js';
 import { EDGE_SWEEPERS } from './teardown/edge.js';
 import { IDENTITY_SWEEPERS } from './teardown/identity.js';
@@ -20,7 +21,13 @@ import type { Context } from './types.js';
  * data it keeps on purpose, and what it could not delete, with why.
  */
 
-export const SWEEPERS: Sweeper[] = [...EDGE_SWEEPERS, ...EC2_SWEEPERS, ...IDENTITY_SWEEPERS, ...MONITORING_SWEEPERS];
+export const SWEEPERS: Sweeper[] = [
+  ...EDGE_SWEEPERS,
+  ...EC2_SWEEPERS,
+  ...IDENTITY_SWEEPERS,
+  ...MONITORING_SWEEPERS,
+  ...COGNITO_SWEEPERS,
+];
 
 /** Kinds swept at once: independent services overlap, as the phases do. */
 const CONCURRENCY = 4;

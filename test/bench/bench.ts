@@ -7,7 +7,8 @@
  * proxy in front of moto — and the start-up of `status` and `plan` against a bare `node -e ''`. Prints markdown.
  *
  * Not a test (it asserts nothing but that the commands succeed). Run it with tsx, as package.json's
- * "bench" script does: `npm run build && node --import tsx test/bench/bench.ts [--latency 50] [--cert-wait 20] [--sizes 8]`.
+ * "bench" script does: `npm run build && node --import tsx test/bench/bench.ts [--latency 50] [--cert-wait 20] [--sizes 8]
+ * [--auth cognito]`; `--auth cognito` runs it with `auth.provider: "cognito"` and says which calls are Cognito's.
  */
 import { spawn } from 'node:child_process';
 import { createServer, request, type Server } from 'node:http';
@@ -38,7 +39,30 @@ const CERT_WAIT_S = args.includes('--cert-wait') ? Number(args[args.indexOf('--c
 /** `--sizes 8` for a quick run; the README's figures are at 8 and 50. */
 const SIZES = args.includes('--sizes') ? args[args.indexOf('--sizes') + 1]!.split(',').map(Number) : [8, 50];
 
+/** `--auth cognito`: every developer with an email, the cognito phase making the user pool. */
+const AUTH = args.includes('--auth') ? args[args.indexOf('--auth') + 1] : 'password';
+
+function configPatch(developers: number) {
+  return (config: Record<string, any>) => {
+    smallContainers(config);
+    if (AUTH !== 'cognito') return;
+    config.auth = { provider: 'cognito' };
+    config.developers = Array.from({ length: developers }, (_, i) => ({
+      name: `dev${i + 1}`,
+      email: `dev${i + 1}@example.com`,
+    }));
+  };
+}
+
+const COGNITO = 'cognito-idp:';
+const cognitoCalls = (r: CliResult) => ({
+  mutating: r.calls.mutating.filter((c) => c.startsWith(COGNITO)).length,
+  read: r.calls.read.filter((c) => c.startsWith(COGNITO)).length,
+});
+
 interface Row {
+  /** With --auth cognito: the calls of the cognito phase (and of the teardown's user-pool sweep). */
+  cognito?: { mutating: number; read: number };
   developers: number;
   latency: number;
   command: string;
@@ -143,7 +167,7 @@ async function scenario(moto: MotoServer, developers: number, latency: number, a
     developers,
     project: 'bench',
     // 50 developers on one t3.2xlarge (8 vCPUs, 32 GiB): validate checks the reservations fit, so keep them small.
-    patch: auth ? withOidc : smallContainers,
+    patch: auth ? withOidc : configPatch(developers),
   });
   const hooks = latency > 0 ? [latencyHook(latency)] : [];
   const rows: Row[] = [];
@@ -159,6 +183,7 @@ async function scenario(moto: MotoServer, developers: number, latency: number, a
       mutating: r.calls.mutating.length,
       read: r.calls.read.length,
       ms: r.ms,
+      cognito: cognitoCalls(r),
       phases: phaseTimes(r.stdout),
       spans: phaseSpans(r.stdout),
       callTimes: callTimes(r.stdout),
@@ -253,7 +278,7 @@ async function processScenario(
   const ws: Workspace = await newWorkspace(moto, {
     developers,
     project: 'benchp',
-    patch: smallContainers,
+    patch: configPatch(developers),
   });
   const rows: Row[] = [];
   const files = ['--config', ws.configPath, '--state', ws.statePath, '--json', '--verbose'];
@@ -529,6 +554,15 @@ async function main(): Promise<void> {
     'Every `up` runs with `--skip storage,containers,test` (these log in to a host over SSH or through the load balancer; moto has neither, and the host lab is not part of the bench).\n',
   );
   console.log(table(rows));
+  if (AUTH === 'cognito') {
+    console.log('\nOf these, the calls to Cognito (`cognito-idp`):\n');
+    console.log('| developers | latency per call | command | Cognito mutating | Cognito read |');
+    console.log('| ---: | ---: | --- | ---: | ---: |');
+    for (const r of rows)
+      console.log(
+        `| ${r.developers} | ${r.latency ? `${r.latency} ms` : 'none'} | ${r.command} | ${r.cognito?.mutating} | ${r.cognito?.read} |`,
+      );
+  }
   console.log(
     "\n`logs dev1` reads the monitoring phase's log group (FilterLogEvents, one call per page). `ssh`, `exec`, `restart` and `logs` without CloudWatch log in to the host, which the bench has not: before the login they read GetCallerIdentity and DescribeInstances (and GetConsoleOutput while no host key is recorded for the instance), and nothing after it; test/host/day2.test.ts counts them.",
   );

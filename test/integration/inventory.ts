@@ -58,6 +58,13 @@ import {
   ListBackupVaultsCommand,
   ListTagsCommand as BackupListTagsCommand,
 } from '@aws-sdk/client-backup';
+import {
+  DescribeUserPoolClientCommand,
+  DescribeUserPoolCommand,
+  ListUserPoolClientsCommand,
+  ListUserPoolsCommand,
+  ListUsersCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
 import { MOTO_ACCOUNT, type TestClients } from './moto.js';
 
 /** kind → sorted items. Kinds with nothing in them are left out, so "nothing" is `{}`. */
@@ -96,7 +103,7 @@ export async function takeInventory(aws: TestClients, zoneId: string): Promise<I
 
   // EC2 first: the other parts name the subnets, groups and instances they refer to by the ids it records.
   await ec2Part();
-  await Promise.all([iamPart(), otherPart(), monitoringPart()]);
+  await Promise.all([iamPart(), otherPart(), monitoringPart(), cognitoPart()]);
   for (const list of Object.values(items)) list.sort();
   tagProblems.sort();
   return { items, tagProblems, ids };
@@ -249,6 +256,32 @@ export async function takeInventory(aws: TestClients, zoneId: string): Promise<I
             .join(',') || 'none'
         }`,
       );
+    }
+  }
+
+  /** User pools (tagged), with their domain, app clients (callback URLs) and users (enabled or not): none are EC2's. */
+  async function cognitoPart(): Promise<void> {
+    const pools = await aws.cognito.send(new ListUserPoolsCommand({ MaxResults: 60 }));
+    for (const { Id } of pools.UserPools ?? []) {
+      const { UserPool: p } = await aws.cognito.send(new DescribeUserPoolCommand({ UserPoolId: Id }));
+      const logical = p?.UserPoolTags?.['devenv:resource'] ?? `untagged(${p?.Name})`;
+      add('user pool', `${logical} ${p?.Name} protection=${p?.DeletionProtection}`);
+      if (p?.Domain) add('user pool domain', `${p.Domain} of ${logical}`);
+      const clients = await aws.cognito.send(new ListUserPoolClientsCommand({ UserPoolId: Id, MaxResults: 60 }));
+      for (const c of clients.UserPoolClients ?? []) {
+        const { UserPoolClient: d } = await aws.cognito.send(
+          new DescribeUserPoolClientCommand({ UserPoolId: Id, ClientId: c.ClientId }),
+        );
+        add(
+          'user pool client',
+          `${c.ClientName} of ${logical} callbacks=${[...(d?.CallbackURLs ?? [])].sort().join(',')}`,
+        );
+      }
+      const users = await aws.cognito.send(new ListUsersCommand({ UserPoolId: Id }));
+      for (const u of users.Users ?? []) {
+        const email = u.Attributes?.find((a) => a.Name === 'email')?.Value;
+        add('cognito user', `${email} of ${logical} ${u.Enabled === false ? 'disabled' : 'enabled'}`);
+      }
     }
   }
 

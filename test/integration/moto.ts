@@ -419,6 +419,7 @@ export async function testClients(endpoint: string) {
     { CloudWatchClient },
     { SNSClient },
     { BackupClient },
+    { CognitoIdentityProviderClient },
   ] = await Promise.all([
     import('@aws-sdk/client-ec2'),
     import('@aws-sdk/client-route-53'),
@@ -430,6 +431,7 @@ export async function testClients(endpoint: string) {
     import('@aws-sdk/client-cloudwatch'),
     import('@aws-sdk/client-sns'),
     import('@aws-sdk/client-backup'),
+    import('@aws-sdk/client-cognito-identity-provider'),
   ]);
   const o = { region: REGION, endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 2 };
   return {
@@ -443,6 +445,7 @@ export async function testClients(endpoint: string) {
     cloudwatch: new CloudWatchClient(o),
     sns: new SNSClient(o),
     backup: new BackupClient(o),
+    cognito: new CognitoIdentityProviderClient(o),
   };
 }
 export type TestClients = Awaited<ReturnType<typeof testClients>>;

@@ -29,6 +29,11 @@ import {
   ListTagsForResourceCommand as LogTags,
 } from '@aws-sdk/client-cloudwatch-logs';
 import {
+  CognitoIdentityProviderClient,
+  DescribeUserPoolCommand,
+  ListUserPoolsCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
+import {
   DescribeInstancesCommand,
   DescribeInternetGatewaysCommand,
   DescribeKeyPairsCommand,
@@ -89,7 +94,8 @@ const logs = sdkMock(CloudWatchLogsClient);
 const cw = sdkMock(CloudWatchClient);
 const sns = sdkMock(SNSClient);
 const backup = sdkMock(BackupClient);
-const MOCKS = { ec2, elb, acm, r53, iam, sm, logs, cw, sns, backup };
+const idp = sdkMock(CognitoIdentityProviderClient);
+const MOCKS = { ec2, elb, acm, r53, iam, sm, logs, cw, sns, backup, idp };
 
 const ours = (resource: string, extra: { Key: string; Value: string }[] = []): { Key: string; Value: string }[] => [
   { Key: 'devenv:project', Value: 'demo' },
@@ -302,6 +308,25 @@ function world(): void {
   backup
     .on(ListBackupVaultsCommand)
     .resolves({ BackupVaultList: [{ BackupVaultName: 'demo-backup-vault', BackupVaultArn: 'arn:vault' }] });
+  // Cognito: the project's pool (protected, with its hosted domain), another project's of a similar name
+  idp.on(ListUserPoolsCommand).resolves({
+    UserPools: [
+      { Id: 'us-east-1_demo', Name: 'demo-cognito-pool' },
+      { Id: 'us-east-1_demo2', Name: 'demo2-cognito-pool' },
+    ],
+  });
+  idp.on(DescribeUserPoolCommand, { UserPoolId: 'us-east-1_demo' }).resolves({
+    UserPool: {
+      Id: 'us-east-1_demo',
+      Name: 'demo-cognito-pool',
+      DeletionProtection: 'ACTIVE',
+      Domain: 'demo-1a2b3c4d',
+      UserPoolTags: { 'devenv:project': 'demo', 'devenv:resource': 'cognito/pool' },
+    },
+  });
+  idp.on(DescribeUserPoolCommand, { UserPoolId: 'us-east-1_demo2' }).resolves({
+    UserPool: { Id: 'us-east-1_demo2', Name: 'demo2-cognito-pool', UserPoolTags: { 'devenv:project': 'demo2' } },
+  });
   backup.on(ListRecoveryPointsByBackupVaultCommand).resolves({
     RecoveryPoints: [
       {
@@ -442,6 +467,13 @@ describe('teardown: the sweep by the project tag', () => {
       'recovery points before their vault',
     );
     precedes(indexOf(calls, 'DeleteAlarms'), indexOf(calls, 'DeleteTopic'), 'alarms before the topic they notify');
+    precedes(indexOf(calls, 'DeleteLoadBalancer'), indexOf(calls, 'DeleteUserPool'), 'rules naming the pool first');
+    precedes(
+      indexOf(calls, 'UpdateUserPool', (i) => i.DeletionProtection === 'INACTIVE'),
+      indexOf(calls, 'DeleteUserPoolDomain'),
+      'deletion protection off before anything of the pool goes',
+    );
+    precedes(indexOf(calls, 'DeleteUserPoolDomain'), indexOf(calls, 'DeleteUserPool'), 'domain before its pool');
   });
 
   it('touches nothing of another project or of nobody: foreign records, roles, load balancers, topics, backup snapshots', async () => {
@@ -464,6 +496,7 @@ describe('teardown: the sweep by the project tag', () => {
     expect(sns.commandCalls(TopicTags).map((c) => c.args[0].input.ResourceArn)).toEqual([
       'arn:aws:sns:us-east-1:123456789012:demo-alarms',
     ]);
+    expect(calls.filter((c) => c.op === 'DeleteUserPool').map((c) => c.input.UserPoolId)).toEqual(['us-east-1_demo']);
     // AWS Backup's snapshots are recovery points: ec2:DeleteSnapshot refuses them.
     expect(calls.filter((c) => c.op === 'DeleteSnapshot').map((c) => c.input.SnapshotId)).toEqual(['snap-f']);
   });
