@@ -57,7 +57,8 @@ export async function checkToken(token, o) {
   if (typeof header.kid !== 'string' || !KID.test(header.kid))
     return { ok: false, reason: 'the sign-in header names no valid key' };
   if (!o.signer) return { ok: false, reason: 'this host does not know its load balancer yet (run `devenv up`)' };
-  if (header.signer !== o.signer) return { ok: false, reason: 'the sign-in header was signed by another load balancer' };
+  if (header.signer !== o.signer)
+    return { ok: false, reason: 'the sign-in header was signed by another load balancer' };
   if (typeof header.exp !== 'number' || header.exp * 1000 <= o.now())
     return { ok: false, reason: 'the sign-in has expired: reload the page' };
   const key = await o.keyFor(header.kid);
@@ -160,7 +161,9 @@ const escapeHtml = (text) =>
 export function refusalPage(developer, result) {
   const who = result.claims ? (result.claims.email ?? result.claims.sub) : undefined;
   const signedIn =
-    who === undefined ? '<p>You are not signed in through the load balancer.</p>' : `<p>You are signed in as <b>${escapeHtml(who)}</b>.</p>`;
+    who === undefined
+      ? '<p>You are not signed in through the load balancer.</p>'
+      : `<p>You are signed in as <b>${escapeHtml(who)}</b>.</p>`;
   return (
     '<!doctype html><html><head><meta charset="utf-8"><title>Not your editor</title></head><body>' +
     `<h1>This editor belongs to ${escapeHtml(developer)}</h1>${signedIn}` +
@@ -218,7 +221,8 @@ export function createGate(o) {
         // Passed through unchanged: the request as it came, then both directions byte for byte.
         const upstream = net.connect(o.upstream.port, o.upstream.host, () => {
           const lines = [`${req.method} ${req.url} HTTP/${req.httpVersion}`];
-          for (let i = 0; i < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
+          for (let i = 0; i < req.rawHeaders.length; i += 2)
+            lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
           upstream.write(`${lines.join('\r\n')}\r\n\r\n`);
           if (head.length > 0) upstream.write(head);
           upstream.pipe(socket);
