@@ -10,6 +10,7 @@ export const PHASE_NAMES = [
   'cert',
   'alb',
   'https',
+  'gate',
   'dns',
   'monitoring',
   'test',

@@ -22,6 +22,7 @@ export const blueprints: Record<PhaseName, (model: Model) => PlannedResource[]> 
   cert: certBlueprint,
   alb: albBlueprint,
   https: httpsBlueprint,
+  gate: none,
   dns: dnsBlueprint,
   monitoring: monitoringBlueprint,
   test: none,
