@@ -10,8 +10,8 @@
 // Node's own modules (the code-server image's Node: no image, no package from anywhere else).
 // Configured by its environment: GATE_DEVELOPER, GATE_EMAIL and/or GATE_SUBJECT (who may in),
 // GATE_KEY_ENDPOINT, GATE_SIGNER_FILE (holds the load balancer's ARN), GATE_CA_FILE (optional, extra
-// CAs for the key endpoint), GATE_PORT (listens on all addresses) and GATE_UPSTREAM_PORT (code-server,
-// on 127.0.0.1).
+// CAs for the key endpoint), GATE_PORT (listens on all addresses), GATE_UPSTREAM_HOST and
+// GATE_UPSTREAM_PORT (code-server).
 import { createPublicKey, verify } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import http from 'node:http';
@@ -266,12 +266,11 @@ function main() {
     identity: { email: env.GATE_EMAIL || undefined, subject: env.GATE_SUBJECT || undefined },
     signer: signerFromFile(env.GATE_SIGNER_FILE),
     keyFor: keyStore({ endpoint: env.GATE_KEY_ENDPOINT, ca: optionalFile(env.GATE_CA_FILE) }),
-    upstream: { host: '127.0.0.1', port: Number(env.GATE_UPSTREAM_PORT ?? 8081) },
+    upstream: { host: env.GATE_UPSTREAM_HOST ?? '127.0.0.1', port: Number(env.GATE_UPSTREAM_PORT ?? 8081) },
   });
   gate.listen(Number(env.GATE_PORT ?? 8080), '0.0.0.0', () => console.log(`gate: ${developer}'s editor, checked`));
   for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => process.exit(0));
-  // Staying up matters more than a clean slate: code-server shares this container's network, and a
-  // restarted gate would leave it behind in the old one until the next `devenv up`.
+  // One request's surprise must not drop everyone's connections (websockets included).
   process.on('uncaughtException', (err) => console.error(`gate: ${err?.stack ?? err}`));
 }
 

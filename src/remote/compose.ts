@@ -82,15 +82,15 @@ type Yaml = string | number | boolean | Yaml[] | { [key: string]: Yaml };
  * code-server's flags, after the image's entrypoint (`code-server --bind-addr 0.0.0.0:8080 .`).
  * The command line wins over the developer-writable `~/.config/code-server/config.yaml`, so
  * `auth: none` or another address written there from inside the container changes nothing.
- * Behind a gate, code-server listens on the loopback only (the gate holds the port) and, with
- * `auth.password: false`, asks for no password: the gate has checked who it is.
+ * Behind a gate, code-server listens on another port, published nowhere (the gate holds the
+ * developer's), and, with `auth.password: false`, asks for no password: the gate has checked who it is.
  */
 export function codeServerFlags(model: Pick<Model, 'config'>): string[] {
   const editor = model.config.containers.editor;
   const behindGate = gated(model);
   return [
     '--bind-addr',
-    behindGate ? `127.0.0.1:${GATED_CODE_SERVER_PORT}` : `0.0.0.0:${CONTAINER_PORT}`,
+    `0.0.0.0:${behindGate ? GATED_CODE_SERVER_PORT : CONTAINER_PORT}`,
     '--auth',
     behindGate && !model.config.auth.password ? 'none' : 'password',
     ...(editor.updateCheck ? [] : ['--disable-update-check']),
@@ -117,9 +117,9 @@ const LOGGING: Yaml = { driver: 'json-file', options: { 'max-size': '10m', 'max-
 
 /**
  * The developer's gate: the code-server image's Node running the root-owned script, as nobody, on a
- * read-only filesystem with no capability. It holds the developer's network and port; code-server
- * joins its network namespace (so a code-server restarted or recreated alone finds it again), and
- * listens on its loopback, out of reach of anything but the gate.
+ * read-only filesystem with no capability, in a container of its own (the developer's processes can
+ * neither signal it nor share its network). It holds the developer's port and reaches code-server by
+ * name on the developer's network, where nothing else is: each restarts on its own.
  */
 function gateService(model: Model, d: Developer): Yaml {
   return {
@@ -152,11 +152,11 @@ function service(model: Model, d: Developer): Yaml {
     ...(Object.keys(key.environment).length > 0 ? { environment: key.environment } : {}),
     // The image's entrypoint opens "." : the workspace.
     working_dir: '/home/coder/workspace',
-    // Behind a gate, the gate's network and port.
-    ...(gated(model) ? { network_mode: `service:${gateName(d.name)}` } : { ports: [`${d.port}:${CONTAINER_PORT}`] }),
+    // Behind a gate, the gate holds the port.
+    ...(gated(model) ? {} : { ports: [`${d.port}:${CONTAINER_PORT}`] }),
     // One folder for the whole home: git renames its config over ~/.gitconfig, which a file mount forbids.
     volumes: [`${developerHome(d.name)}:/home/coder`, ...key.volumes],
-    ...(gated(model) ? {} : { networks: [`dev-${d.name}`] }),
+    networks: [`dev-${d.name}`],
     security_opt: ['no-new-privileges:true'],
     deploy: {
       resources: {
@@ -164,9 +164,15 @@ function service(model: Model, d: Developer): Yaml {
         reservations: { cpus: String(d.cpuReservation), memory: `${d.memoryReservationMiB}M` },
       },
     },
-    // Behind a gate, through it: healthy means the editor answers where the load balancer sends requests.
     healthcheck: {
-      test: ['CMD', 'curl', '-fsS', '-o', '/dev/null', 'http://127.0.0.1:8080/healthz'],
+      test: [
+        'CMD',
+        'curl',
+        '-fsS',
+        '-o',
+        '/dev/null',
+        `http://127.0.0.1:${gated(model) ? GATED_CODE_SERVER_PORT : CONTAINER_PORT}/healthz`,
+      ],
       interval: '5s',
       timeout: '3s',
       retries: 5,

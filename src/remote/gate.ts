@@ -15,7 +15,7 @@ export const GATE_SCRIPT = `${GATE_DIR}/gate.mjs`;
 export const GATE_SIGNER_FILE = `${GATE_DIR}/signer`;
 /** Where a gate container sees GATE_DIR. */
 export const CONTAINER_GATE_DIR = '/opt/devenv-gate';
-/** Behind a gate, code-server listens on the loopback of the network it shares with its gate, here. */
+/** Behind a gate, code-server listens here, on the developer's network alone (no port published). */
 export const GATED_CODE_SERVER_PORT = 8081;
 /** `nobody`: the gate needs no user of the image, and shares none with the developer's processes. */
 export const GATE_USER = '65534:65534';
@@ -54,6 +54,7 @@ export function gateEnvironment(model: Pick<Model, 'config' | 'region'>, d: Deve
     GATE_SIGNER_FILE: `${CONTAINER_GATE_DIR}/signer`,
     GATE_CA_FILE: `${CONTAINER_GATE_DIR}/ca.pem`,
     GATE_PORT: '8080',
+    GATE_UPSTREAM_HOST: `code-server-${d.name}`,
     GATE_UPSTREAM_PORT: String(GATED_CODE_SERVER_PORT),
   };
 }

@@ -183,7 +183,7 @@ function gatedModel(auth: object = {}, region?: string) {
 }
 
 describe('docker-compose.yml behind gates (auth.provider is not password)', () => {
-  it('puts a gate from the same image on each developer’s port, and code-server on the loopback of its network', () => {
+  it('puts a gate from the same image on each developer’s port, and code-server behind it on their network alone', () => {
     const model = gatedModel();
     const doc = parse(renderCompose(model));
     expect(Object.keys(doc.services)).toEqual(['gate-alice', 'code-server-alice', 'gate-bob', 'code-server-bob']);
@@ -208,14 +208,15 @@ describe('docker-compose.yml behind gates (auth.provider is not password)', () =
         GATE_KEY_ENDPOINT: 'https://public-keys.auth.elb.us-east-1.amazonaws.com',
         GATE_SIGNER_FILE: '/opt/devenv-gate/signer',
         GATE_PORT: '8080',
+        GATE_UPSTREAM_HOST: `code-server-${d.name}`,
         GATE_UPSTREAM_PORT: '8081',
       });
-      expect(editor.network_mode).toBe(`service:gate-${d.name}`);
+      // No port of its own: only the gate, on the developer's network, reaches it.
+      expect(editor.network_mode).toBeUndefined();
       expect(editor.ports).toBeUndefined();
-      expect(editor.networks).toBeUndefined();
-      expect(editor.command.slice(0, 4)).toEqual(['--bind-addr', '127.0.0.1:8081', '--auth', 'password']);
-      // Its health is checked through the gate (same network), where the load balancer sends requests.
-      expect(editor.healthcheck.test).toContain('http://127.0.0.1:8080/healthz');
+      expect(editor.networks).toEqual([`dev-${d.name}`]);
+      expect(editor.command.slice(0, 4)).toEqual(['--bind-addr', '0.0.0.0:8081', '--auth', 'password']);
+      expect(editor.healthcheck.test).toContain('http://127.0.0.1:8081/healthz');
     }
     expect(doc.services['gate-bob'].environment.GATE_SUBJECT).toBe('b-0042');
     expect(doc.services['gate-alice'].environment.GATE_SUBJECT).toBeUndefined();
@@ -225,7 +226,7 @@ describe('docker-compose.yml behind gates (auth.provider is not password)', () =
     const doc = parse(renderCompose(gatedModel({ password: false })));
     expect(doc.services['code-server-alice'].command.slice(0, 4)).toEqual([
       '--bind-addr',
-      '127.0.0.1:8081',
+      '0.0.0.0:8081',
       '--auth',
       'none',
     ]);
