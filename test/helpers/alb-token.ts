@@ -4,7 +4,8 @@
  * (docs/aws-behaviour.md#the-gate), and the key served as a PEM at `<endpoint>/<kid>`.
  */
 import { generateKeyPairSync, type KeyObject, randomUUID, sign } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 const padded = (data: Buffer | string) => {
@@ -41,22 +42,26 @@ export function albToken(
   return `${input}.${padded(signature)}`;
 }
 
-/** A key endpoint serving these keys' PEMs at /<kid> (404 for any other), counting the requests. */
+/**
+ * A key endpoint serving these keys' PEMs at /<kid> (404 for any other), counting the requests; over
+ * HTTPS with `tls` (a certificate and its key, PEM).
+ */
 export async function keyServer(
   keys: TestSigningKey[],
-  o: { host?: string } = {},
+  o: { host?: string; tls?: { cert: string; key: string } } = {},
 ): Promise<{ url: string; requests: string[]; server: Server; close(): Promise<void> }> {
   const requests: string[] = [];
-  const server = createServer((req, res) => {
+  const serve = (req: IncomingMessage, res: ServerResponse) => {
     requests.push(req.url ?? '');
     const key = keys.find((k) => req.url === `/${k.kid}`);
     if (!key) return void res.writeHead(404).end('not found');
     res.writeHead(200, { 'content-type': 'text/plain' }).end(key.pem);
-  });
+  };
+  const server: Server = o.tls ? createHttpsServer(o.tls, serve) : createServer(serve);
   await new Promise<void>((resolve) => server.listen(0, o.host ?? '127.0.0.1', resolve));
   const { port, address } = server.address() as AddressInfo;
   return {
-    url: `http://${address}:${port}`,
+    url: `${o.tls ? 'https' : 'http'}://${address}:${port}`,
     requests,
     server,
     close: () => new Promise((resolve) => server.close(() => resolve())),
