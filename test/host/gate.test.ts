@@ -63,10 +63,11 @@ describeOnHost('the gate: only alice opens alice’s editor', () => {
   const at = (who: Who): Endpoint => ({ hostname: `${who}.${baseDomain}`, address: edge.address, ca });
   const signedAs = (who: Who, o: { signer?: string; expiresInS?: number } = {}) =>
     albToken(key, { signer: o.signer ?? signer, claims: { sub: `sub-${who}`, email: EMAIL[who] }, ...o });
-  const open = (url: Who, token?: string) =>
+  const WORKBENCH = '/?folder=/home/coder/workspace';
+  const open = (url: Who, token?: string, path = WORKBENCH) =>
     fetchPage(at(url), {
       scheme: 'https',
-      path: '/',
+      path,
       headers: token ? { 'x-amzn-oidc-data': token } : {},
     });
   const websocket = (url: Who, token?: string) =>
@@ -77,10 +78,13 @@ describeOnHost('the gate: only alice opens alice’s editor', () => {
 
   it("opens each developer's editor for their own identity, with no login page, and its websocket upgrades", async () => {
     for (const who of ['alice', 'bob'] as const) {
+      // `/` sends to the workspace (code-server's own redirect), not to ./login.
+      const root = await open(who, signedAs(who), '/');
+      expect(root.status, `${who}: ${root.body.slice(0, 200)}`).toBe(302);
+      expect(root.headers.location).toBe(`.${WORKBENCH}`);
       const page = await open(who, signedAs(who));
       expect(page.status, `${who}: ${page.body.slice(0, 200)}`).toBe(200);
       expect(page.body).not.toContain('code-server login');
-      expect(page.headers.location).toBeUndefined();
       expect(await websocket(who, signedAs(who)), `${who}'s websocket`).toBe(101);
     }
     // The key was fetched from the key endpoint once per gate, then kept.
