@@ -11,6 +11,7 @@ export const PHASE_NAMES = [
   'cognito',
   'alb',
   'https',
+  'gate',
   'dns',
   'monitoring',
   'test',

@@ -17,6 +17,9 @@ PURGE_REMOVED={{PURGE_REMOVED}}
 DATA_FILESYSTEM_UUID={{DATA_FILESYSTEM_UUID}}
 IMAGE={{IMAGE}}
 DEVELOPER_UID={{DEVELOPER_UID}}
+# The developers whose code-server stands behind a gate (gate-<name>, which holds their port): all
+# of them while an identity provider signs developers in, none otherwise.
+GATED_DEVELOPERS={{GATED_DEVELOPERS}}
 
 log() { echo "containers: $*"; }
 
@@ -51,6 +54,18 @@ for name in $(docker ps -a --filter "label=com.docker.compose.project=${COMPOSE_
   is_current "${name}" && continue
   log "removing the container of ${name} (no longer in the config)"
   docker rm -f "code-server-${name}" >/dev/null
+done
+for name in $(docker ps -a --filter "label=com.docker.compose.project=${COMPOSE_PROJECT}" --filter label=devenv.gate --format '{{.Label "devenv.gate"}}' | sort -u); do
+  is_current "${name}" && continue
+  docker rm -f "gate-${name}" >/dev/null
+done
+# A code-server that held its port itself gives it up before its new gate starts (Compose would
+# start the gate first, on a port still taken): it is recreated behind the gate anyway.
+for name in ${GATED_DEVELOPERS}; do
+  if ! docker container inspect "gate-${name}" >/dev/null 2>&1 && docker container inspect "code-server-${name}" >/dev/null 2>&1; then
+    log "${name}: the editor moves behind its gate"
+    docker rm -f "code-server-${name}" >/dev/null
+  fi
 done
 for network in $(docker network ls -q --filter "label=com.docker.compose.project=${COMPOSE_PROJECT}"); do
   name="$(docker network inspect --format '{{index .Labels "devenv.developer"}}' "${network}")"

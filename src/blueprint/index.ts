@@ -24,6 +24,7 @@ export const blueprints: Record<PhaseName, (model: Model) => PlannedResource[]> 
   cognito: cognitoBlueprint,
   alb: albBlueprint,
   https: httpsBlueprint,
+  gate: none,
   dns: dnsBlueprint,
   monitoring: monitoringBlueprint,
   test: none,

@@ -19,6 +19,7 @@ import {
   SECRETS_DIR,
 } from '../remote/compose.js';
 import { containerStates, installExtensions, waitUntilHealthy } from '../remote/containers.js';
+import { gated, installGate } from '../remote/gate.js';
 import { loadTemplate, renderTemplate } from '../remote/templates.js';
 import { DATA_VOLUME } from './ec2/volume.js';
 import { fromInspection } from './inspection.js';
@@ -107,6 +108,7 @@ export function renderContainersScript(
     DATA_FILESYSTEM_UUID: dataFilesystemUuid,
     IMAGE: model.config.containers.image,
     DEVELOPER_UID: String(DEVELOPER_UID),
+    GATED_DEVELOPERS: gated(model) ? model.developers.map((d) => d.name).join(' ') : '',
   });
 }
 
@@ -154,6 +156,7 @@ async function apply(ctx: Context): Promise<void> {
   const names = ctx.model.developers.map((d) => d.name);
   const before = await containerStates(host, names);
   await writePasswordHashes(host, ctx.model, { prune: true });
+  if (gated(ctx.model)) await installGate(host);
   await host.upload(COMPOSE_FILE, renderCompose(ctx.model), { mode: '0644', owner: 'root:root' });
   const script = renderContainersScript(
     await loadTemplate('containers.sh'),

@@ -86,6 +86,12 @@ export const PHASES: readonly PhaseInfo[] = [
     ['alb', 'cert', 'cognito'],
     () => import('./https.js'),
   ),
+  phase(
+    'gate',
+    "the load balancer the host's gates accept (with an identity provider)",
+    ['containers', 'alb'],
+    () => import('./gate.js'),
+  ),
   phase('dns', 'Route 53 alias record per developer', ['alb'], () => import('./dns.js')),
   // After containers when both run: the agent that phase starts ships only to groups that exist; monitoring makes the
   // rest and adds them.
@@ -99,6 +105,7 @@ export const PHASES: readonly PhaseInfo[] = [
   // Last in `up`, but monitoring is no part of what it checks: `up --skip monitoring` still tests.
   phase('test', 'end-to-end checks of every developer URL', ['containers', 'dns', 'https'], () => import('./test.js'), [
     'monitoring',
+    'gate',
   ]),
 ];
 

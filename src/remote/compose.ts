@@ -1,6 +1,16 @@
 import { DATA_MOUNT } from '../blueprint/compute.js';
 import type { Developer, Model } from '../config/model.js';
 import { developerNetwork } from '../config/network-pool.js';
+import {
+  CONTAINER_GATE_DIR,
+  GATE_DIR,
+  GATE_USER,
+  GATED_CODE_SERVER_PORT,
+  gateCommand,
+  gated,
+  gateEnvironment,
+  gateName,
+} from './gate.js';
 
 /** The Compose project on the host: container and network names start with it. */
 export const COMPOSE_PROJECT = 'devenv';
@@ -72,14 +82,17 @@ type Yaml = string | number | boolean | Yaml[] | { [key: string]: Yaml };
  * code-server's flags, after the image's entrypoint (`code-server --bind-addr 0.0.0.0:8080 .`).
  * The command line wins over the developer-writable `~/.config/code-server/config.yaml`, so
  * `auth: none` or another address written there from inside the container changes nothing.
+ * Behind a gate, code-server listens on another port, published nowhere (the gate holds the
+ * developer's), and, with `auth.password: false`, asks for no password: the gate has checked who it is.
  */
 export function codeServerFlags(model: Pick<Model, 'config'>): string[] {
   const editor = model.config.containers.editor;
+  const behindGate = gated(model);
   return [
     '--bind-addr',
-    `0.0.0.0:${CONTAINER_PORT}`,
+    `0.0.0.0:${behindGate ? GATED_CODE_SERVER_PORT : CONTAINER_PORT}`,
     '--auth',
-    'password',
+    behindGate && !model.config.auth.password ? 'none' : 'password',
     ...(editor.updateCheck ? [] : ['--disable-update-check']),
     ...(editor.telemetry ? [] : ['--disable-telemetry']),
     ...(editor.workspaceTrust ? [] : ['--disable-workspace-trust']),
@@ -100,6 +113,34 @@ function apiKeyParts(d: Developer): { envFiles: string[]; volumes: string[]; env
   };
 }
 
+const LOGGING: Yaml = { driver: 'json-file', options: { 'max-size': '10m', 'max-file': '3' } };
+
+/**
+ * The developer's gate: the code-server image's Node running the root-owned script, as nobody, on a
+ * read-only filesystem with no capability, in a container of its own (the developer's processes can
+ * neither signal it nor share its network). It holds the developer's port and reaches code-server by
+ * name on the developer's network, where nothing else is: each restarts on its own.
+ */
+function gateService(model: Model, d: Developer): Yaml {
+  return {
+    image: model.config.containers.image,
+    container_name: gateName(d.name),
+    restart: 'unless-stopped',
+    entrypoint: gateCommand(),
+    user: GATE_USER,
+    environment: gateEnvironment(model, d),
+    ports: [`${d.port}:${CONTAINER_PORT}`],
+    volumes: [`${GATE_DIR}:${CONTAINER_GATE_DIR}:ro`],
+    networks: [`dev-${d.name}`],
+    read_only: true,
+    cap_drop: ['ALL'],
+    security_opt: ['no-new-privileges:true'],
+    deploy: { resources: { limits: { cpus: '0.5', memory: '128M' } } },
+    logging: LOGGING,
+    labels: { 'devenv.gate': d.name },
+  };
+}
+
 function service(model: Model, d: Developer): Yaml {
   const key = apiKeyParts(d);
   return {
@@ -111,7 +152,8 @@ function service(model: Model, d: Developer): Yaml {
     ...(Object.keys(key.environment).length > 0 ? { environment: key.environment } : {}),
     // The image's entrypoint opens "." : the workspace.
     working_dir: '/home/coder/workspace',
-    ports: [`${d.port}:${CONTAINER_PORT}`],
+    // Behind a gate, the gate holds the port.
+    ...(gated(model) ? {} : { ports: [`${d.port}:${CONTAINER_PORT}`] }),
     // One folder for the whole home: git renames its config over ~/.gitconfig, which a file mount forbids.
     volumes: [`${developerHome(d.name)}:/home/coder`, ...key.volumes],
     networks: [`dev-${d.name}`],
@@ -123,13 +165,20 @@ function service(model: Model, d: Developer): Yaml {
       },
     },
     healthcheck: {
-      test: ['CMD', 'curl', '-fsS', '-o', '/dev/null', 'http://127.0.0.1:8080/healthz'],
+      test: [
+        'CMD',
+        'curl',
+        '-fsS',
+        '-o',
+        '/dev/null',
+        `http://127.0.0.1:${gated(model) ? GATED_CODE_SERVER_PORT : CONTAINER_PORT}/healthz`,
+      ],
       interval: '5s',
       timeout: '3s',
       retries: 5,
       start_period: '60s',
     },
-    logging: { driver: 'json-file', options: { 'max-size': '10m', 'max-file': '3' } },
+    logging: LOGGING,
     labels: { 'devenv.developer': d.name },
   };
 }
@@ -142,7 +191,12 @@ function service(model: Model, d: Developer): Yaml {
 export function renderCompose(model: Model): string {
   const developers = [...model.developers].sort((a, b) => a.name.localeCompare(b.name));
   const doc: Yaml = {
-    services: Object.fromEntries(developers.map((d) => [containerName(d.name), service(model, d)])),
+    services: Object.fromEntries(
+      developers.flatMap((d) => [
+        ...(gated(model) ? [[gateName(d.name), gateService(model, d)] as const] : []),
+        [containerName(d.name), service(model, d)] as const,
+      ]),
+    ),
     networks: Object.fromEntries(
       developers.map((d) => [
         `dev-${d.name}`,

@@ -29,8 +29,9 @@ export async function containerStates(host: RemoteHost, developers: string[]): P
     '.State.Health}}{{.State.Health.Status}}{{end}}';
   const out = await host.check(
     'listing the containers',
-    `ids=$(docker ps -aq --filter label=com.docker.compose.project=${COMPOSE_PROJECT}); [ -z "$ids" ` +
-      `] || docker inspect --format ${shellQuote(format)} $ids`,
+    // The editors only: a gate has no healthcheck, and docker inspect fails on .State.Health without one.
+    `ids=$(docker ps -aq --filter label=com.docker.compose.project=${COMPOSE_PROJECT} --filter ` +
+      `label=devenv.developer); [ -z "$ids" ] || docker inspect --format ${shellQuote(format)} $ids`,
     { timeoutS: 60 },
   );
   const states = new Map<string, ContainerState>();

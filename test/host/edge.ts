@@ -26,11 +26,12 @@ export interface Route {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** A CA and a certificate for `*.<domain>` (and `<domain>`) signed by it, valid for `days`. */
+/** A CA and a certificate for `*.<domain>` (and `<domain>`, and these IP addresses) signed by it, valid for `days`. */
 export async function makeCertificates(
   dir: string,
   domain: string,
   days = 90,
+  addresses: string[] = [],
 ): Promise<{ caFile: string; certFile: string; keyFile: string }> {
   const f = (name: string) => join(dir, name);
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
@@ -54,7 +55,8 @@ export async function makeCertificates(
   await run('openssl', ['req', ...ec, '-keyout', f('edge.key'), '-out', f('edge.csr'), '-subj', `/CN=*.${domain}`]);
   await writeFile(
     f('edge.ext'),
-    `subjectAltName=DNS:*.${domain},DNS:${domain}\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n`,
+    `subjectAltName=DNS:*.${domain},DNS:${domain}${addresses.map((a) => `,IP:${a}`).join('')}\n` +
+      'extendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n',
   );
   await run('openssl', [
     'x509',

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { allocate, buildModel } from '../../src/config/model.js';
 import { parseConfig } from '../../src/config/load.js';
 import { renderCompose } from '../../src/remote/compose.js';
+import { albKeyEndpoint } from '../../src/remote/gate.js';
 import { baseConfig } from '../helpers/context.js';
 
 const modelFor = (developers: number | string[], allocations = {}) => {
@@ -164,3 +165,102 @@ function keyed() {
   );
   return buildModel(config);
 }
+
+/** alice and bob signed in by Cognito, each bound to an identity (bob by subject). */
+function gatedModel(auth: object = {}, region?: string) {
+  const config = parseConfig(
+    JSON.stringify({
+      ...baseConfig,
+      ...(region && { region }),
+      auth: { provider: 'cognito', ...auth },
+      developers: [
+        { name: 'alice', email: 'alice@corp.example' },
+        { name: 'bob', email: 'bob@corp.example', subject: 'b-0042' },
+      ],
+    }),
+  );
+  return buildModel(config);
+}
+
+describe('docker-compose.yml behind gates (auth.provider is not password)', () => {
+  it('puts a gate from the same image on each developer’s port, and code-server behind it on their network alone', () => {
+    const model = gatedModel();
+    const doc = parse(renderCompose(model));
+    expect(Object.keys(doc.services)).toEqual(['gate-alice', 'code-server-alice', 'gate-bob', 'code-server-bob']);
+    for (const d of model.developers) {
+      const gate = doc.services[`gate-${d.name}`];
+      const editor = doc.services[`code-server-${d.name}`];
+      expect(gate.image).toBe(editor.image);
+      expect(gate.ports).toEqual([`${d.port}:8080`]);
+      expect(gate.networks).toEqual([`dev-${d.name}`]);
+      expect(gate.restart).toBe('unless-stopped');
+      // Nobody, nothing writable, no capability; the script from root's folder, read-only.
+      expect(gate.user).toBe('65534:65534');
+      expect(gate.read_only).toBe(true);
+      expect(gate.cap_drop).toEqual(['ALL']);
+      expect(gate.security_opt).toEqual(['no-new-privileges:true']);
+      expect(gate.volumes).toEqual(['/etc/devenv/gate:/opt/devenv-gate:ro']);
+      expect(gate.entrypoint.join(' ')).toContain('/opt/devenv-gate/gate.mjs');
+      expect(gate.labels).toEqual({ 'devenv.gate': d.name });
+      expect(gate.environment).toMatchObject({
+        GATE_DEVELOPER: d.name,
+        GATE_EMAIL: d.email,
+        GATE_KEY_ENDPOINT: 'https://public-keys.auth.elb.us-east-1.amazonaws.com',
+        GATE_SIGNER_FILE: '/opt/devenv-gate/signer',
+        GATE_PORT: '8080',
+        GATE_UPSTREAM_HOST: `code-server-${d.name}`,
+        GATE_UPSTREAM_PORT: '8081',
+      });
+      // No port of its own: only the gate, on the developer's network, reaches it.
+      expect(editor.network_mode).toBeUndefined();
+      expect(editor.ports).toBeUndefined();
+      expect(editor.networks).toEqual([`dev-${d.name}`]);
+      expect(editor.command.slice(0, 4)).toEqual(['--bind-addr', '0.0.0.0:8081', '--auth', 'password']);
+      expect(editor.healthcheck.test).toContain('http://127.0.0.1:8081/healthz');
+    }
+    expect(doc.services['gate-bob'].environment.GATE_SUBJECT).toBe('b-0042');
+    expect(doc.services['gate-alice'].environment.GATE_SUBJECT).toBeUndefined();
+  });
+
+  it('runs code-server without its login only with auth.password false; password mode keeps it as it was', () => {
+    const doc = parse(renderCompose(gatedModel({ password: false })));
+    expect(doc.services['code-server-alice'].command.slice(0, 4)).toEqual([
+      '--bind-addr',
+      '0.0.0.0:8081',
+      '--auth',
+      'none',
+    ]);
+    const plain = parse(renderCompose(modelFor(['alice'])));
+    expect(Object.keys(plain.services)).toEqual(['code-server-alice']);
+    expect(JSON.stringify(plain)).not.toContain('gate');
+  });
+
+  it('uses auth.keyEndpoint when given, and the partition’s key endpoint otherwise', () => {
+    const custom = parse(renderCompose(gatedModel({ keyEndpoint: 'https://keys.corp.example/alb' })));
+    expect(custom.services['gate-alice'].environment.GATE_KEY_ENDPOINT).toBe('https://keys.corp.example/alb');
+    expect(albKeyEndpoint('us-east-1')).toBe('https://public-keys.auth.elb.us-east-1.amazonaws.com');
+    expect(albKeyEndpoint('us-gov-west-1')).toBe(
+      'https://s3-us-gov-west-1.amazonaws.com/aws-elb-public-keys-prod-us-gov-west-1',
+    );
+    expect(albKeyEndpoint('us-gov-east-1')).toBe(
+      'https://s3-us-gov-east-1.amazonaws.com/aws-elb-public-keys-prod-us-gov-east-1',
+    );
+    expect(albKeyEndpoint('cn-north-1')).toBe('https://public-keys.auth.elb.cn-north-1.amazonaws.com.cn');
+  });
+
+  it('passes the shell’s `$` to the gate’s command escaped from Compose’s interpolation', () => {
+    const doc = parse(renderCompose(gatedModel()));
+    const script: string = doc.services['gate-alice'].entrypoint[2];
+    expect(script).toContain('$$(command -v node');
+    expect(script.replaceAll('$$', '')).not.toContain('$');
+  });
+
+  it.skipIf(!hasCompose && !underCi)(
+    'is accepted by Compose v1.29 (skipped: docker-compose is not installed; CI installs it)',
+    () => {
+      const r = composeV1Check(renderCompose(gatedModel({ password: false })));
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+    },
+  );
+});

@@ -599,13 +599,17 @@ ensure_developer_homes`,
 
 /** containers.sh with `docker` a stub that logs its arguments, on a temp folder as the data volume. */
 describe("containers.sh: the developers' homes", () => {
-  const setup = async (purge: boolean) => {
+  const setup = async (purge: boolean, gatedDevelopers = '') => {
     const root = mkdtempSync(join(tmpdir(), 'devenv-containers-'));
     const data = join(root, 'data');
     const bin = join(root, 'bin');
     mkdirSync(bin);
     mkdirSync(data);
-    writeFileSync(join(bin, 'docker'), `#!/bin/sh\necho "docker $*" >>"${root}/docker.log"\n`);
+    // No gate container exists yet; every other container does.
+    writeFileSync(
+      join(bin, 'docker'),
+      `#!/bin/sh\necho "docker $*" >>"${root}/docker.log"\ncase "$*" in "container inspect gate-"*) exit 1;; esac\n`,
+    );
     chmodSync(join(bin, 'docker'), 0o755);
     // The data volume guard sees the recorded filesystem mounted.
     const uuid = '0b5c1e7a-1111-4222-8333-944445555666';
@@ -622,6 +626,7 @@ describe("containers.sh: the developers' homes", () => {
       IMAGE: 'codercom/code-server:4.100.3',
       DEVELOPER_UID: '1000',
       DATA_FILESYSTEM_UUID: uuid,
+      GATED_DEVELOPERS: gatedDevelopers,
     });
     const run = () =>
       spawnSync('bash', ['-c', script], {
@@ -654,6 +659,25 @@ describe("containers.sh: the developers' homes", () => {
     expect(statSync(join(data, 'alice/skeleton-copied')).isFile()).toBe(true);
     run();
     expect(docker().match(/docker run/g)).toHaveLength(2);
+  });
+
+  it('moves a running editor behind its new gate: its container goes before Compose starts the gate on the port it held', async () => {
+    const { data, run, docker } = await setup(false, 'alice bob');
+    for (const who of ['alice', 'bob']) mkdirSync(join(data, who, 'home'), { recursive: true });
+    const r = run();
+    expect(r.status, r.stderr).toBe(0);
+    const log = docker().split('\n');
+    const up = log.findIndex((l) => l.includes(' up -d'));
+    for (const who of ['alice', 'bob']) {
+      const removed = log.indexOf(`docker rm -f code-server-${who}`);
+      expect(removed, who).toBeGreaterThan(-1);
+      expect(removed, who).toBeLessThan(up);
+    }
+    // Without gates, no editor is removed.
+    const plain = await setup(false);
+    for (const who of ['alice', 'bob']) mkdirSync(join(plain.data, who, 'home'), { recursive: true });
+    expect(plain.run().status).toBe(0);
+    expect(plain.docker()).not.toContain('rm -f');
   });
 
   it('refuses to mount a home that is a link or missing, before starting anything', async () => {
