@@ -8,6 +8,7 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { MiddlewareStack, RetryStrategy, RetryStrategyV2 } from '@smithy/types';
@@ -121,6 +122,9 @@ export class AwsClients {
       () => new S3Client({ region, forcePathStyle: this.options.s3PathStyle, ...RETRY }),
       `s3:${region}`,
     );
+  }
+  get scheduler() {
+    return this.client('scheduler', () => new SchedulerClient({ region: this.options.region, ...RETRY }));
   }
   get backup() {
     return this.client('backup', () => new BackupClient({ region: this.options.region, ...RETRY }));

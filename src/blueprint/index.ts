@@ -5,6 +5,7 @@ import { albBlueprint, certBlueprint, dnsBlueprint, httpsBlueprint } from './edg
 import { iamBlueprint, secretsBlueprint } from './identity.js';
 import { monitoringBlueprint } from './monitoring.js';
 import { sgBlueprint, vpcBlueprint } from './network.js';
+import { scheduleBlueprint } from './schedule.js';
 import type { PlannedResource } from './types.js';
 
 const none = (): PlannedResource[] => [];
@@ -24,6 +25,7 @@ export const blueprints: Record<PhaseName, (model: Model) => PlannedResource[]> 
   https: httpsBlueprint,
   dns: dnsBlueprint,
   monitoring: monitoringBlueprint,
+  schedule: scheduleBlueprint,
   test: none,
   teardown: none,
 };

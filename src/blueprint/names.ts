@@ -46,6 +46,9 @@ export const NAME_RULES = {
   'backup plan': { max: 50, chars: /[\w.-]/ },
   'backup selection': { max: 50, chars: /[\w.-]/ },
   'SNS topic': { max: 256, chars: /[\w-]/ },
+  // EventBridge Scheduler: `[0-9a-zA-Z-_.]+`, 1–64 characters, for a schedule group and a schedule.
+  'schedule group': { max: 64, chars: /[\w.-]/ },
+  schedule: { max: 64, chars: /[\w.-]/ },
 } satisfies Record<string, NameRule>;
 
 export type AwsKind = keyof typeof NAME_RULES;
