@@ -401,6 +401,7 @@ export async function testClients(endpoint: string) {
     { CloudWatchClient },
     { SNSClient },
     { BackupClient },
+    { SchedulerClient },
   ] = await Promise.all([
     import('@aws-sdk/client-ec2'),
     import('@aws-sdk/client-route-53'),
@@ -412,6 +413,7 @@ export async function testClients(endpoint: string) {
     import('@aws-sdk/client-cloudwatch'),
     import('@aws-sdk/client-sns'),
     import('@aws-sdk/client-backup'),
+    import('@aws-sdk/client-scheduler'),
   ]);
   const o = { region: REGION, endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 2 };
   return {
@@ -425,6 +427,7 @@ export async function testClients(endpoint: string) {
     cloudwatch: new CloudWatchClient(o),
     sns: new SNSClient(o),
     backup: new BackupClient(o),
+    scheduler: new SchedulerClient(o),
   };
 }
 export type TestClients = Awaited<ReturnType<typeof testClients>>;

@@ -1,0 +1,250 @@
+/**
+ * Office hours and idle stop on the emulator (moto 5.2.1 implements EventBridge Scheduler: groups
+ * with tags, schedules read back whole). What moto does not show (docs/aws-behaviour.md): it does not
+ * run the schedules, nor check that the Scheduler may assume the role, nor refuse a second group of
+ * the same name (CreateScheduleGroup overwrites it), nor act on an alarm's EC2 action.
+ */
+import { GetRoleCommand, GetRolePolicyCommand } from '@aws-sdk/client-iam';
+import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { GetScheduleCommand, ListTagsForResourceCommand, UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
+import { TerminateInstancesCommand } from '@aws-sdk/client-ec2';
+import { rm } from 'node:fs/promises';
+import { expect, it } from 'vitest';
+import { crashAfterCall, crashPoints } from './crash.js';
+import { diffInventory } from './inventory.js';
+import { describeResult, MOTO_ACCOUNT, newWorkspace, PROJECT, REGION, type Workspace } from './moto.js';
+import { expectConverged, expectedAfterDestroy, expectNoMutatingCalls, expectSameInventory } from './expect.js';
+import { describeMoto } from './suite.js';
+
+const OFFICE_HOURS = { timezone: 'Europe/Berlin', days: 'MON-FRI', start: '08:00', stop: '20:00', idleStopMinutes: 30 };
+const GROUP = `${PROJECT}-schedule`;
+
+const withSchedule =
+  (schedule: Record<string, unknown> = OFFICE_HOURS) =>
+  (c: Record<string, any>) => {
+    c.schedule = schedule;
+  };
+
+const instanceOf = async (ws: Workspace) => (await ws.state()).resources.instance.id as string;
+
+async function scheduleOf(ws: Workspace, action: 'start' | 'stop') {
+  const aws = await ws.moto.clients();
+  return aws.scheduler.send(new GetScheduleCommand({ GroupName: GROUP, Name: `${PROJECT}-${action}` }));
+}
+
+describeMoto('schedule: office hours and idle stop', (moto) => {
+  it('two schedules in the local time zone, each a universal target on the host, run by a role only the Scheduler may assume for this account', async () => {
+    const ws = await newWorkspace(moto.server, { developers: ['alice'], patch: withSchedule() });
+    expectConverged(await ws.cli(['up']));
+    const aws = await moto.server.clients();
+    const instance = await instanceOf(ws);
+    for (const [action, expression] of [
+      ['start', 'cron(0 8 ? * MON,TUE,WED,THU,FRI *)'],
+      ['stop', 'cron(0 20 ? * MON,TUE,WED,THU,FRI *)'],
+    ] as const) {
+      const s = await scheduleOf(ws, action);
+      expect(s.ScheduleExpression).toBe(expression);
+      expect(s.ScheduleExpressionTimezone).toBe('Europe/Berlin');
+      expect(s.State).toBe('ENABLED');
+      expect(s.FlexibleTimeWindow?.Mode).toBe('OFF');
+      expect(s.Target?.Arn).toBe(`arn:aws:scheduler:::aws-sdk:ec2:${action}Instances`);
+      expect(JSON.parse(s.Target!.Input!)).toEqual({ InstanceIds: [instance] });
+      expect(s.Target?.RoleArn).toBe(`arn:aws:iam::${MOTO_ACCOUNT}:role/${PROJECT}-scheduler-role`);
+    }
+    const group = await aws.scheduler.send(
+      new ListTagsForResourceCommand({
+        ResourceArn: `arn:aws:scheduler:${REGION}:${MOTO_ACCOUNT}:schedule-group/${GROUP}`,
+      }),
+    );
+    expect(group.Tags).toEqual(
+      expect.arrayContaining([
+        { Key: 'devenv:project', Value: PROJECT },
+        { Key: 'devenv:resource', Value: 'schedule/group' },
+      ]),
+    );
+    const role = (await aws.iam.send(new GetRoleCommand({ RoleName: `${PROJECT}-scheduler-role` }))).Role!;
+    expect(JSON.parse(decodeURIComponent(role.AssumeRolePolicyDocument!)).Statement).toEqual([
+      {
+        Effect: 'Allow',
+        Principal: { Service: 'scheduler.amazonaws.com' },
+        Action: 'sts:AssumeRole',
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': MOTO_ACCOUNT },
+          ArnEquals: { 'aws:SourceArn': `arn:aws:scheduler:${REGION}:${MOTO_ACCOUNT}:schedule-group/${GROUP}` },
+        },
+      },
+    ]);
+    const policy = await aws.iam.send(
+      new GetRolePolicyCommand({ RoleName: `${PROJECT}-scheduler-role`, PolicyName: `${PROJECT}-scheduler-policy` }),
+    );
+    expect(JSON.parse(decodeURIComponent(policy.PolicyDocument!)).Statement).toEqual([
+      {
+        Sid: 'StartStopTheHost',
+        Effect: 'Allow',
+        Action: ['ec2:StartInstances', 'ec2:StopInstances'],
+        Resource: `arn:aws:ec2:${REGION}:${MOTO_ACCOUNT}:instance/${instance}`,
+      },
+    ]);
+    const [alarm] =
+      (await aws.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [`${PROJECT}-idle-stop`] }))).MetricAlarms ??
+      [];
+    expect(alarm).toMatchObject({
+      Namespace: 'CWAgent',
+      MetricName: 'DevenvInUse',
+      Dimensions: [{ Name: 'InstanceId', Value: instance }],
+      Statistic: 'Maximum',
+      Period: 60,
+      EvaluationPeriods: 30,
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [`arn:aws:automate:${REGION}:ec2:stop`],
+    });
+    const inventory = await ws.inventory();
+    expect(inventory.tagProblems).toEqual([]);
+    expect(inventory.items['schedule group']).toEqual([`schedule/group ${GROUP}`]);
+
+    const again = await ws.cli(['up']);
+    expectConverged(again, 'second up');
+    expectNoMutatingCalls(again, 'a second up');
+  });
+
+  it('converges: a schedule changed by hand or by the config is put back whole; a replaced host is re-pointed', async () => {
+    const ws = await newWorkspace(moto.server, { developers: ['alice'], patch: withSchedule() });
+    expectConverged(await ws.cli(['up']));
+    const aws = await moto.server.clients();
+    const start = await scheduleOf(ws, 'start');
+    await aws.scheduler.send(
+      new UpdateScheduleCommand({
+        Name: start.Name,
+        GroupName: GROUP,
+        ScheduleExpression: 'cron(0 3 ? * SUN *)',
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        Target: start.Target!,
+      }),
+    );
+    const fixed = await ws.cli(['up']);
+    expectConverged(fixed);
+    expect(fixed.calls.mutating).toEqual(['scheduler:UpdateSchedule']);
+    expect((await scheduleOf(ws, 'start')).ScheduleExpression).toBe('cron(0 8 ? * MON,TUE,WED,THU,FRI *)');
+
+    await ws.editConfig(withSchedule({ ...OFFICE_HOURS, timezone: 'Asia/Bangkok', stop: '18:30' }));
+    const moved = await ws.cli(['up']);
+    expectConverged(moved);
+    expect(moved.calls.mutating.sort()).toEqual(['scheduler:UpdateSchedule', 'scheduler:UpdateSchedule']);
+    expect((await scheduleOf(ws, 'stop')).ScheduleExpression).toBe('cron(30 18 ? * MON,TUE,WED,THU,FRI *)');
+    expect((await scheduleOf(ws, 'start')).ScheduleExpressionTimezone).toBe('Asia/Bangkok');
+
+    const old = await instanceOf(ws);
+    await aws.ec2.send(new TerminateInstancesCommand({ InstanceIds: [old] }));
+    expectConverged(await ws.cli(['up']));
+    const replaced = await instanceOf(ws);
+    expect(replaced).not.toBe(old);
+    for (const action of ['start', 'stop'] as const)
+      expect(JSON.parse((await scheduleOf(ws, action)).Target!.Input!)).toEqual({ InstanceIds: [replaced] });
+    const policy = await aws.iam.send(
+      new GetRolePolicyCommand({ RoleName: `${PROJECT}-scheduler-role`, PolicyName: `${PROJECT}-scheduler-policy` }),
+    );
+    expect(decodeURIComponent(policy.PolicyDocument!)).toContain(`instance/${replaced}`);
+  });
+
+  it('a lost state adopts the group, role, schedules and alarm and creates nothing; removed from the config, all go', async () => {
+    const base = await newWorkspace(moto.server, { developers: ['alice'] });
+    expectConverged(await base.cli(['up']));
+    const without = (await base.inventory()).items;
+
+    const ws = await newWorkspace(moto.server, { developers: ['alice'], patch: withSchedule() });
+    expectConverged(await ws.cli(['up']));
+    const withIt = (await ws.inventory()).items;
+    await rm(ws.statePath);
+    const adopted = await ws.cli(['up']);
+    expectConverged(adopted, 'up after a lost state');
+    expect(adopted.calls.mutating.filter((c) => /Create|Put/.test(c))).toEqual([]);
+    expectSameInventory((await ws.inventory()).items, withIt, 'after a lost state');
+
+    await ws.editConfig((c) => delete c.schedule);
+    const removed = await ws.cli(['up']);
+    expectConverged(removed, 'up without a schedule');
+    expect(removed.calls.mutating.sort()).toEqual(
+      [
+        'cloudwatch:DeleteAlarms',
+        // The status-check alarm: a host that no longer sleeps on purpose alarms again when it stops reporting.
+        'cloudwatch:PutMetricAlarm',
+        'iam:DeleteRole',
+        'iam:DeleteRolePolicy',
+        'scheduler:DeleteSchedule',
+        'scheduler:DeleteSchedule',
+        'scheduler:DeleteScheduleGroup',
+      ].sort(),
+    );
+    expectSameInventory((await ws.inventory()).items, without, 'after removing the schedule');
+    const again = await ws.cli(['up']);
+    expectNoMutatingCalls(again, 'an up after the removal');
+  });
+
+  it('destroy leaves nothing of it, and so does the sweep after a lost state', async () => {
+    const ws = await newWorkspace(moto.server, { developers: ['alice'], patch: withSchedule() });
+    expectConverged(await ws.cli(['up']));
+    const baseline = (await ws.inventory()).items;
+    const destroyed = await ws.cli(['destroy', '--yes']);
+    expect(destroyed.code, describeResult(destroyed)).toBe(0);
+    expectSameInventory((await ws.inventory()).items, expectedAfterDestroy(baseline, {}), 'after destroy');
+
+    const lost = await newWorkspace(moto.server, { developers: ['alice'], patch: withSchedule() });
+    expectConverged(await lost.cli(['up']));
+    await rm(lost.statePath);
+    const swept = await lost.cli(['destroy', '--yes']);
+    expect(swept.code, describeResult(swept)).toBe(0);
+    const left = (await lost.inventory()).items;
+    expect(left['schedule group']).toBeUndefined();
+    expect(left.schedule).toBeUndefined();
+    expect(left['iam role'] ?? []).toEqual([]);
+    expect(left.alarm ?? []).toEqual([]);
+  });
+
+  it('for every k: the phase crashed after its mutating call k, then run again → one clean run, no duplicate, no orphan', async () => {
+    const started = performance.now();
+    const ws = await newWorkspace(moto.server, { developers: ['alice'] });
+    expectConverged(await ws.cli(['up']));
+    const without = (await ws.inventory()).items;
+    await ws.editConfig(withSchedule());
+    const clean = await ws.cli(['phase', 'schedule']);
+    expectConverged(clean, 'phase schedule');
+    const baseline = (await ws.inventory()).items;
+    const points = crashPoints(clean.calls.changed);
+    expect(points.map(([op]) => op)).toEqual(
+      expect.arrayContaining([
+        'scheduler:CreateScheduleGroup',
+        'scheduler:CreateSchedule',
+        'cloudwatch:PutMetricAlarm',
+      ]),
+    );
+    const problems: string[] = [];
+    for (const [k, [operation, occurrence]] of points.entries()) {
+      const label = `k=${k + 1}/${points.length} (after ${operation} #${occurrence})`;
+      await ws.editConfig((c) => delete c.schedule);
+      const reset = await ws.cli(['phase', 'schedule']);
+      if (reset.code !== 0 || diffInventory(without, (await ws.inventory()).items).length) {
+        problems.push(`${label}: removing the schedule did not leave the world as before: ${describeResult(reset)}`);
+        continue;
+      }
+      await ws.editConfig(withSchedule());
+      const injector = crashAfterCall(operation, occurrence);
+      const crashed = await ws.cli(['phase', 'schedule'], { hooks: [injector], signals: injector.signals });
+      if (injector.crashedAfter === undefined) {
+        problems.push(`${label}: the crashed run never made that call (${describeResult(crashed)})`);
+        continue;
+      }
+      const rerun = await ws.cli(['phase', 'schedule']);
+      if (rerun.code !== 0) problems.push(`${label}: the rerun failed: ${describeResult(rerun)}`);
+      const diff = diffInventory(baseline, (await ws.inventory()).items);
+      if (diff.length) problems.push(`${label}: after the rerun, AWS holds ${diff.join('; ')}`);
+      const third = await ws.cli(['phase', 'schedule']);
+      if (third.calls.mutating.length) problems.push(`${label}: a third run made ${third.calls.mutating.join(', ')}`);
+    }
+    console.log(
+      `schedule crashed after every k: ${points.length} points, ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
+    expect(problems, problems.join('\n')).toEqual([]);
+  }, 600_000);
+});
