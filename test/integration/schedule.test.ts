@@ -7,13 +7,20 @@
 import { GetRoleCommand, GetRolePolicyCommand } from '@aws-sdk/client-iam';
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { GetScheduleCommand, ListTagsForResourceCommand, UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
-import { TerminateInstancesCommand } from '@aws-sdk/client-ec2';
+import { DescribeInstancesCommand, StopInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import { rm } from 'node:fs/promises';
 import { expect, it } from 'vitest';
 import { crashAfterCall, crashPoints } from './crash.js';
 import { diffInventory } from './inventory.js';
 import { describeResult, MOTO_ACCOUNT, newWorkspace, PROJECT, REGION, type Workspace } from './moto.js';
-import { expectConverged, expectedAfterDestroy, expectNoMutatingCalls, expectSameInventory } from './expect.js';
+import {
+  expectConverged,
+  expectedAfterDestroy,
+  expectHostPhasesPendingOnly,
+  expectNoMutatingCalls,
+  expectSameInventory,
+  statusJson,
+} from './expect.js';
 import { describeMoto } from './suite.js';
 
 const OFFICE_HOURS = { timezone: 'Europe/Berlin', days: 'MON-FRI', start: '08:00', stop: '20:00', idleStopMinutes: 30 };
@@ -247,4 +254,74 @@ describeMoto('schedule: office hours and idle stop', (moto) => {
     );
     expect(problems, problems.join('\n')).toEqual([]);
   }, 600_000);
+
+  it('sleep asks, tags and stops; status exits 0 asleep by hand or by schedule, 1 when stopped by someone else; wake starts it', async () => {
+    const ws = await newWorkspace(moto.server, { developers: ['alice'], patch: withSchedule() });
+    expectConverged(await ws.cli(['up']));
+    const aws = await moto.server.clients();
+    const instance = await instanceOf(ws);
+    const stateOf = async () =>
+      (await aws.ec2.send(new DescribeInstancesCommand({ InstanceIds: [instance] }))).Reservations![0]!.Instances![0]!;
+    const awake = await ws.cli(['status']);
+    expect(awake.stdout).toMatch(/host: awake, sleeps at \w{3} \d{4}-\d\d-\d\d 20:00 Europe\/Berlin/);
+
+    const declined = await ws.cli(['sleep'], { answer: 'no' });
+    expect(declined.code).not.toBe(0);
+    expect(declined.stderr).toMatch(/nobody has used their editor in the last 15 minutes/);
+    expect((await stateOf()).State?.Name).toBe('running');
+
+    const slept = await ws.cli(['sleep', '--yes']);
+    expect(slept.code, describeResult(slept)).toBe(0);
+    expect(slept.calls.mutating).toEqual(['ec2:CreateTags', 'ec2:StopInstances']);
+    expect((await stateOf()).Tags).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Key: 'devenv:asleep', Value: expect.stringMatching(/^by-hand /) }),
+      ]),
+    );
+    // moto has no host to log in to: the host phases' lines are the only problems (no ec2 host, no target).
+    const asleep = await ws.cli(['status', '--json']);
+    expectHostPhasesPendingOnly(asleep);
+    expect((statusJson(asleep) as any).host.sleep).toMatch(
+      /^asleep since .* \(by hand\), wakes at .* 08:00 Europe\/Berlin/,
+    );
+
+    const woken = await ws.cli(['wake', '--wait']);
+    expect(woken.code, describeResult(woken)).toBe(0);
+    expect(woken.calls.mutating).toEqual(['ec2:StartInstances', 'ec2:DeleteTags']);
+    expect((await stateOf()).State?.Name).toBe('running');
+    expect(woken.stdout).toMatch(/awake: .* every developer's editor answers/);
+    const again = await ws.cli(['wake']);
+    expect(again.calls.mutating).toEqual([]);
+
+    // Stopped by someone else, at a time no office hours stop: a problem, and `up` wakes it first and says so.
+    await aws.ec2.send(new StopInstancesCommand({ InstanceIds: [instance] }));
+    const stopped = await ws.cli(['status', '--json']);
+    const hour = new Date().getUTCHours();
+    if (hour !== 18 && hour !== 19) {
+      expect(statusJson(stopped).problems.join('\n')).toMatch(/ec2 host i-\w+ is stopped/);
+      expect((statusJson(stopped) as any).host.sleep).toMatch(/^stopped, not by devenv/);
+    }
+    const up = await ws.cli(['up']);
+    expectConverged(up);
+    expect(up.stderr).toMatch(/woke the host first: started instance i-\w+/);
+  });
+
+  it('a host stopped when the office hours stop it is asleep by schedule (status exit 0)', async () => {
+    const now = new Date();
+    const hhmm = `${String(now.getUTCHours()).padStart(2, '0')}:${String(now.getUTCMinutes()).padStart(2, '0')}`;
+    const start = `${String((now.getUTCHours() + 12) % 24).padStart(2, '0')}:00`;
+    const ws = await newWorkspace(moto.server, {
+      developers: ['alice'],
+      patch: withSchedule({ timezone: 'UTC', days: 'SUN-SAT', start, stop: hhmm }),
+    });
+    expectConverged(await ws.cli(['up']));
+    const aws = await moto.server.clients();
+    // What the Scheduler's stop schedule does: StopInstances, and nothing else.
+    await aws.ec2.send(new StopInstancesCommand({ InstanceIds: [await instanceOf(ws)] }));
+    const status = await ws.cli(['status', '--json']);
+    expectHostPhasesPendingOnly(status);
+    expect((statusJson(status) as any).host.sleep).toMatch(
+      new RegExp(`^asleep since .* \\(schedule\\), wakes at .* ${start} UTC`),
+    );
+  });
 });
