@@ -26,7 +26,7 @@ export function officeHoursOf(schedule: ScheduleConfig | undefined): OfficeHours
   };
 }
 
-/** `cron(30 8 ? * MON,TUE *)`: minutes, hours, day of month (`?` when days of the week are given), month, days, year. */
+/** `cron(30 8 ? * MON,TUE *)`: minutes, hours, day of month (`?` with days of the week), month, days, year. */
 export function cronOf(at: { days: number[]; time: string }): string {
   const [hours, minutes] = at.time.split(':').map(Number);
   return `cron(${minutes} ${hours} ? * ${at.days.map((d) => DAY_NAMES[d]).join(',')} *)`;

@@ -145,7 +145,7 @@ async function ensureRole(ctx: Context, account: string, instanceId: string): Pr
       logicalId: policy.logicalId,
       kind: policy.kind,
       resourceId: policy.name,
-      message: `${current === undefined ? 'put' : 'rewrote'} inline policy ${policy.name}: start and stop ${instanceId}`,
+      message: `${current === undefined ? 'put' : 'rewrote'} inline policy ${policy.name}: the host ${instanceId}`,
     });
   }
   if (ctx.state.resource(policy.logicalId)?.attrs?.instance !== instanceId)
