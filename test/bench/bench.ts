@@ -135,6 +135,8 @@ async function scenario(moto: MotoServer, developers: number, latency: number): 
   await measure('up (converged)', ['up']);
   await measure('status', ['status']);
   await measure('plan', ['plan']);
+  await measure('sleep', ['sleep', '--yes']);
+  await measure('wake', ['wake']);
   await measure(DESTROY, ['destroy', '--yes']);
   await ws.remove();
   return rows;
