@@ -114,7 +114,7 @@ describeMoto('schedule: office hours and idle stop', (moto) => {
     const again = await ws.cli(['up']);
     expectConverged(again, 'second up');
     expectNoMutatingCalls(again, 'a second up');
-  });
+  }, 300_000);
 
   it('converges: a schedule changed by hand or by the config is put back whole; a replaced host is re-pointed', async () => {
     const ws = await newWorkspace(moto.server, { developers: ['alice'], patch: withSchedule() });
@@ -153,7 +153,7 @@ describeMoto('schedule: office hours and idle stop', (moto) => {
       new GetRolePolicyCommand({ RoleName: `${PROJECT}-scheduler-role`, PolicyName: `${PROJECT}-scheduler-policy` }),
     );
     expect(decodeURIComponent(policy.PolicyDocument!)).toContain(`instance/${replaced}`);
-  });
+  }, 300_000);
 
   it('a lost state adopts the group, role, schedules and alarm and creates nothing; removed from the config, all go', async () => {
     const base = await newWorkspace(moto.server, { developers: ['alice'] });
@@ -187,7 +187,7 @@ describeMoto('schedule: office hours and idle stop', (moto) => {
     expectSameInventory((await ws.inventory()).items, without, 'after removing the schedule');
     const again = await ws.cli(['up']);
     expectNoMutatingCalls(again, 'an up after the removal');
-  });
+  }, 300_000);
 
   it('destroy leaves nothing of it, and so does the sweep after a lost state', async () => {
     const ws = await newWorkspace(moto.server, { developers: ['alice'], patch: withSchedule() });
@@ -207,7 +207,7 @@ describeMoto('schedule: office hours and idle stop', (moto) => {
     expect(left.schedule).toBeUndefined();
     expect(left['iam role'] ?? []).toEqual([]);
     expect(left.alarm ?? []).toEqual([]);
-  });
+  }, 300_000);
 
   it('for every k: the phase crashed after its mutating call k, then run again → one clean run, no duplicate, no orphan', async () => {
     const started = performance.now();
@@ -273,6 +273,7 @@ describeMoto('schedule: office hours and idle stop', (moto) => {
     const slept = await ws.cli(['sleep', '--yes']);
     expect(slept.code, describeResult(slept)).toBe(0);
     expect(slept.calls.mutating).toEqual(['ec2:CreateTags', 'ec2:StopInstances']);
+    expect(slept.calls.read).toEqual(['sts:GetCallerIdentity', 'ec2:DescribeInstances', 'cloudwatch:GetMetricData']);
     expect((await stateOf()).Tags).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ Key: 'devenv:asleep', Value: expect.stringMatching(/^by-hand /) }),
@@ -304,7 +305,7 @@ describeMoto('schedule: office hours and idle stop', (moto) => {
     const up = await ws.cli(['up']);
     expectConverged(up);
     expect(up.stderr).toMatch(/woke the host first: started instance i-\w+/);
-  });
+  }, 300_000);
 
   it('a host stopped when the office hours stop it is asleep by schedule (status exit 0)', async () => {
     const now = new Date();
@@ -323,5 +324,5 @@ describeMoto('schedule: office hours and idle stop', (moto) => {
     expect((statusJson(status) as any).host.sleep).toMatch(
       new RegExp(`^asleep since .* \\(schedule\\), wakes at .* ${start} UTC`),
     );
-  });
+  }, 300_000);
 });
