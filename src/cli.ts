@@ -491,6 +491,28 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       }),
     );
 
+  program
+    .command('sleep')
+    .description('stop the host now (asks unless --yes, saying who used their editor lately); `wake` starts it')
+    .action(() =>
+      action(async (flags, reporter, signal) => {
+        const { sleep } = await import('./commands/sleep.js');
+        io.stdout.write(
+          `${await sleep(await session(flags, reporter, signal, 'sleep', true), { yes: flags.yes, io })}\n`,
+        );
+      }),
+    );
+  program
+    .command('wake')
+    .description("start the host; with --wait, return once every developer's editor answers")
+    .option('--wait', "wait (at most 10 minutes) until every developer's target is healthy", false)
+    .action((o: { wait: boolean }) =>
+      action(async (flags, reporter, signal) => {
+        const { wake } = await import('./commands/sleep.js');
+        io.stdout.write(`${await wake(await session(flags, reporter, signal, 'wake', true), o)}\n`);
+      }),
+    );
+
   const lockCommand = program
     .command('lock')
     .description('the lock of a state in S3 (state.s3 in the config): who holds it, and breaking a stale one');

@@ -14,6 +14,7 @@ export const PHASE_NAMES = [
   'gate',
   'dns',
   'monitoring',
+  'schedule',
   'test',
 ] as const;
 /** `teardown` is no step of `up`: it is what `destroy` ends with (src/phases/teardown.ts). */

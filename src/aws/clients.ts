@@ -9,6 +9,7 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { MiddlewareStack, RetryStrategy, RetryStrategyV2 } from '@smithy/types';
@@ -132,6 +133,9 @@ export class AwsClients {
   async costExplorer() {
     const { CostExplorerClient } = await import('@aws-sdk/client-cost-explorer');
     return this.client('ce', () => new CostExplorerClient({ region: 'us-east-1', ...RETRY }));
+  }
+  get scheduler() {
+    return this.client('scheduler', () => new SchedulerClient({ region: this.options.region, ...RETRY }));
   }
   get backup() {
     return this.client('backup', () => new BackupClient({ region: this.options.region, ...RETRY }));

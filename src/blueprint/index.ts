@@ -6,6 +6,7 @@ import { iamBlueprint, secretsBlueprint } from './identity.js';
 import { monitoringBlueprint } from './monitoring.js';
 import { sgBlueprint, vpcBlueprint } from './network.js';
 import { cognitoBlueprint } from './sign-in.js';
+import { scheduleBlueprint } from './schedule.js';
 import type { PlannedResource } from './types.js';
 
 const none = (): PlannedResource[] => [];
@@ -27,6 +28,7 @@ export const blueprints: Record<PhaseName, (model: Model) => PlannedResource[]> 
   gate: none,
   dns: dnsBlueprint,
   monitoring: monitoringBlueprint,
+  schedule: scheduleBlueprint,
   test: none,
   teardown: none,
 };

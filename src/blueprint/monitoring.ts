@@ -64,8 +64,11 @@ export function alarmDefinitions(model: Model): AlarmDefinition[] {
       evaluationPeriods: 2,
       threshold: 1,
       comparison: 'GreaterThanOrEqualToThreshold',
-      treatMissingData: 'breaching',
-      description: 'host status check failed for 2 minutes, or the host stopped reporting',
+      // With office hours or idle stop the host sleeps on purpose, and a sleeping host reports nothing.
+      treatMissingData: model.config.schedule ? 'notBreaching' : 'breaching',
+      description: model.config.schedule
+        ? 'host status check failed for 2 minutes'
+        : 'host status check failed for 2 minutes, or the host stopped reporting',
     },
     {
       // t3 runs in unlimited mode: CPU beyond the earned credits is billed. Other types never publish the metric.

@@ -48,6 +48,9 @@ export const NAME_RULES = {
   'SNS topic': { max: 256, chars: /[\w-]/ },
   'user pool': { max: 128, chars: /[\w\s+=,.@-]/ },
   'user pool client': { max: 128, chars: /[\w\s+=,.@-]/ },
+  // EventBridge Scheduler: `[0-9a-zA-Z-_.]+`, 1–64 characters, for a schedule group and a schedule.
+  'schedule group': { max: 64, chars: /[\w.-]/ },
+  schedule: { max: 64, chars: /[\w.-]/ },
 } satisfies Record<string, NameRule>;
 
 export type AwsKind = keyof typeof NAME_RULES;

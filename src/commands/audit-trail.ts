@@ -18,6 +18,9 @@ export const AUDITED_COMMANDS: readonly string[] = [
   'state bootstrap',
   'state push',
   'lock release',
+  'restart',
+  'sleep',
+  'wake',
 ];
 
 /**
@@ -43,6 +46,8 @@ export const AUDITED_FLAGS: ReadonlySet<string> = new Set([
   'finalSnapshot',
   'forceDeleteSecrets',
   'force',
+  'rotateClientSecret',
+  'wait',
 ]);
 
 /** What was run: the command, its arguments and the flags given (name → value). */

@@ -10,6 +10,7 @@ import { listProblems, renderStatus, type StatusDeveloper, type StatusResource }
 import { describePending, nextSteps, pendingPhases, type PendingPhase } from './next-steps.js';
 import { kindOf, readPhases, remediesOf, type ReadOptions, type ReadResult } from './read-phases.js';
 import type { Session } from './session.js';
+import { describeSleep, readSleep } from '../phases/schedule/sleep.js';
 
 /**
  * `status`: every phase's live rows (one read per phase: a phase's `status` shares its `plan`'s
@@ -52,6 +53,8 @@ export async function status(session: Session, o: ReadOptions): Promise<ReadResu
         return { ...rest, ...(developer ? { developer } : {}), ...(problem ? { problem } : {}), verdict };
       });
     });
+    const sleep = await readSleep(session.context('schedule'), Date.now());
+    if (sleep?.asleep) forgiveSleep(resources, describeSleep(sleep));
     const problems = [
       ...pending.map(describePending),
       ...failures.map((f) => `${f.phase} could not be read: ${messageOf(f.error)}`),
@@ -71,6 +74,7 @@ export async function status(session: Session, o: ReadOptions): Promise<ReadResu
           loadBalancerDns: next.loadBalancerDns,
           hostAddress: next.hostAddress,
           pending: next.pending,
+          ...(sleep ? { host: { instanceId: sleep.instanceId, state: sleep.state, sleep: describeSleep(sleep) } } : {}),
           phases,
           auth: signInOf(session.config),
           developers,
@@ -93,7 +97,7 @@ export async function status(session: Session, o: ReadOptions): Promise<ReadResu
             signIn: describeSignIn(session.config),
           },
           o,
-        );
+        ) + (sleep ? `\nhost: ${describeSleep(sleep)}` : '');
     const failure =
       problems.length === 0
         ? undefined
@@ -150,4 +154,16 @@ function developerRows(session: Session, resources: StatusResource[]): Developer
       ),
     };
   });
+}
+
+/** Phases whose rows a host asleep on purpose makes unhealthy (the host stopped, its targets unused): not a problem. */
+const ASLEEP_PHASES = ['ec2', 'alb'];
+
+function forgiveSleep(resources: StatusResource[], why: string): void {
+  for (const r of resources)
+    if (ASLEEP_PHASES.includes(r.phase) && r.problem?.verdict === 'unhealthy') {
+      delete r.problem;
+      r.verdict = 'ok';
+      r.detail = why;
+    }
 }

@@ -102,6 +102,13 @@ export const PHASES: readonly PhaseInfo[] = [
     () => import('./monitoring.js'),
     ['containers'],
   ),
+  phase(
+    'schedule',
+    'office hours and idle stop: start and stop the host on time',
+    ['ec2'],
+    () => import('./schedule.js'),
+    ['containers'],
+  ),
   // Last in `up`, but monitoring is no part of what it checks: `up --skip monitoring` still tests.
   phase('test', 'end-to-end checks of every developer URL', ['containers', 'dns', 'https'], () => import('./test.js'), [
     'monitoring',

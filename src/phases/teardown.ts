@@ -5,6 +5,7 @@ import { EC2_SWEEPERS } from './teardown/ec2.js';
 import { EDGE_SWEEPERS } from './teardown/edge.js';
 import { IDENTITY_SWEEPERS } from './teardown/identity.js';
 import { MONITORING_SWEEPERS } from './teardown/monitoring.js';
+import { SCHEDULE_SWEEPERS } from './teardown/schedule.js';
 import type { Leftover } from './teardown/report.js';
 import type { Found, SweepContext, Sweeper } from './teardown/types.js';
 import { InterruptedError, messageOf } from '../errors.js';
@@ -27,6 +28,7 @@ export const SWEEPERS: Sweeper[] = [
   ...IDENTITY_SWEEPERS,
   ...MONITORING_SWEEPERS,
   ...COGNITO_SWEEPERS,
+  ...SCHEDULE_SWEEPERS,
 ];
 
 /** Kinds swept at once: independent services overlap, as the phases do. */

@@ -194,6 +194,8 @@ async function scenario(moto: MotoServer, developers: number, latency: number, a
   await measure('status', ['status']);
   await measure('plan', ['plan']);
   await measure('logs dev1 (CloudWatch)', ['logs', 'dev1']);
+  await measure('sleep', ['sleep', '--yes']);
+  await measure('wake', ['wake']);
   await measure(DESTROY, ['destroy', '--yes']);
   restore();
   await ws.remove();

@@ -65,6 +65,12 @@ import {
   ListUserPoolsCommand,
   ListUsersCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
+import {
+  GetScheduleCommand,
+  ListScheduleGroupsCommand,
+  ListSchedulesCommand,
+  ListTagsForResourceCommand as SchedulerListTagsCommand,
+} from '@aws-sdk/client-scheduler';
 import { MOTO_ACCOUNT, type TestClients } from './moto.js';
 
 /** kind → sorted items. Kinds with nothing in them are left out, so "nothing" is `{}`. */
@@ -103,7 +109,7 @@ export async function takeInventory(aws: TestClients, zoneId: string): Promise<I
 
   // EC2 first: the other parts name the subnets, groups and instances they refer to by the ids it records.
   await ec2Part();
-  await Promise.all([iamPart(), otherPart(), monitoringPart(), cognitoPart()]);
+  await Promise.all([iamPart(), otherPart(), monitoringPart(), cognitoPart(), schedulerPart()]);
   for (const list of Object.values(items)) list.sort();
   tagProblems.sort();
   return { items, tagProblems, ids };
@@ -316,6 +322,30 @@ export async function takeInventory(aws: TestClients, zoneId: string): Promise<I
       add('dns record', `${r.Name} ${r.Type}${alias}`);
     }
     for (const g of logGroups.logGroups ?? []) add('log group', g.logGroupName!);
+  }
+
+  /** Schedule groups (but moto's `default`) with their tags, and every schedule: expression, zone, target, input. */
+  async function schedulerPart(): Promise<void> {
+    const groups = (await aws.scheduler.send(new ListScheduleGroupsCommand({}))).ScheduleGroups ?? [];
+    for (const g of groups) {
+      if (g.Name === 'default') continue;
+      const { Tags } = await aws.scheduler.send(new SchedulerListTagsCommand({ ResourceArn: g.Arn }));
+      const missing = REQUIRED_TAGS.filter((k) => tag(Tags, k) === undefined);
+      if (missing.length) tagProblems.push(`schedule group ${g.Name}: missing ${missing.join(', ')}`);
+      add('schedule group', `${tag(Tags, 'devenv:resource') ?? `untagged(${g.Name})`} ${g.Name}`);
+    }
+    for (const g of groups) {
+      const schedules = (await aws.scheduler.send(new ListSchedulesCommand({ GroupName: g.Name }))).Schedules ?? [];
+      for (const s of schedules) {
+        const d = await aws.scheduler.send(new GetScheduleCommand({ GroupName: g.Name, Name: s.Name }));
+        const input = JSON.parse(d.Target?.Input ?? '{}') as { InstanceIds?: string[] };
+        add(
+          'schedule',
+          `${g.Name}/${s.Name} ${d.ScheduleExpression} ${d.ScheduleExpressionTimezone} ${d.Target?.Arn} ` +
+            `instances=${(input.InstanceIds ?? []).map((i) => ref(i)).join(',')} role=${d.Target?.RoleArn?.split('/').at(-1)}`,
+        );
+      }
+    }
   }
 
   /** Alarms, SNS topics and their subscriptions, backup vaults, plans and their selections. */

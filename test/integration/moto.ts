@@ -420,6 +420,7 @@ export async function testClients(endpoint: string) {
     { SNSClient },
     { BackupClient },
     { CognitoIdentityProviderClient },
+    { SchedulerClient },
   ] = await Promise.all([
     import('@aws-sdk/client-ec2'),
     import('@aws-sdk/client-route-53'),
@@ -432,6 +433,7 @@ export async function testClients(endpoint: string) {
     import('@aws-sdk/client-sns'),
     import('@aws-sdk/client-backup'),
     import('@aws-sdk/client-cognito-identity-provider'),
+    import('@aws-sdk/client-scheduler'),
   ]);
   const o = { region: REGION, endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 2 };
   return {
@@ -446,6 +448,7 @@ export async function testClients(endpoint: string) {
     sns: new SNSClient(o),
     backup: new BackupClient(o),
     cognito: new CognitoIdentityProviderClient(o),
+    scheduler: new SchedulerClient(o),
   };
 }
 export type TestClients = Awaited<ReturnType<typeof testClients>>;

@@ -10,6 +10,7 @@ import { renderStorageScript } from '../../src/phases/storage.js';
 import { renderAgentScript } from '../../src/remote/cloudwatch-agent.js';
 import { renderReleaseScript } from '../../src/remote/release.js';
 import { loadTemplate } from '../../src/remote/templates.js';
+import { renderIdleCheck } from '../../src/remote/idle-check.js';
 import { renderTemplate } from '../../src/remote/templates.js';
 import { baseConfig } from '../helpers/context.js';
 
@@ -51,6 +52,12 @@ const scripts = async () => ({
   ),
   'release-data-volume.sh': renderReleaseScript(await loadTemplate('release-data-volume.sh'), 'vol-0123456789abcdef0'),
   'cloudwatch-agent.sh': renderAgentScript(await loadTemplate('cloudwatch-agent.sh')),
+  'idle-check.sh': renderIdleCheck(
+    await loadTemplate('idle-check.sh'),
+    buildModel(
+      parseConfig(JSON.stringify({ ...baseConfig, schedule: { start: '08:00', stop: '20:00', idleStopMinutes: 30 } })),
+    ),
+  ),
 });
 
 describe('on-host scripts', () => {

@@ -76,6 +76,14 @@ import {
 import { ListSecretsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ListTagsForResourceCommand as TopicTags, ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
 import { resetSdkMocks, sdkMock } from '../helpers/mock-sdk.js';
+import {
+  DeleteScheduleCommand,
+  DeleteScheduleGroupCommand,
+  ListScheduleGroupsCommand,
+  ListSchedulesCommand,
+  ListTagsForResourceCommand as ScheduleGroupTags,
+  SchedulerClient,
+} from '@aws-sdk/client-scheduler';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { isDevelopersRecord } from '../../src/phases/teardown/edge.js';
 import { keptSummary, notDeleted, type Leftover } from '../../src/phases/teardown/report.js';
@@ -95,7 +103,8 @@ const cw = sdkMock(CloudWatchClient);
 const sns = sdkMock(SNSClient);
 const backup = sdkMock(BackupClient);
 const idp = sdkMock(CognitoIdentityProviderClient);
-const MOCKS = { ec2, elb, acm, r53, iam, sm, logs, cw, sns, backup, idp };
+const scheduler = sdkMock(SchedulerClient);
+const MOCKS = { ec2, elb, acm, r53, iam, sm, logs, cw, sns, backup, idp, scheduler };
 
 const ours = (resource: string, extra: { Key: string; Value: string }[] = []): { Key: string; Value: string }[] => [
   { Key: 'devenv:project', Value: 'demo' },
@@ -132,6 +141,17 @@ function world(): void {
   for (const m of Object.values(MOCKS)) {
     m.resolves({});
   }
+  // EventBridge Scheduler: this project's group with its two schedules, another project's, and the default group.
+  const groupArn = (name: string) => `arn:aws:scheduler:us-east-1:123456789012:schedule-group/${name}`;
+  scheduler.on(ListScheduleGroupsCommand).resolves({
+    ScheduleGroups: ['demo-schedule', 'demo2-schedule', 'default'].map((Name) => ({ Name, Arn: groupArn(Name) })),
+  });
+  scheduler.on(ScheduleGroupTags).resolves({ Tags: [] });
+  scheduler
+    .on(ScheduleGroupTags, { ResourceArn: groupArn('demo-schedule') })
+    .resolves({ Tags: ours('schedule/group') });
+  scheduler.on(ScheduleGroupTags, { ResourceArn: groupArn('demo2-schedule') }).resolves({ Tags: foreign });
+  scheduler.on(ListSchedulesCommand).resolves({ Schedules: [{ Name: 'demo-start' }, { Name: 'demo-stop' }] });
   // EC2
   ec2.on(DescribeInstancesCommand).resolves({
     Reservations: [{ Instances: [{ InstanceId: 'i-1', State: { Name: 'running' }, Tags: ours('instance') }] }],
@@ -375,6 +395,18 @@ async function sweep(options: RunOptions) {
 
 describe('teardown: the sweep by the project tag', () => {
   beforeEach(world);
+
+  it("deletes this project's schedule group, its schedules first, and no other project's", async () => {
+    const { calls } = await sweep({});
+    const mine = calls.filter((c) => /Schedule/.test(c.op));
+    expect(mine.map((c) => `${c.op} ${c.input.GroupName ?? ''}/${c.input.Name}`)).toEqual([
+      'DeleteSchedule demo-schedule/demo-start',
+      'DeleteSchedule demo-schedule/demo-stop',
+      'DeleteScheduleGroup /demo-schedule',
+    ]);
+    expect(scheduler.commandCalls(DeleteScheduleCommand)).toHaveLength(2);
+    expect(scheduler.commandCalls(DeleteScheduleGroupCommand)).toHaveLength(1);
+  });
 
   it('deletes every kind in dependency order', async () => {
     const { calls } = await sweep({ deleteData: true, noFinalSnapshot: true, forceDeleteSecrets: true });

@@ -19,6 +19,7 @@ import { DevenvError, messageOf } from '../../errors.js';
 import { loadUserDataTemplate, renderUserData } from '../../remote/user-data.js';
 import { recordedId } from '../../state/recorded.js';
 import type { Context } from '../types.js';
+import { describeSleep, sleepOf } from '../schedule/sleep.js';
 import { waitForInstance, waitForStatusChecks } from './waiters.js';
 
 /** The host a `--replace-host` run set aside (stopped, retagged) until the new one works. */
@@ -205,7 +206,8 @@ export async function ensureHost(ctx: Context): Promise<Instance> {
   if (stateOf(host) === 'stopping') await waitForInstance(ctx, id, 'stopped');
   if (['stopping', 'stopped'].includes(stateOf(host))) {
     await ctx.aws.ec2.send(new StartInstancesCommand({ InstanceIds: [id] }));
-    ctx.report.step(`started instance ${id} (it was stopped)`);
+    const sleep = sleepOf(ctx, host, ctx.clock.now(), undefined);
+    ctx.report.step(`woke the host first: started instance ${id} (it was ${describeSleep(sleep)})`);
   }
   if (stateOf(host) !== 'running') {
     await waitForInstance(ctx, id, 'running');
