@@ -12,6 +12,7 @@ export const PHASE_NAMES = [
   'https',
   'dns',
   'monitoring',
+  'wake',
   'test',
 ] as const;
 /** `teardown` is no step of `up`: it is what `destroy` ends with (src/phases/teardown.ts). */

@@ -6,6 +6,7 @@ import { iamBlueprint, secretsBlueprint } from './identity.js';
 import { monitoringBlueprint } from './monitoring.js';
 import { sgBlueprint, vpcBlueprint } from './network.js';
 import type { PlannedResource } from './types.js';
+import { wakeBlueprint } from './wake.js';
 
 const none = (): PlannedResource[] => [];
 
@@ -24,6 +25,7 @@ export const blueprints: Record<PhaseName, (model: Model) => PlannedResource[]> 
   https: httpsBlueprint,
   dns: dnsBlueprint,
   monitoring: monitoringBlueprint,
+  wake: wakeBlueprint,
   test: none,
   teardown: none,
 };

@@ -46,6 +46,8 @@ export const NAME_RULES = {
   'backup plan': { max: 50, chars: /[\w.-]/ },
   'backup selection': { max: 50, chars: /[\w.-]/ },
   'SNS topic': { max: 256, chars: /[\w-]/ },
+  'Lambda function': { max: 64, chars: /[\w-]/ },
+  'EventBridge rule': { max: 64, chars: /[\w.-]/ },
 } satisfies Record<string, NameRule>;
 
 export type AwsKind = keyof typeof NAME_RULES;

@@ -95,7 +95,7 @@ async function inspect(ctx: Context): Promise<Inspection> {
         planChange(
           rule,
           rulePlanned,
-          rule.resource ? ruleFixes(ctx, rule.resource, ruleWant(d, group?.TargetGroupArn)) : [],
+          rule.resource ? ruleFixes(ctx, rule.resource, ruleWant(d, group?.TargetGroupArn, ctx.model)) : [],
         ),
       ],
       rows: [

@@ -206,7 +206,15 @@ export interface RuleWant {
   host: string;
   priority: number;
   targetGroupArn?: string;
+  /** The wake page's target group: forwarding there while the host sleeps is converged too (the wake function switches). */
+  asleepGroupName?: string;
 }
+
+/** Forwarding to the developer's group, or to the wake page's (the host is stopped): never flipped back by `up`. */
+const forwardsAsWanted = (rule: Rule, want: RuleWant) =>
+  forwardsTo(rule) === want.targetGroupArn ||
+  (want.asleepGroupName !== undefined &&
+    forwardsTo(rule)?.split(':targetgroup/')[1]?.split('/')[0] === want.asleepGroupName);
 
 export function ruleSpec(
   ctx: Elb,
@@ -250,7 +258,7 @@ export function ruleFixes(ctx: Pick<AwsContext, 'aws'>, rule: Rule, want: RuleWa
         ),
     });
   }
-  if (want.targetGroupArn && (forwardsTo(rule) !== want.targetGroupArn || rule.Actions?.length !== 1)) {
+  if (want.targetGroupArn && (!forwardsAsWanted(rule, want) || rule.Actions?.length !== 1)) {
     fixes.push({
       description: `forward to ${want.targetGroupArn}`,
       run: () =>

@@ -60,7 +60,7 @@ export async function ensureRule(
   listenerArn: string,
   targetGroupArn: string,
 ): Promise<void> {
-  const want = ruleWant(d, targetGroupArn);
+  const want = ruleWant(d, targetGroupArn, ctx.model);
   const { resource: rule } = await ensureResource(
     ctx,
     ruleSpec(ctx, planned(ctx, `rule/${d.name}`), rules, listenerArn, want),

@@ -15,7 +15,8 @@ import { probeResource } from '../../aws/resource.js';
 import { listTargetGroups } from '../../aws/elbv2/target-groups.js';
 import { albBlueprint, CERTIFICATE, hstsHeader, httpsBlueprint } from '../../blueprint/edge.js';
 import { pick, type PlannedResource } from '../../blueprint/types.js';
-import type { Developer } from '../../config/model.js';
+import type { Developer, Model } from '../../config/model.js';
+import { wakeTargetGroupName } from '../../blueprint/wake.js';
 import { DevenvError } from '../../errors.js';
 import type { Context } from '../types.js';
 
@@ -109,8 +110,9 @@ export function httpsWant(ctx: Context, certArn: string | undefined): ListenerWa
 
 export const httpWant: ListenerWant = { port: 80, protocol: 'HTTP', defaultAction: REDIRECT_ACTION };
 
-export const ruleWant = (d: Developer, targetGroupArn?: string): RuleWant => ({
+export const ruleWant = (d: Developer, targetGroupArn?: string, model?: Model): RuleWant => ({
   host: d.hostname,
   priority: d.priority,
   targetGroupArn,
+  ...(model ? { asleepGroupName: wakeTargetGroupName(model) } : {}),
 });
