@@ -206,7 +206,7 @@ export interface RuleWant {
   host: string;
   priority: number;
   targetGroupArn?: string;
-  /** The wake page's target group: forwarding there while the host sleeps is converged too (the wake function switches). */
+  /** The wake page's target group: forwarding there while the host sleeps is converged too. */
   asleepGroupName?: string;
 }
 

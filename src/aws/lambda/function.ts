@@ -28,7 +28,7 @@ import { sdkWait } from '../wait.js';
 
 type Lambda = Pick<AwsContext, 'aws' | 'clock' | 'signal' | 'report'>;
 
-/** Every entry of the zip is dated 1980-01-01 00:00 local time (zip dates are local): the same bytes on every machine. */
+/** Every entry is dated 1980-01-01 00:00 local time (zip dates are local): the same bytes on every machine. */
 const ZIP_DATE = () => new Date(1980, 0, 1);
 
 /** The zip of one source file as `index.mjs`: deterministic, so its SHA-256 says whether the function runs it. */
