@@ -401,6 +401,8 @@ export async function testClients(endpoint: string) {
     { CloudWatchClient },
     { SNSClient },
     { BackupClient },
+    { LambdaClient },
+    { EventBridgeClient },
   ] = await Promise.all([
     import('@aws-sdk/client-ec2'),
     import('@aws-sdk/client-route-53'),
@@ -412,6 +414,8 @@ export async function testClients(endpoint: string) {
     import('@aws-sdk/client-cloudwatch'),
     import('@aws-sdk/client-sns'),
     import('@aws-sdk/client-backup'),
+    import('@aws-sdk/client-lambda'),
+    import('@aws-sdk/client-eventbridge'),
   ]);
   const o = { region: REGION, endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 2 };
   return {
@@ -425,6 +429,8 @@ export async function testClients(endpoint: string) {
     cloudwatch: new CloudWatchClient(o),
     sns: new SNSClient(o),
     backup: new BackupClient(o),
+    lambda: new LambdaClient(o),
+    events: new EventBridgeClient(o),
   };
 }
 export type TestClients = Awaited<ReturnType<typeof testClients>>;
