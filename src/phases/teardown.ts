@@ -4,6 +4,7 @@ import { EC2_SWEEPERS } from './teardown/ec2.js';
 import { EDGE_SWEEPERS } from './teardown/edge.js';
 import { IDENTITY_SWEEPERS } from './teardown/identity.js';
 import { MONITORING_SWEEPERS } from './teardown/monitoring.js';
+import { WAKE_SWEEPERS } from './teardown/wake.js';
 import type { Leftover } from './teardown/report.js';
 import type { Found, SweepContext, Sweeper } from './teardown/types.js';
 import { InterruptedError, messageOf } from '../errors.js';
@@ -20,7 +21,13 @@ import type { Context } from './types.js';
  * data it keeps on purpose, and what it could not delete, with why.
  */
 
-export const SWEEPERS: Sweeper[] = [...EDGE_SWEEPERS, ...EC2_SWEEPERS, ...IDENTITY_SWEEPERS, ...MONITORING_SWEEPERS];
+export const SWEEPERS: Sweeper[] = [
+  ...EDGE_SWEEPERS,
+  ...EC2_SWEEPERS,
+  ...IDENTITY_SWEEPERS,
+  ...MONITORING_SWEEPERS,
+  ...WAKE_SWEEPERS,
+];
 
 /** Kinds swept at once: independent services overlap, as the phases do. */
 const CONCURRENCY = 4;

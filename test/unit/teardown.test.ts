@@ -70,6 +70,8 @@ import {
 } from '@aws-sdk/client-route-53';
 import { ListSecretsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ListTagsForResourceCommand as TopicTags, ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { resetSdkMocks, sdkMock } from '../helpers/mock-sdk.js';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { isDevelopersRecord } from '../../src/phases/teardown/edge.js';
@@ -89,7 +91,10 @@ const logs = sdkMock(CloudWatchLogsClient);
 const cw = sdkMock(CloudWatchClient);
 const sns = sdkMock(SNSClient);
 const backup = sdkMock(BackupClient);
-const MOCKS = { ec2, elb, acm, r53, iam, sm, logs, cw, sns, backup };
+// The wake page's kinds have a test of their own (wake-phase.test.ts): none of them here.
+const lambda = sdkMock(LambdaClient);
+const events = sdkMock(EventBridgeClient);
+const MOCKS = { ec2, elb, acm, r53, iam, sm, logs, cw, sns, backup, lambda, events };
 
 const ours = (resource: string, extra: { Key: string; Value: string }[] = []): { Key: string; Value: string }[] => [
   { Key: 'devenv:project', Value: 'demo' },
@@ -583,6 +588,8 @@ describe('teardown: the sweep by the project tag', () => {
     const { left } = await sweep({ deleteData: true, noFinalSnapshot: true, forceDeleteSecrets: true });
     expect(notDeleted(left)).toEqual([
       'log groups (not listed): could not list them: User is not authorized to perform: logs:DescribeLogGroups',
+      // The wake page's function log group is listed by its own sweeper, refused the same way.
+      'wake log groups (not listed): could not list them: User is not authorized to perform: logs:DescribeLogGroups',
     ]);
   });
 });
