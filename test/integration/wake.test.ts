@@ -14,7 +14,9 @@ import { GetRolePolicyCommand } from '@aws-sdk/client-iam';
 import { DescribeRuleCommand } from '@aws-sdk/client-eventbridge';
 import { DescribeRulesCommand, ModifyRuleCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { expect, it } from 'vitest';
+import { crashAfterCall, crashPoints } from './crash.js';
 import { expectConverged, expectNoMutatingCalls, expectSameInventory } from './expect.js';
+import { diffInventory } from './inventory.js';
 import { describeResult, MOTO_ACCOUNT, newWorkspace } from './moto.js';
 import { describeMoto } from './suite.js';
 
@@ -123,4 +125,49 @@ describeMoto('the wake page', (moto) => {
     expect(after['log group']).toBeUndefined();
     await ws.remove();
   }, 300_000);
+
+  it("for every mutating call of the wake phase: crashed right after it, the rerun ends with one clean run's resources", async () => {
+    // The full `up` of crash.test.ts covers these calls too; this one crashes only `devenv phase wake`, so it is quick.
+    const started = performance.now();
+    const clean = await newWorkspace(moto.server, { developers: ['alice'] });
+    expectConverged(await clean.cli(['up', '--skip', 'wake']));
+    const first = await clean.cli(['phase', 'wake']);
+    expectConverged(first, 'phase wake');
+    const baseline = (await clean.inventory()).items;
+    await clean.remove();
+    const points = crashPoints(first.calls.changed);
+    expect(points.map(([op]) => op)).toEqual([
+      'iam:CreateRole',
+      'iam:PutRolePolicy',
+      'logs:CreateLogGroup',
+      'logs:PutRetentionPolicy',
+      'elbv2:CreateTargetGroup',
+      'lambda:CreateFunction',
+      'events:PutRule',
+      'lambda:AddPermission',
+      'lambda:AddPermission',
+      'elbv2:RegisterTargets',
+      'events:PutTargets',
+    ]);
+    const problems: string[] = [];
+    for (const [k, [operation, occurrence]] of points.entries()) {
+      const label = `k=${k + 1}/${points.length} (after ${operation}${occurrence > 1 ? ` #${occurrence}` : ''})`;
+      const ws = await newWorkspace(moto.server, { developers: ['alice'] });
+      expectConverged(await ws.cli(['up', '--skip', 'wake']));
+      const injector = crashAfterCall(operation, occurrence);
+      const crashed = await ws.cli(['phase', 'wake'], { hooks: [injector], signals: injector.signals });
+      if (injector.crashedAfter === undefined || crashed.code === 0) problems.push(`${label}: did not crash`);
+      const rerun = await ws.cli(['phase', 'wake']);
+      if (rerun.code !== 0) problems.push(`${label}: the rerun failed: ${describeResult(rerun)}`);
+      const inv = await ws.inventory();
+      const diff = diffInventory(baseline, inv.items);
+      if (diff.length) problems.push(`${label}: AWS holds ${diff.join('; ')}`);
+      if (inv.tagProblems.length) problems.push(`${label}: ${inv.tagProblems.join('; ')}`);
+      const third = await ws.cli(['phase', 'wake']);
+      if (third.calls.mutating.length) problems.push(`${label}: a third run made ${third.calls.mutating.join(', ')}`);
+      await ws.remove();
+    }
+    console.log(`wake crash points: ${points.length}, ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    expect(problems, problems.join('\n')).toEqual([]);
+  }, 900_000);
 });
