@@ -17,9 +17,14 @@ import { expect, it } from 'vitest';
 import { crashAfterCall, crashPoints } from './crash.js';
 import { expectConverged, expectNoMutatingCalls, expectSameInventory } from './expect.js';
 import { diffInventory } from './inventory.js';
-import { describeResult, MOTO_ACCOUNT, newWorkspace } from './moto.js';
+import { describeResult, MOTO_ACCOUNT, newWorkspace, type Workspace } from './moto.js';
 import { describeMoto } from './suite.js';
 
+/** `up` without the wake phase (and, as the harness does without a host, without the phases that log in to it). */
+const upWithoutWake = (ws: Workspace) =>
+  ws.cli(['up', '--skip', 'storage,containers,test,wake', '--config', ws.configPath, '--state', ws.statePath], {
+    bare: true,
+  });
 const wakeCalls = (calls: string[]) => calls.filter((c) => /^(lambda|events):/.test(c));
 
 describeMoto('the wake page', (moto) => {
@@ -130,7 +135,7 @@ describeMoto('the wake page', (moto) => {
     // The full `up` of crash.test.ts covers these calls too; this one crashes only `devenv phase wake`, so it is quick.
     const started = performance.now();
     const clean = await newWorkspace(moto.server, { developers: ['alice'] });
-    expectConverged(await clean.cli(['up', '--skip', 'wake']));
+    expectConverged(await upWithoutWake(clean));
     const first = await clean.cli(['phase', 'wake']);
     expectConverged(first, 'phase wake');
     const baseline = (await clean.inventory()).items;
@@ -153,7 +158,7 @@ describeMoto('the wake page', (moto) => {
     for (const [k, [operation, occurrence]] of points.entries()) {
       const label = `k=${k + 1}/${points.length} (after ${operation}${occurrence > 1 ? ` #${occurrence}` : ''})`;
       const ws = await newWorkspace(moto.server, { developers: ['alice'] });
-      expectConverged(await ws.cli(['up', '--skip', 'wake']));
+      expectConverged(await upWithoutWake(ws));
       const injector = crashAfterCall(operation, occurrence);
       const crashed = await ws.cli(['phase', 'wake'], { hooks: [injector], signals: injector.signals });
       if (injector.crashedAfter === undefined || crashed.code === 0) problems.push(`${label}: did not crash`);
