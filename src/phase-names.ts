@@ -15,6 +15,7 @@ export const PHASE_NAMES = [
   'dns',
   'monitoring',
   'schedule',
+  'wake',
   'test',
 ] as const;
 /** `teardown` is no step of `up`: it is what `destroy` ends with (src/phases/teardown.ts). */

@@ -5,7 +5,9 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IAMClient } from '@aws-sdk/client-iam';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -136,6 +138,12 @@ export class AwsClients {
   }
   get scheduler() {
     return this.client('scheduler', () => new SchedulerClient({ region: this.options.region, ...RETRY }));
+  }
+  get lambda() {
+    return this.client('lambda', () => new LambdaClient({ region: this.options.region, ...RETRY }));
+  }
+  get events() {
+    return this.client('events', () => new EventBridgeClient({ region: this.options.region, ...RETRY }));
   }
   get backup() {
     return this.client('backup', () => new BackupClient({ region: this.options.region, ...RETRY }));

@@ -8,6 +8,7 @@ import { sgBlueprint, vpcBlueprint } from './network.js';
 import { cognitoBlueprint } from './sign-in.js';
 import { scheduleBlueprint } from './schedule.js';
 import type { PlannedResource } from './types.js';
+import { wakeBlueprint } from './wake.js';
 
 const none = (): PlannedResource[] => [];
 
@@ -29,6 +30,7 @@ export const blueprints: Record<PhaseName, (model: Model) => PlannedResource[]> 
   dns: dnsBlueprint,
   monitoring: monitoringBlueprint,
   schedule: scheduleBlueprint,
+  wake: wakeBlueprint,
   test: none,
   teardown: none,
 };

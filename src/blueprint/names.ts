@@ -51,6 +51,8 @@ export const NAME_RULES = {
   // EventBridge Scheduler: `[0-9a-zA-Z-_.]+`, 1–64 characters, for a schedule group and a schedule.
   'schedule group': { max: 64, chars: /[\w.-]/ },
   schedule: { max: 64, chars: /[\w.-]/ },
+  'Lambda function': { max: 64, chars: /[\w-]/ },
+  'EventBridge rule': { max: 64, chars: /[\w.-]/ },
 } satisfies Record<string, NameRule>;
 
 export type AwsKind = keyof typeof NAME_RULES;

@@ -97,7 +97,7 @@ async function inspect(ctx: Context): Promise<Inspection> {
     const change = planChange(
       rule,
       rulePlanned,
-      rule.resource ? ruleFixes(ctx, rule.resource, ruleWant(d, group?.TargetGroupArn, auth)) : [],
+      rule.resource ? ruleFixes(ctx, rule.resource, ruleWant(d, group?.TargetGroupArn, auth, ctx.model)) : [],
     );
     const register = auth?.type === 'authenticate-oidc' && !rule.resource?.Actions?.some((a) => a.Type === auth.type);
     parts.push({

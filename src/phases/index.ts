@@ -109,6 +109,12 @@ export const PHASES: readonly PhaseInfo[] = [
     () => import('./schedule.js'),
     ['containers'],
   ),
+  phase(
+    'wake',
+    "the page a sleeping host's URLs show, and the switch of the rules to it",
+    ['https', 'ec2'],
+    () => import('./wake.js'),
+  ),
   // Last in `up`, but monitoring is no part of what it checks: `up --skip monitoring` still tests.
   phase('test', 'end-to-end checks of every developer URL', ['containers', 'dns', 'https'], () => import('./test.js'), [
     'monitoring',

@@ -6,6 +6,7 @@ import { EDGE_SWEEPERS } from './teardown/edge.js';
 import { IDENTITY_SWEEPERS } from './teardown/identity.js';
 import { MONITORING_SWEEPERS } from './teardown/monitoring.js';
 import { SCHEDULE_SWEEPERS } from './teardown/schedule.js';
+import { WAKE_SWEEPERS } from './teardown/wake.js';
 import type { Leftover } from './teardown/report.js';
 import type { Found, SweepContext, Sweeper } from './teardown/types.js';
 import { InterruptedError, messageOf } from '../errors.js';
@@ -29,6 +30,7 @@ export const SWEEPERS: Sweeper[] = [
   ...MONITORING_SWEEPERS,
   ...COGNITO_SWEEPERS,
   ...SCHEDULE_SWEEPERS,
+  ...WAKE_SWEEPERS,
 ];
 
 /** Kinds swept at once: independent services overlap, as the phases do. */

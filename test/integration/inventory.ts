@@ -71,6 +71,16 @@ import {
   ListSchedulesCommand,
   ListTagsForResourceCommand as SchedulerListTagsCommand,
 } from '@aws-sdk/client-scheduler';
+import {
+  GetPolicyCommand,
+  ListFunctionsCommand,
+  ListTagsCommand as LambdaListTagsCommand,
+} from '@aws-sdk/client-lambda';
+import {
+  ListRulesCommand as EventsListRulesCommand,
+  ListTagsForResourceCommand as EventsListTagsCommand,
+  ListTargetsByRuleCommand,
+} from '@aws-sdk/client-eventbridge';
 import { MOTO_ACCOUNT, type TestClients } from './moto.js';
 
 /** kind → sorted items. Kinds with nothing in them are left out, so "nothing" is `{}`. */
@@ -110,6 +120,7 @@ export async function takeInventory(aws: TestClients, zoneId: string): Promise<I
   // EC2 first: the other parts name the subnets, groups and instances they refer to by the ids it records.
   await ec2Part();
   await Promise.all([iamPart(), otherPart(), monitoringPart(), cognitoPart(), schedulerPart()]);
+  await wakePart();
   for (const list of Object.values(items)) list.sort();
   tagProblems.sort();
   return { items, tagProblems, ids };
@@ -405,6 +416,51 @@ export async function takeInventory(aws: TestClients, zoneId: string): Promise<I
     }
   }
 
+  /** Lambda functions (with who may invoke them, from where), EventBridge rules and their targets, by logical id. */
+  async function wakePart(): Promise<void> {
+    const rules = await Promise.all(
+      ((await aws.events.send(new EventsListRulesCommand({}))).Rules ?? []).map(async (r) => {
+        const { Tags } = await aws.events.send(new EventsListTagsCommand({ ResourceARN: r.Arn }));
+        const id = tag(Tags, 'devenv:resource') ?? `untagged(${r.Name})`;
+        ids.set(r.Arn!, id);
+        return { r, id };
+      }),
+    );
+    const fns = await Promise.all(
+      ((await aws.lambda.send(new ListFunctionsCommand({}))).Functions ?? []).map(async (f) => {
+        const { Tags } = await aws.lambda.send(new LambdaListTagsCommand({ Resource: f.FunctionArn }));
+        const id = Tags?.['devenv:resource'] ?? `untagged(${f.FunctionName})`;
+        ids.set(f.FunctionArn!, id);
+        return { f, id };
+      }),
+    );
+    for (const { f, id } of fns) {
+      const policy = await aws.lambda
+        .send(new GetPolicyCommand({ FunctionName: f.FunctionName }))
+        .then((o) => JSON.parse(o.Policy ?? '{}').Statement ?? [])
+        .catch(() => []);
+      const invokers = policy
+        .map((st: any) => `${st.Sid}:${st.Principal?.Service}←${ref(st.Condition?.ArnLike?.['AWS:SourceArn'])}`)
+        .sort()
+        .join(',');
+      const env = Object.keys(f.Environment?.Variables ?? {})
+        .sort()
+        .join(',');
+      add(
+        'lambda function',
+        `${id} ${f.FunctionName} ${f.Runtime} ${f.Handler} ${f.MemorySize}MiB ${f.Timeout}s role=${f.Role?.split('/').at(-1)} env=${env} invokers=${invokers || 'none'}`,
+      );
+    }
+    for (const { r, id } of rules) {
+      const targets = (await aws.events.send(new ListTargetsByRuleCommand({ Rule: r.Name }))).Targets ?? [];
+      const pattern = r.EventPattern ? JSON.parse(r.EventPattern) : {};
+      add(
+        'eventbridge rule',
+        `${id} ${r.Name} ${r.State} source=${pattern.source} states=${pattern.detail?.state} instance=${ref(pattern.detail?.['instance-id']?.[0])} targets=${targets.map((t) => `${t.Id}→${ref(t.Arn)}`).join(',') || 'none'}`,
+      );
+    }
+  }
+
   /**
    * Load balancers, listeners, rules and target groups, by their devenv:resource tags, with what
    * a user would check: the attributes devenv sets, the TLS policy, the rules' hosts and targets,
@@ -468,7 +524,11 @@ export async function takeInventory(aws: TestClients, zoneId: string): Promise<I
           .TargetHealthDescriptions ?? [];
       const targets =
         health
-          .map((h) => `${ref(h.Target?.Id)}:${h.Target?.Port}`)
+          .map((h) =>
+            h.Target?.Id?.startsWith('arn:aws:lambda:')
+              ? `function ${h.Target.Id.split(':').at(-1)}`
+              : `${ref(h.Target?.Id)}:${h.Target?.Port}`,
+          )
           .sort()
           .join(',') || 'none';
       add(

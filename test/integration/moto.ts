@@ -421,6 +421,8 @@ export async function testClients(endpoint: string) {
     { BackupClient },
     { CognitoIdentityProviderClient },
     { SchedulerClient },
+    { LambdaClient },
+    { EventBridgeClient },
   ] = await Promise.all([
     import('@aws-sdk/client-ec2'),
     import('@aws-sdk/client-route-53'),
@@ -434,6 +436,8 @@ export async function testClients(endpoint: string) {
     import('@aws-sdk/client-backup'),
     import('@aws-sdk/client-cognito-identity-provider'),
     import('@aws-sdk/client-scheduler'),
+    import('@aws-sdk/client-lambda'),
+    import('@aws-sdk/client-eventbridge'),
   ]);
   const o = { region: REGION, endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 2 };
   return {
@@ -449,6 +453,8 @@ export async function testClients(endpoint: string) {
     backup: new BackupClient(o),
     cognito: new CognitoIdentityProviderClient(o),
     scheduler: new SchedulerClient(o),
+    lambda: new LambdaClient(o),
+    events: new EventBridgeClient(o),
   };
 }
 export type TestClients = Awaited<ReturnType<typeof testClients>>;

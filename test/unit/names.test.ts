@@ -44,6 +44,9 @@ const VALID: Record<string, (name: string) => boolean> = {
   'backup vault': (n) => /^[a-zA-Z0-9\-_]{2,50}$/.test(n),
   'backup plan': (n) => /^[a-zA-Z0-9\-_.]{1,50}$/.test(n),
   'backup selection': (n) => /^[a-zA-Z0-9\-_.]{1,50}$/.test(n),
+  // Lambda's FunctionName pattern and EventBridge's rule Name pattern, 64 characters each.
+  'Lambda function': (n) => /^[a-zA-Z0-9_-]{1,64}$/.test(n),
+  'EventBridge rule': (n) => /^[.\-_A-Za-z0-9]{1,64}$/.test(n),
   'DNS record': (n) => n.length <= 253 && n.split('.').every((l) => l.length >= 1 && l.length <= 63),
 };
 
@@ -119,14 +122,14 @@ describe('AWS names', () => {
     expect(tg.name).toBe(awsName('target group', 'code-server-multi-dev-tg-carolina')); // deterministic
   });
 
-  it('give every developer a distinct target group even when the names agree up to the cut', () => {
+  it('give every developer a distinct target group, and the wake page its own, even when the names agree up to the cut', () => {
     const names = allResources(
       LONGEST_PROJECT,
       Array.from({ length: 90 }, (_, i) => developer(i)),
     )
       .filter((r) => r.kind === 'target group')
       .map((r) => r.name);
-    expect(new Set(names).size).toBe(90);
+    expect(new Set(names).size).toBe(91);
   });
 
   it('move a reserved prefix out of the way', () => {

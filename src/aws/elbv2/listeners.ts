@@ -227,6 +227,8 @@ export interface RuleWant {
   priority: number;
   targetGroupArn?: string;
   auth?: RuleAuth;
+  /** The wake page's target group: forwarding there while the host sleeps is converged too. */
+  asleepGroupName?: string;
 }
 
 /** The fields compared with the live action (all it returns); `ClientSecret` is never among them. */
@@ -316,6 +318,12 @@ async function ruleActions(want: RuleWant, withSecret: boolean): Promise<{ actio
 const sendActions = <T>(secret: string | undefined, call: () => Promise<T>) =>
   secret ? sendWithValue(call, secret) : call();
 
+/** Forwarding to the developer's group, or to the wake page's (the host is stopped): never flipped back by `up`. */
+const forwardsAsWanted = (rule: Rule, want: RuleWant) =>
+  forwardsTo(rule) === want.targetGroupArn ||
+  (want.asleepGroupName !== undefined &&
+    forwardsTo(rule)?.split(':targetgroup/')[1]?.split('/')[0] === want.asleepGroupName);
+
 export function ruleSpec(
   ctx: Elb,
   planned: PlannedResource,
@@ -375,8 +383,7 @@ export function ruleFixes(ctx: Pick<AwsContext, 'aws'>, rule: Rule, want: RuleWa
     });
   }
   const changes = authDrift(rule, want.auth);
-  if (want.targetGroupArn && forwardsTo(rule) !== want.targetGroupArn)
-    changes.push(`forward to ${want.targetGroupArn}`);
+  if (want.targetGroupArn && !forwardsAsWanted(rule, want)) changes.push(`forward to ${want.targetGroupArn}`);
   const oidc = want.auth?.type === 'authenticate-oidc' ? want.auth : undefined;
   // UseExistingClientSecret only where the rule holds an OIDC action (and so a secret) already.
   const hasSecret = rule.Actions?.some((a) => a.Type === 'authenticate-oidc') ?? false;

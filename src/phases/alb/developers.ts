@@ -61,7 +61,7 @@ export async function ensureRule(
   targetGroupArn: string,
   auth?: RuleAuth,
 ): Promise<void> {
-  const want = ruleWant(d, targetGroupArn, auth);
+  const want = ruleWant(d, targetGroupArn, auth, ctx.model);
   const { resource: rule } = await ensureResource(
     ctx,
     ruleSpec(ctx, planned(ctx, `rule/${d.name}`), rules, listenerArn, want),

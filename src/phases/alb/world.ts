@@ -16,7 +16,8 @@ import { probeResource } from '../../aws/resource.js';
 import { listTargetGroups } from '../../aws/elbv2/target-groups.js';
 import { albBlueprint, CERTIFICATE, hstsHeader, httpsBlueprint } from '../../blueprint/edge.js';
 import { pick, type PlannedResource } from '../../blueprint/types.js';
-import type { Developer } from '../../config/model.js';
+import type { Developer, Model } from '../../config/model.js';
+import { wakeTargetGroupName } from '../../blueprint/wake.js';
 import { DevenvError } from '../../errors.js';
 import type { Context } from '../types.js';
 
@@ -110,9 +111,10 @@ export function httpsWant(ctx: Context, certArn: string | undefined): ListenerWa
 
 export const httpWant: ListenerWant = { port: 80, protocol: 'HTTP', defaultAction: REDIRECT_ACTION };
 
-export const ruleWant = (d: Developer, targetGroupArn?: string, auth?: RuleAuth): RuleWant => ({
+export const ruleWant = (d: Developer, targetGroupArn?: string, auth?: RuleAuth, model?: Model): RuleWant => ({
   host: d.hostname,
   priority: d.priority,
   targetGroupArn,
   ...(auth ? { auth } : {}),
+  ...(model ? { asleepGroupName: wakeTargetGroupName(model) } : {}),
 });
