@@ -332,6 +332,46 @@ export class Lab {
     await this.exec(`ln -sfn ../../${device.replace('/dev/', '')} ${byIdName(volumeId)}`);
   }
 
+  /** dockerd's command line, kept by `stopDockerd` for `startDockerd` (the same daemon, as its unit starts it). */
+  private dockerdArgs?: string[];
+
+  /**
+   * Stops dockerd as a shutdown does: SIGTERM, so it stops its containers itself and they count as
+   * "not stopped by the user" (`unless-stopped` brings them back when it starts). Resolves once it has exited.
+   */
+  async stopDockerd(): Promise<void> {
+    const pid = (await this.exec('cat /run/docker.pid')).trim();
+    this.dockerdArgs = (await this.exec(`cat /proc/${pid}/cmdline`)).split('\0').filter(Boolean);
+    await this.exec(
+      `kill -TERM ${pid}; for i in $(seq 300); do [ -e /run/docker.pid ] || exit 0; sleep 0.2; done; exit 1`,
+    );
+  }
+
+  /** Starts dockerd again with the command line `stopDockerd` found; resolves once it answers. */
+  async startDockerd(): Promise<void> {
+    if (!this.dockerdArgs) throw new Error('host lab: startDockerd before stopDockerd');
+    const args = this.dockerdArgs.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+    await this.exec(`setsid ${args} >>'${this.dir}/dockerd.log' 2>&1 </dev/null &`);
+    await until('dockerd', 60_000, async () => {
+      await this.exec('docker info --format "{{.ServerVersion}}"');
+      return true;
+    });
+  }
+
+  /** The host loses `device` (its node in the host's /dev goes), as when a volume fails to attach at boot. */
+  async unplug(device: string): Promise<void> {
+    await this.exec(`if mountpoint -q ${device}; then umount ${device}; fi; rm -f ${device}`);
+  }
+
+  /** `device` shows in the host's /dev again. */
+  async plugIn(device: string): Promise<void> {
+    const [major, minor] = (await run('stat', ['-c', '%t %T', device])).stdout
+      .trim()
+      .split(' ')
+      .map((h) => parseInt(h, 16));
+    await this.exec(`[ -b ${device} ] || mknod ${device} b ${major} ${minor}`);
+  }
+
   /** Puts a recorder in front of a command the host's sudo runs (the lab's bin comes first in its secure_path): each call's arguments, one line each. */
   async recordCalls(command: string): Promise<() => Promise<string[]>> {
     await mkdir(join(this.dir, 'bin'), { recursive: true });
