@@ -4,10 +4,14 @@
  * that sleeps), the latter showing what running independent phases at once saves, and the critical
  * path of a fresh `up` (the longest chain of phases) against its wall time. Then the same commands
  * as users run them — `node bin/devenv.js`, a process per command, the latency added by an HTTP
- * proxy in front of moto — and the start-up of `status` and `plan` against a bare `node -e ''`. Prints markdown.
+ * proxy in front of moto — with the start-up of `status` and `plan` against a bare `node -e ''`
+ * (`--before-bin` measures another build's too), and the same stack in plain Terraform
+ * (./terraform/main.tf) behind the same proxy, side by side, requests counted at the proxy; without
+ * terraform or its provider mirror those rows are skipped with a message. Prints markdown.
  *
  * Not a test (it asserts nothing but that the commands succeed). Run it with tsx, as package.json's
- * "bench" script does: `npm run build && node --import tsx test/bench/bench.ts [--latency 50] [--cert-wait 20] [--sizes 8]`.
+ * "bench" script does: `npm run build && node --import tsx test/bench/bench.ts [--latency 100]
+ * [--cert-wait 20] [--sizes 8] [--parts in-process,process,terraform] [--before-bin <bin/devenv.js>]`.
  */
 import { spawn } from 'node:child_process';
 import { createServer, request, type Server } from 'node:http';
@@ -441,6 +445,19 @@ function overlapTable(rows: Row[]): string {
   return lines.join('\n');
 }
 
+/** The reads of a command by API, most first: where a converged `up` or a `destroy` spends its reads. */
+function readsByApi(rows: Row[], command: string): string {
+  const lines: string[] = [];
+  for (const r of rows.filter((x) => x.command === command && x.latency === 0)) {
+    const reads = [...(r.callTimes ?? [])]
+      .filter(([name]) => !isMutating(name.split(':')[1]!))
+      .map(([name, times]) => [name, times.length] as const)
+      .sort((a, b) => b[1] - a[1]);
+    lines.push(`- ${r.developers} developers, ${command}: ${reads.map(([n, c]) => `${n} ${c}`).join(', ')}`);
+  }
+  return lines.join('\n');
+}
+
 function startTable(starts: StartUp[], bare: number): string {
   const s = (ms?: number) => (ms === undefined ? '–' : `${(ms / 1000).toFixed(2)} s`);
   const lines = [
@@ -575,6 +592,8 @@ async function main(): Promise<void> {
     console.log(
       `\n"calls × latency" is what the calls would take one after another; the wall time below it is the gain of concurrent phases.`,
     );
+    console.log('\nReads by API (in-process, no latency):\n');
+    for (const command of ['up (converged)', 'status', DESTROY]) console.log(readsByApi(rows, command));
   }
   if (processRows.length) {
     console.log(
