@@ -5,6 +5,7 @@
  * Lets the bench count the calls of a program it cannot hook into (Terraform) as it counts devenv's.
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import { isMutating } from '../../src/aws/clients.js';
 
 export interface WireCall {
   service: string;
@@ -12,8 +13,6 @@ export interface WireCall {
   operation: string;
   read: boolean;
 }
-
-const READ = /^(Describe|Get|List|Head|BatchGet)/;
 
 export function wireCall(method: string, url: string, headers: IncomingHttpHeaders, body: string): WireCall {
   const auth = String(headers.authorization ?? '');
@@ -23,7 +22,7 @@ export function wireCall(method: string, url: string, headers: IncomingHttpHeade
   const action =
     new URLSearchParams(body).get('Action') ?? new URL(url, 'http://x').searchParams.get('Action') ?? undefined;
   const named = (typeof target === 'string' ? target.split('.').at(-1) : undefined) ?? rpc ?? action;
-  if (named) return { service, operation: named, read: READ.test(named) };
+  if (named) return { service, operation: named, read: !isMutating(named) };
   const path = new URL(url, 'http://x').pathname.replace(/\/[A-Za-z0-9%:._-]{12,}/g, '/…');
   return { service, operation: `${method} ${path}`, read: method === 'GET' || method === 'HEAD' };
 }
