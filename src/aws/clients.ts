@@ -1,19 +1,20 @@
-import { ACMClient } from '@aws-sdk/client-acm';
-import { BackupClient } from '@aws-sdk/client-backup';
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { IAMClient } from '@aws-sdk/client-iam';
-import { LambdaClient } from '@aws-sdk/client-lambda';
-import { Route53Client } from '@aws-sdk/client-route-53';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { createRequire } from 'node:module';
+import type { ACMClient } from '@aws-sdk/client-acm';
+import type { BackupClient } from '@aws-sdk/client-backup';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import type { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { IAMClient } from '@aws-sdk/client-iam';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
+import type { Route53Client } from '@aws-sdk/client-route-53';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { SchedulerClient } from '@aws-sdk/client-scheduler';
-import { SNSClient } from '@aws-sdk/client-sns';
-import { STSClient } from '@aws-sdk/client-sts';
+import type { SchedulerClient } from '@aws-sdk/client-scheduler';
+import type { SNSClient } from '@aws-sdk/client-sns';
+import type { STSClient } from '@aws-sdk/client-sts';
 import type { MiddlewareStack, RetryStrategy, RetryStrategyV2 } from '@smithy/types';
 import { InterruptedError } from '../errors.js';
 import { nonApiAnswer } from './errors.js';
@@ -62,6 +63,53 @@ function throttlingRetriesOf(shared: () => Promise<RetryStrategyV2 | RetryStrate
   };
 }
 
+/** The client classes, by the package each comes in. */
+const PACKAGES = {
+  ACMClient: '@aws-sdk/client-acm',
+  BackupClient: '@aws-sdk/client-backup',
+  CloudWatchClient: '@aws-sdk/client-cloudwatch',
+  CloudWatchLogsClient: '@aws-sdk/client-cloudwatch-logs',
+  EC2Client: '@aws-sdk/client-ec2',
+  ElasticLoadBalancingV2Client: '@aws-sdk/client-elastic-load-balancing-v2',
+  IAMClient: '@aws-sdk/client-iam',
+  Route53Client: '@aws-sdk/client-route-53',
+  SecretsManagerClient: '@aws-sdk/client-secrets-manager',
+  SNSClient: '@aws-sdk/client-sns',
+  STSClient: '@aws-sdk/client-sts',
+  CognitoIdentityProviderClient: '@aws-sdk/client-cognito-identity-provider',
+  SchedulerClient: '@aws-sdk/client-scheduler',
+  LambdaClient: '@aws-sdk/client-lambda',
+  EventBridgeClient: '@aws-sdk/client-eventbridge',
+} as const;
+interface ClientClasses {
+  ACMClient: typeof ACMClient;
+  BackupClient: typeof BackupClient;
+  CloudWatchClient: typeof CloudWatchClient;
+  CloudWatchLogsClient: typeof CloudWatchLogsClient;
+  EC2Client: typeof EC2Client;
+  ElasticLoadBalancingV2Client: typeof ElasticLoadBalancingV2Client;
+  IAMClient: typeof IAMClient;
+  Route53Client: typeof Route53Client;
+  SecretsManagerClient: typeof SecretsManagerClient;
+  SNSClient: typeof SNSClient;
+  STSClient: typeof STSClient;
+  CognitoIdentityProviderClient: typeof CognitoIdentityProviderClient;
+  SchedulerClient: typeof SchedulerClient;
+  LambdaClient: typeof LambdaClient;
+  EventBridgeClient: typeof EventBridgeClient;
+}
+
+const requirePackage = createRequire(import.meta.url);
+
+/**
+ * A client class, its package loaded when the first client of it is built: a command loads only the
+ * packages of the services it calls (EC2's alone is 2 MB of JavaScript, most of a second to load on a
+ * busy machine). `require` keeps the getters synchronous; a phase that imported its commands from the
+ * package has loaded it already, and gets that same module back.
+ */
+const sdk = <K extends keyof ClientClasses>(name: K): ClientClasses[K] =>
+  (requirePackage(PACKAGES[name]) as ClientClasses)[name];
+
 // biome-ignore lint/suspicious/noExplicitAny: each client's stack has its own (invariant) types; this takes them all
 type AnyClient = { middlewareStack: MiddlewareStack<any, any>; destroy(): void };
 
@@ -76,14 +124,14 @@ export class AwsClients {
   constructor(private readonly options: ClientOptions) {}
 
   get ec2() {
-    return this.client('ec2', () => new EC2Client({ region: this.options.region, ...RETRY }));
+    return this.client('ec2', () => new (sdk('EC2Client'))({ region: this.options.region, ...RETRY }));
   }
   /** EC2 for the creates that take no ClientToken: retried by the SDK only when throttled. */
   get ec2Untokened() {
     return this.client(
       'ec2',
       () =>
-        new EC2Client({
+        new (sdk('EC2Client'))({
           region: this.options.region,
           retryStrategy: throttlingRetriesOf(() => this.ec2.config.retryStrategy()),
         }),
@@ -91,31 +139,37 @@ export class AwsClients {
     );
   }
   get sts() {
-    return this.client('sts', () => new STSClient({ region: this.options.region, maxAttempts: 3 }));
+    return this.client('sts', () => new (sdk('STSClient'))({ region: this.options.region, maxAttempts: 3 }));
   }
   get iam() {
-    return this.client('iam', () => new IAMClient({ region: this.options.region, ...RETRY }));
+    return this.client('iam', () => new (sdk('IAMClient'))({ region: this.options.region, ...RETRY }));
   }
   get secrets() {
-    return this.client('secretsmanager', () => new SecretsManagerClient({ region: this.options.region, ...RETRY }));
+    return this.client(
+      'secretsmanager',
+      () => new (sdk('SecretsManagerClient'))({ region: this.options.region, ...RETRY }),
+    );
   }
   get elbv2() {
-    return this.client('elbv2', () => new ElasticLoadBalancingV2Client({ region: this.options.region, ...RETRY }));
+    return this.client(
+      'elbv2',
+      () => new (sdk('ElasticLoadBalancingV2Client'))({ region: this.options.region, ...RETRY }),
+    );
   }
   get acm() {
-    return this.client('acm', () => new ACMClient({ region: this.options.region, ...RETRY }));
+    return this.client('acm', () => new (sdk('ACMClient'))({ region: this.options.region, ...RETRY }));
   }
   get route53() {
-    return this.client('route53', () => new Route53Client({ region: this.options.region, ...RETRY }));
+    return this.client('route53', () => new (sdk('Route53Client'))({ region: this.options.region, ...RETRY }));
   }
   get logs() {
-    return this.client('logs', () => new CloudWatchLogsClient({ region: this.options.region, ...RETRY }));
+    return this.client('logs', () => new (sdk('CloudWatchLogsClient'))({ region: this.options.region, ...RETRY }));
   }
   get cloudwatch() {
-    return this.client('cloudwatch', () => new CloudWatchClient({ region: this.options.region, ...RETRY }));
+    return this.client('cloudwatch', () => new (sdk('CloudWatchClient'))({ region: this.options.region, ...RETRY }));
   }
   get sns() {
-    return this.client('sns', () => new SNSClient({ region: this.options.region, ...RETRY }));
+    return this.client('sns', () => new (sdk('SNSClient'))({ region: this.options.region, ...RETRY }));
   }
   /** S3 in the state bucket's region (it may differ from the config's); loaded only by a config with state.s3. */
   async s3In(region: string): Promise<S3Client> {
@@ -137,21 +191,21 @@ export class AwsClients {
     return this.client('ce', () => new CostExplorerClient({ region: 'us-east-1', ...RETRY }));
   }
   get scheduler() {
-    return this.client('scheduler', () => new SchedulerClient({ region: this.options.region, ...RETRY }));
+    return this.client('scheduler', () => new (sdk('SchedulerClient'))({ region: this.options.region, ...RETRY }));
   }
   get lambda() {
-    return this.client('lambda', () => new LambdaClient({ region: this.options.region, ...RETRY }));
+    return this.client('lambda', () => new (sdk('LambdaClient'))({ region: this.options.region, ...RETRY }));
   }
   get events() {
-    return this.client('events', () => new EventBridgeClient({ region: this.options.region, ...RETRY }));
+    return this.client('events', () => new (sdk('EventBridgeClient'))({ region: this.options.region, ...RETRY }));
   }
   get backup() {
-    return this.client('backup', () => new BackupClient({ region: this.options.region, ...RETRY }));
+    return this.client('backup', () => new (sdk('BackupClient'))({ region: this.options.region, ...RETRY }));
   }
   get cognito() {
     return this.client(
       'cognito-idp',
-      () => new CognitoIdentityProviderClient({ region: this.options.region, ...RETRY }),
+      () => new (sdk('CognitoIdentityProviderClient'))({ region: this.options.region, ...RETRY }),
     );
   }
   /** Cognito for the creates that take no token (CreateUserPool, CreateUserPoolClient): retried only when throttled. */
@@ -159,7 +213,7 @@ export class AwsClients {
     return this.client(
       'cognito-idp',
       () =>
-        new CognitoIdentityProviderClient({
+        new (sdk('CognitoIdentityProviderClient'))({
           region: this.options.region,
           retryStrategy: throttlingRetriesOf(() => this.cognito.config.retryStrategy()),
         }),

@@ -4,11 +4,15 @@
  * that sleeps), the latter showing what running independent phases at once saves, and the critical
  * path of a fresh `up` (the longest chain of phases) against its wall time. Then the same commands
  * as users run them — `node bin/devenv.js`, a process per command, the latency added by an HTTP
- * proxy in front of moto — and the start-up of `status` and `plan` against a bare `node -e ''`. Prints markdown.
+ * proxy in front of moto — with the start-up of `status` and `plan` against a bare `node -e ''`
+ * (`--before-bin` measures another build's too), and the same stack in plain Terraform
+ * (./terraform/main.tf) behind the same proxy, side by side, requests counted at the proxy; without
+ * terraform or its provider mirror those rows are skipped with a message. Prints markdown.
  *
  * Not a test (it asserts nothing but that the commands succeed). Run it with tsx, as package.json's
- * "bench" script does: `npm run build && node --import tsx test/bench/bench.ts [--latency 50] [--cert-wait 20] [--sizes 8]
- * [--auth cognito]`; `--auth cognito` runs it with `auth.provider: "cognito"` and says which calls are Cognito's.
+ * "bench" script does: `npm run build && node --import tsx test/bench/bench.ts [--latency 100]
+ * [--cert-wait 20] [--sizes 8] [--parts in-process,process,terraform] [--before-bin <bin/devenv.js>] [--auth cognito] [--s3-state]`;
+ * `--auth cognito` runs it with `auth.provider: "cognito"` and says which calls are Cognito's.
  */
 import { spawn } from 'node:child_process';
 import { createServer, request, type Server } from 'node:http';
@@ -16,6 +20,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { CallHook } from '../../src/aws/clients.js';
 import { isMutating } from '../../src/aws/clients.js';
+import { wireCall, type WireCall } from './requests.js';
+import { TerraformDir, terraformAvailable } from './terraform.js';
 import {
   childEnv,
   describeResult,
@@ -38,6 +44,14 @@ const LATENCY_MS = Number(args[args.indexOf('--latency') + 1] ?? 50) || 50;
 const CERT_WAIT_S = args.includes('--cert-wait') ? Number(args[args.indexOf('--cert-wait') + 1]) : 20;
 /** `--sizes 8` for a quick run; the README's figures are at 8 and 50. */
 const SIZES = args.includes('--sizes') ? args[args.indexOf('--sizes') + 1]!.split(',').map(Number) : [8, 50];
+/** `--parts process,terraform` runs only these: `in-process`, `process` (with the start-up runs), `terraform`. */
+const PARTS = args.includes('--parts')
+  ? args[args.indexOf('--parts') + 1]!.split(',')
+  : ['in-process', 'process', 'terraform'];
+/** `--before-bin <path to another checkout's bin/devenv.js>`: the start-up of `status` and `plan` of that build too. */
+const BEFORE_BIN = args.includes('--before-bin') ? args[args.indexOf('--before-bin') + 1] : undefined;
+/** How often the start-up of `status` and `plan` is measured (the least is shown: the machine's noise only adds). */
+const START_RUNS = 5;
 
 /** `--auth cognito`: every developer with an email, the cognito phase making the user pool. */
 const AUTH = args.includes('--auth') ? args[args.indexOf('--auth') + 1] : 'password';
@@ -77,9 +91,28 @@ interface Row {
   startMs?: number;
   /** `oidc`: developers sign in at the load balancer (auth.provider), what it adds to each command. */
   auth?: string;
+  /** Process mode: the requests the latency proxy passed, by whether they read or change. */
+  wire?: { mutating: number; read: number };
+  /** `destroy`: what it said it keeps (its `will keep:` line). */
+  keeps?: string;
 }
 
-const DESTROY = 'destroy (keeps the data volume; secrets scheduled for deletion)';
+/** `destroy --yes`, with what it says it keeps. */
+const DESTROY = 'destroy';
+const commandCell = (r: Row) => (r.keeps === undefined ? r.command : `${r.command} (keeps: ${r.keeps})`);
+
+/** What a `destroy --json` run said it would keep (its `will keep:` step). */
+function keptBy(stdout: string): string | undefined {
+  for (const line of stdout.split('\n')) {
+    if (!line.includes('will keep: ')) continue;
+    try {
+      return (JSON.parse(line) as { message: string }).message.replace(/^will keep: /, '');
+    } catch {
+      // not an event line
+    }
+  }
+  return undefined;
+}
 
 /** When each AWS call was answered, from the `aws-call` lines of a `--json --verbose` run, in ms from its first event. */
 function callTimes(stdout: string, origin?: number): Map<string, number[]> {
@@ -187,6 +220,7 @@ async function scenario(moto: MotoServer, developers: number, latency: number, a
       phases: phaseTimes(r.stdout),
       spans: phaseSpans(r.stdout),
       callTimes: callTimes(r.stdout),
+      ...(command === DESTROY ? { keeps: keptBy(r.stdout) } : {}),
     });
   };
   await measure('up (fresh)', ['up']);
@@ -204,13 +238,26 @@ async function scenario(moto: MotoServer, developers: number, latency: number, a
 
 const BIN = join(import.meta.dirname, '../../bin/devenv.js');
 
-/** An HTTP proxy in front of moto that holds each request `ms` before passing it on: latency at the network, as AWS has. */
-async function latencyProxy(target: string, ms: number): Promise<{ endpoint: string; server: Server }> {
+/**
+ * An HTTP proxy in front of moto that holds each request `ms` before passing it on: latency at the
+ * network, as AWS has. Every request is also recorded in `calls` (what it asks for: ./requests.ts).
+ */
+interface Proxy {
+  endpoint: string;
+  server: Server;
+  /** Every request since it was last emptied. */
+  calls: WireCall[];
+}
+
+async function latencyProxy(target: string, ms: number): Promise<Proxy> {
   const to = new URL(target);
+  const calls: WireCall[] = [];
   const server = createServer((req, res) => {
     const body: Buffer[] = [];
     req.on('data', (b: Buffer) => body.push(b));
-    req.on('end', () =>
+    req.on('end', () => {
+      const bytes = Buffer.concat(body);
+      calls.push(wireCall(req.method ?? 'GET', req.url ?? '/', req.headers, bytes.toString('utf8')));
       setTimeout(() => {
         const out = request(
           { host: to.hostname, port: to.port, path: req.url, method: req.method, headers: req.headers },
@@ -220,20 +267,25 @@ async function latencyProxy(target: string, ms: number): Promise<{ endpoint: str
           },
         );
         out.on('error', (err) => res.destroy(err));
-        out.end(Buffer.concat(body));
-      }, ms),
-    );
+        out.end(bytes);
+      }, ms);
+    });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+  return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, calls };
 }
 
 /** `node bin/devenv.js <argv>` as a user runs it; calls counted from its `aws-call` lines. */
-function runProcess(endpoint: string, argv: string[], cwd: string): Promise<CliResult & { startMs?: number }> {
+function runProcess(
+  endpoint: string,
+  argv: string[],
+  cwd: string,
+  bin = BIN,
+): Promise<CliResult & { startMs?: number }> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const spawnedAt = Date.now();
-    const child = spawn(process.execPath, [BIN, ...argv], {
+    const child = spawn(process.execPath, [bin, ...argv], {
       cwd,
       env: childEnv(endpoint),
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -270,12 +322,22 @@ function runProcess(endpoint: string, argv: string[], cwd: string): Promise<CliR
   });
 }
 
-/** The same commands, a process each, with the latency at the network. */
+/** Start-up of a command: spawn to exit and spawn to its first AWS call, the least of START_RUNS runs. */
+interface StartUp {
+  developers: number;
+  build: string;
+  command: string;
+  exitMs: number;
+  firstCallMs?: number;
+}
+
+/** The same commands, a process each, with the latency at the network; then the start-up of `status` and `plan`. */
 async function processScenario(
   moto: MotoServer,
-  endpoint: string,
+  proxy: Proxy,
   developers: number,
   latency: number,
+  starts: StartUp[],
 ): Promise<Row[]> {
   const ws: Workspace = await newWorkspace(moto, {
     developers,
@@ -285,7 +347,8 @@ async function processScenario(
   const rows: Row[] = [];
   const files = ['--config', ws.configPath, '--state', ws.statePath, '--json', '--verbose'];
   const measure = async (command: string, argv: string[]) => {
-    const r = await runProcess(endpoint, [...argv, ...files], ws.dir);
+    proxy.calls.length = 0;
+    const r = await runProcess(proxy.endpoint, [...argv, ...files], ws.dir);
     ok(command, r);
     rows.push({
       developers,
@@ -295,16 +358,70 @@ async function processScenario(
       read: r.calls.read.length,
       ms: r.ms,
       startMs: r.startMs,
+      wire: wireCounts(proxy.calls),
+      ...(command === DESTROY ? { keeps: keptBy(r.stdout) } : {}),
     });
   };
   await measure('up (fresh)', ['up', '--skip', 'storage,containers,test']);
   await measure('up (converged)', ['up', '--skip', 'storage,containers,test']);
   await measure('status', ['status']);
   await measure('plan', ['plan']);
+  const builds: [string, string][] = [
+    ['this build', BIN],
+    ...(BEFORE_BIN ? [['before', BEFORE_BIN] as [string, string]] : []),
+  ];
+  // The builds take turns, so that a change in the machine's load falls on both alike.
+  for (const command of ['status', 'plan']) {
+    const runs = new Map<string, (CliResult & { startMs?: number })[]>(builds.map(([build]) => [build, []]));
+    for (let i = 0; i < START_RUNS; i++)
+      for (const [build, bin] of builds) {
+        const r = await runProcess(proxy.endpoint, [command, ...files], ws.dir, bin);
+        ok(command, r);
+        runs.get(build)!.push(r);
+      }
+    for (const [build, all] of runs) {
+      const firsts = all.flatMap((r) => (r.startMs === undefined ? [] : [r.startMs]));
+      starts.push({
+        developers,
+        build,
+        command,
+        exitMs: Math.min(...all.map((r) => r.ms)),
+        ...(firsts.length ? { firstCallMs: Math.min(...firsts) } : {}),
+      });
+    }
+  }
   await measure(DESTROY, ['destroy', '--yes']);
   await ws.remove();
   return rows;
 }
+
+/** Terraform's apply (fresh, then with nothing to change), plan and destroy of the same stack, behind the same proxy. */
+async function terraformScenario(moto: MotoServer, proxy: Proxy, developers: number, latency: number): Promise<Row[]> {
+  const ws = await newWorkspace(moto, { developers, project: 'benchtf', patch: smallContainers });
+  const tf = await TerraformDir.create(ws, proxy.endpoint, developers, 'benchtf');
+  const rows: Row[] = [];
+  const measure = async (command: string, name: 'apply' | 'plan' | 'destroy') => {
+    proxy.calls.length = 0;
+    const r = await tf.command(name);
+    const wire = wireCounts(proxy.calls);
+    rows.push({ developers, latency, command, ms: r.ms, wire, ...wire });
+  };
+  try {
+    await measure('apply (fresh)', 'apply');
+    await measure('apply (no change)', 'apply');
+    await measure('plan', 'plan');
+    await measure('destroy', 'destroy');
+  } finally {
+    await tf.remove();
+    await ws.remove();
+  }
+  return rows;
+}
+
+const wireCounts = (calls: WireCall[]) => ({
+  mutating: calls.filter((c) => !c.read).length,
+  read: calls.filter((c) => c.read).length,
+});
 
 /** Wall time of `node -e ''`: what any Node command costs before it does anything. */
 async function bareNode(): Promise<number> {
@@ -325,7 +442,7 @@ function processTable(rows: Row[], bare: number): string {
   ];
   for (const r of rows) {
     lines.push(
-      `| ${r.developers} | ${r.latency} ms | ${r.command} | ${r.mutating} | ${r.read} | ${s(r.ms)} | ${s(r.startMs)} | ${r.startMs === undefined ? '–' : s(r.startMs - bare)} |`,
+      `| ${r.developers} | ${r.latency} ms | ${commandCell(r)} | ${r.mutating} | ${r.read} | ${s(r.ms)} | ${s(r.startMs)} | ${r.startMs === undefined ? '–' : s(r.startMs - bare)} |`,
     );
   }
   return lines.join('\n');
@@ -339,7 +456,7 @@ function table(rows: Row[]): string {
   for (const r of rows) {
     const serial = r.latency ? `${(((r.mutating + r.read) * r.latency) / 1000).toFixed(1)} s` : '–';
     lines.push(
-      `| ${r.developers} | ${r.latency ? `${r.latency} ms` : 'none (moto)'} | ${r.command}${r.auth ? `, ${r.auth}` : ''} | ${r.mutating} | ${r.read} | ${(r.ms / 1000).toFixed(2)} s | ${serial} |`,
+      `| ${r.developers} | ${r.latency ? `${r.latency} ms` : 'none (moto)'} | ${commandCell(r)}${r.auth ? `, ${r.auth}` : ''} | ${r.mutating} | ${r.read} | ${(r.ms / 1000).toFixed(2)} s | ${serial} |`,
     );
   }
   return lines.join('\n');
@@ -370,17 +487,79 @@ function phaseTable(rows: Row[]): string {
 function overlapTable(rows: Row[]): string {
   const s = (ms?: number) => (ms === undefined ? '–' : `${(ms / 1000).toFixed(1)} s`);
   const lines = [
-    '| developers | latency per call | cert (start → end) | ec2 (start → end) | alb (start → end) | CreateLoadBalancer | https (start → end) | HTTPS CreateListener |',
-    '| ---: | ---: | --- | --- | --- | ---: | --- | ---: |',
+    '| developers | latency per call | cert (start → end) | ec2 (start → end) | alb (start → end) | CreateLoadBalancer | CreateTargetGroup (first → last) | https (start → end) | HTTPS CreateListener | gaps between certificate polls |',
+    '| ---: | ---: | --- | --- | --- | ---: | --- | --- | ---: | --- |',
   ];
   for (const r of rows.filter((x) => x.command === 'up (fresh)')) {
     const { cert, ec2, alb, https } = r.spans ?? {};
     const lb = r.callTimes?.get('elbv2:CreateLoadBalancer')?.[0];
     const listener = r.callTimes?.get('elbv2:CreateListener')?.at(-1);
+    const groups = r.callTimes?.get('elbv2:CreateTargetGroup') ?? [];
+    // The cert phase's reads of the certificate (https reads it once more, after).
+    const polls = (r.callTimes?.get('acm:DescribeCertificate') ?? []).filter(
+      (t) => cert?.end === undefined || t <= cert.end,
+    );
+    const gaps = polls
+      .slice(1)
+      .map((t, i) => ((t - polls[i]!) / 1000).toFixed(1))
+      .join(', ');
     lines.push(
-      `| ${r.developers} | ${r.latency ? `${r.latency} ms` : 'none'} | ${s(cert?.start)} → ${s(cert?.end)} | ${s(ec2?.start)} → ${s(ec2?.end)} | ${s(alb?.start)} → ${s(alb?.end)} | ${s(lb)} | ${s(https?.start)} → ${s(https?.end)} | ${s(listener)} |`,
+      `| ${r.developers} | ${r.latency ? `${r.latency} ms` : 'none'} | ${s(cert?.start)} → ${s(cert?.end)} | ${s(ec2?.start)} → ${s(ec2?.end)} | ${s(alb?.start)} → ${s(alb?.end)} | ${s(lb)} | ${s(groups[0])} → ${s(groups.at(-1))} | ${s(https?.start)} → ${s(https?.end)} | ${s(listener)} | ${gaps || '–'} s |`,
     );
   }
+  return lines.join('\n');
+}
+
+/** The reads of a command by API, most first: where a converged `up` or a `destroy` spends its reads. */
+function readsByApi(rows: Row[], command: string): string {
+  const lines: string[] = [];
+  for (const r of rows.filter((x) => x.command === command && x.latency === 0)) {
+    const reads = [...(r.callTimes ?? [])]
+      .filter(([name]) => !isMutating(name.split(':')[1]!))
+      .map(([name, times]) => [name, times.length] as const)
+      .sort((a, b) => b[1] - a[1]);
+    lines.push(`- ${r.developers} developers, ${command}: ${reads.map(([n, c]) => `${n} ${c}`).join(', ')}`);
+  }
+  return lines.join('\n');
+}
+
+function startTable(starts: StartUp[], bare: number): string {
+  const s = (ms?: number) => (ms === undefined ? '–' : `${(ms / 1000).toFixed(2)} s`);
+  const lines = [
+    "| developers | build | command | spawn → exit | spawn → first AWS call | first AWS call − bare `node -e ''` |",
+    '| ---: | --- | --- | ---: | ---: | ---: |',
+  ];
+  for (const r of starts)
+    lines.push(
+      `| ${r.developers} | ${r.build} | ${r.command} | ${s(r.exitMs)} | ${s(r.firstCallMs)} | ${r.firstCallMs === undefined ? '–' : s(r.firstCallMs - bare)} |`,
+    );
+  return lines.join('\n');
+}
+
+/** devenv (a process per command) beside Terraform, the same stack behind the same proxy; calls counted at the proxy. */
+function sideBySideTable(devenv: Row[], terraform: Row[]): string {
+  const pairs: [string, string][] = [
+    ['up (fresh)', 'apply (fresh)'],
+    ['up (converged)', 'apply (no change)'],
+    ['plan', 'plan'],
+    [DESTROY, 'destroy'],
+  ];
+  const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  const calls = (r: Row) => `${r.wire!.mutating} + ${r.wire!.read}`;
+  const lines = [
+    '| developers | latency per call | devenv | wall time | calls (mutating + read) | terraform | wall time | calls (mutating + read) | devenv ÷ terraform: wall time | requests | reads |',
+    '| ---: | ---: | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const n of [...new Set(terraform.map((r) => r.developers))])
+    for (const [d, t] of pairs) {
+      const a = devenv.find((r) => r.developers === n && r.command === d);
+      const b = terraform.find((r) => r.developers === n && r.command === t);
+      if (!a?.wire || !b?.wire) continue;
+      const total = (r: Row) => r.wire!.mutating + r.wire!.read;
+      lines.push(
+        `| ${n} | ${a.latency} ms | ${d} | ${s(a.ms)} | ${calls(a)} | ${t} | ${s(b.ms)} | ${calls(b)} | ${(a.ms / b.ms).toFixed(2)} | ${(total(a) / total(b)).toFixed(2)} | ${(a.wire.read / b.wire.read).toFixed(2)} |`,
+      );
+    }
   return lines.join('\n');
 }
 
@@ -532,19 +711,31 @@ async function main(): Promise<void> {
     return;
   }
   if (args.includes('--s3-state')) return s3StateOnly();
+  const terraform = PARTS.includes('terraform') ? terraformAvailable() : undefined;
+  if (terraform && !terraform.ok)
+    console.error(
+      `[bench] skipping the Terraform rows: ${terraform.why} (they need terraform and the AWS provider 5.100.0 in a filesystem mirror)`,
+    );
   const started = performance.now();
   const moto = await MotoServer.start(undefined, { acmValidationWaitSeconds: CERT_WAIT_S });
   moto.useFromThisProcess();
   const rows: Row[] = [];
   const processRows: Row[] = [];
   const s3Rows: S3Row[] = [];
+  const terraformRows: Row[] = [];
+  const starts: StartUp[] = [];
   const proxy = await latencyProxy(moto.endpoint, LATENCY_MS);
   try {
-    for (const latency of [0, LATENCY_MS]) for (const n of SIZES) rows.push(...(await scenario(moto, n, latency)));
-    // What an identity provider at the load balancer adds (the discovery read is no AWS call: not counted).
-    rows.push(...(await scenario(moto, SIZES[0]!, 0, 'oidc')));
-    for (const n of SIZES) processRows.push(...(await processScenario(moto, proxy.endpoint, n, LATENCY_MS)));
-    s3Rows.push(...(await s3StateRows(moto)));
+    if (PARTS.includes('in-process')) {
+      for (const latency of [0, LATENCY_MS]) for (const n of SIZES) rows.push(...(await scenario(moto, n, latency)));
+      // What an identity provider at the load balancer adds (the discovery read is no AWS call: not counted).
+      rows.push(...(await scenario(moto, SIZES[0]!, 0, 'oidc')));
+      s3Rows.push(...(await s3StateRows(moto)));
+    }
+    for (const n of SIZES) {
+      if (PARTS.includes('process')) processRows.push(...(await processScenario(moto, proxy, n, LATENCY_MS, starts)));
+      if (terraform?.ok) terraformRows.push(...(await terraformScenario(moto, proxy, n, LATENCY_MS)));
+    }
   } finally {
     proxy.server.close();
     await moto.stop();
@@ -553,9 +744,44 @@ async function main(): Promise<void> {
   const { PHASES } = await import('../../src/phases/index.js');
   console.log(`## devenv benchmark against moto server (phases: ${PHASES.map((p) => p.name).join(', ')})\n`);
   console.log(
-    'Every `up` runs with `--skip storage,containers,test` (these log in to a host over SSH or through the load balancer; moto has neither, and the host lab is not part of the bench).\n',
+    'Every `up` runs with `--skip storage,containers,test` (these log in to a host over SSH or through the load balancer; moto has neither, and the host lab is not part of the bench). `destroy` is `destroy --yes`; its row says what it keeps, as destroy says it.\n',
   );
-  console.log(table(rows));
+  if (rows.length) {
+    console.log(table(rows));
+    console.log(
+      `\nPhase durations of a fresh \`up\` at ${LATENCY_MS} ms per call (phases whose needs are met run at once, so the wall time is less than their sum):\n`,
+    );
+    console.log(phaseTable(rows));
+    console.log(
+      `\nThe critical path of each fresh \`up\` (the longest chain of phases through the dependency graph, from the measured phase durations) against its wall time:\n`,
+    );
+    console.log(criticalPathTable(rows, PHASES));
+    console.log(
+      `\nThe certificate wait (moto issues a certificate ${CERT_WAIT_S} s after the request; devenv polls at once, then after 2, 4 and 8 s more, then every 10 s) against the host and the load balancer, in each fresh \`up\` (seconds from its first event):\n`,
+    );
+    console.log(overlapTable(rows));
+    console.log(
+      `\n"calls × latency" is what the calls would take one after another; the wall time below it is the gain of concurrent phases.`,
+    );
+    console.log('\nReads by API (in-process, no latency):\n');
+    for (const command of ['up (converged)', 'status', DESTROY]) console.log(readsByApi(rows, command));
+  }
+  if (processRows.length) {
+    console.log(
+      `\nAs users run it: \`node bin/devenv.js\`, a process per command, ${LATENCY_MS} ms per call added by an HTTP proxy in front of moto (a bare \`node -e ''\` takes ${(bare / 1000).toFixed(2)} s here). Start-up is from spawning node to the first AWS call (loading modules, config and state):\n`,
+    );
+    console.log(processTable(processRows, bare));
+    console.log(
+      `\nThe start-up of \`status\` and \`plan\` after a converged \`up\` (the least of ${START_RUNS} runs each; a bare \`node -e ''\` takes ${(bare / 1000).toFixed(2)} s):\n`,
+    );
+    console.log(startTable(starts, bare));
+  }
+  if (terraformRows.length) {
+    console.log(
+      `\nSide by side with Terraform (test/bench/terraform/main.tf: the same stack, provider 5.100.0), both behind the same proxy at ${LATENCY_MS} ms per request, requests counted there:\n`,
+    );
+    console.log(sideBySideTable(processRows, terraformRows));
+  }
   if (AUTH === 'cognito') {
     console.log('\nOf these, the calls to Cognito (`cognito-idp`):\n');
     console.log('| developers | latency per call | command | Cognito mutating | Cognito read |');
@@ -568,29 +794,8 @@ async function main(): Promise<void> {
   console.log(
     "\n`logs dev1` reads the monitoring phase's log group (FilterLogEvents, one call per page). `ssh`, `exec`, `restart` and `logs` without CloudWatch log in to the host, which the bench has not: before the login they read GetCallerIdentity and DescribeInstances (and GetConsoleOutput while no host key is recorded for the instance), and nothing after it; test/host/day2.test.ts counts them.",
   );
-  console.log(
-    `\nPhase durations of a fresh \`up\` at ${LATENCY_MS} ms per call (phases whose needs are met run at once, so the wall time is less than their sum):\n`,
-  );
-  console.log(phaseTable(rows));
-  console.log(
-    `\nThe critical path of each fresh \`up\` (the longest chain of phases through the dependency graph, from the measured phase durations) against its wall time:\n`,
-  );
-  console.log(criticalPathTable(rows, PHASES));
-  console.log(
-    `\nThe certificate wait (moto issues a certificate ${CERT_WAIT_S} s after the request; devenv polls after 2, 6 and 14 s, then every 10 s) against the host and the load balancer, in each fresh \`up\` (seconds from its first event):\n`,
-  );
-  console.log(overlapTable(rows));
-  console.log(
-    `\nAs users run it: \`node bin/devenv.js\`, a process per command, ${LATENCY_MS} ms per call added by an HTTP proxy in front of moto (a bare \`node -e ''\` takes ${(bare / 1000).toFixed(2)} s here). Start-up is from spawning node to the first AWS call (loading modules, config and state):\n`,
-  );
-  console.log(processTable(processRows, bare));
   console.log(s3StateSection(s3Rows));
-  console.log(
-    `\n"calls × latency" is what the calls would take one after another; the wall time below it is the gain of concurrent phases.`,
-  );
-  console.log(
-    `\`destroy\` is \`destroy --yes\`: it keeps the data volume (\`--delete-data\` deletes it) and schedules the secrets for deletion (restorable for \`secrets.recoveryWindowDays\`). Total ${((performance.now() - started) / 1000).toFixed(0)} s, Node ${process.version}.`,
-  );
+  console.log(`\nTotal ${((performance.now() - started) / 1000).toFixed(0)} s, Node ${process.version}.`);
 }
 
 await main();

@@ -1,5 +1,5 @@
-// Loaded with `node --import`: any import of the AWS SDK fails, proving a command runs without it.
-import { register } from 'node:module';
+// Loaded with `node --import`: any import or require of the AWS SDK fails, proving a command runs without it.
+import Module, { register } from 'node:module';
 
 register(
   'data:text/javascript,' +
@@ -8,3 +8,10 @@ register(
       return next(specifier, context);
     }`),
 );
+
+// src/aws/clients.ts requires each client's package when it builds the first client of it.
+const load = Module._load;
+Module._load = function (request, ...rest) {
+  if (request.startsWith('@aws-sdk/')) throw new Error(`AWS SDK loaded: ${request}`);
+  return load.call(this, request, ...rest);
+};

@@ -49,6 +49,13 @@ describe('cli', () => {
     }
   });
 
+  it('a command that makes no AWS call (output) loads no SDK client: each is loaded when first built', () => {
+    const r = node(['output', '--config', example, '--state', join(tmp(), 'none.json')]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('urls.alice = https://alice.dev.example.com');
+  });
+
   it('--version prints the version of package.json without loading the SDK', () => {
     const r = node(['--version']);
     expect(r.status).toBe(0);
