@@ -137,6 +137,16 @@ export function matches(err: unknown, code: string, messagePart?: string): boole
   return messagePart === undefined || String((err as Error).message ?? '').includes(messagePart);
 }
 
+/** What `get` answers, or undefined when AWS says the thing is not there (any not-found code). */
+export async function orUndefined<T>(get: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await get();
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
 /**
  * Runs a call whose expected failure (a NotFound on delete, say) means there is nothing to do.
  * True when the call did something.

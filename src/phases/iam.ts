@@ -1,7 +1,6 @@
 import {
   AddRoleToInstanceProfileCommand,
   CreateInstanceProfileCommand,
-  CreateRoleCommand,
   DeleteInstanceProfileCommand,
   DeleteRoleCommand,
   DeleteRolePolicyCommand,
@@ -19,13 +18,12 @@ import { hasCode, IamCode, ignoring, isNotFound } from '../aws/errors.js';
 import {
   findInlinePolicy,
   findInstanceProfile,
-  findRole,
   nameFromArn,
   parsePolicyDocument,
   samePolicy,
 } from '../aws/find/iam.js';
 import { ensureResource, inspectResource, removeResource, rowOf, type ResourceSpec } from '../aws/resource.js';
-import { afterPropagation, iamNamedSpec } from '../aws/iam/named.js';
+import { afterPropagation, iamNamedSpec, roleSpec } from '../aws/iam/named.js';
 import { tagList } from '../config/tags.js';
 import { ec2ServicePrincipal, ec2TrustPolicy, hostPolicy, iamBlueprint } from '../blueprint/identity.js';
 import { pick, type PlannedResource } from '../blueprint/types.js';
@@ -51,26 +49,8 @@ function accountOf(ctx: Context): string {
   return account;
 }
 
-function roleSpec(ctx: Context, p: PlannedResource): ResourceSpec<Role> {
-  const iam = ctx.aws.iam;
-  return iamNamedSpec(
-    ctx,
-    p,
-    (name) => findRole(iam, name),
-    async () => {
-      const input = {
-        RoleName: p.name,
-        AssumeRolePolicyDocument: JSON.stringify(ec2TrustPolicy(ctx.model.region)),
-        Tags: tagList(p.tags),
-      };
-      return (
-        await iam.send(
-          new CreateRoleCommand({ ...input, Description: `devenv ${ctx.model.project}: the code-server host` }),
-        )
-      ).Role!;
-    },
-  );
-}
+const hostRoleSpec = (ctx: Context, p: PlannedResource): ResourceSpec<Role> =>
+  roleSpec(ctx, p, ec2TrustPolicy(ctx.model.region), 'the code-server host');
 
 function profileSpec(ctx: Context, p: PlannedResource): ResourceSpec<InstanceProfile> {
   const iam = ctx.aws.iam;
@@ -96,7 +76,7 @@ async function apply(ctx: Context): Promise<void> {
   const p = planned(ctx);
   const desiredPolicy = hostPolicy(ctx.model, accountOf(ctx));
 
-  const { resource: role, outcome } = await ensureResource(ctx, roleSpec(ctx, p.role));
+  const { resource: role, outcome } = await ensureResource(ctx, hostRoleSpec(ctx, p.role));
   if (outcome !== 'created' && trustDiffers(ctx, role)) {
     await iam.send(
       new UpdateAssumeRolePolicyCommand({
@@ -201,7 +181,7 @@ async function destroy(ctx: Context): Promise<void> {
       });
     });
   });
-  await removeResource(ctx, roleSpec(ctx, p.role), async (arn) => {
+  await removeResource(ctx, hostRoleSpec(ctx, p.role), async (arn) => {
     const name = nameFromArn(arn);
     if (
       await ignoring(isNotFound, () =>
@@ -244,7 +224,7 @@ async function explainRoleConflict(iam: IAMClient, roleName: string, cause: unkn
 /** One read for `plan` and `status`: the role, its inline policy and the profile, each read once. */
 async function inspect(ctx: Context): Promise<Inspection> {
   const p = planned(ctx);
-  const roleProbe = await inspectResource(ctx, roleSpec(ctx, p.role), p.role.name);
+  const roleProbe = await inspectResource(ctx, hostRoleSpec(ctx, p.role), p.role.name);
   const { resource: role, ...roleChange } = roleProbe;
   const changes: Change[] = [roleChange];
   if (role && trustDiffers(ctx, role))

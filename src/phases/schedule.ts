@@ -1,10 +1,10 @@
-import { CreateRoleCommand, PutRolePolicyCommand, UpdateAssumeRolePolicyCommand, type Role } from '@aws-sdk/client-iam';
+import { PutRolePolicyCommand, UpdateAssumeRolePolicyCommand, type Role } from '@aws-sdk/client-iam';
 import { alarmFixes, alarmSpec, deleteAlarms, listAlarms, type AlarmWant } from '../aws/cloudwatch/alarms.js';
 import { hasCode } from '../aws/errors.js';
 import { planChange, runFixes } from '../aws/fix.js';
-import { findInlinePolicy, findRole, nameFromArn, samePolicy, parsePolicyDocument } from '../aws/find/iam.js';
+import { findInlinePolicy, nameFromArn, samePolicy, parsePolicyDocument } from '../aws/find/iam.js';
 import { deleteRole } from '../aws/iam/delete-role.js';
-import { afterPropagation, iamNamedSpec } from '../aws/iam/named.js';
+import { afterPropagation, roleSpec } from '../aws/iam/named.js';
 import { ensureResource, inspectResource, removeResource, rowOf, type ResourceSpec } from '../aws/resource.js';
 import { IAM_PROPAGATION, retryWithin } from '../aws/retry.js';
 import {
@@ -37,7 +37,6 @@ import {
 import { METRICS_NAMESPACE } from '../blueprint/identity.js';
 import { pick, type PlannedResource } from '../blueprint/types.js';
 import { cronOf, officeHoursOf } from '../config/office-hours.js';
-import { tagList } from '../config/tags.js';
 import { DevenvError } from '../errors.js';
 import { recordedId } from '../state/recorded.js';
 import { fromInspection, joinInspections } from './inspection.js';
@@ -72,26 +71,13 @@ function accountOf(ctx: Context): string {
 const roleArnOf = (ctx: Context, account: string) =>
   `arn:${partitionOf(ctx.model.region)}:iam::${account}:role/${plannedOf(ctx, SCHEDULER_ROLE).name}`;
 
-function roleSpec(ctx: Context, account: string): ResourceSpec<Role> {
-  const p = plannedOf(ctx, SCHEDULER_ROLE);
-  const iam = ctx.aws.iam;
-  return iamNamedSpec(
+const schedulerRoleSpec = (ctx: Context, account: string): ResourceSpec<Role> =>
+  roleSpec(
     ctx,
-    p,
-    (name) => findRole(iam, name),
-    async () => {
-      const made = await iam.send(
-        new CreateRoleCommand({
-          RoleName: p.name,
-          AssumeRolePolicyDocument: JSON.stringify(schedulerTrustPolicy(ctx.model, account)),
-          Description: `devenv ${ctx.model.project}: EventBridge Scheduler starts and stops the host`,
-          Tags: tagList(p.tags),
-        }),
-      );
-      return made.Role!;
-    },
+    plannedOf(ctx, SCHEDULER_ROLE),
+    schedulerTrustPolicy(ctx.model, account),
+    'EventBridge Scheduler starts and stops the host',
   );
-}
 
 function scheduleWant(ctx: Context, action: ScheduleAction, account: string, instanceId: string): ScheduleWant {
   const hours = officeHoursOf(ctx.config.schedule)!;
@@ -119,7 +105,7 @@ async function ensureRole(ctx: Context, account: string, instanceId: string): Pr
   const role = plannedOf(ctx, SCHEDULER_ROLE);
   const policy = plannedOf(ctx, SCHEDULER_POLICY);
   const trust = schedulerTrustPolicy(ctx.model, account);
-  const { resource, outcome } = await ensureResource(ctx, roleSpec(ctx, account));
+  const { resource, outcome } = await ensureResource(ctx, schedulerRoleSpec(ctx, account));
   if (outcome !== 'created' && !samePolicy(parsePolicyDocument(resource.AssumeRolePolicyDocument), trust)) {
     await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: role.name, PolicyDocument: JSON.stringify(trust) }));
     ctx.report.resource({
@@ -192,7 +178,9 @@ async function removeOfficeHours(ctx: Context): Promise<void> {
   }
   await removeResource(ctx, groupSpec(ctx, group), (arn) => deleteGroup(ctx, nameFromArn(arn)));
   if (ctx.state.resource(group.logicalId)) await ctx.state.forget(group.logicalId);
-  await removeResource(ctx, roleSpec(ctx, ctx.state.data.account ?? ''), (arn) => deleteRole(ctx, nameFromArn(arn)));
+  await removeResource(ctx, schedulerRoleSpec(ctx, ctx.state.data.account ?? ''), (arn) =>
+    deleteRole(ctx, nameFromArn(arn)),
+  );
   for (const id of [SCHEDULER_ROLE, SCHEDULER_POLICY]) if (ctx.state.resource(id)) await ctx.state.forget(id);
 }
 
@@ -265,7 +253,7 @@ async function inspectOfficeHours(ctx: Context, account: string, instanceId: str
   const group = plannedOf(ctx, SCHEDULE_GROUP);
   const role = plannedOf(ctx, SCHEDULER_ROLE);
   const groupProbe = await inspectResource(ctx, groupSpec(ctx, group), group.name);
-  const roleProbe = await inspectResource(ctx, roleSpec(ctx, account), role.name);
+  const roleProbe = await inspectResource(ctx, schedulerRoleSpec(ctx, account), role.name);
   const schedules = await Promise.all(
     SCHEDULE_ACTIONS.map(async (action) => {
       const p = plannedOf(ctx, scheduleId(action));

@@ -1,14 +1,14 @@
 import type { TargetGroup } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { CreateRoleCommand, PutRolePolicyCommand, UpdateAssumeRolePolicyCommand, type Role } from '@aws-sdk/client-iam';
+import { PutRolePolicyCommand, UpdateAssumeRolePolicyCommand, type Role } from '@aws-sdk/client-iam';
 import { deleteEventRule, eventRuleFixes, eventRuleSpec, targetFixes } from '../aws/events/rule.js';
 import { lambdaTargetFixes, lambdaTargetGroupSpec } from '../aws/elbv2/lambda-target-group.js';
 import { deleteRule, forwardsTo, listRules } from '../aws/elbv2/listeners.js';
 import { deleteTargetGroup, listTargetGroups, targetHealth } from '../aws/elbv2/target-groups.js';
 import { ignoring, isNotFound } from '../aws/errors.js';
-import { findInlinePolicy, findRole, parsePolicyDocument, samePolicy } from '../aws/find/iam.js';
+import { findInlinePolicy, parsePolicyDocument, samePolicy } from '../aws/find/iam.js';
 import { planChange, runFixes, type Fix } from '../aws/fix.js';
 import { deleteRole } from '../aws/iam/delete-role.js';
-import { afterPropagation, iamNamedSpec } from '../aws/iam/named.js';
+import { afterPropagation, roleSpec } from '../aws/iam/named.js';
 import {
   deleteFunction,
   functionFixes,
@@ -35,7 +35,6 @@ import {
   wakeEventPattern,
   wakePolicy,
 } from '../blueprint/wake.js';
-import { tagList } from '../config/tags.js';
 import { recordedId } from '../state/recorded.js';
 import { fromInspection } from './inspection.js';
 import type { Change, Context, Inspection, Phase, Row } from './types.js';
@@ -81,24 +80,8 @@ const recordedAccount = (ctx: Context) => {
   return account!;
 };
 
-function roleSpec(ctx: Context, p: PlannedResource): ResourceSpec<Role> {
-  return iamNamedSpec(
-    ctx,
-    p,
-    (name) => findRole(ctx.aws.iam, name),
-    async () =>
-      (
-        await ctx.aws.iam.send(
-          new CreateRoleCommand({
-            RoleName: p.name,
-            AssumeRolePolicyDocument: JSON.stringify(lambdaTrustPolicy()),
-            Description: `devenv ${ctx.model.project}: the wake page's function`,
-            Tags: tagList(p.tags),
-          }),
-        )
-      ).Role!,
-  );
-}
+const wakeRoleSpec = (ctx: Context, p: PlannedResource): ResourceSpec<Role> =>
+  roleSpec(ctx, p, lambdaTrustPolicy(), "the wake page's function");
 
 const functionWant = async (ctx: Context, ids: Ids, roleArn: string, groupArn: string): Promise<FunctionWant> => ({
   zip: await zipOf(CODE),
@@ -162,7 +145,7 @@ const invokers = (groupArn: string, ruleArn?: string) => [
 async function apply(ctx: Context): Promise<void> {
   const p = planned(ctx);
   const ids = idsOf(ctx);
-  const { resource: role, outcome: roleOutcome } = await ensureResource(ctx, roleSpec(ctx, p.role));
+  const { resource: role, outcome: roleOutcome } = await ensureResource(ctx, wakeRoleSpec(ctx, p.role));
   await runFixes(ctx, roleOutcome === 'created' ? [] : trustFixes(ctx, role), { logicalId: p.role.logicalId });
   await runFixes(ctx, await policyFixes(ctx, p, ids), { logicalId: p.policy.logicalId });
   if (!ctx.state.resource(p.policy.logicalId))
@@ -233,7 +216,7 @@ async function inspect(ctx: Context): Promise<Inspection> {
     rows.push(rowOf(probed, () => state));
   };
 
-  const role = await inspectResource(ctx, roleSpec(ctx, p.role), p.role.name);
+  const role = await inspectResource(ctx, wakeRoleSpec(ctx, p.role), p.role.name);
   add(role, p.role, role.resource ? trustFixes(ctx, role.resource) : [], 'exists');
   const policy = role.resource && ids ? await policyFixes(ctx, p, ids) : [];
   changes.push({
@@ -334,7 +317,7 @@ async function destroy(ctx: Context): Promise<void> {
     logGroupSpec(ctx, p.logs, await listLogGroups(ctx, p.logs.name)),
     async (name) => void (await deleteLogGroup(ctx, name)),
   );
-  await removeResource(ctx, roleSpec(ctx, p.role), (arn) => deleteRole(ctx, arn.split('/').at(-1)!));
+  await removeResource(ctx, wakeRoleSpec(ctx, p.role), (arn) => deleteRole(ctx, arn.split('/').at(-1)!));
   for (const [logicalId] of ctx.state.resourcesOf('wake')) await ctx.state.forget(logicalId);
 }
 

@@ -6,7 +6,7 @@ import {
   type InstanceProfile,
   type Role,
 } from '@aws-sdk/client-iam';
-import { isNotFound } from '../errors.js';
+import { orUndefined } from '../errors.js';
 
 /** IAM names are unique in an account, so a name finds at most one: `undefined` when there is none. */
 export async function findRole(iam: IAMClient, roleName: string): Promise<Role | undefined> {
@@ -63,12 +63,3 @@ function canonical(value: unknown): unknown {
 }
 
 export const nameFromArn = (arn: string): string => arn.slice(arn.lastIndexOf('/') + 1);
-
-async function orUndefined<T>(get: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await get();
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
-}

@@ -1,12 +1,12 @@
-import type { InstanceProfile, Role } from '@aws-sdk/client-iam';
+import { CreateRoleCommand, type InstanceProfile, type Role } from '@aws-sdk/client-iam';
 import type { PlannedResource } from '../../blueprint/types.js';
 import { DevenvError, messageOf } from '../../errors.js';
 import type { AwsContext } from '../context.js';
 import { hasCode, IamCode } from '../errors.js';
-import { nameFromArn } from '../find/iam.js';
+import { findRole, nameFromArn } from '../find/iam.js';
 import type { ResourceSpec } from '../resource.js';
 import { IAM_PROPAGATION, retryWithin } from '../retry.js';
-import { requireProjectTag } from '../../config/tags.js';
+import { requireProjectTag, tagList } from '../../config/tags.js';
 
 /** Found by name (IAM names are unique per account), created with its tags in the same call. */
 export function iamNamedSpec<T extends Role | InstanceProfile>(
@@ -31,6 +31,34 @@ export function iamNamedSpec<T extends Role | InstanceProfile>(
     idOf: (r) => r.Arn!,
     attrs: () => ({ name: p.name }),
   };
+}
+
+/**
+ * A role of this project, assumed by `trustPolicy`'s service: found by name, created with that policy,
+ * a description saying what it is for, and its tags in the same call.
+ */
+export function roleSpec(
+  ctx: Pick<AwsContext, 'model' | 'aws'>,
+  p: PlannedResource,
+  trustPolicy: object,
+  purpose: string,
+): ResourceSpec<Role> {
+  return iamNamedSpec(
+    ctx,
+    p,
+    (name) => findRole(ctx.aws.iam, name),
+    async () =>
+      (
+        await ctx.aws.iam.send(
+          new CreateRoleCommand({
+            RoleName: p.name,
+            AssumeRolePolicyDocument: JSON.stringify(trustPolicy),
+            Description: `devenv ${ctx.model.project}: ${purpose}`,
+            Tags: tagList(p.tags),
+          }),
+        )
+      ).Role!,
+  );
 }
 
 const isNoSuchEntity = (err: unknown) => hasCode(err, IamCode.noSuchEntity);

@@ -17,7 +17,7 @@ import type { PlannedResource } from '../../blueprint/types.js';
 import { requireProjectTag, tagList } from '../../config/tags.js';
 import type { AwsContext } from '../context.js';
 import { collect } from '../ec2/collections.js';
-import { hasCode, isNotFound } from '../errors.js';
+import { hasCode, orUndefined } from '../errors.js';
 import type { Fix } from '../fix.js';
 import type { ResourceSpec } from '../resource.js';
 
@@ -54,15 +54,6 @@ const scheduleOfArn = (arn: string) => {
   const [group, name] = arn.slice(arn.indexOf(':schedule/') + ':schedule/'.length).split('/');
   return { GroupName: group, Name: name };
 };
-
-async function orUndefined<T>(get: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await get();
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
-}
 
 export const groupTags = async (ctx: Pick<AwsContext, 'aws'>, arn: string) =>
   (await ctx.aws.scheduler.send(new ListTagsForResourceCommand({ ResourceArn: arn }))).Tags ?? [];

@@ -1,7 +1,6 @@
 import type { BackupPlanInput, BackupSelection } from '@aws-sdk/client-backup';
 import {
   AttachRolePolicyCommand,
-  CreateRoleCommand,
   DetachRolePolicyCommand,
   ListAttachedRolePoliciesCommand,
   type AttachedPolicy,
@@ -17,9 +16,9 @@ import {
 import { deleteRecoveryPoint, deleteVault, recoveryPoints, vaultSpec } from '../../aws/backup/vault.js';
 import { planChange, runFixes, type Fix } from '../../aws/fix.js';
 import { ignoring, isNotFound } from '../../aws/errors.js';
-import { findRole, nameFromArn } from '../../aws/find/iam.js';
+import { nameFromArn } from '../../aws/find/iam.js';
 import { deleteRole } from '../../aws/iam/delete-role.js';
-import { afterPropagation, iamNamedSpec } from '../../aws/iam/named.js';
+import { afterPropagation, roleSpec } from '../../aws/iam/named.js';
 import {
   bumpGeneration,
   ensureResource,
@@ -29,7 +28,6 @@ import {
   rowOf,
   type ResourceSpec,
 } from '../../aws/resource.js';
-import { tagList } from '../../config/tags.js';
 import { partitionOf } from '../../blueprint/identity.js';
 import { BACKUP_MANAGED_POLICIES, BACKUP_RULE, monitoringBlueprint } from '../../blueprint/monitoring.js';
 import { pick, type PlannedResource } from '../../blueprint/types.js';
@@ -58,25 +56,8 @@ const managedPolicyArns = (ctx: Context) =>
 const volumeArn = (ctx: Context, volumeId: string) =>
   `arn:${partitionOf(ctx.model.region)}:ec2:${ctx.model.region}:${ctx.state.data.account}:volume/${volumeId}`;
 
-function roleSpec(ctx: Context) {
-  const p = planned(ctx, ROLE);
-  return iamNamedSpec(
-    ctx,
-    p,
-    (name) => findRole(ctx.aws.iam, name),
-    async () =>
-      (
-        await ctx.aws.iam.send(
-          new CreateRoleCommand({
-            RoleName: p.name,
-            AssumeRolePolicyDocument: JSON.stringify(backupTrustPolicy()),
-            Tags: tagList(p.tags),
-            Description: `devenv ${ctx.model.project}: AWS Backup of the data volume`,
-          }),
-        )
-      ).Role!,
-  );
-}
+const backupRoleSpec = (ctx: Context) =>
+  roleSpec(ctx, planned(ctx, ROLE), backupTrustPolicy(), 'AWS Backup of the data volume');
 
 export function planInput(ctx: Context): BackupPlanInput {
   return {
@@ -159,7 +140,7 @@ async function ensureSelection(ctx: Context, planId: string, roleArn: string, vo
 
 export async function ensureBackup(ctx: Context): Promise<void> {
   const volumeId = recordedId(ctx, 'volume/data', 'ec2');
-  const { resource: role, outcome } = await ensureResource(ctx, roleSpec(ctx));
+  const { resource: role, outcome } = await ensureResource(ctx, backupRoleSpec(ctx));
   await runFixes(
     ctx,
     policyFixes(ctx, role.RoleName!, outcome === 'created' ? [] : await attachedPolicies(ctx, role.RoleName!)),
@@ -179,7 +160,7 @@ export async function ensureBackup(ctx: Context): Promise<void> {
  */
 export async function inspectBackup(ctx: Context): Promise<Inspection> {
   const roleP = planned(ctx, ROLE);
-  const role = await inspectResource(ctx, roleSpec(ctx), roleP.name);
+  const role = await inspectResource(ctx, backupRoleSpec(ctx), roleP.name);
   const roleFixes = role.resource ? policyFixes(ctx, roleP.name, await attachedPolicies(ctx, roleP.name)) : [];
   const vaultP = planned(ctx, VAULT);
   const vault = await inspectResource(ctx, vaultSpec(ctx, vaultP), vaultP.name);
@@ -272,7 +253,7 @@ export async function removeBackup(ctx: Context): Promise<void> {
   });
   if (ctx.state.resource(SELECTION)) await ctx.state.forget(SELECTION);
   await removeVault(ctx);
-  await removeResource(ctx, roleSpec(ctx), (arn) => deleteRole(ctx, nameFromArn(arn)));
+  await removeResource(ctx, backupRoleSpec(ctx), (arn) => deleteRole(ctx, nameFromArn(arn)));
   for (const id of [PLAN, ROLE]) if (ctx.state.resource(id)) await ctx.state.forget(id);
 }
 
