@@ -1,23 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/load.js';
 import { buildModel } from '../../src/config/model.js';
 import { parseDays } from '../../src/config/schedule.js';
-import { DevenvError, ExitCode } from '../../src/errors.js';
-import { baseConfig } from '../helpers/context.js';
+import { parseWith, problemsWith } from '../helpers/config.js';
 
-const parse = (overrides: Record<string, unknown>) =>
-  parseConfig(JSON.stringify({ ...baseConfig, ...overrides }), 'test.json');
-
-function problems(overrides: Record<string, unknown>): string {
-  try {
-    parse(overrides);
-  } catch (err) {
-    expect(err).toBeInstanceOf(DevenvError);
-    expect((err as DevenvError).exitCode).toBe(ExitCode.badInput);
-    return (err as Error).message;
-  }
-  throw new Error('config was accepted');
-}
+const parse = parseWith;
+const problems = problemsWith;
 
 const oidc = { issuer: 'https://corp.okta.com', clientId: 'abc', clientSecret: { env: 'OIDC_SECRET' } };
 

@@ -1,25 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { allocate, buildModel } from '../../src/config/model.js';
-import { DevenvError, ExitCode } from '../../src/errors.js';
 import { developerNetwork } from '../../src/config/network-pool.js';
 import { TLS_POLICIES } from '../../src/config/tls-policies.js';
 import { renderCompose } from '../../src/remote/compose.js';
 import { baseConfig } from '../helpers/context.js';
+import { parseWith, problemsWith } from '../helpers/config.js';
 
-const parse = (overrides: Record<string, unknown>) =>
-  parseConfig(JSON.stringify({ ...baseConfig, ...overrides }), 'test.json');
-
-function problems(overrides: Record<string, unknown>): string {
-  try {
-    parse(overrides);
-  } catch (err) {
-    expect(err).toBeInstanceOf(DevenvError);
-    expect((err as DevenvError).exitCode).toBe(ExitCode.badInput);
-    return (err as Error).message;
-  }
-  throw new Error('config was accepted');
-}
+const parse = parseWith;
+const problems = problemsWith;
 
 describe('config', () => {
   it('fills the defaults of the seed .env', () => {
