@@ -147,14 +147,25 @@ async function apply(ctx: Context): Promise<void> {
   const ids = idsOf(ctx);
   const { resource: role, outcome: roleOutcome } = await ensureResource(ctx, wakeRoleSpec(ctx, p.role));
   await runFixes(ctx, roleOutcome === 'created' ? [] : trustFixes(ctx, role), { logicalId: p.role.logicalId });
-  await runFixes(ctx, await policyFixes(ctx, p, ids), { logicalId: p.policy.logicalId });
-  if (!ctx.state.resource(p.policy.logicalId))
+  const policyFix = await policyFixes(ctx, p, ids);
+  const recorded = ctx.state.resource(p.policy.logicalId) !== undefined;
+  if (recorded) await runFixes(ctx, policyFix, { logicalId: p.policy.logicalId });
+  else {
+    for (const fix of policyFix) await fix.run();
     await ctx.state.setResource(p.policy.logicalId, {
       kind: p.policy.kind,
       phase: 'wake',
       id: p.policy.name,
       attrs: { role: p.role.name },
     });
+    ctx.report.resource({
+      action: policyFix.length ? 'created' : 'adopted',
+      logicalId: p.policy.logicalId,
+      kind: p.policy.kind,
+      resourceId: p.policy.name,
+      message: `${policyFix.length ? 'put' : 'found'} inline policy ${p.policy.name} on role ${p.role.name}`,
+    });
+  }
 
   const groups = await listLogGroups(ctx, p.logs.name);
   const { resource: logs } = await ensureResource(ctx, logGroupSpec(ctx, p.logs, groups));

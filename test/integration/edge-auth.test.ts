@@ -202,20 +202,6 @@ describeMoto('identity at the edge: authenticate before forward, the client secr
     });
     expect((await albGroupEgress()).rules).toContain('tcp 443 0.0.0.0/0');
 
-    // What the cognito phase records (the pool with its ARN, the app client, the domain prefix).
-    const state = await ws.state();
-    const record = (kind: string, id: string, attrs?: Record<string, string>) => ({
-      kind,
-      phase: 'cognito',
-      id,
-      ...(attrs ? { attrs } : {}),
-    });
-    const poolArn = 'arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_itest';
-    state.resources['cognito/pool'] = record('user pool', 'us-east-1_itest', { arn: poolArn });
-    state.resources['cognito/client'] = record('user pool client', 'itestclient');
-    state.resources['cognito/domain'] = record('user pool domain', 'itest-devenv');
-    const { writeFile } = await import('node:fs/promises');
-    await writeFile(ws.statePath, JSON.stringify(state, null, 2));
     await ws.editConfig((c) => {
       c.auth = { provider: 'cognito' };
     });
@@ -224,11 +210,15 @@ describeMoto('identity at the edge: authenticate before forward, the client secr
       alice: ['authenticate-cognito', 'forward'],
       bob: ['authenticate-cognito', 'forward'],
     });
+    // The rule signs in with what the cognito phase made and recorded: the pool (its ARN), the client, the domain.
+    const state = await ws.state();
+    const poolArn = state.resources['cognito/pool'].attrs.arn;
+    expect(poolArn).toMatch(/^arn:aws:cognito-idp:/);
     const cognito = (await rules()).get(`alice.${BASE_DOMAIN}`)!.Actions!.find((a) => a.Order === 1)!;
     expect(cognito.AuthenticateCognitoConfig).toMatchObject({
       UserPoolArn: poolArn,
-      UserPoolClientId: 'itestclient',
-      UserPoolDomain: 'itest-devenv',
+      UserPoolClientId: state.resources['cognito/client'].id,
+      UserPoolDomain: state.resources['cognito/domain'].id,
       Scope: 'openid email',
     });
     expectNoMutatingCalls(await ws.cli(['up']), 'a rerun with cognito');
