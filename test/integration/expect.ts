@@ -123,7 +123,7 @@ export function expectedAfterDestroy(
 }
 
 /** The phases `up` leaves out without a host (moto has none): `status` and `plan` name each as not created yet. */
-export const HOST_PHASES = ['storage', 'containers', 'test'];
+export const HOST_PHASES = ['storage', 'containers', 'gate', 'test'];
 const HOST_PENDING = HOST_PHASES.map((p) => `phase ${p} not created yet: left out by \`up --skip\``);
 
 export interface StatusJson {
