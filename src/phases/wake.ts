@@ -116,10 +116,16 @@ const trustFixes = (ctx: Context, role: Role): Fix[] =>
         },
       ];
 
-async function policyFixes(ctx: Context, p: ReturnType<typeof planned>, ids: Ids): Promise<Fix[]> {
+/** The inline policy's fix (none when it is as wanted), and whether the role has it at all. */
+async function policyFixes(
+  ctx: Context,
+  p: ReturnType<typeof planned>,
+  ids: Ids,
+): Promise<{ exists: boolean; fixes: Fix[] }> {
   const want = wakePolicy(ctx.model, ids);
-  if (samePolicy(await findInlinePolicy(ctx.aws.iam, p.role.name, p.policy.name), want)) return [];
-  return [
+  const current = await findInlinePolicy(ctx.aws.iam, p.role.name, p.policy.name);
+  if (samePolicy(current, want)) return { exists: true, fixes: [] };
+  const fixes: Fix[] = [
     {
       description: `inline policy ${p.policy.name}: start ${ids.instanceId}, switch the rules of the HTTPS listener`,
       run: () =>
@@ -134,6 +140,7 @@ async function policyFixes(ctx: Context, p: ReturnType<typeof planned>, ids: Ids
         ),
     },
   ];
+  return { exists: current !== undefined, fixes };
 }
 
 /** Who may invoke the function: the load balancer from this group (before RegisterTargets), EventBridge this rule. */
@@ -147,7 +154,7 @@ async function apply(ctx: Context): Promise<void> {
   const ids = idsOf(ctx);
   const { resource: role, outcome: roleOutcome } = await ensureResource(ctx, wakeRoleSpec(ctx, p.role));
   await runFixes(ctx, roleOutcome === 'created' ? [] : trustFixes(ctx, role), { logicalId: p.role.logicalId });
-  const policyFix = await policyFixes(ctx, p, ids);
+  const { fixes: policyFix } = await policyFixes(ctx, p, ids);
   const recorded = ctx.state.resource(p.policy.logicalId) !== undefined;
   if (recorded) await runFixes(ctx, policyFix, { logicalId: p.policy.logicalId });
   else {
@@ -229,10 +236,11 @@ async function inspect(ctx: Context): Promise<Inspection> {
 
   const role = await inspectResource(ctx, wakeRoleSpec(ctx, p.role), p.role.name);
   add(role, p.role, role.resource ? trustFixes(ctx, role.resource) : [], 'exists');
-  const policy = role.resource && ids ? await policyFixes(ctx, p, ids) : [];
+  const { exists, fixes: policy } =
+    role.resource && ids ? await policyFixes(ctx, p, ids) : { exists: role.resource !== undefined, fixes: [] };
   changes.push({
     phase: 'wake',
-    action: !role.resource ? 'create' : policy.length ? 'update' : 'keep',
+    action: !exists ? 'create' : policy.length ? 'update' : 'keep',
     logicalId: p.policy.logicalId,
     kind: p.policy.kind,
     name: p.policy.name,

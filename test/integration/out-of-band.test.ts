@@ -63,6 +63,12 @@ import {
   ListBackupSelectionsCommand,
 } from '@aws-sdk/client-backup';
 import { expect, it } from 'vitest';
+import { DeleteFunctionCommand } from '@aws-sdk/client-lambda';
+import {
+  DeleteRuleCommand as DeleteEventsRuleCommand,
+  ListTargetsByRuleCommand,
+  RemoveTargetsCommand,
+} from '@aws-sdk/client-eventbridge';
 import { crashAfterCall, crashPoints } from './crash.js';
 import { diffInventory, type Inventory } from './inventory.js';
 import { describeResult, newWorkspace, type TestClients, type Workspace } from './moto.js';
@@ -239,6 +245,19 @@ const BY_HAND: Record<string, (h: Hand, r: Recorded) => Promise<unknown>> = {
   },
   'monitoring:backup selection': (h, r) =>
     h.aws.backup.send(new DeleteBackupSelectionCommand({ BackupPlanId: idOf(h, 'backup/plan'), SelectionId: r.id })),
+  'wake:IAM role': (h, r) => deleteRole(h, nameOf(r.id!)),
+  'wake:IAM inline policy': (h, r) =>
+    h.aws.iam.send(new DeleteRolePolicyCommand({ RoleName: nameOf(idOf(h, 'wake/role')), PolicyName: r.id })),
+  'wake:log group': (h, r) => h.aws.logs.send(new DeleteLogGroupCommand({ logGroupName: r.id })),
+  'wake:target group': (h, r) => h.aws.elbv2.send(new DeleteTargetGroupCommand({ TargetGroupArn: r.id })),
+  'wake:Lambda function': (h, r) => h.aws.lambda.send(new DeleteFunctionCommand({ FunctionName: r.id })),
+  'wake:EventBridge rule': async (h, r) => {
+    // EventBridge refuses to delete a rule that still has targets.
+    const Rule = nameOf(r.id!);
+    const targets = (await h.aws.events.send(new ListTargetsByRuleCommand({ Rule }))).Targets ?? [];
+    if (targets.length) await h.aws.events.send(new RemoveTargetsCommand({ Rule, Ids: targets.map((t) => t.Id!) }));
+    await h.aws.events.send(new DeleteEventsRuleCommand({ Name: Rule }));
+  },
 };
 
 /**
