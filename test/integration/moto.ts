@@ -327,7 +327,7 @@ export class Workspace {
    * (it answers 500), and the tests of other things should not pay its retries in every `plan`.
    */
   private async freshPriceCache(): Promise<string> {
-    const cacheHome = join(this.dir, 'cache');
+    const cacheHome = `${this.dir}-cache`; // beside the workspace: its folder holds only what devenv writes
     const config = await this.config().catch(() => undefined);
     if (!config) return cacheHome;
     const { priceCacheFile } = await import('../../src/commands/prices.js');
