@@ -96,13 +96,7 @@ export function estimate(model: Model, prices: PriceSheet): Estimate {
   );
   const retention = config.monitoring.backupRetentionDays;
   const snapshotGB = a.snapshotUsedGB + a.snapshotDailyChangeGB * Math.min(retention, 31);
-  add(
-    `backup snapshots, kept ${retention} days`,
-    'snapshotGBMonth',
-    snapshotGB,
-    'GB-month',
-    ` GB (${a.snapshotUsedGB} GB used + ${a.snapshotDailyChangeGB} GB changed a day)`,
-  );
+  add(`backup snapshots, kept ${retention} days`, 'snapshotGBMonth', snapshotGB, 'GB-month', ' GB');
   add('Application Load Balancer', 'albHour', HOURS_PER_MONTH, 'h', ' h');
   add(`load balancer capacity (${a.lcu} LCU assumed)`, 'albLcuHour', a.lcu * HOURS_PER_MONTH, 'LCU-h', ' LCU-h');
   add('public IPv4, the host (only while it runs)', 'ipv4Hour', hostHours, 'h', ' h');

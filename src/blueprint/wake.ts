@@ -105,7 +105,14 @@ export function wakePolicy(model: Pick<Model, 'region'>, ids: WakeIds) {
 
 export const lambdaLogGroup = (functionName: string) => `/aws/lambda/${functionName}`;
 
-export function wakeBlueprint(model: Model): PlannedResource[] {
+/**
+ * The wake page comes with `schedule` (office hours, idle stop, or `{}` for `devenv sleep` alone): a host that
+ * never sleeps needs none, and a converged `up` then reads nothing for it.
+ */
+export const usesWakePage = (model: Pick<Model, 'config'>): boolean => model.config.schedule !== undefined;
+
+/** What the wake page is made of, whether or not the config wants it (its destroy needs the names). */
+export function wakeResources(model: Model): PlannedResource[] {
   const n = names(model);
   const fn = awsResource(
     model,
@@ -166,4 +173,6 @@ export function wakeBlueprint(model: Model): PlannedResource[] {
 }
 
 /** The wake page's target group's name: a developer's rule forwarding there is converged too (the host sleeps). */
-export const wakeTargetGroupName = (model: Model): string => pick(wakeBlueprint(model), WAKE.targetGroup).name;
+export const wakeTargetGroupName = (model: Model): string => pick(wakeResources(model), WAKE.targetGroup).name;
+
+export const wakeBlueprint = (model: Model): PlannedResource[] => (usesWakePage(model) ? wakeResources(model) : []);

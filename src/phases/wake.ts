@@ -31,7 +31,8 @@ import {
   WAKE_PERMISSIONS,
   WAKE_RUNTIME,
   WAKE_TIMEOUT_SECONDS,
-  wakeBlueprint,
+  usesWakePage,
+  wakeResources,
   wakeEventPattern,
   wakePolicy,
 } from '../blueprint/wake.js';
@@ -52,7 +53,7 @@ const LISTENER = 'listener/https';
 const TARGET_ID = 'wake-page';
 
 const planned = (ctx: Context) => {
-  const all = wakeBlueprint(ctx.model);
+  const all = wakeResources(ctx.model);
   const of = (id: string) => pick(all, id);
   return {
     role: of(WAKE.role),
@@ -150,6 +151,10 @@ const invokers = (groupArn: string, ruleArn?: string) => [
 ];
 
 async function apply(ctx: Context): Promise<void> {
+  if (!usesWakePage(ctx.model)) {
+    if (ctx.state.resourcesOf('wake').length) await destroy(ctx);
+    return;
+  }
   const p = planned(ctx);
   const ids = idsOf(ctx);
   const { resource: role, outcome: roleOutcome } = await ensureResource(ctx, wakeRoleSpec(ctx, p.role));
@@ -225,6 +230,18 @@ async function apply(ctx: Context): Promise<void> {
 
 /** One read for `plan` and `status`. Before ec2 and https have run, only what would be created is shown. */
 async function inspect(ctx: Context): Promise<Inspection> {
+  if (!usesWakePage(ctx.model))
+    return {
+      changes: ctx.state.resourcesOf('wake').map(([logicalId, r]) => ({
+        phase: 'wake',
+        action: 'delete' as const,
+        logicalId,
+        kind: r.kind,
+        ...(r.id ? { name: r.id } : {}),
+        detail: 'no `schedule` in the config: the host never sleeps, so no wake page',
+      })),
+      rows: [],
+    };
   const p = planned(ctx);
   const ids = ctx.state.resource(INSTANCE)?.id && ctx.state.resource(LISTENER)?.id ? idsOf(ctx) : undefined;
   const changes: Change[] = [];

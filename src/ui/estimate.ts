@@ -14,10 +14,19 @@ export function renderEstimate(
   e: Estimate,
   o: { schedule?: ScheduleConfig; running?: Estimate; warning?: string },
 ): string {
-  const rows = e.lines.map((l) => [l.item, l.billing, l.usd === undefined ? '?' : usd(l.usd), l.source]);
+  // Each line's price source: named once when all agree, else by number under the table (it stays 120 wide).
+  const sources = [...new Set(e.lines.map((l) => l.source))];
+  const one = sources.length === 1;
+  const rows = e.lines.map((l) => [
+    l.item,
+    l.billing,
+    l.usd === undefined ? '?' : usd(l.usd),
+    ...(one ? [] : [String(sources.indexOf(l.source) + 1)]),
+  ]);
   const lines = [
     'Monthly estimate (USD, on-demand list prices, before tax and credits):',
-    table(['item', 'billed', 'per month', 'price source'], rows),
+    table(['item', 'billed', 'per month', ...(one ? [] : ['price'])], rows),
+    ...(one ? [`Prices: ${sources[0]}.`] : sources.map((s, i) => `Price ${i + 1}: ${s}.`)),
     `Total: ${usd(e.total)} a month, ${usd(e.perDeveloper)} per developer (${e.developers})` +
       (e.unknown.length ? `, without ${e.unknown.join(', ')} (price unknown)` : '') +
       '.',

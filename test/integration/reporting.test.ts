@@ -66,7 +66,7 @@ describeMoto('what commands report', (moto) => {
     expect(drifted.code, describeResult(drifted)).toBe(ExitCode.phaseFailed);
     expectNoMutatingCalls(drifted, 'status');
     expect(drifted.stderr).toMatch(
-      /error: 4 problems:\n( {2}phase \w+ not created yet: .*\n){3} {2}sg security group \S+ differs from the config \(.*443/,
+      /error: 5 problems:\n( {2}phase \w+ not created yet: .*\n){4} {2}sg security group \S+ differs from the config \(.*443/,
     );
     expect((await ws.cli(['plan', '--detailed-exitcode'])).code).toBe(2);
     const json = JSON.parse((await ws.cli(['plan', '--json'])).stdout);

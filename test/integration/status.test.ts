@@ -16,6 +16,7 @@ import {
   expectConverged,
   expectHostPhasesPendingOnly,
   expectNoMutatingCalls,
+  HOST_PHASES,
   statusJson,
   type StatusJson,
 } from './expect.js';
@@ -46,7 +47,7 @@ async function expectCaught(
   ).toEqual([[expected.logicalId, expected.verdict]]);
   const text = await ws.cli(['status']);
   expect(text.code).toBe(ExitCode.phaseFailed);
-  expect(text.stderr, what).toMatch(/error: 4 problems:\n {2}phase storage not created yet/);
+  expect(text.stderr, what).toMatch(/error: 5 problems:\n {2}phase storage not created yet/);
   expect(text.stderr, what).toMatch(new RegExp(`\n  ${expected.says.source}`));
   expectConverged(await ws.cli(['up']), `up after ${what}`);
   expectHostPhasesPendingOnly((await status(ws)).r, [], `status after up repaired ${what}`);
@@ -101,7 +102,7 @@ describeMoto('status', (moto) => {
       },
       loadBalancerDns: lb,
       hostAddress: host,
-      pending: ['storage', 'containers', 'test'].map((phase) => ({ phase, reason: 'left out by `up --skip`' })),
+      pending: HOST_PHASES.map((phase) => ({ phase, reason: 'left out by `up --skip`' })),
     });
     const ending = up.stderr.slice(up.stderr.indexOf("developers' URLs")).split('\n').slice(0, 6);
     expect(ending, describeResult(up)).toEqual([
@@ -113,7 +114,7 @@ describeMoto('status', (moto) => {
       `host: ${host}`,
     ]);
     expect(up.stderr).toContain(
-      'still pending: storage (left out by `up --skip`), containers (left out by `up --skip`), test (left out by `up --skip`); `devenv up` runs them',
+      'still pending: storage (left out by `up --skip`), containers (left out by `up --skip`), gate (left out by `up --skip`), test (left out by `up --skip`); `devenv up` runs them',
     );
     expect(clean.json.developers.map((d) => [d.name, d.url, d.target, d.dns, d.problems])).toEqual([
       ['alice', 'https://alice.dev.example.com', 'healthy', 'in sync', ['pending directory', 'pending container']],

@@ -20,6 +20,11 @@ import { diffInventory } from './inventory.js';
 import { describeResult, MOTO_ACCOUNT, newWorkspace, type Workspace } from './moto.js';
 import { describeMoto } from './suite.js';
 
+/** The host may sleep (`devenv sleep`), so it has a wake page: `schedule` without office hours or idle stop. */
+const canSleep = (c: Record<string, any>) => {
+  c.schedule = {};
+};
+
 /** `up` without the wake phase (and, as the harness does without a host, without the phases that log in to it). */
 const upWithoutWake = (ws: Workspace) =>
   ws.cli(['up', '--skip', 'storage,containers,test,wake', '--config', ws.configPath, '--state', ws.statePath], {
@@ -29,7 +34,7 @@ const wakeCalls = (calls: string[]) => calls.filter((c) => /^(lambda|events):/.t
 
 describeMoto('the wake page', (moto) => {
   it('up makes the function, its role, group, permissions and event rule; a second up changes nothing', async () => {
-    const ws = await newWorkspace(moto.server, { developers: ['alice', 'bob'] });
+    const ws = await newWorkspace(moto.server, { developers: ['alice', 'bob'], patch: canSleep });
     const first = await ws.cli(['up']);
     expectConverged(first);
     const inv = (await ws.inventory()).items;
@@ -134,7 +139,7 @@ describeMoto('the wake page', (moto) => {
   it("for every mutating call of the wake phase: crashed right after it, the rerun ends with one clean run's resources", async () => {
     // The full `up` of crash.test.ts covers these calls too; this one crashes only `devenv phase wake`, so it is quick.
     const started = performance.now();
-    const clean = await newWorkspace(moto.server, { developers: ['alice'] });
+    const clean = await newWorkspace(moto.server, { developers: ['alice'], patch: canSleep });
     expectConverged(await upWithoutWake(clean));
     const first = await clean.cli(['phase', 'wake']);
     expectConverged(first, 'phase wake');
@@ -157,7 +162,7 @@ describeMoto('the wake page', (moto) => {
     const problems: string[] = [];
     for (const [k, [operation, occurrence]] of points.entries()) {
       const label = `k=${k + 1}/${points.length} (after ${operation}${occurrence > 1 ? ` #${occurrence}` : ''})`;
-      const ws = await newWorkspace(moto.server, { developers: ['alice'] });
+      const ws = await newWorkspace(moto.server, { developers: ['alice'], patch: canSleep });
       expectConverged(await upWithoutWake(ws));
       const injector = crashAfterCall(operation, occurrence);
       const crashed = await ws.cli(['phase', 'wake'], { hooks: [injector], signals: injector.signals });

@@ -55,7 +55,13 @@ const developer = (i: number) => `${'d'.repeat(60)}${String(i).padStart(3, '0')}
 
 function allResources(project: string, developers: string[]) {
   const config = parseConfig(
-    JSON.stringify({ ...baseConfig, project, developers, instance: { ...baseConfig.instance, keyName: undefined } }),
+    JSON.stringify({
+      ...baseConfig,
+      project,
+      developers,
+      instance: { ...baseConfig.instance, keyName: undefined },
+      schedule: {}, // with the wake page and the schedules, so their names are checked too
+    }),
   );
   const model = buildModel(config);
   return Object.values(blueprints)

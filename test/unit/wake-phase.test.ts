@@ -65,7 +65,7 @@ const order: string[] = [];
 beforeEach(async () => {
   resetSdkMocks();
   order.length = 0;
-  ctx = await testContext('wake');
+  ctx = await testContext('wake', { schedule: {} });
   ctx.state.data.account = '123456789012';
   await ctx.state.setResource('instance', { kind: 'EC2 instance', phase: 'ec2', id: 'i-1' });
   await ctx.state.setResource('vpc', { kind: 'VPC', phase: 'vpc', id: 'vpc-1' });

@@ -17,7 +17,7 @@ import { listTargetGroups } from '../../aws/elbv2/target-groups.js';
 import { albBlueprint, CERTIFICATE, hstsHeader, httpsBlueprint } from '../../blueprint/edge.js';
 import { pick, type PlannedResource } from '../../blueprint/types.js';
 import type { Developer, Model } from '../../config/model.js';
-import { wakeTargetGroupName } from '../../blueprint/wake.js';
+import { usesWakePage, wakeTargetGroupName } from '../../blueprint/wake.js';
 import { DevenvError } from '../../errors.js';
 import type { Context } from '../types.js';
 
@@ -116,5 +116,5 @@ export const ruleWant = (d: Developer, targetGroupArn?: string, auth?: RuleAuth,
   priority: d.priority,
   targetGroupArn,
   ...(auth ? { auth } : {}),
-  ...(model ? { asleepGroupName: wakeTargetGroupName(model) } : {}),
+  ...(model && usesWakePage(model) ? { asleepGroupName: wakeTargetGroupName(model) } : {}),
 });
