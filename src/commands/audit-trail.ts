@@ -128,8 +128,8 @@ export class AuditTrail {
       target.resources?.before ?? {},
       target.resources?.now() ?? {},
     );
-    // Bad input (exit 2) means nothing was changed: no record, unless the run reported a change.
-    if (exitCode === ExitCode.badInput && resources.length === 0) return;
+    // A run that failed having changed nothing (bad input, a phase refused for its needs …) leaves no record.
+    if (exitCode !== ExitCode.ok && resources.length === 0) return;
     // Loaded here, not at the top: `--help` and `plan --offline` pass through this module and load no SDK.
     const { AwsClients } = await import('../aws/clients.js');
     const { s3PathStyle } = await import('./state-location.js');
