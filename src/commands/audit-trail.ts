@@ -129,7 +129,7 @@ export class AuditTrail {
       target.resources?.now() ?? {},
     );
     // A run that failed having changed nothing (bad input, a phase refused for its needs …) leaves no record.
-    if (exitCode !== ExitCode.ok && resources.length === 0) return;
+    if (exitCode !== ExitCode.ok && exitCode !== ExitCode.interrupted && resources.length === 0) return;
     // Loaded here, not at the top: `--help` and `plan --offline` pass through this module and load no SDK.
     const { AwsClients } = await import('../aws/clients.js');
     const { s3PathStyle } = await import('./state-location.js');
