@@ -182,6 +182,14 @@ describeMoto('schedule: office hours and idle stop', (moto) => {
         'scheduler:DeleteSchedule',
         'scheduler:DeleteSchedule',
         'scheduler:DeleteScheduleGroup',
+        // The wake page goes with the schedule: a host that never sleeps needs none.
+        'elbv2:DeleteTargetGroup',
+        'events:RemoveTargets',
+        'events:DeleteRule',
+        'iam:DeleteRole',
+        'iam:DeleteRolePolicy',
+        'lambda:DeleteFunction',
+        'logs:DeleteLogGroup',
       ].sort(),
     );
     expectSameInventory((await ws.inventory()).items, without, 'after removing the schedule');
