@@ -50,11 +50,10 @@ describeMoto('the edge: cert, alb and dns', (moto) => {
     expectConverged(second);
     expectNoMutatingCalls(second, 'a converged up');
     const reads = edgeCalls(second.calls.read);
-    // One per developer, and one for the wake page's group (the wake phase).
-    expect(reads.filter((c) => c === 'elbv2:DescribeTargetHealth')).toHaveLength(9);
-    // Everything else of the edge is read once for all developers (the HTTPS listener's attributes, HSTS, among them);
-    // the wake phase lists the target groups and reads its own group's tags: 2 more.
-    expect(reads.filter((c) => c !== 'elbv2:DescribeTargetHealth').length).toBeLessThanOrEqual(11 + 2);
+    // One per developer (no `schedule`, so no wake page and no group of its own).
+    expect(reads.filter((c) => c === 'elbv2:DescribeTargetHealth')).toHaveLength(8);
+    // Everything else of the edge is read once for all developers (the HTTPS listener's attributes, HSTS, among them).
+    expect(reads.filter((c) => c !== 'elbv2:DescribeTargetHealth').length).toBeLessThanOrEqual(11);
     expectSameInventory((await ws.inventory()).items, inv, 'after a second up');
   }, 120_000);
 
