@@ -54,7 +54,8 @@ export function hostHoursPerMonth(schedule: ScheduleConfig | undefined): number 
   return Math.min(HOURS_PER_MONTH, round2((days * WEEKS_PER_MONTH * daily) / 60));
 }
 
-const round2 = (n: number) => Math.round(n * 100) / 100;
+/** Dollars to the cent. */
+export const round2 = (n: number) => Math.round(n * 100) / 100;
 const money = (n: number) => `$${n}`;
 
 function count(model: Model, kind: string): number {

@@ -1,9 +1,10 @@
 import { COST_TAG, costByService, costTagStatus, type ServiceCost } from '../aws/cost-explorer.js';
 import { errorCodes } from '../aws/errors.js';
-import type { Estimate } from '../blueprint/estimate.js';
+import { type Estimate, HOURS_PER_MONTH, round2 } from '../blueprint/estimate.js';
 import type { Model } from '../config/model.js';
 import { DevenvError, messageOf } from '../errors.js';
 import { table } from '../table.js';
+import { usd } from '../ui/estimate.js';
 import { planEstimate } from './estimate.js';
 import type { Session } from './session.js';
 
@@ -45,8 +46,6 @@ export interface CostReport {
   notes: string[];
 }
 
-const round2 = (n: number) => Math.round(n * 100) / 100;
-
 /** `devenv cost [--month YYYY-MM]`: what Cost Explorer says the project cost, beside the estimate. */
 export async function costReport(session: Session, month: string, now: Date): Promise<CostReport> {
   const range = monthRange(month);
@@ -75,10 +74,9 @@ export async function costReport(session: Session, month: string, now: Date): Pr
   return { month, services, total, estimated: forDays(estimate, range.days), shares, notes };
 }
 
-const forDays = (e: Estimate, days: number) => round2((e.total * days * 24) / 730);
+const forDays = (e: Estimate, days: number) => round2((e.total * days * 24) / HOURS_PER_MONTH);
 
 export function renderCost(r: CostReport): string {
-  const usd = (n: number) => `$${n.toFixed(2)}`;
   return [
     `What ${r.month} cost, by Cost Explorer (resources tagged ${COST_TAG}), beside the estimate:`,
     table(

@@ -3,7 +3,8 @@ import { SHIPPED_SOURCE } from '../blueprint/prices.js';
 import type { ScheduleConfig } from '../config/schedule.js';
 import { table, wrap } from '../table.js';
 
-const usd = (n: number) => `$${n.toFixed(2)}`;
+/** `$12.30` */
+export const usd = (n: number) => `$${n.toFixed(2)}`;
 const signed = (n: number) => `${n < 0 ? '-' : '+'}${usd(Math.abs(n))}`;
 
 /**
