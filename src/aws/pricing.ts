@@ -3,82 +3,124 @@ import type { PriceKey, PriceSheet } from '../blueprint/prices.js';
 
 /**
  * Unit prices from AWS's Price List Query API (`pricing:GetProducts`), one query per price. Each
- * query names the product by the attributes the price list gives it; among the products that match,
- * the one whose usage type ends with `usage` (after the region's prefix, `APS7-…`) is taken.
+ * query names the product by the attributes the price list gives it (docs/aws-behaviour.md#prices);
+ * among the products that match, the one whose usage type is `usage` after the region's prefix
+ * (`APS9-EBS:VolumeUsage.gp3`, none in us-east-1 for most services) is taken.
  */
 interface Query {
   service: string;
   filters: Record<string, string>;
-  /** The usage type's end: `BoxUsage:t3.2xlarge`, `EBS:VolumeUsage.gp3`. */
+  /** The usage type without its region's prefix: `BoxUsage:t3.2xlarge`, `EBS:VolumeUsage.gp3`. */
   usage: string;
 }
 
-function queries(instanceType: string): Record<Exclude<PriceKey, 'cognitoMau'>, Query> {
+function queries(instanceType: string): Record<PriceKey, Query> {
+  const alb = { productFamily: 'Load Balancer-Application', operation: 'LoadBalancing:Application' };
   return {
     instanceHour: {
       service: 'AmazonEC2',
       filters: {
+        productFamily: 'Compute Instance',
         instanceType,
         operatingSystem: 'Linux',
         tenancy: 'Shared',
         preInstalledSw: 'NA',
         capacitystatus: 'Used',
         licenseModel: 'No License required',
+        marketoption: 'OnDemand',
       },
       usage: `BoxUsage:${instanceType}`,
     },
-    gp3GiBMonth: { service: 'AmazonEC2', filters: { volumeApiName: 'gp3' }, usage: 'EBS:VolumeUsage.gp3' },
+    gp3GiBMonth: {
+      service: 'AmazonEC2',
+      filters: { productFamily: 'Storage', volumeApiName: 'gp3' },
+      usage: 'EBS:VolumeUsage.gp3',
+    },
     snapshotGBMonth: {
       service: 'AmazonEC2',
       filters: { productFamily: 'Storage Snapshot' },
       usage: 'EBS:SnapshotUsage',
     },
-    albHour: {
-      service: 'AWSELB',
-      filters: { productFamily: 'Load Balancer-Application' },
-      usage: 'LoadBalancerUsage',
-    },
-    albLcuHour: { service: 'AWSELB', filters: { productFamily: 'Load Balancer-Application' }, usage: 'LCUUsage' },
+    albHour: { service: 'AWSELB', filters: alb, usage: 'LoadBalancerUsage' },
+    albLcuHour: { service: 'AWSELB', filters: alb, usage: 'LCUUsage' },
     ipv4Hour: { service: 'AmazonVPC', filters: {}, usage: 'PublicIPv4:InUseAddress' },
-    secretMonth: { service: 'AWSSecretsManager', filters: {}, usage: 'AWSSecretsManager-Secrets' },
-    alarmMonth: { service: 'AmazonCloudWatch', filters: {}, usage: 'CW:AlarmMonitorUsage' },
-    logsIngestGB: { service: 'AmazonCloudWatch', filters: {}, usage: 'DataProcessing-Bytes' },
-    logsStoredGBMonth: { service: 'AmazonCloudWatch', filters: {}, usage: 'TimedStorage-ByteHrs' },
+    secretMonth: {
+      service: 'AWSSecretsManager',
+      filters: { productFamily: 'Secret' },
+      usage: 'AWSSecretsManager-Secrets',
+    },
+    alarmMonth: {
+      service: 'AmazonCloudWatch',
+      filters: { productFamily: 'Alarm', alarmType: 'Standard' },
+      usage: 'CW:AlarmMonitorUsage',
+    },
+    logsIngestGB: {
+      service: 'AmazonCloudWatch',
+      filters: { productFamily: 'Data Payload' },
+      usage: 'DataProcessing-Bytes',
+    },
+    logsStoredGBMonth: {
+      service: 'AmazonCloudWatch',
+      filters: { productFamily: 'Storage Snapshot' },
+      usage: 'TimedStorage-ByteHrs',
+    },
+    cognitoMau: {
+      service: 'AmazonCognito',
+      filters: { productFamily: 'Amazon Cognito - Essentials' },
+      usage: 'CognitoEssentialsMAU',
+    },
   };
+}
+
+interface Dimension {
+  beginRange?: string;
+  pricePerUnit?: Record<string, string>;
 }
 
 /** What the price list says of one product (GetProducts gives each as a JSON string). */
 interface Product {
   product?: { attributes?: Record<string, string> };
-  terms?: {
-    OnDemand?: Record<
-      string,
-      { priceDimensions?: Record<string, { beginRange?: string; pricePerUnit?: Record<string, string> }> }
-    >;
-  };
+  terms?: { OnDemand?: Record<string, { priceDimensions?: Record<string, Dimension> }> };
 }
 
-/** The on-demand USD price of the product's first tier (the one that begins at 0). */
+/**
+ * The on-demand USD rate of a product: its lowest tier that is not free. A tiered price lists one
+ * dimension per range (`beginRange`–`endRange`); a free allowance (CloudWatch's first alarms and
+ * GBs, Cognito's first MAUs) is a $0 tier ahead of the rate, and the estimate prices what it bills
+ * past it. A product priced $0 throughout is free: 0.
+ */
 export function onDemandUsd(product: Product): number | undefined {
-  for (const term of Object.values(product.terms?.OnDemand ?? {}))
-    for (const dimension of Object.values(term.priceDimensions ?? {})) {
-      const usd = Number(dimension.pricePerUnit?.USD);
-      if ((dimension.beginRange ?? '0') === '0' && Number.isFinite(usd)) return usd;
-    }
-  return undefined;
+  const tiers = Object.values(product.terms?.OnDemand ?? {})
+    .flatMap((term) => Object.values(term.priceDimensions ?? {}))
+    .map((d) => ({ begin: Number(d.beginRange ?? 0), usd: Number(d.pricePerUnit?.USD) }))
+    .filter((t) => Number.isFinite(t.usd) && Number.isFinite(t.begin))
+    .sort((a, b) => a.begin - b.begin);
+  if (tiers.length === 0) return undefined;
+  return (tiers.find((t) => t.usd > 0) ?? tiers[0]).usd;
 }
 
-/** The price of the product whose usage type is `usage` (with or without the region's prefix). */
+/** A region's prefix: three capitals and a digit (`USE1-`, `APS9-`) or `EU-` (eu-west-1); us-east-1 often has none. */
+const REGION_PREFIX = '(?:[A-Z]{3}\\d-|EU-)?';
+const literal = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * The price of the product whose usage type is `usage` in the region itself: not a Local Zone's,
+ * Outposts' or Wavelength's (`USE1-BOS1-…`, `locationType` not `AWS Region`), nor a sibling whose
+ * usage type ends the same (`USW2-TS-LoadBalancerUsage`). Undefined when none matches, or when the
+ * matches disagree: the estimate then says the price is the shipped one rather than guess.
+ */
 export function priceOf(priceList: readonly string[], usage: string): number | undefined {
+  const exact = new RegExp(`^${REGION_PREFIX}${literal(usage)}$`);
+  const prices = new Set<number>();
   for (const text of priceList) {
     const product = JSON.parse(text) as Product;
-    const type = product.product?.attributes?.usagetype ?? '';
-    if (type === usage || type.endsWith(`-${usage}`)) {
-      const usd = onDemandUsd(product);
-      if (usd !== undefined) return usd;
-    }
+    const attributes = product.product?.attributes ?? {};
+    if (!exact.test(attributes.usagetype ?? '')) continue;
+    if (attributes.locationType !== undefined && attributes.locationType !== 'AWS Region') continue;
+    const usd = onDemandUsd(product);
+    if (usd !== undefined) prices.add(usd);
   }
-  return undefined;
+  return prices.size === 1 ? [...prices][0] : undefined;
 }
 
 /**

@@ -53,7 +53,7 @@ export interface PriceOptions {
 export async function estimatePrices(o: PriceOptions): Promise<{ sheet: PriceSheet; warning?: string }> {
   const file = priceCacheFile(o.env, o.region, o.instanceType);
   const cached = await readCache(file);
-  const shipped = shippedPrices(o.instanceType);
+  const shipped = shippedPrices(o.region, o.instanceType);
   const fromCache = (c: CachedPrices): PriceSheet =>
     Object.fromEntries(
       Object.entries(c.sheet).map(([k, p]) => [k, { usd: p.usd, source: `cached AWS Price List of ${c.date}` }]),

@@ -1,11 +1,13 @@
-import { ASSUMPTIONS, type Estimate, HOURS_PER_MONTH } from '../blueprint/estimate.js';
-import { SHIPPED_SOURCE } from '../blueprint/prices.js';
+import { ASSUMPTIONS, type Estimate, type EstimateLine, HOURS_PER_MONTH } from '../blueprint/estimate.js';
+import { isStandIn } from '../blueprint/prices.js';
 import type { ScheduleConfig } from '../config/schedule.js';
 import { table, wrap } from '../table.js';
 
 /** `$12.30` */
 export const usd = (n: number) => `$${n.toFixed(2)}`;
 const signed = (n: number) => `${n < 0 ? '-' : '+'}${usd(Math.abs(n))}`;
+/** The distinct sources of the estimate's prices, in the order of its lines. */
+const sourcesOf = (e: Estimate) => [...new Set(e.lines.map((l) => l.source))];
 
 /**
  * The estimate `plan` ends with: a line per item with its billing and source, the total and the
@@ -16,7 +18,7 @@ export function renderEstimate(
   o: { schedule?: ScheduleConfig; running?: Estimate; warning?: string },
 ): string {
   // Each line's price source: named once when all agree, else by number under the table (it stays 120 wide).
-  const sources = [...new Set(e.lines.map((l) => l.source))];
+  const sources = sourcesOf(e);
   const one = sources.length === 1;
   const rows = e.lines.map((l) => [
     l.item,
@@ -51,23 +53,27 @@ export function renderEstimate(
       `in use and ${ASSUMPTIONS.snapshotDailyChangeGB} GB changed a day; ${ASSUMPTIONS.logsGBPerDeveloper} GB of ` +
       'logs per developer a month; T3 surplus credits, data transfer and your hosted zone ($0.50) not included.',
   );
-  if (e.region !== 'us-east-1' && e.lines.some((l) => l.source === SHIPPED_SOURCE))
+  if (e.lines.some((l) => isStandIn(l.source, e.region)))
     lines.push(
-      `The shipped table holds us-east-1's prices; ${e.region}'s may differ: \`devenv plan\` with credentials ` +
-        "reads them from AWS's Price List.",
+      `devenv ships no ${e.region} price for the lines priced from the us-east-1 table; ${e.region}'s may differ: ` +
+        "`devenv plan` with credentials reads them from AWS's Price List.",
     );
   if (o.warning) lines.push(`warning: ${o.warning}`);
   return lines.map((l) => (l.includes('\n') ? l : wrap(l, 120))).join('\n');
 }
 
-/** The estimate as a markdown table and its total, for the README. */
+/** The estimate as a markdown table and its total, each line's price source numbered under it, for the README. */
 export function markdownEstimate(e: Estimate): string {
   const cell = (s: string) => s.replaceAll('|', '\\|');
+  const sources = sourcesOf(e);
+  const amount = (l: EstimateLine) => (l.usd === undefined ? '?' : usd(l.usd));
   return [
-    '| item | billed | per month (USD) |',
-    '| --- | --- | --- |',
-    ...e.lines.map((l) => `| ${cell(l.item)} | ${cell(l.billing)} | ${l.usd === undefined ? '?' : usd(l.usd)} |`),
+    '| item | billed | per month (USD) | price |',
+    '| --- | --- | --- | --- |',
+    ...e.lines.map((l) => `| ${cell(l.item)} | ${cell(l.billing)} | ${amount(l)} | ${sources.indexOf(l.source) + 1} |`),
     `| **Total** | ${e.developers} developers, host ${e.hostHours} h a month | **${usd(e.total)}** ` +
-      `(${usd(e.perDeveloper)} per developer) |`,
+      `(${usd(e.perDeveloper)} per developer) | |`,
+    '',
+    ...sources.map((s, i) => `${i + 1}. ${s}`),
   ].join('\n');
 }

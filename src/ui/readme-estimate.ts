@@ -13,7 +13,7 @@ export const ESTIMATE_MARKERS = {
 /** The office hours the README prices beside the example config: weekdays, 08:00–20:00. */
 export const README_OFFICE_HOURS = { timezone: 'Asia/Bangkok', days: 'MON-FRI', start: '08:00', stop: '20:00' };
 
-const priced = (config: Config) => estimate(buildModel(config), shippedPrices(config.instance.type));
+const priced = (config: Config) => estimate(buildModel(config), shippedPrices(config.region, config.instance.type));
 
 /** The README's cost tables: the example config all month, and with office hours. */
 export function readmeEstimate(exampleConfig: string): string {
@@ -22,8 +22,9 @@ export function readmeEstimate(exampleConfig: string): string {
   const office = priced({ ...config, schedule: README_OFFICE_HOURS });
   const h = README_OFFICE_HOURS;
   return [
-    `The example config (\`devenv.config.example.json\`), running all month, at the shipped prices ` +
-      '(`devenv plan --offline` prints the same):',
+    `The example config (\`devenv.config.example.json\`, ${config.region}), running all month, at the prices ` +
+      'shipped with devenv (`devenv plan --offline` prints the same; where each price is from is numbered under ' +
+      'the table):',
     '',
     markdownEstimate(allMonth),
     '',

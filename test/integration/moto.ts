@@ -336,7 +336,7 @@ export class Workspace {
     const file = priceCacheFile({ XDG_CACHE_HOME: cacheHome }, config.region ?? REGION, type);
     await mkdir(join(file, '..'), { recursive: true });
     const date = new Date().toISOString().slice(0, 10);
-    await writeFile(file, JSON.stringify({ date, sheet: shippedPrices(type) }));
+    await writeFile(file, JSON.stringify({ date, sheet: shippedPrices(config.region ?? REGION, type) }));
     return cacheHome;
   }
 

@@ -42,7 +42,7 @@ describe('hours the host runs a month', () => {
 
 describe('the monthly estimate', () => {
   it("prices the host as AWS's calculator does: hourly price × 730 h", () => {
-    const e = estimate(usEast(), shippedPrices('t3.2xlarge'));
+    const e = estimate(usEast(), shippedPrices('us-east-1', 't3.2xlarge'));
     expect(line(e, /^EC2 host/).usd).toBe(242.94); // $0.3328 × 730
     expect(line(e, /^Application Load Balancer/).usd).toBe(16.43); // $0.0225 × 730
     expect(line(e, /capacity/).usd).toBe(5.84); // $0.008 × 1 LCU × 730
@@ -55,8 +55,8 @@ describe('the monthly estimate', () => {
 
   it('a ninth developer adds their secret, their alarm and their logs', () => {
     const names = (n: number) => Array.from({ length: n }, (_, i) => `dev${i + 1}`);
-    const eight = estimate(usEast({ developers: names(8) }), shippedPrices('t3.2xlarge'));
-    const nine = estimate(usEast({ developers: names(9) }), shippedPrices('t3.2xlarge'));
+    const eight = estimate(usEast({ developers: names(8) }), shippedPrices('us-east-1', 't3.2xlarge'));
+    const nine = estimate(usEast({ developers: names(9) }), shippedPrices('us-east-1', 't3.2xlarge'));
     expect(line(nine, /secrets/).usd! - line(eight, /secrets/).usd!).toBeCloseTo(0.4);
     expect(line(nine, /alarms/).usd! - line(eight, /alarms/).usd!).toBeCloseTo(0.1);
     expect(nine.total).toBeGreaterThan(eight.total);
@@ -65,8 +65,8 @@ describe('the monthly estimate', () => {
 
   it('with office hours bills the host and its address only while it runs, and says what that saves', () => {
     const schedule = { timezone: 'Europe/Berlin', days: 'MON-FRI', start: '08:00', stop: '20:00' };
-    const always = estimate(usEast(), shippedPrices('t3.2xlarge'));
-    const office = estimate(usEast({ schedule }), shippedPrices('t3.2xlarge'));
+    const always = estimate(usEast(), shippedPrices('us-east-1', 't3.2xlarge'));
+    const office = estimate(usEast({ schedule }), shippedPrices('us-east-1', 't3.2xlarge'));
     expect(line(office, /^EC2 host/).usd).toBe(86.76); // 260.71 h × $0.3328
     expect(line(office, /data volume/).usd).toBe(line(always, /data volume/).usd); // billed while stopped too
     expect(office.officeHoursSaving).toBe(Math.round((730 - 260.71) * (0.3328 + 0.005) * 100) / 100);
@@ -74,7 +74,7 @@ describe('the monthly estimate', () => {
   });
 
   it('leaves out of the total, and names, what no source priced', () => {
-    const e = estimate(usEast({ instance: { type: 'x9z.huge' } }), shippedPrices('x9z.huge'));
+    const e = estimate(usEast({ instance: { type: 'x9z.huge' } }), shippedPrices('us-east-1', 'x9z.huge'));
     expect(line(e, /^EC2 host/).usd).toBeUndefined();
     expect(e.unknown).toEqual(['EC2 host, x9z.huge Linux']);
     expect(e.total).toBeGreaterThan(0);
@@ -82,8 +82,10 @@ describe('the monthly estimate', () => {
 
   it('adds Cognito only when it signs developers in', () => {
     const developers = [{ name: 'a', email: 'a@example.com' }];
-    expect(estimate(usEast(), shippedPrices('t3.2xlarge')).lines.some((l) => /Cognito/.test(l.item))).toBe(false);
-    const e = estimate(usEast({ developers, auth: { provider: 'cognito' } }), shippedPrices('t3.2xlarge'));
+    expect(estimate(usEast(), shippedPrices('us-east-1', 't3.2xlarge')).lines.some((l) => /Cognito/.test(l.item))).toBe(
+      false,
+    );
+    const e = estimate(usEast({ developers, auth: { provider: 'cognito' } }), shippedPrices('us-east-1', 't3.2xlarge'));
     expect(line(e, /Cognito/).usd).toBe(0); // under the 10,000 free monthly active users
   });
 });
@@ -91,7 +93,7 @@ describe('the monthly estimate', () => {
 describe("prices from AWS's Price List", () => {
   const product = (usagetype: string, usd: string) =>
     JSON.stringify({
-      product: { attributes: { usagetype, instanceType: 't3.2xlarge' } },
+      product: { attributes: { usagetype, instanceType: 't3.large' } },
       terms: {
         OnDemand: {
           'SKU.JRTCKXETXF': {
@@ -109,8 +111,8 @@ describe("prices from AWS's Price List", () => {
     });
 
   it("takes the product whose usage type is the one asked for, after the region's prefix", () => {
-    const list = [product('APS7-BoxUsage:t3.2xlarge', '0.3840000000'), product('APS7-DedicatedUsage:t3.2xlarge', '9')];
-    expect(priceOf(list, 'BoxUsage:t3.2xlarge')).toBe(0.384);
+    const list = [product('APS9-BoxUsage:t3.large', '0.0950000000'), product('APS9-DedicatedUsage:t3.large', '9')];
+    expect(priceOf(list, 'BoxUsage:t3.large')).toBe(0.095);
     expect(priceOf([product('BoxUsage:t3.2xlarge', '0.3328')], 'BoxUsage:t3.2xlarge')).toBe(0.3328);
     expect(priceOf(list, 'BoxUsage:m5.large')).toBeUndefined();
   });
@@ -124,28 +126,30 @@ describe("prices from AWS's Price List", () => {
       env = { XDG_CACHE_HOME: mkdtempSync(join(tmpdir(), 'devenv-prices-')) };
     });
     const cache = (date: string, usd: number) => {
-      const file = priceCacheFile(env, 'ap-southeast-7', 't3.2xlarge');
+      const file = priceCacheFile(env, 'ap-southeast-7', 't3.large');
       mkdirSync(join(file, '..'), { recursive: true });
       writeFileSync(file, JSON.stringify({ date, sheet: { instanceHour: { usd, source: 'x' } } }));
     };
-    const o = (aws?: AwsClients) => ({ region: 'ap-southeast-7', instanceType: 't3.2xlarge', env, now, aws });
+    const o = (aws?: AwsClients) => ({ region: 'ap-southeast-7', instanceType: 't3.large', env, now, aws });
 
     it('asks the Price List once, then reads the cache with its date for 30 days', async () => {
       pricing()
         .on(GetProductsCommand)
         .callsFake((input) =>
-          input.ServiceCode === 'AmazonEC2' && input.Filters.some((f: { Value: string }) => f.Value === 't3.2xlarge')
-            ? { PriceList: [product('APS7-BoxUsage:t3.2xlarge', '0.3840000000')] }
+          input.ServiceCode === 'AmazonEC2' && input.Filters.some((f: { Value: string }) => f.Value === 't3.large')
+            ? { PriceList: [product('APS9-BoxUsage:t3.large', '0.0950000000')] }
             : { PriceList: [] },
         );
       const aws = new AwsClients({ region: 'ap-southeast-7' });
       const first = await estimatePrices(o(aws));
-      expect(first.sheet.instanceHour).toEqual({ usd: 0.384, source: 'AWS Price List, 2026-12-06' });
-      expect(first.sheet.secretMonth?.source).toBe(SHIPPED_SOURCE); // what the list lacked
+      expect(first.sheet.instanceHour).toEqual({ usd: 0.095, source: 'AWS Price List, 2026-12-06' });
+      // what the list lacked: the shipped table, us-east-1's where it holds no ap-southeast-7 price, saying so
+      expect(first.sheet.secretMonth).toEqual({ usd: 0.4, source: `${SHIPPED_SOURCE}, for want of ap-southeast-7's` });
+      expect(first.sheet.gp3GiBMonth).toEqual({ usd: 0.0864, source: 'shipped ap-southeast-7 table, 2026-07-21' });
       const asked = pricing().commandCalls(GetProductsCommand).length;
       expect(asked).toBeGreaterThan(0);
       const second = await estimatePrices({ ...o(aws), now: new Date('2026-12-30T00:00:00Z') });
-      expect(second.sheet.instanceHour).toEqual({ usd: 0.384, source: 'cached AWS Price List of 2026-12-06' });
+      expect(second.sheet.instanceHour).toEqual({ usd: 0.095, source: 'cached AWS Price List of 2026-12-06' });
       expect(pricing().commandCalls(GetProductsCommand)).toHaveLength(asked);
     });
 
@@ -160,7 +164,10 @@ describe("prices from AWS's Price List", () => {
     });
 
     it('offline, uses the cache whatever its age, else the shipped table, and never asks', async () => {
-      expect((await estimatePrices(o())).sheet.instanceHour).toEqual({ usd: 0.3328, source: SHIPPED_SOURCE });
+      expect((await estimatePrices(o())).sheet.instanceHour).toEqual({
+        usd: 0.095,
+        source: 'shipped ap-southeast-7 table, 2026-07-21',
+      });
       cache('2025-06-01', 0.5);
       expect((await estimatePrices(o())).sheet.instanceHour?.usd).toBe(0.5);
       expect(pricing().commandCalls(GetProductsCommand)).toHaveLength(0);
@@ -183,6 +190,12 @@ describe("the README's cost section", () => {
     const total = output.match(/^Total: (\$[\d.]+) a month/m)?.[1];
     expect(total).toBeDefined();
     expect(readFileSync(join(root, 'README.md'), 'utf8')).toContain(`**${total}**`);
+    // each line's price source, numbered alike in both
+    const allMonth = readmeEstimate(example).split('With office hours')[0];
+    const readmeSources = [...allMonth.matchAll(/^(\d+)\. (.+)$/gm)];
+    expect(readmeSources.map(([, n, source]) => `Price ${n}: ${source}.`)).toEqual(
+      output.split('\n').filter((l) => l.startsWith('Price ')),
+    );
     expect(existsSync(state)).toBe(false);
   });
 });
