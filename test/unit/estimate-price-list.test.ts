@@ -13,12 +13,13 @@ import { GetProductsCommand, PricingClient } from '@aws-sdk/client-pricing';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { AwsClients } from '../../src/aws/clients.js';
 import { onDemandUsd, priceListSheet, priceOf } from '../../src/aws/pricing.js';
-import { estimate, HOURS_PER_MONTH, round2 } from '../../src/blueprint/estimate.js';
-import { PRICE_KEYS, type PriceKey } from '../../src/blueprint/prices.js';
+import { ASSUMPTIONS, estimate, HOURS_PER_MONTH, round2 } from '../../src/blueprint/estimate.js';
+import { PRICE_KEYS, type PriceKey, shippedPrices } from '../../src/blueprint/prices.js';
 import { parseConfig } from '../../src/config/load.js';
 import { buildModel } from '../../src/config/model.js';
 import { estimatePrices } from '../../src/commands/prices.js';
 import { README_OFFICE_HOURS } from '../../src/ui/readme-estimate.js';
+import { baseConfig } from '../helpers/context.js';
 import { resetSdkMocks, sdkMock } from '../helpers/mock-sdk.js';
 import { fakeGetProducts, instance, product } from '../helpers/price-list.js';
 
@@ -376,5 +377,22 @@ describe("the example config's monthly bill, at ap-southeast-7's prices", () => 
     expect(e.perDeveloper).toBe(62.32); // 186.96 / 3
     expect(e.officeHoursSaving).toBe(180.68); // (730 − 260.71) h × ($0.38 + $0.005)
     expect(round2((HOURS_PER_MONTH - e.hostHours) * (0.38 + 0.005))).toBe(e.officeHoursSaving);
+  });
+});
+
+describe("AWS's own pricing examples, with the estimate's prices and arithmetic", () => {
+  it('the Application Load Balancer example (us-east-1): $16.43 for the hours, 1.08 LCU $6.31, $22.74', () => {
+    const sheet = shippedPrices('us-east-1', 't3.2xlarge');
+    // 1 new connection a second (of 25 an LCU), each 2 minutes (120 active of 3,000), 300 KB a second
+    // (1.08 GB an hour, of 1 GB), 5 requests a second past 60 rules of which 10 are free (250 of 1,000)
+    const lcu = Math.max(1 / 25, 120 / 3000, (300 * 3600) / 1e6, ((60 - 10) * 5) / 1000);
+    expect(lcu).toBeCloseTo(1.08, 10);
+    const hours = round2(sheet.albHour!.usd * HOURS_PER_MONTH); // AWS: × 24 h × 30.42 days
+    const capacity = round2(lcu * sheet.albLcuHour!.usd * HOURS_PER_MONTH);
+    expect([hours, capacity, round2(hours + capacity)]).toEqual([16.43, 6.31, 22.74]);
+    // the estimate bills its load balancer the same way, at its assumed 1 LCU
+    const e = estimate(buildModel(parseConfig(JSON.stringify({ ...baseConfig, region: 'us-east-1' }), 't')), sheet);
+    expect(e.lines.find((l) => l.item === 'Application Load Balancer')?.usd).toBe(hours);
+    expect(e.lines.find((l) => /capacity/.test(l.item))?.usd).toBe(round2(ASSUMPTIONS.lcu * 0.008 * 730));
   });
 });
