@@ -137,9 +137,9 @@ export function shippedPrices(region: string, instanceType: string): PriceSheet 
   const sheet: PriceSheet = {};
   for (const key of PRICE_KEYS) {
     const own = regionPrice(region, key, instanceType);
-    const standIn = own ?? regionPrice('us-east-1', key, instanceType);
+    const standIn = own ? undefined : regionPrice('us-east-1', key, instanceType);
     if (own) sheet[key] = own;
-    else if (standIn) sheet[key] = { usd: standIn.usd, source: `${standIn.source}, for want of ${region}'s` };
+    if (standIn) sheet[key] = { usd: standIn.usd, source: `${standIn.source}, for want of ${region}'s` };
   }
   return sheet;
 }

@@ -14,10 +14,11 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { AwsClients } from '../../src/aws/clients.js';
 import { onDemandUsd, priceListSheet, priceOf } from '../../src/aws/pricing.js';
 import { ASSUMPTIONS, estimate, HOURS_PER_MONTH, round2 } from '../../src/blueprint/estimate.js';
-import { PRICE_KEYS, type PriceKey, shippedPrices } from '../../src/blueprint/prices.js';
+import { isStandIn, PRICE_KEYS, type PriceKey, shippedPrices } from '../../src/blueprint/prices.js';
 import { parseConfig } from '../../src/config/load.js';
 import { buildModel } from '../../src/config/model.js';
 import { estimatePrices } from '../../src/commands/prices.js';
+import { renderEstimate } from '../../src/ui/estimate.js';
 import { README_OFFICE_HOURS } from '../../src/ui/readme-estimate.js';
 import { baseConfig } from '../helpers/context.js';
 import { resetSdkMocks, sdkMock } from '../helpers/mock-sdk.js';
@@ -394,5 +395,47 @@ describe("AWS's own pricing examples, with the estimate's prices and arithmetic"
     const e = estimate(buildModel(parseConfig(JSON.stringify({ ...baseConfig, region: 'us-east-1' }), 't')), sheet);
     expect(e.lines.find((l) => l.item === 'Application Load Balancer')?.usd).toBe(hours);
     expect(e.lines.find((l) => /capacity/.test(l.item))?.usd).toBe(round2(ASSUMPTIONS.lcu * 0.008 * 730));
+  });
+});
+
+describe('the shipped table (offline, or when the Price List refuses)', () => {
+  const planText = (region: string) =>
+    renderEstimate(
+      estimate(
+        buildModel(parseConfig(JSON.stringify({ ...baseConfig, region }), 't')),
+        shippedPrices(region, 't3.2xlarge'),
+      ),
+      {},
+    );
+
+  it("prices ap-southeast-7 by its own list where devenv found it, else by us-east-1's, saying so", () => {
+    const th = shippedPrices('ap-southeast-7', 't3.2xlarge');
+    expect(th.instanceHour).toEqual({ usd: 0.38, source: 'shipped ap-southeast-7 table, 2026-07-21 (4 × t3.large)' });
+    expect(th.gp3GiBMonth).toEqual({ usd: 0.0864, source: 'shipped ap-southeast-7 table, 2026-07-21' });
+    expect(th.albHour).toEqual({
+      usd: 0.0225,
+      source: "shipped us-east-1 table, 2026-07, for want of ap-southeast-7's",
+    });
+    expect(shippedPrices('ap-southeast-7', 't3a.large').instanceHour).toEqual({
+      usd: 0.0752,
+      source: "shipped us-east-1 table, 2026-07, for want of ap-southeast-7's",
+    });
+    const eu = shippedPrices('eu-west-1', 't3.2xlarge');
+    expect(Object.keys(eu)).toEqual(PRICE_KEYS);
+    expect(Object.values(eu).every((p) => isStandIn(p.source, 'eu-west-1'))).toBe(true);
+    expect(Object.values(shippedPrices('us-east-1', 't3.2xlarge')).some((p) => isStandIn(p.source, 'us-east-1'))).toBe(
+      false,
+    );
+  });
+
+  it("plan says which lines stand in for the region's own prices, and only then", () => {
+    expect(planText('ap-southeast-7')).toMatch(
+      /^Price 3: shipped us-east-1 table, 2026-07, for want of ap-southeast-7's\.$/m,
+    );
+    expect(planText('ap-southeast-7')).toContain(
+      'devenv ships no ap-southeast-7 price for the lines priced from the us-east-1',
+    );
+    expect(planText('us-east-1')).toMatch(/^Prices: shipped us-east-1 table, 2026-07\.$/m);
+    expect(planText('us-east-1')).not.toContain('ships no');
   });
 });
