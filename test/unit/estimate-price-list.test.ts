@@ -97,7 +97,7 @@ const US_EAST_1 = [
     sku: 'P3NYBXTQ7DMJQ2BS',
     serviceCode: 'AWSSecretsManager',
     productFamily: 'Secret',
-    attributes: { usagetype: 'AWSSecretsManager-Secrets' },
+    attributes: { usagetype: 'USE1-AWSSecretsManager-Secrets' },
     unit: 'Secrets',
     tiers: [['0', 'Inf', '0.4000000000']],
   }),
@@ -105,7 +105,7 @@ const US_EAST_1 = [
     sku: 'R6XQ8ZZ8W4X9D7WE',
     serviceCode: 'AWSSecretsManager',
     productFamily: 'API Request',
-    attributes: { usagetype: 'AWSSecretsManager-APIRequest' },
+    attributes: { usagetype: 'USE1-AWSSecretsManagerAPIRequest' },
     unit: 'API Requests',
     tiers: [['0', 'Inf', '0.0000050000']],
   }),
@@ -130,7 +130,7 @@ const US_EAST_1 = [
     sku: 'CWL1TSS6BH3QGA9K',
     serviceCode: 'AmazonCloudWatch',
     productFamily: 'Data Payload',
-    attributes: { usagetype: 'DataProcessing-Bytes', group: 'Ingested Logs', operation: 'PutLogEvents' },
+    attributes: { usagetype: 'USE1-DataProcessing-Bytes', group: 'Ingested Logs', operation: 'PutLogEvents' },
     unit: 'GB',
     tiers: [
       ['0', '5', '0.0000000000'],
@@ -141,7 +141,10 @@ const US_EAST_1 = [
     sku: 'CWS2B8ZUXP4ME2D6',
     serviceCode: 'AmazonCloudWatch',
     productFamily: 'Storage Snapshot',
-    attributes: { usagetype: 'TimedStorage-ByteHrs', group: 'Amazon CloudWatch Standard Storage pricing current' },
+    attributes: {
+      usagetype: 'USE1-TimedStorage-ByteHrs',
+      group: 'Amazon CloudWatch Standard Storage pricing current',
+    },
     unit: 'GB-Mo',
     tiers: [
       ['0', '5', '0.0000000000'],
