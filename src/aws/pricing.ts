@@ -5,7 +5,7 @@ import type { PriceKey, PriceSheet } from '../blueprint/prices.js';
  * Unit prices from AWS's Price List Query API (`pricing:GetProducts`), one query per price. Each
  * query names the product by the attributes the price list gives it (docs/aws-behaviour.md#prices);
  * among the products that match, the one whose usage type is `usage` after the region's prefix
- * (`APS9-EBS:VolumeUsage.gp3`, none in us-east-1 for most services) is taken.
+ * (`APS9-EBS:VolumeUsage.gp3`; none for us-east-1's EC2 and ELB ones) is taken.
  */
 interface Query {
   service: string;
