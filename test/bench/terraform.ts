@@ -15,7 +15,8 @@ import { awsEnv, BASE_DOMAIN, REGION, type Workspace } from '../integration/moto
 const TERRAFORM = process.env.DEVENV_BENCH_TERRAFORM ?? '/usr/local/bin/terraform';
 const MIRROR = process.env.DEVENV_BENCH_TF_MIRROR ?? '/opt/tf-plugins';
 const PROVIDER = 'registry.terraform.io/hashicorp/aws/5.100.0';
-const CONFIG = join(import.meta.dirname, 'terraform', 'main.tf');
+/** main.tf and the per-developer module it uses (./terraform/developer). */
+const CONFIG = join(import.meta.dirname, 'terraform');
 
 /** Whether the Terraform rows can run here: the CLI, and the AWS provider in the mirror. Else why not. */
 export function terraformAvailable(): { ok: true } | { ok: false; why: string } {
@@ -33,7 +34,7 @@ export interface TerraformResult {
   stderr: string;
 }
 
-/** One Terraform working directory: main.tf, its variables for a workspace, the mirror as the only provider source. */
+/** One Terraform working directory: main.tf (with its module), its variables for a workspace, the mirror as the only provider source. */
 export class TerraformDir {
   private constructor(
     readonly dir: string,
@@ -42,7 +43,7 @@ export class TerraformDir {
 
   static async create(ws: Workspace, endpoint: string, developers: number, project: string): Promise<TerraformDir> {
     const dir = await mkdtemp(join(tmpdir(), 'devenv-bench-tf-'));
-    await cp(CONFIG, join(dir, 'main.tf'));
+    await cp(CONFIG, dir, { recursive: true });
     const cliConfig = join(dir, 'terraform.rc');
     await writeFile(
       cliConfig,

@@ -1,18 +1,24 @@
 /**
  * The certificate wait overlaps the network, the host and the load balancer: with moto holding each
- * new certificate PENDING_VALIDATION for a few seconds (MOTO_ACM_VALIDATION_WAIT), `up` starts the
- * cert phase right after validate, runs vpc, sg, iam, ec2 and alb (the load balancer, its target
- * groups, the HTTP listener) while ACM validates, and starts https (the HTTPS listener, the rules)
- * only once the certificate is ISSUED.
+ * new certificate PENDING_VALIDATION for 20 s (MOTO_ACM_VALIDATION_WAIT) and 100 ms added before
+ * every call (issue 20's check), `up` starts the cert phase right after validate, runs vpc, sg, iam,
+ * ec2 and alb (the load balancer, its target groups, the HTTP listener) while ACM validates, and
+ * starts https (the HTTPS listener, the rules) only once the certificate is ISSUED. The certificate
+ * is polled soon after its validation record is written, then 2, 4 and 8 s apart, then every 10 s.
  */
 import { expect, it } from 'vitest';
 import type { CallHook } from '../../src/aws/clients.js';
+import { EARLY_POLL_GAPS_MS, ISSUE_WAIT } from '../../src/phases/cert.js';
 import { expectConverged } from './expect.js';
 import { newWorkspace, phaseSpans } from './moto.js';
 import { describeMoto } from './suite.js';
 
 /** Long enough for vpc, sg, ec2 and alb to run on a busy machine before the certificate is issued. */
-const VALIDATION_WAIT_S = 10;
+const VALIDATION_WAIT_S = 20;
+/** Added before every AWS call, as the bench does: the serial chains of the host and the load balancer show. */
+const LATENCY_MS = 100;
+/** What a busy machine may add to a poll's planned gap (a timer firing late, the call's own time). */
+const SLACK_MS = 2_500;
 
 describeMoto(
   'the certificate wait overlaps the host and the load balancer',
@@ -20,7 +26,10 @@ describeMoto(
     it('cert starts with the network; alb builds the load balancer before the certificate is issued; https starts after it', async () => {
       const ws = await newWorkspace(moto.server, { developers: ['alice', 'bob'] });
       const log: { call: string; at: number }[] = [];
-      const recorder: CallHook = { after: (c) => log.push({ call: `${c.service}:${c.operation}`, at: Date.now() }) };
+      const recorder: CallHook = {
+        before: () => new Promise((resolve) => setTimeout(resolve, LATENCY_MS)),
+        after: (c) => log.push({ call: `${c.service}:${c.operation}`, at: Date.now() }),
+      };
       const r = await ws.cli(['up', '--json'], { hooks: [recorder] });
       expectConverged(r);
       const spans = phaseSpans(r.stdout);
@@ -64,7 +73,26 @@ describeMoto(
         .at(-1)!;
       expect(lastCertRead, 'the certificate was read ISSUED before the HTTPS listener').toBeGreaterThanOrEqual(issued);
       for (const t of at('elbv2:CreateRule')) expect(t).toBeGreaterThan(listeners[1]!);
-    }, 180_000);
+
+      // The cert phase's polls: from the validation record's write to the phase's end (https reads it once more).
+      const firstEvent = r.stdout.split('\n').find((l) => l.includes('"phase"') && l.includes('"time"'))!;
+      const certEnd = Date.parse((JSON.parse(firstEvent) as { time: string }).time) + cert!.end!;
+      const written = at('route53:ChangeResourceRecordSets').find((t) => t > at('acm:RequestCertificate')[0]!)!;
+      const polls = at('acm:DescribeCertificate').filter((t) => t > written && t <= certEnd);
+      const gaps = polls.slice(1).map((t, i) => t - polls[i]!);
+      const times = `polls at ${polls.map((t) => t - written).join(', ')} ms after the record was written`;
+      expect(polls[0]! - written, `polled soon after the record: ${times}`).toBeLessThan(SLACK_MS);
+      // Issued after 20 s: looked at once, then 2, 4 and 8 s apart (then every 10 s), no more than one interval late.
+      expect(gaps.length, times).toBeGreaterThanOrEqual(EARLY_POLL_GAPS_MS.length);
+      gaps.forEach((gap, i) => {
+        const planned = EARLY_POLL_GAPS_MS[i] ?? ISSUE_WAIT.intervalMs;
+        expect(gap, times).toBeGreaterThanOrEqual(planned);
+        expect(gap, times).toBeLessThan(planned + SLACK_MS);
+      });
+      expect(polls.at(-1)! - issued, `seen ISSUED within one poll interval: ${times}`).toBeLessThan(
+        ISSUE_WAIT.intervalMs + SLACK_MS,
+      );
+    }, 240_000);
   },
   { acmValidationWaitSeconds: VALIDATION_WAIT_S },
 );

@@ -59,7 +59,8 @@ const widest = (text: string) => Math.max(...text.split('\n').map((l) => l.lengt
  * `status` and `plan` fit 120 columns: names in place of ARNs; `--wide` shows the ARNs whole. A
  * converged plan says "No changes." and its counts, `--all` lists every line.
  */
-async function expectReadable(ws: Workspace, developers: number): Promise<void> {
+/** Returns the `plan` it ran (its reads are counted by the test of reads). */
+async function expectReadable(ws: Workspace, developers: number): Promise<CliResult> {
   const what = `${developers} developers`;
   const text = await ws.cli(['status']);
   expect(widest(text.stdout), `status at ${what}:\n${text.stdout}`).toBeLessThanOrEqual(120);
@@ -79,6 +80,7 @@ async function expectReadable(ws: Workspace, developers: number): Promise<void> 
     all.stdout.match(/^=\s+keep\s+alb\s+target group\s/gm),
     `plan --all lists every target group at ${what}`,
   ).toHaveLength(developers);
+  return plan;
 }
 
 describeMoto('status', (moto) => {
@@ -198,9 +200,10 @@ describeMoto('status', (moto) => {
     );
   }, 240_000); // five `up`s, or an `up` at 50 developers: minutes on a busy machine
 
-  it('reads AWS once more per developer (and a page per 50 log groups): 8 and 50 developers; a converged up at 8 reads at most 59 times', async () => {
+  it('reads AWS once more per developer (and a page per 50 log groups): status, plan and a converged up at 8 and 50 developers; a converged up at 8 reads at most 59 times', async () => {
     const reads = new Map<number, number>();
-    // What status read before issue 20 (this test at 8196485): it may read less, never more.
+    const upReads = new Map<number, string[]>();
+    // What status and plan read before issue 20 (this test at 8196485; plan read as status did): less, never more.
     const before = new Map([
       [8, 52],
       [50, 95],
@@ -211,19 +214,25 @@ describeMoto('status', (moto) => {
         patch: smallContainers,
       });
       expectConverged(await ws.cli(['up']));
+      const again = await ws.cli(['up']);
+      expectNoMutatingCalls(again, `a converged up at ${developers} developers`);
+      upReads.set(developers, again.calls.read);
       if (developers === 8) {
-        const again = await ws.cli(['up']);
-        expectNoMutatingCalls(again, 'a converged up');
         // 75 before: a DescribeSecret and a ListTagsForResource per alarm gone, the caller's identity and the listeners read once.
         expect(again.calls.read.length, again.calls.read.join(' ')).toBeLessThanOrEqual(59);
-        console.log(`[up] AWS reads of a converged up at 8 developers: ${again.calls.read.length}`);
       }
+      console.log(`[up] AWS reads of a converged up at ${developers} developers: ${again.calls.read.length}`);
       const { r, json } = await status(ws);
       expectHostPhasesPendingOnly(r);
       expect(json.developers).toHaveLength(developers);
       expect(r.calls.read.length, r.calls.read.join(' ')).toBeLessThanOrEqual(before.get(developers)!);
       reads.set(developers, r.calls.read.length);
-      await expectReadable(ws, developers);
+      const plan = await expectReadable(ws, developers);
+      expectNoMutatingCalls(plan, `plan at ${developers} developers`);
+      expect(plan.calls.read.length, `plan at ${developers}: ${plan.calls.read.join(' ')}`).toBeLessThanOrEqual(
+        before.get(developers)!,
+      );
+      console.log(`[plan] AWS reads at ${developers} developers: ${plan.calls.read.length}`);
     }
     const growth = reads.get(50)! - reads.get(8)!;
     // One DescribeTargetHealth per developer (there is no call for several target groups), and
@@ -233,5 +242,21 @@ describeMoto('status', (moto) => {
       50 - 8 + logGroupPages(50) - logGroupPages(8),
     );
     console.log(`[status] AWS reads: ${reads.get(8)} at 8 developers, ${reads.get(50)} at 50 (+${growth} for 42 more)`);
+    // A converged up likewise (203 reads at 50 before issue 20): by API, only DescribeTargetHealth grows with
+    // the developers, one each; every other API by the pages of its listing at most.
+    const byApi = (calls: string[]) => calls.reduce((m, c) => m.set(c, (m.get(c) ?? 0) + 1), new Map<string, number>());
+    const [at8, at50] = [byApi(upReads.get(8)!), byApi(upReads.get(50)!)];
+    const grew = [...at50]
+      .filter(([api, n]) => n > (at8.get(api) ?? 0))
+      .map(([api, n]) => `${api} ${at8.get(api) ?? 0} → ${n}`);
+    const pages: Record<string, number> = {
+      'elbv2:DescribeTargetHealth': 50 - 8,
+      'logs:DescribeLogGroups': logGroupPages(50) - logGroupPages(8),
+    };
+    for (const [api, n] of at50)
+      expect(
+        n - (at8.get(api) ?? 0),
+        `a converged up's reads that grew from 8 to 50 developers: ${grew.join(', ')}`,
+      ).toBeLessThanOrEqual(pages[api] ?? 0);
   }, 240_000); // five `up`s, or an `up` at 50 developers: minutes on a busy machine
 });

@@ -31,7 +31,8 @@ import { mayBeNamedFor, sweeper, type Found, type SweepContext, type Sweeper } f
 
 // ---------------------------------------------------------------------------------------------
 // Monitoring: log groups, alarms, the alarm topic, and AWS Backup's plan (with its selection),
-// recovery points and vault. Each service lists without tags, so each candidate's tags are read.
+// recovery points and vault. Each service lists without tags, so each candidate's tags are read,
+// except a log group's or alarm's that the state records (one per developer each).
 
 const isOurs = (ctx: SweepContext, project: string | undefined) => project === ctx.model.project;
 
@@ -46,16 +47,22 @@ async function withProjectTag<T>(
   return out;
 }
 
+/**
+ * Ids the state records for this kind. Each was created with the project's tags in the same call (the resource rule),
+ * and the phases' own deletes trust them as this project's: their tags need no read. What the state forgot is read.
+ */
+const recordedIds = (ctx: SweepContext, kind: string) =>
+  new Set(ctx.state.existing().flatMap(([, r]) => (r.kind === kind ? [r.id!] : [])));
+
 const logGroups = sweeper<LogGroup>({
   name: 'log-groups',
   // A host still running would write on.
   needs: ['instances'],
   list: async (ctx) => {
     const prefix = `${logGroupPrefix(ctx.model)}/`;
-    const found = await withProjectTag(
-      ctx,
-      await listLogGroups(ctx, prefix),
-      async (g) => (await logGroupTags(ctx, g))[TAG.project],
+    const recorded = recordedIds(ctx, 'log group');
+    const found = await withProjectTag(ctx, await listLogGroups(ctx, prefix), async (g) =>
+      recorded.has(g.logGroupName!) ? ctx.model.project : (await logGroupTags(ctx, g))[TAG.project],
     );
     return found.map((g) => ({ kind: 'log group', id: g.logGroupName!, resource: g }));
   },
@@ -67,7 +74,10 @@ const alarms = sweeper<MetricAlarm>({
   needs: [],
   list: async (ctx) => {
     const all = await listAlarms(ctx, ctx.model.project.slice(0, 40));
-    const found = await withProjectTag(ctx, all, async (a) => tagValue(await alarmTags(ctx, a.AlarmArn!), TAG.project));
+    const recorded = recordedIds(ctx, 'CloudWatch alarm');
+    const found = await withProjectTag(ctx, all, async (a) =>
+      recorded.has(a.AlarmArn!) ? ctx.model.project : tagValue(await alarmTags(ctx, a.AlarmArn!), TAG.project),
+    );
     return found.map((a) => ({ kind: 'CloudWatch alarm', id: a.AlarmName!, resource: a }));
   },
   remove: (ctx, f) => deleteAlarms(ctx, [f.id]),

@@ -2,7 +2,8 @@ import type { Context } from '../types.js';
 
 /**
  * The teardown sweep: every kind of resource devenv creates, listed with its service's own calls
- * and kept only when it carries this project's `devenv:project` tag (names only narrow the search),
+ * and kept only when it carries this project's `devenv:project` tag (names only narrow the search;
+ * the log groups and alarms the state records are taken as tagged, as the phases take them),
  * then deleted in dependency order. The Resource Groups Tagging API is not used: it does not
  * return key pairs, IAM roles and instance profiles, listeners, rules or backup plans, and does
  * return terminated instances.

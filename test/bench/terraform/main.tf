@@ -171,7 +171,7 @@ resource "aws_iam_role_policy" "host" {
       {
         Effect   = "Allow"
         Action   = ["secretsmanager:GetSecretValue"]
-        Resource = [for s in aws_secretsmanager_secret.password : s.arn]
+        Resource = [for d in module.developer : d.secret_arn]
       },
       {
         Effect   = "Allow"
@@ -185,22 +185,6 @@ resource "aws_iam_role_policy" "host" {
 resource "aws_iam_instance_profile" "host" {
   name = "${var.project}-host-profile"
   role = aws_iam_role.host.name
-}
-
-# ---------------------------------------------------------------- secrets
-
-resource "aws_secretsmanager_secret" "password" {
-  for_each                = local.devs
-  name                    = "${var.project}/${each.key}/password"
-  recovery_window_in_days = 7
-  tags                    = { "devenv:developer" = each.key }
-}
-
-resource "aws_secretsmanager_secret_version" "password" {
-  for_each  = local.devs
-  secret_id = aws_secretsmanager_secret.password[each.key].id
-  # A stand-in value: the mirror holds the AWS provider only (no random_password); devenv generates one.
-  secret_string = sha256("${var.project}/${each.key}")
 }
 
 # ---------------------------------------------------------------- ec2
@@ -277,31 +261,6 @@ resource "aws_lb" "main" {
   idle_timeout       = 3600
 }
 
-resource "aws_lb_target_group" "dev" {
-  for_each = local.devs
-  name     = substr("${var.project}-${each.key}", 0, 32)
-  port     = each.value.port
-  protocol = "HTTPS"
-  vpc_id   = aws_vpc.main.id
-  health_check {
-    path     = "/healthz"
-    protocol = "HTTPS"
-    matcher  = "200"
-  }
-  stickiness {
-    type    = "lb_cookie"
-    enabled = true
-  }
-  tags = { "devenv:developer" = each.key }
-}
-
-resource "aws_lb_target_group_attachment" "dev" {
-  for_each         = local.devs
-  target_group_arn = aws_lb_target_group.dev[each.key].arn
-  target_id        = aws_instance.host.id
-  port             = each.value.port
-}
-
 resource "aws_lb_listener" "http" {
   load_balancer_arn = aws_lb.main.arn
   port              = 80
@@ -332,31 +291,25 @@ resource "aws_lb_listener" "https" {
   }
 }
 
-resource "aws_lb_listener_rule" "dev" {
-  for_each     = local.devs
-  listener_arn = aws_lb_listener.https.arn
-  priority     = each.value.priority
-  action {
-    type             = "forward"
-    target_group_arn = aws_lb_target_group.dev[each.key].arn
-  }
-  condition {
-    host_header { values = ["${each.key}.${var.base_domain}"] }
-  }
-}
+# ---------------------------------------------------------------- per developer
 
-# ---------------------------------------------------------------- dns
-
-resource "aws_route53_record" "dev" {
-  for_each = local.devs
-  zone_id  = var.hosted_zone_id
-  name     = "${each.key}.${var.base_domain}"
-  type     = "A"
-  alias {
-    name                   = aws_lb.main.dns_name
-    zone_id                = aws_lb.main.zone_id
-    evaluate_target_health = true
-  }
+# Each developer's secret, target group and registration, host rule, alias record, log group and
+# alarm (./developer/main.tf), one module instance per developer.
+module "developer" {
+  source         = "./developer"
+  for_each       = local.devs
+  name           = each.key
+  port           = each.value.port
+  priority       = each.value.priority
+  project        = var.project
+  base_domain    = var.base_domain
+  hosted_zone_id = var.hosted_zone_id
+  vpc_id         = aws_vpc.main.id
+  instance_id    = aws_instance.host.id
+  listener_arn   = aws_lb_listener.https.arn
+  lb_dns_name    = aws_lb.main.dns_name
+  lb_zone_id     = aws_lb.main.zone_id
+  lb_arn_suffix  = aws_lb.main.arn_suffix
 }
 
 # ---------------------------------------------------------------- monitoring
@@ -368,12 +321,6 @@ resource "aws_cloudwatch_log_group" "system" {
 
 resource "aws_cloudwatch_log_group" "docker" {
   name              = "/${var.project}/docker"
-  retention_in_days = 30
-}
-
-resource "aws_cloudwatch_log_group" "dev" {
-  for_each          = local.devs
-  name              = "/${var.project}/containers/${each.key}"
   retention_in_days = 30
 }
 
@@ -424,19 +371,6 @@ resource "aws_cloudwatch_metric_alarm" "alb_5xx" {
   threshold           = 10
   comparison_operator = "GreaterThanThreshold"
   treat_missing_data  = "notBreaching"
-}
-
-resource "aws_cloudwatch_metric_alarm" "unhealthy" {
-  for_each            = local.devs
-  alarm_name          = "${var.project}-unhealthy-${each.key}"
-  namespace           = "AWS/ApplicationELB"
-  metric_name         = "UnHealthyHostCount"
-  dimensions          = { LoadBalancer = aws_lb.main.arn_suffix, TargetGroup = aws_lb_target_group.dev[each.key].arn_suffix }
-  statistic           = "Maximum"
-  period              = 60
-  evaluation_periods  = 3
-  threshold           = 0
-  comparison_operator = "GreaterThanThreshold"
 }
 
 resource "aws_iam_role" "backup" {
