@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { DEFAULT_CONFIG_PATH, DEFAULT_STATE_PATH } from './defaults.js';
 import { parseDuration } from './duration.js';
 import { DevenvError, ExitCode, exitCodeFor, messageOf } from './errors.js';
 import { PHASE_NAMES, type PhaseName } from './phases/types.js';
 import { APPLY_FLAGS, DESTROY_FLAGS, flagValues, withFlags, type FlagTable, type RunOptions } from './run-options.js';
 import { runBeforeQuit } from './state/quit.js';
-import { CREDENTIAL_FORMATS, type CredentialFormat } from './secrets/credential-files.js';
+import { CREDENTIAL_FORMATS } from './secrets/credential-files.js';
 import type { AuditTrail, Invocation } from './commands/audit-trail.js';
 import type { Session } from './commands/session.js';
 import { Reporter } from './ui/events.js';
@@ -46,6 +46,27 @@ const PLAN_FLAGS = {
   },
   all: { flag: '--all', description: 'list every resource, also those as planned' },
   wide: WIDE,
+} as const satisfies FlagTable;
+
+const INIT_FLAGS = {
+  fromEnv: { flag: '--from-env <file>', description: 'convert this .env file (section 0.2 of the shell scripts)' },
+  output: { flag: '--output <file>', description: 'where to write the config', default: DEFAULT_CONFIG_PATH },
+  force: { flag: '--force', description: 'overwrite an existing file' },
+} as const satisfies FlagTable;
+
+const CREDENTIALS_EXPORT_FLAGS = {
+  out: { flag: '--out <dir>', description: 'the folder to write to (default: ./credentials, created 0700)' },
+  force: { flag: '--force', description: 'replace files that exist' },
+  developer: {
+    flag: '--developer <name>',
+    description: "print this developer's login to stdout instead of writing files",
+  },
+  format: {
+    flag: '--format <format>',
+    description: 'the format of each login',
+    choices: CREDENTIAL_FORMATS,
+    default: 'txt',
+  },
 } as const satisfies FlagTable;
 
 /** Flags of the day-2 commands that log in to the host: ssh, exec, logs (without CloudWatch), restart. */
@@ -200,18 +221,15 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     }
   };
 
-  program
-    .command('init')
-    .description("write a starting devenv.config.json, or convert the shell scripts' .env")
-    .option('--from-env <file>', 'convert this .env file (section 0.2 of the shell scripts)')
-    .option('--output <file>', 'where to write the config', DEFAULT_CONFIG_PATH)
-    .option('--force', 'overwrite an existing file', false)
-    .action(async (o: { fromEnv?: string; output: string; force: boolean }) =>
-      action(async () => {
-        const { init } = await import('./commands/init.js');
-        for (const note of await init(o)) io.stderr.write(`${note}\n`);
-      }),
-    );
+  withFlags(
+    program.command('init').description("write a starting devenv.config.json, or convert the shell scripts' .env"),
+    INIT_FLAGS,
+  ).action(async (parsed: Record<string, unknown>) =>
+    action(async () => {
+      const { init } = await import('./commands/init.js');
+      for (const note of await init(flagValues(INIT_FLAGS, parsed))) io.stderr.write(`${note}\n`);
+    }),
+  );
 
   withFlags(
     program.command('plan').description('show what `up` would create, adopt, change or delete (read-only)'),
@@ -311,24 +329,23 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const credentials = program
     .command('credentials')
     .description("the developers' code-server logins: export them, rotate a password");
-  credentials
-    .command('export')
-    .description(
-      "write each developer's URL and password (files 0600 in a 0700 folder) and a combined CSV, or print one " +
-        "developer's",
-    )
-    .option('--out <dir>', 'the folder to write to (default: ./credentials, created 0700)')
-    .option('--force', 'replace files that exist', false)
-    .option('--developer <name>', "print this developer's login to stdout instead of writing files")
-    .addOption(new Option('--format <format>', 'the format of each login').choices(CREDENTIAL_FORMATS).default('txt'))
-    .action(async (o: { out?: string; force: boolean; developer?: string; format: CredentialFormat }) =>
-      action(async (flags, reporter, signal) => {
-        const { exportCredentials } = await import('./commands/credentials-export.js');
-        await withSession(flags, reporter, signal, { command: 'credentials export', lock: false }, (s) =>
-          exportCredentials(s, o, io.stdout, reporter),
-        );
-      }),
-    );
+  withFlags(
+    credentials
+      .command('export')
+      .description(
+        "write each developer's URL and password (files 0600 in a 0700 folder) and a combined CSV, or print one " +
+          "developer's",
+      ),
+    CREDENTIALS_EXPORT_FLAGS,
+  ).action(async (parsed: Record<string, unknown>) =>
+    action(async (flags, reporter, signal) => {
+      const { exportCredentials } = await import('./commands/credentials-export.js');
+      const o = flagValues(CREDENTIALS_EXPORT_FLAGS, parsed);
+      await withSession(flags, reporter, signal, { command: 'credentials export', lock: false }, (s) =>
+        exportCredentials(s, o, io.stdout, reporter),
+      );
+    }),
+  );
   credentials
     .command('rotate')
     .description('give a developer a new password and restart their container with it (the old one stops working)')
