@@ -1,14 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { DEFAULT_CONFIG_PATH, DEFAULT_STATE_PATH } from './defaults.js';
 import { parseDuration } from './duration.js';
 import { DevenvError, ExitCode, exitCodeFor, messageOf } from './errors.js';
 import { PHASE_NAMES, type PhaseName } from './phases/types.js';
 import { APPLY_FLAGS, DESTROY_FLAGS, flagValues, withFlags, type FlagTable, type RunOptions } from './run-options.js';
 import { runBeforeQuit } from './state/quit.js';
-import { CREDENTIAL_FORMATS, type CredentialFormat } from './secrets/credential-files.js';
+import { CREDENTIAL_FORMATS } from './secrets/credential-files.js';
 import type { AuditTrail, Invocation } from './commands/audit-trail.js';
+import type { Session } from './commands/session.js';
 import { Reporter } from './ui/events.js';
 import type { Io } from './ui/io.js';
 
@@ -45,6 +46,27 @@ const PLAN_FLAGS = {
   },
   all: { flag: '--all', description: 'list every resource, also those as planned' },
   wide: WIDE,
+} as const satisfies FlagTable;
+
+const INIT_FLAGS = {
+  fromEnv: { flag: '--from-env <file>', description: 'convert this .env file (section 0.2 of the shell scripts)' },
+  output: { flag: '--output <file>', description: 'where to write the config', default: DEFAULT_CONFIG_PATH },
+  force: { flag: '--force', description: 'overwrite an existing file' },
+} as const satisfies FlagTable;
+
+const CREDENTIALS_EXPORT_FLAGS = {
+  out: { flag: '--out <dir>', description: 'the folder to write to (default: ./credentials, created 0700)' },
+  force: { flag: '--force', description: 'replace files that exist' },
+  developer: {
+    flag: '--developer <name>',
+    description: "print this developer's login to stdout instead of writing files",
+  },
+  format: {
+    flag: '--format <format>',
+    description: 'the format of each login',
+    choices: CREDENTIAL_FORMATS,
+    default: 'txt',
+  },
 } as const satisfies FlagTable;
 
 /** Flags of the day-2 commands that log in to the host: ssh, exec, logs (without CloudWatch), restart. */
@@ -162,44 +184,52 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       reporter.close();
     }
   };
-  const session = async (
+  /** What every command that reads the config and the state takes from the global flags and this run. */
+  const stateOptions = (flags: GlobalFlags, reporter: Reporter, signal: AbortSignal) => ({
+    configPath: flags.config,
+    statePath: flags.state,
+    reporter,
+    signal,
+    env: io.env,
+    hooks: io.hooks,
+    audit: trail,
+  });
+  /** --lock-wait and --lock-message, for the commands that may take the state's lock. */
+  const lockFlags = (flags: GlobalFlags) => ({
+    lockWaitMs: lockWaitMs(flags),
+    ...(flags.lockMessage ? { lockMessage: flags.lockMessage } : {}),
+  });
+  /** Runs `fn` in a session of this command (holding the state's lock when `lock`), closed whatever happens. */
+  const withSession = async <T>(
     flags: GlobalFlags,
     reporter: Reporter,
     signal: AbortSignal,
-    command: string,
-    lock: boolean,
-    runOptions?: RunOptions,
-  ) => {
+    o: { command: string; lock: boolean; runOptions?: RunOptions },
+    fn: (session: Session) => Promise<T>,
+  ): Promise<T> => {
     const { Session } = await import('./commands/session.js');
-    return Session.open({
-      configPath: flags.config,
-      statePath: flags.state,
-      lock,
-      command,
-      lockWaitMs: lockWaitMs(flags),
-      ...(flags.lockMessage ? { lockMessage: flags.lockMessage } : {}),
-      reporter,
-      signal,
-      env: io.env,
-      runOptions,
-      hooks: io.hooks,
+    const session = await Session.open({
+      ...stateOptions(flags, reporter, signal),
+      ...lockFlags(flags),
+      ...o,
       dns: io.dns,
-      audit: trail,
     });
+    try {
+      return await fn(session);
+    } finally {
+      await session.close();
+    }
   };
 
-  program
-    .command('init')
-    .description("write a starting devenv.config.json, or convert the shell scripts' .env")
-    .option('--from-env <file>', 'convert this .env file (section 0.2 of the shell scripts)')
-    .option('--output <file>', 'where to write the config', DEFAULT_CONFIG_PATH)
-    .option('--force', 'overwrite an existing file', false)
-    .action(async (o: { fromEnv?: string; output: string; force: boolean }) =>
-      action(async () => {
-        const { init } = await import('./commands/init.js');
-        for (const note of await init(o)) io.stderr.write(`${note}\n`);
-      }),
-    );
+  withFlags(
+    program.command('init').description("write a starting devenv.config.json, or convert the shell scripts' .env"),
+    INIT_FLAGS,
+  ).action(async (parsed: Record<string, unknown>) =>
+    action(async () => {
+      const { init } = await import('./commands/init.js');
+      for (const note of await init(flagValues(INIT_FLAGS, parsed))) io.stderr.write(`${note}\n`);
+    }),
+  );
 
   withFlags(
     program.command('plan').description('show what `up` would create, adopt, change or delete (read-only)'),
@@ -211,11 +241,9 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
         const { hasChanges, offlinePlan, onlinePlan } = await import('./commands/plan.js');
         const result = o.offline
           ? await offlinePlan(flags.config, flags.state, flags.json, io.env)
-          : await onlinePlan(await session(flags, reporter, signal, 'plan', false), {
-              json: flags.json,
-              all: o.all,
-              wide: o.wide,
-            });
+          : await withSession(flags, reporter, signal, { command: 'plan', lock: false }, (s) =>
+              onlinePlan(s, { json: flags.json, all: o.all, wide: o.wide }),
+            );
         io.stdout.write(`${result.output}\n`);
         if ('failure' in result && result.failure) throw result.failure;
         if (o.detailedExitcode && hasChanges(result.summary!)) setExit(DETAILED_EXIT_CHANGES);
@@ -241,13 +269,9 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
           )
         : [...PHASE_NAMES];
       const skipped = PHASE_NAMES.filter((n) => !names.includes(n));
-      await converge(
-        await session(flags, reporter, signal, 'up', true, applyRunOptions(o)),
-        reporter,
-        names,
-        signal,
-        skipped,
-        { io, yes: flags.yes },
+      const runOptions = applyRunOptions(o);
+      await withSession(flags, reporter, signal, { command: 'up', lock: true, runOptions }, (s) =>
+        converge(s, reporter, names, signal, skipped, { io, yes: flags.yes }),
       );
     }),
   );
@@ -267,13 +291,9 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
         });
       }
       const { converge } = await import('./commands/up.js');
-      await converge(
-        await session(flags, reporter, signal, `phase ${name}`, true, applyRunOptions(o)),
-        reporter,
-        [name as PhaseName],
-        signal,
-        [],
-        { io, yes: flags.yes },
+      const runOptions = applyRunOptions(o);
+      await withSession(flags, reporter, signal, { command: `phase ${name}`, lock: true, runOptions }, (s) =>
+        converge(s, reporter, [name as PhaseName], signal, [], { io, yes: flags.yes }),
       );
     }),
   );
@@ -284,10 +304,10 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
   ).action(async (parsed: Record<string, unknown>) =>
     action(async (flags, reporter, signal) => {
       const { status } = await import('./commands/status.js');
-      const result = await status(await session(flags, reporter, signal, 'status', false), {
-        json: flags.json,
-        wide: flagValues(STATUS_FLAGS, parsed).wide,
-      });
+      const { wide } = flagValues(STATUS_FLAGS, parsed);
+      const result = await withSession(flags, reporter, signal, { command: 'status', lock: false }, (s) =>
+        status(s, { json: flags.json, wide }),
+      );
       io.stdout.write(`${result.output}\n`);
       if (result.failure) throw result.failure;
     }),
@@ -300,38 +320,32 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     action(async (flags, reporter, signal) => {
       const { destroy } = await import('./commands/destroy.js');
       const runOptions: RunOptions = flagValues(DESTROY_FLAGS, o);
-      await destroy(() => session(flags, reporter, signal, 'destroy', true, runOptions), reporter, signal, {
-        io,
-        yes: flags.yes,
-        options: runOptions,
-      });
+      await withSession(flags, reporter, signal, { command: 'destroy', lock: true, runOptions }, (s) =>
+        destroy(s, reporter, signal, { io, yes: flags.yes, options: runOptions }),
+      );
     }),
   );
 
   const credentials = program
     .command('credentials')
     .description("the developers' code-server logins: export them, rotate a password");
-  credentials
-    .command('export')
-    .description(
-      "write each developer's URL and password (files 0600 in a 0700 folder) and a combined CSV, or print one " +
-        "developer's",
-    )
-    .option('--out <dir>', 'the folder to write to (default: ./credentials, created 0700)')
-    .option('--force', 'replace files that exist', false)
-    .option('--developer <name>', "print this developer's login to stdout instead of writing files")
-    .addOption(new Option('--format <format>', 'the format of each login').choices(CREDENTIAL_FORMATS).default('txt'))
-    .action(async (o: { out?: string; force: boolean; developer?: string; format: CredentialFormat }) =>
-      action(async (flags, reporter, signal) => {
-        const { exportCredentials } = await import('./commands/credentials-export.js');
-        await exportCredentials(
-          await session(flags, reporter, signal, 'credentials export', false),
-          o,
-          io.stdout,
-          reporter,
-        );
-      }),
-    );
+  withFlags(
+    credentials
+      .command('export')
+      .description(
+        "write each developer's URL and password (files 0600 in a 0700 folder) and a combined CSV, or print one " +
+          "developer's",
+      ),
+    CREDENTIALS_EXPORT_FLAGS,
+  ).action(async (parsed: Record<string, unknown>) =>
+    action(async (flags, reporter, signal) => {
+      const { exportCredentials } = await import('./commands/credentials-export.js');
+      const o = flagValues(CREDENTIALS_EXPORT_FLAGS, parsed);
+      await withSession(flags, reporter, signal, { command: 'credentials export', lock: false }, (s) =>
+        exportCredentials(s, o, io.stdout, reporter),
+      );
+    }),
+  );
   credentials
     .command('rotate')
     .description('give a developer a new password and restart their container with it (the old one stops working)')
@@ -339,7 +353,9 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .action(async (developer: string) =>
       action(async (flags, reporter, signal) => {
         const { rotatePassword } = await import('./commands/credentials-rotate.js');
-        await rotatePassword(await session(flags, reporter, signal, 'credentials rotate', true), developer, reporter);
+        await withSession(flags, reporter, signal, { command: 'credentials rotate', lock: true }, (s) =>
+          rotatePassword(s, developer, reporter),
+        );
       }),
     );
 
@@ -364,17 +380,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const stateAction = (name: 'bootstrap' | 'push' | 'pull') => () =>
     action(async (flags, reporter, signal) => {
       const commands = await import('./commands/state.js');
-      await commands[name]({
-        configPath: flags.config,
-        statePath: flags.state,
-        reporter,
-        signal,
-        env: io.env,
-        hooks: io.hooks,
-        lockWaitMs: lockWaitMs(flags),
-        ...(flags.lockMessage ? { lockMessage: flags.lockMessage } : {}),
-        audit: trail,
-      });
+      await commands[name]({ ...stateOptions(flags, reporter, signal), ...lockFlags(flags) });
     });
   stateCommand
     .command('bootstrap')
@@ -401,12 +407,10 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .action((name: string | undefined) =>
       action(async (flags, reporter, signal) => {
         const { outputs, renderOutput } = await import('./commands/output.js');
-        const s = await session(flags, reporter, signal, 'output', false);
-        try {
-          io.stdout.write(`${renderOutput(outputs(s), name, flags.json)}\n`);
-        } finally {
-          await s.close();
-        }
+        const text = await withSession(flags, reporter, signal, { command: 'output', lock: false }, async (s) =>
+          renderOutput(outputs(s), name, flags.json),
+        );
+        io.stdout.write(`${text}\n`);
       }),
     );
 
@@ -423,13 +427,10 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
         const now = new Date();
         const month = o.month ?? lastMonth(now);
         monthRange(month); // a malformed month is refused before any AWS call
-        const s = await session(flags, reporter, signal, 'cost', false);
-        try {
-          const report = await costReport(s, month, now);
-          io.stdout.write(`${flags.json ? JSON.stringify(report) : renderCost(report)}\n`);
-        } finally {
-          await s.close();
-        }
+        const report = await withSession(flags, reporter, signal, { command: 'cost', lock: false }, (s) =>
+          costReport(s, month, now),
+        );
+        io.stdout.write(`${flags.json ? JSON.stringify(report) : renderCost(report)}\n`);
       }),
     );
 
@@ -444,8 +445,12 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .action((command: string[], o: Record<string, unknown>) =>
       action(async (flags, reporter, signal) => {
         const { ssh } = await import('./commands/ssh.js');
-        const s = await session(flags, reporter, signal, 'ssh', false, flagValues(LOGIN_FLAGS, o));
-        setExit(await ssh(s, command, io));
+        const runOptions = flagValues(LOGIN_FLAGS, o);
+        setExit(
+          await withSession(flags, reporter, signal, { command: 'ssh', lock: false, runOptions }, (s) =>
+            ssh(s, command, io),
+          ),
+        );
       }),
     );
   withFlags(program.command('exec'), LOGIN_FLAGS)
@@ -455,8 +460,12 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .action((developer: string, command: string[], o: Record<string, unknown>) =>
       action(async (flags, reporter, signal) => {
         const { exec } = await import('./commands/exec.js');
-        const s = await session(flags, reporter, signal, 'exec', false, flagValues(LOGIN_FLAGS, o));
-        setExit(await exec(s, developer, command, io));
+        const runOptions = flagValues(LOGIN_FLAGS, o);
+        setExit(
+          await withSession(flags, reporter, signal, { command: 'exec', lock: false, runOptions }, (s) =>
+            exec(s, developer, command, io),
+          ),
+        );
       }),
     );
   withFlags(program.command('logs'), LOGIN_FLAGS)
@@ -476,8 +485,13 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
             remedy: 'pass one like 90s, 30m or 2h',
           });
         const { logs } = await import('./commands/logs.js');
-        const s = await session(flags, reporter, signal, 'logs', false, flagValues(LOGIN_FLAGS, o));
-        setExit(await logs(s, developer, { sinceMs, follow: o.follow, ...(o.grep ? { grep: o.grep } : {}) }, io));
+        const runOptions = flagValues(LOGIN_FLAGS, o);
+        const filter = { sinceMs, follow: o.follow, ...(o.grep ? { grep: o.grep } : {}) };
+        setExit(
+          await withSession(flags, reporter, signal, { command: 'logs', lock: false, runOptions }, (s) =>
+            logs(s, developer, filter, io),
+          ),
+        );
       }),
     );
   withFlags(program.command('restart'), LOGIN_FLAGS)
@@ -486,8 +500,10 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .action((developer: string, o: Record<string, unknown>) =>
       action(async (flags, reporter, signal) => {
         const { restart } = await import('./commands/restart.js');
-        const s = await session(flags, reporter, signal, `restart ${developer}`, true, flagValues(LOGIN_FLAGS, o));
-        await restart(s, developer, reporter);
+        const runOptions = flagValues(LOGIN_FLAGS, o);
+        await withSession(flags, reporter, signal, { command: `restart ${developer}`, lock: true, runOptions }, (s) =>
+          restart(s, developer, reporter),
+        );
       }),
     );
 
@@ -497,9 +513,10 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .action(() =>
       action(async (flags, reporter, signal) => {
         const { sleep } = await import('./commands/sleep.js');
-        io.stdout.write(
-          `${await sleep(await session(flags, reporter, signal, 'sleep', true), { yes: flags.yes, io })}\n`,
+        const said = await withSession(flags, reporter, signal, { command: 'sleep', lock: true }, (s) =>
+          sleep(s, { yes: flags.yes, io }),
         );
+        io.stdout.write(`${said}\n`);
       }),
     );
   program
@@ -509,22 +526,14 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .action((o: { wait: boolean }) =>
       action(async (flags, reporter, signal) => {
         const { wake } = await import('./commands/sleep.js');
-        io.stdout.write(`${await wake(await session(flags, reporter, signal, 'wake', true), o)}\n`);
+        const said = await withSession(flags, reporter, signal, { command: 'wake', lock: true }, (s) => wake(s, o));
+        io.stdout.write(`${said}\n`);
       }),
     );
 
   const lockCommand = program
     .command('lock')
     .description('the lock of a state in S3 (state.s3 in the config): who holds it, and breaking a stale one');
-  const stateOptions = (flags: GlobalFlags, reporter: Reporter, signal: AbortSignal) => ({
-    configPath: flags.config,
-    statePath: flags.state,
-    reporter,
-    signal,
-    env: io.env,
-    hooks: io.hooks,
-    audit: trail,
-  });
   lockCommand
     .command('status')
     .description('who holds the lock, on which machine, for which command, since when, and whether it is stale')

@@ -5,25 +5,42 @@
 
 import { Option, type Command } from 'commander';
 
-/** One flag as commander spells it (`--name`, `--name <value>`, `--no-name`) with its help line. */
+/**
+ * One flag as commander spells it (`--name`, `--name <value>`, `--no-name`) with its help line; a flag taking a
+ * value may name the only values it takes and the one it has when not given.
+ */
 export interface FlagSpec {
   readonly flag: string;
   readonly description: string;
+  readonly choices?: readonly string[];
+  readonly default?: string;
 }
 
 export type FlagTable = Readonly<Record<string, FlagSpec>>;
 
-/** A flag taking a value gives a string; any other flag, a boolean. */
-type FlagValue<F extends FlagSpec> = F['flag'] extends `${string}<${string}>` ? string : boolean;
+/** A flag taking a value gives a string (one of its choices, when it has some); any other flag, a boolean. */
+type FlagValue<F extends FlagSpec> = F['flag'] extends `${string}<${string}>`
+  ? F extends { choices: readonly (infer C)[] }
+    ? C
+    : string
+  : boolean;
 
-/** What a table's flags gave, by the table's keys. */
-export type FlagValues<T extends FlagTable> = { -readonly [K in keyof T]?: FlagValue<T[K]> };
+/** Whether the flag always has a value: a boolean one (false unless given), or one with a default. */
+type Always<F extends FlagSpec> = F extends { default: string } ? true : FlagValue<F> extends boolean ? true : false;
+
+/** What a table's flags gave, by the table's keys; a flag taking a value without a default may be absent. */
+export type FlagValues<T extends FlagTable> = {
+  -readonly [K in keyof T as Always<T[K]> extends true ? K : never]: FlagValue<T[K]>;
+} & { -readonly [K in keyof T as Always<T[K]> extends true ? never : K]?: FlagValue<T[K]> };
 
 /** Adds a table's flags to a command: a boolean one is false unless given (true for a `--no-…` one). */
 export function withFlags(command: Command, flags: FlagTable): Command {
-  for (const { flag, description } of Object.values(flags)) {
-    const option = new Option(flag, description);
-    command.addOption(option.isBoolean() ? option.default(false) : option);
+  for (const spec of Object.values(flags)) {
+    const option = new Option(spec.flag, spec.description);
+    if (spec.choices) option.choices(spec.choices);
+    if (spec.default !== undefined) option.default(spec.default);
+    else if (option.isBoolean()) option.default(false);
+    command.addOption(option);
   }
   return command;
 }
@@ -88,4 +105,4 @@ export const DESTROY_FLAGS = {
 } as const satisfies FlagTable;
 
 /** The flags of this run that change what a phase may do. */
-export type RunOptions = FlagValues<typeof APPLY_FLAGS> & FlagValues<typeof DESTROY_FLAGS>;
+export type RunOptions = Partial<FlagValues<typeof APPLY_FLAGS> & FlagValues<typeof DESTROY_FLAGS>>;

@@ -55,51 +55,47 @@ export async function exportCredentials(
   stdout: NodeJS.WritableStream,
   reporter: Reporter,
 ): Promise<void> {
-  try {
-    if (o.developer !== undefined) {
-      if (o.out !== undefined || o.force)
-        throw configError(
-          '--developer prints to stdout and writes no file, so it takes neither --out nor --force',
-          "leave out --developer to write the files, or --out/--force to print one developer's login",
-        );
-      const developer = developerNamed(session.model, o.developer);
-      await session.verifyAccount();
-      const [credential] = await readCredentials(session.aws.secrets, session.model, [developer]);
-      stdout.write(renderCredential(credential, o.format));
-      return;
-    }
-    const dir = resolve(o.out ?? DEFAULT_CREDENTIALS_DIR);
-    const names = [...session.model.developers.map((d) => credentialFileName(d.name, o.format)), COMBINED_CSV];
-    await checkTarget(dir, names, o.force);
+  if (o.developer !== undefined) {
+    if (o.out !== undefined || o.force)
+      throw configError(
+        '--developer prints to stdout and writes no file, so it takes neither --out nor --force',
+        "leave out --developer to write the files, or --out/--force to print one developer's login",
+      );
+    const developer = developerNamed(session.model, o.developer);
     await session.verifyAccount();
-    const credentials = await readCredentials(session.aws.secrets, session.model, session.model.developers);
-    const files = new Map(
-      credentials.map((c) => [credentialFileName(c.developer, o.format), renderCredential(c, o.format)]),
-    );
-    files.set(COMBINED_CSV, renderCsv(credentials));
-    await writeFiles(dir, files, o.force);
-    reporter.emit({
-      type: 'step',
-      message:
-        `wrote the logins of ${credentials.length} developer${credentials.length === 1 ? '' : 's'} ` +
-        `to ${dir} (files 0600, folder 0700): ${[...files.keys()].join(', ')}`,
-    });
-    if (session.config.auth.password)
-      reporter.emit({
-        type: 'warn',
-        message: 'these files hold passwords: give each developer their own file only, then delete them',
-      });
-    const started = runningDevelopers(session);
-    for (const d of session.model.developers.filter((x) => !started.includes(x.name)))
-      reporter.emit({
-        type: 'warn',
-        message:
-          `${d.name} has no container yet (the containers phase has not started it): ${d.url} answers once ` +
-          `\`devenv up\` has`,
-      });
-  } finally {
-    await session.close();
+    const [credential] = await readCredentials(session.aws.secrets, session.model, [developer]);
+    stdout.write(renderCredential(credential, o.format));
+    return;
   }
+  const dir = resolve(o.out ?? DEFAULT_CREDENTIALS_DIR);
+  const names = [...session.model.developers.map((d) => credentialFileName(d.name, o.format)), COMBINED_CSV];
+  await checkTarget(dir, names, o.force);
+  await session.verifyAccount();
+  const credentials = await readCredentials(session.aws.secrets, session.model, session.model.developers);
+  const files = new Map(
+    credentials.map((c) => [credentialFileName(c.developer, o.format), renderCredential(c, o.format)]),
+  );
+  files.set(COMBINED_CSV, renderCsv(credentials));
+  await writeFiles(dir, files, o.force);
+  reporter.emit({
+    type: 'step',
+    message:
+      `wrote the logins of ${credentials.length} developer${credentials.length === 1 ? '' : 's'} ` +
+      `to ${dir} (files 0600, folder 0700): ${[...files.keys()].join(', ')}`,
+  });
+  if (session.config.auth.password)
+    reporter.emit({
+      type: 'warn',
+      message: 'these files hold passwords: give each developer their own file only, then delete them',
+    });
+  const started = runningDevelopers(session);
+  for (const d of session.model.developers.filter((x) => !started.includes(x.name)))
+    reporter.emit({
+      type: 'warn',
+      message:
+        `${d.name} has no container yet (the containers phase has not started it): ${d.url} answers once ` +
+        `\`devenv up\` has`,
+    });
 }
 
 async function readCredentials(

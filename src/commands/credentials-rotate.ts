@@ -31,71 +31,67 @@ import type { Session } from './session.js';
  * changes nothing. The new password is never shown; `credentials export --developer` prints it.
  */
 export async function rotatePassword(session: Session, name: string, reporter: Reporter): Promise<void> {
-  try {
-    const developer = developerNamed(session.model, name);
-    await session.verifyAccount();
-    const ctx = session.context('containers');
-    const secretId = secretName(session.model, name, 'password');
-    const secret = await findSecret(ctx.aws.secrets, secretId);
-    if (!secret)
-      throw new DevenvError('phase', `${name} has no password secret ${secretId} to rotate`, {
-        remedy: 'run `devenv up`: it creates the secret (with a new password)',
-      });
-    requireProjectTag(session.model.project, secret.Tags, `secret ${secretId}`);
-    if (secret.DeletedDate)
-      throw new DevenvError('phase', `${name}'s password secret ${secretId} is scheduled for deletion`, {
-        remedy: 'run `devenv up`: it restores the secret; then rotate',
-      });
-
-    const hasContainer = runningDevelopers(ctx).includes(name);
-    const host = hasContainer ? await ctx.ssh() : undefined;
-    const password = generatePassword();
-    // One token per rotation: the SDK's retries of this call then make one new version, not two.
-    await sendWithValue(
-      () =>
-        ctx.aws.secrets.send(
-          new PutSecretValueCommand({ SecretId: secret.ARN, SecretString: password, ClientRequestToken: randomUUID() }),
-        ),
-      password,
-    );
-    reporter.emit({ type: 'step', message: `stored a new password for ${name} in Secrets Manager (${secretId})` });
-    const handOver = `give ${name} the new password: \`devenv credentials export --developer ${name}\``;
-    if (!host) {
-      reporter.emit({
-        type: 'warn',
-        message:
-          `the containers phase has not started ${name}'s container, so none was restarted: \`devenv up\` ` +
-          `(or \`devenv phase containers\`) gives it the new password; then ${handOver}`,
-      });
-      return;
-    }
-    try {
-      await restartWithPassword(host, { ...session.model, developers: [developer] }, password, {
-        clock: ctx.clock,
-        signal: ctx.signal,
-        progress: (m) => ctx.report.progress(m),
-      });
-    } catch (err) {
-      if (err instanceof InterruptedError) throw err;
-      throw new DevenvError(
-        'phase',
-        `${name}'s new password is in Secrets Manager, but their container still takes the old one: ${messageOf(err)}`,
-        {
-          remedy:
-            'fix the cause, then run `devenv phase containers` (or `devenv up`): it restarts the container with ' +
-            'the new password',
-          cause: err,
-        },
-      );
-    }
-    reporter.emit({
-      type: 'step',
-      message: `restarted ${containerName(name)} with the new password: the old one no longer logs in; ${handOver}`,
+  const developer = developerNamed(session.model, name);
+  await session.verifyAccount();
+  const ctx = session.context('containers');
+  const secretId = secretName(session.model, name, 'password');
+  const secret = await findSecret(ctx.aws.secrets, secretId);
+  if (!secret)
+    throw new DevenvError('phase', `${name} has no password secret ${secretId} to rotate`, {
+      remedy: 'run `devenv up`: it creates the secret (with a new password)',
     });
-    await shipNewLogFile(host, session.model, recordedLogGroups(ctx), reporter);
-  } finally {
-    await session.close();
+  requireProjectTag(session.model.project, secret.Tags, `secret ${secretId}`);
+  if (secret.DeletedDate)
+    throw new DevenvError('phase', `${name}'s password secret ${secretId} is scheduled for deletion`, {
+      remedy: 'run `devenv up`: it restores the secret; then rotate',
+    });
+
+  const hasContainer = runningDevelopers(ctx).includes(name);
+  const host = hasContainer ? await ctx.ssh() : undefined;
+  const password = generatePassword();
+  // One token per rotation: the SDK's retries of this call then make one new version, not two.
+  await sendWithValue(
+    () =>
+      ctx.aws.secrets.send(
+        new PutSecretValueCommand({ SecretId: secret.ARN, SecretString: password, ClientRequestToken: randomUUID() }),
+      ),
+    password,
+  );
+  reporter.emit({ type: 'step', message: `stored a new password for ${name} in Secrets Manager (${secretId})` });
+  const handOver = `give ${name} the new password: \`devenv credentials export --developer ${name}\``;
+  if (!host) {
+    reporter.emit({
+      type: 'warn',
+      message:
+        `the containers phase has not started ${name}'s container, so none was restarted: \`devenv up\` ` +
+        `(or \`devenv phase containers\`) gives it the new password; then ${handOver}`,
+    });
+    return;
   }
+  try {
+    await restartWithPassword(host, { ...session.model, developers: [developer] }, password, {
+      clock: ctx.clock,
+      signal: ctx.signal,
+      progress: (m) => ctx.report.progress(m),
+    });
+  } catch (err) {
+    if (err instanceof InterruptedError) throw err;
+    throw new DevenvError(
+      'phase',
+      `${name}'s new password is in Secrets Manager, but their container still takes the old one: ${messageOf(err)}`,
+      {
+        remedy:
+          'fix the cause, then run `devenv phase containers` (or `devenv up`): it restarts the container with ' +
+          'the new password',
+        cause: err,
+      },
+    );
+  }
+  reporter.emit({
+    type: 'step',
+    message: `restarted ${containerName(name)} with the new password: the old one no longer logs in; ${handOver}`,
+  });
+  await shipNewLogFile(host, session.model, recordedLogGroups(ctx), reporter);
 }
 
 /**

@@ -9,14 +9,10 @@ import type { Session } from './session.js';
  * developer's container, as the image's user; a login shell when none is given. Resolves its exit code. No lock.
  */
 export async function exec(session: Session, developer: string, command: string[], io: Io): Promise<number> {
-  try {
-    developerNamed(session.model, developer);
-    requireContainer(session, developer);
-    return await withVerifiedLogin(session, { firstBoot: true }, (login, knownHosts) => {
-      const tty = onTerminal(io);
-      return runSsh(sshArgv(login, knownHosts, { tty, command: execCommand(developer, command, { tty }) }), io);
-    });
-  } finally {
-    await session.close();
-  }
+  developerNamed(session.model, developer);
+  requireContainer(session, developer);
+  return await withVerifiedLogin(session, { firstBoot: true }, (login, knownHosts) => {
+    const tty = onTerminal(io);
+    return runSsh(sshArgv(login, knownHosts, { tty, command: execCommand(developer, command, { tty }) }), io);
+  });
 }

@@ -131,48 +131,44 @@ function blockedFailure(changes: Change[]): DevenvError | undefined {
 
 /** `plan`: each phase probes AWS (read-only). */
 export async function onlinePlan(session: Session, o: ReadOptions): Promise<ReadResult & { summary: PlanSummary }> {
-  try {
-    await session.verifyAccount();
-    // what `up` would give: recovered from the secrets' tags when the state lacks someone
-    await session.allocateDevelopers();
-    const names = topologicalOrder();
-    const { items, failures } = await readPhases(session, names, (phase, ctx) => phase.plan(ctx));
-    const changes = names.flatMap((name) => items.get(name) ?? []);
-    const pending = pendingPhases(session.state);
-    const summary = countChanges(
-      changes,
-      failures,
-      pending.map((p) => p.phase),
-    );
-    const errors = failures.map((f) => ({ phase: f.phase, message: messageOf(f.error).split('\n')[0]! }));
-    const cost = await planEstimate(session.config, session.state.data, {
-      env: session.env,
-      now: new Date(),
-      aws: session.aws,
-    });
-    const output = o.json
-      ? JSON.stringify({
+  await session.verifyAccount();
+  // what `up` would give: recovered from the secrets' tags when the state lacks someone
+  await session.allocateDevelopers();
+  const names = topologicalOrder();
+  const { items, failures } = await readPhases(session, names, (phase, ctx) => phase.plan(ctx));
+  const changes = names.flatMap((name) => items.get(name) ?? []);
+  const pending = pendingPhases(session.state);
+  const summary = countChanges(
+    changes,
+    failures,
+    pending.map((p) => p.phase),
+  );
+  const errors = failures.map((f) => ({ phase: f.phase, message: messageOf(f.error).split('\n')[0]! }));
+  const cost = await planEstimate(session.config, session.state.data, {
+    env: session.env,
+    now: new Date(),
+    aws: session.aws,
+  });
+  const output = o.json
+    ? JSON.stringify({
+        changes,
+        errors,
+        pending,
+        warnings: [...new Set(changes.flatMap((c) => c.warnings ?? []))],
+        summary,
+        estimate: { ...cost.estimate, ...(cost.running && { running: cost.running.total }) },
+      })
+    : `${renderPlan(
+        {
           changes,
-          errors,
-          pending,
-          warnings: [...new Set(changes.flatMap((c) => c.warnings ?? []))],
-          summary,
-          estimate: { ...cost.estimate, ...(cost.running && { running: cost.running.total }) },
-        })
-      : `${renderPlan(
-          {
-            changes,
-            failures: errors,
-            pending: pending.map(describePending),
-            summaryLine: summaryLine(summary),
-            all: o.all,
-          },
-          o,
-        )}\n\n${estimateText(session.config, cost)}`;
-    return { output, summary, failure: phaseFailure('plan', failures) ?? blockedFailure(changes) };
-  } finally {
-    await session.close();
-  }
+          failures: errors,
+          pending: pending.map(describePending),
+          summaryLine: summaryLine(summary),
+          all: o.all,
+        },
+        o,
+      )}\n\n${estimateText(session.config, cost)}`;
+  return { output, summary, failure: phaseFailure('plan', failures) ?? blockedFailure(changes) };
 }
 
 /**

@@ -17,42 +17,38 @@ export const RESTART_HEALTH_TIMEOUT_MS = 3 * 60_000;
  * state lock like `credentials rotate`: an `up` running at the same time may be recreating that very container.
  */
 export async function restart(session: Session, developer: string, reporter: Reporter): Promise<void> {
-  try {
-    developerNamed(session.model, developer);
-    requireHost(session);
-    requireContainer(session, developer);
-    await session.verifyAccount();
-    const ctx = session.context('containers');
-    const host = await ctx.ssh();
-    const name = containerName(developer);
-    if (!(await containerStates(host, [developer])).has(developer))
-      throw new DevenvError('phase', `there is no container ${name} on the host (removed by hand?)`, {
-        remedy: 'run `devenv up`: it creates it again from the compose file',
-      });
-    const started = ctx.clock.now();
-    await restartContainer(host, developer);
-    reporter.emit({ type: 'step', message: `restarted ${name}; waiting for its health check to pass` });
-    await waitUntilHealthy(host, [developer], {
-      clock: ctx.clock,
-      signal: ctx.signal,
-      progress: (m) => reporter.emit({ type: 'progress', message: m }),
-      timeoutMs: RESTART_HEALTH_TIMEOUT_MS,
-    }).catch((err: unknown) => {
-      if (!(err instanceof DevenvError) || err.kind !== 'phase') throw err;
-      throw new DevenvError(
-        'phase',
-        `${name} was restarted but is not healthy ${formatDuration(ctx.clock.now() - started)} later ` +
-          `(devenv waits ${formatDuration(RESTART_HEALTH_TIMEOUT_MS)} at most): ${err.message}`,
-        { remedy: err.remedy, cause: err },
-      );
+  developerNamed(session.model, developer);
+  requireHost(session);
+  requireContainer(session, developer);
+  await session.verifyAccount();
+  const ctx = session.context('containers');
+  const host = await ctx.ssh();
+  const name = containerName(developer);
+  if (!(await containerStates(host, [developer])).has(developer))
+    throw new DevenvError('phase', `there is no container ${name} on the host (removed by hand?)`, {
+      remedy: 'run `devenv up`: it creates it again from the compose file',
     });
-    reporter.emit({
-      type: 'step',
-      message:
-        `${name} is healthy again (${formatDuration(ctx.clock.now() - started)}); ` +
-        'the other containers were not touched',
-    });
-  } finally {
-    await session.close();
-  }
+  const started = ctx.clock.now();
+  await restartContainer(host, developer);
+  reporter.emit({ type: 'step', message: `restarted ${name}; waiting for its health check to pass` });
+  await waitUntilHealthy(host, [developer], {
+    clock: ctx.clock,
+    signal: ctx.signal,
+    progress: (m) => reporter.emit({ type: 'progress', message: m }),
+    timeoutMs: RESTART_HEALTH_TIMEOUT_MS,
+  }).catch((err: unknown) => {
+    if (!(err instanceof DevenvError) || err.kind !== 'phase') throw err;
+    throw new DevenvError(
+      'phase',
+      `${name} was restarted but is not healthy ${formatDuration(ctx.clock.now() - started)} later ` +
+        `(devenv waits ${formatDuration(RESTART_HEALTH_TIMEOUT_MS)} at most): ${err.message}`,
+      { remedy: err.remedy, cause: err },
+    );
+  });
+  reporter.emit({
+    type: 'step',
+    message:
+      `${name} is healthy again (${formatDuration(ctx.clock.now() - started)}); ` +
+      'the other containers were not touched',
+  });
 }

@@ -80,35 +80,31 @@ export const describeUse = (use: Map<string, number>): string => {
 };
 
 export async function sleep(session: Session, o: { yes: boolean; io: Io }): Promise<string> {
-  try {
-    const ctx = session.context('schedule');
-    const host = await hostOf(session, ctx);
-    if (host.state !== 'running' && host.state !== 'pending')
-      return `the host ${host.instanceId} is ${host.state} already: ${describeSleep(host)}`;
-    const use = describeUse(await recentUse(ctx));
-    ctx.report.step(use);
-    if (!o.yes) {
-      const answer = await ask(
-        o.io,
-        `Stop the host ${host.instanceId} now (every editor closes; their work on the data volume stays)? ` +
-          'Type yes to confirm: ',
-        'sleep',
-      );
-      if (answer.trim() !== 'yes') throw new DevenvError('phase', 'sleep cancelled: the host keeps running');
-    }
-    // Tagged first: a stop without its tag would look like one by someone else.
-    await ctx.aws.ec2.send(
-      new CreateTagsCommand({
-        Resources: [host.instanceId],
-        Tags: [{ Key: ASLEEP_TAG, Value: asleepTagValue(ctx.clock.now()) }],
-      }),
+  const ctx = session.context('schedule');
+  const host = await hostOf(session, ctx);
+  if (host.state !== 'running' && host.state !== 'pending')
+    return `the host ${host.instanceId} is ${host.state} already: ${describeSleep(host)}`;
+  const use = describeUse(await recentUse(ctx));
+  ctx.report.step(use);
+  if (!o.yes) {
+    const answer = await ask(
+      o.io,
+      `Stop the host ${host.instanceId} now (every editor closes; their work on the data volume stays)? ` +
+        'Type yes to confirm: ',
+      'sleep',
     );
-    await ctx.aws.ec2.send(new StopInstancesCommand({ InstanceIds: [host.instanceId] }));
-    const wakes = host.sleepsAt !== undefined ? ' (the office hours start it again)' : '';
-    return `asleep: stopping ${host.instanceId}${wakes}; \`devenv wake\` starts it`;
-  } finally {
-    await session.close();
+    if (answer.trim() !== 'yes') throw new DevenvError('phase', 'sleep cancelled: the host keeps running');
   }
+  // Tagged first: a stop without its tag would look like one by someone else.
+  await ctx.aws.ec2.send(
+    new CreateTagsCommand({
+      Resources: [host.instanceId],
+      Tags: [{ Key: ASLEEP_TAG, Value: asleepTagValue(ctx.clock.now()) }],
+    }),
+  );
+  await ctx.aws.ec2.send(new StopInstancesCommand({ InstanceIds: [host.instanceId] }));
+  const wakes = host.sleepsAt !== undefined ? ' (the office hours start it again)' : '';
+  return `asleep: stopping ${host.instanceId}${wakes}; \`devenv wake\` starts it`;
 }
 
 /** Starts the host when it is not running; returns whether it did. Shared with `up` (which says so). */
@@ -147,18 +143,14 @@ async function waitForTargets(ctx: Context): Promise<void> {
 }
 
 export async function wake(session: Session, o: { wait: boolean }): Promise<string> {
-  try {
-    const ctx = session.context('schedule');
-    const host = await hostOf(session, ctx);
-    const started = await wakeHost(ctx, host);
-    if (!o.wait)
-      return started
-        ? `waking: starting ${host.instanceId}; \`devenv wake --wait\` or \`devenv status\` says when it is back`
-        : `the host ${host.instanceId} is ${host.state} already`;
-    await waitForInstance(ctx, host.instanceId, 'running');
-    await waitForTargets(ctx);
-    return `awake: ${host.instanceId} runs and every developer's editor answers`;
-  } finally {
-    await session.close();
-  }
+  const ctx = session.context('schedule');
+  const host = await hostOf(session, ctx);
+  const started = await wakeHost(ctx, host);
+  if (!o.wait)
+    return started
+      ? `waking: starting ${host.instanceId}; \`devenv wake --wait\` or \`devenv status\` says when it is back`
+      : `the host ${host.instanceId} is ${host.state} already`;
+  await waitForInstance(ctx, host.instanceId, 'running');
+  await waitForTargets(ctx);
+  return `awake: ${host.instanceId} runs and every developer's editor answers`;
 }

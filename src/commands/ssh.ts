@@ -9,16 +9,12 @@ import type { Session } from './session.js';
  * command (255: ssh itself failed). Read-only for AWS and for the state: no lock.
  */
 export async function ssh(session: Session, command: string[], io: Io): Promise<number> {
-  try {
-    // No wait for cloud-init: a shell on a host whose first boot is stuck is how one finds out why.
-    return await withVerifiedLogin(session, { firstBoot: false }, (login, knownHosts) => {
-      const tty = onTerminal(io);
-      return runSsh(
-        sshArgv(login, knownHosts, { tty, ...(command.length > 0 ? { command: command.join(' ') } : {}) }),
-        io,
-      );
-    });
-  } finally {
-    await session.close();
-  }
+  // No wait for cloud-init: a shell on a host whose first boot is stuck is how one finds out why.
+  return await withVerifiedLogin(session, { firstBoot: false }, (login, knownHosts) => {
+    const tty = onTerminal(io);
+    return runSsh(
+      sshArgv(login, knownHosts, { tty, ...(command.length > 0 ? { command: command.join(' ') } : {}) }),
+      io,
+    );
+  });
 }

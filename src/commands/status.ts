@@ -20,94 +20,90 @@ import { describeSleep, readSleep } from '../phases/schedule/sleep.js';
  * `pending`). Any problem, and a phase that could not be read, make the command exit 1, naming them.
  */
 export async function status(session: Session, o: ReadOptions): Promise<ReadResult> {
-  try {
-    await session.verifyAccount();
-    // what `up` would give: recovered from the secrets' tags when the state lacks someone
-    await session.allocateDevelopers();
-    const names = topologicalOrder();
-    const { items, failures } = await readPhases(session, names, (phase, ctx) => phase.status(ctx));
-    const pending = pendingPhases(session.state);
-    // A phase that never got as far as creating anything: its rows say `pending`, the phase's line says why.
-    const neverCreated = pending
-      .filter((p) => ['skipped', undefined].includes(session.state.phase(p.phase)?.status))
-      .map((p) => p.phase);
-    const owners = developerOwners(session.model);
-    const resources: StatusResource[] = names.flatMap((name): StatusResource[] => {
-      const failure = failures.find((f) => f.phase === name);
-      if (failure)
-        return [
-          {
-            phase: name,
-            logicalId: '-',
-            kind: '-',
-            state: 'error',
-            detail: messageOf(failure.error).split('\n')[0],
-            verdict: 'error',
-          },
-        ];
-      return (items.get(name) ?? []).map((row) => {
-        const { problem: _asRead, warnings: _said, ...rest } = row;
-        const problem = neverCreated.includes(name) ? undefined : problemOf(row);
-        const developer = row.developer ?? owners.get(row.logicalId);
-        const verdict = problem?.verdict ?? (neverCreated.includes(name) ? 'pending' : 'ok');
-        return { ...rest, ...(developer ? { developer } : {}), ...(problem ? { problem } : {}), verdict };
-      });
+  await session.verifyAccount();
+  // what `up` would give: recovered from the secrets' tags when the state lacks someone
+  await session.allocateDevelopers();
+  const names = topologicalOrder();
+  const { items, failures } = await readPhases(session, names, (phase, ctx) => phase.status(ctx));
+  const pending = pendingPhases(session.state);
+  // A phase that never got as far as creating anything: its rows say `pending`, the phase's line says why.
+  const neverCreated = pending
+    .filter((p) => ['skipped', undefined].includes(session.state.phase(p.phase)?.status))
+    .map((p) => p.phase);
+  const owners = developerOwners(session.model);
+  const resources: StatusResource[] = names.flatMap((name): StatusResource[] => {
+    const failure = failures.find((f) => f.phase === name);
+    if (failure)
+      return [
+        {
+          phase: name,
+          logicalId: '-',
+          kind: '-',
+          state: 'error',
+          detail: messageOf(failure.error).split('\n')[0],
+          verdict: 'error',
+        },
+      ];
+    return (items.get(name) ?? []).map((row) => {
+      const { problem: _asRead, warnings: _said, ...rest } = row;
+      const problem = neverCreated.includes(name) ? undefined : problemOf(row);
+      const developer = row.developer ?? owners.get(row.logicalId);
+      const verdict = problem?.verdict ?? (neverCreated.includes(name) ? 'pending' : 'ok');
+      return { ...rest, ...(developer ? { developer } : {}), ...(problem ? { problem } : {}), verdict };
     });
-    const sleep = await readSleep(session.context('schedule'), Date.now());
-    if (sleep?.asleep) forgiveSleep(resources, describeSleep(sleep));
-    const problems = [
-      ...pending.map(describePending),
-      ...failures.map((f) => `${f.phase} could not be read: ${messageOf(f.error)}`),
-      ...resources.flatMap((r) => (r.problem ? [r.problem.message] : [])),
-    ];
-    const warnings = [...new Set(names.flatMap((n) => (items.get(n) ?? []).flatMap((r) => r.warnings ?? [])))];
-    const developers = developerRows(session, resources);
-    const phases = PHASES.map((p) => ({ name: p.name, status: phaseStatus(session, p.name, pending) }));
-    const next = nextSteps(session.config, session.model, session.state);
-    const output = o.json
-      ? JSON.stringify({
-          project: session.config.project,
-          region: session.config.region,
-          account: session.state.data.account,
-          ok: problems.length === 0,
-          urls: next.urls,
+  });
+  const sleep = await readSleep(session.context('schedule'), Date.now());
+  if (sleep?.asleep) forgiveSleep(resources, describeSleep(sleep));
+  const problems = [
+    ...pending.map(describePending),
+    ...failures.map((f) => `${f.phase} could not be read: ${messageOf(f.error)}`),
+    ...resources.flatMap((r) => (r.problem ? [r.problem.message] : [])),
+  ];
+  const warnings = [...new Set(names.flatMap((n) => (items.get(n) ?? []).flatMap((r) => r.warnings ?? [])))];
+  const developers = developerRows(session, resources);
+  const phases = PHASES.map((p) => ({ name: p.name, status: phaseStatus(session, p.name, pending) }));
+  const next = nextSteps(session.config, session.model, session.state);
+  const output = o.json
+    ? JSON.stringify({
+        project: session.config.project,
+        region: session.config.region,
+        account: session.state.data.account,
+        ok: problems.length === 0,
+        urls: next.urls,
+        loadBalancerDns: next.loadBalancerDns,
+        hostAddress: next.hostAddress,
+        pending: next.pending,
+        ...(sleep ? { host: { instanceId: sleep.instanceId, state: sleep.state, sleep: describeSleep(sleep) } } : {}),
+        phases,
+        auth: signInOf(session.config),
+        developers,
+        resources: resources.map(({ verdict: _v, ...r }) => r),
+        problems,
+        warnings,
+      })
+    : renderStatus(
+        {
+          heading: `${session.config.project} in ${session.config.region}${
+            session.state.data.account ? ` (account ${session.state.data.account})` : ''
+          }`,
+          phases,
+          resources,
+          developers,
+          names: blueprintNames(session.model),
           loadBalancerDns: next.loadBalancerDns,
           hostAddress: next.hostAddress,
-          pending: next.pending,
-          ...(sleep ? { host: { instanceId: sleep.instanceId, state: sleep.state, sleep: describeSleep(sleep) } } : {}),
-          phases,
-          auth: signInOf(session.config),
-          developers,
-          resources: resources.map(({ verdict: _v, ...r }) => r),
-          problems,
           warnings,
-        })
-      : renderStatus(
-          {
-            heading: `${session.config.project} in ${session.config.region}${
-              session.state.data.account ? ` (account ${session.state.data.account})` : ''
-            }`,
-            phases,
-            resources,
-            developers,
-            names: blueprintNames(session.model),
-            loadBalancerDns: next.loadBalancerDns,
-            hostAddress: next.hostAddress,
-            warnings,
-            signIn: describeSignIn(session.config),
-          },
-          o,
-        ) + (sleep ? `\nhost: ${describeSleep(sleep)}` : '');
-    const failure =
-      problems.length === 0
-        ? undefined
-        : new DevenvError(kindOf(failures), listProblems(problems), {
-            remedy: [...remediesOf(failures), '`devenv plan` shows what `devenv up` would do about them'].join('; '),
-          });
-    return { output, failure };
-  } finally {
-    await session.close();
-  }
+          signIn: describeSignIn(session.config),
+        },
+        o,
+      ) + (sleep ? `\nhost: ${describeSleep(sleep)}` : '');
+  const failure =
+    problems.length === 0
+      ? undefined
+      : new DevenvError(kindOf(failures), listProblems(problems), {
+          remedy: [...remediesOf(failures), '`devenv plan` shows what `devenv up` would do about them'].join('; '),
+        });
+  return { output, failure };
 }
 
 function phaseStatus(session: Session, name: PhaseName, pending: PendingPhase[]): string {

@@ -19,21 +19,17 @@ export async function converge(
   skipped: PhaseName[] = [],
   confirm?: { io: Io; yes: boolean },
 ): Promise<void> {
+  if (names.length === 1) checkNeeds(session, names[0]);
+  await session.verifyAccount();
+  if (confirm) await confirmUp(session, reporter, names, confirm);
+  // Recorded so that `status` does not count what the user chose not to build as missing.
+  for (const name of skipped)
+    if (session.state.phase(name)?.status !== 'complete') await session.state.setPhase(name, 'skipped');
+  const result = await applyPhases(session, reporter, names, signal);
   try {
-    if (names.length === 1) checkNeeds(session, names[0]);
-    await session.verifyAccount();
-    if (confirm) await confirmUp(session, reporter, names, confirm);
-    // Recorded so that `status` does not count what the user chose not to build as missing.
-    for (const name of skipped)
-      if (session.state.phase(name)?.status !== 'complete') await session.state.setPhase(name, 'skipped');
-    const result = await applyPhases(session, reporter, names, signal);
-    try {
-      summarize(result, reporter, 'converged');
-    } finally {
-      if (names.length > 1) reportNextSteps(session, reporter); // `up`, not `phase <name>`
-    }
+    summarize(result, reporter, 'converged');
   } finally {
-    await session.close();
+    if (names.length > 1) reportNextSteps(session, reporter); // `up`, not `phase <name>`
   }
 }
 

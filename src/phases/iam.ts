@@ -7,7 +7,6 @@ import {
   ListAttachedRolePoliciesCommand,
   ListInstanceProfilesForRoleCommand,
   ListRolePoliciesCommand,
-  PutRolePolicyCommand,
   RemoveRoleFromInstanceProfileCommand,
   UpdateAssumeRolePolicyCommand,
   type IAMClient,
@@ -15,14 +14,9 @@ import {
   type Role,
 } from '@aws-sdk/client-iam';
 import { hasCode, IamCode, ignoring, isNotFound } from '../aws/errors.js';
-import {
-  findInlinePolicy,
-  findInstanceProfile,
-  nameFromArn,
-  parsePolicyDocument,
-  samePolicy,
-} from '../aws/find/iam.js';
+import { findInstanceProfile, nameFromArn, parsePolicyDocument, samePolicy } from '../aws/find/iam.js';
 import { ensureResource, inspectResource, removeResource, rowOf, type ResourceSpec } from '../aws/resource.js';
+import { inlinePolicyFixes } from '../aws/iam/inline-policy.js';
 import { afterPropagation, iamNamedSpec, roleSpec } from '../aws/iam/named.js';
 import { tagList } from '../config/tags.js';
 import { ec2ServicePrincipal, ec2TrustPolicy, hostPolicy, iamBlueprint } from '../blueprint/identity.js';
@@ -64,6 +58,15 @@ function profileSpec(ctx: Context, p: PlannedResource): ResourceSpec<InstancePro
   );
 }
 
+/** The host's inline policy against the least-privilege one; its fix's description is what `plan` says. */
+const policyFixes = (ctx: Context, p: ReturnType<typeof planned>, account: string) =>
+  inlinePolicyFixes(
+    ctx,
+    { role: p.role.name, policy: p.policy.name },
+    hostPolicy(ctx.model, account),
+    'differs from the least-privilege policy',
+  );
+
 const trustDiffers = (ctx: Context, role: Role) =>
   !samePolicy(parsePolicyDocument(role.AssumeRolePolicyDocument), ec2TrustPolicy(ctx.model.region));
 const otherRoles = (profile: InstanceProfile, roleName: string) =>
@@ -74,7 +77,7 @@ const holdsRole = (profile: InstanceProfile, roleName: string) =>
 async function apply(ctx: Context): Promise<void> {
   const iam = ctx.aws.iam;
   const p = planned(ctx);
-  const desiredPolicy = hostPolicy(ctx.model, accountOf(ctx));
+  const account = accountOf(ctx);
 
   const { resource: role, outcome } = await ensureResource(ctx, hostRoleSpec(ctx, p.role));
   if (outcome !== 'created' && trustDiffers(ctx, role)) {
@@ -93,19 +96,11 @@ async function apply(ctx: Context): Promise<void> {
     });
   }
 
-  const current = await findInlinePolicy(iam, p.role.name, p.policy.name);
-  if (!samePolicy(current, desiredPolicy)) {
-    await afterPropagation(ctx, `putting inline policy ${p.policy.name} on role ${p.role.name}`, () =>
-      iam.send(
-        new PutRolePolicyCommand({
-          RoleName: p.role.name,
-          PolicyName: p.policy.name,
-          PolicyDocument: JSON.stringify(desiredPolicy),
-        }),
-      ),
-    );
+  const { exists, fixes } = await policyFixes(ctx, p, account);
+  if (fixes.length) {
+    for (const fix of fixes) await fix.run();
     ctx.report.resource(
-      current === undefined
+      !exists
         ? {
             action: 'created',
             logicalId: p.policy.logicalId,
@@ -233,16 +228,15 @@ async function inspect(ctx: Context): Promise<Inspection> {
       action: 'update',
       detail: `trust policy: only ${ec2ServicePrincipal(ctx.model.region)} may assume it`,
     });
-  const current = role ? await findInlinePolicy(ctx.aws.iam, p.role.name, p.policy.name) : undefined;
-  const policyAction =
-    current === undefined ? 'create' : samePolicy(current, hostPolicy(ctx.model, accountOf(ctx))) ? 'keep' : 'update';
+  const { exists, fixes } = role ? await policyFixes(ctx, p, accountOf(ctx)) : { exists: false, fixes: [] };
+  const policyAction = !exists ? 'create' : fixes.length ? 'update' : 'keep';
   changes.push({
     phase: 'iam',
     action: policyAction,
     logicalId: p.policy.logicalId,
     kind: p.policy.kind,
     name: p.policy.name,
-    ...(policyAction === 'update' ? { detail: 'differs from the least-privilege policy' } : {}),
+    ...(policyAction === 'update' ? { detail: fixes[0]!.description } : {}),
   });
   const profileProbe = await inspectResource(ctx, profileSpec(ctx, p.profile), p.profile.name);
   const { resource: profile, ...profileChange } = profileProbe;

@@ -1,10 +1,11 @@
-import { PutRolePolicyCommand, UpdateAssumeRolePolicyCommand, type Role } from '@aws-sdk/client-iam';
+import { UpdateAssumeRolePolicyCommand, type Role } from '@aws-sdk/client-iam';
 import { alarmFixes, alarmSpec, deleteAlarms, listAlarms, type AlarmWant } from '../aws/cloudwatch/alarms.js';
 import { hasCode } from '../aws/errors.js';
 import { planChange, runFixes } from '../aws/fix.js';
-import { findInlinePolicy, nameFromArn, samePolicy, parsePolicyDocument } from '../aws/find/iam.js';
+import { nameFromArn, samePolicy, parsePolicyDocument } from '../aws/find/iam.js';
 import { deleteRole } from '../aws/iam/delete-role.js';
-import { afterPropagation, roleSpec } from '../aws/iam/named.js';
+import { inlinePolicyFixes } from '../aws/iam/inline-policy.js';
+import { roleSpec } from '../aws/iam/named.js';
 import { ensureResource, inspectResource, removeResource, rowOf, type ResourceSpec } from '../aws/resource.js';
 import { IAM_PROPAGATION, retryWithin } from '../aws/retry.js';
 import {
@@ -114,24 +115,20 @@ async function ensureRole(ctx: Context, account: string, instanceId: string): Pr
       message: `reset the trust policy of role ${role.name}: only EventBridge Scheduler, for this account's group`,
     });
   }
-  const want = schedulerPolicy(ctx.model, account, instanceId);
-  const current = await findInlinePolicy(iam, role.name, policy.name);
-  if (!samePolicy(current, want)) {
-    await afterPropagation(ctx, `putting inline policy ${policy.name} on role ${role.name}`, () =>
-      iam.send(
-        new PutRolePolicyCommand({
-          RoleName: role.name,
-          PolicyName: policy.name,
-          PolicyDocument: JSON.stringify(want),
-        }),
-      ),
-    );
+  const { exists, fixes } = await inlinePolicyFixes(
+    ctx,
+    { role: role.name, policy: policy.name },
+    schedulerPolicy(ctx.model, account, instanceId),
+    `inline policy ${policy.name}: the host ${instanceId}`,
+  );
+  for (const fix of fixes) {
+    await fix.run();
     ctx.report.resource({
-      action: current === undefined ? 'created' : 'updated',
+      action: exists ? 'updated' : 'created',
       logicalId: policy.logicalId,
       kind: policy.kind,
       resourceId: policy.name,
-      message: `${current === undefined ? 'put' : 'rewrote'} inline policy ${policy.name}: the host ${instanceId}`,
+      message: `${exists ? 'rewrote' : 'put'} ${fix.description}`,
     });
   }
   if (ctx.state.resource(policy.logicalId)?.attrs?.instance !== instanceId)

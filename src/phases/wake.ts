@@ -1,14 +1,15 @@
 import type { TargetGroup } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { PutRolePolicyCommand, UpdateAssumeRolePolicyCommand, type Role } from '@aws-sdk/client-iam';
+import { UpdateAssumeRolePolicyCommand, type Role } from '@aws-sdk/client-iam';
 import { deleteEventRule, eventRuleFixes, eventRuleSpec, targetFixes } from '../aws/events/rule.js';
 import { lambdaTargetFixes, lambdaTargetGroupSpec } from '../aws/elbv2/lambda-target-group.js';
 import { deleteRule, forwardsTo, listRules } from '../aws/elbv2/listeners.js';
 import { deleteTargetGroup, listTargetGroups, targetHealth } from '../aws/elbv2/target-groups.js';
 import { ignoring, isNotFound } from '../aws/errors.js';
-import { findInlinePolicy, parsePolicyDocument, samePolicy } from '../aws/find/iam.js';
+import { parsePolicyDocument, samePolicy } from '../aws/find/iam.js';
 import { planChange, runFixes, type Fix } from '../aws/fix.js';
 import { deleteRole } from '../aws/iam/delete-role.js';
-import { afterPropagation, roleSpec } from '../aws/iam/named.js';
+import { inlinePolicyFixes } from '../aws/iam/inline-policy.js';
+import { roleSpec } from '../aws/iam/named.js';
 import {
   deleteFunction,
   functionFixes,
@@ -118,31 +119,13 @@ const trustFixes = (ctx: Context, role: Role): Fix[] =>
       ];
 
 /** The inline policy's fix (none when it is as wanted), and whether the role has it at all. */
-async function policyFixes(
-  ctx: Context,
-  p: ReturnType<typeof planned>,
-  ids: Ids,
-): Promise<{ exists: boolean; fixes: Fix[] }> {
-  const want = wakePolicy(ctx.model, ids);
-  const current = await findInlinePolicy(ctx.aws.iam, p.role.name, p.policy.name);
-  if (samePolicy(current, want)) return { exists: true, fixes: [] };
-  const fixes: Fix[] = [
-    {
-      description: `inline policy ${p.policy.name}: start ${ids.instanceId}, switch the rules of the HTTPS listener`,
-      run: () =>
-        afterPropagation(ctx, `putting inline policy ${p.policy.name} on role ${p.role.name}`, () =>
-          ctx.aws.iam.send(
-            new PutRolePolicyCommand({
-              RoleName: p.role.name,
-              PolicyName: p.policy.name,
-              PolicyDocument: JSON.stringify(want),
-            }),
-          ),
-        ),
-    },
-  ];
-  return { exists: current !== undefined, fixes };
-}
+const policyFixes = (ctx: Context, p: ReturnType<typeof planned>, ids: Ids) =>
+  inlinePolicyFixes(
+    ctx,
+    { role: p.role.name, policy: p.policy.name },
+    wakePolicy(ctx.model, ids),
+    `inline policy ${p.policy.name}: start ${ids.instanceId}, switch the rules of the HTTPS listener`,
+  );
 
 /** Who may invoke the function: the load balancer from this group (before RegisterTargets), EventBridge this rule. */
 const invokers = (groupArn: string, ruleArn?: string) => [

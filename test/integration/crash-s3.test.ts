@@ -10,7 +10,7 @@
  */
 import { CreateBucketCommand, PutBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
 import { expect, it } from 'vitest';
-import { crashAfterCall, crashPoints } from './crash.js';
+import { crashPoints, crashThenRerun } from './crash.js';
 import { expectConverged } from './expect.js';
 import { diffInventory } from './inventory.js';
 import { describeResult, newWorkspace, REGION, type CliResult } from './moto.js';
@@ -76,33 +76,20 @@ describeMoto('up with its state in S3, crashed after a mutating call, then rerun
     for (const [operation, occurrence] of points) {
       const label = `after ${operation} #${occurrence}`;
       const ws = await s3Workspace();
-      const injector = crashAfterCall(operation, occurrence);
-      const crashed = await ws.cli(['up'], { hooks: [injector], signals: injector.signals });
-      if (injector.crashedAfter === undefined) {
-        problems.push(`${label}: the crashed run never made that call (${describeResult(crashed)})`);
-        continue;
-      }
-      if (crashed.code === 0) problems.push(`${label}: up exited 0 although it crashed`);
-      // A killed run cannot release its lock: the next one is refused until someone breaks it.
-      const refused = await ws.cli(['up']);
-      if (refused.code !== 3) problems.push(`${label}: the run after the crash was not refused by its lock`);
-      const released = await ws.cli(['lock', 'release', '--force', '--yes']);
-      if (released.code !== 0) problems.push(`${label}: lock release --force failed: ${describeResult(released)}`);
-      const rerun = await ws.cli(['up']);
-      if (rerun.code !== 0) {
-        problems.push(`${label}: the rerun did not converge: ${describeResult(rerun)}`);
-        continue;
-      }
-      const inv = await ws.inventory();
-      const diff = diffInventory(baseline, inv.items);
-      if (diff.length) problems.push(`${label}: after the rerun, AWS holds ${diff.join('; ')}`);
-      if (inv.tagProblems.length) problems.push(`${label}: ${inv.tagProblems.join('; ')}`);
-      const third = await ws.cli(['up']);
-      if (third.code !== 0 || changedInAws(third).length > 0)
-        problems.push(
-          `${label}: a third up ${third.code === 0 ? `made ${changedInAws(third).join(', ')}` : `failed: ${describeResult(third)}`}`,
-        );
-      log.push(`${label}: crashed run ${crashed.calls.changed.length} changes, rerun ${rerun.calls.changed.length}`);
+      const line = await crashThenRerun(ws, [operation, occurrence], {
+        baseline,
+        label,
+        problems,
+        // A killed run cannot release its lock: the next one is refused until someone breaks it.
+        beforeRerun: async () => {
+          const refused = await ws.cli(['up']);
+          if (refused.code !== 3) problems.push(`${label}: the run after the crash was not refused by its lock`);
+          const released = await ws.cli(['lock', 'release', '--force', '--yes']);
+          if (released.code !== 0) problems.push(`${label}: lock release --force failed: ${describeResult(released)}`);
+        },
+        changes: changedInAws,
+      });
+      if (line) log.push(line);
       await ws.remove();
     }
     const seconds = ((performance.now() - started) / 1000).toFixed(1);

@@ -16,7 +16,7 @@
 import { expect, it } from 'vitest';
 import { isMutating, type CallHook } from '../../src/aws/clients.js';
 import { PER_DEVELOPER_CONCURRENCY } from '../../src/aws/concurrency.js';
-import { crashAfter, crashAfterCall, crashPoints } from './crash.js';
+import { crashAfter, crashAfterCall, crashPoints, crashThenRerun } from './crash.js';
 import { diffInventory } from './inventory.js';
 import { describeResult, newWorkspace } from './moto.js';
 import { expectConverged, expectedAfterDestroy, expectNoMutatingCalls, expectSameInventory } from './expect.js';
@@ -67,31 +67,8 @@ describeMoto('up crashed after every mutating call, then rerun', (moto) => {
     for (const [k, [operation, occurrence]] of points.entries()) {
       const label = `k=${k + 1}/${n} (after ${operation}${occurrence > 1 ? ` #${occurrence}` : ''})`;
       const ws = await newWorkspace(moto.server, { developers: DEVELOPERS });
-      const injector = crashAfterCall(operation, occurrence);
-      const crashed = await ws.cli(['up'], { hooks: [injector], signals: injector.signals });
-      if (injector.crashedAfter === undefined) {
-        problems.push(`${label}: the crashed run never made that call (${describeResult(crashed)})`);
-        continue;
-      }
-      if (crashed.code === 0) problems.push(`${label}: up exited 0 although it crashed`);
-      const rerun = await ws.cli(['up']);
-      if (rerun.code !== 0) {
-        problems.push(`${label}: the rerun did not converge: ${describeResult(rerun)}`);
-        continue;
-      }
-      const inv = await ws.inventory();
-      const diff = diffInventory(baseline, inv.items);
-      if (diff.length) problems.push(`${label}: after the rerun, AWS holds ${diff.join('; ')}`);
-      if (inv.tagProblems.length) problems.push(`${label}: ${inv.tagProblems.join('; ')}`);
-      const third = await ws.cli(['up']);
-      if (third.code !== 0 || third.calls.mutating.length > 0) {
-        problems.push(
-          `${label}: a third up ${third.code === 0 ? `made ${third.calls.mutating.join(', ')}` : `failed: ${describeResult(third)}`}`,
-        );
-      }
-      log.push(
-        `${label}: crashed run ${crashed.calls.changed.length} changes, rerun ${rerun.calls.changed.length} (${rerun.calls.refused.length} refused)`,
-      );
+      const line = await crashThenRerun(ws, [operation, occurrence], { baseline, label, problems });
+      if (line) log.push(line);
       await ws.remove();
     }
     const seconds = (performance.now() - started) / 1000;

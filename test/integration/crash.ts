@@ -2,10 +2,13 @@
  * The crash injector: a CallHook that lets the first k mutating calls through and, once the k-th
  * has succeeded in AWS, throws from `after` — devenv sees the call fail although AWS did it, as if
  * the process had been killed between "AWS said yes" and "state written". From then on every call
- * fails in `before` (it never reaches AWS), as it would in a dead process.
+ * fails in `before` (it never reaches AWS), as it would in a dead process. And `crashThenRerun`, the
+ * check the crash tests make at each crash point.
  */
 import { EventEmitter } from 'node:events';
 import type { CallHook, CallInfo } from '../../src/aws/clients.js';
+import { diffInventory, type Inventory } from './inventory.js';
+import { describeResult, type CliResult, type Workspace } from './moto.js';
 
 /** The error devenv sees; its name matches no AWS error code, so no phase mistakes it for NotFound or AlreadyExists. */
 export class InjectedCrash extends Error {
@@ -98,4 +101,57 @@ export function crashPoints(changed: string[]): [string, number][] {
     seen.set(op, n);
     return [op, n];
   });
+}
+
+export interface CrashRerun {
+  /** The resources of one clean run: what AWS must hold after the rerun. */
+  baseline: Inventory;
+  /** Names the crash point in each problem. */
+  label: string;
+  /** Where what went wrong is said, one line a problem. */
+  problems: string[];
+  /** What must happen between the crash and the rerun (with the state in S3: breaking the lock left behind). */
+  beforeRerun?: () => Promise<void>;
+  /** What of a third `up` counts as a change: every mutating call unless told. */
+  changes?: (r: CliResult) => string[];
+}
+
+/**
+ * `up` crashed right after the `occurrence`-th call of `operation`, then run again: the rerun converges,
+ * AWS holds exactly `baseline`, every resource tagged, and a third `up` changes nothing. Says each
+ * failure in `problems`; returns a line for the test's log once the rerun has converged.
+ */
+export async function crashThenRerun(
+  ws: Workspace,
+  [operation, occurrence]: [string, number],
+  o: CrashRerun,
+): Promise<string | undefined> {
+  const { label, problems } = o;
+  const changes = o.changes ?? ((r: CliResult) => r.calls.mutating);
+  const injector = crashAfterCall(operation, occurrence);
+  const crashed = await ws.cli(['up'], { hooks: [injector], signals: injector.signals });
+  if (injector.crashedAfter === undefined) {
+    problems.push(`${label}: the crashed run never made that call (${describeResult(crashed)})`);
+    return undefined;
+  }
+  if (crashed.code === 0) problems.push(`${label}: up exited 0 although it crashed`);
+  await o.beforeRerun?.();
+  const rerun = await ws.cli(['up']);
+  if (rerun.code !== 0) {
+    problems.push(`${label}: the rerun did not converge: ${describeResult(rerun)}`);
+    return undefined;
+  }
+  const inv = await ws.inventory();
+  const diff = diffInventory(o.baseline, inv.items);
+  if (diff.length) problems.push(`${label}: after the rerun, AWS holds ${diff.join('; ')}`);
+  if (inv.tagProblems.length) problems.push(`${label}: ${inv.tagProblems.join('; ')}`);
+  const third = await ws.cli(['up']);
+  if (third.code !== 0 || changes(third).length > 0) {
+    const what = third.code === 0 ? `made ${changes(third).join(', ')}` : `failed: ${describeResult(third)}`;
+    problems.push(`${label}: a third up ${what}`);
+  }
+  return (
+    `${label}: crashed run ${crashed.calls.changed.length} changes, ` +
+    `rerun ${rerun.calls.changed.length} (${rerun.calls.refused.length} refused)`
+  );
 }

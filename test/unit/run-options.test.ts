@@ -55,6 +55,20 @@ describe('flags declared once (src/run-options.ts)', () => {
     });
   });
 
+  it('a flag with a default has it unless given; one with choices refuses any other value', () => {
+    const table = {
+      format: { flag: '--format <f>', description: 'the format', choices: ['txt', 'json'], default: 'txt' },
+      out: { flag: '--out <dir>', description: 'where' },
+    } as const satisfies FlagTable;
+    expect(parse(table, [])).toEqual({ format: 'txt', out: undefined });
+    expect(parse(table, ['--format', 'json', '--out', 'd'])).toEqual({ format: 'json', out: 'd' });
+    const command = withFlags(new Command('x').exitOverride().configureOutput({ writeErr: () => undefined }), table);
+    expect(() => command.parse(['--format', 'yaml'], { from: 'user' })).toThrow(/yaml.*Allowed choices are txt, json/);
+    expect(command.helpInformation().replace(/\s+/g, ' ')).toContain(
+      'the format (choices: "txt", "json", default: "txt")',
+    );
+  });
+
   it('each flag has its help line', () => {
     const help = withFlags(new Command('x'), { ...APPLY_FLAGS, ...DESTROY_FLAGS }).helpInformation();
     for (const { flag, description } of Object.values({ ...APPLY_FLAGS, ...DESTROY_FLAGS })) {
