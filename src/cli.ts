@@ -166,7 +166,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       verbose: flags.verbose,
     });
     const reporter = new Reporter(createRenderer(io, { kind, verbose: flags.verbose, color }));
-    const interrupt = interruptHandler(io, reporter);
+    const interrupt = interruptHandler(io, reporter, endsOnCtrlC(invocation));
     const audit = await import('./commands/audit-trail.js');
     if (invocation && audit.AUDITED_COMMANDS.includes(invocation.command))
       trail = new audit.AuditTrail(invocation, { reporter, env: io.env, hooks: io.hooks });
@@ -589,12 +589,16 @@ function packageVersion(): string {
   return pkg.version;
 }
 
+/** A command whose normal end is Ctrl-C (`logs --follow`): nothing is said of a run cut short. */
+const endsOnCtrlC = (i: Invocation | undefined): boolean => i?.command === 'logs' && i.flags.follow === true;
+
 /**
  * First Ctrl-C (or SIGTERM): no new AWS call starts, the one in flight finishes, the state is
  * saved. Second: quit at once (the lock file is removed on the way out: see state/lock.ts; a lock in S3 is
  * released first, given 3 s at most: see state/quit.ts). A third quits without waiting for that.
+ * `quiet`: the first says nothing (see endsOnCtrlC).
  */
-function interruptHandler(io: Io, reporter: Reporter): { signal: AbortSignal; dispose(): void } {
+function interruptHandler(io: Io, reporter: Reporter, quiet: boolean): { signal: AbortSignal; dispose(): void } {
   const controller = new AbortController();
   let quitting = false;
   const onSignal = () => {
@@ -604,10 +608,12 @@ function interruptHandler(io: Io, reporter: Reporter): { signal: AbortSignal; di
       void runBeforeQuit().finally(() => process.exit(ExitCode.interrupted));
       return;
     }
-    reporter.emit({
-      type: 'warn',
-      message: 'interrupted: finishing the AWS call in flight and saving the state; press Ctrl-C again to quit at once',
-    });
+    if (!quiet)
+      reporter.emit({
+        type: 'warn',
+        message:
+          'interrupted: finishing the AWS call in flight and saving the state; press Ctrl-C again to quit at once',
+      });
     controller.abort();
   };
   for (const name of ['SIGINT', 'SIGTERM']) io.signals?.on(name, onSignal);

@@ -5,6 +5,8 @@ import { awsResource, type PlannedResource } from './types.js';
 /** The logical ids of the certificate, the load balancer, a developer's target group and DNS record. */
 export const CERTIFICATE = 'cert';
 export const LOAD_BALANCER = 'alb';
+/** The https phase's listener, whose rules sign developers in. */
+export const HTTPS_LISTENER = 'listener/https';
 export const targetGroupId = (developer: string) => `tg/${developer}`;
 export const recordId = (developer: string) => `record/${developer}`;
 

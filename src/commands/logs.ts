@@ -2,6 +2,7 @@ import { followLogEvents, readLogEvents, type EventQuery } from '../aws/logs/eve
 import { logGroupName } from '../blueprint/monitoring.js';
 import { recordedLogGroups } from '../phases/monitoring/logs.js';
 import { dockerLogsCommand, sshArgv } from '../remote/system-ssh.js';
+import { ExitCode } from '../errors.js';
 import type { Io } from '../ui/io.js';
 import { developerNamed } from './credentials-export.js';
 import { requireContainer, runSsh, withVerifiedLogin } from './host-login.js';
@@ -54,6 +55,8 @@ export function filterPatternFor(text: string | undefined): string | undefined {
 /**
  * `devenv logs <developer> [--since 1h] [--follow] [--grep text]`: the developer's container log on stdout, the
  * source it came from on stderr. Read-only: no lock. Resolves the exit code (that of `docker logs` over SSH).
+ * Ctrl-C is how --follow ends: quietly, with 130 as `tail -f` and `kubectl logs -f` (killed by SIGINT) give a shell,
+ * so that a script or a loop around it stops too instead of going on as after a normal end.
  */
 export async function logs(session: Session, developer: string, o: LogsOptions, io: Io): Promise<number> {
   try {
@@ -70,8 +73,8 @@ export async function logs(session: Session, developer: string, o: LogsOptions, 
       const code = await withVerifiedLogin(session, { firstBoot: true }, (login, knownHosts) =>
         runSsh(sshArgv(login, knownHosts, { tty: false, command }), io, o.grep === undefined ? {} : { keep }),
       );
-      // Ctrl-C is how --follow ends: ssh reports the signal, devenv does not.
-      return o.follow && session.context('containers').signal.aborted ? 0 : code;
+      // ssh's own report of the signal is not shown: Ctrl-C is how --follow ends.
+      return o.follow && session.context('containers').signal.aborted ? ExitCode.interrupted : code;
     }
     io.stderr.write(`logs: ${developer}'s container log from CloudWatch Logs (${source.group})\n`);
     await session.verifyAccount();
@@ -86,9 +89,12 @@ export async function logs(session: Session, developer: string, o: LogsOptions, 
       const line = containerLine(e.message ?? '');
       if (keep(line)) io.stdout.write(`${line}\n`);
     };
-    if (o.follow) await followLogEvents(ctx, query, show, { clock: ctx.clock, signal: ctx.signal });
-    else await readLogEvents(ctx, query, show);
-    return 0;
+    if (!o.follow) {
+      await readLogEvents(ctx, query, show);
+      return ExitCode.ok;
+    }
+    await followLogEvents(ctx, query, show, { clock: ctx.clock, signal: ctx.signal });
+    return ctx.signal.aborted ? ExitCode.interrupted : ExitCode.ok;
   } finally {
     await session.close();
   }

@@ -1,6 +1,7 @@
 import { notDeleted, type Leftover } from '../phases/teardown/report.js';
 import { DevenvError, InterruptedError, messageOf } from '../errors.js';
-import { PHASES, phaseInfo } from '../phases/index.js';
+import type { Model } from '../config/model.js';
+import { needsIn, PHASES, phaseInfo } from '../phases/index.js';
 import type { PhaseName } from '../phases/types.js';
 import { reverseGraph, runGraph, type GraphResult, type Node, type NodeOutcome } from '../runner.js';
 import type { Reporter } from '../ui/events.js';
@@ -9,11 +10,11 @@ import type { Session } from './session.js';
 /** Phases that may run at once: enough to overlap certificate validation with the network and the host. */
 const CONCURRENCY = 4;
 
-/** The phases' graph for a run of these phases: needs and `after` among them only. */
-export const graphOf = (names: PhaseName[]): Node[] =>
+/** The phases' graph for a run of these phases (with this config: see needsIn): needs and `after` among them only. */
+export const graphOf = (names: PhaseName[], model?: Pick<Model, 'config'>): Node[] =>
   names.map((name) => ({
     name,
-    needs: phaseInfo(name).needs.filter((n) => names.includes(n)),
+    needs: needsIn(name, model).filter((n) => names.includes(n)),
     after: phaseInfo(name).after?.filter((n) => names.includes(n)),
   }));
 
@@ -38,7 +39,7 @@ export async function applyPhases(
 ): Promise<GraphResult> {
   // New developers get their port and priority once validate has passed: a failed validate changes no allocation.
   if (!names.includes('validate')) await session.allocateDevelopers();
-  return runGraph(graphOf(names), {
+  return runGraph(graphOf(names, session.model), {
     concurrency: CONCURRENCY,
     signal,
     onBlocked: (phase, reason) => reporter.emit({ type: 'phase-blocked', phase, reason }),

@@ -1,7 +1,7 @@
 import type { Io } from '../ui/io.js';
 import { useInstead, guessFor } from '../config/issues.js';
 import { DevenvError } from '../errors.js';
-import { PHASES, phaseInfo } from '../phases/index.js';
+import { needsIn, PHASES } from '../phases/index.js';
 import type { PhaseName } from '../phases/types.js';
 import { missingNeedsError } from '../runner.js';
 import type { Reporter } from '../ui/events.js';
@@ -60,6 +60,6 @@ export function phasesWithout(skip: string[], reporter: Reporter): PhaseName[] {
 
 /** `devenv phase <name>` refuses when a phase it needs has not completed. */
 export function checkNeeds(session: Session, name: PhaseName): void {
-  const missing = phaseInfo(name).needs.filter((n) => session.state.phase(n)?.status !== 'complete');
+  const missing = needsIn(name, session.model).filter((n) => session.state.phase(n)?.status !== 'complete');
   if (missing.length > 0) throw missingNeedsError(name, missing);
 }

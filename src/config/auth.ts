@@ -107,8 +107,10 @@ export const authSchema = z
     keyEndpoint: httpsUrl
       .optional()
       .describe(
-        "where the host's gate fetches the load balancer's signing keys; `https://public-keys.auth.elb." +
-          '<region>.amazonaws.com` (partition-aware) when absent',
+        "where the host's gate fetches the load balancer's signing keys; when absent, the one AWS documents: " +
+          '`https://public-keys.auth.elb.<region>.amazonaws.com`, or its S3 form in GovCloud. AWS documents none ' +
+          'for China (cn-north-1, cn-northwest-1): devenv then uses the `.amazonaws.com.cn` form of the first, ' +
+          'unconfirmed; set this if the gate cannot fetch a key there',
       ),
   })
   .strict()

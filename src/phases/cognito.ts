@@ -35,9 +35,11 @@ import {
   usersWithEmail,
 } from '../aws/cognito/users.js';
 import { PER_DEVELOPER_CONCURRENCY, mapLimit } from '../aws/concurrency.js';
-import { hasCode } from '../aws/errors.js';
+import { hostOf, listRules } from '../aws/elbv2/listeners.js';
+import { hasCode, isNotFound } from '../aws/errors.js';
 import { planChange, runFixes, type Fix } from '../aws/fix.js';
 import { ensureResource, inspectResource, removeResource, rowOf, type ResourceSpec } from '../aws/resource.js';
+import { HTTPS_LISTENER } from '../blueprint/edge.js';
 import { pick, type PlannedResource } from '../blueprint/types.js';
 import {
   callbackUrls,
@@ -288,17 +290,43 @@ async function apply(ctx: Context): Promise<void> {
   await ensureUsers(ctx, poolId);
 }
 
-/** Deletes the pool (its domain, client and users with it) and forgets every record of the phase. */
+/**
+ * Deletes the pool (its domain, client and users with it) and forgets every record of the phase. Never while a rule
+ * of the HTTPS listener still signs in with it: developers would be sent to a sign-in that is gone.
+ */
 async function removeAll(ctx: Context): Promise<void> {
   const records = ctx.state.resourcesOf('cognito');
   if (!records.some(([, r]) => r.id)) {
     for (const [id] of records) await ctx.state.forget(id);
     return;
   }
-  await removeResource(ctx, poolSpec(ctx), (id) =>
-    deleteUserPool(ctx.aws.cognito, id, tagsOf(ctx), (m) => ctx.report.step(m)),
-  );
+  await removeResource(ctx, poolSpec(ctx), async (id) => {
+    await requireNoRuleSigningIn(ctx, id);
+    await deleteUserPool(ctx.aws.cognito, id, tagsOf(ctx), (m) => ctx.report.step(m));
+  });
   for (const [id] of ctx.state.resourcesOf('cognito')) if (id !== USER_POOL) await ctx.state.forget(id);
+}
+
+/**
+ * `up` rewrites the rules (https) before it deletes the pool when the provider changes (phases/index.ts: `removal`);
+ * this stops `devenv phase cognito`, or an `up --skip https`, from deleting it under them.
+ */
+async function requireNoRuleSigningIn(ctx: Context, poolId: string): Promise<void> {
+  const listener = ctx.state.resource(HTTPS_LISTENER)?.id;
+  if (!listener) return;
+  const rules = await listRules(ctx, listener).catch((err: unknown) => {
+    if (isNotFound(err)) return [];
+    throw err;
+  });
+  const hosts = rules
+    .filter((r) => r.Actions?.some((a) => a.AuthenticateCognitoConfig?.UserPoolArn?.endsWith(`/${poolId}`)))
+    .map((r) => hostOf(r) ?? r.RuleArn!);
+  if (hosts.length === 0) return;
+  throw new DevenvError(
+    'phase',
+    `user pool ${poolId} is not deleted: the HTTPS rules of ${hosts.join(', ')} still sign in with it`,
+    { remedy: 'run `devenv up` (it rewrites the rules first), or `devenv phase https` and then this again' },
+  );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 import { blueprints } from '../blueprint/index.js';
+import { usesCognito } from '../blueprint/sign-in.js';
 import type { PlannedResource } from '../blueprint/types.js';
 import type { Model } from '../config/model.js';
 import type { Phase, PhaseName } from './types.js';
@@ -13,6 +14,11 @@ export interface PhaseInfo {
   needs: PhaseName[];
   /** Phases that run first when they run at all, but whose absence (skipped) holds this one back no more. */
   after?: PhaseName[];
+  /**
+   * With a config that no longer wants what this phase made, which it then deletes: the phases whose resources refer
+   * to it. In such a run they stop referring to it first — the arrows between them turn round (needsIn).
+   */
+  removal?: { when(model: Pick<Model, 'config'>): boolean; referredBy: PhaseName[] };
   blueprint(model: Model): PlannedResource[];
   load: () => Promise<Phase>;
 }
@@ -23,11 +29,13 @@ const phase = (
   needs: PhaseName[],
   load: () => Promise<{ default: Phase }>,
   after?: PhaseName[],
+  removal?: PhaseInfo['removal'],
 ): PhaseInfo => ({
   name,
   title,
   needs,
   ...(after ? { after } : {}),
+  ...(removal ? { removal } : {}),
   blueprint: blueprints[name],
   load: async () => (await load()).default,
 });
@@ -67,11 +75,14 @@ export const PHASES: readonly PhaseInfo[] = [
     ['validate'],
     () => import('./cert.js'),
   ),
+  // Switching the provider away: the rules stop signing in with the pool before it is deleted.
   phase(
     'cognito',
     'Cognito user pool, sign-in domain, app client, a user per developer',
     ['validate'],
     () => import('./cognito.js'),
+    undefined,
+    { when: (model) => !usesCognito(model), referredBy: ['https'] },
   ),
   // Not after cert: the load balancer provisions (minutes) while the certificate validates (minutes).
   phase(
@@ -123,6 +134,20 @@ export const PHASES: readonly PhaseInfo[] = [
 ];
 
 export const phaseInfo = (name: PhaseName): PhaseInfo => PHASES.find((p) => p.name === name)!;
+
+const removing = (p: PhaseInfo, model: Pick<Model, 'config'>) => p.removal?.when(model) === true;
+
+/**
+ * What a phase waits for in a run with this config: its needs, except where a phase deletes what others refer to
+ * (`removal`): then it waits for them, and they no longer wait for it. Without a config (`destroy`, which deletes
+ * what refers before what is referred to anyway): the needs as registered.
+ */
+export function needsIn(name: PhaseName, model?: Pick<Model, 'config'>): PhaseName[] {
+  const info = phaseInfo(name);
+  if (!model) return info.needs;
+  const own = removing(info, model) ? [...info.needs, ...info.removal!.referredBy] : info.needs;
+  return own.filter((n) => !(removing(phaseInfo(n), model) && phaseInfo(n).removal!.referredBy.includes(name)));
+}
 
 /** Phases in an order where each comes after what it needs; throws naming the cycle if there is one. */
 export function topologicalOrder(phases: readonly PhaseInfo[] = PHASES): PhaseName[] {

@@ -2,13 +2,16 @@
  * `devenv logs` from CloudWatch Logs after an `up` (the monitoring phase made the developers' log
  * groups): the container's own lines out of Docker's json-file records the agent ships, in order,
  * only those of that developer, within --since, only those --grep names, through FilterLogEvents
- * alone; --follow prints what arrives later until Ctrl-C. No host is needed: a replaced or
- * stopped host's log is still there.
+ * alone; --follow prints what arrives later until Ctrl-C, which ends it quietly with 130 (as `tail -f`: a
+ * shell loop around it stops too). No host is needed: a replaced or stopped host's log is still there.
  */
+import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import { join, resolve } from 'node:path';
 import { CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { beforeAll, expect, it } from 'vitest';
-import { describeResult, newWorkspace, PROJECT, whenSaid, type Workspace } from './moto.js';
+import { ExitCode } from '../../src/errors.js';
+import { childEnv, describeResult, newWorkspace, PROJECT, whenSaid, type Workspace } from './moto.js';
 import { describeMoto } from './suite.js';
 
 /** One line as Docker's json-file driver writes it (and the CloudWatch agent ships it). */
@@ -74,7 +77,33 @@ describeMoto('devenv logs from CloudWatch Logs', (moto) => {
     await new Promise((r) => setTimeout(r, 7_000)); // one more read (every 5 s)
     signals.emit('SIGINT');
     const r = await following;
-    expect(r.code, describeResult(r)).toBe(0);
+    expect(r.code, describeResult(r)).toBe(ExitCode.interrupted);
     expect(r.stdout).toBe("bob's line\narrived while following\n");
+    expect(r.stderr).not.toMatch(/interrupted|error|Ctrl-C again/);
+  }, 60_000);
+
+  it('a real `devenv logs --follow` process ends on SIGINT with 130 and says nothing of a run cut short', async () => {
+    const bin = join(resolve(import.meta.dirname, '../..'), 'bin/devenv.js');
+    const child = spawn(
+      process.execPath,
+      [bin, 'logs', 'alice', '--follow', '--config', ws.configPath, '--state', ws.statePath],
+      { cwd: ws.dir, env: childEnv(ws.endpoint), stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let [stdout, stderr] = ['', ''];
+    let listening!: () => void;
+    const shown = new Promise<void>((r) => (listening = r));
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      if (stdout.includes('Session server listening')) listening();
+    });
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+      child.on('exit', (code, signal) => r({ code, signal })),
+    );
+    await shown;
+    child.kill('SIGINT');
+    expect(await exited, stderr).toEqual({ code: ExitCode.interrupted, signal: null });
+    expect(stderr).toContain('from CloudWatch Logs');
+    expect(stderr).not.toMatch(/interrupted|error|Ctrl-C again/);
   }, 60_000);
 });

@@ -248,6 +248,20 @@ describe('docker-compose.yml behind gates (auth.provider is not password)', () =
     expect(albKeyEndpoint('cn-north-1')).toBe('https://public-keys.auth.elb.cn-north-1.amazonaws.com.cn');
   });
 
+  // docs/aws-behaviour.md#the-gate: the forms AWS documents (aws, aws-us-gov); China's is derived, AWS names none.
+  it.each([
+    ['aws', 'eu-west-1', 'https://public-keys.auth.elb.eu-west-1.amazonaws.com'],
+    ['aws', 'ap-southeast-7', 'https://public-keys.auth.elb.ap-southeast-7.amazonaws.com'],
+    ['aws-us-gov', 'us-gov-west-1', 'https://s3-us-gov-west-1.amazonaws.com/aws-elb-public-keys-prod-us-gov-west-1'],
+    ['aws-us-gov', 'us-gov-east-1', 'https://s3-us-gov-east-1.amazonaws.com/aws-elb-public-keys-prod-us-gov-east-1'],
+    ['aws-cn', 'cn-north-1', 'https://public-keys.auth.elb.cn-north-1.amazonaws.com.cn'],
+    ['aws-cn', 'cn-northwest-1', 'https://public-keys.auth.elb.cn-northwest-1.amazonaws.com.cn'],
+  ])('the key endpoint in partition %s (%s) is %s', (_partition, region, endpoint) => {
+    expect(albKeyEndpoint(region)).toBe(endpoint);
+    const gate = parse(renderCompose(gatedModel({}, region)));
+    expect(gate.services['gate-alice'].environment.GATE_KEY_ENDPOINT).toBe(endpoint);
+  });
+
   it('passes the shell’s `$` to the gate’s command escaped from Compose’s interpolation', () => {
     const doc = parse(renderCompose(gatedModel()));
     const script: string = doc.services['gate-alice'].entrypoint[2];

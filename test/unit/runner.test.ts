@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PHASES, topologicalOrder } from '../../src/phases/index.js';
+import { needsIn, PHASES, topologicalOrder } from '../../src/phases/index.js';
 import { reverseGraph, runGraph, type Node } from '../../src/runner.js';
 import { graphOf } from '../../src/commands/run-phases.js';
 
@@ -164,6 +164,28 @@ describe('runner', () => {
     const reversed = reverseGraph(graph);
     expect(reversed.find((n) => n.name === 'validate')?.needs.sort()).toEqual(['cert', 'vpc']);
     expect(reversed.find((n) => n.name === 'alb')?.needs).toEqual([]);
+  });
+
+  it('a provider switched away from Cognito: https rewrites the rules before cognito deletes the pool', async () => {
+    const all = PHASES.map((p) => p.name);
+    const withProvider = (provider: string) => ({ config: { auth: { provider } } }) as never;
+    const order = async (provider?: string) => {
+      const log: string[] = [];
+      await runGraph(graphOf(all, provider ? withProvider(provider) : undefined), {
+        concurrency: 4,
+        run: async (name) => void log.push(name),
+      });
+      return (a: string, b: string) => log.indexOf(a) < log.indexOf(b);
+    };
+    // With Cognito: the pool and its client exist before a rule signs in with them.
+    expect((await order('cognito'))('cognito', 'https')).toBe(true);
+    for (const provider of ['oidc', 'password']) {
+      expect((await order(provider))('https', 'cognito'), provider).toBe(true);
+      expect(needsIn('https', withProvider(provider))).not.toContain('cognito');
+      expect(needsIn('cognito', withProvider(provider))).toContain('https');
+    }
+    // destroy (no config): the rules go before the pool whatever the provider.
+    expect(reverseGraph(graphOf(all)).find((n) => n.name === 'cognito')?.needs).toContain('https');
   });
 
   it('the phase registry has no cycle and puts validate first', () => {

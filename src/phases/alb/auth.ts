@@ -7,8 +7,8 @@ import { oidcEndpoints } from '../validate/oidc.js';
 import { readClientSecret } from './client-secret.js';
 
 /**
- * The phase that makes the user pool with `auth.provider: "cognito"`: the https phase reads what it records (the one
- * place its dependency on it is spelled: the registry's `needs` are the same for every config).
+ * The phase that makes the user pool with `auth.provider: "cognito"`: the https phase reads what it records (and
+ * runs after it; with another provider, before it: phases/index.ts, `removal`).
  */
 export const COGNITO_PHASE = 'cognito';
 
