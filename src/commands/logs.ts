@@ -59,43 +59,39 @@ export function filterPatternFor(text: string | undefined): string | undefined {
  * so that a script or a loop around it stops too instead of going on as after a normal end.
  */
 export async function logs(session: Session, developer: string, o: LogsOptions, io: Io): Promise<number> {
-  try {
-    developerNamed(session.model, developer);
-    const keep = (line: string) => o.grep === undefined || line.includes(o.grep);
-    const source = logSource(session, developer);
-    if (source.kind === 'host') {
-      requireContainer(session, developer);
-      io.stderr.write(
-        `logs: ${developer} has no CloudWatch log group (the monitoring phase has not run): reading \`docker logs\` ` +
-          'on the host over SSH\n',
-      );
-      const command = dockerLogsCommand(developer, { sinceS: o.sinceMs / 1000, follow: o.follow });
-      const code = await withVerifiedLogin(session, { firstBoot: true }, (login, knownHosts) =>
-        runSsh(sshArgv(login, knownHosts, { tty: false, command }), io, o.grep === undefined ? {} : { keep }),
-      );
-      // ssh's own report of the signal is not shown: Ctrl-C is how --follow ends.
-      return o.follow && session.context('containers').signal.aborted ? ExitCode.interrupted : code;
-    }
-    io.stderr.write(`logs: ${developer}'s container log from CloudWatch Logs (${source.group})\n`);
-    await session.verifyAccount();
-    const ctx = session.context('monitoring');
-    const pattern = filterPatternFor(o.grep);
-    const query: EventQuery = {
-      logGroupName: source.group,
-      startTime: ctx.clock.now() - o.sinceMs,
-      ...(pattern ? { filterPattern: pattern } : {}),
-    };
-    const show = (e: { message?: string }) => {
-      const line = containerLine(e.message ?? '');
-      if (keep(line)) io.stdout.write(`${line}\n`);
-    };
-    if (!o.follow) {
-      await readLogEvents(ctx, query, show);
-      return ExitCode.ok;
-    }
-    await followLogEvents(ctx, query, show, { clock: ctx.clock, signal: ctx.signal });
-    return ctx.signal.aborted ? ExitCode.interrupted : ExitCode.ok;
-  } finally {
-    await session.close();
+  developerNamed(session.model, developer);
+  const keep = (line: string) => o.grep === undefined || line.includes(o.grep);
+  const source = logSource(session, developer);
+  if (source.kind === 'host') {
+    requireContainer(session, developer);
+    io.stderr.write(
+      `logs: ${developer} has no CloudWatch log group (the monitoring phase has not run): reading \`docker logs\` ` +
+        'on the host over SSH\n',
+    );
+    const command = dockerLogsCommand(developer, { sinceS: o.sinceMs / 1000, follow: o.follow });
+    const code = await withVerifiedLogin(session, { firstBoot: true }, (login, knownHosts) =>
+      runSsh(sshArgv(login, knownHosts, { tty: false, command }), io, o.grep === undefined ? {} : { keep }),
+    );
+    // ssh's own report of the signal is not shown: Ctrl-C is how --follow ends.
+    return o.follow && session.context('containers').signal.aborted ? ExitCode.interrupted : code;
   }
+  io.stderr.write(`logs: ${developer}'s container log from CloudWatch Logs (${source.group})\n`);
+  await session.verifyAccount();
+  const ctx = session.context('monitoring');
+  const pattern = filterPatternFor(o.grep);
+  const query: EventQuery = {
+    logGroupName: source.group,
+    startTime: ctx.clock.now() - o.sinceMs,
+    ...(pattern ? { filterPattern: pattern } : {}),
+  };
+  const show = (e: { message?: string }) => {
+    const line = containerLine(e.message ?? '');
+    if (keep(line)) io.stdout.write(`${line}\n`);
+  };
+  if (!o.follow) {
+    await readLogEvents(ctx, query, show);
+    return ExitCode.ok;
+  }
+  await followLogEvents(ctx, query, show, { clock: ctx.clock, signal: ctx.signal });
+  return ctx.signal.aborted ? ExitCode.interrupted : ExitCode.ok;
 }
