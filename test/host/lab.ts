@@ -225,6 +225,65 @@ export class Lab {
       `#!/bin/sh\nexport AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_EC2_METADATA_DISABLED=true\nexec /usr/bin/aws --endpoint-url '${endpoint}' "$@"\n`,
     );
     await chmod(path, 0o755);
+    // And where AWS CLI v2's installer puts it on a real host: what root's services find with systemd's PATH.
+    await this.exec(`install -m 0755 -o root -g root ${path} /usr/local/bin/aws`);
+  }
+
+  /**
+   * The lab's `systemctl`, for the host's sudo (the lab's bin comes first in its secure_path): no systemd
+   * runs here. It records each call, one line each (the function returned reads them); `enable` and
+   * `disable` are the real systemctl's, offline (the symlinks of the units' [Install] sections);
+   * `daemon-reload` and what `--now` would start or stop do nothing (the test runs what a unit would run).
+   */
+  async useSystemd(): Promise<() => Promise<string[]>> {
+    await mkdir(join(this.dir, 'bin'), { recursive: true });
+    const log = join(this.dir, 'systemctl.calls');
+    await writeFile(log, '');
+    await writeFile(
+      join(this.dir, 'bin/systemctl'),
+      [
+        '#!/bin/bash',
+        `echo "$*" >>'${log}'`,
+        'args=()',
+        'for a in "$@"; do [ "$a" = --now ] || args+=("$a"); done',
+        `case "\${args[0]}" in`,
+        '  daemon-reload) exit 0 ;;',
+        `  *) SYSTEMD_OFFLINE=1 exec /usr/bin/systemctl "\${args[@]}" ;;`,
+        'esac',
+        '',
+      ].join('\n'),
+    );
+    await chmod(join(this.dir, 'bin/systemctl'), 0o755);
+    return async () => (await readFile(log, 'utf8')).split('\n').filter(Boolean);
+  }
+
+  /**
+   * EC2's instance metadata service for this instance id, IMDSv2 only (a token first, as the host's
+   * scripts ask): a small server at 169.254.169.254:80 in the host's network namespace. It ends with the lab.
+   */
+  async useInstanceMetadata(instanceId: string): Promise<void> {
+    await run('ip', ['-n', this.netns, 'addr', 'add', '169.254.169.254/32', 'dev', 'lo']);
+    const server = `
+      const token = require('node:crypto').randomBytes(16).toString('hex');
+      require('node:http').createServer((req, res) => {
+        if (req.method === 'PUT' && req.url === '/latest/api/token' && req.headers['x-aws-ec2-metadata-token-ttl-seconds'])
+          return res.end(token);
+        if (req.headers['x-aws-ec2-metadata-token'] !== token) { res.statusCode = 401; return res.end(); }
+        if (req.method === 'GET' && req.url === '/latest/meta-data/instance-id') return res.end(${JSON.stringify(instanceId)});
+        res.statusCode = 404;
+        res.end();
+      }).listen(80, '169.254.169.254');`;
+    const child = spawn('nsenter', [`--net=/run/netns/${this.netns}`, process.execPath, '-e', server], {
+      detached: true,
+      stdio: 'ignore',
+    });
+    child.unref();
+    await until('the instance metadata service', 15_000, async () => {
+      await this.exec(
+        "curl -fsS -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' http://169.254.169.254/latest/api/token",
+      );
+      return true;
+    });
   }
 
   /** Lets this public key log in as the host user. */

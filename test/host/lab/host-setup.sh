@@ -38,6 +38,11 @@ chmod 1777 /tmp
 chmod 700 /root
 mkdir -p /run/sshd /run/lock
 
+# /usr/local: an overlay, so what devenv installs there as root (the idle check) and the lab's AWS CLI
+# (./lab.ts, where AWS CLI v2's installer puts it on a real host) stay here.
+mkdir -p "$lab/local-upper" "$lab/local-work"
+mount -t overlay lablocal -o "lowerdir=/usr/local,upperdir=$lab/local-upper,workdir=$lab/local-work" /usr/local
+
 # The `docker compose` plugin name in front of Debian's Compose v1 (the only Compose packaged here).
 mkdir -p "$lab/libexec-upper" "$lab/libexec-work"
 mount -t overlay lablibexec -o "lowerdir=/usr/libexec,upperdir=$lab/libexec-upper,workdir=$lab/libexec-work" /usr/libexec
