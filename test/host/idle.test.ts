@@ -3,13 +3,12 @@
  * phase installs decides from the host's connection tracking table whether anyone has an editor
  * open, and what it decides reaches CloudWatch under the dimension the idle alarm watches.
  *
- * The lab has no systemd: its `systemctl` (Lab.useSystemd) records the phase's calls and enables
- * the timer with the real systemctl, offline; each case then runs the installed service's
- * ExecStart the way the timer would: as root, from /, with nothing in its environment but
- * systemd's default PATH, inside the sandbox its unit asks for (ProtectSystem=strict: every mount
- * read-only but /dev, /proc and /sys; ProtectHome=yes; PrivateTmp=yes), made here in a mount
- * namespace of the run's own. Office hours are checked at a chosen instant: only for those cases a
- * `date` that answers for that instant comes first in PATH (the machine's clock is not touched).
+ * The lab has no systemd: its `systemctl` (./lab/systemctl.sh) records the phase's calls, enables
+ * the timer with the real systemctl, offline, and starts the service the way systemd would: its
+ * ExecStart as root, from /, with only systemd's default PATH in its environment, inside the
+ * sandbox its unit asks for. Each case starts it as the timer would. Office hours are checked at a
+ * chosen instant: for those cases only, the manager's environment (`systemctl set-environment`)
+ * puts first in PATH a `date` that answers for that instant (the machine's clock is not touched).
  */
 import { DescribeAlarmsCommand, GetMetricDataCommand, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
 import { spawn } from 'node:child_process';
@@ -18,7 +17,7 @@ import { readFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { connect, type Socket } from 'node:net';
 import { expect, it } from 'vitest';
-import type { Workspace } from '../integration/moto.js';
+import { describeResult, type Workspace } from '../integration/moto.js';
 import type { EdgeProxy } from './edge.js';
 import { HOST_USER } from './lab.js';
 import { describeOnHost, useWorld, type World } from './world.js';
@@ -41,16 +40,6 @@ const onOfficeDay = (hour: number) =>
   Date.UTC(officeDay.getUTCFullYear(), officeDay.getUTCMonth(), officeDay.getUTCDate(), hour - 7) / 1000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Shell commands that make, in a new mount namespace, the sandbox each of these unit settings asks for (systemd.exec(5)). */
-const SANDBOX: Record<string, string> = {
-  'ProtectSystem=strict':
-    "findmnt -rn -o TARGET | grep -Ev '^/(dev|proc|sys)(/|$)' | " +
-    'while read -r m; do mount -o remount,bind,ro "$(printf %b "$m")" 2>/dev/null || true; done',
-  'PrivateTmp=yes': 'for d in /tmp /var/tmp; do mount -t tmpfs -o mode=1777 private-tmp "$d"; done',
-  'ProtectHome=yes':
-    'for d in /home /root /run/user; do [ ! -d "$d" ] || mount -t tmpfs -o ro,mode=000 no-home "$d"; done',
-};
 
 describeOnHost('idle stop on a real host: the idle check decides, and CloudWatch gets it', () => {
   let world: World;
@@ -112,32 +101,21 @@ describeOnHost('idle stop on a real host: the idle check decides, and CloudWatch
   };
 
   /**
-   * Runs the idle check as its timer would (see the top of the file), at the real time or at `now`
-   * (seconds since the epoch); returns what it logged and the value CloudWatch got from it.
+   * Starts the idle check's service as its timer does, at the real time or at `now` (seconds since
+   * the epoch); returns what it logged and the value CloudWatch got from it.
    */
   const idleCheck = async (now?: number): Promise<{ log: string; published: number }> => {
-    const env = now === undefined ? `PATH=${SYSTEMD_PATH}` : `PATH=${CLOCK_DIR}:${SYSTEMD_PATH} DEVENV_LAB_NOW=${now}`;
-    // Each run in a second of its own, so that CloudWatch's values can be told apart.
-    await sleep(1000 - (Date.now() % 1000) + 10);
-    const since = new Date(Math.floor(Date.now() / 1000) * 1000);
-    const log = (await asService(`env -i ${env} ${(await service()).execStart}`)).trim();
-    return { log, published: await publishedSince(since) };
-  };
-
-  /** The installed service: its command, and the sandbox its settings ask for. */
-  const service = async () => {
-    const unit = await world.lab.exec(`cat ${SERVICE}`);
-    const sandbox = Object.entries(SANDBOX).flatMap(([setting, make]) =>
-      unit.includes(`\n${setting}\n`) ? [make] : [],
-    );
-    return { execStart: /^ExecStart=(.+)$/m.exec(unit)![1]!, sandbox };
-  };
-
-  /** Runs `command` as root on the host, from /, inside the service's sandbox. */
-  const asService = async (command: string) => {
-    const { sandbox } = await service();
-    const script = [...sandbox, `cd / && ${command}`].join('\n');
-    return world.lab.exec(`unshare --mount --propagation private bash -euc '${script.replace(/'/g, `'\\''`)}'`);
+    if (now !== undefined)
+      await world.lab.systemctl(`set-environment PATH=${CLOCK_DIR}:${SYSTEMD_PATH} DEVENV_LAB_NOW=${now}`);
+    try {
+      // Each run in a second of its own, so that CloudWatch's values can be told apart.
+      await sleep(1000 - (Date.now() % 1000) + 10);
+      const since = new Date(Math.floor(Date.now() / 1000) * 1000);
+      const log = (await world.lab.systemctl('start devenv-idle-check.service')).trim();
+      return { log, published: await publishedSince(since) };
+    } finally {
+      if (now !== undefined) await world.lab.systemctl('unset-environment PATH DEVENV_LAB_NOW');
+    }
   };
 
   /** Until the host's connection tracking table has no established connection to this port (a closed connection's FINs). */
@@ -216,19 +194,24 @@ describeOnHost('idle stop on a real host: the idle check decides, and CloudWatch
 
     // (The monitoring phase asks `systemctl is-active` about rsyslog: a question, no change.)
     const changes = (await systemctlCalls()).filter((c) => !c.startsWith('is-active '));
-    expect(changes).toEqual(['daemon-reload', 'enable --now devenv-idle-check.timer']);
+    expect(changes).toEqual([
+      'daemon-reload',
+      'enable --now devenv-idle-check.timer',
+      // The first run, in the service's sandbox: `up` fails if the check cannot report (the last test).
+      'start devenv-idle-check.service',
+    ]);
     expect(await world.lab.exec('SYSTEMD_OFFLINE=1 systemctl is-enabled devenv-idle-check.timer')).toBe('enabled\n');
     expect(await world.lab.exec(`readlink ${UNIT_DIR}/timers.target.wants/devenv-idle-check.timer`)).toBe(`${TIMER}\n`);
     // As systemd would load them: both units valid, the service's command there and executable.
     await world.lab.exec(`systemd-analyze verify ${SERVICE} ${TIMER}`);
 
-    // The sandbox the cases run the check in is the unit's: nothing but its private /tmp is writable.
-    expect((await service()).sandbox).toHaveLength(3);
-    expect(
-      await asService(
-        'for d in /usr/local/lib/devenv /etc /var/lib /tmp; do touch "$d/x" 2>/dev/null && echo "$d"; done; true',
-      ),
-    ).toBe('/tmp\n');
+    // The sandbox the lab's systemd runs it in is the unit's: nothing but its private /tmp is writable.
+    await world.lab.exec(
+      `printf '#!/bin/sh\\nfor d in /usr/local/lib/devenv /etc /var/lib /tmp; do touch "$d/x" 2>/dev/null && echo "$d"; done; true\\n' ` +
+        `>/run/sandbox-probe && chmod 0755 /run/sandbox-probe && ` +
+        `sed 's|^ExecStart=.*|ExecStart=/run/sandbox-probe|' ${SERVICE} >${UNIT_DIR}/devenv-lab-probe.service`,
+    );
+    expect(await world.lab.systemctl('start devenv-lab-probe.service')).toBe('/tmp\n');
   });
 
   it("one developer's editor open through the load balancer: in use (1), in CloudWatch too", async () => {
@@ -307,5 +290,25 @@ describeOnHost('idle stop on a real host: the idle check decides, and CloudWatch
     const { cloudwatch } = await world.moto.clients();
     const listed = await cloudwatch.send(new ListMetricsCommand({ Namespace: 'CWAgent', MetricName: 'DevenvInUse' }));
     expect(listed.Metrics?.map((m) => m.Dimensions)).toEqual([metric.Dimensions]);
+  });
+
+  it('a host where the check cannot report: the schedule phase fails with its words, and passes once it can', async () => {
+    await world.lab.exec(
+      'cp -p /usr/local/bin/aws /run/aws.saved && printf \'#!/bin/sh\\necho "An error occurred (AccessDenied) ' +
+        'when calling the PutMetricData operation: not authorized" >&2\\nexit 254\\n\' >/usr/local/bin/aws',
+    );
+    // Other office hours: another script, so the phase installs it again.
+    await ws.editConfig((c) => {
+      c.schedule.stop = '19:00';
+    });
+    const refused = await ws.cli(['phase', 'schedule']);
+    expect(refused.code, describeResult(refused)).not.toBe(0);
+    expect(refused.stderr).toContain('starting the idle check failed');
+    expect(refused.stderr).toContain('AccessDenied');
+
+    await world.lab.exec('mv /run/aws.saved /usr/local/bin/aws');
+    const r = await ws.cli(['phase', 'schedule']);
+    expect(r.code, describeResult(r)).toBe(0);
+    expect(await world.lab.exec(`grep '^STOP=' ${SCRIPT}`)).toBe("STOP='19:00'\n");
   });
 });

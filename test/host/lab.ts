@@ -230,31 +230,20 @@ export class Lab {
   }
 
   /**
-   * The lab's `systemctl`, for the host's sudo (the lab's bin comes first in its secure_path): no systemd
-   * runs here. It records each call, one line each (the function returned reads them); `enable` and
-   * `disable` are the real systemctl's, offline (the symlinks of the units' [Install] sections);
-   * `daemon-reload` and what `--now` would start or stop do nothing (the test runs what a unit would run).
+   * The lab's `systemctl` (./lab/systemctl.sh: what it records, enables and runs in place of systemd),
+   * first for the host's sudo (the lab's bin comes first in its secure_path). Returns a reader of the
+   * calls it had, one line each.
    */
   async useSystemd(): Promise<() => Promise<string[]>> {
     await mkdir(join(this.dir, 'bin'), { recursive: true });
-    const log = join(this.dir, 'systemctl.calls');
-    await writeFile(log, '');
-    await writeFile(
-      join(this.dir, 'bin/systemctl'),
-      [
-        '#!/bin/bash',
-        `echo "$*" >>'${log}'`,
-        'args=()',
-        'for a in "$@"; do [ "$a" = --now ] || args+=("$a"); done',
-        `case "\${args[0]}" in`,
-        '  daemon-reload) exit 0 ;;',
-        `  *) SYSTEMD_OFFLINE=1 exec /usr/bin/systemctl "\${args[@]}" ;;`,
-        'esac',
-        '',
-      ].join('\n'),
-    );
-    await chmod(join(this.dir, 'bin/systemctl'), 0o755);
-    return async () => (await readFile(log, 'utf8')).split('\n').filter(Boolean);
+    await run('install', ['-m', '0755', join(here, 'lab/systemctl.sh'), join(this.dir, 'bin/systemctl')]);
+    const log = join(this.dir, 'systemd/calls');
+    return async () => (await readFile(log, 'utf8').catch(() => '')).split('\n').filter(Boolean);
+  }
+
+  /** `systemctl <args>` on the host as root, with the lab's systemctl (useSystemd); its stdout. */
+  systemctl(args: string): Promise<string> {
+    return this.exec(`${join(this.dir, 'bin/systemctl')} ${args}`);
   }
 
   /**
