@@ -311,4 +311,22 @@ describeOnHost('idle stop on a real host: the idle check decides, and CloudWatch
     expect(r.code, describeResult(r)).toBe(0);
     expect(await world.lab.exec(`grep '^STOP=' ${SCRIPT}`)).toBe("STOP='19:00'\n");
   });
+
+  it('idleStopMinutes taken out of the config: the phase disables the timer and removes the check and its alarm', async () => {
+    await ws.editConfig((c) => {
+      delete c.schedule.idleStopMinutes;
+    });
+    const before = (await systemctlCalls()).length;
+    const r = await ws.cli(['phase', 'schedule']);
+    expect(r.code, describeResult(r)).toBe(0);
+    expect((await systemctlCalls()).slice(before)).toEqual(['disable --now devenv-idle-check.timer', 'daemon-reload']);
+    const left = await world.lab.exec(
+      `for f in ${SCRIPT} ${SERVICE} ${TIMER} ${UNIT_DIR}/timers.target.wants/devenv-idle-check.timer; ` +
+        'do if [ -e "$f" ] || [ -L "$f" ]; then echo "$f"; fi; done',
+    );
+    expect(left).toBe('');
+    const { cloudwatch } = await world.moto.clients();
+    const alarms = (await cloudwatch.send(new DescribeAlarmsCommand({}))).MetricAlarms ?? [];
+    expect(alarms.filter((a) => a.MetricName === 'DevenvInUse')).toEqual([]);
+  });
 });
