@@ -1,7 +1,7 @@
 /**
  * The host lab: a fake EC2 host built on this machine, reached by devenv over SSH exactly as a real
  * one would be (`ssh.host`). It has its own network namespace (a veth pair on a private /30 made
- * here), its own mount namespace (private /dev, /etc, /home, /mnt, /run, /tmp: the machine's own
+ * here), its own mount namespace (private /dev, /etc, /home, /mnt, /run, /tmp, /usr/local: the machine's own
  * are never touched), OpenSSH's sshd with a throw-away host key, a user with passwordless sudo,
  * dockerd, Compose v1 behind the `docker compose` plugin name, the AWS CLI pointed at the test's
  * moto, a sparse-file loop device presented as the data volume's NVMe by-id name, and the

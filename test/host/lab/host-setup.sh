@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The fake host's private world. Run as root inside the lab's network namespace and a new, private
 # mount namespace (test/host/lab.ts starts it with nsenter + unshare). Nothing here touches the
-# machine's own /etc, /dev, /home, /mnt, /run or /tmp: each is replaced by a private copy that
+# machine's own /etc, /dev, /home, /mnt, /run, /tmp or /usr/local: each is replaced by a private copy that
 # disappears with the namespace. Ends by holding the namespace open (the lab's anchor process);
 # sshd and every lab command join it with `nsenter --target <anchor pid> --mount --net`.
 #
