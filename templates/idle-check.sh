@@ -43,13 +43,14 @@ within_office_hours() {
 editor_connections() {
   awk -v ports="${PORTS}" '
     BEGIN { n = split(ports, p, " "); for (i = 1; i <= n; i++) want[p[i]] = 1 }
-    / tcp / && / ESTABLISHED / {
+    /(^| )tcp / && / ESTABLISHED / {
       src = ""; dport = ""
       for (i = 1; i <= NF; i++) {
         if (src == "" && $i ~ /^src=/) src = substr($i, 5)
         if (dport == "" && $i ~ /^dport=/) dport = substr($i, 7)
       }
-      if ((dport in want) && src !~ /^127\./ && src != "::1") count++
+      # The kernel writes IPv6 addresses in full: ::1 is 0000:…:0001 in its file.
+      if ((dport in want) && src !~ /^127\./ && src != "::1" && src != "0000:0000:0000:0000:0000:0000:0000:0001") count++
     }
     END { print count + 0 }'
 }
@@ -59,19 +60,36 @@ decide() {
   if [ "$1" -gt 0 ] || within_office_hours "$2"; then echo 1; else echo 0; fi
 }
 
+CONNTRACK_FILE=/proc/net/nf_conntrack
+
+# The connection tracking table: the kernel's file where it has one (CONFIG_NF_CONNTRACK_PROCFS), else
+# `conntrack -L` (the conntrack package). Neither: an error, and no metric, so the host is not stopped.
 conntrack_table() {
-  if [ -r /proc/net/nf_conntrack ]; then cat /proc/net/nf_conntrack; else conntrack -L -p tcp 2>/dev/null || true; fi
+  if [ -r "${CONNTRACK_FILE}" ]; then
+    cat "${CONNTRACK_FILE}"
+  elif command -v conntrack >/dev/null; then
+    conntrack -L -p tcp 2>/dev/null
+  else
+    echo "devenv idle check: cannot read the connection tracking table (no ${CONNTRACK_FILE}," \
+      "no conntrack command): install the conntrack package (apt-get install conntrack)" >&2
+    return 1
+  fi
 }
 
 main() {
-  local week_minute token instance value
+  local week_minute connections hours=outside token instance value
   # %w: 0 = Sunday, as the office hours' days.
   week_minute=$(TZ="${TIMEZONE}" date +'%w %H %M' | awk '{ print $1 * 1440 + $2 * 60 + $3 }')
-  value=$(decide "$(conntrack_table | editor_connections)" "${week_minute}")
+  # An assignment of its own: a table that cannot be read stops the script here (set -e, pipefail).
+  connections=$(conntrack_table | editor_connections)
+  value=$(decide "${connections}" "${week_minute}")
+  if within_office_hours "${week_minute}"; then hours=inside; fi
   token=$(curl -fsS -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' http://169.254.169.254/latest/api/token)
   instance=$(curl -fsS -H "X-aws-ec2-metadata-token: ${token}" http://169.254.169.254/latest/meta-data/instance-id)
   aws cloudwatch put-metric-data --region "${AWS_REGION}" --namespace CWAgent --metric-name DevenvInUse \
     --dimensions "InstanceId=${instance}" --unit Count --value "${value}"
+  # For the journal (journalctl -u devenv-idle-check): why the host counts as used or idle.
+  echo "DevenvInUse=${value}: ${connections} editor connection(s), ${hours} the office hours"
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then main "$@"; fi

@@ -40,7 +40,8 @@ done
 log "installing Docker Engine and the compose plugin from Docker's apt repository"
 retry apt_get update
 # argon2: the containers phase hashes each password on the host (code-server takes HASHED_PASSWORD).
-retry apt_get install ca-certificates curl unzip argon2
+# conntrack: the idle check's reader of the connection-tracking table on a kernel without /proc/net/nf_conntrack.
+retry apt_get install ca-certificates curl unzip argon2 conntrack
 install -m 0755 -d /etc/apt/keyrings
 retry curl -fsSL https://download.docker.com/linux/ubuntu/gpg -o /etc/apt/keyrings/docker.asc
 chmod a+r /etc/apt/keyrings/docker.asc

@@ -56,7 +56,11 @@ WantedBy=timers.target
 `,
 });
 
-/** Writes the script and its units, and starts the timer; rewriting them changes nothing when they are the same. */
+/**
+ * Writes the script and its units, starts the timer, and runs the check once in its service: what would keep it
+ * from reporting (no connection tracking table, no AWS CLI, no permission) fails here with the check's own words,
+ * instead of leaving a host that never stops. Rewriting them changes nothing when they are the same.
+ */
 export async function installIdleCheck(host: RemoteHost, model: Pick<Model, 'config' | 'developers' | 'region'>) {
   const units = idleCheckUnits();
   await host.upload(IDLE_CHECK_SCRIPT, renderIdleCheck(await loadTemplate('idle-check.sh'), model), {
@@ -65,9 +69,11 @@ export async function installIdleCheck(host: RemoteHost, model: Pick<Model, 'con
   });
   await host.upload(`${UNIT_DIR}/${IDLE_CHECK_UNIT}.service`, units.service, { mode: '0644', owner: 'root:root' });
   await host.upload(`${UNIT_DIR}/${IDLE_CHECK_UNIT}.timer`, units.timer, { mode: '0644', owner: 'root:root' });
+  const service = shellQuote(`${IDLE_CHECK_UNIT}.service`);
   await host.check(
     'starting the idle check',
-    `systemctl daemon-reload && systemctl enable --now ${shellQuote(`${IDLE_CHECK_UNIT}.timer`)}`,
+    `systemctl daemon-reload && systemctl enable --now ${shellQuote(`${IDLE_CHECK_UNIT}.timer`)} && ` +
+      `if ! systemctl start ${service}; then journalctl -u ${service} -n 5 --no-pager -o cat >&2; exit 1; fi`,
     { timeoutS: 60 },
   );
 }

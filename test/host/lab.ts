@@ -1,7 +1,7 @@
 /**
  * The host lab: a fake EC2 host built on this machine, reached by devenv over SSH exactly as a real
  * one would be (`ssh.host`). It has its own network namespace (a veth pair on a private /30 made
- * here), its own mount namespace (private /dev, /etc, /home, /mnt, /run, /tmp: the machine's own
+ * here), its own mount namespace (private /dev, /etc, /home, /mnt, /run, /tmp, /usr/local: the machine's own
  * are never touched), OpenSSH's sshd with a throw-away host key, a user with passwordless sudo,
  * dockerd, Compose v1 behind the `docker compose` plugin name, the AWS CLI pointed at the test's
  * moto, a sparse-file loop device presented as the data volume's NVMe by-id name, and the
@@ -225,6 +225,54 @@ export class Lab {
       `#!/bin/sh\nexport AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_EC2_METADATA_DISABLED=true\nexec /usr/bin/aws --endpoint-url '${endpoint}' "$@"\n`,
     );
     await chmod(path, 0o755);
+    // And where AWS CLI v2's installer puts it on a real host: what root's services find with systemd's PATH.
+    await this.exec(`install -m 0755 -o root -g root ${path} /usr/local/bin/aws`);
+  }
+
+  /**
+   * The lab's `systemctl` (./lab/systemctl.sh: what it records, enables and runs in place of systemd),
+   * first for the host's sudo (the lab's bin comes first in its secure_path). Returns a reader of the
+   * calls it had, one line each.
+   */
+  async useSystemd(): Promise<() => Promise<string[]>> {
+    await mkdir(join(this.dir, 'bin'), { recursive: true });
+    await run('install', ['-m', '0755', join(here, 'lab/systemctl.sh'), join(this.dir, 'bin/systemctl')]);
+    const log = join(this.dir, 'systemd/calls');
+    return async () => (await readFile(log, 'utf8').catch(() => '')).split('\n').filter(Boolean);
+  }
+
+  /** `systemctl <args>` on the host as root, with the lab's systemctl (useSystemd); its stdout. */
+  systemctl(args: string): Promise<string> {
+    return this.exec(`${join(this.dir, 'bin/systemctl')} ${args}`);
+  }
+
+  /**
+   * EC2's instance metadata service for this instance id, IMDSv2 only (a token first, as the host's
+   * scripts ask): a small server at 169.254.169.254:80 in the host's network namespace. It ends with the lab.
+   */
+  async useInstanceMetadata(instanceId: string): Promise<void> {
+    await run('ip', ['-n', this.netns, 'addr', 'add', '169.254.169.254/32', 'dev', 'lo']);
+    const server = `
+      const token = require('node:crypto').randomBytes(16).toString('hex');
+      require('node:http').createServer((req, res) => {
+        if (req.method === 'PUT' && req.url === '/latest/api/token' && req.headers['x-aws-ec2-metadata-token-ttl-seconds'])
+          return res.end(token);
+        if (req.headers['x-aws-ec2-metadata-token'] !== token) { res.statusCode = 401; return res.end(); }
+        if (req.method === 'GET' && req.url === '/latest/meta-data/instance-id') return res.end(${JSON.stringify(instanceId)});
+        res.statusCode = 404;
+        res.end();
+      }).listen(80, '169.254.169.254');`;
+    const child = spawn('nsenter', [`--net=/run/netns/${this.netns}`, process.execPath, '-e', server], {
+      detached: true,
+      stdio: 'ignore',
+    });
+    child.unref();
+    await until('the instance metadata service', 15_000, async () => {
+      await this.exec(
+        "curl -fsS -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' http://169.254.169.254/latest/api/token",
+      );
+      return true;
+    });
   }
 
   /** Lets this public key log in as the host user. */

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -42,6 +42,36 @@ async function inUse(table: string[], weekMinute: number, config = model): Promi
   return run.stdout.trim();
 }
 
+/**
+ * Runs the rendered script's `main` as its timer would, with only these commands on PATH: awk, date and cat,
+ * stand-ins for curl (the instance metadata) and aws (recording its calls), and `conntrack` printing `conntrackList`
+ * when given. The kernel's table is read from `table` when given, else from nowhere.
+ */
+async function runMain(o: { table?: string[]; conntrackList?: string[]; config?: typeof model }) {
+  const dir = mkdtempSync(join(tmpdir(), 'devenv-idle-'));
+  const bin = join(dir, 'bin');
+  mkdirSync(bin);
+  for (const tool of ['awk', 'date', 'cat'])
+    symlinkSync(spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).stdout.trim(), join(bin, tool));
+  const stub = (name: string, body: string) => writeFileSync(join(bin, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+  stub('curl', 'case "$*" in *api/token*) echo token ;; *instance-id*) echo i-0123456789abcdef0 ;; esac');
+  stub('aws', `echo "$*" >>'${join(dir, 'aws.calls')}'`);
+  if (o.conntrackList) {
+    writeFileSync(join(dir, 'list'), `${o.conntrackList.join('\n')}\n`);
+    stub('conntrack', `[ "$1" = -L ] && cat '${join(dir, 'list')}'`);
+  }
+  if (o.table) writeFileSync(join(dir, 'table'), `${o.table.join('\n')}\n`);
+  const script = join(dir, 'idle-check.sh');
+  writeFileSync(script, renderIdleCheck(await loadTemplate('idle-check.sh'), o.config ?? model));
+  const run = spawnSync(
+    'bash',
+    ['-c', 'source "$1"; CONNTRACK_FILE="$2"; PATH="$3"; main', 'x', script, join(dir, 'table'), bin],
+    { encoding: 'utf8' },
+  );
+  const calls = spawnSync('cat', [join(dir, 'aws.calls')], { encoding: 'utf8' }).stdout;
+  return { code: run.status, stdout: run.stdout, stderr: run.stderr, aws: calls.split('\n').filter(Boolean) };
+}
+
 const at = (day: number, hh: number, mm = 0) => day * 1440 + hh * 60 + mm;
 const SATURDAY_NOON = at(6, 12);
 const TUESDAY_23 = at(2, 23);
@@ -59,6 +89,9 @@ describe('idle check: whether the host is in use (1) or idle (0), each minute', 
 
   it('only SSH, or the host talking to itself: idle', async () => {
     expect(await inUse([conn('203.0.113.9', 22), conn('127.0.0.1', bob.port)], SATURDAY_NOON)).toBe('0');
+    // The kernel's file writes IPv6 addresses in full.
+    const loopback6 = conn('0000:0000:0000:0000:0000:0000:0000:0001', bob.port).replace('ipv4     2', 'ipv6     10');
+    expect(await inUse([loopback6], SATURDAY_NOON)).toBe('0');
   });
 
   it('inside office hours nobody connected is still in use: the host stays up until the schedule stops it', async () => {
@@ -82,6 +115,33 @@ describe('idle check: whether the host is in use (1) or idle (0), each minute', 
     expect(await inUse([], at(0, 5, 59), night)).toBe('1'); // Sunday 05:59, after Saturday's start
     expect(await inUse([], at(0, 6), night)).toBe('0');
     expect(await inUse([], at(3, 12), night)).toBe('0');
+  });
+
+  it('no connection tracking table to read: the check fails and publishes nothing (the host is not stopped)', async () => {
+    const r = await runMain({});
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('cannot read the connection tracking table');
+    expect(r.stderr).toContain('install the conntrack package');
+    expect(r.aws).toEqual([]);
+  });
+
+  it("a kernel without the table's file: conntrack -L's lines count the same, and the value goes to CloudWatch", async () => {
+    const idleOnly = buildModel(
+      parseConfig(JSON.stringify({ ...baseConfig, developers: ['alice'], schedule: { idleStopMinutes: 60 } })),
+    );
+    const port = idleOnly.developers[0].port;
+    // `conntrack -L` starts each line with the protocol: no "ipv4 2" before it.
+    const line = conn('10.0.2.33', port).replace(/^ipv4 +2 /, '');
+    const r = await runMain({ conntrackList: [line], config: idleOnly });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.aws).toEqual([
+      `cloudwatch put-metric-data --region ${idleOnly.region} --namespace CWAgent --metric-name DevenvInUse ` +
+        '--dimensions InstanceId=i-0123456789abcdef0 --unit Count --value 1',
+    ]);
+    expect(r.stdout).toBe('DevenvInUse=1: 1 editor connection(s), outside the office hours\n');
+    // The kernel's file, when there is one, comes first.
+    expect((await runMain({ table: [], conntrackList: [line], config: idleOnly })).aws[0]).toMatch(/--value 0$/);
   });
 
   it('without office hours (idle stop alone), only editors count', async () => {

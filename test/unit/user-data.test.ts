@@ -36,6 +36,8 @@ describe('user data', () => {
       'apt_get install docker-ce docker-ce-cli containerd.io docker-buildx-plugin docker-compose-plugin',
     );
     expect(script).not.toContain('get.docker.com');
+    // conntrack: what the idle check reads the connection-tracking table with where the kernel has no file for it.
+    expect(script).toContain('apt_get install ca-certificates curl unzip argon2 conntrack');
     expect(script).toContain('https://awscli.amazonaws.com/awscli-exe-linux-$(uname -m).zip');
     expect(script).toMatch(/dpkg -i -E "\$\{workdir\}\/amazon-cloudwatch-agent\.deb"/);
     // biome-ignore lint/suspicious/noTemplateCurlyInString: shell text, as the script has it

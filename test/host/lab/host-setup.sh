@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The fake host's private world. Run as root inside the lab's network namespace and a new, private
 # mount namespace (test/host/lab.ts starts it with nsenter + unshare). Nothing here touches the
-# machine's own /etc, /dev, /home, /mnt, /run or /tmp: each is replaced by a private copy that
+# machine's own /etc, /dev, /home, /mnt, /run, /tmp or /usr/local: each is replaced by a private copy that
 # disappears with the namespace. Ends by holding the namespace open (the lab's anchor process);
 # sshd and every lab command join it with `nsenter --target <anchor pid> --mount --net`.
 #
@@ -37,6 +37,11 @@ for dir in /run /tmp /home /mnt /srv /root; do mount -t tmpfs -o mode=755 "lab${
 chmod 1777 /tmp
 chmod 700 /root
 mkdir -p /run/sshd /run/lock
+
+# /usr/local: an overlay, so what devenv installs there as root (the idle check) and the lab's AWS CLI
+# (./lab.ts, where AWS CLI v2's installer puts it on a real host) stay here.
+mkdir -p "$lab/local-upper" "$lab/local-work"
+mount -t overlay lablocal -o "lowerdir=/usr/local,upperdir=$lab/local-upper,workdir=$lab/local-work" /usr/local
 
 # The `docker compose` plugin name in front of Debian's Compose v1 (the only Compose packaged here).
 mkdir -p "$lab/libexec-upper" "$lab/libexec-work"
