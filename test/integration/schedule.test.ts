@@ -6,6 +6,8 @@
  */
 import { GetRoleCommand, GetRolePolicyCommand } from '@aws-sdk/client-iam';
 import { DescribeAlarmsCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { GetFunctionCommand } from '@aws-sdk/client-lambda';
+import { DescribeRuleCommand } from '@aws-sdk/client-eventbridge';
 import { GetScheduleCommand, ListTagsForResourceCommand, UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
 import { DescribeInstancesCommand, StopInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import { rm, writeFile } from 'node:fs/promises';
@@ -191,6 +193,25 @@ describeMoto('schedule: office hours and idle stop', (moto) => {
       new GetRolePolicyCommand({ RoleName: `${PROJECT}-scheduler-role`, PolicyName: `${PROJECT}-scheduler-policy` }),
     );
     expect(decodeURIComponent(policy.PolicyDocument!)).toContain(`instance/${replaced}`);
+    // The idle alarm watches the new host; the wake page starts it and follows its state changes.
+    const [alarm] =
+      (await aws.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [`${PROJECT}-idle-stop`] }))).MetricAlarms ??
+      [];
+    expect(alarm?.Dimensions).toEqual([{ Name: 'InstanceId', Value: replaced }]);
+    const fn = await aws.lambda.send(new GetFunctionCommand({ FunctionName: `${PROJECT}-wake` }));
+    expect(fn.Configuration?.Environment?.Variables?.INSTANCE_ID).toBe(replaced);
+    const pattern = JSON.parse(
+      (await aws.events.send(new DescribeRuleCommand({ Name: `${PROJECT}-wake` }))).EventPattern!,
+    );
+    expect(pattern.detail['instance-id']).toEqual([replaced]);
+    const wakePolicy = await aws.iam.send(
+      new GetRolePolicyCommand({ RoleName: `${PROJECT}-wake-role`, PolicyName: `${PROJECT}-wake-policy` }),
+    );
+    const startHost = JSON.parse(decodeURIComponent(wakePolicy.PolicyDocument!)).Statement.find(
+      (st: { Sid: string }) => st.Sid === 'StartThisHost',
+    );
+    expect(startHost.Resource).toBe(`arn:aws:ec2:${REGION}:${MOTO_ACCOUNT}:instance/${replaced}`);
+    expectNoMutatingCalls(await ws.cli(['up']), 'an up after the re-pointing');
   }, 300_000);
 
   it('a lost state adopts the group, role, schedules and alarm and creates nothing; removed from the config, all go', async () => {
@@ -249,6 +270,9 @@ describeMoto('schedule: office hours and idle stop', (moto) => {
     const swept = await lost.cli(['destroy', '--yes']);
     expect(swept.code, describeResult(swept)).toBe(0);
     const left = (await lost.inventory()).items;
+    // The sweep finds all of it by its tags: the schedules' group, both roles, the alarm, the wake page's function,
+    // event rule, target group and log group; what is left is what any destroy keeps (the data volume, the secrets).
+    expectSameInventory(left, expectedAfterDestroy(baseline, {}), 'after the sweep of a lost state');
     expect(left['schedule group']).toBeUndefined();
     expect(left.schedule).toBeUndefined();
     expect(left['iam role'] ?? []).toEqual([]);
