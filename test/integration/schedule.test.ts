@@ -325,6 +325,63 @@ describeMoto('schedule: office hours and idle stop', (moto) => {
     expect(problems, problems.join('\n')).toEqual([]);
   }, 600_000);
 
+  it('for every mutating call destroy makes for the schedule and the wake page: crashed after it, a second destroy leaves what one clean destroy does', async () => {
+    // crash.test.ts crashes destroy after every call of a world without a schedule; this crashes it only after the
+    // calls that remove the office hours, the idle alarm and the wake page (the calls `up` makes when the config drops
+    // `schedule`, each counted as often as it makes them), so it stays short.
+    const ours = new Map([
+      ['cloudwatch:DeleteAlarms', 1],
+      ['scheduler:DeleteSchedule', 2],
+      ['scheduler:DeleteScheduleGroup', 1],
+      ['iam:DeleteRolePolicy', 2],
+      ['iam:DeleteRole', 2],
+      ['events:RemoveTargets', 1],
+      ['events:DeleteRule', 1],
+      ['lambda:DeleteFunction', 1],
+      ['elbv2:DeleteTargetGroup', 1],
+      ['logs:DeleteLogGroup', 1],
+    ]);
+    const started = performance.now();
+    const clean = await newWorkspace(moto.server, { developers: ['alice'], patch: withSchedule() });
+    expectConverged(await clean.cli(['up']));
+    const baseline = (await clean.inventory()).items;
+    const cleanDestroy = await clean.cli(['destroy', '--yes']);
+    expect(cleanDestroy.code, describeResult(cleanDestroy)).toBe(0);
+    const leftover = (await clean.inventory()).items;
+    expectSameInventory(leftover, expectedAfterDestroy(baseline, {}), 'after a clean destroy');
+    await clean.remove();
+    const points = crashPoints(cleanDestroy.calls.changed).filter(([op, n]) => n <= (ours.get(op) ?? 0));
+    expect(points.map(([op, n]) => `${op} #${n}`).sort()).toEqual(
+      [...ours].flatMap(([op, times]) => Array.from({ length: times }, (_, i) => `${op} #${i + 1}`)).sort(),
+    );
+    const problems: string[] = [];
+    for (const [k, [operation, occurrence]] of points.entries()) {
+      const label = `k=${k + 1}/${points.length} (after ${operation} #${occurrence})`;
+      const ws = await newWorkspace(moto.server, { developers: ['alice'], patch: withSchedule() });
+      const up = await ws.cli(['up']);
+      if (up.code !== 0) {
+        problems.push(`${label}: the clean up failed: ${describeResult(up)}`);
+        continue;
+      }
+      const injector = crashAfterCall(operation, occurrence);
+      const crashed = await ws.cli(['destroy', '--yes'], { hooks: [injector], signals: injector.signals });
+      if (injector.crashedAfter === undefined || crashed.code === 0) {
+        problems.push(`${label}: the destroy did not crash (${describeResult(crashed)})`);
+        continue;
+      }
+      const again = await ws.cli(['destroy', '--yes']);
+      if (again.code !== 0) problems.push(`${label}: the second destroy failed: ${describeResult(again)}`);
+      const diff = diffInventory(leftover, (await ws.inventory()).items);
+      if (diff.length) problems.push(`${label}: after destroying again, AWS holds ${diff.join('; ')}`);
+      await ws.remove();
+    }
+    console.log(
+      `schedule and wake page destroy crashed after each of their calls: ${points.length} points, ` +
+        `${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
+    expect(problems, problems.join('\n')).toEqual([]);
+  }, 900_000);
+
   it('status exits 0 awake, asleep by hand and asleep by schedule, 1 for a host stopped by anything else; sleep says who used their editor', async () => {
     // Office hours far from now (UTC, every day): a stop now is nobody's but the one who made it.
     const far = { timezone: 'UTC', days: 'SUN-SAT', start: utcClock(12), stop: utcClock(6) };
