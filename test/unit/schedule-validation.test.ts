@@ -45,7 +45,15 @@ describe('schedule validation', () => {
     [
       'days that are not days',
       { days: 'MON-FUN', start: '08:00', stop: '20:00' },
-      ['schedule.days: "MON-FUN" must be days such as MON-FRI or MON,WED,FRI (SUN MON TUE WED THU FRI SAT)'],
+      ['schedule.days: "MON-FUN" must be days such as MON-FRI, MON,WED,FRI or SUN-SAT (every day)'],
+    ],
+    [
+      'a range across the week-end (the week runs SUN to SAT)',
+      { days: 'MON-SUN', start: '08:00', stop: '20:00' },
+      [
+        'schedule.days: "MON-SUN" must be days such as MON-FRI, MON,WED,FRI or SUN-SAT (every day): ' +
+          'SUN MON TUE WED THU FRI SAT, a range from an earlier to a later day of that week',
+      ],
     ],
     ['a start without a stop', { start: '08:00' }, ['schedule.stop: is required with the other of start/stop']],
     ['a stop equal to the start', { start: '08:00', stop: '08:00' }, ['schedule.stop: "08:00" must differ from start']],
