@@ -142,7 +142,11 @@ export function describeIssue(
     });
   }
   const value = valueAt(raw, at);
-  if (value === undefined) return [`${path}: is required`];
+  // A rule of the schema's own (start needs stop) says why the key is required: its words, not the bare ones.
+  if (value === undefined)
+    return [
+      `${path}: ${issue.code === 'custom' && /^is required/.test(issue.message) ? issue.message : 'is required'}`,
+    ];
   const shown = JSON.stringify(value);
   // The schema's own messages start in lower case; zod's defaults (which options of a union keep) are reworded.
   const message = /^[A-Z]/.test(issue.message)

@@ -37,7 +37,9 @@ export const scheduleSchema = z
     days: z
       .string()
       .refine((d) => parseDays(d) !== undefined, {
-        message: 'must be days such as MON-FRI or MON,WED,FRI (SUN MON TUE WED THU FRI SAT)',
+        message:
+          'must be days such as MON-FRI, MON,WED,FRI or SUN-SAT (every day): SUN MON TUE WED THU FRI SAT, ' +
+          'a range from an earlier to a later day of that week',
       })
       .default('MON-FRI')
       .describe('the working days: `MON-FRI`, `MON,WED,FRI`, `SUN-SAT`'),

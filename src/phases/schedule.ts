@@ -173,7 +173,11 @@ async function removeOfficeHours(ctx: Context): Promise<void> {
     await removeResource(ctx, spec, (_arn, found) => deleteSchedule(ctx, found?.GroupName ?? group.name, p.name));
     if (ctx.state.resource(p.logicalId)) await ctx.state.forget(p.logicalId);
   }
-  await removeResource(ctx, groupSpec(ctx, group), (arn) => deleteGroup(ctx, nameFromArn(arn)));
+  // A recorded group that no longer reads live is gone or DELETING (a run crashed after deleting it): asking again
+  // gains nothing, and AWS may answer ConflictException while it deletes the group's schedules [scheduler-api].
+  await removeResource(ctx, groupSpec(ctx, group), async (arn, live) => {
+    if (live) await deleteGroup(ctx, nameFromArn(arn));
+  });
   if (ctx.state.resource(group.logicalId)) await ctx.state.forget(group.logicalId);
   await removeResource(ctx, schedulerRoleSpec(ctx, ctx.state.data.account ?? ''), (arn) =>
     deleteRole(ctx, nameFromArn(arn)),

@@ -5,20 +5,23 @@
  * the same name (CreateScheduleGroup overwrites it), nor act on an alarm's EC2 action.
  */
 import { GetRoleCommand, GetRolePolicyCommand } from '@aws-sdk/client-iam';
-import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeAlarmsCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { GetFunctionCommand } from '@aws-sdk/client-lambda';
+import { DescribeRuleCommand } from '@aws-sdk/client-eventbridge';
 import { GetScheduleCommand, ListTagsForResourceCommand, UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
 import { DescribeInstancesCommand, StopInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
-import { rm } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { expect, it } from 'vitest';
 import { crashAfterCall, crashPoints } from './crash.js';
 import { diffInventory } from './inventory.js';
-import { describeResult, MOTO_ACCOUNT, newWorkspace, PROJECT, REGION, type Workspace } from './moto.js';
+import { describeResult, MOTO_ACCOUNT, newWorkspace, PROJECT, REGION, type CliResult, type Workspace } from './moto.js';
 import {
   expectConverged,
   expectedAfterDestroy,
   expectHostPhasesPendingOnly,
   expectNoMutatingCalls,
   expectSameInventory,
+  HOST_PHASES,
   statusJson,
 } from './expect.js';
 import { describeMoto } from './suite.js';
@@ -38,6 +41,43 @@ async function scheduleOf(ws: Workspace, action: 'start' | 'stop') {
   const aws = await ws.moto.clients();
   return aws.scheduler.send(new GetScheduleCommand({ GroupName: GROUP, Name: `${PROJECT}-${action}` }));
 }
+
+/** `HH:MM` in UTC, `hours` from now. */
+const utcClock = (hours: number) => {
+  const t = new Date(Date.now() + hours * 3_600_000);
+  return `${String(t.getUTCHours()).padStart(2, '0')}:${String(t.getUTCMinutes()).padStart(2, '0')}`;
+};
+
+/**
+ * What an `up` with a host records for the phases that log in to it (moto has none, so the harness skips them): the
+ * filesystem, the developers' folders and containers, the end-to-end checks passed. With them, `status` has nothing
+ * left to report but what it reads, so its exit code is that of the host's state. Returns what puts the phases back
+ * as the harness left them (an `up` would otherwise log in to the host, for the logs it ships).
+ */
+async function recordHostPhasesDone(ws: Workspace, developers: string[]): Promise<() => Promise<void>> {
+  const state = await ws.state();
+  const before = Object.fromEntries(HOST_PHASES.map((p) => [p, state.phases[p]]));
+  const at = new Date().toISOString();
+  const outputs: Record<string, Record<string, unknown>> = {
+    storage: {
+      filesystemUuid: '0b7a3c9e-1d2f-4e5a-8b6c-7d8e9f0a1b2c',
+      filesystemType: 'ext4',
+      developers: developers.join(' '),
+    },
+    containers: { developers: developers.join(' ') },
+    gate: {},
+    test: { checkedAt: at, checks: developers.length + 1, failed: 0 },
+  };
+  for (const phase of HOST_PHASES) state.phases[phase] = { status: 'complete', updatedAt: at, outputs: outputs[phase] };
+  await writeFile(ws.statePath, JSON.stringify(state), { mode: 0o600 });
+  return async () => {
+    const now = await ws.state();
+    Object.assign(now.phases, before);
+    await writeFile(ws.statePath, JSON.stringify(now), { mode: 0o600 });
+  };
+}
+
+const sleepOf = (r: CliResult) => (statusJson(r) as unknown as { host: { sleep: string } }).host.sleep;
 
 describeMoto('schedule: office hours and idle stop', (moto) => {
   it('two schedules in the local time zone, each a universal target on the host, run by a role only the Scheduler may assume for this account', async () => {
@@ -153,6 +193,25 @@ describeMoto('schedule: office hours and idle stop', (moto) => {
       new GetRolePolicyCommand({ RoleName: `${PROJECT}-scheduler-role`, PolicyName: `${PROJECT}-scheduler-policy` }),
     );
     expect(decodeURIComponent(policy.PolicyDocument!)).toContain(`instance/${replaced}`);
+    // The idle alarm watches the new host; the wake page starts it and follows its state changes.
+    const [alarm] =
+      (await aws.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [`${PROJECT}-idle-stop`] }))).MetricAlarms ??
+      [];
+    expect(alarm?.Dimensions).toEqual([{ Name: 'InstanceId', Value: replaced }]);
+    const fn = await aws.lambda.send(new GetFunctionCommand({ FunctionName: `${PROJECT}-wake` }));
+    expect(fn.Configuration?.Environment?.Variables?.INSTANCE_ID).toBe(replaced);
+    const pattern = JSON.parse(
+      (await aws.events.send(new DescribeRuleCommand({ Name: `${PROJECT}-wake` }))).EventPattern!,
+    );
+    expect(pattern.detail['instance-id']).toEqual([replaced]);
+    const wakePolicy = await aws.iam.send(
+      new GetRolePolicyCommand({ RoleName: `${PROJECT}-wake-role`, PolicyName: `${PROJECT}-wake-policy` }),
+    );
+    const startHost = JSON.parse(decodeURIComponent(wakePolicy.PolicyDocument!)).Statement.find(
+      (st: { Sid: string }) => st.Sid === 'StartThisHost',
+    );
+    expect(startHost.Resource).toBe(`arn:aws:ec2:${REGION}:${MOTO_ACCOUNT}:instance/${replaced}`);
+    expectNoMutatingCalls(await ws.cli(['up']), 'an up after the re-pointing');
   }, 300_000);
 
   it('a lost state adopts the group, role, schedules and alarm and creates nothing; removed from the config, all go', async () => {
@@ -211,6 +270,9 @@ describeMoto('schedule: office hours and idle stop', (moto) => {
     const swept = await lost.cli(['destroy', '--yes']);
     expect(swept.code, describeResult(swept)).toBe(0);
     const left = (await lost.inventory()).items;
+    // The sweep finds all of it by its tags: the schedules' group, both roles, the alarm, the wake page's function,
+    // event rule, target group and log group; what is left is what any destroy keeps (the data volume, the secrets).
+    expectSameInventory(left, expectedAfterDestroy(baseline, {}), 'after the sweep of a lost state');
     expect(left['schedule group']).toBeUndefined();
     expect(left.schedule).toBeUndefined();
     expect(left['iam role'] ?? []).toEqual([]);
@@ -262,6 +324,144 @@ describeMoto('schedule: office hours and idle stop', (moto) => {
     );
     expect(problems, problems.join('\n')).toEqual([]);
   }, 600_000);
+
+  it('for every mutating call destroy makes for the schedule and the wake page: crashed after it, a second destroy leaves what one clean destroy does', async () => {
+    // crash.test.ts crashes destroy after every call of a world without a schedule; this crashes it only after the
+    // calls that remove the office hours, the idle alarm and the wake page (the calls `up` makes when the config drops
+    // `schedule`, each counted as often as it makes them), so it stays short.
+    const ours = new Map([
+      ['cloudwatch:DeleteAlarms', 1],
+      ['scheduler:DeleteSchedule', 2],
+      ['scheduler:DeleteScheduleGroup', 1],
+      ['iam:DeleteRolePolicy', 2],
+      ['iam:DeleteRole', 2],
+      ['events:RemoveTargets', 1],
+      ['events:DeleteRule', 1],
+      ['lambda:DeleteFunction', 1],
+      ['elbv2:DeleteTargetGroup', 1],
+      ['logs:DeleteLogGroup', 1],
+    ]);
+    const started = performance.now();
+    const clean = await newWorkspace(moto.server, { developers: ['alice'], patch: withSchedule() });
+    expectConverged(await clean.cli(['up']));
+    const baseline = (await clean.inventory()).items;
+    const cleanDestroy = await clean.cli(['destroy', '--yes']);
+    expect(cleanDestroy.code, describeResult(cleanDestroy)).toBe(0);
+    const leftover = (await clean.inventory()).items;
+    expectSameInventory(leftover, expectedAfterDestroy(baseline, {}), 'after a clean destroy');
+    await clean.remove();
+    const points = crashPoints(cleanDestroy.calls.changed).filter(([op, n]) => n <= (ours.get(op) ?? 0));
+    expect(points.map(([op, n]) => `${op} #${n}`).sort()).toEqual(
+      [...ours].flatMap(([op, times]) => Array.from({ length: times }, (_, i) => `${op} #${i + 1}`)).sort(),
+    );
+    const problems: string[] = [];
+    for (const [k, [operation, occurrence]] of points.entries()) {
+      const label = `k=${k + 1}/${points.length} (after ${operation} #${occurrence})`;
+      const ws = await newWorkspace(moto.server, { developers: ['alice'], patch: withSchedule() });
+      const up = await ws.cli(['up']);
+      if (up.code !== 0) {
+        problems.push(`${label}: the clean up failed: ${describeResult(up)}`);
+        continue;
+      }
+      const injector = crashAfterCall(operation, occurrence);
+      const crashed = await ws.cli(['destroy', '--yes'], { hooks: [injector], signals: injector.signals });
+      if (injector.crashedAfter === undefined || crashed.code === 0) {
+        problems.push(`${label}: the destroy did not crash (${describeResult(crashed)})`);
+        continue;
+      }
+      const again = await ws.cli(['destroy', '--yes']);
+      if (again.code !== 0) problems.push(`${label}: the second destroy failed: ${describeResult(again)}`);
+      const diff = diffInventory(leftover, (await ws.inventory()).items);
+      if (diff.length) problems.push(`${label}: after destroying again, AWS holds ${diff.join('; ')}`);
+      await ws.remove();
+    }
+    console.log(
+      `schedule and wake page destroy crashed after each of their calls: ${points.length} points, ` +
+        `${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
+    expect(problems, problems.join('\n')).toEqual([]);
+  }, 900_000);
+
+  it('status exits 0 awake, asleep by hand and asleep by schedule, 1 for a host stopped by anything else; sleep says who used their editor', async () => {
+    // Office hours far from now (UTC, every day): a stop now is nobody's but the one who made it.
+    const far = { timezone: 'UTC', days: 'SUN-SAT', start: utcClock(12), stop: utcClock(6) };
+    const ws = await newWorkspace(moto.server, { developers: ['alice', 'bob'], patch: withSchedule(far) });
+    expectConverged(await ws.cli(['up']));
+    const restoreHostPhases = await recordHostPhasesDone(ws, ['alice', 'bob']);
+    const aws = await moto.server.clients();
+    const instance = await instanceOf(ws);
+    const status = async (what: string, code: number) => {
+      const r = await ws.cli(['status', '--json']);
+      expect(r.code, `status ${what}: ${describeResult(r)}`).toBe(code);
+      expectNoMutatingCalls(r, `status ${what}`);
+      return r;
+    };
+
+    const awake = await status('awake', 0);
+    expect(statusJson(awake).problems).toEqual([]);
+    expect(sleepOf(awake)).toMatch(new RegExp(`^awake, sleeps at \\w{3} \\d{4}-\\d\\d-\\d\\d ${far.stop} UTC$`));
+
+    // Alice's editor sent requests through the load balancer in the last minutes (CloudWatch's AWS/ApplicationELB).
+    const state = (await ws.state()).resources;
+    await aws.cloudwatch.send(
+      new PutMetricDataCommand({
+        Namespace: 'AWS/ApplicationELB',
+        MetricData: [
+          {
+            MetricName: 'RequestCount',
+            Dimensions: [
+              { Name: 'LoadBalancer', Value: state.alb.id.replace(/^.*:loadbalancer\//, '') },
+              { Name: 'TargetGroup', Value: state['tg/alice'].id.replace(/^.*:(targetgroup\/)/, '$1') },
+            ],
+            Timestamp: new Date(Date.now() - 4 * 60_000),
+            Value: 12,
+            Unit: 'Count',
+          },
+        ],
+      }),
+    );
+    const asked = await ws.cli(['sleep'], { answer: 'no' });
+    expect(asked.code).not.toBe(0);
+    expect(asked.stderr).toMatch(/in the last 15 minutes: alice \(12 requests\)\n/);
+    expect(asked.stderr).toMatch(/Type yes to confirm/);
+    expect(asked.calls.mutating).toEqual([]);
+    const slept = await ws.cli(['sleep'], { answer: 'yes' });
+    expect(slept.code, describeResult(slept)).toBe(0);
+    expect(slept.calls.mutating).toEqual(['ec2:CreateTags', 'ec2:StopInstances']);
+    const byHand = await status('asleep by hand', 0);
+    expect(statusJson(byHand).problems).toEqual([]);
+    expect(sleepOf(byHand)).toMatch(new RegExp(`^asleep since .* \\(by hand\\), wakes at .* ${far.start} UTC$`));
+    expect((await ws.cli(['status'])).stdout).toMatch(/^host: asleep since .* \(by hand\)/m);
+
+    expect((await ws.cli(['wake'])).calls.mutating).toEqual(['ec2:StartInstances', 'ec2:DeleteTags']);
+    await aws.ec2.send(new StopInstancesCommand({ InstanceIds: [instance] }));
+    const byOther = await status('stopped by someone else', 1);
+    // The host's problem, and its editors' targets with it (while it sleeps on purpose, neither is one).
+    expect(statusJson(byOther).problems).toEqual([
+      `ec2 host ${instance} is stopped (up starts it)`,
+      expect.stringMatching(/^alb target group itest-tg-alice of alice: .* unused/),
+      expect.stringMatching(/^alb target group itest-tg-bob of bob: .* unused/),
+    ]);
+    expect(sleepOf(byOther)).toMatch(/^stopped, not by devenv/);
+
+    // The office hours stop the host now: what their stop schedule does is StopInstances, and nothing else.
+    await restoreHostPhases();
+    const up = await ws.cli(['up']);
+    expectConverged(up);
+    expect(up.stderr).toMatch(
+      new RegExp(`woke the host first: started instance ${instance} \\(it was stopped, not by devenv`),
+    );
+    const now = { ...far, stop: utcClock(0) };
+    await ws.editConfig(withSchedule(now));
+    expectConverged(await ws.cli(['up']));
+    expect((await scheduleOf(ws, 'stop')).ScheduleExpression).toMatch(
+      /^cron\(\d+ \d+ \? \* SUN,MON,TUE,WED,THU,FRI,SAT \*\)$/,
+    );
+    await recordHostPhasesDone(ws, ['alice', 'bob']);
+    await aws.ec2.send(new StopInstancesCommand({ InstanceIds: [instance] }));
+    const bySchedule = await status('asleep by schedule', 0);
+    expect(sleepOf(bySchedule)).toMatch(new RegExp(`^asleep since .* \\(schedule\\), wakes at .* ${far.start} UTC$`));
+  }, 300_000);
 
   it('sleep asks, tags and stops; status exits 0 asleep by hand or by schedule, 1 when stopped by someone else; wake starts it', async () => {
     const ws = await newWorkspace(moto.server, { developers: ['alice'], patch: withSchedule() });

@@ -13,7 +13,8 @@ import { GetFunctionCommand } from '@aws-sdk/client-lambda';
 import { GetRolePolicyCommand } from '@aws-sdk/client-iam';
 import { DescribeRuleCommand } from '@aws-sdk/client-eventbridge';
 import { DescribeRulesCommand, ModifyRuleCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { expect, it } from 'vitest';
+import { DescribeInstancesCommand, StartInstancesCommand, StopInstancesCommand } from '@aws-sdk/client-ec2';
+import { expect, it, vi } from 'vitest';
 import { crashAfterCall, crashPoints } from './crash.js';
 import { expectConverged, expectNoMutatingCalls, expectSameInventory } from './expect.js';
 import { diffInventory } from './inventory.js';
@@ -133,6 +134,78 @@ describeMoto('the wake page', (moto) => {
     expect(after['target group']).toBeUndefined();
     expect(after['iam role']).toBeUndefined();
     expect(after['log group']).toBeUndefined();
+    await ws.remove();
+  }, 300_000);
+
+  it("the function's own code, run with its deployed environment against the emulator: asleep, every rule shows the page; awake, each goes back", async () => {
+    // moto cannot run the function (no Docker) nor send EC2's state events: this test does both, with the code devenv
+    // zipped and the environment `up` gave the function, read back from Lambda. This process's SDK points at moto.
+    const ws = await newWorkspace(moto.server, { developers: ['alice', 'bob'], patch: canSleep });
+    expectConverged(await ws.cli(['up']));
+    const aws = await moto.server.clients();
+    const env = (await aws.lambda.send(new GetFunctionCommand({ FunctionName: 'itest-wake' }))).Configuration!
+      .Environment!.Variables!;
+    const state = (await ws.state()).resources;
+    const instance = state.instance!.id!;
+    const wakeGroup = state['wake/tg']!.id!;
+    const own = { alice: state['tg/alice']!.id!, bob: state['tg/bob']!.id! };
+    const forwards = async () =>
+      Object.fromEntries(
+        (await aws.elbv2.send(new DescribeRulesCommand({ ListenerArn: env.LISTENER_ARN })))
+          .Rules!.filter((r) => !r.IsDefault)
+          .map((r) => [
+            r.Conditions![0]!.HostHeaderConfig!.Values![0]!.split('.')[0],
+            r.Actions!.find((a) => a.Type === 'forward')!.TargetGroupArn,
+          ]),
+      );
+    expect(await forwards()).toEqual(own);
+    const event = (s: string) => ({
+      source: 'aws.ec2',
+      'detail-type': 'EC2 Instance State-change Notification',
+      detail: { 'instance-id': instance, state: s },
+    });
+    const hostState = async () =>
+      (await aws.ec2.send(new DescribeInstancesCommand({ InstanceIds: [instance] }))).Reservations![0]!.Instances![0]!
+        .State!.Name;
+    for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v);
+    try {
+      const { handler } = await import('../../lambda/wake-page/index.mjs');
+      await aws.ec2.send(new StopInstancesCommand({ InstanceIds: [instance] }));
+      expect(await handler(event('stopped'))).toEqual({ toWake: ['alice.dev.example.com', 'bob.dev.example.com'] });
+      expect(await forwards()).toEqual({ alice: wakeGroup, bob: wakeGroup });
+      // The rules as the function left them are what `up` and `status` take for a sleeping host.
+      expectNoMutatingCalls(await ws.cli(['phase', 'https']), 'phase https while asleep');
+
+      const page = await handler({
+        requestContext: { elb: { targetGroupArn: wakeGroup } },
+        httpMethod: 'GET',
+        path: '/',
+        headers: { host: 'alice.dev.example.com' },
+      });
+      expect(page.statusCode).toBe(503);
+      expect(page.body).toContain('<h1>alice\'s editor <span id="state">is asleep</span></h1>');
+      const woken = await handler({
+        requestContext: { elb: { targetGroupArn: wakeGroup } },
+        httpMethod: 'POST',
+        path: '/.devenv/wake',
+        headers: { host: 'alice.dev.example.com', origin: 'https://alice.dev.example.com' },
+      });
+      expect(JSON.parse(woken.body)).toEqual({ devenv: 'wake', instance: 'pending' });
+      expect(await hostState()).not.toBe('stopped');
+
+      // An event of another instance changes nothing; running points each rule back at its developer's group.
+      expect(await handler({ ...event('stopped'), detail: { 'instance-id': 'i-0other', state: 'stopped' } })).toEqual({
+        ignored: 'i-0other',
+      });
+      await aws.ec2.send(new StartInstancesCommand({ InstanceIds: [instance] }));
+      expect(await handler(event('running'), { getRemainingTimeInMillis: () => 20_000 })).toEqual({
+        back: ['alice.dev.example.com', 'bob.dev.example.com'],
+      });
+      expect(await forwards()).toEqual(own);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+    expectNoMutatingCalls(await ws.cli(['up']), 'up once the function switched the rules back');
     await ws.remove();
   }, 300_000);
 

@@ -242,6 +242,11 @@ describe('the state-change events', () => {
       { rule: 'alice', to: tg('alice') },
       { rule: 'bob', to: tg('bob') },
     ]);
+    // Back behind the identity provider: the authenticate action stays first, the forward to her group after it.
+    expect(modified()[0]!.actions).toEqual([
+      { ...OIDC, AuthenticateOidcConfig: { ...OIDC.AuthenticateOidcConfig, UseExistingClientSecret: true } },
+      { Type: 'forward', Order: 2, TargetGroupArn: tg('alice') },
+    ]);
   });
 
   it('running, a target never healthy: the rest go back when the function is about to time out', async () => {
