@@ -15,9 +15,12 @@ interface CachedPrices {
   sheet: PriceSheet;
 }
 
-/** `$XDG_CACHE_HOME/devenv` (`~/.cache/devenv`): prices hold nothing secret. */
+/**
+ * `$XDG_CACHE_HOME/devenv` (`~/.cache/devenv`): prices hold nothing secret. `v2`: the caches of earlier
+ * versions are not read, as they may hold CloudWatch's and Cognito's free first tier ($0) as their price.
+ */
 export const priceCacheFile = (env: Record<string, string | undefined>, region: string, instanceType: string) =>
-  join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'devenv', `prices-${region}-${instanceType}.json`);
+  join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'devenv', `prices-v2-${region}-${instanceType}.json`);
 
 async function readCache(file: string): Promise<CachedPrices | undefined> {
   try {

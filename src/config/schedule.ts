@@ -25,6 +25,12 @@ export const isTimeZone = (zone: string): boolean => {
   }
 };
 
+/** How the IANA database spells a zone that Node also accepts in another case (`europe/berlin` → `Europe/Berlin`). */
+const ianaSpelling = (zone: string): string => {
+  const resolved = new Intl.DateTimeFormat('en', { timeZone: zone }).resolvedOptions().timeZone;
+  return resolved.toLowerCase() === zone.toLowerCase() ? resolved : zone;
+};
+
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'must be a time of day such as 08:00 (24 h)' });
 
 export const scheduleSchema = z
@@ -32,6 +38,15 @@ export const scheduleSchema = z
     timezone: z
       .string()
       .refine(isTimeZone, { message: 'is not an IANA time zone such as Asia/Bangkok or Europe/Berlin' })
+      .superRefine((zone, ctx) => {
+        const spelled = isTimeZone(zone) ? ianaSpelling(zone) : zone;
+        if (spelled !== zone) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `is spelled ${spelled} in the IANA database: write it so (the Scheduler is given the zone as written)`,
+          });
+        }
+      })
       .default('UTC')
       .describe('the IANA time zone of `start` and `stop` (`Asia/Bangkok`); daylight saving follows it'),
     days: z

@@ -172,6 +172,13 @@ describe("prices from AWS's Price List", () => {
       expect((await estimatePrices(o())).sheet.instanceHour?.usd).toBe(0.5);
       expect(pricing().commandCalls(GetProductsCommand)).toHaveLength(0);
     });
+
+    it("does not read an earlier version's cache, which may hold a free tier's $0 as a price", async () => {
+      const old = join(env.XDG_CACHE_HOME, 'devenv', 'prices-ap-southeast-7-t3.large.json');
+      mkdirSync(join(old, '..'), { recursive: true });
+      writeFileSync(old, JSON.stringify({ date: '2026-12-01', sheet: { alarmMonth: { usd: 0, source: 'x' } } }));
+      expect((await estimatePrices(o())).sheet.alarmMonth?.usd).toBeGreaterThan(0);
+    });
   });
 });
 

@@ -30,6 +30,11 @@ describe('schedule validation', () => {
       ['schedule.timezone: "Europe/Berln" is not an IANA time zone such as Asia/Bangkok or Europe/Berlin'],
     ],
     [
+      'a zone in the wrong case',
+      { timezone: 'europe/berlin', start: '08:00', stop: '20:00' },
+      ['schedule.timezone: "europe/berlin" is spelled Europe/Berlin in the IANA database: write it so'],
+    ],
+    [
       'an offset instead of a zone',
       { timezone: '+07:00', start: '08:00', stop: '20:00' },
       ['schedule.timezone: "+07:00" is not an IANA time zone'],
