@@ -385,7 +385,8 @@ describe("the example config's monthly bill, at ap-southeast-7's prices", () => 
 });
 
 describe("AWS's own pricing examples, with the estimate's prices and arithmetic", () => {
-  it('the Application Load Balancer example (us-east-1): $16.43 for the hours, 1.08 LCU $6.31, $22.74', () => {
+  // The traffic is the ELB pricing page's Application Load Balancer example; the dollars are worked here.
+  it("the load balancer example's traffic is 1.08 LCU: $16.43 for the hours and $6.31 for it (us-east-1)", () => {
     const sheet = shippedPrices('us-east-1', 't3.2xlarge');
     // 1 new connection a second (of 25 an LCU), each 2 minutes (120 active of 3,000), 300 KB a second
     // (1.08 GB an hour, of 1 GB), 5 requests a second past 60 rules of which 10 are free (250 of 1,000)
