@@ -43,7 +43,9 @@ export const scheduleSchema = z
         if (spelled !== zone) {
           ctx.addIssue({
             code: 'custom',
-            message: `is spelled ${spelled} in the IANA database: write it so (the Scheduler is given the zone as written)`,
+            message:
+              `is spelled ${spelled} in the IANA database: write it so ` +
+              '(the Scheduler is given the zone as written)',
           });
         }
       })
