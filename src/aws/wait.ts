@@ -56,7 +56,7 @@ export interface WaitOptions {
   remedy?: string;
 }
 
-/** The clock, signal and progress lines of a run, for a wait: `{ what, timeoutMs, intervalMs, ...waitOptions(ctx) }`. */
+/** A run's clock, signal and progress lines, for a wait: `{ what, timeoutMs, intervalMs, ...waitOptions(ctx) }`. */
 export const waitOptions = <S extends AbortSignal | undefined>(ctx: {
   clock: Clock;
   signal: S;

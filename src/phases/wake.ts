@@ -307,7 +307,7 @@ async function inspect(ctx: Context): Promise<Inspection> {
  * The EventBridge rule goes first (nothing switches rules after it), then the rules the function left on its page (a
  * group a rule forwards to cannot be deleted), then the function, its group, its logs and its role. In `destroy` those
  * rules are deleted (the https phase's destroy, next, deletes every rule anyway); when only `schedule` left the config
- * a developer's rule is pointed back at the developer's own group as the https phase wants it, so the URL keeps working.
+ * a developer's rule is pointed back at their own group as the https phase wants it, so the URL keeps working.
  */
 async function destroy(ctx: Context): Promise<void> {
   await remove(ctx, true);
