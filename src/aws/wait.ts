@@ -56,6 +56,13 @@ export interface WaitOptions {
   remedy?: string;
 }
 
+/** A run's clock, signal and progress lines, for a wait: `{ what, timeoutMs, intervalMs, ...waitOptions(ctx) }`. */
+export const waitOptions = <S extends AbortSignal | undefined>(ctx: {
+  clock: Clock;
+  signal: S;
+  report: { progress(message: string): void };
+}) => ({ clock: ctx.clock, signal: ctx.signal, progress: (m: string) => ctx.report.progress(m) });
+
 /**
  * Polls until `poll` reports done, for the waits the SDK has no waiter for. An error `poll` throws
  * ends the wait at once; a timeout is a `WaitTimeoutError` saying what was last seen, so a stuck

@@ -3,7 +3,7 @@ import type { ResourceRecordSet } from '@aws-sdk/client-route-53';
 import type { TargetHealthDescription } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { targetHealth } from '../aws/elbv2/target-groups.js';
 import { describeTarget, normalName, recordsNamed, recordsUnder } from '../aws/route53/records.js';
-import { waitFor, WaitTimeoutError } from '../aws/wait.js';
+import { waitFor, WaitTimeoutError, waitOptions } from '../aws/wait.js';
 import type { Developer } from '../config/model.js';
 import { messageOf } from '../errors.js';
 import type { AwsContext } from '../aws/context.js';
@@ -99,9 +99,7 @@ export async function targetChecks(
           what: "the targets' first health checks",
           timeoutMs: TARGET_WAIT_MS,
           intervalMs: TARGET_POLL_MS,
-          clock: ctx.clock,
-          signal: ctx.signal,
-          progress: (m) => ctx.report.progress(m),
+          ...waitOptions(ctx),
         },
       );
     } catch (err) {

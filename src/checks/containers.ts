@@ -1,6 +1,6 @@
 import { containerName } from '../remote/compose.js';
 import { containerStates, type ContainerState } from '../remote/containers.js';
-import { waitFor, WaitTimeoutError } from '../aws/wait.js';
+import { waitFor, WaitTimeoutError, waitOptions } from '../aws/wait.js';
 import { InterruptedError, messageOf } from '../errors.js';
 import type { AwsContext } from '../aws/context.js';
 import type { RemoteHost } from '../remote/host.js';
@@ -50,9 +50,7 @@ export async function containerChecks(
         what: "the containers' healthchecks",
         timeoutMs: CONTAINER_WAIT_MS,
         intervalMs: CONTAINER_POLL_MS,
-        clock: ctx.clock,
-        signal: ctx.signal,
-        progress: (m) => ctx.report.progress(m),
+        ...waitOptions(ctx),
       },
     ).catch((err: unknown) => {
       // Out of time: the containers still `starting` fail their check below.

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { findSecret, sendWithValue } from '../aws/find/secrets.js';
-import { waitFor } from '../aws/wait.js';
+import { waitFor, waitOptions } from '../aws/wait.js';
 import { requireProjectTag } from '../config/tags.js';
 import { secretName } from '../blueprint/identity.js';
 import type { Model } from '../config/model.js';
@@ -70,9 +70,7 @@ export async function rotatePassword(session: Session, name: string, reporter: R
   }
   try {
     await restartWithPassword(host, { ...session.model, developers: [developer] }, password, {
-      clock: ctx.clock,
-      signal: ctx.signal,
-      progress: (m) => ctx.report.progress(m),
+      ...waitOptions(ctx),
     });
   } catch (err) {
     if (err instanceof InterruptedError) throw err;

@@ -1,6 +1,6 @@
 import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { CreateTagsCommand, DeleteTagsCommand, StartInstancesCommand, StopInstancesCommand } from '@aws-sdk/client-ec2';
-import { waitFor } from '../aws/wait.js';
+import { waitFor, waitOptions } from '../aws/wait.js';
 import { LOAD_BALANCER, targetGroupId } from '../blueprint/edge.js';
 import { DevenvError } from '../errors.js';
 import { targetHealth } from '../aws/elbv2/target-groups.js';
@@ -134,9 +134,7 @@ async function waitForTargets(ctx: Context): Promise<void> {
       what: "every developer's target to be healthy",
       timeoutMs: WAKE_HEALTH_TIMEOUT_MS,
       intervalMs: HEALTH_POLL_MS,
-      clock: ctx.clock,
-      signal: ctx.signal,
-      progress: (m) => ctx.report.progress(m),
+      ...waitOptions(ctx),
       remedy: '`devenv status` shows what is unhealthy; `devenv up` checks and repairs the containers',
     },
   );

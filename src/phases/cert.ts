@@ -14,7 +14,7 @@ import { AcmCode, hasCode } from '../aws/errors.js';
 import { ensureResource, inspectResource, removeResource, rowOf } from '../aws/resource.js';
 import { retryWithin, type ConsistencyWindow } from '../aws/retry.js';
 import { changeRecords, deletion, normalName, recordsUnder, upsert } from '../aws/route53/records.js';
-import { waitFor, WaitTimeoutError } from '../aws/wait.js';
+import { waitFor, WaitTimeoutError, waitOptions } from '../aws/wait.js';
 import { formatDuration } from '../duration.js';
 import { certBlueprint } from '../blueprint/edge.js';
 import { pick } from '../blueprint/types.js';
@@ -127,9 +127,7 @@ async function waitUntilIssued(ctx: Context, cert: CertificateDetail): Promise<C
       what: `certificate ${arn} to be issued`,
       ...ISSUE_WAIT,
       timeoutMs: ISSUE_WAIT.timeoutMs - before,
-      clock: ctx.clock,
-      signal: ctx.signal,
-      progress: (m) => ctx.report.progress(m),
+      ...waitOptions(ctx),
       say: (elapsed) => line(before + elapsed),
     });
   } catch (err) {

@@ -1,3 +1,4 @@
+import { waitOptions } from '../aws/wait.js';
 import { containerId, containersBlueprint, DATA_MOUNT, INSTANCE } from '../blueprint/compute.js';
 import { secretName } from '../blueprint/identity.js';
 import type { Model } from '../config/model.js';
@@ -166,9 +167,7 @@ async function apply(ctx: Context): Promise<void> {
   );
   await host.runScript('containers.sh', script, [], { timeoutS: UP_TIMEOUT_S });
   const after = await waitUntilHealthy(host, names, {
-    clock: ctx.clock,
-    signal: ctx.signal,
-    progress: (m) => ctx.report.progress(m),
+    ...waitOptions(ctx),
   });
   await ctx.state.setOutputs('containers', { developers: names.join(' ') });
   const started = names.filter((n) => before.get(n)?.id !== after.get(n)?.id);

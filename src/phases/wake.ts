@@ -2,7 +2,7 @@ import type { TargetGroup } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { UpdateAssumeRolePolicyCommand, type Role } from '@aws-sdk/client-iam';
 import { deleteEventRule, eventRuleFixes, eventRuleSpec, targetFixes } from '../aws/events/rule.js';
 import { lambdaTargetFixes, lambdaTargetGroupSpec } from '../aws/elbv2/lambda-target-group.js';
-import { deleteRule, forwardsTo, listRules } from '../aws/elbv2/listeners.js';
+import { deleteRule, forwardsTo, hostOf, listRules } from '../aws/elbv2/listeners.js';
 import { deleteTargetGroup, listTargetGroups, targetHealth } from '../aws/elbv2/target-groups.js';
 import { ignoring, isNotFound } from '../aws/errors.js';
 import { parsePolicyDocument, samePolicy } from '../aws/find/iam.js';
@@ -23,6 +23,7 @@ import {
 import { deleteLogGroup, listLogGroups, logGroupSpec, retentionFixes } from '../aws/logs/log-groups.js';
 import { ensureResource, inspectResource, removeResource, rowOf, type ResourceSpec } from '../aws/resource.js';
 import { INSTANCE } from '../blueprint/compute.js';
+import { targetGroupId } from '../blueprint/edge.js';
 import { pick, type PlannedResource } from '../blueprint/types.js';
 import {
   lambdaTrustPolicy,
@@ -38,6 +39,8 @@ import {
   wakePolicy,
 } from '../blueprint/wake.js';
 import { recordedId } from '../state/recorded.js';
+import { ruleAuth } from './alb/auth.js';
+import { ensureRule } from './alb/developers.js';
 import { fromInspection } from './inspection.js';
 import type { Change, Context, Inspection, Phase, Row } from './types.js';
 
@@ -135,7 +138,7 @@ const invokers = (groupArn: string, ruleArn?: string) => [
 
 async function apply(ctx: Context): Promise<void> {
   if (!usesWakePage(ctx.model)) {
-    if (ctx.state.resourcesOf('wake').length) await destroy(ctx);
+    if (ctx.state.resourcesOf('wake').length) await remove(ctx, false);
     return;
   }
   const p = planned(ctx);
@@ -301,26 +304,38 @@ async function inspect(ctx: Context): Promise<Inspection> {
 }
 
 /**
- * The rules the function left on its page go first (a group a rule forwards to cannot be deleted; the https phase's
- * destroy, next, deletes every rule anyway), then the EventBridge rule, the function, its group, its logs and its role.
+ * The EventBridge rule goes first (nothing switches rules after it), then the rules the function left on its page (a
+ * group a rule forwards to cannot be deleted), then the function, its group, its logs and its role. In `destroy` those
+ * rules are deleted (the https phase's destroy, next, deletes every rule anyway); when only `schedule` left the config
+ * a developer's rule is pointed back at their own group as the https phase wants it, so the URL keeps working.
  */
 async function destroy(ctx: Context): Promise<void> {
+  await remove(ctx, true);
+}
+
+async function remove(ctx: Context, whole: boolean): Promise<void> {
   const p = planned(ctx);
   const listener = ctx.state.resource(LISTENER)?.id;
   const groupArn = ctx.state.resource(WAKE.targetGroup)?.id;
-  if (listener && groupArn) {
-    const rules = await listRules(ctx, listener).catch((err) => {
-      if (isNotFound(err)) return [];
-      throw err;
-    });
-    for (const r of rules.filter((r) => forwardsTo(r) === groupArn))
-      await ignoring(isNotFound, () => deleteRule(ctx, r.RuleArn!));
-  }
   await removeResource(
     ctx,
     eventRuleSpec(ctx, p.events, () => ({})),
     (arn) => deleteEventRule(ctx, arn.split('/').at(-1)!),
   );
+  if (listener && groupArn) {
+    const rules = await listRules(ctx, listener).catch((err) => {
+      if (isNotFound(err)) return [];
+      throw err;
+    });
+    const onPage = rules.filter((r) => forwardsTo(r) === groupArn);
+    const auth = !whole && onPage.length ? await ruleAuth(ctx) : undefined;
+    for (const r of onPage) {
+      const d = whole ? undefined : ctx.model.developers.find((d) => d.hostname === hostOf(r));
+      const own = d && ctx.state.resource(targetGroupId(d.name))?.id;
+      if (d && own) await ensureRule(ctx, d, rules, listener, own, auth);
+      else await ignoring(isNotFound, () => deleteRule(ctx, r.RuleArn!));
+    }
+  }
   await removeResource(
     ctx,
     functionSpec(ctx, p.fn, async () => ({}) as FunctionWant),

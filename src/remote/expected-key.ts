@@ -1,5 +1,5 @@
 import { readConsole } from '../aws/ec2/console.js';
-import { waitFor, WaitTimeoutError } from '../aws/wait.js';
+import { waitFor, WaitTimeoutError, waitOptions } from '../aws/wait.js';
 import { formatDuration } from '../duration.js';
 import type { AwsContext } from '../aws/context.js';
 import { consoleFingerprints, type ExpectedHostKey } from './host-key.js';
@@ -73,9 +73,7 @@ async function fromConsole(
         what: `instance ${instanceId} to print its SSH host key fingerprints`,
         timeoutMs: wait ? launchedAt + CONSOLE_WAIT_MS - started : 0,
         intervalMs: POLL_MS,
-        clock: ctx.clock,
-        signal: ctx.signal,
-        progress: (m) => ctx.report.progress(m),
+        ...waitOptions(ctx),
         say: (elapsed) =>
           `waiting for instance ${instanceId} to print its SSH host key fingerprints on its console ` +
           '(cloud-init does a few minutes after the launch; ' +

@@ -275,11 +275,15 @@ async function latencyProxy(target: string, ms: number): Promise<Proxy> {
   return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, calls };
 }
 
-/** `node bin/devenv.js <argv>` as a user runs it; calls counted from its `aws-call` lines. */
+/**
+ * `node bin/devenv.js <argv>` as a user runs it; calls counted from its `aws-call` lines. `cacheHome` holds a price
+ * cache of today, as a user who ran `plan` this month has (Workspace.freshPriceCache): moto has no Price List.
+ */
 function runProcess(
   endpoint: string,
   argv: string[],
   cwd: string,
+  cacheHome: string,
   bin = BIN,
 ): Promise<CliResult & { startMs?: number }> {
   return new Promise((resolve, reject) => {
@@ -287,7 +291,7 @@ function runProcess(
     const spawnedAt = Date.now();
     const child = spawn(process.execPath, [bin, ...argv], {
       cwd,
-      env: childEnv(endpoint),
+      env: { ...childEnv(endpoint), XDG_CACHE_HOME: cacheHome },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -346,9 +350,10 @@ async function processScenario(
   });
   const rows: Row[] = [];
   const files = ['--config', ws.configPath, '--state', ws.statePath, '--json', '--verbose'];
+  const cacheHome = await ws.freshPriceCache();
   const measure = async (command: string, argv: string[]) => {
     proxy.calls.length = 0;
-    const r = await runProcess(proxy.endpoint, [...argv, ...files], ws.dir);
+    const r = await runProcess(proxy.endpoint, [...argv, ...files], ws.dir, cacheHome);
     ok(command, r);
     rows.push({
       developers,
@@ -375,7 +380,7 @@ async function processScenario(
     const runs = new Map<string, (CliResult & { startMs?: number })[]>(builds.map(([build]) => [build, []]));
     for (let i = 0; i < START_RUNS; i++)
       for (const [build, bin] of builds) {
-        const r = await runProcess(proxy.endpoint, [command, ...files], ws.dir, bin);
+        const r = await runProcess(proxy.endpoint, [command, ...files], ws.dir, cacheHome, bin);
         ok(command, r);
         runs.get(build)!.push(r);
       }
@@ -744,7 +749,7 @@ async function main(): Promise<void> {
   const { PHASES } = await import('../../src/phases/index.js');
   console.log(`## devenv benchmark against moto server (phases: ${PHASES.map((p) => p.name).join(', ')})\n`);
   console.log(
-    'Every `up` runs with `--skip storage,containers,test` (these log in to a host over SSH or through the load balancer; moto has neither, and the host lab is not part of the bench). `destroy` is `destroy --yes`; its row says what it keeps, as destroy says it.\n',
+    'Every `up` runs with `--skip storage,containers,test` (these log in to a host over SSH or through the load balancer; moto has neither, and the host lab is not part of the bench). `destroy` is `destroy --yes`; its row says what it keeps, as destroy says it. `plan` runs with a price cache of today, as for a user who ran it this month: it asks the Price List (11 GetProducts) only when its cache is older than 30 days, and moto has none (it answers 500, and the SDK retries).\n',
   );
   if (rows.length) {
     console.log(table(rows));

@@ -325,8 +325,9 @@ export class Workspace {
   /**
    * A cache of prices read today, as a user who ran `plan` this month has: moto has no Price List
    * (it answers 500), and the tests of other things should not pay its retries in every `plan`.
+   * The bench's processes get it too (XDG_CACHE_HOME).
    */
-  private async freshPriceCache(): Promise<string> {
+  async freshPriceCache(): Promise<string> {
     const cacheHome = `${this.dir}-cache`; // beside the workspace: its folder holds only what devenv writes
     const config = await this.config().catch(() => undefined);
     if (!config) return cacheHome;

@@ -4,7 +4,7 @@ import { resourceName } from '../../config/model.js';
 import type { AwsContext } from '../context.js';
 import { ensureResource, type ResourceSpec } from '../resource.js';
 import { TAG, tagList, tagValue } from '../../config/tags.js';
-import { waitFor } from '../wait.js';
+import { waitFor, waitOptions } from '../wait.js';
 import { describeById, findByTags, type Ec2Collection } from './collections.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -64,9 +64,7 @@ export async function ensureEc2Resource<T>(
       what: `${spec.kind} ${id} to be available`,
       timeoutMs: NEW_RESOURCE_TIMEOUT_MS,
       intervalMs: NEW_RESOURCE_POLL_MS,
-      clock: ctx.clock,
-      signal: ctx.signal,
-      progress: (m) => ctx.report.progress(m),
+      ...waitOptions(ctx),
     },
   );
 }

@@ -22,7 +22,7 @@ import {
   type ResourceSpec,
 } from '../../aws/resource.js';
 import { tagFilters, tagSpecifications, tagsFor } from '../../config/tags.js';
-import { sdkWait, waitFor } from '../../aws/wait.js';
+import { sdkWait, waitFor, waitOptions } from '../../aws/wait.js';
 import { ec2Blueprint } from '../../blueprint/compute.js';
 import { pick } from '../../blueprint/types.js';
 import { DevenvError } from '../../errors.js';
@@ -212,9 +212,7 @@ export async function attachDataVolume(ctx: Context, volumeId: string, host: Ins
       what: `data volume ${volumeId} to be attached to ${instanceId}`,
       timeoutMs: WAIT_S.volumeAvailable * 1000,
       intervalMs: 5_000,
-      clock: ctx.clock,
-      signal: ctx.signal,
-      progress: (m) => ctx.report.progress(m),
+      ...waitOptions(ctx),
     },
   );
 }

@@ -1,7 +1,7 @@
 import { DescribeInstanceStatusCommand } from '@aws-sdk/client-ec2';
 import { describeById, INSTANCES } from '../../aws/ec2/collections.js';
 import { DevenvError } from '../../errors.js';
-import { waitFor } from '../../aws/wait.js';
+import { waitFor, waitOptions } from '../../aws/wait.js';
 import type { Context } from '../types.js';
 
 /** Bounds, in seconds, of the SDK waiters the ec2 phase uses. */
@@ -50,9 +50,7 @@ export async function waitForInstance(
       what,
       timeoutMs: WAIT_S[INSTANCE_WAIT[target]] * 1000,
       intervalMs: INSTANCE_POLL_MS,
-      clock: ctx.clock,
-      signal: ctx.signal,
-      progress: (m) => ctx.report.progress(m),
+      ...waitOptions(ctx),
     },
   );
 }
@@ -94,9 +92,7 @@ export async function waitForStatusChecks(
       what,
       timeoutMs: WAIT_S.instanceStatusOk * 1000,
       intervalMs: 15_000,
-      clock: ctx.clock,
-      signal: ctx.signal,
-      progress: (m) => ctx.report.progress(m),
+      ...waitOptions(ctx),
     },
   );
 }
