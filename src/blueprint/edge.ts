@@ -78,7 +78,7 @@ function signInProperties(model: Model, hostname: string): Record<string, string
 
 export function httpsBlueprint(model: Model): PlannedResource[] {
   return [
-    awsResource(model, 'listener/https', 'listener', {
+    awsResource(model, HTTPS_LISTENER, 'listener', {
       port: 443,
       certificate: CERTIFICATE,
       sslPolicy: model.config.alb.sslPolicy,

@@ -36,7 +36,7 @@ import {
 } from '../aws/cognito/users.js';
 import { PER_DEVELOPER_CONCURRENCY, mapLimit } from '../aws/concurrency.js';
 import { hostOf, listRules } from '../aws/elbv2/listeners.js';
-import { hasCode, isNotFound } from '../aws/errors.js';
+import { hasCode, orUndefined } from '../aws/errors.js';
 import { planChange, runFixes, type Fix } from '../aws/fix.js';
 import { ensureResource, inspectResource, removeResource, rowOf, type ResourceSpec } from '../aws/resource.js';
 import { HTTPS_LISTENER } from '../blueprint/edge.js';
@@ -314,10 +314,7 @@ async function removeAll(ctx: Context): Promise<void> {
 async function requireNoRuleSigningIn(ctx: Context, poolId: string): Promise<void> {
   const listener = ctx.state.resource(HTTPS_LISTENER)?.id;
   if (!listener) return;
-  const rules = await listRules(ctx, listener).catch((err: unknown) => {
-    if (isNotFound(err)) return [];
-    throw err;
-  });
+  const rules = (await orUndefined(() => listRules(ctx, listener))) ?? [];
   const hosts = rules
     .filter((r) => r.Actions?.some((a) => a.AuthenticateCognitoConfig?.UserPoolArn?.endsWith(`/${poolId}`)))
     .map((r) => hostOf(r) ?? r.RuleArn!);

@@ -13,7 +13,7 @@ import {
 } from '../aws/elbv2/listeners.js';
 import { ignoring, isNotFound } from '../aws/errors.js';
 import { ensureResource, inspectResource, probeResource, rowOf } from '../aws/resource.js';
-import { CERTIFICATE, LOAD_BALANCER, targetGroupId } from '../blueprint/edge.js';
+import { CERTIFICATE, HTTPS_LISTENER, LOAD_BALANCER, targetGroupId } from '../blueprint/edge.js';
 import { callbackUrl } from '../blueprint/sign-in.js';
 import { recordedId } from '../state/recorded.js';
 import { ruleAuth } from './alb/auth.js';
@@ -38,8 +38,6 @@ import type { Context, Inspection, Phase } from './types.js';
  * with a certificate that is not ISSUED (AWS refuses it): this phase needs cert, and checks again.
  */
 
-const LISTENER = 'listener/https';
-
 async function apply(ctx: Context): Promise<void> {
   const lbArn = recordedId(ctx, LOAD_BALANCER, 'alb');
   const want = httpsWant(ctx, certificateArn(ctx) ?? recordedId(ctx, CERTIFICATE, 'cert'));
@@ -47,11 +45,11 @@ async function apply(ctx: Context): Promise<void> {
   const listeners = seen?.listeners ?? (await listListeners(ctx, lbArn));
   const { resource: listener, outcome } = await ensureResource(
     ctx,
-    listenerSpec(ctx, planned(ctx, LISTENER), listeners, lbArn, want),
+    listenerSpec(ctx, planned(ctx, HTTPS_LISTENER), listeners, lbArn, want),
   );
   const fixes = outcome === 'created' ? [] : listenerFixes(ctx, listener, want);
   await runFixes(ctx, [...fixes, ...(await listenerAttributeFixes(ctx, listener, want, outcome === 'created'))], {
-    logicalId: LISTENER,
+    logicalId: HTTPS_LISTENER,
   });
   const listenerArn = listener.ListenerArn!;
   const rules = outcome === 'created' ? [] : seen ? seen.rules : await listRules(ctx, listenerArn);
@@ -68,14 +66,14 @@ async function inspect(ctx: Context): Promise<Inspection> {
   const want = httpsWant(ctx, certificateArn(ctx));
   const probe = await inspectResource(
     ctx,
-    listenerSpec(ctx, planned(ctx, LISTENER), world.listeners, lb?.LoadBalancerArn, want),
+    listenerSpec(ctx, planned(ctx, HTTPS_LISTENER), world.listeners, lb?.LoadBalancerArn, want),
   );
   const fixes = probe.resource
     ? [...listenerFixes(ctx, probe.resource, want), ...(await listenerAttributeFixes(ctx, probe.resource, want))]
     : [];
   const parts: Inspection[] = [
     {
-      changes: [planChange(probe, planned(ctx, LISTENER), fixes)],
+      changes: [planChange(probe, planned(ctx, HTTPS_LISTENER), fixes)],
       rows: [
         rowOf(
           probe,
@@ -132,7 +130,7 @@ async function destroy(ctx: Context): Promise<void> {
       await ignoring(isNotFound, () => deleteRule(ctx, r.RuleArn!));
     await ignoring(isNotFound, () => deleteListener(ctx, https.ListenerArn!));
   }
-  const ids = [LISTENER, ...ctx.model.developers.map((d) => `rule/${d.name}`)];
+  const ids = [HTTPS_LISTENER, ...ctx.model.developers.map((d) => `rule/${d.name}`)];
   for (const [logicalId] of ctx.state.resourcesOf('https')) if (!ids.includes(logicalId)) ids.push(logicalId);
   for (const id of ids) if (ctx.state.resource(id)) await ctx.state.forget(id);
 }

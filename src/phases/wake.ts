@@ -4,7 +4,7 @@ import { deleteEventRule, eventRuleFixes, eventRuleSpec, targetFixes } from '../
 import { lambdaTargetFixes, lambdaTargetGroupSpec } from '../aws/elbv2/lambda-target-group.js';
 import { deleteRule, forwardsTo, hostOf, listRules } from '../aws/elbv2/listeners.js';
 import { deleteTargetGroup, listTargetGroups, targetHealth } from '../aws/elbv2/target-groups.js';
-import { ignoring, isNotFound } from '../aws/errors.js';
+import { ignoring, isNotFound, orUndefined } from '../aws/errors.js';
 import { parsePolicyDocument, samePolicy } from '../aws/find/iam.js';
 import { planChange, runFixes, type Fix } from '../aws/fix.js';
 import { deleteRole } from '../aws/iam/delete-role.js';
@@ -23,7 +23,7 @@ import {
 import { deleteLogGroup, listLogGroups, logGroupSpec, retentionFixes } from '../aws/logs/log-groups.js';
 import { ensureResource, inspectResource, removeResource, rowOf, type ResourceSpec } from '../aws/resource.js';
 import { INSTANCE } from '../blueprint/compute.js';
-import { targetGroupId } from '../blueprint/edge.js';
+import { HTTPS_LISTENER, targetGroupId } from '../blueprint/edge.js';
 import { pick, type PlannedResource } from '../blueprint/types.js';
 import {
   lambdaTrustPolicy,
@@ -53,7 +53,6 @@ import type { Change, Context, Inspection, Phase, Row } from './types.js';
  */
 
 const CODE = new URL('../../lambda/wake-page/index.mjs', import.meta.url);
-const LISTENER = 'listener/https';
 const TARGET_ID = 'wake-page';
 
 const planned = (ctx: Context) => {
@@ -73,7 +72,7 @@ const planned = (ctx: Context) => {
 const idsOf = (ctx: Context) => ({
   account: recordedAccount(ctx),
   instanceId: recordedId(ctx, INSTANCE, 'ec2'),
-  listenerArn: recordedId(ctx, LISTENER, 'https'),
+  listenerArn: recordedId(ctx, HTTPS_LISTENER, 'https'),
   vpcId: recordedId(ctx, 'vpc', 'vpc'),
   functionName: planned(ctx).fn.name,
 });
@@ -229,7 +228,7 @@ async function inspect(ctx: Context): Promise<Inspection> {
       rows: [],
     };
   const p = planned(ctx);
-  const ids = ctx.state.resource(INSTANCE)?.id && ctx.state.resource(LISTENER)?.id ? idsOf(ctx) : undefined;
+  const ids = ctx.state.resource(INSTANCE)?.id && ctx.state.resource(HTTPS_LISTENER)?.id ? idsOf(ctx) : undefined;
   const changes: Change[] = [];
   const rows: Row[] = [];
   const add = (probed: Change & { resource?: unknown }, planned: PlannedResource, fixes: Fix[], state: string) => {
@@ -315,7 +314,7 @@ async function destroy(ctx: Context): Promise<void> {
 
 async function remove(ctx: Context, whole: boolean): Promise<void> {
   const p = planned(ctx);
-  const listener = ctx.state.resource(LISTENER)?.id;
+  const listener = ctx.state.resource(HTTPS_LISTENER)?.id;
   const groupArn = ctx.state.resource(WAKE.targetGroup)?.id;
   await removeResource(
     ctx,
@@ -323,10 +322,7 @@ async function remove(ctx: Context, whole: boolean): Promise<void> {
     (arn) => deleteEventRule(ctx, arn.split('/').at(-1)!),
   );
   if (listener && groupArn) {
-    const rules = await listRules(ctx, listener).catch((err) => {
-      if (isNotFound(err)) return [];
-      throw err;
-    });
+    const rules = (await orUndefined(() => listRules(ctx, listener))) ?? [];
     const onPage = rules.filter((r) => forwardsTo(r) === groupArn);
     const auth = !whole && onPage.length ? await ruleAuth(ctx) : undefined;
     for (const r of onPage) {

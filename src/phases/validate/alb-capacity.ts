@@ -1,5 +1,5 @@
-import type { Rule } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { isNotFound } from '../../aws/errors.js';
+import { orUndefined } from '../../aws/errors.js';
+import { HTTPS_LISTENER } from '../../blueprint/edge.js';
 import { listRulesOnce, hostOf } from '../../aws/elbv2/listeners.js';
 import type { Context } from '../types.js';
 import { fail, guarded, pass, type ValidationResult } from './result.js';
@@ -18,11 +18,11 @@ export const ALB_LIMITS = { targetGroups: 100, rules: 100 } as const;
 export function checkAlbCapacity(ctx: Context): Promise<ValidationResult> {
   const developers = ctx.model.developers.length;
   return guarded('load balancer', ctx.model.region, async () => {
-    const listenerArn = ctx.state.resource('listener/https')?.id;
+    const listenerArn = ctx.state.resource(HTTPS_LISTENER)?.id;
     const ours = new Set(ctx.model.developers.map((d) => d.hostname));
-    const others = listenerArn
-      ? (await rulesOfRecorded(ctx, listenerArn)).filter((r) => !r.IsDefault && !ours.has(hostOf(r) ?? '')).length
-      : 0;
+    // The listener's rules; none when it is gone (deleted by hand, or by a destroy cut short: `up` makes it again).
+    const live = listenerArn ? ((await orUndefined(() => listRulesOnce(ctx, listenerArn))) ?? []) : [];
+    const others = live.filter((r) => !r.IsDefault && !ours.has(hostOf(r) ?? '')).length;
     const rules = developers + others;
     const problems = [
       ...(developers > ALB_LIMITS.targetGroups
@@ -51,17 +51,4 @@ export function checkAlbCapacity(ctx: Context): Promise<ValidationResult> {
         `target groups and ${rules} of its ${ALB_LIMITS.rules} rules`,
     );
   });
-}
-
-/**
- * The recorded listener's rules; none when it is gone (deleted by hand, or by a destroy cut short: `up` makes it
- * again).
- */
-async function rulesOfRecorded(ctx: Context, listenerArn: string): Promise<Rule[]> {
-  try {
-    return await listRulesOnce(ctx, listenerArn);
-  } catch (err) {
-    if (isNotFound(err)) return [];
-    throw err;
-  }
 }
